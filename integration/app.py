@@ -1,0 +1,92 @@
+"""The Flask application factory (what gunicorn serves as ``integration:create_app()``)."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from flask import Flask, current_app
+
+from integration.config import AppConfig, load_config
+from integration.store.db import Store
+from integration.store.setup import prepare_store
+
+log = logging.getLogger(__name__)
+
+#: Webhook bodies and API requests larger than this are refused with 413.
+MAX_CONTENT_LENGTH = 256 * 1024
+
+
+@dataclass
+class Services:
+    """What request handlers need: the configuration and the store."""
+
+    config: AppConfig
+    store: Store
+
+
+def services() -> Services:
+    """The running app's services (inside a request or app context)."""
+    return current_app.extensions["crm"]
+
+
+def _build_config(test_config: AppConfig | Mapping[str, Any] | None) -> tuple[AppConfig, dict]:
+    if isinstance(test_config, AppConfig):
+        return test_config, {}
+    flask_settings: dict[str, Any] = {}
+    overrides: dict[str, Any] = {}
+    path = None
+    for key, value in (test_config or {}).items():
+        if key == "config_path":
+            path = value
+        elif key.isupper():
+            flask_settings[key] = value
+        else:
+            overrides[key] = value
+    return load_config(path, overrides=overrides), flask_settings
+
+
+def create_app(
+    test_config: AppConfig | Mapping[str, Any] | None = None,
+    *,
+    store: Store | None = None,
+) -> Flask:
+    """Build the web application.
+
+    ``test_config`` is an :class:`AppConfig`, or a mapping of overrides
+    (lower-case keys replace configuration fields, ``config_path`` names the
+    partners file, upper-case keys go to Flask's own config). A bad partners
+    file raises :class:`integration.config.ConfigError` with a one-line reason.
+    """
+    config, flask_settings = _build_config(test_config)
+    if store is None:
+        store = prepare_store(config)
+    elif store.url != config.database_url:
+        config = replace(config, database_url=store.url)
+    app = Flask(__name__, instance_path=str(config.instance_path.resolve()))
+    app.config.update(
+        MAX_CONTENT_LENGTH=MAX_CONTENT_LENGTH,
+        SECRET_KEY=config.secret_key or secrets.token_hex(32),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=config.environ.get("CRM_INSECURE_COOKIES") != "1",
+        JSON_SORT_KEYS=False,
+    )
+    app.config.update(flask_settings)
+    app.extensions["crm"] = Services(config=config, store=store)
+    _register_blueprints(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from integration.web.health import bp as health_bp
+
+    app.register_blueprint(health_bp)
+    for module_name in ("integration.api", "integration.webhooks", "integration.dashboard"):
+        module = __import__(module_name, fromlist=["register"])
+        register = getattr(module, "register", None)
+        if register is not None:
+            register(app)

@@ -1,0 +1,165 @@
+"""The ``crm-sync`` command line.
+
+Subcommands live beside the code they drive and are imported only when used,
+so ``crm-sync --help`` is quick and a command's dependencies load on demand.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import sys
+
+import click
+from sqlalchemy.exc import OperationalError
+
+from integration.cli_support import CliState, fail, state
+from integration.config import ConfigError
+
+#: name -> (module, attribute, one-line help shown in ``crm-sync --help``)
+LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
+    "validate": (
+        "integration.validate_command",
+        "validate_command",
+        "Validate a CSV/XLSX export offline.",
+    ),
+    "kpi": ("integration.kpi_command", "kpi_command", "Signed agreements vs. the target."),
+    "sync": ("integration.sync.command", "sync_command", "Sync partner sheets with the store."),
+    "tokens": (
+        "integration.api.tokens_command",
+        "tokens_group",
+        "Create, list and revoke API tokens.",
+    ),
+    "emulator": (
+        "connectors.sheets_emulator.cli",
+        "emulator_command",
+        "Run the local Sheets API emulator.",
+    ),
+    "scheduler": (
+        "integration.scheduler.command",
+        "scheduler_command",
+        "Run the clock process (nightly and requested syncs).",
+    ),
+    "serve": (
+        "integration.scheduler.command",
+        "serve_command",
+        "Run web and scheduler in one process.",
+    ),
+    "demo": ("integration.demo.command", "demo_command", "Start the demo on embedded defaults."),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_COMMANDS:
+            module_name, attr, _help = LAZY_COMMANDS[cmd_name]
+            try:
+                module = importlib.import_module(module_name)
+            except ModuleNotFoundError as exc:
+                if exc.name and module_name.startswith(exc.name):
+                    return None
+                raise
+            return getattr(module, attr)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, LAZY_COMMANDS[name][2]) for name in LAZY_COMMANDS]
+        rows += [(n, c.get_short_help_str()) for n, c in self.commands.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(sorted(rows))
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_path",
+    envvar="CRM_CONFIG",
+    metavar="PATH",
+    help="Partners file (TOML). Default: $CRM_CONFIG or ./partners.toml.",
+)
+@click.option(
+    "--database-url",
+    envvar="DATABASE_URL",
+    metavar="URL",
+    help="Store URL. Default: $DATABASE_URL or SQLite under instance/.",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Log more (never secrets).")
+@click.pass_context
+def cli(
+    ctx: click.Context, config_path: str | None, database_url: str | None, verbose: bool
+) -> None:
+    """lef-crm-sync: partner Google Sheets <-> central CRM store."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    ctx.obj = CliState(config_path=config_path, database_url=database_url)
+
+
+@cli.group()
+def db() -> None:
+    """Store schema migrations."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Migrate the store to the newest schema (the Procfile's release step)."""
+    from integration.store import migrate
+    from integration.store.setup import sync_partner_rows
+
+    st = state()
+    store = st.bare_store()
+    migrate.upgrade(store, revision)
+    if revision == "head":
+        sync_partner_rows(store, st.config())
+    click.echo(f"store at revision {migrate.current_revision(store)} ({store.dialect})")
+
+
+@db.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Migrate the store back to REVISION (``base`` removes every table)."""
+    from integration.store import migrate
+
+    store = state().bare_store()
+    migrate.downgrade(store, revision)
+    click.echo(f"store at revision {migrate.current_revision(store) or 'base'}")
+
+
+@db.command("current")
+def db_current() -> None:
+    """Print the store's schema revision and whether it is the newest."""
+    from integration.store import migrate
+
+    store = state().bare_store()
+    current = migrate.current_revision(store)
+    head = migrate.head_revision(store)
+    click.echo(f"{current or 'base'} ({'up to date' if current == head else f'newest is {head}'})")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: configuration and connection problems are one line, not a traceback."""
+    try:
+        cli.main(args=argv, prog_name="crm-sync", standalone_mode=True)
+    except ConfigError as exc:
+        fail(str(exc))
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        fail(f"cannot use the store: {reason}")
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # last resort: a person gets a line, the log gets details
+        if os.environ.get("CRM_DEBUG"):
+            raise
+        logging.getLogger("integration.cli").debug("unexpected error", exc_info=True)
+        fail(f"unexpected error: {type(exc).__name__}: {exc} (set CRM_DEBUG=1 for details)", 1)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

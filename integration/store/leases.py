@@ -1,0 +1,72 @@
+"""Leases: one holder per resource across processes and machines.
+
+A lease is a row with an expiry. Taking it is one atomic upsert that succeeds
+only when the row is absent, expired, or already ours, so two schedulers on two
+machines never sync one spreadsheet at once, and a holder that was killed stops
+blocking others when its lease runs out.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import delete, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from integration.store.db import Store
+from integration.store.models import Lease, utcnow
+
+
+def make_holder_id() -> str:
+    """A holder id that says where it runs (for people reading the table)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def spreadsheet_lease_name(spreadsheet_id: str) -> str:
+    return f"sync:{spreadsheet_id}"
+
+
+def acquire(store: Store, name: str, holder: str, ttl_seconds: float) -> bool:
+    """Take or renew the lease ``name`` for ``holder``; False when someone else holds it."""
+    now = utcnow()
+    expires = now + timedelta(seconds=ttl_seconds)
+    insert = pg_insert if store.dialect == "postgresql" else sqlite_insert
+    stmt = insert(Lease).values(name=name, holder=holder, acquired_at=now, expires_at=expires)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[Lease.name],
+        set_={"holder": holder, "acquired_at": now, "expires_at": expires},
+        where=(Lease.expires_at < now) | (Lease.holder == holder),
+    ).returning(Lease.holder)
+    with store.session() as session:
+        got = session.execute(stmt).scalar_one_or_none()
+    return got == holder
+
+
+def renew(store: Store, name: str, holder: str, ttl_seconds: float) -> bool:
+    """Extend a lease we hold; False when it was lost (expired and taken)."""
+    expires = utcnow() + timedelta(seconds=ttl_seconds)
+    with store.session() as session:
+        result = session.execute(
+            update(Lease)
+            .where(Lease.name == name, Lease.holder == holder)
+            .values(expires_at=expires)
+        )
+        return result.rowcount == 1
+
+
+def release(store: Store, name: str, holder: str) -> None:
+    with store.session() as session:
+        session.execute(delete(Lease).where(Lease.name == name, Lease.holder == holder))
+
+
+def current_holder(store: Store, name: str) -> str | None:
+    """Who holds ``name`` now (None when free or expired)."""
+    with store.session() as session:
+        lease = session.get(Lease, name)
+        if lease is None or lease.expires_at < utcnow():
+            return None
+        return lease.holder

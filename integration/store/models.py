@@ -1,0 +1,323 @@
+"""SQLAlchemy models of the central store.
+
+Record fields are defined by the JSON Schemas, not here: a lead or agreement keeps
+its schema values in the ``data`` JSON column, and only the handful of fields that
+queries filter, join or deduplicate on are copied into indexed columns by
+:func:`integration.store.records.apply_data`. This keeps the schemas the single
+source of truth while the store stays queryable on both SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now; every timestamp in the store is UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timestamps that come back timezone-aware (UTC) on both engines.
+
+    SQLite has no timezone type and hands back naive values; comparing those with
+    aware ones raises, so every value is normalised to aware UTC at the boundary.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {dict[str, Any]: JSON, datetime: UTCDateTime()}
+
+
+class Partner(Base):
+    """A partner chamber, mirrored from the partners file at start-up."""
+
+    __tablename__ = "partners"
+
+    code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    country: Mapped[str] = mapped_column(String(2))
+    locale: Mapped[str] = mapped_column(String(8))
+    timezone: Mapped[str] = mapped_column(String(64))
+    spreadsheet_id: Mapped[str] = mapped_column(String(200))
+
+
+class LeadIdSeq(Base):
+    """One row per issued lead id; the database's autoincrement makes ids unique
+    under concurrent inserts on both engines without a lock of our own."""
+
+    __tablename__ = "lead_id_seq"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+
+
+class AgreementIdSeq(Base):
+    __tablename__ = "agreement_id_seq"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+
+
+class Lead(Base):
+    __tablename__ = "leads"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    partner: Mapped[str] = mapped_column(ForeignKey("partners.code"), index=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    company_name: Mapped[str | None] = mapped_column(String(300))
+    company_key: Mapped[str | None] = mapped_column(String(300), index=True)
+    country: Mapped[str | None] = mapped_column(String(2), index=True)
+    registration_code: Mapped[str | None] = mapped_column(String(64))
+    email: Mapped[str | None] = mapped_column(String(320), index=True)
+    sector: Mapped[str | None] = mapped_column(String(32), index=True)
+    stage: Mapped[str | None] = mapped_column(String(32), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    archived_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    erased_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+    __table_args__ = (Index("ix_leads_natural_key", "registration_code", "country"),)
+
+
+class Agreement(Base):
+    __tablename__ = "agreements"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    reporting_partner: Mapped[str] = mapped_column(ForeignKey("partners.code"), index=True)
+    seller_id: Mapped[str | None] = mapped_column(ForeignKey("leads.id"), index=True)
+    buyer_id: Mapped[str | None] = mapped_column(ForeignKey("leads.id"), index=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str | None] = mapped_column(String(32), index=True)
+    sector: Mapped[str | None] = mapped_column(String(32), index=True)
+    signed_date: Mapped[date | None] = mapped_column(Date, index=True)
+    value: Mapped[float | None] = mapped_column(Float)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    archived_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class Tombstone(Base):
+    """What survives a GDPR erasure: hashed natural keys, so that a copy of an old
+    sheet row cannot bring the person back, and nothing personal."""
+
+    __tablename__ = "tombstones"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    record_id: Mapped[str] = mapped_column(String(16), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), index=True)
+    erased_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SyncShadow(Base):
+    """The base of the three-way merge: field values both sides agreed on at the
+    last successful sync, per partner, tab and record."""
+
+    __tablename__ = "sync_shadow"
+
+    partner: Mapped[str] = mapped_column(String(8), primary_key=True)
+    tab: Mapped[str] = mapped_column(String(16), primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    base: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class QuarantineEntry(Base):
+    """A row or payload that failed validation, kept raw so nothing is lost."""
+
+    __tablename__ = "quarantine"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    partner: Mapped[str | None] = mapped_column(String(8), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # lead | agreement
+    source: Mapped[str] = mapped_column(String(32))  # sheet:lv, webhook:lv, api
+    tab: Mapped[str | None] = mapped_column(String(100))
+    row_number: Mapped[int | None] = mapped_column(Integer)
+    fingerprint: Mapped[str | None] = mapped_column(String(64), index=True)
+    raw: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    errors: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    duplicate_of: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(nullable=True, index=True)
+    resolution: Mapped[str | None] = mapped_column(String(32))  # applied, dismissed, merged
+
+
+class Conflict(Base):
+    __tablename__ = "conflicts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    partner: Mapped[str] = mapped_column(String(8), index=True)
+    tab: Mapped[str] = mapped_column(String(16))
+    record_id: Mapped[str] = mapped_column(String(16), index=True)
+    field: Mapped[str] = mapped_column(String(64))
+    base_value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    sheet_value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    store_value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    resolved_value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    policy: Mapped[str] = mapped_column(String(16))
+    winner: Mapped[str] = mapped_column(String(8))  # sheet | store
+    sync_run_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(nullable=True, index=True)
+    resolution: Mapped[str | None] = mapped_column(String(32))
+
+
+class AuditEntry(Base):
+    """Append-only history of every create, update, archive and erasure."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    record_id: Mapped[str] = mapped_column(String(16), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(16))  # create update archive restore erase merge
+    source: Mapped[str] = mapped_column(String(32))
+    partner: Mapped[str | None] = mapped_column(String(8), index=True)
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class SyncRun(Base):
+    __tablename__ = "sync_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    partner: Mapped[str] = mapped_column(String(8), index=True)
+    tab: Mapped[str | None] = mapped_column(String(16))
+    trigger: Mapped[str] = mapped_column(String(16))  # nightly webhook api cli catch-up demo
+    started_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    outcome: Mapped[str] = mapped_column(String(16), default="running")
+    dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    api_calls: Mapped[int] = mapped_column(Integer, default=0)
+    cells_written: Mapped[int] = mapped_column(Integer, default=0)
+    holder: Mapped[str | None] = mapped_column(String(128))
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class SyncRequest(Base):
+    """A wish for a sync, recorded by webhooks, the API and the CLI and drained,
+    debounced, by the scheduler. Recording never calls Google inline."""
+
+    __tablename__ = "sync_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    partner: Mapped[str] = mapped_column(String(8), index=True)
+    tab: Mapped[str | None] = mapped_column(String(16))
+    trigger: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(200))
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    consumed_at: Mapped[datetime | None] = mapped_column(nullable=True, index=True)
+    sync_run_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class Lease(Base):
+    """Mutual exclusion across processes and machines: one row per resource."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128))
+    acquired_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+
+
+class WebhookDelivery(Base):
+    """Idempotency record of a webhook delivery, with the first outcome."""
+
+    __tablename__ = "webhook_deliveries"
+
+    partner: Mapped[str] = mapped_column(String(8), primary_key=True)
+    delivery_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    source: Mapped[str] = mapped_column(String(32))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    status_code: Mapped[int] = mapped_column(Integer)
+    response: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    record_id: Mapped[str | None] = mapped_column(String(16))
+
+
+class IdempotencyKey(Base):
+    """API ``Idempotency-Key`` records (IETF draft): request fingerprint and the
+    first response; ``status_code`` is NULL while the first request runs."""
+
+    __tablename__ = "idempotency_keys"
+
+    token_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    response: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class ApiToken(Base):
+    """Bearer tokens; only a SHA-256 hash of the secret is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200))
+    partner: Mapped[str | None] = mapped_column(String(8))  # NULL: admin
+    token_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+    __table_args__ = (UniqueConstraint("token_hash"),)
+
+
+class DriveChannel(Base):
+    """A Drive push-notification channel watching one partner spreadsheet."""
+
+    __tablename__ = "drive_channels"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    partner: Mapped[str] = mapped_column(String(8))
+    token_hash: Mapped[str] = mapped_column(String(64))
+    resource_id: Mapped[str | None] = mapped_column(String(200))
+    last_message_number: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[datetime | None] = mapped_column(nullable=True)

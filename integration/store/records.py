@@ -1,0 +1,327 @@
+"""Store operations on leads and agreements shared by sync, webhooks and the API.
+
+Every change goes through here so that ids are issued one way, indexed columns
+stay in step with the JSON data, and every create, update, archive and erasure
+lands in the append-only audit log with its source (``sheet:lv``,
+``webhook:lv``, ``api``, ...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from integration.identity import key_hash, natural_key, normalise_registration_code
+from integration.store.models import (
+    Agreement,
+    AgreementIdSeq,
+    AuditEntry,
+    Lead,
+    LeadIdSeq,
+    QuarantineEntry,
+    SyncRequest,
+    Tombstone,
+    utcnow,
+)
+
+LEAD_PREFIX = "L"
+AGREEMENT_PREFIX = "A"
+#: Fields the store sets itself; never taken from a sheet, webhook or API body.
+SYSTEM_FIELDS = frozenset({"id", "created_at", "updated_at"})
+#: Personal data of a lead, blanked by a GDPR erasure. Firms are not persons.
+PERSONAL_FIELDS = ("contact_name", "email", "phone", "notes", "gdpr_consent_date")
+
+Record = Lead | Agreement
+
+
+def format_id(prefix: str, seq: int) -> str:
+    return f"{prefix}-{seq:06d}"
+
+
+def issue_id(session: Session, kind: str) -> str:
+    """Issue the next ``L-000123`` / ``A-000045`` id.
+
+    Each id is a row in a sequence table whose autoincrement key the database
+    hands out, so concurrent inserts on SQLite and PostgreSQL never collide.
+    """
+    row: LeadIdSeq | AgreementIdSeq = LeadIdSeq() if kind == "lead" else AgreementIdSeq()
+    session.add(row)
+    session.flush()
+    return format_id(LEAD_PREFIX if kind == "lead" else AGREEMENT_PREFIX, row.seq)
+
+
+def _clean(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k not in SYSTEM_FIELDS and v is not None}
+
+
+def _company_key(name: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        from integration.validation.cross_rules import company_key
+    except ImportError:  # pragma: no cover - validation layer always ships
+        return " ".join(name.lower().split())
+    return company_key(name)
+
+
+def apply_lead_columns(lead: Lead) -> None:
+    """Copy the indexed fields of ``lead.data`` into their columns."""
+    d = lead.data
+    lead.company_name = d.get("company_name")
+    lead.company_key = _company_key(d.get("company_name"))
+    lead.country = d.get("country")
+    code = d.get("registration_code")
+    lead.registration_code = normalise_registration_code(code, d.get("country")) if code else None
+    lead.email = (d.get("email") or "").strip().lower() or None
+    lead.sector = d.get("sector")
+    lead.stage = d.get("stage")
+    if d.get("partner"):
+        lead.partner = d["partner"]
+
+
+def apply_agreement_columns(agreement: Agreement) -> None:
+    d = agreement.data
+    agreement.seller_id = d.get("seller_id")
+    agreement.buyer_id = d.get("buyer_id")
+    agreement.status = d.get("status")
+    agreement.sector = d.get("sector")
+    signed = d.get("signed_date")
+    agreement.signed_date = date.fromisoformat(signed) if isinstance(signed, str) else signed
+    value = d.get("value")
+    agreement.value = float(value) if isinstance(value, int | float) else None
+    agreement.currency = d.get("currency")
+    if d.get("reporting_partner"):
+        agreement.reporting_partner = d["reporting_partner"]
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def to_dict(record: Record) -> dict[str, Any]:
+    """The record as schema values, with its id and store timestamps."""
+    out: dict[str, Any] = {"id": record.id, **record.data}
+    out["created_at"] = _iso(record.created_at)
+    out["updated_at"] = _iso(record.updated_at)
+    if record.archived_at:
+        out["archived_at"] = _iso(record.archived_at)
+    if isinstance(record, Lead) and record.erased_at:
+        out["erased_at"] = _iso(record.erased_at)
+    return out
+
+
+def kind_of(record: Record) -> str:
+    return "lead" if isinstance(record, Lead) else "agreement"
+
+
+def partner_of(record: Record) -> str:
+    return record.partner if isinstance(record, Lead) else record.reporting_partner
+
+
+def audit(
+    session: Session,
+    record: Record,
+    action: str,
+    source: str,
+    changes: Mapping[str, Any] | None = None,
+) -> None:
+    session.add(
+        AuditEntry(
+            record_id=record.id,
+            kind=kind_of(record),
+            action=action,
+            source=source,
+            partner=partner_of(record),
+            changes=dict(changes or {}),
+        )
+    )
+
+
+def create_lead(session: Session, data: Mapping[str, Any], *, source: str) -> Lead:
+    """Insert a validated lead; ``data['partner']`` names the owning chamber."""
+    clean = _clean(data)
+    now = utcnow()
+    lead = Lead(id=issue_id(session, "lead"), partner=clean["partner"], data=clean)
+    lead.created_at = lead.updated_at = now
+    apply_lead_columns(lead)
+    session.add(lead)
+    audit(session, lead, "create", source, {k: [None, v] for k, v in clean.items()})
+    return lead
+
+
+def create_agreement(session: Session, data: Mapping[str, Any], *, source: str) -> Agreement:
+    clean = _clean(data)
+    now = utcnow()
+    agreement = Agreement(
+        id=issue_id(session, "agreement"),
+        reporting_partner=clean["reporting_partner"],
+        data=clean,
+    )
+    agreement.created_at = agreement.updated_at = now
+    apply_agreement_columns(agreement)
+    session.add(agreement)
+    audit(session, agreement, "create", source, {k: [None, v] for k, v in clean.items()})
+    return agreement
+
+
+def update_record(
+    session: Session,
+    record: Record,
+    changes: Mapping[str, Any],
+    *,
+    source: str,
+) -> dict[str, list[Any]]:
+    """Apply field changes (``None`` removes a field); return ``{field: [old, new]}``
+    of what really changed. No change, no audit entry, no version bump."""
+    data = dict(record.data)
+    diff: dict[str, list[Any]] = {}
+    for field, new in changes.items():
+        if field in SYSTEM_FIELDS:
+            continue
+        old = data.get(field)
+        if old == new:
+            continue
+        diff[field] = [old, new]
+        if new is None:
+            data.pop(field, None)
+        else:
+            data[field] = new
+    if not diff:
+        return diff
+    record.data = data
+    record.version += 1
+    record.updated_at = utcnow()
+    if isinstance(record, Lead):
+        apply_lead_columns(record)
+    else:
+        apply_agreement_columns(record)
+    audit(session, record, "update", source, diff)
+    return diff
+
+
+def archive_record(session: Session, record: Record, *, source: str) -> bool:
+    if record.archived_at is not None:
+        return False
+    record.archived_at = utcnow()
+    record.updated_at = record.archived_at
+    record.version += 1
+    audit(session, record, "archive", source)
+    return True
+
+
+def restore_record(session: Session, record: Record, *, source: str) -> bool:
+    if record.archived_at is None:
+        return False
+    record.archived_at = None
+    record.updated_at = utcnow()
+    record.version += 1
+    audit(session, record, "restore", source)
+    return True
+
+
+def erase_lead(session: Session, lead: Lead, *, source: str) -> None:
+    """GDPR erasure: personal fields removed, a hashed tombstone kept, and the
+    audit log keeps only the fact (field names, never values). Earlier audit
+    entries of this lead lose their personal values too."""
+    key = natural_key(lead.data)
+    keys = [key] if key else []
+    email = lead.data.get("email")
+    if email and key and key[0] != "email":
+        keys.append(("email", str(email).strip().lower()))
+    for k in keys:
+        session.add(Tombstone(record_id=lead.id, key_hash=key_hash(k)))
+    erased = [f for f in PERSONAL_FIELDS if f in lead.data]
+    lead.data = {k: v for k, v in lead.data.items() if k not in PERSONAL_FIELDS}
+    lead.erased_at = utcnow()
+    lead.updated_at = lead.erased_at
+    lead.version += 1
+    apply_lead_columns(lead)
+    for entry in session.scalars(select(AuditEntry).where(AuditEntry.record_id == lead.id)):
+        entry.changes = {
+            f: (["[erased]", "[erased]"] if f in PERSONAL_FIELDS else v)
+            for f, v in (entry.changes or {}).items()
+        }
+    for q in session.scalars(
+        select(QuarantineEntry).where(QuarantineEntry.duplicate_of == lead.id)
+    ):
+        q.raw = {}
+        q.resolved_at = q.resolved_at or utcnow()
+        q.resolution = q.resolution or "erased"
+    audit(session, lead, "erase", source, {f: "[erased]" for f in erased})
+
+
+def is_tombstoned(session: Session, record: Mapping[str, Any]) -> bool:
+    """True when ``record`` is a person that was erased (by natural key)."""
+    hashes = []
+    key = natural_key(record)
+    if key:
+        hashes.append(key_hash(key))
+    if record.get("email"):
+        hashes.append(key_hash(("email", str(record["email"]).strip().lower())))
+    if not hashes:
+        return False
+    return session.scalar(select(Tombstone.id).where(Tombstone.key_hash.in_(hashes))) is not None
+
+
+def find_duplicate_lead(
+    session: Session, record: Mapping[str, Any], *, exclude_id: str | None = None
+) -> Lead | None:
+    """The live lead with the same natural key as ``record``, if any."""
+    key = natural_key(record)
+    if key is None:
+        return None
+    query = select(Lead).where(Lead.erased_at.is_(None))
+    if key[0] == "reg":
+        query = query.where(Lead.country == key[1], Lead.registration_code == key[2])
+    else:
+        query = query.where(Lead.email == key[1])
+    if exclude_id:
+        query = query.where(Lead.id != exclude_id)
+    return session.scalars(query.order_by(Lead.id).limit(1)).first()
+
+
+def request_sync(
+    session: Session,
+    partner: str,
+    *,
+    trigger: str,
+    reason: str | None = None,
+    tab: str | None = None,
+) -> SyncRequest:
+    """Record that ``partner``'s spreadsheet should be synced soon (debounced by
+    the scheduler). Never calls Google."""
+    req = SyncRequest(partner=partner, trigger=trigger, reason=reason, tab=tab)
+    session.add(req)
+    return req
+
+
+def quarantine(
+    session: Session,
+    *,
+    kind: str,
+    source: str,
+    raw: Mapping[str, Any],
+    errors: Iterable[Mapping[str, Any]],
+    partner: str | None = None,
+    tab: str | None = None,
+    row_number: int | None = None,
+    fingerprint: str | None = None,
+    duplicate_of: str | None = None,
+) -> QuarantineEntry:
+    entry = QuarantineEntry(
+        partner=partner,
+        kind=kind,
+        source=source,
+        tab=tab,
+        row_number=row_number,
+        fingerprint=fingerprint,
+        raw=dict(raw),
+        errors=[dict(e) for e in errors],
+        duplicate_of=duplicate_of,
+    )
+    session.add(entry)
+    return entry

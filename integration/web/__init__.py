@@ -1,0 +1,1 @@
+"""Small web pieces shared by the blueprints."""

@@ -1,0 +1,168 @@
+"""Shared fixtures: the store on SQLite and PostgreSQL, the configuration, the
+Flask app, and the Sheets emulator (real gspread over HTTP).
+
+PostgreSQL runs at 127.0.0.1:5432 on development and CI machines. Where it is
+unreachable, store tests are skipped locally but fail on CI (``CI=true``), so
+a missing server can never turn into a green run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from integration.config import AppConfig, load_config
+from integration.store import migrate
+from integration.store.db import Store
+from integration.store.models import Base
+from integration.store.setup import sync_partner_rows
+
+PG_ADMIN_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+EXAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "partners.example.toml"
+
+try:  # the emulator fixtures, when the emulator package provides them
+    from connectors.sheets_emulator.testing import emulator, sheets_emulator  # noqa: F401
+except ImportError:  # pragma: no cover
+    pass
+
+
+def _pg_reachable() -> bool:
+    try:
+        engine = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+        return True
+    except Exception:
+        return False
+
+
+def _require_postgres() -> None:
+    if not _pg_reachable():
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is unreachable at {PG_ADMIN_URL} (required on CI)")
+        pytest.skip("PostgreSQL is unreachable")
+
+
+@pytest.fixture(scope="session")
+def pg_database_url() -> Iterator[str]:
+    """A throw-away PostgreSQL database for this test session (per xdist worker)."""
+    _require_postgres()
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"lefcrm_test_{worker}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :n AND pid <> pg_backend_pid()"
+                ),
+                {"n": name},
+            )
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_migrated_url(pg_database_url: str) -> str:
+    store = Store(pg_database_url)
+    migrate.upgrade(store)
+    store.dispose()
+    return pg_database_url
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file copied for each test (faster than migrating each time)."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.sqlite"
+    store = Store(f"sqlite:///{path}")
+    migrate.upgrade(store)
+    store.dispose()
+    return path
+
+
+def _truncate_all(url: str) -> None:
+    engine = create_engine(url)
+    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated, empty store URL: once on SQLite, once on PostgreSQL."""
+    if request.param == "sqlite":
+        template = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "store.sqlite"
+        shutil.copy(template, path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("pg_migrated_url")
+    _truncate_all(url)
+    return url
+
+
+@pytest.fixture
+def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
+    """A migrated, empty SQLite store URL (for tests that need only one engine)."""
+    path = tmp_path / "store.sqlite"
+    shutil.copy(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def base_config(tmp_path: Path) -> AppConfig:
+    """The shipped example partners file (LV, EE, FI), with test secrets."""
+    environ = {
+        "LV_WEBHOOK_SECRET": "whsec_" + "bHYtc2VjcmV0LWZvci10ZXN0cy0wMTIzNDU2Nzg5",
+        "EE_WEBHOOK_SECRET": "whsec_" + "ZWUtc2VjcmV0LWZvci10ZXN0cy0wMTIzNDU2Nzg5",
+        "FI_WEBHOOK_SECRET": "whsec_" + "Zmktc2VjcmV0LWZvci10ZXN0cy0wMTIzNDU2Nzg5",
+        "CRM_INSTANCE_PATH": str(tmp_path / "instance"),
+        "CRM_SECRET_KEY": "test-secret-key",
+    }
+    return load_config(EXAMPLE_CONFIG, environ=environ)
+
+
+@pytest.fixture
+def store(db_url: str, base_config: AppConfig) -> Iterator[Store]:
+    """A migrated, empty store on each engine, with the partner rows present."""
+    s = Store(db_url)
+    sync_partner_rows(s, base_config)
+    yield s
+    s.dispose()
+
+
+@pytest.fixture
+def config(base_config: AppConfig, store: Store) -> AppConfig:
+    """The example configuration pointing at the test store."""
+    from dataclasses import replace
+
+    return replace(base_config, database_url=store.url)
+
+
+@pytest.fixture
+def app(config: AppConfig, store: Store):  # type: ignore[no-untyped-def]
+    from integration import create_app
+
+    application = create_app(config, store=store)
+    application.config.update(TESTING=True)
+    return application
+
+
+@pytest.fixture
+def client(app):  # type: ignore[no-untyped-def]
+    return app.test_client()

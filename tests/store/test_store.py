@@ -1,0 +1,164 @@
+"""The central store on SQLite and PostgreSQL: migrations, ids, records, leases."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from sqlalchemy import func, inspect, select
+
+from integration.identity import key_hash, natural_key
+from integration.store import leases, migrate, records
+from integration.store.db import Store
+from integration.store.models import AuditEntry, Lead, Tombstone
+
+
+def _lead(**extra):  # type: ignore[no-untyped-def]
+    data = {
+        "partner": "lv",
+        "company_name": "SIA Ābeļzieds",
+        "country": "LV",
+        "registration_code": "40003032949",
+        "sector": "ict",
+        "email": "Anna.Berzina@example.lv",
+        "contact_name": "Anna Bērziņa",
+    }
+    data.update(extra)
+    return data
+
+
+def test_migrations_upgrade_and_downgrade(db_url: str) -> None:
+    store = Store(db_url)
+    assert migrate.is_current(store)
+    assert "leads" in inspect(store.engine).get_table_names()
+    migrate.downgrade(store, "base")
+    assert migrate.current_revision(store) is None
+    assert "leads" not in inspect(store.engine).get_table_names()
+    migrate.upgrade(store)
+    assert migrate.is_current(store)
+    assert {"leads", "agreements", "audit_log", "sync_shadow", "leases"} <= set(
+        inspect(store.engine).get_table_names()
+    )
+    store.dispose()
+
+
+def test_ids_are_unique_under_concurrent_inserts(store: Store) -> None:
+    issued: list[str] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def worker(n: int) -> None:
+        try:
+            for i in range(10):
+                with store.session() as session:
+                    lead = records.create_lead(
+                        session, _lead(registration_code=None, email=f"w{n}-{i}@x.lv"), source="api"
+                    )
+                    session.flush()
+                with lock:
+                    issued.append(lead.id)
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert len(issued) == 60
+    assert len(set(issued)) == 60
+    assert all(i.startswith("L-") and len(i) == 8 for i in issued)
+    with store.session() as session:
+        assert session.scalar(select(func.count()).select_from(Lead)) == 60
+
+
+def test_create_update_archive_are_audited(store: Store) -> None:
+    with store.session() as session:
+        lead = records.create_lead(session, _lead(), source="sheet:lv")
+        lead_id = lead.id
+    assert lead_id == "L-000001"
+    with store.session() as session:
+        lead = session.get(Lead, lead_id)
+        assert lead.registration_code == "40003032949"
+        assert lead.email == "anna.berzina@example.lv"
+        diff = records.update_record(session, lead, {"stage": "contacted"}, source="api")
+        assert diff == {"stage": [None, "contacted"]}
+        assert records.update_record(session, lead, {"stage": "contacted"}, source="api") == {}
+        assert records.archive_record(session, lead, source="sheet:lv")
+    with store.session() as session:
+        actions = session.scalars(
+            select(AuditEntry.action).where(AuditEntry.record_id == lead_id).order_by(AuditEntry.id)
+        ).all()
+        assert actions == ["create", "update", "archive"]
+        lead = session.get(Lead, lead_id)
+        assert lead.version == 3
+        assert lead.archived_at is not None
+
+
+def test_duplicate_lookup_by_natural_key(store: Store) -> None:
+    with store.session() as session:
+        first = records.create_lead(session, _lead(), source="api")
+        other = records.create_lead(
+            session,
+            _lead(registration_code=None, email="info@firma.ee", country="EE", partner="ee"),
+            source="api",
+        )
+    with store.session() as session:
+        dup = records.find_duplicate_lead(
+            session, {"registration_code": "LV 4000-3032949", "country": "LV"}
+        )
+        assert dup is not None and dup.id == first.id
+        assert records.find_duplicate_lead(session, {"email": "INFO@firma.ee "}).id == other.id
+        assert records.find_duplicate_lead(session, {"company_name": "x"}) is None
+
+
+def test_erasure_leaves_no_personal_data_and_a_tombstone(store: Store) -> None:
+    with store.session() as session:
+        lead = records.create_lead(session, _lead(phone="+37120000000"), source="webhook:lv")
+        lead_id = lead.id
+    with store.session() as session:
+        lead = session.get(Lead, lead_id)
+        records.erase_lead(session, lead, source="api")
+    with store.session() as session:
+        lead = session.get(Lead, lead_id)
+        assert lead.erased_at is not None
+        for field in records.PERSONAL_FIELDS:
+            assert field not in lead.data
+        assert lead.email is None
+        dump = repr([e.changes for e in session.scalars(select(AuditEntry))])
+        assert "Anna" not in dump and "example.lv" not in dump and "37120000000" not in dump
+        tomb = session.scalars(select(Tombstone)).all()
+        assert key_hash(natural_key(_lead())) in {t.key_hash for t in tomb}
+        assert records.is_tombstoned(session, _lead(registration_code=None))
+        assert records.is_tombstoned(session, _lead())
+
+
+def test_lease_excludes_others_until_expiry(store: Store) -> None:
+    assert leases.acquire(store, "sync:abc", "a", ttl_seconds=0.5)
+    assert not leases.acquire(store, "sync:abc", "b", ttl_seconds=5)
+    assert leases.acquire(store, "sync:abc", "a", ttl_seconds=0.5)  # renewal by the holder
+    assert leases.current_holder(store, "sync:abc") == "a"
+    time.sleep(0.7)
+    assert leases.current_holder(store, "sync:abc") is None
+    assert leases.acquire(store, "sync:abc", "b", ttl_seconds=5)
+    assert not leases.renew(store, "sync:abc", "a", 5)
+    leases.release(store, "sync:abc", "b")
+    assert leases.acquire(store, "sync:abc", "c", ttl_seconds=5)
+
+
+def test_lease_has_one_winner_under_contention(store: Store) -> None:
+    winners: list[str] = []
+    lock = threading.Lock()
+
+    def grab(name: str) -> None:
+        if leases.acquire(store, "sync:race", name, ttl_seconds=30):
+            with lock:
+                winners.append(name)
+
+    threads = [threading.Thread(target=grab, args=(f"h{i}",)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(winners) == 1
