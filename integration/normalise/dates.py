@@ -1,0 +1,86 @@
+"""Dates as partners type them (``12.03.2025``, ``12.3.2025``, ``2025-03-12``) or as
+Sheets stores them (serial day numbers), turned into ISO ``YYYY-MM-DD``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import lru_cache
+from typing import Any
+
+from babel.dates import parse_date as babel_parse_date
+
+from integration.normalise.text import clean_line
+
+#: Day 0 of Google Sheets (and Excel after its 1900 leap-year bug): 30 December 1899.
+SHEETS_EPOCH = dt.date(1899, 12, 30)
+_MAX_SERIAL = (dt.date(9999, 12, 31) - SHEETS_EPOCH).days
+
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][0-9:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$")
+_DAY_FIRST = re.compile(
+    r"^(\d{1,2})\s*[./-]\s*(\d{1,2})\s*[./-]\s*(\d{4}|\d{2})\.?(?:\s+[0-9:]+)?$"
+)
+_SERIAL_TEXT = re.compile(r"^\d{5}(?:\.\d+)?$")
+_THREE_NUMBERS = re.compile(r"^\d{1,4}\D{1,3}\d{1,2}\D{1,3}\d{1,4}$")
+
+# The partners' own locales write day first; "en" here is the project's European
+# English, so it is read as en_GB (day first), never as US month-first.
+_BABEL_LOCALE = {"en": "en_GB", "lv": "lv", "et": "et", "fi": "fi"}
+
+
+def from_serial(serial: float) -> dt.date:
+    """The date of a Sheets serial number (the fraction, a time of day, is dropped)."""
+    return SHEETS_EPOCH + dt.timedelta(days=int(serial))
+
+
+def _ymd(year: int, month: int, day: int) -> str | None:
+    try:
+        return dt.date(year, month, day).isoformat()
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=8192)
+def _parse_text(text: str, locale: str) -> str | None:
+    match = _ISO.match(text)
+    if match:
+        return _ymd(int(match[1]), int(match[2]), int(match[3]))
+    match = _DAY_FIRST.match(text)
+    if match:
+        year = int(match[3])
+        if len(match[3]) == 2:
+            year += 2000
+        return _ymd(year, int(match[2]), int(match[1]))
+    if _SERIAL_TEXT.match(text):
+        return from_serial(float(text)).isoformat()
+    if _THREE_NUMBERS.match(text):
+        try:
+            return babel_parse_date(text, locale=_BABEL_LOCALE.get(locale, locale)).isoformat()
+        except (ValueError, IndexError, LookupError):
+            return None
+    return None
+
+
+def parse_date(value: Any, locale: str = "en") -> Any:
+    """ISO date string for ``value``, or ``value`` unchanged when it is not a date.
+
+    Accepts ``date``/``datetime`` objects (XLSX cells), Sheets serial numbers (int or
+    float, as ``UNFORMATTED_VALUE`` reads return them), ISO dates (a time part is
+    dropped), day-first dotted/slashed dates with 2- or 4-digit years, and other
+    numeric forms of the locale via babel. Blank gives ``None``.
+    """
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, int | float):
+        if 1 <= value <= _MAX_SERIAL:
+            return from_serial(value).isoformat()
+        return value
+    text = clean_line(value)
+    if text is None or not isinstance(text, str):
+        return text
+    parsed = _parse_text(text, locale)
+    return parsed if parsed is not None else text

@@ -1,0 +1,228 @@
+"""Rules that look beyond one record: parties, duplicates, dates against today.
+
+Pure functions over a :class:`LeadLookup` passed in, so they run the same against
+the store, an in-memory snapshot in the sync engine, or nothing at all (offline
+``validate``). Problems come back as :class:`ValidationIssue`, like schema errors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from typing import Any, Protocol
+
+from integration.normalise.identifiers import looks_like_lead_id, normalise_id, registration_key
+from integration.validation.errors import ValidationIssue, issue, message_for
+from integration.validation.vocabulary import field_label
+
+#: Legal-form words dropped when comparing company names (LV, EE, FI, AZ and common
+#: international ones), so "SIA Baltic Soft" and "Baltic Soft, SIA" are one firm.
+LEGAL_FORMS = frozenset(
+    [
+        "sia",
+        "as",
+        "ou",
+        "oy",
+        "oyj",
+        "ab",
+        "ky",
+        "tmi",
+        "mtu",
+        "fie",
+        "mmc",
+        "asc",
+        "qsc",
+        "llc",
+        "ltd",
+        "limited",
+        "gmbh",
+        "ag",
+        "plc",
+        "inc",
+        "corp",
+        "co",
+        "sa",
+        "bv",
+        "nv",
+        "aps",
+        "ooo",
+        "zao",
+        "oao",
+    ]
+)
+_TOKENS = re.compile(r"[^\W_]+")
+
+Key = tuple[str, ...]
+
+
+class LeadLookup(Protocol):
+    """What the cross-record rules need to know about existing leads."""
+
+    def lead(self, lead_id: str) -> Mapping[str, Any] | None:
+        """The lead with this id, or ``None`` when there is none (or it is archived)."""
+
+    def lead_id_by_key(self, key: Key) -> str | None:
+        """The id of the one lead having ``key`` (see :func:`lead_keys`), else ``None``."""
+
+
+@lru_cache(maxsize=65536)
+def company_key(name: str) -> str:
+    """Company name reduced for matching: no case, accents, spaces, punctuation or legal form.
+
+    ``"SIA  Baltic Soft"``, ``"Baltic Soft, SIA"`` and ``"BALTIC SOFT"`` give the same key.
+    """
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    tokens = _TOKENS.findall(plain)
+    kept = [token for token in tokens if token not in LEGAL_FORMS]
+    return "".join(kept or tokens)
+
+
+def natural_key(lead: Mapping[str, Any]) -> Key | None:
+    """The key that says two leads are one firm.
+
+    ``("registration_code", COUNTRY, compact code)`` when both are known, else
+    ``("email", lower-cased address)``, else ``None`` (a name alone is not enough to
+    merge firms automatically).
+    """
+    code, country = lead.get("registration_code"), lead.get("country")
+    if isinstance(code, str) and code.strip() and isinstance(country, str) and country:
+        compact = registration_key(code, country)
+        if compact:
+            return ("registration_code", country, compact)
+    email = lead.get("email")
+    if isinstance(email, str) and email.strip():
+        return ("email", email.strip().lower())
+    return None
+
+
+def lead_keys(lead: Mapping[str, Any]) -> list[Key]:
+    """Every key a lead can be found by: its natural key, its registration code alone
+    (staff often type just the code in a party column) and its company-name key."""
+    keys: list[Key] = []
+    key = natural_key(lead)
+    if key is not None:
+        keys.append(key)
+    code = lead.get("registration_code")
+    if isinstance(code, str) and code.strip():
+        keys.append(("code", registration_key(code, lead.get("country"))))
+    email = lead.get("email")
+    if isinstance(email, str) and email.strip() and (key is None or key[0] != "email"):
+        keys.append(("email", email.strip().lower()))
+    name = lead.get("company_name")
+    if isinstance(name, str) and company_key(name):
+        keys.append(("company", company_key(name)))
+    return keys
+
+
+class InMemoryLeads:
+    """A :class:`LeadLookup` over a list of leads (the sync engine's snapshot, tests).
+
+    A key shared by two different leads is ambiguous and finds nothing, so a party
+    is never matched to the wrong firm by guesswork.
+    """
+
+    def __init__(self, leads: Iterable[Mapping[str, Any]] = ()) -> None:
+        self._by_id: dict[str, Mapping[str, Any]] = {}
+        self._by_key: dict[Key, str | None] = {}
+        for lead in leads:
+            self.add(lead)
+
+    def add(self, lead: Mapping[str, Any]) -> None:
+        """Index one lead (it must have an ``id``)."""
+        lead_id = lead["id"]
+        self._by_id[lead_id] = lead
+        for key in lead_keys(lead):
+            current = self._by_key.get(key, lead_id)
+            self._by_key[key] = lead_id if current == lead_id else None
+
+    def lead(self, lead_id: str) -> Mapping[str, Any] | None:
+        return self._by_id.get(lead_id)
+
+    def lead_id_by_key(self, key: Key) -> str | None:
+        return self._by_key.get(key)
+
+
+def resolve_party(text: str, lookup: LeadLookup) -> str | None:
+    """The lead id a party cell means: a CRM ID, a registration code or a company name."""
+    if looks_like_lead_id(text):
+        return normalise_id(text)
+    code = registration_key(text, None)
+    candidates: list[Key] = [("code", code)]
+    if len(code) > 2 and code[:2].isalpha() and code[2:].isdigit():
+        candidates.append(("code", code[2:]))  # "LV40003521600": VAT prefix
+    candidates.append(("company", company_key(text)))
+    for key in candidates:
+        if key[1]:
+            found = lookup.lead_id_by_key(key)
+            if found:
+                return found
+    return None
+
+
+def check_lead_duplicate(
+    lead: Mapping[str, Any], lookup: LeadLookup, *, locale: str = "en"
+) -> list[ValidationIssue]:
+    """A ``duplicate`` issue when another lead already has this lead's natural key."""
+    key = natural_key(lead)
+    if key is None:
+        return []
+    existing = lookup.lead_id_by_key(key)
+    if existing is None or existing == lead.get("id"):
+        return []
+    field = "registration_code" if key[0] == "registration_code" else "email"
+    return [
+        ValidationIssue(
+            field=field,
+            code="duplicate",
+            message=message_for(
+                "duplicate", locale, id=existing, key=field_label("lead", field, locale)
+            ),
+        )
+    ]
+
+
+def check_agreement(
+    agreement: Mapping[str, Any],
+    lookup: LeadLookup,
+    *,
+    today: dt.date,
+    locale: str = "en",
+) -> list[ValidationIssue]:
+    """Parties exist, are different firms from different countries; a signed date is
+    not after ``today`` (passed in, so the rule is pure and testable)."""
+    issues: list[ValidationIssue] = []
+    parties: dict[str, Mapping[str, Any]] = {}
+    for field in ("seller_id", "buyer_id"):
+        lead_id = agreement.get(field)
+        if not isinstance(lead_id, str):
+            continue
+        lead = lookup.lead(lead_id)
+        if lead is None:
+            label = field_label("agreement", field, locale)
+            issues.append(issue("reference", field, locale, field=label, value=lead_id))
+        else:
+            parties[field] = lead
+    seller_id, buyer_id = agreement.get("seller_id"), agreement.get("buyer_id")
+    if isinstance(seller_id, str) and seller_id == buyer_id:
+        issues.append(issue("same_firm", "buyer_id", locale, value=seller_id))
+    elif len(parties) == 2:
+        seller, buyer = parties["seller_id"], parties["buyer_id"]
+        seller_key, buyer_key = natural_key(seller), natural_key(buyer)
+        if seller_key is not None and seller_key == buyer_key:
+            issues.append(issue("same_firm", "buyer_id", locale, value=f"{seller_id}, {buyer_id}"))
+        elif seller.get("country") and seller.get("country") == buyer.get("country"):
+            issues.append(issue("same_country", "buyer_id", locale, country=seller["country"]))
+    signed = agreement.get("signed_date")
+    if agreement.get("status") == "signed" and isinstance(signed, str):
+        try:
+            when = dt.date.fromisoformat(signed)
+        except ValueError:
+            when = None  # a malformed date is the schema's "date" issue, not this one
+        if when is not None and when > today:
+            label = field_label("agreement", "signed_date", locale)
+            issues.append(issue("signed_date", "signed_date", locale, field=label, value=signed))
+    return issues

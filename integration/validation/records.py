@@ -1,0 +1,145 @@
+"""Validate one candidate record against its schema and report plain-language issues."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+from jsonschema import ValidationError
+
+from integration.normalise.labels import localized_labels
+from integration.normalise.record import PartyResolver, normalise_record
+from integration.validation.errors import ValidationIssue, issue
+from integration.validation.validators import REGISTRATION_CODE_KEYWORD, validator_for
+from integration.validation.vocabulary import field_label, vocabulary
+from schemas import load_schema
+
+#: Format name -> issue code (formats without an entry report ``format``).
+FORMAT_CODES = {
+    "email": "email",
+    "phone": "phone",
+    "date": "date",
+    "date-time": "date",
+    "registration-code": "registration_code",
+    "uri": "uri",
+}
+_ENUM_SHOWN = 10
+_PREFERRED = ("LV", "EE", "FI", "AZ")
+
+
+@cache
+def _field_order(kind: str) -> dict[str, int]:
+    return {name: index for index, name in enumerate(load_schema(kind)["properties"])}
+
+
+def _allowed(field: str, values: list[Any], locale: str) -> str:
+    """The allowed values as a partner would type them, shortened for long enums."""
+    labels = localized_labels(field, locale)
+    if len(values) > _ENUM_SHOWN:
+        shown = [v for v in _PREFERRED if v in values] or list(values[:5])
+        return ", ".join(shown) + ", …"
+    return ", ".join(labels.get(v, str(v)) for v in values)
+
+
+def _issues_from(
+    error: ValidationError, kind: str, locale: str, seen: set[tuple[str, str]]
+) -> list[ValidationIssue]:
+    keyword = error.validator
+    instance = error.instance
+    if keyword == "required":
+        record = instance if isinstance(instance, dict) else {}
+        missing = [name for name in error.validator_value if name not in record]
+        found = []
+        for name in missing:
+            if ("required", name) not in seen:
+                seen.add(("required", name))
+                found.append(issue("required", name, locale, field=field_label(kind, name, locale)))
+        return found
+    if keyword == "additionalProperties":
+        known = load_schema(kind)["properties"]
+        return [
+            issue("unknown_field", name, locale, field=name)
+            for name in (instance if isinstance(instance, dict) else {})
+            if name not in known
+        ]
+    field = str(error.path[0]) if error.path else ""
+    label = field_label(kind, field, locale) if field else ""
+    if keyword == REGISTRATION_CODE_KEYWORD:
+        # The keyword's error carries the whole record: the code and its country.
+        record = instance if isinstance(instance, dict) else {}
+        country = record.get(error.validator_value, "")
+        value = record.get("registration_code", "")
+        return [
+            issue("registration_code", field, locale, field=label, value=value, country=country)
+        ]
+    if keyword == "format":
+        code = FORMAT_CODES.get(error.validator_value, "format")
+        return [issue(code, field, locale, field=label, value=instance)]
+    if keyword == "enum":
+        allowed = _allowed(field, list(error.validator_value), locale)
+        return [issue("enum", field, locale, field=label, value=instance, allowed=allowed)]
+    if keyword == "type":
+        expected_type = error.validator_value
+        if isinstance(expected_type, list):
+            expected_type = expected_type[0]
+        words = vocabulary()["types"].get(expected_type, {})
+        expected = words.get(locale) or words.get("en") or expected_type
+        return [issue("type", field, locale, field=label, value=instance, expected=expected)]
+    if keyword in ("minimum", "exclusiveMinimum"):
+        return [
+            issue(
+                "minimum", field, locale, field=label, value=instance, limit=error.validator_value
+            )
+        ]
+    if keyword == "maxLength":
+        return [issue("too_long", field, locale, field=label, limit=error.validator_value)]
+    if keyword == "minLength":
+        return [issue("required", field, locale, field=label)]
+    if keyword in ("pattern", "const"):
+        return [issue("format", field, locale, field=label, value=instance)]
+    return [issue("invalid", field, locale, field=label, value=instance)]
+
+
+def validate_record(
+    kind: str, record: Mapping[str, Any], *, locale: str = "en"
+) -> list[ValidationIssue]:
+    """All schema problems of ``record`` (kind ``lead`` or ``agreement``), in field order.
+
+    The per-country registration-code check is part of the schema (the
+    ``x-registration-code-country`` keyword), so this is the whole single-record check.
+    """
+    validator = validator_for(kind)
+    errors = list(validator.iter_errors(record))
+    if not errors:
+        return []
+    seen: set[tuple[str, str]] = set()
+    issues: list[ValidationIssue] = []
+    for error in errors:
+        issues.extend(_issues_from(error, kind, locale, seen))
+    order = _field_order(kind)
+    issues.sort(key=lambda item: order.get(item.field, len(order)))
+    return issues
+
+
+def check_row(
+    kind: str,
+    raw: Mapping[str, Any],
+    locale: str = "en",
+    *,
+    partner: str | None = None,
+    resolve_party: PartyResolver | None = None,
+) -> tuple[dict[str, Any], list[ValidationIssue]]:
+    """Normalise one row's cells and validate the result: ``(record, issues)``.
+
+    A field the normaliser already reported (e.g. an unknown party) is not reported
+    again by the schema (where it would show up as merely "required").
+    """
+    record, issues = normalise_record(
+        kind, raw, locale, partner=partner, resolve_party=resolve_party
+    )
+    flagged = {item.field for item in issues}
+    for item in validate_record(kind, record, locale=locale):
+        if item.field not in flagged:
+            issues.append(item)
+    return record, issues

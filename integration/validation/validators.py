@@ -1,0 +1,144 @@
+"""The project's JSON Schema validators: one FormatChecker, one validator per schema.
+
+Custom formats: ``registration-code`` (shape only: the format sees just the value),
+``phone`` (E.164, checked with phonenumbers), ``email`` (email-validator, syntax only,
+no DNS), ``date``, ``date-time`` and ``uri`` (absolute http/https). The per-country
+registration-code check needs the record's country, so it is the schema keyword
+``x-registration-code-country`` (its value names the property holding the country),
+evaluated on the whole record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from functools import cache, lru_cache
+from typing import Any
+from urllib.parse import urlsplit
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
+from phonenumbers import NumberParseException
+
+from integration.normalise.identifiers import registration_code_valid
+from schemas import load_schema
+
+REGISTRATION_CODE_KEYWORD = "x-registration-code-country"
+
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_REG_SHAPE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z .\-/]{0,39}$")
+
+FORMAT_CHECKER = FormatChecker(formats=())
+
+
+@FORMAT_CHECKER.checks("registration-code")
+def is_registration_code(value: object) -> bool:
+    """Letters, digits and the separators people use (space . - /); at most 40 characters."""
+    return not isinstance(value, str) or bool(_REG_SHAPE.match(value))
+
+
+@FORMAT_CHECKER.checks("phone")
+def is_phone(value: object) -> bool:
+    """An E.164 number (``+37126123456``) that phonenumbers considers valid."""
+    return not isinstance(value, str) or _phone_ok(value)
+
+
+@lru_cache(maxsize=16384)
+def _phone_ok(value: str) -> bool:
+    if not _E164.match(value):
+        return False
+    try:
+        return phonenumbers.is_valid_number(phonenumbers.parse(value, None))
+    except NumberParseException:
+        return False
+
+
+@FORMAT_CHECKER.checks("email")
+def is_email(value: object) -> bool:
+    """Syntax check by email-validator; no DNS look-up (offline, fast, deterministic)."""
+    return not isinstance(value, str) or _email_ok(value)
+
+
+@lru_cache(maxsize=16384)
+def _email_ok(value: str) -> bool:
+    try:
+        validate_email(value, check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
+
+
+@FORMAT_CHECKER.checks("date")
+def is_date(value: object) -> bool:
+    """A real calendar date written ``YYYY-MM-DD``."""
+    if not isinstance(value, str):
+        return True
+    if not _ISO_DATE.match(value):
+        return False
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+@FORMAT_CHECKER.checks("date-time")
+def is_date_time(value: object) -> bool:
+    """An ISO 8601 timestamp with a date and a time (``Z`` or an offset allowed)."""
+    if not isinstance(value, str):
+        return True
+    if "T" not in value and " " not in value:
+        return False
+    try:
+        dt.datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+@FORMAT_CHECKER.checks("uri")
+def is_uri(value: object) -> bool:
+    """An absolute http(s) link with a host name and no spaces."""
+    if not isinstance(value, str):
+        return True
+    if any(ch.isspace() for ch in value):
+        return False
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    host = parts.hostname or ""
+    return parts.scheme in ("http", "https") and ("." in host or host == "localhost")
+
+
+def _registration_code_for_country(
+    validator: Any, country_field: str, instance: Any, schema: dict[str, Any]
+) -> Iterator[ValidationError]:
+    """Keyword: the record's registration code must be valid for the record's country."""
+    if not isinstance(instance, dict):
+        return
+    code, country = instance.get("registration_code"), instance.get(country_field)
+    if not isinstance(code, str) or not isinstance(country, str):
+        return
+    if registration_code_valid(code, country) is False:
+        yield ValidationError(
+            f"{code!r} is not a valid registration code for {country}",
+            path=("registration_code",),
+        )
+
+
+ProjectValidator = validators.extend(
+    Draft202012Validator,
+    validators={REGISTRATION_CODE_KEYWORD: _registration_code_for_country},
+)
+
+
+@cache
+def validator_for(kind: str) -> Draft202012Validator:
+    """The validator for schema ``kind`` (lead, agreement, partners), built once and reused."""
+    schema = load_schema(kind)
+    ProjectValidator.check_schema(schema)
+    return ProjectValidator(schema, format_checker=FORMAT_CHECKER)

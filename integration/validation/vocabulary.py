@@ -1,0 +1,120 @@
+"""The words people type, loaded once from ``integration/data/vocabulary.json``.
+
+Header aliases, country names, enum labels, boolean words and message templates
+live in that one data file so a partner's new spelling is a data change, not a
+code change. This module only loads it and builds the folded look-up tables.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from functools import cache, lru_cache
+from importlib import resources
+from typing import Any
+
+LOCALES = ("en", "lv", "et", "fi")
+
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
+@lru_cache(maxsize=65536)
+def fold(text: str) -> str:
+    """Reduce ``text`` to a matching key: no accents, no case, no spaces or punctuation.
+
+    ``"Uzņēmuma  nosaukums"``, ``"uznemuma-nosaukums"`` and ``"UZNEMUMA NOSAUKUMS"``
+    all fold to ``"uznemumanosaukums"``, so staff can type headers and labels the way
+    they like. Cached because the same few hundred strings recur in every sheet.
+    """
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _NOT_ALNUM.sub("", stripped.casefold())
+
+
+@cache
+def vocabulary() -> dict[str, Any]:
+    """The parsed vocabulary file (cached; treat as read-only)."""
+    text = resources.files("integration").joinpath("data/vocabulary.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def _invert(table: dict[str, dict[str, list[str]]], what: str) -> dict[str, str]:
+    """Map every folded word of ``table`` (value -> locale -> words) to its value.
+
+    A word that would mean two different values is a data error: fail loudly at
+    load time rather than guess at run time.
+    """
+    out: dict[str, str] = {}
+    for value, per_locale in table.items():
+        for words in [[value], *per_locale.values()]:
+            for word in words:
+                # Symbols (€, $, ✓) fold to nothing: keep those verbatim.
+                key = fold(word) or word
+                other = out.get(key)
+                if other is not None and other != value:
+                    raise ValueError(
+                        f"vocabulary {what}: {word!r} means both {other!r} and {value!r}"
+                    )
+                out[key] = value
+    return out
+
+
+@cache
+def header_table(kind: str) -> dict[str, str]:
+    """Folded header alias -> field name for ``kind`` (lead, agreement), incl. service columns."""
+    headers = vocabulary()["headers"]
+    if kind not in ("lead", "agreement"):
+        raise KeyError(f"unknown record kind {kind!r}")
+    table = {**headers[kind], **headers["service"]}
+    return _invert(table, f"headers.{kind}")
+
+
+@cache
+def country_table() -> dict[str, str]:
+    """Folded country name (en/lv/et/fi/az) or code -> ISO 3166-1 alpha-2 code."""
+    return _invert(vocabulary()["countries"], "countries")
+
+
+@cache
+def label_table(name: str) -> dict[str, str]:
+    """Folded label -> enum value for a label group (sector, stage, status, ...)."""
+    return _invert(vocabulary()["labels"][name], f"labels.{name}")
+
+
+@cache
+def boolean_table() -> dict[str, bool]:
+    """Folded yes/no word in any of the four languages -> bool."""
+    words = vocabulary()["booleans"]
+    out: dict[str, bool] = {}
+    for value, flag in (("true", True), ("false", False)):
+        for per_locale in words[value].values():
+            for word in per_locale:
+                if fold(word):
+                    out[fold(word)] = flag
+    # Symbols fold to "" (punctuation is dropped), so keep them verbatim too.
+    for value, flag in (("true", True), ("false", False)):
+        for per_locale in words[value].values():
+            for word in per_locale:
+                if not fold(word):
+                    out[word] = flag
+    return out
+
+
+def field_label(kind: str, field: str, locale: str) -> str:
+    """How a partner in ``locale`` names ``field``: the first header alias, else the field name."""
+    headers = vocabulary()["headers"]
+    per_kind = headers.get(kind, {})
+    aliases = (
+        per_kind.get(field)
+        or per_kind.get(field.removesuffix("_id"))
+        or headers["service"].get(field)
+    )
+    if not aliases:
+        from schemas import load_schema
+
+        if kind in ("lead", "agreement"):
+            return load_schema(kind)["properties"].get(field, {}).get("title", field)
+        return field
+    words = aliases.get(locale) or aliases.get("en") or [field]
+    return words[0]
