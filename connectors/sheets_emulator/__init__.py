@@ -1,0 +1,59 @@
+"""A local Google Sheets API v4 + Drive v3 emulator that real gspread runs against.
+
+Run it with ``crm-sync emulator`` (see :mod:`.cli`) or in-process with
+:func:`connectors.sheets_emulator.testing.run_emulator`; point clients at it
+with ``SHEETS_EMULATOR_HOST=host:port``.
+
+Modules: :mod:`.a1` (A1 notation), :mod:`.cells` (compact cell model),
+:mod:`.parsing` (USER_ENTERED), :mod:`.rendering` (value render options),
+:mod:`.formulas` (the evaluated formula subset), :mod:`.model` (sheets and
+spreadsheets), :mod:`.values_api`, :mod:`.sheets_api`, :mod:`.batch_update`,
+:mod:`.drive_api`, :mod:`.admin` (faults, quotas, stats), :mod:`.persistence`
+(``--state`` and ``--seed``), :mod:`.server` (HTTP).
+
+Admin API (no authentication; for tests, benchmarks and demos)
+--------------------------------------------------------------
+
+``POST /_emulator/faults``
+    Body: one fault spec or a list of them.  Fields:
+    ``method`` ("GET", ...), ``path`` (regex searched in the decoded path),
+    ``endpoint`` (an endpoint name, see stats), ``status`` (400-599: answer
+    with Google's error body), ``message``, ``delay`` (seconds to wait before
+    answering), ``drop`` (true: close the connection without answering),
+    ``times`` (how many matching requests are affected; default 1), or
+    ``probability`` (0..1, each matching request; unlimited unless ``times``)
+    with ``seed`` (for a reproducible sequence).  Example::
+
+        {"endpoint": "values.batchUpdate", "status": 503, "times": 2}
+        {"path": "/values/", "probability": 0.2, "seed": 7, "status": 500}
+        {"method": "GET", "delay": 1.5}
+
+``DELETE /_emulator/faults``
+    Remove every fault.  ``GET`` returns how many are pending.
+
+``GET /_emulator/stats``
+    ``{"total": N, "by_endpoint": {"values.batchGet": n, ...}}``; endpoint
+    names: spreadsheets.get, spreadsheets.create, spreadsheets.batchUpdate,
+    spreadsheets.sheets.copyTo, values.get, values.update, values.append,
+    values.clear, values.batchGet, values.batchUpdate, values.batchClear,
+    drive.files.create, drive.files.get, drive.files.list, drive.files.delete,
+    drive.files.copy, drive.files.update, drive.files.export,
+    drive.files.import, drive.comments.list, drive.permissions.list,
+    drive.permissions.create.  Requests failed by an injected status count;
+    dropped ones and admin calls do not.  ``DELETE`` zeroes the counters.
+
+``POST /_emulator/reset``
+    Drop all spreadsheets, faults and stats.
+
+``GET|POST /_emulator/quotas``
+    ``{"enabled": true, "read_per_user": 60, "write_per_user": 60,
+    "read_per_project": 300, "write_per_project": 300}`` (any subset).  When
+    enabled, requests over a limit within a sliding minute get 429
+    RESOURCE_EXHAUSTED.  The user is the bearer token.
+
+``GET /_emulator/health``, ``POST /_emulator/save`` (write the state file now).
+
+Known limits: formulas outside the subset in :mod:`.formulas` evaluate to
+``#NAME?``; cell formats are stored and returned but only number formats from
+USER_ENTERED parsing affect rendering; one lock serialises all requests.
+"""

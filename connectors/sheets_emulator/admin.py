@@ -1,0 +1,254 @@
+"""Test controls: fault injection, per-minute quotas and request statistics.
+
+Faults are rules matched against each API request (method, path regex,
+endpoint name); a matching rule fails the request with a status, delays it,
+or drops the connection -- for its next ``times`` matches, or with a seeded
+``probability``.  Quotas mimic Google's per-minute read/write limits per user
+(bearer token) and per project; they are off unless enabled.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import threading
+import time
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import ApiError, bad_request, status_for
+
+READ_ENDPOINTS = {
+    "spreadsheets.get",
+    "values.get",
+    "values.batchGet",
+    "drive.files.get",
+    "drive.files.list",
+    "drive.files.export",
+    "drive.comments.list",
+    "drive.permissions.list",
+}
+
+
+@dataclass
+class Fault:
+    method: str | None = None
+    path: re.Pattern[str] | None = None
+    endpoint: str | None = None
+    times: int | None = 1
+    status: int | None = None
+    message: str | None = None
+    delay: float = 0.0
+    drop: bool = False
+    probability: float | None = None
+    rng: random.Random = field(default_factory=random.Random)
+
+    def matches(self, method: str, path: str, endpoint: str) -> bool:
+        if self.method and self.method.upper() != method.upper():
+            return False
+        if self.endpoint and self.endpoint != endpoint:
+            return False
+        return not (self.path is not None and not self.path.search(path))
+
+
+@dataclass
+class FaultAction:
+    status: int | None
+    message: str
+    delay: float
+    drop: bool
+
+
+_FAULT_KEYS = {
+    "method",
+    "path",
+    "endpoint",
+    "times",
+    "status",
+    "message",
+    "delay",
+    "drop",
+    "probability",
+    "seed",
+}
+
+
+def parse_fault(spec: Any) -> Fault:
+    """Validate a fault spec from the admin API (clear errors, never a traceback)."""
+    if not isinstance(spec, dict):
+        raise bad_request("fault spec must be a JSON object")
+    unknown = set(spec) - _FAULT_KEYS
+    if unknown:
+        raise bad_request(
+            f"unknown fault fields: {sorted(unknown)}; allowed: {sorted(_FAULT_KEYS)}"
+        )
+    try:
+        path = re.compile(spec["path"]) if spec.get("path") else None
+    except re.error as exc:
+        raise bad_request(f"path is not a valid regular expression: {exc}") from None
+    status = spec.get("status")
+    if status is not None and (not isinstance(status, int) or not 400 <= status <= 599):
+        raise bad_request("status must be an HTTP error status (400-599)")
+    delay = spec.get("delay", 0) or 0
+    if not isinstance(delay, int | float) or delay < 0 or delay > 300:
+        raise bad_request("delay must be a number of seconds between 0 and 300")
+    drop = bool(spec.get("drop", False))
+    if status is None and not drop and not delay:
+        raise bad_request("a fault needs a status, a delay or drop: true")
+    probability = spec.get("probability")
+    if probability is not None and (
+        not isinstance(probability, int | float) or not 0 <= probability <= 1
+    ):
+        raise bad_request("probability must be between 0 and 1")
+    times = spec.get("times", None if probability is not None else 1)
+    if times is not None and (not isinstance(times, int) or times < 1):
+        raise bad_request("times must be a positive integer")
+    return Fault(
+        method=spec.get("method"),
+        path=path,
+        endpoint=spec.get("endpoint"),
+        times=times,
+        status=status,
+        message=spec.get("message"),
+        delay=float(delay),
+        drop=drop,
+        probability=probability,
+        rng=random.Random(spec.get("seed")),
+    )
+
+
+class Controls:
+    """Faults, quotas and stats of one emulator; thread-safe."""
+
+    def __init__(self, quotas: bool = False) -> None:
+        self._lock = threading.Lock()
+        self.faults: list[Fault] = []
+        self.stats: Counter[str] = Counter()
+        self.quotas_enabled = quotas
+        self.read_per_user = 60
+        self.write_per_user = 60
+        self.read_per_project = 300
+        self.write_per_project = 300
+        self._windows: dict[tuple[str, str], deque[float]] = {}
+
+    # -- faults ------------------------------------------------------------
+    def add_fault(self, spec: Any) -> int:
+        fault = parse_fault(spec)
+        with self._lock:
+            self.faults.append(fault)
+            return len(self.faults)
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self.faults.clear()
+
+    def fault_for(self, method: str, path: str, endpoint: str) -> FaultAction | None:
+        with self._lock:
+            for fault in list(self.faults):
+                if not fault.matches(method, path, endpoint):
+                    continue
+                if fault.probability is not None and fault.rng.random() >= fault.probability:
+                    continue
+                if fault.times is not None:
+                    fault.times -= 1
+                    if fault.times <= 0:
+                        self.faults.remove(fault)
+                message = fault.message or _default_message(fault.status)
+                return FaultAction(fault.status, message, fault.delay, fault.drop)
+        return None
+
+    # -- stats ---------------------------------------------------------------
+    def count(self, endpoint: str) -> None:
+        with self._lock:
+            self.stats[endpoint] += 1
+            self.stats["total"] += 1
+
+    def stats_json(self) -> dict[str, Any]:
+        with self._lock:
+            by = {k: v for k, v in sorted(self.stats.items()) if k != "total"}
+            return {"total": self.stats.get("total", 0), "by_endpoint": by}
+
+    def reset_stats(self) -> None:
+        with self._lock:
+            self.stats.clear()
+
+    # -- quotas ----------------------------------------------------------------
+    def configure_quotas(self, spec: Any) -> dict[str, Any]:
+        if not isinstance(spec, dict):
+            raise bad_request("quota spec must be a JSON object")
+        keys = {
+            "enabled",
+            "read_per_user",
+            "write_per_user",
+            "read_per_project",
+            "write_per_project",
+        }
+        unknown = set(spec) - keys
+        if unknown:
+            raise bad_request(f"unknown quota fields: {sorted(unknown)}")
+        with self._lock:
+            for key in keys - {"enabled"}:
+                if key in spec:
+                    value = spec[key]
+                    if not isinstance(value, int) or value < 1:
+                        raise bad_request(f"{key} must be a positive integer")
+                    setattr(self, key, value)
+            if "enabled" in spec:
+                self.quotas_enabled = bool(spec["enabled"])
+            self._windows.clear()
+            return self.quota_json()
+
+    def quota_json(self) -> dict[str, Any]:
+        return {
+            "enabled": self.quotas_enabled,
+            "read_per_user": self.read_per_user,
+            "write_per_user": self.write_per_user,
+            "read_per_project": self.read_per_project,
+            "write_per_project": self.write_per_project,
+        }
+
+    def check_quota(self, endpoint: str, user: str) -> None:
+        if not self.quotas_enabled:
+            return
+        kind = "Read" if endpoint in READ_ENDPOINTS else "Write"
+        per_user = self.read_per_user if kind == "Read" else self.write_per_user
+        per_project = self.read_per_project if kind == "Read" else self.write_per_project
+        now = time.monotonic()
+        with self._lock:
+            uw = self._windows.setdefault((kind, "user:" + user), deque())
+            pw = self._windows.setdefault((kind, "project"), deque())
+            for w in (uw, pw):
+                while w and now - w[0] >= 60:
+                    w.popleft()
+            if len(uw) >= per_user:
+                raise _quota_error(kind, "per minute per user")
+            if len(pw) >= per_project:
+                raise _quota_error(kind, "per minute")
+            uw.append(now)
+            pw.append(now)
+
+    def reset(self) -> None:
+        with self._lock:
+            self.faults.clear()
+            self.stats.clear()
+            self._windows.clear()
+
+
+def _quota_error(kind: str, scope: str) -> ApiError:
+    return ApiError(
+        429,
+        f"Quota exceeded for quota metric '{kind} requests' and limit '{kind} requests {scope}' "
+        "of service 'sheets.googleapis.com' for consumer 'project_number:000000000000'.",
+        "RESOURCE_EXHAUSTED",
+    )
+
+
+def _default_message(status: int | None) -> str:
+    return {
+        429: "Quota exceeded (injected fault).",
+        500: "Internal error encountered.",
+        502: "Bad Gateway",
+        503: "The service is currently unavailable.",
+        504: "Deadline exceeded.",
+    }.get(status or 0, f"Injected fault: {status_for(status or 0)}")

@@ -1,0 +1,505 @@
+"""The HTTP server: routing, auth, JSON in and out, admin endpoints.
+
+Built on the standard library's ``ThreadingHTTPServer`` speaking HTTP/1.1
+with keep-alive and ``TCP_NODELAY`` (without it every call costs ~40 ms of
+Nagle + delayed-ACK).  One store lock serialises access to spreadsheets.
+Every failure is answered in Google's error shape; an unexpected exception is
+logged and answered as a 500 in that shape, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import json
+import logging
+import re
+import signal
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from . import batch_update, drive_api, sheets_api, values_api
+from .admin import Controls
+from .errors import ApiError, bad_request, not_found
+from .model import Store
+from .persistence import load_seed, load_state, save_state
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 64 * 1024 * 1024
+_SS = r"/v4/spreadsheets/(?P<id>[^/:?]+)"
+
+# (method, regex, endpoint name); order matters (most specific first)
+ROUTES: list[tuple[str, re.Pattern[str], str]] = [
+    ("POST", re.compile(r"^/v4/spreadsheets/?$"), "spreadsheets.create"),
+    ("GET", re.compile(_SS + r"/values:batchGet$"), "values.batchGet"),
+    ("POST", re.compile(_SS + r"/values:batchUpdate$"), "values.batchUpdate"),
+    ("POST", re.compile(_SS + r"/values:batchClear$"), "values.batchClear"),
+    ("POST", re.compile(_SS + r"/values/(?P<range>.+?):append$"), "values.append"),
+    ("POST", re.compile(_SS + r"/values/(?P<range>.+?):clear$"), "values.clear"),
+    ("GET", re.compile(_SS + r"/values/(?P<range>.+)$"), "values.get"),
+    ("PUT", re.compile(_SS + r"/values/(?P<range>.+)$"), "values.update"),
+    ("POST", re.compile(_SS + r":batchUpdate$"), "spreadsheets.batchUpdate"),
+    ("POST", re.compile(_SS + r"/sheets/(?P<sheet>\d+):copyTo$"), "spreadsheets.sheets.copyTo"),
+    ("GET", re.compile(_SS + r"/?$"), "spreadsheets.get"),
+    ("POST", re.compile(r"^/drive/v3/files/?$"), "drive.files.create"),
+    ("GET", re.compile(r"^/drive/v3/files/?$"), "drive.files.list"),
+    ("POST", re.compile(r"^/drive/v3/files/(?P<id>[^/]+)/copy$"), "drive.files.copy"),
+    ("GET", re.compile(r"^/drive/v3/files/(?P<id>[^/]+)/export$"), "drive.files.export"),
+    ("GET", re.compile(r"^/drive/v3/files/(?P<id>[^/]+)/comments$"), "drive.comments.list"),
+    ("GET", re.compile(r"^/drive/v3/files/(?P<id>[^/]+)/permissions$"), "drive.permissions.list"),
+    (
+        "POST",
+        re.compile(r"^/drive/v3/files/(?P<id>[^/]+)/permissions$"),
+        "drive.permissions.create",
+    ),
+    ("GET", re.compile(r"^/drive/v3/files/(?P<id>[^/]+)$"), "drive.files.get"),
+    ("PATCH", re.compile(r"^/drive/v3/files/(?P<id>[^/]+)$"), "drive.files.update"),
+    ("DELETE", re.compile(r"^/drive/v3/files/(?P<id>[^/]+)$"), "drive.files.delete"),
+    ("PUT", re.compile(r"^/upload/drive/v2/files/(?P<id>[^/]+)$"), "drive.files.import"),
+    ("PATCH", re.compile(r"^/upload/drive/v3/files/(?P<id>[^/]+)$"), "drive.files.import"),
+]
+LIST_PARAMS = {"ranges"}
+
+
+def route(method: str, raw_path: str) -> tuple[str, dict[str, str]] | None:
+    for m, rx, name in ROUTES:
+        if m != method:
+            continue
+        match = rx.match(raw_path)
+        if match:
+            return name, {k: unquote(v) for k, v in match.groupdict().items() if v is not None}
+    return None
+
+
+def parse_params(query: str) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for key, values in parse_qs(query, keep_blank_values=True).items():
+        params[key] = values if key in LIST_PARAMS else values[-1]
+    return params
+
+
+class Emulator:
+    """State and behaviour of one emulator instance (independent of HTTP)."""
+
+    def __init__(
+        self,
+        *,
+        token: str | None = None,
+        quotas: bool = False,
+        state_file: str | None = None,
+        seed_dir: str | None = None,
+    ) -> None:
+        self.store = Store()
+        self.controls = Controls(quotas=quotas)
+        self.token = token
+        self.state_file = state_file
+        self._dirty = threading.Event()
+        if state_file and load_state(self.store, state_file):
+            log.info("restored %d spreadsheets from %s", len(self.store.spreadsheets), state_file)
+        elif seed_dir:
+            load_seed(self.store, seed_dir)
+        if state_file and seed_dir and not self.store.spreadsheets:
+            load_seed(self.store, seed_dir)
+
+    # -- auth ---------------------------------------------------------------
+    def authenticate(self, header: str | None) -> str:
+        if not header or not header.lower().startswith("bearer ") or not header[7:].strip():
+            raise ApiError(
+                401,
+                "Request is missing required authentication credential. Expected OAuth 2 access "
+                "token, login cookie or other valid authentication credential. See "
+                "https://developers.google.com/identity/sign-in/web/devconsole-project.",
+                "UNAUTHENTICATED",
+            )
+        given = header[7:].strip()
+        if self.token is not None and not hmac.compare_digest(given.encode(), self.token.encode()):
+            raise ApiError(
+                401,
+                "Request had invalid authentication credentials. Expected OAuth 2 access token, "
+                "login cookie or other valid authentication credential.",
+                "UNAUTHENTICATED",
+            )
+        return given
+
+    # -- dispatch -------------------------------------------------------------
+    def handle(
+        self,
+        endpoint: str,
+        args: dict[str, str],
+        params: dict[str, Any],
+        body: bytes,
+        content_type: str,
+    ) -> tuple[int, Any, str]:
+        """Run one API call; returns (status, payload, content type)."""
+        store = self.store
+        json_body = None
+        if endpoint not in ("drive.files.import",) and body:
+            json_body = _parse_json(body)
+        with store.lock:
+            ss = None
+            if "id" in args and endpoint.startswith(("values.", "spreadsheets.")):
+                ss = store.get(args["id"])
+            if endpoint == "spreadsheets.get":
+                return 200, sheets_api.get(ss, params), "json"
+            if endpoint == "spreadsheets.create":
+                new = sheets_api.create(store, json_body)
+                self._dirty.set()
+                return 200, sheets_api.spreadsheet_json(new), "json"
+            if endpoint == "spreadsheets.batchUpdate":
+                out = batch_update.batch_update(ss, json_body)
+                self._dirty.set()
+                return 200, out, "json"
+            if endpoint == "spreadsheets.sheets.copyTo":
+                return 200, self._copy_to(ss, int(args["sheet"]), json_body), "json"
+            if endpoint == "values.get":
+                return 200, values_api.get(ss, args["range"], params), "json"
+            if endpoint == "values.batchGet":
+                return 200, values_api.batch_get(ss, params), "json"
+            if endpoint.startswith("values."):
+                self._dirty.set()
+                if endpoint == "values.update":
+                    return 200, values_api.update(ss, args["range"], json_body, params), "json"
+                if endpoint == "values.append":
+                    return 200, values_api.append(ss, args["range"], json_body, params), "json"
+                if endpoint == "values.clear":
+                    return 200, values_api.clear(ss, args["range"]), "json"
+                if endpoint == "values.batchUpdate":
+                    return 200, values_api.batch_update(ss, json_body, params), "json"
+                if endpoint == "values.batchClear":
+                    return 200, values_api.batch_clear(ss, json_body), "json"
+            if endpoint == "drive.files.create":
+                self._dirty.set()
+                return 200, drive_api.create(store, json_body, params), "json"
+            if endpoint == "drive.files.list":
+                return 200, drive_api.list_files(store, params), "json"
+            if endpoint == "drive.files.get":
+                return 200, drive_api.get(store, args["id"], params), "json"
+            if endpoint == "drive.files.delete":
+                drive_api.delete(store, args["id"])
+                self._dirty.set()
+                return 204, None, "json"
+            if endpoint == "drive.files.copy":
+                self._dirty.set()
+                return 200, drive_api.copy_file(store, args["id"], json_body, params), "json"
+            if endpoint == "drive.files.update":
+                ss = store.spreadsheets.get(args["id"])
+                if ss is None:
+                    raise drive_api.not_found(args["id"])
+                if isinstance(json_body, dict) and json_body.get("name"):
+                    ss.properties["title"] = str(json_body["name"])
+                    ss.touch()
+                    self._dirty.set()
+                return 200, drive_api.get(store, args["id"], params), "json"
+            if endpoint == "drive.files.export":
+                return 200, drive_api.export_csv(store, args["id"], params), "text/csv"
+            if endpoint == "drive.files.import":
+                self._dirty.set()
+                return 200, drive_api.import_csv(store, args["id"], body, params), "json"
+            if endpoint == "drive.comments.list":
+                if args["id"] not in store.spreadsheets:
+                    raise drive_api.not_found(args["id"])
+                return 200, {"comments": []}, "json"
+            if endpoint == "drive.permissions.list":
+                if args["id"] not in store.spreadsheets:
+                    raise drive_api.not_found(args["id"])
+                return (
+                    200,
+                    {"kind": "drive#permissionList", "permissions": [_owner_permission()]},
+                    "json",
+                )
+            if endpoint == "drive.permissions.create":
+                if args["id"] not in store.spreadsheets:
+                    raise drive_api.not_found(args["id"])
+                body_obj = json_body if isinstance(json_body, dict) else {}
+                return 200, {"kind": "drive#permission", "id": "emulated", **body_obj}, "json"
+        raise not_found()
+
+    def _copy_to(self, ss: Any, sheet_id: int, body: Any) -> dict[str, Any]:
+        if not isinstance(body, dict) or "destinationSpreadsheetId" not in body:
+            raise bad_request("destinationSpreadsheetId is required")
+        dest = self.store.get(body["destinationSpreadsheetId"])
+        src = ss.sheet_by_id(sheet_id)
+        clone = src.clone()
+        clone.props["sheetId"] = dest.new_sheet_id()
+        title = f"Copy of {src.title}"
+        n = 2
+        while dest.find_sheet(title):
+            title = f"Copy of {src.title} {n}"
+            n += 1
+        clone.props["title"] = title
+        clone.props["index"] = len(dest.sheets)
+        dest.sheets.append(clone)
+        dest.touch()
+        self._dirty.set()
+        return dict(clone.props)
+
+    # -- admin ----------------------------------------------------------------
+    def reset(self) -> None:
+        with self.store.lock:
+            self.store.clear()
+        self.controls.reset()
+        self._dirty.set()
+
+    def save_if_dirty(self) -> None:
+        if self.state_file and self._dirty.is_set():
+            self._dirty.clear()
+            save_state(self.store, self.state_file)
+
+
+def _owner_permission() -> dict[str, Any]:
+    return {
+        "kind": "drive#permission",
+        "id": "emulator-owner",
+        "type": "user",
+        "role": "owner",
+        "emailAddress": "owner@emulator.local",
+    }
+
+
+def _parse_json(body: bytes) -> Any:
+    try:
+        return json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise bad_request(f"Invalid JSON payload received. {exc}") from None
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    server_version = "SheetsEmulator/1.0"
+    emulator: Emulator  # set on the subclass built by make_server
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("%s - %s", self.address_string(), format % args)
+
+    def _read_body(self) -> bytes:
+        length = self.headers.get("Content-Length")
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            chunks = []
+            total = 0
+            while True:
+                size = int(self.rfile.readline().strip() or b"0", 16)
+                if size == 0:
+                    self.rfile.readline()
+                    break
+                total += size
+                if total > MAX_BODY:
+                    raise ApiError(413, "Request payload is too large.", "INVALID_ARGUMENT")
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+            return b"".join(chunks)
+        if not length:
+            return b""
+        try:
+            n = int(length)
+        except ValueError:
+            raise bad_request("Invalid Content-Length") from None
+        if n > MAX_BODY:
+            self.close_connection = True
+            raise ApiError(
+                413,
+                f"Request payload size exceeds the limit: {MAX_BODY} bytes.",
+                "INVALID_ARGUMENT",
+            )
+        return self.rfile.read(n)
+
+    def _send(self, status: int, payload: Any, kind: str = "json") -> None:
+        if status == 204:
+            raw = b""
+        elif kind == "json":
+            raw = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        else:
+            raw = str(payload).encode("utf-8")
+        self.send_response(status)
+        if status != 204:
+            ctype = (
+                "application/json; charset=UTF-8" if kind == "json" else f"{kind}; charset=UTF-8"
+            )
+            self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(raw)))
+        self.send_header("Vary", "Origin, X-Origin, Referer")
+        self.end_headers()
+        if raw:
+            self.wfile.write(raw)
+
+    def _error(self, exc: ApiError) -> None:
+        self._send(exc.code, exc.body())
+
+    def _dispatch(self) -> None:
+        emu = self.emulator
+        split = urlsplit(self.path)
+        raw_path, query = split.path, split.query
+        try:
+            body = self._read_body()
+        except ApiError as exc:
+            self._error(exc)
+            return
+        if raw_path.startswith("/_emulator/"):
+            self._admin(raw_path, body, parse_params(query))
+            return
+        found = route(self.command, raw_path)
+        if found is None:
+            self._error(not_found(f"Method not found: {self.command} {unquote(raw_path)}"))
+            return
+        endpoint, args = found
+        try:
+            user = emu.authenticate(self.headers.get("Authorization"))
+            action = emu.controls.fault_for(self.command, unquote(raw_path), endpoint)
+            if action is not None:
+                if action.delay:
+                    time.sleep(action.delay)
+                if action.drop:
+                    self.close_connection = True
+                    with contextlib.suppress(OSError):
+                        self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                if action.status:
+                    emu.controls.count(endpoint)
+                    raise ApiError(action.status, action.message)
+            emu.controls.check_quota(endpoint, user)
+            emu.controls.count(endpoint)
+            status, payload, kind = emu.handle(
+                endpoint, args, parse_params(query), body, self.headers.get("Content-Type", "")
+            )
+        except ApiError as exc:
+            self._error(exc)
+            return
+        except Exception:  # a bug: log it, answer in Google's shape
+            log.exception("emulator error on %s %s", self.command, self.path)
+            self._error(ApiError(500, "Internal error encountered.", "INTERNAL"))
+            return
+        self._send(status, payload, kind)
+
+    def _admin(self, path: str, body: bytes, params: dict[str, Any]) -> None:
+        emu = self.emulator
+        try:
+            if path == "/_emulator/faults":
+                if self.command == "POST":
+                    spec = _parse_json(body) if body else {}
+                    specs = spec if isinstance(spec, list) else [spec]
+                    for s in specs:
+                        emu.controls.add_fault(s)
+                    self._send(200, {"faults": len(emu.controls.faults)})
+                    return
+                if self.command == "DELETE":
+                    emu.controls.clear_faults()
+                    self._send(200, {"faults": 0})
+                    return
+                if self.command == "GET":
+                    self._send(200, {"faults": len(emu.controls.faults)})
+                    return
+            elif path == "/_emulator/stats":
+                if self.command == "GET":
+                    self._send(200, emu.controls.stats_json())
+                    return
+                if self.command == "DELETE":
+                    emu.controls.reset_stats()
+                    self._send(200, emu.controls.stats_json())
+                    return
+            elif path == "/_emulator/reset" and self.command == "POST":
+                emu.reset()
+                self._send(200, {"reset": True})
+                return
+            elif path == "/_emulator/quotas":
+                if self.command == "GET":
+                    self._send(200, emu.controls.quota_json())
+                    return
+                if self.command in ("POST", "PUT"):
+                    self._send(
+                        200, emu.controls.configure_quotas(_parse_json(body) if body else {})
+                    )
+                    return
+            elif path == "/_emulator/health" and self.command == "GET":
+                self._send(200, {"ok": True, "spreadsheets": len(emu.store.spreadsheets)})
+                return
+            elif path == "/_emulator/save" and self.command == "POST":
+                emu._dirty.set()
+                emu.save_if_dirty()
+                self._send(200, {"saved": bool(emu.state_file)})
+                return
+            raise not_found(f"Unknown admin endpoint: {self.command} {path}")
+        except ApiError as exc:
+            self._error(exc)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _dispatch
+
+
+class EmulatorServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+
+def make_server(
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    state_file: str | None = None,
+    seed_dir: str | None = None,
+    token: str | None = None,
+    quotas: bool = False,
+) -> tuple[EmulatorServer, Emulator]:
+    emulator = Emulator(token=token, quotas=quotas, state_file=state_file, seed_dir=seed_dir)
+    handler = type("BoundHandler", (Handler,), {"emulator": emulator})
+    server = EmulatorServer((host, port), handler)
+    return server, emulator
+
+
+class _Saver(threading.Thread):
+    """Writes the state file about once a second while there are changes."""
+
+    def __init__(self, emulator: Emulator, interval: float = 1.0) -> None:
+        super().__init__(daemon=True, name="emulator-state-saver")
+        self.emulator = emulator
+        self.interval = interval
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.interval):
+            try:
+                self.emulator.save_if_dirty()
+            except OSError:
+                log.exception("could not save emulator state")
+
+
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8085,
+    state_file: str | None = None,
+    seed_dir: str | None = None,
+    token: str | None = None,
+    quotas: bool = False,
+    ready: threading.Event | None = None,
+) -> None:
+    """Run until Ctrl-C or SIGTERM; then save the state (if any) and return."""
+    server, emulator = make_server(
+        host, port, state_file=state_file, seed_dir=seed_dir, token=token, quotas=quotas
+    )
+    saver = _Saver(emulator) if state_file else None
+    if saver:
+        saver.start()
+
+    def _stop(signum: int, frame: Any) -> None:
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _stop)
+    log.info("Sheets emulator listening on http://%s:%d", *server.server_address[:2])
+    if ready:
+        ready.set()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        if saver:
+            saver.stopped.set()
+        if state_file:
+            emulator._dirty.set()
+            emulator.save_if_dirty()

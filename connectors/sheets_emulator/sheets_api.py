@@ -1,0 +1,237 @@
+"""``spreadsheets.get`` and ``spreadsheets.create``: metadata in Google's shape.
+
+``includeGridData`` (``true``/``True``/``false``/``False``), ``ranges`` and
+``fields`` masks are honoured; grid data is built only when asked for, since
+it is large.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from . import fieldmask
+from .a1 import Box, clamp
+from .cells import Cell
+from .errors import bad_request, unknown_field
+from .metadata import DEFAULT_PIXEL_COL, DEFAULT_PIXEL_ROW, spreadsheet_url
+from .model import Sheet, Spreadsheet, Store, new_spreadsheet_id
+from .rendering import FORMATTED, render
+
+_ERROR_TYPES = {
+    "#NAME?": ("NAME", "Unknown function."),
+    "#DIV/0!": ("DIVIDE_BY_ZERO", "Function DIVIDE parameter 2 cannot be zero."),
+    "#VALUE!": ("VALUE", "A value has the wrong type."),
+    "#REF!": ("REF", "Reference does not exist."),
+    "#ERROR!": ("ERROR", "Formula parse error."),
+    "#N/A": ("N_A", "Wrong number of arguments."),
+    "#NUM!": ("NUM", "Number out of range."),
+}
+
+
+def parse_bool(value: Any, name: str) -> bool:
+    if value is None or value == "":
+        return False
+    if isinstance(value, bool):
+        return value
+    text = str(value).lower()
+    if text in ("true", "1"):
+        return True
+    if text in ("false", "0"):
+        return False
+    raise bad_request(f"Invalid value at '{name}' (TYPE_BOOL), \"{value}\"")
+
+
+def _typed(v: Any) -> dict[str, Any]:
+    if isinstance(v, bool):
+        return {"boolValue": v}
+    if isinstance(v, int | float):
+        return {"numberValue": v}
+    if isinstance(v, str) and v.startswith("#") and v in _ERROR_TYPES:
+        kind, message = _ERROR_TYPES[v]
+        return {"errorValue": {"type": kind, "message": message}}
+    return {"stringValue": "" if v is None else str(v)}
+
+
+def cell_data(ss: Spreadsheet, sheet: Sheet, r: int, c: int) -> dict[str, Any]:
+    """One CellData (the parts the emulator models)."""
+    v = sheet.get(r, c)
+    out: dict[str, Any] = {}
+    if v is not None:
+        if isinstance(v, Cell) and v.formula is not None:
+            out["userEnteredValue"] = {"formulaValue": v.formula}
+            eff = ss.evaluate(v, sheet.title)
+        else:
+            eff = v.value if isinstance(v, Cell) else v
+            out["userEnteredValue"] = _typed(eff)
+        out["effectiveValue"] = _typed(eff)
+        out["formattedValue"] = render(
+            v, FORMATTED, "FORMATTED_STRING", lambda x: ss.evaluate(x, sheet.title)
+        )
+    fmt = copy.deepcopy(sheet.formats.get((r, c))) or {}
+    if isinstance(v, Cell) and v.fmt is not None:
+        fmt.setdefault("numberFormat", {"type": v.fmt[0], "pattern": v.fmt[1]})
+    if fmt:
+        out["userEnteredFormat"] = fmt
+    note = sheet.notes.get((r, c))
+    if note:
+        out["note"] = note
+    rule = sheet.validations.get((r, c))
+    if rule:
+        out["dataValidation"] = copy.deepcopy(rule)
+    return out
+
+
+def grid_data(ss: Spreadsheet, sheet: Sheet, box: Box) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if box.start_row:
+        out["startRow"] = box.start_row
+    if box.start_col:
+        out["startColumn"] = box.start_col
+    rows = []
+    for r in range(box.start_row, box.end_row):
+        vals = [cell_data(ss, sheet, r, c) for c in range(box.start_col, box.end_col)]
+        while vals and not vals[-1]:
+            vals.pop()
+        rows.append({"values": vals} if vals else {})
+    while rows and not rows[-1]:
+        rows.pop()
+    if rows:
+        out["rowData"] = rows
+    out["rowMetadata"] = [
+        sheet.row_meta.get(r) or {"pixelSize": DEFAULT_PIXEL_ROW}
+        for r in range(box.start_row, box.end_row)
+    ]
+    out["columnMetadata"] = [
+        sheet.col_meta.get(c) or {"pixelSize": DEFAULT_PIXEL_COL}
+        for c in range(box.start_col, box.end_col)
+    ]
+    return out
+
+
+def _strip_sheet_id_zero(g: dict[str, Any]) -> dict[str, Any]:
+    out = dict(g)
+    if out.get("sheetId") == 0:
+        del out["sheetId"]
+    return out
+
+
+def sheet_json(
+    ss: Spreadsheet, sheet: Sheet, boxes: list[Box] | None, with_data: bool
+) -> dict[str, Any]:
+    out: dict[str, Any] = {"properties": copy.deepcopy(sheet.props)}
+    if sheet.merges:
+        out["merges"] = [copy.deepcopy(m) for m in sheet.merges]
+    for key in (
+        "conditionalFormats",
+        "filterViews",
+        "protectedRanges",
+        "basicFilter",
+        "bandedRanges",
+    ):
+        if sheet.extras.get(key):
+            out[key] = copy.deepcopy(sheet.extras[key])
+    for key in ("rowGroups", "columnGroups"):
+        if sheet.extras.get(key):
+            out[key] = copy.deepcopy(sheet.extras[key])
+    if with_data:
+        if boxes is None:
+            boxes = [Box(0, sheet.row_count, 0, sheet.col_count)]
+        out["data"] = [grid_data(ss, sheet, b) for b in boxes]
+    return out
+
+
+def spreadsheet_json(
+    ss: Spreadsheet,
+    *,
+    include_grid_data: bool = False,
+    ranges: list[str] | None = None,
+    mask: fieldmask.Mask | None = None,
+) -> dict[str, Any]:
+    with_data = include_grid_data or (mask is not None and fieldmask.wants(mask, "sheets", "data"))
+    if mask is not None and "sheets" in mask and mask["sheets"] is None and not include_grid_data:
+        with_data = False
+    per_sheet: dict[int, list[Box]] | None = None
+    if ranges:
+        per_sheet = {}
+        for text in ranges:
+            sheet, ref = ss.resolve(text)
+            per_sheet.setdefault(sheet.sheet_id, []).append(
+                clamp(ref, sheet.row_count, sheet.col_count)
+            )
+    sheets = []
+    for sheet in ss.sheets:
+        if per_sheet is not None and sheet.sheet_id not in per_sheet:
+            continue
+        boxes = per_sheet.get(sheet.sheet_id) if per_sheet is not None else None
+        sheets.append(sheet_json(ss, sheet, boxes, with_data))
+    out: dict[str, Any] = {
+        "spreadsheetId": ss.id,
+        "properties": copy.deepcopy(ss.properties),
+        "sheets": sheets,
+    }
+    if ss.named_ranges:
+        out["namedRanges"] = [
+            dict(nr, range=_strip_sheet_id_zero(nr["range"]))
+            for nr in copy.deepcopy(ss.named_ranges)
+        ]
+    out["spreadsheetUrl"] = spreadsheet_url(ss.id)
+    if mask is not None:
+        out = fieldmask.apply(out, mask)
+    return out
+
+
+def get(ss: Spreadsheet, params: dict[str, Any]) -> dict[str, Any]:
+    include = parse_bool(params.get("includeGridData"), "include_grid_data")
+    ranges = params.get("ranges")
+    if isinstance(ranges, str):
+        ranges = [ranges]
+    mask = fieldmask.parse(params.get("fields") or "")
+    return spreadsheet_json(ss, include_grid_data=include, ranges=ranges or None, mask=mask)
+
+
+_CREATE_KEYS = {
+    "spreadsheetId",
+    "properties",
+    "sheets",
+    "namedRanges",
+    "spreadsheetUrl",
+    "developerMetadata",
+}
+
+
+def create(store: Store, body: Any) -> Spreadsheet:
+    """POST /v4/spreadsheets: a new spreadsheet, optionally with sheets."""
+    if body is None:
+        body = {}
+    if not isinstance(body, dict):
+        raise bad_request("Invalid JSON payload received. Expected an object.")
+    for key in body:
+        if key not in _CREATE_KEYS:
+            raise unknown_field(key)
+    props = body.get("properties") or {}
+    if not isinstance(props, dict):
+        raise bad_request("Invalid value at 'spreadsheet.properties'")
+    title = props.get("title") or "Untitled spreadsheet"
+    ss = Spreadsheet(new_spreadsheet_id(), str(title), first_sheet=False)
+    for key in ("locale", "timeZone", "autoRecalc"):
+        if key in props:
+            ss.properties[key] = props[key]
+    sheets = body.get("sheets") or []
+    if not isinstance(sheets, list):
+        raise bad_request("Invalid value at 'spreadsheet.sheets'")
+    for i, spec in enumerate(sheets):
+        sp = (spec or {}).get("properties") or {}
+        grid = sp.get("gridProperties") or {}
+        sheet = Sheet(
+            sp.get("sheetId", 0 if i == 0 else ss.new_sheet_id()),
+            sp.get("title") or f"Sheet{i + 1}",
+            i,
+            int(grid.get("rowCount", 1000)),
+            int(grid.get("columnCount", 26)),
+        )
+        ss.sheets.append(sheet)
+    if not ss.sheets:
+        ss.sheets.append(Sheet(0, "Sheet1", 0))
+    store.add(ss)
+    return ss

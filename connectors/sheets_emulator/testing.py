@@ -1,0 +1,172 @@
+"""Run the emulator inside a test process.
+
+    with run_emulator() as emu:
+        gc = emu.client()                  # real gspread over real HTTP
+        emu.inject_fault(endpoint="values.batchGet", status=503, times=2)
+        ...
+        assert emu.stats()["by_endpoint"]["values.batchGet"] == 3
+
+pytest fixtures: ``sheets_emulator`` (one server per test session) and
+``emulator`` (the same server, reset before each test, with
+``SHEETS_EMULATOR_HOST`` pointing at it for the test's duration).  Import both
+into a conftest: ``from connectors.sheets_emulator.testing import
+sheets_emulator, emulator  # noqa: F401``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import requests
+
+from .server import Emulator, EmulatorServer, make_server
+
+
+class EmulatorHandle:
+    """A running emulator: its address, a client factory and the admin API."""
+
+    def __init__(self, server: EmulatorServer, emulator: Emulator, token: str | None) -> None:
+        self.server = server
+        self.emulator = emulator
+        host, port = server.server_address[:2]
+        self.host_port = f"{host}:{port}"
+        self.base_url = f"http://{self.host_port}"
+        self.token = token or "emulator-token"
+        self._admin = requests.Session()
+        self._admin.trust_env = False
+
+    def client(self, timeout: float = 30.0) -> Any:
+        """A real gspread client talking to this emulator."""
+        from connectors.google_sheets.auth import make_gspread_client
+
+        return make_gspread_client(emulator_host=self.host_port, timeout=timeout, token=self.token)
+
+    def _call(self, method: str, path: str, json: Any = None) -> Any:
+        r = self._admin.request(method, self.base_url + path, json=json, timeout=10)
+        if not r.ok:
+            raise RuntimeError(f"emulator admin {method} {path} failed: {r.status_code} {r.text}")
+        return r.json() if r.content else None
+
+    def reset(self) -> None:
+        """Drop every spreadsheet, fault and counter."""
+        self._call("POST", "/_emulator/reset")
+
+    def stats(self) -> dict[str, Any]:
+        """``{"total": n, "by_endpoint": {"values.batchGet": n, ...}}``."""
+        return self._call("GET", "/_emulator/stats")
+
+    def reset_stats(self) -> None:
+        self._call("DELETE", "/_emulator/stats")
+
+    def inject_fault(self, **spec: Any) -> None:
+        """See the admin API in :mod:`connectors.sheets_emulator`."""
+        self._call("POST", "/_emulator/faults", json=spec)
+
+    def clear_faults(self) -> None:
+        self._call("DELETE", "/_emulator/faults")
+
+    def set_quotas(
+        self,
+        enabled: bool = True,
+        *,
+        read_per_user: int | None = None,
+        write_per_user: int | None = None,
+        read_per_project: int | None = None,
+        write_per_project: int | None = None,
+    ) -> dict[str, Any]:
+        spec: dict[str, Any] = {"enabled": enabled}
+        for key, value in (
+            ("read_per_user", read_per_user),
+            ("write_per_user", write_per_user),
+            ("read_per_project", read_per_project),
+            ("write_per_project", write_per_project),
+        ):
+            if value is not None:
+                spec[key] = value
+        return self._call("POST", "/_emulator/quotas", json=spec)
+
+
+@contextlib.contextmanager
+def run_emulator(
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    state_file: str | None = None,
+    seed_dir: str | None = None,
+    token: str | None = None,
+    quotas: bool = False,
+) -> Iterator[EmulatorHandle]:
+    """Start an emulator on a background thread; stop it (and save state) on exit."""
+    server, emulator = make_server(
+        host, port, state_file=state_file, seed_dir=seed_dir, token=token, quotas=quotas
+    )
+    thread = threading.Thread(target=server.serve_forever, name="sheets-emulator", daemon=True)
+    thread.start()
+    try:
+        yield EmulatorHandle(server, emulator, token)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+        if state_file:
+            emulator._dirty.set()
+            emulator.save_if_dirty()
+
+
+def create_spreadsheet(client_or_handle: Any, title: str, tabs: dict[str, list[list[str]]]) -> str:
+    """Create a spreadsheet with the given tabs (written RAW); returns its id."""
+    client = (
+        client_or_handle.client()
+        if isinstance(client_or_handle, EmulatorHandle)
+        else client_or_handle
+    )
+    sh = client.create(title)
+    first = True
+    for name, rows in tabs.items():
+        width = max((len(r) for r in rows), default=1)
+        if first:
+            ws = sh.sheet1
+            ws.update_title(name)
+            if len(rows) > ws.row_count or width > ws.col_count:
+                ws.resize(rows=max(len(rows), ws.row_count), cols=max(width, ws.col_count))
+            first = False
+        else:
+            ws = sh.add_worksheet(name, rows=max(len(rows), 1000), cols=max(width, 26))
+        if rows:
+            ws.update(rows, "A1", value_input_option="RAW")
+    return sh.id
+
+
+try:
+    import pytest
+except ImportError:  # pragma: no cover - pytest is a dev dependency
+    pytest = None  # type: ignore[assignment]
+
+if pytest is not None:
+
+    @pytest.fixture(scope="session")
+    def sheets_emulator() -> Iterator[EmulatorHandle]:
+        """One emulator for the whole test session."""
+        with run_emulator() as handle:
+            yield handle
+
+    @pytest.fixture
+    def emulator(
+        sheets_emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch
+    ) -> Iterator[EmulatorHandle]:
+        """The session's emulator, emptied before the test; SHEETS_EMULATOR_HOST set."""
+        sheets_emulator.reset()
+        sheets_emulator.emulator.controls.configure_quotas(
+            {
+                "enabled": False,
+                "read_per_user": 60,
+                "write_per_user": 60,
+                "read_per_project": 300,
+                "write_per_project": 300,
+            }
+        )
+        monkeypatch.setenv("SHEETS_EMULATOR_HOST", sheets_emulator.host_port)
+        yield sheets_emulator

@@ -1,0 +1,454 @@
+"""The ``spreadsheets.values`` endpoints: get, update, append, clear and batches.
+
+Reads return the requested range clamped to the grid (that is the ``range``
+echoed back), with trailing empty cells and rows trimmed and no ``values``
+key at all when nothing is left.  Writes must fit inside the grid, except
+``append``, which grows it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .a1 import Box, Ref, col_to_letters, format_range
+from .cells import Cell
+from .errors import ApiError, bad_request, invalid_value, unknown_field
+from .metadata import MAX_CELLS
+from .model import Sheet, Spreadsheet
+from .parsing import parse_raw, parse_user_entered
+from .rendering import DT_OPTIONS, FORMATTED, RENDER_OPTIONS, render
+
+INPUT_OPTIONS = ("RAW", "USER_ENTERED")
+MAJOR = ("ROWS", "COLUMNS")
+VALUE_RANGE_KEYS = {"range", "majorDimension", "values"}
+
+
+# --------------------------------------------------------------------------
+# options
+# --------------------------------------------------------------------------
+def _enum(
+    params: dict[str, Any], name: str, allowed: tuple[str, ...], default: str | None
+) -> str | None:
+    value = params.get(name)
+    if value is None or value == "":
+        return default
+    value = str(value)
+    if value not in allowed:
+        raise bad_request(
+            f"Invalid value at '{_snake(name)}' "
+            f"(type.googleapis.com/google.apps.sheets.v4.{_enum_type(name)}), "
+            f'"{value}"'
+        )
+    return value
+
+
+def _snake(name: str) -> str:
+    return "".join("_" + ch.lower() if ch.isupper() else ch for ch in name)
+
+
+def _enum_type(name: str) -> str:
+    return {
+        "valueRenderOption": "ValueRenderOption",
+        "responseValueRenderOption": "ValueRenderOption",
+        "dateTimeRenderOption": "DateTimeRenderOption",
+        "responseDateTimeRenderOption": "DateTimeRenderOption",
+        "valueInputOption": "ValueInputOption",
+        "majorDimension": "Dimension",
+        "insertDataOption": "InsertDataOption",
+    }.get(name, name)
+
+
+def _bool(params: dict[str, Any], name: str) -> bool:
+    value = params.get(name)
+    if isinstance(value, bool):
+        return value
+    return str(value).lower() == "true" if value is not None else False
+
+
+def _input_option(params: dict[str, Any]) -> str:
+    opt = _enum(params, "valueInputOption", INPUT_OPTIONS, None)
+    if opt is None:
+        raise bad_request("'valueInputOption' is required but not specified")
+    return opt
+
+
+# --------------------------------------------------------------------------
+# reading
+# --------------------------------------------------------------------------
+def read_box(
+    ss: Spreadsheet, sheet: Sheet, box: Box, option: str, dt_option: str, major: str
+) -> list[list[Any]]:
+    """Rendered values of ``box``, trailing empties trimmed (``[]`` if empty)."""
+    rows = sheet.rows
+    if not rows or box.rows <= 0 or box.cols <= 0:
+        return []
+    end_row = min(box.end_row, max(rows) + 1)
+    sc, ec = box.start_col, box.end_col
+    title = sheet.title
+
+    def conv(v: Any) -> Any:
+        if v is None:
+            return ""
+        return render(v, option, dt_option, lambda c: ss.evaluate(c, title))
+
+    out: list[list[Any]] = []
+    last = -1
+    plain_unformatted = option != FORMATTED
+    get = rows.get
+    for r in range(box.start_row, end_row):
+        row = get(r)
+        if not row:
+            out.append([])
+            continue
+        seg = row[sc:ec]
+        while seg and seg[-1] is None:
+            seg.pop()
+        if not seg:
+            out.append([])
+            continue
+        if plain_unformatted:
+            vals = [v if (type(v) is str or type(v) is int) else conv(v) for v in seg]
+        else:
+            vals = [v if type(v) is str else conv(v) for v in seg]
+        out.append(vals)
+        last = len(out) - 1
+    del out[last + 1 :]
+    if major == "COLUMNS":
+        return _transpose(out)
+    return out
+
+
+def _transpose(rows: list[list[Any]]) -> list[list[Any]]:
+    width = max((len(r) for r in rows), default=0)
+    cols: list[list[Any]] = []
+    for c in range(width):
+        col = [r[c] if c < len(r) else "" for r in rows]
+        while col and col[-1] == "":
+            col.pop()
+        cols.append(col)
+    return cols
+
+
+def _check_start_in_grid(sheet: Sheet, box: Box, ref: Ref, text: str) -> None:
+    if (ref.start_row or 0) >= sheet.row_count and ref.start_row is not None:
+        raise _grid_error(sheet, text)
+    if (ref.start_col or 0) >= sheet.col_count and ref.start_col is not None:
+        raise _grid_error(sheet, text)
+
+
+def _grid_error(sheet: Sheet, text: str) -> ApiError:
+    return bad_request(
+        f"Range ({text}) exceeds grid limits. Max rows: {sheet.row_count}, "
+        f"max columns: {sheet.col_count}"
+    )
+
+
+def value_range(ss: Spreadsheet, text: str, params: dict[str, Any]) -> dict[str, Any]:
+    option = _enum(params, "valueRenderOption", RENDER_OPTIONS, FORMATTED) or FORMATTED
+    dt_option = (
+        _enum(params, "dateTimeRenderOption", DT_OPTIONS, "SERIAL_NUMBER") or "SERIAL_NUMBER"
+    )
+    major = _enum(params, "majorDimension", MAJOR, "ROWS") or "ROWS"
+    sheet, box, ref = ss.resolve_box(text)
+    _check_start_in_grid(sheet, box, ref, text)
+    out: dict[str, Any] = {"range": format_range(sheet.title, box), "majorDimension": major}
+    values = read_box(ss, sheet, box, option, dt_option, major)
+    if values:
+        out["values"] = values
+    return out
+
+
+def get(ss: Spreadsheet, text: str, params: dict[str, Any]) -> dict[str, Any]:
+    return value_range(ss, text, params)
+
+
+def batch_get(ss: Spreadsheet, params: dict[str, Any]) -> dict[str, Any]:
+    ranges = params.get("ranges") or []
+    if isinstance(ranges, str):
+        ranges = [ranges]
+    return {"spreadsheetId": ss.id, "valueRanges": [value_range(ss, r, params) for r in ranges]}
+
+
+# --------------------------------------------------------------------------
+# writing
+# --------------------------------------------------------------------------
+def _check_value_range(body: Any, where: str) -> tuple[list[list[Any]], str]:
+    if not isinstance(body, dict):
+        raise bad_request("Invalid JSON payload received. Expected an object.")
+    for key in body:
+        if key not in VALUE_RANGE_KEYS:
+            raise unknown_field(key)
+    major = body.get("majorDimension") or "ROWS"
+    if major not in MAJOR:
+        raise invalid_value(
+            f"{where}.major_dimension", json.dumps(major), "google.apps.sheets.v4.Dimension"
+        )
+    values = body.get("values")
+    if values is None:
+        return [], major
+    if not isinstance(values, list):
+        raise invalid_value(f"{where}.values", json.dumps(values, ensure_ascii=False))
+    for i, row in enumerate(values):
+        if not isinstance(row, list):
+            raise invalid_value(f"{where}.values[{i}]", json.dumps(row, ensure_ascii=False))
+        for j, cell in enumerate(row):
+            if isinstance(cell, dict | list):
+                raise invalid_value(
+                    f"{where}.values[{i}][{j}]",
+                    json.dumps(cell, ensure_ascii=False),
+                    "google.protobuf.Value",
+                )
+    if major == "COLUMNS":
+        width = max((len(c) for c in values), default=0)
+        values = [[col[r] if r < len(col) else None for col in values] for r in range(width)]
+        # a shorter column leaves its cells untouched, as at Google
+    return values, major
+
+
+def _shape(values: list[list[Any]]) -> tuple[int, int, int]:
+    rows = len(values)
+    cols = max((len(r) for r in values), default=0)
+    cells = sum(len(r) for r in values)
+    return rows, cols, cells
+
+
+def _write(sheet: Sheet, r0: int, c0: int, values: list[list[Any]], input_option: str) -> None:
+    parse = parse_raw if input_option == "RAW" else parse_user_entered
+    set_cell = sheet.set
+    for i, row in enumerate(values):
+        r = r0 + i
+        for j, v in enumerate(row):
+            if v is None:
+                continue
+            set_cell(r, c0 + j, parse(v))
+
+
+def _plan_update(
+    ss: Spreadsheet, text: str, values: list[list[Any]]
+) -> tuple[Sheet, int, int, int, int, int]:
+    sheet, ref = ss.resolve(text)
+    r0 = ref.start_row or 0
+    c0 = ref.start_col or 0
+    nrows, ncols, ncells = _shape(values)
+    single = ref.has_cells and ref.end_row == r0 + 1 and ref.end_col == c0 + 1
+    if ref.has_cells and not single:
+        if ref.end_row is not None and r0 + nrows > ref.end_row:
+            raise bad_request(
+                f"Requested writing within range [{text}], but tried writing to row [{r0 + nrows}]"
+            )
+        if ref.end_col is not None and c0 + ncols > ref.end_col:
+            raise bad_request(
+                f"Requested writing within range [{text}], but tried writing to column "
+                f"[{col_to_letters(c0 + ncols - 1)}]"
+            )
+    if r0 + max(nrows, 1) > sheet.row_count or c0 + max(ncols, 1) > sheet.col_count:
+        raise _grid_error(sheet, text)
+    return sheet, r0, c0, nrows, ncols, ncells
+
+
+def _update_response(
+    ss: Spreadsheet,
+    sheet: Sheet,
+    r0: int,
+    c0: int,
+    nrows: int,
+    ncols: int,
+    ncells: int,
+    params: dict[str, Any],
+) -> dict[str, Any]:
+    out: dict[str, Any] = {"spreadsheetId": ss.id}
+    if nrows and ncols:
+        box = Box(r0, r0 + nrows, c0, c0 + ncols)
+        out.update(
+            updatedRange=format_range(sheet.title, box),
+            updatedRows=nrows,
+            updatedColumns=ncols,
+            updatedCells=ncells,
+        )
+        if _bool(params, "includeValuesInResponse"):
+            opt = _enum(params, "responseValueRenderOption", RENDER_OPTIONS, FORMATTED) or FORMATTED
+            dt_opt = (
+                _enum(params, "responseDateTimeRenderOption", DT_OPTIONS, "SERIAL_NUMBER")
+                or "SERIAL_NUMBER"
+            )
+            data: dict[str, Any] = {"range": out["updatedRange"], "majorDimension": "ROWS"}
+            vals = read_box(ss, sheet, box, opt, dt_opt, "ROWS")
+            if vals:
+                data["values"] = vals
+            out["updatedData"] = data
+    else:
+        out["updatedRange"] = format_range(sheet.title, Box(r0, r0 + 1, c0, c0 + 1))
+    return out
+
+
+def update(ss: Spreadsheet, text: str, body: Any, params: dict[str, Any]) -> dict[str, Any]:
+    input_option = _input_option(params)
+    values, _ = _check_value_range(body, "data")
+    sheet, r0, c0, nrows, ncols, ncells = _plan_update(ss, text, values)
+    _write(sheet, r0, c0, values, input_option)
+    ss.touch()
+    return _update_response(ss, sheet, r0, c0, nrows, ncols, ncells, params)
+
+
+def batch_update(ss: Spreadsheet, body: Any, params: dict[str, Any]) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise bad_request("Invalid JSON payload received. Expected an object.")
+    allowed = {
+        "valueInputOption",
+        "data",
+        "includeValuesInResponse",
+        "responseValueRenderOption",
+        "responseDateTimeRenderOption",
+    }
+    for key in body:
+        if key not in allowed:
+            raise unknown_field(key)
+    input_option = _input_option(body)
+    data = body.get("data") or []
+    if not isinstance(data, list):
+        raise invalid_value(
+            "data", json.dumps(data, ensure_ascii=False), "google.apps.sheets.v4.ValueRange"
+        )
+    plans = []
+    for i, item in enumerate(data):
+        values, _ = _check_value_range(item, f"data[{i}]")
+        text = item.get("range")
+        if not isinstance(text, str):
+            raise bad_request(f"Invalid data[{i}]: range is required")
+        plans.append((_plan_update(ss, text, values), values))
+    responses = []
+    total_rows = total_cols = total_cells = 0
+    sheets_touched: set[int] = set()
+    for (sheet, r0, c0, *_counts), values in plans:
+        _write(sheet, r0, c0, values, input_option)
+    for (sheet, r0, c0, nrows, ncols, ncells), _values in plans:
+        responses.append(_update_response(ss, sheet, r0, c0, nrows, ncols, ncells, body))
+        total_rows += nrows
+        total_cols += ncols
+        total_cells += ncells
+        if ncells:
+            sheets_touched.add(sheet.sheet_id)
+    if plans:
+        ss.touch()
+    out: dict[str, Any] = {"spreadsheetId": ss.id}
+    if total_cells:
+        out.update(
+            totalUpdatedRows=total_rows,
+            totalUpdatedColumns=total_cols,
+            totalUpdatedCells=total_cells,
+            totalUpdatedSheets=len(sheets_touched),
+        )
+    out["responses"] = responses
+    return out
+
+
+# --------------------------------------------------------------------------
+# append
+# --------------------------------------------------------------------------
+def _row_has_data(sheet: Sheet, r: int, c0: int, c1: int) -> bool:
+    row = sheet.rows.get(r)
+    if not row:
+        return False
+    return any(v is not None for v in row[c0:c1])
+
+
+def find_table(sheet: Sheet, ref: Ref) -> Box | None:
+    """Google's table detection: the block of data the append goes under."""
+    r0 = ref.start_row or 0
+    r_end = sheet.row_count if ref.end_row is None else min(ref.end_row, sheet.row_count)
+    c0 = ref.start_col or 0
+    c_end = sheet.col_count if ref.end_col is None else min(ref.end_col, sheet.col_count)
+    if not sheet.rows:
+        return None
+    last_data_row = max(sheet.rows)
+    first = None
+    for r in range(r0, min(r_end, last_data_row + 1)):
+        if _row_has_data(sheet, r, c0, c_end):
+            first = r
+            break
+    if first is None:
+        return None
+    row = sheet.rows[first]
+    tc0 = next(c for c in range(c0, min(c_end, len(row))) if row[c] is not None)
+    tc1 = tc0 + 1
+    while tc1 < c_end and sheet.get(first, tc1) is not None:
+        tc1 += 1
+    last = first
+    while last + 1 <= last_data_row and _row_has_data(sheet, last + 1, tc0, tc1):
+        last += 1
+        row = sheet.rows[last]
+        while tc1 < c_end and tc1 < len(row) and row[tc1] is not None:
+            tc1 += 1
+    return Box(first, last + 1, tc0, tc1)
+
+
+def append(ss: Spreadsheet, text: str, body: Any, params: dict[str, Any]) -> dict[str, Any]:
+    input_option = _input_option(params)
+    insert = _enum(params, "insertDataOption", ("OVERWRITE", "INSERT_ROWS"), "OVERWRITE")
+    values, _ = _check_value_range(body, "data")
+    sheet, ref = ss.resolve(text)
+    table = find_table(sheet, ref)
+    if table is None:
+        r0, c0 = ref.start_row or 0, ref.start_col or 0
+    else:
+        r0, c0 = table.end_row, table.start_col
+    nrows, ncols, ncells = _shape(values)
+    if nrows:
+        need_rows = r0 + nrows
+        need_cols = c0 + ncols
+        extra_rows = max(0, need_rows - sheet.row_count)
+        extra_cols = max(0, need_cols - sheet.col_count)
+        added = nrows if insert == "INSERT_ROWS" and r0 < sheet.row_count else extra_rows
+        if (sheet.row_count + added) * (
+            sheet.col_count + extra_cols
+        ) - sheet.cell_count() + ss.total_cells() > MAX_CELLS:
+            raise bad_request(
+                "This action would increase the number of cells in the workbook above the limit of "
+                "10000000 cells."
+            )
+        if insert == "INSERT_ROWS" and r0 < sheet.row_count:
+            sheet.insert_rows(r0, nrows)
+        elif extra_rows:
+            sheet.grid["rowCount"] = need_rows
+        if extra_cols:
+            sheet.grid["columnCount"] = need_cols
+        _write(sheet, r0, c0, values, input_option)
+        ss.touch()
+    out: dict[str, Any] = {"spreadsheetId": ss.id}
+    if table is not None:
+        out["tableRange"] = format_range(sheet.title, table)
+    out["updates"] = _update_response(ss, sheet, r0, c0, nrows, ncols, ncells, params)
+    return out
+
+
+# --------------------------------------------------------------------------
+# clear
+# --------------------------------------------------------------------------
+def clear(ss: Spreadsheet, text: str) -> dict[str, Any]:
+    sheet, box, _ref = ss.resolve_box(text)
+    sheet.clear_box(box)
+    ss.touch()
+    return {"spreadsheetId": ss.id, "clearedRange": format_range(sheet.title, box)}
+
+
+def batch_clear(ss: Spreadsheet, body: Any) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise bad_request("Invalid JSON payload received. Expected an object.")
+    for key in body:
+        if key != "ranges":
+            raise unknown_field(key)
+    ranges = body.get("ranges") or []
+    if not isinstance(ranges, list):
+        raise invalid_value("ranges", json.dumps(ranges, ensure_ascii=False), "string")
+    boxes = [ss.resolve_box(r) for r in ranges]
+    cleared = []
+    for sheet, box, _ref in boxes:
+        sheet.clear_box(box)
+        cleared.append(format_range(sheet.title, box))
+    ss.touch()
+    return {"spreadsheetId": ss.id, "clearedRanges": cleared}
+
+
+def is_formula(v: Any) -> bool:
+    return isinstance(v, Cell) and v.formula is not None
