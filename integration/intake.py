@@ -1,0 +1,139 @@
+"""Accepting a lead from outside the sheets (form webhooks, quarantine replays).
+
+One path for every such lead: normalise and validate (messages in English and
+the partner's language), refuse erased persons, merge into the existing firm
+when the natural key is already known (filling blank fields only, so a form can
+never overwrite what a partner typed), otherwise create; and in every accepted
+case record a sync request so the partner's sheet shows the change within the
+debounce window. Callers own the transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from integration.config import AppConfig
+from integration.store import records
+from integration.store.models import Lead
+from integration.validation import check_row
+from schemas import load_schema
+
+#: Fields a submission may not set: the partner comes from the URL, the rest
+#: belong to the store.
+_NOT_FROM_OUTSIDE = frozenset({"id", "partner", "created_at", "updated_at"})
+
+
+@dataclass
+class LeadIntake:
+    """What happened to one submitted lead."""
+
+    outcome: str  # created | merged | invalid | erased
+    lead: Lead | None = None
+    record: dict[str, Any] = field(default_factory=dict)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    filled: list[str] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> bool:
+        return self.outcome in ("created", "merged")
+
+
+def lead_fields() -> frozenset[str]:
+    return frozenset(load_schema("lead")["properties"])
+
+
+def bilingual_errors(
+    kind: str, raw: Mapping[str, Any], locale: str, partner: str
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """``(record, errors)`` where each error names the field and carries the
+    message in English (``message``) and in the partner's language (``messages``)."""
+    record, english = check_row(kind, raw, "en", partner=partner)
+    if not english:
+        return record, []
+    local = check_row(kind, raw, locale, partner=partner)[1] if locale != "en" else english
+    errors = []
+    for index, item in enumerate(english):
+        other = local[index] if index < len(local) else item
+        messages = {"en": item.message}
+        if locale != "en":
+            messages[locale] = other.message if other.code == item.code else item.message
+        errors.append(
+            {"field": item.field, "code": item.code, "message": item.message, "messages": messages}
+        )
+    return record, errors
+
+
+def split_known(raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(lead fields, everything else)``: extra form questions are kept aside,
+    not rejected (forms often ask more than the CRM stores)."""
+    known = lead_fields() - _NOT_FROM_OUTSIDE
+    inside = {k: v for k, v in raw.items() if k in known}
+    outside = {k: v for k, v in raw.items() if k not in known}
+    return inside, outside
+
+
+def fill_blanks(existing: Mapping[str, Any], record: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of ``record`` that ``existing`` lacks (merge never overwrites)."""
+    return {
+        k: v
+        for k, v in record.items()
+        if k not in _NOT_FROM_OUTSIDE and v not in (None, "") and existing.get(k) in (None, "")
+    }
+
+
+def accept_lead(
+    session: Session,
+    config: AppConfig,
+    partner: str,
+    raw: Mapping[str, Any],
+    *,
+    source: str,
+    trigger: str,
+    quarantine_raw: Mapping[str, Any] | None = None,
+    quarantine_invalid: bool = True,
+) -> LeadIntake:
+    """Validate and store one submitted lead of ``partner`` (see module doc).
+
+    ``raw`` is keyed by lead field (values as typed). An invalid lead is
+    quarantined with ``quarantine_raw`` (default ``raw``) unless
+    ``quarantine_invalid`` is false (a replay updates its own entry instead).
+    """
+    locale = config.partner(partner).locale
+    fields, _extra = split_known(raw)
+    record, errors = bilingual_errors("lead", fields, locale, partner)
+    if errors:
+        if quarantine_invalid:
+            records.quarantine(
+                session,
+                kind="lead",
+                source=source,
+                raw=dict(quarantine_raw if quarantine_raw is not None else raw),
+                errors=errors,
+                partner=partner,
+            )
+        return LeadIntake("invalid", record=record, errors=errors)
+    if records.is_tombstoned(session, record):
+        return LeadIntake("erased", record={})
+    existing = records.find_duplicate_lead(session, record)
+    if existing is not None:
+        fill = fill_blanks(existing.data, record)
+        if fill:
+            records.update_record(session, existing, fill, source=source)
+        records.audit(session, existing, "merge", source, {"filled": sorted(fill)})
+        records.request_sync(
+            session,
+            existing.partner,
+            trigger=trigger,
+            reason=f"merged into {existing.id}",
+            tab="leads",
+        )
+        return LeadIntake("merged", lead=existing, record=record, filled=sorted(fill))
+    lead = records.create_lead(session, record, source=source)
+    records.request_sync(
+        session, partner, trigger=trigger, reason=f"new lead {lead.id}", tab="leads"
+    )
+    return LeadIntake("created", lead=lead, record=record)
