@@ -1,0 +1,254 @@
+"""``crm-sync validate FILE --kind lead|agreement``: check an exported tab offline.
+
+Partners (and the project office) can check a CSV or XLSX export before a sync, or
+without the service at all. Every non-blank data row gets a verdict with the row
+number the sheet shows. Exit status: 0 all rows valid, 1 some row invalid, 2 the
+file or the options cannot be used (one line, no traceback).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from integration.csv_import import ImportFileError, Table, read_tables
+from integration.normalise.headers import SERVICE_FIELDS, HeaderMatch, match_headers
+from integration.validation.cross_rules import check_agreement, check_lead_duplicate, natural_key
+from integration.validation.errors import ValidationIssue, message_for
+from integration.validation.records import check_row
+from integration.validation.vocabulary import LOCALES, field_label, vocabulary
+
+#: Locale of each partner when no partners file is available.
+DEFAULT_LOCALES = {"lv": "lv", "ee": "et", "fi": "fi"}
+_DEFAULT_CONFIG = "partners.toml"
+
+
+@dataclass
+class RowResult:
+    """The verdict on one data row."""
+
+    row: int
+    record: dict[str, Any]
+    errors: list[ValidationIssue] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "row": self.row,
+            "valid": self.valid,
+            "record": self.record,
+            "errors": [item.as_dict() for item in self.errors],
+        }
+
+
+class _NoLeads:
+    """Offline there is no store: no party can be looked up and no lead exists."""
+
+    def lead(self, lead_id: str) -> Mapping[str, Any] | None:
+        return None
+
+    def lead_id_by_key(self, key: tuple[str, ...]) -> str | None:
+        return None
+
+
+class _RowsSeen:
+    """Natural keys of earlier rows in the same file, to flag in-file duplicates."""
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, ...], int] = {}
+
+    def check(self, row: int, record: Mapping[str, Any], locale: str) -> list[ValidationIssue]:
+        key = natural_key(record)
+        if key is None:
+            return []
+        first = self.rows.setdefault(key, row)
+        if first == row:
+            return []
+        field_name = "registration_code" if key[0] == "registration_code" else "email"
+        label = field_label("lead", field_name, locale)
+        message = message_for("duplicate_row", locale, row=first, key=label)
+        return [ValidationIssue(field=field_name, code="duplicate", message=message)]
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"crm-sync: {message}", err=True)
+    raise SystemExit(2)
+
+
+def partner_locale(partner: str | None, config_path: str | None) -> str:
+    """The message/parsing locale for ``partner``: from the partners file when there is
+    one (``--config``, ``$CRM_CONFIG`` or ./partners.toml), else the default by code."""
+    if partner is None:
+        return "en"
+    path = config_path or os.environ.get("CRM_CONFIG")
+    if path is None and Path(_DEFAULT_CONFIG).is_file():
+        path = _DEFAULT_CONFIG
+    if path is not None:
+        try:
+            from integration.config import ConfigError, load_config
+        except ImportError:  # pragma: no cover - the configuration module ships with the package
+            load_config = None
+        if load_config is not None:
+            try:
+                config = load_config(path)
+            except ConfigError as exc:
+                _fail(str(exc))
+            found = config.partners.get(partner)
+            if found is None:
+                known = ", ".join(sorted(config.partners)) or "none"
+                _fail(f"unknown partner {partner!r} in {path} (configured: {known})")
+            return found.locale
+    if partner not in DEFAULT_LOCALES:
+        known = ", ".join(sorted(DEFAULT_LOCALES))
+        _fail(f"unknown partner {partner!r} (known: {known}; or give --config)")
+    return DEFAULT_LOCALES[partner]
+
+
+def _best_table(tables: list[Table], kind: str) -> tuple[Table, HeaderMatch]:
+    """The worksheet whose header matches the most fields of ``kind``."""
+    scored = []
+    for table in tables:
+        match = match_headers(table.header, kind)
+        data_fields = [name for name in match.columns if name not in SERVICE_FIELDS]
+        scored.append((len(data_fields), table, match))
+    best = max(scored, key=lambda item: item[0])
+    return best[1], best[2]
+
+
+def validate_table(
+    table: Table,
+    match: HeaderMatch,
+    kind: str,
+    *,
+    locale: str = "en",
+    partner: str | None = None,
+    today: dt.date | None = None,
+) -> list[RowResult]:
+    """Check every data row of ``table``: normalise, schema, then the rules that need
+    no store (signed date not in the future, same firm on both sides, repeated firm
+    within the file). Parties named other than by CRM ID are reported as ``party``."""
+    today = today or dt.date.today()
+    nothing = _NoLeads()
+    seen = _RowsSeen()
+    results = []
+    for number, cells in table.rows:
+        raw = match.row_to_raw(cells)
+        record, issues = check_row(kind, raw, locale, partner=partner)
+        if partner is None:
+            # The owning partner is not a column of the tab; without --partner it is
+            # unknown, which is not the row's fault.
+            issues = [i for i in issues if not (i.field == "partner" and i.code == "required")]
+        if kind == "agreement":
+            extra = check_agreement(record, nothing, today=today, locale=locale)
+            issues += [i for i in extra if i.code != "reference"]
+        else:
+            issues += check_lead_duplicate(record, nothing, locale=locale)
+            issues += seen.check(number, record, locale)
+        results.append(RowResult(row=number, record=record, errors=issues))
+    return results
+
+
+def _print_table(results: list[RowResult], kind: str, locale: str, source: str) -> None:
+    from rich.console import Console
+    from rich.table import Table as RichTable
+
+    console = Console(soft_wrap=False)
+    title_field = "company_name" if kind == "lead" else "subject"
+    grid = RichTable(title=source, show_lines=False)
+    grid.add_column("Row", justify="right", no_wrap=True)
+    grid.add_column("Status", no_wrap=True)
+    grid.add_column(field_label(kind, title_field, locale), overflow="fold")
+    grid.add_column("Problems", overflow="fold")
+    for result in results:
+        status = "[green]OK[/green]" if result.valid else "[red]invalid[/red]"
+        name = result.record.get(title_field) or result.record.get("id") or ""
+        problems = "\n".join(item.message for item in result.errors)
+        grid.add_row(str(result.row), status, _escape(str(name)), _escape(problems))
+    console.print(grid)
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+@click.command("validate")
+@click.argument("file", type=click.Path(dir_okay=True, path_type=Path))
+@click.option(
+    "--kind",
+    type=click.Choice(["lead", "agreement"]),
+    required=True,
+    help="What the tab holds: leads or agreements.",
+)
+@click.option("--partner", metavar="CODE", help="Partner code (lv, ee, fi): sets the language.")
+@click.option(
+    "--config",
+    "config_path",
+    metavar="PATH",
+    help="Partners file to read the partner's locale from.",
+)
+@click.option(
+    "--locale",
+    type=click.Choice(LOCALES),
+    help="Language of numbers, dates and messages (overrides the partner's).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list, one object per row.")
+@click.pass_context
+def validate_command(
+    ctx: click.Context,
+    file: Path,
+    kind: str,
+    partner: str | None,
+    config_path: str | None,
+    locale: str | None,
+    as_json: bool,
+) -> None:
+    """Validate a CSV or XLSX export of a partner's Leads or Agreements tab, offline.
+
+    Exit status 0 when every row is valid, 1 when some row is invalid, 2 when the
+    file cannot be read or has no recognisable header.
+    """
+    root = ctx.find_root().obj
+    config_path = config_path or getattr(root, "config_path", None)
+    if partner is not None:
+        partner = partner.strip().lower()
+    locale = locale or partner_locale(partner, config_path)
+    try:
+        tables = read_tables(file)
+    except ImportFileError as exc:
+        _fail(f"{file}: {exc}")
+    table, match = _best_table(tables, kind)
+    if not [name for name in match.columns if name not in SERVICE_FIELDS]:
+        examples = ", ".join(
+            vocabulary()["headers"][kind][name]["en"][0]
+            for name in list(vocabulary()["headers"][kind])[1:4]
+        )
+        _fail(
+            f"{file}: no recognisable {kind} header in row {table.header_row or 1} "
+            f"(expected columns such as {examples})"
+        )
+    if match.unmapped:
+        names = ", ".join(f"{header!r}" for _, header in match.unmapped)
+        click.echo(f"unmapped columns (kept, not validated): {names}", err=True)
+    results = validate_table(table, match, kind, locale=locale, partner=partner)
+    if as_json:
+        payload = [result.as_dict() for result in results]
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
+    else:
+        title = file.name if table.name == file.name else f"{file.name}: {table.name}"
+        _print_table(results, kind, locale, title)
+        bad = sum(not r.valid for r in results)
+        click.echo(f"{len(results)} rows: {len(results) - bad} valid, {bad} invalid")
+    if any(not result.valid for result in results):
+        ctx.exit(1)
