@@ -1,0 +1,245 @@
+"""Whole-tab reads and batched writes: the number of calls never grows with rows.
+
+A tab is read in one ``values.batchGet`` (unformatted values, dates as serial
+numbers, so nothing depends on the sheet's locale, and text such as ``00123`` or
+``+37120000000`` arrives exactly as stored). All changed cells go out in one
+``values.batchUpdate`` with ``valueInputOption=RAW`` (nothing typed by anyone is
+ever run as a formula), split only when a request would pass ~2 MB. Grid growth
+(new service columns, rows for appended records) is one ``spreadsheets.batchUpdate``
+with ``appendDimension`` requests. Every request goes through the retry policy and
+the shared rate budgets, and is counted in :attr:`SheetsConnector.calls`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from .errors import SheetNotFound
+from .ratelimit import Budgets, unlimited
+from .retry import RetryPolicy, call_with_retry
+
+T = TypeVar("T")
+#: Google's recommended maximum payload is 2 MB; stay a little under it.
+MAX_REQUEST_BYTES = 1_900_000
+
+Cell = Any  # str | int | float | bool | None
+
+
+@dataclass(frozen=True)
+class TabProps:
+    """What the spreadsheet metadata says about one tab."""
+
+    title: str
+    sheet_id: int
+    row_count: int
+    column_count: int
+
+
+def column_letter(index: int) -> str:
+    """0-based column index -> ``A``, ``B``, ... ``Z``, ``AA``."""
+    letters = ""
+    n = index + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def quote_title(title: str) -> str:
+    """A tab title as an A1 sheet name (always quoted; quotes doubled)."""
+    return "'" + title.replace("'", "''") + "'"
+
+
+def a1_range(title: str, row: int, col: int, last_row: int, last_col: int) -> str:
+    """1-based rows, 0-based columns -> ``'Tab'!B2:D5``."""
+    start = f"{column_letter(col)}{row}"
+    end = f"{column_letter(last_col)}{last_row}"
+    return f"{quote_title(title)}!{start}" + ("" if start == end else f":{end}")
+
+
+def _raw(value: Cell) -> Cell:
+    """``None`` clears a cell (RAW empty string); everything else goes as is."""
+    return "" if value is None else value
+
+
+def coalesce(cells: Mapping[tuple[int, int], Cell]) -> list[tuple[int, int, list[list[Cell]]]]:
+    """Group single cells into rectangular blocks ``(row, col, values)``.
+
+    Adjacent cells of a row become one run; runs spanning the same columns in
+    consecutive rows become one block. So a new column of ids or a freshly written
+    status column is one range, not one range per cell.
+    """
+    runs: list[tuple[int, int, int, list[Cell]]] = []  # row, first col, last col, values
+    by_row: dict[int, list[int]] = {}
+    for row, col in cells:
+        by_row.setdefault(row, []).append(col)
+    for row in sorted(by_row):
+        cols = sorted(by_row[row])
+        start = prev = cols[0]
+        values = [_raw(cells[(row, start)])]
+        for col in cols[1:]:
+            if col == prev + 1:
+                values.append(_raw(cells[(row, col)]))
+            else:
+                runs.append((row, start, prev, values))
+                start, values = col, [_raw(cells[(row, col)])]
+            prev = col
+        runs.append((row, start, prev, values))
+    runs.sort(key=lambda r: (r[1], r[2], r[0]))
+    blocks: list[tuple[int, int, list[list[Cell]]]] = []
+    current: tuple[int, int, int, int, list[list[Cell]]] | None = None  # row0, last, c0, c1
+    for row, c0, c1, values in runs:
+        if current is not None and current[2:4] == (c0, c1) and current[1] + 1 == row:
+            current[4].append(values)
+            current = (current[0], row, c0, c1, current[4])
+        else:
+            if current is not None:
+                blocks.append((current[0], current[2], current[4]))
+            current = (row, row, c0, c1, [values])
+    if current is not None:
+        blocks.append((current[0], current[2], current[4]))
+    blocks.sort()
+    return blocks
+
+
+class SheetsConnector:
+    """One spreadsheet session: counted, rate-limited, retried calls."""
+
+    def __init__(
+        self,
+        gspread_client: Any,
+        *,
+        retry: RetryPolicy | None = None,
+        budgets: Budgets | None = None,
+        max_request_bytes: int = MAX_REQUEST_BYTES,
+    ) -> None:
+        self.http = gspread_client.http_client
+        self.retry = retry or RetryPolicy()
+        self.budgets = budgets or unlimited()
+        self.max_request_bytes = max_request_bytes
+        self.calls = 0
+
+    def _attempt(self) -> None:
+        self.budgets.acquire()
+        self.calls += 1
+
+    def _call(self, what: str, fn: Callable[[], T]) -> T:
+        return call_with_retry(fn, self.retry, on_attempt=self._attempt, what=what)
+
+    # -- reads ---------------------------------------------------------------
+    def metadata(self, spreadsheet_id: str) -> dict[str, TabProps]:
+        """Every tab's id and grid size, in one ``spreadsheets.get``."""
+        data = self._call(
+            "spreadsheets.get",
+            lambda: self.http.fetch_sheet_metadata(
+                spreadsheet_id, params={"fields": "sheets.properties"}
+            ),
+        )
+        tabs: dict[str, TabProps] = {}
+        for sheet in data.get("sheets", []):
+            props = sheet.get("properties", {})
+            grid = props.get("gridProperties", {})
+            tabs[props.get("title", "")] = TabProps(
+                title=props.get("title", ""),
+                sheet_id=int(props.get("sheetId", 0)),
+                row_count=int(grid.get("rowCount", 0)),
+                column_count=int(grid.get("columnCount", 0)),
+            )
+        return tabs
+
+    def tab(self, spreadsheet_id: str, title: str) -> TabProps:
+        tabs = self.metadata(spreadsheet_id)
+        if title not in tabs:
+            known = ", ".join(sorted(tabs)) or "none"
+            raise SheetNotFound(f"the spreadsheet has no tab {title!r} (tabs: {known})")
+        return tabs[title]
+
+    def read_tab(self, spreadsheet_id: str, title: str) -> list[list[Cell]]:
+        """All values of a tab (row 1 first), in one ``values.batchGet``.
+
+        Trailing empty rows and cells are not sent by Google; rows are lists of
+        unformatted values (numbers as numbers, dates as serial numbers).
+        """
+        data = self._call(
+            "values.batchGet",
+            lambda: self.http.values_batch_get(
+                spreadsheet_id,
+                [quote_title(title)],
+                params={
+                    "valueRenderOption": "UNFORMATTED_VALUE",
+                    "dateTimeRenderOption": "SERIAL_NUMBER",
+                    "majorDimension": "ROWS",
+                },
+            ),
+        )
+        ranges = data.get("valueRanges") or [{}]
+        return ranges[0].get("values", []) or []
+
+    # -- writes --------------------------------------------------------------
+    def grow(self, spreadsheet_id: str, sheet_id: int, *, rows: int = 0, columns: int = 0) -> None:
+        """Add ``rows`` and/or ``columns`` at the end of the grid, in one call."""
+        requests = [
+            {"appendDimension": {"sheetId": sheet_id, "dimension": dim, "length": n}}
+            for dim, n in (("COLUMNS", columns), ("ROWS", rows))
+            if n > 0
+        ]
+        if requests:
+            self._call(
+                "spreadsheets.batchUpdate",
+                lambda: self.http.batch_update(spreadsheet_id, {"requests": requests}),
+            )
+
+    def write_cells(
+        self, spreadsheet_id: str, title: str, cells: Mapping[tuple[int, int], Cell]
+    ) -> int:
+        """Write ``{(row 1-based, col 0-based): value}`` RAW; return cells written.
+
+        One ``values.batchUpdate`` unless the payload passes the size limit.
+        """
+        if not cells:
+            return 0
+        for body in self._write_bodies(title, coalesce(cells)):
+            self._call(
+                "values.batchUpdate",
+                lambda body=body: self.http.values_batch_update(spreadsheet_id, body),
+            )
+        return len(cells)
+
+    def _write_bodies(
+        self, title: str, blocks: Iterable[tuple[int, int, list[list[Cell]]]]
+    ) -> list[dict[str, Any]]:
+        bodies: list[dict[str, Any]] = []
+        data: list[dict[str, Any]] = []
+        size = 0
+        for row, col, values in blocks:
+            width = max(len(v) for v in values)
+            rng = a1_range(title, row, col, row + len(values) - 1, col + width - 1)
+            item = {"range": rng, "majorDimension": "ROWS", "values": values}
+            item_size = len(json.dumps(item, ensure_ascii=False).encode("utf-8"))
+            if data and size + item_size > self.max_request_bytes:
+                bodies.append({"valueInputOption": "RAW", "data": data})
+                data, size = [], 0
+            data.append(item)
+            size += item_size + 1
+        if data:
+            bodies.append({"valueInputOption": "RAW", "data": data})
+        return bodies
+
+    def append_rows(self, spreadsheet_id: str, title: str, rows: list[list[Cell]]) -> int:
+        """Append rows after the tab's data in one ``values.append`` (RAW, INSERT_ROWS)."""
+        if not rows:
+            return 0
+        body = {"majorDimension": "ROWS", "values": [[_raw(v) for v in row] for row in rows]}
+        self._call(
+            "values.append",
+            lambda: self.http.values_append(
+                spreadsheet_id,
+                f"{quote_title(title)}!A1",
+                params={"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"},
+                body=body,
+            ),
+        )
+        return len(rows)
