@@ -283,9 +283,7 @@ def update_sheet_properties(txn: Txn, req: dict[str, Any]) -> Reply:
                 "10000000 cells."
             )
         sheet.set_size(rows, cols)
-    grid_now = sheet.grid
     sheet.props = new
-    sheet.props["gridProperties"] = {**grid_now, **{k: v for k, v in grid.items()}}
     sheet.grid["rowCount"], sheet.grid["columnCount"] = rows, cols
     if new_index != old_index:
         txn.sheets.remove(sheet)
@@ -440,6 +438,7 @@ def _write_cell_data(sheet: Sheet, r: int, c: int, data: dict[str, Any], fields:
         else:
             _apply_mask(current, fmt or {}, sub)
         if current:
+            _add_color_styles(current)
             sheet.formats[(r, c)] = current
         else:
             sheet.formats.pop((r, c), None)
@@ -455,6 +454,18 @@ def _write_cell_data(sheet: Sheet, r: int, c: int, data: dict[str, Any], fields:
             sheet.validations[(r, c)] = copy.deepcopy(rule)
         else:
             sheet.validations.pop((r, c), None)
+
+
+def _add_color_styles(fmt: dict[str, Any]) -> None:
+    """Google mirrors each colour into its ``...ColorStyle`` twin."""
+    for holder in (fmt, fmt.get("textFormat") or {}):
+        for key in ("backgroundColor", "foregroundColor"):
+            if key in holder and isinstance(holder[key], dict):
+                holder.setdefault(key + "Style", {"rgbColor": copy.deepcopy(holder[key])})
+    borders = fmt.get("borders") or {}
+    for side in borders.values():
+        if isinstance(side, dict) and isinstance(side.get("color"), dict):
+            side.setdefault("colorStyle", {"rgbColor": copy.deepcopy(side["color"])})
 
 
 def update_cells(txn: Txn, req: dict[str, Any]) -> Reply:
@@ -595,13 +606,20 @@ def merge_cells(txn: Txn, req: dict[str, Any]) -> Reply:
     else:
         raise bad_request(f"Invalid mergeType: {kind}")
     for p in pieces:
-        for m in sheet.merges:
-            if _overlaps(p, _merge_box(m)):
-                raise (
-                    bad_request("You can't merge cells that are already merged.")
-                    if False
-                    else bad_request("Invalid requests: merges may not overlap.")
+        for m in list(sheet.merges):
+            old = _merge_box(m)
+            if _overlaps(p, old):
+                inside = (
+                    p.start_row <= old.start_row
+                    and old.end_row <= p.end_row
+                    and p.start_col <= old.start_col
+                    and old.end_col <= p.end_col
                 )
+                if not inside:
+                    raise bad_request(
+                        "You can't merge cells that partially overlap an existing merge."
+                    )
+                sheet.merges.remove(m)  # a larger merge replaces the ones it covers
         for r in range(p.start_row, p.end_row):
             for c in range(p.start_col, p.end_col):
                 if (r, c) != (p.start_row, p.start_col):
@@ -800,6 +818,8 @@ def add_dimension_group(txn: Txn, req: dict[str, Any]) -> Reply:
     groups.append(
         {"range": {"dimension": dim, "startIndex": start, "endIndex": end}, "depth": depth}
     )
+    # Google moves the group's +/- control "after" the group when a group is added
+    sheet.grid["rowGroupControlAfter" if dim == "ROWS" else "columnGroupControlAfter"] = True
     return {"addDimensionGroup": {"dimensionGroups": copy.deepcopy(groups)}}
 
 

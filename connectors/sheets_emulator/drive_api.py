@@ -221,8 +221,67 @@ def import_csv(store: Store, file_id: str, data: bytes, params: dict[str, Any]) 
             sheet.set(r, c, parse_user_entered(v))
     ss.sheets = [sheet]
     ss.named_ranges = []
+    # Drive's conversion rebuilds the file with the Drive account's default settings,
+    # which for the service accounts Google records with is Pacific time.
+    ss.properties["timeZone"] = "America/Los_Angeles"
     ss.touch()
-    out = file_resource(ss)
-    out.pop("createdTime", None)
-    out.update(title=ss.title, editable=True)
-    return out
+    return v2_file_resource(ss)
+
+
+def v2_file_resource(ss: Spreadsheet) -> dict[str, Any]:
+    """The Drive v2 ``File`` the media upload answers with."""
+    owner = "owner@emulator.local"
+    link = f"https://www.googleapis.com/drive/v2/files/{ss.id}"
+    return {
+        "kind": "drive#file",
+        "userPermission": {
+            "id": "me",
+            "type": "user",
+            "role": "owner",
+            "kind": "drive#permission",
+            "selfLink": link + "/permissions/me",
+            "etag": '"emulator"',
+            "pendingOwner": False,
+        },
+        "selfLink": link,
+        "ownerNames": [owner],
+        "lastModifyingUserName": owner,
+        "editable": True,
+        "writersCanShare": True,
+        "mimeType": SPREADSHEET_MIME,
+        "exportLinks": {
+            "text/csv": f"https://docs.google.com/spreadsheets/export?id={ss.id}&exportFormat=csv"
+        },
+        "parents": [],
+        "thumbnailLink": "",
+        "appDataContents": False,
+        "iconLink": "",
+        "shared": False,
+        "lastModifyingUser": {"kind": "drive#user", "displayName": owner},
+        "owners": [{"kind": "drive#user", "displayName": owner}],
+        "copyable": True,
+        "etag": '"emulator"',
+        "alternateLink": f"https://docs.google.com/spreadsheets/d/{ss.id}/edit?usp=drivesdk",
+        "embedLink": f"https://docs.google.com/spreadsheets/d/{ss.id}/htmlembed",
+        "fileSize": "0",
+        "copyRequiresWriterPermission": False,
+        "spaces": ["drive"],
+        "id": ss.id,
+        "title": ss.title,
+        "labels": {
+            "viewed": True,
+            "restricted": False,
+            "starred": False,
+            "hidden": False,
+            "trashed": False,
+        },
+        "explicitlyTrashed": False,
+        "createdDate": ss.created_time,
+        "modifiedDate": ss.modified_time,
+        "modifiedByMeDate": ss.modified_time,
+        "lastViewedByMeDate": ss.modified_time,
+        "markedViewedByMeDate": "1970-01-01T00:00:00.000Z",
+        "quotaBytesUsed": "0",
+        "version": "1",
+        "capabilities": {"canEdit": True, "canCopy": True},
+    }

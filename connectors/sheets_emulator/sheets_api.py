@@ -121,7 +121,7 @@ def sheet_json(
 ) -> dict[str, Any]:
     out: dict[str, Any] = {"properties": copy.deepcopy(sheet.props)}
     if sheet.merges:
-        out["merges"] = [copy.deepcopy(m) for m in sheet.merges]
+        out["merges"] = [_strip_sheet_id_zero(m) for m in sheet.merges]
     for key in (
         "conditionalFormats",
         "filterViews",

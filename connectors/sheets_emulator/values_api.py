@@ -209,7 +209,7 @@ def _check_value_range(body: Any, where: str) -> tuple[list[list[Any]], str]:
 def _shape(values: list[list[Any]]) -> tuple[int, int, int]:
     rows = len(values)
     cols = max((len(r) for r in values), default=0)
-    cells = sum(len(r) for r in values)
+    cells = sum(1 for r in values for v in r if v is not None)  # nulls leave cells untouched
     return rows, cols, cells
 
 
