@@ -1,0 +1,165 @@
+"""``crm-sync scheduler`` (the Procfile's clock) and ``crm-sync serve`` (web and
+clock in one process, for development and the demo)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import FrameType
+
+import click
+
+from integration.cli_support import fail, state
+
+log = logging.getLogger("integration.scheduler")
+
+DEFAULT_GRACE = 25.0  # platforms send SIGKILL 30 s after SIGTERM
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[threading.Event]:
+    """An event set by SIGTERM or SIGINT (Ctrl-C), instead of an exception or a
+    kill in the middle of a sync; the previous handlers come back afterwards."""
+    stop = threading.Event()
+
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        log.info("received %s: stopping", signal.Signals(signum).name)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield stop
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def wait_for(stop: threading.Event) -> None:
+    # A short timeout keeps the main thread responsive to signals on every platform.
+    while not stop.wait(0.5):
+        pass
+
+
+def finish(clean: bool) -> None:
+    """Exit 0 after a requested stop. When a sync outlived the grace period, its
+    worker thread cannot be joined, so leave without waiting for it (its lease
+    expires and the next run redoes its work)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if not clean:
+        os._exit(0)
+
+
+def verbose_logging() -> None:
+    """The clock's own lines (syncs started, finished, skipped) at INFO."""
+    logging.getLogger("integration.scheduler").setLevel(logging.INFO)
+
+
+class WebServer:
+    """The Flask app on werkzeug's threaded WSGI server, in a background thread."""
+
+    def __init__(self, app, host: str, port: int) -> None:  # type: ignore[no-untyped-def]
+        from werkzeug.serving import make_server
+
+        self.server = make_server(host, port, app, threaded=True)
+        self.host = host
+        self.port = self.server.server_port
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, name="crm-web", daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
+        return f"http://{host}:{self.port}"
+
+    def start(self) -> WebServer:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+
+def run_clock(
+    config,  # type: ignore[no-untyped-def]
+    store,
+    *,
+    grace: float,
+    catch_up: bool = True,
+    web: WebServer | None = None,
+    announce: Callable[[object], None] | None = None,
+) -> None:
+    """Run the scheduler (and optionally a web server) until SIGTERM/SIGINT."""
+    from integration.scheduler.service import SchedulerService
+
+    service = SchedulerService(config, store, catch_up=catch_up)
+    with stop_on_signals() as stop:
+        due = service.start()
+        if web is not None:
+            web.start()
+        if announce is not None:
+            announce(service)
+        else:
+            _print_jobs(service, due)
+        wait_for(stop)
+        click.echo("stopping: no new syncs; waiting for running ones", err=True)
+        if web is not None:
+            web.stop()
+        clean = service.stop(grace)
+    click.echo("stopped" if clean else "stopped (a sync was cut short; its lease expires)")
+    finish(clean)
+
+
+def _print_jobs(service, due: list[str]) -> None:  # type: ignore[no-untyped-def]
+    for info in service.jobs_info():
+        if info.id.startswith("nightly:"):
+            when = info.next_run_time.isoformat() if info.next_run_time else "never"
+            click.echo(f"{info.id}: next {when} ({info.timezone})")
+    if due:
+        click.echo(f"catch-up sync for: {', '.join(due)}")
+    click.echo(f"draining sync requests every {service.drain_every:g} s; Ctrl-C or SIGTERM stops")
+
+
+@click.command("scheduler")
+@click.option(
+    "--grace",
+    type=float,
+    default=DEFAULT_GRACE,
+    show_default=True,
+    help="Seconds a running sync may take to finish after SIGTERM.",
+)
+@click.option("--no-catch-up", is_flag=True, help="Do not run missed nightly syncs at start.")
+def scheduler_command(grace: float, no_catch_up: bool) -> None:
+    """Run the clock: nightly syncs per partner and debounced requested syncs."""
+    verbose_logging()
+    st = state()
+    run_clock(st.config(), st.store(), grace=grace, catch_up=not no_catch_up)
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8000, show_default=True)
+@click.option("--grace", type=float, default=DEFAULT_GRACE, show_default=True)
+@click.option("--no-catch-up", is_flag=True, help="Do not run missed nightly syncs at start.")
+def serve_command(host: str, port: int, grace: float, no_catch_up: bool) -> None:
+    """Run the web service and the clock in one process (development, demo)."""
+    from integration import create_app
+
+    verbose_logging()
+    st = state()
+    config, store = st.config(), st.store()
+    app = create_app(config, store=store)
+    try:
+        web = WebServer(app, host, port)
+    except OSError as exc:
+        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+    click.echo(f"web service on {web.url} (health: {web.url}/healthz)")
+    run_clock(config, store, grace=grace, catch_up=not no_catch_up, web=web)
