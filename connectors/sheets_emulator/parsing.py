@@ -24,8 +24,11 @@ _US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})$")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?\s*([AaPp][Mm])?$")
 
 
-def serial_from_datetime(value: dt.datetime) -> float:
+def serial_from_datetime(value: dt.datetime) -> int | float:
+    """Days since 1899-12-30 (Google's serial number); whole days as an int."""
     delta = value - EPOCH
+    if not delta.seconds and not delta.microseconds:
+        return delta.days
     return delta.days + delta.seconds / 86400 + delta.microseconds / 86400e6
 
 
@@ -105,6 +108,10 @@ def parse_user_entered(value: Any) -> Any:
         return low == "true"
     num = _number(stripped)
     if num is not None:
+        if "," in stripped:  # "1,000" keeps its thousands separator when displayed
+            decimals = len(stripped.split(".", 1)[1]) if "." in stripped else 0
+            pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+            return Cell(num, None, ("NUMBER", pattern))
         return num
     m = _PCT.match(stripped)
     if m and any(ch.isdigit() for ch in m.group(1)):
@@ -131,6 +138,7 @@ def parse_user_entered(value: Any) -> Any:
         if date and tm:
             d, dpat = date
             serial = serial_from_datetime(dt.datetime(d.year, d.month, d.day)) + tm[0]
+            serial = int(serial) if float(serial).is_integer() else serial
             return Cell(serial, None, ("DATE_TIME", f"{dpat} {tm[1].replace(' am/pm', '')}:ss"))
     tm = _time(stripped)
     if tm:
