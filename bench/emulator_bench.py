@@ -176,7 +176,8 @@ def main() -> int:
     lines = [
         "# Sheets emulator benchmark",
         "",
-        f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; "
+        f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}; "
         "gspread over HTTP to the emulator run as a subprocess.",
         "",
         f"| {'measure':<{width}} | result | goal |",
