@@ -163,6 +163,23 @@ class SyncShadow(Base):
     record_id: Mapped[str] = mapped_column(String(16), primary_key=True)
     base: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Fingerprint of the row's cells and the record version at the base: when both
+    #: are unchanged a re-sync skips the row without normalising it again.
+    row_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    record_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class SyncTab(Base):
+    """The header a sync last mapped for a partner tab (field -> header text), so a
+    column that was renamed or removed is reported, never silently dropped."""
+
+    __tablename__ = "sync_tabs"
+
+    partner: Mapped[str] = mapped_column(String(8), primary_key=True)
+    tab: Mapped[str] = mapped_column(String(16), primary_key=True)
+    columns: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    sheet_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class QuarantineEntry(Base):
