@@ -28,6 +28,31 @@ PROBLEM_BASE = "https://lef-crm-sync.example/problems/"
 PROBLEM_PREFIXES = ("/api/", "/webhooks/")
 
 
+#: Titles of our problem types (the ``type`` URI's human summary; RFC 9457 3.1.3).
+TITLES = {
+    "bad-signature": "Invalid webhook signature",
+    "bad-token": "Invalid channel token",
+    "bad-headers": "Missing or malformed headers",
+    "bad-payload": "Not a form submission",
+    "malformed-json": "Malformed JSON",
+    "unsupported-media-type": "Unsupported content type",
+    "too-large": "Request body too large",
+    "unknown-partner": "Unknown partner",
+    "invalid-lead": "Invalid lead",
+    "validation-error": "Validation failed",
+    "erased-person": "Erased person",
+    "store-unavailable": "Store temporarily unavailable",
+    "unauthenticated": "Authentication required",
+    "not-found": "Not found",
+    "duplicate": "Duplicate record",
+    "idempotency-key-reused": "Idempotency key reused",
+    "idempotency-key-in-use": "Request with this idempotency key in progress",
+    "bad-parameter": "Invalid query parameter",
+    "review-conflict": "Review action not possible",
+    "precondition-failed": "Precondition failed",
+}
+
+
 class Problem(Exception):
     """Raised anywhere inside a request to answer with a problem document."""
 
@@ -45,7 +70,7 @@ class Problem(Exception):
         super().__init__(detail)
         self.status = status
         self.detail = detail
-        self.title = title or HTTPStatus(status).phrase
+        self.title = title or TITLES.get(slug or "") or HTTPStatus(status).phrase
         self.slug = slug
         self.errors = [dict(e) for e in errors] if errors is not None else None
         self.headers = dict(headers or {})
@@ -77,7 +102,7 @@ def problem_body(
     """The problem document as a dict (what webhooks store for idempotent replays)."""
     body: dict[str, Any] = {
         "type": PROBLEM_BASE + slug if slug else "about:blank",
-        "title": title or HTTPStatus(status).phrase,
+        "title": title or TITLES.get(slug or "") or HTTPStatus(status).phrase,
         "status": status,
         "detail": detail,
     }

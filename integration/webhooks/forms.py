@@ -1,0 +1,144 @@
+"""``POST /webhooks/forms/<partner>``: a lead from a form submission.
+
+Three shapes (plain JSON, Google Forms via the shipped Apps Script, Typeform),
+two signature schemes, one outcome path (:func:`integration.intake.accept_lead`)
+run exactly once per delivery id:
+
+====  ===========================================================
+201   lead created (body: id)
+200   merged into the existing firm, blank fields filled (body: id)
+409   the person was erased (GDPR); nothing is stored
+422   field errors in English and the partner's language; the raw
+      payload is quarantined for review, nothing else is stored
+====  ===========================================================
+
+Errors before the payload is trusted (400, 401, 404, 413, 415) store nothing
+and are not remembered, so a fixed retry is processed normally.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify, request
+from sqlalchemy.orm import Session
+
+from connectors.forms import PayloadError, parse_submission
+from integration.app import services
+from integration.intake import accept_lead
+from integration.problems import Problem, problem_body, problem_response
+from integration.webhooks.deliveries import ClaimLost, Outcome, deliver_once
+from integration.webhooks.mapping import submission_fields
+from integration.webhooks.requests import (
+    is_transient,
+    parse_json,
+    partner_or_404,
+    require_json_body,
+    unauthorized,
+    unavailable,
+)
+from integration.webhooks.signatures import SignatureError, verify_standard, verify_typeform
+
+TYPEFORM_HEADER = "Typeform-Signature"
+#: Values a form lead gets when the form does not say otherwise.
+FORM_DEFAULTS = {"source": "web_form", "stage": "new"}
+
+
+def outcome_response(outcome: Outcome) -> Response:
+    if outcome.status >= 400:
+        resp = problem_response(outcome.body)
+    else:
+        resp = jsonify(outcome.body)
+        resp.status_code = outcome.status
+    if outcome.replayed:
+        resp.headers["Idempotent-Replayed"] = "true"
+    if outcome.record_id and outcome.status < 300:
+        resp.headers["Location"] = f"/api/v1/leads/{outcome.record_id}"
+    return resp
+
+
+def _lead_work(
+    partner: str, raw: dict[str, Any], unmatched: dict[str, Any], ignored: list[str], source: str
+):
+    def work(session: Session) -> Outcome:
+        config = services().config
+        result = accept_lead(
+            session,
+            config,
+            partner,
+            raw,
+            source=source,
+            trigger="webhook",
+            quarantine_raw={**unmatched, **raw},
+        )
+        if result.outcome == "invalid":
+            body = problem_body(
+                422,
+                "The submission is not a valid lead; it was kept for review.",
+                slug="invalid-lead",
+                errors=result.errors,
+            )
+            return Outcome(422, body)
+        if result.outcome == "erased":
+            body = problem_body(
+                409,
+                "This person asked to be erased (GDPR); the submission was not stored.",
+                slug="erased-person",
+            )
+            return Outcome(409, body)
+        assert result.lead is not None
+        body = {"id": result.lead.id, "status": result.outcome, "partner": partner}
+        if result.outcome == "merged":
+            body["filled"] = result.filled
+        if ignored:
+            body["ignored"] = ignored
+        return Outcome(201 if result.outcome == "created" else 200, body, result.lead.id)
+
+    return work
+
+
+def receive_form(partner: str) -> Response:
+    config = services().config
+    partner_cfg = partner_or_404(partner)
+    body = require_json_body()
+    secrets = partner_cfg.webhook_secrets(config.environ)
+    typeform_signature = request.headers.get(TYPEFORM_HEADER)
+    try:
+        if typeform_signature is not None:
+            verify_typeform(typeform_signature, body, secrets)
+            delivery_id = None
+        else:
+            delivery_id = verify_standard(body, request.headers, secrets)
+    except SignatureError as exc:
+        raise unauthorized(exc) from None
+    payload = parse_json(body)
+    try:
+        submission = parse_submission(payload, partner_cfg.typeform_fields)
+    except PayloadError as exc:
+        raise Problem(400, f"Not a form submission: {exc}.", slug="bad-payload") from None
+    if typeform_signature is not None:
+        if submission.shape != "typeform" or not submission.delivery_id:
+            raise Problem(
+                400, "A Typeform delivery needs event_id and form_response.", slug="bad-payload"
+            )
+        delivery_id = submission.delivery_id
+        if submission.event_type != "form_response":
+            return jsonify(status="ignored", event_type=submission.event_type)
+    raw, ignored = submission_fields(submission)
+    for name, value in FORM_DEFAULTS.items():
+        raw.setdefault(name, value)
+    source = f"webhook:{partner}"
+    # Answers that matched no field are kept with a quarantined payload, so a
+    # reviewer sees everything the form sent.
+    unmatched = {k: v for k, v in submission.values.items() if k in ignored}
+    work = _lead_work(partner, raw, unmatched, ignored, source)
+    assert delivery_id is not None
+    try:
+        outcome = deliver_once(services().store, partner, delivery_id[:200], source, work)
+    except ClaimLost:
+        raise unavailable() from None
+    except Exception as exc:
+        if is_transient(exc):
+            raise unavailable() from None
+        raise
+    return outcome_response(outcome)

@@ -1,0 +1,68 @@
+"""Checks every webhook request goes through before its payload is looked at:
+partner known, JSON content type, size, signature over the raw bytes, then
+(and only then) JSON parsing."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import request
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from integration.app import MAX_CONTENT_LENGTH, services
+from integration.config import PartnerConfig
+from integration.problems import Problem
+from integration.webhooks.signatures import SignatureError
+
+#: Store failures worth a retry by the sender (answered 503, never 404/410).
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, PoolTimeout)
+
+
+def is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, TRANSIENT_ERRORS):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+
+
+def unavailable() -> Problem:
+    return Problem(
+        503,
+        "The store is temporarily unavailable; the delivery was not stored. Retry later.",
+        slug="store-unavailable",
+        headers={"Retry-After": "30"},
+    )
+
+
+def partner_or_404(code: str) -> PartnerConfig:
+    partner = services().config.partners.get(code)
+    if partner is None:
+        raise Problem(404, "No partner with this code is configured.", slug="unknown-partner")
+    return partner
+
+
+def require_json_body() -> bytes:
+    """The raw body of a JSON request (415 for another type, 413 over 256 KiB)."""
+    length = request.content_length
+    if length is not None and length > MAX_CONTENT_LENGTH:
+        raise Problem(413, "The request body is larger than 256 KiB.", slug="too-large")
+    if request.mimetype not in ("application/json",) and not request.mimetype.endswith("+json"):
+        raise Problem(
+            415,
+            "Send the payload as application/json.",
+            slug="unsupported-media-type",
+            headers={"Accept-Post": "application/json"},
+        )
+    return request.get_data(cache=True)
+
+
+def unauthorized(exc: SignatureError) -> Problem:
+    return Problem(401, f"Signature check failed: {exc}.", slug="bad-signature")
+
+
+def parse_json(body: bytes) -> Any:
+    try:
+        return json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise Problem(400, "The body is not valid JSON.", slug="malformed-json") from None

@@ -1,0 +1,84 @@
+"""``POST /webhooks/sheets/<partner>``: the partner's spreadsheet was edited.
+
+The shipped Apps Script (an installable ``onEdit``/``onChange`` trigger) posts
+a small signed notice; we record a sync request for the edited tab and let the
+scheduler's debounce turn a burst of edits into one sync. Nothing is read from
+Google here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Response
+from sqlalchemy.orm import Session
+
+from integration.app import services
+from integration.config import PartnerConfig
+from integration.problems import Problem
+from integration.store import records
+from integration.webhooks.deliveries import ClaimLost, Outcome, deliver_once
+from integration.webhooks.forms import outcome_response
+from integration.webhooks.requests import (
+    is_transient,
+    parse_json,
+    partner_or_404,
+    require_json_body,
+    unauthorized,
+    unavailable,
+)
+from integration.webhooks.signatures import SignatureError, verify_standard
+
+
+def edited_tab(partner: PartnerConfig, payload: Mapping[str, Any]) -> tuple[bool, str | None]:
+    """``(relevant, tab)``: which of our tabs the notice is about (``None`` when
+    it does not say, e.g. a structural change: sync both). An edit of a
+    partner's own extra tab is not relevant."""
+    sheet = payload.get("sheet")
+    if not isinstance(sheet, str) or not sheet.strip():
+        return True, None
+    for tab in ("leads", "agreements"):
+        if sheet.strip() == partner.tab_name(tab):
+            return True, tab
+    return False, None
+
+
+def receive_sheet_edit(partner: str) -> Response:
+    config = services().config
+    partner_cfg = partner_or_404(partner)
+    body = require_json_body()
+    try:
+        delivery_id = verify_standard(body, _headers(), partner_cfg.webhook_secrets(config.environ))
+    except SignatureError as exc:
+        raise unauthorized(exc) from None
+    payload = parse_json(body)
+    if not isinstance(payload, Mapping):
+        raise Problem(400, "The body must be a JSON object.", slug="bad-payload")
+    relevant, tab = edited_tab(partner_cfg, payload)
+    event = str(payload.get("event") or "edit")[:40]
+
+    def work(session: Session) -> Outcome:
+        if not relevant:
+            return Outcome(200, {"status": "ignored", "reason": "not a synced tab"})
+        req = records.request_sync(
+            session, partner, trigger="webhook", reason=f"sheet {event}", tab=tab
+        )
+        session.flush()
+        return Outcome(202, {"status": "queued", "sync_request": req.id, "tab": tab})
+
+    try:
+        outcome = deliver_once(services().store, partner, delivery_id[:200], "sheets", work)
+    except ClaimLost:
+        raise unavailable() from None
+    except Exception as exc:
+        if is_transient(exc):
+            raise unavailable() from None
+        raise
+    return outcome_response(outcome)
+
+
+def _headers() -> Any:
+    from flask import request
+
+    return request.headers
