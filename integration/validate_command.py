@@ -90,7 +90,7 @@ def partner_locale(partner: str | None, config_path: str | None) -> str:
     one (``--config``, ``$CRM_CONFIG`` or ./partners.toml), else the default by code."""
     if partner is None:
         return "en"
-    path = config_path or os.environ.get("CRM_CONFIG")
+    path = config_path or os.environ.get("CRM_CONFIG") or None
     if path is None and Path(_DEFAULT_CONFIG).is_file():
         path = _DEFAULT_CONFIG
     if path is not None:

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any, Protocol
 
 from integration.normalise.identifiers import looks_like_lead_id, normalise_id, registration_key
 from integration.validation.errors import ValidationIssue, issue, message_for
-from integration.validation.vocabulary import field_label
+from integration.validation.vocabulary import field_label, plain_text
 
 #: Legal-form words dropped when comparing company names (LV, EE, FI, AZ and common
 #: international ones), so "SIA Baltic Soft" and "Baltic Soft, SIA" are one firm.
@@ -74,9 +73,7 @@ def company_key(name: str) -> str:
 
     ``"SIA  Baltic Soft"``, ``"Baltic Soft, SIA"`` and ``"BALTIC SOFT"`` give the same key.
     """
-    decomposed = unicodedata.normalize("NFKD", name.casefold())
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    tokens = _TOKENS.findall(plain)
+    tokens = _TOKENS.findall(plain_text(name))
     kept = [token for token in tokens if token not in LEGAL_FORMS]
     return "".join(kept or tokens)
 

@@ -116,7 +116,12 @@ def validate_record(
     seen: set[tuple[str, str]] = set()
     issues: list[ValidationIssue] = []
     for error in errors:
-        issues.extend(_issues_from(error, kind, locale, seen))
+        for item in _issues_from(error, kind, locale, seen):
+            # One issue per field and code: a bad registration code fails both the
+            # shape format and the country check, and the reader needs it once.
+            if (item.field, item.code) not in seen or item.code == "required":
+                seen.add((item.field, item.code))
+                issues.append(item)
     order = _field_order(kind)
     issues.sort(key=lambda item: order.get(item.field, len(order)))
     return issues

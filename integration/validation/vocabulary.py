@@ -17,6 +17,11 @@ from typing import Any
 LOCALES = ("en", "lv", "et", "fi")
 
 _NOT_ALNUM = re.compile(r"[\W_]+")
+# Letters that Unicode does not decompose into a base letter plus an accent, but
+# that people replace with a plain letter when their keyboard lacks them.
+PLAIN_LETTERS = str.maketrans(
+    {"ə": "e", "ı": "i", "ø": "o", "æ": "ae", "ß": "ss", "ł": "l", "đ": "d"}
+)
 
 
 @lru_cache(maxsize=65536)
@@ -27,9 +32,14 @@ def fold(text: str) -> str:
     all fold to ``"uznemumanosaukums"``, so staff can type headers and labels the way
     they like. Cached because the same few hundred strings recur in every sheet.
     """
-    decomposed = unicodedata.normalize("NFKD", text)
+    return _NOT_ALNUM.sub("", plain_text(text))
+
+
+def plain_text(text: str) -> str:
+    """``text`` case-folded and without accents (``Azərbaycan`` -> ``azerbaycan``)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _NOT_ALNUM.sub("", stripped.casefold())
+    return stripped.translate(PLAIN_LETTERS)
 
 
 @cache

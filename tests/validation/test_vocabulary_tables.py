@@ -1,0 +1,154 @@
+"""The vocabulary data: complete for every language, consistent with the schemas."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from integration.normalise import enum_table, enum_values, parse_country, parse_enum
+from integration.validation.errors import CODES, message_for
+from integration.validation.vocabulary import (
+    LOCALES,
+    country_table,
+    fold,
+    header_table,
+    vocabulary,
+)
+from schemas import load_schema
+
+LABEL_FIELDS = [
+    ("lead", "sector"),
+    ("lead", "role"),
+    ("lead", "stage"),
+    ("lead", "source"),
+    ("agreement", "status"),
+    ("agreement", "currency"),
+    ("agreement", "reporting_partner"),
+]
+
+
+def test_fold_ignores_case_accents_spaces_and_punctuation() -> None:
+    assert fold("Uzņēmuma  nosaukums") == fold("uznemuma-NOSAUKUMS") == "uznemumanosaukums"
+    assert fold("Reģ. nr.") == "regnr"
+    assert fold("Sähköposti") == "sahkoposti"
+    assert fold("Ettevõte") == "ettevote"
+
+
+@pytest.mark.parametrize(("kind", "field"), LABEL_FIELDS)
+def test_every_label_maps_to_a_value_the_schema_allows(kind: str, field: str) -> None:
+    allowed = set(enum_values(kind, field))
+    table = enum_table(kind, field)  # raises if a label maps outside the enum
+    assert set(table.values()) <= allowed
+    assert set(vocabulary()["labels"][field]) == allowed, "every enum value has labels"
+
+
+@pytest.mark.parametrize(("kind", "field"), LABEL_FIELDS)
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_enum_value_has_labels_in_every_language(kind: str, field: str, locale: str) -> None:
+    for value, per_locale in vocabulary()["labels"][field].items():
+        words = per_locale.get(locale)
+        assert words, f"{field}.{value} has no {locale} label"
+        for word in words:
+            assert parse_enum(kind, field, word) == value, (word, value)
+            assert parse_enum(kind, field, f"  {word.upper()} ") == value
+
+
+@pytest.mark.parametrize("kind", ["lead", "agreement"])
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_field_has_header_aliases_in_every_language(kind: str, locale: str) -> None:
+    headers = vocabulary()["headers"][kind]
+    sheet_fields = set(load_schema(kind)["properties"]) - {"partner", "created_at", "updated_at"}
+    if kind == "agreement":
+        sheet_fields = (sheet_fields - {"seller_id", "buyer_id"}) | {"seller", "buyer"}
+    assert set(headers) == sheet_fields
+    table = header_table(kind)
+    for field, per_locale in headers.items():
+        assert per_locale.get(locale), f"{kind}.{field} has no {locale} header"
+        for alias in per_locale[locale]:
+            assert table[fold(alias)] == field
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_service_columns_have_names_in_every_language(locale: str) -> None:
+    service = vocabulary()["headers"]["service"]
+    assert set(service) == {"sync_status", "last_synced"}
+    for field, per_locale in service.items():
+        assert header_table("lead")[fold(per_locale[locale][0])] == field
+        assert header_table("agreement")[fold(per_locale[locale][0])] == field
+
+
+@pytest.mark.parametrize("locale", [*LOCALES, "az"])
+def test_country_names_cover_every_schema_country_in_every_language(locale: str) -> None:
+    codes = enum_values("lead", "country")
+    countries = vocabulary()["countries"]
+    assert set(countries) == set(codes)
+    for code in codes:
+        for name in countries[code][locale]:
+            assert parse_country(name) == code, (name, code)
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("Latvia", "LV"),
+        ("Latvija", "LV"),
+        ("Läti", "LV"),
+        ("Latviya", "LV"),
+        ("Estonia", "EE"),
+        ("Igaunija", "EE"),
+        ("Eesti", "EE"),
+        ("Viro", "EE"),
+        ("Finland", "FI"),
+        ("Somija", "FI"),
+        ("Soome", "FI"),
+        ("Suomi", "FI"),
+        ("Finlandiya", "FI"),
+        ("Azerbaijan", "AZ"),
+        ("Azerbaidžāna", "AZ"),
+        ("azerbaidzana", "AZ"),
+        ("Aserbaidžaan", "AZ"),
+        ("Azerbaidžan", "AZ"),
+        ("Azərbaycan", "AZ"),
+        ("lv", "LV"),
+        ("AZE", "AZ"),
+        ("Saksamaa", "DE"),
+    ],
+)
+def test_country_names(name: str, code: str) -> None:
+    assert parse_country(name) == code
+
+
+def test_unknown_country_is_passed_through() -> None:
+    assert parse_country("Atlantis") == "Atlantis"
+    assert parse_country("  ") is None
+
+
+def test_country_table_has_no_conflicts_and_uses_iso_codes() -> None:
+    table = country_table()
+    assert all(re.fullmatch(r"[A-Z]{2}", code) for code in table.values())
+
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+@pytest.mark.parametrize("code", sorted(set(CODES) | set(vocabulary()["messages"])))
+def test_every_code_has_a_message_in_every_language_with_the_same_placeholders(
+    code: str,
+) -> None:
+    templates = vocabulary()["messages"][code]
+    assert set(templates) == set(LOCALES)
+    english = set(_PLACEHOLDER.findall(templates["en"]))
+    for locale in LOCALES:
+        assert set(_PLACEHOLDER.findall(templates[locale])) == english, locale
+
+
+def test_message_for_fills_params_and_falls_back_to_english() -> None:
+    assert message_for("required", "lv", field="Uzņēmums") == "Uzņēmums: vērtība ir obligāta."
+    assert message_for("required", "de", field="Company") == "Company: a value is required."
+    long = message_for("email", "en", field="E-mail", value="x" * 500)
+    assert len(long) < 200 and "…" in long
+    # A missing parameter stays visible rather than raising.
+    assert "{field}" in message_for("required", "fi")
+    # An unknown code still produces a readable message.
+    assert "zzz" in message_for("no-such-code", "et", field="Väli", value="zzz")
