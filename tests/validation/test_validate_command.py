@@ -273,7 +273,7 @@ def test_agreements_offline_accept_ids_and_report_names(tmp_path: Path) -> None:
 
 
 def test_partner_locale_comes_from_the_partners_file(tmp_path: Path) -> None:
-    config = tmp_path / "partners.toml"
+    config = tmp_path / "custom.toml"
     config.write_text(
         EXAMPLE_CONFIG.read_text("utf-8").replace('locale = "lv"', 'locale = "en"'), "utf-8"
     )
