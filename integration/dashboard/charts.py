@@ -1,0 +1,209 @@
+"""Charts as inline SVG, rendered on the server by pure functions.
+
+No JavaScript library and no build step: each function takes plain numbers and
+returns SVG markup (safe to embed, every text escaped). Colours come from CSS
+classes in ``static/dashboard.css`` so they follow the page's palette and
+contrast; the SVG uses only presentation attributes, never ``style=``, so the
+strict Content-Security-Policy holds. Every chart carries ``role="img"`` and an
+accessible name, and the pages print the same numbers in a table beside it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from markupsafe import Markup, escape
+
+
+@dataclass(frozen=True)
+class MonthPoint:
+    """One month on the cumulative chart: its label and the running total
+    (``None`` for months still in the future, which draw no line)."""
+
+    label: str
+    total: int | None
+
+
+def _fmt(value: float) -> str:
+    """Coordinates with at most one decimal: smaller SVG, stable test output."""
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def axis_scale(value: float, max_ticks: int = 6) -> tuple[int, int]:
+    """``(maximum, step)`` of a y axis that shows ``value`` with at most
+    ``max_ticks`` round steps (1, 2, 5, 10, 20, 50, ...): 11 -> (12, 2)."""
+    value = max(value, 1)
+    magnitude = 1
+    while True:
+        for base in (1, 2, 5):
+            step = base * magnitude
+            ticks = math.ceil(value / step)
+            if ticks <= max_ticks:
+                return ticks * step, step
+        magnitude *= 10
+
+
+def nice_ceiling(value: float) -> int:
+    """A round axis maximum at or above ``value``."""
+    return axis_scale(value)[0]
+
+
+def progress_bar(count: int, target: int, *, label: str, width: int = 400) -> Markup:
+    """A horizontal bar: the share of ``target`` reached (capped at full)."""
+    share = 0.0 if target <= 0 else min(count / target, 1.0)
+    filled = round(width * share, 1)
+    return Markup(
+        f'<svg class="progress" viewBox="0 0 {width} 16" preserveAspectRatio="none" '
+        f'role="img" aria-label="{escape(label)}">'
+        f'<rect class="progress-track" x="0" y="0" width="{width}" height="16" rx="8"/>'
+        f'<rect class="progress-fill" x="0" y="0" width="{_fmt(filled)}" height="16" rx="8"/>'
+        "</svg>"
+    )
+
+
+def mini_bar(value: float, maximum: float, *, width: int = 120) -> Markup:
+    """A small decorative bar for breakdown tables (the number is in the cell)."""
+    share = 0.0 if maximum <= 0 else max(0.0, min(value / maximum, 1.0))
+    return Markup(
+        f'<svg class="mini-bar" viewBox="0 0 {width} 10" aria-hidden="true" focusable="false">'
+        f'<rect class="mini-track" x="0" y="0" width="{width}" height="10" rx="3"/>'
+        f'<rect class="mini-fill" x="0" y="0" width="{_fmt(width * share)}" height="10" rx="3"/>'
+        "</svg>"
+    )
+
+
+def cumulative_chart(
+    points: Sequence[MonthPoint],
+    *,
+    target: int,
+    title: str,
+    target_label: str,
+    end_label: str,
+    end_index: int | None = None,
+    width: int = 720,
+    height: int = 280,
+) -> Markup:
+    """Step chart of signed agreements by month, with the target line and a
+    marker at the project's last month (``end_index`` into ``points``)."""
+    left, right, top, bottom = 36, 16, 16, 40
+    plot_w, plot_h = width - left - right, height - top - bottom
+    totals = [p.total for p in points if p.total is not None]
+    y_max, y_step = axis_scale(max([target + 1, *totals, 1]))
+    n = max(len(points), 1)
+    step = plot_w / n
+
+    def x(i: float) -> float:
+        return left + i * step
+
+    def y(v: float) -> float:
+        return top + plot_h - (v / y_max) * plot_h
+
+    parts: list[str] = [
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(title)}"><title>{escape(title)}</title>'
+    ]
+    # Horizontal grid and y labels.
+    for t in range(y_max // y_step + 1):
+        value = t * y_step
+        yy = _fmt(y(value))
+        parts.append(
+            f'<line class="grid" x1="{left}" y1="{yy}" x2="{width - right}" y2="{yy}"/>'
+            f'<text class="axis" x="{left - 6}" y="{yy}" dy="4" text-anchor="end">'
+            f"{_fmt(value)}</text>"
+        )
+    # X labels: about eight, always including the first month.
+    every = max(1, math.ceil(n / 8))
+    for i, point in enumerate(points):
+        if i % every == 0:
+            parts.append(
+                f'<text class="axis" x="{_fmt(x(i + 0.5))}" y="{height - bottom + 16}" '
+                f'text-anchor="middle">{escape(point.label)}</text>'
+            )
+    # The cumulative line (a step: the total holds through each month).
+    path: list[str] = []
+    for i, point in enumerate(points):
+        if point.total is None:
+            break
+        yy = _fmt(y(point.total))
+        path.append(f"{'M' if not path else 'L'}{_fmt(x(i))} {yy} L{_fmt(x(i + 1))} {yy}")
+    if path:
+        last = max(i for i, p in enumerate(points) if p.total is not None)
+        area = " ".join(path) + f" L{_fmt(x(last + 1))} {_fmt(y(0))} L{_fmt(x(0))} {_fmt(y(0))} Z"
+        parts.append(f'<path class="series-area" d="{area}"/>')
+        parts.append(f'<path class="series" d="{" ".join(path)}"/>')
+    # Target line.
+    ty = _fmt(y(target))
+    parts.append(
+        f'<line class="target" x1="{left}" y1="{ty}" x2="{width - right}" y2="{ty}"/>'
+        f'<text class="target-label" x="{left + 6}" y="{ty}" dy="-6">'
+        f"{escape(target_label)} {target}</text>"
+    )
+    # Project end marker.
+    if end_index is not None and 0 <= end_index < n:
+        ex = _fmt(x(end_index + 1))
+        parts.append(
+            f'<line class="end-marker" x1="{ex}" y1="{top}" x2="{ex}" y2="{top + plot_h}"/>'
+            f'<text class="end-label" x="{ex}" y="{top + 12}" dx="-4" text-anchor="end">'
+            f"{escape(end_label)}</text>"
+        )
+    parts.append(
+        f'<line class="axis-line" x1="{left}" y1="{_fmt(y(0))}" x2="{width - right}" '
+        f'y2="{_fmt(y(0))}"/>'
+    )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+@dataclass(frozen=True)
+class RunBar:
+    """One sync run on the history chart."""
+
+    label: str
+    value: float
+    outcome: str
+
+
+def history_chart(
+    runs: Sequence[RunBar], *, title: str, width: int = 360, height: int = 120
+) -> Markup:
+    """Bars for recent runs (oldest first); the outcome picks the bar's class,
+    so a failed run stands out without relying on colour alone (it is also
+    drawn hatched)."""
+    left, right, top, bottom = 28, 6, 8, 18
+    plot_w, plot_h = width - left - right, height - top - bottom
+    y_max = nice_ceiling(max([r.value for r in runs] + [1]))
+    n = max(len(runs), 1)
+    slot = plot_w / n
+    bar_w = max(2.0, slot * 0.7)
+    parts = [
+        f'<svg class="chart history" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(title)}"><title>{escape(title)}</title>',
+        f'<text class="axis" x="{left - 4}" y="{top + 8}" text-anchor="end">{y_max}</text>',
+        f'<text class="axis" x="{left - 4}" y="{top + plot_h}" text-anchor="end">0</text>',
+        f'<line class="axis-line" x1="{left}" y1="{top + plot_h}" x2="{width - right}" '
+        f'y2="{top + plot_h}"/>',
+    ]
+    for i, run in enumerate(runs):
+        h = max(1.5, plot_h * (run.value / y_max)) if run.value > 0 else 1.5
+        bx = left + i * slot + (slot - bar_w) / 2
+        by = top + plot_h - h
+        outcome = (
+            "ok"
+            if run.outcome in ("ok", "success", "applied")
+            else ("running" if run.outcome == "running" else "bad")
+        )
+        parts.append(
+            f'<rect class="bar bar-{outcome}" x="{_fmt(bx)}" y="{_fmt(by)}" '
+            f'width="{_fmt(bar_w)}" height="{_fmt(h)}">'
+            f"<title>{escape(run.label)}: {_fmt(run.value)} ({escape(run.outcome)})</title></rect>"
+        )
+    if not runs:
+        parts.append(
+            f'<text class="axis" x="{width / 2}" y="{top + plot_h / 2}" '
+            'text-anchor="middle">—</text>'
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))

@@ -1,0 +1,418 @@
+"""Leads and agreements: searchable, filterable, sortable tables with paging,
+a page per record with its audit history, and CSV export of any table view."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any
+
+from flask import Response, abort, render_template, request
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from integration.auth import is_admin, scope_agreements, scope_leads
+from integration.csv_export import iter_csv
+from integration.dashboard import bp
+from integration.dashboard.access import current_token, login_required
+from integration.dashboard.labels import country_label, field_label, label, value_label
+from integration.dashboard.tables import (
+    FilterSpec,
+    TableSpec,
+    TableState,
+    like_pattern,
+    paginate,
+    parse_state,
+)
+from integration.dashboard.web import services, ui_locale
+from integration.store.models import Agreement, AuditEntry, Lead
+
+SECTORS = ("ict", "green_tech", "education", "interior_design", "other")
+STAGES = ("new", "contacted", "qualified", "meeting", "negotiation", "won", "lost")
+ROLES = ("seller", "buyer", "both")
+STATUSES = ("draft", "negotiating", "signed", "cancelled")
+#: Export stops here; a bigger table is exported in filtered parts.
+MAX_EXPORT_ROWS = 50_000
+
+Seller = aliased(Lead, name="seller")
+Buyer = aliased(Lead, name="buyer")
+
+
+def _options(field: str, values: Sequence[str], locale: str) -> list[tuple[str, str]]:
+    return [(v, value_label(field, v, locale)) for v in values]
+
+
+def _partner_options() -> list[tuple[str, str]]:
+    config = services().config
+    return [(code, p.name) for code, p in config.partners.items()]
+
+
+def _country_options(db: Session, column: Any, locale: str) -> list[tuple[str, str]]:
+    codes = sorted({c for c in db.scalars(select(column).distinct()) if c})
+    return [(c, country_label(c, locale)) for c in codes]
+
+
+def lead_spec(db: Session, locale: str, admin: bool) -> TableSpec:
+    filters = [
+        FilterSpec(
+            "sector",
+            "select",
+            field_label("lead", "sector", locale),
+            _options("sector", SECTORS, locale),
+        ),
+        FilterSpec(
+            "stage",
+            "select",
+            field_label("lead", "stage", locale),
+            _options("stage", STAGES, locale),
+        ),
+        FilterSpec(
+            "country",
+            "select",
+            field_label("lead", "country", locale),
+            _country_options(db, Lead.country, locale),
+        ),
+        FilterSpec(
+            "role", "select", field_label("lead", "role", locale), _options("role", ROLES, locale)
+        ),
+        FilterSpec("archived", "flag", label("include_archived", locale)),
+    ]
+    if admin:
+        filters.insert(
+            0, FilterSpec("partner", "select", label("partner", locale), _partner_options())
+        )
+    return TableSpec(
+        name="leads",
+        filters=filters,
+        sorts={
+            "id": Lead.id,
+            "company": Lead.company_name,
+            "country": Lead.country,
+            "sector": Lead.sector,
+            "stage": Lead.stage,
+            "partner": Lead.partner,
+            "updated": Lead.updated_at,
+        },
+        default_sort="updated",
+        default_desc=True,
+        tie_breaker=Lead.id,
+    )
+
+
+def lead_query(state: TableState) -> Select[Any]:
+    token = current_token()
+    assert token is not None
+    query = scope_leads(select(Lead), token)
+    f = state.filters
+    if state.q:
+        pattern = like_pattern(state.q)
+        query = query.where(
+            or_(
+                Lead.id.ilike(pattern, escape="\\"),
+                Lead.company_name.ilike(pattern, escape="\\"),
+                Lead.email.ilike(pattern, escape="\\"),
+                Lead.registration_code.ilike(pattern, escape="\\"),
+                Lead.data["contact_name"].as_string().ilike(pattern, escape="\\"),
+            )
+        )
+    for name, column in (
+        ("partner", Lead.partner),
+        ("sector", Lead.sector),
+        ("stage", Lead.stage),
+        ("country", Lead.country),
+    ):
+        if f.get(name):
+            query = query.where(column == f[name])
+    if f.get("role"):
+        query = query.where(Lead.data["role"].as_string() == f["role"])
+    if not f.get("archived"):
+        query = query.where(Lead.archived_at.is_(None))
+    return query
+
+
+def agreement_spec(db: Session, locale: str, admin: bool) -> TableSpec:
+    filters = [
+        FilterSpec(
+            "status",
+            "select",
+            field_label("agreement", "status", locale),
+            _options("status", STATUSES, locale),
+        ),
+        FilterSpec(
+            "sector",
+            "select",
+            field_label("agreement", "sector", locale),
+            _options("sector", SECTORS, locale),
+        ),
+        FilterSpec(
+            "buyer_country",
+            "select",
+            label("by_buyer_country", locale),
+            _country_options(db, Lead.country, locale),
+        ),
+        FilterSpec("signed_from", "date", label("signed_from", locale)),
+        FilterSpec("signed_to", "date", label("signed_to", locale)),
+        FilterSpec("archived", "flag", label("include_archived", locale)),
+    ]
+    if admin:
+        filters.insert(
+            0, FilterSpec("partner", "select", label("partner", locale), _partner_options())
+        )
+    return TableSpec(
+        name="agreements",
+        filters=filters,
+        sorts={
+            "id": Agreement.id,
+            "seller": Seller.company_name,
+            "buyer": Buyer.company_name,
+            "status": Agreement.status,
+            "sector": Agreement.sector,
+            "signed": Agreement.signed_date,
+            "value": Agreement.value,
+            "partner": Agreement.reporting_partner,
+            "updated": Agreement.updated_at,
+        },
+        default_sort="updated",
+        default_desc=True,
+        tie_breaker=Agreement.id,
+    )
+
+
+def agreement_query(state: TableState) -> Select[Any]:
+    token = current_token()
+    assert token is not None
+    query = scope_agreements(
+        select(Agreement, Seller.company_name, Buyer.company_name, Buyer.country)
+        .outerjoin(Seller, Seller.id == Agreement.seller_id)
+        .outerjoin(Buyer, Buyer.id == Agreement.buyer_id),
+        token,
+    )
+    f = state.filters
+    if state.q:
+        pattern = like_pattern(state.q)
+        query = query.where(
+            or_(
+                Agreement.id.ilike(pattern, escape="\\"),
+                Agreement.data["subject"].as_string().ilike(pattern, escape="\\"),
+                Seller.company_name.ilike(pattern, escape="\\"),
+                Buyer.company_name.ilike(pattern, escape="\\"),
+                Agreement.seller_id.ilike(pattern, escape="\\"),
+                Agreement.buyer_id.ilike(pattern, escape="\\"),
+            )
+        )
+    if f.get("partner"):
+        query = query.where(Agreement.reporting_partner == f["partner"])
+    if f.get("status"):
+        query = query.where(Agreement.status == f["status"])
+    if f.get("sector"):
+        query = query.where(Agreement.sector == f["sector"])
+    if f.get("buyer_country"):
+        query = query.where(Buyer.country == f["buyer_country"])
+    if f.get("signed_from"):
+        query = query.where(Agreement.signed_date >= date.fromisoformat(f["signed_from"]))
+    if f.get("signed_to"):
+        query = query.where(Agreement.signed_date <= date.fromisoformat(f["signed_to"]))
+    if not f.get("archived"):
+        query = query.where(Agreement.archived_at.is_(None))
+    return query
+
+
+def _ordered(query: Select[Any], spec: TableSpec, state: TableState) -> Select[Any]:
+    from integration.dashboard.tables import apply_sort
+
+    return apply_sort(query, spec, state)
+
+
+def _csv_response(name: str, header: list[str], rows: Iterable[Sequence[Any]]) -> Response:
+    stamp = date.today().isoformat()
+    response = Response(iter_csv(header, rows), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.csv"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+LEAD_EXPORT_FIELDS = (
+    "id",
+    "partner",
+    "company_name",
+    "country",
+    "registration_code",
+    "sector",
+    "role",
+    "contact_name",
+    "email",
+    "phone",
+    "website",
+    "stage",
+    "source",
+    "event",
+    "gdpr_consent",
+    "gdpr_consent_date",
+    "notes",
+    "created_at",
+    "updated_at",
+)
+AGREEMENT_EXPORT_FIELDS = (
+    "id",
+    "seller_id",
+    "buyer_id",
+    "sector",
+    "subject",
+    "value",
+    "currency",
+    "status",
+    "signed_date",
+    "reporting_partner",
+    "evidence_url",
+    "notes",
+    "created_at",
+    "updated_at",
+)
+
+
+def _record_values(record: Lead | Agreement, fields: Sequence[str]) -> list[Any]:
+    from integration.store.records import to_dict
+
+    data = to_dict(record)
+    return [data.get(f) for f in fields]
+
+
+@bp.get("/leads")
+@login_required
+def leads() -> Any:
+    return _lead_table(export=False)
+
+
+@bp.get("/leads.csv")
+@login_required
+def leads_csv() -> Any:
+    return _lead_table(export=True)
+
+
+def _lead_table(*, export: bool) -> Any:
+    svc = services()
+    token = current_token()
+    assert token is not None
+    locale = ui_locale()
+    with svc.store.session() as db:
+        spec = lead_spec(db, locale, is_admin(token))
+        state = parse_state(request.args, spec)
+        query = _ordered(lead_query(state), spec, state)
+        if export:
+            rows = [
+                _record_values(lead, LEAD_EXPORT_FIELDS)
+                for (lead,) in db.execute(query.limit(MAX_EXPORT_ROWS))
+            ]
+            return _csv_response("leads", list(LEAD_EXPORT_FIELDS), rows)
+        page = paginate(db, query, state)
+    return render_template(
+        "dashboard/leads.html", spec=spec, state=state, page=page, active="leads"
+    )
+
+
+@bp.get("/agreements")
+@login_required
+def agreements() -> Any:
+    return _agreement_table(export=False)
+
+
+@bp.get("/agreements.csv")
+@login_required
+def agreements_csv() -> Any:
+    return _agreement_table(export=True)
+
+
+def _agreement_table(*, export: bool) -> Any:
+    svc = services()
+    token = current_token()
+    assert token is not None
+    locale = ui_locale()
+    with svc.store.session() as db:
+        spec = agreement_spec(db, locale, is_admin(token))
+        state = parse_state(request.args, spec)
+        query = _ordered(agreement_query(state), spec, state)
+        if export:
+            header = [*AGREEMENT_EXPORT_FIELDS, "seller_name", "buyer_name", "buyer_country"]
+            rows = [
+                [*_record_values(a, AGREEMENT_EXPORT_FIELDS), seller, buyer, country]
+                for a, seller, buyer, country in db.execute(query.limit(MAX_EXPORT_ROWS))
+            ]
+            return _csv_response("agreements", header, rows)
+        page = paginate(db, query, state)
+    return render_template(
+        "dashboard/agreements.html", spec=spec, state=state, page=page, active="agreements"
+    )
+
+
+def _history(db: Session, record_id: str) -> list[AuditEntry]:
+    return list(
+        db.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.record_id == record_id)
+            .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+            .limit(200)
+        )
+    )
+
+
+@bp.get("/leads/<record_id>")
+@login_required
+def lead_page(record_id: str) -> Any:
+    svc = services()
+    token = current_token()
+    assert token is not None
+    with svc.store.session() as db:
+        lead = db.scalars(scope_leads(select(Lead).where(Lead.id == record_id), token)).first()
+        if lead is None:
+            abort(404)
+        history = _history(db, lead.id)
+        agreements = list(
+            db.scalars(
+                scope_agreements(
+                    select(Agreement).where(
+                        or_(Agreement.seller_id == lead.id, Agreement.buyer_id == lead.id)
+                    ),
+                    token,
+                ).order_by(Agreement.id)
+            )
+        )
+    return render_template(
+        "dashboard/record.html",
+        kind="lead",
+        record=lead,
+        fields=[f for f in LEAD_EXPORT_FIELDS if f not in ("id", "created_at", "updated_at")],
+        history=history,
+        related=agreements,
+        active="leads",
+    )
+
+
+@bp.get("/agreements/<record_id>")
+@login_required
+def agreement_page(record_id: str) -> Any:
+    svc = services()
+    token = current_token()
+    assert token is not None
+    with svc.store.session() as db:
+        agreement = db.scalars(
+            scope_agreements(select(Agreement).where(Agreement.id == record_id), token)
+        ).first()
+        if agreement is None:
+            abort(404)
+        history = _history(db, agreement.id)
+        parties = {
+            lead.id: lead
+            for lead in db.scalars(
+                select(Lead).where(Lead.id.in_([agreement.seller_id, agreement.buyer_id]))
+            )
+        }
+    return render_template(
+        "dashboard/record.html",
+        kind="agreement",
+        record=agreement,
+        fields=[f for f in AGREEMENT_EXPORT_FIELDS if f not in ("id", "created_at", "updated_at")],
+        history=history,
+        parties=parties,
+        related=[],
+        active="agreements",
+    )

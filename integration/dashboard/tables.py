@@ -1,0 +1,196 @@
+"""Searching, filtering, sorting and paging the dashboard's tables.
+
+A table is described once (:class:`TableSpec`: its filters and sortable
+columns); the query string is parsed into a :class:`TableState` with every value
+checked against that description, so an unknown sort key or a page of ``-3``
+falls back to a default instead of reaching the database. The same state drives
+the HTML page and the CSV export, so "export" always gives what the table shows
+(all pages of it).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+PAGE_SIZES = (25, 50, 100)
+MAX_SEARCH_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class FilterSpec:
+    """One filter control: ``kind`` is ``select`` (one of ``options``), ``date``
+    (ISO date) or ``flag`` (checkbox)."""
+
+    name: str
+    kind: str
+    label: str
+    options: Sequence[tuple[str, str]] = ()
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A table's filters, sortable columns (name -> SQL expression) and defaults."""
+
+    name: str
+    filters: Sequence[FilterSpec]
+    sorts: Mapping[str, Any]
+    default_sort: str
+    default_desc: bool = False
+    tie_breaker: Any = None
+
+
+@dataclass
+class TableState:
+    """What the reader asked for, validated."""
+
+    q: str = ""
+    filters: dict[str, str] = field(default_factory=dict)
+    sort: str = ""
+    desc: bool = False
+    page: int = 1
+    per_page: int = PAGE_SIZES[0]
+
+    def params(self, **changes: Any) -> dict[str, str]:
+        """Query parameters reproducing this state, with ``changes`` applied."""
+        out: dict[str, str] = {}
+        if self.q:
+            out["q"] = self.q
+        out.update({k: v for k, v in self.filters.items() if v})
+        out["sort"] = self.sort
+        out["dir"] = "desc" if self.desc else "asc"
+        if self.per_page != PAGE_SIZES[0]:
+            out["per_page"] = str(self.per_page)
+        if self.page != 1:
+            out["page"] = str(self.page)
+        for key, value in changes.items():
+            if value is None or value == "":
+                out.pop(key, None)
+            else:
+                out[key] = str(value)
+        if out.get("page") == "1":
+            out.pop("page")
+        return out
+
+    def query_string(self, **changes: Any) -> str:
+        return urlencode(self.params(**changes))
+
+    def sort_link(self, column: str) -> str:
+        """Query string that sorts by ``column`` (toggling direction if already)."""
+        desc = (not self.desc) if self.sort == column else False
+        return urlencode(self.params(sort=column, dir="desc" if desc else "asc", page=None))
+
+    def aria_sort(self, column: str) -> str:
+        if self.sort != column:
+            return "none"
+        return "descending" if self.desc else "ascending"
+
+
+def _int(text: str | None, default: int) -> int:
+    try:
+        return int(text) if text is not None else default
+    except ValueError:
+        return default
+
+
+def _valid_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def parse_state(args: Mapping[str, str], spec: TableSpec) -> TableState:
+    """Read a table's state from query parameters, dropping anything invalid."""
+    state = TableState()
+    state.q = " ".join((args.get("q") or "").split())[:MAX_SEARCH_LENGTH]
+    for f in spec.filters:
+        raw = (args.get(f.name) or "").strip()
+        if not raw:
+            continue
+        valid_select = f.kind == "select" and raw in {value for value, _ in f.options}
+        if valid_select or (f.kind == "date" and _valid_date(raw)):
+            state.filters[f.name] = raw
+        elif f.kind == "flag" and raw in ("1", "on", "true"):
+            state.filters[f.name] = "1"
+    sort = args.get("sort") or ""
+    state.sort = sort if sort in spec.sorts else spec.default_sort
+    direction = args.get("dir")
+    if direction in ("asc", "desc"):
+        state.desc = direction == "desc"
+    else:
+        state.desc = spec.default_desc if state.sort == spec.default_sort else False
+    per_page = _int(args.get("per_page"), PAGE_SIZES[0])
+    state.per_page = per_page if per_page in PAGE_SIZES else PAGE_SIZES[0]
+    state.page = max(1, min(_int(args.get("page"), 1), 100_000))
+    return state
+
+
+def like_pattern(text: str) -> str:
+    """``%text%`` with LIKE wildcards in ``text`` escaped (escape char ``\\``)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def apply_sort(query: Select[Any], spec: TableSpec, state: TableState) -> Select[Any]:
+    column = spec.sorts[state.sort]
+    order = column.desc() if state.desc else column.asc()
+    # NULLs last either way, the same on SQLite and PostgreSQL.
+    query = query.order_by(column.is_(None), order)
+    if spec.tie_breaker is not None:
+        query = query.order_by(spec.tie_breaker.desc() if state.desc else spec.tie_breaker)
+    return query
+
+
+@dataclass
+class Page:
+    """One page of rows plus what the pager needs."""
+
+    rows: list[Any]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def first_index(self) -> int:
+        return 0 if self.total == 0 else (self.page - 1) * self.per_page + 1
+
+    @property
+    def last_index(self) -> int:
+        return min(self.total, self.page * self.per_page)
+
+
+def paginate(session: Session, query: Select[Any], state: TableState) -> Page:
+    """Count and fetch one page; a page past the end shows the last page."""
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    total = int(total or 0)
+    pages = max(1, math.ceil(total / state.per_page))
+    page = min(state.page, pages)
+    rows = list(session.execute(query.limit(state.per_page).offset((page - 1) * state.per_page)))
+    return Page(rows=rows, total=total, page=page, per_page=state.per_page)
+
+
+def iter_all(session: Session, query: Select[Any], batch: int = 500) -> Any:
+    """Every row of ``query`` in order, fetched in batches (for CSV export)."""
+    offset = 0
+    while True:
+        rows = list(session.execute(query.limit(batch).offset(offset)))
+        yield from rows
+        if len(rows) < batch:
+            return
+        offset += batch
+
+
+Builder = Callable[[Session, TableState], Select[Any]]

@@ -1,0 +1,225 @@
+"""Cross-cutting parts of the dashboard: sign-in and sign-out, the interface
+language, template helpers, security headers, CSRF checks and error pages."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.numbers import format_currency, format_decimal
+from flask import (
+    Response,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from markupsafe import Markup
+from werkzeug.exceptions import HTTPException
+
+from integration.auth import is_admin
+from integration.dashboard import CONTENT_SECURITY_POLICY, bp
+from integration.dashboard.access import (
+    CSRF_FIELD,
+    csrf_ok,
+    csrf_token,
+    current_token,
+    safe_next,
+    sign_in,
+    sign_out,
+)
+from integration.dashboard.labels import (
+    LOCALE_NAMES,
+    LOCALES,
+    country_label,
+    field_label,
+    label,
+    value_label,
+)
+
+#: Babel locales used for numbers and money per interface language.
+NUMBER_LOCALES = {"en": "en_IE", "lv": "lv_LV", "et": "et_EE", "fi": "fi_FI"}
+
+
+def services():  # type: ignore[no-untyped-def]
+    from integration.app import services as app_services
+
+    return app_services()
+
+
+def ui_locale() -> str:
+    """The reader's chosen language, else their partner's, else English."""
+    chosen = session.get("lang")
+    if chosen in LOCALES:
+        return chosen
+    token = current_token()
+    if token is not None and token.partner:
+        partner = services().config.partners.get(token.partner)
+        if partner is not None and partner.locale in LOCALES:
+            return partner.locale
+    return "en"
+
+
+def display_zone() -> ZoneInfo:
+    """Times are shown in the partner's zone (admin: the project's)."""
+    config = services().config
+    token = current_token()
+    if token is not None and token.partner in config.partners:
+        return config.partners[token.partner].zone
+    return ZoneInfo(config.project.timezone)
+
+
+def format_when(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return value.astimezone(display_zone()).strftime("%Y-%m-%d %H:%M")
+
+
+def format_number(value: float | int | None, digits: int = 0) -> str:
+    if value is None:
+        return ""
+    fmt = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, format=fmt, locale=NUMBER_LOCALES[ui_locale()])
+
+
+def format_money(value: float | None, currency: str | None) -> str:
+    if value is None:
+        return ""
+    if not currency:
+        return format_number(value, 2)
+    return format_currency(value, currency, locale=NUMBER_LOCALES[ui_locale()])
+
+
+def format_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes} min {secs:02d} s"
+
+
+@bp.app_template_global()
+def csrf_field() -> Markup:
+    return Markup(
+        f'<input type="hidden" name="{CSRF_FIELD}" value="{Markup.escape(csrf_token())}">'
+    )
+
+
+@bp.context_processor
+def _helpers() -> dict[str, Any]:
+    locale = ui_locale()
+    token = current_token()
+    config = services().config
+    return {
+        "locale": locale,
+        "locales": LOCALE_NAMES,
+        "t": lambda key: label(key, locale),
+        "fl": lambda kind, field: field_label(kind, field, locale),
+        "vl": lambda field, value: value_label(field, value, locale),
+        "cl": lambda code: country_label(code, locale),
+        "when": format_when,
+        "num": format_number,
+        "money": format_money,
+        "duration": format_duration,
+        "token": token,
+        "is_admin": token is not None and is_admin(token),
+        "partner_names": {code: p.name for code, p in config.partners.items()},
+        "partner_short": {
+            code: country_label(p.country, locale) for code, p in config.partners.items()
+        },
+        "partner_locales": {code: p.locale for code, p in config.partners.items()},
+        "project": config.project,
+        "today": date.today(),
+    }
+
+
+@bp.before_request
+def _check_csrf() -> Response | None:
+    """Refuse any POST whose form lacks this session's CSRF token."""
+    if request.method == "POST" and not csrf_ok():
+        g.csrf_failed = True
+        return render_error(400, label("form_expired", ui_locale()))
+    return None
+
+
+@bp.after_request
+def _security_headers(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    if response.mimetype == "text/html":
+        # Pages show personal data: never keep them in shared caches or history.
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def render_error(status: int, message: str | None = None) -> Response:
+    locale = ui_locale()
+    titles = {400: "bad_request", 403: "forbidden", 404: "not_found"}
+    title = label(titles.get(status, "error"), locale)
+    body = render_template("dashboard/error.html", title=title, message=message, status=status)
+    return Response(body, status=status, mimetype="text/html")
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException) -> Response:
+    return render_error(exc.code or 500)
+
+
+@bp.errorhandler(Exception)
+def _crash(exc: Exception) -> Response:
+    import logging
+
+    # The type only: a message may quote SQL parameters, i.e. personal data.
+    logging.getLogger(__name__).error(
+        "dashboard error %s on %s", type(exc).__name__, request.path, exc_info=False
+    )
+    return render_error(500)
+
+
+def root_redirect() -> Response:
+    return redirect(url_for("dashboard.overview"))
+
+
+@bp.route("/signin", methods=["GET", "POST"])
+def signin() -> Any:
+    locale = ui_locale()
+    nxt = safe_next(request.values.get("next"))
+    error = None
+    status = 200
+    if request.method == "POST":
+        token = sign_in(request.form.get("token", ""))
+        if token is not None:
+            return redirect(nxt or url_for("dashboard.overview"))
+        error = label("bad_token", locale)
+        status = 401
+    elif current_token() is not None:
+        return redirect(nxt or url_for("dashboard.overview"))
+    body = render_template("dashboard/signin.html", error=error, next=nxt)
+    return Response(body, status=status, mimetype="text/html")
+
+
+@bp.post("/signout")
+def signout() -> Any:
+    sign_out()
+    return redirect(url_for("dashboard.signin"))
+
+
+@bp.get("/language")
+def language() -> Any:
+    """Remember the chosen interface language (a preference, not data)."""
+    lang = request.args.get("lang")
+    if lang in LOCALES:
+        session["lang"] = lang
+    return redirect(safe_next(request.args.get("next")) or url_for("dashboard.overview"))
+
+
+def notice(key: str, category: str = "ok") -> None:
+    """A one-line message shown on the next page."""
+    flash(label(key, ui_locale()), category)
