@@ -1,0 +1,138 @@
+"""Fault injection, quotas, stats and reset: the controls other tests rely on."""
+
+from __future__ import annotations
+
+import time
+
+import gspread
+import pytest
+import requests
+
+
+def test_stats_count_requests_by_endpoint(emulator, sh) -> None:
+    emulator.reset_stats()
+    sh.values_batch_get(["Sheet1"])
+    sh.values_batch_update(
+        {"valueInputOption": "RAW", "data": [{"range": "A1", "values": [["x"]]}]}
+    )
+    sh.values_append("Sheet1", params={"valueInputOption": "RAW"}, body={"values": [["y"]]})
+    sh.fetch_sheet_metadata()
+    stats = emulator.stats()
+    assert stats["by_endpoint"] == {
+        "values.batchGet": 1,
+        "values.batchUpdate": 1,
+        "values.append": 1,
+        "spreadsheets.get": 1,
+    }
+    assert stats["total"] == 4
+
+
+def test_next_n_matching_requests_fail_with_the_given_status(emulator, sh) -> None:
+    emulator.inject_fault(endpoint="values.get", status=503, times=2)
+    for _ in range(2):
+        with pytest.raises(gspread.exceptions.APIError) as err:
+            sh.values_get("Sheet1!A1")
+        body = err.value.response.json()["error"]
+        assert (body["code"], body["status"]) == (503, "UNAVAILABLE")
+    assert sh.values_get("Sheet1!A1")["range"] == "Sheet1!A1"
+    sh.fetch_sheet_metadata()  # other endpoints were never affected
+
+
+def test_faults_match_on_method_and_path(emulator, sh) -> None:
+    emulator.inject_fault(method="PUT", path=r"/values/.*B2", status=429)
+    sh.values_update("Sheet1!A1", params={"valueInputOption": "RAW"}, body={"values": [["ok"]]})
+    with pytest.raises(gspread.exceptions.APIError) as err:
+        sh.values_update("Sheet1!B2", params={"valueInputOption": "RAW"}, body={"values": [["no"]]})
+    assert err.value.response.json()["error"]["status"] == "RESOURCE_EXHAUSTED"
+
+
+def test_delay_slows_the_answer(emulator, sh) -> None:
+    emulator.inject_fault(endpoint="spreadsheets.get", delay=0.3)
+    t0 = time.perf_counter()
+    sh.fetch_sheet_metadata()
+    assert time.perf_counter() - t0 >= 0.3
+    t0 = time.perf_counter()
+    sh.fetch_sheet_metadata()
+    assert time.perf_counter() - t0 < 0.3
+
+
+def test_drop_closes_the_connection_without_an_answer(emulator, sh) -> None:
+    emulator.inject_fault(endpoint="values.batchGet", drop=True)
+    with pytest.raises(requests.ConnectionError):
+        sh.values_batch_get(["Sheet1"])
+    assert sh.values_batch_get(["Sheet1"])["valueRanges"][0]["range"] == "Sheet1!A1:Z1000"
+
+
+def _outcomes(emulator, sh, n: int) -> list[bool]:
+    out = []
+    for _ in range(n):
+        try:
+            sh.values_get("Sheet1!A1")
+            out.append(True)
+        except gspread.exceptions.APIError:
+            out.append(False)
+    return out
+
+
+def test_probability_faults_are_reproducible_with_a_seed(emulator, sh) -> None:
+    emulator.inject_fault(endpoint="values.get", status=500, probability=0.5, seed=7)
+    first = _outcomes(emulator, sh, 30)
+    emulator.clear_faults()
+    emulator.inject_fault(endpoint="values.get", status=500, probability=0.5, seed=7)
+    second = _outcomes(emulator, sh, 30)
+    emulator.clear_faults()
+    assert first == second
+    assert 5 < first.count(False) < 25
+    assert all(_outcomes(emulator, sh, 5))
+
+
+def test_bad_fault_specs_are_refused(emulator) -> None:
+    for spec in (
+        {"status": 200},
+        {"path": "("},
+        {"endpoint": "values.get"},
+        {"status": 500, "bogus": 1},
+    ):
+        r = requests.post(emulator.base_url + "/_emulator/faults", json=spec, timeout=5)
+        assert r.status_code == 400
+        assert r.json()["error"]["status"] == "INVALID_ARGUMENT"
+
+
+def test_quotas_limit_reads_and_writes_per_user_per_minute(emulator, sh) -> None:
+    emulator.set_quotas(read_per_user=3, write_per_user=2)
+    for _ in range(3):
+        sh.values_get("Sheet1!A1")
+    with pytest.raises(gspread.exceptions.APIError) as err:
+        sh.values_get("Sheet1!A1")
+    body = err.value.response.json()["error"]
+    assert (err.value.response.status_code, body["status"]) == (429, "RESOURCE_EXHAUSTED")
+    assert "Read requests" in body["message"]
+    for _ in range(2):  # writes have their own bucket
+        sh.values_update("A1", params={"valueInputOption": "RAW"}, body={"values": [[1]]})
+    with pytest.raises(gspread.exceptions.APIError):
+        sh.values_update("A1", params={"valueInputOption": "RAW"}, body={"values": [[1]]})
+
+
+def test_project_quota_spans_users(emulator, sh) -> None:
+    emulator.set_quotas(read_per_user=100, read_per_project=4)
+    other = requests.Session()
+    other.headers["Authorization"] = "Bearer another-user"
+    url = f"{emulator.base_url}/v4/spreadsheets/{sh.id}/values/A1"
+    for _ in range(2):
+        sh.values_get("A1")
+        assert other.get(url, timeout=5).status_code == 200
+    assert other.get(url, timeout=5).status_code == 429
+
+
+def test_quotas_are_off_by_default(emulator, sh) -> None:
+    for _ in range(70):
+        sh.values_get("A1")
+
+
+def test_reset_drops_everything(emulator, gc, sh) -> None:
+    emulator.inject_fault(endpoint="values.get", status=500, times=5)
+    emulator.reset()
+    assert gc.openall() == []
+    assert emulator.stats() == {"total": 1, "by_endpoint": {"drive.files.list": 1}}
+    new = gc.create("after reset")
+    assert new.values_get("A1")["range"] == "Sheet1!A1"  # the fault is gone too

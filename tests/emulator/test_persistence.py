@@ -1,0 +1,128 @@
+"""--state persistence, --seed folders and the command line."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from connectors.google_sheets.auth import make_gspread_client
+from connectors.sheets_emulator.testing import run_emulator
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_state_survives_a_restart(tmp_path: Path) -> None:
+    state = tmp_path / "state" / "sheets.json"
+    with run_emulator(state_file=str(state)) as emu:
+        gc = emu.client()
+        sh = gc.create("Kept")
+        ws = sh.add_worksheet("Leads", rows=20, cols=4)
+        ws.update([["id", "when"], ["L-1", "2025-03-12"]], "A1", raw=False)
+        ws.update([["=1+1"]], "C2", raw=False)
+        ws.define_named_range("A1:B2", "Block")
+        sid = sh.id
+    assert state.exists()
+    assert [p.name for p in state.parent.iterdir()] == ["sheets.json"]  # no temp files left
+    with run_emulator(state_file=str(state)) as emu:
+        sh = emu.client().open_by_key(sid)
+        assert [w.title for w in sh.worksheets()] == ["Sheet1", "Leads"]
+        ws = sh.worksheet("Leads")
+        assert ws.get_all_values() == [["id", "when", ""], ["L-1", "2025-03-12", "2"]]
+        assert ws.acell("C2", value_render_option="FORMULA").value == "=1+1"
+        assert sh.values_get("Block")["values"] == [["id", "when"], ["L-1", "2025-03-12"]]
+        assert ws.row_count == 20
+
+
+def test_seed_folder_loads_one_spreadsheet_per_folder(tmp_path: Path) -> None:
+    lv = tmp_path / "lv"
+    lv.mkdir()
+    (lv / "Leads.csv").write_text("Company,Country\nSIA Koks,LV\n", encoding="utf-8")
+    (lv / "Agreements.csv").write_text("Seller,Buyer\n", encoding="utf-8")
+    (lv / "metadata.json").write_text(
+        json.dumps(
+            {"title": "LV partner sheet", "id": "seed-lv-0001", "tabs": ["Leads", "Agreements"]}
+        ),
+        encoding="utf-8",
+    )
+    ee = tmp_path / "ee"
+    ee.mkdir()
+    (ee / "Leads.csv").write_text("Ettevõte\nOÜ Näide\n", encoding="utf-8")
+    with run_emulator(seed_dir=str(tmp_path)) as emu:
+        gc = emu.client()
+        sh = gc.open_by_key("seed-lv-0001")
+        assert sh.title == "LV partner sheet"
+        assert [w.title for w in sh.worksheets()] == ["Leads", "Agreements"]
+        assert sh.worksheet("Leads").get_all_values() == [
+            ["Company", "Country"],
+            ["SIA Koks", "LV"],
+        ]
+        assert gc.open("ee").sheet1.get_all_values() == [["Ettevõte"], ["OÜ Näide"]]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start(port: int, state: Path) -> subprocess.Popen:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "connectors.sheets_emulator",
+            "--port",
+            str(port),
+            "--state",
+            str(state),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.time() + 15
+    while time.time() < deadline:
+        try:
+            requests.get(f"http://127.0.0.1:{port}/_emulator/health", timeout=1)
+            return proc
+        except requests.ConnectionError:
+            time.sleep(0.05)
+    proc.kill()
+    raise AssertionError("emulator did not start")
+
+
+def test_command_line_server_stops_cleanly_on_sigterm_and_keeps_state(tmp_path: Path) -> None:
+    port = _free_port()
+    state = tmp_path / "state.json"
+    proc = _start(port, state)
+    try:
+        gc = make_gspread_client(emulator_host=f"127.0.0.1:{port}")
+        sh = gc.create("From the CLI")
+        sh.sheet1.update([["persisted"]], "A1")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=10)
+    assert proc.returncode == 0, out
+    assert b"Traceback" not in out
+    proc = _start(port, state)
+    try:
+        gc = make_gspread_client(emulator_host=f"127.0.0.1:{port}")
+        assert gc.open("From the CLI").sheet1.acell("A1").value == "persisted"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=10)
+    assert proc.returncode == 0
+
+
+def test_env_var_redirects_the_client(emulator, monkeypatch) -> None:
+    monkeypatch.setenv("SHEETS_EMULATOR_HOST", emulator.host_port)
+    gc = make_gspread_client()
+    assert gc.create("via env").title == "via env"
+    assert emulator.stats()["by_endpoint"]["drive.files.create"] == 1
