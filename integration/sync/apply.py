@@ -1,0 +1,342 @@
+"""Carrying out a plan: ids, sheet writes, then one store transaction.
+
+Order matters for convergence. New ids are reserved first (their own small
+transaction), then the sheet is written (grid growth if needed, then one
+``values.batchUpdate``), and only after the sheet write succeeded does one store
+transaction create, update and archive records, log conflicts, quarantine rows
+and move the base forward. If the sheet write fails, the store is untouched and
+the next sync starts from the same base; if the store transaction fails after
+the sheet was written, the next sync finds the reserved ids in the sheet and
+creates those records then, so nothing is lost and nothing is created twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, text, update
+from sqlalchemy.orm import Session
+
+from connectors.google_sheets.tab_io import SheetsConnector, TabProps
+from integration.store import records as rec_ops
+from integration.store.db import Store
+from integration.store.models import (
+    Agreement,
+    Conflict,
+    Lead,
+    QuarantineEntry,
+    SyncShadow,
+    SyncTab,
+    utcnow,
+)
+
+from .plan import Deferred, NewId, Plan
+from .state import sheet_source
+
+CHUNK = 5000
+
+
+@dataclass
+class ApplyResult:
+    cells_written: int = 0
+    rows_appended: int = 0
+    skipped_records: int = 0  # changed concurrently; left for the next sync
+
+
+def reserve_ids(store: Store, kind: str, count: int) -> list[str]:
+    """Issue ``count`` ids in one statement (committed at once: an id written to a
+    sheet must never be handed out again, even if the rest of the sync fails)."""
+    if count <= 0:
+        return []
+    table = "lead_id_seq" if kind == "lead" else "agreement_id_seq"
+    prefix = rec_ops.LEAD_PREFIX if kind == "lead" else rec_ops.AGREEMENT_PREFIX
+    if store.dialect == "postgresql":
+        sql = (
+            f"INSERT INTO {table} (seq) SELECT nextval(pg_get_serial_sequence('{table}', 'seq')) "
+            "FROM generate_series(1, :n) RETURNING seq"
+        )
+    else:
+        sql = (
+            f"INSERT INTO {table} (seq) SELECT NULL FROM (WITH RECURSIVE c(x) AS "
+            "(SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < :n) SELECT x FROM c) "
+            "WHERE true RETURNING seq"
+        )
+    with store.session() as session:
+        seqs = sorted(session.execute(text(sql), {"n": count}).scalars())
+    return [rec_ops.format_id(prefix, s) for s in seqs]
+
+
+def bind_ids(plan: Plan, ids: list[str]) -> dict[int, str]:
+    """Give each new record its id and fill the placeholders in cells."""
+    by_ref: dict[int, str] = {}
+    pool = iter(ids)
+    for new in plan.creates:
+        by_ref[new.ref] = new.fixed_id or next(pool)
+    for pos, value in list(plan.cells.items()):
+        if isinstance(value, NewId):
+            plan.cells[pos] = by_ref[value.ref]
+        elif isinstance(value, Deferred):
+            plan.cells[pos] = value.template.replace("{id}", by_ref[value.ref])
+    for item in plan.quarantine:
+        if item.duplicate_of and item.duplicate_of.startswith("ref:"):
+            other = by_ref[int(item.duplicate_of[4:])]
+            item.duplicate_of = other
+            item.errors = [
+                {**e, "message": str(e.get("message", "")).replace("{id}", other)}
+                for e in item.errors
+            ]
+    return by_ref
+
+
+def write_sheet(
+    connector: SheetsConnector,
+    spreadsheet_id: str,
+    title: str,
+    plan: Plan,
+    *,
+    read_width: int,
+) -> ApplyResult:
+    """Grow the grid if needed, then write every cell (appended rows included) RAW."""
+    cells: dict[tuple[int, int], Any] = dict(plan.cells)
+    for offset, (_rid, row) in enumerate(plan.appends):
+        for col, value in enumerate(row):
+            if value is not None:
+                cells[(plan.append_at + offset, col)] = value
+    result = ApplyResult(rows_appended=len(plan.appends))
+    if not cells:
+        return result
+    max_col = max(col for _, col in cells)
+    max_row = max(row for row, _ in cells)
+    if max_col >= read_width or plan.appends:
+        props: TabProps = connector.tab(spreadsheet_id, title)
+        connector.grow(
+            spreadsheet_id,
+            props.sheet_id,
+            rows=max(0, max_row - props.row_count),
+            columns=max(0, max_col + 1 - props.column_count),
+        )
+    result.cells_written = connector.write_cells(spreadsheet_id, title, cells)
+    return result
+
+
+def _new_record(kind: str, record_id: str, data: Mapping[str, Any]) -> Lead | Agreement:
+    clean = {k: v for k, v in data.items() if k not in rec_ops.SYSTEM_FIELDS and v is not None}
+    now = utcnow()
+    obj: Lead | Agreement
+    if kind == "lead":
+        obj = Lead(id=record_id, partner=clean["partner"], data=clean, version=1)
+        rec_ops.apply_lead_columns(obj)
+    else:
+        obj = Agreement(
+            id=record_id, reporting_partner=clean["reporting_partner"], data=clean, version=1
+        )
+        rec_ops.apply_agreement_columns(obj)
+    obj.created_at = obj.updated_at = now
+    return obj
+
+
+def _load(session: Session, model: Any, ids: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        for obj in session.scalars(select(model).where(model.id.in_(chunk))):
+            out[obj.id] = obj
+    return out
+
+
+def apply_store(
+    store: Store,
+    plan: Plan,
+    by_ref: Mapping[int, str],
+    *,
+    policy: str,
+    sync_run_id: int | None,
+    sheet_id: int | None = None,
+) -> int:
+    """The store half of a plan, in one transaction; returns records skipped because
+    they changed while the sync ran (their base stays, the next sync merges them)."""
+    kind, partner, tab = plan.kind, plan.partner, plan.tab
+    source = sheet_source(partner)
+    model = Lead if kind == "lead" else Agreement
+    skipped: set[str] = set()
+    now = utcnow()
+    with store.session() as session:
+        ids = sorted(
+            {u.id for u in plan.updates}
+            | set(plan.archives)
+            | set(plan.restores)
+            | {rid for rid in plan.shadows if rid not in by_ref.values()}
+        )
+        objects = _load(session, model, ids)
+        new_objects = []
+        for new in plan.creates:
+            obj = _new_record(kind, by_ref[new.ref], new.data)
+            new_objects.append(obj)
+            objects[obj.id] = obj
+        session.add_all(new_objects)
+        for obj in new_objects:
+            rec_ops.audit(
+                session, obj, "create", source, {k: [None, v] for k, v in obj.data.items()}
+            )
+        for rid in plan.restores:
+            if rid in objects:
+                rec_ops.restore_record(session, objects[rid], source=source)
+        for upd in plan.updates:
+            obj = objects.get(upd.id)
+            if obj is None or obj.version != upd.expected_version:
+                skipped.add(upd.id)
+                continue
+            rec_ops.update_record(session, obj, upd.changes, source=source)
+        for rid in plan.archives:
+            if rid in objects:
+                rec_ops.archive_record(session, objects[rid], source=source)
+        for rid, c in plan.conflicts:
+            if rid in skipped:
+                continue
+            session.add(
+                Conflict(
+                    partner=partner,
+                    tab=tab,
+                    record_id=rid,
+                    field=c.field,
+                    base_value=c.base,
+                    sheet_value=c.sheet,
+                    store_value=c.store,
+                    resolved_value=c.resolved,
+                    policy=policy,
+                    winner=c.winner,
+                    sync_run_id=sync_run_id,
+                )
+            )
+        _quarantine(session, plan, now)
+        _shadows(session, plan, by_ref, objects, skipped, now)
+        _snapshot(session, plan, sheet_id, now)
+    return len(skipped)
+
+
+def _quarantine(session: Session, plan: Plan, now: Any) -> None:
+    existing_ids = [q.existing_id for q in plan.quarantine if q.existing_id is not None]
+    existing = (
+        {
+            e.id: e
+            for e in session.scalars(
+                select(QuarantineEntry).where(QuarantineEntry.id.in_(existing_ids))
+            )
+        }
+        if existing_ids
+        else {}
+    )
+    for item in plan.quarantine:
+        entry = existing.get(item.existing_id) if item.existing_id is not None else None
+        if entry is not None:
+            if (
+                entry.raw != item.raw
+                or entry.errors != item.errors
+                or entry.row_number != item.row
+                or entry.duplicate_of != item.duplicate_of
+            ):
+                entry.raw, entry.errors = item.raw, item.errors
+                entry.row_number, entry.duplicate_of = item.row, item.duplicate_of
+                entry.updated_at = now
+            continue
+        rec_ops.quarantine(
+            session,
+            kind=plan.kind,
+            source=sheet_source(plan.partner),
+            raw=item.raw,
+            errors=item.errors,
+            partner=plan.partner,
+            tab=plan.tab,
+            row_number=item.row,
+            fingerprint=item.fingerprint,
+            duplicate_of=item.duplicate_of,
+        )
+    if plan.resolve:
+        for entry_id, resolution in plan.resolve:
+            session.execute(
+                update(QuarantineEntry)
+                .where(QuarantineEntry.id == entry_id, QuarantineEntry.resolved_at.is_(None))
+                .values(resolved_at=now, resolution=resolution, updated_at=now)
+            )
+
+
+def _shadows(
+    session: Session,
+    plan: Plan,
+    by_ref: Mapping[int, str],
+    objects: Mapping[str, Any],
+    skipped: set[str],
+    now: Any,
+) -> None:
+    partner, tab = plan.partner, plan.tab
+    if plan.drop_shadows:
+        for start in range(0, len(plan.drop_shadows), CHUNK):
+            chunk = plan.drop_shadows[start : start + CHUNK]
+            session.query(SyncShadow).filter(
+                SyncShadow.partner == partner,
+                SyncShadow.tab == tab,
+                SyncShadow.record_id.in_(chunk),
+            ).delete(synchronize_session=False)
+    wanted: dict[str, dict[str, Any]] = {}
+    for new in plan.creates:
+        wanted[by_ref[new.ref]] = {"base": new.base, "row_hash": new.row_hash, "record_version": 1}
+    for rid, shadow in plan.shadows.items():
+        if rid in skipped:
+            continue
+        obj = objects.get(rid)
+        version = obj.version if obj is not None else shadow.version
+        wanted[rid] = {
+            "base": dict(shadow.base),
+            "row_hash": shadow.row_hash,
+            "record_version": version,
+        }
+    if not wanted:
+        return
+    present: set[str] = set()
+    keys = sorted(wanted)
+    for start in range(0, len(keys), CHUNK):
+        chunk = keys[start : start + CHUNK]
+        present.update(
+            session.scalars(
+                select(SyncShadow.record_id).where(
+                    SyncShadow.partner == partner,
+                    SyncShadow.tab == tab,
+                    SyncShadow.record_id.in_(chunk),
+                )
+            )
+        )
+    inserts = [
+        {"partner": partner, "tab": tab, "record_id": rid, "updated_at": now, **values}
+        for rid, values in wanted.items()
+        if rid not in present
+    ]
+    updates = [
+        {"partner": partner, "tab": tab, "record_id": rid, "updated_at": now, **values}
+        for rid, values in wanted.items()
+        if rid in present
+    ]
+    if inserts:
+        session.execute(SyncShadow.__table__.insert(), inserts)
+    if updates:
+        session.execute(update(SyncShadow), updates)
+
+
+def _snapshot(session: Session, plan: Plan, sheet_id: int | None, now: Any) -> None:
+    snap = session.get(SyncTab, (plan.partner, plan.tab))
+    if snap is None:
+        session.add(
+            SyncTab(
+                partner=plan.partner,
+                tab=plan.tab,
+                columns=plan.columns,
+                sheet_id=sheet_id,
+                updated_at=now,
+            )
+        )
+    elif snap.columns != plan.columns or (sheet_id is not None and snap.sheet_id != sheet_id):
+        snap.columns = plan.columns
+        if sheet_id is not None:
+            snap.sheet_id = sheet_id
+        snap.updated_at = now

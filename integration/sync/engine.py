@@ -1,0 +1,366 @@
+"""Running a sync of one partner: lease, read, plan, apply, record.
+
+``run_sync`` is what the CLI, the scheduler and the demo call. It takes the
+spreadsheet's lease (one sync per spreadsheet across processes and machines),
+syncs the Leads tab before the Agreements tab (agreements name leads), records one
+sync run per tab with its counts, API calls and outcome, and marks the partner's
+pending sync requests consumed when every tab completed.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import update
+
+from connectors.google_sheets.errors import SheetsError
+from connectors.google_sheets.ratelimit import Budgets, shared_budgets, unlimited
+from connectors.google_sheets.retry import RetryPolicy
+from connectors.google_sheets.tab_io import SheetsConnector
+from integration.config import AppConfig
+from integration.store import leases
+from integration.store.db import Store
+from integration.store.models import SyncRequest, SyncRun, utcnow
+
+from . import mapping
+from .apply import apply_store, bind_ids, reserve_ids, write_sheet
+from .plan import Plan, Settings, plan_tab
+from .state import load_state
+
+log = logging.getLogger(__name__)
+TABS = ("leads", "agreements")
+Progress = Callable[[str, str], None]
+
+
+@dataclass
+class TabResult:
+    tab: str
+    outcome: str = "running"  # completed | aborted | failed | busy
+    counts: dict[str, int] = field(default_factory=dict)
+    api_calls: int = 0
+    cells_written: int = 0
+    rows_appended: int = 0
+    seconds: float = 0.0
+    error: str | None = None
+    drift: list[str] = field(default_factory=list)
+    sync_run_id: int | None = None
+    plan: Plan | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == "completed"
+
+
+@dataclass
+class SyncReport:
+    partner: str
+    dry_run: bool = False
+    tabs: list[TabResult] = field(default_factory=list)
+
+    @property
+    def outcome(self) -> str:
+        outcomes = [t.outcome for t in self.tabs]
+        for bad in ("busy", "failed", "aborted"):
+            if bad in outcomes:
+                return bad
+        return "completed" if outcomes else "nothing"
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == "completed"
+
+    @property
+    def api_calls(self) -> int:
+        return sum(t.api_calls for t in self.tabs)
+
+    @property
+    def cells_written(self) -> int:
+        return sum(t.cells_written for t in self.tabs)
+
+
+def _client(config: AppConfig) -> Any:
+    from connectors.google_sheets.auth import make_gspread_client
+
+    return make_gspread_client(
+        emulator_host=config.emulator_host,
+        credentials_file=config.credentials_file,
+        timeout=float(config.environ.get("CRM_SHEETS_TIMEOUT", 30)),
+    )
+
+
+def _budgets(config: AppConfig) -> Budgets:
+    if config.emulator_host:
+        return unlimited()
+    return shared_budgets(
+        config.credentials_file or "default",
+        project_per_minute=int(config.environ.get("CRM_SHEETS_PROJECT_PER_MINUTE", 300)),
+        user_per_minute=int(config.environ.get("CRM_SHEETS_USER_PER_MINUTE", 60)),
+    )
+
+
+def _retry(config: AppConfig) -> RetryPolicy:
+    return RetryPolicy(budget_seconds=float(config.environ.get("CRM_SHEETS_RETRY_SECONDS", 120)))
+
+
+def run_sync(
+    config: AppConfig,
+    store: Store,
+    partner: str,
+    *,
+    tab: str | None = None,
+    trigger: str = "cli",
+    dry_run: bool = False,
+    client: Any = None,
+    retry: RetryPolicy | None = None,
+    budgets: Budgets | None = None,
+    wait_for_lease: float = 0.0,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+) -> SyncReport:
+    """Sync ``partner``'s tabs (both, or just ``tab``) with the store.
+
+    Never raises for Google or data problems: each tab's outcome and error are in
+    the report and in its sync run. ``outcome == "busy"`` when another sync holds
+    the spreadsheet's lease (after waiting up to ``wait_for_lease`` seconds).
+    """
+    pc = config.partner(partner)
+    tabs = [tab] if tab else list(TABS)
+    for name in tabs:
+        if name not in TABS:
+            raise ValueError(f"unknown tab {name!r} (use leads or agreements)")
+    report = SyncReport(partner=partner, dry_run=dry_run)
+    holder = leases.make_holder_id()
+    lease = leases.spreadsheet_lease_name(pc.spreadsheet_id)
+    ttl = config.sync.lease_seconds
+    deadline = time.monotonic() + wait_for_lease
+    while not leases.acquire(store, lease, holder, ttl):
+        if time.monotonic() >= deadline:
+            other = leases.current_holder(store, lease) or "another process"
+            for name in tabs:
+                result = TabResult(tab=name, outcome="busy")
+                result.error = f"another sync of this spreadsheet is running ({other})"
+                result.sync_run_id = _record_busy(
+                    store, partner, name, trigger, dry_run, holder, result.error
+                )
+                report.tabs.append(result)
+            return report
+        time.sleep(0.2)
+    try:
+        connector = SheetsConnector(
+            client if client is not None else _client(config),
+            retry=retry or _retry(config),
+            budgets=budgets or _budgets(config),
+        )
+        for name in tabs:
+            if progress:
+                progress(name, "start")
+            result = sync_tab(
+                config,
+                store,
+                partner,
+                name,
+                connector=connector,
+                trigger=trigger,
+                dry_run=dry_run,
+                holder=holder,
+                progress=progress,
+                now=now,
+            )
+            report.tabs.append(result)
+            if progress:
+                progress(name, result.outcome)
+            leases.renew(store, lease, holder, ttl)
+            if not result.ok:
+                break
+        if report.ok and not dry_run:
+            _consume_requests(store, partner, tabs, report.tabs[-1].sync_run_id)
+    except Exception as exc:  # building the client, e.g. missing credentials
+        if not report.tabs or report.tabs[-1].ok:
+            result = TabResult(
+                tab=tabs[len(report.tabs)] if len(report.tabs) < len(tabs) else tabs[-1],
+                outcome="failed",
+                error=_one_line(exc),
+            )
+            result.sync_run_id = _record_busy(
+                store, partner, result.tab, trigger, dry_run, holder, result.error, outcome="failed"
+            )
+            report.tabs.append(result)
+    finally:
+        leases.release(store, lease, holder)
+    return report
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text if isinstance(exc, SheetsError) else f"{type(exc).__name__}: {text}"
+
+
+def _record_busy(
+    store: Store,
+    partner: str,
+    tab: str,
+    trigger: str,
+    dry_run: bool,
+    holder: str,
+    error: str | None,
+    outcome: str = "busy",
+) -> int:
+    with store.session() as session:
+        run = SyncRun(
+            partner=partner,
+            tab=tab,
+            trigger=trigger,
+            dry_run=dry_run,
+            holder=holder,
+            outcome=outcome,
+            error=error,
+            finished_at=utcnow(),
+        )
+        session.add(run)
+        session.flush()
+        return run.id
+
+
+def _consume_requests(store: Store, partner: str, tabs: list[str], run_id: int | None) -> None:
+    with store.session() as session:
+        query = update(SyncRequest).where(
+            SyncRequest.partner == partner, SyncRequest.consumed_at.is_(None)
+        )
+        if len(tabs) == 1:
+            query = query.where((SyncRequest.tab == tabs[0]) | SyncRequest.tab.is_(None))
+        session.execute(query.values(consumed_at=utcnow(), sync_run_id=run_id))
+
+
+def sync_tab(
+    config: AppConfig,
+    store: Store,
+    partner: str,
+    tab: str,
+    *,
+    connector: SheetsConnector,
+    trigger: str = "cli",
+    dry_run: bool = False,
+    holder: str | None = None,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+) -> TabResult:
+    """One tab: read, plan, write the sheet, commit the store; recorded as a sync run."""
+    pc = config.partner(partner)
+    kind = mapping.KINDS[tab]
+    title = pc.tab_name(tab)
+    result = TabResult(tab=tab)
+    started = time.monotonic()
+    calls_before = connector.calls
+    with store.session() as session:
+        run = SyncRun(partner=partner, tab=tab, trigger=trigger, dry_run=dry_run, holder=holder)
+        session.add(run)
+        session.flush()
+        result.sync_run_id = run.id
+    try:
+        rows = connector.read_tab(pc.spreadsheet_id, title)
+        if progress:
+            progress(tab, f"read {max(len(rows) - 1, 0)} rows")
+        header = rows[0] if rows else []
+        id_col = mapping.layout_for(header, kind).id_col if header else None
+        sheet_ids = set()
+        if id_col is not None:
+            for row in rows[1:]:
+                rid, _ = mapping.row_id(kind, mapping.cell(row, id_col))
+                if rid:
+                    sheet_ids.add(rid)
+        with store.session() as session:
+            state = load_state(session, kind, partner, tab, sheet_ids)
+        stamp = now or datetime.now(UTC)
+        settings = Settings(
+            partner=partner,
+            tab=tab,
+            locale=pc.locale,
+            policy=pc.conflict_policy,
+            mass_delete_share=config.sync.mass_delete_share,
+            mass_delete_min_rows=config.sync.mass_delete_min_rows,
+            now=stamp,
+            today=stamp.astimezone(pc.zone).date(),
+        )
+        plan = plan_tab(rows, state, settings)
+        if plan.conflicts and pc.conflict_policy == "newest_wins":
+            changed_at = _sheet_changed_at(connector, pc.spreadsheet_id)
+            if changed_at is not None:
+                settings = Settings(**{**settings.__dict__, "sheet_changed_at": changed_at})
+                plan = plan_tab(rows, state, settings)
+        result.plan = plan
+        result.drift = plan.drift
+        result.counts = plan.summary()
+        if plan.aborted:
+            result.outcome = "aborted"
+            result.error = plan.aborted
+        elif dry_run:
+            result.outcome = "completed"
+        else:
+            if progress:
+                progress(tab, f"writing {plan.cells_to_write} cells")
+            new_count = sum(1 for c in plan.creates if c.fixed_id is None)
+            ids = reserve_ids(store, kind, new_count)
+            by_ref = bind_ids(plan, ids)
+            read_width = max((len(r) for r in rows), default=0)
+            written = write_sheet(connector, pc.spreadsheet_id, title, plan, read_width=read_width)
+            result.cells_written = written.cells_written
+            result.rows_appended = written.rows_appended
+            if plan.has_store_changes or plan.columns != (state.previous_columns or {}):
+                skipped = apply_store(
+                    store, plan, by_ref, policy=pc.conflict_policy, sync_run_id=run.id
+                )
+                if skipped:
+                    result.counts["skipped_concurrent"] = skipped
+            result.outcome = "completed"
+    except SheetsError as exc:
+        result.outcome = "failed"
+        result.error = _one_line(exc)
+    except Exception as exc:
+        log.exception("sync of %s/%s failed", partner, tab)
+        result.outcome = "failed"
+        result.error = _one_line(exc)
+    result.api_calls = connector.calls - calls_before
+    result.seconds = time.monotonic() - started
+    result.counts["cells_written"] = (
+        result.cells_written if not dry_run else result.counts.get("cells_written", 0)
+    )
+    result.counts["rows_appended"] = (
+        result.rows_appended if not dry_run else result.counts.get("rows_appended", 0)
+    )
+    if result.drift:
+        result.counts["header_drift"] = len(result.drift)
+    with store.session() as session:
+        run = session.get(SyncRun, result.sync_run_id)
+        run.finished_at = utcnow()
+        run.outcome = result.outcome
+        run.counts = dict(result.counts)
+        run.api_calls = result.api_calls
+        run.cells_written = result.cells_written
+        error = result.error
+        if result.drift:
+            error = "; ".join(filter(None, [error, *result.drift]))
+        run.error = error
+    return result
+
+
+def _sheet_changed_at(connector: SheetsConnector, spreadsheet_id: str) -> datetime | None:
+    """When the spreadsheet was last modified (Drive), for ``newest_wins``."""
+    try:
+        meta = connector._call(
+            "drive.files.get",
+            lambda: connector.http.get_file_drive_metadata(spreadsheet_id),
+        )
+    except SheetsError:
+        return None
+    stamp = (meta or {}).get("modifiedTime")
+    if not stamp:
+        return None
+    try:
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None

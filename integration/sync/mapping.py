@@ -1,0 +1,273 @@
+"""Sheet rows <-> records (pure): which column holds which field, cells to candidate
+records, and record values back to cells.
+
+Columns are found by header name in any of the four languages
+(:func:`integration.normalise.match_headers`), so partners may reorder columns and
+add their own; those are never written. Values written back are the forms partners
+type themselves (``IKT``, ``jā``, ``2025-03-12``) and are checked to normalise back
+to the same schema value, so a round trip never rewrites a cell.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
+from typing import Any
+
+from integration.normalise import match_headers, normalise_record
+from integration.normalise.identifiers import normalise_id
+from integration.normalise.labels import localized_labels
+from integration.normalise.text import clean_line
+from integration.validation.cross_rules import company_key, lead_keys
+from integration.validation.vocabulary import field_label, vocabulary
+from schemas import load_schema
+
+from . import messages
+
+KINDS = {"leads": "lead", "agreements": "agreement"}
+#: Header columns that hold an agreement party, and the record field they fill.
+PARTY_COLUMNS = {"seller": "seller_id", "buyer": "buyer_id"}
+SERVICE_COLUMNS = ("id", "sync_status", "last_synced")
+_NOT_SYNCED = {"id", "partner", "created_at", "updated_at"}
+#: Enum fields written as the partner's word; codes (country, currency, partner) stay codes.
+_LABELLED = frozenset({"sector", "role", "stage", "source", "status"})
+
+
+@cache
+def sync_fields(kind: str) -> tuple[str, ...]:
+    """Record fields a sheet column can hold, in schema order."""
+    props = load_schema(kind)["properties"]
+    return tuple(name for name in props if name not in _NOT_SYNCED)
+
+
+def column_field(kind: str, column: str) -> str:
+    """Header-match name -> record field (``seller`` -> ``seller_id``)."""
+    return PARTY_COLUMNS.get(column, column) if kind == "agreement" else column
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where each field of one tab lives, found from its header row."""
+
+    kind: str
+    width: int
+    fields: dict[str, int]  # record field -> 0-based column
+    raw_keys: dict[str, int]  # normalise_record key (seller/buyer kept) -> column
+    id_col: int | None
+    status_col: int | None
+    synced_col: int | None
+    headers: dict[str, str]  # record field -> header text as typed
+    unmapped: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def missing_service(self) -> list[str]:
+        cols = {"id": self.id_col, "sync_status": self.status_col, "last_synced": self.synced_col}
+        return [name for name in SERVICE_COLUMNS if cols[name] is None]
+
+
+def layout_for(header_row: Sequence[Any], kind: str) -> Layout:
+    """Map a header row; columns the service does not know stay unmapped (kept)."""
+    match = match_headers(header_row, kind)
+    fields: dict[str, int] = {}
+    raw_keys: dict[str, int] = {}
+    headers: dict[str, str] = {}
+    for name, col in match.columns.items():
+        if name in ("id", "sync_status", "last_synced"):
+            continue
+        target = column_field(kind, name)
+        if target not in sync_fields(kind):
+            continue
+        fields[target] = col
+        raw_keys[name] = col
+        headers[target] = str(clean_line(header_row[col]) or "")
+    return Layout(
+        kind=kind,
+        width=len(header_row),
+        fields=fields,
+        raw_keys=raw_keys,
+        id_col=match.columns.get("id"),
+        status_col=match.columns.get("sync_status"),
+        synced_col=match.columns.get("last_synced"),
+        headers=headers,
+        unmapped=list(match.unmapped),
+    )
+
+
+def with_service_columns(layout: Layout) -> tuple[Layout, dict[int, str]]:
+    """The layout after adding the missing service columns at the right end, and
+    ``{column: service name}`` of the header cells to write."""
+    added: dict[int, str] = {}
+    col = layout.width
+    cols = {"id": layout.id_col, "sync_status": layout.status_col, "last_synced": layout.synced_col}
+    for name in layout.missing_service:
+        cols[name] = col
+        added[col] = name
+        col += 1
+    new = Layout(
+        kind=layout.kind,
+        width=col,
+        fields=layout.fields,
+        raw_keys=layout.raw_keys,
+        id_col=cols["id"],
+        status_col=cols["sync_status"],
+        synced_col=cols["last_synced"],
+        headers=layout.headers,
+        unmapped=layout.unmapped,
+    )
+    return new, added
+
+
+def header_text(kind: str, name: str, locale: str) -> str:
+    """The header a partner in ``locale`` would write for a field or service column."""
+    if name == "id":
+        return "CRM ID"
+    column = _raw_key(kind, name)
+    return field_label(kind, column, locale)
+
+
+def default_header(kind: str, locale: str) -> list[str]:
+    """A full header for an empty tab: every field, then the service columns."""
+    return [header_text(kind, f, locale) for f in sync_fields(kind)] + [
+        header_text(kind, s, locale) for s in SERVICE_COLUMNS
+    ]
+
+
+def drift(previous: Mapping[str, str] | None, layout: Layout) -> list[str]:
+    """Fields mapped at the last sync whose column is now gone or renamed."""
+    if not previous:
+        return []
+    out = []
+    for name, header in previous.items():
+        if name not in layout.fields:
+            out.append(f"column '{header}' ({name}) is no longer found; the field is not synced")
+    return out
+
+
+def cell(row: Sequence[Any], col: int | None) -> Any:
+    if col is None or col >= len(row):
+        return None
+    value = row[col]
+    return None if value == "" else value
+
+
+def row_raw(layout: Layout, row: Sequence[Any]) -> dict[str, Any]:
+    """The row's data cells keyed as :func:`normalise_record` expects."""
+    width = len(row)
+    out: dict[str, Any] = {}
+    for key, col in layout.raw_keys.items():
+        value = row[col] if col < width else None
+        if value is not None and value != "":
+            out[key] = value
+    return out
+
+
+def is_blank(raw: Mapping[str, Any]) -> bool:
+    return all(clean_line(v) is None for v in raw.values() if isinstance(v, str)) and not any(
+        v is not None and not isinstance(v, str) for v in raw.values()
+    )
+
+
+def row_hash(raw: Mapping[str, Any]) -> str:
+    """A stable fingerprint of a row's data cells (order of columns does not matter)."""
+    items = sorted((k, v) for k, v in raw.items() if v is not None and v != "")
+    blob = json.dumps(items, ensure_ascii=False, default=str, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def row_id(kind: str, value: Any) -> tuple[str | None, str | None]:
+    """``(id, None)`` for a well-formed CRM ID of ``kind``, ``(None, text)`` for junk,
+    ``(None, None)`` for a blank cell."""
+    text = clean_line(value if isinstance(value, str) or value is None else str(value))
+    if text is None:
+        return None, None
+    norm = normalise_id(text)
+    prefix = "L-" if kind == "lead" else "A-"
+    if isinstance(norm, str) and norm.startswith(prefix) and len(norm) == 8:
+        return norm, None
+    return None, text
+
+
+# -- record values -> cells ------------------------------------------------------
+@cache
+def _yes_no(locale: str) -> tuple[str, str]:
+    words = vocabulary()["booleans"]
+    yes = (words["true"].get(locale) or words["true"]["en"])[0]
+    no = (words["false"].get(locale) or words["false"]["en"])[0]
+    return yes, no
+
+
+def _raw_key(kind: str, field_name: str) -> str:
+    if kind == "agreement":
+        for column, target in PARTY_COLUMNS.items():
+            if target == field_name:
+                return column
+    return field_name
+
+
+@lru_cache(maxsize=65536)
+def _round_trips(kind: str, field_name: str, cell_value: Any, value: Any, locale: str) -> bool:
+    record, _ = normalise_record(kind, {_raw_key(kind, field_name): cell_value}, locale)
+    return record.get(field_name) == value
+
+
+def to_cell(kind: str, field_name: str, value: Any, locale: str) -> Any:
+    """The cell a partner in ``locale`` would type for a schema value.
+
+    Enum values become the partner's label (``ict`` -> ``IKT``), booleans
+    ``jā``/``nē``; anything whose label would not read back as the same value is
+    written as the plain schema value.
+    """
+    if value is None:
+        return None
+    candidate: Any = value
+    if isinstance(value, bool):
+        candidate = _yes_no(locale)[0 if value else 1]
+    elif isinstance(value, str) and field_name in _LABELLED:
+        labels = localized_labels(field_name, locale)
+        if value in labels:
+            candidate = labels[value]
+    if candidate is not value and not _round_trips(kind, field_name, candidate, value, locale):
+        return value
+    return candidate
+
+
+# -- agreement parties -----------------------------------------------------------
+class PartyIndex:
+    """Resolves how staff name a party to a lead id, telling "no match" from
+    "ambiguous" (two firms share the name or code)."""
+
+    def __init__(self, leads: Iterable[Mapping[str, Any]]) -> None:
+        self._by_key: dict[tuple[str, ...], set[str]] = {}
+        self.ambiguous: set[str] = set()
+        for lead in leads:
+            for key in lead_keys(lead):
+                self._by_key.setdefault(key, set()).add(lead["id"])
+
+    def resolve(self, text: str) -> str | None:
+        from integration.normalise.identifiers import looks_like_lead_id, registration_key
+
+        if looks_like_lead_id(text):
+            return normalise_id(text)
+        code = registration_key(text, None)
+        keys: list[tuple[str, ...]] = [("code", code)]
+        if len(code) > 2 and code[:2].isalpha() and code[2:].isdigit():
+            keys.append(("code", code[2:]))
+        keys.append(("company", company_key(text)))
+        for key in keys:
+            if not key[1]:
+                continue
+            ids = self._by_key.get(key)
+            if ids:
+                if len(ids) == 1:
+                    return next(iter(ids))
+                self.ambiguous.add(text)
+                return None
+        return None
+
+
+def ambiguous_message(field_name: str, value: str, locale: str) -> str:
+    label = field_label("agreement", field_name, locale)
+    return messages.text("ambiguous", locale, field=label, value=value)
