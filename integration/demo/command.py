@@ -1,0 +1,311 @@
+"""``crm-sync demo``: three partner spreadsheets in the Sheets emulator, a SQLite
+store under ``instance/demo/``, the first sync, then the web service and the
+clock, until Ctrl-C.
+
+Everything the demo keeps lives in ``instance/demo/`` (the emulator's
+spreadsheets, the partners file pointing at them, the store, the demo API
+token), so a restart picks up where the last run stopped, partners' edits
+included; ``--fresh`` starts again from generated data.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import shutil
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from integration.cli_support import fail
+
+log = logging.getLogger(__name__)
+
+DEMO_DIR = "demo"
+TOKEN_FILE = "api-token"
+PARTNERS_FILE = "partners.toml"
+STATE_FILE = "emulator-state.json"
+STORE_FILE = "crm.sqlite"
+RUNNING_FILE = "running.json"
+EMULATOR_TOKEN = "demo-token"
+
+
+@dataclass
+class DemoPaths:
+    root: Path
+
+    @property
+    def partners(self) -> Path:
+        return self.root / PARTNERS_FILE
+
+    @property
+    def state(self) -> Path:
+        return self.root / STATE_FILE
+
+    @property
+    def store(self) -> Path:
+        return self.root / STORE_FILE
+
+    @property
+    def token(self) -> Path:
+        return self.root / TOKEN_FILE
+
+    @property
+    def running(self) -> Path:
+        return self.root / RUNNING_FILE
+
+    @property
+    def database_url(self) -> str:
+        return f"sqlite:///{self.store.resolve()}"
+
+
+def demo_paths() -> DemoPaths:
+    base = Path(os.environ.get("CRM_INSTANCE_PATH") or "instance")
+    return DemoPaths(base / DEMO_DIR)
+
+
+class EmulatorProcess:
+    """The Sheets emulator on a background thread, saving its state as it changes."""
+
+    def __init__(self, host: str, port: int, state_file: Path) -> None:
+        from connectors.sheets_emulator.server import make_server
+
+        self.server, self.emulator = make_server(
+            host, port, state_file=str(state_file), token=EMULATOR_TOKEN
+        )
+        address = self.server.server_address
+        self.host_port = f"{address[0]}:{address[1]}"
+        self.stopped = threading.Event()
+        self._serve = threading.Thread(
+            target=self.server.serve_forever, name="sheets-emulator", daemon=True
+        )
+        self._saver = threading.Thread(target=self._save_loop, name="emulator-saver", daemon=True)
+
+    def start(self) -> EmulatorProcess:
+        self._serve.start()
+        self._saver.start()
+        return self
+
+    def _save_loop(self) -> None:
+        while not self.stopped.wait(1.0):
+            try:
+                self.emulator.save_if_dirty()
+            except OSError as exc:
+                log.warning("could not save the emulator's spreadsheets: %s", exc)
+
+    def client(self) -> Any:
+        from connectors.google_sheets.auth import make_gspread_client
+
+        return make_gspread_client(emulator_host=self.host_port, token=EMULATOR_TOKEN)
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.server.shutdown()
+        self.server.server_close()
+        self._serve.join(timeout=5)
+        self.emulator.save_if_dirty()
+
+
+def _load_or_create_token(store: Any, path: Path) -> str | None:
+    """The demo's admin API token: reused across restarts while it is valid."""
+    try:
+        from integration.auth import create_token, verify_token
+    except ImportError:  # pragma: no cover - the API package is part of the product
+        return None
+    if path.exists():
+        secret = path.read_text("utf-8").strip()
+        with store.session() as session:
+            if verify_token(session, secret) is not None:
+                return secret
+    with store.session() as session:
+        _token, secret = create_token(session, "demo admin")
+    path.write_text(secret + "\n", "utf-8")
+    path.chmod(0o600)
+    return secret
+
+
+def _demo_environ(paths: DemoPaths, emulator_host: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "SHEETS_EMULATOR_HOST": emulator_host,
+            "CRM_INSTANCE_PATH": str(paths.root),
+            "DATABASE_URL": paths.database_url,
+            # the demo is served over plain http on this machine
+            "CRM_INSECURE_COOKIES": "1",
+        }
+    )
+    env.pop("GOOGLE_APPLICATION_CREDENTIALS", None)
+    for code in ("LV", "EE", "FI"):
+        env.setdefault(f"{code}_WEBHOOK_SECRET", "whsec_" + secrets.token_urlsafe(24))
+    return env
+
+
+@click.command("demo")
+@click.option("--port", type=int, default=8000, show_default=True, help="Web service port.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option(
+    "--seed",
+    "rows",
+    type=click.IntRange(8, 5000),
+    default=40,
+    show_default=True,
+    help="Lead rows generated per partner spreadsheet.",
+)
+@click.option("--fresh", is_flag=True, help="Forget instance/demo/ and generate everything again.")
+@click.option(
+    "--emulator-port",
+    type=int,
+    default=8085,
+    show_default=True,
+    help="Sheets emulator port (0: any free port).",
+)
+@click.option(
+    "--debounce",
+    type=float,
+    default=5.0,
+    show_default=True,
+    help="Seconds after the last edit before a sync (production: 30).",
+)
+def demo_command(
+    port: int, host: str, rows: int, fresh: bool, emulator_port: int, debounce: float
+) -> None:
+    """Run the whole service locally on generated partner data (no Google account,
+    no database server). Ignores --config and DATABASE_URL: the demo keeps its own
+    partners file and SQLite store under instance/demo/."""
+    from rich.console import Console
+
+    from integration.scheduler.command import finish, verbose_logging
+
+    verbose_logging()
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console = Console(highlight=False, width=120)
+    paths = demo_paths()
+    if fresh and paths.root.exists():
+        shutil.rmtree(paths.root)
+    paths.root.mkdir(parents=True, exist_ok=True)
+
+    try:
+        emulator = EmulatorProcess("127.0.0.1", emulator_port, paths.state).start()
+    except OSError as exc:
+        fail(
+            f"cannot start the Sheets emulator on port {emulator_port}: "
+            f"{exc.strerror or exc} (try --emulator-port 0)"
+        )
+    try:
+        clean = _run_demo(
+            console, paths, emulator, host=host, port=port, rows=rows, debounce=debounce
+        )
+    finally:
+        emulator.stop()
+    console.print(f"demo stopped; its data stays in {paths.root} (--fresh starts over)")
+    finish(clean)
+
+
+def _run_demo(
+    console: Any,
+    paths: DemoPaths,
+    emulator: EmulatorProcess,
+    *,
+    host: str,
+    port: int,
+    rows: int,
+    debounce: float,
+) -> bool:
+    """Everything between the emulator starting and stopping; True when it stopped cleanly."""
+    from integration import create_app
+    from integration.config import load_config
+    from integration.demo import data
+    from integration.demo.report import print_intro, print_summary
+    from integration.demo.sheets import create_spreadsheets, known_spreadsheet_ids
+    from integration.demo.watch import SheetWatcher
+    from integration.scheduler.command import WebServer, stop_on_signals, wait_for
+    from integration.scheduler.service import SchedulerService
+    from integration.store.setup import prepare_store
+    from integration.sync.engine import run_sync
+
+    client = emulator.client()
+    ids = known_spreadsheet_ids(paths.partners, client)
+    if ids is None:
+        with console.status(f"generating three partner spreadsheets ({rows} rows each)"):
+            ids = create_spreadsheets(client, data.generate(rows))
+        created = True
+    else:
+        created = False
+    paths.partners.write_text(
+        data.partners_toml(ids, debounce_seconds=debounce, debounce_max_seconds=debounce * 6),
+        "utf-8",
+    )
+    environ = _demo_environ(paths, emulator.host_port)
+    os.environ["SHEETS_EMULATOR_HOST"] = emulator.host_port
+    config = load_config(paths.partners, environ=environ)
+    store = prepare_store(config)
+
+    reports = {}
+    with console.status("first sync of all partners"):
+        for code in config.partners:
+            try:
+                reports[code] = run_sync(config, store, code, trigger="demo")
+            except Exception as exc:  # shown in the summary; the demo still starts
+                log.debug("first sync of %s failed", code, exc_info=True)
+                reports[code] = exc
+
+    token = _load_or_create_token(store, paths.token)
+    app = create_app(config, store=store)
+    try:
+        web = WebServer(app, host, port)
+    except OSError as exc:
+        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc} (try --port 0)")
+
+    service = SchedulerService(config, store, catch_up=False)
+    watcher = SheetWatcher(emulator.client, store, ids, every=min(2.0, max(0.5, debounce / 2)))
+    watcher.prime()
+    with stop_on_signals() as stop:
+        web.start()
+        service.start()
+        watcher.start()
+        print_intro(
+            console,
+            config=config,
+            web_url=web.url,
+            emulator_host=emulator.host_port,
+            emulator_token=EMULATOR_TOKEN,
+            token=token,
+            spreadsheet_ids=ids,
+            created=created,
+            demo_dir=paths.root,
+            has_dashboard=any(r.rule.startswith("/dashboard") for r in app.url_map.iter_rules()),
+        )
+        print_summary(console, config, reports)
+        _write_running_file(paths, web.url, emulator.host_port, ids)
+        console.print(
+            f"[bold]Running.[/] Edits in the emulator are synced {debounce:g} s after the "
+            "last one (production waits 30 s). Ctrl-C stops."
+        )
+        wait_for(stop)
+        console.print("stopping...")
+        watcher.stop()
+        web.stop()
+        paths.running.unlink(missing_ok=True)
+        return service.stop(grace=20)
+
+
+def _write_running_file(paths: DemoPaths, web_url: str, emulator_host: str, ids: dict) -> None:
+    """Where a running demo is, for scripts (the printed panel is for people)."""
+    info = {
+        "pid": os.getpid(),
+        "web_url": web_url,
+        "emulator_host": emulator_host,
+        "emulator_token": EMULATOR_TOKEN,
+        "spreadsheet_ids": ids,
+        "database_url": paths.database_url,
+        "partners_file": str(paths.partners.resolve()),
+        "api_token_file": str(paths.token.resolve()),
+    }
+    paths.running.write_text(json.dumps(info, indent=2) + "\n", "utf-8")
