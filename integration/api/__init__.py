@@ -1,1 +1,82 @@
-"""Placeholder: filled in by its own issue."""
+"""The JSON API under ``/api/v1`` (bearer tokens, partner-scoped), plus
+``/openapi.json`` and ``/metrics``. Every error is application/problem+json."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, jsonify
+
+from integration.api import metrics as metrics_module
+from integration.api import ops_api, records_api, review_api
+from integration.api.context import authenticate
+from integration.api.openapi import openapi_document
+from integration.problems import register_problem_handlers
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+bp.before_request(authenticate)
+
+for kind, plural, id_rule in (("lead", "leads", "<id>"), ("agreement", "agreements", "<id>")):
+    bp.add_url_rule(
+        f"/{plural}", f"list_{plural}", lambda k=kind: records_api.list_records(k), methods=["GET"]
+    )
+    bp.add_url_rule(
+        f"/{plural}/{id_rule}",
+        f"get_{kind}",
+        lambda id, k=kind: records_api.get_record(k, id),
+        methods=["GET"],
+    )
+    bp.add_url_rule(
+        f"/{plural}/{id_rule}",
+        f"patch_{kind}",
+        lambda id, k=kind: records_api.patch_record(k, id),
+        methods=["PATCH"],
+    )
+bp.add_url_rule("/leads", "create_lead", records_api.create_lead, methods=["POST"])
+bp.add_url_rule("/agreements", "create_agreement", records_api.create_agreement, methods=["POST"])
+bp.add_url_rule(
+    "/leads/<id>", "erase_lead", lambda id: records_api.erase_lead(id), methods=["DELETE"]
+)
+
+bp.add_url_rule("/quarantine", "list_quarantine", review_api.list_quarantine)
+bp.add_url_rule("/quarantine/<int:entry_id>", "get_quarantine", review_api.get_quarantine)
+bp.add_url_rule(
+    "/quarantine/<int:entry_id>/replay", "replay_quarantine", review_api.replay, methods=["POST"]
+)
+bp.add_url_rule(
+    "/quarantine/<int:entry_id>/dismiss",
+    "dismiss_quarantine",
+    review_api.dismiss,
+    methods=["POST"],
+)
+bp.add_url_rule(
+    "/quarantine/<int:entry_id>/merge", "merge_quarantine", review_api.merge, methods=["POST"]
+)
+bp.add_url_rule("/conflicts", "list_conflicts", review_api.list_conflicts)
+bp.add_url_rule(
+    "/conflicts/<int:conflict_id>/resolve",
+    "resolve_conflict",
+    review_api.resolve,
+    methods=["POST"],
+)
+bp.add_url_rule("/kpi", "kpi", ops_api.kpi)
+bp.add_url_rule("/sync-runs", "sync_runs", ops_api.sync_runs)
+bp.add_url_rule("/sync-runs/<int:run_id>", "sync_run", ops_api.get_sync_run)
+bp.add_url_rule("/sync", "request_sync", ops_api.request_sync, methods=["POST"])
+
+service_bp = Blueprint("api_service", __name__)
+
+
+@service_bp.get("/openapi.json")
+def openapi_json():  # type: ignore[no-untyped-def]
+    return jsonify(openapi_document())
+
+
+service_bp.add_url_rule("/metrics", "metrics", metrics_module.metrics)
+
+
+def register(app: Flask) -> None:
+    app.register_blueprint(bp)
+    app.register_blueprint(service_bp)
+    metrics_module.install(app)
+    if not app.extensions.get("crm_problem_handlers"):
+        register_problem_handlers(app)
+        app.extensions["crm_problem_handlers"] = True

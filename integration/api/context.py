@@ -1,0 +1,185 @@
+"""Per-request plumbing of the JSON API: bearer-token authentication, the
+caller's scope, the store session and query-parameter parsing."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import g, request
+from sqlalchemy.orm import Session
+
+from integration.app import services
+from integration.auth import can_see_partner, is_admin, touch_token, verify_token
+from integration.problems import Problem
+from integration.store.models import ApiToken
+from integration.webhooks.requests import is_transient, unavailable
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+
+
+def authenticate() -> None:
+    """``before_request`` of the API blueprint: a live bearer token or 401."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise Problem(
+            401,
+            "Send a bearer token: Authorization: Bearer <token>.",
+            slug="unauthenticated",
+            headers={"WWW-Authenticate": 'Bearer realm="crm-sync"'},
+        )
+    with store_session() as session:
+        token = verify_token(session, secret.strip())
+        if token is not None:
+            touch_token(session, token)
+    if token is None:
+        raise Problem(
+            401,
+            "The token is unknown or revoked.",
+            slug="unauthenticated",
+            headers={"WWW-Authenticate": 'Bearer realm="crm-sync", error="invalid_token"'},
+        )
+    g.api_token = token
+
+
+def token() -> ApiToken:
+    return g.api_token
+
+
+def admin() -> bool:
+    return is_admin(token())
+
+
+def source() -> str:
+    return "api"
+
+
+@contextmanager
+def store_session() -> Iterator[Session]:
+    """A store transaction; connection trouble becomes 503 (retry later)."""
+    try:
+        with services().store.session() as session:
+            yield session
+    except Problem:
+        raise
+    except Exception as exc:
+        if is_transient(exc):
+            raise unavailable() from None
+        raise
+
+
+def not_found(what: str = "resource") -> Problem:
+    return Problem(404, f"No such {what}.", slug="not-found")
+
+
+def check_partner_param(value: str | None) -> str | None:
+    """A ``partner`` filter: known code, and (for partner tokens) their own."""
+    if value is None or value == "":
+        return None
+    if value not in services().config.partners:
+        raise bad_param("partner", "unknown partner code")
+    if not can_see_partner(token(), value):
+        raise not_found("partner")
+    return value
+
+
+def bad_param(name: str, reason: str) -> Problem:
+    return Problem(
+        400,
+        f"Query parameter '{name}': {reason}.",
+        slug="bad-parameter",
+        errors=[{"field": name, "code": "invalid", "message": reason}],
+    )
+
+
+def arg(name: str, choices: tuple[str, ...] | list[str] | None = None) -> str | None:
+    value = request.args.get(name)
+    if value is None or value == "":
+        return None
+    if choices is not None and value not in choices:
+        raise bad_param(name, "not one of " + ", ".join(choices[:12]))
+    if len(value) > 200:
+        raise bad_param(name, "too long")
+    return value
+
+
+def limit_arg() -> int:
+    raw = request.args.get("limit")
+    if raw is None or raw == "":
+        return DEFAULT_LIMIT
+    try:
+        value = int(raw)
+    except ValueError:
+        raise bad_param("limit", "must be a whole number") from None
+    if not 1 <= value <= MAX_LIMIT:
+        raise bad_param("limit", f"must be between 1 and {MAX_LIMIT}")
+    return value
+
+
+def datetime_arg(name: str) -> datetime | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00").replace(" ", "+"))
+    except ValueError:
+        raise bad_param(name, "must be an ISO 8601 date-time") from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def bool_arg(name: str) -> bool:
+    raw = (request.args.get(name) or "").lower()
+    if raw in ("", "false", "0", "no"):
+        return False
+    if raw in ("true", "1", "yes"):
+        return True
+    raise bad_param(name, "must be true or false")
+
+
+def encode_cursor(position: Any) -> str:
+    raw = json.dumps({"after": position}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def cursor_arg() -> Any:
+    """The position after which the next page starts (opaque to clients)."""
+    raw = request.args.get("cursor")
+    if raw is None or raw == "":
+        return None
+    try:
+        data = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+        position = data["after"]
+    except (binascii.Error, ValueError, KeyError, TypeError):
+        raise bad_param("cursor", "not a cursor this API gave out") from None
+    if not isinstance(position, str | int) or isinstance(position, bool):
+        raise bad_param("cursor", "not a cursor this API gave out")
+    return position
+
+
+def json_body(*, allow_empty: bool = False, merge_patch: bool = False) -> dict[str, Any]:
+    """The JSON object in the body (415 wrong type, 400 malformed or not an object)."""
+    data = request.get_data(cache=True)
+    if not data and allow_empty:
+        return {}
+    mimetype = request.mimetype
+    allowed = {"application/json"} | ({"application/merge-patch+json"} if merge_patch else set())
+    if mimetype not in allowed:
+        raise Problem(
+            415,
+            "Send the body as " + " or ".join(sorted(allowed)) + ".",
+            slug="unsupported-media-type",
+        )
+    try:
+        body = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise Problem(400, "The body is not valid JSON.", slug="malformed-json") from None
+    if not isinstance(body, dict):
+        raise Problem(400, "The body must be a JSON object.", slug="malformed-json")
+    return body

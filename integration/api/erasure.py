@@ -1,0 +1,70 @@
+"""The part of a GDPR erasure beyond the lead row: quarantined payloads that
+carry the same person (an earlier invalid form submission, a rejected sheet
+row) and the conflicts on its personal fields are emptied too, so no copy of
+the personal data survives in review."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from integration.store.models import Conflict, Lead, QuarantineEntry, utcnow
+from integration.store.records import PERSONAL_FIELDS
+
+
+def _needles(lead: Lead) -> set[str]:
+    """Values that identify the person, compared case-insensitively."""
+    values = set()
+    for name in (*PERSONAL_FIELDS, "registration_code"):
+        value = lead.data.get(name)
+        if isinstance(value, str) and len(value.strip()) >= 3:
+            values.add(value.strip().casefold())
+    return values
+
+
+def _mentions(raw: Any, needles: set[str]) -> bool:
+    if isinstance(raw, dict):
+        return any(_mentions(v, needles) for v in raw.values())
+    if isinstance(raw, list):
+        return any(_mentions(v, needles) for v in raw)
+    if isinstance(raw, str):
+        text = raw.strip().casefold()
+        return any(n == text or (len(n) >= 6 and n in text) for n in needles)
+    return False
+
+
+def scrub_quarantine(session: Session, lead: Lead) -> int:
+    """Empty every quarantine entry whose raw values mention ``lead``'s person
+    (call before :func:`integration.store.records.erase_lead`); returns how many."""
+    needles = _needles(lead)
+    if not needles:
+        return 0
+    count = 0
+    for entry in session.scalars(select(QuarantineEntry)):
+        if entry.raw and _mentions(entry.raw, needles):
+            entry.raw = {}
+            entry.errors = [
+                {"field": e.get("field", ""), "code": e.get("code", ""), "message": "[erased]"}
+                for e in (entry.errors or [])
+            ]
+            entry.resolved_at = entry.resolved_at or utcnow()
+            entry.resolution = entry.resolution or "erased"
+            count += 1
+    return count
+
+
+def scrub_conflicts(session: Session, lead: Lead) -> int:
+    """Blank the personal values kept in ``lead``'s field conflicts."""
+    count = 0
+    query = select(Conflict).where(
+        Conflict.record_id == lead.id, Conflict.field.in_(PERSONAL_FIELDS)
+    )
+    for conflict in session.scalars(query):
+        conflict.base_value = conflict.sheet_value = conflict.store_value = None
+        conflict.resolved_value = None
+        conflict.resolved_at = conflict.resolved_at or utcnow()
+        conflict.resolution = conflict.resolution or "erased"
+        count += 1
+    return count

@@ -1,0 +1,151 @@
+"""``Idempotency-Key`` on POST (IETF draft-ietf-httpapi-idempotency-key-header).
+
+The first request with a key claims it (committed at once, so a concurrent
+retry sees the claim): the same key again with the same request replays the
+first response; with a different request it is 422; while the first is still
+running it is 409. A rejected request (4xx other than 409, 5xx, a crash) releases the key so
+the client can fix it and retry.
+Keys are per token and expire after 24 hours; an abandoned claim (the process
+died mid-request) is taken over after a minute.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import timedelta
+
+from flask import Response, request
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+
+from integration.api.context import store_session, token
+from integration.problems import Problem, problem_response
+from integration.store.models import IdempotencyKey, utcnow
+
+KEY_TTL = timedelta(hours=24)
+ABANDONED_AFTER = timedelta(seconds=60)
+_KEPT_HEADERS = ("Location", "ETag")
+
+
+def _key() -> str | None:
+    raw = request.headers.get("Idempotency-Key")
+    if raw is None:
+        return None
+    key = raw.strip()
+    if len(key) >= 2 and key[0] == key[-1] == '"':
+        key = key[1:-1]  # a structured-header String
+    if not key or len(key) > 255 or not key.isprintable():
+        raise Problem(
+            400,
+            "Idempotency-Key must be 1 to 255 printable characters.",
+            slug="bad-parameter",
+            errors=[{"field": "Idempotency-Key", "code": "invalid", "message": "bad key"}],
+        )
+    return key
+
+
+def _fingerprint() -> str:
+    digest = hashlib.sha256()
+    digest.update(request.method.encode() + b" " + request.path.encode() + b"\n")
+    digest.update(request.get_data(cache=True))
+    return digest.hexdigest()
+
+
+def _claim(key: str, fingerprint: str) -> IdempotencyKey | None:
+    """Claim ``key`` (returns None) or return the finished earlier record."""
+    token_id = token().id
+    for _ in range(3):
+        try:
+            with store_session() as session:
+                now = utcnow()
+                row = session.get(IdempotencyKey, (token_id, key))
+                if row is not None and row.created_at < now - KEY_TTL:
+                    session.delete(row)
+                    session.flush()
+                    row = None
+                if row is None:
+                    session.add(
+                        IdempotencyKey(
+                            token_id=token_id, key=key, request_hash=fingerprint, created_at=now
+                        )
+                    )
+                    return None
+                if row.request_hash != fingerprint:
+                    raise Problem(
+                        422,
+                        "This Idempotency-Key was already used with a different request.",
+                        slug="idempotency-key-reused",
+                    )
+                if row.status_code is None:
+                    if row.created_at < now - ABANDONED_AFTER:
+                        row.created_at = now  # the first attempt died: take it over
+                        return None
+                    raise Problem(
+                        409,
+                        "A request with this Idempotency-Key is still being processed.",
+                        slug="idempotency-key-in-use",
+                        headers={"Retry-After": "1"},
+                    )
+                return row
+        except IntegrityError:
+            continue  # a concurrent first request claimed it: look again
+    raise Problem(409, "Idempotency-Key is busy.", slug="idempotency-key-in-use")
+
+
+def _release(key: str) -> None:
+    with store_session() as session:
+        session.execute(
+            delete(IdempotencyKey).where(
+                IdempotencyKey.token_id == token().id, IdempotencyKey.key == key
+            )
+        )
+
+
+def _store(key: str, response: Response) -> None:
+    body = response.get_json(silent=True)
+    headers = {h: response.headers[h] for h in _KEPT_HEADERS if h in response.headers}
+    with store_session() as session:
+        row = session.get(IdempotencyKey, (token().id, key))
+        if row is not None:
+            row.status_code = response.status_code
+            row.response = {"body": body, "headers": headers}
+
+
+def _replay(row: IdempotencyKey) -> Response:
+    stored = row.response or {}
+    body = stored.get("body")
+    status = int(row.status_code or 500)
+    if status >= 400 and isinstance(body, dict):
+        resp = problem_response(body, stored.get("headers"))
+    else:
+        resp = Response(json.dumps(body), status=status, mimetype="application/json")
+        for name, value in (stored.get("headers") or {}).items():
+            resp.headers[name] = value
+    resp.headers["Idempotent-Replayed"] = "true"
+    return resp
+
+
+def idempotent(handler: Callable[[], Response]) -> Response:
+    """Run ``handler`` under the request's Idempotency-Key, if it sent one."""
+    key = _key()
+    if key is None:
+        return handler()
+    earlier = _claim(key, _fingerprint())
+    if earlier is not None:
+        return _replay(earlier)
+    try:
+        response = handler()
+    except Problem as exc:
+        response = exc.response()
+    except BaseException:
+        _release(key)
+        raise
+    if response.status_code >= 300 and response.status_code != 409:
+        # Only outcomes are remembered (created, or "it already exists"): a
+        # rejected request changed nothing, so the client may fix it and retry.
+        _release(key)
+    else:
+        _store(key, response)
+    return response

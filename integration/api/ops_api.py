@@ -1,0 +1,128 @@
+"""``/api/v1/kpi``, ``/api/v1/sync-runs`` and ``POST /api/v1/sync``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify
+from sqlalchemy import select
+
+from integration.api.context import (
+    arg,
+    bad_param,
+    check_partner_param,
+    cursor_arg,
+    encode_cursor,
+    json_body,
+    limit_arg,
+    not_found,
+    store_session,
+    token,
+)
+from integration.app import services
+from integration.auth import can_see_partner
+from integration.kpi import compute_kpi
+from integration.problems import Problem
+from integration.store import records
+from integration.store.models import SyncRun
+from integration.store.records import _iso
+
+TABS = ("leads", "agreements")
+
+
+def kpi() -> Response:
+    """Project-wide numbers (aggregates, no personal data) are visible to every
+    token; ``partner`` narrows them to the agreements that partner reports."""
+    partner = arg("partner")
+    if partner is not None and partner not in services().config.partners:
+        raise bad_param("partner", "unknown partner code")
+    with store_session() as session:
+        return jsonify(compute_kpi(session, services().config, partner=partner))
+
+
+def sync_run_json(run: SyncRun) -> dict[str, Any]:
+    seconds = None
+    if run.finished_at and run.started_at:
+        seconds = round((run.finished_at - run.started_at).total_seconds(), 3)
+    return {
+        "id": run.id,
+        "partner": run.partner,
+        "tab": run.tab,
+        "trigger": run.trigger,
+        "started_at": _iso(run.started_at),
+        "finished_at": _iso(run.finished_at),
+        "seconds": seconds,
+        "outcome": run.outcome,
+        "dry_run": run.dry_run,
+        "counts": run.counts or {},
+        "api_calls": run.api_calls,
+        "cells_written": run.cells_written,
+        "error": run.error,
+    }
+
+
+def sync_runs() -> Response:
+    """Newest first."""
+    partner = check_partner_param(arg("partner"))
+    limit = limit_arg()
+    before = cursor_arg()
+    query = select(SyncRun)
+    if token().partner is not None:
+        query = query.where(SyncRun.partner == token().partner)
+    if partner:
+        query = query.where(SyncRun.partner == partner)
+    if before is not None:
+        if not isinstance(before, int):
+            raise bad_param("cursor", "not a cursor this API gave out")
+        query = query.where(SyncRun.id < before)
+    with store_session() as session:
+        rows = list(session.scalars(query.order_by(SyncRun.id.desc()).limit(limit + 1)))
+    page = rows[:limit]
+    next_cursor = encode_cursor(page[-1].id) if len(rows) > limit else None
+    return jsonify(items=[sync_run_json(r) for r in page], next_cursor=next_cursor)
+
+
+def get_sync_run(run_id: int) -> Response:
+    with store_session() as session:
+        run = session.get(SyncRun, run_id)
+        if run is None or not can_see_partner(token(), run.partner):
+            raise not_found("sync run")
+        return jsonify(sync_run_json(run))
+
+
+def request_sync() -> Response:
+    """Ask for a sync soon (the scheduler drains requests, debounced). A partner
+    token asks for its own partner; an admin names one or gets all."""
+    body = json_body(allow_empty=True)
+    partner = body.get("partner")
+    tab = body.get("tab")
+    reason = body.get("reason")
+    errors = []
+    partners = services().config.partners
+    if partner is not None and partner not in partners:
+        errors.append({"field": "partner", "code": "enum", "message": "unknown partner code"})
+    if tab is not None and tab not in TABS:
+        errors.append({"field": "tab", "code": "enum", "message": "must be leads or agreements"})
+    if reason is not None and (not isinstance(reason, str) or len(reason) > 150):
+        errors.append({"field": "reason", "code": "type", "message": "at most 150 characters"})
+    if errors:
+        raise Problem(422, "The sync request is not valid.", slug="validation-error", errors=errors)
+    tok = token()
+    if tok.partner is not None:
+        if partner is not None and partner != tok.partner:
+            raise not_found("partner")
+        targets = [tok.partner]
+    else:
+        targets = [partner] if partner else sorted(partners)
+    with store_session() as session:
+        made = [
+            records.request_sync(
+                session, code, trigger="api", reason=(reason or "api request")[:150], tab=tab
+            )
+            for code in targets
+        ]
+        session.flush()
+        out = [{"id": r.id, "partner": r.partner, "tab": r.tab} for r in made]
+    resp = jsonify(status="queued", requests=out)
+    resp.status_code = 202
+    return resp

@@ -1,0 +1,336 @@
+"""``/api/v1/leads`` and ``/api/v1/agreements``: list, get, create, patch; and
+the GDPR erasure ``DELETE /leads/<id>``.
+
+Writes validate against the JSON Schemas (and, for agreements, the
+cross-record rules), go through the record operations (audited, source
+``api``) and record a sync request so partners' sheets follow. ``PATCH`` is a
+JSON merge patch (RFC 7396: ``null`` removes a field) and honours ``If-Match``
+with the ETag of the record's version.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify, request
+from sqlalchemy import Select, or_, select
+
+from integration.api.context import (
+    admin,
+    arg,
+    bool_arg,
+    check_partner_param,
+    cursor_arg,
+    datetime_arg,
+    encode_cursor,
+    json_body,
+    limit_arg,
+    not_found,
+    source,
+    store_session,
+    token,
+)
+from integration.api.erasure import scrub_conflicts, scrub_quarantine
+from integration.api.idempotency import idempotent
+from integration.api.validation import (
+    check_read_only,
+    field_error,
+    invalid,
+    validate,
+    validate_agreement_rules,
+)
+from integration.app import services
+from integration.auth import scope_agreements, scope_leads
+from integration.normalise import enum_values
+from integration.problems import Problem
+from integration.store import records
+from integration.store.models import Agreement, Lead
+from integration.store.records import PERSONAL_FIELDS
+
+MODELS = {"lead": Lead, "agreement": Agreement}
+
+
+def _etag(record: Lead | Agreement) -> str:
+    return f'W/"{record.version}"'
+
+
+def record_json(record: Lead | Agreement) -> dict[str, Any]:
+    out = records.to_dict(record)
+    out["version"] = record.version
+    return out
+
+
+def _record_response(record: Lead | Agreement, status: int = 200) -> Response:
+    resp = jsonify(record_json(record))
+    resp.status_code = status
+    resp.headers["ETag"] = _etag(record)
+    if status == 201:
+        kind = "leads" if isinstance(record, Lead) else "agreements"
+        resp.headers["Location"] = f"/api/v1/{kind}/{record.id}"
+    return resp
+
+
+def _scoped(kind: str) -> Select:
+    model = MODELS[kind]
+    query = select(model)
+    return scope_leads(query, token()) if kind == "lead" else scope_agreements(query, token())
+
+
+def _get_visible(session: Any, kind: str, record_id: str) -> Lead | Agreement:
+    model = MODELS[kind]
+    record = session.scalars(_scoped(kind).where(model.id == record_id)).first()
+    if record is None:
+        raise not_found(kind)
+    return record
+
+
+# ---------------------------------------------------------------- listing
+
+
+def _filters(kind: str, query: Select) -> Select:
+    model = MODELS[kind]
+    partner = check_partner_param(arg("partner"))
+    sector = arg("sector", enum_values(kind, "sector"))
+    updated_since = datetime_arg("updated_since")
+    text = arg("q")
+    if sector:
+        query = query.where(model.sector == sector)
+    if updated_since:
+        query = query.where(model.updated_at >= updated_since)
+    if not bool_arg("include_archived"):
+        query = query.where(model.archived_at.is_(None))
+    if kind == "lead":
+        country = arg("country")
+        if country is not None:
+            country = country.upper()
+            if country not in enum_values("lead", "country"):
+                from integration.api.context import bad_param
+
+                raise bad_param("country", "not an ISO 3166-1 alpha-2 code")
+        stage = arg("stage", enum_values("lead", "stage"))
+        if partner:
+            query = query.where(Lead.partner == partner)
+        if country:
+            query = query.where(Lead.country == country)
+        if stage:
+            query = query.where(Lead.stage == stage)
+        if text:
+            like = f"%{_escape(text.lower())}%"
+            query = query.where(
+                or_(
+                    Lead.company_name.ilike(like, escape="\\"),
+                    Lead.company_key.ilike(like, escape="\\"),
+                    Lead.registration_code.ilike(like, escape="\\"),
+                    Lead.email.ilike(like, escape="\\"),
+                )
+            )
+    else:
+        status = arg("status", enum_values("agreement", "status"))
+        if partner:
+            query = query.where(Agreement.reporting_partner == partner)
+        if status:
+            query = query.where(Agreement.status == status)
+        if text:
+            like = f"%{_escape(text.lower())}%"
+            query = query.where(
+                or_(
+                    Agreement.id.ilike(like, escape="\\"),
+                    Agreement.seller_id.ilike(like, escape="\\"),
+                    Agreement.buyer_id.ilike(like, escape="\\"),
+                )
+            )
+    return query
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def list_records(kind: str) -> Response:
+    model = MODELS[kind]
+    limit = limit_arg()
+    after = cursor_arg()
+    query = _filters(kind, _scoped(kind))
+    if after is not None:
+        query = query.where(model.id > str(after))
+    query = query.order_by(model.id).limit(limit + 1)
+    with store_session() as session:
+        rows = list(session.scalars(query))
+    page = rows[:limit]
+    next_cursor = encode_cursor(page[-1].id) if len(rows) > limit else None
+    return jsonify(items=[record_json(r) for r in page], next_cursor=next_cursor)
+
+
+def get_record(kind: str, record_id: str) -> Response:
+    with store_session() as session:
+        record = _get_visible(session, kind, record_id)
+    return _record_response(record)
+
+
+# ---------------------------------------------------------------- creating
+
+
+def _own_partner(body: dict[str, Any], field: str) -> str:
+    """The owning partner of a new record: a partner token may only name itself."""
+    tok = token()
+    value = body.get(field)
+    if tok.partner is not None:
+        if value is None:
+            body[field] = tok.partner
+        elif value != tok.partner:
+            raise invalid(
+                [field_error(field, "scope", f"{field} must be {tok.partner} for this token.")]
+            )
+    return body.get(field) or ""
+
+
+def create_lead() -> Response:
+    return idempotent(_create_lead)
+
+
+def _create_lead() -> Response:
+    body = json_body()
+    check_read_only(body)
+    partner = _own_partner(body, "partner")
+    validate("lead", body, token())
+    with store_session() as session:
+        if records.is_tombstoned(session, body):
+            raise Problem(
+                409,
+                "This person asked to be erased (GDPR); the lead cannot be re-created.",
+                slug="erased-person",
+            )
+        existing = records.find_duplicate_lead(session, body)
+        if existing is not None:
+            visible = admin() or existing.partner == token().partner
+            raise Problem(
+                409,
+                "A lead with this registration code or e-mail already exists.",
+                slug="duplicate",
+                **({"existing_id": existing.id} if visible else {}),
+            )
+        lead = records.create_lead(session, body, source=source())
+        records.request_sync(
+            session, partner, trigger="api", reason=f"api created {lead.id}", tab="leads"
+        )
+    return _record_response(lead, 201)
+
+
+def create_agreement() -> Response:
+    return idempotent(_create_agreement)
+
+
+def _create_agreement() -> Response:
+    body = json_body()
+    check_read_only(body)
+    partner = _own_partner(body, "reporting_partner")
+    validate("agreement", body, token())
+    with store_session() as session:
+        validate_agreement_rules(session, body, token())
+        agreement = records.create_agreement(session, body, source=source())
+        records.request_sync(
+            session,
+            partner,
+            trigger="api",
+            reason=f"api created {agreement.id}",
+            tab="agreements",
+        )
+    return _record_response(agreement, 201)
+
+
+# ---------------------------------------------------------------- patching
+
+
+def _check_if_match(record: Lead | Agreement) -> None:
+    wanted = request.headers.get("If-Match")
+    if wanted is None:
+        return
+    tags = [t.strip() for t in wanted.split(",")]
+    if "*" in tags or _etag(record) in tags or f'"{record.version}"' in tags:
+        return
+    raise Problem(
+        412,
+        "The record changed since you read it; fetch it again and reapply your change.",
+        slug="precondition-failed",
+    )
+
+
+def patch_record(kind: str, record_id: str) -> Response:
+    patch = json_body(merge_patch=True)
+    check_read_only(patch)
+    owner_field = "partner" if kind == "lead" else "reporting_partner"
+    with store_session() as session:
+        record = _get_visible(session, kind, record_id)
+        _check_if_match(record)
+        tok_partner = token().partner
+        if owner_field in patch and tok_partner is not None and patch[owner_field] != tok_partner:
+            raise invalid([field_error(owner_field, "scope", f"{owner_field} cannot be changed.")])
+        merged = dict(record.data)
+        for name, value in patch.items():
+            if value is None:
+                merged.pop(name, None)
+            else:
+                merged[name] = value
+        validate(kind, merged, token())
+        if isinstance(record, Lead):
+            _check_lead_patch(session, record, patch, merged)
+        else:
+            validate_agreement_rules(session, merged, token())
+        changes = records.update_record(session, record, patch, source=source())
+        if changes:
+            partners = {records.partner_of(record)}
+            if owner_field in changes and changes[owner_field][0]:
+                partners.add(changes[owner_field][0])
+            for code in partners:
+                records.request_sync(
+                    session,
+                    code,
+                    trigger="api",
+                    reason=f"api changed {record.id}",
+                    tab="leads" if kind == "lead" else "agreements",
+                )
+    return _record_response(record)
+
+
+def _check_lead_patch(session: Any, lead: Lead, patch: dict, merged: dict) -> None:
+    if lead.erased_at is not None:
+        restored = [f for f in PERSONAL_FIELDS if patch.get(f) is not None]
+        if restored:
+            raise Problem(
+                409,
+                "This lead was erased (GDPR); personal fields cannot be set again.",
+                slug="erased-person",
+            )
+    other = records.find_duplicate_lead(session, merged, exclude_id=lead.id)
+    if other is not None:
+        visible = admin() or other.partner == token().partner
+        raise Problem(
+            409,
+            "Another lead already has this registration code or e-mail.",
+            slug="duplicate",
+            **({"existing_id": other.id} if visible else {}),
+        )
+
+
+# ---------------------------------------------------------------- erasure
+
+
+def erase_lead(record_id: str) -> Response:
+    """GDPR erasure: personal fields removed, hashed tombstone kept, audit keeps
+    only the fact; the sheet cells are blanked by the next sync (requested here)."""
+    with store_session() as session:
+        lead = _get_visible(session, "lead", record_id)
+        if lead.erased_at is None:
+            scrub_quarantine(session, lead)
+            scrub_conflicts(session, lead)
+            records.erase_lead(session, lead, source=source())
+            records.request_sync(
+                session, lead.partner, trigger="api", reason=f"erasure {lead.id}", tab="leads"
+            )
+    resp = Response(status=204)
+    resp.headers.pop("Content-Type", None)
+    return resp
+
+
+def partners_known() -> list[str]:
+    return sorted(services().config.partners)

@@ -1,0 +1,234 @@
+"""``/api/v1/quarantine`` and ``/api/v1/conflicts``: list, and act through
+:mod:`integration.review` (the same actions the dashboard offers)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify
+from sqlalchemy import select
+
+from integration.api.context import (
+    arg,
+    check_partner_param,
+    cursor_arg,
+    encode_cursor,
+    json_body,
+    limit_arg,
+    not_found,
+    source,
+    store_session,
+    token,
+)
+from integration.api.records_api import record_json
+from integration.app import services
+from integration.auth import can_see_partner, scope_leads
+from integration.problems import Problem
+from integration.review import (
+    ReviewError,
+    ReviewResult,
+    dismiss_quarantine,
+    merge_quarantine,
+    replay_quarantine,
+    resolve_conflict,
+)
+from integration.store.models import Conflict, Lead, QuarantineEntry
+from integration.store.records import _iso
+
+STATES = ("open", "resolved", "all")
+
+
+def quarantine_json(entry: QuarantineEntry) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "partner": entry.partner,
+        "kind": entry.kind,
+        "source": entry.source,
+        "tab": entry.tab,
+        "row_number": entry.row_number,
+        "raw": entry.raw or {},
+        "errors": entry.errors or [],
+        "duplicate_of": entry.duplicate_of,
+        "created_at": _iso(entry.created_at),
+        "updated_at": _iso(entry.updated_at),
+        "resolved_at": _iso(entry.resolved_at),
+        "resolution": entry.resolution,
+    }
+
+
+def conflict_json(conflict: Conflict) -> dict[str, Any]:
+    return {
+        "id": conflict.id,
+        "partner": conflict.partner,
+        "tab": conflict.tab,
+        "record_id": conflict.record_id,
+        "field": conflict.field,
+        "base_value": conflict.base_value,
+        "sheet_value": conflict.sheet_value,
+        "store_value": conflict.store_value,
+        "resolved_value": conflict.resolved_value,
+        "policy": conflict.policy,
+        "winner": conflict.winner,
+        "sync_run_id": conflict.sync_run_id,
+        "created_at": _iso(conflict.created_at),
+        "resolved_at": _iso(conflict.resolved_at),
+        "resolution": conflict.resolution,
+    }
+
+
+def _list(model: Any, serialise: Any) -> Response:
+    partner = check_partner_param(arg("partner"))
+    state = arg("status", STATES) or "open"
+    limit = limit_arg()
+    after = cursor_arg()
+    query = select(model)
+    if token().partner is not None:
+        query = query.where(model.partner == token().partner)
+    if partner:
+        query = query.where(model.partner == partner)
+    if state == "open":
+        query = query.where(model.resolved_at.is_(None))
+    elif state == "resolved":
+        query = query.where(model.resolved_at.is_not(None))
+    if after is not None:
+        if not isinstance(after, int):
+            from integration.api.context import bad_param
+
+            raise bad_param("cursor", "not a cursor this API gave out")
+        query = query.where(model.id > after)
+    if model is QuarantineEntry:
+        kind = arg("kind", ("lead", "agreement"))
+        if kind:
+            query = query.where(QuarantineEntry.kind == kind)
+    with store_session() as session:
+        rows = list(session.scalars(query.order_by(model.id).limit(limit + 1)))
+    page = rows[:limit]
+    next_cursor = encode_cursor(page[-1].id) if len(rows) > limit else None
+    return jsonify(items=[serialise(r) for r in page], next_cursor=next_cursor)
+
+
+def list_quarantine() -> Response:
+    return _list(QuarantineEntry, quarantine_json)
+
+
+def list_conflicts() -> Response:
+    return _list(Conflict, conflict_json)
+
+
+def _visible(session: Any, model: Any, item_id: int, what: str) -> Any:
+    item = session.get(model, item_id)
+    if item is None or not can_see_partner(token(), item.partner):
+        raise not_found(what)
+    return item
+
+
+def get_quarantine(entry_id: int) -> Response:
+    with store_session() as session:
+        entry = _visible(session, QuarantineEntry, entry_id, "quarantine entry")
+        return jsonify(quarantine_json(entry))
+
+
+def _review_problem(exc: ReviewError) -> Problem:
+    status = {"invalid": 422, "no_target": 422}.get(exc.reason, 409)
+    extra: dict[str, Any] = {"reason": exc.reason}
+    if exc.errors:
+        return Problem(status, exc.message, slug="validation-error", errors=exc.errors, **extra)
+    return Problem(status, exc.message, slug="review-conflict", **extra)
+
+
+def _result_json(result: ReviewResult, item: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "action": result.action,
+        "record_id": result.record_id,
+        "changed": result.changed,
+        "item": item,
+    }
+
+
+def replay(entry_id: int) -> Response:
+    body = json_body(allow_empty=True)
+    data = body.get("data", {})
+    if not isinstance(data, dict):
+        raise Problem(
+            422,
+            "'data' must be an object of field -> corrected value.",
+            slug="validation-error",
+            errors=[{"field": "data", "code": "type", "message": "must be an object"}],
+        )
+    with store_session() as session:
+        entry = _visible(session, QuarantineEntry, entry_id, "quarantine entry")
+        try:
+            result = replay_quarantine(
+                session, services().config, entry, data=data, source=source()
+            )
+        except ReviewError as exc:
+            if exc.reason in ("invalid", "erased"):
+                # Keep what the replay learned (new errors, or the dismissal),
+                # then answer with the problem.
+                session.commit()
+            raise _review_problem(exc) from None
+        return jsonify(_result_json(result, quarantine_json(entry)))
+
+
+def dismiss(entry_id: int) -> Response:
+    json_body(allow_empty=True)
+    with store_session() as session:
+        entry = _visible(session, QuarantineEntry, entry_id, "quarantine entry")
+        try:
+            result = dismiss_quarantine(session, entry, source=source())
+        except ReviewError as exc:
+            raise _review_problem(exc) from None
+        return jsonify(_result_json(result, quarantine_json(entry)))
+
+
+def merge(entry_id: int) -> Response:
+    body = json_body(allow_empty=True)
+    into = body.get("into")
+    if into is not None and not isinstance(into, str):
+        raise Problem(
+            422,
+            "'into' must be a lead id.",
+            slug="validation-error",
+            errors=[{"field": "into", "code": "type", "message": "must be a lead id"}],
+        )
+    with store_session() as session:
+        entry = _visible(session, QuarantineEntry, entry_id, "quarantine entry")
+        target_id = into or entry.duplicate_of
+        if target_id is not None:
+            visible = session.scalars(
+                scope_leads(select(Lead.id).where(Lead.id == target_id), token())
+            ).first()
+            if visible is None:
+                raise Problem(
+                    422,
+                    f"There is no lead {target_id} to merge into.",
+                    slug="validation-error",
+                    errors=[{"field": "into", "code": "reference", "message": "unknown lead"}],
+                )
+        try:
+            result = merge_quarantine(session, services().config, entry, into=into, source=source())
+        except ReviewError as exc:
+            raise _review_problem(exc) from None
+        target = session.get(Lead, result.record_id)
+        out = _result_json(result, quarantine_json(entry))
+        out["record"] = record_json(target) if target is not None else None
+        return jsonify(out)
+
+
+def resolve(conflict_id: int) -> Response:
+    body = json_body()
+    side = body.get("side")
+    if side not in ("sheet", "store"):
+        raise Problem(
+            422,
+            "Choose a side: 'sheet' or 'store'.",
+            slug="validation-error",
+            errors=[{"field": "side", "code": "enum", "message": "must be sheet or store"}],
+        )
+    with store_session() as session:
+        conflict = _visible(session, Conflict, conflict_id, "conflict")
+        try:
+            result = resolve_conflict(session, conflict, side, source=source())
+        except ReviewError as exc:
+            raise _review_problem(exc) from None
+        return jsonify(_result_json(result, conflict_json(conflict)))

@@ -1,0 +1,72 @@
+"""``crm-sync tokens``: make, list and revoke API bearer tokens.
+
+The secret is printed once, at creation; only its hash is stored, so a lost
+token is revoked and replaced, never recovered.
+"""
+
+from __future__ import annotations
+
+import click
+
+from integration.auth import create_token, list_tokens, revoke_token
+from integration.cli_support import fail, state
+
+
+@click.group("tokens")
+def tokens_group() -> None:
+    """API bearer tokens (per partner, or admin)."""
+
+
+@tokens_group.command("create")
+@click.option("--partner", help="Partner code the token is limited to (lv, ee, fi).")
+@click.option("--admin", "is_admin", is_flag=True, help="A token that sees every partner.")
+@click.option("--name", help="What the token is for (shown by `tokens list`).")
+def create(partner: str | None, is_admin: bool, name: str | None) -> None:
+    """Make a token and print its secret (once)."""
+    if bool(partner) == is_admin:
+        fail("give exactly one of --partner CODE or --admin")
+    config = state().config()
+    if partner and partner not in config.partners:
+        fail(f"unknown partner {partner!r} (configured: {', '.join(sorted(config.partners))})")
+    label = name or (f"{partner} token" if partner else "admin token")
+    with state().store().session() as session:
+        token, secret = create_token(session, label[:200], partner)
+        token_id = token.id
+    click.echo(f"Token {token_id} ({label}, {'partner ' + partner if partner else 'admin'}).")
+    click.echo("Secret (shown only now; store it in your secret manager):")
+    click.echo(secret)
+
+
+@tokens_group.command("list")
+def list_command() -> None:
+    """Tokens with their scope and state (never their secrets)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    with state().store().session() as session:
+        tokens = list_tokens(session)
+        table = Table("ID", "Name", "Scope", "Created", "Last used", "State")
+        for t in tokens:
+            table.add_row(
+                str(t.id),
+                t.name,
+                t.partner or "admin",
+                t.created_at.strftime("%Y-%m-%d %H:%M"),
+                t.last_used_at.strftime("%Y-%m-%d %H:%M") if t.last_used_at else "-",
+                "revoked" if t.revoked_at else "active",
+            )
+    if not tokens:
+        click.echo("No tokens yet: crm-sync tokens create --partner lv")
+        return
+    Console().print(table)
+
+
+@tokens_group.command("revoke")
+@click.argument("token_id", type=int)
+def revoke(token_id: int) -> None:
+    """Revoke a token by id; it stops working at once."""
+    with state().store().session() as session:
+        token = revoke_token(session, token_id)
+        if token is None:
+            fail(f"no token with id {token_id}")
+    click.echo(f"Token {token_id} revoked.")

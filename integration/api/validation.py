@@ -1,0 +1,110 @@
+"""Schema validation of API bodies, with field errors in English and, for a
+partner token, the partner's language."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from integration.app import services
+from integration.auth import scope_leads
+from integration.problems import Problem
+from integration.store.models import ApiToken, Lead
+from integration.validation import ValidationIssue, validate_record
+from integration.validation.cross_rules import Key, check_agreement
+from schemas import load_schema
+
+READ_ONLY = ("id", "created_at", "updated_at")
+
+
+def token_locale(token: ApiToken) -> str:
+    partners = services().config.partners
+    return partners[token.partner].locale if token.partner in partners else "en"
+
+
+def as_errors(
+    english: list[ValidationIssue], local: list[ValidationIssue] | None, locale: str
+) -> list[dict[str, Any]]:
+    out = []
+    for index, item in enumerate(english):
+        messages = {"en": item.message}
+        if local is not None and locale != "en" and index < len(local):
+            messages[locale] = local[index].message
+        out.append(
+            {"field": item.field, "code": item.code, "message": item.message, "messages": messages}
+        )
+    return out
+
+
+def invalid(errors: list[dict[str, Any]], detail: str = "The record is not valid.") -> Problem:
+    return Problem(422, detail, slug="validation-error", errors=errors)
+
+
+def field_error(field: str, code: str, message: str) -> dict[str, Any]:
+    return {"field": field, "code": code, "message": message, "messages": {"en": message}}
+
+
+def check_read_only(body: Mapping[str, Any]) -> None:
+    errors = [
+        field_error(name, "read_only", f"{name} is set by the store and cannot be written.")
+        for name in READ_ONLY
+        if name in body
+    ]
+    if errors:
+        raise invalid(errors)
+
+
+def validate(kind: str, record: Mapping[str, Any], token: ApiToken) -> None:
+    """Raise 422 with every schema problem of ``record``."""
+    english = validate_record(kind, record, locale="en")
+    if not english:
+        return
+    locale = token_locale(token)
+    local = validate_record(kind, record, locale=locale) if locale != "en" else None
+    raise invalid(as_errors(english, local, locale))
+
+
+class ScopedLeads:
+    """The cross-record rules' lead lookup over the store, limited to what the
+    token may see (an agreement cannot name a party the caller cannot see)."""
+
+    def __init__(self, session: Session, token: ApiToken) -> None:
+        self.session = session
+        self.token = token
+
+    def lead(self, lead_id: str) -> Mapping[str, Any] | None:
+        query = scope_leads(select(Lead).where(Lead.id == lead_id), self.token)
+        lead = self.session.scalars(query).first()
+        if lead is None or lead.archived_at is not None:
+            return None
+        return {"id": lead.id, **lead.data}
+
+    def lead_id_by_key(self, key: Key) -> str | None:
+        return None
+
+
+def project_today() -> Any:
+    return datetime.now(ZoneInfo(services().config.project.timezone)).date()
+
+
+def validate_agreement_rules(session: Session, record: Mapping[str, Any], token: ApiToken) -> None:
+    lookup = ScopedLeads(session, token)
+    english = check_agreement(record, lookup, today=project_today(), locale="en")
+    if not english:
+        return
+    locale = token_locale(token)
+    local = (
+        check_agreement(record, lookup, today=project_today(), locale=locale)
+        if locale != "en"
+        else None
+    )
+    raise invalid(as_errors(english, local, locale))
+
+
+def writable_fields(kind: str) -> set[str]:
+    return set(load_schema(kind)["properties"]) - set(READ_ONLY)
