@@ -32,6 +32,7 @@ PARTNERS_FILE = "partners.toml"
 STATE_FILE = "emulator-state.json"
 STORE_FILE = "crm.sqlite"
 RUNNING_FILE = "running.json"
+#: The demo's emulator accepts any bearer token (as the sync's client sends its own).
 EMULATOR_TOKEN = "demo-token"
 
 
@@ -76,7 +77,7 @@ class EmulatorProcess:
         from connectors.sheets_emulator.server import make_server
 
         self.server, self.emulator = make_server(
-            host, port, state_file=str(state_file), token=EMULATOR_TOKEN
+            host, port, state_file=str(state_file), token=None
         )
         address = self.server.server_address
         self.host_port = f"{address[0]}:{address[1]}"
@@ -185,7 +186,7 @@ def demo_command(
     verbose_logging()
     console = Console(highlight=False)
     if not console.is_terminal:
-        console = Console(highlight=False, width=120)
+        console = Console(highlight=False, width=160)
     paths = demo_paths()
     if fresh and paths.root.exists():
         shutil.rmtree(paths.root)
@@ -282,7 +283,7 @@ def _run_demo(
             demo_dir=paths.root,
             has_dashboard=any(r.rule.startswith("/dashboard") for r in app.url_map.iter_rules()),
         )
-        print_summary(console, config, reports)
+        print_summary(console, reports)
         _write_running_file(paths, web.url, emulator.host_port, ids)
         console.print(
             f"[bold]Running.[/] Edits in the emulator are synced {debounce:g} s after the "

@@ -7,19 +7,6 @@ from typing import Any
 
 from rich.console import Console
 from rich.panel import Panel
-from rich.table import Table
-
-#: Count columns of the summary, in order: (heading, names the engine may use).
-COUNT_COLUMNS = (
-    ("read", ("rows_read", "read", "rows")),
-    ("created", ("created",)),
-    ("updated", ("updated",)),
-    ("unchanged", ("unchanged",)),
-    ("invalid", ("invalid", "quarantined")),
-    ("duplicates", ("duplicates", "duplicate")),
-    ("conflicts", ("conflicts",)),
-    ("archived", ("archived",)),
-)
 
 
 def print_intro(
@@ -62,56 +49,19 @@ def print_intro(
     console.print(Panel("\n".join(lines), title=f"lef-crm-sync demo (spreadsheets {where})"))
 
 
-def _get(obj: Any, *names: str) -> Any:
-    for name in names:
-        if isinstance(obj, dict) and name in obj:
-            return obj[name]
-        value = getattr(obj, name, None)
-        if value is not None:
-            return value
-    return None
+def print_summary(console: Console, reports: dict[str, Any]) -> None:
+    """The first sync per partner and tab, in the same table ``crm-sync sync`` prints."""
+    from integration.sync.command import summary_table
 
-
-def tab_results(report: Any) -> list[Any]:
-    tabs = _get(report, "tabs", "results")
-    if isinstance(tabs, dict):
-        return list(tabs.values())
-    return list(tabs or [])
-
-
-def print_summary(console: Console, config: Any, reports: dict[str, Any]) -> None:
-    """One line per partner and tab: what the first sync found and did."""
-    table = Table(title="First sync", show_lines=False)
-    table.add_column("partner")
-    table.add_column("tab")
-    table.add_column("outcome")
-    for heading, _ in COUNT_COLUMNS:
-        table.add_column(heading, justify="right")
-    table.add_column("cells written", justify="right")
-    table.add_column("API calls", justify="right")
-    table.add_column("s", justify="right")
+    done = [r for r in reports.values() if not isinstance(r, Exception)]
+    if done:
+        table = summary_table(done)
+        table.title = "First sync"
+        console.print(table)
     for code, report in reports.items():
         if isinstance(report, Exception):
-            table.add_row(code, "-", f"[red]failed: {type(report).__name__}: {report}[/]")
-            continue
-        for tab in tab_results(report):
-            counts = _get(tab, "counts") or {}
-            cells = []
-            for _heading, names in COUNT_COLUMNS:
-                value = _get(counts, *names)
-                if value is None:
-                    value = _get(tab, *names)
-                cells.append("" if value is None else str(value))
-            seconds = _get(tab, "seconds")
-            outcome = str(_get(tab, "outcome") or "")
-            colour = "green" if outcome in ("ok", "completed", "success") else "yellow"
-            table.add_row(
-                code,
-                str(_get(tab, "tab", "name") or ""),
-                f"[{colour}]{outcome}[/]",
-                *cells,
-                str(_get(tab, "cells_written") or 0),
-                str(_get(tab, "api_calls") or 0),
-                f"{seconds:.2f}" if isinstance(seconds, int | float) else "",
-            )
-    console.print(table)
+            console.print(f"[red]{code}: first sync failed: {type(report).__name__}: {report}[/]")
+        else:
+            for tab in report.tabs:
+                if tab.error:
+                    console.print(f"[yellow]{code} {tab.tab}: {tab.error}[/]")

@@ -205,7 +205,7 @@ def _report_run_ids(report: Any) -> list[int]:
     ids = getattr(report, "run_ids", None)
     if ids:
         return [int(i) for i in ids]
-    found = [getattr(t, "run_id", None) for t in _report_tabs(report)]
+    found = [getattr(t, "sync_run_id", None) for t in _report_tabs(report)]
     return [int(i) for i in found if isinstance(i, int)]
 
 
