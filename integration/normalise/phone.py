@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -9,6 +10,34 @@ import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat
 
 from integration.normalise.text import clean_line
+
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+_KNOWN_LIMIT = 32768
+# E.164 strings already judged by phonenumbers. Normalising a cell parses and checks
+# the number; remembering the verdict spares the validator a second parse of the
+# same number a moment later (the cost that dominates phone handling).
+_known_e164: dict[str, bool] = {}
+
+
+def _remember(value: str, valid: bool) -> bool:
+    if len(_known_e164) >= _KNOWN_LIMIT:
+        _known_e164.clear()
+    _known_e164[value] = valid
+    return valid
+
+
+def is_valid_e164(value: str) -> bool:
+    """Whether ``value`` is an E.164 number (``+37126123456``) that phonenumbers accepts."""
+    known = _known_e164.get(value)
+    if known is not None:
+        return known
+    if not _E164.match(value):
+        return False
+    try:
+        number = phonenumbers.parse(value, None)
+    except NumberParseException:
+        return _remember(value, False)
+    return _remember(value, phonenumbers.is_valid_number(number))
 
 
 @lru_cache(maxsize=16384)
@@ -24,7 +53,9 @@ def _to_e164(text: str, region: str | None) -> str | None:
         except NumberParseException:
             continue
         if phonenumbers.is_valid_number(number):
-            return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+            e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
+            _remember(e164, True)
+            return e164
     return None
 
 
