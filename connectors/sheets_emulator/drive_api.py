@@ -25,7 +25,22 @@ _FILE_DEFAULT_FIELDS = ("kind", "id", "name", "mimeType")
 
 
 def not_found(file_id: str) -> ApiError:
-    return ApiError(404, f"File not found: {file_id}.", "NOT_FOUND")
+    """Drive's 404, which also lists the failing parameter."""
+    message = f"File not found: {file_id}."
+    return ApiError(
+        404,
+        message,
+        "NOT_FOUND",
+        errors=[
+            {
+                "message": message,
+                "domain": "global",
+                "reason": "notFound",
+                "location": "fileId",
+                "locationType": "parameter",
+            }
+        ],
+    )
 
 
 def file_resource(ss: Spreadsheet) -> dict[str, Any]:

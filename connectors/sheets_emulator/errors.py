@@ -33,15 +33,19 @@ class ApiError(Exception):
         message: str,
         status: str | None = None,
         details: list[dict[str, Any]] | None = None,
+        errors: list[dict[str, Any]] | None = None,
     ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.status = status or _STATUS.get(code, "UNKNOWN")
         self.details = details
+        self.errors = errors  # Drive's legacy per-error list
 
     def body(self) -> dict[str, Any]:
         err: dict[str, Any] = {"code": self.code, "message": self.message, "status": self.status}
+        if self.errors:
+            err["errors"] = self.errors
         if self.details:
             err["details"] = self.details
         return {"error": err}

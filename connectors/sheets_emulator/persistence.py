@@ -11,6 +11,7 @@ CSV cells are read as USER_ENTERED, as typed by a person.
 
 from __future__ import annotations
 
+import copy
 import csv
 import json
 import os
@@ -26,16 +27,18 @@ FORMAT_VERSION = 1
 
 
 def _sheet_to_json(sheet: Sheet) -> dict[str, Any]:
+    """A detached copy (no live dicts), so it can be serialised without the lock."""
+    dc = copy.deepcopy
     return {
-        "props": sheet.props,
+        "props": dc(sheet.props),
         "rows": {str(r): [encode(v) for v in row] for r, row in sheet.rows.items()},
-        "formats": [[r, c, f] for (r, c), f in sheet.formats.items()],
+        "formats": [[r, c, dc(f)] for (r, c), f in sheet.formats.items()],
         "notes": [[r, c, n] for (r, c), n in sheet.notes.items()],
-        "validations": [[r, c, v] for (r, c), v in sheet.validations.items()],
-        "merges": sheet.merges,
-        "row_meta": {str(k): v for k, v in sheet.row_meta.items()},
-        "col_meta": {str(k): v for k, v in sheet.col_meta.items()},
-        "extras": sheet.extras,
+        "validations": [[r, c, dc(v)] for (r, c), v in sheet.validations.items()],
+        "merges": dc(sheet.merges),
+        "row_meta": {str(k): dc(v) for k, v in sheet.row_meta.items()},
+        "col_meta": {str(k): dc(v) for k, v in sheet.col_meta.items()},
+        "extras": dc(sheet.extras),
     }
 
 
@@ -60,8 +63,8 @@ def dump_store(store: Store) -> dict[str, Any]:
         "spreadsheets": [
             {
                 "id": ss.id,
-                "properties": ss.properties,
-                "named_ranges": ss.named_ranges,
+                "properties": copy.deepcopy(ss.properties),
+                "named_ranges": copy.deepcopy(ss.named_ranges),
                 "created": ss.created_time,
                 "modified": ss.modified_time,
                 "sheets": [_sheet_to_json(sh) for sh in ss.sheets],
@@ -88,8 +91,9 @@ def save_state(store: Store, path: str | os.PathLike[str]) -> None:
     """Write the state atomically: temp file in the same folder, fsync, rename."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    with store.lock:
-        payload = json.dumps(dump_store(store), ensure_ascii=False, separators=(",", ":"))
+    with store.lock:  # a consistent snapshot; serialising happens outside the lock
+        snapshot = dump_store(store)
+    payload = json.dumps(snapshot, ensure_ascii=False, separators=(",", ":"))
     fd, tmp = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:

@@ -22,7 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from . import batch_update, drive_api, sheets_api, values_api
+from . import batch_update, drive_api, fieldmask, sheets_api, values_api
 from .admin import Controls
 from .errors import ApiError, bad_request, not_found
 from .model import Store
@@ -64,6 +64,14 @@ ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("PATCH", re.compile(r"^/upload/drive/v3/files/(?P<id>[^/]+)$"), "drive.files.import"),
 ]
 LIST_PARAMS = {"ranges"}
+# endpoints that apply ``fields`` themselves (to avoid building what is not asked for)
+SELF_MASKED = {
+    "spreadsheets.get",
+    "drive.files.get",
+    "drive.files.list",
+    "drive.files.create",
+    "drive.files.copy",
+}
 
 
 def route(method: str, raw_path: str) -> tuple[str, dict[str, str]] | None:
@@ -363,9 +371,12 @@ class Handler(BaseHTTPRequestHandler):
                     raise ApiError(action.status, action.message)
             emu.controls.check_quota(endpoint, user)
             emu.controls.count(endpoint)
+            params = parse_params(query)
             status, payload, kind = emu.handle(
-                endpoint, args, parse_params(query), body, self.headers.get("Content-Type", "")
+                endpoint, args, params, body, self.headers.get("Content-Type", "")
             )
+            if params.get("fields") and kind == "json" and endpoint not in SELF_MASKED:
+                payload = fieldmask.apply(payload, fieldmask.parse(params["fields"]))
         except ApiError as exc:
             self._error(exc)
             return

@@ -14,7 +14,7 @@ from . import fieldmask
 from .a1 import Box, clamp
 from .cells import Cell
 from .errors import bad_request, unknown_field
-from .metadata import DEFAULT_PIXEL_COL, DEFAULT_PIXEL_ROW, spreadsheet_url
+from .metadata import DEFAULT_PIXEL_COL, DEFAULT_PIXEL_ROW, MAX_CELLS, spreadsheet_url
 from .model import Sheet, Spreadsheet, Store, new_spreadsheet_id
 from .rendering import FORMATTED, render
 
@@ -221,17 +221,29 @@ def create(store: Store, body: Any) -> Spreadsheet:
     if not isinstance(sheets, list):
         raise bad_request("Invalid value at 'spreadsheet.sheets'")
     for i, spec in enumerate(sheets):
-        sp = (spec or {}).get("properties") or {}
-        grid = sp.get("gridProperties") or {}
-        sheet = Sheet(
-            sp.get("sheetId", 0 if i == 0 else ss.new_sheet_id()),
-            sp.get("title") or f"Sheet{i + 1}",
-            i,
-            int(grid.get("rowCount", 1000)),
-            int(grid.get("columnCount", 26)),
-        )
+        try:
+            sp = (spec or {}).get("properties") or {}
+            grid = sp.get("gridProperties") or {}
+            sheet = Sheet(
+                int(sp.get("sheetId", 0 if i == 0 else ss.new_sheet_id())),
+                str(sp.get("title") or f"Sheet{i + 1}"),
+                i,
+                int(grid.get("rowCount", 1000)),
+                int(grid.get("columnCount", 26)),
+            )
+        except (AttributeError, TypeError, ValueError):
+            raise bad_request(f"Invalid value at 'spreadsheet.sheets[{i}]'") from None
+        if ss.find_sheet(sheet.title) or any(s.sheet_id == sheet.sheet_id for s in ss.sheets):
+            raise bad_request(f'A sheet with the name "{sheet.title}" already exists.')
         ss.sheets.append(sheet)
     if not ss.sheets:
         ss.sheets.append(Sheet(0, "Sheet1", 0))
+    if any(sh.row_count < 1 or sh.col_count < 1 for sh in ss.sheets):
+        raise bad_request("The grid must have at least one row and one column.")
+    if ss.total_cells() > MAX_CELLS:
+        raise bad_request(
+            "This action would increase the number of cells in the workbook above the limit of "
+            "10000000 cells."
+        )
     store.add(ss)
     return ss

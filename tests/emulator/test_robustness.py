@@ -1,0 +1,145 @@
+"""Concurrency, latency and random garbage: the server stays correct and answers fast."""
+
+from __future__ import annotations
+
+import json
+import random
+import string
+import threading
+import time
+
+import requests
+
+
+def test_concurrent_appends_lose_nothing(emulator, sh) -> None:
+    sh.sheet1.update([["who", "n"]], "A1")
+    errors: list[Exception] = []
+
+    def worker(k: int) -> None:
+        try:
+            gc = emulator.client()
+            mine = gc.open_by_key(sh.id)
+            for n in range(10):
+                mine.values_append(
+                    "Sheet1",
+                    params={"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"},
+                    body={"values": [[f"w{k}", n]]},
+                )
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    rows = sh.sheet1.get_all_values()[1:]
+    assert len(rows) == 60
+    assert sorted(map(tuple, rows)) == sorted(
+        (f"w{k}", str(n)) for k in range(6) for n in range(10)
+    )
+
+
+def test_calls_do_not_wait_for_nagle(emulator, sh) -> None:
+    """With Nagle on, each small write-then-read costs ~40 ms; 40 calls would take > 1.6 s."""
+    t0 = time.perf_counter()
+    for i in range(20):
+        sh.values_update("A1", params={"valueInputOption": "RAW"}, body={"values": [[i]]})
+        sh.values_get("A1")
+    assert time.perf_counter() - t0 < 1.2
+
+
+def test_keep_alive_reuses_one_connection(emulator, sh) -> None:
+    s = requests.Session()
+    s.headers["Authorization"] = "Bearer t"
+    url = f"{emulator.base_url}/v4/spreadsheets/{sh.id}/values/A1"
+    first = s.get(url, timeout=5)
+    assert first.headers.get("Connection", "keep-alive").lower() != "close"
+    sock_ids = set()
+    for _ in range(5):
+        r = s.get(url, timeout=5, stream=True)
+        sock_ids.add(id(r.raw._connection.sock))
+        r.content  # noqa: B018 - read the body so the connection returns to the pool
+    assert len(sock_ids) == 1
+
+
+def _random_json(rnd: random.Random, depth: int = 0):
+    kind = rnd.randrange(8 if depth < 3 else 5)
+    if kind == 0:
+        return None
+    if kind == 1:
+        return rnd.choice([True, False, 0, -1, 10**9, 1.5])
+    if kind == 2:
+        return rnd.choice(["", "A1", "Sheet1!A1:B2", "'x'!A", "=1/0", "ROWS", "RAW", "*"])
+    if kind == 3:
+        return "".join(rnd.choice(string.printable) for _ in range(rnd.randint(0, 8)))
+    if kind == 4:
+        return rnd.random()
+    if kind == 5:
+        return [_random_json(rnd, depth + 1) for _ in range(rnd.randint(0, 3))]
+    keys = [
+        "range",
+        "values",
+        "majorDimension",
+        "data",
+        "valueInputOption",
+        "requests",
+        "sheetId",
+        "properties",
+        "fields",
+        "title",
+        "gridProperties",
+        "rowCount",
+        "startIndex",
+        "endIndex",
+        "dimension",
+        "length",
+        "ranges",
+        "name",
+        "mimeType",
+        "addSheet",
+        "deleteSheet",
+        "appendDimension",
+        "insertDimension",
+        "updateCells",
+        "repeatCell",
+        "rows",
+    ]
+    return {rnd.choice(keys): _random_json(rnd, depth + 1) for _ in range(rnd.randint(0, 4))}
+
+
+def test_random_bodies_never_cause_a_server_error(emulator, sh) -> None:
+    rnd = random.Random(20260101)
+    s = requests.Session()
+    s.headers["Authorization"] = "Bearer t"
+    endpoints = [
+        ("PUT", f"/v4/spreadsheets/{sh.id}/values/Sheet1!A1?valueInputOption=RAW"),
+        ("POST", f"/v4/spreadsheets/{sh.id}/values/Sheet1:append?valueInputOption=USER_ENTERED"),
+        ("POST", f"/v4/spreadsheets/{sh.id}/values:batchUpdate"),
+        ("POST", f"/v4/spreadsheets/{sh.id}/values:batchClear"),
+        ("POST", f"/v4/spreadsheets/{sh.id}:batchUpdate"),
+        ("POST", "/v4/spreadsheets"),
+        ("POST", "/drive/v3/files"),
+    ]
+    for _ in range(400):
+        method, path = rnd.choice(endpoints)
+        body = _random_json(rnd)
+        if path.endswith(":batchUpdate") and "/values" not in path and rnd.random() < 0.6:
+            kind = rnd.choice(
+                [
+                    "addSheet",
+                    "updateSheetProperties",
+                    "appendDimension",
+                    "sortRange",
+                    "insertDimension",
+                    "deleteDimension",
+                    "updateCells",
+                    "mergeCells",
+                ]
+            )
+            body = {"requests": [{kind: _random_json(rnd, 1) if rnd.random() < 0.3 else {}}]}
+        r = s.request(method, emulator.base_url + path, data=json.dumps(body), timeout=10)
+        assert r.status_code < 500, (method, path, body, r.text)
+        if r.status_code >= 400:
+            assert r.json()["error"]["code"] == r.status_code
