@@ -292,6 +292,9 @@ class _Planner:
         status: str,
         duplicate_of: str | None = None,
     ) -> None:
+        if fp in self.seen_fps:
+            # A second row with the same key in this sheet: its own entry, stably named.
+            fp = fingerprint(self.s.partner, self.s.tab, "again", fp, mapping.row_hash(raw))
         self.seen_fps.add(fp)
         existing = self.state.quarantine_open.get(fp)
         raw_cells = {
