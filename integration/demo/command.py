@@ -76,9 +76,7 @@ class EmulatorProcess:
     def __init__(self, host: str, port: int, state_file: Path) -> None:
         from connectors.sheets_emulator.server import make_server
 
-        self.server, self.emulator = make_server(
-            host, port, state_file=str(state_file), token=None
-        )
+        self.server, self.emulator = make_server(host, port, state_file=str(state_file), token=None)
         address = self.server.server_address
         self.host_port = f"{address[0]}:{address[1]}"
         self.stopped = threading.Event()
@@ -153,7 +151,7 @@ def _demo_environ(paths: DemoPaths, emulator_host: str) -> dict[str, str]:
 @click.option(
     "--seed",
     "rows",
-    type=click.IntRange(8, 5000),
+    type=click.IntRange(10, 5000),
     default=40,
     show_default=True,
     help="Lead rows generated per partner spreadsheet.",

@@ -61,6 +61,8 @@ AGREEMENT_COLUMNS = (
     "notes",
 )
 SECTORS = ("ict", "green_tech", "education", "interior_design")
+#: Fewest lead rows per partner that hold buyers, sellers, planted errors and agreements.
+MIN_ROWS = 10
 
 
 @dataclass(frozen=True)
@@ -425,8 +427,10 @@ def generate(
     The same arguments always give the same sheets. Dates fall in the project
     window and never after ``today``, so signed agreements count towards the KPI.
     """
-    if rows_per_partner < 8:
-        raise ValueError("rows_per_partner must be at least 8 (room for every kind of row)")
+    if rows_per_partner < MIN_ROWS:
+        raise ValueError(
+            f"rows_per_partner must be at least {MIN_ROWS} (room for every kind of row)"
+        )
     end = min(project_end, today or date.today())
     rng = random.Random(seed)
     fakers = {}

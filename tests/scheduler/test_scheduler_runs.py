@@ -1,0 +1,113 @@
+"""The scheduler against the real engine, emulator and store (SQLite and PostgreSQL):
+a burst of requests becomes one sync; a missed night becomes one catch-up."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+from conftest import wait_until
+from sqlalchemy import select
+
+from integration.scheduler import jobs
+from integration.scheduler.service import SchedulerService
+from integration.store.models import SyncRequest, SyncRun, utcnow
+from integration.store.records import request_sync
+
+
+def _runs(store, **where):
+    with store.session() as session:
+        query = select(SyncRun).order_by(SyncRun.id)
+        for key, value in where.items():
+            query = query.where(getattr(SyncRun, key) == value)
+        return [
+            (r.id, r.partner, r.tab, r.trigger, r.outcome, r.started_at, r.finished_at)
+            for r in session.scalars(query)
+        ]
+
+
+def test_a_burst_of_edits_becomes_one_sync(setup):
+    store, config = setup.store, setup.config
+    service = SchedulerService(config, store, catch_up=False, drain_every=0.2)
+    service.start()
+    try:
+        for i in range(10):
+            with store.session() as session:
+                request_sync(session, "lv", trigger="webhook", reason=f"edit {i}")
+            time.sleep(0.1)
+        with store.session() as session:
+            last = session.scalar(select(SyncRequest.requested_at).order_by(SyncRequest.id.desc()))
+        wait_until(lambda: not jobs.pending_requests(store) and not service.in_flight())
+        time.sleep(1.0)  # a second sync would have started by now
+    finally:
+        assert service.stop(5)
+    runs = _runs(store)
+    assert [(r[1], r[2], r[3], r[4]) for r in runs] == [
+        ("lv", "leads", "webhook", "completed"),
+        ("lv", "agreements", "webhook", "completed"),
+    ]
+    # debounced: the sync began only after the burst had been quiet for debounce_seconds
+    assert runs[0][5] >= last + timedelta(seconds=config.sync.debounce_seconds * 0.9)
+    with store.session() as session:
+        answered = set(session.scalars(select(SyncRequest.sync_run_id)))
+    assert answered == {runs[-1][0]}
+
+
+def test_a_missed_night_is_caught_up_once(setup):
+    store, config = setup.store, setup.config
+    now = utcnow()
+    latest = {
+        code: jobs.previous_fire_time(jobs.nightly_trigger(p), now)
+        for code, p in config.partners.items()
+    }
+    with store.session() as session:
+        # lv: the clock was down for three nights after its last nightly sync
+        session.add(
+            SyncRun(
+                partner="lv",
+                tab="leads",
+                trigger="nightly",
+                outcome="completed",
+                started_at=latest["lv"] - timedelta(days=3),
+                finished_at=latest["lv"] - timedelta(days=3) + timedelta(seconds=2),
+            )
+        )
+        # ee: synced after its latest scheduled time; nothing to catch up
+        session.add(
+            SyncRun(
+                partner="ee",
+                tab="leads",
+                trigger="nightly",
+                outcome="completed",
+                started_at=min(now, latest["ee"] + timedelta(seconds=1)),
+                finished_at=now,
+            )
+        )
+        # fi: its only scheduled sync failed, which does not count
+        session.add(
+            SyncRun(
+                partner="fi",
+                tab="leads",
+                trigger="nightly",
+                outcome="failed",
+                started_at=latest["fi"] + timedelta(seconds=1),
+                finished_at=now,
+            )
+        )
+    service = SchedulerService(config, store)
+    assert service.start() == ["fi", "lv"]
+    try:
+        wait_until(lambda: len(_runs(store, trigger="catch-up", outcome="completed")) == 4)
+    finally:
+        assert service.stop(10)
+    again = SchedulerService(config, store)
+    assert again.start() == []  # back again: the catch-up counts as the night's sync
+    time.sleep(0.5)
+    assert again.stop(5)
+    catch_up = _runs(store, trigger="catch-up")
+    assert sorted((r[1], r[2]) for r in catch_up) == [
+        ("fi", "agreements"),
+        ("fi", "leads"),
+        ("lv", "agreements"),
+        ("lv", "leads"),
+    ]
