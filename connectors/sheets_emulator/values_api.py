@@ -354,7 +354,15 @@ def _row_has_data(sheet: Sheet, r: int, c0: int, c1: int) -> bool:
 
 
 def find_table(sheet: Sheet, ref: Ref) -> Box | None:
-    """Google's table detection: the block of data the append goes under."""
+    """Google's table detection: the block of data the append goes under.
+
+    The table starts at the first row of the range holding a value (within the
+    range's columns) -- none, and the append writes at the range's top-left.
+    From there it grows right over adjacent filled cells and down over rows
+    with a value in the table's columns, past the range's own bounds (an
+    append to ``A1`` lands under the whole block), and stops at the first
+    empty row: data below a blank row is not part of the table.
+    """
     r0 = ref.start_row or 0
     r_end = sheet.row_count if ref.end_row is None else min(ref.end_row, sheet.row_count)
     c0 = ref.start_col or 0
@@ -372,13 +380,14 @@ def find_table(sheet: Sheet, ref: Ref) -> Box | None:
     row = sheet.rows[first]
     tc0 = next(c for c in range(c0, min(c_end, len(row))) if row[c] is not None)
     tc1 = tc0 + 1
-    while tc1 < c_end and sheet.get(first, tc1) is not None:
+    width = sheet.col_count
+    while tc1 < width and sheet.get(first, tc1) is not None:
         tc1 += 1
     last = first
     while last + 1 <= last_data_row and _row_has_data(sheet, last + 1, tc0, tc1):
         last += 1
         row = sheet.rows[last]
-        while tc1 < c_end and tc1 < len(row) and row[tc1] is not None:
+        while tc1 < width and tc1 < len(row) and row[tc1] is not None:
             tc1 += 1
     return Box(first, last + 1, tc0, tc1)
 

@@ -287,3 +287,26 @@ def test_gspread_worksheet_helpers_work_unchanged(sh) -> None:
     assert ws.find("Bob").row == 3
     ws.update_cell(2, 2, 4)
     assert ws.acell("B2").value == "4"
+
+
+def test_append_to_a1_lands_under_the_whole_block(sh) -> None:
+    """The table grows right and down from the range; an empty first column does not end it."""
+    put(sh, "Sheet1!A1", [["CRM ID", "Company", "Country"], ["L-1", "A", "LV"], ["", "B", "EE"]])
+    res = sh.values_append(
+        "'Sheet1'!A1",
+        params={"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"},
+        body={"values": [["L-3", "C", "FI"]]},
+    )
+    assert res["tableRange"] == "Sheet1!A1:C3"
+    assert res["updates"]["updatedRange"] == "Sheet1!A4:C4"
+
+
+def test_a_blank_row_ends_the_table(sh) -> None:
+    put(sh, "Sheet1!A1", [["h"], ["a"], [""], ["after gap"]])
+    res = sh.values_append(
+        "Sheet1!A1",
+        params={"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"},
+        body={"values": [["new"]]},
+    )
+    assert res["tableRange"] == "Sheet1!A1:A2"
+    assert get(sh, "Sheet1!A1:A6")["values"] == [["h"], ["a"], ["new"], [], ["after gap"]]
