@@ -91,3 +91,15 @@ class SyncEnv:
 def env(config: AppConfig, store: Store, emulator: Any) -> Iterator[SyncEnv]:
     cfg = dataclasses.replace(config, emulator_host=emulator.host_port)
     yield SyncEnv(cfg, store, emulator)
+
+
+@pytest.fixture
+def sqlite_env(sqlite_url: str, base_config: AppConfig, emulator: Any) -> Iterator[SyncEnv]:
+    """Like ``env`` but on SQLite only (for the larger fault matrix)."""
+    from integration.store.setup import sync_partner_rows
+
+    store = Store(sqlite_url)
+    sync_partner_rows(store, base_config)
+    cfg = dataclasses.replace(base_config, database_url=store.url, emulator_host=emulator.host_port)
+    yield SyncEnv(cfg, store, emulator)
+    store.dispose()

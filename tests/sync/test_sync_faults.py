@@ -1,0 +1,151 @@
+"""Interrupted syncs converge: faults injected in the emulator at every step of a
+sync (read, metadata, grid growth, cell write) leave nothing lost and nothing
+duplicated once a later sync runs. Two syncs of one spreadsheet never overlap."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from connectors.google_sheets.retry import fast_policy
+from integration.store import records
+from integration.store.models import Lead, SyncRun
+
+from conftest import LV_LEADS_HEADER, SyncEnv
+
+STEPS = ("values.batchGet", "spreadsheets.get", "spreadsheets.batchUpdate", "values.batchUpdate")
+FAULTS = {
+    "429 storm": {"status": 429, "message": "Quota exceeded for quota metric 'Read requests'"},
+    "500s": {"status": 500},
+    "timeout": {"delay": 0.6},
+    "dropped connection": {"drop": True},
+}
+
+
+def _prepare(env: SyncEnv) -> str:
+    """A sheet with a synced row edited since, two new rows, and a store-side lead
+    waiting to be appended: every kind of write a sync does."""
+    env.sheet(
+        "lv", [LV_LEADS_HEADER, ["SIA Alfa", "LV", "", "IKT", "Anna", "a@alfa.lv", "", "", ""]]
+    )
+    assert env.sync("lv", tab="leads").ok
+    alfa = env.values("lv")[1][9]
+    env.write("lv", "Leads", "E2", [["Anna B."]])
+    env.write(
+        "lv",
+        "Leads",
+        "A3",
+        [
+            ["SIA Beta", "LV", "", "IKT", "", "b@beta.lv", "", "", ""],
+            ["SIA Gamma", "LV", "", "IKT", "", "", "", "", ""],  # no natural key at all
+        ],
+    )
+    with env.store.session() as s:
+        records.create_lead(
+            s,
+            {
+                "partner": "lv",
+                "company_name": "Web Form SIA",
+                "country": "LV",
+                "sector": "ict",
+                "email": "web@form.lv",
+            },
+            source="webhook:lv",
+        )
+    # a grid exactly as big as the data: the appended row needs a structural call
+    sid = env.config.partners["lv"].spreadsheet_id
+    env.gc.open_by_key(sid).worksheet("Leads").resize(rows=4, cols=12)
+    return alfa
+
+
+def _assert_converged(env: SyncEnv, alfa: str) -> None:
+    rows = env.records("lv")
+    names = sorted(v["Uzņēmums"] for v in rows.values())
+    assert names == ["SIA Alfa", "SIA Beta", "SIA Gamma", "Web Form SIA"], rows
+    assert all(k.startswith("L-") for k in rows), rows
+    with env.store.session() as s:
+        leads = {lead.data["company_name"]: lead for lead in s.scalars(select(Lead))}
+    assert sorted(leads) == names  # nothing duplicated, nothing lost
+    assert {lead.id for lead in leads.values()} == set(rows)
+    assert leads["SIA Alfa"].id == alfa and leads["SIA Alfa"].data["contact_name"] == "Anna B."
+    again = env.sync("lv", tab="leads").tabs[0]
+    assert again.outcome == "completed" and again.cells_written == 0, again.counts
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+@pytest.mark.parametrize("step", STEPS)
+def test_interrupted_sync_converges(sqlite_env: SyncEnv, step: str, fault: str) -> None:
+    env = sqlite_env
+    alfa = _prepare(env)
+    gc = env.emulator.client(timeout=0.3)
+    env.emulator.inject_fault(endpoint=step, times=10, **FAULTS[fault])
+    policy = fast_policy(max_attempts=3)
+    first = env.sync("lv", tab="leads", client=gc, retry=policy)
+    env.emulator.clear_faults()
+    tab = first.tabs[0]
+    assert tab.outcome == "failed", tab
+    assert tab.error and "\n" not in tab.error
+    with env.store.session() as s:
+        run = s.scalars(select(SyncRun).order_by(SyncRun.id.desc())).first()
+    assert run.outcome == "failed" and run.error == tab.error
+    second = env.sync("lv", tab="leads")
+    assert second.ok, second.tabs[0].error
+    _assert_converged(env, alfa)
+
+
+@pytest.mark.parametrize("fault", ["429 storm", "500s"])
+def test_short_fault_bursts_are_retried_within_one_sync(env: SyncEnv, fault: str) -> None:
+    alfa = _prepare(env)
+    for step in ("values.batchGet", "values.batchUpdate"):
+        env.emulator.inject_fault(endpoint=step, times=2, **FAULTS[fault])
+    report = env.sync("lv", tab="leads")
+    assert report.ok, report.tabs[0].error
+    assert report.tabs[0].api_calls >= 6  # the retries are counted
+    _assert_converged(env, alfa)
+
+
+def test_two_syncs_of_one_spreadsheet_do_not_overlap(env: SyncEnv) -> None:
+    body = [
+        [f"SIA Firma {i}", "LV", "", "IKT", "", f"f{i}@firma.lv", "", "", ""] for i in range(30)
+    ]
+    env.sheet("lv", [LV_LEADS_HEADER, *body])
+    # slow the read down so that both syncs are in flight at once
+    env.emulator.inject_fault(endpoint="values.batchGet", delay=0.5, times=1)
+    results: list[Any] = []
+    barrier = threading.Barrier(2)
+
+    def run() -> None:
+        barrier.wait()
+        results.append(env.sync("lv", tab="leads", client=env.emulator.client(timeout=5)))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    outcomes = sorted(r.outcome for r in results)
+    assert outcomes == ["busy", "completed"], outcomes
+    busy = next(r for r in results if r.outcome == "busy")
+    assert "another sync" in busy.tabs[0].error
+    assert env.count(Lead) == 30
+    # waiting for the lease instead: both complete, still no duplicates
+    env.emulator.inject_fault(endpoint="values.batchGet", delay=0.3, times=1)
+    results.clear()
+    barrier.reset()
+
+    def run_waiting() -> None:
+        barrier.wait()
+        results.append(
+            env.sync("lv", tab="leads", client=env.emulator.client(timeout=5), wait_for_lease=20)
+        )
+
+    threads = [threading.Thread(target=run_waiting) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert [r.outcome for r in results] == ["completed", "completed"]
+    assert env.count(Lead) == 30
