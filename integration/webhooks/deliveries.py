@@ -18,6 +18,7 @@ days); :func:`prune` removes older ones.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -29,6 +30,8 @@ from sqlalchemy.orm import Session
 
 from integration.store.db import Store
 from integration.store.models import WebhookDelivery, utcnow
+
+log = logging.getLogger(__name__)
 
 RETENTION = timedelta(days=7)
 _ATTEMPTS = 5
@@ -76,7 +79,9 @@ def deliver_once(store: Store, partner: str, delivery_id: str, source: str, work
                 claim.record_id = outcome.record_id
                 return outcome
         except IntegrityError:
-            continue  # someone else holds (or just stored) this delivery: read theirs
+            # Someone else holds (or just stored) this delivery: read theirs.
+            log.info("webhook delivery claimed concurrently; replaying the stored outcome")
+            continue
     raise ClaimLost(delivery_id)
 
 
