@@ -41,7 +41,7 @@ from integration.store.models import (
 TABS = ("leads", "agreements")
 STAGES = ("new", "contacted", "qualified", "meeting", "negotiation", "won", "lost")
 #: Outcomes of a sync run that mean "all went well".
-GOOD_OUTCOMES = frozenset({"ok", "success", "noop", "unchanged", "applied"})
+GOOD_OUTCOMES = frozenset({"completed", "ok"})
 
 
 def visible_partners(config: AppConfig) -> list[str]:
@@ -103,9 +103,12 @@ def pipeline(db: Session, partners: list[str]) -> dict[str, dict[str, int]]:
 def overview() -> Any:
     svc = services()
     config = svc.config
-    token = current_token()
-    assert token is not None
-    partner = None if is_admin(token) else token.partner
+    # The KPI is an aggregate without personal data: like /api/v1/kpi it is
+    # project-wide for every token, and ``?partner=`` narrows it to the
+    # agreements one partner reports (the numbers equal the API's).
+    partner = request.args.get("partner")
+    if partner not in config.partners:
+        partner = None
     locale = ui_locale()
     with svc.store.session() as db:
         kpi = compute_kpi(db, config, partner=partner)
@@ -173,10 +176,8 @@ def run_rows_count(run: SyncRun | None) -> int | None:
     if run is None or not run.counts:
         return None
     counts = run.counts
-    for key in ("rows", "rows_read", "read"):
-        if isinstance(counts.get(key), int):
-            return counts[key]
-    return None
+    rows = counts.get("rows")
+    return rows if isinstance(rows, int) else None
 
 
 def run_seconds(run: SyncRun | None) -> float | None:
@@ -273,7 +274,7 @@ def quarantine_rows(db: Session, config: AppConfig) -> list[dict[str, Any]]:
             .limit(500)
         )
     )
-    gids = sheet_gids(db, config)
+    gids = sheet_gids(db)
     out = []
     for e in entries:
         pc = config.partners.get(e.partner or "")
@@ -283,7 +284,14 @@ def quarantine_rows(db: Session, config: AppConfig) -> list[dict[str, Any]]:
             gid = gids.get((pc.code, tab))
             link = pc.sheet_url(gid, e.row_number if gid is not None else None)
         locale = pc.locale if pc is not None else "en"
-        out.append({"entry": e, "link": link, "errors": localised_errors(e.errors, locale)})
+        out.append(
+            {
+                "entry": e,
+                "link": link,
+                "tab_title": pc.tab_name(tab) if pc is not None else (e.tab or ""),
+                "errors": localised_errors(e.errors, locale),
+            }
+        )
     return out
 
 

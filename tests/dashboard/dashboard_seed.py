@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from integration.auth import create_token
 from integration.store import records
 from integration.store.db import Store
-from integration.store.models import Conflict, SyncRun, utcnow
+from integration.store.models import Conflict, SyncRun, SyncTab, utcnow
 
 SECTORS = ("ict", "green_tech", "education", "interior_design", "other")
 STAGES = ("new", "contacted", "qualified", "meeting", "negotiation", "won", "lost")
@@ -86,7 +86,12 @@ def seed(store: Store, *, leads_per_partner: int = 30) -> Seeded:
         records.update_record(s, lead, {"stage": "negotiation"}, source="sheet:lv")
         now = utcnow()
         for partner in ("lv", "ee", "fi"):
-            for n, (outcome, cells) in enumerate([("ok", 12), ("error", 0), ("ok", 3)]):
+            for tab in ("leads", "agreements"):
+                gid = LEADS_GIDS[partner] if tab == "leads" else LEADS_GIDS[partner] + 1
+                s.add(SyncTab(partner=partner, tab=tab, columns={}, sheet_id=gid))
+            for n, (outcome, cells) in enumerate(
+                [("completed", 12), ("failed", 0), ("completed", 3)]
+            ):
                 for tab in ("leads", "agreements"):
                     started = now - timedelta(hours=30 - n * 10, minutes=5)
                     s.add(
@@ -97,13 +102,10 @@ def seed(store: Store, *, leads_per_partner: int = 30) -> Seeded:
                             started_at=started,
                             finished_at=started + timedelta(seconds=2.5 + n),
                             outcome=outcome,
-                            counts={
-                                "rows": leads_per_partner if tab == "leads" else 3,
-                                "sheet_id": LEADS_GIDS[partner] if tab == "leads" else 99,
-                            },
+                            counts={"rows": leads_per_partner if tab == "leads" else 3},
                             api_calls=3,
                             cells_written=cells,
-                            error="HTTP 503 from Google" if outcome == "error" else None,
+                            error="HTTP 503 from Google" if outcome == "failed" else None,
                         )
                     )
         entry = records.quarantine(
@@ -123,7 +125,7 @@ def seed(store: Store, *, leads_per_partner: int = 30) -> Seeded:
                 }
             ],
             partner="lv",
-            tab="Leads",
+            tab="leads",
             row_number=17,
             fingerprint="f" * 64,
         )
@@ -136,7 +138,7 @@ def seed(store: Store, *, leads_per_partner: int = 30) -> Seeded:
                 {"field": "country", "code": "required", "message": "Riik: väärtus on kohustuslik."}
             ],
             partner="ee",
-            tab="Leads",
+            tab="leads",
             row_number=5,
             fingerprint="e" * 64,
         )

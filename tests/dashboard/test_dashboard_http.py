@@ -1,0 +1,280 @@
+"""The dashboard over the Flask test client, on SQLite and PostgreSQL: sign-in,
+session cookie, CSRF, partner scoping, filters, review actions and CSV export."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from dashboard_seed import Seeded, seed
+from sqlalchemy import func, select
+
+from integration.auth import revoke_token, verify_token
+from integration.csv_export import FORMULA_TRIGGERS, read_csv
+from integration.store import records
+from integration.store.models import Conflict, Lead, QuarantineEntry, SyncRequest
+
+BASE = "https://localhost"
+
+
+@pytest.fixture
+def seeded(store) -> Seeded:  # type: ignore[no-untyped-def]
+    return seed(store, leads_per_partner=10)
+
+
+@pytest.fixture
+def web(app):  # type: ignore[no-untyped-def]
+    return app.test_client()
+
+
+def csrf_of(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "page has no CSRF field"
+    return match.group(1)
+
+
+def sign_in(web, secret: str):  # type: ignore[no-untyped-def]
+    page = web.get("/dashboard/signin", base_url=BASE)
+    return web.post(
+        "/dashboard/signin",
+        data={"token": secret, "csrf_token": csrf_of(page.text)},
+        base_url=BASE,
+    )
+
+
+def row_ids(html: str) -> list[str]:
+    return re.findall(r'<tr data-id="([LA]-\d{6})"', html)
+
+
+def test_root_redirects_and_pages_require_sign_in(web) -> None:  # type: ignore[no-untyped-def]
+    root = web.get("/", base_url=BASE)
+    assert root.status_code == 302 and root.headers["Location"].endswith("/dashboard/")
+    for path in (
+        "/dashboard/",
+        "/dashboard/sync",
+        "/dashboard/fix",
+        "/dashboard/leads",
+        "/dashboard/agreements",
+        "/dashboard/leads.csv",
+        "/dashboard/leads/L-000001",
+    ):
+        answer = web.get(path, base_url=BASE)
+        assert answer.status_code == 302, path
+        assert "/dashboard/signin?next=" in answer.headers["Location"], path
+
+
+def test_sign_in_sets_a_hardened_session_cookie(web, seeded) -> None:  # type: ignore[no-untyped-def]
+    answer = sign_in(web, seeded.tokens["lv"])
+    assert answer.status_code == 302
+    cookie = answer.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "Secure" in cookie and "SameSite=Lax" in cookie
+    assert seeded.tokens["lv"] not in cookie  # the secret never goes into the cookie
+    page = web.get("/dashboard/", base_url=BASE)
+    assert page.status_code == 200
+    assert "lv staff" in page.text
+    assert page.headers["Content-Security-Policy"].startswith("default-src 'none'")
+    assert page.headers["Cache-Control"] == "no-store"
+
+
+def test_bad_token_is_refused_without_detail(web, seeded) -> None:  # type: ignore[no-untyped-def]
+    answer = sign_in(web, "lcs_not-a-real-token")
+    assert answer.status_code == 401
+    assert "not valid or has been revoked" in answer.text
+    assert web.get("/dashboard/", base_url=BASE).status_code == 302
+
+
+def test_next_parameter_cannot_redirect_off_site(web, seeded) -> None:  # type: ignore[no-untyped-def]
+    page = web.get("/dashboard/signin?next=//evil.example/x", base_url=BASE)
+    answer = web.post(
+        "/dashboard/signin",
+        data={
+            "token": seeded.tokens["admin"],
+            "csrf_token": csrf_of(page.text),
+            "next": "https://evil.example/",
+        },
+        base_url=BASE,
+    )
+    assert answer.headers["Location"] == "/dashboard/"
+    page = web.get("/dashboard/signin?next=/dashboard/leads", base_url=BASE)
+    assert page.status_code == 302 and page.headers["Location"] == "/dashboard/leads"
+
+
+def test_post_without_csrf_token_changes_nothing(web, store, seeded) -> None:  # type: ignore[no-untyped-def]
+    refused = web.post("/dashboard/signin", data={"token": seeded.tokens["admin"]}, base_url=BASE)
+    assert refused.status_code == 400
+    assert web.get("/dashboard/", base_url=BASE).status_code == 302  # still signed out
+    sign_in(web, seeded.tokens["admin"])
+    forged = web.post("/dashboard/sync/lv", data={"csrf_token": "forged"}, base_url=BASE)
+    assert forged.status_code == 400
+    assert "expired" in forged.text
+    with store.session() as s:
+        assert s.scalar(select(func.count()).select_from(SyncRequest)) == 0
+    still_in = web.get("/dashboard/", base_url=BASE)
+    assert still_in.status_code == 200
+
+
+def test_sign_out_and_revocation_end_the_session(web, store, seeded) -> None:  # type: ignore[no-untyped-def]
+    sign_in(web, seeded.tokens["ee"])
+    page = web.get("/dashboard/", base_url=BASE)
+    out = web.post("/dashboard/signout", data={"csrf_token": csrf_of(page.text)}, base_url=BASE)
+    assert out.status_code == 302
+    assert web.get("/dashboard/", base_url=BASE).status_code == 302
+    sign_in(web, seeded.tokens["ee"])
+    assert web.get("/dashboard/", base_url=BASE).status_code == 200
+    with store.session() as s:
+        token = verify_token(s, seeded.tokens["ee"])
+        assert token is not None
+        revoke_token(s, token.id)
+    assert web.get("/dashboard/", base_url=BASE).status_code == 302
+
+
+def test_partner_sees_only_its_rows(web, seeded) -> None:  # type: ignore[no-untyped-def]
+    sign_in(web, seeded.tokens["lv"])
+    leads = web.get("/dashboard/leads?per_page=100", base_url=BASE)
+    ids = row_ids(leads.text)
+    assert sorted(ids) == sorted(seeded.leads["lv"])
+    assert not set(ids) & set(seeded.leads["ee"] + seeded.leads["fi"])
+    # Asking for another partner by filter or by id shows nothing of it.
+    assert row_ids(web.get("/dashboard/leads?partner=ee", base_url=BASE).text) == row_ids(
+        web.get("/dashboard/leads", base_url=BASE).text
+    )
+    other = seeded.leads["ee"][0]
+    assert web.get(f"/dashboard/leads/{other}", base_url=BASE).status_code == 404
+    agreements = row_ids(web.get("/dashboard/agreements", base_url=BASE).text)
+    assert agreements and all(a in seeded.agreements for a in agreements)
+    assert len(agreements) == 3  # the three LV-reported ones
+    exported = read_csv(web.get("/dashboard/leads.csv", base_url=BASE).text)
+    assert {row[1] for row in exported[1:]} == {"lv"}
+    fix = web.get("/dashboard/fix", base_url=BASE).text
+    assert "Bad Row SIA" in fix and "Vigane" not in fix
+    assert (
+        web.post("/dashboard/sync/ee", data={"csrf_token": csrf_of(fix)}, base_url=BASE).status_code
+        == 404
+    )
+
+
+def test_filters_search_sort_and_paging(web, seeded) -> None:  # type: ignore[no-untyped-def]
+    sign_in(web, seeded.tokens["admin"])
+    everything = web.get("/dashboard/leads?per_page=100", base_url=BASE).text
+    assert len(row_ids(everything)) == 30
+    ict = row_ids(web.get("/dashboard/leads?sector=ict&per_page=100", base_url=BASE).text)
+    assert 0 < len(ict) < 30
+    az = row_ids(web.get("/dashboard/leads?country=AZ&partner=fi", base_url=BASE).text)
+    assert az and set(az) <= set(seeded.leads["fi"])
+    found = row_ids(web.get("/dashboard/leads?q=ee+firm+03", base_url=BASE).text)
+    assert found == [seeded.leads["ee"][3]]
+    # LIKE wildcards typed by a person are literal.
+    assert row_ids(web.get("/dashboard/leads?q=%25", base_url=BASE).text) == []
+    by_id = row_ids(web.get("/dashboard/leads?sort=id&dir=asc&per_page=100", base_url=BASE).text)
+    assert by_id == sorted(by_id)
+    desc = row_ids(web.get("/dashboard/leads?sort=id&dir=desc&per_page=100", base_url=BASE).text)
+    assert desc == by_id[::-1]
+    page1 = web.get("/dashboard/leads?sort=id&dir=asc", base_url=BASE).text
+    page2 = web.get("/dashboard/leads?sort=id&dir=asc&page=2", base_url=BASE).text
+    assert row_ids(page1) == by_id[:25] and row_ids(page2) == by_id[25:]
+    assert "Page 2 / 2" in page2 and 'rel="next"' in page1
+    # A page past the end shows the last page.
+    assert row_ids(web.get("/dashboard/leads?sort=id&page=9", base_url=BASE).text) == by_id[25:]
+    # Nonsense parameters fall back to defaults instead of failing.
+    odd = web.get("/dashboard/leads?sort=password&dir=sideways&page=-4&per_page=7", base_url=BASE)
+    assert odd.status_code == 200 and len(row_ids(odd.text)) == 25
+    signed = row_ids(web.get("/dashboard/agreements?status=signed", base_url=BASE).text)
+    assert len(signed) == 4
+    window = row_ids(
+        web.get(
+            "/dashboard/agreements?signed_from=2024-01-01&signed_to=2024-12-31", base_url=BASE
+        ).text
+    )
+    assert len(window) == 1
+
+
+def test_sync_now_records_a_request(web, store, seeded) -> None:  # type: ignore[no-untyped-def]
+    sign_in(web, seeded.tokens["fi"])
+    page = web.get("/dashboard/sync", base_url=BASE)
+    assert 'data-next-run="fi"' in page.text and 'data-next-run="lv"' not in page.text
+    answer = web.post("/dashboard/sync/fi", data={"csrf_token": csrf_of(page.text)}, base_url=BASE)
+    assert answer.status_code == 302
+    with store.session() as s:
+        requests = list(s.scalars(select(SyncRequest)))
+    assert [(r.partner, r.trigger, r.consumed_at) for r in requests] == [("fi", "api", None)]
+    after = web.get(answer.headers["Location"], base_url=BASE)
+    assert "Sync requested" in after.text or "Synkronointi pyydetty" in after.text
+
+
+def test_review_actions_dismiss_and_choose_a_side(web, store, seeded) -> None:  # type: ignore[no-untyped-def]
+    sign_in(web, seeded.tokens["lv"])
+    page = web.get("/dashboard/fix", base_url=BASE)
+    token = csrf_of(page.text)
+    answer = web.post(
+        f"/dashboard/fix/quarantine/{seeded.quarantine_id}",
+        data={"csrf_token": token, "action": "dismiss"},
+        base_url=BASE,
+    )
+    assert answer.status_code == 302
+    answer = web.post(
+        f"/dashboard/fix/conflicts/{seeded.conflict_id}",
+        data={"csrf_token": token, "side": "store"},
+        base_url=BASE,
+    )
+    assert answer.status_code == 302
+    with store.session() as s:
+        entry = s.get(QuarantineEntry, seeded.quarantine_id)
+        assert entry.resolution == "dismissed"
+        conflict = s.get(Conflict, seeded.conflict_id)
+        assert conflict.resolution == "chose_store"
+        assert s.get(Lead, conflict.record_id).stage == "qualified"
+    again = web.post(
+        f"/dashboard/fix/quarantine/{seeded.quarantine_id}",
+        data={"csrf_token": token, "action": "dismiss"},
+        base_url=BASE,
+        follow_redirects=True,
+    )
+    assert "already dismissed" in again.text
+    fix = web.get("/dashboard/fix", base_url=BASE).text
+    assert "Bad Row SIA" not in fix
+
+
+def test_csv_export_is_formula_inert_and_reversible(web, store, seeded) -> None:  # type: ignore[no-untyped-def]
+    nasty = {
+        "company_name": '=HYPERLINK("http://evil.example","Click")',
+        "contact_name": "+371 2000 0000",
+        "notes": "@SUM(A1:A9)",
+        "event": "-2+3",
+        "registration_code": "\tcmd|' /C calc'!A0",
+        "website": "'=already quoted",
+    }
+    with store.session() as s:
+        lead = records.create_lead(
+            s, {"partner": "lv", "country": "LV", "sector": "ict", **nasty}, source="api"
+        )
+        lead_id = lead.id
+    sign_in(web, seeded.tokens["lv"])
+    answer = web.get("/dashboard/leads.csv?q=HYPERLINK", base_url=BASE)
+    assert answer.status_code == 200
+    assert answer.mimetype == "text/csv"
+    assert "attachment" in answer.headers["Content-Disposition"]
+    text = answer.get_data(as_text=True)
+    import csv
+    import io
+
+    raw_rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
+    header, row = raw_rows[0], raw_rows[1]
+    assert all(not cell.startswith(FORMULA_TRIGGERS) for cell in row)
+    assert row[header.index("company_name")].startswith("'=HYPERLINK")
+    original = dict(zip(header, read_csv(text)[1], strict=True))
+    assert original["id"] == lead_id
+    for field, value in nasty.items():
+        assert original[field] == value
+
+
+def test_record_page_shows_audit_history(web, store, seeded) -> None:  # type: ignore[no-untyped-def]
+    sign_in(web, seeded.tokens["lv"])
+    lead_id = seeded.leads["lv"][1]
+    page = web.get(f"/dashboard/leads/{lead_id}", base_url=BASE)
+    assert page.status_code == 200
+    history = page.text.split('id="history-table"')[1]
+    assert history.count("<tr>") == 2 + 1  # header + create + update
+    assert "negotiation" in history
+    assert web.get("/dashboard/leads/L-999999", base_url=BASE).status_code == 404
+    agreement = web.get(f"/dashboard/agreements/{seeded.agreements[0]}", base_url=BASE)
+    assert agreement.status_code == 200 and "Software licences" in agreement.text

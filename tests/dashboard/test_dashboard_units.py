@@ -1,0 +1,186 @@
+"""Pure parts of the dashboard: CSV escaping and its reverse, SVG charts, the
+next nightly run, and query-string parsing of tables."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, time
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from integration.csv_export import (
+    FORMULA_TRIGGERS,
+    cell_text,
+    escape_cell,
+    read_csv,
+    to_csv,
+    unescape_cell,
+)
+from integration.dashboard.charts import (
+    MonthPoint,
+    RunBar,
+    axis_scale,
+    cumulative_chart,
+    history_chart,
+    progress_bar,
+)
+from integration.dashboard.schedule import next_nightly_run
+from integration.dashboard.tables import FilterSpec, TableSpec, like_pattern, parse_state
+
+
+@pytest.mark.parametrize(
+    ("value", "escaped"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+371 2000", "'+371 2000"),
+        ("-5", "'-5"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tcmd", "'\tcmd"),
+        ("\rcmd", "'\rcmd"),
+        ("'=x", "''=x"),
+        ("''+x", "'''+x"),
+        ("'plain", "'plain"),
+        ("plain = fine", "plain = fine"),
+        ("", ""),
+    ],
+)
+def test_escape_examples(value: str, escaped: str) -> None:
+    assert escape_cell(value) == escaped
+    assert unescape_cell(escaped) == value
+
+
+@given(st.text())
+def test_escape_is_inert_and_reversible(value: str) -> None:
+    escaped = escape_cell(value)
+    assert not escaped.startswith(FORMULA_TRIGGERS)
+    assert unescape_cell(escaped) == value
+
+
+@given(
+    st.lists(
+        st.lists(
+            st.text(alphabet=st.characters(exclude_characters="\x00")), min_size=3, max_size=3
+        ),
+        max_size=5,
+    )
+)
+def test_csv_document_round_trips(rows: list[list[str]]) -> None:
+    text = to_csv(["a", "b", "c"], rows)
+    assert text.startswith("\ufeff")
+    parsed = read_csv(text)
+    assert parsed[0] == ["a", "b", "c"]
+    # csv normalises a lone \r inside quoted cells only when unquoted; compare exactly
+    assert parsed[1:] == rows
+
+
+def test_numbers_are_not_user_text() -> None:
+    assert cell_text(-12.5) == "-12.5"
+    assert cell_text(3) == "3"
+    assert cell_text(True) == "true"
+    assert cell_text(None) == ""
+    assert cell_text("-12.5") == "'-12.5"
+
+
+def test_axis_scale_rounds_up_to_few_round_steps() -> None:
+    assert axis_scale(11) == (12, 2)
+    assert axis_scale(5) == (5, 1)
+    assert axis_scale(0) == (1, 1)
+    assert axis_scale(130) == (150, 50)
+
+
+def _y_of(svg: str, cls: str) -> float:
+    match = re.search(rf'<line class="{cls}" x1="[\d.]+" y1="([\d.]+)"', svg)
+    assert match, cls
+    return float(match.group(1))
+
+
+def test_cumulative_chart_places_target_and_end_marker() -> None:
+    points = [MonthPoint("2023-03", 0), MonthPoint("2023-04", 2), MonthPoint("2023-05", None)]
+    svg = cumulative_chart(
+        points,
+        target=10,
+        title="Signed <b>",
+        target_label="Target",
+        end_label="End",
+        end_index=2,
+        width=400,
+        height=240,
+    )
+    assert 'role="img"' in svg and "Signed &lt;b&gt;" in svg and "<b>" not in svg
+    # Plot area: top 16, height 240-16-40 = 184; axis max 12, so 10 sits at 16+184*(2/12).
+    assert _y_of(svg, "target") == pytest.approx(16 + 184 * (2 / 12), abs=0.1)
+    assert "Target 10" in svg
+    assert 'class="end-marker" x1="384"' in svg  # right edge of the last month
+    assert "style=" not in svg  # CSP: presentation via classes only
+    # The line stops at the last known month (no drawing into the future).
+    series = re.search(r'<path class="series" d="([^"]+)"', svg).group(1)
+    assert series.count("M") == 1 and series.endswith("L268 169.3")  # 2 of 3 months (348 px)
+
+
+def test_progress_bar_and_history_chart() -> None:
+    half = progress_bar(5, 10, label="5 of 10", width=200)
+    assert 'class="progress-fill" x="0" y="0" width="100"' in half
+    over = progress_bar(15, 10, label="15 of 10", width=200)
+    assert 'class="progress-fill" x="0" y="0" width="200"' in over
+    svg = history_chart([RunBar("a", 10, "ok"), RunBar("b", 0, "error")], title="Runs")
+    assert svg.count("<rect") == 2 and "bar-bad" in svg and "bar-ok" in svg
+    assert "—" in history_chart([], title="none")
+
+
+def test_next_nightly_run_in_partner_zone_across_dst() -> None:
+    riga = ZoneInfo("Europe/Riga")
+    # Before 02:00 Riga time: tonight. After: tomorrow night.
+    assert next_nightly_run(time(2, 0), riga, datetime(2025, 1, 10, 23, 0, tzinfo=UTC)) == datetime(
+        2025, 1, 11, 0, 0, tzinfo=UTC
+    )
+    assert next_nightly_run(time(2, 0), riga, datetime(2025, 1, 11, 0, 0, tzinfo=UTC)) == datetime(
+        2025, 1, 12, 0, 0, tzinfo=UTC
+    )
+    # Summer time: 02:00 in Riga is 23:00 UTC the day before.
+    assert next_nightly_run(time(2, 0), riga, datetime(2025, 7, 1, 12, 0, tzinfo=UTC)) == datetime(
+        2025, 7, 1, 23, 0, tzinfo=UTC
+    )
+    with pytest.raises(ValueError):
+        next_nightly_run(time(2, 0), riga, datetime(2025, 7, 1, 12, 0))
+
+
+def test_table_state_keeps_only_valid_values() -> None:
+    spec = TableSpec(
+        name="t",
+        filters=[
+            FilterSpec("sector", "select", "Sector", [("ict", "ICT")]),
+            FilterSpec("from", "date", "From"),
+            FilterSpec("archived", "flag", "Archived"),
+        ],
+        sorts={"id": object(), "updated": object()},
+        default_sort="updated",
+        default_desc=True,
+    )
+    state = parse_state(
+        {
+            "q": "  a   b ",
+            "sector": "nope",
+            "from": "2024-13-01",
+            "archived": "on",
+            "sort": "drop table",
+            "page": "x",
+            "per_page": "1000",
+        },
+        spec,
+    )
+    assert state.q == "a b" and state.filters == {"archived": "1"}
+    assert state.sort == "updated" and state.desc is True
+    assert state.page == 1 and state.per_page == 25
+    good = parse_state({"sector": "ict", "from": "2024-02-29", "sort": "id", "page": "3"}, spec)
+    assert good.filters == {"sector": "ict", "from": "2024-02-29"}
+    assert good.sort == "id" and good.desc is False and good.page == 3
+    assert "page=3" in good.query_string() and "page" not in good.query_string(page=1)
+    assert good.aria_sort("id") == "ascending" and good.aria_sort("updated") == "none"
+    assert "dir=desc" in good.sort_link("id")
+
+
+def test_like_pattern_escapes_wildcards() -> None:
+    assert like_pattern("50%_off\\") == "%50\\%\\_off\\\\%"
