@@ -11,8 +11,11 @@ spreadsheets), :mod:`.values_api`, :mod:`.sheets_api`, :mod:`.batch_update`,
 :mod:`.drive_api`, :mod:`.admin` (faults, quotas, stats), :mod:`.persistence`
 (``--state`` and ``--seed``), :mod:`.server` (HTTP).
 
-Admin API (no authentication; for tests, benchmarks and demos)
---------------------------------------------------------------
+Admin API (for tests, benchmarks and demos)
+-------------------------------------------
+
+When the emulator runs with ``--token``, admin calls need that bearer token
+too; without one, they are open (the emulator listens on 127.0.0.1 by default).
 
 ``POST /_emulator/faults``
     Body: one fault spec or a list of them.  Fields:

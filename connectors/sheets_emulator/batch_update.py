@@ -33,6 +33,8 @@ class Txn:
         self.named_ranges = copy.deepcopy(ss.named_ranges)
 
     def find(self, sheet_id: Any) -> Sheet:
+        if sheet_id is None:  # an omitted (or null) sheetId is sheet 0, as in protobuf
+            sheet_id = 0
         for sh in self.sheets:
             if sh.sheet_id == sheet_id:
                 return sh
@@ -65,9 +67,9 @@ class Txn:
 # helpers
 # --------------------------------------------------------------------------
 def _int(d: dict[str, Any], key: str, default: int | None = None) -> int | None:
-    v = d.get(key, default)
-    if v is None:
-        return None
+    v = d.get(key)
+    if v is None:  # absent and JSON null mean the same: the default
+        return default
     if isinstance(v, bool) or not isinstance(v, int | str):
         raise bad_request(f"Invalid value for {key}: {v!r}")
     try:
@@ -189,8 +191,8 @@ def add_sheet(txn: Txn, req: dict[str, Any]) -> Reply:
     elif any(sh.sheet_id == sheet_id for sh in txn.sheets):
         raise bad_request(f"A sheet with the id {sheet_id} already exists.")
     grid = props.get("gridProperties") or {}
-    rows = int(grid.get("rowCount", 1000))
-    cols = int(grid.get("columnCount", 26))
+    rows = _int(grid, "rowCount", 1000) or 0
+    cols = _int(grid, "columnCount", 26) or 0
     if rows < 1 or cols < 1:
         raise bad_request("The grid must have at least one row and one column.")
     if txn.total_cells() + rows * cols > MAX_CELLS:
@@ -198,8 +200,8 @@ def add_sheet(txn: Txn, req: dict[str, Any]) -> Reply:
             "This action would increase the number of cells in the workbook above the limit of "
             "10000000 cells."
         )
-    index = props.get("index", len(txn.sheets))
-    index = max(0, min(int(index), len(txn.sheets)))
+    index = _int(props, "index", len(txn.sheets))
+    index = max(0, min(index or 0, len(txn.sheets)))
     sheet = Sheet(sheet_id, str(title), index, rows, cols)
     for key, value in props.items():
         if key not in ("sheetId", "title", "index", "gridProperties"):
@@ -243,7 +245,9 @@ def duplicate_sheet(txn: Txn, req: dict[str, Any]) -> Reply:
     clone.props["title"] = title
     for m in clone.merges:
         m["sheetId"] = new_id
-    index = req.get("insertSheetIndex", source.props["index"] + 1)
+    index = req.get("insertSheetIndex")
+    if index is None:
+        index = source.props["index"] + 1
     index = max(0, min(int(index), len(txn.sheets)))
     txn.sheets.insert(index, clone)
     txn.cloned.add(new_id)

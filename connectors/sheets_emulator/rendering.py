@@ -44,7 +44,8 @@ def format_number(x: float | int) -> str:
 
 
 def _sci(x: float) -> str:
-    mant, exp = f"{x:.2E}".split("E")
+    """``1.23457E+15``: six significant digits, as Google's automatic format."""
+    mant, exp = f"{x:.5E}".split("E")
     mant = mant.rstrip("0").rstrip(".")
     return f"{mant}E{'+' if int(exp) >= 0 else '-'}{abs(int(exp)):02d}"
 

@@ -389,6 +389,8 @@ class Handler(BaseHTTPRequestHandler):
     def _admin(self, path: str, body: bytes, params: dict[str, Any]) -> None:
         emu = self.emulator
         try:
+            if emu.token is not None:  # a configured token guards the admin API too
+                emu.authenticate(self.headers.get("Authorization"))
             if path == "/_emulator/faults":
                 if self.command == "POST":
                     spec = _parse_json(body) if body else {}

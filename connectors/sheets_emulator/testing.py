@@ -37,6 +37,7 @@ class EmulatorHandle:
         self.token = token or "emulator-token"
         self._admin = requests.Session()
         self._admin.trust_env = False
+        self._admin.headers["Authorization"] = f"Bearer {self.token}"
 
     def client(self, timeout: float = 30.0) -> Any:
         """A real gspread client talking to this emulator."""

@@ -194,3 +194,12 @@ def test_garbage_never_causes_a_server_error(emulator, sh) -> None:
     ):
         r = call(emulator, "POST", f"/v4/spreadsheets/{sh.id}/values:batchUpdate", json=body)
         assert r.status_code == 400, (body, r.text)
+
+
+def test_a_configured_token_also_guards_the_admin_api() -> None:
+    with run_emulator(token="s3cret") as emu:
+        r = requests.post(emu.base_url + "/_emulator/reset", timeout=5)
+        assert_google_error(r, 401, "UNAUTHENTICATED")
+        emu.client().create("kept")
+        emu.reset()  # the handle sends the token
+        assert emu.client().openall() == []

@@ -293,3 +293,16 @@ def test_unknown_request_kind_is_rejected(sh) -> None:
     with pytest.raises(gspread.exceptions.APIError) as err:
         sh.batch_update({"requests": [{"launchRocket": {}}]})
     assert err.value.response.status_code == 400
+
+
+def test_duplicate_sheet_and_copy_to_another_spreadsheet(gc, sh) -> None:
+    ws = sh.sheet1
+    ws.update([["a", "=1+1"]], "A1", raw=False)
+    dup = sh.duplicate_sheet(ws.id, new_sheet_name="Twin")
+    assert dup.title == "Twin"
+    assert dup.get_all_values() == [["a", "2"]]
+    other = gc.create("Target")
+    res = ws.copy_to(other.id)
+    assert res["title"] == "Copy of Sheet1"
+    copied = other.worksheet("Copy of Sheet1")
+    assert copied.get("A1:B1", value_render_option="FORMULA") == [["a", "=1+1"]]
