@@ -157,6 +157,19 @@ def cumulative_chart(
     return Markup("".join(parts))
 
 
+#: Sync run outcomes (see integration.sync.engine): completed runs are good,
+#: running or busy ones (another sync held the lease) neutral, the rest bad.
+GOOD_OUTCOMES = frozenset({"completed"})
+NEUTRAL_OUTCOMES = frozenset({"running", "busy"})
+
+
+def outcome_class(outcome: str) -> str:
+    """``ok``, ``running`` or ``bad``: the CSS class of a run outcome."""
+    if outcome in GOOD_OUTCOMES:
+        return "ok"
+    return "running" if outcome in NEUTRAL_OUTCOMES else "bad"
+
+
 @dataclass(frozen=True)
 class RunBar:
     """One sync run on the history chart."""
@@ -190,11 +203,7 @@ def history_chart(
         h = max(1.5, plot_h * (run.value / y_max)) if run.value > 0 else 1.5
         bx = left + i * slot + (slot - bar_w) / 2
         by = top + plot_h - h
-        outcome = (
-            "ok"
-            if run.outcome in ("ok", "success", "applied")
-            else ("running" if run.outcome == "running" else "bad")
-        )
+        outcome = outcome_class(run.outcome)
         parts.append(
             f'<rect class="bar bar-{outcome}" x="{_fmt(bx)}" y="{_fmt(by)}" '
             f'width="{_fmt(bar_w)}" height="{_fmt(h)}">'

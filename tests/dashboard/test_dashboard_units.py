@@ -125,8 +125,12 @@ def test_progress_bar_and_history_chart() -> None:
     assert 'class="progress-fill" x="0" y="0" width="100"' in half
     over = progress_bar(15, 10, label="15 of 10", width=200)
     assert 'class="progress-fill" x="0" y="0" width="200"' in over
-    svg = history_chart([RunBar("a", 10, "ok"), RunBar("b", 0, "error")], title="Runs")
-    assert svg.count("<rect") == 2 and "bar-bad" in svg and "bar-ok" in svg
+    svg = history_chart(
+        [RunBar("a", 10, "completed"), RunBar("b", 0, "failed"), RunBar("c", 1, "busy")],
+        title="Runs",
+    )
+    assert svg.count("<rect") == 3
+    assert re.findall(r"bar-(\w+)", svg) == ["ok", "bad", "running"]
     assert "—" in history_chart([], title="none")
 
 
