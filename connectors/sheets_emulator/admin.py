@@ -209,7 +209,8 @@ class Controls:
         }
 
     def check_quota(self, endpoint: str, user: str) -> None:
-        if not self.quotas_enabled:
+        """Sheets API quotas; Drive calls have their own (generous) quotas, not modelled."""
+        if not self.quotas_enabled or endpoint.startswith("drive."):
             return
         kind = "Read" if endpoint in READ_ENDPOINTS else "Write"
         per_user = self.read_per_user if kind == "Read" else self.write_per_user
@@ -246,6 +247,9 @@ def _quota_error(kind: str, scope: str) -> ApiError:
 
 def _default_message(status: int | None) -> str:
     return {
+        401: "Request had invalid authentication credentials.",
+        403: "The caller does not have permission",
+        404: "Requested entity was not found.",
         429: "Quota exceeded (injected fault).",
         500: "Internal error encountered.",
         502: "Bad Gateway",

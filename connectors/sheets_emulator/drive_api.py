@@ -212,7 +212,7 @@ def sheet_csv(ss: Spreadsheet, sheet: Sheet) -> str:
             row.append(
                 ""
                 if v is None
-                else render(v, FORMATTED, "FORMATTED_STRING", lambda x: ss.evaluate(x))
+                else render(v, FORMATTED, "FORMATTED_STRING", lambda x: ss.evaluate(x, sheet.title))
             )
         writer.writerow(row)
     return buf.getvalue()

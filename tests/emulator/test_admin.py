@@ -136,3 +136,15 @@ def test_reset_drops_everything(emulator, gc, sh) -> None:
     assert emulator.stats() == {"total": 1, "by_endpoint": {"drive.files.list": 1}}
     new = gc.create("after reset")
     assert new.values_get("A1")["range"] == "Sheet1!A1"  # the fault is gone too
+
+
+def test_injected_statuses_use_googles_status_names(emulator, sh) -> None:
+    emulator.inject_fault(endpoint="values.get", status=403)
+    with pytest.raises(gspread.exceptions.APIError) as err:
+        sh.values_get("A1")
+    body = err.value.response.json()["error"]
+    assert body == {
+        "code": 403,
+        "message": "The caller does not have permission",
+        "status": "PERMISSION_DENIED",
+    }
