@@ -30,26 +30,22 @@ COLUMNS = (
 
 
 def summary_table(reports: list[SyncReport]) -> Table:
+    """One column per partner tab, one row per number (fits a narrow terminal)."""
     dry = any(r.dry_run for r in reports)
     table = Table(title="Sync summary" + (" (dry run: nothing written)" if dry else ""))
-    table.add_column("partner")
-    table.add_column("tab")
-    table.add_column("outcome")
-    for _, title in COLUMNS:
-        table.add_column(title, justify="right")
-    table.add_column("Sheets API calls", justify="right")
-    table.add_column("seconds", justify="right")
-    for report in reports:
-        for t in report.tabs:
-            style = "green" if t.ok else "red"
-            table.add_row(
-                report.partner,
-                t.tab,
-                f"[{style}]{t.outcome}[/{style}]",
-                *[str(t.counts.get(key, 0)) for key, _ in COLUMNS],
-                str(t.api_calls),
-                f"{t.seconds:.2f}",
-            )
+    table.add_column("")
+    tabs = [(r.partner, t) for r in reports for t in r.tabs]
+    for partner, t in tabs:
+        table.add_column(f"{partner}/{t.tab}", justify="right")
+    outcomes = []
+    for _, t in tabs:
+        style = "green" if t.ok else "red"
+        outcomes.append(f"[{style}]{t.outcome}[/{style}]")
+    table.add_row("outcome", *outcomes)
+    for key, title in COLUMNS:
+        table.add_row(title, *[str(t.counts.get(key, 0)) for _, t in tabs])
+    table.add_row("Sheets API calls", *[str(t.api_calls) for _, t in tabs])
+    table.add_row("seconds", *[f"{t.seconds:.2f}" for _, t in tabs])
     return table
 
 

@@ -8,13 +8,12 @@ import threading
 from typing import Any
 
 import pytest
+from conftest import LV_LEADS_HEADER, SyncEnv
 from sqlalchemy import select
 
 from connectors.google_sheets.retry import fast_policy
 from integration.store import records
 from integration.store.models import Lead, SyncRun
-
-from conftest import LV_LEADS_HEADER, SyncEnv
 
 STEPS = ("values.batchGet", "spreadsheets.get", "spreadsheets.batchUpdate", "values.batchUpdate")
 FAULTS = {

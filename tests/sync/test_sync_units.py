@@ -1,0 +1,241 @@
+"""Pure parts without servers: the three-way merge, planning rules, cell
+formatting, and the connector's retry, rate budget and request batching."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import UTC, datetime
+
+import pytest
+import requests
+from gspread.exceptions import APIError
+
+from connectors.google_sheets.errors import PermissionDenied, QuotaExceeded, TransientError
+from connectors.google_sheets.ratelimit import RateLimiter
+from connectors.google_sheets.retry import RetryPolicy, call_with_retry, parse_retry_after
+from connectors.google_sheets.tab_io import SheetsConnector, coalesce
+from integration.sync import mapping
+from integration.sync.merge import merge_record
+from integration.sync.plan import NewId, Settings, Shadow, StoreRecord, StoreState, plan_tab
+
+HEADER = ["Company", "Country", "Sector", "E-mail", "CRM ID", "Sync status", "Last synced"]
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+# -- merge -----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("base", "sheet", "store", "policy", "value", "conflict"),
+    [
+        ("a", "b", "a", "store_wins", "b", False),  # sheet changed only
+        ("a", "a", "c", "sheet_wins", "c", False),  # store changed only
+        ("a", "b", "b", "sheet_wins", "b", False),  # same change on both sides
+        ("a", "b", "c", "sheet_wins", "b", True),
+        ("a", "b", "c", "store_wins", "c", True),
+        ("a", None, "c", "sheet_wins", None, True),  # cleared in the sheet vs edited
+        (None, None, "c", "sheet_wins", "c", False),  # new in the store
+    ],
+)
+def test_three_way_merge(base, sheet, store, policy, value, conflict) -> None:  # type: ignore[no-untyped-def]
+    result = merge_record({"f": base}, {"f": sheet}, {"f": store}, ["f"], policy)
+    assert result.merged["f"] == value
+    assert bool(result.conflicts) is conflict
+    if conflict:
+        c = result.conflicts[0]
+        assert (c.base, c.sheet, c.store, c.resolved) == (base, sheet, store, value)
+
+
+def test_newest_wins_and_no_base() -> None:
+    r = merge_record({"f": 1}, {"f": 2}, {"f": 3}, ["f"], "newest_wins", sheet_newer=False)
+    assert r.merged["f"] == 3 and r.conflicts[0].winner == "store"
+    r = merge_record(None, {"f": None, "g": 1}, {"f": 2, "g": 1}, ["f", "g"], "store_wins")
+    assert r.merged == {"f": 2, "g": 1} and not r.conflicts and r.to_sheet == {"f": 2}
+    with pytest.raises(ValueError, match="unknown conflict policy"):
+        merge_record(None, {}, {}, ["f"], "coin_flip")
+
+
+def test_merge_is_deterministic_and_bool_is_not_one() -> None:
+    r = merge_record({"f": 1}, {"f": True}, {"f": 1}, ["f"], "sheet_wins")
+    assert r.merged["f"] is True and r.to_store == {"f": True}
+
+
+# -- planning --------------------------------------------------------------------
+def _settings(**kw) -> Settings:  # type: ignore[no-untyped-def]
+    return Settings(partner="lv", tab="leads", locale="en", now=NOW, **kw)
+
+
+def _rec(i: int, **data) -> StoreRecord:  # type: ignore[no-untyped-def]
+    d = {
+        "partner": "lv",
+        "company_name": f"Firm {i}",
+        "country": "LV",
+        "sector": "ict",
+        "email": f"f{i}@x.lv",
+        **data,
+    }
+    return StoreRecord(id=f"L-{i:06d}", data=d, version=1, owner="lv", updated_at=NOW)
+
+
+def _state(n: int) -> StoreState:
+    state = StoreState(kind="lead")
+    for i in range(1, n + 1):
+        rec = _rec(i)
+        state.records[rec.id] = rec
+        base = {k: v for k, v in rec.data.items() if k != "partner"}
+        state.shadows[rec.id] = Shadow(base)
+    return state
+
+
+def _rows(ids: list[int]) -> list[list[object]]:
+    return [HEADER] + [[f"Firm {i}", "LV", "ICT", f"f{i}@x.lv", f"L-{i:06d}", "OK"] for i in ids]
+
+
+@pytest.mark.parametrize(
+    ("total", "kept", "aborted"),
+    [(20, 16, False), (20, 15, True), (10, 6, False), (10, 5, True), (100, 80, False)],
+)
+def test_mass_deletion_valve(total: int, kept: int, aborted: bool) -> None:
+    # more than 20% AND at least 5 rows vanished -> stop and apply nothing
+    plan = plan_tab(_rows(list(range(1, kept + 1))), _state(total), _settings())
+    assert (plan.aborted is not None) is aborted
+    if aborted:
+        assert not plan.archives and not plan.cells and not plan.has_store_changes
+    else:
+        assert len(plan.archives) == total - kept
+
+
+def test_new_rows_deduplicated_against_each_other_and_store() -> None:
+    state = _state(1)
+    state.lead_keys[("email", "f1@x.lv")] = ("L-000001", "ee")
+    rows = [
+        *_rows([1]),
+        ["New A", "LV", "ICT", "new@x.lv"],
+        ["New A again", "LV", "ICT", "NEW@x.lv "],
+        ["Copy of 1", "LV", "ICT", "f1@x.lv"],
+    ]
+    plan = plan_tab(rows, state, _settings())
+    assert [c.data["company_name"] for c in plan.creates] == ["New A"]
+    assert plan.cells[(3, 4)] == NewId(0)
+    assert plan.counts["duplicates"] == 2
+    dup = [q for q in plan.quarantine if q.duplicate_of == "L-000001"]
+    assert dup and plan.cells[(5, 5)] == "Duplicate of L-000001 (EE)"
+
+
+def test_copied_row_with_an_existing_id_becomes_a_new_row() -> None:
+    rows = [*_rows([1]), ["Other firm", "LV", "ICT", "other@x.lv", "L-000001", "OK"]]
+    plan = plan_tab(rows, _state(1), _settings())
+    assert plan.cells[(3, 4)] == NewId(0)
+    assert [c.data["company_name"] for c in plan.creates] == ["Other firm"]
+
+
+def test_unchanged_rows_are_skipped_without_work() -> None:
+    state = _state(3)
+    first = plan_tab(_rows([1, 2, 3]), state, _settings())
+    # the first plan records row fingerprints; with them a re-plan does nothing
+    for rid, shadow in first.shadows.items():
+        state.shadows[rid] = Shadow(shadow.base, shadow.row_hash, 1)
+    again = plan_tab(_rows([1, 2, 3]), state, _settings())
+    assert again.counts["unchanged"] == 3 and not again.cells and not again.has_store_changes
+
+
+def test_to_cell_round_trips_in_each_language() -> None:
+    from integration.normalise import normalise_record
+
+    for locale in ("en", "lv", "et", "fi"):
+        for field, value in (
+            ("sector", "green_tech"),
+            ("gdpr_consent", False),
+            ("stage", "won"),
+            ("country", "AZ"),
+            ("gdpr_consent_date", "2025-03-12"),
+        ):
+            cell = mapping.to_cell("lead", field, value, locale)
+            record, _ = normalise_record("lead", {field: cell}, locale)
+            assert record[field] == value, (locale, field, cell)
+
+
+# -- connector ---------------------------------------------------------------------
+def _api_error(status: int, headers: dict[str, str] | None = None) -> APIError:
+    resp = requests.Response()
+    resp.status_code = status
+    resp._content = json.dumps({"error": {"code": status, "message": "m", "status": "X"}}).encode()
+    resp.headers.update(headers or {})
+    return APIError(resp)
+
+
+def test_retry_backs_off_exponentially_honours_retry_after_and_gives_up() -> None:
+    waits: list[float] = []
+    policy = RetryPolicy(
+        base=1,
+        maximum=8,
+        jitter=0,
+        budget_seconds=100,
+        max_attempts=6,
+        sleep=waits.append,
+        rng=random.Random(1),
+    )
+    outcomes = iter(
+        [
+            _api_error(503),
+            _api_error(429, {"Retry-After": "3"}),
+            _api_error(500),
+            requests.Timeout(),
+            requests.ConnectionError(),
+            _api_error(502),
+        ]
+    )
+
+    def call() -> str:
+        raise next(outcomes)
+
+    with pytest.raises(TransientError):
+        call_with_retry(call, policy)
+    assert waits == [1, 3, 4, 8, 8]  # 2^n truncated at 8; Retry-After wins
+    with pytest.raises(PermissionDenied):
+        call_with_retry(lambda: (_ for _ in ()).throw(_api_error(403)), policy)
+    with pytest.raises(QuotaExceeded):
+        call_with_retry(
+            lambda: (_ for _ in ()).throw(_api_error(429)),
+            RetryPolicy(max_attempts=1, sleep=waits.append),
+        )
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
+    assert parse_retry_after("2.5") == 2.5
+
+
+def test_rate_limiter_sliding_minute() -> None:
+    clock = [0.0]
+    slept: list[float] = []
+
+    def sleep(s: float) -> None:
+        slept.append(s)
+        clock[0] += s
+
+    limiter = RateLimiter(3, clock=lambda: clock[0], sleep=sleep)
+    for _ in range(3):
+        assert limiter.acquire() == 0
+    clock[0] = 10.0
+    assert limiter.acquire() == 50.0  # waits until the first request is a minute old
+    limiter.acquire()
+    limiter.acquire()
+    with pytest.raises(QuotaExceeded):
+        limiter.acquire(max_wait=1.0)
+    assert RateLimiter(0).acquire() == 0  # unlimited
+
+
+def test_cells_coalesce_into_blocks_and_large_writes_split() -> None:
+    cells = {(r, c): f"{r}:{c}" for r in range(2, 6) for c in (7, 8, 9)}
+    cells[(3, 0)] = "x"
+    blocks = coalesce(cells)
+    assert blocks == [
+        (2, 7, [[f"{r}:{c}" for c in (7, 8, 9)] for r in range(2, 6)]),
+        (3, 0, [["x"]]),
+    ]
+
+    class Fake:
+        http_client = None
+
+    conn = SheetsConnector(Fake(), max_request_bytes=200)
+    bodies = conn._write_bodies("Leads", coalesce({(r, 0): "v" * 50 for r in range(2, 40, 2)}))
+    assert len(bodies) > 1
+    assert all(len(json.dumps(b)) < 400 for b in bodies)
+    assert all(b["valueInputOption"] == "RAW" for b in bodies)
