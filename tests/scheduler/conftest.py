@@ -6,8 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,15 +81,3 @@ def setup(emulator, db_url, tmp_path) -> Setup:
     s = make_setup(emulator, db_url, tmp_path)
     yield s
     s.store.dispose()
-
-
-def wait_until(check: Callable[[], object], timeout: float = 15.0, every: float = 0.1):
-    """Poll ``check`` until it returns something truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
-        time.sleep(every)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
-from conftest import wait_until
+from scheduler_helpers import wait_until
 from sqlalchemy import select
 
 from integration.scheduler import jobs

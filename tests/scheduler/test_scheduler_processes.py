@@ -1,0 +1,180 @@
+"""The clock as a process: SIGTERM, a killed lease holder, and two clocks on one
+PostgreSQL store that must never sync one spreadsheet at the same time."""
+
+from __future__ import annotations
+
+import itertools
+import random
+import signal
+import time
+
+import pytest
+from conftest import make_setup
+from scheduler_helpers import wait_until
+from sqlalchemy import create_engine, select, text
+
+from integration.store import leases
+from integration.store.models import Base, SyncRun
+from integration.store.records import request_sync
+from integration.sync.engine import run_sync
+
+
+def _runs(store, partner: str | None = None) -> list[SyncRun]:
+    with store.session() as session:
+        query = select(SyncRun).order_by(SyncRun.id)
+        if partner:
+            query = query.where(SyncRun.partner == partner)
+        runs = list(session.scalars(query))
+        session.expunge_all()
+        return runs
+
+
+def _running(store, partner: str) -> bool:
+    return any(r.outcome == "running" for r in _runs(store, partner))
+
+
+def _holder_pids(runs: list[SyncRun]) -> set[str]:
+    return {r.holder.split(":")[1] for r in runs if r.holder}
+
+
+def _finish(proc, timeout: float) -> tuple[int, str]:
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except Exception:
+        proc.kill()
+        out, err = proc.communicate()
+        raise
+    return proc.returncode, out + err
+
+
+@pytest.fixture
+def sqlite_setup(emulator, sqlite_url, tmp_path):
+    s = make_setup(emulator, sqlite_url, tmp_path)
+    yield s
+    s.store.dispose()
+
+
+def test_sigterm_lets_the_running_sync_finish_and_exits_0(sqlite_setup, emulator):
+    s = sqlite_setup
+    # the clock starts with a catch-up of every partner (no sync has ever run);
+    # lv's first Sheets call takes two seconds
+    emulator.inject_fault(path=s.ids["lv"], delay=2.0, times=1)
+    proc = s.scheduler("--grace", "15")
+    try:
+        wait_until(lambda: _running(s.store, "lv"), timeout=20)
+        proc.send_signal(signal.SIGTERM)
+        stopped_at = time.monotonic()
+        code, output = _finish(proc, timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert code == 0, output
+    assert time.monotonic() - stopped_at < 15
+    assert "stopping" in output
+    runs = _runs(s.store)
+    assert runs and all(r.outcome == "completed" for r in runs), [
+        (r.partner, r.tab, r.outcome) for r in runs
+    ]
+    # it finished the sync it had begun (both tabs) and took no new work
+    assert sorted((r.partner, r.tab) for r in runs if r.partner == "lv") == [
+        ("lv", "agreements"),
+        ("lv", "leads"),
+    ]
+    assert len(runs) <= 6
+
+
+def test_sigterm_during_a_sync_longer_than_the_grace_period_still_exits_0(sqlite_setup, emulator):
+    s = sqlite_setup
+    emulator.inject_fault(path=s.ids["lv"], delay=30.0, times=1)
+    proc = s.scheduler("--grace", "1")
+    try:
+        wait_until(lambda: _running(s.store, "lv"), timeout=20)
+        proc.send_signal(signal.SIGTERM)
+        stopped_at = time.monotonic()
+        code, output = _finish(proc, timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert code == 0, output
+    assert time.monotonic() - stopped_at < 6
+    assert "cut short" in output
+
+
+def test_a_killed_holders_lease_is_taken_over_after_expiry(emulator, sqlite_url, tmp_path):
+    s = make_setup(emulator, sqlite_url, tmp_path, lease_seconds=2)
+    lease = leases.spreadsheet_lease_name(s.ids["lv"])
+    emulator.inject_fault(path=s.ids["lv"], delay=30.0, times=1)
+    proc = s.scheduler()
+    try:
+        wait_until(lambda: _running(s.store, "lv"), timeout=20)
+        holder = leases.current_holder(s.store, lease)
+        assert holder and f":{proc.pid}:" in holder
+        proc.kill()  # SIGKILL: no chance to release anything
+        proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    blocked = run_sync(s.config, s.store, "lv", trigger="cli")
+    assert blocked.outcome == "busy"
+    wait_until(lambda: leases.current_holder(s.store, lease) is None, timeout=5)
+    taken_over = run_sync(s.config, s.store, "lv", trigger="cli")
+    assert taken_over.outcome == "completed"
+    assert leases.current_holder(s.store, lease) is None  # released after the sync
+    s.store.dispose()
+
+
+@pytest.fixture
+def pg_url(pg_migrated_url: str) -> str:
+    engine = create_engine(pg_migrated_url)
+    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return pg_migrated_url
+
+
+@pytest.mark.postgres
+def test_two_clocks_on_postgresql_never_sync_one_spreadsheet_at_once(emulator, pg_url, tmp_path):
+    s = make_setup(emulator, pg_url, tmp_path, debounce_seconds=0.3, debounce_max_seconds=2)
+    # every Sheets call takes a little while, so syncs are long enough to collide
+    emulator.inject_fault(delay=0.1, probability=1.0, times=100_000)
+    first, second = s.scheduler(), s.scheduler()
+    pids = {str(p.pid) for p in (first, second)}
+    rng = random.Random(5)
+    try:
+        # partners' edits arrive for a few seconds after both clocks are up and working
+        started, both_seen = time.monotonic(), None
+        while both_seen is None or time.monotonic() < both_seen + 4:
+            with s.store.session() as session:
+                request_sync(session, rng.choice(["lv", "ee", "fi"]), trigger="webhook")
+            time.sleep(0.25)
+            if both_seen is None and _holder_pids(_runs(s.store)) == pids:
+                both_seen = time.monotonic()
+            assert time.monotonic() - started < 40, "the two clocks did not both start"
+        time.sleep(1.0)
+        for proc in (first, second):
+            proc.send_signal(signal.SIGTERM)
+        results = [_finish(proc, timeout=30) for proc in (first, second)]
+    finally:
+        for proc in (first, second):
+            if proc.poll() is None:
+                proc.kill()
+        emulator.clear_faults()
+    for code, output in results:
+        assert code == 0, output
+    runs = _runs(s.store)
+    synced = [r for r in runs if r.outcome != "busy"]
+    assert all(r.finished_at is not None for r in synced)
+    assert len(synced) >= 6
+    assert any(r.outcome == "busy" for r in runs)  # the clocks met each other's leases
+    for partner in ("lv", "ee", "fi"):
+        mine = [r for r in synced if r.partner == partner]
+        assert mine, partner
+        for a, b in itertools.combinations(mine, 2):
+            if a.holder != b.holder:
+                assert a.finished_at <= b.started_at or b.finished_at <= a.started_at, (
+                    partner,
+                    (a.holder, a.started_at, a.finished_at),
+                    (b.holder, b.started_at, b.finished_at),
+                )
+    s.store.dispose()
