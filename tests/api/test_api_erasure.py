@@ -1,0 +1,104 @@
+"""DELETE /api/v1/leads/<id>: GDPR erasure in the store (the sheet side is
+covered by the end-to-end test through a sync)."""
+
+from __future__ import annotations
+
+import json
+
+from api_helpers import problem
+from sqlalchemy import select
+
+from integration.store import records
+from integration.store.models import (
+    AuditEntry,
+    Conflict,
+    Lead,
+    QuarantineEntry,
+    SyncRequest,
+    Tombstone,
+)
+from integration.webhooks.signatures import standard_headers
+
+PERSON = {
+    "contact_name": "Līga Ozola",
+    "email": "liga.ozola@example.lv",
+    "phone": "+37129111222",
+    "notes": "Met Līga in Baku",
+}
+
+
+def test_erasure_leaves_no_personal_data(client, tokens, make_lead, store) -> None:
+    lead = make_lead("lv", **PERSON)
+    client.patch(
+        f"/api/v1/leads/{lead['id']}", json={"notes": "Call Līga Ozola"}, headers=tokens.lv
+    )
+    with store.session() as s:
+        # An earlier rejected submission by the same person, and a conflict on her phone.
+        records.quarantine(
+            s,
+            kind="lead",
+            source="webhook:lv",
+            partner="lv",
+            raw={"email": PERSON["email"], "company_name": "?"},
+            errors=[
+                {"field": "sector", "code": "required", "message": "Sector: a value is required."}
+            ],
+        )
+        s.add(
+            Conflict(
+                partner="lv",
+                tab="leads",
+                record_id=lead["id"],
+                field="phone",
+                base_value=None,
+                sheet_value="+37129111222",
+                store_value="+37129111223",
+                resolved_value="+37129111222",
+                policy="sheet_wins",
+                winner="sheet",
+            )
+        )
+    resp = client.delete(f"/api/v1/leads/{lead['id']}", headers=tokens.lv)
+    assert resp.status_code == 204
+    after = client.get(f"/api/v1/leads/{lead['id']}", headers=tokens.lv).get_json()
+    assert after["erased_at"] and after["company_name"] == lead["company_name"]
+    with store.session() as s:
+        stored = (
+            [json.dumps(r.data) for r in s.scalars(select(Lead))]
+            + [json.dumps(a.changes) for a in s.scalars(select(AuditEntry))]
+            + [json.dumps([q.raw, q.errors]) for q in s.scalars(select(QuarantineEntry))]
+            + [
+                json.dumps([c.base_value, c.sheet_value, c.store_value, c.resolved_value])
+                for c in s.scalars(select(Conflict))
+            ]
+        )
+        everything = "\n".join(stored)
+        for value in ("Līga", "Ozola", "liga.ozola", "29111222"):
+            assert value not in everything
+        assert s.scalars(select(Tombstone)).first() is not None
+        assert (
+            s.scalars(select(AuditEntry.action).order_by(AuditEntry.id.desc())).first() == "erase"
+        )
+        reasons = [r.reason for r in s.scalars(select(SyncRequest))]
+        assert f"erasure {lead['id']}" in reasons
+    # Repeating is harmless.
+    assert client.delete(f"/api/v1/leads/{lead['id']}", headers=tokens.lv).status_code == 204
+
+
+def test_erased_person_cannot_come_back(client, tokens, make_lead, config) -> None:
+    lead = make_lead("lv", **PERSON)
+    client.delete(f"/api/v1/leads/{lead['id']}", headers=tokens.admin)
+    again = {"company_name": "New name", "country": "LV", "sector": "ict", "email": PERSON["email"]}
+    problem(client.post("/api/v1/leads", json=again, headers=tokens.lv), 409)
+    body = json.dumps(again).encode()
+    hook = client.post(
+        "/webhooks/forms/lv",
+        data=body,
+        content_type="application/json",
+        headers=standard_headers(config.environ["LV_WEBHOOK_SECRET"], "m", body),
+    )
+    problem(hook, 409)
+    patch = client.patch(
+        f"/api/v1/leads/{lead['id']}", json={"email": "new@example.lv"}, headers=tokens.lv
+    )
+    problem(patch, 409)

@@ -1,0 +1,182 @@
+"""KPI numbers (API, CLI) and the Prometheus /metrics text."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from integration.store.models import Agreement, SyncRun
+
+
+def agreement(client, tokens, seller, buyer, partner, **fields):  # type: ignore[no-untyped-def]
+    body = {"seller_id": seller, "buyer_id": buyer, "reporting_partner": partner, **fields}
+    resp = client.post("/api/v1/agreements", json=body, headers=tokens.admin)
+    assert resp.status_code == 201, resp.get_json()
+    return resp.get_json()
+
+
+def test_kpi_counts_signed_agreements_in_the_window(client, tokens, make_lead, store) -> None:
+    lv = make_lead("lv")
+    ee = make_lead("ee", sector="education")
+    az = make_lead("fi", country="AZ")
+    agreement(
+        client,
+        tokens,
+        lv["id"],
+        az["id"],
+        "lv",
+        status="signed",
+        signed_date="2024-05-10",
+        sector="ict",
+    )
+    agreement(
+        client,
+        tokens,
+        ee["id"],
+        az["id"],
+        "ee",
+        status="signed",
+        signed_date="2025-01-02",
+        sector="education",
+    )
+    agreement(
+        client,
+        tokens,
+        ee["id"],
+        az["id"],
+        "ee",
+        status="signed",
+        signed_date="2022-12-31",
+        sector="education",
+    )  # before the window
+    agreement(client, tokens, lv["id"], az["id"], "lv", status="negotiating")
+    archived = agreement(
+        client,
+        tokens,
+        lv["id"],
+        az["id"],
+        "lv",
+        status="signed",
+        signed_date="2024-06-01",
+        sector="ict",
+    )
+    with store.session() as s:
+        s.get(Agreement, archived["id"]).archived_at = datetime.now(UTC)
+    kpi = client.get("/api/v1/kpi", headers=tokens.ee).get_json()
+    assert kpi["signed"] == 2 and kpi["target"] == 10 and kpi["remaining"] == 8
+    assert {p["partner"]: p["signed"] for p in kpi["by_partner"]} == {"ee": 1, "fi": 0, "lv": 1}
+    assert kpi["by_sector"] == [
+        {"sector": "education", "signed": 1},
+        {"sector": "ict", "signed": 1},
+    ]
+    assert kpi["by_country"] == [{"country": "AZ", "signed": 2}]
+    months = {m["month"]: m for m in kpi["by_month"]}
+    assert months["2024-05"]["signed"] == 1 and months["2024-12"]["cumulative"] == 1
+    assert months["2025-01"]["cumulative"] == 2
+    only_lv = client.get("/api/v1/kpi?partner=lv", headers=tokens.lv).get_json()
+    assert only_lv["signed"] == 1
+
+
+def test_kpi_command_prints_the_same_numbers(
+    client, tokens, make_lead, config, store, monkeypatch
+) -> None:
+    lv, az = make_lead("lv"), make_lead("fi", country="AZ")
+    agreement(
+        client,
+        tokens,
+        lv["id"],
+        az["id"],
+        "lv",
+        status="signed",
+        signed_date="2024-05-10",
+        sector="ict",
+    )
+    from integration.cli import cli as main
+
+    env = {
+        "CRM_CONFIG": str(config.config_path),
+        "DATABASE_URL": store.url,
+        **{k: v for k, v in config.environ.items() if k.startswith("CRM_")},
+    }
+    result = CliRunner().invoke(main, ["kpi", "--json"], env=env)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    api = client.get("/api/v1/kpi", headers=tokens.admin).get_json()
+    assert data["signed"] == api["signed"] == 1
+    assert data["by_sector"] == api["by_sector"]
+    table = CliRunner().invoke(main, ["kpi", "--partner", "lv"], env=env)
+    assert table.exit_code == 0 and "1 of 10" in table.output
+    bad = CliRunner().invoke(main, ["kpi", "--partner", "zz"], env=env)
+    assert bad.exit_code == 2 and "unknown partner" in bad.output
+
+
+NAME = r"^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})? "
+SAMPLE = re.compile(NAME + r"(-?[0-9.e+]+|\+Inf)$")
+
+
+def test_metrics_text_format(client, tokens, store, send_lead=None) -> None:
+    now = datetime.now(UTC)
+    with store.session() as s:
+        s.add(
+            SyncRun(
+                partner="lv",
+                tab="leads",
+                trigger="cli",
+                outcome="ok",
+                api_calls=7,
+                cells_written=40,
+                started_at=now - timedelta(seconds=12),
+                finished_at=now,
+            )
+        )
+    client.get("/api/v1/leads", headers=tokens.lv)
+    client.get("/api/v1/leads")
+    resp = client.get("/metrics")
+    assert resp.status_code == 200
+    assert resp.content_type.startswith("text/plain; version=0.0.4")
+    text = resp.get_data(as_text=True)
+    for line in text.splitlines():
+        assert line.startswith("# ") or SAMPLE.match(line), line
+    assert re.search(
+        r'crm_api_requests_total\{method="GET",route="/api/v1/leads",status="401"', text
+    )
+    assert 'crm_sync_runs_total{partner="lv",outcome="ok"} 1' in text
+    assert 'crm_sheets_api_calls_total{partner="lv"} 7' in text
+    assert 'crm_sync_run_duration_seconds_bucket{partner="lv",le="15"} 1' in text
+    assert 'crm_sync_run_duration_seconds_bucket{partner="lv",le="5"} 0' in text
+    assert "crm_quarantine_open" in text
+
+
+def test_tokens_command(config, store) -> None:
+    from integration.auth import verify_token
+    from integration.cli import cli as main
+    from integration.store.models import ApiToken
+
+    env = {
+        "CRM_CONFIG": str(config.config_path),
+        "DATABASE_URL": store.url,
+        **{k: v for k, v in config.environ.items() if k.startswith("CRM_")},
+    }
+    runner = CliRunner()
+    made = runner.invoke(
+        main, ["tokens", "create", "--partner", "lv", "--name", "lv import"], env=env
+    )
+    assert made.exit_code == 0, made.output
+    secret = made.output.strip().splitlines()[-1]
+    with store.session() as s:
+        token = verify_token(s, secret)
+        assert token is not None and token.partner == "lv"
+        assert secret not in json.dumps([t.token_hash for t in s.scalars(select(ApiToken))])
+        token_id = token.id
+    listed = runner.invoke(main, ["tokens", "list"], env=env)
+    assert "lv import" in listed.output and secret not in listed.output
+    assert runner.invoke(main, ["tokens", "revoke", str(token_id)], env=env).exit_code == 0
+    with store.session() as s:
+        assert verify_token(s, secret) is None
+    both = runner.invoke(main, ["tokens", "create", "--partner", "lv", "--admin"], env=env)
+    assert both.exit_code == 2
+    assert runner.invoke(main, ["tokens", "revoke", "999"], env=env).exit_code == 2
