@@ -167,5 +167,19 @@ def box_a1(box: Box) -> str:
     return f"{a}:{col_to_letters(box.end_col - 1)}{box.end_row}"
 
 
+def open_a1(
+    title: str, start_row: int, end_row: int | None, start_col: int, end_col: int | None
+) -> str:
+    """A range with possibly open ends, as Google names it in errors: ``T!A1001:B``,
+    ``T!AA1:2``, ``T!A1001:B1001``; a single cell is ``T!D4``."""
+    start = f"{col_to_letters(start_col)}{start_row + 1}"
+    if end_row == start_row + 1 and end_col == start_col + 1:
+        return f"{quote_title(title)}!{start}"
+    end = (col_to_letters(end_col - 1) if end_col is not None else "") + (
+        str(end_row) if end_row is not None else ""
+    )
+    return f"{quote_title(title)}!{start}:{end}"
+
+
 def format_range(title: str, box: Box) -> str:
     return f"{quote_title(title)}!{box_a1(box)}"

@@ -12,7 +12,7 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
-from .a1 import Box
+from .a1 import Box, open_a1
 from .cells import Cell
 from .errors import ApiError, bad_request
 from .metadata import MAX_CELLS
@@ -79,25 +79,22 @@ def _int(d: dict[str, Any], key: str, default: int | None = None) -> int | None:
 
 
 def grid_box(sheet: Sheet, g: dict[str, Any]) -> Box:
+    """A GridRange as Google takes it: refused when it starts at or past the grid's
+    last row or column, otherwise clipped to the grid (which is never grown)."""
     sr = _int(g, "startRowIndex", 0) or 0
-    er = _int(g, "endRowIndex", sheet.row_count)
+    er = _int(g, "endRowIndex")
     sc = _int(g, "startColumnIndex", 0) or 0
-    ec = _int(g, "endColumnIndex", sheet.col_count)
-    assert er is not None and ec is not None
-    if sr < 0 or sc < 0 or er < sr or ec < sc:
+    ec = _int(g, "endColumnIndex")
+    if sr < 0 or sc < 0 or (er is not None and er < sr) or (ec is not None and ec < sc):
         raise bad_request("Invalid range: start index must be <= end index and >= 0")
-    if er > sheet.row_count or ec > sheet.col_count:
+    if (sr >= sheet.row_count and er != sr) or (sc >= sheet.col_count and ec != sc):
         raise bad_request(
-            f"Range ({_range_text(sheet, sr, er, sc, ec)}) exceeds grid limits. Max rows: "
+            f"Range ({open_a1(sheet.title, sr, er, sc, ec)}) exceeds grid limits. Max rows: "
             f"{sheet.row_count}, max columns: {sheet.col_count}"
         )
-    return Box(sr, er, sc, ec)
-
-
-def _range_text(sheet: Sheet, sr: int, er: int, sc: int, ec: int) -> str:
-    from .a1 import format_range
-
-    return format_range(sheet.title, Box(sr, max(er, sr + 1), sc, max(ec, sc + 1)))
+    er = sheet.row_count if er is None else min(er, sheet.row_count)
+    ec = sheet.col_count if ec is None else min(ec, sheet.col_count)
+    return Box(sr, max(er, sr), sc, max(ec, sc))
 
 
 def _public_range(g: dict[str, Any]) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .a1 import Box, Ref, col_to_letters, format_range
+from .a1 import Box, Ref, col_to_letters, format_range, open_a1
 from .cells import Cell
 from .errors import ApiError, bad_request, invalid_value, unknown_field
 from .metadata import MAX_CELLS
@@ -131,15 +131,19 @@ def _transpose(rows: list[list[Any]]) -> list[list[Any]]:
 
 
 def _check_start_in_grid(sheet: Sheet, box: Box, ref: Ref, text: str) -> None:
-    if (ref.start_row or 0) >= sheet.row_count and ref.start_row is not None:
-        raise _grid_error(sheet, text)
-    if (ref.start_col or 0) >= sheet.col_count and ref.start_col is not None:
-        raise _grid_error(sheet, text)
+    """Google refuses a read that starts past the grid (one that ends past it is clipped)."""
+    past_rows = ref.start_row is not None and ref.start_row >= sheet.row_count
+    past_cols = ref.start_col is not None and ref.start_col >= sheet.col_count
+    if past_rows or past_cols:
+        raise _grid_error(
+            sheet,
+            open_a1(sheet.title, ref.start_row or 0, ref.end_row, ref.start_col or 0, ref.end_col),
+        )
 
 
-def _grid_error(sheet: Sheet, text: str) -> ApiError:
+def _grid_error(sheet: Sheet, named: str) -> ApiError:
     return bad_request(
-        f"Range ({text}) exceeds grid limits. Max rows: {sheet.row_count}, "
+        f"Range ({named}) exceeds grid limits. Max rows: {sheet.row_count}, "
         f"max columns: {sheet.col_count}"
     )
 
@@ -243,7 +247,8 @@ def _plan_update(
                 f"[{col_to_letters(c0 + ncols - 1)}]"
             )
     if r0 + max(nrows, 1) > sheet.row_count or c0 + max(ncols, 1) > sheet.col_count:
-        raise _grid_error(sheet, text)
+        written = Box(r0, r0 + max(nrows, 1), c0, c0 + max(ncols, 1))
+        raise _grid_error(sheet, format_range(sheet.title, written))
     return sheet, r0, c0, nrows, ncols, ncells
 
 

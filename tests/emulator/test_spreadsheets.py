@@ -306,3 +306,54 @@ def test_duplicate_sheet_and_copy_to_another_spreadsheet(gc, sh) -> None:
     assert res["title"] == "Copy of Sheet1"
     copied = other.worksheet("Copy of Sheet1")
     assert copied.get("A1:B1", value_render_option="FORMULA") == [["a", "=1+1"]]
+
+
+def _repeat_bold(sh, **grid) -> dict:
+    return {
+        "requests": [
+            {
+                "repeatCell": {
+                    "range": {"sheetId": 0, **grid},
+                    "cell": {"userEnteredFormat": {"textFormat": {"bold": True}}},
+                    "fields": "userEnteredFormat.textFormat.bold",
+                }
+            }
+        ]
+    }
+
+
+@pytest.mark.parametrize(
+    ("grid", "named"),
+    [
+        ({"startRowIndex": 1000, "startColumnIndex": 0, "endColumnIndex": 2}, "Sheet1!A1001:B"),
+        ({"startRowIndex": 1000, "endRowIndex": 1001, "endColumnIndex": 2}, "Sheet1!A1001:B1001"),
+        ({"startColumnIndex": 26, "endColumnIndex": 27, "endRowIndex": 2}, "Sheet1!AA1:AA2"),
+        ({"startColumnIndex": 26, "endRowIndex": 2}, "Sheet1!AA1:2"),
+    ],
+)
+def test_grid_ranges_starting_past_the_grid_are_refused(sh, grid: dict, named: str) -> None:
+    with pytest.raises(gspread.exceptions.APIError) as err:
+        sh.batch_update(_repeat_bold(sh, **grid))
+    assert err.value.response.json()["error"]["message"] == (
+        f"Invalid requests[0].repeatCell: Range ({named}) exceeds grid limits. "
+        "Max rows: 1000, max columns: 26"
+    )
+
+
+def test_grid_ranges_ending_past_the_grid_are_clipped_not_grown(sh) -> None:
+    sh.batch_update(_repeat_bold(sh, startRowIndex=999, endRowIndex=1003, endColumnIndex=1))
+    sh.batch_update(_repeat_bold(sh, startRowIndex=3, endRowIndex=3))  # no cell: accepted
+    assert sh.sheet1.row_count == 1000
+    sh.fetch_sheet_metadata()
+    assert sh.sheet1.row_count == 1000
+    m = meta(sh, fields="sheets.data.rowData.values.userEnteredFormat", ranges="Sheet1!A1000")
+    cell = m["sheets"][0]["data"][0]["rowData"][0]["values"][0]
+    assert cell["userEnteredFormat"]["textFormat"] == {"bold": True}
+
+
+def test_reads_starting_past_the_grid_are_refused(sh) -> None:
+    with pytest.raises(gspread.exceptions.APIError) as err:
+        sh.values_get("Sheet1!AA1:AB5")
+    assert err.value.response.json()["error"]["message"] == (
+        "Range (Sheet1!AA1:AB5) exceeds grid limits. Max rows: 1000, max columns: 26"
+    )
