@@ -189,6 +189,7 @@ def demo_command(
     if fresh and paths.root.exists():
         shutil.rmtree(paths.root)
     paths.root.mkdir(parents=True, exist_ok=True)
+    paths.running.unlink(missing_ok=True)  # left behind by a demo that was killed
 
     try:
         emulator = EmulatorProcess("127.0.0.1", emulator_port, paths.state).start()

@@ -1,0 +1,138 @@
+"""``crm-sync demo`` as a person runs it: starts on free ports with nothing but
+this checkout, syncs three partners, serves the web app, picks up an edit made
+with gspread, stops cleanly on Ctrl-C and, started again, still has the edit."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+from sqlalchemy import func, select
+
+from connectors.google_sheets.auth import make_gspread_client
+from integration.store.db import Store
+from integration.store.models import Agreement, Lead, SyncRun
+
+ROOT = Path(__file__).resolve().parents[2]
+EDITED = "Testi Muokkaus Oy"
+
+
+def _wait(check, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout} s")
+        time.sleep(0.2)
+
+
+def _start(tmp_path: Path, *extra: str) -> subprocess.Popen:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "CRM_CONFIG", "SHEETS_EMULATOR_HOST")
+    }
+    env.update(CRM_INSTANCE_PATH=str(tmp_path / "instance"), PYTHONPATH=str(ROOT))
+    args = ["demo", "--port", "0", "--emulator-port", "0", "--seed", "10", "--debounce", "1"]
+    return subprocess.Popen(
+        [sys.executable, "-m", "integration.cli", *args, *extra],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _running_info(tmp_path: Path, proc: subprocess.Popen) -> dict:
+    path = tmp_path / "instance" / "demo" / "running.json"
+
+    def ready():
+        if proc.poll() is not None:
+            raise AssertionError(f"demo exited early: {proc.communicate()}")
+        return path.exists() and json.loads(path.read_text("utf-8"))
+
+    return _wait(ready, 90, "demo start")
+
+
+def _interrupt(proc: subprocess.Popen) -> str:
+    proc.send_signal(signal.SIGINT)
+    try:
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, out + err
+    return out
+
+
+def test_demo_runs_syncs_serves_picks_up_edits_and_stops_cleanly(tmp_path):
+    proc = _start(tmp_path, "--fresh")
+    try:
+        info = _running_info(tmp_path, proc)
+        store = Store(info["database_url"])
+        with store.session() as session:
+            first = session.execute(
+                select(SyncRun.partner, SyncRun.tab, SyncRun.outcome).where(
+                    SyncRun.trigger == "demo"
+                )
+            ).all()
+            leads = session.scalar(select(func.count()).select_from(Lead))
+            agreements = session.scalar(select(func.count()).select_from(Agreement))
+        assert sorted(first) == sorted(
+            (p, t, "completed") for p in ("lv", "ee", "fi") for t in ("leads", "agreements")
+        )
+        assert leads >= 18 and agreements == 9  # 3 planted invalid rows per partner wait
+
+        web = info["web_url"]
+        health = requests.get(f"{web}/healthz", timeout=10)
+        assert health.status_code == 200 and health.json()["status"] == "ok"
+        token = Path(info["api_token_file"]).read_text("utf-8").strip()
+        kpi = requests.get(
+            f"{web}/api/v1/kpi", headers={"Authorization": f"Bearer {token}"}, timeout=10
+        )
+        assert kpi.status_code == 200, kpi.text
+        assert requests.get(f"{web}/api/v1/kpi", timeout=10).status_code == 401
+        page = requests.get(f"{web}/dashboard/", timeout=10)
+        assert page.status_code == 200 and "<html" in page.text.lower()
+
+        # a partner edits a firm's name in their sheet, as they would in Google Sheets
+        gc = make_gspread_client(emulator_host=info["emulator_host"], token="partner")
+        ws = gc.open_by_key(info["spreadsheet_ids"]["fi"]).worksheet("Liidit")
+        header = ws.row_values(1)
+        assert "CRM ID" in header  # the first sync added the service's columns
+        lead_id = ws.cell(2, header.index("CRM ID") + 1).value
+        ws.update_acell("A2", EDITED)
+
+        def edited():
+            with store.session() as session:
+                return session.get(Lead, lead_id).company_name == EDITED
+
+        _wait(edited, 30, "the edit reaching the store")
+        store.dispose()
+    except BaseException:
+        proc.kill()
+        raise
+    out = _interrupt(proc)
+    assert "demo stopped" in out
+
+    # started again without --fresh: same spreadsheets, the partner's edit kept
+    again = _start(tmp_path)
+    try:
+        info2 = _running_info(tmp_path, again)
+        assert info2["spreadsheet_ids"] == info["spreadsheet_ids"]
+        gc = make_gspread_client(emulator_host=info2["emulator_host"], token="partner")
+        ws = gc.open_by_key(info2["spreadsheet_ids"]["fi"]).worksheet("Liidit")
+        assert ws.acell("A2").value == EDITED
+    except BaseException:
+        again.kill()
+        raise
+    assert "restored" in _interrupt(again)
