@@ -180,7 +180,12 @@ class RunBar:
 
 
 def history_chart(
-    runs: Sequence[RunBar], *, title: str, width: int = 360, height: int = 120
+    runs: Sequence[RunBar],
+    *,
+    title: str,
+    width: int = 360,
+    height: int = 120,
+    min_slots: int = 12,
 ) -> Markup:
     """Bars for recent runs (oldest first); the outcome picks the bar's class,
     so a failed run stands out without relying on colour alone (it is also
@@ -188,7 +193,8 @@ def history_chart(
     left, right, top, bottom = 28, 6, 8, 18
     plot_w, plot_h = width - left - right, height - top - bottom
     y_max = nice_ceiling(max([r.value for r in runs] + [1]))
-    n = max(len(runs), 1)
+    # At least ``min_slots`` slots, so a handful of runs draws slim bars.
+    n = max(len(runs), min_slots)
     slot = plot_w / n
     bar_w = max(2.0, slot * 0.7)
     parts = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from datetime import date
 from typing import Any
@@ -26,7 +27,7 @@ from integration.dashboard.charts import (
 from integration.dashboard.labels import label
 from integration.dashboard.schedule import next_nightly_run
 from integration.dashboard.sheets import sheet_gids
-from integration.dashboard.web import notice, services, ui_locale
+from integration.dashboard.web import csv_response, notice, services, ui_locale
 from integration.kpi import compute_kpi, signed_agreements
 from integration.store import records
 from integration.store.models import (
@@ -312,6 +313,17 @@ def localised_errors(errors: list[dict[str, Any]], locale: str) -> list[dict[str
     return out
 
 
+def open_conflicts(db: Session) -> list[Conflict]:
+    return list(
+        db.scalars(
+            select(Conflict)
+            .where(Conflict.resolved_at.is_(None), _partner_scope(Conflict.partner))
+            .order_by(Conflict.created_at.desc(), Conflict.id.desc())
+            .limit(500)
+        )
+    )
+
+
 @bp.get("/fix")
 @login_required
 def needs_fixing() -> Any:
@@ -319,17 +331,137 @@ def needs_fixing() -> Any:
     config = svc.config
     with svc.store.session() as db:
         quarantined = quarantine_rows(db, config)
-        conflicts = list(
-            db.scalars(
-                select(Conflict)
-                .where(Conflict.resolved_at.is_(None), _partner_scope(Conflict.partner))
-                .order_by(Conflict.created_at.desc(), Conflict.id.desc())
-                .limit(500)
-            )
-        )
+        conflicts = open_conflicts(db)
     return render_template(
         "dashboard/fix.html", quarantined=quarantined, conflicts=conflicts, active="fix"
     )
+
+
+@bp.get("/fix.csv")
+@login_required
+def needs_fixing_csv() -> Any:
+    """The open quarantine entries as CSV (one row each, raw cells as JSON)."""
+    svc = services()
+    with svc.store.session() as db:
+        items = quarantine_rows(db, svc.config)
+    header = [
+        "id",
+        "partner",
+        "kind",
+        "source",
+        "tab",
+        "row_number",
+        "sheet_link",
+        "problems",
+        "duplicate_of",
+        "created_at",
+        "raw",
+    ]
+    rows = [
+        [
+            i["entry"].id,
+            i["entry"].partner,
+            i["entry"].kind,
+            i["entry"].source,
+            i["tab_title"],
+            i["entry"].row_number,
+            i["link"],
+            " | ".join(e["message"] for e in i["errors"]),
+            i["entry"].duplicate_of,
+            i["entry"].created_at,
+            json.dumps(i["entry"].raw or {}, ensure_ascii=False),
+        ]
+        for i in items
+    ]
+    return csv_response("needs-fixing", header, rows)
+
+
+@bp.get("/conflicts.csv")
+@login_required
+def conflicts_csv() -> Any:
+    svc = services()
+    with svc.store.session() as db:
+        conflicts = open_conflicts(db)
+    header = [
+        "id",
+        "partner",
+        "tab",
+        "record_id",
+        "field",
+        "base_value",
+        "sheet_value",
+        "store_value",
+        "kept",
+        "policy",
+        "created_at",
+    ]
+    rows = [
+        [
+            c.id,
+            c.partner,
+            c.tab,
+            c.record_id,
+            c.field,
+            json.dumps(c.base_value, ensure_ascii=False),
+            json.dumps(c.sheet_value, ensure_ascii=False),
+            json.dumps(c.store_value, ensure_ascii=False),
+            c.winner,
+            c.policy,
+            c.created_at,
+        ]
+        for c in conflicts
+    ]
+    return csv_response("conflicts", header, rows)
+
+
+@bp.get("/sync.csv")
+@login_required
+def sync_runs_csv() -> Any:
+    """Sync run history (newest first) of the partners the token may see."""
+    svc = services()
+    with svc.store.session() as db:
+        runs = list(
+            db.scalars(
+                select(SyncRun)
+                .where(SyncRun.partner.in_(visible_partners(svc.config)))
+                .order_by(SyncRun.started_at.desc(), SyncRun.id.desc())
+                .limit(5000)
+            )
+        )
+    header = [
+        "id",
+        "partner",
+        "tab",
+        "trigger",
+        "started_at",
+        "finished_at",
+        "seconds",
+        "outcome",
+        "dry_run",
+        "rows",
+        "cells_written",
+        "api_calls",
+        "error",
+    ]
+    rows = [
+        [
+            r.id,
+            r.partner,
+            r.tab,
+            r.trigger,
+            r.started_at,
+            r.finished_at,
+            run_seconds(r),
+            r.outcome,
+            r.dry_run,
+            run_rows_count(r),
+            r.cells_written,
+            r.api_calls,
+            r.error,
+        ]
+        for r in runs
+    ]
+    return csv_response("sync-runs", header, rows)
 
 
 def _review_source() -> str:

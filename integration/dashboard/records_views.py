@@ -3,16 +3,15 @@ a page per record with its audit history, and CSV export of any table view."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from flask import Response, abort, render_template, request
+from flask import abort, render_template, request
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from integration.auth import is_admin, scope_agreements, scope_leads
-from integration.csv_export import iter_csv
 from integration.dashboard import bp
 from integration.dashboard.access import current_token, login_required
 from integration.dashboard.labels import country_label, field_label, label, value_label
@@ -24,7 +23,7 @@ from integration.dashboard.tables import (
     paginate,
     parse_state,
 )
-from integration.dashboard.web import services, ui_locale
+from integration.dashboard.web import csv_response, services, ui_locale
 from integration.store.models import Agreement, AuditEntry, Lead
 
 SECTORS = ("ict", "green_tech", "education", "interior_design", "other")
@@ -223,14 +222,6 @@ def _ordered(query: Select[Any], spec: TableSpec, state: TableState) -> Select[A
     return apply_sort(query, spec, state)
 
 
-def _csv_response(name: str, header: list[str], rows: Iterable[Sequence[Any]]) -> Response:
-    stamp = date.today().isoformat()
-    response = Response(iter_csv(header, rows), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.csv"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 LEAD_EXPORT_FIELDS = (
     "id",
     "partner",
@@ -303,7 +294,7 @@ def _lead_table(*, export: bool) -> Any:
                 _record_values(lead, LEAD_EXPORT_FIELDS)
                 for (lead,) in db.execute(query.limit(MAX_EXPORT_ROWS))
             ]
-            return _csv_response("leads", list(LEAD_EXPORT_FIELDS), rows)
+            return csv_response("leads", list(LEAD_EXPORT_FIELDS), rows)
         page = paginate(db, query, state)
     return render_template(
         "dashboard/leads.html", spec=spec, state=state, page=page, active="leads"
@@ -337,7 +328,7 @@ def _agreement_table(*, export: bool) -> Any:
                 [*_record_values(a, AGREEMENT_EXPORT_FIELDS), seller, buyer, country]
                 for a, seller, buyer, country in db.execute(query.limit(MAX_EXPORT_ROWS))
             ]
-            return _csv_response("agreements", header, rows)
+            return csv_response("agreements", header, rows)
         page = paginate(db, query, state)
     return render_template(
         "dashboard/agreements.html", spec=spec, state=state, page=page, active="agreements"

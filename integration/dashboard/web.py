@@ -3,6 +3,7 @@ language, template helpers, security headers, CSRF checks and error pages."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,6 +23,7 @@ from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from integration.auth import is_admin
+from integration.csv_export import iter_csv
 from integration.dashboard import CONTENT_SECURITY_POLICY, bp
 from integration.dashboard.access import (
     CSRF_FIELD,
@@ -97,6 +99,8 @@ def format_money(value: float | None, currency: str | None) -> str:
 def format_duration(seconds: float | None) -> str:
     if seconds is None:
         return ""
+    if seconds < 1:
+        return f"{seconds:.2f} s"
     if seconds < 60:
         return f"{seconds:.1f} s"
     minutes, secs = divmod(round(seconds), 60)
@@ -218,6 +222,15 @@ def language() -> Any:
     if lang in LOCALES:
         session["lang"] = lang
     return redirect(safe_next(request.args.get("next")) or url_for("dashboard.overview"))
+
+
+def csv_response(name: str, header: list[str], rows: Iterable[Sequence[Any]]) -> Response:
+    """A CSV download (formula-inert cells, see :mod:`integration.csv_export`)."""
+    response = Response(iter_csv(header, rows), mimetype="text/csv")
+    stamp = date.today().isoformat()
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.csv"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def notice(key: str, category: str = "ok") -> None:

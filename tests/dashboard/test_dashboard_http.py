@@ -278,3 +278,17 @@ def test_record_page_shows_audit_history(web, store, seeded) -> None:  # type: i
     assert web.get("/dashboard/leads/L-999999", base_url=BASE).status_code == 404
     agreement = web.get(f"/dashboard/agreements/{seeded.agreements[0]}", base_url=BASE)
     assert agreement.status_code == 200 and "Software licences" in agreement.text
+
+
+def test_every_table_exports_csv_within_scope(web, seeded) -> None:  # type: ignore[no-untyped-def]
+    sign_in(web, seeded.tokens["lv"])
+    fix = read_csv(web.get("/dashboard/fix.csv", base_url=BASE).text)
+    assert fix[0][:3] == ["id", "partner", "kind"]
+    assert [row[1] for row in fix[1:]] == ["lv"]
+    assert "Bad Row SIA" in fix[1][-1]
+    conflicts = read_csv(web.get("/dashboard/conflicts.csv", base_url=BASE).text)
+    assert [(row[1], row[4]) for row in conflicts[1:]] == [("lv", "stage")]
+    runs = read_csv(web.get("/dashboard/sync.csv", base_url=BASE).text)
+    assert len(runs) == 1 + 6 and {row[1] for row in runs[1:]} == {"lv"}
+    agreements = read_csv(web.get("/dashboard/agreements.csv?status=signed", base_url=BASE).text)
+    assert len(agreements) == 1 + 2 and {row[7] for row in agreements[1:]} == {"signed"}
