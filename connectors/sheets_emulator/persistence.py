@@ -112,10 +112,13 @@ def load_state(store: Store, path: str | os.PathLike[str]) -> bool:
     target = Path(path)
     if not target.exists():
         return False
-    with target.open(encoding="utf-8") as fh:
-        data = json.load(fh)
-    with store.lock:
-        load_store(store, data)
+    try:
+        with target.open(encoding="utf-8") as fh:
+            data = json.load(fh)
+        with store.lock:
+            load_store(store, data)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(f"{target} is not a readable emulator state file: {exc}") from None
     return True
 
 
@@ -126,39 +129,48 @@ def load_seed(store: Store, folder: str | os.PathLike[str]) -> list[str]:
         raise ValueError(f"seed folder not found: {root}")
     ids = []
     for sub in sorted(p for p in root.iterdir() if p.is_dir()):
-        meta: dict[str, Any] = {}
-        meta_file = sub / "metadata.json"
-        if meta_file.exists():
-            meta = json.loads(meta_file.read_text(encoding="utf-8"))
-        csvs = {p.stem: p for p in sub.glob("*.csv")}
-        order = meta.get("tabs") or sorted(csvs)
-        ss = Spreadsheet(
-            meta.get("id") or new_spreadsheet_id(), meta.get("title") or sub.name, first_sheet=False
-        )
-        for key in ("timeZone", "locale"):
-            if key in meta:
-                ss.properties[key] = meta[key]
-        for i, title in enumerate(order):
-            if title not in csvs:
-                raise ValueError(
-                    f"{sub}: metadata.json lists tab {title!r} but {title}.csv is missing"
-                )
-            with csvs[title].open(encoding="utf-8-sig", newline="") as fh:
-                rows = list(csv.reader(fh))
-            sheet = Sheet(
-                0 if i == 0 else ss.new_sheet_id(),
-                title,
-                i,
-                max(1000, len(rows)),
-                max(26, max((len(r) for r in rows), default=0)),
-            )
-            for r, row in enumerate(rows):
-                for c, v in enumerate(row):
-                    sheet.set(r, c, parse_user_entered(v))
-            ss.sheets.append(sheet)
-        if not ss.sheets:
-            ss.sheets.append(Sheet(0, "Sheet1", 0))
+        try:
+            ss = _load_seed_folder(sub)
+        except (ValueError, OSError, csv.Error) as exc:
+            raise ValueError(f"seed folder {sub}: {exc}") from None
         with store.lock:
             store.add(ss)
         ids.append(ss.id)
     return ids
+
+
+def _load_seed_folder(sub: Path) -> Spreadsheet:
+    """One spreadsheet from one seed folder (CSV files, optional metadata.json)."""
+    meta: dict[str, Any] = {}
+    meta_file = sub / "metadata.json"
+    if meta_file.exists():
+        meta = json.loads(meta_file.read_text(encoding="utf-8"))
+        if not isinstance(meta, dict):
+            raise ValueError("metadata.json must hold a JSON object")
+    csvs = {p.stem: p for p in sub.glob("*.csv")}
+    order = meta.get("tabs") or sorted(csvs)
+    ss = Spreadsheet(
+        meta.get("id") or new_spreadsheet_id(), meta.get("title") or sub.name, first_sheet=False
+    )
+    for key in ("timeZone", "locale"):
+        if key in meta:
+            ss.properties[key] = meta[key]
+    for i, title in enumerate(order):
+        if title not in csvs:
+            raise ValueError(f"{sub}: metadata.json lists tab {title!r} but {title}.csv is missing")
+        with csvs[title].open(encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.reader(fh))
+        sheet = Sheet(
+            0 if i == 0 else ss.new_sheet_id(),
+            title,
+            i,
+            max(1000, len(rows)),
+            max(26, max((len(r) for r in rows), default=0)),
+        )
+        for r, row in enumerate(rows):
+            for c, v in enumerate(row):
+                sheet.set(r, c, parse_user_entered(v))
+        ss.sheets.append(sheet)
+    if not ss.sheets:
+        ss.sheets.append(Sheet(0, "Sheet1", 0))
+    return ss

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import requests
 
 from connectors.google_sheets.auth import make_gspread_client
@@ -126,3 +127,21 @@ def test_env_var_redirects_the_client(emulator, monkeypatch) -> None:
     gc = make_gspread_client()
     assert gc.create("via env").title == "via env"
     assert emulator.stats()["by_endpoint"]["drive.files.create"] == 1
+
+
+def test_a_corrupt_state_file_is_reported_not_overwritten(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    state.write_text("{not json", encoding="utf-8")
+    with pytest.raises(ValueError, match="not a readable emulator state file"):
+        with run_emulator(state_file=str(state)):
+            pass
+    assert state.read_text(encoding="utf-8") == "{not json"
+
+
+def test_a_seed_folder_naming_a_missing_tab_is_reported(tmp_path: Path) -> None:
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "metadata.json").write_text(json.dumps({"tabs": ["Leads"]}), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"broken: metadata.json lists tab 'Leads'"):
+        with run_emulator(seed_dir=str(tmp_path)):
+            pass
