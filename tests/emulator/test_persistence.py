@@ -133,8 +133,7 @@ def test_a_corrupt_state_file_is_reported_not_overwritten(tmp_path: Path) -> Non
     state = tmp_path / "state.json"
     state.write_text("{not json", encoding="utf-8")
     with pytest.raises(ValueError, match="not a readable emulator state file"):
-        with run_emulator(state_file=str(state)):
-            pass
+        run_emulator(state_file=str(state)).__enter__()
     assert state.read_text(encoding="utf-8") == "{not json"
 
 
@@ -143,5 +142,4 @@ def test_a_seed_folder_naming_a_missing_tab_is_reported(tmp_path: Path) -> None:
     broken.mkdir()
     (broken / "metadata.json").write_text(json.dumps({"tabs": ["Leads"]}), encoding="utf-8")
     with pytest.raises(ValueError, match=r"broken: metadata.json lists tab 'Leads'"):
-        with run_emulator(seed_dir=str(tmp_path)):
-            pass
+        run_emulator(seed_dir=str(tmp_path)).__enter__()
