@@ -24,6 +24,7 @@ from integration.store import records as rec_ops
 from integration.store.db import Store
 from integration.store.models import (
     Agreement,
+    AuditEntry,
     Conflict,
     Lead,
     QuarantineEntry,
@@ -137,6 +138,35 @@ def _new_record(kind: str, record_id: str, data: Mapping[str, Any]) -> Lead | Ag
     return obj
 
 
+def _insert_new(
+    session: Session, kind: str, plan: Plan, by_ref: Mapping[int, str], source: str
+) -> None:
+    """New records and their audit entries as two bulk INSERTs (executemany): the
+    first sync of a 10,000-row tab must not pay for 20,000 ORM round trips."""
+    if not plan.creates:
+        return
+    model = Lead if kind == "lead" else Agreement
+    columns = [c.key for c in model.__mapper__.column_attrs]
+    rows, audits = [], []
+    for new in plan.creates:
+        obj = _new_record(kind, by_ref[new.ref], new.data)
+        rows.append({key: getattr(obj, key, None) for key in columns})
+        audits.append(
+            {
+                "at": obj.created_at,
+                "record_id": obj.id,
+                "kind": kind,
+                "action": "create",
+                "source": source,
+                "partner": rec_ops.partner_of(obj),
+                "changes": {k: [None, v] for k, v in obj.data.items()},
+            }
+        )
+    for start in range(0, len(rows), CHUNK):
+        session.execute(model.__table__.insert(), rows[start : start + CHUNK])
+        session.execute(AuditEntry.__table__.insert(), audits[start : start + CHUNK])
+
+
 def _load(session: Session, model: Any, ids: list[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for start in range(0, len(ids), CHUNK):
@@ -170,16 +200,7 @@ def apply_store(
             | {rid for rid in plan.shadows if rid not in by_ref.values()}
         )
         objects = _load(session, model, ids)
-        new_objects = []
-        for new in plan.creates:
-            obj = _new_record(kind, by_ref[new.ref], new.data)
-            new_objects.append(obj)
-            objects[obj.id] = obj
-        session.add_all(new_objects)
-        for obj in new_objects:
-            rec_ops.audit(
-                session, obj, "create", source, {k: [None, v] for k, v in obj.data.items()}
-            )
+        _insert_new(session, kind, plan, by_ref, source)
         for rid in plan.restores:
             if rid in objects:
                 rec_ops.restore_record(session, objects[rid], source=source)
@@ -295,7 +316,8 @@ def _shadows(
     if not wanted:
         return
     present: set[str] = set()
-    keys = sorted(wanted)
+    created = set(by_ref.values())
+    keys = sorted(k for k in wanted if k not in created)
     for start in range(0, len(keys), CHUNK):
         chunk = keys[start : start + CHUNK]
         present.update(
