@@ -7,7 +7,7 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -490,18 +490,17 @@ def quarantine_action(entry_id: int) -> Any:
             abort(404)
         try:
             if action == "replay":
-                replay_quarantine(db, svc.config, entry, source=_review_source())
+                result = replay_quarantine(db, svc.config, entry, source=_review_source())
             elif action == "dismiss":
-                dismiss_quarantine(db, entry, source=_review_source())
+                result = dismiss_quarantine(db, entry, source=_review_source())
             else:
-                merge_quarantine(db, svc.config, entry, source=_review_source())
+                result = merge_quarantine(db, svc.config, entry, source=_review_source())
         except ReviewError as exc:
             db.rollback()
-            from flask import flash
-
             flash(exc.message, "error")
             return redirect(url_for("dashboard.needs_fixing"))
-    notice("done")
+    # A sheet row is re-read by the next sync, which then closes the entry.
+    notice("sync_requested" if result.action == "sync_requested" else "done")
     return redirect(url_for("dashboard.needs_fixing"))
 
 
@@ -522,8 +521,6 @@ def conflict_action(conflict_id: int) -> Any:
             resolve_conflict(db, conflict, side, source=_review_source())
         except ReviewError as exc:
             db.rollback()
-            from flask import flash
-
             flash(exc.message, "error")
             return redirect(url_for("dashboard.needs_fixing"))
     notice("done")

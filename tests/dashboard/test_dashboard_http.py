@@ -292,3 +292,29 @@ def test_every_table_exports_csv_within_scope(web, seeded) -> None:  # type: ign
     assert len(runs) == 1 + 6 and {row[1] for row in runs[1:]} == {"lv"}
     agreements = read_csv(web.get("/dashboard/agreements.csv?status=signed", base_url=BASE).text)
     assert len(agreements) == 1 + 2 and {row[7] for row in agreements[1:]} == {"signed"}
+
+
+def test_replay_of_a_sheet_row_asks_for_a_sync(web, store, seeded) -> None:  # type: ignore[no-untyped-def]
+    sign_in(web, seeded.tokens["lv"])
+    page = web.get("/dashboard/fix", base_url=BASE)
+    answer = web.post(
+        f"/dashboard/fix/quarantine/{seeded.quarantine_id}",
+        data={"csrf_token": csrf_of(page.text), "action": "replay"},
+        base_url=BASE,
+        follow_redirects=True,
+    )
+    assert answer.status_code == 200
+    with store.session() as s:
+        requests = [(r.partner, r.tab, r.trigger) for r in s.scalars(select(SyncRequest))]
+        entry = s.get(QuarantineEntry, seeded.quarantine_id)
+        assert entry.resolved_at is None  # the sync closes it once the row is fixed
+    assert requests == [("lv", "leads", "api")]
+    # Another partner's entry cannot be acted on, even with a valid form.
+    with store.session() as s:
+        other = s.scalars(select(QuarantineEntry).where(QuarantineEntry.partner == "ee")).one()
+    refused = web.post(
+        f"/dashboard/fix/quarantine/{other.id}",
+        data={"csrf_token": csrf_of(page.text), "action": "dismiss"},
+        base_url=BASE,
+    )
+    assert refused.status_code == 404
