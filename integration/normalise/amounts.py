@@ -3,6 +3,7 @@ and an optional currency code."""
 
 from __future__ import annotations
 
+import math
 import re
 from decimal import Decimal, InvalidOperation
 from functools import cache, lru_cache
@@ -107,9 +108,10 @@ def parse_amount(value: Any, locale: str = "en") -> tuple[Any, str | None]:
     if isinstance(value, bool):
         return value, None
     if isinstance(value, int | float):
-        return value, None
+        # NaN and infinity are not amounts (and not JSON): keep them visible as text.
+        return (value, None) if math.isfinite(value) else (str(value), None)
     if isinstance(value, Decimal):
-        return _plain(value), None
+        return (_plain(value), None) if value.is_finite() else (str(value), None)
     text = clean_line(value)
     if not isinstance(text, str):
         return text, None

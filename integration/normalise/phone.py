@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -40,14 +41,18 @@ def is_valid_e164(value: str) -> bool:
     return _remember(value, phonenumbers.is_valid_number(number))
 
 
+def _candidates(text: str) -> Iterator[str]:
+    yield text
+    if not text.startswith(("+", "00")):
+        digits = "".join(ch for ch in text if ch.isdigit())
+        if len(digits) > 9:
+            # "371 2612 3456" typed without the plus: try it as international too.
+            yield "+" + digits
+
+
 @lru_cache(maxsize=16384)
 def _to_e164(text: str, region: str | None) -> str | None:
-    candidates = [text]
-    digits = "".join(ch for ch in text if ch.isdigit())
-    if not text.startswith("+") and not text.startswith("00") and len(digits) > 9:
-        # "371 2612 3456" typed without the plus: try it as international too.
-        candidates.append("+" + digits)
-    for candidate in candidates:
+    for candidate in _candidates(text):
         try:
             number = phonenumbers.parse(candidate, region)
         except NumberParseException:

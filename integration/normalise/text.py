@@ -33,6 +33,10 @@ def clean_line(value: Any) -> Any:
     """
     if not isinstance(value, str):
         return value
+    if value.isprintable() and "  " not in value:
+        # Fast path for the usual cell: isprintable() is False for tabs, line breaks,
+        # non-breaking and zero-width spaces, so only trimming is left to do.
+        return value.strip(" ") or None
     text = _RUNS.sub(" ", value.translate(_ODD_SPACES)).strip()
     return text or None
 

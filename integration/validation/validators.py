@@ -15,7 +15,6 @@ import re
 from collections.abc import Iterator
 from functools import cache, lru_cache
 from typing import Any
-from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
@@ -104,19 +103,24 @@ def is_date_time(value: object) -> bool:
     return True
 
 
+# scheme://[user@]host[:port][/path?query#fragment], no whitespace anywhere.
+_URI = re.compile(
+    r"^https?://(?:[^\s/?#@]+@)?(?P<host>\[[0-9A-Fa-f:.]+\]|[^\s/?#:\[\]]+)"
+    r"(?::\d{1,5})?(?:[/?#]\S*)?$",
+    re.IGNORECASE,
+)
+
+
 @FORMAT_CHECKER.checks("uri")
 def is_uri(value: object) -> bool:
-    """An absolute http(s) link with a host name and no spaces."""
+    """An absolute http(s) link with a host name (or an IP address) and no spaces."""
     if not isinstance(value, str):
         return True
-    if any(ch.isspace() for ch in value):
+    match = _URI.match(value)
+    if not match:
         return False
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        return False
-    host = parts.hostname or ""
-    return parts.scheme in ("http", "https") and ("." in host or host == "localhost")
+    host = match["host"]
+    return "." in host or host.lower() == "localhost" or host.startswith("[")
 
 
 def _registration_code_for_country(

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from integration.normalise import normalise_record
+from integration.normalise import is_blank, normalise_record
 from integration.validation import ValidationIssue, check_row, validate_record
 from integration.validation.validators import FORMAT_CHECKER, validator_for
 from schemas import SCHEMA_NAMES, load_schema
@@ -349,6 +351,9 @@ def test_normalise_agreement_row_with_amount_currency_and_parties() -> None:
     }
     explicit = normalise_record("agreement", {**raw, "currency": "USD"}, "lv")[0]
     assert explicit["currency"] == "USD"
+    # Not-a-number is not an amount: it stays visible as text and the schema says so.
+    record, issues = check_row("agreement", {**raw, "value": float("nan")}, "lv", partner="lv")
+    assert record["value"] == "nan" and codes(issues) == [("value", "type")]
 
 
 def test_party_names_need_a_resolver_else_a_party_issue() -> None:
@@ -378,3 +383,37 @@ def test_check_row_combines_normalisation_and_schema() -> None:
     assert record["country"] == "FI"
     assert codes(issues) == [("registration_code", "registration_code")]
     assert "FI" in issues[0].message and "rekisterinumero" in issues[0].message
+
+
+_CELL = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=30),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
+    max_leaves=5,
+)
+_LEAD_KEYS = [*load_schema("lead")["properties"], "sync_status", "colour"]
+_AGREEMENT_KEYS = [*load_schema("agreement")["properties"], "seller", "buyer", "last_synced"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    kind=st.sampled_from(["lead", "agreement"]),
+    data=st.data(),
+    locale=st.sampled_from(["en", "lv", "et", "fi", "xx"]),
+)
+def test_any_cells_give_issues_never_exceptions(
+    kind: str, data: st.DataObject, locale: str
+) -> None:
+    keys = _LEAD_KEYS if kind == "lead" else _AGREEMENT_KEYS
+    raw = data.draw(st.dictionaries(st.sampled_from(keys), _CELL, max_size=8))
+    record, issues = check_row(kind, raw, locale, partner="lv")
+    for item in issues:
+        assert item.field is not None and item.code and item.message
+    # Nothing typed is lost: every non-blank cell is in the record or named by an issue.
+    named = {item.field for item in issues}
+    for key, value in raw.items():
+        if key in ("sync_status", "last_synced") or is_blank(value):
+            continue
+        target = {"seller": "seller_id", "buyer": "buyer_id"}.get(key, key)
+        assert target in record or target in named, (key, value, record, issues)
