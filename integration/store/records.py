@@ -24,6 +24,7 @@ from integration.store.models import (
     LeadIdSeq,
     QuarantineEntry,
     SyncRequest,
+    SyncShadow,
     Tombstone,
     utcnow,
 )
@@ -251,6 +252,10 @@ def erase_lead(session: Session, lead: Lead, *, source: str) -> None:
         q.raw = {}
         q.resolved_at = q.resolved_at or utcnow()
         q.resolution = q.resolution or "erased"
+    # The sync's base (the values sheet and store last agreed on) must not keep them either.
+    for shadow in session.scalars(select(SyncShadow).where(SyncShadow.record_id == lead.id)):
+        shadow.base = {k: v for k, v in (shadow.base or {}).items() if k not in PERSONAL_FIELDS}
+        shadow.row_hash = None
     audit(session, lead, "erase", source, {f: "[erased]" for f in erased})
 
 

@@ -9,6 +9,7 @@ pending sync requests consumed when every tab completed.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable
@@ -150,6 +151,7 @@ def run_sync(
                 report.tabs.append(result)
             return report
         time.sleep(0.2)
+    started_at = utcnow()  # requests recorded after this wait for the next sync
     try:
         connector = SheetsConnector(
             client if client is not None else _client(config),
@@ -178,7 +180,7 @@ def run_sync(
             if not result.ok:
                 break
         if report.ok and not dry_run:
-            _consume_requests(store, partner, tabs, report.tabs[-1].sync_run_id)
+            _consume_requests(store, partner, tabs, report.tabs[-1].sync_run_id, started_at)
     except Exception as exc:  # building the client, e.g. missing credentials
         if not report.tabs or report.tabs[-1].ok:
             result = TabResult(
@@ -226,10 +228,14 @@ def _record_busy(
         return run.id
 
 
-def _consume_requests(store: Store, partner: str, tabs: list[str], run_id: int | None) -> None:
+def _consume_requests(
+    store: Store, partner: str, tabs: list[str], run_id: int | None, started_at: datetime
+) -> None:
     with store.session() as session:
         query = update(SyncRequest).where(
-            SyncRequest.partner == partner, SyncRequest.consumed_at.is_(None)
+            SyncRequest.partner == partner,
+            SyncRequest.consumed_at.is_(None),
+            SyncRequest.requested_at <= started_at,
         )
         if len(tabs) == 1:
             query = query.where((SyncRequest.tab == tabs[0]) | SyncRequest.tab.is_(None))
@@ -290,7 +296,7 @@ def sync_tab(
         if plan.conflicts and pc.conflict_policy == "newest_wins":
             changed_at = _sheet_changed_at(connector, pc.spreadsheet_id)
             if changed_at is not None:
-                settings = Settings(**{**settings.__dict__, "sheet_changed_at": changed_at})
+                settings = dataclasses.replace(settings, sheet_changed_at=changed_at)
                 plan = plan_tab(rows, state, settings)
         result.plan = plan
         result.drift = plan.drift

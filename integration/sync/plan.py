@@ -292,6 +292,13 @@ class _Planner:
         status: str,
         duplicate_of: str | None = None,
     ) -> None:
+        closed = self.state.quarantine_closed.get(fp)
+        if closed is not None:
+            # A person already merged or dismissed this row: say so, keep it out.
+            self.seen_fps.add(fp)
+            if self.set_status(row, cells, self.closed_text(closed)):
+                self.touch(row)
+            return
         if fp in self.seen_fps:
             # A second row with the same key in this sheet: its own entry, stably named.
             fp = fingerprint(self.s.partner, self.s.tab, "again", fp, mapping.row_hash(raw))
@@ -604,13 +611,8 @@ class _Planner:
             return
         if key and not fixed_id:
             closed = self.state.quarantine_closed.get(fp)
-            if closed is not None and closed[0] in ("merged", "dismissed"):
-                text = (
-                    messages.text("merged", self.locale, id=closed[1])
-                    if closed[0] == "merged" and closed[1]
-                    else messages.text("dismissed", self.locale)
-                )
-                if self.set_status(row, cells, text):
+            if closed is not None:
+                if self.set_status(row, cells, self.closed_text(closed)):
                     self.touch(row)
                 plan.counts["duplicates"] += 1
                 return
@@ -680,6 +682,12 @@ class _Planner:
         self.applied_fps.add(fp)
         self.valid_rows.add(row)
         plan.counts["created"] += 1
+
+    def closed_text(self, closed: tuple[str, str | None]) -> str:
+        resolution, other = closed
+        if resolution == "merged" and other:
+            return messages.text("merged", self.locale, id=other)
+        return messages.text("dismissed", self.locale)
 
     def raw_cells(self, cells: Sequence[Any]) -> dict[str, Any]:
         return {
