@@ -368,6 +368,27 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 
+#: Audit-log actions (AuditEntry.action) in the reader's words.
+ACTIONS: dict[str, dict[str, str]] = {
+    "create": {"en": "created", "lv": "izveidots", "et": "loodud", "fi": "luotu"},
+    "update": {"en": "changed", "lv": "mainīts", "et": "muudetud", "fi": "muutettu"},
+    "archive": {"en": "archived", "lv": "arhivēts", "et": "arhiveeritud", "fi": "arkistoitu"},
+    "restore": {"en": "restored", "lv": "atjaunots", "et": "taastatud", "fi": "palautettu"},
+    "erase": {
+        "en": "erased (GDPR)",
+        "lv": "dzēsts (VDAR)",
+        "et": "kustutatud (IKÜM)",
+        "fi": "poistettu (GDPR)",
+    },
+    "merge": {"en": "merged", "lv": "apvienots", "et": "ühendatud", "fi": "yhdistetty"},
+}
+
+
+def action_label(action: str, locale: str = "en") -> str:
+    entry = ACTIONS.get(action)
+    return (entry.get(locale) or entry["en"]) if entry else action
+
+
 def label(key: str, locale: str = "en") -> str:
     """The interface text for ``key`` in ``locale`` (English when untranslated)."""
     entry = LABELS.get(key)

@@ -37,6 +37,7 @@ from integration.dashboard.access import (
 from integration.dashboard.labels import (
     LOCALE_NAMES,
     LOCALES,
+    action_label,
     country_label,
     field_label,
     label,
@@ -126,6 +127,7 @@ def _helpers() -> dict[str, Any]:
         "fl": lambda kind, field: field_label(kind, field, locale),
         "vl": lambda field, value: value_label(field, value, locale),
         "cl": lambda code: country_label(code, locale),
+        "al": lambda action: action_label(action, locale),
         "when": format_when,
         "num": format_number,
         "money": format_money,
