@@ -58,6 +58,8 @@ def finish(clean: bool) -> None:
 def verbose_logging() -> None:
     """The clock's own lines (syncs started, finished, skipped) at INFO."""
     logging.getLogger("integration.scheduler").setLevel(logging.INFO)
+    # APScheduler logs every run of the drain job (every few seconds) at INFO
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
 
 
 class WebServer:

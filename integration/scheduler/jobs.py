@@ -151,77 +151,19 @@ def run_partner_sync(
     config: AppConfig, store: Store, partner: str, *, trigger: str, tab: str | None = None
 ) -> SyncResult:
     """Run one sync through the engine (which takes the spreadsheet lease and
-    records the runs) and reduce its report to what the scheduler acts on."""
+    records a run per tab) and reduce its report to what the scheduler acts on."""
     from integration.sync import engine
 
-    started = utcnow()
     try:
         report = engine.run_sync(config, store, partner, tab=tab, trigger=trigger)
-    except Exception as exc:
-        if _is_busy_error(exc):
-            return SyncResult(outcome="busy", error=str(exc))
+    except Exception as exc:  # the engine reports Google's problems; this is e.g. the store's
         log.warning("sync of %s (%s) failed: %s: %s", partner, trigger, type(exc).__name__, exc)
-        return SyncResult(
-            outcome="failed",
-            run_ids=_runs_since(store, partner, trigger, started),
-            error=f"{type(exc).__name__}: {exc}",
-        )
-    outcome = _report_outcome(report)
-    run_ids = _report_run_ids(report) or _runs_since(store, partner, trigger, started)
-    return SyncResult(outcome=outcome, run_ids=run_ids, report=report)
-
-
-def _is_busy_error(exc: Exception) -> bool:
-    name = type(exc).__name__.lower()
-    return "busy" in name or ("lease" in name and "lost" not in name)
-
-
-def _report_outcome(report: Any) -> str:
-    outcome = getattr(report, "outcome", None)
-    if isinstance(outcome, str):
-        return outcome
-    tabs = _report_tabs(report)
-    outcomes = [getattr(t, "outcome", None) for t in tabs]
-    outcomes = [o for o in outcomes if isinstance(o, str)]
-    if not outcomes:
-        return "ok"
-    for bad in ("busy", "failed", "error"):
-        if bad in outcomes:
-            return bad
-    unfinished = [o for o in outcomes if o in UNFINISHED_OUTCOMES]
-    return unfinished[0] if unfinished else outcomes[0]
-
-
-def _report_tabs(report: Any) -> list[Any]:
-    tabs = getattr(report, "tabs", None)
-    if isinstance(tabs, dict):
-        return list(tabs.values())
-    if isinstance(tabs, list | tuple):
-        return list(tabs)
-    return []
-
-
-def _report_run_ids(report: Any) -> list[int]:
-    ids = getattr(report, "run_ids", None)
-    if ids:
-        return [int(i) for i in ids]
-    found = [getattr(t, "sync_run_id", None) for t in _report_tabs(report)]
-    return [int(i) for i in found if isinstance(i, int)]
-
-
-def _runs_since(store: Store, partner: str, trigger: str, since: datetime) -> list[int]:
-    with store.session() as session:
-        return list(
-            session.scalars(
-                select(SyncRun.id)
-                .where(
-                    SyncRun.partner == partner,
-                    SyncRun.trigger == trigger,
-                    SyncRun.started_at >= since - timedelta(seconds=1),
-                )
-                .order_by(SyncRun.id)
-            )
-        )
+        return SyncResult(outcome="failed", error=f"{type(exc).__name__}: {exc}")
+    run_ids = [t.sync_run_id for t in report.tabs if t.sync_run_id is not None]
+    errors = [f"{t.tab}: {t.error}" for t in report.tabs if t.error]
+    return SyncResult(
+        outcome=report.outcome, run_ids=run_ids, error="; ".join(errors) or None, report=report
+    )
 
 
 def _aware(value: datetime) -> datetime:

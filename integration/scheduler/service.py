@@ -29,6 +29,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor as APThreadPoolExecuto
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.exc import SQLAlchemyError
 
 from integration.config import AppConfig
 from integration.scheduler import jobs
@@ -215,7 +216,13 @@ class SchedulerService:
         """Start a sync for every partner whose requests have settled; returns them."""
         if self.stopping.is_set():
             return []
-        now = now or utcnow()
+        try:
+            return self._drain(now or utcnow())
+        except SQLAlchemyError as exc:  # the store is down: say so, try again next tick
+            log.warning("cannot read sync requests: %s", type(exc).__name__)
+            return []
+
+    def _drain(self, now: datetime) -> list[str]:
         pending = jobs.pending_requests(self.store)
         unknown = [r.id for r in pending if r.partner not in self.config.partners]
         if unknown:

@@ -1,0 +1,65 @@
+"""``crm-sync serve``: web and clock in one process. A sync asked for through the
+API is run by the same process's clock; SIGTERM stops both with exit 0."""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+
+import requests
+from conftest import make_setup
+from scheduler_helpers import wait_until
+from sqlalchemy import select
+
+from integration.auth import create_token
+from integration.store.models import SyncRequest, SyncRun
+
+
+def test_serve_runs_web_and_clock_and_stops_on_sigterm(emulator, sqlite_url, tmp_path):
+    s = make_setup(emulator, sqlite_url, tmp_path)
+    with s.store.session() as session:
+        _token, secret = create_token(session, "test admin")
+    env = {**s.env(), "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "integration.cli", "serve", "--port", "0", "--no-catch-up"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = proc.stdout.readline()
+        match = re.search(r"web service on (http://\S+)", line)
+        assert match, line + proc.stderr.read() if proc.poll() is not None else line
+        web = match[1]
+        assert requests.get(f"{web}/healthz", timeout=10).json()["status"] == "ok"
+        asked = requests.post(
+            f"{web}/api/v1/sync",
+            json={"partner": "ee", "reason": "test"},
+            headers={"Authorization": f"Bearer {secret}"},
+            timeout=10,
+        )
+        assert asked.status_code == 202, asked.text
+
+        def synced():
+            with s.store.session() as session:
+                runs = session.scalars(
+                    select(SyncRun).where(SyncRun.trigger == "api", SyncRun.outcome == "completed")
+                ).all()
+                return len(runs) == 2 and {r.partner for r in runs} == {"ee"}
+
+        wait_until(synced, timeout=20)
+        with s.store.session() as session:
+            (answered,) = session.scalars(select(SyncRequest)).all()
+            assert answered.consumed_at is not None and answered.sync_run_id is not None
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, out + err
+    assert "stopped" in out
+    s.store.dispose()
