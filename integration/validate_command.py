@@ -20,7 +20,12 @@ import click
 
 from integration.csv_import import ImportFileError, Table, read_tables
 from integration.normalise.headers import SERVICE_FIELDS, HeaderMatch, match_headers
-from integration.validation.cross_rules import check_agreement, check_lead_duplicate, natural_key
+from integration.validation.cross_rules import (
+    check_agreement,
+    check_lead_duplicate,
+    natural_key,
+    natural_key_field,
+)
 from integration.validation.errors import ValidationIssue, message_for
 from integration.validation.records import check_row
 from integration.validation.vocabulary import LOCALES, field_label, vocabulary
@@ -74,7 +79,7 @@ class _RowsSeen:
         first = self.rows.setdefault(key, row)
         if first == row:
             return []
-        field_name = "registration_code" if key[0] == "registration_code" else "email"
+        field_name = natural_key_field(key)
         label = field_label("lead", field_name, locale)
         message = message_for("duplicate_row", locale, row=first, key=label)
         return [ValidationIssue(field=field_name, code="duplicate", message=message)]

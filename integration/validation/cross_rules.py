@@ -1,5 +1,9 @@
 """Rules that look beyond one record: parties, duplicates, dates against today.
 
+What makes two leads one firm is :func:`integration.identity.natural_key`
+(registration code within its country, else e-mail), re-exported here so the
+duplicate rule and every other deduplication share one definition.
+
 Pure functions over a :class:`LeadLookup` passed in, so they run the same against
 the store, an in-memory snapshot in the sync engine, or nothing at all (offline
 ``validate``). Problems come back as :class:`ValidationIssue`, like schema errors.
@@ -13,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any, Protocol
 
+from integration.identity import natural_key
 from integration.normalise.identifiers import looks_like_lead_id, normalise_id, registration_key
 from integration.validation.errors import ValidationIssue, issue, message_for
 from integration.validation.vocabulary import field_label, plain_text
@@ -78,22 +83,9 @@ def company_key(name: str) -> str:
     return "".join(kept or tokens)
 
 
-def natural_key(lead: Mapping[str, Any]) -> Key | None:
-    """The key that says two leads are one firm.
-
-    ``("registration_code", COUNTRY, compact code)`` when both are known, else
-    ``("email", lower-cased address)``, else ``None`` (a name alone is not enough to
-    merge firms automatically).
-    """
-    code, country = lead.get("registration_code"), lead.get("country")
-    if isinstance(code, str) and code.strip() and isinstance(country, str) and country:
-        compact = registration_key(code, country)
-        if compact:
-            return ("registration_code", country, compact)
-    email = lead.get("email")
-    if isinstance(email, str) and email.strip():
-        return ("email", email.strip().lower())
-    return None
+def natural_key_field(key: Key) -> str:
+    """The lead field a natural key comes from (to name it in a duplicate issue)."""
+    return "email" if key[0] == "email" else "registration_code"
 
 
 def lead_keys(lead: Mapping[str, Any]) -> list[Key]:
@@ -170,7 +162,7 @@ def check_lead_duplicate(
     existing = lookup.lead_id_by_key(key)
     if existing is None or existing == lead.get("id"):
         return []
-    field = "registration_code" if key[0] == "registration_code" else "email"
+    field = natural_key_field(key)
     return [
         ValidationIssue(
             field=field,
