@@ -212,7 +212,9 @@ def sheet_csv(ss: Spreadsheet, sheet: Sheet) -> str:
             row.append(
                 ""
                 if v is None
-                else render(v, FORMATTED, "FORMATTED_STRING", lambda x: ss.evaluate(x, sheet.title))
+                else render(
+                    v, FORMATTED, "FORMATTED_STRING", lambda x: ss.evaluate(x, sheet.title), ss.conv
+                )
             )
         writer.writerow(row)
     return buf.getvalue()
@@ -233,7 +235,7 @@ def import_csv(store: Store, file_id: str, data: bytes, params: dict[str, Any]) 
     sheet = Sheet(new_sheet_id(), ss.title, 0, nrows, ncols)
     for r, row in enumerate(rows):
         for c, v in enumerate(row):
-            sheet.set(r, c, parse_user_entered(v))
+            sheet.set(r, c, parse_user_entered(v, ss.conv))
     ss.sheets = [sheet]
     ss.named_ranges = []
     # Drive's conversion rebuilds the file with the Drive account's default settings,

@@ -20,6 +20,7 @@ from . import formulas
 from .a1 import Box, Ref, clamp, looks_like_cells, parse_cells, split_sheet
 from .cells import Cell
 from .errors import ApiError, bad_request
+from .locales import Conventions, conventions
 from .metadata import DEFAULT_COLS, DEFAULT_ROWS, default_properties
 
 _ID_ALPHABET = string.ascii_letters + string.digits + "-_"
@@ -287,6 +288,11 @@ class Spreadsheet:
     @property
     def title(self) -> str:
         return self.properties["title"]
+
+    @property
+    def conv(self) -> Conventions:
+        """Typing and display conventions of the spreadsheet's locale."""
+        return conventions(self.properties.get("locale"))
 
     def touch(self) -> None:
         self.modified_time = now_rfc3339()

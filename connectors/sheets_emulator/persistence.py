@@ -169,7 +169,7 @@ def _load_seed_folder(sub: Path) -> Spreadsheet:
         )
         for r, row in enumerate(rows):
             for c, v in enumerate(row):
-                sheet.set(r, c, parse_user_entered(v))
+                sheet.set(r, c, parse_user_entered(v, ss.conv))
         ss.sheets.append(sheet)
     if not ss.sheets:
         ss.sheets.append(Sheet(0, "Sheet1", 0))

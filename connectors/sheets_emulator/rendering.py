@@ -1,19 +1,22 @@
 """Rendering stored cells for ``valueRenderOption`` / ``dateTimeRenderOption``.
 
-FORMATTED_VALUE gives strings as a person sees them (Google's "automatic"
-number format shows at most 10 significant digits); UNFORMATTED_VALUE gives
-numbers and booleans as JSON values (dates as serial numbers, or formatted
-strings with ``dateTimeRenderOption=FORMATTED_STRING``); FORMULA gives the
-formula text for formula cells and the unformatted value otherwise.
+FORMATTED_VALUE gives strings as a person sees them in the spreadsheet's
+locale (Google's "automatic" number format shows at most 10 significant
+digits; dates use their stored pattern); UNFORMATTED_VALUE gives numbers and
+booleans as JSON values (dates as serial numbers, or formatted strings with
+``dateTimeRenderOption=FORMATTED_STRING``); FORMULA gives the formula text
+for formula cells and the unformatted value otherwise.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
 from .cells import Cell
+from .locales import EN_US, Conventions
 from .parsing import datetime_from_serial
 
 FORMATTED = "FORMATTED_VALUE"
@@ -21,26 +24,28 @@ UNFORMATTED = "UNFORMATTED_VALUE"
 FORMULA = "FORMULA"
 RENDER_OPTIONS = (FORMATTED, UNFORMATTED, FORMULA)
 DT_OPTIONS = ("SERIAL_NUMBER", "FORMATTED_STRING")
+DATE_KINDS = ("DATE", "TIME", "DATE_TIME")
 
 Evaluator = Callable[[Cell], Any]
 
 
-def format_number(x: float | int) -> str:
+def format_number(x: float | int, conv: Conventions = EN_US) -> str:
     """Google's automatic number format."""
     if isinstance(x, bool):
         return "TRUE" if x else "FALSE"
     if isinstance(x, int):
-        return str(x) if abs(x) < 10**15 else _sci(float(x))
-    if math.isnan(x) or math.isinf(x):
+        text = str(x) if abs(x) < 10**15 else _sci(float(x))
+    elif math.isnan(x) or math.isinf(x):
         return "#NUM!"
-    if x.is_integer() and abs(x) < 1e15:
-        return str(int(x))
-    if x != 0 and (abs(x) >= 1e15 or abs(x) < 1e-9):
-        return _sci(x)
-    s = f"{x:.10g}"
-    if "e" in s:
-        return _sci(x)
-    return s
+    elif x.is_integer() and abs(x) < 1e15:
+        text = str(int(x))
+    elif x != 0 and (abs(x) >= 1e15 or abs(x) < 1e-9):
+        text = _sci(x)
+    else:
+        text = f"{x:.10g}"
+        if "e" in text:
+            text = _sci(x)
+    return text.replace(".", conv.decimal) if conv.decimal != "." else text
 
 
 def _sci(x: float) -> str:
@@ -50,58 +55,89 @@ def _sci(x: float) -> str:
     return f"{mant}E{'+' if int(exp) >= 0 else '-'}{abs(int(exp)):02d}"
 
 
-def _group(n: float, decimals: int) -> str:
-    return f"{n:,.{decimals}f}"
+def _fixed(value: float, decimals: int, grouped: bool, conv: Conventions) -> str:
+    text = f"{value:,.{decimals}f}" if grouped else f"{value:.{decimals}f}"
+    return text.replace(",", "\0").replace(".", conv.decimal).replace("\0", conv.group_out)
 
 
-def format_with(value: Any, fmt: tuple[str, str]) -> str:
-    """Render a number under a date/percent/currency format."""
+def _pattern_decimals(pattern: str) -> int:
+    """Digits after the point in a number pattern: ``#,##0.00 "€"`` -> 2, ``0%`` -> 0."""
+    m = re.search(r"\.(0+)", pattern)
+    return len(m.group(1)) if m else 0
+
+
+def format_with(value: Any, fmt: tuple[str, str], conv: Conventions = EN_US) -> str:
+    """Render a number under a number/date/percent/currency format."""
     kind, pattern = fmt
     if isinstance(value, bool) or not isinstance(value, int | float):
         return str(value)
+    decimals = _pattern_decimals(pattern)
     if kind == "PERCENT":
-        decimals = pattern.count("0") - 1 if "." in pattern else 0
-        return f"{value * 100:.{decimals}f}%"
+        return _fixed(value * 100, decimals, False, conv) + "%"
     if kind == "CURRENCY":
-        decimals = 2 if ".00" in pattern else 0
+        symbol = (re.search(r'"([^"]*)"', pattern) or [None, conv.currency])[1]
+        amount = _fixed(abs(value), decimals, True, conv)
         sign = "-" if value < 0 else ""
-        return f"{sign}${_group(abs(value), decimals)}"
+        if pattern.startswith('"'):
+            return f"{sign}{symbol}{amount}"
+        return (
+            f"{sign}{amount}\u00a0{symbol}" if conv.currency_after else f"{sign}{amount} {symbol}"
+        )
     if kind == "NUMBER":
-        decimals = len(pattern.split(".", 1)[1]) if "." in pattern else 0
-        return _group(value, decimals) if "," in pattern else f"{value:.{decimals}f}"
-    if kind in ("DATE", "TIME", "DATE_TIME"):
+        return _fixed(value, decimals, "," in pattern, conv)
+    if kind in DATE_KINDS:
         try:
             moment = datetime_from_serial(float(value))
         except (OverflowError, ValueError):
-            return format_number(value)
-        return _date_pattern(moment, pattern)
-    return format_number(value)
+            return format_number(value, conv)
+        return format_date(moment, pattern)
+    return format_number(value, conv)
 
 
-def _date_pattern(moment: Any, pattern: str) -> str:
-    out = pattern
-    hour = moment.hour
-    ampm = "am/pm" in out
-    if ampm:
-        out = out.replace(" am/pm", "")
-        hour12 = hour % 12 or 12
-    replacements = [
-        ("yyyy", f"{moment.year:04d}"),
-        ("mm:ss", f"{moment.minute:02d}:{moment.second:02d}"),
-        ("h:mm", f"{(hour12 if ampm else hour)}:{moment.minute:02d}"),
-        ("mm", f"{moment.month:02d}"),
-        ("dd", f"{moment.day:02d}"),
-        ("M", f"{moment.month}"),
-        ("d", f"{moment.day}"),
-    ]
-    for token, text in replacements:
-        out = out.replace(token, text, 1) if token in out else out
-    if ampm:
-        out += " PM" if hour >= 12 else " AM"
-    return out
+_DATE_TOKEN = re.compile(r"yyyy|yy|MM|M|dd|d|HH|H|hh|h|mm|m|ss|s|am/pm|AM/PM")
 
 
-def render(v: Any, option: str, dt_option: str, evaluate: Evaluator) -> Any:
+def format_date(moment: Any, pattern: str) -> str:
+    """Render a date/time pattern (``yyyy-mm-dd``, ``dd.MM.yyyy``, ``h:mm:ss am/pm``).
+
+    ``m``/``mm`` mean minutes right after an hour or before seconds, else month.
+    """
+    ampm = "am/pm" in pattern.lower()
+    tokens = list(_DATE_TOKEN.finditer(pattern))
+    out = []
+    pos = 0
+    for i, m in enumerate(tokens):
+        out.append(pattern[pos : m.start()])
+        tok = m.group(0)
+        prev = tokens[i - 1].group(0) if i else ""
+        nxt = tokens[i + 1].group(0) if i + 1 < len(tokens) else ""
+        if tok in ("mm", "m"):
+            minute = prev.lower().startswith("h") or nxt.startswith("s")
+            value = moment.minute if minute else moment.month
+            out.append(f"{value:02d}" if tok == "mm" else str(value))
+        elif tok in ("MM", "M"):
+            out.append(f"{moment.month:02d}" if tok == "MM" else str(moment.month))
+        elif tok == "yyyy":
+            out.append(f"{moment.year:04d}")
+        elif tok == "yy":
+            out.append(f"{moment.year % 100:02d}")
+        elif tok in ("dd", "d"):
+            out.append(f"{moment.day:02d}" if tok == "dd" else str(moment.day))
+        elif tok.lower() in ("hh", "h"):
+            hour = (moment.hour % 12 or 12) if ampm else moment.hour
+            out.append(f"{hour:02d}" if len(tok) == 2 else str(hour))
+        elif tok in ("ss", "s"):
+            out.append(f"{moment.second:02d}" if tok == "ss" else str(moment.second))
+        else:
+            out.append("PM" if moment.hour >= 12 else "AM")
+        pos = m.end()
+    out.append(pattern[pos:])
+    return "".join(out)
+
+
+def render(
+    v: Any, option: str, dt_option: str, evaluate: Evaluator, conv: Conventions = EN_US
+) -> Any:
     """The JSON value of one stored cell (never called with ``None``)."""
     if isinstance(v, Cell):
         if v.formula is not None:
@@ -110,14 +146,14 @@ def render(v: Any, option: str, dt_option: str, evaluate: Evaluator) -> Any:
             result = evaluate(v)
             if option == FORMATTED or isinstance(result, str):
                 if v.fmt is not None:
-                    return format_with(result, v.fmt)
-                return result if isinstance(result, str) else format_number(result)
+                    return format_with(result, v.fmt, conv)
+                return result if isinstance(result, str) else format_number(result, conv)
             return result
         if v.fmt is not None:
             if option == FORMATTED:
-                return format_with(v.value, v.fmt)
-            if dt_option == "FORMATTED_STRING" and v.fmt[0] in ("DATE", "TIME", "DATE_TIME"):
-                return format_with(v.value, v.fmt)
+                return format_with(v.value, v.fmt, conv)
+            if dt_option == "FORMATTED_STRING" and v.fmt[0] in DATE_KINDS:
+                return format_with(v.value, v.fmt, conv)
             return v.value
         v = v.value
         if v is None:
@@ -125,5 +161,5 @@ def render(v: Any, option: str, dt_option: str, evaluate: Evaluator) -> Any:
     if option == FORMATTED:
         if isinstance(v, str):
             return v
-        return format_number(v)
+        return format_number(v, conv)
     return v

@@ -66,7 +66,7 @@ def cell_data(ss: Spreadsheet, sheet: Sheet, r: int, c: int) -> dict[str, Any]:
             out["userEnteredValue"] = _typed(eff)
         out["effectiveValue"] = _typed(eff)
         out["formattedValue"] = render(
-            v, FORMATTED, "FORMATTED_STRING", lambda x: ss.evaluate(x, sheet.title)
+            v, FORMATTED, "FORMATTED_STRING", lambda x: ss.evaluate(x, sheet.title), ss.conv
         )
     fmt = copy.deepcopy(sheet.formats.get((r, c))) or {}
     if isinstance(v, Cell) and v.fmt is not None:

@@ -87,10 +87,12 @@ def read_box(
     sc, ec = box.start_col, box.end_col
     title = sheet.title
 
+    locale = ss.conv
+
     def conv(v: Any) -> Any:
         if v is None:
             return ""
-        return render(v, option, dt_option, lambda c: ss.evaluate(c, title))
+        return render(v, option, dt_option, lambda c: ss.evaluate(c, title), locale)
 
     out: list[list[Any]] = []
     last = -1
@@ -217,15 +219,23 @@ def _shape(values: list[list[Any]]) -> tuple[int, int, int]:
     return rows, cols, cells
 
 
-def _write(sheet: Sheet, r0: int, c0: int, values: list[list[Any]], input_option: str) -> None:
-    parse = parse_raw if input_option == "RAW" else parse_user_entered
+def _write(
+    ss: Spreadsheet, sheet: Sheet, r0: int, c0: int, values: list[list[Any]], input_option: str
+) -> None:
     set_cell = sheet.set
+    if input_option == "RAW":
+        for i, row in enumerate(values):
+            r = r0 + i
+            for j, v in enumerate(row):
+                if v is not None:
+                    set_cell(r, c0 + j, parse_raw(v))
+        return
+    locale = ss.conv
     for i, row in enumerate(values):
         r = r0 + i
         for j, v in enumerate(row):
-            if v is None:
-                continue
-            set_cell(r, c0 + j, parse(v))
+            if v is not None:
+                set_cell(r, c0 + j, parse_user_entered(v, locale))
 
 
 def _plan_update(
@@ -291,7 +301,7 @@ def update(ss: Spreadsheet, text: str, body: Any, params: dict[str, Any]) -> dic
     input_option = _input_option(params)
     values, _ = _check_value_range(body, "data")
     sheet, r0, c0, nrows, ncols, ncells = _plan_update(ss, text, values)
-    _write(sheet, r0, c0, values, input_option)
+    _write(ss, sheet, r0, c0, values, input_option)
     ss.touch()
     return _update_response(ss, sheet, r0, c0, nrows, ncols, ncells, params)
 
@@ -326,7 +336,7 @@ def batch_update(ss: Spreadsheet, body: Any, params: dict[str, Any]) -> dict[str
     total_rows = total_cols = total_cells = 0
     sheets_touched: set[int] = set()
     for (sheet, r0, c0, *_counts), values in plans:
-        _write(sheet, r0, c0, values, input_option)
+        _write(ss, sheet, r0, c0, values, input_option)
     for (sheet, r0, c0, nrows, ncols, ncells), _values in plans:
         responses.append(_update_response(ss, sheet, r0, c0, nrows, ncols, ncells, body))
         total_rows += nrows
@@ -427,7 +437,7 @@ def append(ss: Spreadsheet, text: str, body: Any, params: dict[str, Any]) -> dic
             sheet.grid["rowCount"] = need_rows
         if extra_cols:
             sheet.grid["columnCount"] = need_cols
-        _write(sheet, r0, c0, values, input_option)
+        _write(ss, sheet, r0, c0, values, input_option)
         ss.touch()
     out: dict[str, Any] = {"spreadsheetId": ss.id}
     if table is not None:

@@ -310,3 +310,36 @@ def test_a_blank_row_ends_the_table(sh) -> None:
     )
     assert res["tableRange"] == "Sheet1!A1:A2"
     assert get(sh, "Sheet1!A1:A6")["values"] == [["h"], ["a"], ["new"], [], ["after gap"]]
+
+
+def _set_locale(sh, locale: str) -> None:
+    sh.batch_update(
+        {
+            "requests": [
+                {
+                    "updateSpreadsheetProperties": {
+                        "properties": {"locale": locale},
+                        "fields": "locale",
+                    }
+                }
+            ]
+        }
+    )
+
+
+def test_user_entered_follows_the_spreadsheet_locale(sh) -> None:
+    _set_locale(sh, "lv_LV")
+    put(sh, "Sheet1!A1", [["12.03.2025", "1 234,50", "12,5%", "1 234,50 €", "1.5"]], "USER_ENTERED")
+    assert get(sh, "Sheet1!A1:E1", **UNF)["values"] == [[45728, 1234.5, 0.125, 1234.5, "1.5"]]
+    shown = get(sh, "Sheet1!A1:E1")["values"][0]
+    assert shown[0] == "12.03.2025"
+    assert shown[1].replace("\u00a0", " ") == "1 234,50"
+    assert shown[2] == "12,5%"
+    assert shown[3].replace("\u00a0", " ") == "1 234,50 €"
+    put(sh, "Sheet1!A2", [[2.5]], "RAW")
+    assert get(sh, "Sheet1!A2")["values"] == [["2,5"]]  # decimal comma when shown
+
+
+def test_en_us_reads_day_first_dates_as_text_and_month_first_as_dates(sh) -> None:
+    put(sh, "Sheet1!A1", [["12.03.2025", "3/12/2025", "2025-03-12"]], "USER_ENTERED")
+    assert get(sh, "Sheet1!A1:C1", **UNF)["values"] == [["12.03.2025", 45728, 45728]]
