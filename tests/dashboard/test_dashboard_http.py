@@ -318,3 +318,19 @@ def test_replay_of_a_sheet_row_asks_for_a_sync(web, store, seeded) -> None:  # t
         base_url=BASE,
     )
     assert refused.status_code == 404
+
+
+def test_language_follows_partner_and_choice(web, seeded) -> None:  # type: ignore[no-untyped-def]
+    sign_in(web, seeded.tokens["fi"])
+    page = web.get("/dashboard/leads", base_url=BASE).text
+    assert '<html lang="fi">' in page and "Liidit" in page
+    switched = web.get("/dashboard/language?lang=lv&next=/dashboard/leads", base_url=BASE)
+    assert switched.headers["Location"] == "/dashboard/leads"
+    page = web.get("/dashboard/leads", base_url=BASE).text
+    assert '<html lang="lv">' in page and "Kontakti" in page
+    off_site = web.get("/dashboard/language?lang=xx&next=//evil.example", base_url=BASE)
+    assert off_site.headers["Location"] == "/dashboard/"
+    assert '<html lang="lv">' in web.get("/dashboard/", base_url=BASE).text
+    # An unknown partner in the KPI switch shows the project-wide numbers.
+    unknown = web.get("/dashboard/?partner=zz", base_url=BASE).text
+    assert 'data-kpi="signed">4<' in unknown
