@@ -20,6 +20,9 @@ from .parsing import parse_raw, parse_user_entered
 from .rendering import DT_OPTIONS, FORMATTED, RENDER_OPTIONS, render
 
 INPUT_OPTIONS = ("RAW", "USER_ENTERED")
+# cell types returned unchanged by each render option
+_AS_IS_UNFORMATTED = frozenset({str, int, float, bool})
+_AS_IS_FORMATTED = frozenset({str})
 MAJOR = ("ROWS", "COLUMNS")
 VALUE_RANGE_KEYS = {"range", "majorDimension", "values"}
 
@@ -109,7 +112,11 @@ def read_box(
         if not seg:
             out.append([])
             continue
-        if plain_unformatted:
+        # Fast path: a row of plain values needs no per-cell work (the slice is a copy).
+        kinds = set(map(type, seg))
+        if kinds <= (_AS_IS_UNFORMATTED if plain_unformatted else _AS_IS_FORMATTED):
+            vals = seg
+        elif plain_unformatted:
             vals = [v if (type(v) is str or type(v) is int) else conv(v) for v in seg]
         else:
             vals = [v if type(v) is str else conv(v) for v in seg]
