@@ -49,6 +49,30 @@ def authenticate() -> None:
     g.api_token = token
 
 
+MAX_INT_ID = 2**31 - 1
+
+
+def check_int_id(value: int, what: str) -> None:
+    """Ids beyond the database's integer range cannot exist: 404, not a crash."""
+    if not 1 <= value <= MAX_INT_ID:
+        raise not_found(what)
+
+
+def check_query_names() -> None:
+    """``before_request``: unknown query parameters are a client error (a typo
+    such as ``?sectr=ict`` would otherwise silently return everything)."""
+    from integration.api.openapi import query_parameters
+
+    rule = request.url_rule
+    if rule is None or not request.args:
+        return
+    allowed = query_parameters(request.method, rule.rule)
+    unknown = sorted(set(request.args) - allowed)
+    if unknown:
+        name = unknown[0][:40]
+        raise bad_param(name, "unknown query parameter")
+
+
 def token() -> ApiToken:
     return g.api_token
 
@@ -100,19 +124,22 @@ def bad_param(name: str, reason: str) -> Problem:
 
 
 def arg(name: str, choices: tuple[str, ...] | list[str] | None = None) -> str | None:
+    """A query parameter; with ``choices``, an empty value is an error too."""
     value = request.args.get(name)
-    if value is None or value == "":
+    if value is None or (value == "" and choices is None):
         return None
     if choices is not None and value not in choices:
         raise bad_param(name, "not one of " + ", ".join(choices[:12]))
     if len(value) > 200:
         raise bad_param(name, "too long")
+    if "\x00" in value:  # PostgreSQL text cannot hold NUL: a 400, not a DataError
+        raise bad_param(name, "contains a NUL character")
     return value
 
 
 def limit_arg() -> int:
     raw = request.args.get("limit")
-    if raw is None or raw == "":
+    if raw is None:
         return DEFAULT_LIMIT
     try:
         value = int(raw)
@@ -125,7 +152,7 @@ def limit_arg() -> int:
 
 def datetime_arg(name: str) -> datetime | None:
     raw = request.args.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return None
     try:
         value = datetime.fromisoformat(raw.replace("Z", "+00:00").replace(" ", "+"))
@@ -135,8 +162,10 @@ def datetime_arg(name: str) -> datetime | None:
 
 
 def bool_arg(name: str) -> bool:
-    raw = (request.args.get(name) or "").lower()
-    if raw in ("", "false", "0", "no"):
+    if name not in request.args:
+        return False
+    raw = request.args[name].lower()
+    if raw in ("false", "0", "no"):
         return False
     if raw in ("true", "1", "yes"):
         return True
@@ -151,7 +180,7 @@ def encode_cursor(position: Any) -> str:
 def cursor_arg() -> Any:
     """The position after which the next page starts (opaque to clients)."""
     raw = request.args.get("cursor")
-    if raw is None or raw == "":
+    if raw is None:
         return None
     try:
         data = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
