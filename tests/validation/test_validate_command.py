@@ -346,3 +346,32 @@ def test_read_tables_keeps_sheet_row_numbers_and_skips_blank_rows(tmp_path: Path
     assert read_tables(cp)[0].rows == [(2, ["Rīgas Koks", "Latvija"])]
     with pytest.raises(ImportFileError):
         read_tables(tmp_path / "nope.csv")
+
+
+def test_wired_into_the_crm_sync_command_line(tmp_path: Path) -> None:
+    from integration.cli import cli
+
+    path = write_csv(tmp_path / "leads.csv", LV_HEADER, LV_ROWS)
+    runner = CliRunner()
+    result = runner.invoke(
+        cli,
+        ["validate", str(path), "--kind", "lead", "--partner", "lv", "--json"],
+        env={"CRM_CONFIG": None},
+    )
+    assert result.exit_code == 1
+    assert sorted(results(result.stdout)) == [2, 4, 5, 6]
+    # The root --config option reaches the command: a missing file is one line, exit 2.
+    result = runner.invoke(
+        cli,
+        [
+            "--config",
+            str(tmp_path / "none.toml"),
+            "validate",
+            str(path),
+            "--kind",
+            "lead",
+            "--partner",
+            "lv",
+        ],
+    )
+    assert result.exit_code == 2 and "none.toml" in result.stderr
