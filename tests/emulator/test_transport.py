@@ -1,0 +1,87 @@
+"""The gspread client factory: emulator redirect, or Google with a service account."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from google.auth.transport.requests import AuthorizedSession
+
+from connectors.google_sheets.auth import CredentialsMissingError, make_gspread_client
+from connectors.google_sheets.transport import EmulatorSession, rewrite_url
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (
+            "https://sheets.googleapis.com/v4/spreadsheets/x/values/A1",
+            "http://127.0.0.1:9/v4/spreadsheets/x/values/A1",
+        ),
+        ("https://www.googleapis.com/drive/v3/files?q=a", "http://127.0.0.1:9/drive/v3/files?q=a"),
+        ("https://oauth2.googleapis.com/token", "https://oauth2.googleapis.com/token"),
+        ("https://example.org/x", "https://example.org/x"),
+    ],
+)
+def test_only_google_api_hosts_are_rewritten(url: str, expected: str) -> None:
+    assert rewrite_url(url, "127.0.0.1:9") == expected
+
+
+def test_emulator_session_sends_a_bearer_token_and_ignores_proxies() -> None:
+    s = EmulatorSession("127.0.0.1:9", token="abc")
+    assert s.headers["Authorization"] == "Bearer abc"
+    assert s.trust_env is False
+
+
+def test_client_uses_the_emulator_from_the_environment(emulator, monkeypatch) -> None:
+    monkeypatch.setenv("SHEETS_EMULATOR_HOST", emulator.host_port)
+    gc = make_gspread_client(timeout=7.5)
+    assert isinstance(gc.http_client.session, EmulatorSession)
+    assert gc.http_client.timeout == 7.5
+    gc.create("through env")
+    assert emulator.stats()["by_endpoint"]["drive.files.create"] == 1
+
+
+def _service_account_file(tmp_path: Path) -> Path:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    info = {
+        "type": "service_account",
+        "project_id": "lef-test",
+        "private_key_id": "k1",
+        "private_key": pem,
+        "client_email": "sync@lef-test.iam.gserviceaccount.com",
+        "client_id": "1",
+        "token_uri": "https://oauth2.googleapis.com/token",
+    }
+    path = tmp_path / "sa.json"
+    path.write_text(json.dumps(info), encoding="utf-8")
+    return path
+
+
+def test_without_an_emulator_a_service_account_is_loaded(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv("SHEETS_EMULATOR_HOST", raising=False)
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(_service_account_file(tmp_path)))
+    gc = make_gspread_client(timeout=12)
+    session = gc.http_client.session
+    assert isinstance(session, AuthorizedSession)
+    assert session.credentials.service_account_email == "sync@lef-test.iam.gserviceaccount.com"
+    assert set(session.credentials.scopes) == {
+        "https://www.googleapis.com/auth/spreadsheets",
+        "https://www.googleapis.com/auth/drive",
+    }
+    assert gc.http_client.timeout == 12
+
+
+def test_no_emulator_and_no_credentials_is_a_clear_error(monkeypatch) -> None:
+    monkeypatch.delenv("SHEETS_EMULATOR_HOST", raising=False)
+    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
+    with pytest.raises(CredentialsMissingError, match="SHEETS_EMULATOR_HOST"):
+        make_gspread_client()
