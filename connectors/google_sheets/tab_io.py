@@ -105,6 +105,21 @@ def coalesce(cells: Mapping[tuple[int, int], Cell]) -> list[tuple[int, int, list
     return blocks
 
 
+def _split_tall(
+    blocks: Iterable[tuple[int, int, list[list[Cell]]]], limit: int
+) -> Iterable[tuple[int, int, list[list[Cell]]]]:
+    """Cut blocks whose JSON alone would pass ``limit`` into runs of rows."""
+    for row, col, values in blocks:
+        size = len(json.dumps(values, ensure_ascii=False).encode("utf-8"))
+        if size <= limit // 2 or len(values) == 1:
+            yield row, col, values
+            continue
+        per_row = max(1, size // len(values))
+        step = max(1, (limit // 2) // per_row)
+        for start in range(0, len(values), step):
+            yield row + start, col, values[start : start + step]
+
+
 class SheetsConnector:
     """One spreadsheet session: counted, rate-limited, retried calls."""
 
@@ -214,7 +229,7 @@ class SheetsConnector:
         bodies: list[dict[str, Any]] = []
         data: list[dict[str, Any]] = []
         size = 0
-        for row, col, values in blocks:
+        for row, col, values in _split_tall(blocks, self.max_request_bytes):
             width = max(len(v) for v in values)
             rng = a1_range(title, row, col, row + len(values) - 1, col + width - 1)
             item = {"range": rng, "majorDimension": "ROWS", "values": values}

@@ -30,8 +30,8 @@ from integration.store.models import SyncRequest, SyncRun, utcnow
 
 from . import mapping
 from .apply import apply_store, bind_ids, reserve_ids, write_sheet
-from .plan import Plan, Settings, plan_tab
-from .state import load_state
+from .plan import Plan, Settings, detail_needed, plan_tab
+from .state import fill_details, load_state
 
 log = logging.getLogger(__name__)
 TABS = ("leads", "agreements")
@@ -279,8 +279,6 @@ def sync_tab(
                 rid, _ = mapping.row_id(kind, mapping.cell(row, id_col))
                 if rid:
                     sheet_ids.add(rid)
-        with store.session() as session:
-            state = load_state(session, kind, partner, tab, sheet_ids)
         stamp = now or datetime.now(UTC)
         settings = Settings(
             partner=partner,
@@ -292,6 +290,10 @@ def sync_tab(
             now=stamp,
             today=stamp.astimezone(pc.zone).date(),
         )
+        with store.session() as session:
+            state = load_state(session, kind, partner, tab, sheet_ids)
+            needed, work = detail_needed(rows, state, settings)
+            fill_details(session, state, needed, lookups=work)
         plan = plan_tab(rows, state, settings)
         if plan.conflicts and pc.conflict_policy == "newest_wins":
             changed_at = _sheet_changed_at(connector, pc.spreadsheet_id)

@@ -66,6 +66,8 @@ class StoreState:
     """What the store knows that one tab's plan needs, loaded in a few queries."""
 
     kind: str
+    partner: str = ""
+    tab: str = ""
     records: dict[str, StoreRecord] = field(default_factory=dict)
     shadows: dict[str, Shadow] = field(default_factory=dict)
     #: identity natural key -> (lead id, owning partner) of live, not erased leads
@@ -80,6 +82,8 @@ class StoreState:
     quarantine_closed: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     party_leads: list[Mapping[str, Any]] = field(default_factory=list)
     previous_columns: Mapping[str, str] | None = None
+    #: sheet row number -> fingerprint of its data cells (filled by :func:`detail_needed`)
+    row_hashes: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -464,7 +468,7 @@ class _Planner:
             plan.restores.append(rec.id)
             plan.counts["restored"] += 1
         fp = fingerprint(self.s.partner, self.s.tab, "id", rec.id)
-        h = mapping.row_hash(raw)
+        h = self.state.row_hashes.get(row) or mapping.row_hash(raw)
         if (
             shadow is not None
             and not adopted
@@ -737,6 +741,55 @@ class _Issue:
 
     def as_dict(self) -> dict[str, str]:
         return {"field": self.field, "code": self.code, "message": self.message}
+
+
+def detail_needed(
+    rows: Sequence[Sequence[Any]], state: StoreState, settings: Settings
+) -> tuple[set[str], bool]:
+    """Which records the plan will look into beyond their fingerprints, and whether
+    any row needs normalising at all (new rows, edited rows).
+
+    A re-sync of an unchanged tab then loads no record data and no base from the
+    store: only ids, versions and row fingerprints. Row fingerprints computed here
+    are kept in ``state.row_hashes`` for the plan.
+    """
+    header = list(rows[0]) if rows else []
+    layout = mapping.layout_for(header, state.kind)
+    unshadowed = {rid for rid in state.records if rid not in state.shadows}
+    if layout.id_col is None:
+        return set(state.records), True
+    need: set[str] = set(unshadowed)
+    seen: set[str] = set()
+    work = False
+    for offset, cells in enumerate(rows[1:]):
+        row = offset + 2
+        raw = mapping.row_raw(layout, cells)
+        rid, junk = mapping.row_id(state.kind, mapping.cell(cells, layout.id_col))
+        if rid is None or rid in seen:
+            if junk is not None or not mapping.is_blank(raw):
+                work = True
+            continue
+        seen.add(rid)
+        rec = state.records.get(rid)
+        shadow = state.shadows.get(rid)
+        if rec is None or shadow is None:
+            work = True
+            if rec is not None:
+                need.add(rid)
+            continue
+        h = mapping.row_hash(raw)
+        state.row_hashes[row] = h
+        fp = fingerprint(settings.partner, settings.tab, "id", rid)
+        if (
+            rec.archived
+            or rec.erased
+            or shadow.version != rec.version
+            or shadow.row_hash != h
+            or fp in state.quarantine_open
+        ):
+            need.add(rid)
+            work = True
+    return need, work or bool(unshadowed)
 
 
 def plan_tab(rows: Sequence[Sequence[Any]], state: StoreState, settings: Settings) -> Plan:

@@ -6,10 +6,10 @@ of 100,000 rows costs the same few round trips as a tab of ten.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
 from integration.identity import natural_key
@@ -30,6 +30,22 @@ from .plan import Shadow, StoreRecord, StoreState
 CHUNK = 5000
 
 
+class _NotLoaded(Mapping[str, Any]):
+    """Record data / a base not loaded (see :func:`fill_details`): touching it is a
+    bug, and failing loudly beats merging against an empty record."""
+
+    def _fail(self, *_: Any) -> Any:
+        raise RuntimeError("sync state: record data or base used without being loaded")
+
+    __getitem__ = _fail
+    __iter__ = _fail
+    __len__ = _fail
+    get = _fail
+
+
+_NOT_LOADED = _NotLoaded()
+
+
 def _chunks(items: list[str], size: int = CHUNK) -> Iterable[list[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -39,12 +55,12 @@ def sheet_source(partner: str) -> str:
     return f"sheet:{partner}"
 
 
-def _lead_rows(session: Session, where: Any) -> Iterable[Any]:
+def _lead_rows(session: Session, where: Any, data: bool = False) -> Iterable[Any]:
     return session.execute(
         select(
             Lead.id,
             Lead.partner,
-            Lead.data,
+            Lead.data if data else literal(None).label("data"),
             Lead.version,
             Lead.updated_at,
             Lead.archived_at,
@@ -53,12 +69,12 @@ def _lead_rows(session: Session, where: Any) -> Iterable[Any]:
     )
 
 
-def _agreement_rows(session: Session, where: Any) -> Iterable[Any]:
+def _agreement_rows(session: Session, where: Any, data: bool = False) -> Iterable[Any]:
     return session.execute(
         select(
             Agreement.id,
             Agreement.reporting_partner,
-            Agreement.data,
+            Agreement.data if data else literal(None).label("data"),
             Agreement.version,
             Agreement.updated_at,
             Agreement.archived_at,
@@ -71,7 +87,7 @@ def load_state(
 ) -> StoreState:
     """The store side of one tab: the partner's records (and any other record the
     sheet names by id), the base, dedup keys, tombstones, conflicts, quarantine."""
-    state = StoreState(kind=kind)
+    state = StoreState(kind=kind, partner=partner, tab=tab)
     model = Lead if kind == "lead" else Agreement
     owner_col = Lead.partner if kind == "lead" else Agreement.reporting_partner
     loader = _lead_rows if kind == "lead" else _agreement_rows
@@ -79,7 +95,7 @@ def load_state(
     def add(row: Any) -> None:
         state.records[row.id] = StoreRecord(
             id=row.id,
-            data=row.data or {},
+            data=row.data if row.data is not None else _NOT_LOADED,
             version=row.version,
             owner=row[1],
             updated_at=row.updated_at,
@@ -94,12 +110,12 @@ def load_state(
         for row in loader(session, model.id.in_(chunk)):
             add(row)
 
-    for record_id, base, row_hash, version in session.execute(
-        select(
-            SyncShadow.record_id, SyncShadow.base, SyncShadow.row_hash, SyncShadow.record_version
-        ).where(SyncShadow.partner == partner, SyncShadow.tab == tab)
+    for record_id, row_hash, version in session.execute(
+        select(SyncShadow.record_id, SyncShadow.row_hash, SyncShadow.record_version).where(
+            SyncShadow.partner == partner, SyncShadow.tab == tab
+        )
     ):
-        state.shadows[record_id] = Shadow(base or {}, row_hash, version)
+        state.shadows[record_id] = Shadow(_NOT_LOADED, row_hash, version)
 
     seq = LeadIdSeq.seq if kind == "lead" else AgreementIdSeq.seq
     state.issued_max = session.scalar(select(func.max(seq))) or 0
@@ -133,6 +149,46 @@ def load_state(
         elif resolution in ("merged", "dismissed"):
             state.quarantine_closed[fp] = (resolution, duplicate_of)
 
+    snapshot = session.get(SyncTab, (partner, tab))
+    state.previous_columns = dict(snapshot.columns) if snapshot is not None else None
+    return state
+
+
+_PARTY_FIELDS = ("company_name", "country", "registration_code", "email")
+
+
+def fill_details(session: Session, state: StoreState, ids: set[str], *, lookups: bool) -> None:
+    """Load record data and bases for ``ids`` (see :func:`.plan.detail_needed`) and,
+    when any row needs normalising (``lookups``), the dedup keys, tombstones and the
+    leads agreements may name."""
+    kind = state.kind
+    model = Lead if kind == "lead" else Agreement
+    loader = _lead_rows if kind == "lead" else _agreement_rows
+    wanted = sorted(ids)
+    for chunk in _chunks(wanted):
+        for row in loader(session, model.id.in_(chunk), data=True):
+            old = state.records[row.id]
+            state.records[row.id] = StoreRecord(
+                id=old.id,
+                data=row.data or {},
+                version=row.version,
+                owner=old.owner,
+                updated_at=row.updated_at,
+                archived=old.archived,
+                erased=old.erased,
+            )
+        for record_id, base in session.execute(
+            select(SyncShadow.record_id, SyncShadow.base).where(
+                SyncShadow.partner == state.partner,
+                SyncShadow.tab == state.tab,
+                SyncShadow.record_id.in_(chunk),
+            )
+        ):
+            old_shadow = state.shadows[record_id]
+            state.shadows[record_id] = Shadow(base or {}, old_shadow.row_hash, old_shadow.version)
+    if not lookups:
+        return
+
     if kind == "lead":
         for lead_id, owner, country, code, email in session.execute(
             select(Lead.id, Lead.partner, Lead.country, Lead.registration_code, Lead.email)
@@ -150,10 +206,3 @@ def load_state(
                 select(Lead.id, Lead.data).where(Lead.archived_at.is_(None)).order_by(Lead.id)
             )
         ]
-
-    snapshot = session.get(SyncTab, (partner, tab))
-    state.previous_columns = dict(snapshot.columns) if snapshot is not None else None
-    return state
-
-
-_PARTY_FIELDS = ("company_name", "country", "registration_code", "email")

@@ -239,3 +239,8 @@ def test_cells_coalesce_into_blocks_and_large_writes_split() -> None:
     assert len(bodies) > 1
     assert all(len(json.dumps(b)) < 400 for b in bodies)
     assert all(b["valueInputOption"] == "RAW" for b in bodies)
+    tall = conn._write_bodies("Leads", coalesce({(r, 0): "v" * 20 for r in range(2, 200)}))
+    assert len(tall) > 1
+    ranges = [d["range"] for b in tall for d in b["data"]]
+    assert ranges[0].startswith("'Leads'!A2:") and ranges[-1].endswith("A199")
+    assert sum(len(d["values"]) for b in tall for d in b["data"]) == 198
