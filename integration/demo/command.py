@@ -179,7 +179,7 @@ def demo_command(
     partners file and SQLite store under instance/demo/."""
     from rich.console import Console
 
-    from integration.scheduler.command import finish, verbose_logging
+    from integration.scheduler.command import finish, stop_on_signals, verbose_logging
 
     verbose_logging()
     console = Console(highlight=False)
@@ -199,9 +199,11 @@ def demo_command(
             f"{exc.strerror or exc} (try --emulator-port 0)"
         )
     try:
-        clean = _run_demo(
-            console, paths, emulator, host=host, port=port, rows=rows, debounce=debounce
-        )
+        # from here on Ctrl-C (or SIGTERM) asks for a clean stop, even mid-way through set-up
+        with stop_on_signals() as stop:
+            clean = _run_demo(
+                console, paths, emulator, stop, host=host, port=port, rows=rows, debounce=debounce
+            )
     finally:
         emulator.stop()
     console.print(f"demo stopped; its data stays in {paths.root} (--fresh starts over)")
@@ -212,6 +214,7 @@ def _run_demo(
     console: Any,
     paths: DemoPaths,
     emulator: EmulatorProcess,
+    stop: threading.Event,
     *,
     host: str,
     port: int,
@@ -225,7 +228,7 @@ def _run_demo(
     from integration.demo.report import print_intro, print_summary
     from integration.demo.sheets import create_spreadsheets, known_spreadsheet_ids
     from integration.demo.watch import SheetWatcher
-    from integration.scheduler.command import WebServer, stop_on_signals, wait_for
+    from integration.scheduler.command import WebServer, wait_for
     from integration.scheduler.service import SchedulerService
     from integration.store.setup import prepare_store
     from integration.sync.engine import run_sync
@@ -246,54 +249,56 @@ def _run_demo(
     os.environ["SHEETS_EMULATOR_HOST"] = emulator.host_port
     config = load_config(paths.partners, environ=environ)
     store = prepare_store(config)
+    app = create_app(config, store=store)
+    try:  # take the port before the first sync, so a busy port is reported at once
+        web = WebServer(app, host, port)
+    except OSError as exc:
+        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc} (try --port 0)")
 
     reports = {}
     with console.status("first sync of all partners"):
         for code in config.partners:
+            if stop.is_set():
+                return True
             try:
                 reports[code] = run_sync(config, store, code, trigger="demo")
             except Exception as exc:  # shown in the summary; the demo still starts
                 log.debug("first sync of %s failed", code, exc_info=True)
                 reports[code] = exc
+    if stop.is_set():
+        return True
 
     token = _load_or_create_token(store, paths.token)
-    app = create_app(config, store=store)
-    try:
-        web = WebServer(app, host, port)
-    except OSError as exc:
-        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc} (try --port 0)")
-
     service = SchedulerService(config, store, catch_up=False)
     watcher = SheetWatcher(emulator.client, store, ids, every=min(2.0, max(0.5, debounce / 2)))
     watcher.prime()
-    with stop_on_signals() as stop:
-        web.start()
-        service.start()
-        watcher.start()
-        print_intro(
-            console,
-            config=config,
-            web_url=web.url,
-            emulator_host=emulator.host_port,
-            emulator_token=EMULATOR_TOKEN,
-            token=token,
-            spreadsheet_ids=ids,
-            created=created,
-            demo_dir=paths.root,
-            has_dashboard=any(r.rule.startswith("/dashboard") for r in app.url_map.iter_rules()),
-        )
-        print_summary(console, reports)
-        _write_running_file(paths, web.url, emulator.host_port, ids)
-        console.print(
-            f"[bold]Running.[/] Edits in the emulator are synced {debounce:g} s after the "
-            "last one (production waits 30 s). Ctrl-C stops."
-        )
-        wait_for(stop)
-        console.print("stopping...")
-        watcher.stop()
-        web.stop()
-        paths.running.unlink(missing_ok=True)
-        return service.stop(grace=20)
+    web.start()
+    service.start()
+    watcher.start()
+    print_intro(
+        console,
+        config=config,
+        web_url=web.url,
+        emulator_host=emulator.host_port,
+        emulator_token=EMULATOR_TOKEN,
+        token=token,
+        spreadsheet_ids=ids,
+        created=created,
+        demo_dir=paths.root,
+        has_dashboard=any(r.rule.startswith("/dashboard") for r in app.url_map.iter_rules()),
+    )
+    print_summary(console, reports)
+    _write_running_file(paths, web.url, emulator.host_port, ids)
+    console.print(
+        f"[bold]Running.[/] Edits in the emulator are synced {debounce:g} s after the "
+        "last one (production waits 30 s). Ctrl-C stops."
+    )
+    wait_for(stop)
+    console.print("stopping...")
+    watcher.stop()
+    web.stop()
+    paths.running.unlink(missing_ok=True)
+    return service.stop(grace=20)
 
 
 def _write_running_file(paths: DemoPaths, web_url: str, emulator_host: str, ids: dict) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -66,11 +67,21 @@ class WebServer:
     """The Flask app on werkzeug's threaded WSGI server, in a background thread."""
 
     def __init__(self, app, host: str, port: int) -> None:  # type: ignore[no-untyped-def]
-        from werkzeug.serving import make_server
+        """Bind now: a port in use raises OSError here (werkzeug itself would print
+        and exit), so the caller can say so in one line."""
+        from werkzeug.serving import get_sockaddr, make_server, select_address_family
 
-        self.server = make_server(host, port, app, threaded=True)
+        family = select_address_family(host, port)
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(get_sockaddr(host, port, family))
+            sock.listen(128)
+            self.server = make_server(host, port, app, threaded=True, fd=sock.fileno())
+        finally:
+            sock.close()  # the server holds its own duplicate of the socket
         self.host = host
-        self.port = self.server.server_port
+        self.port = self.server.port
         self.thread = threading.Thread(
             target=self.server.serve_forever, name="crm-web", daemon=True
         )

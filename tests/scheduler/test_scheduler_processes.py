@@ -57,8 +57,8 @@ def sqlite_setup(emulator, sqlite_url, tmp_path):
 def test_sigterm_lets_the_running_sync_finish_and_exits_0(sqlite_setup, emulator):
     s = sqlite_setup
     # the clock starts with a catch-up of every partner (no sync has ever run);
-    # lv's first Sheets call takes two seconds
-    emulator.inject_fault(path=s.ids["lv"], delay=2.0, times=1)
+    # lv's first Sheets call takes a second and a half
+    emulator.inject_fault(path=s.ids["lv"], delay=1.5, times=1)
     proc = s.scheduler("--grace", "15")
     try:
         wait_until(lambda: _running(s.store, "lv"), timeout=20)
@@ -144,7 +144,7 @@ def test_two_clocks_on_postgresql_never_sync_one_spreadsheet_at_once(emulator, p
     try:
         # partners' edits arrive for a few seconds after both clocks are up and working
         started, both_seen = time.monotonic(), None
-        while both_seen is None or time.monotonic() < both_seen + 4:
+        while both_seen is None or time.monotonic() < both_seen + 3:
             with s.store.session() as session:
                 request_sync(session, rng.choice(["lv", "ee", "fi"]), trigger="webhook")
             time.sleep(0.25)
