@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from flask import abort, g, redirect, request, session, url_for
 
-from integration.auth import is_admin, verify_token
+from integration.auth import is_admin, touch_token, verify_token
 from integration.store.models import ApiToken
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -57,6 +57,8 @@ def sign_in(secret: str) -> ApiToken | None:
         token = verify_token(db, secret.strip())
         if token is None:
             return None
+        touch_token(db, token)
+        db.flush()
         db.expunge(token)
     lang = session.get("lang")
     session.clear()  # a new session on sign-in: nothing carries over (fixation)

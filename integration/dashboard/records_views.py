@@ -19,6 +19,7 @@ from integration.dashboard.tables import (
     FilterSpec,
     TableSpec,
     TableState,
+    apply_sort,
     like_pattern,
     paginate,
     parse_state,
@@ -216,12 +217,6 @@ def agreement_query(state: TableState) -> Select[Any]:
     return query
 
 
-def _ordered(query: Select[Any], spec: TableSpec, state: TableState) -> Select[Any]:
-    from integration.dashboard.tables import apply_sort
-
-    return apply_sort(query, spec, state)
-
-
 LEAD_EXPORT_FIELDS = (
     "id",
     "partner",
@@ -288,7 +283,7 @@ def _lead_table(*, export: bool) -> Any:
     with svc.store.session() as db:
         spec = lead_spec(db, locale, is_admin(token))
         state = parse_state(request.args, spec)
-        query = _ordered(lead_query(state), spec, state)
+        query = apply_sort(lead_query(state), spec, state)
         if export:
             rows = [
                 _record_values(lead, LEAD_EXPORT_FIELDS)
@@ -321,7 +316,7 @@ def _agreement_table(*, export: bool) -> Any:
     with svc.store.session() as db:
         spec = agreement_spec(db, locale, is_admin(token))
         state = parse_state(request.args, spec)
-        query = _ordered(agreement_query(state), spec, state)
+        query = apply_sort(agreement_query(state), spec, state)
         if export:
             header = [*AGREEMENT_EXPORT_FIELDS, "seller_name", "buyer_name", "buyer_country"]
             rows = [

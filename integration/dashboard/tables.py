@@ -11,7 +11,7 @@ the HTML page and the CSV export, so "export" always gives what the table shows
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -180,17 +180,3 @@ def paginate(session: Session, query: Select[Any], state: TableState) -> Page:
     page = min(state.page, pages)
     rows = list(session.execute(query.limit(state.per_page).offset((page - 1) * state.per_page)))
     return Page(rows=rows, total=total, page=page, per_page=state.per_page)
-
-
-def iter_all(session: Session, query: Select[Any], batch: int = 500) -> Any:
-    """Every row of ``query`` in order, fetched in batches (for CSV export)."""
-    offset = 0
-    while True:
-        rows = list(session.execute(query.limit(batch).offset(offset)))
-        yield from rows
-        if len(rows) < batch:
-            return
-        offset += batch
-
-
-Builder = Callable[[Session, TableState], Select[Any]]
