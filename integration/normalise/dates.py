@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
+from babel.dates import get_month_names
 from babel.dates import parse_date as babel_parse_date
 
 from integration.normalise.text import clean_line
+from integration.validation.vocabulary import fold
 
 #: Day 0 of Google Sheets (and Excel after its 1900 leap-year bug): 30 December 1899.
 SHEETS_EPOCH = dt.date(1899, 12, 30)
@@ -21,11 +23,33 @@ _DAY_FIRST = re.compile(
     r"^(\d{1,2})\s*[./-]\s*(\d{1,2})\s*[./-]\s*(\d{4}|\d{2})\.?(?:\s+[0-9:]+)?$"
 )
 _SERIAL_TEXT = re.compile(r"^\d{5}(?:\.\d+)?$")
+_YEAR_FIRST = re.compile(r"^(\d{4})\s*[./]\s*(\d{1,2})\s*[./]\s*(\d{1,2})\.?$")
+_NAMED_MONTH = re.compile(r"^(\d{1,2})\.?\s+([^\W\d_]+)\.?,?\s+(\d{4})\.?$")
 _THREE_NUMBERS = re.compile(r"^\d{1,4}\D{1,3}\d{1,2}\D{1,3}\d{1,4}$")
 
 # The partners' own locales write day first; "en" here is the project's European
 # English, so it is read as en_GB (day first), never as US month-first.
 _BABEL_LOCALE = {"en": "en_GB", "lv": "lv", "et": "et", "fi": "fi"}
+
+
+@cache
+def month_table() -> dict[str, int]:
+    """Folded month name (wide and abbreviated, en/lv/et/fi, babel's CLDR data) -> 1..12.
+
+    A name that means different months in different languages is left out.
+    """
+    table: dict[str, int] = {}
+    clashes: set[str] = set()
+    for locale in _BABEL_LOCALE.values():
+        for width in ("wide", "abbreviated"):
+            for context in ("format", "stand-alone"):
+                for number, name in get_month_names(width, context, locale).items():
+                    key = fold(name)
+                    if table.setdefault(key, number) != number:
+                        clashes.add(key)
+    for key in clashes:
+        del table[key]
+    return table
 
 
 def from_serial(serial: float) -> dt.date:
@@ -51,6 +75,13 @@ def _parse_text(text: str, locale: str) -> str | None:
         if len(match[3]) == 2:
             year += 2000
         return _ymd(year, int(match[2]), int(match[1]))
+    match = _YEAR_FIRST.match(text)
+    if match:
+        return _ymd(int(match[1]), int(match[2]), int(match[3]))
+    match = _NAMED_MONTH.match(text)
+    if match:
+        month = month_table().get(fold(match[2]))
+        return _ymd(int(match[3]), month, int(match[1])) if month else None
     if _SERIAL_TEXT.match(text):
         return from_serial(float(text)).isoformat()
     if _THREE_NUMBERS.match(text):
@@ -66,8 +97,10 @@ def parse_date(value: Any, locale: str = "en") -> Any:
 
     Accepts ``date``/``datetime`` objects (XLSX cells), Sheets serial numbers (int or
     float, as ``UNFORMATTED_VALUE`` reads return them), ISO dates (a time part is
-    dropped), day-first dotted/slashed dates with 2- or 4-digit years, and other
-    numeric forms of the locale via babel. Blank gives ``None``.
+    dropped), day-first dotted/slashed dates with 2- or 4-digit years, ``2025.03.12``,
+    month names in any of the four languages (``12. marts 2025``, ``12 March 2025``,
+    ``12. maaliskuuta 2025``) and other numeric forms of the locale via babel.
+    Blank gives ``None``.
     """
     if value is None or isinstance(value, bool):
         return value

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from integration.normalise.text import clean_line
 from integration.validation.vocabulary import fold, header_table
+
+_BRACKETED = re.compile(r"\([^)]*\)?")
 
 #: Columns the service owns in every tab (besides ``id``, the CRM ID column).
 SERVICE_FIELDS = ("sync_status", "last_synced")
@@ -53,6 +56,9 @@ def match_headers(header_row: Sequence[Any], kind: str) -> HeaderMatch:
         if not text:
             continue
         name = table.get(fold(text))
+        if name is None and "(" in text:
+            # "E-mail (work)", "Phone (mobile)": the part before the bracket names the field.
+            name = table.get(fold(_BRACKETED.sub("", text)))
         if name is None or name in result.columns:
             result.unmapped.append((index, text))
         else:

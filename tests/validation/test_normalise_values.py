@@ -46,6 +46,12 @@ def test_text_cleanup_handles_non_breaking_and_zero_width_spaces() -> None:
         ("2025-03-12 10:15", "2025-03-12"),
         ("12/03/2025", "2025-03-12"),
         ("12.03.25", "2025-03-12"),
+        ("2025.03.12", "2025-03-12"),
+        ("12. marts 2025", "2025-03-12"),
+        ("12. märts 2025", "2025-03-12"),
+        ("12. maaliskuuta 2025", "2025-03-12"),
+        ("12 March 2025", "2025-03-12"),
+        ("3 Jan 2024", "2024-01-03"),
         ("\u00a012.03.2025 ", "2025-03-12"),
         (45728, "2025-03-12"),
         (45728.75, "2025-03-12"),
@@ -59,7 +65,9 @@ def test_dates(cell: object, expected: str) -> None:
     assert parse_date(cell, "lv") == expected
 
 
-@pytest.mark.parametrize("cell", ["31.02.2025", "tomorrow", "2025-13-01", "12.03", "2025"])
+@pytest.mark.parametrize(
+    "cell", ["31.02.2025", "tomorrow", "2025-13-01", "12.03", "2025", "12 Foo 2025", "30 Feb 2025"]
+)
 def test_dates_that_are_not_dates_pass_through(cell: str) -> None:
     assert parse_date(cell, "fi") == cell
 
@@ -242,6 +250,11 @@ def test_match_headers_in_each_language(headers: list[str], expected: list[str])
     match = match_headers(headers, "lead")
     assert match.fields == expected
     assert match.unmapped == []
+
+
+def test_match_headers_reads_past_a_bracketed_remark() -> None:
+    match = match_headers(["E-mail (work)", "Tālrunis (mob.)", "Company*"], "lead")
+    assert match.fields == ["email", "phone", "company_name"]
 
 
 def test_match_headers_reports_unknown_and_repeated_columns_and_service_columns() -> None:
