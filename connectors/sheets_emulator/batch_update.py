@@ -16,7 +16,7 @@ from .a1 import Box, open_a1
 from .cells import Cell
 from .errors import ApiError, bad_request
 from .metadata import MAX_CELLS
-from .model import Sheet, Spreadsheet
+from .model import Sheet, Spreadsheet, cut_ranges, shift_ranges
 from .parsing import parse_user_entered
 
 Reply = dict[str, Any]
@@ -348,6 +348,7 @@ def insert_dimension(txn: Txn, req: dict[str, Any]) -> Reply:
         sheet.insert_rows(start, n)
     else:
         sheet.insert_cols(start, n)
+    _move_sheet_ranges(txn, sheet, dim, start, n)
     return {}
 
 
@@ -364,7 +365,26 @@ def delete_dimension(txn: Txn, req: dict[str, Any]) -> Reply:
         sheet.delete_rows(start, end)
     else:
         sheet.delete_cols(start, end)
+    _move_sheet_ranges(txn, sheet, dim, start, -(end - start))
     return {}
+
+
+def _move_sheet_ranges(txn: Txn, sheet: Sheet, dim: str, at: int, n: int) -> None:
+    """Named and protected ranges follow inserted (n > 0) or deleted (n < 0) rows/columns."""
+    axis = "Row" if dim == "ROWS" else "Column"
+    named = [
+        nr["range"] for nr in txn.named_ranges if nr["range"].get("sheetId", 0) == sheet.sheet_id
+    ]
+    protected = [p["range"] for p in sheet.extras.get("protectedRanges", [])]
+    for g in named + protected:
+        if f"end{axis}Index" not in g:
+            continue  # open-ended ranges stay open
+        if n > 0:
+            shift_ranges([g], axis, at, n)
+        else:
+            kept = cut_ranges([g], axis, at, at - n)
+            if not kept:  # the whole range was deleted: it keeps one empty line, as a marker
+                g[f"start{axis}Index"] = g[f"end{axis}Index"] = at
 
 
 def update_dimension_properties(txn: Txn, req: dict[str, Any]) -> Reply:

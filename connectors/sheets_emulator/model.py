@@ -112,6 +112,13 @@ class Sheet:
         for store in (self.formats, self.notes, self.validations):
             for key in [k for k in store if k[0] >= rows or k[1] >= cols]:
                 del store[key]
+        kept = []
+        for m in self.merges:
+            if m.get("startRowIndex", 0) < rows and m.get("startColumnIndex", 0) < cols:
+                m["endRowIndex"] = min(m["endRowIndex"], rows)
+                m["endColumnIndex"] = min(m["endColumnIndex"], cols)
+                kept.append(m)
+        self.merges = kept
 
     # -- cells ------------------------------------------------------------
     def get(self, r: int, c: int) -> Any:
@@ -169,7 +176,7 @@ class Sheet:
             store = getattr(self, name)
             setattr(self, name, {((r + n if r >= at else r), c): v for (r, c), v in store.items()})
         self.row_meta = {(r + n if r >= at else r): v for r, v in self.row_meta.items()}
-        _shift_ranges(self.merges, "Row", at, n)
+        shift_ranges(self.merges, "Row", at, n)
         self.grid["rowCount"] = self.row_count + n
 
     def delete_rows(self, start: int, end: int) -> None:
@@ -191,7 +198,7 @@ class Sheet:
         self.row_meta = {
             (r - n if r >= end else r): v for r, v in self.row_meta.items() if not start <= r < end
         }
-        self.merges = _cut_ranges(self.merges, "Row", start, end)
+        self.merges = cut_ranges(self.merges, "Row", start, end)
         self.grid["rowCount"] = self.row_count - n
 
     def insert_cols(self, at: int, n: int) -> None:
@@ -202,7 +209,7 @@ class Sheet:
             store = getattr(self, name)
             setattr(self, name, {(r, (c + n if c >= at else c)): v for (r, c), v in store.items()})
         self.col_meta = {(c + n if c >= at else c): v for c, v in self.col_meta.items()}
-        _shift_ranges(self.merges, "Column", at, n)
+        shift_ranges(self.merges, "Column", at, n)
         self.grid["columnCount"] = self.col_count + n
 
     def delete_cols(self, start: int, end: int) -> None:
@@ -228,7 +235,7 @@ class Sheet:
         self.col_meta = {
             (c - n if c >= end else c): v for c, v in self.col_meta.items() if not start <= c < end
         }
-        self.merges = _cut_ranges(self.merges, "Column", start, end)
+        self.merges = cut_ranges(self.merges, "Column", start, end)
         self.grid["columnCount"] = self.col_count - n
 
     def clone(self) -> Sheet:
@@ -245,7 +252,7 @@ class Sheet:
         return other
 
 
-def _shift_ranges(ranges: list[dict[str, Any]], dim: str, at: int, n: int) -> None:
+def shift_ranges(ranges: list[dict[str, Any]], dim: str, at: int, n: int) -> None:
     s, e = f"start{dim}Index", f"end{dim}Index"
     for g in ranges:
         if g.get(s, 0) >= at:
@@ -255,7 +262,7 @@ def _shift_ranges(ranges: list[dict[str, Any]], dim: str, at: int, n: int) -> No
             g[e] = g[e] + n
 
 
-def _cut_ranges(
+def cut_ranges(
     ranges: list[dict[str, Any]], dim: str, start: int, end: int
 ) -> list[dict[str, Any]]:
     s, e = f"start{dim}Index", f"end{dim}Index"

@@ -357,3 +357,15 @@ def test_reads_starting_past_the_grid_are_refused(sh) -> None:
     assert err.value.response.json()["error"]["message"] == (
         "Range (Sheet1!AA1:AB5) exceeds grid limits. Max rows: 1000, max columns: 26"
     )
+
+
+def test_named_ranges_follow_inserted_and_deleted_rows(sh) -> None:
+    ws = sh.sheet1
+    ws.update([["h"], ["a"], ["b"]], "A1")
+    ws.define_named_range("A2:A3", "Body")
+    ws.insert_rows([["new top"]], row=1)
+    assert sh.values_get("Body")["values"] == [["a"], ["b"]]
+    ws.delete_rows(1)
+    assert sh.values_get("Body")["values"] == [["a"], ["b"]]
+    rng = sh.fetch_sheet_metadata()["namedRanges"][0]["range"]
+    assert (rng["startRowIndex"], rng["endRowIndex"]) == (1, 3)
