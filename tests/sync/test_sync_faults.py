@@ -148,3 +148,26 @@ def test_two_syncs_of_one_spreadsheet_do_not_overlap(env: SyncEnv) -> None:
         t.join(60)
     assert [r.outcome for r in results] == ["completed", "completed"]
     assert env.count(Lead) == 30
+
+
+def test_write_applied_but_answer_lost_reuses_the_written_ids(sqlite_env: SyncEnv) -> None:
+    """The cell write reaches the sheet but the answer never arrives (timeout): the
+    store was not committed, yet the sheet holds the new ids. The next sync creates
+    the records under exactly those ids instead of issuing new ones."""
+    env = sqlite_env
+    env.sheet("lv", [LV_LEADS_HEADER, ["SIA Solo", "LV", "", "IKT", "", "", "", "", ""]])
+    env.emulator.inject_fault(endpoint="values.batchUpdate", delay=0.6, times=5)
+    gc = env.emulator.client(timeout=0.3)
+    first = env.sync("lv", tab="leads", client=gc, retry=fast_policy(max_attempts=2))
+    assert first.tabs[0].outcome == "failed"
+    import time
+
+    time.sleep(0.8)  # let the delayed write land
+    env.emulator.clear_faults()
+    written = env.values("lv")[1][9]
+    assert written.startswith("L-") and env.count(Lead) == 0
+    assert env.sync("lv", tab="leads").ok
+    with env.store.session() as s:
+        lead = s.scalars(select(Lead)).one()
+    assert lead.id == written and lead.data["company_name"] == "SIA Solo"
+    assert env.sync("lv", tab="leads").tabs[0].cells_written == 0
