@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from integration.normalise.text import is_blank
 ENCODINGS = ("utf-8-sig", "cp1257")
 DELIMITERS = ",;\t"
 _XLSX_MAGIC = b"PK\x03\x04"
+_SEP_HINT = re.compile(r"^\ufeff?sep=([,;\t|])\r?\n", re.IGNORECASE)
 _MAX_BYTES = 200 * 1024 * 1024
 
 
@@ -56,7 +58,13 @@ def _build(name: str, numbered: list[tuple[int, list[Any]]]) -> Table:
 
 
 def decode(data: bytes) -> str:
-    """Text of a CSV export: UTF-8 with or without BOM, else Windows-1257."""
+    """Text of a CSV export: UTF-16 when it starts with that BOM (Excel's "Unicode
+    text"), else UTF-8 with or without BOM, else Windows-1257."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise ImportFileError("starts like UTF-16 text but is not") from None
     for encoding in ENCODINGS:
         try:
             return data.decode(encoding)
@@ -82,7 +90,12 @@ def read_csv_text(text: str, name: str = "csv") -> Table:
     """Parse CSV text (delimiter sniffed) into a :class:`Table`."""
     if "\x00" in text:
         raise ImportFileError("contains binary data, not CSV text")
-    delimiter = sniff_delimiter(text)
+    hint = _SEP_HINT.match(text)
+    if hint:
+        # Excel's "sep=;" first line names the delimiter; it is not a sheet row.
+        delimiter, text = hint[1], text[hint.end() :]
+    else:
+        delimiter = sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         numbered = [(number, row) for number, row in enumerate(reader, start=1)]

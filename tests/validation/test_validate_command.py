@@ -375,3 +375,17 @@ def test_wired_into_the_crm_sync_command_line(tmp_path: Path) -> None:
         ],
     )
     assert result.exit_code == 2 and "none.toml" in result.stderr
+
+
+def test_excel_unicode_text_and_sep_hint_exports(tmp_path: Path) -> None:
+    utf16 = tmp_path / "unicode.txt"
+    utf16.write_bytes("Yritys\tMaa\tToimiala\r\nNokia Oyj\tSuomi\tICT\r\n".encode("utf-16"))
+    (table,) = read_tables(utf16)
+    assert table.header == ["Yritys", "Maa", "Toimiala"]
+    assert table.rows == [(2, ["Nokia Oyj", "Suomi", "ICT"])]
+    hinted = tmp_path / "hinted.csv"
+    hinted.write_bytes(b"sep=;\r\nCompany;Country;Sector\r\nA, B and C;LV;ICT\r\n")
+    (table,) = read_tables(hinted)
+    assert table.rows == [(2, ["A, B and C", "LV", "ICT"])]
+    result = run(str(utf16), "--kind", "lead", "--json")
+    assert result.exit_code == 0 and results(result.stdout)[2]["record"]["country"] == "FI"
