@@ -147,8 +147,23 @@ def _insert_new(
         return
     model = Lead if kind == "lead" else Agreement
     columns = [c.key for c in model.__mapper__.column_attrs]
+    for start in range(0, len(plan.creates), CHUNK):
+        _insert_chunk(
+            session, kind, model, columns, plan.creates[start : start + CHUNK], by_ref, source
+        )
+
+
+def _insert_chunk(
+    session: Session,
+    kind: str,
+    model: Any,
+    columns: list[str],
+    creates: list[Any],
+    by_ref: Mapping[int, str],
+    source: str,
+) -> None:
     rows, audits = [], []
-    for new in plan.creates:
+    for new in creates:
         obj = _new_record(kind, by_ref[new.ref], new.data)
         rows.append({key: getattr(obj, key, None) for key in columns})
         audits.append(
@@ -162,9 +177,8 @@ def _insert_new(
                 "changes": {k: [None, v] for k, v in obj.data.items()},
             }
         )
-    for start in range(0, len(rows), CHUNK):
-        session.execute(model.__table__.insert(), rows[start : start + CHUNK])
-        session.execute(AuditEntry.__table__.insert(), audits[start : start + CHUNK])
+    session.execute(model.__table__.insert(), rows)
+    session.execute(AuditEntry.__table__.insert(), audits)
 
 
 def _load(session: Session, model: Any, ids: list[str]) -> dict[str, Any]:
