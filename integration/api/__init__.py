@@ -7,12 +7,13 @@ from flask import Blueprint, Flask, jsonify
 
 from integration.api import metrics as metrics_module
 from integration.api import ops_api, records_api, review_api
-from integration.api.context import authenticate
+from integration.api.context import authenticate, check_query_names
 from integration.api.openapi import openapi_document
 from integration.problems import register_problem_handlers
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 bp.before_request(authenticate)
+bp.before_request(check_query_names)
 
 for kind, plural, id_rule in (("lead", "leads", "<id>"), ("agreement", "agreements", "<id>")):
     bp.add_url_rule(

@@ -385,7 +385,7 @@ IF_MATCH = {
 ETAG_HEADER = {"ETag": {"schema": {"type": "string"}, "description": 'W/"<version>"'}}
 LEAD_ID = {"type": "string", "pattern": "^L-[0-9]{6}$"}
 AGREEMENT_ID = {"type": "string", "pattern": "^A-[0-9]{6}$"}
-INT_ID = {"type": "integer", "minimum": 1}
+INT_ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
 
 
 def _record_paths(kind: str, plural: str, id_schema: dict[str, Any]) -> dict[str, Any]:
@@ -821,3 +821,20 @@ def openapi_document() -> dict[str, Any]:
             },
         },
     }
+
+
+def _openapi_path(rule: str) -> str:
+    """Flask rule -> OpenAPI path template (``/leads/<id>`` -> ``/leads/{id}``)."""
+    import re
+
+    path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule)
+    return re.sub(r"\{(entry_id|conflict_id|run_id)\}", "{id}", path)
+
+
+@cache
+def query_parameters(method: str, rule: str) -> frozenset[str]:
+    """Query parameter names the document allows for one operation."""
+    item = openapi_document()["paths"].get(_openapi_path(rule), {})
+    operation = item.get(method.lower(), {})
+    params = [*item.get("parameters", []), *operation.get("parameters", [])]
+    return frozenset(p["name"] for p in params if p.get("in") == "query")

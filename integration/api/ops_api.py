@@ -10,6 +10,7 @@ from sqlalchemy import select
 from integration.api.context import (
     arg,
     bad_param,
+    check_int_id,
     check_partner_param,
     cursor_arg,
     encode_cursor,
@@ -83,6 +84,7 @@ def sync_runs() -> Response:
 
 
 def get_sync_run(run_id: int) -> Response:
+    check_int_id(run_id, "sync run")
     with store_session() as session:
         run = session.get(SyncRun, run_id)
         if run is None or not can_see_partner(token(), run.partner):
@@ -99,12 +101,14 @@ def request_sync() -> Response:
     reason = body.get("reason")
     errors = []
     partners = services().config.partners
-    if partner is not None and partner not in partners:
+    if "partner" in body and not (isinstance(partner, str) and partner in partners):
         errors.append({"field": "partner", "code": "enum", "message": "unknown partner code"})
-    if tab is not None and tab not in TABS:
+    if "tab" in body and not (isinstance(tab, str) and tab in TABS):
         errors.append({"field": "tab", "code": "enum", "message": "must be leads or agreements"})
-    if reason is not None and (not isinstance(reason, str) or len(reason) > 150):
+    if "reason" in body and (not isinstance(reason, str) or len(reason) > 150):
         errors.append({"field": "reason", "code": "type", "message": "at most 150 characters"})
+    for name in sorted(set(body) - {"partner", "tab", "reason"}):
+        errors.append({"field": name[:40], "code": "unknown_field", "message": "unknown field"})
     if errors:
         raise Problem(422, "The sync request is not valid.", slug="validation-error", errors=errors)
     tok = token()

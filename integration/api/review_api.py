@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from integration.api.context import (
     arg,
+    check_int_id,
     check_partner_param,
     cursor_arg,
     encode_cursor,
@@ -116,6 +117,7 @@ def list_conflicts() -> Response:
 
 
 def _visible(session: Any, model: Any, item_id: int, what: str) -> Any:
+    check_int_id(item_id, what)
     item = session.get(model, item_id)
     if item is None or not can_see_partner(token(), item.partner):
         raise not_found(what)

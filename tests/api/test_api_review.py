@@ -145,3 +145,21 @@ def test_resolve_conflict_choosing_a_side(client, tokens, make_lead, store) -> N
         client.get("/api/v1/conflicts?status=all", headers=tokens.lv).get_json()["items"][0]["id"]
         == cid
     )
+
+
+def test_ids_beyond_the_integer_range_are_404(client, tokens) -> None:
+    """PostgreSQL would refuse the query; the API answers 'no such item'."""
+    for url in ("/api/v1/quarantine/99999999999", "/api/v1/sync-runs/99999999999"):
+        problem(client.get(url, headers=tokens.admin), 404)
+    problem(client.post("/api/v1/quarantine/99999999999/merge", json={}, headers=tokens.admin), 404)
+    problem(
+        client.post(
+            "/api/v1/conflicts/99999999999/resolve", json={"side": "sheet"}, headers=tokens.admin
+        ),
+        404,
+    )
+
+
+def test_unknown_query_parameters_are_400(client, tokens) -> None:
+    body = problem(client.get("/api/v1/leads?sectr=ict", headers=tokens.admin), 400)
+    assert body["errors"][0]["field"] == "sectr"
