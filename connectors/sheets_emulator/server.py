@@ -30,7 +30,20 @@ from .persistence import load_seed, load_state, save_state
 
 log = logging.getLogger(__name__)
 
-MAX_BODY = 64 * 1024 * 1024
+MAX_BODY = 10 * 1024 * 1024  # Google's limit for one request body (10485760 bytes)
+
+
+def payload_too_large() -> ApiError:
+    """Google's answer to a body over the limit: a 400, not a 413."""
+    message = f"Request payload size exceeds the limit: {MAX_BODY} bytes."
+    return ApiError(
+        400,
+        message,
+        "INVALID_ARGUMENT",
+        errors=[{"message": message, "domain": "global", "reason": "badRequest"}],
+    )
+
+
 _SS = r"/v4/spreadsheets/(?P<id>[^/:?]+)"
 
 # (method, regex, endpoint name); order matters (most specific first)
@@ -297,7 +310,8 @@ class Handler(BaseHTTPRequestHandler):
                     break
                 total += size
                 if total > MAX_BODY:
-                    raise ApiError(413, "Request payload is too large.", "INVALID_ARGUMENT")
+                    self.close_connection = True
+                    raise payload_too_large()
                 chunks.append(self.rfile.read(size))
                 self.rfile.readline()
             return b"".join(chunks)
@@ -307,13 +321,11 @@ class Handler(BaseHTTPRequestHandler):
             n = int(length)
         except ValueError:
             raise bad_request("Invalid Content-Length") from None
+        if n < 0:
+            raise bad_request("Invalid Content-Length")
         if n > MAX_BODY:
-            self.close_connection = True
-            raise ApiError(
-                413,
-                f"Request payload size exceeds the limit: {MAX_BODY} bytes.",
-                "INVALID_ARGUMENT",
-            )
+            self.close_connection = True  # the unread body cannot be skipped safely
+            raise payload_too_large()
         return self.rfile.read(n)
 
     def _send(self, status: int, payload: Any, kind: str = "json") -> None:

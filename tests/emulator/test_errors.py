@@ -158,8 +158,10 @@ def test_oversized_request_is_refused_before_reading_it(emulator) -> None:
     conn.endheaders()
     resp = conn.getresponse()
     body = json.loads(resp.read())
-    assert resp.status == 413
-    assert body["error"]["code"] == 413
+    assert resp.status == 400
+    assert body["error"]["code"] == 400
+    assert body["error"]["status"] == "INVALID_ARGUMENT"
+    assert body["error"]["message"] == "Request payload size exceeds the limit: 10485760 bytes."
     conn.close()
 
 
