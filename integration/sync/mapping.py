@@ -96,11 +96,12 @@ def layout_for(header_row: Sequence[Any], kind: str) -> Layout:
     )
 
 
-def with_service_columns(layout: Layout) -> tuple[Layout, dict[int, str]]:
-    """The layout after adding the missing service columns at the right end, and
+def with_service_columns(layout: Layout, start: int = 0) -> tuple[Layout, dict[int, str]]:
+    """The layout after adding the missing service columns at the right end (right
+    of every used cell, ``start``, so no unlabelled data is overwritten), and
     ``{column: service name}`` of the header cells to write."""
     added: dict[int, str] = {}
-    col = layout.width
+    col = max(layout.width, start)
     cols = {"id": layout.id_col, "sync_status": layout.status_col, "last_synced": layout.synced_col}
     for name in layout.missing_service:
         cols[name] = col

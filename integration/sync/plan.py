@@ -348,7 +348,8 @@ class _Planner:
         if not layout.fields and any(any(v not in (None, "") for v in r) for r in data_rows):
             plan.aborted = "no column of the header row is recognised; is this the right tab?"
             return plan
-        layout, added = mapping.with_service_columns(layout)
+        used = max((len(r) for r in data_rows), default=0)
+        layout, added = mapping.with_service_columns(layout, used)
         for col, name in added.items():
             plan.cells[(1, col)] = mapping.header_text(self.kind, name, self.locale)
         self.layout = layout

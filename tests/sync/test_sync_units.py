@@ -244,3 +244,13 @@ def test_cells_coalesce_into_blocks_and_large_writes_split() -> None:
     ranges = [d["range"] for b in tall for d in b["data"]]
     assert ranges[0].startswith("'Leads'!A2:") and ranges[-1].endswith("A199")
     assert sum(len(d["values"]) for b in tall for d in b["data"]) == 198
+
+
+def test_service_columns_go_right_of_every_used_cell() -> None:
+    rows = [
+        ["Company", "Country", "Sector", "E-mail"],
+        ["A", "LV", "ICT", "a@x.lv", "", "loose note"],
+    ]
+    plan = plan_tab(rows, StoreState(kind="lead"), _settings())
+    assert plan.cells[(1, 6)] == "CRM ID" and plan.cells[(1, 7)] == "Sync status"
+    assert (2, 5) not in plan.cells and plan.cells[(2, 6)] == NewId(0)
