@@ -227,6 +227,12 @@ LABELS: dict[str, dict[str, str]] = {
         "et": "Proovi uuesti",
         "fi": "Yritä uudelleen",
     },
+    "fix_and_retry": {
+        "en": "Correct and retry",
+        "lv": "Labot un mēģināt vēlreiz",
+        "et": "Paranda ja proovi uuesti",
+        "fi": "Korjaa ja yritä uudelleen",
+    },
     "dismiss": {"en": "Dismiss", "lv": "Noraidīt", "et": "Loobu", "fi": "Hylkää"},
     "merge": {
         "en": "Merge into",

@@ -290,6 +290,11 @@ def quarantine_rows(db: Session, config: AppConfig) -> list[dict[str, Any]]:
                 "link": link,
                 "tab_title": pc.tab_name(tab) if pc is not None else (e.tab or ""),
                 "errors": localised_errors(e.errors, locale),
+                "fix_fields": (
+                    fix_fields(e)
+                    if e.kind == "lead" and not (e.source or "").startswith("sheet:")
+                    else []
+                ),
             }
         )
     return out
@@ -470,6 +475,39 @@ def _review_source() -> str:
     return "api"
 
 
+#: Form field prefix of corrected values in the "fix and retry" form.
+FIX_PREFIX = "field:"
+
+
+def corrections(form: Any) -> dict[str, Any] | None:
+    """Corrected lead values from the fix form (an empty box clears the field);
+    only schema fields are taken, never ids or timestamps."""
+    from integration.intake import lead_fields
+
+    allowed = lead_fields() - {"id", "partner", "created_at", "updated_at"}
+    data: dict[str, Any] = {}
+    for key, value in form.items():
+        if key.startswith(FIX_PREFIX) and key[len(FIX_PREFIX) :] in allowed:
+            data[key[len(FIX_PREFIX) :]] = value.strip() or None
+    return data or None
+
+
+def fix_fields(entry: QuarantineEntry) -> list[tuple[str, str]]:
+    """``(field, value)`` boxes for correcting a webhook or API lead payload:
+    every field with an error, then every other schema field it carried."""
+    from integration.intake import lead_fields
+
+    allowed = lead_fields() - {"id", "partner", "created_at", "updated_at"}
+    raw = entry.raw or {}
+    names = [str(e.get("field")) for e in entry.errors or [] if e.get("field") in allowed]
+    names += [k for k in raw if k in allowed]
+    seen: list[str] = []
+    for name in names:
+        if name not in seen:
+            seen.append(name)
+    return [(n, "" if raw.get(n) is None else str(raw.get(n))) for n in seen]
+
+
 @bp.post("/fix/quarantine/<int:entry_id>")
 @login_required
 def quarantine_action(entry_id: int) -> Any:
@@ -490,15 +528,19 @@ def quarantine_action(entry_id: int) -> Any:
             abort(404)
         try:
             if action == "replay":
-                result = replay_quarantine(db, svc.config, entry, source=_review_source())
+                result = replay_quarantine(
+                    db, svc.config, entry, data=corrections(request.form), source=_review_source()
+                )
             elif action == "dismiss":
                 result = dismiss_quarantine(db, entry, source=_review_source())
             else:
                 result = merge_quarantine(db, svc.config, entry, source=_review_source())
         except ReviewError as exc:
-            db.rollback()
+            if exc.reason not in ("invalid", "erased"):
+                db.rollback()
+            # else keep what the replay learned (new errors, or the dismissal), as the API does
             flash(exc.message, "error")
-            return redirect(url_for("dashboard.needs_fixing"))
+            return redirect(url_for("dashboard.needs_fixing") + f"#q-{entry_id}")
     # A sheet row is re-read by the next sync, which then closes the entry.
     notice("sync_requested" if result.action == "sync_requested" else "done")
     return redirect(url_for("dashboard.needs_fixing"))

@@ -334,3 +334,54 @@ def test_language_follows_partner_and_choice(web, seeded) -> None:  # type: igno
     # An unknown partner in the KPI switch shows the project-wide numbers.
     unknown = web.get("/dashboard/?partner=zz", base_url=BASE).text
     assert 'data-kpi="signed">4<' in unknown
+
+
+def test_a_web_form_payload_is_corrected_and_replayed(web, store, seeded) -> None:  # type: ignore[no-untyped-def]
+    with store.session() as s:
+        entry = records.quarantine(
+            s,
+            kind="lead",
+            source="webhook:lv",
+            raw={
+                "company_name": "Replay SIA",
+                "country": "LV",
+                "sector": "ict",
+                "email": "broken@@replay.example",
+            },
+            errors=[{"field": "email", "code": "email", "message": "E-mail is not valid."}],
+            partner="lv",
+        )
+        s.flush()
+        entry_id = entry.id
+    sign_in(web, seeded.tokens["lv"])
+    page = web.get("/dashboard/fix", base_url=BASE).text
+    assert f'id="fix-{entry_id}-email"' in page and 'value="broken@@replay.example"' in page
+    token = csrf_of(page)
+    still_bad = web.post(
+        f"/dashboard/fix/quarantine/{entry_id}",
+        data={"csrf_token": token, "action": "replay", "field:email": "still@@bad"},
+        base_url=BASE,
+        follow_redirects=True,
+    )
+    assert "still not a valid lead" in still_bad.text
+    with store.session() as s:
+        entry = s.get(QuarantineEntry, entry_id)
+        assert entry.resolved_at is None and entry.raw["email"] == "still@@bad"
+    fixed = web.post(
+        f"/dashboard/fix/quarantine/{entry_id}",
+        data={
+            "csrf_token": token,
+            "action": "replay",
+            "field:email": "sales@replay.example",
+            "field:id": "L-999999",
+            "field:partner": "ee",
+        },
+        base_url=BASE,
+    )
+    assert fixed.status_code == 302
+    with store.session() as s:
+        entry = s.get(QuarantineEntry, entry_id)
+        assert entry.resolution == "applied"
+        lead = s.scalars(select(Lead).where(Lead.company_name == "Replay SIA")).one()
+        assert lead.email == "sales@replay.example" and lead.partner == "lv"
+        assert lead.id != "L-999999"
