@@ -73,6 +73,12 @@ LABELS: dict[str, dict[str, str]] = {
         "fi": "Allekirjoitetut sopimukset",
     },
     "of_target": {"en": "of target", "lv": "no mērķa", "et": "eesmärgist", "fi": "tavoitteesta"},
+    "expected_pace": {
+        "en": "Expected by now at an even pace",
+        "lv": "Gaidāmais līdz šim (vienmērīgā tempā)",
+        "et": "Ühtlase tempo korral praeguseks",
+        "fi": "Tasaisella tahdilla tähän mennessä",
+    },
     "target": {"en": "Target", "lv": "Mērķis", "et": "Eesmärk", "fi": "Tavoite"},
     "total_value": {
         "en": "Total value",
