@@ -31,6 +31,11 @@ too; without one, they are open (the emulator listens on 127.0.0.1 by default).
         {"path": "/values/", "probability": 0.2, "seed": 7, "status": 500}
         {"method": "GET", "delay": 1.5}
 
+    A spreadsheet its owner never shared with the service account (403
+    PERMISSION_DENIED on every call until the faults are cleared)::
+
+        {"path": "SPREADSHEET_ID", "probability": 1, "status": 403}
+
 ``DELETE /_emulator/faults``
     Remove every fault.  ``GET`` returns how many are pending.
 

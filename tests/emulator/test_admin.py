@@ -148,3 +148,15 @@ def test_injected_statuses_use_googles_status_names(emulator, sh) -> None:
         "message": "The caller does not have permission",
         "status": "PERMISSION_DENIED",
     }
+
+
+def test_an_unshared_spreadsheet_is_simulated_with_a_lasting_403(emulator, gc, sh) -> None:
+    other = gc.create("Shared")
+    emulator.inject_fault(path=sh.id, probability=1, status=403)
+    for _ in range(3):
+        with pytest.raises(gspread.exceptions.APIError) as err:
+            sh.values_batch_get(["Sheet1"])
+        assert err.value.response.json()["error"]["status"] == "PERMISSION_DENIED"
+    assert other.values_batch_get(["Sheet1"])["valueRanges"]
+    emulator.clear_faults()
+    assert sh.values_batch_get(["Sheet1"])["valueRanges"]
