@@ -193,6 +193,12 @@ def root_redirect() -> Response:
     return redirect(url_for("dashboard.overview"))
 
 
+@bp.route("/<path:unknown>")
+def unknown_page(unknown: str) -> Response:
+    """Any other /dashboard/ address: the dashboard's own 404 page."""
+    return render_error(404)
+
+
 @bp.route("/signin", methods=["GET", "POST"])
 def signin() -> Any:
     locale = ui_locale()

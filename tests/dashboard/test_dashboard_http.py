@@ -385,3 +385,11 @@ def test_a_web_form_payload_is_corrected_and_replayed(web, store, seeded) -> Non
         lead = s.scalars(select(Lead).where(Lead.company_name == "Replay SIA")).one()
         assert lead.email == "sales@replay.example" and lead.partner == "lv"
         assert lead.id != "L-999999"
+
+
+def test_unknown_dashboard_address_gets_the_dashboard_404(web, seeded) -> None:  # type: ignore[no-untyped-def]
+    sign_in(web, seeded.tokens["admin"])
+    answer = web.get("/dashboard/no/such/page", base_url=BASE)
+    assert answer.status_code == 404
+    assert "Not found" in answer.text and "Traceback" not in answer.text
+    assert answer.headers["Content-Security-Policy"].startswith("default-src 'none'")
