@@ -33,7 +33,7 @@ from integration.store.models import (
     utcnow,
 )
 
-from .plan import Deferred, NewId, Plan
+from .plan import PENDING, Deferred, NewId, Plan
 from .state import sheet_source
 
 CHUNK = 5000
@@ -67,6 +67,47 @@ def reserve_ids(store: Store, kind: str, count: int) -> list[str]:
     with store.session() as session:
         seqs = sorted(session.execute(text(sql), {"n": count}).scalars())
     return [rec_ops.format_id(prefix, s) for s in seqs]
+
+
+def mark_pending_appends(store: Store, plan: Plan) -> None:
+    """Before the sheet write: the base of each record about to be appended, marked
+    pending. If the process dies after the rows reached the sheet but before the
+    store commit, the next sync still knows what the appended row said, so a store
+    edit made meanwhile wins over the unchanged row instead of a base-less conflict."""
+    if not plan.appends:
+        return
+    now = utcnow()
+    ids = [rid for rid, _ in plan.appends]
+    with store.session() as session:
+        existing = set()
+        for start in range(0, len(ids), CHUNK):
+            existing.update(
+                session.scalars(
+                    select(SyncShadow.record_id).where(
+                        SyncShadow.partner == plan.partner,
+                        SyncShadow.tab == plan.tab,
+                        SyncShadow.record_id.in_(ids[start : start + CHUNK]),
+                    )
+                )
+            )
+        values = [
+            {
+                "partner": plan.partner,
+                "tab": plan.tab,
+                "record_id": rid,
+                "base": dict(plan.shadows[rid].base),
+                "row_hash": PENDING,
+                "record_version": plan.shadows[rid].version,
+                "updated_at": now,
+            }
+            for rid in ids
+        ]
+        inserts = [v for v in values if v["record_id"] not in existing]
+        updates = [v for v in values if v["record_id"] in existing]
+        if inserts:
+            session.execute(SyncShadow.__table__.insert(), inserts)
+        if updates:
+            session.execute(update(SyncShadow), updates)
 
 
 def bind_ids(plan: Plan, ids: list[str]) -> dict[int, str]:

@@ -54,11 +54,20 @@ class StoreRecord:
     erased: bool = False
 
 
+#: ``row_hash`` of a base written just before a record is appended to the sheet:
+#: the row may or may not have arrived; the next sync finds out.
+PENDING = "pending"
+
+
 @dataclass(frozen=True)
 class Shadow:
     base: Mapping[str, Any]
     row_hash: str | None = None
     version: int | None = None
+
+    @property
+    def pending(self) -> bool:
+        return self.row_hash == PENDING
 
 
 @dataclass
@@ -379,8 +388,8 @@ class _Planner:
         vanished = self.vanished()
         live = [
             r
-            for r in self.state.shadows
-            if r in self.state.records and not self.state.records[r].archived
+            for r, sh in self.state.shadows.items()
+            if not sh.pending and r in self.state.records and not self.state.records[r].archived
         ]
         if len(vanished) >= self.s.mass_delete_min_rows and len(
             vanished
@@ -427,6 +436,8 @@ class _Planner:
         out = []
         for rid in sorted(self.state.shadows):
             rec = self.state.records.get(rid)
+            if self.state.shadows[rid].pending:
+                continue  # its append may never have reached the sheet: append again
             if rec is not None and not rec.archived and rid not in self.sheet_ids:
                 out.append(rid)
         return out
@@ -715,7 +726,7 @@ class _Planner:
                 rec.owner != self.s.partner
                 or rec.archived
                 or rid in self.sheet_ids
-                or rid in self.state.shadows
+                or (rid in self.state.shadows and not self.state.shadows[rid].pending)
             ):
                 continue
             row = [None] * plan.width
@@ -756,7 +767,9 @@ def detail_needed(
     """
     header = list(rows[0]) if rows else []
     layout = mapping.layout_for(header, state.kind)
-    unshadowed = {rid for rid in state.records if rid not in state.shadows}
+    unshadowed = {
+        rid for rid in state.records if rid not in state.shadows or state.shadows[rid].pending
+    }
     if layout.id_col is None:
         return set(state.records), True
     need: set[str] = set(unshadowed)
