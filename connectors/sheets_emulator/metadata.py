@@ -67,6 +67,10 @@ SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
 DEFAULT_ROWS = 1000
 DEFAULT_COLS = 26
 MAX_CELLS = 10_000_000
+CELL_LIMIT_MESSAGE = (
+    "This action would increase the number of cells in the workbook above the limit of "
+    "10000000 cells."
+)
 DEFAULT_PIXEL_ROW = 21
 DEFAULT_PIXEL_COL = 100
 

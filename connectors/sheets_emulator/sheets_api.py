@@ -14,7 +14,13 @@ from . import fieldmask
 from .a1 import Box, clamp
 from .cells import Cell
 from .errors import bad_request, unknown_field
-from .metadata import DEFAULT_PIXEL_COL, DEFAULT_PIXEL_ROW, MAX_CELLS, spreadsheet_url
+from .metadata import (
+    CELL_LIMIT_MESSAGE,
+    DEFAULT_PIXEL_COL,
+    DEFAULT_PIXEL_ROW,
+    MAX_CELLS,
+    spreadsheet_url,
+)
 from .model import Sheet, Spreadsheet, Store, new_spreadsheet_id
 from .rendering import FORMATTED, render
 
@@ -241,9 +247,6 @@ def create(store: Store, body: Any) -> Spreadsheet:
     if any(sh.row_count < 1 or sh.col_count < 1 for sh in ss.sheets):
         raise bad_request("The grid must have at least one row and one column.")
     if ss.total_cells() > MAX_CELLS:
-        raise bad_request(
-            "This action would increase the number of cells in the workbook above the limit of "
-            "10000000 cells."
-        )
+        raise bad_request(CELL_LIMIT_MESSAGE)
     store.add(ss)
     return ss

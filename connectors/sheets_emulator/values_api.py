@@ -14,7 +14,7 @@ from typing import Any
 from .a1 import Box, Ref, col_to_letters, format_range, open_a1
 from .cells import Cell
 from .errors import ApiError, bad_request, invalid_value, unknown_field
-from .metadata import MAX_CELLS
+from .metadata import CELL_LIMIT_MESSAGE, MAX_CELLS
 from .model import Sheet, Spreadsheet
 from .parsing import parse_raw, parse_user_entered
 from .rendering import DT_OPTIONS, FORMATTED, RENDER_OPTIONS, render
@@ -434,10 +434,7 @@ def append(ss: Spreadsheet, text: str, body: Any, params: dict[str, Any]) -> dic
         if (sheet.row_count + added) * (
             sheet.col_count + extra_cols
         ) - sheet.cell_count() + ss.total_cells() > MAX_CELLS:
-            raise bad_request(
-                "This action would increase the number of cells in the workbook above the limit of "
-                "10000000 cells."
-            )
+            raise bad_request(CELL_LIMIT_MESSAGE)
         if insert == "INSERT_ROWS" and r0 < sheet.row_count:
             sheet.insert_rows(r0, nrows)
         elif extra_rows:

@@ -369,3 +369,18 @@ def test_named_ranges_follow_inserted_and_deleted_rows(sh) -> None:
     assert sh.values_get("Body")["values"] == [["a"], ["b"]]
     rng = sh.fetch_sheet_metadata()["namedRanges"][0]["range"]
     assert (rng["startRowIndex"], rng["endRowIndex"]) == (1, 3)
+
+
+def test_ten_million_cells_per_spreadsheet(sh) -> None:
+    with pytest.raises(gspread.exceptions.APIError) as err:
+        sh.add_worksheet("Huge", rows=400_000, cols=26)  # 10.4M + the first sheet's 26,000
+    assert err.value.response.json()["error"]["message"] == (
+        "Invalid requests[0].addSheet: This action would increase the number of cells in the "
+        "workbook above the limit of 10000000 cells."
+    )
+    sh.add_worksheet("Big", rows=380_000, cols=26)  # 9.88M + 26,000 fits
+    raw = {"valueInputOption": "RAW"}
+    sh.values_update("Big!A380000", params=raw, body={"values": [["last"]]})
+    with pytest.raises(gspread.exceptions.APIError) as err:  # growing by 5,000 rows would not
+        sh.values_append("Big!A380000", params=raw, body={"values": [["x"]] * 5000})
+    assert "above the limit of 10000000 cells" in err.value.response.json()["error"]["message"]
