@@ -11,7 +11,7 @@ to the same schema value, so a round trip never rewrites a cell.
 from __future__ import annotations
 
 import hashlib
-import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -28,6 +28,7 @@ from schemas import load_schema
 from . import messages
 
 KINDS = {"leads": "lead", "agreements": "agreement"}
+_CANONICAL_ID = re.compile(r"^[LA]-[0-9]{6}$")
 #: Header columns that hold an agreement party, and the record field they fill.
 PARTY_COLUMNS = {"seller": "seller_id", "buyer": "buyer_id"}
 SERVICE_COLUMNS = ("id", "sync_status", "last_synced")
@@ -172,15 +173,21 @@ def is_blank(raw: Mapping[str, Any]) -> bool:
 
 
 def row_hash(raw: Mapping[str, Any]) -> str:
-    """A stable fingerprint of a row's data cells (order of columns does not matter)."""
-    items = sorted((k, v) for k, v in raw.items() if v is not None and v != "")
-    blob = json.dumps(items, ensure_ascii=False, default=str, separators=(",", ":"))
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+    """A stable fingerprint of a row's data cells (order of columns does not matter;
+    ``5`` and ``"5"`` differ, as they do in the sheet)."""
+    parts = [
+        f"{k}\x1e{type(v).__name__}\x1e{v}"
+        for k, v in sorted(raw.items())
+        if v is not None and v != ""
+    ]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
 def row_id(kind: str, value: Any) -> tuple[str | None, str | None]:
     """``(id, None)`` for a well-formed CRM ID of ``kind``, ``(None, text)`` for junk,
     ``(None, None)`` for a blank cell."""
+    if isinstance(value, str) and len(value) == 8 and _CANONICAL_ID.match(value):
+        return (value, None) if value[0] == ("L" if kind == "lead" else "A") else (None, value)
     text = clean_line(value if isinstance(value, str) or value is None else str(value))
     if text is None:
         return None, None

@@ -479,14 +479,17 @@ class _Planner:
                 return
             plan.restores.append(rec.id)
             plan.counts["restored"] += 1
-        fp = fingerprint(self.s.partner, self.s.tab, "id", rec.id)
         h = self.state.row_hashes.get(row) or mapping.row_hash(raw)
         if (
             shadow is not None
             and not adopted
             and shadow.row_hash == h
             and shadow.version == rec.version
-            and fp not in self.state.quarantine_open
+            and not (
+                self.state.quarantine_open
+                and fingerprint(self.s.partner, self.s.tab, "id", rec.id)
+                in self.state.quarantine_open
+            )
         ):
             # Neither the row nor the record changed since the base.
             if self.set_status(row, cells, self.status_ok(rec.id, [])):
@@ -494,6 +497,7 @@ class _Planner:
             plan.counts["unchanged"] += 1
             self.valid_rows.add(row)
             return
+        fp = fingerprint(self.s.partner, self.s.tab, "id", rec.id)
         record, issues = self.normalise(raw)
         if rec.erased:
             record = {k: v for k, v in record.items() if k not in PERSONAL_FIELDS}
@@ -793,7 +797,11 @@ def detail_needed(
             continue
         h = mapping.row_hash(raw)
         state.row_hashes[row] = h
-        fp = fingerprint(settings.partner, settings.tab, "id", rid)
+        fp = (
+            fingerprint(settings.partner, settings.tab, "id", rid)
+            if state.quarantine_open
+            else None
+        )
         if (
             rec.archived
             or rec.erased
