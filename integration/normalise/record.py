@@ -25,6 +25,7 @@ from integration.normalise.labels import parse_enum
 from integration.normalise.phone import normalise_phone
 from integration.normalise.text import clean_line, clean_text
 from integration.validation.errors import ValidationIssue, issue
+from integration.validation.vocabulary import field_label
 from schemas import load_schema
 
 #: Resolves how staff name a party (registration code, company name) to a lead id.
@@ -92,8 +93,6 @@ def _resolve_party(
 
 
 def _party_label(field: str, locale: str) -> str:
-    from integration.validation.vocabulary import field_label
-
     return field_label("agreement", field, locale)
 
 

@@ -14,6 +14,8 @@ from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
+from schemas import load_schema
+
 LOCALES = ("en", "lv", "et", "fi")
 
 _NOT_ALNUM = re.compile(r"[\W_]+")
@@ -121,8 +123,6 @@ def field_label(kind: str, field: str, locale: str) -> str:
         or headers["service"].get(field)
     )
     if not aliases:
-        from schemas import load_schema
-
         if kind in ("lead", "agreement"):
             return load_schema(kind)["properties"].get(field, {}).get("title", field)
         return field
