@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from dashboard_seed import LEADS_GIDS
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from integration.store.models import SyncRequest
@@ -70,8 +71,7 @@ def sign_in(page: Any, secret: str, path: str = "/") -> None:
     assert "/dashboard/signin" in page.url
     page.get_by_label(re.compile("Access token|Piekļuves|Juurdepääsu|Käyttöavain")).fill(secret)
     page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()
-    assert "/dashboard/signin" not in page.url
+    page.wait_for_url(lambda url: "/dashboard/signin" not in url)
 
 
 def test_every_page_renders_for_admin_on_desktop_and_phone(open_page, live, screenshots) -> None:  # type: ignore[no-untyped-def]
@@ -211,9 +211,8 @@ def test_sync_now_button_records_a_request(open_page, live) -> None:  # type: ig
     next_run = page.locator('[data-next-run="fi"]').get_attribute("datetime")
     assert next_run and next_run.endswith(":30:00+00:00")  # 02:30 Helsinki, in UTC
     page.locator('[data-sync-now="fi"]').click()
-    page.wait_for_load_state()
-    assert page.get_by_role("status").count() >= 1
-    assert page.locator('[data-pending="fi"]').count() == 1
+    expect(page.locator('[data-pending="fi"]')).to_have_count(1)
+    expect(page.get_by_role("status").first).to_contain_text("Synkronointi pyydetty")  # fi staff
     with live.store.session() as s:
         rows = list(s.scalars(select(SyncRequest).where(SyncRequest.partner == "fi")))
     assert len(rows) == before + 1
