@@ -30,10 +30,11 @@ class FormulaError(Exception):
         self.code = code
 
 
-_TOKEN = re.compile(
+TOKEN = re.compile(
     r"""\s*(?:
     (?P<num>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+)
   | (?P<str>"(?:[^"]|"")*")
+  | (?P<err>\#REF!|\#N/A|\#NAME\?|\#DIV/0!|\#VALUE!|\#NUM!|\#NULL!|\#ERROR!)
   | (?P<ref>(?:(?:'(?:[^']|'')+'|[A-Za-z_][A-Za-z0-9_]*)!)?
         \$?[A-Za-z]{1,3}\$?\d+(?::\$?[A-Za-z]{1,3}\$?\d+)?)
   | (?P<name>[A-Za-z_][A-Za-z0-9_.]*)
@@ -47,7 +48,7 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     pos, out = 0, []
     text = text.rstrip()
     while pos < len(text):
-        m = _TOKEN.match(text, pos)
+        m = TOKEN.match(text, pos)
         if not m or m.end() == pos:
             raise FormulaError("#ERROR!")
         pos = m.end()
@@ -162,6 +163,8 @@ class _Parser:
             return int(f) if f.is_integer() else f
         if kind == "str":
             return text[1:-1].replace('""', '"')
+        if kind == "err":  # an error literal, e.g. a reference whose cells were deleted
+            raise FormulaError(text)
         if kind == "ref":
             sheet, cells = _split_ref(text)
             if ":" in cells:

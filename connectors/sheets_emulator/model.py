@@ -47,6 +47,7 @@ class Sheet:
         "col_meta",
         "extras",
         "formats",
+        "has_formulas",
         "merges",
         "notes",
         "props",
@@ -78,6 +79,7 @@ class Sheet:
         self.row_meta: dict[int, dict[str, Any]] = {}
         self.col_meta: dict[int, dict[str, Any]] = {}
         self.extras: dict[str, Any] = {}
+        self.has_formulas = False  # set once a formula is stored; lets edits skip formula scans
 
     # -- properties -------------------------------------------------------
     @property
@@ -138,6 +140,8 @@ class Sheet:
                     if not row:
                         del self.rows[r]
             return
+        if type(v) is Cell and v.formula is not None:
+            self.has_formulas = True
         if row is None:
             row = self.rows[r] = []
         n = len(row)
@@ -249,7 +253,17 @@ class Sheet:
         other.row_meta = copy.deepcopy(self.row_meta)
         other.col_meta = copy.deepcopy(self.col_meta)
         other.extras = copy.deepcopy(self.extras)
+        other.has_formulas = self.has_formulas
         return other
+
+    def formula_cells(self) -> Iterator[tuple[int, int, Cell]]:
+        """Every formula cell, as (row, col, cell)."""
+        if not self.has_formulas:
+            return
+        for r, row in self.rows.items():
+            for c, v in enumerate(row):
+                if type(v) is Cell and v.formula is not None:
+                    yield r, c, v
 
 
 def shift_ranges(ranges: list[dict[str, Any]], dim: str, at: int, n: int) -> None:

@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .cells import decode, encode
+from .cells import Cell, decode, encode
 from .model import Sheet, Spreadsheet, Store, new_spreadsheet_id
 from .parsing import parse_user_entered
 
@@ -47,6 +47,9 @@ def _sheet_from_json(data: dict[str, Any]) -> Sheet:
     sheet = Sheet(props["sheetId"], props["title"], props.get("index", 0))
     sheet.props = props
     sheet.rows = {int(r): [decode(v) for v in row] for r, row in data.get("rows", {}).items()}
+    sheet.has_formulas = any(
+        isinstance(v, Cell) and v.formula is not None for row in sheet.rows.values() for v in row
+    )
     sheet.formats = {(r, c): f for r, c, f in data.get("formats", [])}
     sheet.notes = {(r, c): n for r, c, n in data.get("notes", [])}
     sheet.validations = {(r, c): v for r, c, v in data.get("validations", [])}

@@ -14,6 +14,7 @@ from typing import Any
 from .errors import bad_request
 from .metadata import CELL_LIMIT_MESSAGE, MAX_CELLS
 from .model import Sheet, cut_ranges, shift_ranges
+from .refshift import shift_sheets
 from .txn import (
     Reply,
     Txn,
@@ -193,6 +194,7 @@ def insert_dimension(txn: Txn, req: dict[str, Any]) -> Reply:
     else:
         sheet.insert_cols(start, n)
     _move_sheet_ranges(txn, sheet, dim, start, n)
+    shift_sheets(txn.sheets, sheet.title, dim == "ROWS", start, n, lambda s: txn.edit(s.sheet_id))
     return {}
 
 
@@ -210,6 +212,14 @@ def delete_dimension(txn: Txn, req: dict[str, Any]) -> Reply:
     else:
         sheet.delete_cols(start, end)
     _move_sheet_ranges(txn, sheet, dim, start, -(end - start))
+    shift_sheets(
+        txn.sheets,
+        sheet.title,
+        dim == "ROWS",
+        start,
+        -(end - start),
+        lambda s: txn.edit(s.sheet_id),
+    )
     return {}
 
 

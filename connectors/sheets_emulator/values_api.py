@@ -17,6 +17,7 @@ from .errors import ApiError, bad_request, invalid_value, unknown_field
 from .metadata import CELL_LIMIT_MESSAGE, MAX_CELLS
 from .model import Sheet, Spreadsheet
 from .parsing import parse_raw, parse_user_entered
+from .refshift import shift_sheets
 from .rendering import DT_OPTIONS, FORMATTED, RENDER_OPTIONS, render
 
 INPUT_OPTIONS = ("RAW", "USER_ENTERED")
@@ -437,6 +438,7 @@ def append(ss: Spreadsheet, text: str, body: Any, params: dict[str, Any]) -> dic
             raise bad_request(CELL_LIMIT_MESSAGE)
         if insert == "INSERT_ROWS" and r0 < sheet.row_count:
             sheet.insert_rows(r0, nrows)
+            shift_sheets(ss.sheets, sheet.title, True, r0, nrows)
         elif extra_rows:
             sheet.grid["rowCount"] = need_rows
         if extra_cols:

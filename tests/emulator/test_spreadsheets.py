@@ -384,3 +384,29 @@ def test_ten_million_cells_per_spreadsheet(sh) -> None:
     with pytest.raises(gspread.exceptions.APIError) as err:  # growing by 5,000 rows would not
         sh.values_append("Big!A380000", params=raw, body={"values": [["x"]] * 5000})
     assert "above the limit of 10000000 cells" in err.value.response.json()["error"]["message"]
+
+
+def test_formulas_follow_inserted_and_deleted_rows_and_columns(sh) -> None:
+    ws = sh.sheet1
+    other = sh.add_worksheet("Totals", rows=10, cols=3)
+    ws.update([["h", ""], [2, ""], [3, "=A2*10"], ["", "=SUM(A2:A3)"]], "A1", raw=False)
+    other.update([["=Sheet1!A3"]], "A1", raw=False)
+    ws.insert_rows([[""]], row=2)  # above the data: every reference moves down
+    formulas = ws.get("B4:B5", value_render_option="FORMULA")
+    assert formulas == [["=A3*10"], ["=SUM(A3:A4)"]]
+    assert other.acell("A1", value_render_option="FORMULA").value == "=Sheet1!A4"
+    ws.delete_columns(1)  # column A goes: references to it are gone
+    assert ws.acell("A4", value_render_option="FORMULA").value == "=#REF!*10"
+    assert ws.acell("A4").value == "#REF!"
+
+
+def test_append_with_insert_rows_moves_formulas_below_the_table(sh) -> None:
+    ws = sh.sheet1
+    ws.update([["amount"], [5], [7], [""], ["=SUM(A2:A3)"]], "A1", raw=False)
+    sh.values_append(
+        "Sheet1!A1",
+        params={"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"},
+        body={"values": [[11]]},
+    )
+    assert ws.acell("A6", value_render_option="FORMULA").value == "=SUM(A2:A3)"
+    assert ws.acell("A6").value == "12"
