@@ -6,7 +6,7 @@ with ``SHEETS_EMULATOR_HOST=host:port``.
 
 Modules: :mod:`.a1` (A1 notation), :mod:`.cells` (compact cell model),
 :mod:`.locales` and :mod:`.parsing` (USER_ENTERED), :mod:`.rendering` (value
-render options), :mod:`.formulas` (the evaluated formula subset),
+render options), :mod:`.formulas` (the evaluated formula subset), :mod:`.refshift`,
 :mod:`.model` (sheets and spreadsheets), :mod:`.values_api`,
 :mod:`.sheets_api`, :mod:`.batch_update` with :mod:`.txn` and the
 ``requests_*`` modules, :mod:`.fieldmask`, :mod:`.drive_api`, :mod:`.admin`
@@ -65,8 +65,8 @@ too; without one, they are open (the emulator listens on 127.0.0.1 by default).
 ``GET /_emulator/health``, ``POST /_emulator/save`` (write the state file now).
 
 Known limits: formulas outside the subset in :mod:`.formulas` evaluate to
-``#NAME?``, and their references do not move when rows or columns are
-inserted or deleted; cell formats are stored and returned but only number
+``#NAME?`` (their references still move with inserted and deleted rows and
+columns, see :mod:`.refshift`); cell formats are stored and returned but only number
 formats from USER_ENTERED parsing affect rendering; ``autoResizeDimensions``
 estimates widths; permissions are not modelled (inject a 403 fault instead);
 one lock serialises all requests.
