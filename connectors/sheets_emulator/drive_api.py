@@ -16,7 +16,7 @@ from typing import Any
 
 from . import fieldmask
 from .errors import ApiError, bad_request
-from .metadata import SPREADSHEET_MIME
+from .metadata import OWNER_EMAIL, SPREADSHEET_MIME
 from .model import Sheet, Spreadsheet, Store, new_sheet_id, new_spreadsheet_id
 from .parsing import parse_user_entered
 from .rendering import FORMATTED, render
@@ -247,7 +247,7 @@ def import_csv(store: Store, file_id: str, data: bytes, params: dict[str, Any]) 
 
 def v2_file_resource(ss: Spreadsheet) -> dict[str, Any]:
     """The Drive v2 ``File`` the media upload answers with."""
-    owner = "owner@emulator.local"
+    owner = OWNER_EMAIL
     link = f"https://www.googleapis.com/drive/v2/files/{ss.id}"
     return {
         "kind": "drive#file",

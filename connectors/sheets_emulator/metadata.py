@@ -64,6 +64,7 @@ SPREADSHEET_THEME: dict[str, Any] = {
 }
 
 SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
+OWNER_EMAIL = "owner@emulator.local"  # the account every emulated file belongs to
 DEFAULT_ROWS = 1000
 DEFAULT_COLS = 26
 MAX_CELLS = 10_000_000

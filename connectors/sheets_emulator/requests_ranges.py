@@ -6,6 +6,7 @@ import copy
 from typing import Any
 
 from .errors import bad_request
+from .metadata import OWNER_EMAIL
 from .txn import Reply, Txn, apply_fields, grid_box, public_range
 
 
@@ -64,8 +65,12 @@ def add_protected_range(txn: Txn, req: dict[str, Any]) -> Reply:
         ordered["editors"] = {}
     if isinstance(ordered.get("editors"), dict):
         ordered["editors"] = {k: v for k, v in ordered["editors"].items() if v}
+    reply = copy.deepcopy(ordered)
+    # Google lists the owner among the editors of the stored range (not in the reply).
+    users = ordered["editors"].get("users") or []
+    ordered["editors"]["users"] = [OWNER_EMAIL, *(u for u in users if u != OWNER_EMAIL)]
     sheet.extras.setdefault("protectedRanges", []).append(ordered)
-    return {"addProtectedRange": {"protectedRange": copy.deepcopy(ordered)}}
+    return {"addProtectedRange": {"protectedRange": reply}}
 
 
 def delete_protected_range(txn: Txn, req: dict[str, Any]) -> Reply:

@@ -25,6 +25,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from . import batch_update, drive_api, fieldmask, sheets_api, values_api
 from .admin import Controls
 from .errors import ApiError, bad_request, not_found
+from .metadata import OWNER_EMAIL
 from .model import Store
 from .persistence import load_seed, load_state, save_state
 
@@ -278,7 +279,7 @@ def _owner_permission() -> dict[str, Any]:
         "id": "emulator-owner",
         "type": "user",
         "role": "owner",
-        "emailAddress": "owner@emulator.local",
+        "emailAddress": OWNER_EMAIL,
     }
 
 
