@@ -20,11 +20,15 @@ import click
 
 from integration.csv_import import ImportFileError, Table, read_tables
 from integration.normalise.headers import SERVICE_FIELDS, HeaderMatch, match_headers
+from integration.normalise.identifiers import looks_like_lead_id
 from integration.validation.cross_rules import (
+    InMemoryLeads,
+    LeadLookup,
     check_agreement,
     check_lead_duplicate,
     natural_key,
     natural_key_field,
+    resolve_party,
 )
 from integration.validation.errors import ValidationIssue, message_for
 from integration.validation.records import check_row
@@ -138,29 +142,65 @@ def validate_table(
     locale: str = "en",
     partner: str | None = None,
     today: dt.date | None = None,
+    leads: InMemoryLeads | None = None,
 ) -> list[RowResult]:
     """Check every data row of ``table``: normalise, schema, then the rules that need
     no store (signed date not in the future, same firm on both sides, repeated firm
-    within the file). Parties named other than by CRM ID are reported as ``party``."""
+    within the file).
+
+    Without ``leads``, parties named other than by CRM ID are reported as ``party``.
+    With ``leads`` (the workbook's own Leads tab), parties are also found by
+    registration code or company name, and two known parties from one country are
+    reported; a party id missing from that tab is not an error (the firm may be
+    kept in another partner's sheet).
+    """
     today = today or dt.date.today()
-    nothing = _NoLeads()
+    lookup: LeadLookup = leads if leads is not None else _NoLeads()
+    resolver = (lambda text: resolve_party(text, leads)) if leads is not None else None
     seen = _RowsSeen()
     results = []
     for number, cells in table.rows:
         raw = match.row_to_raw(cells)
-        record, issues = check_row(kind, raw, locale, partner=partner)
+        record, issues = check_row(kind, raw, locale, partner=partner, resolve_party=resolver)
         if partner is None:
             # The owning partner is not a column of the tab; without --partner it is
             # unknown, which is not the row's fault.
             issues = [i for i in issues if not (i.field == "partner" and i.code == "required")]
         if kind == "agreement":
-            extra = check_agreement(record, nothing, today=today, locale=locale)
+            extra = check_agreement(record, lookup, today=today, locale=locale)
             issues += [i for i in extra if i.code != "reference"]
         else:
-            issues += check_lead_duplicate(record, nothing, locale=locale)
+            issues += check_lead_duplicate(record, lookup, locale=locale)
             issues += seen.check(number, record, locale)
         results.append(RowResult(row=number, record=record, errors=issues))
     return results
+
+
+def workbook_leads(
+    tables: list[Table], skip: Table, locale: str, partner: str | None
+) -> tuple[Table, InMemoryLeads] | None:
+    """The leads of the workbook's Leads tab (rows with a CRM ID), if it has one."""
+    best: tuple[int, Table, HeaderMatch] | None = None
+    for table in tables:
+        if table is skip:
+            continue
+        match = match_headers(table.header, "lead")
+        score = len([n for n in match.columns if n not in SERVICE_FIELDS])
+        if (
+            "id" in match.columns
+            and "company_name" in match.columns
+            and (best is None or score > best[0])
+        ):
+            best = (score, table, match)
+    if best is None:
+        return None
+    _, table, match = best
+    leads = InMemoryLeads()
+    for _number, cells in table.rows:
+        record, _issues = check_row("lead", match.row_to_raw(cells), locale, partner=partner)
+        if looks_like_lead_id(record.get("id")):
+            leads.add(record)
+    return table, leads
 
 
 def _print_table(results: list[RowResult], kind: str, locale: str, source: str) -> None:
@@ -246,7 +286,16 @@ def validate_command(
     if match.unmapped:
         names = ", ".join(f"{header!r}" for _, header in match.unmapped)
         click.echo(f"unmapped columns (kept, not validated): {names}", err=True)
-    results = validate_table(table, match, kind, locale=locale, partner=partner)
+    leads = None
+    if kind == "agreement":
+        found = workbook_leads(tables, table, locale, partner)
+        if found is not None:
+            leads_table, leads = found
+            click.echo(
+                f"parties looked up in tab {leads_table.name!r} ({len(leads)} leads with a CRM ID)",
+                err=True,
+            )
+    results = validate_table(table, match, kind, locale=locale, partner=partner, leads=leads)
     if as_json:
         payload = [result.as_dict() for result in results]
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))

@@ -128,6 +128,9 @@ class InMemoryLeads:
             current = self._by_key.get(key, lead_id)
             self._by_key[key] = lead_id if current == lead_id else None
 
+    def __len__(self) -> int:
+        return len(self._by_id)
+
     def lead(self, lead_id: str) -> Mapping[str, Any] | None:
         return self._by_id.get(lead_id)
 

@@ -389,3 +389,38 @@ def test_excel_unicode_text_and_sep_hint_exports(tmp_path: Path) -> None:
     assert table.rows == [(2, ["A, B and C", "LV", "ICT"])]
     result = run(str(utf16), "--kind", "lead", "--json")
     assert result.exit_code == 0 and results(result.stdout)[2]["record"]["country"] == "FI"
+
+
+def test_agreements_in_a_workbook_find_parties_in_its_leads_tab(tmp_path: Path) -> None:
+    leads = [
+        ["CRM ID", "Uzņēmums", "Valsts", "Reģ. nr.", "Nozare"],
+        ["L-000001", "SIA Baltic Soft", "Latvija", "40003521600", "IKT"],
+        ["L-000002", "Caspian Tech MMC", "Azerbaidžāna", "1401555071", "IKT"],
+        ["L-000003", "Rīgas Koks", "Latvija", "", "Interjera dizains"],
+        ["", "Bez ID", "Latvija", "", "Cits"],
+    ]
+    agreements = [
+        [
+            "CRM ID",
+            "Pārdevējs",
+            "Pircējs",
+            "Statuss",
+            "Parakstīšanas datums",
+            "Ziņojošais partneris",
+        ],
+        ["A-000001", "Baltic Soft", "1401555071", "Parakstīts", "12.03.2025", "lv"],
+        ["A-000002", "L-000001", "Rīgas koks SIA", "Melnraksts", "", "lv"],
+        ["A-000003", "Bez ID", "L-000099", "Melnraksts", "", "lv"],
+    ]
+    path = write_xlsx(tmp_path / "lv.xlsx", {"Leads": leads, "Agreements": agreements})
+    result = run(str(path), "--kind", "agreement", "--partner", "lv", "--json")
+    assert result.exit_code == 1
+    assert "'Leads' (3 leads with a CRM ID)" in result.stderr
+    out = results(result.stdout)
+    assert out[2]["valid"] is True
+    assert (out[2]["record"]["seller_id"], out[2]["record"]["buyer_id"]) == ("L-000001", "L-000002")
+    assert out[3]["record"]["buyer_id"] == "L-000003"
+    assert [(e["field"], e["code"]) for e in out[3]["errors"]] == [("buyer_id", "same_country")]
+    # A lead without a CRM ID cannot be a party yet; an id kept elsewhere is not an error.
+    assert [(e["field"], e["code"]) for e in out[4]["errors"]] == [("seller_id", "party")]
+    assert out[4]["record"]["buyer_id"] == "L-000099"
