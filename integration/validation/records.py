@@ -10,7 +10,7 @@ from jsonschema import ValidationError
 
 from integration.normalise.labels import localized_labels
 from integration.normalise.record import PartyResolver, normalise_record
-from integration.validation.errors import ValidationIssue, issue
+from integration.validation.errors import ValidationIssue, issue, message_for
 from integration.validation.validators import REGISTRATION_CODE_KEYWORD, validator_for
 from integration.validation.vocabulary import field_label, vocabulary
 from schemas import load_schema
@@ -50,11 +50,15 @@ def _issues_from(
     if keyword == "required":
         record = instance if isinstance(instance, dict) else {}
         missing = [name for name in error.validator_value if name not in record]
+        # Required by the schema's if/then (a signed agreement's date): say when.
+        template = "required_if_signed" if "then" in error.schema_path else "required"
         found = []
         for name in missing:
             if ("required", name) not in seen:
                 seen.add(("required", name))
-                found.append(issue("required", name, locale, field=field_label(kind, name, locale)))
+                label = field_label(kind, name, locale)
+                message = message_for(template, locale, field=label)
+                found.append(ValidationIssue(field=name, code="required", message=message))
         return found
     if keyword == "additionalProperties":
         known = load_schema(kind)["properties"]

@@ -110,6 +110,8 @@ def test_required_fields() -> None:
 def test_signed_agreement_needs_a_signed_date_but_others_do_not() -> None:
     signed = {k: v for k, v in GOOD_AGREEMENT.items() if k != "signed_date"}
     assert codes(validate_record("agreement", signed)) == [("signed_date", "required")]
+    message = validate_record("agreement", signed, locale="lv")[0].message
+    assert message == "Parakstīšanas datums: obligāts, ja statuss ir 'parakstīts'."
     draft = {**signed, "status": "draft"}
     assert validate_record("agreement", draft) == []
 
