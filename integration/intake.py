@@ -85,33 +85,44 @@ def fill_blanks(existing: Mapping[str, Any], record: Mapping[str, Any]) -> dict[
     }
 
 
-def accept_lead(
-    session: Session,
-    config: AppConfig,
-    partner: str,
-    raw: Mapping[str, Any],
-    *,
-    source: str,
-    trigger: str,
-    quarantine_raw: Mapping[str, Any] | None = None,
-    quarantine_invalid: bool = True,
-) -> LeadIntake:
-    """Validate and store one submitted lead of ``partner`` (see module doc).
+@dataclass
+class Candidate:
+    """A submitted lead after normalisation and validation (pure, no store)."""
 
-    ``raw`` is keyed by lead field (values as typed). An invalid lead is
-    quarantined with ``quarantine_raw`` (default ``raw``) unless
-    ``quarantine_invalid`` is false (a replay updates its own entry instead).
-    """
+    partner: str
+    record: dict[str, Any]
+    errors: list[dict[str, Any]]
+
+
+def check_lead(config: AppConfig, partner: str, raw: Mapping[str, Any]) -> Candidate:
+    """Normalise and validate ``raw`` (keyed by lead field) for ``partner``.
+
+    Pure, so callers run it before opening a transaction and the write lock is
+    held only for the store work."""
     locale = config.partner(partner).locale
     fields, _extra = split_known(raw)
     record, errors = bilingual_errors("lead", fields, locale, partner)
+    return Candidate(partner, record, errors)
+
+
+def store_lead(
+    session: Session,
+    candidate: Candidate,
+    *,
+    source: str,
+    trigger: str,
+    quarantine_raw: Mapping[str, Any],
+    quarantine_invalid: bool = True,
+) -> LeadIntake:
+    """The store half of :func:`accept_lead`."""
+    partner, record, errors = candidate.partner, candidate.record, candidate.errors
     if errors:
         if quarantine_invalid:
             records.quarantine(
                 session,
                 kind="lead",
                 source=source,
-                raw=dict(quarantine_raw if quarantine_raw is not None else raw),
+                raw=dict(quarantine_raw),
                 errors=errors,
                 partner=partner,
             )
@@ -137,3 +148,30 @@ def accept_lead(
         session, partner, trigger=trigger, reason=f"new lead {lead.id}", tab="leads"
     )
     return LeadIntake("created", lead=lead, record=record)
+
+
+def accept_lead(
+    session: Session,
+    config: AppConfig,
+    partner: str,
+    raw: Mapping[str, Any],
+    *,
+    source: str,
+    trigger: str,
+    quarantine_raw: Mapping[str, Any] | None = None,
+    quarantine_invalid: bool = True,
+) -> LeadIntake:
+    """Validate and store one submitted lead of ``partner`` (see module doc).
+
+    ``raw`` is keyed by lead field (values as typed). An invalid lead is
+    quarantined with ``quarantine_raw`` (default ``raw``) unless
+    ``quarantine_invalid`` is false (a replay updates its own entry instead).
+    """
+    return store_lead(
+        session,
+        check_lead(config, partner, raw),
+        source=source,
+        trigger=trigger,
+        quarantine_raw=quarantine_raw if quarantine_raw is not None else raw,
+        quarantine_invalid=quarantine_invalid,
+    )

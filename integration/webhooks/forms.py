@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from connectors.forms import PayloadError, parse_submission
 from integration.app import services
-from integration.intake import accept_lead
+from integration.intake import Candidate, check_lead, store_lead
 from integration.problems import Problem, problem_body, problem_response
 from integration.webhooks.deliveries import ClaimLost, Outcome, deliver_once
 from integration.webhooks.mapping import submission_fields
@@ -58,15 +58,18 @@ def outcome_response(outcome: Outcome) -> Response:
 
 
 def _lead_work(
-    partner: str, raw: dict[str, Any], unmatched: dict[str, Any], ignored: list[str], source: str
+    candidate: Candidate,
+    raw: dict[str, Any],
+    unmatched: dict[str, Any],
+    ignored: list[str],
+    source: str,
 ):
+    partner = candidate.partner
+
     def work(session: Session) -> Outcome:
-        config = services().config
-        result = accept_lead(
+        result = store_lead(
             session,
-            config,
-            partner,
-            raw,
+            candidate,
             source=source,
             trigger="webhook",
             quarantine_raw={**unmatched, **raw},
@@ -131,7 +134,8 @@ def receive_form(partner: str) -> Response:
     # Answers that matched no field are kept with a quarantined payload, so a
     # reviewer sees everything the form sent.
     unmatched = {k: v for k, v in submission.values.items() if k in ignored}
-    work = _lead_work(partner, raw, unmatched, ignored, source)
+    candidate = check_lead(config, partner, raw)  # before the transaction: pure work
+    work = _lead_work(candidate, raw, unmatched, ignored, source)
     assert delivery_id is not None
     try:
         outcome = deliver_once(services().store, partner, delivery_id[:200], source, work)
