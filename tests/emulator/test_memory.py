@@ -41,4 +41,3 @@ def test_typed_values_are_stored_without_per_cell_objects() -> None:
     tracemalloc.stop()
     per_cell = used / 40_000
     assert per_cell < 64, f"{per_cell:.1f} bytes per cell"
-    assert 500 * 1024 * 1024 / per_cell > 1_000_000 * 5  # a million cells use a fraction of 500 MB
