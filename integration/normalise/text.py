@@ -19,6 +19,7 @@ _ODD_SPACES = str.maketrans(
         "\u200d": None,
         "\u2060": None,
         "\ufeff": None,
+        "\x00": None,  # NUL: meaningless in a cell, and PostgreSQL text cannot hold it
     }
 )
 _RUNS = re.compile(r"\s+")
