@@ -1,0 +1,277 @@
+"""Needs fixing: quarantined rows and payloads, open conflicts, and the review
+actions on them (all through :mod:`integration.review`, as the API does)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from integration.config import AppConfig
+from integration.dashboard import bp
+from integration.dashboard.access import login_required
+from integration.dashboard.scope import partner_scope, visible_partners
+from integration.dashboard.sheets import sheet_gids
+from integration.dashboard.web import csv_response, notice, services
+from integration.store.models import (
+    Conflict,
+    QuarantineEntry,
+)
+
+
+def quarantine_rows(db: Session, config: AppConfig) -> list[dict[str, Any]]:
+    """Open quarantine entries the token may see, with the sheet link."""
+    entries = list(
+        db.scalars(
+            select(QuarantineEntry)
+            .where(QuarantineEntry.resolved_at.is_(None), partner_scope(QuarantineEntry.partner))
+            .order_by(QuarantineEntry.partner, QuarantineEntry.tab, QuarantineEntry.row_number)
+            .limit(500)
+        )
+    )
+    gids = sheet_gids(db)
+    out = []
+    for e in entries:
+        pc = config.partners.get(e.partner or "")
+        tab = "agreements" if e.kind == "agreement" else "leads"
+        link = None
+        if pc is not None and (e.source or "").startswith("sheet:"):
+            gid = gids.get((pc.code, tab))
+            link = pc.sheet_url(gid, e.row_number if gid is not None else None)
+        locale = pc.locale if pc is not None else "en"
+        out.append(
+            {
+                "entry": e,
+                "link": link,
+                "tab_title": pc.tab_name(tab) if pc is not None else (e.tab or ""),
+                "errors": localised_errors(e.errors, locale),
+                "fix_fields": (
+                    fix_fields(e)
+                    if e.kind == "lead" and not (e.source or "").startswith("sheet:")
+                    else []
+                ),
+            }
+        )
+    return out
+
+
+def localised_errors(errors: list[dict[str, Any]], locale: str) -> list[dict[str, str]]:
+    """Each error's message in the partner's language where the entry has it
+    (``messages`` per locale), plus the English text when that differs."""
+    out = []
+    for err in errors or []:
+        messages = err.get("messages") or {}
+        english = messages.get("en") or err.get("message") or err.get("code") or ""
+        local = messages.get(locale) or err.get("message") or english
+        out.append(
+            {
+                "field": str(err.get("field") or ""),
+                "message": str(local),
+                "english": str(english) if english != local else "",
+            }
+        )
+    return out
+
+
+def open_conflicts(db: Session) -> list[Conflict]:
+    return list(
+        db.scalars(
+            select(Conflict)
+            .where(Conflict.resolved_at.is_(None), partner_scope(Conflict.partner))
+            .order_by(Conflict.created_at.desc(), Conflict.id.desc())
+            .limit(500)
+        )
+    )
+
+
+@bp.get("/fix")
+@login_required
+def needs_fixing() -> Any:
+    svc = services()
+    config = svc.config
+    with svc.store.session() as db:
+        quarantined = quarantine_rows(db, config)
+        conflicts = open_conflicts(db)
+    return render_template(
+        "dashboard/fix.html", quarantined=quarantined, conflicts=conflicts, active="fix"
+    )
+
+
+@bp.get("/fix.csv")
+@login_required
+def needs_fixing_csv() -> Any:
+    """The open quarantine entries as CSV (one row each, raw cells as JSON)."""
+    svc = services()
+    with svc.store.session() as db:
+        items = quarantine_rows(db, svc.config)
+    header = [
+        "id",
+        "partner",
+        "kind",
+        "source",
+        "tab",
+        "row_number",
+        "sheet_link",
+        "problems",
+        "duplicate_of",
+        "created_at",
+        "raw",
+    ]
+    rows = [
+        [
+            i["entry"].id,
+            i["entry"].partner,
+            i["entry"].kind,
+            i["entry"].source,
+            i["tab_title"],
+            i["entry"].row_number,
+            i["link"],
+            " | ".join(e["message"] for e in i["errors"]),
+            i["entry"].duplicate_of,
+            i["entry"].created_at,
+            json.dumps(i["entry"].raw or {}, ensure_ascii=False),
+        ]
+        for i in items
+    ]
+    return csv_response("needs-fixing", header, rows)
+
+
+@bp.get("/conflicts.csv")
+@login_required
+def conflicts_csv() -> Any:
+    svc = services()
+    with svc.store.session() as db:
+        conflicts = open_conflicts(db)
+    header = [
+        "id",
+        "partner",
+        "tab",
+        "record_id",
+        "field",
+        "base_value",
+        "sheet_value",
+        "store_value",
+        "kept",
+        "policy",
+        "created_at",
+    ]
+    rows = [
+        [
+            c.id,
+            c.partner,
+            c.tab,
+            c.record_id,
+            c.field,
+            json.dumps(c.base_value, ensure_ascii=False),
+            json.dumps(c.sheet_value, ensure_ascii=False),
+            json.dumps(c.store_value, ensure_ascii=False),
+            c.winner,
+            c.policy,
+            c.created_at,
+        ]
+        for c in conflicts
+    ]
+    return csv_response("conflicts", header, rows)
+
+
+def _review_source() -> str:
+    """Audit source of a review action: the dashboard acts through the same
+    authenticated, token-scoped path as the API."""
+    return "api"
+
+
+#: Form field prefix of corrected values in the "fix and retry" form.
+FIX_PREFIX = "field:"
+
+
+def corrections(form: Any) -> dict[str, Any] | None:
+    """Corrected lead values from the fix form (an empty box clears the field);
+    only schema fields are taken, never ids or timestamps."""
+    from integration.intake import lead_fields
+
+    allowed = lead_fields() - {"id", "partner", "created_at", "updated_at"}
+    data: dict[str, Any] = {}
+    for key, value in form.items():
+        if key.startswith(FIX_PREFIX) and key[len(FIX_PREFIX) :] in allowed:
+            data[key[len(FIX_PREFIX) :]] = value.strip() or None
+    return data or None
+
+
+def fix_fields(entry: QuarantineEntry) -> list[tuple[str, str]]:
+    """``(field, value)`` boxes for correcting a webhook or API lead payload:
+    every field with an error, then every other schema field it carried."""
+    from integration.intake import lead_fields
+
+    allowed = lead_fields() - {"id", "partner", "created_at", "updated_at"}
+    raw = entry.raw or {}
+    names = [str(e.get("field")) for e in entry.errors or [] if e.get("field") in allowed]
+    names += [k for k in raw if k in allowed]
+    seen: list[str] = []
+    for name in names:
+        if name not in seen:
+            seen.append(name)
+    return [(n, "" if raw.get(n) is None else str(raw.get(n))) for n in seen]
+
+
+@bp.post("/fix/quarantine/<int:entry_id>")
+@login_required
+def quarantine_action(entry_id: int) -> Any:
+    from integration.review import (
+        ReviewError,
+        dismiss_quarantine,
+        merge_quarantine,
+        replay_quarantine,
+    )
+
+    svc = services()
+    action = request.form.get("action")
+    if action not in ("replay", "dismiss", "merge"):
+        abort(400)
+    with svc.store.session() as db:
+        entry = db.get(QuarantineEntry, entry_id)
+        if entry is None or entry.partner not in visible_partners(svc.config):
+            abort(404)
+        try:
+            if action == "replay":
+                result = replay_quarantine(
+                    db, svc.config, entry, data=corrections(request.form), source=_review_source()
+                )
+            elif action == "dismiss":
+                result = dismiss_quarantine(db, entry, source=_review_source())
+            else:
+                result = merge_quarantine(db, svc.config, entry, source=_review_source())
+        except ReviewError as exc:
+            if exc.reason not in ("invalid", "erased"):
+                db.rollback()
+            # else keep what the replay learned (new errors, or the dismissal), as the API does
+            flash(exc.message, "error")
+            return redirect(url_for("dashboard.needs_fixing") + f"#q-{entry_id}")
+    # A sheet row is re-read by the next sync, which then closes the entry.
+    notice("sync_requested" if result.action == "sync_requested" else "done")
+    return redirect(url_for("dashboard.needs_fixing"))
+
+
+@bp.post("/fix/conflicts/<int:conflict_id>")
+@login_required
+def conflict_action(conflict_id: int) -> Any:
+    from integration.review import ReviewError, resolve_conflict
+
+    svc = services()
+    side = request.form.get("side")
+    if side not in ("sheet", "store"):
+        abort(400)
+    with svc.store.session() as db:
+        conflict = db.get(Conflict, conflict_id)
+        if conflict is None or conflict.partner not in visible_partners(svc.config):
+            abort(404)
+        try:
+            resolve_conflict(db, conflict, side, source=_review_source())
+        except ReviewError as exc:
+            db.rollback()
+            flash(exc.message, "error")
+            return redirect(url_for("dashboard.needs_fixing"))
+    notice("done")
+    return redirect(url_for("dashboard.needs_fixing"))

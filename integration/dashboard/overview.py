@@ -1,0 +1,129 @@
+"""The overview page: the KPI toward the project's target (the same
+:func:`integration.kpi.compute_kpi` as ``/api/v1/kpi``), the cumulative chart,
+breakdowns, the lead pipeline and recent activity."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from flask import render_template, request
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from integration.config import AppConfig
+from integration.dashboard import bp
+from integration.dashboard.access import login_required
+from integration.dashboard.charts import (
+    MonthPoint,
+    cumulative_chart,
+    mini_bar,
+    progress_bar,
+)
+from integration.dashboard.labels import label
+from integration.dashboard.scope import partner_scope, visible_partners
+from integration.dashboard.web import services, ui_locale
+from integration.kpi import compute_kpi, signed_agreements
+from integration.store.models import (
+    AuditEntry,
+    Lead,
+)
+
+STAGES = ("new", "contacted", "qualified", "meeting", "negotiation", "won", "lost")
+
+
+def month_points(kpi: dict[str, Any], start: date, end: date) -> tuple[list[MonthPoint], int]:
+    """The chart's months from project start to end: totals up to the KPI's
+    last month, blank after; and the index of the project's final month."""
+    known = {m["month"]: m["cumulative"] for m in kpi.get("by_month", [])}
+    points: list[MonthPoint] = []
+    year, month = start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        key = f"{year:04d}-{month:02d}"
+        points.append(MonthPoint(label=key, total=known.get(key)))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return points, len(points) - 1
+
+
+def signed_value(db: Session, config: AppConfig, partner: str | None) -> list[tuple[str, float]]:
+    """Total value of the KPI's counted agreements, per currency (the same
+    agreements as the count: :func:`integration.kpi.signed_agreements`)."""
+    totals: dict[str, float] = defaultdict(float)
+    for agreement, _country in signed_agreements(db, config, partner=partner):
+        if agreement.value is not None:
+            totals[agreement.currency or "EUR"] += agreement.value
+    return sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def pipeline(db: Session, partners: list[str]) -> dict[str, dict[str, int]]:
+    """Live (not archived, not erased) leads per partner and stage."""
+    rows = db.execute(
+        select(Lead.partner, Lead.stage, func.count())
+        .where(Lead.archived_at.is_(None), Lead.erased_at.is_(None), Lead.partner.in_(partners))
+        .group_by(Lead.partner, Lead.stage)
+    )
+    table: dict[str, dict[str, int]] = {p: defaultdict(int) for p in partners}
+    for partner, stage, count in rows:
+        table[partner][stage or "new"] += count
+    return table
+
+
+@bp.get("/")
+@login_required
+def overview() -> Any:
+    svc = services()
+    config = svc.config
+    # The KPI is an aggregate without personal data: like /api/v1/kpi it is
+    # project-wide for every token, and ``?partner=`` narrows it to the
+    # agreements one partner reports (the numbers equal the API's).
+    partner = request.args.get("partner")
+    if partner not in config.partners:
+        partner = None
+    locale = ui_locale()
+    with svc.store.session() as db:
+        kpi = compute_kpi(db, config, partner=partner)
+        values = signed_value(db, config, partner)
+        partners = visible_partners(config)
+        stages = pipeline(db, partners)
+        activity = list(
+            db.scalars(
+                select(AuditEntry)
+                .where(partner_scope(AuditEntry.partner))
+                .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+                .limit(12)
+            )
+        )
+    points, end_index = month_points(kpi, config.project.start, config.project.end)
+    chart = cumulative_chart(
+        points,
+        target=kpi["target"],
+        title=label("cumulative_by_month", locale),
+        target_label=label("target", locale),
+        end_label=label("project_end", locale),
+        end_index=end_index,
+    )
+    bar = progress_bar(
+        kpi["signed"],
+        kpi["target"],
+        label=f"{kpi['signed']} / {kpi['target']} {label('signed_agreements', locale)}",
+    )
+    max_of = {
+        key: max([row["signed"] for row in kpi[key]] or [0])
+        for key in ("by_partner", "by_sector", "by_country")
+    }
+    return render_template(
+        "dashboard/overview.html",
+        kpi=kpi,
+        values=values,
+        chart=chart,
+        bar=bar,
+        mini_bar=mini_bar,
+        max_of=max_of,
+        stages=STAGES,
+        pipeline=stages,
+        partners=partners,
+        activity=activity,
+        chart_points=[p for p in points if p.total is not None],
+        active="overview",
+    )

@@ -1,0 +1,30 @@
+"""Which partners the signed-in token may see (the API's scoping rule:
+partner tokens their own partner, admin tokens all)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import true
+
+from integration.auth import is_admin
+from integration.config import AppConfig
+from integration.dashboard.access import current_token
+
+
+def visible_partners(config: AppConfig) -> list[str]:
+    """Partner codes the signed-in token may see, in configuration order."""
+    token = current_token()
+    assert token is not None
+    if is_admin(token):
+        return list(config.partners)
+    return [token.partner] if token.partner in config.partners else []
+
+
+def partner_scope(column: Any) -> Any:
+    """A WHERE clause limiting partner-level rows to the token's partner."""
+    token = current_token()
+    assert token is not None
+    if is_admin(token):
+        return true()
+    return column == token.partner
