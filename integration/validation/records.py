@@ -99,7 +99,10 @@ def _issues_from(
     if keyword == "maxLength":
         return [issue("too_long", field, locale, field=label, limit=error.validator_value)]
     if keyword == "minLength":
-        return [issue("required", field, locale, field=label)]
+        # Empty text: "missing" for a required field, a malformed value otherwise.
+        required = field in load_schema(kind).get("required", ())
+        code = "required" if required else "format"
+        return [issue(code, field, locale, field=label, value=instance)]
     if keyword in ("pattern", "const"):
         return [issue("format", field, locale, field=label, value=instance)]
     return [issue("invalid", field, locale, field=label, value=instance)]

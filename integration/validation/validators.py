@@ -34,7 +34,8 @@ FORMAT_CHECKER = FormatChecker(formats=())
 @FORMAT_CHECKER.checks("registration-code")
 def is_registration_code(value: object) -> bool:
     """Letters, digits and the separators people use (space . - /); at most 40 characters."""
-    return not isinstance(value, str) or bool(_REG_SHAPE.match(value))
+    # Empty text is the schema's minLength to report, not a malformed code.
+    return not isinstance(value, str) or not value or bool(_REG_SHAPE.match(value))
 
 
 @FORMAT_CHECKER.checks("phone")
@@ -130,7 +131,7 @@ def _registration_code_for_country(
     if not isinstance(instance, dict):
         return
     code, country = instance.get("registration_code"), instance.get(country_field)
-    if not isinstance(code, str) or not isinstance(country, str):
+    if not isinstance(code, str) or not code or not isinstance(country, str):
         return
     if registration_code_valid(code, country) is False:
         yield ValidationError(

@@ -143,6 +143,7 @@ def test_signed_agreement_needs_a_signed_date_but_others_do_not() -> None:
         ("lead", "company_name", 42, "type"),
         ("lead", "company_name", "x" * 201, "too_long"),
         ("lead", "registration_code", "4000 3521 600 !!", "registration_code"),
+        ("lead", "registration_code", "", "format"),
         ("agreement", "id", "L-000001", "format"),
         ("agreement", "seller_id", "Baltic Soft", "format"),
         ("agreement", "value", -1, "minimum"),
