@@ -188,6 +188,66 @@ def list_files(store: Store, params: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+# -- permissions (sharing is recorded, not enforced) --------------------------------
+_ROLES = ("reader", "commenter", "writer", "fileOrganizer", "organizer", "owner")
+_TYPES = ("user", "group", "domain", "anyone")
+
+
+def _file(store: Store, file_id: str) -> Spreadsheet:
+    ss = store.spreadsheets.get(file_id)
+    if ss is None:
+        raise not_found(file_id)
+    return ss
+
+
+def owner_permission() -> dict[str, Any]:
+    return {
+        "kind": "drive#permission",
+        "id": "owner",
+        "type": "user",
+        "role": "owner",
+        "emailAddress": OWNER_EMAIL,
+    }
+
+
+def list_permissions(store: Store, file_id: str) -> dict[str, Any]:
+    ss = _file(store, file_id)
+    return {"kind": "drive#permissionList", "permissions": [owner_permission(), *ss.permissions]}
+
+
+def create_permission(store: Store, file_id: str, body: Any) -> dict[str, Any]:
+    ss = _file(store, file_id)
+    if not isinstance(body, dict):
+        raise bad_request("Invalid JSON payload received. Expected an object.")
+    role, kind = body.get("role"), body.get("type")
+    if role not in _ROLES:
+        raise bad_request(f"Invalid permission role: {role!r}")
+    if kind not in _TYPES:
+        raise bad_request(f"Invalid permission type: {kind!r}")
+    if kind in ("user", "group") and not body.get("emailAddress"):
+        raise bad_request("The permission's emailAddress is required for type user or group.")
+    next_id = 1 + max((int(p["id"][1:]) for p in ss.permissions), default=0)
+    perm = {
+        "kind": "drive#permission",
+        "id": f"p{next_id}",
+        "type": kind,
+        "role": role,
+    }
+    for key in ("emailAddress", "domain"):
+        if body.get(key):
+            perm[key] = str(body[key])
+    ss.permissions.append(perm)
+    return perm
+
+
+def delete_permission(store: Store, file_id: str, permission_id: str) -> None:
+    ss = _file(store, file_id)
+    kept = [p for p in ss.permissions if p["id"] != permission_id]
+    if len(kept) == len(ss.permissions):
+        raise ApiError(404, f"Permission not found: {permission_id}.", "NOT_FOUND")
+    ss.permissions = kept
+
+
 # -- export / import ---------------------------------------------------------------
 def export_csv(store: Store, file_id: str, params: dict[str, Any]) -> str:
     ss = store.spreadsheets.get(file_id)

@@ -25,7 +25,6 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from . import batch_update, drive_api, fieldmask, sheets_api, values_api
 from .admin import Controls
 from .errors import ApiError, bad_request, not_found
-from .metadata import OWNER_EMAIL
 from .model import Store
 from .persistence import load_seed, load_state, save_state
 
@@ -70,6 +69,11 @@ ROUTES: list[tuple[str, re.Pattern[str], str]] = [
         "POST",
         re.compile(r"^/drive/v3/files/(?P<id>[^/]+)/permissions$"),
         "drive.permissions.create",
+    ),
+    (
+        "DELETE",
+        re.compile(r"^/drive/v3/files/(?P<id>[^/]+)/permissions/(?P<perm>[^/]+)$"),
+        "drive.permissions.delete",
     ),
     ("GET", re.compile(r"^/drive/v3/files/(?P<id>[^/]+)$"), "drive.files.get"),
     ("PATCH", re.compile(r"^/drive/v3/files/(?P<id>[^/]+)$"), "drive.files.update"),
@@ -227,18 +231,14 @@ class Emulator:
                     raise drive_api.not_found(args["id"])
                 return 200, {"comments": []}, "json"
             if endpoint == "drive.permissions.list":
-                if args["id"] not in store.spreadsheets:
-                    raise drive_api.not_found(args["id"])
-                return (
-                    200,
-                    {"kind": "drive#permissionList", "permissions": [_owner_permission()]},
-                    "json",
-                )
+                return 200, drive_api.list_permissions(store, args["id"]), "json"
             if endpoint == "drive.permissions.create":
-                if args["id"] not in store.spreadsheets:
-                    raise drive_api.not_found(args["id"])
-                body_obj = json_body if isinstance(json_body, dict) else {}
-                return 200, {"kind": "drive#permission", "id": "emulated", **body_obj}, "json"
+                self._dirty.set()
+                return 200, drive_api.create_permission(store, args["id"], json_body), "json"
+            if endpoint == "drive.permissions.delete":
+                drive_api.delete_permission(store, args["id"], args["perm"])
+                self._dirty.set()
+                return 204, None, "json"
         raise not_found()
 
     def _copy_to(self, ss: Any, sheet_id: int, body: Any) -> dict[str, Any]:
@@ -271,16 +271,6 @@ class Emulator:
         if self.state_file and self._dirty.is_set():
             self._dirty.clear()
             save_state(self.store, self.state_file)
-
-
-def _owner_permission() -> dict[str, Any]:
-    return {
-        "kind": "drive#permission",
-        "id": "emulator-owner",
-        "type": "user",
-        "role": "owner",
-        "emailAddress": OWNER_EMAIL,
-    }
 
 
 def _parse_json(body: bytes) -> Any:

@@ -116,3 +116,19 @@ def test_only_spreadsheets_can_be_created(emulator) -> None:
     )
     assert r.status_code == 400
     assert r.json()["error"]["status"] == "INVALID_ARGUMENT"
+
+
+def test_sharing_is_recorded_listed_and_removed(gc) -> None:
+    sh = gc.create("Shared with a partner")
+    assert [p["role"] for p in sh.list_permissions()] == ["owner"]
+    sh.share("partner@example.lv", perm_type="user", role="writer", notify=False)
+    sh.share("viewer@example.ee", perm_type="user", role="reader", notify=False)
+    perms = sh.list_permissions()
+    assert [(p.get("emailAddress"), p["role"]) for p in perms[1:]] == [
+        ("partner@example.lv", "writer"),
+        ("viewer@example.ee", "reader"),
+    ]
+    gc.remove_permission(sh.id, perms[1]["id"])
+    assert [p.get("emailAddress") for p in sh.list_permissions()[1:]] == ["viewer@example.ee"]
+    with pytest.raises(gspread.exceptions.APIError):
+        sh.share("x@y.z", perm_type="user", role="emperor", notify=False)
