@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import secrets
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -31,6 +33,27 @@ class Services:
 def services() -> Services:
     """The running app's services (inside a request or app context)."""
     return current_app.extensions["crm"]
+
+
+def _instance_secret_key(config: AppConfig) -> str:
+    """The cookie-signing key when ``CRM_SECRET_KEY`` is not set: made once and kept
+    in the instance folder (mode 0600), so every gunicorn worker and every restart
+    signs dashboard sessions with the same key."""
+    path = config.instance_path / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # made earlier, or by a worker starting beside us
+        for _ in range(50):
+            key = path.read_text("ascii").strip()
+            if key:
+                return key
+            time.sleep(0.02)
+        raise RuntimeError(f"{path} is empty; delete it or set CRM_SECRET_KEY") from None
+    key = secrets.token_hex(32)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(key)
+    return key
 
 
 def _build_config(test_config: AppConfig | Mapping[str, Any] | None) -> tuple[AppConfig, dict]:
@@ -69,7 +92,7 @@ def create_app(
     app = Flask(__name__, instance_path=str(config.instance_path.resolve()))
     app.config.update(
         MAX_CONTENT_LENGTH=MAX_CONTENT_LENGTH,
-        SECRET_KEY=config.secret_key or secrets.token_hex(32),
+        SECRET_KEY=config.secret_key or _instance_secret_key(config),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=config.environ.get("CRM_INSECURE_COOKIES") != "1",
