@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from integration.store.models import Conflict, Lead, QuarantineEntry, utcnow
+from integration.store.models import Conflict, Lead, QuarantineEntry, WebhookDelivery, utcnow
 from integration.store.records import PERSONAL_FIELDS
 
 
@@ -68,3 +68,27 @@ def scrub_conflicts(session: Session, lead: Lead) -> int:
         conflict.resolution = conflict.resolution or "erased"
         count += 1
     return count
+
+
+def scrub_deliveries(session: Session, lead: Lead) -> int:
+    """Remembered webhook answers quote rejected values (a mistyped phone number,
+    say); those mentioning the person keep only their status."""
+    needles = _needles(lead)
+    if not needles:
+        return 0
+    count = 0
+    for delivery in session.scalars(select(WebhookDelivery)):
+        if delivery.response and _mentions(delivery.response, needles):
+            body = delivery.response
+            delivery.response = {
+                k: body[k] for k in ("type", "title", "status", "id", "partner") if k in body
+            } | ({"detail": "[erased]"} if "detail" in body else {})
+            count += 1
+    return count
+
+
+def scrub_everything(session: Session, lead: Lead) -> None:
+    """All of the above; call before ``records.erase_lead``."""
+    scrub_quarantine(session, lead)
+    scrub_conflicts(session, lead)
+    scrub_deliveries(session, lead)

@@ -30,7 +30,7 @@ from integration.api.context import (
     store_session,
     token,
 )
-from integration.api.erasure import scrub_conflicts, scrub_quarantine
+from integration.api.erasure import scrub_everything
 from integration.api.idempotency import idempotent
 from integration.api.validation import (
     check_read_only,
@@ -321,8 +321,7 @@ def erase_lead(record_id: str) -> Response:
     with store_session() as session:
         lead = _get_visible(session, "lead", record_id)
         if lead.erased_at is None:
-            scrub_quarantine(session, lead)
-            scrub_conflicts(session, lead)
+            scrub_everything(session, lead)
             records.erase_lead(session, lead, source=source())
             records.request_sync(
                 session, lead.partner, trigger="api", reason=f"erasure {lead.id}", tab="leads"
