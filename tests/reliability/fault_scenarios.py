@@ -48,9 +48,10 @@ from integration.auth import create_token
 from integration.config import AppConfig, load_config
 from integration.store import migrate
 from integration.store.db import Store
-from integration.store.models import Base, Conflict, Lead
+from integration.store.models import Base, Conflict, Lead, SyncShadow
 from integration.store.setup import sync_partner_rows
 from integration.sync.engine import run_sync
+from integration.sync.plan import PENDING
 from integration.webhooks.signatures import standard_headers
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,7 +93,7 @@ FAULT_KINDS = ("429 storm", "500", "503", "slow", "drop")
 CLIENT_TIMEOUT = 0.25
 SLOW_DELAY = 0.4
 LEASE_SECONDS = 1.0
-HOLD_WRITE = 0.5  # seconds the emulator holds a SIGKILL scenario's sheet write
+HOLD_WRITE = 0.3  # seconds the emulator holds a SIGKILL scenario's sheet write
 
 
 @dataclass
@@ -117,6 +118,7 @@ class Outcome:
     # died before its commit has no base, so the next sync calls any difference a
     # conflict and the sheet_wins policy reverts the later store edit
     edits_overridden: int = 0
+    deletes_undone: int = 0  # rows deleted before their append was committed, appended again
     problems: list[str] = field(default_factory=list)
     known: list[str] = field(default_factory=list)
 
@@ -147,6 +149,9 @@ class Rec:
     values: dict[str, str]
     in_sheet: bool  # a partner typed it (else it came from a webhook or the API)
     deleted: bool = False
+    # deleted while the sync that appended its row had not committed: the engine
+    # cannot tell that from an append that never landed, and appends it again
+    delete_ambiguous: bool = False
 
 
 def truncate(url: str) -> None:
@@ -417,8 +422,15 @@ class Scenario:
         if len(candidates) < 2:
             return
         row, name = self.rng.choice(candidates)
+        rid = rows[row - 1][rows[0].index("CRM ID")] if "CRM ID" in rows[0] else ""
+        with self.c.store.session() as s:
+            lead = s.get(Lead, rid) if rid else None
+            shadow = s.get(SyncShadow, (partner, "leads", rid)) if rid else None
         self.ws(partner).delete_rows(row)
         self.recs[name].deleted = True
+        self.recs[name].delete_ambiguous = lead is not None and (
+            shadow is None or shadow.row_hash == PENDING
+        )
 
     def act_webhook(self, partner: str, http: Any = None) -> None:
         name = self._new_name(partner, "Webform")
@@ -690,6 +702,9 @@ class Scenario:
                 in_store = store_by_name.get(rec.name, [])
                 live = [x for x in in_store if x.archived_at is None]
                 in_sheet = sheet_by_name.get(rec.name, [])
+                if rec.deleted and rec.delete_ambiguous and len(live) == len(in_sheet) == 1:
+                    out.deletes_undone += 1
+                    rec.deleted = False  # present once on both sides: check it as live
                 if rec.deleted:
                     if live or in_sheet:
                         out.problems.append(
