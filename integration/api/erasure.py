@@ -92,3 +92,19 @@ def scrub_everything(session: Session, lead: Lead) -> None:
     scrub_quarantine(session, lead)
     scrub_conflicts(session, lead)
     scrub_deliveries(session, lead)
+
+
+def erase_person(session: Session, lead: Lead, *, source: str) -> bool:
+    """The whole GDPR erasure of ``lead``'s person, for the API and the dashboard:
+    review copies scrubbed, the lead erased with a tombstone, and a sync requested
+    so the sheet cells are blanked. Returns False when it was erased already."""
+    from integration.store import records
+
+    if lead.erased_at is not None:
+        return False
+    scrub_everything(session, lead)
+    records.erase_lead(session, lead, source=source)
+    records.request_sync(
+        session, lead.partner, trigger="api", reason=f"erasure {lead.id}", tab="leads"
+    )
+    return True

@@ -30,7 +30,7 @@ from integration.api.context import (
     store_session,
     token,
 )
-from integration.api.erasure import scrub_everything
+from integration.api.erasure import erase_person
 from integration.api.idempotency import idempotent
 from integration.api.validation import (
     check_read_only,
@@ -320,12 +320,7 @@ def erase_lead(record_id: str) -> Response:
     only the fact; the sheet cells are blanked by the next sync (requested here)."""
     with store_session() as session:
         lead = _get_visible(session, "lead", record_id)
-        if lead.erased_at is None:
-            scrub_everything(session, lead)
-            records.erase_lead(session, lead, source=source())
-            records.request_sync(
-                session, lead.partner, trigger="api", reason=f"erasure {lead.id}", tab="leads"
-            )
+        erase_person(session, lead, source=source())
     resp = Response(status=204)
     resp.headers.pop("Content-Type", None)
     return resp
