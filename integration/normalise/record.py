@@ -6,6 +6,7 @@ enum), so a new field needs no code here unless it needs a new kind of parsing.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
@@ -39,6 +40,20 @@ _SKIP = set(SERVICE_FIELDS)
 _PARTY_KEYS = {key for pair in _PARTIES for key in pair}
 
 
+def _number_as_text(value: Any) -> Any:
+    """A number in a text column is text that looked numeric (a company called
+    "1880", notes saying "2025"): spreadsheets and XLSX hand such cells over as
+    numbers. Whole floats lose their ".0". Booleans stay as they are."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return value
+        if value.is_integer():
+            return str(int(value))
+    return str(value)
+
+
 def _identity(value: Any, locale: str) -> Any:
     return value
 
@@ -69,9 +84,9 @@ def _field_plan(kind: str) -> dict[str, Callable[[Any, str], Any]]:
         elif kind_type in ("number", "integer"):
             plan[name] = _identity  # amounts are handled with their currency below
         elif name in _MULTILINE:
-            plan[name] = lambda v, _loc: clean_text(v)
+            plan[name] = lambda v, _loc: clean_text(_number_as_text(v))
         else:
-            plan[name] = lambda v, _loc: clean_line(v)
+            plan[name] = lambda v, _loc: clean_line(_number_as_text(v))
     return plan
 
 

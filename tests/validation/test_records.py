@@ -303,6 +303,21 @@ def test_normalise_record_in_other_languages(locale: str, raw: dict[str, str]) -
     assert validate_record("lead", record) == []
 
 
+def test_numbers_in_text_columns_are_text() -> None:
+    raw = {
+        "company_name": 1880,
+        "country": "LV",
+        "sector": "ict",
+        "event": 2025.0,
+        "notes": 3.5,
+        "contact_name": True,
+    }
+    record, issues = check_row("lead", raw, "en", partner="lv")
+    assert record["company_name"] == "1880" and record["event"] == "2025"
+    assert record["notes"] == "3.5"
+    assert codes(issues) == [("contact_name", "type")]  # a checkbox is not a name
+
+
 def test_values_that_cannot_be_read_are_kept_for_the_validator() -> None:
     raw = {
         "company_name": "X",
