@@ -12,7 +12,7 @@ from babel.dates import get_month_names
 from babel.dates import parse_date as babel_parse_date
 
 from integration.normalise.text import clean_line
-from integration.validation.vocabulary import fold
+from integration.validation.vocabulary import fold, vocabulary
 
 #: Day 0 of Google Sheets (and Excel after its 1900 leap-year bug): 30 December 1899.
 SHEETS_EPOCH = dt.date(1899, 12, 30)
@@ -25,6 +25,10 @@ _DAY_FIRST = re.compile(
 _SERIAL_TEXT = re.compile(r"^\d{5}(?:\.\d+)?$")
 _YEAR_FIRST = re.compile(r"^(\d{4})\s*[./]\s*(\d{1,2})\s*[./]\s*(\d{1,2})\.?$")
 _NAMED_MONTH = re.compile(r"^(\d{1,2})\.?\s+([^\W\d_]+)\.?,?\s+(\d{4})\.?$")
+# Latvian style: "2025. gada 12. marts" / "2025. g. 12. martā".
+_YEAR_DAY_MONTH = re.compile(
+    r"^(\d{4})\.?\s*(?:gada|g\.)?\s+(\d{1,2})\.?\s+([^\W\d_]+)\.?$", re.IGNORECASE
+)
 _THREE_NUMBERS = re.compile(r"^\d{1,4}\D{1,3}\d{1,2}\D{1,3}\d{1,4}$")
 
 # The partners' own locales write day first; "en" here is the project's European
@@ -47,6 +51,12 @@ def month_table() -> dict[str, int]:
                     key = fold(name)
                     if table.setdefault(key, number) != number:
                         clashes.add(key)
+    for locale, words in vocabulary()["months"].items():
+        if locale.startswith("_"):
+            continue
+        for number, word in enumerate(words, start=1):
+            if table.setdefault(fold(word), number) != number:
+                clashes.add(fold(word))
     for key in clashes:
         del table[key]
     return table
@@ -82,6 +92,10 @@ def _parse_text(text: str, locale: str) -> str | None:
     if match:
         month = month_table().get(fold(match[2]))
         return _ymd(int(match[3]), month, int(match[1])) if month else None
+    match = _YEAR_DAY_MONTH.match(text)
+    if match:
+        month = month_table().get(fold(match[3]))
+        return _ymd(int(match[1]), month, int(match[2])) if month else None
     if _SERIAL_TEXT.match(text):
         return from_serial(float(text)).isoformat()
     if _THREE_NUMBERS.match(text):

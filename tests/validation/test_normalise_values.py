@@ -6,6 +6,10 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from integration.normalise import (
     clean_line,
@@ -52,6 +56,9 @@ def test_text_cleanup_handles_non_breaking_and_zero_width_spaces() -> None:
         ("12. maaliskuuta 2025", "2025-03-12"),
         ("12 March 2025", "2025-03-12"),
         ("3 Jan 2024", "2024-01-03"),
+        ("2025. gada 12. marts", "2025-03-12"),
+        ("2025. g. 12. martā", "2025-03-12"),
+        ("12. maaliskuussa 2025", "2025-03-12"),
         ("\u00a012.03.2025 ", "2025-03-12"),
         (45728, "2025-03-12"),
         (45728.75, "2025-03-12"),
@@ -278,3 +285,34 @@ def test_match_headers_for_agreements_finds_parties() -> None:
     assert match.fields == ["seller", "buyer", "status", "signed_date"]
     with pytest.raises(KeyError):
         match_headers(["x"], "invoice")
+
+
+_BABEL = {"en": "en_GB", "lv": "lv", "et": "et", "fi": "fi"}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    amount=st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False),
+    locale=st.sampled_from(["en", "lv", "et", "fi"]),
+)
+def test_amounts_as_babel_writes_them_read_back(amount: Decimal, locale: str) -> None:
+    text = format_currency(amount, "EUR", locale=_BABEL[locale])
+    value, currency = parse_amount(text, locale)
+    assert currency == "EUR", text
+    assert Decimal(str(value)) == amount, text
+    plain = format_decimal(amount, locale=_BABEL[locale], decimal_quantization=False)
+    assert Decimal(str(parse_amount(plain, locale)[0])) == amount, plain
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    day=st.dates(min_value=dt.date(1950, 1, 1), max_value=dt.date(2090, 12, 31)),
+    locale=st.sampled_from(["en", "lv", "et", "fi"]),
+    width=st.sampled_from(["short", "medium", "long"]),
+)
+def test_dates_as_babel_writes_them_read_back(day: dt.date, locale: str, width: str) -> None:
+    """Every date format the four locales write (short, medium, long) reads back."""
+    text = format_date(day, format=width, locale=_BABEL[locale])
+    if width == "short" and day.year // 100 != 20:
+        return  # two-digit years are read as 20yy
+    assert parse_date(text, locale) == day.isoformat(), text
