@@ -98,32 +98,21 @@ def read_box(
             return ""
         return render(v, option, dt_option, lambda c: ss.evaluate(c, title), locale)
 
-    out: list[list[Any]] = []
-    last = -1
-    plain_unformatted = option != FORMATTED
-    get = rows.get
-    for r in range(box.start_row, end_row):
-        row = get(r)
-        if not row:
-            out.append([])
-            continue
-        seg = row[sc:ec]
+    as_is = _AS_IS_FORMATTED if option == FORMATTED else _AS_IS_UNFORMATTED
+
+    def render_row(seg: list[Any]) -> list[Any]:
         while seg and seg[-1] is None:
             seg.pop()
-        if not seg:
-            out.append([])
-            continue
-        # Fast path: a row of plain values needs no per-cell work (the slice is a copy).
-        kinds = set(map(type, seg))
-        if kinds <= (_AS_IS_UNFORMATTED if plain_unformatted else _AS_IS_FORMATTED):
-            vals = seg
-        elif plain_unformatted:
-            vals = [v if (type(v) is str or type(v) is int) else conv(v) for v in seg]
-        else:
-            vals = [v if type(v) is str else conv(v) for v in seg]
-        out.append(vals)
-        last = len(out) - 1
-    del out[last + 1 :]
+        return [v if type(v) is str else conv(v) for v in seg]
+
+    # Comprehensions rather than one loop: this runs over every row of a tab read.
+    get = rows.get
+    segs = [get(r) for r in range(box.start_row, end_row)]
+    segs = [row[sc:ec] if row else [] for row in segs]
+    # A row of plain values needs no per-cell work (the slice is already a copy).
+    out = [seg if not seg or set(map(type, seg)) <= as_is else render_row(seg) for seg in segs]
+    while out and not out[-1]:
+        out.pop()
     if major == "COLUMNS":
         return _transpose(out)
     return out
