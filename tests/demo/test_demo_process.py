@@ -1,6 +1,7 @@
 """``crm-sync demo`` as a person runs it: starts on free ports with nothing but
 this checkout, syncs three partners, serves the web app, picks up an edit made
-with gspread, stops cleanly on Ctrl-C and, started again, still has the edit."""
+with gspread (and writes a lead made through the API into the sheet), stops
+cleanly on Ctrl-C and, started again, still has the edit."""
 
 from __future__ import annotations
 
@@ -117,6 +118,27 @@ def test_demo_runs_syncs_serves_picks_up_edits_and_stops_cleanly(tmp_path):
                 return session.get(Lead, lead_id).company_name == EDITED
 
         _wait(edited, 30, "the edit reaching the store")
+
+        # ...and a lead created through the API shows up in the partner's sheet
+        created = requests.post(
+            f"{web}/api/v1/leads",
+            json={
+                "partner": "fi",
+                "company_name": "API Testi Oy",
+                "country": "FI",
+                "sector": "ict",
+            },
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        )
+        assert created.status_code == 201, created.text
+        new_id = created.json()["id"]
+
+        def in_sheet():
+            rows = ws.get_all_values()
+            return any(r[0] == "API Testi Oy" and new_id in r for r in rows)
+
+        _wait(in_sheet, 30, "the API's lead reaching the sheet")
         store.dispose()
     except BaseException:
         proc.kill()
