@@ -1,14 +1,16 @@
-"""Fixtures for the emulator's own tests: one server per session, reset per test."""
+"""Fixtures for the emulator's own tests.
+
+``emulator`` and ``sheets_emulator`` come from the project's tests/conftest.py
+(which imports them from :mod:`connectors.sheets_emulator.testing`).
+"""
 
 from __future__ import annotations
 
 import pytest
 
-from connectors.sheets_emulator.testing import EmulatorHandle, emulator, sheets_emulator  # noqa: F401
-
 
 @pytest.fixture
-def gc(emulator: EmulatorHandle):  # noqa: F811
+def gc(emulator):
     """A real gspread client talking to the emulator over HTTP."""
     return emulator.client()
 
