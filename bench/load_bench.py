@@ -64,8 +64,9 @@ def one(i, scheduled):
     try:
         if kind == "webhook":
             n = uuid.uuid4().hex[:10]
-            body = json.dumps({"company_name": f"Load {n}", "country": partner.upper(),
-                "sector": "ict", "email": f"{n}@load.example", "contact_name": "Load Test"}).encode()
+            lead = {"company_name": f"Load {n}", "country": partner.upper(), "sector": "ict",
+                    "email": f"{n}@load.example", "contact_name": "Load Test"}
+            body = json.dumps(lead).encode()
             h = standard_headers(args["secrets"][partner], "msg_" + n, body)
             h["Content-Type"] = "application/json"
             url = f"{base}/webhooks/forms/{partner}"
