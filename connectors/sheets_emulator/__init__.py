@@ -51,7 +51,8 @@ too; without one, they are open (the emulator listens on 127.0.0.1 by default).
     drive.files.copy, drive.files.update, drive.files.export,
     drive.files.import, drive.comments.list, drive.permissions.list,
     drive.permissions.create, drive.permissions.delete.  Requests failed by
-    an injected status count; dropped ones and admin calls do not.  ``DELETE`` zeroes the counters.
+    an injected status or refused by a quota count too; dropped connections,
+    requests without a valid token and admin calls do not.  ``DELETE`` zeroes the counters.
 
 ``POST /_emulator/reset``
     Drop all spreadsheets, faults and stats.

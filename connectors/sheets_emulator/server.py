@@ -372,8 +372,8 @@ class Handler(BaseHTTPRequestHandler):
                 if action.status:
                     emu.controls.count(endpoint)
                     raise ApiError(action.status, action.message)
-            emu.controls.check_quota(endpoint, user)
             emu.controls.count(endpoint)
+            emu.controls.check_quota(endpoint, user)
             params = parse_params(query)
             status, payload, kind = emu.handle(
                 endpoint, args, params, body, self.headers.get("Content-Type", "")

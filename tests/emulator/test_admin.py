@@ -160,3 +160,15 @@ def test_an_unshared_spreadsheet_is_simulated_with_a_lasting_403(emulator, gc, s
     assert other.values_batch_get(["Sheet1"])["valueRanges"]
     emulator.clear_faults()
     assert sh.values_batch_get(["Sheet1"])["valueRanges"]
+
+
+def test_refused_requests_are_counted_too(emulator, sh) -> None:
+    emulator.set_quotas(read_per_user=1)
+    emulator.inject_fault(endpoint="values.get", status=500)
+    emulator.reset_stats()
+    with pytest.raises(gspread.exceptions.APIError):
+        sh.values_get("A1")  # the injected 500
+    sh.values_get("A1")  # the one read the quota allows
+    with pytest.raises(gspread.exceptions.APIError):
+        sh.values_get("A1")  # refused by the quota
+    assert emulator.stats()["by_endpoint"] == {"values.get": 3}
