@@ -18,10 +18,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from jsonschema import Draft202012Validator, FormatChecker
-
-from schemas import load_schema
-
 DEFAULT_CONFIG_FILE = "partners.toml"
 DEFAULT_INSTANCE_DIR = "instance"
 
@@ -148,7 +144,9 @@ def _as_date(value: Any) -> date:
 def validate_partners_document(doc: Mapping[str, Any], source: str) -> None:
     """Check a parsed partners file against its schema; raise the first problem."""
     doc = as_json_values(doc)
-    validator = Draft202012Validator(load_schema("partners"), format_checker=FormatChecker())
+    from integration.validation.validators import validator_for
+
+    validator = validator_for("partners")
     errors = sorted(validator.iter_errors(doc), key=lambda e: (list(e.absolute_path), e.message))
     if errors:
         err = errors[0]

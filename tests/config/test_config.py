@@ -37,6 +37,10 @@ def test_example_file_loads_three_partners() -> None:
         (('code = "ee"', 'code = "lv"'), "appears twice"),
         (("end = 2026-02-28", "end = 2020-02-28"), "project.end: must be after"),
         (("[project]", "[project"), "not valid TOML"),
+        (
+            ('leads_tab = "Leads"', 'spreadsheet_url = "not a url"\nleads_tab = "Leads"'),
+            r"partners\[0\]\.spreadsheet_url: 'not a url' is not a 'uri'",
+        ),
     ],
 )
 def test_bad_file_names_path_key_and_reason(tmp_path: Path, edit, expected: str) -> None:  # type: ignore[no-untyped-def]
