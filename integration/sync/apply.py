@@ -96,7 +96,7 @@ def mark_pending_appends(store: Store, plan: Plan) -> None:
                 "tab": plan.tab,
                 "record_id": rid,
                 "base": dict(plan.shadows[rid].base),
-                "row_hash": PENDING,
+                "row_hash": PENDING + plan.stamp,
                 "record_version": plan.shadows[rid].version,
                 "updated_at": now,
             }

@@ -54,9 +54,11 @@ class StoreRecord:
     erased: bool = False
 
 
-#: ``row_hash`` of a base written just before a record is appended to the sheet:
-#: the row may or may not have arrived; the next sync finds out.
-PENDING = "pending"
+#: ``row_hash`` prefix of a base written just before a record is appended to the
+#: sheet, followed by the append's "Last synced" stamp: the row may or may not have
+#: arrived. If any row of the sheet carries that stamp, the write landed (and a
+#: missing row was deleted by the partner); if none does, it is appended again.
+PENDING = "pending:"
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,11 @@ class Shadow:
 
     @property
     def pending(self) -> bool:
-        return self.row_hash == PENDING
+        return bool(self.row_hash) and self.row_hash.startswith(PENDING)
+
+    @property
+    def pending_stamp(self) -> str:
+        return self.row_hash[len(PENDING) :] if self.pending and self.row_hash else ""
 
 
 @dataclass
@@ -179,6 +185,7 @@ class Plan:
     drift: list[str] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
     aborted: str | None = None
+    stamp: str = ""  # the "Last synced" value this plan writes
 
     @property
     def cells_to_write(self) -> int:
@@ -237,6 +244,7 @@ class _Planner:
         self.plan = Plan(kind=self.kind, tab=settings.tab, partner=settings.partner)
         self.locale = settings.locale
         self.stamp = settings.stamp
+        self.plan.stamp = self.stamp
         self.party = mapping.PartyIndex(state.party_leads) if self.kind == "agreement" else None
         self.lookup = InMemoryLeads(state.party_leads) if self.kind == "agreement" else None
         self.today = settings.today or date.today()
@@ -245,6 +253,7 @@ class _Planner:
         self.valid_rows: set[int] = set()
         self.seen_fps: set[str] = set()
         self.next_ref = 0
+        self.stamps_seen: set[str] = set()
 
     # -- helpers -------------------------------------------------------------
     def set_cell(self, row: int, col: int | None, value: Any, current: Any) -> bool:
@@ -383,13 +392,18 @@ class _Planner:
             if rid is not None:
                 sheet_ids.add(rid)
             parsed.append((row, cells, raw, rid, junk))
+            stamp = mapping.cell(cells, layout.synced_col)
+            if isinstance(stamp, str):
+                self.stamps_seen.add(stamp)
         self.sheet_ids = sheet_ids
 
         vanished = self.vanished()
         live = [
             r
             for r, sh in self.state.shadows.items()
-            if not sh.pending and r in self.state.records and not self.state.records[r].archived
+            if (not sh.pending or self.landed(sh))
+            and r in self.state.records
+            and not self.state.records[r].archived
         ]
         if len(vanished) >= self.s.mass_delete_min_rows and len(
             vanished
@@ -436,11 +450,16 @@ class _Planner:
         out = []
         for rid in sorted(self.state.shadows):
             rec = self.state.records.get(rid)
-            if self.state.shadows[rid].pending:
-                continue  # its append may never have reached the sheet: append again
+            shadow = self.state.shadows[rid]
+            if shadow.pending and not self.landed(shadow):
+                continue  # its append never reached the sheet: append it again
             if rec is not None and not rec.archived and rid not in self.sheet_ids:
                 out.append(rid)
         return out
+
+    def landed(self, shadow: Shadow) -> bool:
+        """Whether the append behind a pending base reached the sheet."""
+        return bool(shadow.pending_stamp) and shadow.pending_stamp in self.stamps_seen
 
     def reserved(self, rid: str) -> bool:
         try:
@@ -730,7 +749,12 @@ class _Planner:
                 rec.owner != self.s.partner
                 or rec.archived
                 or rid in self.sheet_ids
-                or (rid in self.state.shadows and not self.state.shadows[rid].pending)
+                or (
+                    rid in self.state.shadows
+                    and not (
+                        self.state.shadows[rid].pending and not self.landed(self.state.shadows[rid])
+                    )
+                )
             ):
                 continue
             row = [None] * plan.width

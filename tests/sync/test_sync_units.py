@@ -254,3 +254,31 @@ def test_service_columns_go_right_of_every_used_cell() -> None:
     plan = plan_tab(rows, StoreState(kind="lead"), _settings())
     assert plan.cells[(1, 6)] == "CRM ID" and plan.cells[(1, 7)] == "Sync status"
     assert (2, 5) not in plan.cells and plan.cells[(2, 6)] == NewId(0)
+
+
+def test_pending_appends_are_resolved_by_the_stamp_they_wrote() -> None:
+    """A sync died between appending rows and committing: the bases were stored as
+    pending with the append's Last synced stamp."""
+    stamp = "2026-01-01T00:00:00Z"
+
+    def state() -> StoreState:
+        st = _state(1)
+        rec = _rec(2, notes="edited in the CRM since")
+        st.records[rec.id] = StoreRecord(rec.id, rec.data, 2, "lv", NOW)
+        base = {k: v for k, v in _rec(2).data.items() if k != "partner"}
+        st.shadows[rec.id] = Shadow(base, "pending:" + stamp, 1)
+        return st
+
+    header = [*HEADER, "Notes"]
+    row1 = ["Firm 1", "LV", "ICT", "f1@x.lv", "L-000001", "OK", "2025-12-31T00:00:00Z"]
+    # the append never landed: nothing carries its stamp, so it is appended again
+    plan = plan_tab([header, row1], state(), _settings())
+    assert [rid for rid, _ in plan.appends] == ["L-000002"] and not plan.archives
+    # it landed (another row of that sync carries the stamp) and was deleted since
+    landed = [*row1[:6], stamp]
+    plan = plan_tab([header, landed], state(), _settings())
+    assert plan.archives == ["L-000002"] and not plan.appends
+    # the row is there: the pending base makes the CRM edit win without a conflict
+    row2 = ["Firm 2", "LV", "ICT", "f2@x.lv", "L-000002", "OK", stamp]
+    plan = plan_tab([header, row1, row2], state(), _settings())
+    assert not plan.conflicts and plan.cells[(3, 7)] == "edited in the CRM since"
