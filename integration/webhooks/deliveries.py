@@ -20,6 +20,7 @@ days); :func:`prune` removes older ones.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -62,8 +63,17 @@ class ClaimLost(Exception):
     """The delivery kept colliding without a stored outcome (should not happen)."""
 
 
+def delivery_key(delivery_id: str) -> str:
+    """The stored form of a sender's id: as is when it fits the column, else a
+    digest (cutting it short could make two different deliveries one)."""
+    if len(delivery_id) <= 120:
+        return delivery_id
+    return "sha256:" + hashlib.sha256(delivery_id.encode("utf-8", "replace")).hexdigest()
+
+
 def deliver_once(store: Store, partner: str, delivery_id: str, source: str, work: Work) -> Outcome:
     """Run ``work`` once per ``(partner, delivery_id)``; later calls replay its outcome."""
+    delivery_id = delivery_key(delivery_id)
     for _ in range(_ATTEMPTS):
         try:
             with sqlite_writer(store), store.session() as session:

@@ -138,7 +138,7 @@ def receive_form(partner: str) -> Response:
     work = _lead_work(candidate, raw, unmatched, ignored, source)
     assert delivery_id is not None
     try:
-        outcome = deliver_once(services().store, partner, delivery_id[:200], source, work)
+        outcome = deliver_once(services().store, partner, delivery_id, source, work)
     except ClaimLost:
         raise unavailable() from None
     except Exception as exc:

@@ -68,7 +68,7 @@ def receive_sheet_edit(partner: str) -> Response:
         return Outcome(202, {"status": "queued", "sync_request": req.id, "tab": tab})
 
     try:
-        outcome = deliver_once(services().store, partner, delivery_id[:200], "sheets", work)
+        outcome = deliver_once(services().store, partner, delivery_id, "sheets", work)
     except ClaimLost:
         raise unavailable() from None
     except Exception as exc:

@@ -243,3 +243,14 @@ def test_google_forms_payload_from_the_apps_script(send_form, store) -> None:
         assert lead.data["role"] == "seller"
         assert lead.data["gdpr_consent"] is True
         assert lead.data["sector"] == "interior_design"
+
+
+def test_long_delivery_ids_are_not_cut_into_collisions(send_form, store) -> None:
+    prefix = "x" * 300
+    first = send_form(LEAD, msg_id=prefix + "-1")
+    second = send_form(
+        {**LEAD, "email": "other@balticsoft.lv", "registration_code": None}, msg_id=prefix + "-2"
+    )
+    assert first.status_code == 201
+    assert second.status_code in (200, 201) and "Idempotent-Replayed" not in second.headers
+    assert count(store, WebhookDelivery) == 2
