@@ -15,7 +15,7 @@ import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from integration.identity import key_hash, natural_key
@@ -218,6 +218,22 @@ class Plan:
         return out
 
 
+def _unique_stamp(stamp: str, seen: set[str]) -> str:
+    """This sync's "Last synced" value, different from every one already in the
+    sheet: a pending append is recognised by it (see :data:`PENDING`)."""
+    if stamp not in seen:
+        return stamp
+    try:
+        when = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return stamp
+    while True:
+        when += timedelta(seconds=1)
+        candidate = when.isoformat(timespec="seconds").replace("+00:00", "Z")
+        if candidate not in seen:
+            return candidate
+
+
 def fingerprint(partner: str, tab: str, *parts: Any) -> str:
     blob = json.dumps([partner, tab, *parts], ensure_ascii=False, default=str, sort_keys=True)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
@@ -396,6 +412,8 @@ class _Planner:
             if isinstance(stamp, str):
                 self.stamps_seen.add(stamp)
         self.sheet_ids = sheet_ids
+        self.stamp = _unique_stamp(self.stamp, self.stamps_seen)
+        plan.stamp = self.stamp
 
         vanished = self.vanished()
         live = [
