@@ -55,7 +55,8 @@ too; without one, they are open (the emulator listens on 127.0.0.1 by default).
     requests without a valid token and admin calls do not.  ``DELETE`` zeroes the counters.
 
 ``POST /_emulator/reset``
-    Drop all spreadsheets, faults and stats.
+    Drop all spreadsheets, faults and stats; quotas return to how the
+    emulator started (Google's limits, on only with ``--quotas``).
 
 ``GET|POST /_emulator/quotas``
     ``{"enabled": true, "read_per_user": 60, "write_per_user": 60,

@@ -125,12 +125,17 @@ class Controls:
         self._lock = threading.Lock()
         self.faults: list[Fault] = []
         self.stats: Counter[str] = Counter()
-        self.quotas_enabled = quotas
+        self._quotas_at_start = quotas
+        self._windows: dict[tuple[str, str], deque[float]] = {}
+        self._default_quotas()
+
+    def _default_quotas(self) -> None:
+        """Google's limits, on only if the emulator was started with quotas."""
+        self.quotas_enabled = self._quotas_at_start
         self.read_per_user = 60
         self.write_per_user = 60
         self.read_per_project = 300
         self.write_per_project = 300
-        self._windows: dict[tuple[str, str], deque[float]] = {}
 
     # -- faults ------------------------------------------------------------
     def add_fault(self, spec: Any) -> int:
@@ -230,10 +235,12 @@ class Controls:
             pw.append(now)
 
     def reset(self) -> None:
+        """Back to the state at start: no faults, no counts, the starting quotas."""
         with self._lock:
             self.faults.clear()
             self.stats.clear()
             self._windows.clear()
+            self._default_quotas()
 
 
 def _quota_error(kind: str, scope: str) -> ApiError:

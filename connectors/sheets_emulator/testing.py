@@ -159,15 +159,6 @@ if pytest is not None:
         sheets_emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch
     ) -> Iterator[EmulatorHandle]:
         """The session's emulator, emptied before the test; SHEETS_EMULATOR_HOST set."""
-        sheets_emulator.reset()
-        sheets_emulator.emulator.controls.configure_quotas(
-            {
-                "enabled": False,
-                "read_per_user": 60,
-                "write_per_user": 60,
-                "read_per_project": 300,
-                "write_per_project": 300,
-            }
-        )
+        sheets_emulator.reset()  # also puts the quotas back as at start (off)
         monkeypatch.setenv("SHEETS_EMULATOR_HOST", sheets_emulator.host_port)
         yield sheets_emulator

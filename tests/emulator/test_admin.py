@@ -172,3 +172,16 @@ def test_refused_requests_are_counted_too(emulator, sh) -> None:
     with pytest.raises(gspread.exceptions.APIError):
         sh.values_get("A1")  # refused by the quota
     assert emulator.stats()["by_endpoint"] == {"values.get": 3}
+
+
+def test_reset_puts_quotas_back_as_at_start(emulator, sh) -> None:
+    emulator.set_quotas(read_per_user=1)
+    emulator.reset()
+    quotas = requests.get(emulator.base_url + "/_emulator/quotas", timeout=5).json()
+    assert quotas == {
+        "enabled": False,
+        "read_per_user": 60,
+        "write_per_user": 60,
+        "read_per_project": 300,
+        "write_per_project": 300,
+    }
