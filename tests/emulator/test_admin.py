@@ -185,3 +185,15 @@ def test_reset_puts_quotas_back_as_at_start(emulator, sh) -> None:
         "read_per_project": 300,
         "write_per_project": 300,
     }
+
+
+def test_started_with_quotas_google_limits_apply() -> None:
+    from connectors.sheets_emulator.testing import run_emulator
+
+    with run_emulator(quotas=True) as emu:
+        sh = emu.client().create("quota")  # Drive create (no quota) + one metadata read
+        for _ in range(59):
+            sh.values_get("A1")
+        with pytest.raises(gspread.exceptions.APIError) as err:
+            sh.values_get("A1")
+        assert err.value.response.status_code == 429
