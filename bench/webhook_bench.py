@@ -430,7 +430,15 @@ def main() -> None:
             "",
             *summary,
             "",
-            "Reproduce: `python bench/webhook_bench.py`.",
+            "Reading: a bare Flask endpoint costs about 0.3 ms of CPU per request here; a "
+            "webhook lead about 2 ms in-process (8 SQL statements through the ORM in one "
+            "durable transaction: tombstone and duplicate look-ups, id, lead, audit entry, "
+            "sync request, delivery record), which bounds the throughput ratio near 10%. "
+            "Reaching 40% would mean answering before storing (202, process later), giving "
+            "up the synchronous 201-with-id / 422-with-errors contract.",
+            "",
+            "Reproduce: `python bench/webhook_bench.py` (options: `--seconds`, `--repeats`, "
+            "`--clients`, `--threads`).",
             "",
         ]
     )
