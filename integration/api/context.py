@@ -18,7 +18,7 @@ from integration.app import services
 from integration.auth import can_see_partner, is_admin, touch_token, verify_token
 from integration.problems import Problem
 from integration.store.models import ApiToken
-from integration.webhooks.requests import is_transient, unavailable
+from integration.webhooks.requests import has_nul, is_transient, parse_json, unavailable
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -187,7 +187,7 @@ def cursor_arg() -> Any:
         position = data["after"]
     except (binascii.Error, ValueError, KeyError, TypeError):
         raise bad_param("cursor", "not a cursor this API gave out") from None
-    if not isinstance(position, str | int) or isinstance(position, bool):
+    if not isinstance(position, str | int) or isinstance(position, bool) or has_nul(position):
         raise bad_param("cursor", "not a cursor this API gave out")
     return position
 
@@ -205,10 +205,7 @@ def json_body(*, allow_empty: bool = False, merge_patch: bool = False) -> dict[s
             "Send the body as " + " or ".join(sorted(allowed)) + ".",
             slug="unsupported-media-type",
         )
-    try:
-        body = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise Problem(400, "The body is not valid JSON.", slug="malformed-json") from None
+    body = parse_json(data)
     if not isinstance(body, dict):
         raise Problem(400, "The body must be a JSON object.", slug="malformed-json")
     return body

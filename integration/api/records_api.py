@@ -10,6 +10,7 @@ with the ETag of the record's version.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Response, jsonify, request
@@ -76,8 +77,13 @@ def _scoped(kind: str) -> Select:
     return scope_leads(query, token()) if kind == "lead" else scope_agreements(query, token())
 
 
+ID_PATTERNS = {"lead": re.compile(r"L-[0-9]{6,}"), "agreement": re.compile(r"A-[0-9]{6,}")}
+
+
 def _get_visible(session: Any, kind: str, record_id: str) -> Lead | Agreement:
     model = MODELS[kind]
+    if not ID_PATTERNS[kind].fullmatch(record_id):
+        raise not_found(kind)
     record = session.scalars(_scoped(kind).where(model.id == record_id)).first()
     if record is None:
         raise not_found(kind)

@@ -66,7 +66,7 @@ class ClaimLost(Exception):
 def delivery_key(delivery_id: str) -> str:
     """The stored form of a sender's id: as is when it fits the column, else a
     digest (cutting it short could make two different deliveries one)."""
-    if len(delivery_id) <= 120:
+    if len(delivery_id) <= 120 and delivery_id.isprintable():
         return delivery_id
     return "sha256:" + hashlib.sha256(delivery_id.encode("utf-8", "replace")).hexdigest()
 

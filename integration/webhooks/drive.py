@@ -71,10 +71,12 @@ def receive_drive_notification() -> Response:
         )
     number = _message_number()
     token = request.headers.get("X-Goog-Channel-Token", "")
+    if not channel_id.isprintable() or len(channel_id) > 200:
+        raise Problem(401, "Unknown channel or wrong channel token.", slug="bad-token")
     try:
         with services().store.session() as session:
             channel = session.scalars(
-                select(DriveChannel).where(DriveChannel.id == channel_id[:200]).with_for_update()
+                select(DriveChannel).where(DriveChannel.id == channel_id).with_for_update()
             ).first()
             # Same answer for an unknown channel and a wrong token: nothing to probe.
             expected = channel.token_hash if channel is not None else token_hash("\x00")

@@ -61,8 +61,23 @@ def unauthorized(exc: SignatureError) -> Problem:
     return Problem(401, f"Signature check failed: {exc}.", slug="bad-signature")
 
 
+def has_nul(value: Any) -> bool:
+    """True when any string in a parsed JSON value (keys included) holds U+0000,
+    which no text field can store (PostgreSQL refuses it) and no person types."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(has_nul(k) or has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(has_nul(v) for v in value)
+    return False
+
+
 def parse_json(body: bytes) -> Any:
     try:
-        return json.loads(body.decode("utf-8"))
+        value = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         raise Problem(400, "The body is not valid JSON.", slug="malformed-json") from None
+    if has_nul(value):
+        raise Problem(400, "Text may not contain NUL characters (U+0000).", slug="malformed-json")
+    return value

@@ -169,3 +169,17 @@ def test_patch_is_a_merge_patch_with_if_match(client, tokens, make_lead, store) 
         assert [a.action for a in audit] == ["create", "update", "update"]
         assert audit[1].changes["phone"] == ["+37126123456", None]
         assert s.get(Lead, lead["id"]).stage == "won"
+
+
+def test_nul_characters_are_refused_not_crashed_on(client, tokens, make_lead) -> None:
+    """PostgreSQL cannot store U+0000; the API says so instead of failing."""
+    lead = make_lead("lv")
+    body = {"company_name": "Firm\x00", "country": "LV", "sector": "ict"}
+    problem(client.post("/api/v1/leads", json=body, headers=tokens.lv), 400)
+    problem(
+        client.patch(f"/api/v1/leads/{lead['id']}", json={"notes": "a\x00b"}, headers=tokens.lv),
+        400,
+    )
+    for param in ("q", "partner", "country"):
+        problem(client.get("/api/v1/leads", query_string={param: "lv\x00"}, headers=tokens.lv), 400)
+    problem(client.get("/api/v1/leads/L-000001\x00", headers=tokens.lv), 404)

@@ -254,3 +254,9 @@ def test_long_delivery_ids_are_not_cut_into_collisions(send_form, store) -> None
     assert first.status_code == 201
     assert second.status_code in (200, 201) and "Idempotent-Replayed" not in second.headers
     assert count(store, WebhookDelivery) == 2
+
+
+def test_nul_characters_are_a_clear_400(send_form, store) -> None:
+    is_problem(send_form({**LEAD, "company_name": "SIA\x00"}), 400)
+    is_problem(send_form({**LEAD, "Company\x00": "x"}), 400)
+    assert count(store, Lead) == 0
