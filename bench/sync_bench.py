@@ -32,9 +32,23 @@ sys.path.insert(0, str(ROOT / "bench"))
 from emulator_bench import EmulatorProcess  # noqa: E402
 
 HEADER = [
-    "Uzņēmums", "Valsts", "Reģistrācijas numurs", "Nozare", "Loma", "Kontaktpersona",
-    "E-pasts", "Tālrunis", "Mājaslapa", "Posms", "Avots", "Pasākums", "GDPR piekrišana",
-    "Piekrišanas datums", "Piezīmes", "Mūsu piezīmes", "Atbildīgais",
+    "Uzņēmums",
+    "Valsts",
+    "Reģistrācijas numurs",
+    "Nozare",
+    "Loma",
+    "Kontaktpersona",
+    "E-pasts",
+    "Tālrunis",
+    "Mājaslapa",
+    "Posms",
+    "Avots",
+    "Pasākums",
+    "GDPR piekrišana",
+    "Piekrišanas datums",
+    "Piezīmes",
+    "Mūsu piezīmes",
+    "Atbildīgais",
 ]  # 17 columns; the sync adds CRM ID, Sync status, Last synced: 20
 SECTORS = ["IKT", "Zaļās tehnoloģijas", "Izglītība", "Interjera dizains"]
 STAGES = ["Jauns", "Sazināts", "Kvalificēts", "Tikšanās"]
@@ -43,13 +57,27 @@ STAGES = ["Jauns", "Sazināts", "Kvalificēts", "Tikšanās"]
 def make_rows(n: int) -> list[list[Any]]:
     rows = []
     for i in range(n):
-        rows.append([
-            f"SIA Firma {i}", "Latvija" if i % 3 else "Azerbaidžāna", "", SECTORS[i % 4],
-            "Pārdevējs" if i % 2 else "Pircējs", f"Kontakts {i}", f"info{i}@firma{i}.lv",
-            f"+3712{i % 10_000_000:07d}", f"https://firma{i}.lv", STAGES[i % 4], "b2b_forum",
-            "Baku B2B forum 2025", "jā" if i % 2 else "nē", "12.03.2025", f"piezīme {i}",
-            f"own {i}", "00123",
-        ])
+        rows.append(
+            [
+                f"SIA Firma {i}",
+                "Latvija" if i % 3 else "Azerbaidžāna",
+                "",
+                SECTORS[i % 4],
+                "Pārdevējs" if i % 2 else "Pircējs",
+                f"Kontakts {i}",
+                f"info{i}@firma{i}.lv",
+                f"+3712{i % 10_000_000:07d}",
+                f"https://firma{i}.lv",
+                STAGES[i % 4],
+                "b2b_forum",
+                "Baku B2B forum 2025",
+                "jā" if i % 2 else "nē",
+                "12.03.2025",
+                f"piezīme {i}",
+                f"own {i}",
+                "00123",
+            ]
+        )
     return rows
 
 
@@ -115,9 +143,7 @@ def child(host: str, sid: str, n: int) -> dict[str, Any]:
     changed = max(1, n // 100)
     step = max(1, n // changed)
     ws = gc.open_by_key(sid).worksheet("Leads")
-    edits = [
-        {"range": f"O{2 + i * step}", "values": [[f"edited {i}"]]} for i in range(changed)
-    ]
+    edits = [{"range": f"O{2 + i * step}", "values": [[f"edited {i}"]]} for i in range(changed)]
     ws.batch_update(edits, value_input_option="RAW")
     one("changed1pct")
     out["changed_rows"] = changed
@@ -205,8 +231,11 @@ def table(results: list[dict[str, Any]], naive_result: dict[str, Any] | None) ->
             "| run | engine calls / s | naive calls / s | calls ratio | time ratio |",
             "|---|---|---|---:|---:|",
         ]
-        for name, label in (("first", "first sync"), ("nochange", "no-change re-sync"),
-                            ("changed1pct", "1% changed")):
+        for name, label in (
+            ("first", "first sync"),
+            ("nochange", "no-change re-sync"),
+            ("changed1pct", "1% changed"),
+        ):
             o, v = ours[name] if ours else {"api_calls": 0, "seconds": 0}, naive_result[name]
             calls_ratio = v["api_calls"] / max(o["api_calls"], 1)
             time_ratio = v["seconds"] / max(o["seconds"], 1e-6)
@@ -245,20 +274,35 @@ def main() -> None:
             sid = create_sheet(emulator.host, n)
             proc = subprocess.run(
                 [sys.executable, __file__, "--child", emulator.host, sid, str(n)],
-                capture_output=True, text=True, cwd=ROOT, check=False,
+                capture_output=True,
+                text=True,
+                cwd=ROOT,
+                check=False,
             )
             if proc.returncode != 0:
                 raise SystemExit(f"size {n} failed:\n{proc.stderr[-2000:]}")
             result = json.loads(proc.stdout.strip().splitlines()[-1])
             results.append(result)
-            print(f"{n:>7} rows: first {result['first']}, nochange {result['nochange']}, "
-                  f"1% {result['changed1pct']}, peak {result['peak_mb']} MB", flush=True)
+            print(
+                f"{n:>7} rows: first {result['first']}, nochange {result['nochange']}, "
+                f"1% {result['changed1pct']}, peak {result['peak_mb']} MB",
+                flush=True,
+            )
             if n == 1_000:
                 naive_result = naive(emulator.host, create_sheet(emulator.host, n))
                 print(f"  naive: {naive_result}", flush=True)
     finally:
         emulator.stop()
-    text = table(results, naive_result)
+    # Sizes run separately (e.g. --sizes 100000 later) are merged with earlier ones.
+    store = ROOT / "bench" / "results" / "sync_bench.json"
+    saved = json.loads(store.read_text(encoding="utf-8")) if store.exists() else {}
+    by_rows = {int(k): v for k, v in saved.get("engine", {}).items()}
+    by_rows.update({r["rows"]: r for r in results})
+    naive_result = naive_result or saved.get("naive")
+    store.write_text(
+        json.dumps({"engine": by_rows, "naive": naive_result}, indent=1), encoding="utf-8"
+    )
+    text = table([by_rows[k] for k in sorted(by_rows)], naive_result)
     print(text)
     out = ROOT / "bench" / "results" / "sync_bench.md"
     out.write_text(text, encoding="utf-8")
