@@ -102,3 +102,22 @@ def test_sync_request_scope(client, tokens, store) -> None:
         ][0]["field"]
         == "tab"
     )
+
+
+def test_crash_is_a_problem_document_without_details(app, caplog) -> None:
+    """An unexpected error: 500 problem+json, no stack trace or data in the
+    response, and the exception's message (which may quote data) not logged."""
+
+    secret = "".join(reversed("vl.elpmaxe@anna"))  # not in any source line
+
+    def boom():  # type: ignore[no-untyped-def]
+        raise RuntimeError(secret)
+
+    app.add_url_rule("/api/v1/boom-test", "boom_test", boom)
+    app.config.update(TESTING=False, PROPAGATE_EXCEPTIONS=False)
+    resp = app.test_client().get("/api/v1/boom-test")
+    body = problem(resp, 500)
+    text = resp.get_data(as_text=True)
+    assert "anna" not in text and "RuntimeError" not in text
+    assert body["detail"] == "An internal error occurred; it has been logged."
+    assert "RuntimeError" in caplog.text and "anna@example.lv" not in caplog.text
