@@ -14,9 +14,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from integration.config import AppConfig
+from integration.identity import key_hash, natural_key
 from integration.store import records
 from integration.store.models import Lead
 from integration.validation import check_row
@@ -105,6 +107,23 @@ def check_lead(config: AppConfig, partner: str, raw: Mapping[str, Any]) -> Candi
     return Candidate(partner, record, errors)
 
 
+def lock_firm(session: Session, record: Mapping[str, Any]) -> None:
+    """Serialise concurrent submissions of the same firm until commit.
+
+    Two forms for one firm arriving at once would each find no duplicate and
+    both create a lead. On PostgreSQL a transaction-scoped advisory lock on the
+    natural key makes the second wait, and its next query then sees the first
+    one's lead (READ COMMITTED). SQLite writers are serialised already.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    key = natural_key(record)
+    if key is None:
+        return
+    lock_id = int(key_hash(key)[:15], 16)  # fits a signed 64-bit integer
+    session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id})
+
+
 def store_lead(
     session: Session,
     candidate: Candidate,
@@ -127,6 +146,7 @@ def store_lead(
                 partner=partner,
             )
         return LeadIntake("invalid", record=record, errors=errors)
+    lock_firm(session, record)
     if records.is_tombstoned(session, record):
         return LeadIntake("erased", record={})
     existing = records.find_duplicate_lead(session, record)

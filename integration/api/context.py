@@ -195,6 +195,10 @@ def cursor_arg() -> Any:
 def json_body(*, allow_empty: bool = False, merge_patch: bool = False) -> dict[str, Any]:
     """The JSON object in the body (415 wrong type, 400 malformed or not an object)."""
     data = request.get_data(cache=True)
+    limit = request.max_content_length
+    if request.content_length is None and limit is not None and len(data) >= limit:
+        # A chunked body is cut at the limit by Werkzeug, silently: refuse it here.
+        raise Problem(413, "The request body is larger than 256 KiB.", slug="too-large")
     if not data and allow_empty:
         return {}
     mimetype = request.mimetype

@@ -42,6 +42,7 @@ from integration.api.validation import (
 )
 from integration.app import services
 from integration.auth import scope_agreements, scope_leads
+from integration.intake import lock_firm
 from integration.normalise import enum_values
 from integration.problems import Problem
 from integration.store import records
@@ -200,6 +201,7 @@ def _create_lead() -> Response:
     partner = _own_partner(body, "partner")
     validate("lead", body, token())
     with store_session() as session:
+        lock_firm(session, body)
         if records.is_tombstoned(session, body):
             raise Problem(
                 409,
