@@ -363,7 +363,8 @@ class _Planner:
         items += [(c.field, c.winner) for c in new_conflicts]
         if not items:
             return messages.OK
-        fields = sorted({f for f, _ in items})
+        # named as the partner's own header names them
+        fields = sorted({self.layout.headers.get(f, f) for f, _ in items})
         return messages.conflict_text(fields, items[-1][1], self.locale)
 
     # -- main ----------------------------------------------------------------

@@ -314,7 +314,7 @@ def test_conflicts_follow_the_policy_and_are_logged(env: SyncEnv) -> None:
         assert conflict.policy == policy
         row = env.values("lv")[1]
         assert row[4] == lead.data["contact_name"] == conflict.resolved_value
-        assert row[10].startswith("Konflikts")
+        assert row[10].startswith("Konflikts: Kontaktpersona")
         outcomes[policy] = conflict.winner
         # flagged until reviewed; syncing again is quiet
         assert env.sync("lv", tab="leads").tabs[0].cells_written == 0
@@ -353,3 +353,26 @@ def test_gdpr_erased_person_stays_erased(env: SyncEnv) -> None:
         assert "email" not in lead.data and "contact_name" not in lead.data
     assert env.count(Lead) == 1
     assert env.sync("lv", tab="leads").tabs[0].cells_written == 0
+
+
+def test_newest_wins_takes_a_later_sheet_edit(env: SyncEnv) -> None:
+    import dataclasses
+    import time
+
+    pc = dataclasses.replace(env.config.partners["fi"], conflict_policy="newest_wins")
+    env.config = dataclasses.replace(env.config, partners={**env.config.partners, "fi": pc})
+    env.sheet(
+        "fi", [["Yritys", "Maa", "Toimiala", "Yhteyshenkilö"], ["Alfa Oy", "FI", "ICT", "Aino"]]
+    )
+    env.sync("fi", tab="leads")
+    lead_id = env.values("fi")[1][4]
+    with env.store.session() as s:
+        records.update_record(s, s.get(Lead, lead_id), {"contact_name": "CRM"}, source="api")
+    time.sleep(1.1)  # Drive's modifiedTime has second precision in places
+    env.write("fi", "Leads", "D2", [["Later in the sheet"]])
+    report = env.sync("fi", tab="leads").tabs[0]
+    assert report.counts["conflicts"] == 1
+    with env.store.session() as s:
+        assert s.get(Lead, lead_id).data["contact_name"] == "Later in the sheet"
+        assert s.scalars(select(Conflict)).one().winner == "sheet"
+    assert env.values("fi")[1][5].startswith("Ristiriita: Yhteyshenkilö")
