@@ -54,7 +54,11 @@ def require_json_body() -> bytes:
             slug="unsupported-media-type",
             headers={"Accept-Post": "application/json"},
         )
-    return request.get_data(cache=True)
+    data = request.get_data(cache=True)
+    if length is None and len(data) >= MAX_CONTENT_LENGTH:
+        # A chunked body is cut at the limit by Werkzeug, silently: refuse it here.
+        raise Problem(413, "The request body is larger than 256 KiB.", slug="too-large")
+    return data
 
 
 def unauthorized(exc: SignatureError) -> Problem:
