@@ -394,3 +394,28 @@ def test_secrets_never_reach_the_logs(config, store, emulator, tokens, http) -> 
     for line in handler.lines:
         for needle in needles:
             assert needle not in line, f"secret {needle[:8]}... logged: {line[:300]}"
+
+
+def test_oversized_chunked_bodies_without_a_length_are_refused(live, http, config, store) -> None:
+    """A sender that streams a huge body without Content-Length (chunked) cannot
+    get past the 256 KiB limit either."""
+    secret = config.environ["LV_WEBHOOK_SECRET"]
+    payload = json.dumps({**LEAD, "notes": "x" * (400 * 1024)}).encode()
+    headers = {"Content-Type": "application/json", **standard_headers(secret, "msg_big", payload)}
+
+    def chunks() -> Iterator[bytes]:
+        for i in range(0, len(payload), 16 * 1024):
+            yield payload[i : i + 16 * 1024]
+
+    resp = http.post(f"{live}/webhooks/forms/lv", data=chunks(), headers=headers, timeout=30)
+    assert resp.status_code in (400, 411, 413), resp.text[:300]
+    with store.session() as s:
+        _, token = create_token(s, "t", partner="lv")
+    api = http.post(
+        f"{live}/api/v1/leads",
+        data=chunks(),
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+    assert api.status_code in (400, 411, 413), api.text[:300]
+    assert count(store, Lead) == 0
