@@ -46,7 +46,9 @@ def test_new_rows_get_ids_and_a_second_sync_changes_nothing(env: SyncEnv) -> Non
 
     audits = env.count(AuditEntry)
     before = env.values("lv")
+    env.emulator.reset_stats()
     again = env.sync("lv", tab="leads").tabs[0]
+    assert env.emulator.stats()["total"] == again.api_calls == 1  # our count is Google's
     assert again.outcome == "completed"
     assert again.cells_written == 0 and again.rows_appended == 0
     assert again.counts["unchanged"] == 2 and again.counts["created"] == 0
