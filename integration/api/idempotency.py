@@ -19,6 +19,7 @@ from datetime import timedelta
 from flask import Response, request
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from integration.api.context import store_session, token
 from integration.problems import Problem, problem_response
@@ -149,3 +150,11 @@ def idempotent(handler: Callable[[], Response]) -> Response:
     else:
         _store(key, response)
     return response
+
+
+def prune(session: Session, older_than: timedelta = KEY_TTL) -> int:
+    """Forget Idempotency-Key records past their lifetime; returns how many."""
+    result = session.execute(
+        delete(IdempotencyKey).where(IdempotencyKey.created_at < utcnow() - older_than)
+    )
+    return int(result.rowcount or 0)

@@ -91,3 +91,35 @@ def test_concurrent_same_key_creates_once(live_url, tokens, store) -> None:
         if status == 409:
             assert body["type"].endswith("idempotency-key-in-use")
     assert count_leads(store) == 1
+
+
+def test_prune_forgets_old_keys_and_deliveries(client, tokens, store) -> None:
+    from datetime import timedelta
+
+    from integration.api.idempotency import prune as prune_keys
+    from integration.store.models import WebhookDelivery, utcnow
+    from integration.webhooks.deliveries import prune as prune_deliveries
+
+    client.post("/api/v1/leads", json=BODY, headers={**tokens.lv, "Idempotency-Key": "old"})
+    with store.session() as s:
+        s.add(
+            WebhookDelivery(
+                partner="lv",
+                delivery_id="old",
+                source="webhook:lv",
+                status_code=201,
+                response={},
+                received_at=utcnow() - timedelta(days=8),
+            )
+        )
+        s.add(
+            WebhookDelivery(
+                partner="lv", delivery_id="new", source="webhook:lv", status_code=201, response={}
+            )
+        )
+    with store.session() as s:
+        assert prune_deliveries(s) == 1
+        assert prune_keys(s) == 0
+        assert prune_keys(s, older_than=timedelta(seconds=-1)) == 1
+    with store.session() as s:
+        assert [d.delivery_id for d in s.scalars(select(WebhookDelivery))] == ["new"]
