@@ -304,6 +304,76 @@ WEBHOOK_ACCEPTED = {
     },
 }
 
+FORM_SUBMISSION = {
+    "description": "A lead from a form, in one of three shapes.",
+    "oneOf": [
+        {
+            "title": "Plain JSON",
+            "type": "object",
+            "description": "Lead field names or header aliases (any of en/lv/et/fi) -> values; "
+            'may also be wrapped as {"lead": {...}}.',
+            "not": {
+                "anyOf": [
+                    {"required": ["form_response"]},
+                    {"required": ["source"], "properties": {"source": {"const": "google-forms"}}},
+                ]
+            },
+            "additionalProperties": True,
+        },
+        {
+            "title": "Google Forms (shipped Apps Script)",
+            "type": "object",
+            "required": ["source", "response_id", "answers"],
+            "properties": {
+                "source": {"const": "google-forms"},
+                "form_id": {"type": "string"},
+                "response_id": {"type": "string"},
+                "submitted_at": {"type": "string", "format": "date-time"},
+                "respondent_email": {"type": ["string", "null"]},
+                "answers": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["title"],
+                        "properties": {"title": {"type": "string"}, "answer": {}},
+                    },
+                },
+            },
+        },
+        {
+            "title": "Typeform form_response",
+            "type": "object",
+            "required": ["event_id", "event_type", "form_response"],
+            "properties": {
+                "event_id": {"type": "string"},
+                "event_type": {"type": "string"},
+                "form_response": {
+                    "type": "object",
+                    "properties": {
+                        "form_id": {"type": "string"},
+                        "definition": {"type": "object"},
+                        "answers": {"type": "array", "items": {"type": "object"}},
+                        "hidden": {"type": "object"},
+                    },
+                },
+            },
+        },
+    ],
+}
+
+SHEET_NOTICE = {
+    "type": "object",
+    "description": "Sent by the shipped Apps Script; no cell values.",
+    "properties": {
+        "event": {"type": "string", "enum": ["edit", "change"]},
+        "sheet": {"type": "string", "description": "Tab title; absent: both tabs."},
+        "range": {"type": "string"},
+        "change_type": {"type": "string"},
+        "spreadsheet_id": {"type": "string"},
+        "at": {"type": "string", "format": "date-time"},
+    },
+}
+
 STATUS_BODY = {
     "type": "object",
     "required": ["status"],
@@ -660,7 +730,10 @@ def _webhook_paths() -> dict[str, Any]:
         )
     ]
     partner = _path_param("partner", {"type": "string"})
-    body = {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}
+
+    def body(name: str) -> dict[str, Any]:
+        return {"required": True, "content": {"application/json": {"schema": _ref(name)}}}
+
     return {
         "/webhooks/forms/{partner}": {
             "post": {
@@ -668,7 +741,7 @@ def _webhook_paths() -> dict[str, Any]:
                 "summary": "A lead from a form (plain JSON, Google Forms, Typeform)",
                 "security": [],
                 "parameters": [partner, *signed],
-                "requestBody": body,
+                "requestBody": body("FormSubmission"),
                 "responses": {
                     "201": _json(_ref("WebhookAccepted"), "Lead created."),
                     "200": _json(
@@ -685,7 +758,7 @@ def _webhook_paths() -> dict[str, Any]:
                 "summary": "A partner sheet was edited (Apps Script trigger)",
                 "security": [],
                 "parameters": [partner, *signed[:3]],
-                "requestBody": body,
+                "requestBody": body("SheetNotice"),
                 "responses": {
                     "202": _json(_ref("StatusBody"), "Sync requested."),
                     "200": _json(_ref("StatusBody"), "Not about a synced tab; ignored."),
@@ -818,6 +891,8 @@ def openapi_document() -> dict[str, Any]:
                 "SyncQueued": SYNC_QUEUED,
                 "WebhookAccepted": WEBHOOK_ACCEPTED,
                 "StatusBody": STATUS_BODY,
+                "FormSubmission": FORM_SUBMISSION,
+                "SheetNotice": SHEET_NOTICE,
             },
         },
     }
