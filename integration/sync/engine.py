@@ -173,6 +173,7 @@ def run_sync(
                 holder=holder,
                 progress=progress,
                 now=now,
+                keep_lease=lambda: leases.renew(store, lease, holder, ttl),
             )
             report.tabs.append(result)
             if progress:
@@ -198,9 +199,13 @@ def run_sync(
     return report
 
 
+class LeaseLost(Exception):
+    """This sync no longer holds the spreadsheet's lease."""
+
+
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text if isinstance(exc, SheetsError) else f"{type(exc).__name__}: {text}"
+    return text if isinstance(exc, SheetsError | LeaseLost) else f"{type(exc).__name__}: {text}"
 
 
 def _record_busy(
@@ -255,8 +260,13 @@ def sync_tab(
     holder: str | None = None,
     progress: Progress | None = None,
     now: datetime | None = None,
+    keep_lease: Callable[[], bool] | None = None,
 ) -> TabResult:
-    """One tab: read, plan, write the sheet, commit the store; recorded as a sync run."""
+    """One tab: read, plan, write the sheet, commit the store; recorded as a sync run.
+
+    ``keep_lease`` renews the spreadsheet lease before each write; if it was lost
+    (this sync outlived its lease and another one took over) nothing is written.
+    """
     pc = config.partner(partner)
     kind = mapping.KINDS[tab]
     title = pc.tab_name(tab)
@@ -316,6 +326,8 @@ def sync_tab(
         else:
             if progress:
                 progress(tab, f"writing {plan.cells_to_write} cells")
+            if keep_lease is not None and not keep_lease():
+                raise LeaseLost("the spreadsheet lease expired and was taken over; nothing written")
             new_count = sum(1 for c in plan.creates if c.fixed_id is None)
             ids = reserve_ids(store, kind, new_count)
             by_ref = bind_ids(plan, ids)
@@ -324,6 +336,8 @@ def sync_tab(
             written = write_sheet(connector, pc.spreadsheet_id, title, plan, read_width=read_width)
             result.cells_written = written.cells_written
             result.rows_appended = written.rows_appended
+            if keep_lease is not None and not keep_lease():
+                raise LeaseLost("the spreadsheet lease was lost after the sheet write")
             if plan.has_store_changes or plan.columns != (state.previous_columns or {}):
                 skipped = apply_store(
                     store, plan, by_ref, policy=pc.conflict_policy, sync_run_id=run.id
@@ -331,7 +345,7 @@ def sync_tab(
                 if skipped:
                     result.counts["skipped_concurrent"] = skipped
             result.outcome = "completed"
-    except SheetsError as exc:
+    except (SheetsError, LeaseLost) as exc:
         result.outcome = "failed"
         result.error = _one_line(exc)
     except Exception as exc:

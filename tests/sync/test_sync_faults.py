@@ -171,3 +171,30 @@ def test_write_applied_but_answer_lost_reuses_the_written_ids(sqlite_env: SyncEn
         lead = s.scalars(select(Lead)).one()
     assert lead.id == written and lead.data["company_name"] == "SIA Solo"
     assert env.sync("lv", tab="leads").tabs[0].cells_written == 0
+
+
+def test_a_sync_that_lost_its_lease_writes_nothing(env: SyncEnv) -> None:
+    import dataclasses
+    import time
+
+    from integration.store import leases
+
+    env.config = dataclasses.replace(
+        env.config, sync=dataclasses.replace(env.config.sync, lease_seconds=0.5)
+    )
+    env.sheet("lv", [LV_LEADS_HEADER, ["SIA Alfa", "LV", "", "IKT", "", "a@alfa.lv", "", "", ""]])
+    before = env.values("lv")
+    env.emulator.inject_fault(endpoint="values.batchGet", delay=1.2, times=1)
+    name = leases.spreadsheet_lease_name(env.config.partners["lv"].spreadsheet_id)
+
+    def intrude() -> None:
+        time.sleep(0.8)  # the slow sync's lease has expired by now
+        assert leases.acquire(env.store, name, "intruder", 60)
+
+    thread = threading.Thread(target=intrude)
+    thread.start()
+    report = env.sync("lv", tab="leads", client=env.emulator.client(timeout=5))
+    thread.join()
+    assert report.tabs[0].outcome == "failed" and "lease" in report.tabs[0].error
+    assert env.values("lv") == before and env.count(Lead) == 0
+    assert leases.current_holder(env.store, name) == "intruder"  # not released by the loser
