@@ -8,6 +8,8 @@ Jobs:
 - ``catch-up:<partner>``: a one-off job at start when the partner's latest
   scheduled time passed without a successful nightly (or catch-up) sync, so a
   clock that was down for three nights syncs once, not three times.
+- ``housekeeping``: once a day, prunes expired webhook deliveries,
+  idempotency keys and old consumed sync requests (:mod:`.housekeeping`).
 - ``drain``: every few seconds, reads unconsumed sync requests and starts a
   sync per partner whose burst of requests has settled (see :mod:`.debounce`).
 
@@ -27,12 +29,13 @@ from datetime import datetime, timedelta
 
 from apscheduler.executors.pool import ThreadPoolExecutor as APThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.exc import SQLAlchemyError
 
 from integration.config import AppConfig
-from integration.scheduler import jobs
+from integration.scheduler import housekeeping, jobs
 from integration.scheduler.debounce import plan_drain, retry_delay
 from integration.store.db import Store
 from integration.store.models import utcnow
@@ -103,6 +106,15 @@ class SchedulerService:
                 replace_existing=True,
             )
         self.scheduler.add_job(
+            self._housekeeping,
+            trigger=CronTrigger(hour=4, minute=10, timezone=self.config.project.timezone),
+            id="housekeeping",
+            name="prune expired webhook deliveries, idempotency keys and old sync requests",
+            misfire_grace_time=MISFIRE_GRACE_SECONDS,
+            coalesce=True,
+            replace_existing=True,
+        )
+        self.scheduler.add_job(
             self.drain_once,
             trigger=IntervalTrigger(seconds=self.drain_every),
             id="drain",
@@ -111,6 +123,12 @@ class SchedulerService:
             coalesce=True,
             replace_existing=True,
         )
+
+    def _housekeeping(self) -> None:
+        try:
+            housekeeping.prune_store(self.store)
+        except SQLAlchemyError as exc:
+            log.warning("housekeeping skipped: store unavailable (%s)", type(exc).__name__)
 
     def schedule_catch_up(self, now: datetime | None = None) -> list[str]:
         """Add one catch-up job for each partner whose last scheduled time was missed."""
