@@ -1,7 +1,10 @@
 """Two-way sync of partner sheets with the central store (DESIGN sections 3-4).
 
-Pure parts (:mod:`.mapping`, :mod:`.merge`, :mod:`.plan`) decide what to do from
-what was read; :mod:`.apply` does it (store transaction and batched sheet writes);
-:mod:`.engine` runs one partner's tabs under the spreadsheet lease and records a
-sync run per tab; :mod:`.command` is ``crm-sync sync``.
+Pure parts decide what to do from what was read: :mod:`.mapping` (headers, cells
+<-> records, agreement parties), :mod:`.merge` (three-way per-field merge),
+:mod:`.plan` (one tab's plan), :mod:`.messages` (status-cell texts). I/O at the
+edges: :mod:`.state` loads what a plan needs in a few bulk queries, :mod:`.apply`
+carries a plan out (ids, batched sheet write, then one store transaction),
+:mod:`.engine` runs a partner's tabs under the spreadsheet lease and records a
+sync run per tab, and :mod:`.command` is ``crm-sync sync``.
 """
