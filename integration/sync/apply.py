@@ -44,6 +44,7 @@ class ApplyResult:
     cells_written: int = 0
     rows_appended: int = 0
     skipped_records: int = 0  # changed concurrently; left for the next sync
+    sheet_id: int | None = None  # the tab's gid, when the write read the metadata
 
 
 def reserve_ids(store: Store, kind: str, count: int) -> list[str]:
@@ -153,6 +154,7 @@ def write_sheet(
     max_row = max(row for row, _ in cells)
     if max_col >= read_width or plan.appends:
         props: TabProps = connector.tab(spreadsheet_id, title)
+        result.sheet_id = props.sheet_id
         connector.grow(
             spreadsheet_id,
             props.sheet_id,

@@ -340,7 +340,12 @@ def sync_tab(
                 raise LeaseLost("the spreadsheet lease was lost after the sheet write")
             if plan.has_store_changes or plan.columns != (state.previous_columns or {}):
                 skipped = apply_store(
-                    store, plan, by_ref, policy=pc.conflict_policy, sync_run_id=run.id
+                    store,
+                    plan,
+                    by_ref,
+                    policy=pc.conflict_policy,
+                    sync_run_id=run.id,
+                    sheet_id=written.sheet_id,
                 )
                 if skipped:
                     result.counts["skipped_concurrent"] = skipped

@@ -7,7 +7,7 @@ from conftest import LV_LEADS_HEADER, SyncEnv
 from sqlalchemy import select
 
 from integration.store import records
-from integration.store.models import AuditEntry, Conflict, Lead, QuarantineEntry, SyncRun
+from integration.store.models import AuditEntry, Conflict, Lead, QuarantineEntry, SyncRun, SyncTab
 
 LV1, LV2, LV3 = "40003000002", "40003000017", "40003000021"
 
@@ -168,6 +168,11 @@ def test_invalid_rows_are_quarantined_then_applied_when_fixed(env: SyncEnv) -> N
     assert len(entries) == 1 and entries[0].resolved_at is None
     assert entries[0].raw["Valsts"] == "Nekurzeme" and entries[0].row_number == 2
     assert env.count(Lead) == 0
+    # the tab's gid is kept, so "needs fixing" can link to the sheet at that row
+    sid = env.config.partners["lv"].spreadsheet_id
+    gid = env.gc.open_by_key(sid).worksheet("Leads").id
+    with env.store.session() as s:
+        assert s.get(SyncTab, ("lv", "leads")).sheet_id == gid
     # syncing again does not pile up entries
     env.sync("lv", tab="leads")
     assert env.count(QuarantineEntry) == 1
