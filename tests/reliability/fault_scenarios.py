@@ -284,6 +284,7 @@ class Scenario:
         self.store_edits: dict[str, dict[tuple[str, str], str]] = {p: {} for p in self.partners}
         self.expected_conflicts: set[tuple[str, str]] = set()
         self.trace: list[str] = []
+        self.store_history: dict[tuple[str, str], list[str]] = {}
 
     # ------------------------------------------------------------------ set-up
     def _new_name(self, partner: str, origin: str) -> str:
@@ -429,7 +430,7 @@ class Scenario:
         self.ws(partner).delete_rows(row)
         self.recs[name].deleted = True
         self.recs[name].delete_ambiguous = lead is not None and (
-            shadow is None or shadow.row_hash == PENDING
+            shadow is None or (shadow.row_hash or "").startswith(PENDING)
         )
 
     def act_webhook(self, partner: str, http: Any = None) -> None:
@@ -504,6 +505,7 @@ class Scenario:
             self.out.problems.append(f"seed {self.seed}: api patch {resp.status_code}")
             return
         self.store_edits[partner][(name, fname)] = value
+        self.store_history.setdefault((name, fname), []).append(value)
 
     def act_conflict(self, partner: str) -> None:
         """The partner and an API client change the same field of one record."""
@@ -683,6 +685,9 @@ class Scenario:
             logged = list(s.scalars(select(Conflict)))
         conflicts = {(c.record_id, c.field) for c in logged}
         baseless = {(c.record_id, c.field): c for c in logged if c.base_value is None}
+        logged_by: dict[tuple[str, str], list[Conflict]] = {}
+        for c in logged:
+            logged_by.setdefault((c.record_id, c.field), []).append(c)
         store_by_name: dict[str, list[Lead]] = {}
         for lead in leads:
             store_by_name.setdefault(lead.data.get("company_name", ""), []).append(lead)
@@ -740,7 +745,23 @@ class Scenario:
                     cell = row[FIELD_COL[fname]] if FIELD_COL[fname] < len(row) else ""
                     got = lead.data.get(fname) or ""
                     c = baseless.get((lead.id, fname))
-                    if got != value and got == cell and c is not None and c.store_value == value:
+                    stale = logged_by.get((lead.id, fname), [])
+                    older = self.store_history.get((rec.name, fname), [])[:-1]
+                    if (
+                        got != value
+                        and got == cell
+                        and got in older
+                        and any(x.sheet_value == got and x.store_value == value for x in stale)
+                    ):
+                        # the sheet held an older store value the service itself wrote
+                        # in a sync killed before its commit; the edit lost as a conflict
+                        out.edits_overridden += 1
+                        out.known.append(
+                            f"seed {self.seed}: {rec.name!r}.{fname} store edit {value!r} "
+                            f"lost to the service's own interrupted write of {got!r} "
+                            "(logged conflict)"
+                        )
+                    elif got != value and got == cell and c is not None and c.store_value == value:
                         out.edits_overridden += 1
                         out.known.append(
                             f"seed {self.seed}: {rec.name!r}.{fname} store edit {value!r} "
