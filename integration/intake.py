@@ -38,6 +38,8 @@ class LeadIntake:
     record: dict[str, Any] = field(default_factory=dict)
     errors: list[dict[str, Any]] = field(default_factory=list)
     filled: list[str] = field(default_factory=list)
+    #: The created or merged lead's id (set even when ``lead`` was not loaded).
+    lead_id: str | None = None
 
     @property
     def accepted(self) -> bool:
@@ -132,8 +134,12 @@ def store_lead(
     trigger: str,
     quarantine_raw: Mapping[str, Any],
     quarantine_invalid: bool = True,
+    load_lead: bool = True,
 ) -> LeadIntake:
-    """The store half of :func:`accept_lead`."""
+    """The store half of :func:`accept_lead`.
+
+    ``load_lead=False`` leaves ``lead`` unset for a created lead (callers that
+    need only ``lead_id`` save a query); a merged lead is always loaded."""
     partner, record, errors = candidate.partner, candidate.record, candidate.errors
     if errors:
         if quarantine_invalid:
@@ -147,9 +153,11 @@ def store_lead(
             )
         return LeadIntake("invalid", record=record, errors=errors)
     lock_firm(session, record)
-    if records.is_tombstoned(session, record):
+    # Tombstone and duplicate look-ups in one query (they run on every lead).
+    erased, duplicate_id = records.lookup_lead_key(session, record)
+    if erased:
         return LeadIntake("erased", record={})
-    existing = records.find_duplicate_lead(session, record)
+    existing = session.get(Lead, duplicate_id) if duplicate_id is not None else None
     if existing is not None:
         fill = fill_blanks(existing.data, record)
         if fill:
@@ -162,12 +170,17 @@ def store_lead(
             reason=f"merged into {existing.id}",
             tab="leads",
         )
-        return LeadIntake("merged", lead=existing, record=record, filled=sorted(fill))
-    lead = records.create_lead(session, record, source=source)
-    records.request_sync(
-        session, partner, trigger=trigger, reason=f"new lead {lead.id}", tab="leads"
+        return LeadIntake(
+            "merged", lead=existing, record=record, filled=sorted(fill), lead_id=existing.id
+        )
+    # The common case, written with prebuilt Core statements: no ORM objects,
+    # no unit-of-work flush (most of a lead's cost before this).
+    lead_id = records.insert_lead(session, record, source=source)
+    records.insert_sync_request(
+        session, partner, trigger=trigger, reason=f"new lead {lead_id}", tab="leads"
     )
-    return LeadIntake("created", lead=lead, record=record)
+    lead = session.get(Lead, lead_id) if load_lead else None
+    return LeadIntake("created", lead=lead, record=record, lead_id=lead_id)
 
 
 def accept_lead(

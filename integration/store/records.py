@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, null, select
 from sqlalchemy.orm import Session
 
 from integration.identity import key_hash, natural_key, normalise_registration_code
@@ -330,3 +330,149 @@ def quarantine(
     )
     session.add(entry)
     return entry
+
+
+# ---------------------------------------------------------------------------
+# Core-statement twins for hot paths (webhook ingestion). They write exactly the
+# rows the ORM functions above write, through prebuilt SQL statements on the
+# session's connection (same transaction), without building ORM objects or
+# running a unit-of-work flush, which cost several times the SQL itself.
+
+_LEADS = Lead.__table__
+_SEQ_RETURNING = {
+    "lead": insert(LeadIdSeq.__table__).returning(LeadIdSeq.__table__.c.seq),
+    "agreement": insert(AgreementIdSeq.__table__).returning(AgreementIdSeq.__table__.c.seq),
+}
+_INSERT_LEAD = insert(_LEADS)
+_INSERT_AUDIT = insert(AuditEntry.__table__)
+_INSERT_SYNC_REQUEST = insert(SyncRequest.__table__)
+
+
+def issue_id_fast(session: Session, kind: str) -> str:
+    """:func:`issue_id` in one ``INSERT ... RETURNING`` round trip."""
+    seq = session.connection().execute(_SEQ_RETURNING[kind]).scalar_one()
+    return format_id(LEAD_PREFIX if kind == "lead" else AGREEMENT_PREFIX, seq)
+
+
+def lead_columns(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The indexed column values of a lead's data (as :func:`apply_lead_columns` sets them)."""
+    code = data.get("registration_code")
+    cols = {
+        "company_name": data.get("company_name"),
+        "company_key": _company_key(data.get("company_name")),
+        "country": data.get("country"),
+        "registration_code": (
+            normalise_registration_code(code, data.get("country")) if code else None
+        ),
+        "email": (data.get("email") or "").strip().lower() or None,
+        "sector": data.get("sector"),
+        "stage": data.get("stage"),
+    }
+    if data.get("partner"):
+        cols["partner"] = data["partner"]
+    return cols
+
+
+def insert_lead(session: Session, data: Mapping[str, Any], *, source: str) -> str:
+    """:func:`create_lead` without ORM objects: the same lead row and ``create``
+    audit entry; returns the new id (load it with ``session.get`` if needed)."""
+    clean = _clean(data)
+    now = utcnow()
+    lead_id = issue_id_fast(session, "lead")
+    conn = session.connection()
+    row = {
+        "id": lead_id,
+        "partner": clean["partner"],
+        "data": clean,
+        **lead_columns(clean),
+        "version": 1,
+        "created_at": now,
+        "updated_at": now,
+        "archived_at": None,
+        "erased_at": None,
+    }
+    conn.execute(_INSERT_LEAD, row)
+    conn.execute(
+        _INSERT_AUDIT,
+        {
+            "at": now,
+            "record_id": lead_id,
+            "kind": "lead",
+            "action": "create",
+            "source": source,
+            "partner": row["partner"],
+            "changes": {k: [None, v] for k, v in clean.items()},
+        },
+    )
+    return lead_id
+
+
+def insert_sync_request(
+    session: Session,
+    partner: str,
+    *,
+    trigger: str,
+    reason: str | None = None,
+    tab: str | None = None,
+) -> None:
+    """:func:`request_sync` as one INSERT, without an ORM object."""
+    session.connection().execute(
+        _INSERT_SYNC_REQUEST,
+        {
+            "partner": partner,
+            "tab": tab,
+            "trigger": trigger,
+            "reason": reason,
+            "requested_at": utcnow(),
+            "consumed_at": None,
+            "sync_run_id": None,
+        },
+    )
+
+
+_ERASED = (
+    select(Tombstone.id)
+    .where(Tombstone.key_hash.in_(bindparam("hashes", expanding=True)))
+    .limit(1)
+    .scalar_subquery()
+)
+_LIVE_LEAD = select(_LEADS.c.id).where(_LEADS.c.erased_at.is_(None))
+_LOOKUP_KEY = {
+    "reg": select(
+        _ERASED,
+        _LIVE_LEAD.where(
+            _LEADS.c.country == bindparam("k1"), _LEADS.c.registration_code == bindparam("k2")
+        )
+        .order_by(_LEADS.c.id)
+        .limit(1)
+        .scalar_subquery(),
+    ),
+    "email": select(
+        _ERASED,
+        _LIVE_LEAD.where(_LEADS.c.email == bindparam("k1"))
+        .order_by(_LEADS.c.id)
+        .limit(1)
+        .scalar_subquery(),
+    ),
+    None: select(_ERASED, null()),
+}
+
+
+def lookup_lead_key(session: Session, record: Mapping[str, Any]) -> tuple[bool, str | None]:
+    """``(is_tombstoned(record), id of find_duplicate_lead(record))`` in one query."""
+    hashes = []
+    key = natural_key(record)
+    if key:
+        hashes.append(key_hash(key))
+    if record.get("email"):
+        hashes.append(key_hash(("email", str(record["email"]).strip().lower())))
+    if not hashes:
+        return False, None  # no natural key and no email: neither can match
+    params: dict[str, Any] = {"hashes": hashes}
+    kind = key[0] if key else None
+    if key:
+        params["k1"] = key[1]
+        if kind == "reg":
+            params["k2"] = key[2]
+    row = session.connection().execute(_LOOKUP_KEY[kind], params).one()
+    return row[0] is not None, row[1]

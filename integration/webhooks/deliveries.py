@@ -33,7 +33,7 @@ try:
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
-from sqlalchemy import delete
+from sqlalchemy import delete, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -43,6 +43,7 @@ from integration.store.models import WebhookDelivery, utcnow
 log = logging.getLogger(__name__)
 
 RETENTION = timedelta(days=7)
+_INSERT_DELIVERY = insert(WebhookDelivery.__table__)
 _ATTEMPTS = 5
 
 
@@ -78,17 +79,20 @@ def deliver_once(store: Store, partner: str, delivery_id: str, source: str, work
         try:
             with sqlite_writer(store), store.session() as session:
                 outcome = work(session)
-                session.add(
-                    WebhookDelivery(
-                        partner=partner,
-                        delivery_id=delivery_id,
-                        source=source,
-                        status_code=outcome.status,
-                        response=outcome.body,
-                        record_id=outcome.record_id,
-                    )
+                session.flush()  # the work's pending ORM objects (merge, quarantine)
+                # A prebuilt INSERT: raises IntegrityError here for a repeat.
+                session.connection().execute(
+                    _INSERT_DELIVERY,
+                    {
+                        "partner": partner,
+                        "delivery_id": delivery_id,
+                        "source": source,
+                        "received_at": utcnow(),
+                        "status_code": outcome.status,
+                        "response": outcome.body,
+                        "record_id": outcome.record_id,
+                    },
                 )
-                session.flush()
                 return outcome
         except IntegrityError:
             # Delivered before, or by a concurrent request that committed first:

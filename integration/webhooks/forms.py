@@ -73,6 +73,7 @@ def _lead_work(
             source=source,
             trigger="webhook",
             quarantine_raw={**unmatched, **raw},
+            load_lead=False,
         )
         if result.outcome == "invalid":
             body = problem_body(
@@ -89,13 +90,13 @@ def _lead_work(
                 slug="erased-person",
             )
             return Outcome(409, body)
-        assert result.lead is not None
-        body = {"id": result.lead.id, "status": result.outcome, "partner": partner}
+        assert result.lead_id is not None
+        body = {"id": result.lead_id, "status": result.outcome, "partner": partner}
         if result.outcome == "merged":
             body["filled"] = result.filled
         if ignored:
             body["ignored"] = ignored
-        return Outcome(201 if result.outcome == "created" else 200, body, result.lead.id)
+        return Outcome(201 if result.outcome == "created" else 200, body, result.lead_id)
 
     return work
 
