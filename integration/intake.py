@@ -27,6 +27,7 @@ from schemas import load_schema
 #: Fields a submission may not set: the partner comes from the URL, the rest
 #: belong to the store.
 _NOT_FROM_OUTSIDE = frozenset({"id", "partner", "created_at", "updated_at"})
+_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:id)")
 
 
 @dataclass
@@ -123,7 +124,7 @@ def lock_firm(session: Session, record: Mapping[str, Any]) -> None:
     if key is None:
         return
     lock_id = int(key_hash(key)[:15], 16)  # fits a signed 64-bit integer
-    session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id})
+    session.connection().execute(_ADVISORY_LOCK, {"id": lock_id})
 
 
 def store_lead(
@@ -175,9 +176,10 @@ def store_lead(
         )
     # The common case, written with prebuilt Core statements: no ORM objects,
     # no unit-of-work flush (most of a lead's cost before this).
-    lead_id = records.insert_lead(session, record, source=source)
-    records.insert_sync_request(
-        session, partner, trigger=trigger, reason=f"new lead {lead_id}", tab="leads"
+    # The sync request names the record's partner, which is ``partner``: the
+    # normaliser sets it from the URL and a submission may not override it.
+    lead_id = records.insert_lead(
+        session, record, source=source, sync_trigger=trigger, sync_tab="leads"
     )
     lead = session.get(Lead, lead_id) if load_lead else None
     return LeadIntake("created", lead=lead, record=record, lead_id=lead_id)

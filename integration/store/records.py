@@ -373,14 +373,45 @@ def lead_columns(data: Mapping[str, Any]) -> dict[str, Any]:
     return cols
 
 
-def insert_lead(session: Session, data: Mapping[str, Any], *, source: str) -> str:
+def _named_values(table: Any, prefix: str) -> dict[str, Any]:
+    return {
+        c.name: bindparam(prefix + c.name, type_=c.type)
+        for c in table.c
+        if not (c.primary_key and c.autoincrement is True)
+    }
+
+
+#: PostgreSQL: lead, audit entry and sync request in one statement (one round
+#: trip instead of three; data-modifying CTEs always run to completion).
+_INSERT_LEAD_ROWS_PG = (
+    insert(SyncRequest.__table__)
+    .values(_named_values(SyncRequest.__table__, "s_"))
+    .add_cte(insert(_LEADS).values(_named_values(_LEADS, "l_")).cte("new_lead"))
+    .add_cte(
+        insert(AuditEntry.__table__)
+        .values(_named_values(AuditEntry.__table__, "a_"))
+        .cte("new_audit")
+    )
+)
+
+
+def insert_lead(
+    session: Session,
+    data: Mapping[str, Any],
+    *,
+    source: str,
+    sync_trigger: str | None = None,
+    sync_tab: str | None = None,
+) -> str:
     """:func:`create_lead` without ORM objects: the same lead row and ``create``
-    audit entry; returns the new id (load it with ``session.get`` if needed)."""
+    audit entry; returns the new id (load it with ``session.get`` if needed).
+
+    With ``sync_trigger``, also what :func:`request_sync` records for the new
+    lead (reason ``new lead <id>``), in the same round trip on PostgreSQL."""
     clean = _clean(data)
     now = utcnow()
     lead_id = issue_id_fast(session, "lead")
-    conn = session.connection()
-    row = {
+    lead = {
         "id": lead_id,
         "partner": clean["partner"],
         "data": clean,
@@ -391,20 +422,54 @@ def insert_lead(session: Session, data: Mapping[str, Any], *, source: str) -> st
         "archived_at": None,
         "erased_at": None,
     }
-    conn.execute(_INSERT_LEAD, row)
-    conn.execute(
-        _INSERT_AUDIT,
-        {
-            "at": now,
-            "record_id": lead_id,
-            "kind": "lead",
-            "action": "create",
-            "source": source,
-            "partner": row["partner"],
-            "changes": {k: [None, v] for k, v in clean.items()},
-        },
-    )
+    entry = {
+        "at": now,
+        "record_id": lead_id,
+        "kind": "lead",
+        "action": "create",
+        "source": source,
+        "partner": lead["partner"],
+        "changes": {k: [None, v] for k, v in clean.items()},
+    }
+    conn = session.connection()
+    if sync_trigger is not None and conn.dialect.name == "postgresql":
+        params = {f"l_{k}": v for k, v in lead.items()}
+        params.update({f"a_{k}": v for k, v in entry.items()})
+        params.update(
+            {
+                f"s_{k}": v
+                for k, v in _sync_request_row(
+                    lead["partner"], sync_trigger, f"new lead {lead_id}", sync_tab
+                ).items()
+            }
+        )
+        conn.execute(_INSERT_LEAD_ROWS_PG, params)
+        return lead_id
+    conn.execute(_INSERT_LEAD, lead)
+    conn.execute(_INSERT_AUDIT, entry)
+    if sync_trigger is not None:
+        insert_sync_request(
+            session,
+            lead["partner"],
+            trigger=sync_trigger,
+            reason=f"new lead {lead_id}",
+            tab=sync_tab,
+        )
     return lead_id
+
+
+def _sync_request_row(
+    partner: str, trigger: str, reason: str | None, tab: str | None
+) -> dict[str, Any]:
+    return {
+        "partner": partner,
+        "tab": tab,
+        "trigger": trigger,
+        "reason": reason,
+        "requested_at": utcnow(),
+        "consumed_at": None,
+        "sync_run_id": None,
+    }
 
 
 def insert_sync_request(
@@ -417,16 +482,7 @@ def insert_sync_request(
 ) -> None:
     """:func:`request_sync` as one INSERT, without an ORM object."""
     session.connection().execute(
-        _INSERT_SYNC_REQUEST,
-        {
-            "partner": partner,
-            "tab": tab,
-            "trigger": trigger,
-            "reason": reason,
-            "requested_at": utcnow(),
-            "consumed_at": None,
-            "sync_run_id": None,
-        },
+        _INSERT_SYNC_REQUEST, _sync_request_row(partner, trigger, reason, tab)
     )
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
 import time
@@ -37,14 +38,21 @@ class SignatureError(Exception):
     the message is safe to show the sender."""
 
 
-def _standard_webhooks(secrets: Sequence[str]) -> list[Webhook]:
+def _standard_webhooks(secrets: Sequence[str]) -> tuple[Webhook, ...]:
+    return _webhooks_for(tuple(secrets))
+
+
+@functools.lru_cache(maxsize=64)
+def _webhooks_for(secrets: tuple[str, ...]) -> tuple[Webhook, ...]:
+    """Built once per set of secrets (decoding a secret on every request was a
+    measurable share of a webhook's cost); a rotated set is a new cache entry."""
     hooks = []
     for secret in secrets:
         try:
             hooks.append(Webhook(secret))
         except (EmptyWebhookSecretError, binascii.Error, ValueError):
             continue  # a malformed configured secret verifies nothing
-    return hooks
+    return tuple(hooks)
 
 
 def verify_standard(body: bytes, headers: Mapping[str, str], secrets: Sequence[str]) -> str:
