@@ -43,14 +43,23 @@ def table(out: Outcome, seconds: float, n: int, first: int, steps: int) -> str:
         ("edits missing", out.edits_missing),
         ("conflicts not logged", out.conflicts_missing),
         ("not converged (second sync wrote cells, ids differ)", out.not_converged),
-        ("store edits overridden by a logged base-less conflict", out.edits_overridden),
+        (
+            "newer store edits lost to an interrupted write (logged conflict; known gap)",
+            out.edits_overridden,
+        ),
         ("rows deleted before their append committed, appended again", out.deletes_undone),
     ]
     width = max(len(k) for k, _ in rows)
     lines = [
         f"# Fault campaign: {n} scenarios (seeds {first}..{first + n - 1}, {steps} steps each)",
         "",
-        f"Ran {seconds:.0f} s on {platform.machine()} with {os.cpu_count()} cores "
+        (
+            f"The default is 1,000 scenarios; this run is {n} "
+            f"({seconds / max(n, 1):.1f} s a scenario on a shared machine). "
+            if n < 1000
+            else ""
+        )
+        + f"Ran {seconds:.0f} s on {platform.machine()} with {os.cpu_count()} cores "
         f"(load average {os.getloadavg()[0]:.1f}, shared machine); Python "
         f"{platform.python_version()}, PostgreSQL store, emulator over HTTP.",
         "",
@@ -61,7 +70,11 @@ def table(out: Outcome, seconds: float, n: int, first: int, steps: int) -> str:
     if out.problems:
         lines += ["", "Problems found:", ""] + [f"- {p}" for p in out.problems[:50]]
     else:
-        lines += ["", "No problems: nothing lost, duplicated or left unconverged."]
+        lines += [
+            "",
+            "No unexplained problems: no record lost or duplicated, every accepted edit "
+            "present or in a logged conflict, every spreadsheet converged.",
+        ]
     if out.known:
         lines += ["", "Known behaviours observed:", ""] + [f"- {k}" for k in out.known[:20]]
     return "\n".join(lines) + "\n"
