@@ -556,7 +556,10 @@ class Scenario:
         if outcome != "completed":
             self.out.failed_syncs += 1
         if any(s.get("delay") for s in specs):
-            time.sleep(SLOW_DELAY + 0.05)  # let a timed-out request land before anyone edits
+            # a timed-out request still lands after its delay: wait until the emulator
+            # has gone quiet, so no late write overtakes a partner's next edit
+            time.sleep(SLOW_DELAY)
+            _wait_quiet(self.c.emulator)
 
     def act_killed_sync(self, partner: str) -> None:
         """A sync in another process, SIGKILLed between sheet write and store commit.
@@ -594,7 +597,7 @@ class Scenario:
         )
         arriving.start()
         killed = False
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + 30
         try:
             while time.monotonic() < deadline:
                 if runner.proc.poll() is not None:
@@ -793,6 +796,18 @@ class Scenario:
                     f"seed {self.seed}: second clean sync of {p}: {tab.outcome}, "
                     f"{tab.cells_written} cells"
                 )
+
+
+def _wait_quiet(emulator: EmulatorHandle, quiet: float = 0.15, limit: float = 5.0) -> None:
+    """Return once the emulator has answered no request for ``quiet`` seconds."""
+    end = time.monotonic() + limit
+    last = emulator.stats()["total"]
+    while time.monotonic() < end:
+        time.sleep(quiet)
+        now = emulator.stats()["total"]
+        if now == last:
+            return
+        last = now
 
 
 def run_campaign(
