@@ -3,6 +3,15 @@
 -- "webhook-id, webhook-timestamp, webhook-signature, body", so every request
 -- is a distinct delivery; all formatting happens in init(), none per request.
 -- Usage: wrk -s webhook_bench.lua <url> -- <path> <file prefix>
+-- With WRK_PAUSE_MS set, each connection waits that long before each request
+-- (a paced load: connections / pause = the request rate, less the latency).
+
+local pause = tonumber(os.getenv("WRK_PAUSE_MS") or "")
+if pause then
+  function delay()
+    return pause
+  end
+end
 
 local threads = {}
 local count = 0
