@@ -373,23 +373,29 @@ def lead_columns(data: Mapping[str, Any]) -> dict[str, Any]:
     return cols
 
 
-def _named_values(table: Any, prefix: str) -> dict[str, Any]:
-    return {
-        c.name: bindparam(prefix + c.name, type_=c.type)
-        for c in table.c
-        if not (c.primary_key and c.autoincrement is True)
-    }
+def _named_values(table: Any, prefix: str, names: Iterable[str]) -> dict[str, Any]:
+    return {n: bindparam(prefix + n, type_=table.c[n].type) for n in names}
 
+
+_LEAD_ROW = (
+    "id", "partner", "data", "company_name", "company_key", "country", "registration_code",
+    "email", "sector", "stage", "version", "created_at", "updated_at", "archived_at", "erased_at",
+)  # fmt: skip
+_AUDIT_ROW = ("at", "record_id", "kind", "action", "source", "partner", "changes")
+_SYNC_REQUEST_ROW = (
+    "partner", "tab", "trigger", "reason", "requested_at", "consumed_at", "sync_run_id",
+)  # fmt: skip
 
 #: PostgreSQL: lead, audit entry and sync request in one statement (one round
-#: trip instead of three; data-modifying CTEs always run to completion).
+#: trip instead of three; data-modifying CTEs always run to completion). Only
+#: the columns named above are bound, so a column added later keeps its default.
 _INSERT_LEAD_ROWS_PG = (
     insert(SyncRequest.__table__)
-    .values(_named_values(SyncRequest.__table__, "s_"))
-    .add_cte(insert(_LEADS).values(_named_values(_LEADS, "l_")).cte("new_lead"))
+    .values(_named_values(SyncRequest.__table__, "s_", _SYNC_REQUEST_ROW))
+    .add_cte(insert(_LEADS).values(_named_values(_LEADS, "l_", _LEAD_ROW)).cte("new_lead"))
     .add_cte(
         insert(AuditEntry.__table__)
-        .values(_named_values(AuditEntry.__table__, "a_"))
+        .values(_named_values(AuditEntry.__table__, "a_", _AUDIT_ROW))
         .cte("new_audit")
     )
 )
