@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from connectors.sheets_emulator.testing import emulator, sheets_emulator  # noqa: F401
 from integration.config import AppConfig, load_config
 from integration.store import migrate
 from integration.store.db import Store
@@ -27,11 +28,6 @@ PG_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 EXAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "partners.example.toml"
-
-try:  # the emulator fixtures, when the emulator package provides them
-    from connectors.sheets_emulator.testing import emulator, sheets_emulator  # noqa: F401
-except ImportError:  # pragma: no cover
-    pass
 
 
 def _pg_reachable() -> bool:

@@ -69,7 +69,15 @@ def test_missing_file_is_one_line_from_the_cli(tmp_path: Path) -> None:
 
 def test_db_upgrade_command_migrates_a_new_sqlite_store(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'new.sqlite'}"
-    args = [sys.executable, "-m", "integration.cli", "--config", str(EXAMPLE), "--database-url", url]
+    args = [
+        sys.executable,
+        "-m",
+        "integration.cli",
+        "--config",
+        str(EXAMPLE),
+        "--database-url",
+        url,
+    ]
     up = subprocess.run([*args, "db", "upgrade"], capture_output=True, text=True, timeout=60)
     assert up.returncode == 0, up.stderr
     assert "store at revision" in up.stdout
