@@ -167,6 +167,13 @@ class SyncShadow(Base):
     #: are unchanged a re-sync skips the row without normalising it again.
     row_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     record_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: The base as it stands if the sheet write stamped ``pending_base_stamp`` (the
+    #: row's "Last synced" value) landed: stored just before a sync writes store
+    #: values into an existing row, cleared when the base moves. A sync killed
+    #: between that write and its commit otherwise leaves the base behind, and the
+    #: sheet's copy of the older store value would then beat a newer store edit.
+    pending_base: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    pending_base_stamp: Mapped[str | None] = mapped_column(String(40), nullable=True)
 
 
 class SyncTab(Base):

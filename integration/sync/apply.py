@@ -70,45 +70,68 @@ def reserve_ids(store: Store, kind: str, count: int) -> list[str]:
     return [rec_ops.format_id(prefix, s) for s in seqs]
 
 
-def mark_pending_appends(store: Store, plan: Plan) -> None:
-    """Before the sheet write: the base of each record about to be appended, marked
-    pending. If the process dies after the rows reached the sheet but before the
-    store commit, the next sync still knows what the appended row said, so a store
-    edit made meanwhile wins over the unchanged row instead of a base-less conflict."""
-    if not plan.appends:
+def mark_pending_bases(store: Store, plan: Plan) -> None:
+    """Before the sheet write, in one transaction: the base of each record about to
+    be appended, marked pending, and the base each existing record's row will agree
+    on once its cells are written (:attr:`.plan.Plan.pending_bases`), under this
+    sync's "Last synced" stamp. If the process dies after the sheet write but before
+    the store commit, the next sync still knows what the written row says, so a
+    store edit made meanwhile wins over the sheet's copy of the older value instead
+    of a conflict (or a base-less one, for an appended row)."""
+    if not plan.appends and not plan.pending_bases:
         return
-    now = utcnow()
-    ids = [rid for rid, _ in plan.appends]
     with store.session() as session:
-        existing = set()
-        for start in range(0, len(ids), CHUNK):
-            existing.update(
-                session.scalars(
-                    select(SyncShadow.record_id).where(
-                        SyncShadow.partner == plan.partner,
-                        SyncShadow.tab == plan.tab,
-                        SyncShadow.record_id.in_(ids[start : start + CHUNK]),
-                    )
-                )
-            )
-        values = [
+        _mark_pending_appends(session, plan)
+        rows = [
             {
                 "partner": plan.partner,
                 "tab": plan.tab,
                 "record_id": rid,
-                "base": dict(plan.shadows[rid].base),
-                "row_hash": PENDING + plan.stamp,
-                "record_version": plan.shadows[rid].version,
-                "updated_at": now,
+                "pending_base": base,
+                "pending_base_stamp": plan.stamp,
             }
-            for rid in ids
+            for rid, base in sorted(plan.pending_bases.items())
         ]
-        inserts = [v for v in values if v["record_id"] not in existing]
-        updates = [v for v in values if v["record_id"] in existing]
-        if inserts:
-            session.execute(SyncShadow.__table__.insert(), inserts)
-        if updates:
-            session.execute(update(SyncShadow), updates)
+        for start in range(0, len(rows), CHUNK):
+            session.execute(update(SyncShadow), rows[start : start + CHUNK])
+
+
+def _mark_pending_appends(session: Session, plan: Plan) -> None:
+    if not plan.appends:
+        return
+    now = utcnow()
+    ids = [rid for rid, _ in plan.appends]
+    existing = set()
+    for start in range(0, len(ids), CHUNK):
+        existing.update(
+            session.scalars(
+                select(SyncShadow.record_id).where(
+                    SyncShadow.partner == plan.partner,
+                    SyncShadow.tab == plan.tab,
+                    SyncShadow.record_id.in_(ids[start : start + CHUNK]),
+                )
+            )
+        )
+    values = [
+        {
+            "partner": plan.partner,
+            "tab": plan.tab,
+            "record_id": rid,
+            "base": dict(plan.shadows[rid].base),
+            "row_hash": PENDING + plan.stamp,
+            "record_version": plan.shadows[rid].version,
+            "pending_base": None,
+            "pending_base_stamp": None,
+            "updated_at": now,
+        }
+        for rid in ids
+    ]
+    inserts = [v for v in values if v["record_id"] not in existing]
+    updates = [v for v in values if v["record_id"] in existing]
+    if inserts:
+        session.execute(SyncShadow.__table__.insert(), inserts)
+    if updates:
+        session.execute(update(SyncShadow), updates)
 
 
 def bind_ids(plan: Plan, ids: list[str]) -> dict[int, str]:
@@ -360,6 +383,8 @@ def _shadows(
     wanted: dict[str, dict[str, Any]] = {}
     for new in plan.creates:
         wanted[by_ref[new.ref]] = {"base": new.base, "row_hash": new.row_hash, "record_version": 1}
+    # moving the base settles any pending one (the sheet write behind it is done)
+    settled = {"pending_base": None, "pending_base_stamp": None}
     for rid, shadow in plan.shadows.items():
         if rid in skipped:
             continue
@@ -369,6 +394,7 @@ def _shadows(
             "base": dict(shadow.base),
             "row_hash": shadow.row_hash,
             "record_version": version,
+            **settled,
         }
     if not wanted:
         return

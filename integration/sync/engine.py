@@ -30,7 +30,7 @@ from integration.store.db import Store
 from integration.store.models import SyncRequest, SyncRun, utcnow
 
 from . import mapping
-from .apply import apply_store, bind_ids, mark_pending_appends, reserve_ids, write_sheet
+from .apply import apply_store, bind_ids, mark_pending_bases, reserve_ids, write_sheet
 from .plan import Plan, Settings, detail_needed, plan_tab
 from .state import fill_details, load_state
 
@@ -331,7 +331,7 @@ def sync_tab(
             new_count = sum(1 for c in plan.creates if c.fixed_id is None)
             ids = reserve_ids(store, kind, new_count)
             by_ref = bind_ids(plan, ids)
-            mark_pending_appends(store, plan)
+            mark_pending_bases(store, plan)
             read_width = max((len(r) for r in rows), default=0)
             written = write_sheet(connector, pc.spreadsheet_id, title, plan, read_width=read_width)
             result.cells_written = written.cells_written

@@ -66,6 +66,10 @@ class Shadow:
     base: Mapping[str, Any]
     row_hash: str | None = None
     version: int | None = None
+    #: The base as it stands if the sheet write that stamped ``pending_base_stamp``
+    #: into this record's row landed (see :meth:`_Planner.effective_shadow`).
+    pending_base: Mapping[str, Any] | None = None
+    pending_base_stamp: str | None = None
 
     @property
     def pending(self) -> bool:
@@ -180,6 +184,9 @@ class Plan:
     resolve: list[tuple[int, str]] = field(default_factory=list)
     conflicts: list[tuple[str, FieldConflict]] = field(default_factory=list)
     shadows: dict[str, Shadow] = field(default_factory=dict)
+    #: record id -> its base once this plan's cell writes into its (existing) row
+    #: have landed; stored before the sheet write, with :attr:`stamp`
+    pending_bases: dict[str, dict[str, Any]] = field(default_factory=dict)
     drop_shadows: list[str] = field(default_factory=list)
     columns: dict[str, str] = field(default_factory=dict)  # field -> header (snapshot)
     drift: list[str] = field(default_factory=list)
@@ -413,7 +420,13 @@ class _Planner:
             if isinstance(stamp, str):
                 self.stamps_seen.add(stamp)
         self.sheet_ids = sheet_ids
-        self.stamp = _unique_stamp(self.stamp, self.stamps_seen)
+        # Unique also against the stamps of stored pending bases: a row must never
+        # carry a pending stamp unless that pending write is what put it there.
+        pending_stamps = {sh.pending_base_stamp for sh in self.state.shadows.values()}
+        pending_stamps |= {sh.pending_stamp for sh in self.state.shadows.values()}
+        pending_stamps.discard(None)
+        pending_stamps.discard("")
+        self.stamp = _unique_stamp(self.stamp, self.stamps_seen | pending_stamps)
         plan.stamp = self.stamp
 
         vanished = self.vanished()
@@ -475,6 +488,22 @@ class _Planner:
             if rec is not None and not rec.archived and rid not in self.sheet_ids:
                 out.append(rid)
         return out
+
+    def effective_shadow(self, shadow: Shadow, cells: Sequence[Any]) -> Shadow:
+        """The base to merge against. A sync that wrote store values into this row
+        but died before its commit left a pending base: if the row's "Last synced"
+        cell still carries that write's stamp, the write landed and the sheet holds
+        those values, so the pending base is what both sides agree on; otherwise
+        (the write failed, or the row was written again since) the old base is."""
+        stamp = shadow.pending_base_stamp
+        if (
+            stamp
+            and shadow.pending_base is not None
+            and self.layout.synced_col is not None
+            and mapping.cell(cells, self.layout.synced_col) == stamp
+        ):
+            return Shadow(shadow.pending_base, shadow.row_hash, shadow.version)
+        return Shadow(shadow.base, shadow.row_hash, shadow.version)
 
     def landed(self, shadow: Shadow) -> bool:
         """Whether the append behind a pending base reached the sheet."""
@@ -552,6 +581,9 @@ class _Planner:
             )
             plan.counts["invalid"] += 1
             return
+        stored = shadow
+        if shadow is not None and not adopted:
+            shadow = self.effective_shadow(shadow, cells)
         fields = list(layout.fields)
         sheet_newer = True
         if self.s.policy == "newest_wins" and rec.updated_at is not None:
@@ -628,8 +660,17 @@ class _Planner:
         new_base = {k: v for k, v in new_base.items() if v is not None}
         version = None if result.to_store else rec.version
         new_shadow = Shadow(new_base, mapping.row_hash(raw_after), version)
-        if adopted or rec.archived or new_shadow != shadow:
+        # against the stored shadow: a pending base left behind is cleared too
+        if adopted or rec.archived or new_shadow != stored:
             plan.shadows[rec.id] = new_shadow
+        if shadow is not None and not adopted and result.to_sheet:
+            # Should the commit not follow the sheet write, the store values written
+            # into the row are agreed on; fields going to the store are not (yet).
+            pending = dict(shadow.base)
+            pending.update(result.to_sheet)
+            pending = {k: v for k, v in pending.items() if v is not None}
+            if pending != dict(shadow.base):
+                plan.pending_bases[rec.id] = pending
 
     # -- rows without a CRM ID ---------------------------------------------------
     def new_row(

@@ -110,12 +110,21 @@ def load_state(
         for row in loader(session, model.id.in_(chunk)):
             add(row)
 
-    for record_id, row_hash, version in session.execute(
-        select(SyncShadow.record_id, SyncShadow.row_hash, SyncShadow.record_version).where(
-            SyncShadow.partner == partner, SyncShadow.tab == tab
-        )
+    for record_id, row_hash, version, pending_stamp in session.execute(
+        select(
+            SyncShadow.record_id,
+            SyncShadow.row_hash,
+            SyncShadow.record_version,
+            SyncShadow.pending_base_stamp,
+        ).where(SyncShadow.partner == partner, SyncShadow.tab == tab)
     ):
-        state.shadows[record_id] = Shadow(_NOT_LOADED, row_hash, version)
+        state.shadows[record_id] = Shadow(
+            _NOT_LOADED,
+            row_hash,
+            version,
+            pending_base=_NOT_LOADED if pending_stamp else None,
+            pending_base_stamp=pending_stamp,
+        )
 
     seq = LeadIdSeq.seq if kind == "lead" else AgreementIdSeq.seq
     state.issued_max = session.scalar(select(func.max(seq))) or 0
@@ -177,15 +186,21 @@ def fill_details(session: Session, state: StoreState, ids: set[str], *, lookups:
                 archived=old.archived,
                 erased=old.erased,
             )
-        for record_id, base in session.execute(
-            select(SyncShadow.record_id, SyncShadow.base).where(
+        for record_id, base, pending_base in session.execute(
+            select(SyncShadow.record_id, SyncShadow.base, SyncShadow.pending_base).where(
                 SyncShadow.partner == state.partner,
                 SyncShadow.tab == state.tab,
                 SyncShadow.record_id.in_(chunk),
             )
         ):
-            old_shadow = state.shadows[record_id]
-            state.shadows[record_id] = Shadow(base or {}, old_shadow.row_hash, old_shadow.version)
+            old = state.shadows[record_id]
+            state.shadows[record_id] = Shadow(
+                base or {},
+                old.row_hash,
+                old.version,
+                pending_base=pending_base if old.pending_base_stamp else None,
+                pending_base_stamp=old.pending_base_stamp,
+            )
     if not lookups:
         return
 

@@ -103,12 +103,6 @@ def test_store_edit_after_interrupted_append_is_kept(
         campaign.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: a sync killed after writing a store edit into the sheet leaves the "
-    "base behind; the sheet's copy of that older store value then beats a newer store edit "
-    "as a (logged) conflict. Found by the long campaign, seed 39 with 4 steps.",
-)
 def test_store_edit_after_interrupted_update_is_kept(
     campaign_emulator: EmulatorHandle, pg_migrated_url: str
 ) -> None:

@@ -5,6 +5,7 @@ duplicated once a later sync runs. Two syncs of one spreadsheet never overlap.""
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -198,3 +199,55 @@ def test_a_sync_that_lost_its_lease_writes_nothing(env: SyncEnv) -> None:
     assert report.tabs[0].outcome == "failed" and "lease" in report.tabs[0].error
     assert env.values("lv") == before and env.count(Lead) == 0
     assert leases.current_holder(env.store, name) == "intruder"  # not released by the loser
+
+
+def _crm_edit(env: SyncEnv, lead_id: str, **changes: Any) -> None:
+    with env.store.session() as s:
+        records.update_record(s, s.get(Lead, lead_id), changes, source="api")
+
+
+@pytest.mark.parametrize("landed", [True, False], ids=["write landed", "write failed"])
+def test_crm_edit_written_but_not_committed_then_edited_again(env: SyncEnv, landed: bool) -> None:
+    """A sync writes a CRM edit into an existing row, but its store commit never
+    happens (the write's answer is lost, or the write fails). A newer CRM edit of
+    the same field made before the next sync is kept, without a conflict; a write
+    that never landed does not count as one that did."""
+    from integration.store.models import Conflict, SyncShadow
+
+    env.sheet("lv", [LV_LEADS_HEADER, ["SIA Alfa", "LV", "", "IKT", "Anna", "a@alfa.lv"]])
+    assert env.sync("lv", tab="leads").ok
+    lead_id = env.values("lv")[1][9]
+    _crm_edit(env, lead_id, contact_name="first CRM edit")
+    if landed:  # the write reaches the sheet, the answer never comes back
+        env.emulator.inject_fault(endpoint="values.batchUpdate", delay=0.6, times=1)
+    else:
+        env.emulator.inject_fault(endpoint="values.batchUpdate", status=500, times=5)
+    gc = env.emulator.client(timeout=0.3)
+    first = env.sync("lv", tab="leads", client=gc, retry=fast_policy(max_attempts=1))
+    assert first.tabs[0].outcome == "failed"
+    deadline = time.monotonic() + 10
+    while landed and env.values("lv")[1][4] != "first CRM edit":
+        assert time.monotonic() < deadline, "the delayed write never landed"
+        time.sleep(0.05)
+    time.sleep(0.7 if landed else 0)  # the emulator is done with the delayed request
+    env.emulator.clear_faults()
+    assert (env.values("lv")[1][4] == "first CRM edit") is landed
+    with env.store.session() as s:
+        shadow = s.get(SyncShadow, ("lv", "leads", lead_id))
+        assert shadow.pending_base["contact_name"] == "first CRM edit"
+        assert shadow.base["contact_name"] == "Anna"  # the base did not move
+        assert (env.values("lv")[1][11] == shadow.pending_base_stamp) is landed
+
+    if landed:
+        _crm_edit(env, lead_id, contact_name="second CRM edit")
+    expected = "second CRM edit" if landed else "first CRM edit"
+    second = env.sync("lv", tab="leads").tabs[0]
+    assert second.ok and second.counts["conflicts"] == 0, second.counts
+    assert env.values("lv")[1][4] == expected
+    assert env.count(Conflict) == 0
+    with env.store.session() as s:
+        assert s.get(Lead, lead_id).data["contact_name"] == expected
+        shadow = s.get(SyncShadow, ("lv", "leads", lead_id))
+        assert shadow.base["contact_name"] == expected
+        assert shadow.pending_base is None and shadow.pending_base_stamp is None
+    assert env.sync("lv", tab="leads").tabs[0].cells_written == 0

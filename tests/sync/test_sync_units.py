@@ -282,3 +282,54 @@ def test_pending_appends_are_resolved_by_the_stamp_they_wrote() -> None:
     row2 = ["Firm 2", "LV", "ICT", "f2@x.lv", "L-000002", "OK", stamp]
     plan = plan_tab([header, row1, row2], state(), _settings())
     assert not plan.conflicts and plan.cells[(3, 7)] == "edited in the CRM since"
+
+
+def test_an_update_written_but_not_committed_is_resolved_by_its_stamp() -> None:
+    """A sync wrote a CRM edit (and took a sheet edit) but died before its commit:
+    the base it would have moved to was stored as pending under the row's new Last
+    synced stamp. Only if the row carries that stamp did the write land."""
+    header = [*HEADER, "Notes"]
+    old_stamp = "2025-12-31T00:00:00Z"
+    row = ["Firm 1 SIA", "LV", "ICT", "f1@x.lv", "L-000001", "OK", old_stamp]
+    base = {k: v for k, v in _rec(1).data.items() if k != "partner"}
+
+    def state(notes: str, version: int, pending: Shadow | None = None) -> StoreState:
+        st = StoreState(kind="lead")
+        st.records["L-000001"] = StoreRecord(
+            "L-000001", {**_rec(1).data, "notes": notes}, version, "lv", NOW
+        )
+        st.shadows["L-000001"] = pending or Shadow(base, "old row", 1)
+        return st
+
+    # the killed sync: the CRM edit goes to the sheet, the sheet edit to the store
+    killed = plan_tab([header, row], state("first CRM edit", 2), _settings())
+    assert killed.cells[(2, 7)] == "first CRM edit" and killed.cells[(2, 6)] == killed.stamp
+    assert killed.updates[0].changes == {"company_name": "Firm 1 SIA"}
+    pending = killed.pending_bases["L-000001"]
+    assert pending == {**base, "notes": "first CRM edit"}  # company_name not agreed yet
+    stored = Shadow(base, "old row", 1, pending, killed.stamp)
+
+    # it landed, then the CRM was edited again: the newer edit wins, no conflict,
+    # and the sheet edit the killed sync never committed still reaches the store
+    landed = [*row[:6], killed.stamp, "first CRM edit"]
+    plan = plan_tab([header, landed], state("second CRM edit", 3, stored), _settings())
+    assert not plan.conflicts
+    assert plan.cells[(2, 7)] == "second CRM edit"
+    assert plan.updates[0].changes == {"company_name": "Firm 1 SIA"}
+    settled = plan.shadows["L-000001"]
+    assert settled.pending_base is None and settled.base["notes"] == "second CRM edit"
+
+    # it never landed: the old base holds, so the sheet's blank Notes is no edit and
+    # the CRM value is written again (a pending base taken for landed would erase it)
+    plan = plan_tab([header, row], state("first CRM edit", 2, stored), _settings())
+    assert not plan.conflicts and plan.cells[(2, 7)] == "first CRM edit"
+    assert plan.updates[0].changes == {"company_name": "Firm 1 SIA"}
+    assert plan.stamp != killed.stamp  # never the stamp a pending base waits for
+    assert plan.shadows["L-000001"].pending_base is None
+
+    # a real conflict is still one: the partner edited the written cell since
+    edited = [*landed[:7], "partner note"]
+    plan = plan_tab([header, edited], state("second CRM edit", 3, stored), _settings())
+    assert [(c.field, c.base, c.winner) for _, c in plan.conflicts] == [
+        ("notes", "first CRM edit", "sheet")
+    ]
