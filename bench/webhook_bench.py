@@ -105,6 +105,8 @@ class Server:
                 "warning",
                 "--backlog",
                 "512",
+                "--threads",  # more than 1 selects gunicorn's gthread workers
+                str(threads),
                 "bench.webhook_bench:bench_app()",
             ],
             env=env,
@@ -449,7 +451,8 @@ def render(results: list[dict], args: argparse.Namespace) -> str:
         [
             "# Webhook ingestion benchmark",
             "",
-            f"gunicorn, 2 sync workers x {args.threads} thread(s), {os.cpu_count()} CPU cores "
+            f"gunicorn, 2 {'sync' if args.threads == 1 else 'gthread'} workers x "
+            f"{args.threads} thread(s), {os.cpu_count()} CPU cores "
             f"shared with the load generator (wrk, {args.wrk_threads} thread(s), "
             f"{args.clients} connections, loopback) and with PostgreSQL; "
             f"{args.repeats} interleaved bare/webhook runs of {args.seconds:g} s each, median "
