@@ -1,79 +1,9 @@
-"""Partner spreadsheets in the emulator and a partners file pointing at them, for the
-scheduler's tests (real gspread, real engine, real store)."""
+"""Fixtures for the scheduler's tests (real gspread, real engine, real store)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from dataclasses import dataclass
-from pathlib import Path
-
 import pytest
-
-from integration.config import AppConfig, load_config
-from integration.demo import data
-from integration.demo.sheets import create_spreadsheets
-from integration.store.db import Store
-from integration.store.setup import sync_partner_rows
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@dataclass
-class Setup:
-    config: AppConfig
-    store: Store
-    partners_file: Path
-    ids: dict[str, str]
-    emulator: object
-
-    def env(self) -> dict[str, str]:
-        env = dict(os.environ)
-        env.update(
-            SHEETS_EMULATOR_HOST=self.emulator.host_port,  # type: ignore[attr-defined]
-            DATABASE_URL=self.store.url,
-            CRM_CONFIG=str(self.partners_file),
-            CRM_INSTANCE_PATH=str(self.partners_file.parent / "instance"),
-            PYTHONPATH=str(ROOT),
-        )
-        return env
-
-    def scheduler(self, *args: str) -> subprocess.Popen:
-        """``crm-sync scheduler`` as its own process (the Procfile's clock)."""
-        return subprocess.Popen(
-            [sys.executable, "-m", "integration.cli", "-v", "scheduler", *args],
-            env=self.env(),
-            cwd=self.partners_file.parent,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-
-
-def make_setup(emulator, store_url: str, tmp_path: Path, *, rows: int = 10, **sync: float) -> Setup:
-    ids = create_spreadsheets(emulator.client(), data.generate(rows, seed=11))
-    sync_settings = {"debounce_seconds": 0.5, "debounce_max_seconds": 5, **sync}
-    text = data.partners_toml(
-        ids,
-        debounce_seconds=sync_settings.pop("debounce_seconds"),
-        debounce_max_seconds=sync_settings.pop("debounce_max_seconds"),
-    )
-    for key, value in sync_settings.items():  # e.g. lease_seconds
-        text = text.replace("lease_seconds = 120", f"{key} = {value:g}")
-    path = tmp_path / "partners.toml"
-    path.write_text(text, "utf-8")
-    config = load_config(
-        path,
-        environ={
-            "SHEETS_EMULATOR_HOST": emulator.host_port,
-            "DATABASE_URL": store_url,
-            "CRM_INSTANCE_PATH": str(tmp_path / "instance"),
-        },
-    )
-    store = Store(store_url)
-    sync_partner_rows(store, config)
-    return Setup(config, store, path, ids, emulator)
+from scheduler_helpers import Setup, make_setup
 
 
 @pytest.fixture

@@ -9,8 +9,7 @@ import signal
 import time
 
 import pytest
-from conftest import make_setup
-from scheduler_helpers import wait_until
+from scheduler_helpers import make_setup, wait_until
 from sqlalchemy import create_engine, select, text
 
 from integration.store import leases

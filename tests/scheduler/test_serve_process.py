@@ -9,8 +9,7 @@ import subprocess
 import sys
 
 import requests
-from conftest import make_setup
-from scheduler_helpers import wait_until
+from scheduler_helpers import make_setup, wait_until
 from sqlalchemy import select
 
 from integration.auth import create_token

@@ -3,8 +3,8 @@ from the sheet are appended; a web-form lead typed in by hand too is adopted."""
 
 from __future__ import annotations
 
-from conftest import LV_LEADS_HEADER, SyncEnv
 from sqlalchemy import select
+from sync_env import LV_LEADS_HEADER, SyncEnv
 
 from integration.store import records
 from integration.store.models import Agreement, Lead, QuarantineEntry

@@ -3,8 +3,8 @@ and PostgreSQL."""
 
 from __future__ import annotations
 
-from conftest import LV_LEADS_HEADER, SyncEnv
 from sqlalchemy import select
+from sync_env import LV_LEADS_HEADER, SyncEnv
 
 from integration.store import records
 from integration.store.models import AuditEntry, Conflict, Lead, QuarantineEntry, SyncRun, SyncTab

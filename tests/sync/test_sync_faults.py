@@ -9,8 +9,8 @@ import time
 from typing import Any
 
 import pytest
-from conftest import LV_LEADS_HEADER, SyncEnv
 from sqlalchemy import select
+from sync_env import LV_LEADS_HEADER, SyncEnv
 
 from connectors.google_sheets.retry import fast_policy
 from integration.store import records

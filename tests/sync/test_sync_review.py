@@ -3,8 +3,8 @@ person leaves nothing in the sync's base."""
 
 from __future__ import annotations
 
-from conftest import LV_LEADS_HEADER, SyncEnv
 from sqlalchemy import select
+from sync_env import LV_LEADS_HEADER, SyncEnv
 
 from integration.store import records
 from integration.store.models import Lead, QuarantineEntry, SyncRequest, SyncShadow, utcnow

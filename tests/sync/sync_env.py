@@ -1,0 +1,85 @@
+"""The sync tests' environment: partner spreadsheets in the emulator, a config
+pointing at them and at the test store, and small helpers to read and edit cells."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from sqlalchemy import func, select
+
+from connectors.google_sheets.retry import fast_policy
+from connectors.sheets_emulator.testing import create_spreadsheet
+from integration.config import AppConfig
+from integration.store.db import Store
+from integration.sync.engine import SyncReport, run_sync
+
+LV_LEADS_HEADER = [
+    "Uzņēmums",
+    "Valsts",
+    "Reģistrācijas numurs",
+    "Nozare",
+    "Kontaktpersona",
+    "E-pasts",
+    "Tālrunis",
+    "Piezīmes",
+    "Mūsu komentārs",
+]
+
+
+class SyncEnv:
+    """The emulator's spreadsheets for each partner and the store, side by side."""
+
+    def __init__(self, config: AppConfig, store: Store, emulator: Any) -> None:
+        self.config = config
+        self.store = store
+        self.emulator = emulator
+        self.gc = emulator.client(timeout=5)
+
+    def sheet(
+        self, partner: str, leads: list[list[Any]], agreements: list[list[Any]] | None = None
+    ) -> str:
+        tabs = {"Leads": leads, "Agreements": agreements or [["Seller", "Buyer", "Status"]]}
+        sid = create_spreadsheet(self.gc, f"{partner} CRM", tabs)
+        pc = dataclasses.replace(self.config.partners[partner], spreadsheet_id=sid)
+        self.config = dataclasses.replace(
+            self.config, partners={**self.config.partners, partner: pc}
+        )
+        return sid
+
+    def sync(self, partner: str = "lv", **kwargs: Any) -> SyncReport:
+        kwargs.setdefault("retry", fast_policy())
+        kwargs.setdefault("client", self.gc)
+        return run_sync(self.config, self.store, partner, **kwargs)
+
+    def values(self, partner: str = "lv", tab: str = "Leads") -> list[list[Any]]:
+        sid = self.config.partners[partner].spreadsheet_id
+        data = self.gc.http_client.values_batch_get(
+            sid, [f"'{tab}'"], params={"valueRenderOption": "UNFORMATTED_VALUE"}
+        )
+        return data["valueRanges"][0].get("values", [])
+
+    def records(self, partner: str = "lv", tab: str = "Leads") -> dict[str, dict[str, Any]]:
+        """Data rows keyed by CRM ID (rows without one under ``row<n>``)."""
+        rows = self.values(partner, tab)
+        header = rows[0]
+        out = {}
+        for n, row in enumerate(rows[1:], start=2):
+            cells = {h: (row[i] if i < len(row) else "") for i, h in enumerate(header)}
+            out[cells.get("CRM ID") or f"row{n}"] = cells
+        return out
+
+    def write(self, partner: str, tab: str, a1: str, rows: list[list[Any]]) -> None:
+        sid = self.config.partners[partner].spreadsheet_id
+        self.gc.open_by_key(sid).worksheet(tab).update(rows, a1, value_input_option="RAW")
+
+    def replace(self, partner: str, tab: str, rows: list[list[Any]]) -> None:
+        sid = self.config.partners[partner].spreadsheet_id
+        ws = self.gc.open_by_key(sid).worksheet(tab)
+        ws.clear()
+        if rows:
+            ws.update(rows, "A1", value_input_option="RAW")
+
+    def count(self, model: Any, *where: Any) -> int:
+        with self.store.session() as s:
+            return s.scalar(select(func.count()).select_from(model).where(*where)) or 0
