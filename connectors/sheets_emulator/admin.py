@@ -127,6 +127,9 @@ class Controls:
         self.stats: Counter[str] = Counter()
         self._quotas_at_start = quotas
         self._windows: dict[tuple[str, str], deque[float]] = {}
+        #: Bumped by every reset: a request that arrived before a reset (say, one
+        #: held back by a delay fault) is not counted in the new period's stats.
+        self.epoch = 0
         self._default_quotas()
 
     def _default_quotas(self) -> None:
@@ -164,8 +167,10 @@ class Controls:
         return None
 
     # -- stats ---------------------------------------------------------------
-    def count(self, endpoint: str) -> None:
+    def count(self, endpoint: str, epoch: int | None = None) -> None:
         with self._lock:
+            if epoch is not None and epoch != self.epoch:
+                return
             self.stats[endpoint] += 1
             self.stats["total"] += 1
 
@@ -177,6 +182,7 @@ class Controls:
     def reset_stats(self) -> None:
         with self._lock:
             self.stats.clear()
+            self.epoch += 1
 
     # -- quotas ----------------------------------------------------------------
     def configure_quotas(self, spec: Any) -> dict[str, Any]:
@@ -239,6 +245,7 @@ class Controls:
         with self._lock:
             self.faults.clear()
             self.stats.clear()
+            self.epoch += 1
             self._windows.clear()
             self._default_quotas()
 

@@ -358,6 +358,7 @@ class Handler(BaseHTTPRequestHandler):
             self._error(not_found(f"Method not found: {self.command} {unquote(raw_path)}"))
             return
         endpoint, args = found
+        epoch = emu.controls.epoch
         try:
             user = emu.authenticate(self.headers.get("Authorization"))
             action = emu.controls.fault_for(self.command, unquote(raw_path), endpoint)
@@ -370,9 +371,9 @@ class Handler(BaseHTTPRequestHandler):
                         self.connection.shutdown(socket.SHUT_RDWR)
                     return
                 if action.status:
-                    emu.controls.count(endpoint)
+                    emu.controls.count(endpoint, epoch)
                     raise ApiError(action.status, action.message)
-            emu.controls.count(endpoint)
+            emu.controls.count(endpoint, epoch)
             emu.controls.check_quota(endpoint, user)
             params = parse_params(query)
             status, payload, kind = emu.handle(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import gspread
@@ -25,6 +26,20 @@ def test_stats_count_requests_by_endpoint(emulator, sh) -> None:
         "spreadsheets.get": 1,
     }
     assert stats["total"] == 4
+
+
+def test_a_request_held_over_a_stats_reset_is_not_counted_after_it(emulator, sh) -> None:
+    """A straggler (delayed past its client's patience in an earlier test) must
+    not show up in the counts of the next test, which reset the stats."""
+    emulator.inject_fault(endpoint="values.get", delay=0.5)
+    straggler = threading.Thread(target=sh.values_get, args=("Sheet1!A1",))
+    straggler.start()
+    time.sleep(0.1)
+    emulator.reset_stats()
+    straggler.join()
+    assert emulator.stats()["total"] == 0
+    sh.values_get("Sheet1!A1")
+    assert emulator.stats()["by_endpoint"] == {"values.get": 1}
 
 
 def test_next_n_matching_requests_fail_with_the_given_status(emulator, sh) -> None:
