@@ -26,6 +26,7 @@ from integration.dashboard.tables import (
 )
 from integration.dashboard.web import csv_response, services, ui_locale
 from integration.store.models import Agreement, AuditEntry, Lead
+from schemas import load_schema
 
 SECTORS = ("ict", "green_tech", "education", "interior_design", "other")
 STAGES = ("new", "contacted", "qualified", "meeting", "negotiation", "won", "lost")
@@ -217,43 +218,10 @@ def agreement_query(state: TableState) -> Select[Any]:
     return query
 
 
-LEAD_EXPORT_FIELDS = (
-    "id",
-    "partner",
-    "company_name",
-    "country",
-    "registration_code",
-    "sector",
-    "role",
-    "contact_name",
-    "email",
-    "phone",
-    "website",
-    "stage",
-    "source",
-    "event",
-    "gdpr_consent",
-    "gdpr_consent_date",
-    "notes",
-    "created_at",
-    "updated_at",
-)
-AGREEMENT_EXPORT_FIELDS = (
-    "id",
-    "seller_id",
-    "buyer_id",
-    "sector",
-    "subject",
-    "value",
-    "currency",
-    "status",
-    "signed_date",
-    "reporting_partner",
-    "evidence_url",
-    "notes",
-    "created_at",
-    "updated_at",
-)
+#: Export columns: every schema field, in the schema's order (the schemas are the
+#: single source of truth for fields, so a new field is exported without a change here).
+LEAD_EXPORT_FIELDS = tuple(load_schema("lead")["properties"])
+AGREEMENT_EXPORT_FIELDS = tuple(load_schema("agreement")["properties"])
 
 
 def _record_values(record: Lead | Agreement, fields: Sequence[str]) -> list[Any]:
