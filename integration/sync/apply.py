@@ -78,10 +78,26 @@ def mark_pending_bases(store: Store, plan: Plan) -> None:
     the store commit, the next sync still knows what the written row says, so a
     store edit made meanwhile wins over the sheet's copy of the older value instead
     of a conflict (or a base-less one, for an appended row)."""
-    if not plan.appends and not plan.pending_bases:
+    if not plan.appends and not plan.pending_bases and not plan.landed_bases:
         return
     with store.session() as session:
         _mark_pending_appends(session, plan)
+        # A pending base the row shows landed becomes the base first: this write
+        # replaces the row's stamp, and a later pending base replaces the stored
+        # one, so without this a failed commit now would lose what the row says.
+        settled = [
+            {
+                "partner": plan.partner,
+                "tab": plan.tab,
+                "record_id": rid,
+                "base": base,
+                "pending_base": None,
+                "pending_base_stamp": None,
+            }
+            for rid, base in sorted(plan.landed_bases.items())
+        ]
+        for start in range(0, len(settled), CHUNK):
+            session.execute(update(SyncShadow), settled[start : start + CHUNK])
         rows = [
             {
                 "partner": plan.partner,

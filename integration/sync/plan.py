@@ -187,6 +187,11 @@ class Plan:
     #: record id -> its base once this plan's cell writes into its (existing) row
     #: have landed; stored before the sheet write, with :attr:`stamp`
     pending_bases: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: record id -> a stored pending base whose write the row shows landed (its
+    #: "Last synced" cell carries the pending stamp): made the base before this
+    #: plan's sheet write, which overwrites that stamp (and, for a new pending base,
+    #: the stored one), so a failed commit after it cannot lose what the row says
+    landed_bases: dict[str, dict[str, Any]] = field(default_factory=dict)
     drop_shadows: list[str] = field(default_factory=list)
     columns: dict[str, str] = field(default_factory=dict)  # field -> header (snapshot)
     drift: list[str] = field(default_factory=list)
@@ -584,6 +589,8 @@ class _Planner:
         stored = shadow
         if shadow is not None and not adopted:
             shadow = self.effective_shadow(shadow, cells)
+            if shadow.base is not stored.base:
+                plan.landed_bases[rec.id] = dict(shadow.base)
         fields = list(layout.fields)
         sheet_newer = True
         if self.s.policy == "newest_wins" and rec.updated_at is not None:

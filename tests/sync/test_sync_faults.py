@@ -251,3 +251,49 @@ def test_crm_edit_written_but_not_committed_then_edited_again(env: SyncEnv, land
         assert shadow.base["contact_name"] == expected
         assert shadow.pending_base is None and shadow.pending_base_stamp is None
     assert env.sync("lv", tab="leads").tabs[0].cells_written == 0
+
+
+def test_landed_crm_write_survives_a_later_sync_that_fails_too(env: SyncEnv) -> None:
+    """A sync's CRM edit lands in the row but its commit never happens; the next
+    sync plans a newer CRM edit over it (a new pending base, a new stamp) and fails
+    as well, its write never landing. The row still says the first write landed, so
+    the third sync must keep the newer CRM edit without a conflict: the second sync
+    made the landed pending base the base before replacing it."""
+    from integration.store.models import Conflict, SyncShadow
+
+    env.sheet("lv", [LV_LEADS_HEADER, ["SIA Alfa", "LV", "", "IKT", "Anna", "a@alfa.lv"]])
+    assert env.sync("lv", tab="leads").ok
+    lead_id = env.values("lv")[1][9]
+    _crm_edit(env, lead_id, contact_name="first CRM edit")
+    env.emulator.inject_fault(endpoint="values.batchUpdate", delay=0.6, times=1)
+    gc = env.emulator.client(timeout=0.3)
+    first = env.sync("lv", tab="leads", client=gc, retry=fast_policy(max_attempts=1))
+    assert first.tabs[0].outcome == "failed"
+    deadline = time.monotonic() + 10
+    while env.values("lv")[1][4] != "first CRM edit":
+        assert time.monotonic() < deadline, "the delayed write never landed"
+        time.sleep(0.05)
+    time.sleep(0.7)  # the emulator is done with the delayed request
+    env.emulator.clear_faults()
+    landed_stamp = env.values("lv")[1][11]
+
+    _crm_edit(env, lead_id, contact_name="second CRM edit")
+    env.emulator.inject_fault(endpoint="values.batchUpdate", status=500, times=5)
+    second = env.sync("lv", tab="leads", client=gc, retry=fast_policy(max_attempts=1))
+    assert second.tabs[0].outcome == "failed"
+    env.emulator.clear_faults()
+    assert env.values("lv")[1][4] == "first CRM edit"
+    assert env.values("lv")[1][11] == landed_stamp  # the row still shows the first write
+    with env.store.session() as s:
+        shadow = s.get(SyncShadow, ("lv", "leads", lead_id))
+        assert shadow.base["contact_name"] == "first CRM edit"
+        assert shadow.pending_base["contact_name"] == "second CRM edit"
+        assert shadow.pending_base_stamp != landed_stamp
+
+    third = env.sync("lv", tab="leads").tabs[0]
+    assert third.ok and third.counts["conflicts"] == 0, third.counts
+    assert env.values("lv")[1][4] == "second CRM edit"
+    assert env.count(Conflict) == 0
+    with env.store.session() as s:
+        assert s.get(Lead, lead_id).data["contact_name"] == "second CRM edit"
+    assert env.sync("lv", tab="leads").tabs[0].cells_written == 0
