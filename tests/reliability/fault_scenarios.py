@@ -378,6 +378,27 @@ class Scenario:
         sheet.clear()
         store.clear()
 
+    def delivered(self, partner: str) -> None:
+        """After a sync that did not commit: settle the store edits its sheet write
+        put into the rows anyway (a write that timed out on the client but landed, or
+        a sync killed after its write). The partner now sees the store's value, so a
+        later sheet edit of that field replaces it knowingly: a one-sided edit, not a
+        two-sided conflict (the engine knows it from the pending base the write left).
+        An edit the sheet side also made this cycle is not touched: its value stays
+        the partner's, so it is never "delivered"."""
+        rows = self.sheet_rows(partner)
+        at = {r[0]: r for r in rows[1:] if r}
+        store = self.store_edits[partner]
+        for key, value in list(store.items()):
+            name, fname = key
+            row = at.get(name)
+            col = FIELD_COL[fname]
+            if key in self.sheet_edits[partner] or row is None or col >= len(row):
+                continue
+            if row[col] == value:
+                self.recs[name].values[fname] = value
+                del store[key]
+
     def live(self, partner: str) -> list[Rec]:
         return [r for r in self.recs.values() if r.partner == partner and not r.deleted]
 
@@ -560,6 +581,8 @@ class Scenario:
             # has gone quiet, so no late write overtakes a partner's next edit
             time.sleep(SLOW_DELAY)
             _wait_quiet(self.c.emulator)
+        if outcome != "completed":
+            self.delivered(partner)
 
     def act_killed_sync(self, partner: str) -> None:
         """A sync in another process, SIGKILLed between sheet write and store commit.
@@ -638,6 +661,7 @@ class Scenario:
         c.runner = WarmRunner()
         if killed:
             self.out.failed_syncs += 1
+            self.delivered(partner)
         else:
             runner.proc.wait(10)
             time.sleep(0.05)
