@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from typing import Any
 
+from integration.normalise.text import NOT_TEXT
 from integration.problems import Problem
 
 #: Deepest nesting accepted (objects and arrays). Our bodies use three levels at
@@ -28,16 +28,6 @@ MAX_DEPTH = 32
 INT_LIMIT = 2**63
 #: Digits beyond which a number is not parsed at all (cheap refusal of ``1`` * 1e5).
 MAX_DIGITS = 40
-
-#: U+0000, lone surrogates and the Unicode non-characters (U+FDD0..U+FDEF and the
-#: last two code points of every plane): none of them is text a person writes.
-NOT_TEXT = re.compile(
-    "[\x00\ud800-\udfff\ufdd0-\ufdef"
-    + "".join(
-        f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17)
-    )
-    + "]"
-)
 
 
 class _Refused(ValueError):
