@@ -363,7 +363,9 @@ def partner_schema(app, store):  # type: ignore[no-untyped-def]
     app.config["FUZZ_TOKEN"] = secret
     schema = schemathesis.openapi.from_wsgi("/openapi.json", app)
     schema.config.generation.update(
-        max_examples=2,
+        # CI-sized but with depth: 20 examples per operation per engine (the
+        # bench/fuzz_bench.py run does a thousand).
+        max_examples=20,
         modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
         deterministic=True,
         database="none",
