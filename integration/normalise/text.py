@@ -40,7 +40,8 @@ _LINE_END = re.compile(r"[ \t]*\r?\n")
 
 
 def clean_line(value: Any) -> Any:
-    """One-line text: odd spaces made plain, runs of whitespace collapsed, ends trimmed.
+    """One-line text: odd spaces made plain, runs of whitespace collapsed, ends
+    trimmed, code points that are not text made :func:`storable`.
 
     Empty text becomes ``None`` (a blank cell); anything that is not a string is
     returned unchanged so the validator can report it.
@@ -51,7 +52,7 @@ def clean_line(value: Any) -> Any:
         # Fast path for the usual cell: isprintable() is False for tabs, line breaks,
         # non-breaking and zero-width spaces, so only trimming is left to do.
         return value.strip(" ") or None
-    text = _RUNS.sub(" ", value.translate(_ODD_SPACES)).strip()
+    text = _RUNS.sub(" ", storable(value).translate(_ODD_SPACES)).strip()
     return text or None
 
 
@@ -59,7 +60,7 @@ def clean_text(value: Any) -> Any:
     """Multi-line text (notes, subjects): like :func:`clean_line` but line breaks are kept."""
     if not isinstance(value, str):
         return value
-    text = _LINE_END.sub("\n", value.translate(_ODD_SPACES)).strip()
+    text = _LINE_END.sub("\n", storable(value).translate(_ODD_SPACES)).strip()
     return text or None
 
 
