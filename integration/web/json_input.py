@@ -21,12 +21,13 @@ from typing import Any
 from integration.normalise.text import NOT_TEXT
 from integration.problems import Problem
 
-#: Deepest nesting accepted (objects and arrays). Our bodies use three levels at
-#: most (a Typeform answer inside ``form_response``); the rest is room.
+#: Deepest nesting accepted (objects and arrays). Our deepest body is a Typeform
+#: delivery (a choice's label sits five levels down); the rest is room.
 MAX_DEPTH = 32
 #: Integers outside a signed 64-bit range cannot be stored or compared in SQL.
 INT_LIMIT = 2**63
-#: Digits beyond which a number is not parsed at all (cheap refusal of ``1`` * 1e5).
+#: Characters beyond which a number is refused before it is converted (turning
+#: thousands of digits into an int costs time that grows with their square).
 MAX_DIGITS = 40
 
 

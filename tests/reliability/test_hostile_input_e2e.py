@@ -66,14 +66,6 @@ def live(config, store, emulator) -> Iterator[Live]:  # type: ignore[no-untyped-
         thread.join(10)
 
 
-@pytest.fixture
-def http() -> Iterator[requests.Session]:
-    s = requests.Session()
-    s.trust_env = False
-    yield s
-    s.close()
-
-
 def bearer(secret: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {secret}"}
 
