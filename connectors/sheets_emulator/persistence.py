@@ -98,10 +98,12 @@ def save_state(store: Store, path: str | os.PathLike[str]) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     with store.lock:  # a consistent snapshot; serialising happens outside the lock
         snapshot = dump_store(store)
-    payload = json.dumps(snapshot, ensure_ascii=False, separators=(",", ":"))
+    # ASCII escapes: any cell text round-trips, a lone surrogate included (which
+    # no UTF-8 encoder writes; ensure_ascii=False would lose the whole state).
+    payload = json.dumps(snapshot, ensure_ascii=True, separators=(",", ":"))
     fd, tmp = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
             fh.write(payload)
             fh.flush()
             os.fsync(fh.fileno())

@@ -268,16 +268,59 @@ class Emulator:
         self._dirty.set()
 
     def save_if_dirty(self) -> None:
+        """Save when something changed; a failed save keeps the state marked
+        changed (so the next attempt, or the one at exit, writes it) and raises."""
         if self.state_file and self._dirty.is_set():
             self._dirty.clear()
-            save_state(self.store, self.state_file)
+            try:
+                save_state(self.store, self.state_file)
+            except BaseException:
+                self._dirty.set()
+                raise
+
+
+def _json_bytes(payload: Any) -> bytes:
+    """UTF-8 JSON; a value holding a lone surrogate (a cell can, as the API takes
+    JSON escapes) goes out as ASCII escapes instead, so it reaches the client
+    exactly as it was stored rather than cutting the connection."""
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(payload, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+
+
+#: Google's JSON transcoder (protobuf's) stops at 100 levels of nesting.
+MAX_JSON_DEPTH = 100
+_TOO_DEEP = "Invalid JSON payload received. Message too deep. Max recursion depth reached."
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    """True when ``value`` nests objects or arrays more than ``limit`` deep
+    (iterative, so no body can exhaust the stack here)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > limit:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def _parse_json(body: bytes) -> Any:
+    """A request body as Google reads it: malformed JSON and nesting deeper
+    than :data:`MAX_JSON_DEPTH` are 400 INVALID_ARGUMENT, never a crash."""
     try:
-        return json.loads(body.decode("utf-8"))
+        value = json.loads(body.decode("utf-8"))
+    except RecursionError:
+        raise bad_request(_TOO_DEEP) from None
     except (UnicodeDecodeError, ValueError) as exc:
         raise bad_request(f"Invalid JSON payload received. {exc}") from None
+    if _depth_exceeds(value, MAX_JSON_DEPTH):
+        raise bad_request(_TOO_DEEP)
+    return value
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -323,7 +366,7 @@ class Handler(BaseHTTPRequestHandler):
         if status == 204:
             raw = b""
         elif kind == "json":
-            raw = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            raw = _json_bytes(payload)
         else:
             raw = str(payload).encode("utf-8")
         self.send_response(status)
@@ -480,8 +523,9 @@ class _Saver(threading.Thread):
         while not self.stopped.wait(self.interval):
             try:
                 self.emulator.save_if_dirty()
-            except OSError:
-                log.exception("could not save emulator state")
+            except Exception:
+                # Keep saving: the state stays marked changed and is retried.
+                log.exception("could not save emulator state; will retry")
 
 
 def serve(

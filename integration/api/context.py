@@ -8,7 +8,7 @@ import binascii
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import g, request
@@ -18,9 +18,13 @@ from integration.app import services
 from integration.auth import can_see_partner, is_admin, touch_token, verify_token
 from integration.problems import Problem
 from integration.store.models import ApiToken
-from integration.webhooks.requests import has_nul, is_transient, parse_json, unavailable
+from integration.web.json_input import NOT_TEXT, parse_json
+from integration.webhooks.requests import is_transient, unavailable
 
 DEFAULT_LIMIT = 50
+#: The widest offset ISO 8601 and RFC 3339 allow in practice (as java.time and
+#: PostgreSQL do); Python accepts up to 23:59.
+MAX_UTC_OFFSET = timedelta(hours=18)
 MAX_LIMIT = 200
 
 
@@ -158,7 +162,15 @@ def datetime_arg(name: str) -> datetime | None:
         value = datetime.fromisoformat(raw.replace("Z", "+00:00").replace(" ", "+"))
     except ValueError:
         raise bad_param(name, "must be an ISO 8601 date-time") from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    offset = value.utcoffset()
+    if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+        raise bad_param(name, "the UTC offset must be within -18:00 and +18:00")
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise bad_param(name, "the date-time is out of range once converted to UTC") from None
 
 
 def bool_arg(name: str) -> bool:
@@ -187,9 +199,20 @@ def cursor_arg() -> Any:
         position = data["after"]
     except (binascii.Error, ValueError, KeyError, TypeError):
         raise bad_param("cursor", "not a cursor this API gave out") from None
-    if not isinstance(position, str | int) or isinstance(position, bool) or has_nul(position):
+    if not _is_position(position):
         raise bad_param("cursor", "not a cursor this API gave out")
     return position
+
+
+def _is_position(position: Any) -> bool:
+    """What :func:`encode_cursor` can have written: an id within the store's
+    integer range (a larger one is a 500 on PostgreSQL, which binds it as its
+    32-bit ``integer``), or a short string of text (never NUL or a lone surrogate)."""
+    if isinstance(position, bool):
+        return False
+    if isinstance(position, int):
+        return -MAX_INT_ID - 1 <= position <= MAX_INT_ID
+    return isinstance(position, str) and len(position) <= 200 and not NOT_TEXT.search(position)
 
 
 def json_body(*, allow_empty: bool = False, merge_patch: bool = False) -> dict[str, Any]:

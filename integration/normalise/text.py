@@ -1,8 +1,10 @@
-"""Whitespace clean-up for cell text: what people paste is full of odd spaces."""
+"""Cell text made safe and tidy: what people paste is full of odd spaces, and
+what a sheet hands over may hold code points that are not text at all."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 # Non-breaking, narrow and figure spaces come from copy-pasting and from number
@@ -22,12 +24,24 @@ _ODD_SPACES = str.maketrans(
         "\x00": None,  # NUL: meaningless in a cell, and PostgreSQL text cannot hold it
     }
 )
+#: U+0000, lone surrogates and the Unicode non-characters (U+FDD0..U+FDEF and the
+#: last two code points of every plane): none of them is text a person writes.
+NOT_TEXT = re.compile(
+    "[\x00\ud800-\udfff\ufdd0-\ufdef"
+    + "".join(
+        f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17)
+    )
+    + "]"
+)
+#: What stands in for a code point that is not text (the Unicode replacement character).
+REPLACEMENT = "\ufffd"
 _RUNS = re.compile(r"\s+")
 _LINE_END = re.compile(r"[ \t]*\r?\n")
 
 
 def clean_line(value: Any) -> Any:
-    """One-line text: odd spaces made plain, runs of whitespace collapsed, ends trimmed.
+    """One-line text: odd spaces made plain, runs of whitespace collapsed, ends
+    trimmed, code points that are not text made :func:`storable`.
 
     Empty text becomes ``None`` (a blank cell); anything that is not a string is
     returned unchanged so the validator can report it.
@@ -38,7 +52,7 @@ def clean_line(value: Any) -> Any:
         # Fast path for the usual cell: isprintable() is False for tabs, line breaks,
         # non-breaking and zero-width spaces, so only trimming is left to do.
         return value.strip(" ") or None
-    text = _RUNS.sub(" ", value.translate(_ODD_SPACES)).strip()
+    text = _RUNS.sub(" ", storable(value).translate(_ODD_SPACES)).strip()
     return text or None
 
 
@@ -46,10 +60,39 @@ def clean_text(value: Any) -> Any:
     """Multi-line text (notes, subjects): like :func:`clean_line` but line breaks are kept."""
     if not isinstance(value, str):
         return value
-    text = _LINE_END.sub("\n", value.translate(_ODD_SPACES)).strip()
+    text = _LINE_END.sub("\n", storable(value).translate(_ODD_SPACES)).strip()
     return text or None
 
 
 def is_blank(value: Any) -> bool:
     """True for ``None`` and for strings that are only whitespace (of any kind)."""
     return value is None or (isinstance(value, str) and clean_line(value) is None)
+
+
+def storable(value: Any) -> Any:
+    """``value`` with every code point that is not text made harmless: U+0000
+    dropped, lone surrogates and non-characters replaced by U+FFFD.
+
+    A sheet cell can hold a lone surrogate (the Sheets API passes JSON escapes
+    through), which no encoder can write: it would stop the tab's sync at the
+    row fingerprint, and every page, export and state file that shows it. Text
+    enters from a sheet in one place, and is made storable there; request
+    bodies never get this far (the JSON reader refuses them with a 400).
+    """
+    if not isinstance(value, str) or (value.isascii() and "\x00" not in value):
+        return value
+    if NOT_TEXT.search(value) is None:
+        return value
+    return NOT_TEXT.sub(lambda m: "" if m.group() == "\x00" else REPLACEMENT, value)
+
+
+def storable_rows(rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
+    """Every cell of a tab through :func:`storable` (rows that need nothing are
+    kept as they are, so a clean tab costs one scan)."""
+    out: list[list[Any]] = []
+    for row in rows:
+        if any(storable(v) is not v for v in row):
+            out.append([storable(v) for v in row])
+        else:
+            out.append(row if isinstance(row, list) else list(row))
+    return out

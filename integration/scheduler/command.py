@@ -71,13 +71,22 @@ class WebServer:
         and exit), so the caller can say so in one line."""
         from werkzeug.serving import get_sockaddr, make_server, select_address_family
 
+        from integration.web.access_log import PathOnlyRequestHandler
+
         family = select_address_family(host, port)
         sock = socket.socket(family, socket.SOCK_STREAM)
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind(get_sockaddr(host, port, family))
             sock.listen(128)
-            self.server = make_server(host, port, app, threaded=True, fd=sock.fileno())
+            self.server = make_server(
+                host,
+                port,
+                app,
+                threaded=True,
+                fd=sock.fileno(),
+                request_handler=PathOnlyRequestHandler,
+            )
         finally:
             sock.close()  # the server holds its own duplicate of the socket
         self.host = host

@@ -25,6 +25,7 @@ from connectors.google_sheets.ratelimit import Budgets, shared_budgets, unlimite
 from connectors.google_sheets.retry import RetryPolicy
 from connectors.google_sheets.tab_io import SheetsConnector
 from integration.config import AppConfig
+from integration.normalise.text import storable_rows
 from integration.store import leases
 from integration.store.db import Store
 from integration.store.models import SyncRequest, SyncRun, utcnow
@@ -283,7 +284,8 @@ def sync_tab(
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        rows = connector.read_tab(pc.spreadsheet_id, title)
+        # The one place sheet text enters: cells that are not text are made storable.
+        rows = storable_rows(connector.read_tab(pc.spreadsheet_id, title))
         if progress:
             progress(tab, f"read {max(len(rows) - 1, 0)} rows")
         header = rows[0] if rows else []

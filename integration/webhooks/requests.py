@@ -4,9 +4,6 @@ partner known, JSON content type, size, signature over the raw bytes, then
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from flask import request
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -63,25 +60,3 @@ def require_json_body() -> bytes:
 
 def unauthorized(exc: SignatureError) -> Problem:
     return Problem(401, f"Signature check failed: {exc}.", slug="bad-signature")
-
-
-def has_nul(value: Any) -> bool:
-    """True when any string in a parsed JSON value (keys included) holds U+0000,
-    which no text field can store (PostgreSQL refuses it) and no person types."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(has_nul(k) or has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(has_nul(v) for v in value)
-    return False
-
-
-def parse_json(body: bytes) -> Any:
-    try:
-        value = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise Problem(400, "The body is not valid JSON.", slug="malformed-json") from None
-    if has_nul(value):
-        raise Problem(400, "Text may not contain NUL characters (U+0000).", slug="malformed-json")
-    return value

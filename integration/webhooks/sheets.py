@@ -18,11 +18,11 @@ from integration.app import services
 from integration.config import PartnerConfig
 from integration.problems import Problem
 from integration.store import records
+from integration.web.json_input import parse_json
 from integration.webhooks.deliveries import ClaimLost, Outcome, deliver_once
 from integration.webhooks.forms import outcome_response
 from integration.webhooks.requests import (
     is_transient,
-    parse_json,
     partner_or_404,
     require_json_body,
     unauthorized,

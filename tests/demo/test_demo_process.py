@@ -35,7 +35,8 @@ def _wait(check, timeout: float, what: str):
         time.sleep(0.2)
 
 
-def _start(tmp_path: Path, *extra: str) -> subprocess.Popen:
+def _start(tmp_path: Path, *extra: str, options: tuple[str, ...] = ()) -> subprocess.Popen:
+    """``crm-sync [options] demo ... [extra]`` on free ports."""
     env = {
         k: v
         for k, v in os.environ.items()
@@ -44,7 +45,7 @@ def _start(tmp_path: Path, *extra: str) -> subprocess.Popen:
     env.update(CRM_INSTANCE_PATH=str(tmp_path / "instance"), PYTHONPATH=str(ROOT))
     args = ["demo", "--port", "0", "--emulator-port", "0", "--seed", "10", "--debounce", "1"]
     return subprocess.Popen(
-        [sys.executable, "-m", "integration.cli", *args, *extra],
+        [sys.executable, "-m", "integration.cli", *options, *args, *extra],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,

@@ -205,3 +205,23 @@ def test_a_configured_token_also_guards_the_admin_api() -> None:
         emu.client().create("kept")
         emu.reset()  # the handle sends the token
         assert emu.client().openall() == []
+
+
+@pytest.mark.parametrize("depth", [101, 400, 100_000])
+def test_a_deeply_nested_body_is_googles_400(emulator, sh, depth: int) -> None:
+    """Google's transcoder stops at 100 levels: INVALID_ARGUMENT, and the
+    emulator keeps serving."""
+    body = '{"requests": [' + '{"a": ' * depth + "1" + "}" * depth + "]}"
+    r = call(
+        emulator,
+        "POST",
+        f"/v4/spreadsheets/{sh.id}:batchUpdate",
+        data=body.encode(),
+        headers={**AUTH, "Content-Type": "application/json"},
+    )
+    err = assert_google_error(r, 400, "INVALID_ARGUMENT")
+    assert err["message"].startswith("Invalid JSON payload received. Message too deep")
+    values = {"valueInputOption": "RAW", "data": [{"range": "A1", "values": [[[[[1]]]]]}]}
+    assert call(emulator, "GET", f"/v4/spreadsheets/{sh.id}").status_code == 200
+    ok = call(emulator, "POST", f"/v4/spreadsheets/{sh.id}/values:batchUpdate", json=values)
+    assert ok.status_code == 400  # an ordinary bad value, still answered in Google's shape

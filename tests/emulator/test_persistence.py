@@ -122,6 +122,50 @@ def test_command_line_server_stops_cleanly_on_sigterm_and_keeps_state(tmp_path: 
     assert proc.returncode == 0
 
 
+def test_any_cell_text_survives_a_stop_and_restart(tmp_path: Path) -> None:
+    """A lone surrogate, NUL and non-characters in cells (the Sheets API takes
+    them as JSON escapes): SIGTERM saves the state and a restart has every
+    spreadsheet back, each cell exactly as it was."""
+    odd = ["x\udfff", "\ud800x\udc00", "a\x00b", "\ufffe\U0010ffff", "Ā😀"]
+    port = _free_port()
+    state = tmp_path / "state.json"
+    proc = _start(port, state)
+    try:
+        gc = make_gspread_client(emulator_host=f"127.0.0.1:{port}")
+        kept = gc.create("Kept too")
+        kept.sheet1.update([["plain"]], "A1")
+        sh = gc.create("Odd text")
+        sh.sheet1.update([odd], "A1", value_input_option="RAW")
+        requests.post(f"http://127.0.0.1:{port}/_emulator/save", timeout=5)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=10)
+    assert proc.returncode == 0, out
+    assert b"Traceback" not in out and b"could not save" not in out, out
+    proc = _start(port, state)
+    try:
+        gc = make_gspread_client(emulator_host=f"127.0.0.1:{port}")
+        assert gc.open("Kept too").sheet1.acell("A1").value == "plain"
+        assert gc.open("Odd text").sheet1.get_values("A1:E1") == [odd]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=10)
+
+
+def test_a_failed_save_keeps_the_state_to_save(tmp_path: Path) -> None:
+    """A save that fails (here: the folder is a file) raises and leaves the
+    state marked changed, so the next save writes it: nothing is lost silently."""
+    blocker = tmp_path / "blocked"
+    blocker.write_text("not a folder", encoding="utf-8")
+    with run_emulator(state_file=str(blocker / "state.json")) as emu:
+        emu.client().create("Pending")
+        with pytest.raises(OSError):
+            emu.emulator.save_if_dirty()
+        blocker.unlink()
+        emu.emulator.save_if_dirty()
+        assert "Pending" in (blocker / "state.json").read_text(encoding="ascii")
+
+
 def test_env_var_redirects_the_client(emulator, monkeypatch) -> None:
     monkeypatch.setenv("SHEETS_EMULATOR_HOST", emulator.host_port)
     gc = make_gspread_client()

@@ -40,14 +40,6 @@ def live(app: Any) -> Iterator[str]:
     thread.join(10)
 
 
-@pytest.fixture
-def http() -> Iterator[requests.Session]:
-    s = requests.Session()
-    s.trust_env = False
-    yield s
-    s.close()
-
-
 def count(store: Any, model: Any) -> int:
     with store.session() as s:
         return s.scalar(select(func.count()).select_from(model)) or 0

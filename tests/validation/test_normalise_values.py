@@ -27,6 +27,7 @@ from integration.normalise import (
     parse_date,
     registration_key,
 )
+from integration.normalise.text import storable, storable_rows
 
 
 def test_text_cleanup_handles_non_breaking_and_zero_width_spaces() -> None:
@@ -316,3 +317,26 @@ def test_dates_as_babel_writes_them_read_back(day: dt.date, locale: str, width: 
     if width == "short" and day.year // 100 != 20:
         return  # two-digit years are read as 20yy
     assert parse_date(text, locale) == day.isoformat(), text
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("x\udfff", "x\ufffd"),
+        ("\ud800a\udc00", "\ufffda\ufffd"),
+        ("a\x00b", "ab"),
+        ("\ufdd0\ufffe\U0001fffe\U0010ffff", "\ufffd" * 4),
+        ("Ā😀 \ufffd ok", "Ā😀 \ufffd ok"),
+        ("plain", "plain"),
+        (12, 12),
+    ],
+)
+def test_text_that_is_not_text_becomes_storable(raw, expected) -> None:
+    """Lone surrogates and non-characters become U+FFFD and NUL goes, in the
+    cells of a tab and in every normalised text, so UTF-8 can always write it."""
+    assert storable(raw) == expected
+    assert storable_rows([["ok", raw]]) == [["ok", expected]]
+    if isinstance(raw, str) and expected.strip():
+        assert clean_line(raw) == expected.strip()
+        assert clean_text(raw) == expected.strip()
+        assert clean_line(raw).encode("utf-8")

@@ -1,0 +1,125 @@
+"""No secret or personal data in the access log at any verbosity: ``crm-sync
+serve -v`` and gunicorn as the Procfile runs it log each request's path and
+never its query string (a token put in the URL, a searched e-mail address)."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import requests
+from scheduler_helpers import ROOT, make_setup, wait_until
+
+from integration.auth import create_token
+
+SECRET_QUERY = {"access_token": "lcs_NotForLogs0123456789", "q": "jana.berzina@firma.lv"}
+
+
+def _ask(web: str, token: str) -> None:
+    """Requests whose query must not be logged: good, refused and unknown."""
+    auth = {"Authorization": f"Bearer {token}"}
+    requests.get(f"{web}/api/v1/leads", params={"q": SECRET_QUERY["q"]}, headers=auth, timeout=10)
+    requests.get(f"{web}/api/v1/leads", params=SECRET_QUERY, headers=auth, timeout=10)
+    requests.get(f"{web}/dashboard/leads", params=SECRET_QUERY, timeout=10)
+    requests.get(f"{web}/healthz", params=SECRET_QUERY, timeout=10)
+
+
+def _assert_clean(log: str) -> None:
+    log = re.sub(r"\x1b\[[0-9;]*m", "", log)  # werkzeug colours 4xx lines
+    # the access log is really there (so its cleanliness means something) ...
+    assert re.search(r'"GET /api/v1/leads HTTP/1\.1" 400', log), log[-2000:]
+    assert re.search(r'"GET /healthz HTTP/1\.1" 200', log), log[-2000:]
+    # ... and holds neither the token nor the e-mail, in any encoding
+    for value in SECRET_QUERY.values():
+        for form in (value, requests.utils.quote(value, safe=""), value.split("@")[0]):
+            assert form not in log, f"{form} logged"
+    assert "?" not in "".join(line for line in log.splitlines() if '"GET ' in line)
+
+
+def test_serve_verbose_logs_paths_without_query_strings(emulator, sqlite_url, tmp_path):
+    s = make_setup(emulator, sqlite_url, tmp_path)
+    with s.store.session() as session:
+        _token, secret = create_token(session, "log admin")
+    env = {**s.env(), "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "integration.cli", "-v", "serve", "--port", "0", "--no-catch-up"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = proc.stdout.readline()
+        match = re.search(r"web service on (http://\S+)", line)
+        assert match, line
+        _ask(match[1], secret)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    _assert_clean(out + err)
+    s.store.dispose()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _procfile_web(port: int) -> list[str]:
+    """The Procfile's ``web`` command, as a shell would expand it."""
+    line = next(
+        entry.split(":", 1)[1]
+        for entry in (ROOT / "Procfile").read_text("utf-8").splitlines()
+        if entry.startswith("web:")
+    )
+    line = line.replace("${WEB_CONCURRENCY:-3}", "1").replace("${PORT:-8000}", str(port))
+    args = shlex.split(line)
+    assert args[0] == "gunicorn"
+    return [sys.executable, "-m", "gunicorn", *args[1:]]
+
+
+def test_gunicorn_as_the_procfile_runs_it_logs_paths_without_query_strings(
+    emulator, sqlite_url, tmp_path: Path
+):
+    s = make_setup(emulator, sqlite_url, tmp_path)
+    with s.store.session() as session:
+        _token, secret = create_token(session, "log admin")
+    port = _free_port()
+    env = {**s.env(), "PYTHONUNBUFFERED": "1", "CRM_SECRET_KEY": "access-log-test"}
+    proc = subprocess.Popen(
+        _procfile_web(port),
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    web = f"http://127.0.0.1:{port}"
+    try:
+
+        def up() -> bool:
+            if proc.poll() is not None:
+                raise AssertionError(proc.communicate()[0])
+            try:
+                return requests.get(f"{web}/healthz", timeout=2).status_code == 200
+            except requests.ConnectionError:
+                return False
+
+        wait_until(up, timeout=60)
+        _ask(web, secret)
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=40)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    _assert_clean(out)
+    s.store.dispose()
