@@ -7,8 +7,8 @@ import json
 import pytest
 from sqlalchemy import select
 
+from integration.drive.channels import register_channel
 from integration.store.models import DriveChannel, SyncRequest
-from integration.webhooks.drive import register_channel
 from integration.webhooks.signatures import standard_headers
 
 
@@ -98,7 +98,7 @@ def test_drive_change_records_a_sync_request(client, channel, store) -> None:
     assert drive(client, "sync", 1).status_code == 200
     resp = drive(client, "update", 2)
     assert resp.status_code == 200 and resp.get_json()["status"] == "queued"
-    assert requests_of(store) == [("ee", "webhook", None)]
+    assert requests_of(store) == [("ee", "drive-push", None)]
     with store.session() as s:
         assert s.get(DriveChannel, "chan-1").last_message_number == 2
 

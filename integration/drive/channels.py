@@ -1,0 +1,149 @@
+"""Push channels in the store: rows, events and the decisions about them.
+
+A channel's token is random per channel and stored only as a SHA-256 hash; Drive
+echoes it in ``X-Goog-Channel-Token`` and the webhook compares hashes in constant
+time. A channel is trusted only while its status is ``active`` and its expiration
+has not passed, so a stopped, replaced or expired channel never triggers work.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from integration.store.db import Store
+from integration.store.models import DriveChannel, DriveChannelEvent, utcnow
+
+#: Channel statuses that still receive notifications.
+LIVE = "active"
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def register_channel(
+    session: Session,
+    *,
+    channel_id: str,
+    partner: str,
+    token: str,
+    resource_id: str | None = None,
+    expires_at: datetime | None = None,
+    spreadsheet_id: str | None = None,
+) -> DriveChannel:
+    """Remember a channel made with Drive's ``files.watch`` (token stored hashed)."""
+    channel = DriveChannel(
+        id=channel_id,
+        partner=partner,
+        token_hash=token_hash(token),
+        resource_id=resource_id,
+        last_message_number=0,
+        expires_at=expires_at,
+        spreadsheet_id=spreadsheet_id,
+        status=LIVE,
+        created_at=utcnow(),
+    )
+    session.add(channel)
+    return channel
+
+
+def trusted(channel: DriveChannel, now: datetime) -> bool:
+    """May a notification on ``channel`` trigger anything?"""
+    if channel.status != LIVE:
+        return False
+    return channel.expires_at is None or channel.expires_at > now
+
+
+def needs_renewal(expires_at: datetime | None, now: datetime, renew_before: float) -> bool:
+    """Open the next channel once the current one is within ``renew_before`` s of expiry."""
+    return expires_at is None or expires_at - timedelta(seconds=renew_before) <= now
+
+
+def record_event(
+    session: Session,
+    partner: str,
+    kind: str,
+    detail: str | None = None,
+    channel_id: str | None = None,
+) -> None:
+    """One line of the channel history shown on the sync health page."""
+    session.add(
+        DriveChannelEvent(
+            partner=partner,
+            kind=kind,
+            detail=(detail or None) and detail[:2000],
+            channel_id=channel_id,
+        )
+    )
+
+
+def log_event(
+    store: Store, partner: str, kind: str, detail: str | None = None, channel_id: str | None = None
+) -> None:
+    with store.session() as session:
+        record_event(session, partner, kind, detail, channel_id)
+
+
+@dataclass(frozen=True)
+class ChannelView:
+    """A channel as the command and the health page show it (never the token)."""
+
+    id: str
+    partner: str
+    status: str
+    resource_id: str | None
+    expires_at: datetime | None
+    created_at: datetime | None
+    last_message_number: int
+
+
+def _view(c: DriveChannel) -> ChannelView:
+    return ChannelView(
+        id=c.id,
+        partner=c.partner,
+        status=c.status,
+        resource_id=c.resource_id,
+        expires_at=c.expires_at,
+        created_at=c.created_at,
+        last_message_number=c.last_message_number,
+    )
+
+
+def list_channels(
+    store: Store, partner: str | None = None, *, live_only: bool = False
+) -> list[ChannelView]:
+    """Channels, newest first."""
+    with store.session() as session:
+        query = select(DriveChannel).order_by(
+            DriveChannel.created_at.desc().nulls_last(), DriveChannel.id
+        )
+        if partner:
+            query = query.where(DriveChannel.partner == partner)
+        if live_only:
+            query = query.where(DriveChannel.status == LIVE)
+        return [_view(c) for c in session.scalars(query)]
+
+
+def recent_events(store: Store, partner: str, limit: int = 10) -> list[DriveChannelEvent]:
+    with store.session() as session:
+        rows = session.scalars(
+            select(DriveChannelEvent)
+            .where(DriveChannelEvent.partner == partner)
+            .order_by(DriveChannelEvent.at.desc(), DriveChannelEvent.id.desc())
+            .limit(limit)
+        ).all()
+        session.expunge_all()
+        return list(rows)
+
+
+def set_status(store: Store, channel_id: str, status: str) -> None:
+    with store.session() as session:
+        channel = session.get(DriveChannel, channel_id)
+        if channel is not None:
+            channel.status = status
+            channel.stopped_at = utcnow()

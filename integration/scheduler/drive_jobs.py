@@ -1,0 +1,124 @@
+"""The clock's two Drive jobs: keep push channels open, and poll ``modifiedTime``.
+
+- ``drive-channels`` (only with ``CRM_PUBLIC_URL``): :func:`integration.drive.watch.maintain`
+  per partner, at start and then a few times per renewal window;
+- ``drive-poll``: :func:`integration.drive.poll.poll_partner` per partner every
+  ``[sync] poll_seconds``. A 429 or a 5xx holds that partner's poll back with the
+  same growing delay as a failed sync, so a quota storm is not made worse.
+
+Both build their connector with the process's shared quota budgets, so Drive
+calls count against the same per-minute budget as the syncs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from connectors.google_sheets.errors import SheetsError
+from connectors.google_sheets.retry import RetryPolicy
+from integration.config import AppConfig, ConfigError
+from integration.drive import poll, watch
+from integration.drive.channels import log_event
+from integration.scheduler.debounce import retry_delay
+from integration.store.db import Store
+from integration.store.models import utcnow
+
+log = logging.getLogger(__name__)
+
+#: A poll is one cheap call; it should not sit in retries for minutes.
+POLL_RETRY_SECONDS = 15.0
+
+
+def channel_check_interval(renew_seconds: float) -> float:
+    """How often to look at channels: several times per renewal window, at most
+    once a minute, at least every half second."""
+    return max(0.5, min(60.0, renew_seconds / 4))
+
+
+class DriveJobs:
+    """State the Drive jobs keep between runs (poll back-off per partner)."""
+
+    def __init__(self, config: AppConfig, store: Store) -> None:
+        self.config = config
+        self.store = store
+        self._lock = threading.Lock()
+        self._poll_failures: dict[str, int] = {}
+        self._poll_hold: dict[str, datetime] = {}
+
+    def _connector(self, retry_seconds: float | None = None):  # type: ignore[no-untyped-def]
+        from integration.sync.engine import make_connector
+
+        retry = RetryPolicy(budget_seconds=retry_seconds) if retry_seconds else None
+        return make_connector(self.config, retry=retry)
+
+    def maintain_channels(self) -> list[watch.Outcome]:
+        """Open, renew or re-register each partner's channel as needed."""
+        try:
+            watch.webhook_address(self.config)
+        except ConfigError as exc:
+            log.warning("drive channels not maintained: %s", exc)
+            return []
+        try:
+            connector = self._connector()
+        except Exception as exc:  # e.g. missing credentials: the syncs will say so too
+            log.warning("drive channels not maintained: %s", exc)
+            return []
+        outcomes = []
+        for partner in sorted(self.config.partners):
+            try:
+                outcome = watch.maintain(self.config, self.store, connector, partner)
+            except SQLAlchemyError as exc:
+                log.warning(
+                    "drive channel of %s: store unavailable (%s)", partner, type(exc).__name__
+                )
+                continue
+            if outcome.action == "failed":
+                log.warning("drive channel of %s could not be opened: %s", partner, outcome.detail)
+            elif outcome.action not in ("kept", "skipped", "busy"):
+                log.info("drive channel of %s %s: %s", partner, outcome.action, outcome.channel_id)
+            outcomes.append(outcome)
+        return outcomes
+
+    def poll_once(self, now: datetime | None = None) -> list[str]:
+        """Ask Drive for each spreadsheet's ``modifiedTime``; returns the partners
+        for which a sync was requested."""
+        now = now or utcnow()
+        try:
+            connector = self._connector(POLL_RETRY_SECONDS)
+        except Exception as exc:
+            log.warning("modifiedTime poll skipped: %s", exc)
+            return []
+        requested = []
+        for partner in sorted(self.config.partners):
+            with self._lock:
+                hold = self._poll_hold.get(partner)
+            if hold is not None and now < hold:
+                continue
+            try:
+                if poll.poll_partner(self.config, self.store, connector, partner):
+                    requested.append(partner)
+                with self._lock:
+                    self._poll_failures.pop(partner, None)
+                    self._poll_hold.pop(partner, None)
+            except SheetsError as exc:
+                self._back_off(partner, now, exc)
+            except SQLAlchemyError as exc:
+                log.warning(
+                    "modifiedTime poll of %s: store unavailable (%s)", partner, type(exc).__name__
+                )
+        return requested
+
+    def _back_off(self, partner: str, now: datetime, exc: SheetsError) -> None:
+        with self._lock:
+            failures = self._poll_failures.get(partner, 0) + 1
+            self._poll_failures[partner] = failures
+            delay = retry_delay(failures) if exc.retryable else self.config.sync.poll_seconds
+            self._poll_hold[partner] = now + timedelta(seconds=delay)
+        log.warning("modifiedTime poll of %s failed (next in %.0f s): %s", partner, delay, exc)
+        with contextlib.suppress(SQLAlchemyError):
+            log_event(self.store, partner, "poll-failed", f"{exc} (next try in {delay:.0f} s)")
