@@ -1,0 +1,262 @@
+"""Drive push channels and the modifiedTime poll, end to end over HTTP.
+
+The web app and the clock run here on a real HTTP server; the emulator sends its
+push notifications to that server as Drive would; partners edit with gspread. No
+Apps Script and no test-side poke: the only way an edit reaches the store is the
+channel (or, with notifications dropped, the poll).
+"""
+
+from __future__ import annotations
+
+import itertools
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+
+import pytest
+import requests
+from scheduler_helpers import Setup, make_setup, wait_until
+from sqlalchemy import select
+
+from integration import create_app
+from integration.config import AppConfig
+from integration.drive.channels import register_channel
+from integration.scheduler import jobs
+from integration.scheduler.command import WebServer
+from integration.scheduler.service import SchedulerService
+from integration.store.models import DriveChannel, DriveChannelEvent, Lead, SyncRequest, utcnow
+
+EDITED = "Tõukejõud Push Oy"
+
+
+@contextmanager
+def web_server(s: Setup) -> Iterator[WebServer]:
+    web = WebServer(create_app(s.config, store=s.store), "127.0.0.1", 0).start()
+    try:
+        yield web
+    finally:
+        web.stop()
+
+
+@contextmanager
+def clock(config: AppConfig, s: Setup) -> Iterator[SchedulerService]:
+    service = SchedulerService(config, s.store, catch_up=False)
+    service.start()
+    try:
+        yield service
+    finally:
+        service.stop(15)
+
+
+def _first_sync(s: Setup, partner: str = "fi") -> None:
+    result = jobs.run_partner_sync(s.config, s.store, partner, trigger="cli")
+    assert result.completed, result.error
+
+
+def _edit_fi(s: Setup, value: str) -> str:
+    """A partner renames the firm in row 2 of their Leads tab; returns its CRM ID."""
+    ws = s.emulator.client().open_by_key(s.ids["fi"]).worksheet("Liidit")  # type: ignore[attr-defined]
+    header = ws.row_values(1)
+    lead_id = ws.cell(2, header.index("CRM ID") + 1).value
+    ws.update_acell("A2", value)
+    return lead_id
+
+
+def _company(s: Setup, lead_id: str) -> str | None:
+    with s.store.session() as session:
+        return session.get(Lead, lead_id).company_name
+
+
+def _channels(
+    s: Setup, partner: str | None = None, status: str | None = None
+) -> list[DriveChannel]:
+    with s.store.session() as session:
+        q = select(DriveChannel).order_by(DriveChannel.created_at)
+        if partner:
+            q = q.where(DriveChannel.partner == partner)
+        if status:
+            q = q.where(DriveChannel.status == status)
+        return list(session.scalars(q))
+
+
+def _events(s: Setup, partner: str, kind: str | None = None) -> list[DriveChannelEvent]:
+    with s.store.session() as session:
+        q = select(DriveChannelEvent).where(DriveChannelEvent.partner == partner)
+        if kind:
+            q = q.where(DriveChannelEvent.kind == kind)
+        return list(session.scalars(q.order_by(DriveChannelEvent.id)))
+
+
+def _triggers(s: Setup, partner: str) -> list[str]:
+    with s.store.session() as session:
+        return list(
+            session.scalars(select(SyncRequest.trigger).where(SyncRequest.partner == partner))
+        )
+
+
+def _all_greeted(s: Setup) -> bool:
+    """Every partner has a live channel that received Drive's ``sync`` hello."""
+    live = _channels(s, status="active")
+    return {c.partner for c in live if c.last_message_number >= 1} == {"lv", "ee", "fi"}
+
+
+def test_an_edit_reaches_the_store_by_push_then_debounced_sync(emulator, sqlite_url, tmp_path):
+    s = make_setup(emulator, sqlite_url, tmp_path, poll_seconds=3600)
+    _first_sync(s)
+    with web_server(s) as web, clock(replace(s.config, public_url=web.url), s):
+        wait_until(lambda: _all_greeted(s), timeout=30)
+        assert emulator.notifications()["channels"] == 3
+        started = time.monotonic()
+        lead_id = _edit_fi(s, EDITED)
+        wait_until(lambda: _company(s, lead_id) == EDITED, timeout=30)
+        elapsed = time.monotonic() - started
+    assert "drive-push" in _triggers(s, "fi")
+    assert "drive-poll" not in _triggers(s, "fi")
+    assert [e.kind for e in _events(s, "fi")] == ["registered"]
+    print(f"edit -> store by push in {elapsed:.2f} s (debounce 0.5 s)")
+
+
+def test_dropped_notifications_are_covered_by_the_poll(emulator, sqlite_url, tmp_path):
+    s = make_setup(emulator, sqlite_url, tmp_path, poll_seconds=2)
+    _first_sync(s)
+    with web_server(s) as web, clock(replace(s.config, public_url=web.url), s):
+        wait_until(lambda: _all_greeted(s), timeout=30)
+        # the first sync's own writes moved modifiedTime: let the poll settle them first
+        wait_until(lambda: not _pending(s), timeout=30)
+        emulator.drop_notifications(True)
+        started = time.monotonic()
+        lead_id = _edit_fi(s, EDITED)
+        wait_until(lambda: _company(s, lead_id) == EDITED, timeout=30)
+        elapsed = time.monotonic() - started
+    assert emulator.notifications()["dropped"] >= 1
+    assert "drive-poll" in _triggers(s, "fi")
+    assert "drive-push" not in _triggers(s, "fi")
+    print(f"edit -> store by poll in {elapsed:.2f} s (poll every 2 s, debounce 0.5 s)")
+
+
+def _pending(s: Setup) -> int:
+    with s.store.session() as session:
+        return len(
+            session.scalars(select(SyncRequest).where(SyncRequest.consumed_at.is_(None))).all()
+        )
+
+
+def test_the_poll_alone_needs_no_channel_and_no_public_url(emulator, sqlite_url, tmp_path):
+    s = make_setup(emulator, sqlite_url, tmp_path, poll_seconds=1)
+    _first_sync(s)
+    with clock(s.config, s):
+        wait_until(lambda: not _pending(s) and "drive-poll" in _triggers(s, "lv"), timeout=30)
+        lead_id = _edit_fi(s, EDITED)
+        wait_until(lambda: _company(s, lead_id) == EDITED, timeout=30)
+    assert _channels(s) == []
+
+
+def test_channels_are_renewed_before_expiry_with_no_gap_and_no_double(
+    emulator, sqlite_url, tmp_path
+):
+    s = make_setup(
+        emulator,
+        sqlite_url,
+        tmp_path,
+        poll_seconds=3600,
+        channel_ttl_seconds=4,
+        channel_renew_seconds=2.5,
+    )
+    _first_sync(s)
+    with web_server(s) as web, clock(replace(s.config, public_url=web.url), s):
+        wait_until(lambda: len(_events(s, "fi", "renewed")) >= 2, timeout=40)
+        lead_id = _edit_fi(s, EDITED)  # an edit after two renewals still arrives by push
+        wait_until(lambda: _company(s, lead_id) == EDITED, timeout=30)
+        wait_until(lambda: emulator.notifications()["channels"] == 3, timeout=10)
+    assert "drive-push" in _triggers(s, "fi")
+    for partner in ("lv", "ee", "fi"):
+        chain = _channels(s, partner)
+        assert len([c for c in chain if c.status == "active"]) == 1
+        for old, new in itertools.pairwise(chain):
+            assert old.status == "replaced"
+            # the next channel was open before the old one was stopped or expired
+            assert new.created_at < old.stopped_at <= old.expires_at
+        assert [e.kind for e in _events(s, partner, "expired")] == []
+        assert len(_events(s, partner, "registered")) == 1
+
+
+def test_a_forged_or_expired_channel_is_refused_over_http(emulator, sqlite_url, tmp_path):
+    s = make_setup(emulator, sqlite_url, tmp_path)
+    with s.store.session() as session:
+        register_channel(
+            session,
+            channel_id="expired-1",
+            partner="lv",
+            token="right-token",
+            expires_at=utcnow().replace(year=2020),
+        )
+        live = register_channel(session, channel_id="live-1", partner="lv", token="right-token")
+        live.expires_at = None
+        stopped = register_channel(session, channel_id="stopped-1", partner="lv", token="t")
+        stopped.status = "replaced"
+
+    def post(channel: str, token: str, number: int = 7) -> requests.Response:
+        return requests.post(
+            f"{web.url}/webhooks/drive",
+            headers={
+                "X-Goog-Channel-ID": channel,
+                "X-Goog-Channel-Token": token,
+                "X-Goog-Resource-State": "update",
+                "X-Goog-Message-Number": str(number),
+            },
+            timeout=10,
+        )
+
+    with web_server(s) as web:
+        assert post("expired-1", "right-token").status_code == 401
+        assert post("live-1", "forged-token").status_code == 401
+        assert post("forged-channel", "right-token").status_code == 401
+        assert post("stopped-1", "t").status_code == 401
+        assert _triggers(s, "lv") == []
+        accepted = post("live-1", "right-token")
+        assert accepted.status_code == 200 and accepted.json()["status"] == "queued"
+    assert _triggers(s, "lv") == ["drive-push"]
+
+
+@pytest.mark.postgres
+def test_two_clocks_on_postgresql_renew_each_channel_once(emulator, pg_url, tmp_path, monkeypatch):
+    s = make_setup(
+        emulator,
+        pg_url,
+        tmp_path,
+        poll_seconds=3600,
+        channel_ttl_seconds=5,
+        channel_renew_seconds=3,
+    )
+    # opening a channel takes a while, so the two clocks' renewals overlap
+    emulator.inject_fault(endpoint="drive.files.watch", delay=0.4, probability=1.0, times=10_000)
+    procs: list[subprocess.Popen] = []
+    with web_server(s) as web:
+        monkeypatch.setenv("CRM_PUBLIC_URL", web.url)
+        try:
+            procs = [s.scheduler("--no-catch-up"), s.scheduler("--no-catch-up")]
+            wait_until(
+                lambda: all(len(_events(s, p, "renewed")) >= 2 for p in ("lv", "ee", "fi")),
+                timeout=60,
+            )
+        finally:
+            for proc in procs:
+                proc.terminate()
+            for proc in procs:
+                out, err = proc.communicate(timeout=30)
+                assert proc.returncode == 0, out + err
+    for partner in ("lv", "ee", "fi"):
+        chain = _channels(s, partner)
+        assert len(_events(s, partner, "registered")) == 1
+        replaced = [c for c in chain if c.status == "replaced"]
+        renewals = _events(s, partner, "renewed")
+        # one new channel per renewal, and every replaced channel was replaced once,
+        # by the next one: no clock opened a second channel for the same renewal
+        assert len(chain) == 1 + len(renewals)
+        assert len(replaced) == len(chain) - len([c for c in chain if c.status == "active"])
+        for old, new in itertools.pairwise(chain):
+            stops = [e for e in _events(s, partner, "replaced") if e.channel_id == old.id]
+            assert [e.detail for e in stops] == [f"replaced by {new.id}"]
+    s.store.dispose()
