@@ -25,6 +25,7 @@ from integration.config import AppConfig
 from integration.drive.channels import register_channel
 from integration.scheduler import jobs
 from integration.scheduler.command import WebServer
+from integration.scheduler.drive_jobs import DriveJobs
 from integration.scheduler.service import SchedulerService
 from integration.store.models import DriveChannel, DriveChannelEvent, Lead, SyncRequest, utcnow
 
@@ -260,3 +261,48 @@ def test_two_clocks_on_postgresql_renew_each_channel_once(emulator, pg_url, tmp_
             stops = [e for e in _events(s, partner, "replaced") if e.channel_id == old.id]
             assert [e.detail for e in stops] == [f"replaced by {new.id}"]
     s.store.dispose()
+
+
+def _cli(s: Setup, *args: str, public_url: str) -> subprocess.CompletedProcess:
+    import sys
+
+    env = {**s.env(), "CRM_PUBLIC_URL": public_url}
+    return subprocess.run(
+        [sys.executable, "-m", "integration.cli", "watch", *args],
+        env=env,
+        cwd=s.partners_file.parent,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_watch_command_registers_lists_and_stops(emulator, sqlite_url, tmp_path):
+    s = make_setup(emulator, sqlite_url, tmp_path, poll_seconds=3600)
+    with web_server(s) as web:
+        done = _cli(s, public_url=web.url)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.count("registered channel") == 3
+        wait_until(lambda: _all_greeted(s), timeout=20)
+        listed = _cli(s, "--list", "--partner", "fi", public_url=web.url)
+        assert listed.returncode == 0 and listed.stdout.count("active") == 1
+        assert "right" not in listed.stdout and "token" not in listed.stdout.lower()
+        stopped = _cli(s, "--stop", "--partner", "fi", public_url=web.url)
+        assert stopped.returncode == 0 and "stopped 1 channel" in stopped.stdout
+        assert emulator.notifications()["channels"] == 2
+        # the clock leaves a partner stopped by hand alone
+        jobs_ = DriveJobs(replace(s.config, public_url=web.url), s.store)
+        outcomes = {o.partner: o.action for o in jobs_.maintain_channels()}
+        assert outcomes == {"lv": "kept", "ee": "kept", "fi": "skipped"}
+        again = _cli(s, "--partner", "fi", public_url=web.url)
+        assert again.returncode == 0 and "re-registered channel" in again.stdout
+
+
+def test_watch_needs_an_https_public_url(emulator, sqlite_url, tmp_path):
+    s = make_setup(emulator, sqlite_url, tmp_path)
+    done = _cli(s, public_url="http://crm.example.org")
+    assert done.returncode == 2 and "must be an https:// address" in done.stderr
+    assert "Traceback" not in done.stderr
+    missing = _cli(s, public_url="")
+    assert missing.returncode == 2 and "CRM_PUBLIC_URL is not set" in missing.stderr
+    assert _channels(s) == []
