@@ -32,6 +32,11 @@ def _triggers(store: Store, partner: str) -> list[str]:
         )
 
 
+def _company(store: Store, lead_id: str) -> str | None:
+    with store.session() as session:
+        return session.get(Lead, lead_id).company_name
+
+
 def _settled(store: Store) -> bool:
     with store.session() as session:
         pending = select(func.count()).select_from(SyncRequest)
@@ -130,11 +135,7 @@ def test_demo_runs_syncs_serves_picks_up_edits_and_stops_cleanly(tmp_path):
         lead_id = ws.cell(2, header.index("CRM ID") + 1).value
         ws.update_acell("A2", EDITED)
 
-        def edited():
-            with store.session() as session:
-                return session.get(Lead, lead_id).company_name == EDITED
-
-        _wait(edited, 30, "the edit reaching the store")
+        _wait(lambda: _company(store, lead_id) == EDITED, 30, "the edit reaching the store")
         # ...through the Drive push channel the demo opened with its emulator
         assert "drive-push" in _triggers(store, "fi")
 
@@ -144,11 +145,7 @@ def test_demo_runs_syncs_serves_picks_up_edits_and_stops_cleanly(tmp_path):
         _wait(lambda: _settled(store), 30, "the pending syncs settling")
         ws.update_acell("A2", EDITED_AGAIN)
 
-        def edited_again():
-            with store.session() as session:
-                return session.get(Lead, lead_id).company_name == EDITED_AGAIN
-
-        _wait(edited_again, 30, "the edit reaching the store by the poll")
+        _wait(lambda: _company(store, lead_id) == EDITED_AGAIN, 30, "the edit arriving by poll")
         assert "drive-poll" in _triggers(store, "fi")
         assert requests.get(admin, timeout=10).json()["dropped"] >= 1
         requests.post(admin, json={"drop": False}, timeout=10)
@@ -195,8 +192,7 @@ def test_demo_runs_syncs_serves_picks_up_edits_and_stops_cleanly(tmp_path):
         ws.update_acell("A2", EDITED)
 
         def pushed():
-            with store.session() as session:
-                arrived = session.get(Lead, lead_id).company_name == EDITED
+            arrived = _company(store, lead_id) == EDITED
             return arrived and _triggers(store, "fi").count("drive-push") > pushes
 
         _wait(pushed, 30, "an edit after the restart arriving by push")
