@@ -20,6 +20,9 @@ from integration.store.models import DriveChannel, DriveChannelEvent, utcnow
 
 #: Channel statuses that still receive notifications.
 LIVE = "active"
+#: Events that need a person: the spreadsheet trashed or removed, a channel that
+#: could not be opened, a poll that failed.
+ALERT_KINDS = frozenset({"trash", "remove", "failed", "poll-failed"})
 
 
 def token_hash(token: str) -> str:
