@@ -12,12 +12,14 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from integration.store.db import Store
 from integration.store.models import DriveChannel, DriveChannelEvent, utcnow
 
+#: Ended channels and channel events are history for the health page this long.
+RETENTION = timedelta(days=30)
 #: Channel statuses that still receive notifications.
 LIVE = "active"
 #: Events that need a person: the spreadsheet trashed or removed, a channel that
@@ -150,3 +152,16 @@ def set_status(store: Store, channel_id: str, status: str) -> None:
         if channel is not None:
             channel.status = status
             channel.stopped_at = utcnow()
+
+
+def prune(session: Session, now: datetime | None = None) -> int:
+    """Forget ended channels and channel events older than :data:`RETENTION`
+    (daily housekeeping); returns the rows removed."""
+    cutoff = (now or utcnow()) - RETENTION
+    ended = session.execute(
+        delete(DriveChannel).where(DriveChannel.status != LIVE, DriveChannel.stopped_at < cutoff)
+    ).rowcount
+    events = session.execute(
+        delete(DriveChannelEvent).where(DriveChannelEvent.at < cutoff)
+    ).rowcount
+    return int(ended or 0) + int(events or 0)
