@@ -43,6 +43,9 @@ log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/webhooks/drive"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 LEASE_SECONDS = 120.0
+#: A channel row Drive never confirmed (the process died during ``files.watch``)
+#: is given up after this long.
+UNCONFIRMED_SECONDS = 120.0
 
 
 def webhook_address(config: AppConfig) -> str:
@@ -157,6 +160,16 @@ def stop(
         record_event(session, channel.partner, status, detail, channel.id)
 
 
+def _unconfirmed(channel: DriveChannel, now: datetime) -> bool:
+    """Opened in the store but never answered by Drive, long enough ago."""
+    made = channel.created_at
+    return (
+        channel.resource_id is None
+        and made is not None
+        and made < now - timedelta(seconds=UNCONFIRMED_SECONDS)
+    )
+
+
 def _live(store: Store, partner: str) -> tuple[list[DriveChannel], str | None]:
     """The partner's live channels (newest expiry first) and its latest row's status."""
     with store.session() as session:
@@ -216,7 +229,12 @@ def _maintain(
         set_status(store, channel.id, "expired")
         with store.session() as session:
             record_event(session, partner, "expired", "expired before it was renewed", channel.id)
-    live = [c for c in live if c not in expired]
+    unconfirmed = [c for c in live if c not in expired and _unconfirmed(c, now)]
+    for channel in unconfirmed:
+        set_status(store, channel.id, "gone")
+        with store.session() as session:
+            record_event(session, partner, "failed", "Drive never confirmed it", channel.id)
+    live = [c for c in live if c not in expired and c not in unconfirmed]
     current = live[0] if live else None
     renew = config.sync.channel_renew_seconds
     if current is not None and not force and not needs_renewal(current.expires_at, now, renew):

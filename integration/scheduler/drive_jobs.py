@@ -43,17 +43,19 @@ def channel_check_interval(renew_seconds: float) -> float:
 class DriveJobs:
     """State the Drive jobs keep between runs (poll back-off per partner)."""
 
-    def __init__(self, config: AppConfig, store: Store) -> None:
+    def __init__(
+        self, config: AppConfig, store: Store, *, poll_retry: RetryPolicy | None = None
+    ) -> None:
         self.config = config
         self.store = store
+        self.poll_retry = poll_retry or RetryPolicy(budget_seconds=POLL_RETRY_SECONDS)
         self._lock = threading.Lock()
         self._poll_failures: dict[str, int] = {}
         self._poll_hold: dict[str, datetime] = {}
 
-    def _connector(self, retry_seconds: float | None = None):  # type: ignore[no-untyped-def]
+    def _connector(self, retry: RetryPolicy | None = None):  # type: ignore[no-untyped-def]
         from integration.sync.engine import make_connector
 
-        retry = RetryPolicy(budget_seconds=retry_seconds) if retry_seconds else None
         return make_connector(self.config, retry=retry)
 
     def maintain_channels(self) -> list[watch.Outcome]:
@@ -89,7 +91,7 @@ class DriveJobs:
         for which a sync was requested."""
         now = now or utcnow()
         try:
-            connector = self._connector(POLL_RETRY_SECONDS)
+            connector = self._connector(self.poll_retry)
         except Exception as exc:
             log.warning("modifiedTime poll skipped: %s", exc)
             return []

@@ -306,3 +306,45 @@ def test_watch_needs_an_https_public_url(emulator, sqlite_url, tmp_path):
     missing = _cli(s, public_url="")
     assert missing.returncode == 2 and "CRM_PUBLIC_URL is not set" in missing.stderr
     assert _channels(s) == []
+
+
+def test_a_429_holds_the_poll_back_and_it_resumes_later(emulator, sqlite_url, tmp_path):
+    from datetime import timedelta
+
+    from connectors.google_sheets.retry import fast_policy
+
+    s = make_setup(emulator, sqlite_url, tmp_path, poll_seconds=300)
+    drive_jobs = DriveJobs(s.config, s.store, poll_retry=fast_policy(max_attempts=2))
+    emulator.inject_fault(endpoint="drive.files.get", status=429, probability=1.0, times=1000)
+    emulator.reset_stats()
+    now = utcnow()
+    assert drive_jobs.poll_once(now) == []
+    tried = emulator.stats()["by_endpoint"]["drive.files.get"]
+    assert tried == 3 * 2  # three partners, each tried twice (the policy allows two attempts)
+    assert [e.kind for e in _events(s, "lv")] == ["poll-failed"]
+    # held back: the next tick asks Drive nothing
+    assert drive_jobs.poll_once(now + timedelta(seconds=5)) == []
+    assert emulator.stats()["by_endpoint"]["drive.files.get"] == tried
+    emulator.clear_faults()
+    # after the back-off (30 s for the first failure) the poll asks again; no sync yet
+    # completed, so every partner's sheet counts as changed
+    assert drive_jobs.poll_once(now + timedelta(seconds=31)) == ["ee", "fi", "lv"]
+    assert _triggers(s, "lv") == ["drive-poll"]
+
+
+def test_a_channel_drive_never_confirmed_is_replaced(emulator, sqlite_url, tmp_path):
+    """A clock that died between writing the channel and Drive's answer left a row
+    Drive knows nothing of; the next clock opens a real channel instead."""
+    from datetime import timedelta
+
+    s = make_setup(emulator, sqlite_url, tmp_path)
+    with s.store.session() as session:
+        orphan = register_channel(session, channel_id="orphan", partner="lv", token="t")
+        orphan.created_at = utcnow() - timedelta(minutes=5)
+        orphan.expires_at = utcnow() + timedelta(hours=20)
+    with web_server(s) as web:
+        outcomes = DriveJobs(replace(s.config, public_url=web.url), s.store).maintain_channels()
+        assert {o.partner: o.action for o in outcomes}["lv"] == "re-registered"
+        wait_until(lambda: _all_greeted(s), timeout=20)
+    assert [c.status for c in _channels(s, "lv")] == ["gone", "active"]
+    assert [e.kind for e in _events(s, "lv")] == ["failed", "re-registered"]
