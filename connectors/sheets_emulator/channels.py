@@ -96,7 +96,7 @@ class Channels:
         self._lock = threading.Lock()
         self._by_id: dict[str, Channel] = {}
         self._resource_ids: dict[str, str] = {}  # file id -> opaque resource id
-        self._queue: queue.Queue[tuple[Channel, str, str | None, int]] = queue.Queue()
+        self._queue: queue.Queue[tuple[Channel, str, str | None, int, bool]] = queue.Queue()
         self._worker: threading.Thread | None = None
         self.drop = False
         self.delivered = 0
@@ -157,7 +157,7 @@ class Channels:
                 for c in [c for c in self._by_id.values() if c.file_id == file_id]:
                     del self._by_id[c.id]
         for channel in live:
-            self._send(channel, state, changed)
+            self._send(channel, state, changed, last=state == "remove")
         return len(live)
 
     def status(self) -> dict[str, Any]:
@@ -190,7 +190,9 @@ class Channels:
     def _expired(channel: Channel, now_ms: int) -> bool:
         return channel.expiration_ms <= now_ms
 
-    def _send(self, channel: Channel, state: str, changed: str | None) -> None:
+    def _send(self, channel: Channel, state: str, changed: str | None, last: bool = False) -> None:
+        """Queue one message; ``last`` is the message that ends the channel (sent
+        even though the channel is already gone)."""
         with self._lock:
             channel.message_number += 1
             number = channel.message_number
@@ -202,14 +204,16 @@ class Channels:
                     target=self._deliver_forever, name="emulator-push", daemon=True
                 )
                 self._worker.start()
-        self._queue.put((channel, state, changed, number))
+        self._queue.put((channel, state, changed, number, last))
 
     def _deliver_forever(self) -> None:
         while True:
-            channel, state, changed, number = self._queue.get()
+            channel, state, changed, number, last = self._queue.get()
             ok = False
             for delay in (0.0, *RETRY_DELAYS):
                 time.sleep(delay)
+                if not last and not self._current(channel):
+                    break  # stopped, expired or reset meanwhile: Drive sends no more
                 status = self._post(channel, state, changed, number)
                 if status is not None and status < 500:
                     ok = 200 <= status < 300 or status == 102
@@ -219,6 +223,11 @@ class Channels:
                     self.delivered += 1
                 else:
                     self.failed += 1
+
+    def _current(self, channel: Channel) -> bool:
+        with self._lock:
+            known = self._by_id.get(channel.id) is channel
+        return known and not self._expired(channel, _now_ms())
 
     @staticmethod
     def _post(channel: Channel, state: str, changed: str | None, number: int) -> int | None:

@@ -40,8 +40,36 @@ def channel_check_interval(renew_seconds: float) -> float:
     return max(0.5, min(60.0, renew_seconds / 4))
 
 
+class Backoff:
+    """Per-key hold after failures: 30 s doubling to 15 min (as a failed sync)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._failures: dict[str, int] = {}
+        self._hold: dict[str, datetime] = {}
+
+    def held(self, key: str, now: datetime) -> bool:
+        with self._lock:
+            hold = self._hold.get(key)
+        return hold is not None and now < hold
+
+    def failed(self, key: str, now: datetime, delay: float | None = None) -> float:
+        """Record a failure; returns the seconds ``key`` is now held back."""
+        with self._lock:
+            failures = self._failures.get(key, 0) + 1
+            self._failures[key] = failures
+            wait = retry_delay(failures) if delay is None else delay
+            self._hold[key] = now + timedelta(seconds=wait)
+        return wait
+
+    def ok(self, key: str) -> None:
+        with self._lock:
+            self._failures.pop(key, None)
+            self._hold.pop(key, None)
+
+
 class DriveJobs:
-    """State the Drive jobs keep between runs (poll back-off per partner)."""
+    """State the Drive jobs keep between runs (back-off per job and partner)."""
 
     def __init__(
         self, config: AppConfig, store: Store, *, poll_retry: RetryPolicy | None = None
@@ -49,17 +77,17 @@ class DriveJobs:
         self.config = config
         self.store = store
         self.poll_retry = poll_retry or RetryPolicy(budget_seconds=POLL_RETRY_SECONDS)
-        self._lock = threading.Lock()
-        self._poll_failures: dict[str, int] = {}
-        self._poll_hold: dict[str, datetime] = {}
+        self.backoff = Backoff()
 
     def _connector(self, retry: RetryPolicy | None = None):  # type: ignore[no-untyped-def]
         from integration.sync.engine import make_connector
 
         return make_connector(self.config, retry=retry)
 
-    def maintain_channels(self) -> list[watch.Outcome]:
-        """Open, renew or re-register each partner's channel as needed."""
+    def maintain_channels(self, now: datetime | None = None) -> list[watch.Outcome]:
+        """Open, renew or re-register each partner's channel as needed; a partner
+        whose channel could not be opened is retried after a growing delay."""
+        now = now or utcnow()
         try:
             watch.webhook_address(self.config)
         except ConfigError as exc:
@@ -72,6 +100,8 @@ class DriveJobs:
             return []
         outcomes = []
         for partner in sorted(self.config.partners):
+            if self.backoff.held(f"channel:{partner}", now):
+                continue
             try:
                 outcome = watch.maintain(self.config, self.store, connector, partner)
             except SQLAlchemyError as exc:
@@ -80,8 +110,16 @@ class DriveJobs:
                 )
                 continue
             if outcome.action == "failed":
-                log.warning("drive channel of %s could not be opened: %s", partner, outcome.detail)
-            elif outcome.action not in ("kept", "skipped", "busy"):
+                wait = self.backoff.failed(f"channel:{partner}", now)
+                log.warning(
+                    "drive channel of %s could not be opened (next try in %.0f s): %s",
+                    partner,
+                    wait,
+                    outcome.detail,
+                )
+            else:
+                self.backoff.ok(f"channel:{partner}")
+            if outcome.action not in ("kept", "skipped", "busy", "failed"):
                 log.info("drive channel of %s %s: %s", partner, outcome.action, outcome.channel_id)
             outcomes.append(outcome)
         return outcomes
@@ -97,16 +135,12 @@ class DriveJobs:
             return []
         requested = []
         for partner in sorted(self.config.partners):
-            with self._lock:
-                hold = self._poll_hold.get(partner)
-            if hold is not None and now < hold:
+            if self.backoff.held(f"poll:{partner}", now):
                 continue
             try:
                 if poll.poll_partner(self.config, self.store, connector, partner):
                     requested.append(partner)
-                with self._lock:
-                    self._poll_failures.pop(partner, None)
-                    self._poll_hold.pop(partner, None)
+                self.backoff.ok(f"poll:{partner}")
             except SheetsError as exc:
                 self._back_off(partner, now, exc)
             except SQLAlchemyError as exc:
@@ -116,11 +150,9 @@ class DriveJobs:
         return requested
 
     def _back_off(self, partner: str, now: datetime, exc: SheetsError) -> None:
-        with self._lock:
-            failures = self._poll_failures.get(partner, 0) + 1
-            self._poll_failures[partner] = failures
-            delay = retry_delay(failures) if exc.retryable else self.config.sync.poll_seconds
-            self._poll_hold[partner] = now + timedelta(seconds=delay)
+        delay = self.backoff.failed(
+            f"poll:{partner}", now, None if exc.retryable else self.config.sync.poll_seconds
+        )
         log.warning("modifiedTime poll of %s failed (next in %.0f s): %s", partner, delay, exc)
         with contextlib.suppress(SQLAlchemyError):
             log_event(self.store, partner, "poll-failed", f"{exc} (next try in {delay:.0f} s)")

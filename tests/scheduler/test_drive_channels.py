@@ -348,3 +348,24 @@ def test_a_channel_drive_never_confirmed_is_replaced(emulator, sqlite_url, tmp_p
         wait_until(lambda: _all_greeted(s), timeout=20)
     assert [c.status for c in _channels(s, "lv")] == ["gone", "active"]
     assert [e.kind for e in _events(s, "lv")] == ["failed", "re-registered"]
+
+
+def test_a_refused_channel_is_recorded_and_retried_after_a_delay(emulator, sqlite_url, tmp_path):
+    from datetime import timedelta
+
+    s = make_setup(emulator, sqlite_url, tmp_path)
+    emulator.inject_fault(endpoint="drive.files.watch", status=404, probability=1.0, times=1000)
+    emulator.reset_stats()
+    with web_server(s) as web:
+        drive_jobs = DriveJobs(replace(s.config, public_url=web.url), s.store)
+        now = utcnow()
+        assert {o.action for o in drive_jobs.maintain_channels(now)} == {"failed"}
+        assert emulator.stats()["by_endpoint"]["drive.files.watch"] == 3
+        assert drive_jobs.maintain_channels(now + timedelta(seconds=10)) == []
+        assert emulator.stats()["by_endpoint"]["drive.files.watch"] == 3
+        emulator.clear_faults()
+        later = drive_jobs.maintain_channels(now + timedelta(seconds=31))
+        assert {o.action for o in later} == {"registered"}
+    failed = _events(s, "lv", "failed")
+    assert len(failed) == 1 and "files.watch" in failed[0].detail
+    assert _channels(s, "lv", "active")
