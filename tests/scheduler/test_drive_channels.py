@@ -162,8 +162,9 @@ def test_channels_are_renewed_before_expiry_with_no_gap_and_no_double(
         sqlite_url,
         tmp_path,
         poll_seconds=3600,
-        channel_ttl_seconds=4,
-        channel_renew_seconds=2.5,
+        # renewed once 6 s are left, checked every 1.5 s: a slow tick still renews in time
+        channel_ttl_seconds=8,
+        channel_renew_seconds=6,
     )
     _first_sync(s)
     with web_server(s) as web, clock(replace(s.config, public_url=web.url), s):
@@ -228,8 +229,8 @@ def test_two_clocks_on_postgresql_renew_each_channel_once(emulator, pg_url, tmp_
         pg_url,
         tmp_path,
         poll_seconds=3600,
-        channel_ttl_seconds=5,
-        channel_renew_seconds=3,
+        channel_ttl_seconds=10,
+        channel_renew_seconds=7,
     )
     # opening a channel takes a while, so the two clocks' renewals overlap
     emulator.inject_fault(endpoint="drive.files.watch", delay=0.4, probability=1.0, times=10_000)
