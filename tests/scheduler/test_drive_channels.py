@@ -370,3 +370,24 @@ def test_a_refused_channel_is_recorded_and_retried_after_a_delay(emulator, sqlit
     failed = _events(s, "lv", "failed")
     assert len(failed) == 1 and "files.watch" in failed[0].detail
     assert _channels(s, "lv", "active")
+
+
+def test_the_first_poll_after_an_edit_finds_it_and_a_settled_sheet_asks_nothing(
+    emulator, sqlite_url, tmp_path
+):
+    """The poll's decision on its own: a sync that wrote into the sheet is confirmed
+    by one more sync that writes nothing; after that the poll stays quiet until a
+    partner edits, and then the very next poll asks for the sync."""
+    s = make_setup(emulator, sqlite_url, tmp_path)
+    drive_jobs = DriveJobs(s.config, s.store)
+    for partner in ("lv", "ee", "fi"):
+        _first_sync(s, partner)
+    assert drive_jobs.poll_once() == ["ee", "fi", "lv"]  # the first syncs wrote ids
+    for partner in ("lv", "ee", "fi"):
+        confirm = jobs.run_partner_sync(s.config, s.store, partner, trigger="drive-poll")
+        assert confirm.completed and confirm.report.cells_written == 0
+    assert not _pending(s)
+    assert drive_jobs.poll_once() == []
+    _edit_fi(s, EDITED)
+    assert drive_jobs.poll_once() == ["fi"]
+    assert drive_jobs.poll_once() == []  # one request is enough while it waits
