@@ -165,3 +165,39 @@ def prune(session: Session, now: datetime | None = None) -> int:
         delete(DriveChannelEvent).where(DriveChannelEvent.at < cutoff)
     ).rowcount
     return int(ended or 0) + int(events or 0)
+
+
+def lost_after(debounce_seconds: float) -> timedelta:
+    """How long after a change with no notification a live channel counts as lost.
+
+    Shorter than the poll's interval, so most silent losses are seen by the first
+    poll after the change; long enough for a notification Drive held back a little
+    (a false alarm only costs a new channel)."""
+    return timedelta(seconds=max(60.0, 2 * debounce_seconds))
+
+
+def mark_lost(
+    store: Store, partner: str, modified: datetime, now: datetime, debounce_seconds: float
+) -> list[str]:
+    """The poll found a change nobody asked to sync: a live channel older than the
+    change, after :func:`lost_after`, missed its notification and stopped silently.
+    Mark it ``gone`` so the clock opens a new one; returns the channel ids."""
+    if modified > now - lost_after(debounce_seconds):
+        return []  # the notification may still be on its way
+    lost = []
+    with store.session() as session:
+        for channel in session.scalars(
+            select(DriveChannel).where(DriveChannel.partner == partner, DriveChannel.status == LIVE)
+        ):
+            if channel.created_at is not None and channel.created_at < modified:
+                channel.status = "gone"
+                channel.stopped_at = now
+                record_event(
+                    session,
+                    partner,
+                    "lost",
+                    f"the spreadsheet changed at {modified:%H:%M:%S} UTC without a notification",
+                    channel.id,
+                )
+                lost.append(channel.id)
+    return lost

@@ -63,17 +63,20 @@ def _pending(store: Store, partner: str) -> int:
         )
 
 
-def poll_partner(config: AppConfig, store: Store, connector: SheetsConnector, partner: str) -> bool:
-    """Ask Drive once; record a sync request when the sheet moved. True when one
-    was recorded. Google's errors propagate (the clock backs off on them)."""
+def poll_partner(
+    config: AppConfig, store: Store, connector: SheetsConnector, partner: str
+) -> datetime | None:
+    """Ask Drive once; record a sync request when the sheet moved. Returns the
+    ``modifiedTime`` that made it ask (None: nothing asked). Google's errors
+    propagate (the clock backs off on them)."""
     pc = config.partner(partner)
     modified = connector.modified_time(pc.spreadsheet_id)
-    if not needs_sync(modified, covered_until(store, partner)):
-        return False
+    if modified is None or not needs_sync(modified, covered_until(store, partner)):
+        return None
     if _pending(store, partner):
-        return False  # a sync is already on its way
+        return None  # a sync is already on its way
     with store.session() as session:
         records.request_sync(
             session, partner, trigger=TRIGGER, reason=f"modifiedTime {modified:%H:%M:%S} moved"
         )
-    return True
+    return modified

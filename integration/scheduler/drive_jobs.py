@@ -3,7 +3,9 @@
 - ``drive-channels`` (only with ``CRM_PUBLIC_URL``): :func:`integration.drive.watch.maintain`
   per partner, at start and then a few times per renewal window;
 - ``drive-poll``: :func:`integration.drive.poll.poll_partner` per partner every
-  ``[sync] poll_seconds``. A 429 or a 5xx holds that partner's poll back with the
+  ``[sync] poll_seconds``; a change the poll finds that no notification announced
+  marks the partner's channel lost, so the next ``drive-channels`` run opens a new
+  one. A 429 or a 5xx holds that partner's poll back with the
   same growing delay as a failed sync, so a quota storm is not made worse.
 
 Both build their connector with the process's shared quota budgets, so Drive
@@ -23,7 +25,7 @@ from connectors.google_sheets.errors import SheetsError
 from connectors.google_sheets.retry import RetryPolicy
 from integration.config import AppConfig, ConfigError
 from integration.drive import poll, watch
-from integration.drive.channels import log_event
+from integration.drive.channels import log_event, mark_lost
 from integration.scheduler.debounce import retry_delay
 from integration.store.db import Store
 from integration.store.models import utcnow
@@ -138,8 +140,12 @@ class DriveJobs:
             if self.backoff.held(f"poll:{partner}", now):
                 continue
             try:
-                if poll.poll_partner(self.config, self.store, connector, partner):
+                modified = poll.poll_partner(self.config, self.store, connector, partner)
+                if modified is not None:
                     requested.append(partner)
+                    debounce = self.config.sync.debounce_seconds
+                    for lost in mark_lost(self.store, partner, modified, now, debounce):
+                        log.warning("drive channel %s of %s stopped silently", lost, partner)
                 self.backoff.ok(f"poll:{partner}")
             except SheetsError as exc:
                 self._back_off(partner, now, exc)

@@ -391,3 +391,44 @@ def test_the_first_poll_after_an_edit_finds_it_and_a_settled_sheet_asks_nothing(
     _edit_fi(s, EDITED)
     assert drive_jobs.poll_once() == ["fi"]
     assert drive_jobs.poll_once() == []  # one request is enough while it waits
+
+
+def test_a_channel_that_stopped_silently_is_found_by_the_poll_and_replaced(
+    emulator, sqlite_url, tmp_path
+):
+    from datetime import datetime, timedelta
+
+    s = make_setup(emulator, sqlite_url, tmp_path)
+    for partner in ("lv", "ee", "fi"):
+        _first_sync(s, partner)
+        jobs.run_partner_sync(s.config, s.store, partner, trigger="cli")  # settled
+    with web_server(s) as web:
+        drive_jobs = DriveJobs(replace(s.config, public_url=web.url), s.store)
+        drive_jobs.maintain_channels()
+        wait_until(lambda: _all_greeted(s), timeout=20)
+        emulator.drop_notifications(True)  # Drive stops telling, and says nothing
+        _edit_fi(s, EDITED)
+        info = s.emulator.client().http_client.get_file_drive_metadata(s.ids["fi"])  # type: ignore[attr-defined]
+        changed = datetime.fromisoformat(info["modifiedTime"].replace("Z", "+00:00"))
+        # a poll soon after the change asks for the sync but does not judge the channel
+        assert drive_jobs.poll_once(changed + timedelta(seconds=5)) == ["fi"]
+        assert _channels(s, "fi", "active")
+        jobs.run_partner_sync(s.config, s.store, "fi", trigger="drive-poll")
+        emulator.drop_notifications(False)
+        _edit_fi(s, EDITED + " 2")
+        emulator.drop_notifications(True)
+        info = s.emulator.client().http_client.get_file_drive_metadata(s.ids["fi"])  # type: ignore[attr-defined]
+        changed = datetime.fromisoformat(info["modifiedTime"].replace("Z", "+00:00"))
+        wait_until(lambda: "drive-push" in _triggers(s, "fi"), timeout=20)  # that one came
+        assert drive_jobs.poll_once(changed + timedelta(minutes=2)) == []  # already asked
+
+        jobs.run_partner_sync(s.config, s.store, "fi", trigger="drive-push")
+        _edit_fi(s, EDITED + " 3")  # dropped
+        info = s.emulator.client().http_client.get_file_drive_metadata(s.ids["fi"])  # type: ignore[attr-defined]
+        changed = datetime.fromisoformat(info["modifiedTime"].replace("Z", "+00:00"))
+        # two minutes on, nobody announced the change: the channel is lost
+        assert drive_jobs.poll_once(changed + timedelta(minutes=2)) == ["fi"]
+        assert [e.kind for e in _events(s, "fi", "lost")] == ["lost"]
+        assert not _channels(s, "fi", "active") and len(_channels(s, "lv", "active")) == 1
+        outcomes = {o.partner: o.action for o in drive_jobs.maintain_channels()}
+    assert outcomes == {"lv": "kept", "ee": "kept", "fi": "re-registered"}
