@@ -47,6 +47,11 @@ LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
         "Run web and scheduler in one process.",
     ),
     "demo": ("integration.demo.command", "demo_command", "Start the demo on embedded defaults."),
+    "watch": (
+        "integration.drive.command",
+        "watch_command",
+        "Register, list or stop Drive push channels.",
+    ),
 }
 
 

@@ -89,6 +89,9 @@ class SyncSettings:
     debounce_seconds: float = 30.0
     debounce_max_seconds: float = 300.0
     lease_seconds: float = 600.0
+    poll_seconds: float = 300.0
+    channel_ttl_seconds: float = 86400.0
+    channel_renew_seconds: float = 3600.0
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,7 @@ class AppConfig:
     emulator_host: str | None = None
     credentials_file: str | None = None
     secret_key: str | None = None
+    public_url: str | None = None
     environ: Mapping[str, str] = field(default_factory=dict)
 
     def partner(self, code: str) -> PartnerConfig:
@@ -237,6 +241,7 @@ def load_config(
         "emulator_host": env.get("SHEETS_EMULATOR_HOST") or None,
         "credentials_file": env.get("GOOGLE_APPLICATION_CREDENTIALS") or None,
         "secret_key": env.get("CRM_SECRET_KEY") or None,
+        "public_url": (env.get("CRM_PUBLIC_URL") or "").strip().rstrip("/") or None,
         "environ": env,
     }
     values.update(overrides or {})

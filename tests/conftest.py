@@ -129,6 +129,13 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
+def pg_url(pg_migrated_url: str) -> str:
+    """The session's PostgreSQL store, emptied (for tests that start processes)."""
+    _truncate_all(pg_migrated_url)
+    return pg_migrated_url
+
+
+@pytest.fixture
 def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
     """A migrated, empty SQLite store URL (for tests that need only one engine)."""
     path = tmp_path / "store.sqlite"

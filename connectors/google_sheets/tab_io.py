@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
 from .errors import SheetNotFound
@@ -22,6 +23,8 @@ from .ratelimit import Budgets, unlimited
 from .retry import RetryPolicy, call_with_retry
 
 T = TypeVar("T")
+DRIVE_FILES_URL = "https://www.googleapis.com/drive/v3/files"
+DRIVE_CHANNELS_STOP_URL = "https://www.googleapis.com/drive/v3/channels/stop"
 #: Google's recommended maximum payload is 2 MB; stay a little under it.
 MAX_REQUEST_BYTES = 1_900_000
 
@@ -192,6 +195,58 @@ class SheetsConnector:
         )
         ranges = data.get("valueRanges") or [{}]
         return ranges[0].get("values", []) or []
+
+    # -- Drive: the file behind the spreadsheet ---------------------------------
+    def modified_time(self, spreadsheet_id: str) -> datetime | None:
+        """When Drive last saw the spreadsheet change (one ``files.get``), or None
+        when Drive does not say."""
+        meta = self._call(
+            "drive.files.get",
+            lambda: self.http.request(
+                "get",
+                f"{DRIVE_FILES_URL}/{spreadsheet_id}",
+                params={"fields": "modifiedTime", "supportsAllDrives": True},
+            ).json(),
+        )
+        stamp = (meta or {}).get("modifiedTime")
+        if not stamp:
+            return None
+        try:
+            return datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
+        except ValueError:
+            return None
+
+    def watch_file(
+        self, spreadsheet_id: str, *, channel_id: str, address: str, token: str, expiration_ms: int
+    ) -> dict[str, Any]:
+        """Open a Drive push channel on the spreadsheet (``files.watch``); returns
+        Drive's ``api#channel`` (``resourceId``, ``expiration`` in ms as a string)."""
+        body = {
+            "id": channel_id,
+            "type": "web_hook",
+            "address": address,
+            "token": token,
+            "expiration": str(expiration_ms),
+        }
+        return self._call(
+            "drive.files.watch",
+            lambda: self.http.request(
+                "post",
+                f"{DRIVE_FILES_URL}/{spreadsheet_id}/watch",
+                params={"supportsAllDrives": True},
+                json=body,
+            ).json(),
+        )
+
+    def stop_channel(self, channel_id: str, resource_id: str) -> None:
+        """Stop a push channel (``channels.stop``); a channel Drive no longer knows
+        raises :class:`SheetNotFound`."""
+        self._call(
+            "drive.channels.stop",
+            lambda: self.http.request(
+                "post", DRIVE_CHANNELS_STOP_URL, json={"id": channel_id, "resourceId": resource_id}
+            ),
+        )
 
     # -- writes --------------------------------------------------------------
     def grow(self, spreadsheet_id: str, sheet_id: int, *, rows: int = 0, columns: int = 0) -> None:

@@ -9,7 +9,9 @@ Modules: :mod:`.a1` (A1 notation), :mod:`.cells` (compact cell model),
 render options), :mod:`.formulas` (the evaluated formula subset), :mod:`.refshift`,
 :mod:`.model` (sheets and spreadsheets), :mod:`.values_api`,
 :mod:`.sheets_api`, :mod:`.batch_update` with :mod:`.txn` and the
-``requests_*`` modules, :mod:`.fieldmask`, :mod:`.drive_api`, :mod:`.admin`
+``requests_*`` modules, :mod:`.fieldmask`, :mod:`.drive_api`, :mod:`.channels`
+(Drive push channels: ``files.watch``, ``channels.stop``, the notifications),
+:mod:`.admin`
 (faults, quotas, stats), :mod:`.persistence` (``--state`` and ``--seed``),
 :mod:`.server` (HTTP), :mod:`.testing` (in-process server and pytest
 fixtures), :mod:`.cli` (``crm-sync emulator``).
@@ -50,7 +52,8 @@ too; without one, they are open (the emulator listens on 127.0.0.1 by default).
     drive.files.create, drive.files.get, drive.files.list, drive.files.delete,
     drive.files.copy, drive.files.update, drive.files.export,
     drive.files.import, drive.comments.list, drive.permissions.list,
-    drive.permissions.create, drive.permissions.delete.  Requests failed by
+    drive.permissions.create, drive.permissions.delete, drive.files.watch,
+    drive.channels.stop.  Requests failed by
     an injected status or refused by a quota count too; dropped connections,
     requests without a valid token and admin calls do not.  ``DELETE`` zeroes the counters.
 
@@ -63,6 +66,13 @@ too; without one, they are open (the emulator listens on 127.0.0.1 by default).
     "read_per_project": 300, "write_per_project": 300}`` (any subset).  When
     enabled, requests over a limit within a sliding minute get 429
     RESOURCE_EXHAUSTED.  The user is the bearer token.
+
+``GET|POST /_emulator/notifications``
+    ``{"drop": true}`` loses every Drive push notification from now on (the
+    message numbers still count), ``{"drop": false}`` delivers again.  ``GET``
+    answers ``{"drop": false, "channels": live, "delivered": n, "dropped": n,
+    "failed": n}``.  Channels are not kept in the state file: after a restart
+    watchers must open new ones.
 
 ``GET /_emulator/health``, ``POST /_emulator/save`` (write the state file now).
 

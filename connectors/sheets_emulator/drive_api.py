@@ -51,7 +51,7 @@ def file_resource(ss: Spreadsheet) -> dict[str, Any]:
         "mimeType": SPREADSHEET_MIME,
         "createdTime": ss.created_time,
         "modifiedTime": ss.modified_time,
-        "trashed": False,
+        "trashed": ss.trashed,
         "starred": False,
         "parents": ["root"],
         "webViewLink": f"https://docs.google.com/spreadsheets/d/{ss.id}/edit?usp=drivesdk",

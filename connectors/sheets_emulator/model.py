@@ -14,6 +14,7 @@ import string
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 from . import formulas
@@ -38,6 +39,12 @@ def new_sheet_id() -> int:
 def now_rfc3339() -> str:
     t = time.time()
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t * 1000) % 1000:03d}Z"
+
+
+def later_rfc3339(stamp: str) -> str:
+    """One millisecond after ``stamp`` (as written by :func:`now_rfc3339`)."""
+    moment = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ") + timedelta(milliseconds=1)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 class Sheet:
@@ -303,6 +310,7 @@ class Spreadsheet:
         self.permissions: list[dict[str, Any]] = []  # Drive shares besides the owner
         self.created_time = now_rfc3339()
         self.modified_time = self.created_time
+        self.trashed = False
         self._eval = threading.local()
         if first_sheet:
             self.sheets.append(Sheet(0, "Sheet1", 0))
@@ -317,7 +325,12 @@ class Spreadsheet:
         return conventions(self.properties.get("locale"))
 
     def touch(self) -> None:
-        self.modified_time = now_rfc3339()
+        """Move ``modifiedTime`` on every write, strictly forward: two writes in
+        one millisecond still give a watcher of ``modifiedTime`` two values."""
+        stamp = now_rfc3339()
+        if stamp <= self.modified_time:
+            stamp = later_rfc3339(self.modified_time)
+        self.modified_time = stamp
 
     def reindex(self) -> None:
         for i, sh in enumerate(self.sheets):

@@ -24,6 +24,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from . import batch_update, drive_api, fieldmask, sheets_api, values_api
 from .admin import Controls
+from .channels import Channels
 from .errors import ApiError, bad_request, not_found
 from .model import Store
 from .persistence import load_seed, load_state, save_state
@@ -75,6 +76,8 @@ ROUTES: list[tuple[str, re.Pattern[str], str]] = [
         re.compile(r"^/drive/v3/files/(?P<id>[^/]+)/permissions/(?P<perm>[^/]+)$"),
         "drive.permissions.delete",
     ),
+    ("POST", re.compile(r"^/drive/v3/files/(?P<id>[^/]+)/watch$"), "drive.files.watch"),
+    ("POST", re.compile(r"^/drive/v3/channels/stop$"), "drive.channels.stop"),
     ("GET", re.compile(r"^/drive/v3/files/(?P<id>[^/]+)$"), "drive.files.get"),
     ("PATCH", re.compile(r"^/drive/v3/files/(?P<id>[^/]+)$"), "drive.files.update"),
     ("DELETE", re.compile(r"^/drive/v3/files/(?P<id>[^/]+)$"), "drive.files.delete"),
@@ -122,6 +125,7 @@ class Emulator:
     ) -> None:
         self.store = Store()
         self.controls = Controls(quotas=quotas)
+        self.channels = Channels()
         self.token = token
         self.state_file = state_file
         self._dirty = threading.Event()
@@ -161,7 +165,26 @@ class Emulator:
         body: bytes,
         content_type: str,
     ) -> tuple[int, Any, str]:
-        """Run one API call; returns (status, payload, content type)."""
+        """Run one API call; returns (status, payload, content type), then tells
+        the file's push channels about the change (outside the store lock)."""
+        if endpoint == "drive.files.watch":
+            with self.store.lock:
+                if args["id"] not in self.store.spreadsheets:
+                    raise drive_api.not_found(args["id"])
+            return 200, self.channels.watch(args["id"], _parse_json(body) if body else None), "json"
+        if endpoint == "drive.channels.stop":
+            self.channels.stop(_parse_json(body) if body else None)
+            return 204, None, "json"
+        result = self._handle(endpoint, args, params, body)
+        update_body = _parse_json(body) if endpoint == "drive.files.update" and body else None
+        change = push_state(endpoint, update_body)
+        if change is not None and "id" in args:
+            self.channels.notify(args["id"], *change)
+        return result
+
+    def _handle(
+        self, endpoint: str, args: dict[str, str], params: dict[str, Any], body: bytes
+    ) -> tuple[int, Any, str]:
         store = self.store
         json_body = None
         if endpoint not in ("drive.files.import",) and body:
@@ -220,6 +243,9 @@ class Emulator:
                     ss.properties["title"] = str(json_body["name"])
                     ss.touch()
                     self._dirty.set()
+                if isinstance(json_body, dict) and isinstance(json_body.get("trashed"), bool):
+                    ss.trashed = json_body["trashed"]
+                    ss.touch()
                 return 200, drive_api.get(store, args["id"], params), "json"
             if endpoint == "drive.files.export":
                 return 200, drive_api.export_csv(store, args["id"], params), "text/csv"
@@ -265,6 +291,7 @@ class Emulator:
         with self.store.lock:
             self.store.clear()
         self.controls.reset()
+        self.channels.reset()
         self._dirty.set()
 
     def save_if_dirty(self) -> None:
@@ -307,6 +334,27 @@ def _depth_exceeds(value: Any, limit: int) -> bool:
             children = item.values() if isinstance(item, dict) else item
             stack.extend((child, depth + 1) for child in children)
     return False
+
+
+#: Write endpoints and the push notification each sends: (state, X-Goog-Changed).
+_PUSH_CONTENT = ("update", "content")
+
+
+def push_state(endpoint: str, update_body: Any = None) -> tuple[str, str | None] | None:
+    """What Drive tells a file's watchers after ``endpoint`` succeeded, if anything."""
+    if endpoint == "drive.files.delete":
+        return "remove", None
+    if endpoint == "drive.files.update":
+        if isinstance(update_body, dict) and isinstance(update_body.get("trashed"), bool):
+            return ("trash" if update_body["trashed"] else "untrash"), None
+        return "update", "properties"
+    if endpoint in ("drive.permissions.create", "drive.permissions.delete"):
+        return "update", "permissions"
+    if endpoint.startswith("values.") and endpoint not in ("values.get", "values.batchGet"):
+        return _PUSH_CONTENT
+    if endpoint in ("spreadsheets.batchUpdate", "drive.files.import"):
+        return _PUSH_CONTENT
+    return None
 
 
 def _parse_json(body: bytes) -> Any:
@@ -473,6 +521,14 @@ class Handler(BaseHTTPRequestHandler):
                     self._send(
                         200, emu.controls.configure_quotas(_parse_json(body) if body else {})
                     )
+                    return
+            elif path == "/_emulator/notifications":
+                if self.command in ("POST", "PUT"):
+                    spec = _parse_json(body) if body else {}
+                    self._send(200, emu.channels.configure(spec))
+                    return
+                if self.command == "GET":
+                    self._send(200, emu.channels.status())
                     return
             elif path == "/_emulator/health" and self.command == "GET":
                 self._send(200, {"ok": True, "spreadsheets": len(emu.store.spreadsheets)})

@@ -66,6 +66,14 @@ class EmulatorHandle:
         """See the admin API in :mod:`connectors.sheets_emulator`."""
         self._call("POST", "/_emulator/faults", json=spec)
 
+    def drop_notifications(self, drop: bool = True) -> dict[str, Any]:
+        """Lose (``True``) or deliver (``False``) every Drive push notification."""
+        return self._call("POST", "/_emulator/notifications", {"drop": drop})
+
+    def notifications(self) -> dict[str, Any]:
+        """``{"drop": bool, "channels": live, "delivered": n, "dropped": n, "failed": n}``."""
+        return self._call("GET", "/_emulator/notifications")
+
     def clear_faults(self) -> None:
         self._call("DELETE", "/_emulator/faults")
 

@@ -21,6 +21,7 @@ from integration.dashboard.labels import label
 from integration.dashboard.schedule import next_nightly_run
 from integration.dashboard.scope import visible_partners
 from integration.dashboard.web import csv_response, notice, services, ui_locale
+from integration.drive.channels import ALERT_KINDS, list_channels, recent_events
 from integration.store import records
 from integration.store.models import (
     SyncRequest,
@@ -59,6 +60,15 @@ def run_seconds(run: SyncRun | None) -> float | None:
     return (run.finished_at - run.started_at).total_seconds()
 
 
+def _push(store: Any, partner: str) -> dict[str, Any]:
+    """The partner's live push channel, its recent history, and an alert when the
+    latest event is one (a trashed spreadsheet, a failed registration or poll)."""
+    live = list_channels(store, partner, live_only=True)
+    events = recent_events(store, partner, 8)
+    alert = events[0] if events and events[0].kind in ALERT_KINDS else None
+    return {"channel": live[0] if live else None, "channel_events": events, "alert": alert}
+
+
 @bp.get("/sync")
 @login_required
 def sync_health() -> Any:
@@ -67,6 +77,7 @@ def sync_health() -> Any:
     locale = ui_locale()
     now = utcnow()
     cards = []
+    pushes = {code: _push(svc.store, code) for code in visible_partners(config)}
     with svc.store.session() as db:
         for code in visible_partners(config):
             pc = config.partners[code]
@@ -103,6 +114,7 @@ def sync_health() -> Any:
                     "pending": int(pending or 0),
                     "chart": chart,
                     "history": history[::-1][:8],
+                    **pushes[code],
                 }
             )
     return render_template(

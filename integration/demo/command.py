@@ -1,6 +1,9 @@
 """``crm-sync demo``: three partner spreadsheets in the Sheets emulator, a SQLite
 store under ``instance/demo/``, the first sync, then the web service and the
-clock, until Ctrl-C.
+clock, until Ctrl-C. As in production, edits arrive by Drive push notifications:
+the demo opens a channel per spreadsheet with its own emulator, which POSTs to
+the demo's web service; the clock's ``modifiedTime`` poll catches what a lost
+notification would miss. Nothing is installed in the spreadsheets.
 
 Everything the demo keeps lives in ``instance/demo/`` (the emulator's
 spreadsheets, the partners file pointing at them, the store, the demo API
@@ -16,7 +19,7 @@ import os
 import secrets
 import shutil
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -171,8 +174,21 @@ def _demo_environ(paths: DemoPaths, emulator_host: str) -> dict[str, str]:
     show_default=True,
     help="Seconds after the last edit before a sync (production: 30).",
 )
+@click.option(
+    "--poll",
+    type=click.FloatRange(min=0.5),
+    default=10.0,
+    show_default=True,
+    help="Seconds between modifiedTime polls, the fallback for lost pushes (production: 300).",
+)
 def demo_command(
-    port: int, host: str, rows: int, fresh: bool, emulator_port: int, debounce: float
+    port: int,
+    host: str,
+    rows: int,
+    fresh: bool,
+    emulator_port: int,
+    debounce: float,
+    poll: float,
 ) -> None:
     """Run the whole service locally on generated partner data (no Google account,
     no database server). Ignores --config and DATABASE_URL: the demo keeps its own
@@ -202,7 +218,15 @@ def demo_command(
         # from here on Ctrl-C (or SIGTERM) asks for a clean stop, even mid-way through set-up
         with stop_on_signals() as stop:
             clean = _run_demo(
-                console, paths, emulator, stop, host=host, port=port, rows=rows, debounce=debounce
+                console,
+                paths,
+                emulator,
+                stop,
+                host=host,
+                port=port,
+                rows=rows,
+                debounce=debounce,
+                poll=poll,
             )
     finally:
         emulator.stop()
@@ -220,6 +244,7 @@ def _run_demo(
     port: int,
     rows: int,
     debounce: float,
+    poll: float,
 ) -> bool:
     """Everything between the emulator starting and stopping; True when it stopped cleanly."""
     from integration import create_app
@@ -227,11 +252,11 @@ def _run_demo(
     from integration.demo import data
     from integration.demo.report import print_intro, print_summary
     from integration.demo.sheets import create_spreadsheets, known_spreadsheet_ids
-    from integration.demo.watch import SheetWatcher
+    from integration.drive.watch import maintain
     from integration.scheduler.command import WebServer, wait_for
     from integration.scheduler.service import SchedulerService
     from integration.store.setup import prepare_store
-    from integration.sync.engine import run_sync
+    from integration.sync.engine import make_connector, run_sync
 
     client = emulator.client()
     ids = known_spreadsheet_ids(paths.partners, client)
@@ -242,7 +267,12 @@ def _run_demo(
     else:
         created = False
     paths.partners.write_text(
-        data.partners_toml(ids, debounce_seconds=debounce, debounce_max_seconds=debounce * 6),
+        data.partners_toml(
+            ids,
+            debounce_seconds=debounce,
+            debounce_max_seconds=debounce * 6,
+            extra_sync={"poll_seconds": poll},
+        ),
         "utf-8",
     )
     environ = _demo_environ(paths, emulator.host_port)
@@ -269,12 +299,14 @@ def _run_demo(
         return True
 
     token = _load_or_create_token(store, paths.token)
+    # Drive pushes to this web service: the emulator accepts a local http address
+    config = replace(config, public_url=web.url)
     service = SchedulerService(config, store, catch_up=False)
-    watcher = SheetWatcher(emulator.client, store, ids, every=min(2.0, max(0.5, debounce / 2)))
-    watcher.prime()
     web.start()
+    # fresh channels on every start: a restarted emulator has forgotten the old ones
+    connector = make_connector(config)
+    channels = [maintain(config, store, connector, code, force=True) for code in config.partners]
     service.start()
-    watcher.start()
     print_intro(
         console,
         config=config,
@@ -289,13 +321,14 @@ def _run_demo(
     )
     print_summary(console, reports)
     _write_running_file(paths, web.url, emulator.host_port, ids)
+    opened = sum(1 for c in channels if c.channel_id)
     console.print(
-        f"[bold]Running.[/] Edits in the emulator are synced {debounce:g} s after the "
-        "last one (production waits 30 s). Ctrl-C stops."
+        f"[bold]Running.[/] {opened} Drive push channel(s) open: an edit in the emulator is "
+        f"synced {debounce:g} s after the last one (production waits 30 s); if a push is "
+        f"lost, the modifiedTime poll finds the edit within {poll:g} s. Ctrl-C stops."
     )
     wait_for(stop)
     console.print("stopping...")
-    watcher.stop()
     web.stop()
     paths.running.unlink(missing_ok=True)
     return service.stop(grace=20)

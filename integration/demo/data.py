@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import random
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -539,8 +539,12 @@ def partners_toml(
     debounce_max_seconds: float = 30,
     project_start: date = date(2023, 3, 1),
     project_end: date = date(2026, 2, 28),
+    extra_sync: Mapping[str, float] | None = None,
 ) -> str:
-    """The demo's partners file (TOML), pointing at the emulator's spreadsheets."""
+    """The demo's partners file (TOML), pointing at the emulator's spreadsheets.
+
+    ``extra_sync`` sets more ``[sync]`` keys (e.g. ``poll_seconds``), replacing
+    the defaults written here."""
     lines = [
         "# Demo partners file written by `crm-sync demo` (spreadsheets live in the emulator).",
         "",
@@ -558,6 +562,9 @@ def partners_toml(
         "lease_seconds = 120",
         "",
     ]
+    for key, value in (extra_sync or {}).items():
+        lines = [line for line in lines if not line.startswith(f"{key} = ")]
+        lines.insert(lines.index("[sync]") + 1, f"{key} = {value:g}")
     for p in PARTNERS:
         values: dict[str, Any] = {
             "code": p.code,

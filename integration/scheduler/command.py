@@ -147,6 +147,9 @@ def _print_jobs(service, due: list[str]) -> None:  # type: ignore[no-untyped-def
             click.echo(f"{info.id}: next {when} ({info.timezone})")
     if due:
         click.echo(f"catch-up sync for: {', '.join(due)}")
+    sync = service.config.sync
+    push = "on" if service.config.public_url else "off (no CRM_PUBLIC_URL)"
+    click.echo(f"drive push channels: {push}; modifiedTime poll every {sync.poll_seconds:g} s")
     click.echo(f"draining sync requests every {service.drain_every:g} s; Ctrl-C or SIGTERM stops")
 
 

@@ -12,6 +12,11 @@ Jobs:
   idempotency keys and old consumed sync requests (:mod:`.housekeeping`).
 - ``drain``: every few seconds, reads unconsumed sync requests and starts a
   sync per partner whose burst of requests has settled (see :mod:`.debounce`).
+- ``drive-channels`` (with ``CRM_PUBLIC_URL``): at start and then a few times per
+  renewal window, opens and renews each partner's Drive push channel;
+- ``drive-poll``: every ``[sync] poll_seconds``, asks Drive for each
+  spreadsheet's ``modifiedTime`` and requests a sync when it moved
+  (:mod:`.drive_jobs`).
 
 Syncs take the spreadsheet's lease inside the engine, so two clocks on two
 machines never sync one spreadsheet at once; a sync that finds the lease held
@@ -37,6 +42,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from integration.config import AppConfig
 from integration.scheduler import housekeeping, jobs
 from integration.scheduler.debounce import plan_drain, retry_delay
+from integration.scheduler.drive_jobs import DriveJobs, channel_check_interval
 from integration.store.db import Store
 from integration.store.models import utcnow
 
@@ -82,6 +88,7 @@ class SchedulerService:
         self._idle = threading.Condition(self._lock)
         self._failures: dict[str, int] = {}
         self._hold_until: dict[str, datetime] = {}
+        self.drive = DriveJobs(config, store)
         self._pool = ThreadPoolExecutor(
             max_workers=max(1, len(config.partners)), thread_name_prefix="crm-sync"
         )
@@ -114,12 +121,37 @@ class SchedulerService:
             coalesce=True,
             replace_existing=True,
         )
+        self._add_drive_jobs()
         self.scheduler.add_job(
             self.drain_once,
             trigger=IntervalTrigger(seconds=self.drain_every),
             id="drain",
             name="drain sync requests",
             misfire_grace_time=max(1, int(self.drain_every * 2)),
+            coalesce=True,
+            replace_existing=True,
+        )
+
+    def _add_drive_jobs(self) -> None:
+        sync = self.config.sync
+        if self.config.public_url:
+            every = channel_check_interval(sync.channel_renew_seconds)
+            self.scheduler.add_job(
+                self.drive.maintain_channels,
+                trigger=IntervalTrigger(seconds=every),
+                next_run_time=utcnow(),
+                id="drive-channels",
+                name="open and renew Drive push channels",
+                misfire_grace_time=max(1, int(every * 2)),
+                coalesce=True,
+                replace_existing=True,
+            )
+        self.scheduler.add_job(
+            self.drive.poll_once,
+            trigger=IntervalTrigger(seconds=sync.poll_seconds),
+            id="drive-poll",
+            name="poll each spreadsheet's Drive modifiedTime",
+            misfire_grace_time=max(1, int(sync.poll_seconds)),
             coalesce=True,
             replace_existing=True,
         )

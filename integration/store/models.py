@@ -345,3 +345,26 @@ class DriveChannel(Base):
     resource_id: Mapped[str | None] = mapped_column(String(200))
     last_message_number: Mapped[int] = mapped_column(Integer, default=0)
     expires_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    spreadsheet_id: Mapped[str | None] = mapped_column(String(200))
+    #: active; replaced (renewed, then stopped); stopped (by ``crm-sync watch --stop``);
+    #: expired; gone (Drive no longer knows it, or the file was trashed or removed)
+    status: Mapped[str] = mapped_column(
+        String(16), default="active", server_default="active", index=True
+    )
+    created_at: Mapped[datetime | None] = mapped_column(default=utcnow, nullable=True)
+    stopped_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class DriveChannelEvent(Base):
+    """What happened to push channels: registrations, renewals, stops, failures,
+    alerts (a trashed or removed spreadsheet) and poll failures, for the sync
+    health page."""
+
+    __tablename__ = "drive_channel_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    partner: Mapped[str] = mapped_column(String(8), index=True)
+    channel_id: Mapped[str | None] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(24))
+    detail: Mapped[str | None] = mapped_column(Text)

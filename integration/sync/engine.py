@@ -110,6 +110,12 @@ def _retry(config: AppConfig) -> RetryPolicy:
     return RetryPolicy(budget_seconds=float(config.environ.get("CRM_SHEETS_RETRY_SECONDS", 120)))
 
 
+def make_connector(config: AppConfig, *, retry: RetryPolicy | None = None) -> SheetsConnector:
+    """A connector on the configured Google (or emulator), sharing the process's
+    quota budgets with every sync, so Drive calls count against the same budget."""
+    return SheetsConnector(_client(config), retry=retry or _retry(config), budgets=_budgets(config))
+
+
 def run_sync(
     config: AppConfig,
     store: Store,
@@ -389,16 +395,6 @@ def sync_tab(
 def _sheet_changed_at(connector: SheetsConnector, spreadsheet_id: str) -> datetime | None:
     """When the spreadsheet was last modified (Drive), for ``newest_wins``."""
     try:
-        meta = connector._call(
-            "drive.files.get",
-            lambda: connector.http.get_file_drive_metadata(spreadsheet_id),
-        )
+        return connector.modified_time(spreadsheet_id)
     except SheetsError:
-        return None
-    stamp = (meta or {}).get("modifiedTime")
-    if not stamp:
-        return None
-    try:
-        return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    except ValueError:
         return None

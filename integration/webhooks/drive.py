@@ -1,54 +1,58 @@
 """``POST /webhooks/drive``: Google Drive push notifications for a watched spreadsheet.
 
 Drive does not sign its notifications; it echoes the channel's token, which we
-stored only as a SHA-256 hash and compare in constant time. Message numbers
-only grow per channel, so an older or repeated number is acknowledged and
-ignored (a replay cannot trigger work). ``sync`` is Drive's hello on a new
-channel: acknowledged, nothing to do. Anything else records a sync request.
+stored only as a SHA-256 hash and compare in constant time. Only a known channel
+that is still active and unexpired is heard; a stopped, replaced, expired or
+unknown channel gets the same 401 and triggers nothing. Message numbers only grow
+per channel, so an older or repeated number is acknowledged and ignored (a replay
+cannot trigger work).
+
+``X-Goog-Resource-State`` of a watched file (Drive's push guide):
+
+- ``sync``: the hello of a new channel: acknowledged, nothing to do;
+- ``update``, ``add``, ``untrash``, ``change``: a debounced sync request for the
+  partner, unless ``X-Goog-Changed`` names only sharing or folder changes
+  (``permissions``, ``parents``, ``children``), which cannot change a row;
+- ``trash``, ``remove``: an alert on the sync health page and in the log (a sync
+  of a trashed or deleted spreadsheet can only fail); ``remove`` ends the channel;
+- anything else: acknowledged and ignored.
+
 Drive retries only on 5xx, so only transient store trouble answers 503.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-from datetime import datetime
+import logging
 
 from flask import Response, jsonify, request
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from integration.app import services
+from integration.drive.channels import record_event, token_hash, trusted
 from integration.problems import Problem
 from integration.store import records
-from integration.store.models import DriveChannel
+from integration.store.models import DriveChannel, utcnow
 from integration.webhooks.requests import is_transient, unavailable
 
+log = logging.getLogger(__name__)
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+TRIGGER = "drive-push"
+SYNC_STATES = frozenset({"update", "add", "untrash", "change"})
+ALERT_STATES = frozenset({"trash", "remove"})
+NO_ROW_CHANGES = frozenset({"permissions", "parents", "children"})
 
 
-def register_channel(
-    session: Session,
-    *,
-    channel_id: str,
-    partner: str,
-    token: str,
-    resource_id: str | None = None,
-    expires_at: datetime | None = None,
-) -> DriveChannel:
-    """Remember a channel made with Drive's ``files.watch`` (token stored hashed)."""
-    channel = DriveChannel(
-        id=channel_id,
-        partner=partner,
-        token_hash=token_hash(token),
-        resource_id=resource_id,
-        last_message_number=0,
-        expires_at=expires_at,
-    )
-    session.add(channel)
-    return channel
+def action_for(state: str, changed: str | None) -> str:
+    """``ack`` | ``sync`` | ``alert`` | ``ignore`` for a notification (pure)."""
+    if state == "sync":
+        return "ack"
+    if state in ALERT_STATES:
+        return "alert"
+    if state in SYNC_STATES:
+        parts = {p.strip().lower() for p in (changed or "").split(",") if p.strip()}
+        return "ignore" if parts and parts <= NO_ROW_CHANGES else "sync"
+    return "ignore"
 
 
 def _message_number() -> int:
@@ -82,16 +86,31 @@ def receive_drive_notification() -> Response:
             expected = channel.token_hash if channel is not None else token_hash("\x00")
             if not hmac.compare_digest(expected, token_hash(token)) or channel is None:
                 raise Problem(401, "Unknown channel or wrong channel token.", slug="bad-token")
+            if not trusted(channel, utcnow()):
+                raise Problem(401, "Unknown channel or wrong channel token.", slug="bad-token")
             resource = request.headers.get("X-Goog-Resource-ID")
             if channel.resource_id and resource and resource != channel.resource_id:
                 raise Problem(401, "The resource does not match the channel.", slug="bad-token")
             if number <= channel.last_message_number:
                 return jsonify(status="ignored", reason="stale message number")
             channel.last_message_number = number
-            if state == "sync":
+            action = action_for(state, request.headers.get("X-Goog-Changed"))
+            if action == "ack":
                 return jsonify(status="acknowledged")
+            if action == "ignore":
+                return jsonify(status="ignored", reason=f"nothing to sync for {state[:30]}")
+            if action == "alert":
+                what = "moved to the trash" if state == "trash" else "deleted or unshared"
+                record_event(
+                    session, channel.partner, state, f"the spreadsheet was {what}", channel.id
+                )
+                if state == "remove":
+                    channel.status = "gone"
+                    channel.stopped_at = utcnow()
+                log.warning("spreadsheet of partner %s was %s", channel.partner, what)
+                return jsonify(status="alerted", state=state)
             req = records.request_sync(
-                session, channel.partner, trigger="webhook", reason=f"drive {state[:30]}"
+                session, channel.partner, trigger=TRIGGER, reason=f"drive {state[:30]}"
             )
             session.flush()
             return jsonify(status="queued", sync_request=req.id)

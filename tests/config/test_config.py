@@ -83,3 +83,34 @@ def test_db_upgrade_command_migrates_a_new_sqlite_store(tmp_path: Path) -> None:
     assert "store at revision" in up.stdout
     cur = subprocess.run([*args, "db", "current"], capture_output=True, text=True, timeout=60)
     assert "up to date" in cur.stdout
+
+
+def test_the_drive_address_is_https_for_google_and_may_be_local_http_for_the_emulator(
+    base_config,
+) -> None:
+    from dataclasses import replace
+
+    from integration.drive.watch import webhook_address
+
+    google = replace(base_config, emulator_host=None)
+    assert (
+        webhook_address(replace(google, public_url="https://crm.example.org"))
+        == "https://crm.example.org/webhooks/drive"
+    )
+    for url in ("http://127.0.0.1:8000", "http://crm.example.org", None):
+        with pytest.raises(ConfigError):
+            webhook_address(replace(google, public_url=url))
+    emulated = replace(base_config, emulator_host="127.0.0.1:8085")
+    assert webhook_address(replace(emulated, public_url="http://127.0.0.1:8000")).startswith(
+        "http://127.0.0.1:8000/"
+    )
+    with pytest.raises(ConfigError):
+        webhook_address(replace(emulated, public_url="http://crm.example.org"))
+
+
+def test_crm_public_url_is_read_once_without_a_trailing_slash() -> None:
+    config = load_config(
+        EXAMPLE, environ={"CRM_PUBLIC_URL": "https://crm.example.org/", "CRM_INSTANCE_PATH": "x"}
+    )
+    assert config.public_url == "https://crm.example.org"
+    assert config.sync.poll_seconds == 300 and config.sync.channel_ttl_seconds == 86400

@@ -393,3 +393,32 @@ def test_unknown_dashboard_address_gets_the_dashboard_404(web, seeded) -> None: 
     assert answer.status_code == 404
     assert "Not found" in answer.text and "Traceback" not in answer.text
     assert answer.headers["Content-Security-Policy"].startswith("default-src 'none'")
+
+
+def test_sync_health_shows_the_push_channel_and_its_alerts(web, store, seeded) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from integration.drive.channels import record_event, register_channel
+    from integration.store.models import utcnow
+
+    with store.session() as s:
+        register_channel(
+            s,
+            channel_id="chan-fi",
+            partner="fi",
+            token="never-shown-token",
+            expires_at=utcnow() + timedelta(hours=20),
+        )
+        record_event(s, "fi", "registered", "expires tomorrow", "chan-fi")
+    sign_in(web, seeded.tokens["admin"])
+    page = web.get("/dashboard/sync", base_url=BASE).text
+    assert '<span class="tag tag-ok" data-channel-status="fi">active</span>' in page
+    assert "never-shown-token" not in page
+    assert 'data-push-alert="fi"' not in page
+    lv = page[page.index('data-push="lv"') :]
+    assert "No push channel" in lv[: lv.index("</div>")]
+
+    with store.session() as s:
+        record_event(s, "fi", "trash", "the spreadsheet was moved to the trash", "chan-fi")
+    page = web.get("/dashboard/sync", base_url=BASE).text
+    assert 'data-push-alert="fi"' in page and "moved to the trash" in page

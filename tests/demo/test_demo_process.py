@@ -18,10 +18,29 @@ from sqlalchemy import func, select
 
 from connectors.google_sheets.auth import make_gspread_client
 from integration.store.db import Store
-from integration.store.models import Agreement, Lead, SyncRun
+from integration.store.models import Agreement, Lead, SyncRequest, SyncRun
 
 ROOT = Path(__file__).resolve().parents[2]
 EDITED = "Testi Muokkaus Oy"
+EDITED_AGAIN = "Testi Kysely Oy"
+
+
+def _triggers(store: Store, partner: str) -> list[str]:
+    with store.session() as session:
+        return list(
+            session.scalars(select(SyncRequest.trigger).where(SyncRequest.partner == partner))
+        )
+
+
+def _company(store: Store, lead_id: str) -> str | None:
+    with store.session() as session:
+        return session.get(Lead, lead_id).company_name
+
+
+def _settled(store: Store) -> bool:
+    with store.session() as session:
+        pending = select(func.count()).select_from(SyncRequest)
+        return session.scalar(pending.where(SyncRequest.consumed_at.is_(None))) == 0
 
 
 def _wait(check, timeout: float, what: str):
@@ -43,7 +62,10 @@ def _start(tmp_path: Path, *extra: str, options: tuple[str, ...] = ()) -> subpro
         if k not in ("DATABASE_URL", "CRM_CONFIG", "SHEETS_EMULATOR_HOST")
     }
     env.update(CRM_INSTANCE_PATH=str(tmp_path / "instance"), PYTHONPATH=str(ROOT))
-    args = ["demo", "--port", "0", "--emulator-port", "0", "--seed", "10", "--debounce", "1"]
+    args = [
+        *("demo", "--port", "0", "--emulator-port", "0"),
+        *("--seed", "10", "--debounce", "1", "--poll", "2"),
+    ]
     return subprocess.Popen(
         [sys.executable, "-m", "integration.cli", *options, *args, *extra],
         cwd=tmp_path,
@@ -114,11 +136,20 @@ def test_demo_runs_syncs_serves_picks_up_edits_and_stops_cleanly(tmp_path):
         lead_id = ws.cell(2, header.index("CRM ID") + 1).value
         ws.update_acell("A2", EDITED)
 
-        def edited():
-            with store.session() as session:
-                return session.get(Lead, lead_id).company_name == EDITED
+        _wait(lambda: _company(store, lead_id) == EDITED, 30, "the edit reaching the store")
+        # ...through the Drive push channel the demo opened with its emulator
+        assert "drive-push" in _triggers(store, "fi")
 
-        _wait(edited, 30, "the edit reaching the store")
+        # with every push lost, the modifiedTime poll still brings the next edit
+        admin = f"http://{info['emulator_host']}/_emulator/notifications"
+        assert requests.post(admin, json={"drop": True}, timeout=10).json()["drop"] is True
+        _wait(lambda: _settled(store), 30, "the pending syncs settling")
+        ws.update_acell("A2", EDITED_AGAIN)
+
+        _wait(lambda: _company(store, lead_id) == EDITED_AGAIN, 30, "the edit arriving by poll")
+        assert "drive-poll" in _triggers(store, "fi")
+        assert requests.get(admin, timeout=10).json()["dropped"] >= 1
+        requests.post(admin, json={"drop": False}, timeout=10)
 
         # ...and a lead created through the API shows up in the partner's sheet
         created = requests.post(
@@ -154,7 +185,19 @@ def test_demo_runs_syncs_serves_picks_up_edits_and_stops_cleanly(tmp_path):
         assert info2["spreadsheet_ids"] == info["spreadsheet_ids"]
         gc = make_gspread_client(emulator_host=info2["emulator_host"], token="partner")
         ws = gc.open_by_key(info2["spreadsheet_ids"]["fi"]).worksheet("Liidit")
-        assert ws.acell("A2").value == EDITED
+        assert ws.acell("A2").value == EDITED_AGAIN
+        # the restarted emulator forgot the old channels; the demo opened new ones
+        store = Store(info2["database_url"])
+        lead_id = ws.cell(2, ws.row_values(1).index("CRM ID") + 1).value
+        pushes = _triggers(store, "fi").count("drive-push")
+        ws.update_acell("A2", EDITED)
+
+        def pushed():
+            arrived = _company(store, lead_id) == EDITED
+            return arrived and _triggers(store, "fi").count("drive-push") > pushes
+
+        _wait(pushed, 30, "an edit after the restart arriving by push")
+        store.dispose()
     except BaseException:
         again.kill()
         raise

@@ -51,16 +51,23 @@ class Setup:
         )
 
 
-def make_setup(emulator, store_url: str, tmp_path: Path, *, rows: int = 10, **sync: float) -> Setup:
+def make_setup(
+    emulator,
+    store_url: str,
+    tmp_path: Path,
+    *,
+    rows: int = 10,
+    environ: dict[str, str] | None = None,
+    **sync: float,
+) -> Setup:
     ids = create_spreadsheets(emulator.client(), data.generate(rows, seed=11))
     sync_settings = {"debounce_seconds": 0.5, "debounce_max_seconds": 5, **sync}
     text = data.partners_toml(
         ids,
         debounce_seconds=sync_settings.pop("debounce_seconds"),
         debounce_max_seconds=sync_settings.pop("debounce_max_seconds"),
+        extra_sync=sync_settings,  # e.g. lease_seconds, poll_seconds
     )
-    for key, value in sync_settings.items():  # e.g. lease_seconds
-        text = text.replace("lease_seconds = 120", f"{key} = {value:g}")
     path = tmp_path / "partners.toml"
     path.write_text(text, "utf-8")
     config = load_config(
@@ -69,6 +76,7 @@ def make_setup(emulator, store_url: str, tmp_path: Path, *, rows: int = 10, **sy
             "SHEETS_EMULATOR_HOST": emulator.host_port,
             "DATABASE_URL": store_url,
             "CRM_INSTANCE_PATH": str(tmp_path / "instance"),
+            **(environ or {}),
         },
     )
     store = Store(store_url)

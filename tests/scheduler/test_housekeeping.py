@@ -9,7 +9,14 @@ from sqlalchemy import select
 from integration.scheduler.housekeeping import prune_store
 from integration.scheduler.service import SchedulerService
 from integration.store.db import Store
-from integration.store.models import IdempotencyKey, SyncRequest, WebhookDelivery, utcnow
+from integration.store.models import (
+    DriveChannel,
+    DriveChannelEvent,
+    IdempotencyKey,
+    SyncRequest,
+    WebhookDelivery,
+    utcnow,
+)
 
 
 def test_prune_keeps_the_replay_window(store: Store, config) -> None:  # type: ignore[no-untyped-def]
@@ -50,3 +57,25 @@ def test_clock_schedules_housekeeping_daily(store: Store, config) -> None:  # ty
     first = job.trigger.get_next_fire_time(None, utcnow())
     second = job.trigger.get_next_fire_time(first, first + timedelta(seconds=1))
     assert timedelta(hours=23) <= second - first <= timedelta(hours=25)
+
+
+def test_prune_forgets_drive_history_older_than_a_month_but_never_a_live_channel(
+    store: Store, config
+) -> None:  # type: ignore[no-untyped-def]
+    from integration.drive.channels import register_channel
+
+    old = utcnow() - timedelta(days=40)
+    with store.session() as s:
+        for cid, status, stopped in (
+            ("live-old", "active", None),
+            ("ended-old", "replaced", old),
+            ("ended-new", "replaced", utcnow()),
+        ):
+            c = register_channel(s, channel_id=cid, partner="lv", token="t")
+            c.status, c.stopped_at, c.created_at = status, stopped, old
+        s.add(DriveChannelEvent(partner="lv", kind="renewed", at=old))
+        s.add(DriveChannelEvent(partner="lv", kind="renewed"))
+    assert prune_store(store).drive_history == 2
+    with store.session() as s:
+        assert sorted(s.scalars(select(DriveChannel.id)).all()) == ["ended-new", "live-old"]
+        assert len(s.scalars(select(DriveChannelEvent)).all()) == 1

@@ -10,10 +10,10 @@ import time
 
 import pytest
 from scheduler_helpers import make_setup, wait_until
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 
 from integration.store import leases
-from integration.store.models import Base, SyncRun
+from integration.store.models import SyncRun
 from integration.store.records import request_sync
 from integration.sync.engine import run_sync
 
@@ -120,16 +120,6 @@ def test_a_killed_holders_lease_is_taken_over_after_expiry(emulator, sqlite_url,
     assert taken_over.outcome == "completed"
     assert leases.current_holder(s.store, lease) is None  # released after the sync
     s.store.dispose()
-
-
-@pytest.fixture
-def pg_url(pg_migrated_url: str) -> str:
-    engine = create_engine(pg_migrated_url)
-    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    engine.dispose()
-    return pg_migrated_url
 
 
 @pytest.mark.postgres

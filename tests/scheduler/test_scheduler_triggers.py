@@ -27,7 +27,14 @@ def test_one_nightly_job_per_partner_in_its_zone(base_config, sqlite_url):
 
     service = SchedulerService(base_config, Store(sqlite_url))
     found = {job.id: job for job in service.scheduler.get_jobs()}
-    assert set(found) == {"nightly:lv", "nightly:ee", "nightly:fi", "drain", "housekeeping"}
+    assert set(found) == {
+        "nightly:lv",
+        "nightly:ee",
+        "nightly:fi",
+        "drain",
+        "housekeeping",
+        "drive-poll",
+    }
     for code, partner in base_config.partners.items():
         job = found[f"nightly:{code}"]
         assert str(job.trigger.timezone) == partner.timezone

@@ -7,8 +7,8 @@ import json
 import pytest
 from sqlalchemy import select
 
-from integration.store.models import DriveChannel, SyncRequest
-from integration.webhooks.drive import register_channel
+from integration.drive.channels import register_channel
+from integration.store.models import DriveChannel, DriveChannelEvent, SyncRequest
 from integration.webhooks.signatures import standard_headers
 
 
@@ -75,17 +75,24 @@ def channel(store) -> str:  # type: ignore[no-untyped-def]
     return "chan-1"
 
 
-def drive(client, state: str, number: int, token: str = "tok-secret", channel: str = "chan-1"):  # type: ignore[no-untyped-def]
-    return client.post(
-        "/webhooks/drive",
-        headers={
-            "X-Goog-Channel-ID": channel,
-            "X-Goog-Channel-Token": token,
-            "X-Goog-Resource-State": state,
-            "X-Goog-Resource-ID": "res-1",
-            "X-Goog-Message-Number": str(number),
-        },
-    )
+def drive(
+    client,
+    state: str,
+    number: int,
+    token: str = "tok-secret",
+    channel: str = "chan-1",
+    changed: str | None = None,
+):  # type: ignore[no-untyped-def]
+    headers = {
+        "X-Goog-Channel-ID": channel,
+        "X-Goog-Channel-Token": token,
+        "X-Goog-Resource-State": state,
+        "X-Goog-Resource-ID": "res-1",
+        "X-Goog-Message-Number": str(number),
+    }
+    if changed is not None:
+        headers["X-Goog-Changed"] = changed
+    return client.post("/webhooks/drive", headers=headers)
 
 
 def test_drive_sync_message_is_acknowledged_without_work(client, channel, store) -> None:
@@ -98,7 +105,7 @@ def test_drive_change_records_a_sync_request(client, channel, store) -> None:
     assert drive(client, "sync", 1).status_code == 200
     resp = drive(client, "update", 2)
     assert resp.status_code == 200 and resp.get_json()["status"] == "queued"
-    assert requests_of(store) == [("ee", "webhook", None)]
+    assert requests_of(store) == [("ee", "drive-push", None)]
     with store.session() as s:
         assert s.get(DriveChannel, "chan-1").last_message_number == 2
 
@@ -122,3 +129,39 @@ def test_drive_missing_or_bad_headers_is_400(client, channel) -> None:
     resp = client.post("/webhooks/drive", headers={"X-Goog-Channel-ID": "chan-1"})
     assert resp.status_code == 400 and resp.mimetype == "application/problem+json"
     assert drive(client, "update", "x").status_code == 400  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("state", ["update", "add", "untrash", "change"])
+def test_drive_changes_to_the_file_request_a_sync(client, channel, store, state) -> None:
+    resp = drive(client, state, 2, changed="content")
+    assert resp.status_code == 200 and resp.get_json()["status"] == "queued"
+    assert requests_of(store) == [("ee", "drive-push", None)]
+
+
+def test_drive_sharing_or_folder_changes_alone_sync_nothing(client, channel, store) -> None:
+    resp = drive(client, "update", 2, changed="permissions,parents")
+    assert resp.status_code == 200 and resp.get_json()["status"] == "ignored"
+    assert drive(client, "exists", 3).get_json()["status"] == "ignored"  # not a files state
+    assert requests_of(store) == []
+
+
+def _alerts(store) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    with store.session() as s:
+        return [(e.partner, e.kind) for e in s.scalars(select(DriveChannelEvent))]
+
+
+def test_drive_trashed_spreadsheet_is_an_alert_not_a_sync(client, channel, store) -> None:
+    resp = drive(client, "trash", 2)
+    assert resp.status_code == 200 and resp.get_json()["status"] == "alerted"
+    assert requests_of(store) == [] and _alerts(store) == [("ee", "trash")]
+    with store.session() as s:
+        assert s.get(DriveChannel, "chan-1").status == "active"  # untrash may follow
+
+
+def test_drive_removed_spreadsheet_ends_the_channel(client, channel, store) -> None:
+    assert drive(client, "remove", 2).get_json()["status"] == "alerted"
+    assert _alerts(store) == [("ee", "remove")]
+    with store.session() as s:
+        assert s.get(DriveChannel, "chan-1").status == "gone"
+    assert drive(client, "update", 3).status_code == 401  # a gone channel is not heard
+    assert requests_of(store) == []
