@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from live_server import serving
 from sqlalchemy import create_engine, text
 
 from connectors.sheets_emulator.testing import emulator, sheets_emulator  # noqa: F401
@@ -178,3 +179,10 @@ def app(config: AppConfig, store: Store):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def client(app):  # type: ignore[no-untyped-def]
     return app.test_client()
+
+
+@pytest.fixture
+def live_url(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """The app behind a real threaded HTTP server on loopback."""
+    with serving(app) as url:
+        yield url
