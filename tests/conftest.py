@@ -47,6 +47,18 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
         report.longrepr = f"skipped on CI, which must run every test: {reason}"
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector):  # type: ignore[no-untyped-def]
+    """The same for a whole module skipped while collecting (``importorskip``,
+    ``pytest.skip(allow_module_level=True)``)."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and _skips_fail():
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"skipped on CI, which must run every test: {reason}"
+
+
 def _pg_reachable() -> bool:
     try:
         engine = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
