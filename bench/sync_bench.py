@@ -272,11 +272,11 @@ def table(results: list[dict[str, Any]], compared: dict[str, Any] | None) -> str
         "one Leads tab of N rows x 20 columns (15 lead fields, 2 partner columns, "
         "3 service columns added by the first sync). Peak memory is the sync process's "
         "VmHWM (Python + imports baseline in brackets). Each size ran in its own run: "
-        "the last column says when, and the machine's 1-minute load average at its start "
-        "and end (2 cores, shared with other work).",
+        "the last column says when it started, and the machine's 1-minute load average at "
+        "its start and end (2 cores, shared with other work).",
         "",
         "| rows | first sync: calls / s | no-change re-sync: calls / s | 1% changed: calls / s "
-        "| cells written (first / 1%) | peak MB | run (UTC, load) |",
+        "| cells written (first / 1%) | peak MB | run started, load |",
         "|---:|---|---|---|---|---|---|",
     ]
     for r in results:
