@@ -260,6 +260,13 @@ def _edit_one_percent(gc: Any, sid: str, n: int) -> None:
     ws.batch_update(edits, value_input_option="RAW")
 
 
+def _ratio(x: float) -> str:
+    """``669x``, ``1.3x``, ``0.03x``: two significant figures at most, no exponent."""
+    if x >= 10:
+        return f"{x:.0f}x"
+    return f"{x:.1f}x" if x >= 0.1 else f"{x:.2f}x"
+
+
 def _cell(r: dict[str, Any]) -> str:
     return f"{r['api_calls']:,} / {r['seconds']:.2f}"
 
@@ -335,8 +342,8 @@ def comparison(compared: dict[str, Any]) -> list[str]:
         for run_name in ("first", "nochange", "changed1pct"):
             o, v = engine[run_name], compared[name][run_name]
             parts.append(
-                f"{v['api_calls'] / max(o['api_calls'], 1):.1f}x the calls, "
-                f"{v['seconds'] / max(o['seconds'], 1e-6):.1f}x the time"
+                f"{_ratio(v['api_calls'] / max(o['api_calls'], 1))} the calls, "
+                f"{_ratio(v['seconds'] / max(o['seconds'], 1e-6))} the time"
             )
         ratios.append(
             f"- {label} script vs engine: first sync {parts[0]}; no-change {parts[1]}; "
