@@ -46,6 +46,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# gunicorn imports this file as bench.webhook_bench, so its folder is not on the path
+sys.path.insert(0, str(ROOT / "bench"))
 
 from run_info import RunInfo  # noqa: E402
 
