@@ -19,8 +19,6 @@ Prints a table and writes it to bench/results/emulator_bench.md.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import random
 import signal
 import socket
@@ -34,6 +32,8 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from run_info import RunInfo  # noqa: E402
 
 from connectors.google_sheets.auth import make_gspread_client  # noqa: E402
 
@@ -176,14 +176,15 @@ def main() -> int:
     ap.add_argument("--writes", type=int, default=10_000)
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "emulator_bench.md"))
     args = ap.parse_args()
-    load = os.getloadavg()[0]
+    run = RunInfo.begin()
     rows = bench_read_write(args.rows, args.cols, args.writes) + bench_million()
+    run.finish()
     width = max(len(r[0]) for r in rows)
     lines = [
         "# Sheets emulator benchmark",
         "",
-        f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, "
-        f"Python {platform.python_version()}; load average {load:.1f} at start; "
+        run.line(),
+        "",
         "gspread over HTTP to the emulator run as a subprocess; times are the median of 3 calls.",
         "",
         f"| {'measure':<{width}} | result | goal |",

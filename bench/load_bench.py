@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import socket
 import subprocess
 import sys
@@ -32,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "reliability"))
 
 from fault_scenarios import TEST_ENVIRON, temporary_pg_database  # noqa: E402
+from run_info import RunInfo  # noqa: E402
 
 from connectors.sheets_emulator.testing import create_spreadsheet, run_emulator  # noqa: E402
 from integration.auth import create_token  # noqa: E402
@@ -161,6 +161,7 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=8, help="gunicorn threads per worker")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "load_bench.md"))
     args = parser.parse_args()
+    run = RunInfo.begin()
     env_base = {**os.environ, **TEST_ENVIRON, "PYTHONPATH": str(ROOT)}
     with run_emulator() as emu, temporary_pg_database(PG) as url:
         emu.server.handle_error = lambda *a: None  # type: ignore[method-assign]
@@ -299,13 +300,15 @@ def main() -> int:
         by_kind.setdefault(r[0], []).append(r)
     p99 = percentile(latencies, 99) * 1000
     ok = not server_errors and p99 < 500 and all(s[1] == "completed" for s in syncs)
+    run.finish()
     lines = [
         f"# Load: {args.rate:g} requests/s for {args.seconds:g} s during a sync of "
         f"{args.rows:,}-row tabs",
         "",
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores shared with other work "
-        f"(load average {os.getloadavg()[0]:.1f} at the end); gunicorn {args.workers} workers x "
-        f"{args.threads} threads; PostgreSQL store; load generator, web app and sync each in "
+        run.line(),
+        "",
+        f"gunicorn {args.workers} workers x {args.threads} threads; PostgreSQL store; "
+        "load generator, web app and sync each in "
         "its own process on 127.0.0.1; open-loop schedule, latency from the scheduled time.",
         "",
         "| requests | kind | 2xx/3xx/4xx | 5xx or no answer | p50 ms | p95 ms | p99 ms | max ms |",

@@ -46,6 +46,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# gunicorn imports this file as bench.webhook_bench, so its folder is not on the path
+sys.path.insert(0, str(ROOT / "bench"))
+
+from run_info import RunInfo  # noqa: E402
 
 from integration.webhooks.signatures import standard_headers  # noqa: E402
 
@@ -417,7 +421,7 @@ other work (see the load average column).\
 """
 
 
-def render(results: list[dict], args: argparse.Namespace) -> str:
+def render(results: list[dict], args: argparse.Namespace, run: RunInfo) -> str:
     table = [
         "| Store | Endpoint | Load | Requests/s | p50 ms | p99 ms | Server CPU ms/req | Errors |",
         "|---|---|---|---:|---:|---:|---:|---:|",
@@ -450,6 +454,8 @@ def render(results: list[dict], args: argparse.Namespace) -> str:
     return "\n".join(
         [
             "# Webhook ingestion benchmark",
+            "",
+            run.line(),
             "",
             f"gunicorn, 2 {'sync' if args.threads == 1 else 'gthread'} workers x "
             f"{args.threads} thread(s), {os.cpu_count()} CPU cores "
@@ -497,6 +503,7 @@ def main() -> None:
     require_wrk()
     stores = args.stores.split(",")
     results: list[dict] = []
+    run = RunInfo.begin()
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
         if "sqlite" in stores:
@@ -507,7 +514,7 @@ def main() -> None:
                 results.append(bench_store("PostgreSQL", pg, tmp, args))
             finally:
                 drop_postgres(pg)
-    text = render(results, args)
+    text = render(results, args, run.finish())
     print(text)
     if not args.no_write:
         out = ROOT / "bench" / "results" / "webhook_bench.md"

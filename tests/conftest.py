@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from live_server import serving
 from sqlalchemy import create_engine, text
 
 from connectors.sheets_emulator.testing import emulator, sheets_emulator  # noqa: F401
@@ -41,6 +42,18 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
     outcome = yield
     report = outcome.get_result()
     if report.skipped and not hasattr(report, "wasxfail") and _skips_fail():
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"skipped on CI, which must run every test: {reason}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector):  # type: ignore[no-untyped-def]
+    """The same for a whole module skipped while collecting (``importorskip``,
+    ``pytest.skip(allow_module_level=True)``)."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and _skips_fail():
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
         report.outcome = "failed"
         report.longrepr = f"skipped on CI, which must run every test: {reason}"
@@ -185,3 +198,10 @@ def app(config: AppConfig, store: Store):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def client(app):  # type: ignore[no-untyped-def]
     return app.test_client()
+
+
+@pytest.fixture
+def live_url(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """The app behind a real threaded HTTP server on loopback."""
+    with serving(app) as url:
+        yield url

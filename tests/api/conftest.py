@@ -46,19 +46,3 @@ def make_lead(client, tokens):  # type: ignore[no-untyped-def]
         return resp.get_json()
 
     return make
-
-
-@pytest.fixture
-def live_url(app):  # type: ignore[no-untyped-def]
-    import threading
-
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)

@@ -10,6 +10,17 @@ import pytest
 import requests
 
 
+def _fault_rules(emulator) -> int:  # type: ignore[no-untyped-def]
+    """How many fault rules the emulator still holds (one-shot rules go when used)."""
+    r = requests.get(
+        emulator.base_url + "/_emulator/faults",
+        headers={"Authorization": f"Bearer {emulator.token}"},
+        timeout=5,
+    )
+    r.raise_for_status()
+    return int(r.json()["faults"])
+
+
 def test_stats_count_requests_by_endpoint(emulator, sh) -> None:
     emulator.reset_stats()
     sh.values_batch_get(["Sheet1"])
@@ -31,10 +42,14 @@ def test_stats_count_requests_by_endpoint(emulator, sh) -> None:
 def test_a_request_held_over_a_stats_reset_is_not_counted_after_it(emulator, sh) -> None:
     """A straggler (delayed past its client's patience in an earlier test) must
     not show up in the counts of the next test, which reset the stats."""
-    emulator.inject_fault(endpoint="values.get", delay=0.5)
+    emulator.inject_fault(endpoint="values.get", delay=3.0, times=1)
     straggler = threading.Thread(target=sh.values_get, args=("Sheet1!A1",))
     straggler.start()
-    time.sleep(0.1)
+    # the one-shot fault is used up when the straggler arrives: it is held from then on
+    deadline = time.monotonic() + 30
+    while _fault_rules(emulator):
+        assert time.monotonic() < deadline, "the straggler never reached the emulator"
+        time.sleep(0.02)
     emulator.reset_stats()
     straggler.join()
     assert emulator.stats()["total"] == 0
@@ -140,8 +155,16 @@ def test_project_quota_spans_users(emulator, sh) -> None:
 
 
 def test_quotas_are_off_by_default(emulator, sh) -> None:
-    for _ in range(70):
-        sh.values_get("A1")
+    """Past Google's 60 reads and 60 writes per user per minute, every call is
+    still answered, because an emulator started without quotas enforces none."""
+    quotas = requests.get(emulator.base_url + "/_emulator/quotas", timeout=5).json()
+    assert quotas["enabled"] is False
+    emulator.reset_stats()
+    for i in range(70):
+        body = {"values": [[f"write {i}"]]}
+        sh.values_update("A1", params={"valueInputOption": "RAW"}, body=body)
+        assert sh.values_get("A1")["values"] == [[f"write {i}"]]
+    assert emulator.stats()["by_endpoint"] == {"values.update": 70, "values.get": 70}
 
 
 def test_reset_drops_everything(emulator, gc, sh) -> None:

@@ -6,10 +6,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
 
 from integration.config import AppConfig, load_config
 from integration.demo import data
@@ -94,3 +97,32 @@ def wait_until(check: Callable[[], object], timeout: float = 15.0, every: float 
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout} s")
         time.sleep(every)
+
+
+class DrainWatch:
+    """Records each pass of a scheduler's ``drain`` job and the partners it started.
+
+    "Nothing else started" is then shown by waiting for the clock to look at the
+    requests again, not by sleeping for a while and hoping it did.
+    """
+
+    def __init__(self, service: object) -> None:
+        self._seen = threading.Condition()
+        self.passes: list[list[str]] = []
+        service.scheduler.add_listener(self._on_executed, EVENT_JOB_EXECUTED)  # type: ignore[attr-defined]
+
+    def _on_executed(self, event: JobExecutionEvent) -> None:
+        if event.job_id == "drain":
+            with self._seen:
+                self.passes.append(list(event.retval or []))
+                self._seen.notify_all()
+
+    def next_passes(self, count: int, timeout: float = 30.0) -> list[list[str]]:
+        """Wait for ``count`` drain passes that begin after this call; return what
+        each started. A pass already running may be counted, hence callers ask
+        for one more than they need."""
+        with self._seen:
+            first = len(self.passes)
+            if not self._seen.wait_for(lambda: len(self.passes) >= first + count, timeout):
+                raise AssertionError(f"{count} drain passes did not run within {timeout} s")
+            return self.passes[first : first + count]

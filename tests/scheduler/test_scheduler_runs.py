@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
-from scheduler_helpers import wait_until
+from scheduler_helpers import DrainWatch, make_setup, wait_until
 from sqlalchemy import select
 
 from integration.scheduler import jobs
@@ -26,9 +26,13 @@ def _runs(store, **where):
         ]
 
 
-def test_a_burst_of_edits_becomes_one_sync(setup):
+def test_a_burst_of_edits_becomes_one_sync(emulator, db_url, tmp_path):
+    # edits 0.1 s apart against a 2 s quiet period: only a stall twenty times the
+    # gap between two edits could split the burst
+    setup = make_setup(emulator, db_url, tmp_path, debounce_seconds=2.0, debounce_max_seconds=30)
     store, config = setup.store, setup.config
     service = SchedulerService(config, store, catch_up=False, drain_every=0.2)
+    watch = DrainWatch(service)
     service.start()
     try:
         for i in range(10):
@@ -37,8 +41,10 @@ def test_a_burst_of_edits_becomes_one_sync(setup):
             time.sleep(0.1)
         with store.session() as session:
             last = session.scalar(select(SyncRequest.requested_at).order_by(SyncRequest.id.desc()))
-        wait_until(lambda: not jobs.pending_requests(store) and not service.in_flight())
-        time.sleep(1.0)  # a second sync would have started by now
+        wait_until(lambda: not jobs.pending_requests(store) and not service.in_flight(), timeout=60)
+        # the clock looks at the requests again (three passes, as the first may have
+        # been under way already) and starts nothing: no second sync follows the burst
+        assert watch.next_passes(3) == [[], [], []]
     finally:
         assert service.stop(5)
     runs = _runs(store)
@@ -51,6 +57,7 @@ def test_a_burst_of_edits_becomes_one_sync(setup):
     with store.session() as session:
         answered = set(session.scalars(select(SyncRequest.sync_run_id)))
     assert answered == {runs[-1][0]}
+    store.dispose()
 
 
 def test_a_missed_night_is_caught_up_once(setup):
@@ -101,8 +108,9 @@ def test_a_missed_night_is_caught_up_once(setup):
     finally:
         assert service.stop(10)
     again = SchedulerService(config, store)
+    again_watch = DrainWatch(again)
     assert again.start() == []  # back again: the catch-up counts as the night's sync
-    time.sleep(0.5)
+    assert again_watch.next_passes(2) == [[], []]  # the clock ran and started nothing
     assert again.stop(5)
     catch_up = _runs(store, trigger="catch-up")
     assert sorted((r[1], r[2]) for r in catch_up) == [

@@ -134,13 +134,24 @@ def test_erasure_leaves_no_personal_data_and_a_tombstone(store: Store) -> None:
         assert records.is_tombstoned(session, _lead())
 
 
+def _wait_until_free(store: Store, name: str, timeout: float = 30.0) -> None:
+    """Poll until the lease ``name`` has expired; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while leases.current_holder(store, name) is not None:
+        assert time.monotonic() < deadline, f"lease {name} did not expire within {timeout} s"
+        time.sleep(0.05)
+
+
 def test_lease_excludes_others_until_expiry(store: Store) -> None:
-    assert leases.acquire(store, "sync:abc", "a", ttl_seconds=0.5)
+    # a lease far longer than the test: exclusion cannot pass by the lease running out
+    assert leases.acquire(store, "sync:abc", "a", ttl_seconds=600)
     assert not leases.acquire(store, "sync:abc", "b", ttl_seconds=5)
-    assert leases.acquire(store, "sync:abc", "a", ttl_seconds=0.5)  # renewal by the holder
+    assert leases.acquire(store, "sync:abc", "a", ttl_seconds=600)  # renewal by the holder
     assert leases.current_holder(store, "sync:abc") == "a"
-    time.sleep(0.7)
-    assert leases.current_holder(store, "sync:abc") is None
+    assert not leases.acquire(store, "sync:abc", "b", ttl_seconds=5)
+    # the holder renews for a moment only; once that has passed, the lease is free
+    assert leases.acquire(store, "sync:abc", "a", ttl_seconds=0.2)
+    _wait_until_free(store, "sync:abc")
     assert leases.acquire(store, "sync:abc", "b", ttl_seconds=5)
     assert not leases.renew(store, "sync:abc", "a", 5)
     leases.release(store, "sync:abc", "b")

@@ -24,6 +24,28 @@ FAULTS = {
     "dropped connection": {"drop": True},
 }
 
+#: A write whose answer is lost: the emulator holds the request back for
+#: ``LOST_ANSWER_DELAY`` seconds, then applies it, while the client gave up after
+#: ``SLOW_CLIENT_TIMEOUT``. The timeout is long enough for the undelayed calls of a
+#: loaded machine, the delay twice as long, so the answer is surely lost.
+SLOW_CLIENT_TIMEOUT = 1.5
+LOST_ANSWER_DELAY = 3.0
+
+
+def _wait_for(check: Any, what: str, timeout: float = 30.0) -> None:
+    """Poll ``check`` until it holds; fail naming ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"{what} within {timeout} s"
+        time.sleep(0.05)
+
+
+def _lose_next_write_answer(env: SyncEnv) -> Any:
+    """Hold back the next cell write (applied later, its answer lost); returns a
+    client that gives up on it."""
+    env.emulator.inject_fault(endpoint="values.batchUpdate", delay=LOST_ANSWER_DELAY, times=1)
+    return env.emulator.client(timeout=SLOW_CLIENT_TIMEOUT)
+
 
 def _prepare(env: SyncEnv) -> str:
     """A sheet with a synced row edited since, two new rows, and a store-side lead
@@ -157,14 +179,14 @@ def test_write_applied_but_answer_lost_reuses_the_written_ids(sqlite_env: SyncEn
     the records under exactly those ids instead of issuing new ones."""
     env = sqlite_env
     env.sheet("lv", [LV_LEADS_HEADER, ["SIA Solo", "LV", "", "IKT", "", "", "", "", ""]])
-    env.emulator.inject_fault(endpoint="values.batchUpdate", delay=0.6, times=5)
-    gc = env.emulator.client(timeout=0.3)
-    first = env.sync("lv", tab="leads", client=gc, retry=fast_policy(max_attempts=2))
+    gc = _lose_next_write_answer(env)
+    first = env.sync("lv", tab="leads", client=gc, retry=fast_policy(max_attempts=1))
     assert first.tabs[0].outcome == "failed"
-    import time
-
-    time.sleep(0.8)  # let the delayed write land
-    env.emulator.clear_faults()
+    # the one held-back write is the only request left; once its ids show, it is done
+    _wait_for(
+        lambda: "".join(env.values("lv")[1][9:10]).startswith("L-"),
+        "the delayed write never landed",
+    )
     written = env.values("lv")[1][9]
     assert written.startswith("L-") and env.count(Lead) == 0
     assert env.sync("lv", tab="leads").ok
@@ -175,8 +197,9 @@ def test_write_applied_but_answer_lost_reuses_the_written_ids(sqlite_env: SyncEn
 
 
 def test_a_sync_that_lost_its_lease_writes_nothing(env: SyncEnv) -> None:
+    """The sync's read hangs past its lease; another holder takes the expired
+    lease meanwhile. The sync must notice before writing and write nothing."""
     import dataclasses
-    import time
 
     from integration.store import leases
 
@@ -185,17 +208,21 @@ def test_a_sync_that_lost_its_lease_writes_nothing(env: SyncEnv) -> None:
     )
     env.sheet("lv", [LV_LEADS_HEADER, ["SIA Alfa", "LV", "", "IKT", "", "a@alfa.lv", "", "", ""]])
     before = env.values("lv")
-    env.emulator.inject_fault(endpoint="values.batchGet", delay=1.2, times=1)
+    # the read hangs long enough for the intruder to see the lease expire and take it
+    env.emulator.inject_fault(endpoint="values.batchGet", delay=5.0, times=1)
     name = leases.spreadsheet_lease_name(env.config.partners["lv"].spreadsheet_id)
+    intruded: list[bool] = []
 
     def intrude() -> None:
-        time.sleep(0.8)  # the slow sync's lease has expired by now
-        assert leases.acquire(env.store, name, "intruder", 60)
+        _wait_for(lambda: leases.current_holder(env.store, name), "the sync took no lease")
+        _wait_for(lambda: leases.current_holder(env.store, name) is None, "lease never expired")
+        intruded.append(leases.acquire(env.store, name, "intruder", 60))
 
     thread = threading.Thread(target=intrude)
     thread.start()
-    report = env.sync("lv", tab="leads", client=env.emulator.client(timeout=5))
+    report = env.sync("lv", tab="leads", client=env.emulator.client(timeout=30))
     thread.join()
+    assert intruded == [True]
     assert report.tabs[0].outcome == "failed" and "lease" in report.tabs[0].error
     assert env.values("lv") == before and env.count(Lead) == 0
     assert leases.current_holder(env.store, name) == "intruder"  # not released by the loser
@@ -219,17 +246,16 @@ def test_crm_edit_written_but_not_committed_then_edited_again(env: SyncEnv, land
     lead_id = env.values("lv")[1][9]
     _crm_edit(env, lead_id, contact_name="first CRM edit")
     if landed:  # the write reaches the sheet, the answer never comes back
-        env.emulator.inject_fault(endpoint="values.batchUpdate", delay=0.6, times=1)
+        gc = _lose_next_write_answer(env)
     else:
         env.emulator.inject_fault(endpoint="values.batchUpdate", status=500, times=5)
-    gc = env.emulator.client(timeout=0.3)
+        gc = env.emulator.client()
     first = env.sync("lv", tab="leads", client=gc, retry=fast_policy(max_attempts=1))
     assert first.tabs[0].outcome == "failed"
-    deadline = time.monotonic() + 10
-    while landed and env.values("lv")[1][4] != "first CRM edit":
-        assert time.monotonic() < deadline, "the delayed write never landed"
-        time.sleep(0.05)
-    time.sleep(0.7 if landed else 0)  # the emulator is done with the delayed request
+    if landed:  # the one held-back write was the sync's last request: wait for it
+        _wait_for(
+            lambda: env.values("lv")[1][4] == "first CRM edit", "the delayed write never landed"
+        )
     env.emulator.clear_faults()
     assert (env.values("lv")[1][4] == "first CRM edit") is landed
     with env.store.session() as s:
@@ -265,15 +291,10 @@ def test_landed_crm_write_survives_a_later_sync_that_fails_too(env: SyncEnv) -> 
     assert env.sync("lv", tab="leads").ok
     lead_id = env.values("lv")[1][9]
     _crm_edit(env, lead_id, contact_name="first CRM edit")
-    env.emulator.inject_fault(endpoint="values.batchUpdate", delay=0.6, times=1)
-    gc = env.emulator.client(timeout=0.3)
+    gc = _lose_next_write_answer(env)
     first = env.sync("lv", tab="leads", client=gc, retry=fast_policy(max_attempts=1))
     assert first.tabs[0].outcome == "failed"
-    deadline = time.monotonic() + 10
-    while env.values("lv")[1][4] != "first CRM edit":
-        assert time.monotonic() < deadline, "the delayed write never landed"
-        time.sleep(0.05)
-    time.sleep(0.7)  # the emulator is done with the delayed request
+    _wait_for(lambda: env.values("lv")[1][4] == "first CRM edit", "the delayed write never landed")
     env.emulator.clear_faults()
     landed_stamp = env.values("lv")[1][11]
 

@@ -1,10 +1,13 @@
-"""The vocabulary data: complete for every language, consistent with the schemas."""
+"""The vocabulary data: complete for every language, consistent with the schemas,
+and checked against sources it was not written from: CLDR's country and currency
+names (babel) and hand-written spellings of the kind partners type."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
+from babel import Locale
 
 from integration.normalise import enum_table, enum_values, parse_country, parse_enum
 from integration.validation.errors import CODES, message_for
@@ -78,14 +81,116 @@ def test_service_columns_have_names_in_every_language(locale: str) -> None:
         assert header_table("agreement")[fold(per_locale[locale][0])] == field
 
 
+def test_country_names_cover_exactly_the_schema_countries() -> None:
+    assert set(vocabulary()["countries"]) == set(enum_values("lead", "country"))
+
+
 @pytest.mark.parametrize("locale", [*LOCALES, "az"])
-def test_country_names_cover_every_schema_country_in_every_language(locale: str) -> None:
-    codes = enum_values("lead", "country")
-    countries = vocabulary()["countries"]
-    assert set(countries) == set(codes)
-    for code in codes:
-        for name in countries[code][locale]:
-            assert parse_country(name) == code, (name, code)
+def test_cldr_country_names_are_recognised_in_every_language(locale: str) -> None:
+    """Every country the schema allows, spelt as CLDR spells it in the partner's
+    language (and in Azerbaijani), is recognised as that country."""
+    names = Locale.parse(locale).territories
+    wrong = {
+        code: (names[code], parse_country(names[code]))
+        for code in enum_values("lead", "country")
+        if parse_country(names[code]) != code
+    }
+    assert not wrong
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_cldr_currency_names_and_symbols_are_recognised(locale: str) -> None:
+    """A currency written out as CLDR names it in the partner's language
+    ("Azerbaidžānas manats", "Englannin punta") or as its distinctive symbol."""
+    cldr = Locale.parse(locale)
+    for code in enum_values("agreement", "currency"):
+        assert parse_enum("agreement", "currency", cldr.currencies[code]) == code
+    for symbol, code in (("€", "EUR"), ("$", "USD"), ("£", "GBP"), ("₼", "AZN")):
+        assert parse_enum("agreement", "currency", symbol) == code
+
+
+#: Cells as partners type them, with the value each must become. Written by hand
+#: from how the chambers' staff write (accents dropped, other case, extra spaces,
+#: abbreviations), not copied from the vocabulary file.
+PARTNER_SPELLINGS = [
+    ("lead", "sector", "IKT", "ict"),
+    ("lead", "sector", "it", "ict"),
+    ("lead", "sector", "Zalas tehnologijas", "green_tech"),
+    ("lead", "sector", "Rohetehnoloogia", "green_tech"),
+    ("lead", "sector", "vihrea teknologia", "green_tech"),
+    ("lead", "sector", "Izglītība", "education"),
+    ("lead", "sector", "KOULUTUS", "education"),
+    ("lead", "sector", "Sisekujundus", "interior_design"),
+    ("lead", "sector", "interjera  dizains", "interior_design"),
+    ("lead", "role", "Pārdevējs", "seller"),
+    ("lead", "role", "pircejs", "buyer"),
+    ("lead", "role", "Müüja", "seller"),
+    ("lead", "role", "Ostaja", "buyer"),
+    ("lead", "role", "Molemmat", "both"),
+    ("lead", "stage", "Jauns", "new"),
+    ("lead", "stage", "sazinats", "contacted"),
+    ("lead", "stage", "Ühendust võetud", "contacted"),
+    ("lead", "stage", "Tapaaminen", "meeting"),
+    ("lead", "stage", "Läbirääkimised", "negotiation"),
+    ("lead", "stage", "Zaudēts", "lost"),
+    ("lead", "source", "B2B forums", "b2b_forum"),
+    ("lead", "source", "Tirdzniecības misija", "trade_mission"),
+    ("lead", "source", "Veebivorm", "web_form"),
+    ("lead", "source", "verkkolomake", "web_form"),
+    ("agreement", "status", "Parakstīts", "signed"),
+    ("agreement", "status", "PARAKSTITS", "signed"),
+    ("agreement", "status", "Allkirjastatud", "signed"),
+    ("agreement", "status", "allekirjoitettu", "signed"),
+    ("agreement", "status", "Atcelts", "cancelled"),
+    ("agreement", "status", "Canceled", "cancelled"),
+    ("agreement", "status", "Luonnos", "draft"),
+    ("agreement", "currency", "eiro", "EUR"),
+    ("agreement", "currency", "EUR", "EUR"),
+    ("agreement", "currency", "manat", "AZN"),
+    ("agreement", "reporting_partner", "Latvija", "lv"),
+    ("agreement", "reporting_partner", "Eesti", "ee"),
+    ("agreement", "reporting_partner", "Suomi", "fi"),
+]
+
+
+@pytest.mark.parametrize(("kind", "field", "typed", "expected"), PARTNER_SPELLINGS)
+def test_partner_spellings_become_schema_values(
+    kind: str, field: str, typed: str, expected: str
+) -> None:
+    assert expected in enum_values(kind, field)
+    assert parse_enum(kind, field, typed) == expected
+
+
+#: Header cells of the chambers' own sheets, as their staff title columns.
+PARTNER_HEADERS = [
+    ("lead", "Uzņēmuma nosaukums", "company_name"),
+    ("lead", "Reģ. Nr.", "registration_code"),
+    ("lead", "E-pasta adrese", "email"),
+    ("lead", "Tālr.", "phone"),
+    ("lead", "Mājas lapa", "website"),
+    ("lead", "Ettevõtte nimi", "company_name"),
+    ("lead", "Registrikood", "registration_code"),
+    ("lead", "E-post", "email"),
+    ("lead", "Kontaktisik", "contact_name"),
+    ("lead", "Yritys", "company_name"),
+    ("lead", "Y-tunnus", "registration_code"),
+    ("lead", "Sähköposti", "email"),
+    ("lead", "Puh.", "phone"),
+    ("lead", "Yhteyshenkilö", "contact_name"),
+    ("lead", "E-mail", "email"),
+    ("agreement", "Līguma priekšmets", "subject"),
+    ("agreement", "Summa", "value"),
+    ("agreement", "Valūta", "currency"),
+    ("agreement", "Allkirjastamise kuupäev", "signed_date"),
+    ("agreement", "Allekirjoituspäivä", "signed_date"),
+    ("agreement", "Myyjä", "seller"),
+    ("agreement", "Pircējs", "buyer"),
+]
+
+
+@pytest.mark.parametrize(("kind", "header", "field"), PARTNER_HEADERS)
+def test_partner_headers_map_to_their_fields(kind: str, header: str, field: str) -> None:
+    assert header_table(kind)[fold(header)] == field
 
 
 @pytest.mark.parametrize(

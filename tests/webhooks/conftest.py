@@ -56,20 +56,3 @@ def send_typeform(client, lv_secret) -> Callable[..., Any]:  # type: ignore[no-u
         )
 
     return send
-
-
-@pytest.fixture
-def live_url(app):  # type: ignore[no-untyped-def]
-    """The app behind a real threaded HTTP server on loopback."""
-    import threading
-
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
