@@ -59,7 +59,8 @@ def test_erasure_leaves_no_personal_data(client, tokens, make_lead, store) -> No
             )
         )
     resp = client.delete(f"/api/v1/leads/{lead['id']}", headers=tokens.lv)
-    assert resp.status_code == 204
+    assert resp.status_code == 200
+    assert resp.get_json()["scope"] == "partner" and resp.get_json()["erased"] == [lead["id"]]
     after = client.get(f"/api/v1/leads/{lead['id']}", headers=tokens.lv).get_json()
     assert after["erased_at"] and after["company_name"] == lead["company_name"]
     with store.session() as s:
@@ -82,7 +83,9 @@ def test_erasure_leaves_no_personal_data(client, tokens, make_lead, store) -> No
         reasons = [r.reason for r in s.scalars(select(SyncRequest))]
         assert f"erasure {lead['id']}" in reasons
     # Repeating is harmless.
-    assert client.delete(f"/api/v1/leads/{lead['id']}", headers=tokens.lv).status_code == 204
+    again = client.delete(f"/api/v1/leads/{lead['id']}", headers=tokens.lv)
+    assert again.status_code == 200 and again.get_json()["already_erased"] is True
+    assert again.get_json()["erased"] == []
 
 
 def test_erased_person_cannot_come_back(client, tokens, make_lead, config) -> None:
