@@ -105,3 +105,33 @@ def test_erased_person_cannot_come_back(client, tokens, make_lead, config) -> No
         f"/api/v1/leads/{lead['id']}", json={"email": "new@example.lv"}, headers=tokens.lv
     )
     problem(patch, 409)
+
+
+def test_an_admin_erasure_reaches_every_partners_copies(client, tokens, make_lead, store) -> None:
+    email = {"email": "ieva@example.lv", "phone": "+37129111333"}
+    lv = make_lead("lv", registration_code="40003521600", **email)
+    ee = make_lead("ee", registration_code="10137319", **email)  # another firm, same person
+    fi = make_lead("fi", email="someone.else@example.fi")
+    # LV's erasure reaches LV's lead only
+    mine = client.delete(f"/api/v1/leads/{lv['id']}", headers=tokens.lv).get_json()
+    assert mine["scope"] == "partner" and mine["erased"] == [lv["id"]]
+    with store.session() as s:
+        assert s.get(Lead, ee["id"]).data["email"] == email["email"]
+        assert {t.partner for t in s.scalars(select(Tombstone))} == {"lv"}
+    # an admin erasing the same lead again widens its tombstone to the network
+    again = client.delete(f"/api/v1/leads/{lv['id']}", headers=tokens.admin).get_json()
+    assert again["scope"] == "network" and again["already_erased"] is True
+    with store.session() as s:
+        assert {t.partner for t in s.scalars(select(Tombstone))} == {None}
+    # an admin's erasure of the EE lead: every lead of the person, and says so
+    restored = make_lead("lv", registration_code="40003000017", phone=email["phone"])
+    network = client.delete(f"/api/v1/leads/{ee['id']}", headers=tokens.admin)
+    assert network.status_code == 200
+    body = network.get_json()
+    assert body["scope"] == "network" and body["partner"] is None
+    assert body["erased"] == [ee["id"], restored["id"]] and "network" in body["detail"]
+    with store.session() as s:
+        for lead_id in (ee["id"], restored["id"]):
+            lead = s.get(Lead, lead_id)
+            assert lead.erased_at is not None and "phone" not in lead.data
+        assert s.get(Lead, fi["id"]).erased_at is None
