@@ -134,13 +134,13 @@ def scrub_quarantine(session: Session, who: Identifiers, scope: str | None) -> i
     return count
 
 
-def scrub_conflicts(session: Session, lead: Lead) -> int:
-    """Blank the personal values kept in ``lead``'s field conflicts (the lead's
-    own: its conflicts are logged under its partner)."""
+def scrub_conflicts(session: Session, lead: Lead, scope: str | None) -> int:
+    """Blank the personal values kept in ``lead``'s field conflicts within ``scope``."""
     count = 0
     query = select(Conflict).where(
         Conflict.record_id == lead.id, Conflict.field.in_(PERSONAL_FIELDS)
     )
+    query = _scoped(query, Conflict.partner, scope)
     for conflict in session.scalars(query):
         conflict.base_value = conflict.sheet_value = conflict.store_value = None
         conflict.resolved_value = None
@@ -234,7 +234,7 @@ def erase_person(session: Session, lead: Lead, *, actor: Actor, source: str) -> 
             continue
         ids = Identifiers.of(target.data)
         scrub_quarantine(session, ids, scope)
-        scrub_conflicts(session, target)
+        scrub_conflicts(session, target, scope)
         scrub_deliveries(session, target, ids, scope)
         records.erase_lead(session, target, source=source, scope=scope)
         records.request_sync(
