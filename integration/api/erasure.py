@@ -72,17 +72,20 @@ class Identifiers:
         for value in values:
             if self.email and value.strip().casefold() == self.email:
                 return True
-            if (
-                self.phone
-                and _digits(value) >= _MIN_DIGITS
-                and _phone(value, self.country) == (self.phone)
-            ):
+            if self._may_be_phone(value) and _phone(value, self.country) == self.phone:
                 return True
         if self.registration_code and self.country:
             codes = [v for v in values if _digits(v) >= _MIN_DIGITS and self._is_code(v)]
             if codes and any(parse_country(v.strip()) == self.country for v in values):
                 return True
         return False
+
+    def _may_be_phone(self, value: str) -> bool:
+        """Cheap test before parsing: the number's last digits appear in ``value``."""
+        if not self.phone:
+            return False
+        digits = "".join(ch for ch in value if ch.isdigit())
+        return len(digits) >= _MIN_DIGITS and self.phone[-_MIN_DIGITS:] in digits
 
     def _is_code(self, value: str) -> bool:
         return normalise_registration_code(value, self.country) == self.registration_code
@@ -204,8 +207,10 @@ def _same_person(session: Session, lead: Lead, who: Identifiers) -> list[Lead]:
     for other in session.scalars(
         select(Lead).where(Lead.erased_at.is_(None), Lead.id != lead.id).order_by(Lead.id)
     ):
-        mine = Identifiers.of(other.data)
-        if (who.email and mine.email == who.email) or (who.phone and mine.phone == who.phone):
+        # stored values are normalised already (e-mail column lower-cased, phone E.164)
+        if (who.email and other.email == who.email) or (
+            who.phone and other.data.get("phone") == who.phone
+        ):
             out.append(other)
     return out
 

@@ -135,3 +135,24 @@ def test_an_admin_erasure_reaches_every_partners_copies(client, tokens, make_lea
             lead = s.get(Lead, lead_id)
             assert lead.erased_at is not None and "phone" not in lead.data
         assert s.get(Lead, fi["id"]).erased_at is None
+
+
+def test_copies_are_found_by_exact_identifiers_never_by_words() -> None:
+    from integration.api.erasure import Identifiers
+
+    who = Identifiers.of(
+        {"country": "LV", "email": "Anna@Soovitus.lv", "phone": "+37129111222",
+         "registration_code": "40003521600", "notes": "Soovitus"}
+    )  # fmt: skip
+    assert who.found_in({"E-pasts": " ANNA@soovitus.LV "})
+    assert who.found_in({"Tālrunis": "2911 1222"})  # typed nationally, read in Latvia
+    assert who.found_in({"phone": "+371 2911-1222"})
+    assert who.found_in({"Valsts": "Latvija", "Reģ. nr.": "LV 4000 3521 600"})
+    assert who.found_in({"nested": [{"email": "anna@soovitus.lv"}]})
+    # free text that merely contains a value, or a code without its country
+    assert not who.found_in({"notes": "Soovitus"})
+    assert not who.found_in({"notes": "write to anna@soovitus.lv"})
+    assert not who.found_in({"notes": "call +37129111222 after 5"})
+    assert not who.found_in({"code": "40003521600"})
+    assert not who.found_in({"code": "40003521600", "country": "EE"})
+    assert not who.found_in({"phone": "+37129111223"})
