@@ -1,5 +1,4 @@
-"""Fixtures of the end-to-end reliability and security tests: the app behind a
-real HTTP server, and an HTTP client that ignores proxy settings."""
+"""Fixtures shared by the end-to-end reliability and security tests."""
 
 from __future__ import annotations
 
@@ -9,6 +8,15 @@ from typing import Any
 
 import pytest
 import requests
+
+
+@pytest.fixture
+def http() -> Iterator[requests.Session]:
+    """A requests session that ignores proxy settings (the app is on loopback)."""
+    s = requests.Session()
+    s.trust_env = False
+    yield s
+    s.close()
 
 
 @pytest.fixture
@@ -22,11 +30,3 @@ def live(app: Any) -> Iterator[str]:
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(10)
-
-
-@pytest.fixture
-def http() -> Iterator[requests.Session]:
-    s = requests.Session()
-    s.trust_env = False
-    yield s
-    s.close()
