@@ -19,8 +19,10 @@ from sqlalchemy.orm import Session
 
 from integration.config import AppConfig
 from integration.identity import key_hash, natural_key
+from integration.ownership import may_fill
 from integration.store import records
-from integration.store.models import Lead
+from integration.store.models import Lead, QuarantineEntry
+from integration.sync import messages
 from integration.validation import check_row
 from schemas import load_schema
 
@@ -34,13 +36,17 @@ _ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:id)")
 class LeadIntake:
     """What happened to one submitted lead."""
 
-    outcome: str  # created | merged | invalid | erased
+    outcome: str  # created | merged | duplicate | invalid | erased
     lead: Lead | None = None
     record: dict[str, Any] = field(default_factory=dict)
     errors: list[dict[str, Any]] = field(default_factory=list)
     filled: list[str] = field(default_factory=list)
     #: The created or merged lead's id (set even when ``lead`` was not loaded).
     lead_id: str | None = None
+    #: outcome ``duplicate``: another partner's lead with the same natural key,
+    #: and the quarantine entry keeping the input for the sending partner
+    duplicate_of: str | None = None
+    entry: QuarantineEntry | None = None
 
     @property
     def accepted(self) -> bool:
@@ -97,6 +103,7 @@ class Candidate:
     partner: str
     record: dict[str, Any]
     errors: list[dict[str, Any]]
+    locale: str = "en"
 
 
 def check_lead(config: AppConfig, partner: str, raw: Mapping[str, Any]) -> Candidate:
@@ -107,7 +114,20 @@ def check_lead(config: AppConfig, partner: str, raw: Mapping[str, Any]) -> Candi
     locale = config.partner(partner).locale
     fields, _extra = split_known(raw)
     record, errors = bilingual_errors("lead", fields, locale, partner)
-    return Candidate(partner, record, errors)
+    return Candidate(partner, record, errors, locale)
+
+
+def duplicate_error(other_id: str, owner: str, locale: str) -> dict[str, Any]:
+    """The error of input matching another partner's firm: the status text a
+    sheet row gets for the same case ("Duplicate of L-000123 (EE)")."""
+    english = messages.text("duplicate", "en", id=other_id, partner=owner.upper())
+    local = messages.text("duplicate", locale, id=other_id, partner=owner.upper())
+    return {
+        "field": "",
+        "code": "duplicate",
+        "message": english,
+        "messages": {"en": english, locale: local},
+    }
 
 
 def lock_firm(session: Session, record: Mapping[str, Any]) -> None:
@@ -142,22 +162,36 @@ def store_lead(
     ``load_lead=False`` leaves ``lead`` unset for a created lead (callers that
     need only ``lead_id`` save a query); a merged lead is always loaded."""
     partner, record, errors = candidate.partner, candidate.record, candidate.errors
+
+    def keep(errors: list[dict[str, Any]], duplicate_of: str | None = None) -> Any:
+        """Quarantine the input as sent, for the sending partner's review."""
+        if not quarantine_invalid:
+            return None
+        return records.quarantine(
+            session,
+            kind="lead",
+            source=source,
+            raw=dict(quarantine_raw),
+            errors=errors,
+            partner=partner,
+            duplicate_of=duplicate_of,
+        )
+
     if errors:
-        if quarantine_invalid:
-            records.quarantine(
-                session,
-                kind="lead",
-                source=source,
-                raw=dict(quarantine_raw),
-                errors=errors,
-                partner=partner,
-            )
+        keep(errors)
         return LeadIntake("invalid", record=record, errors=errors)
     lock_firm(session, record)
     # Tombstone and duplicate look-ups in one query (they run on every lead).
-    erased, duplicate_id = records.lookup_lead_key(session, record)
+    erased, duplicate_id, owner = records.lookup_lead_key(session, record, partner)
     if erased:
         return LeadIntake("erased", record={})
+    if duplicate_id is not None and owner is not None and not may_fill(partner, owner):
+        # Another partner's firm: never written into, kept for this partner.
+        errors = [duplicate_error(duplicate_id, owner, candidate.locale)]
+        entry = keep(errors, duplicate_id)
+        return LeadIntake(
+            "duplicate", record=record, errors=errors, duplicate_of=duplicate_id, entry=entry
+        )
     existing = session.get(Lead, duplicate_id) if duplicate_id is not None else None
     if existing is not None:
         fill = fill_blanks(existing.data, record)

@@ -4,8 +4,10 @@ and payloads, and field conflicts between a sheet and the store.
 Used by the API and the dashboard, so a replay or a resolution does the same
 thing wherever it is clicked. Every action is audited through the record
 operations and records a sync request, so the partner's sheet reflects the
-decision (status cell, merged values) within the debounce window. Callers own
-the transaction and the permission check.
+decision (status cell, merged values) within the debounce window. Each action
+asks :mod:`integration.ownership` whether its actor may take it (raising
+:class:`~integration.ownership.Denied`); callers own the transaction and
+whether the actor may see the item at all.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from integration.config import AppConfig
 from integration.intake import accept_lead, bilingual_errors, fill_blanks, split_known
+from integration.ownership import Actor, check_conflict, check_merge, check_review, owner_of
 from integration.store import records
 from integration.store.models import Agreement, Conflict, Lead, QuarantineEntry, utcnow
 
@@ -26,7 +29,8 @@ SIDES = ("sheet", "store")
 
 class ReviewError(Exception):
     """A review action that cannot be done; ``reason`` is machine-readable
-    (``resolved``, ``invalid``, ``no_target``, ``gone``, ``erased``) and the
+    (``resolved``, ``invalid``, ``no_target``, ``gone``, ``erased``,
+    ``duplicate``) and the
     message is one sentence for a person."""
 
     def __init__(self, reason: str, message: str, errors: list[dict[str, Any]] | None = None):
@@ -67,6 +71,7 @@ def replay_quarantine(
     config: AppConfig,
     entry: QuarantineEntry,
     *,
+    actor: Actor,
     data: Mapping[str, Any] | None = None,
     source: str = "api",
 ) -> ReviewResult:
@@ -76,8 +81,11 @@ def replay_quarantine(
     the row and marks the entry applied. A webhook or API payload is replayed
     here, with ``data`` (field -> corrected value, ``None`` clears) laid over
     the stored raw values; still invalid raises ``ReviewError("invalid")`` with
-    the field errors and keeps them on the entry.
+    the field errors and keeps them on the entry. A payload that turns out to
+    be another partner's firm stays open, linked to that lead
+    (``ReviewError("duplicate")``): the replay never writes into it.
     """
+    check_review(actor, entry.partner)
     _open(entry)
     partner = entry.partner
     if partner is None or partner not in config.partners:
@@ -107,6 +115,12 @@ def replay_quarantine(
         _resolve(entry, "dismissed")
         entry.raw = {}
         raise ReviewError("erased", "This person was erased; the entry is dismissed.")
+    if result.outcome == "duplicate":
+        entry.raw = raw
+        entry.errors = result.errors
+        entry.duplicate_of = result.duplicate_of
+        entry.updated_at = utcnow()
+        raise ReviewError("duplicate", result.errors[0]["message"], result.errors)
     _resolve(entry, "applied")
     entry.raw = raw
     assert result.lead is not None
@@ -114,10 +128,11 @@ def replay_quarantine(
 
 
 def dismiss_quarantine(
-    session: Session, entry: QuarantineEntry, *, source: str = "api"
+    session: Session, entry: QuarantineEntry, *, actor: Actor, source: str = "api"
 ) -> ReviewResult:
     """Give up on an item; a sheet row's status cell then says so (and the row is
     not quarantined again while unchanged)."""
+    check_review(actor, entry.partner)
     _open(entry)
     _resolve(entry, "dismissed")
     if _is_sheet(entry) and entry.partner:
@@ -136,11 +151,14 @@ def merge_quarantine(
     config: AppConfig,
     entry: QuarantineEntry,
     *,
+    actor: Actor,
     into: str | None = None,
     source: str = "api",
 ) -> ReviewResult:
     """Merge a duplicate lead into an existing one: the valid values it has
-    and the target lacks fill the target's blanks; nothing is overwritten."""
+    and the target lacks fill the target's blanks; nothing is overwritten.
+    Into another partner's lead only by an admin (:func:`ownership.check_merge`)."""
+    check_review(actor, entry.partner)
     _open(entry)
     if entry.kind != "lead":
         raise ReviewError("invalid", "Only leads can be merged.")
@@ -150,6 +168,7 @@ def merge_quarantine(
     target = session.get(Lead, target_id)
     if target is None or target.erased_at is not None:
         raise ReviewError("no_target", f"There is no live lead {target_id} to merge into.")
+    check_merge(actor, entry.partner, target.partner)
     partner = entry.partner or target.partner
     locale = config.partners[partner].locale if partner in config.partners else "en"
     fields, _ = split_known(entry.raw or {})
@@ -174,7 +193,7 @@ def conflict_record(session: Session, conflict: Conflict) -> Lead | Agreement | 
 
 
 def resolve_conflict(
-    session: Session, conflict: Conflict, side: str, *, source: str = "api"
+    session: Session, conflict: Conflict, side: str, *, actor: Actor, source: str = "api"
 ) -> ReviewResult:
     """Settle a conflict by choosing the sheet's or the store's value.
 
@@ -189,6 +208,8 @@ def resolve_conflict(
     record = conflict_record(session, conflict)
     if record is None:
         raise ReviewError("gone", f"Record {conflict.record_id} no longer exists.")
+    kind = "lead" if isinstance(record, Lead) else "agreement"
+    check_conflict(actor, conflict.partner, owner_of(kind, record))
     if isinstance(record, Lead) and record.erased_at is not None:
         raise ReviewError("erased", f"Record {conflict.record_id} was erased.")
     value = conflict.sheet_value if side == "sheet" else conflict.store_value

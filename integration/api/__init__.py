@@ -9,11 +9,19 @@ from integration.api import metrics as metrics_module
 from integration.api import ops_api, records_api, review_api
 from integration.api.context import authenticate, check_query_names
 from integration.api.openapi import openapi_document
-from integration.problems import register_problem_handlers
+from integration.ownership import Denied
+from integration.problems import Problem, register_problem_handlers
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 bp.before_request(authenticate)
 bp.before_request(check_query_names)
+
+
+@bp.errorhandler(Denied)
+def _denied(exc: Denied):  # type: ignore[no-untyped-def]
+    """The record is visible but not the caller's to change: 403, naming why."""
+    return Problem(exc.status, exc.message, slug="forbidden", title="Not allowed").response()
+
 
 for kind, plural, id_rule in (("lead", "leads", "<id>"), ("agreement", "agreements", "<id>")):
     bp.add_url_rule(

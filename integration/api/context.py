@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from integration.app import services
 from integration.auth import can_see_partner, is_admin, touch_token, verify_token
+from integration.ownership import Actor
 from integration.problems import Problem
 from integration.store.models import ApiToken
 from integration.web.json_input import NOT_TEXT, parse_json
@@ -83,6 +84,11 @@ def token() -> ApiToken:
 
 def admin() -> bool:
     return is_admin(token())
+
+
+def actor() -> Actor:
+    """Who the request acts as, for :mod:`integration.ownership`."""
+    return Actor.of_token(token(), "api")
 
 
 def source() -> str:

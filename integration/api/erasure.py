@@ -1,49 +1,131 @@
 """The part of a GDPR erasure beyond the lead row: quarantined payloads that
 carry the same person (an earlier invalid form submission, a rejected sheet
-row) and the conflicts on its personal fields are emptied too, so no copy of
-the personal data survives in review."""
+row), remembered webhook answers and the conflicts on its personal fields are
+emptied too, so no copy of the personal data survives in review.
+
+An erasure has a scope (:mod:`integration.ownership`): a partner's reaches only
+that partner's lead, review copies and tombstone; an admin's reaches the whole
+network, including other partners' leads of the same person. Copies are found
+by exact normalised identifiers (e-mail, phone, registration code with its
+country), never by substrings of free text, so a word in someone's notes cannot
+make another entry lose its row.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from integration.store.models import Conflict, Lead, QuarantineEntry, WebhookDelivery, utcnow
+from integration.identity import normalise_registration_code
+from integration.normalise import normalise_phone, parse_country
+from integration.ownership import Actor, check_change, erasure_scope, in_scope
+from integration.store.models import (
+    Conflict,
+    Lead,
+    QuarantineEntry,
+    Tombstone,
+    WebhookDelivery,
+    utcnow,
+)
 from integration.store.records import PERSONAL_FIELDS
 
-
-def _needles(lead: Lead) -> set[str]:
-    """Values that identify the person, compared case-insensitively."""
-    values = set()
-    for name in (*PERSONAL_FIELDS, "registration_code"):
-        value = lead.data.get(name)
-        if isinstance(value, str) and len(value.strip()) >= 3:
-            values.add(value.strip().casefold())
-    return values
+#: The shortest text compared as a phone number or registration code (shorter
+#: values, like a sector code or a year, would match by accident).
+_MIN_DIGITS = 6
 
 
-def _mentions(raw: Any, needles: set[str]) -> bool:
+@dataclass(frozen=True)
+class Identifiers:
+    """The exact, normalised values that identify a lead's person and firm."""
+
+    email: str | None = None
+    phone: str | None = None
+    country: str | None = None
+    registration_code: str | None = None
+
+    @classmethod
+    def of(cls, data: dict[str, Any]) -> Identifiers:
+        country = data.get("country") if isinstance(data.get("country"), str) else None
+        email = data.get("email")
+        phone = data.get("phone")
+        code = data.get("registration_code")
+        return cls(
+            email=email.strip().casefold() if isinstance(email, str) and email.strip() else None,
+            phone=_phone(phone, country) if phone else None,
+            country=country,
+            registration_code=(
+                normalise_registration_code(str(code), country) if code and country else None
+            ),
+        )
+
+    def __bool__(self) -> bool:
+        return bool(self.email or self.phone or self.registration_code)
+
+    def found_in(self, raw: Any) -> bool:
+        """Whether a value of ``raw`` (a payload or row, nested) is one of them.
+        The registration code counts only beside a value naming its country."""
+        values = [v for v in _leaves(raw) if v.strip()]
+        for value in values:
+            if self.email and value.strip().casefold() == self.email:
+                return True
+            if self._may_be_phone(value) and _phone(value, self.country) == self.phone:
+                return True
+        if self.registration_code and self.country:
+            codes = [v for v in values if _digits(v) >= _MIN_DIGITS and self._is_code(v)]
+            if codes and any(parse_country(v.strip()) == self.country for v in values):
+                return True
+        return False
+
+    def _may_be_phone(self, value: str) -> bool:
+        """Cheap test before parsing: the number's last digits appear in ``value``."""
+        if not self.phone:
+            return False
+        digits = "".join(ch for ch in value if ch.isdigit())
+        return len(digits) >= _MIN_DIGITS and self.phone[-_MIN_DIGITS:] in digits
+
+    def _is_code(self, value: str) -> bool:
+        return normalise_registration_code(value, self.country) == self.registration_code
+
+
+def _phone(value: Any, country: str | None) -> str | None:
+    found = normalise_phone(value, country)
+    return found if isinstance(found, str) and found.startswith("+") else None
+
+
+def _digits(value: str) -> int:
+    return sum(ch.isdigit() for ch in value)
+
+
+def _leaves(raw: Any) -> Iterator[str]:
     if isinstance(raw, dict):
-        return any(_mentions(v, needles) for v in raw.values())
-    if isinstance(raw, list):
-        return any(_mentions(v, needles) for v in raw)
-    if isinstance(raw, str):
-        text = raw.strip().casefold()
-        return any(n == text or (len(n) >= 6 and n in text) for n in needles)
-    return False
+        for value in raw.values():
+            yield from _leaves(value)
+    elif isinstance(raw, list):
+        for value in raw:
+            yield from _leaves(value)
+    elif isinstance(raw, str):
+        yield raw
+    elif isinstance(raw, int | float) and not isinstance(raw, bool):
+        yield str(int(raw)) if isinstance(raw, float) and raw.is_integer() else str(raw)
 
 
-def scrub_quarantine(session: Session, lead: Lead) -> int:
-    """Empty every quarantine entry whose raw values mention ``lead``'s person
-    (call before :func:`integration.store.records.erase_lead`); returns how many."""
-    needles = _needles(lead)
-    if not needles:
+def _scoped(query: Any, column: Any, scope: str | None) -> Any:
+    return query if scope is None else query.where(column == scope)
+
+
+def scrub_quarantine(session: Session, who: Identifiers, scope: str | None) -> int:
+    """Empty every quarantine entry within ``scope`` whose raw values carry one
+    of ``who``'s identifiers (call before ``records.erase_lead``); returns how many."""
+    if not who:
         return 0
     count = 0
-    for entry in session.scalars(select(QuarantineEntry)):
-        if entry.raw and _mentions(entry.raw, needles):
+    query = _scoped(select(QuarantineEntry), QuarantineEntry.partner, scope)
+    for entry in session.scalars(query):
+        if entry.raw and who.found_in(entry.raw):
             entry.raw = {}
             entry.errors = [
                 {"field": e.get("field", ""), "code": e.get("code", ""), "message": "[erased]"}
@@ -55,12 +137,13 @@ def scrub_quarantine(session: Session, lead: Lead) -> int:
     return count
 
 
-def scrub_conflicts(session: Session, lead: Lead) -> int:
-    """Blank the personal values kept in ``lead``'s field conflicts."""
+def scrub_conflicts(session: Session, lead: Lead, scope: str | None) -> int:
+    """Blank the personal values kept in ``lead``'s field conflicts within ``scope``."""
     count = 0
     query = select(Conflict).where(
         Conflict.record_id == lead.id, Conflict.field.in_(PERSONAL_FIELDS)
     )
+    query = _scoped(query, Conflict.partner, scope)
     for conflict in session.scalars(query):
         conflict.base_value = conflict.sheet_value = conflict.store_value = None
         conflict.resolved_value = None
@@ -70,15 +153,15 @@ def scrub_conflicts(session: Session, lead: Lead) -> int:
     return count
 
 
-def scrub_deliveries(session: Session, lead: Lead) -> int:
-    """Remembered webhook answers quote rejected values (a mistyped phone number,
-    say); those mentioning the person keep only their status."""
-    needles = _needles(lead)
-    if not needles:
-        return 0
+def scrub_deliveries(session: Session, lead: Lead, who: Identifiers, scope: str | None) -> int:
+    """Remembered webhook answers within ``scope`` that concern the person (its
+    lead's, or quoting one of its identifiers) keep only their status."""
     count = 0
-    for delivery in session.scalars(select(WebhookDelivery)):
-        if delivery.response and _mentions(delivery.response, needles):
+    query = _scoped(select(WebhookDelivery), WebhookDelivery.partner, scope)
+    for delivery in session.scalars(query):
+        if not delivery.response:
+            continue
+        if delivery.record_id == lead.id or (who and who.found_in(delivery.response)):
             body = delivery.response
             delivery.response = {
                 k: body[k] for k in ("type", "title", "status", "id", "partner") if k in body
@@ -87,24 +170,80 @@ def scrub_deliveries(session: Session, lead: Lead) -> int:
     return count
 
 
-def scrub_everything(session: Session, lead: Lead) -> None:
-    """All of the above; call before ``records.erase_lead``."""
-    scrub_quarantine(session, lead)
-    scrub_conflicts(session, lead)
-    scrub_deliveries(session, lead)
+@dataclass
+class Erasure:
+    """What an erasure reached: ``scope`` None is the whole network."""
+
+    lead_id: str
+    scope: str | None
+    erased: list[str] = field(default_factory=list)
+    already: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        network = self.scope is None
+        return {
+            "id": self.lead_id,
+            "scope": "network" if network else "partner",
+            "partner": self.scope,
+            "erased": self.erased,
+            "already_erased": self.already,
+            "detail": (
+                "Erased across the network: every partner's copies of this person are "
+                "gone and no partner's sheet, form or API can bring the person back."
+                if network
+                else f"Erased for {self.scope.upper()}: {self.scope.upper()}'s copies are "
+                f"gone and {self.scope.upper()}'s sheet, forms and API cannot bring the "
+                "person back. Other partners' data is theirs; an admin erases across "
+                "the network."
+            ),
+        }
 
 
-def erase_person(session: Session, lead: Lead, *, source: str) -> bool:
-    """The whole GDPR erasure of ``lead``'s person, for the API and the dashboard:
-    review copies scrubbed, the lead erased with a tombstone, and a sync requested
-    so the sheet cells are blanked. Returns False when it was erased already."""
+def _same_person(session: Session, lead: Lead, who: Identifiers) -> list[Lead]:
+    """Other live leads of the person (same e-mail or phone), for a network erasure."""
+    if not (who.email or who.phone):
+        return []
+    out = []
+    for other in session.scalars(
+        select(Lead).where(Lead.erased_at.is_(None), Lead.id != lead.id).order_by(Lead.id)
+    ):
+        # stored values are normalised already (e-mail column lower-cased, phone E.164)
+        if (who.email and other.email == who.email) or (
+            who.phone and other.data.get("phone") == who.phone
+        ):
+            out.append(other)
+    return out
+
+
+def erase_person(session: Session, lead: Lead, *, actor: Actor, source: str) -> Erasure:
+    """The whole GDPR erasure of ``lead``'s person, for the API and the dashboard,
+    in ``actor``'s scope: review copies scrubbed, the lead (and, network-wide,
+    the person's other leads) erased with a tombstone, and a sync requested so
+    the sheet cells are blanked. Erasing again is harmless; an admin erasing a
+    lead a partner erased widens its tombstone to the network."""
     from integration.store import records
 
+    check_change(actor, "lead", lead, {})
+    scope = erasure_scope(actor)
+    result = Erasure(lead.id, scope)
     if lead.erased_at is not None:
-        return False
-    scrub_everything(session, lead)
-    records.erase_lead(session, lead, source=source)
-    records.request_sync(
-        session, lead.partner, trigger="api", reason=f"erasure {lead.id}", tab="leads"
-    )
-    return True
+        result.already = True
+        if scope is None:
+            for tomb in session.scalars(select(Tombstone).where(Tombstone.record_id == lead.id)):
+                tomb.partner = None
+        return result
+    who = Identifiers.of(lead.data)
+    targets = [lead] + (_same_person(session, lead, who) if scope is None else [])
+    for target in targets:
+        if not in_scope(scope, target.partner):
+            continue
+        ids = Identifiers.of(target.data)
+        scrub_quarantine(session, ids, scope)
+        scrub_conflicts(session, target, scope)
+        scrub_deliveries(session, target, ids, scope)
+        records.erase_lead(session, target, source=source, scope=scope)
+        records.request_sync(
+            session, target.partner, trigger="api", reason=f"erasure {target.id}", tab="leads"
+        )
+        result.erased.append(target.id)
+    return result

@@ -361,6 +361,39 @@ FORM_SUBMISSION = {
     ],
 }
 
+ERASURE = {
+    "type": "object",
+    "required": ["id", "scope", "partner", "erased", "already_erased", "detail"],
+    "properties": {
+        "id": {"type": "string"},
+        "scope": {"type": "string", "enum": ["partner", "network"]},
+        "partner": {
+            "type": ["string", "null"],
+            "description": "The partner whose data the erasure reached; null: every partner.",
+        },
+        "erased": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "Leads erased now (network-wide: every lead of the person).",
+        },
+        "already_erased": {"type": "boolean"},
+        "detail": {"type": "string"},
+    },
+}
+
+WEBHOOK_DUPLICATE = {
+    "type": "object",
+    "required": ["status", "duplicate_of", "partner", "quarantine_id", "message"],
+    "properties": {
+        "status": {"type": "string", "enum": ["duplicate"]},
+        "duplicate_of": {"type": "string", "description": "The other partner's lead."},
+        "partner": {"type": "string"},
+        "quarantine_id": {"type": "integer"},
+        "message": {"type": "string", "description": "Duplicate of L-000123 (EE)"},
+        "messages": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+}
+
 SHEET_NOTICE = {
     "type": "object",
     "description": "Sent by the shipped Apps Script; no cell values.",
@@ -389,6 +422,7 @@ STATUS_BODY = {
 _DESCRIPTIONS = {
     400: "Malformed request (bad JSON, bad query parameter).",
     401: "Missing, unknown or revoked credentials / bad signature.",
+    403: "Visible, but not this token's to change (see docs/security.md).",
     404: "No such resource (or not visible to this token).",
     405: "Method not allowed.",
     409: "Conflict with the current state.",
@@ -512,7 +546,7 @@ def _record_paths(kind: str, plural: str, id_schema: dict[str, Any]) -> dict[str
             },
             "responses": {
                 "200": _json(_ref(title), f"The changed {kind}.", headers=ETAG_HEADER),
-                **_problems(400, 401, 404, 409, 412, 413, 415, 422, 503),
+                **_problems(400, 401, 403, 404, 409, 412, 413, 415, 422, 503),
             },
         },
     }
@@ -522,8 +556,14 @@ def _record_paths(kind: str, plural: str, id_schema: dict[str, Any]) -> dict[str
             "summary": "GDPR erasure of the lead's person",
             "description": "Personal fields are erased in the store, a hashed tombstone keeps "
             "the person from coming back, the audit keeps only the fact, and the sheet cells "
-            "are blanked by the next sync (requested here). Repeating it is harmless.",
-            "responses": {"204": {"description": "Erased."}, **_problems(401, 404, 503)},
+            "are blanked by the next sync (requested here). Repeating it is harmless. A "
+            "partner token erases its own lead, and its tombstone blocks only its own sheet, "
+            "forms and API; an admin token's erasure reaches every partner's copies of the "
+            "person. The answer says which.",
+            "responses": {
+                "200": _json(_ref("Erasure"), "Erased; how far it reached."),
+                **_problems(401, 403, 404, 503),
+            },
         }
     return {
         f"/api/v1/{plural}": {
@@ -572,7 +612,7 @@ def _review_paths() -> dict[str, Any]:
         },
         "responses": {
             "200": _json(_ref("ReviewResult"), "Done."),
-            **_problems(400, 401, 404, 409, 413, 415, 422, 503),
+            **_problems(400, 401, 403, 404, 409, 413, 415, 422, 503),
         },
     }
 
@@ -746,7 +786,13 @@ def _webhook_paths() -> dict[str, Any]:
                     "201": _json(_ref("WebhookAccepted"), "Lead created."),
                     "200": _json(
                         {"anyOf": [_ref("WebhookAccepted"), _ref("StatusBody")]},
-                        "Merged into the existing firm (or a non-submission event ignored).",
+                        "Merged into the partner's own lead for the firm (or a "
+                        "non-submission event ignored).",
+                    ),
+                    "202": _json(
+                        _ref("WebhookDuplicate"),
+                        "The firm is another partner's lead: that lead is not changed; the "
+                        "submission is kept for review, linked to it.",
                     ),
                     **_problems(400, 401, 404, 409, 413, 415, 422, 503),
                 },
@@ -893,6 +939,8 @@ def openapi_document() -> dict[str, Any]:
                 "StatusBody": STATUS_BODY,
                 "FormSubmission": FORM_SUBMISSION,
                 "SheetNotice": SHEET_NOTICE,
+                "Erasure": ERASURE,
+                "WebhookDuplicate": WEBHOOK_DUPLICATE,
             },
         },
     }

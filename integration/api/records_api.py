@@ -16,7 +16,9 @@ from typing import Any
 from flask import Response, jsonify, request
 from sqlalchemy import Select, or_, select
 
+from integration import ownership
 from integration.api.context import (
+    actor,
     admin,
     arg,
     bool_arg,
@@ -44,6 +46,7 @@ from integration.app import services
 from integration.auth import scope_agreements, scope_leads
 from integration.intake import lock_firm
 from integration.normalise import enum_values
+from integration.ownership import OWNER_FIELD, Denied
 from integration.problems import Problem
 from integration.store import records
 from integration.store.models import Agreement, Lead
@@ -177,18 +180,19 @@ def get_record(kind: str, record_id: str) -> Response:
 # ---------------------------------------------------------------- creating
 
 
-def _own_partner(body: dict[str, Any], field: str) -> str:
-    """The owning partner of a new record: a partner token may only name itself."""
-    tok = token()
-    value = body.get(field)
-    if tok.partner is not None:
-        if value is None:
-            body[field] = tok.partner
-        elif value != tok.partner:
-            raise invalid(
-                [field_error(field, "scope", f"{field} must be {tok.partner} for this token.")]
-            )
-    return body.get(field) or ""
+def _own_partner(body: dict[str, Any], kind: str) -> str:
+    """The owning partner of a new record: a partner token's own code unless the
+    body names one, which :func:`ownership.check_create` then judges."""
+    field = OWNER_FIELD[kind]
+    if body.get(field) is None and token().partner is not None:
+        body[field] = token().partner
+    owner = body.get(field)
+    if isinstance(owner, str):
+        try:
+            ownership.check_create(actor(), kind, owner)
+        except Denied as exc:
+            raise invalid([field_error(field, "scope", exc.message)]) from None
+    return owner if isinstance(owner, str) else ""
 
 
 def create_lead() -> Response:
@@ -198,11 +202,11 @@ def create_lead() -> Response:
 def _create_lead() -> Response:
     body = json_body()
     check_read_only(body)
-    partner = _own_partner(body, "partner")
+    partner = _own_partner(body, "lead")
     validate("lead", body, token())
     with store_session() as session:
         lock_firm(session, body)
-        if records.is_tombstoned(session, body):
+        if records.is_tombstoned(session, body, partner):
             raise Problem(
                 409,
                 "This person asked to be erased (GDPR); the lead cannot be re-created.",
@@ -231,7 +235,7 @@ def create_agreement() -> Response:
 def _create_agreement() -> Response:
     body = json_body()
     check_read_only(body)
-    partner = _own_partner(body, "reporting_partner")
+    partner = _own_partner(body, "agreement")
     validate("agreement", body, token())
     with store_session() as session:
         validate_agreement_rules(session, body, token())
@@ -266,13 +270,16 @@ def _check_if_match(record: Lead | Agreement) -> None:
 def patch_record(kind: str, record_id: str) -> Response:
     patch = json_body(merge_patch=True)
     check_read_only(patch)
-    owner_field = "partner" if kind == "lead" else "reporting_partner"
+    owner_field = OWNER_FIELD[kind]
     with store_session() as session:
         record = _get_visible(session, kind, record_id)
+        try:
+            ownership.check_change(actor(), kind, record, patch)
+        except Denied as exc:
+            if exc.reason == "move":
+                raise invalid([field_error(owner_field, "scope", exc.message)]) from None
+            raise
         _check_if_match(record)
-        tok_partner = token().partner
-        if owner_field in patch and tok_partner is not None and patch[owner_field] != tok_partner:
-            raise invalid([field_error(owner_field, "scope", f"{owner_field} cannot be changed.")])
         merged = dict(record.data)
         for name, value in patch.items():
             if value is None:
@@ -283,7 +290,8 @@ def patch_record(kind: str, record_id: str) -> Response:
         if isinstance(record, Lead):
             _check_lead_patch(session, record, patch, merged)
         else:
-            validate_agreement_rules(session, merged, token())
+            named = frozenset(filter(None, (record.seller_id, record.buyer_id)))
+            validate_agreement_rules(session, merged, token(), named)
         changes = records.update_record(session, record, patch, source=source())
         if changes:
             partners = {records.partner_of(record)}
@@ -325,13 +333,13 @@ def _check_lead_patch(session: Any, lead: Lead, patch: dict, merged: dict) -> No
 
 def erase_lead(record_id: str) -> Response:
     """GDPR erasure: personal fields removed, hashed tombstone kept, audit keeps
-    only the fact; the sheet cells are blanked by the next sync (requested here)."""
+    only the fact; the sheet cells are blanked by the next sync (requested here).
+    The answer says how far it reached: the partner's own data for a partner
+    token, the network for an admin."""
     with store_session() as session:
         lead = _get_visible(session, "lead", record_id)
-        erase_person(session, lead, source=source())
-    resp = Response(status=204)
-    resp.headers.pop("Content-Type", None)
-    return resp
+        result = erase_person(session, lead, actor=actor(), source=source())
+    return jsonify(result.as_json())
 
 
 def partners_known() -> list[str]:

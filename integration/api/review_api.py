@@ -9,6 +9,7 @@ from flask import Response, jsonify
 from sqlalchemy import select
 
 from integration.api.context import (
+    actor,
     arg,
     check_int_id,
     check_partner_param,
@@ -161,10 +162,10 @@ def replay(entry_id: int) -> Response:
         entry = _visible(session, QuarantineEntry, entry_id, "quarantine entry")
         try:
             result = replay_quarantine(
-                session, services().config, entry, data=data, source=source()
+                session, services().config, entry, actor=actor(), data=data, source=source()
             )
         except ReviewError as exc:
-            if exc.reason in ("invalid", "erased"):
+            if exc.reason in ("invalid", "erased", "duplicate"):
                 # Keep what the replay learned (new errors, or the dismissal),
                 # then answer with the problem.
                 session.commit()
@@ -177,7 +178,7 @@ def dismiss(entry_id: int) -> Response:
     with store_session() as session:
         entry = _visible(session, QuarantineEntry, entry_id, "quarantine entry")
         try:
-            result = dismiss_quarantine(session, entry, source=source())
+            result = dismiss_quarantine(session, entry, actor=actor(), source=source())
         except ReviewError as exc:
             raise _review_problem(exc) from None
         return jsonify(_result_json(result, quarantine_json(entry)))
@@ -195,20 +196,24 @@ def merge(entry_id: int) -> Response:
         )
     with store_session() as session:
         entry = _visible(session, QuarantineEntry, entry_id, "quarantine entry")
-        target_id = into or entry.duplicate_of
-        if target_id is not None:
+        if into is not None:
+            # A lead the caller names must be one it can see (ids elsewhere are not
+            # disclosed); the entry's own duplicate_of is known to it already, and
+            # whether it may merge into that is the ownership check's to say.
             visible = session.scalars(
-                scope_leads(select(Lead.id).where(Lead.id == target_id), token())
+                scope_leads(select(Lead.id).where(Lead.id == into), token())
             ).first()
             if visible is None:
                 raise Problem(
                     422,
-                    f"There is no lead {target_id} to merge into.",
+                    f"There is no lead {into} to merge into.",
                     slug="validation-error",
                     errors=[{"field": "into", "code": "reference", "message": "unknown lead"}],
                 )
         try:
-            result = merge_quarantine(session, services().config, entry, into=into, source=source())
+            result = merge_quarantine(
+                session, services().config, entry, actor=actor(), into=into, source=source()
+            )
         except ReviewError as exc:
             raise _review_problem(exc) from None
         target = session.get(Lead, result.record_id)
@@ -230,7 +235,7 @@ def resolve(conflict_id: int) -> Response:
     with store_session() as session:
         conflict = _visible(session, Conflict, conflict_id, "conflict")
         try:
-            result = resolve_conflict(session, conflict, side, source=source())
+            result = resolve_conflict(session, conflict, side, actor=actor(), source=source())
         except ReviewError as exc:
             raise _review_problem(exc) from None
         return jsonify(_result_json(result, conflict_json(conflict)))

@@ -73,12 +73,17 @@ class ScopedLeads:
     """The cross-record rules' lead lookup over the store, limited to what the
     token may see (an agreement cannot name a party the caller cannot see)."""
 
-    def __init__(self, session: Session, token: ApiToken) -> None:
+    def __init__(self, session: Session, token: ApiToken, named: frozenset[str] = frozenset()):
         self.session = session
         self.token = token
+        #: parties the record names already: a change to another field does not
+        #: need them to be the caller's (an agreement may have another partner's party)
+        self.named = named
 
     def lead(self, lead_id: str) -> Mapping[str, Any] | None:
-        query = scope_leads(select(Lead).where(Lead.id == lead_id), self.token)
+        query = select(Lead).where(Lead.id == lead_id)
+        if lead_id not in self.named:
+            query = scope_leads(query, self.token)
         lead = self.session.scalars(query).first()
         if lead is None or lead.archived_at is not None:
             return None
@@ -92,8 +97,13 @@ def project_today() -> Any:
     return datetime.now(ZoneInfo(services().config.project.timezone)).date()
 
 
-def validate_agreement_rules(session: Session, record: Mapping[str, Any], token: ApiToken) -> None:
-    lookup = ScopedLeads(session, token)
+def validate_agreement_rules(
+    session: Session,
+    record: Mapping[str, Any],
+    token: ApiToken,
+    named: frozenset[str] = frozenset(),
+) -> None:
+    lookup = ScopedLeads(session, token, named)
     english = check_agreement(record, lookup, today=project_today(), locale="en")
     if not english:
         return

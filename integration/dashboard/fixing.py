@@ -12,10 +12,11 @@ from sqlalchemy.orm import Session
 
 from integration.config import AppConfig
 from integration.dashboard import bp
-from integration.dashboard.access import login_required
+from integration.dashboard.access import current_token, login_required
 from integration.dashboard.scope import partner_scope, visible_partners
 from integration.dashboard.sheets import sheet_gids
 from integration.dashboard.web import csv_response, notice, services
+from integration.ownership import Actor, Denied
 from integration.store.models import (
     Conflict,
     QuarantineEntry,
@@ -177,6 +178,13 @@ def conflicts_csv() -> Any:
     return csv_response("conflicts", header, rows)
 
 
+def dashboard_actor() -> Actor:
+    """The signed-in token as an :mod:`integration.ownership` actor."""
+    token = current_token()
+    assert token is not None  # behind login_required
+    return Actor.of_token(token, "dashboard")
+
+
 def _review_source() -> str:
     """Audit source of a review action: the dashboard acts through the same
     authenticated, token-scoped path as the API."""
@@ -227,6 +235,7 @@ def quarantine_action(entry_id: int) -> Any:
     )
 
     svc = services()
+    who = dashboard_actor()
     action = request.form.get("action")
     if action not in ("replay", "dismiss", "merge"):
         abort(400)
@@ -237,14 +246,23 @@ def quarantine_action(entry_id: int) -> Any:
         try:
             if action == "replay":
                 result = replay_quarantine(
-                    db, svc.config, entry, data=corrections(request.form), source=_review_source()
+                    db,
+                    svc.config,
+                    entry,
+                    actor=who,
+                    data=corrections(request.form),
+                    source=_review_source(),
                 )
             elif action == "dismiss":
-                result = dismiss_quarantine(db, entry, source=_review_source())
+                result = dismiss_quarantine(db, entry, actor=who, source=_review_source())
             else:
-                result = merge_quarantine(db, svc.config, entry, source=_review_source())
+                result = merge_quarantine(db, svc.config, entry, actor=who, source=_review_source())
+        except Denied as exc:
+            db.rollback()
+            flash(exc.message, "error")
+            return redirect(url_for("dashboard.needs_fixing") + f"#q-{entry_id}")
         except ReviewError as exc:
-            if exc.reason not in ("invalid", "erased"):
+            if exc.reason not in ("invalid", "erased", "duplicate"):
                 db.rollback()
             # else keep what the replay learned (new errors, or the dismissal), as the API does
             flash(exc.message, "error")
@@ -268,8 +286,8 @@ def conflict_action(conflict_id: int) -> Any:
         if conflict is None or conflict.partner not in visible_partners(svc.config):
             abort(404)
         try:
-            resolve_conflict(db, conflict, side, source=_review_source())
-        except ReviewError as exc:
+            resolve_conflict(db, conflict, side, actor=dashboard_actor(), source=_review_source())
+        except (ReviewError, Denied) as exc:
             db.rollback()
             flash(exc.message, "error")
             return redirect(url_for("dashboard.needs_fixing"))

@@ -150,6 +150,9 @@ class Tombstone(Base):
     record_id: Mapped[str] = mapped_column(String(16), index=True)
     key_hash: Mapped[str] = mapped_column(String(64), index=True)
     erased_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Whose sheet, forms and API it blocks: the erasing partner, or NULL for the
+    #: whole network (an admin's erasure); see :mod:`integration.ownership`.
+    partner: Mapped[str | None] = mapped_column(String(8), nullable=True, index=True)
 
 
 class SyncShadow(Base):

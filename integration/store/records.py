@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, null, select
+from sqlalchemy import bindparam, case, insert, null, or_, select, true
 from sqlalchemy.orm import Session
 
 from integration.identity import key_hash, natural_key, normalise_registration_code
@@ -224,17 +224,15 @@ def restore_record(session: Session, record: Record, *, source: str) -> bool:
     return True
 
 
-def erase_lead(session: Session, lead: Lead, *, source: str) -> None:
+def erase_lead(session: Session, lead: Lead, *, source: str, scope: str | None) -> None:
     """GDPR erasure: personal fields removed, a hashed tombstone kept, and the
     audit log keeps only the fact (field names, never values). Earlier audit
-    entries of this lead lose their personal values too."""
-    key = natural_key(lead.data)
-    keys = [key] if key else []
-    email = lead.data.get("email")
-    if email and key and key[0] != "email":
-        keys.append(("email", str(email).strip().lower()))
-    for k in keys:
-        session.add(Tombstone(record_id=lead.id, key_hash=key_hash(k)))
+    entries of this lead lose their personal values too.
+
+    ``scope`` is the partner whose sheet, forms and API the tombstone blocks,
+    None for the whole network (see :mod:`integration.ownership`)."""
+    for h in _tombstone_hashes(lead.data):
+        session.add(Tombstone(record_id=lead.id, key_hash=h, partner=scope))
     erased = [f for f in PERSONAL_FIELDS if f in lead.data]
     lead.data = {k: v for k, v in lead.data.items() if k not in PERSONAL_FIELDS}
     lead.erased_at = utcnow()
@@ -246,9 +244,10 @@ def erase_lead(session: Session, lead: Lead, *, source: str) -> None:
             f: (["[erased]", "[erased]"] if f in PERSONAL_FIELDS else v)
             for f, v in (entry.changes or {}).items()
         }
-    for q in session.scalars(
-        select(QuarantineEntry).where(QuarantineEntry.duplicate_of == lead.id)
-    ):
+    linked = select(QuarantineEntry).where(QuarantineEntry.duplicate_of == lead.id)
+    if scope is not None:  # another partner's copy is that partner's data
+        linked = linked.where(QuarantineEntry.partner == scope)
+    for q in session.scalars(linked):
         q.raw = {}
         q.resolved_at = q.resolved_at or utcnow()
         q.resolution = q.resolution or "erased"
@@ -259,17 +258,31 @@ def erase_lead(session: Session, lead: Lead, *, source: str) -> None:
     audit(session, lead, "erase", source, {f: "[erased]" for f in erased})
 
 
-def is_tombstoned(session: Session, record: Mapping[str, Any]) -> bool:
-    """True when ``record`` is a person that was erased (by natural key)."""
-    hashes = []
+def _tombstone_hashes(record: Mapping[str, Any]) -> list[str]:
+    """The hashed keys a tombstone of ``record`` holds and a look-up compares:
+    its natural key and, when that is not the e-mail, its e-mail too."""
     key = natural_key(record)
-    if key:
-        hashes.append(key_hash(key))
-    if record.get("email"):
-        hashes.append(key_hash(("email", str(record["email"]).strip().lower())))
+    keys = [key] if key else []
+    if record.get("email") and (key is None or key[0] != "email"):
+        keys.append(("email", str(record["email"]).strip().lower()))
+    return [key_hash(k) for k in keys]
+
+
+def tombstones_blocking(partner: str | None) -> Any:
+    """WHERE clause: tombstones that block ``partner``'s input (its own and the
+    network's); every tombstone when ``partner`` is None (an admin asking)."""
+    if partner is None:
+        return true()
+    return or_(Tombstone.partner.is_(None), Tombstone.partner == partner)
+
+
+def is_tombstoned(session: Session, record: Mapping[str, Any], partner: str | None) -> bool:
+    """True when ``record`` is a person erased in ``partner``'s scope (by natural key)."""
+    hashes = _tombstone_hashes(record)
     if not hashes:
         return False
-    return session.scalar(select(Tombstone.id).where(Tombstone.key_hash.in_(hashes))) is not None
+    query = select(Tombstone.id).where(Tombstone.key_hash.in_(hashes), tombstones_blocking(partner))
+    return session.scalar(query.limit(1)) is not None
 
 
 def find_duplicate_lead(
@@ -494,47 +507,53 @@ def insert_sync_request(
 
 _ERASED = (
     select(Tombstone.id)
-    .where(Tombstone.key_hash.in_(bindparam("hashes", expanding=True)))
+    .where(
+        Tombstone.key_hash.in_(bindparam("hashes", expanding=True)),
+        or_(Tombstone.partner.is_(None), Tombstone.partner == bindparam("partner")),
+    )
     .limit(1)
     .scalar_subquery()
 )
-_LIVE_LEAD = select(_LEADS.c.id).where(_LEADS.c.erased_at.is_(None))
-_LOOKUP_KEY = {
-    "reg": select(
-        _ERASED,
-        _LIVE_LEAD.where(
-            _LEADS.c.country == bindparam("k1"), _LEADS.c.registration_code == bindparam("k2")
-        )
-        .order_by(_LEADS.c.id)
-        .limit(1)
-        .scalar_subquery(),
-    ),
-    "email": select(
-        _ERASED,
-        _LIVE_LEAD.where(_LEADS.c.email == bindparam("k1"))
-        .order_by(_LEADS.c.id)
-        .limit(1)
-        .scalar_subquery(),
-    ),
-    None: select(_ERASED, null()),
+#: The live lead with the key, the sending partner's own first (only its own
+#: lead may be filled from the input; another partner's is a linked duplicate).
+_OWN_FIRST = (case((_LEADS.c.partner == bindparam("partner"), 0), else_=1), _LEADS.c.id)
+_BY_KEY = {
+    "reg": (_LEADS.c.country == bindparam("k1"), _LEADS.c.registration_code == bindparam("k2")),
+    "email": (_LEADS.c.email == bindparam("k1"),),
 }
 
 
-def lookup_lead_key(session: Session, record: Mapping[str, Any]) -> tuple[bool, str | None]:
-    """``(is_tombstoned(record), id of find_duplicate_lead(record))`` in one query."""
-    hashes = []
-    key = natural_key(record)
-    if key:
-        hashes.append(key_hash(key))
-    if record.get("email"):
-        hashes.append(key_hash(("email", str(record["email"]).strip().lower())))
+def _lookup_statement(kind: str | None) -> Any:
+    if kind is None:
+        return select(_ERASED, null(), null())
+    found = [
+        select(column)
+        .where(_LEADS.c.erased_at.is_(None), *_BY_KEY[kind])
+        .order_by(*_OWN_FIRST)
+        .limit(1)
+        .scalar_subquery()
+        for column in (_LEADS.c.id, _LEADS.c.partner)
+    ]
+    return select(_ERASED, *found)
+
+
+_LOOKUP_KEY = {kind: _lookup_statement(kind) for kind in ("reg", "email", None)}
+
+
+def lookup_lead_key(
+    session: Session, record: Mapping[str, Any], partner: str
+) -> tuple[bool, str | None, str | None]:
+    """``(erased in partner's scope, id, owner)`` of the live lead with ``record``'s
+    natural key (``partner``'s own first), in one query."""
+    hashes = _tombstone_hashes(record)
     if not hashes:
-        return False, None  # no natural key and no email: neither can match
-    params: dict[str, Any] = {"hashes": hashes}
+        return False, None, None  # no natural key and no email: neither can match
+    key = natural_key(record)
+    params: dict[str, Any] = {"hashes": hashes, "partner": partner}
     kind = key[0] if key else None
     if key:
         params["k1"] = key[1]
         if kind == "reg":
             params["k2"] = key[2]
     row = session.connection().execute(_LOOKUP_KEY[kind], params).one()
-    return row[0] is not None, row[1]
+    return row[0] is not None, row[1], row[2]

@@ -56,6 +56,18 @@ _TEXTS: dict[str, dict[str, str]] = {
         "et": "CRM ID '{value}' pole CRM-ile teada; uue reana lisamiseks tühjendage lahter",
         "fi": "CRM ID '{value}' ei ole CRM:n tiedossa; tyhjennä solu lisätäksesi rivin uutena",
     },
+    "foreign": {
+        "en": "{id} belongs to {partner}; changes made here are not applied",
+        "lv": "{id} pieder {partner}; šeit veiktās izmaiņas netiek piemērotas",
+        "et": "{id} kuulub partnerile {partner}; siin tehtud muudatusi ei rakendata",
+        "fi": "{id} kuuluu kumppanille {partner}; täällä tehtyjä muutoksia ei viedä",
+    },
+    "owner": {
+        "en": "{field}: this sheet is {partner}'s; only an admin moves a record elsewhere",
+        "lv": "{field}: šī ir {partner} tabula; ierakstu citur pārvieto tikai administrators",
+        "et": "{field}: see on partneri {partner} tabel; kirjet viib mujale ainult admin",
+        "fi": "{field}: tämä on kumppanin {partner} taulukko; vain ylläpitäjä siirtää tietueen",
+    },
     "ambiguous": {
         "en": "{field}: '{value}' matches more than one lead; write its CRM ID (e.g. L-000123).",
         "lv": "{field}: '{value}' atbilst vairākiem klientiem; ierakstiet CRM ID (L-000123).",

@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from integration.identity import key_hash, natural_key
+from integration.ownership import OWNER_FIELD, Actor, may_change
 from integration.store.records import PERSONAL_FIELDS
 from integration.validation import check_row, validate_record
 from integration.validation.cross_rules import InMemoryLeads, check_agreement
@@ -270,6 +271,8 @@ class _Planner:
         self.s = settings
         self.kind = state.kind
         self.plan = Plan(kind=self.kind, tab=settings.tab, partner=settings.partner)
+        #: the sheet writes as its partner: it changes only that partner's records
+        self.actor = Actor(settings.partner, "sheet")
         self.locale = settings.locale
         self.stamp = settings.stamp
         self.plan.stamp = self.stamp
@@ -310,6 +313,14 @@ class _Planner:
         record, issues = check_row(
             self.kind, raw, self.locale, partner=self.s.partner, resolve_party=resolver
         )
+        owner_field = OWNER_FIELD[self.kind]
+        owner = record.get(owner_field)
+        if isinstance(owner, str) and not may_change(self.actor, owner):
+            # A partner column naming another partner: the sheet cannot give a
+            # record away, nor create one for someone else.
+            header = self.layout.headers.get(owner_field, owner_field)
+            text = messages.text("owner", self.locale, field=header, partner=self.s.partner.upper())
+            issues = [*issues, _Issue(owner_field, "owner", text)]
         if self.party is not None and self.party.ambiguous:
             fixed = []
             for item in issues:
@@ -441,6 +452,7 @@ class _Planner:
             if (not sh.pending or self.landed(sh))
             and r in self.state.records
             and not self.state.records[r].archived
+            and self.owns(self.state.records[r])
         ]
         if len(vanished) >= self.s.mass_delete_min_rows and len(
             vanished
@@ -472,7 +484,9 @@ class _Planner:
             plan.drop_shadows.append(rid)
             plan.counts["archived"] += 1
         for rid in self.state.shadows:
-            if rid not in self.state.records:
+            rec = self.state.records.get(rid)
+            if (rec is None or not self.owns(rec)) and rid not in plan.drop_shadows:
+                # gone, or moved to another partner by an admin: no longer this tab's
                 plan.drop_shadows.append(rid)
 
         self.appends(len(self.rows) + 1 if self.rows else 2)
@@ -490,9 +504,31 @@ class _Planner:
             shadow = self.state.shadows[rid]
             if shadow.pending and not self.landed(shadow):
                 continue  # its append never reached the sheet: append it again
-            if rec is not None and not rec.archived and rid not in self.sheet_ids:
+            if (
+                rec is not None
+                and not rec.archived
+                and rid not in self.sheet_ids
+                and self.owns(rec)  # a row deleted here never archives another's record
+            ):
                 out.append(rid)
         return out
+
+    def owns(self, rec: StoreRecord) -> bool:
+        """Whether this tab's partner may change ``rec`` (:mod:`integration.ownership`)."""
+        return may_change(self.actor, rec.owner)
+
+    def foreign_row(
+        self, row: int, cells: Sequence[Any], raw: Mapping[str, Any], rec: StoreRecord
+    ) -> None:
+        """A row naming another partner's record (a copied row, or a record an
+        admin moved): nothing of it is applied; it is kept in quarantine and its
+        status cell says whose record it is."""
+        text = messages.text("foreign", self.locale, id=rec.id, partner=rec.owner.upper())
+        fp = fingerprint(self.s.partner, self.s.tab, "id", rec.id)
+        self.quarantine(
+            row, cells, raw, fp, [{"field": "id", "code": "owner", "message": text}], text
+        )
+        self.plan.counts["invalid"] += 1
 
     def effective_shadow(self, shadow: Shadow, cells: Sequence[Any]) -> Shadow:
         """The base to merge against. A sync that wrote store values into this row
@@ -541,6 +577,9 @@ class _Planner:
         adopted: bool = False,
     ) -> None:
         plan, layout = self.plan, self.layout
+        if not self.owns(rec):
+            self.foreign_row(row, cells, raw, rec)
+            return
         if not adopted:
             shadow = self.state.shadows.get(rec.id)
         if rec.archived:

@@ -13,6 +13,7 @@ from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
 from integration.identity import natural_key
+from integration.store import records
 from integration.store.models import (
     Agreement,
     AgreementIdSeq,
@@ -213,7 +214,11 @@ def fill_details(session: Session, state: StoreState, ids: set[str], *, lookups:
             key = natural_key({"registration_code": code, "country": country, "email": email})
             if key is not None and key not in state.lead_keys:
                 state.lead_keys[key] = (lead_id, owner)
-        state.tombstones = frozenset(session.scalars(select(Tombstone.key_hash)))
+        state.tombstones = frozenset(
+            session.scalars(
+                select(Tombstone.key_hash).where(records.tombstones_blocking(state.partner))
+            )
+        )
     else:
         state.party_leads = [
             {"id": lead_id, **{k: data.get(k) for k in _PARTY_FIELDS if data.get(k)}}

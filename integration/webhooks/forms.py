@@ -6,7 +6,12 @@ run exactly once per delivery id:
 
 ====  ===========================================================
 201   lead created (body: id)
-200   merged into the existing firm, blank fields filled (body: id)
+200   merged into the partner's own lead for the firm, blank fields
+      filled (body: id)
+202   the firm is another partner's lead: nothing of that lead is
+      changed; the submission is kept for this partner as a duplicate
+      linked to it (body: duplicate_of, quarantine_id, message), to
+      merge or dismiss in review
 409   the person was erased (GDPR); nothing is stored
 422   field errors in English and the partner's language; the raw
       payload is quarantined for review, nothing else is stored
@@ -90,6 +95,19 @@ def _lead_work(
                 slug="erased-person",
             )
             return Outcome(409, body)
+        if result.outcome == "duplicate":
+            assert result.entry is not None
+            session.flush()
+            dup = result.errors[0]
+            body = {
+                "status": "duplicate",
+                "duplicate_of": result.duplicate_of,
+                "partner": partner,
+                "quarantine_id": result.entry.id,
+                "message": dup["message"],
+                "messages": dup["messages"],
+            }
+            return Outcome(202, body)
         assert result.lead_id is not None
         body = {"id": result.lead_id, "status": result.outcome, "partner": partner}
         if result.outcome == "merged":

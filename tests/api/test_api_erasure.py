@@ -59,7 +59,8 @@ def test_erasure_leaves_no_personal_data(client, tokens, make_lead, store) -> No
             )
         )
     resp = client.delete(f"/api/v1/leads/{lead['id']}", headers=tokens.lv)
-    assert resp.status_code == 204
+    assert resp.status_code == 200
+    assert resp.get_json()["scope"] == "partner" and resp.get_json()["erased"] == [lead["id"]]
     after = client.get(f"/api/v1/leads/{lead['id']}", headers=tokens.lv).get_json()
     assert after["erased_at"] and after["company_name"] == lead["company_name"]
     with store.session() as s:
@@ -82,7 +83,9 @@ def test_erasure_leaves_no_personal_data(client, tokens, make_lead, store) -> No
         reasons = [r.reason for r in s.scalars(select(SyncRequest))]
         assert f"erasure {lead['id']}" in reasons
     # Repeating is harmless.
-    assert client.delete(f"/api/v1/leads/{lead['id']}", headers=tokens.lv).status_code == 204
+    again = client.delete(f"/api/v1/leads/{lead['id']}", headers=tokens.lv)
+    assert again.status_code == 200 and again.get_json()["already_erased"] is True
+    assert again.get_json()["erased"] == []
 
 
 def test_erased_person_cannot_come_back(client, tokens, make_lead, config) -> None:
@@ -102,3 +105,54 @@ def test_erased_person_cannot_come_back(client, tokens, make_lead, config) -> No
         f"/api/v1/leads/{lead['id']}", json={"email": "new@example.lv"}, headers=tokens.lv
     )
     problem(patch, 409)
+
+
+def test_an_admin_erasure_reaches_every_partners_copies(client, tokens, make_lead, store) -> None:
+    email = {"email": "ieva@example.lv", "phone": "+37129111333"}
+    lv = make_lead("lv", registration_code="40003521600", **email)
+    ee = make_lead("ee", registration_code="10137319", **email)  # another firm, same person
+    fi = make_lead("fi", email="someone.else@example.fi")
+    # LV's erasure reaches LV's lead only
+    mine = client.delete(f"/api/v1/leads/{lv['id']}", headers=tokens.lv).get_json()
+    assert mine["scope"] == "partner" and mine["erased"] == [lv["id"]]
+    with store.session() as s:
+        assert s.get(Lead, ee["id"]).data["email"] == email["email"]
+        assert {t.partner for t in s.scalars(select(Tombstone))} == {"lv"}
+    # an admin erasing the same lead again widens its tombstone to the network
+    again = client.delete(f"/api/v1/leads/{lv['id']}", headers=tokens.admin).get_json()
+    assert again["scope"] == "network" and again["already_erased"] is True
+    with store.session() as s:
+        assert {t.partner for t in s.scalars(select(Tombstone))} == {None}
+    # an admin's erasure of the EE lead: every lead of the person, and says so
+    restored = make_lead("lv", registration_code="40003000017", phone=email["phone"])
+    network = client.delete(f"/api/v1/leads/{ee['id']}", headers=tokens.admin)
+    assert network.status_code == 200
+    body = network.get_json()
+    assert body["scope"] == "network" and body["partner"] is None
+    assert body["erased"] == [ee["id"], restored["id"]] and "network" in body["detail"]
+    with store.session() as s:
+        for lead_id in (ee["id"], restored["id"]):
+            lead = s.get(Lead, lead_id)
+            assert lead.erased_at is not None and "phone" not in lead.data
+        assert s.get(Lead, fi["id"]).erased_at is None
+
+
+def test_copies_are_found_by_exact_identifiers_never_by_words() -> None:
+    from integration.api.erasure import Identifiers
+
+    who = Identifiers.of(
+        {"country": "LV", "email": "Anna@Soovitus.lv", "phone": "+37129111222",
+         "registration_code": "40003521600", "notes": "Soovitus"}
+    )  # fmt: skip
+    assert who.found_in({"E-pasts": " ANNA@soovitus.LV "})
+    assert who.found_in({"Tālrunis": "2911 1222"})  # typed nationally, read in Latvia
+    assert who.found_in({"phone": "+371 2911-1222"})
+    assert who.found_in({"Valsts": "Latvija", "Reģ. nr.": "LV 4000 3521 600"})
+    assert who.found_in({"nested": [{"email": "anna@soovitus.lv"}]})
+    # free text that merely contains a value, or a code without its country
+    assert not who.found_in({"notes": "Soovitus"})
+    assert not who.found_in({"notes": "write to anna@soovitus.lv"})
+    assert not who.found_in({"notes": "call +37129111222 after 5"})
+    assert not who.found_in({"code": "40003521600"})
+    assert not who.found_in({"code": "40003521600", "country": "EE"})
+    assert not who.found_in({"phone": "+37129111223"})

@@ -163,3 +163,34 @@ def test_ids_beyond_the_integer_range_are_404(client, tokens) -> None:
 def test_unknown_query_parameters_are_400(client, tokens) -> None:
     body = problem(client.get("/api/v1/leads?sectr=ict", headers=tokens.admin), 400)
     assert body["errors"][0]["field"] == "sectr"
+
+
+def test_replay_matching_another_partners_firm_stays_a_linked_duplicate(
+    client, tokens, make_lead, store
+) -> None:
+    ee_lead = make_lead("ee", email="sales@meri.ee", country="EE")
+    with store.session() as s:
+        entry = records.quarantine(
+            s,
+            kind="lead",
+            source="webhook:lv",
+            partner="lv",
+            raw={"company_name": "Meri", "country": "EE", "sector": "x", "email": "sales@meri.ee",
+                 "phone": "+37251234567"},
+            errors=[{"field": "sector", "code": "enum", "message": "Sector: not a sector."}],
+        )  # fmt: skip
+        s.flush()
+        entry_id = entry.id
+    url = f"/api/v1/quarantine/{entry_id}/replay"
+    body = problem(client.post(url, json={"data": {"sector": "ict"}}, headers=tokens.lv), 409)
+    assert body["reason"] == "duplicate"
+    assert body["errors"][0]["message"] == f"Duplicate of {ee_lead['id']} (EE)"
+    with store.session() as s:
+        kept = s.get(QuarantineEntry, entry_id)
+        assert kept.resolved_at is None and kept.duplicate_of == ee_lead["id"]
+        assert kept.raw["sector"] == "ict"  # the fix is kept with the entry
+        assert "phone" not in s.get(Lead, ee_lead["id"]).data
+    # LV may not merge it into EE's lead; an admin may
+    problem(client.post(f"/api/v1/quarantine/{entry_id}/merge", headers=tokens.lv), 403)
+    merged = client.post(f"/api/v1/quarantine/{entry_id}/merge", headers=tokens.admin)
+    assert merged.status_code == 200 and merged.get_json()["changed"] == ["phone"]

@@ -15,3 +15,10 @@ def http() -> Iterator[requests.Session]:
     s.trust_env = False
     yield s
     s.close()
+
+
+@pytest.fixture
+def live(live_url: str) -> str:
+    """The app over real HTTP: the suite's ``live_url``, under the short name the
+    reliability tests use."""
+    return live_url

@@ -146,7 +146,9 @@ def test_erasure_leaves_nothing_anywhere_and_copies_cannot_bring_it_back(
         assert _sheet_traces(gc, sid) and _store_traces(store)  # the checks can see them
 
         erased = client.delete(f"/api/v1/leads/{lead_id}", headers=auth)
-        assert erased.status_code in (200, 204), erased.get_data(as_text=True)
+        assert erased.status_code == 200, erased.get_data(as_text=True)
+        # an admin's erasure reaches the whole network, and says so
+        assert erased.get_json()["scope"] == "network" and lead_id in erased.get_json()["erased"]
         sync()
         assert _sheet_traces(gc, sid) == []
 
@@ -156,7 +158,10 @@ def test_erasure_leaves_nothing_anywhere_and_copies_cannot_bring_it_back(
         id_col = rows[0].index("CRM ID")
         with_id = ROW + [""] * (id_col - len(ROW)) + [lead_id]
         ws.update([with_id, ROW], f"A{len(rows) + 1}", value_input_option="RAW")
-        sync()
+        pasted = sync()
+        # both copies are refused: the one without an ID by the tombstone, and the one
+        # with it too (the erased row still holds that ID, so the copy counts as new)
+        assert pasted.counts["erased"] == 2 and pasted.counts["created"] == 0
         # and the person submits the form again
         again = _form(
             client,
@@ -169,7 +174,8 @@ def test_erasure_leaves_nothing_anywhere_and_copies_cannot_bring_it_back(
                 "contact_name": PERSON["contact_name"],
             },
         )
-        assert again.status_code < 500
+        assert again.status_code == 409, again.get_data(as_text=True)
+        assert again.get_json()["type"].endswith("/erased-person")
         sync()
     finally:
         root.removeHandler(handler)

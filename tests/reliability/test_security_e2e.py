@@ -27,19 +27,6 @@ from integration.webhooks.signatures import standard_headers, typeform_header
 LEAD = {"company_name": "SIA Drošība", "country": "LV", "sector": "ict", "email": "a@drosiba.lv"}
 
 
-@pytest.fixture
-def live(app: Any) -> Iterator[str]:
-    """The app behind a real threaded HTTP server on loopback."""
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(10)
-
-
 def count(store: Any, model: Any) -> int:
     with store.session() as s:
         return s.scalar(select(func.count()).select_from(model)) or 0

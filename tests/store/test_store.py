@@ -119,7 +119,7 @@ def test_erasure_leaves_no_personal_data_and_a_tombstone(store: Store) -> None:
         lead_id = lead.id
     with store.session() as session:
         lead = session.get(Lead, lead_id)
-        records.erase_lead(session, lead, source="api")
+        records.erase_lead(session, lead, source="api", scope=None)
     with store.session() as session:
         lead = session.get(Lead, lead_id)
         assert lead.erased_at is not None
@@ -130,8 +130,21 @@ def test_erasure_leaves_no_personal_data_and_a_tombstone(store: Store) -> None:
         assert "Anna" not in dump and "example.lv" not in dump and "37120000000" not in dump
         tomb = session.scalars(select(Tombstone)).all()
         assert key_hash(natural_key(_lead())) in {t.key_hash for t in tomb}
-        assert records.is_tombstoned(session, _lead(registration_code=None))
-        assert records.is_tombstoned(session, _lead())
+        assert records.is_tombstoned(session, _lead(registration_code=None), "lv")
+        assert records.is_tombstoned(session, _lead(), "ee")  # network-wide: blocks everyone
+
+
+def test_a_partners_tombstone_blocks_only_that_partner(store: Store) -> None:
+    with store.session() as session:
+        lead_id = records.create_lead(session, _lead(), source="webhook:lv").id
+    with store.session() as session:
+        records.erase_lead(session, session.get(Lead, lead_id), source="api", scope="lv")
+    with store.session() as session:
+        assert records.is_tombstoned(session, _lead(), "lv")
+        assert not records.is_tombstoned(session, _lead(), "ee")
+        assert records.is_tombstoned(session, _lead(), None)  # an admin sees every tombstone
+        assert records.lookup_lead_key(session, _lead(), "lv")[0] is True
+        assert records.lookup_lead_key(session, _lead(), "ee") == (False, None, None)
 
 
 def _wait_until_free(store: Store, name: str, timeout: float = 30.0) -> None:

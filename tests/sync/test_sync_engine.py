@@ -341,7 +341,7 @@ def test_gdpr_erased_person_stays_erased(env: SyncEnv) -> None:
     env.sync("lv", tab="leads")
     lead_id = env.values("lv")[1][9]
     with env.store.session() as s:
-        records.erase_lead(s, s.get(Lead, lead_id), source="api")
+        records.erase_lead(s, s.get(Lead, lead_id), source="api", scope=None)
     # someone also pasted an old copy of the row without its id
     env.write(
         "lv",

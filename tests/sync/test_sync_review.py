@@ -67,7 +67,7 @@ def test_erasure_scrubs_the_base(env: SyncEnv) -> None:
     with env.store.session() as s:
         lead = s.scalars(select(Lead)).one()
         assert s.get(SyncShadow, ("lv", "leads", lead.id)).base["email"] == "a@alfa.lv"
-        records.erase_lead(s, lead, source="api")
+        records.erase_lead(s, lead, source="api", scope=None)
     with env.store.session() as s:
         base = s.get(SyncShadow, ("lv", "leads", lead.id)).base
     assert "email" not in base and "contact_name" not in base and base["company_name"] == "SIA Alfa"

@@ -1,0 +1,144 @@
+"""Who may write what: the one ownership check every write path calls.
+
+The rules (``docs/security.md`` states them for people):
+
+* A partner acts through its API token, its dashboard session, its webhook
+  secret and its sheet. Through any of them it creates and changes only its
+  own records; an admin token may change any record, and only an admin moves
+  a record from one partner to another.
+* A lead belongs to its ``partner``; an agreement to its
+  ``reporting_partner``. A partner that owns one of an agreement's parties may
+  read the agreement but not change it (not its parties, reporting partner,
+  status or anything else).
+* Input of one partner that matches a firm another partner holds never writes
+  into that record; filling a lead's blank fields from a duplicate happens only
+  within one partner. Merging one partner's duplicate into another partner's
+  lead is an admin's decision.
+* Review items (quarantined rows, conflicts) are acted on by their partner or
+  an admin, and a conflict only when its record still belongs to that partner.
+* An erasure has a scope: a partner's reaches only its own data and its
+  tombstones block only its own sheet, forms and API; an admin's reaches the
+  network.
+
+Pure functions over plain values, so the API, the dashboard, the webhooks, the
+review actions and the sync planner all ask the same questions the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+#: How a partner reaches the store; recorded nowhere, used in messages only.
+CHANNELS = ("api", "dashboard", "webhook", "sheet")
+#: The field naming a record's owner, per kind.
+OWNER_FIELD = {"lead": "partner", "agreement": "reporting_partner"}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is writing: a partner (by code) or an admin (``partner`` is None)."""
+
+    partner: str | None
+    channel: str = "api"
+
+    @property
+    def admin(self) -> bool:
+        return self.partner is None
+
+    @classmethod
+    def of_token(cls, token: Any, channel: str) -> Actor:
+        """The actor behind an API token (``token.partner`` None: admin)."""
+        return cls(token.partner, channel)
+
+
+class Denied(Exception):
+    """A write the actor may not make. ``status`` is what HTTP answers say:
+    403 when the actor may see the record but not change it."""
+
+    status = 403
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+
+def owner_of(kind: str, record: Any) -> str:
+    """The owning partner of a lead or agreement row (or of its data dict)."""
+    field = OWNER_FIELD[kind]
+    value = record.get(field) if isinstance(record, dict) else getattr(record, field)
+    return str(value or "")
+
+
+def may_change(actor: Actor, owner: str | None) -> bool:
+    """Whether ``actor`` may create or change a record owned by ``owner``."""
+    return actor.admin or (owner is not None and owner == actor.partner)
+
+
+def check_create(actor: Actor, kind: str, owner: str) -> None:
+    """A partner creates records only for itself."""
+    if not may_change(actor, owner):
+        raise Denied(
+            "not_owner",
+            f"{OWNER_FIELD[kind]} must be {actor.partner}: a partner creates only its own records.",
+        )
+
+
+def check_change(actor: Actor, kind: str, record: Any, changes: dict[str, Any]) -> None:
+    """``actor`` may apply ``changes`` (field -> new value) to ``record``: it owns
+    the record (or is an admin), and only an admin changes the owner."""
+    owner = owner_of(kind, record)
+    if not may_change(actor, owner):
+        raise Denied(
+            "not_owner",
+            f"{record.id} belongs to {owner.upper()}; only {owner.upper()} or an admin "
+            "can change it.",
+        )
+    field = OWNER_FIELD[kind]
+    if field in changes and changes[field] != owner and not actor.admin:
+        raise Denied("move", "Only an admin moves a record to another partner.")
+
+
+def check_review(actor: Actor, item_partner: str | None) -> None:
+    """Quarantine entries and conflicts are acted on by their partner or an admin."""
+    if not may_change(actor, item_partner):
+        raise Denied("not_owner", "This review item belongs to another partner.")
+
+
+def check_merge(actor: Actor, entry_partner: str | None, target_owner: str) -> None:
+    """Merging fills the target lead's blanks with the entry's values: within
+    one partner by that partner, across partners only by an admin."""
+    check_review(actor, entry_partner)
+    if not may_change(actor, target_owner):
+        raise Denied(
+            "not_owner",
+            f"The lead belongs to {target_owner.upper()}; merging another partner's "
+            "duplicate into it is its owner's or an admin's decision.",
+        )
+
+
+def check_conflict(actor: Actor, conflict_partner: str, record_owner: str) -> None:
+    """A conflict is settled by its partner, while the record is still its own."""
+    check_review(actor, conflict_partner)
+    if record_owner != conflict_partner:
+        raise Denied(
+            "not_owner",
+            f"The record now belongs to {record_owner.upper()}; this conflict can no "
+            "longer be settled from here.",
+        )
+
+
+def may_fill(partner: str, existing_owner: str) -> bool:
+    """Whether input of ``partner`` may fill blanks of a lead ``existing_owner`` holds."""
+    return partner == existing_owner
+
+
+def erasure_scope(actor: Actor) -> str | None:
+    """The partner an erasure by ``actor`` reaches, or None for the whole network."""
+    return actor.partner
+
+
+def in_scope(scope: str | None, partner: str | None) -> bool:
+    """Whether data of ``partner`` lies within an erasure or tombstone ``scope``."""
+    return scope is None or scope == partner
