@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from integration import create_app
 from integration.auth import create_token
+from integration.drive.channels import register_channel
 from integration.store import records
 from integration.store.models import (
     Agreement,
@@ -32,7 +33,6 @@ from integration.store.models import (
     SyncRun,
     Tombstone,
 )
-from integration.drive.channels import register_channel
 from integration.webhooks.signatures import standard_headers
 
 CALLERS = ("owner", "other", "admin", "nobody")
