@@ -15,10 +15,16 @@ the write lands and the sync then blocks inside its store transaction; the campa
 write in the emulator's stats and the blocked backend in ``pg_stat_activity``,
 and kills the process. Its transaction never commits.
 
-The scenario keeps a model of what must be true: every record by its (unique)
-company name, the value every accepted edit left, and the conflicts both sides
-caused. With the partners' ``sheet_wins`` policy the final values do not depend
-on how syncs and concurrent API calls interleave, so the model stays exact.
+The scenario keeps its own model of what must be true, built only from what the
+scenario did and what the partner sees in the sheet (never from the engine's
+shadow rows, pending marks or reported outcomes): every record by its (unique)
+company name, the value every accepted edit left, and the fields both sides
+changed since the last sync that completed. Only such a field may lose an edit,
+and then a conflict with both values must be logged: with ``sheet_wins`` the
+sheet's value stands, with ``store_wins`` the store's, with ``newest_wins``
+either (which side is newer depends on timing the model does not control).
+Any other missing edit, deleted row come back, conflict nobody caused, lost
+record or duplicate is a problem; nothing is excused.
 """
 
 from __future__ import annotations
@@ -48,10 +54,9 @@ from integration.auth import create_token
 from integration.config import AppConfig, load_config
 from integration.store import migrate
 from integration.store.db import Store
-from integration.store.models import Base, Conflict, Lead, SyncShadow
+from integration.store.models import Base, Conflict, Lead
 from integration.store.setup import sync_partner_rows
 from integration.sync.engine import run_sync
-from integration.sync.plan import PENDING
 from integration.webhooks.signatures import standard_headers
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -89,7 +94,10 @@ ENDPOINTS = (
     "spreadsheets.batchUpdate",
     "values.batchUpdate",
 )
-FAULT_KINDS = ("429 storm", "500", "503", "slow", "drop")
+WRITE_ENDPOINTS = ("spreadsheets.batchUpdate", "values.batchUpdate")
+#: "... after": the write is applied, then the answer is an error or never comes
+FAULT_KINDS = ("429 storm", "500", "503", "slow", "drop", "500 after", "503 after", "drop after")
+POLICIES = ("sheet_wins", "store_wins", "newest_wins")
 CLIENT_TIMEOUT = 0.25
 SLOW_DELAY = 0.4
 LEASE_SECONDS = 1.0
@@ -101,7 +109,8 @@ class Outcome:
     """What one scenario (or a whole campaign) did and found."""
 
     scenarios: int = 0
-    faults: int = 0
+    faults: int = 0  # faults that fired (the emulator's count), not rules installed
+    faults_after: int = 0  # of which the write was applied and its answer lost
     kills: int = 0
     kills_mid_write: int = 0
     failed_syncs: int = 0
@@ -112,19 +121,14 @@ class Outcome:
     duplicated: int = 0
     edits_missing: int = 0
     conflicts_missing: int = 0
+    conflicts_spurious: int = 0  # logged where the model saw no two-sided change
+    resurrected: int = 0  # a row the partner deleted came back
     not_converged: int = 0
-    # accepted store edits overridden by a logged base-less conflict (known gap, see
-    # docs/reliability.md): a store record appended to the sheet by a sync that
-    # died before its commit has no base, so the next sync calls any difference a
-    # conflict and the sheet_wins policy reverts the later store edit
-    edits_overridden: int = 0
-    deletes_undone: int = 0  # rows deleted before their append was committed, appended again
     problems: list[str] = field(default_factory=list)
-    known: list[str] = field(default_factory=list)
 
     def add(self, other: Outcome) -> None:
         for f in dataclasses.fields(self):
-            if f.name in ("problems", "known"):
+            if f.name == "problems":
                 getattr(self, f.name).extend(getattr(other, f.name))
             else:
                 setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
@@ -136,7 +140,10 @@ class Outcome:
             or self.duplicated
             or self.edits_missing
             or self.conflicts_missing
+            or self.conflicts_spurious
+            or self.resurrected
             or self.not_converged
+            or self.problems
         )
 
 
@@ -149,9 +156,8 @@ class Rec:
     values: dict[str, str]
     in_sheet: bool  # a partner typed it (else it came from a webhook or the API)
     deleted: bool = False
-    # deleted while the sync that appended its row had not committed: the engine
-    # cannot tell that from an append that never landed, and appends it again
-    delete_ambiguous: bool = False
+    #: field -> the values a newest_wins conflict may have left (either side's)
+    either: dict[str, set[str]] = field(default_factory=dict)
 
 
 def truncate(url: str) -> None:
@@ -277,14 +283,18 @@ class Scenario:
         self.recs: dict[str, Rec] = {}
         self.counter = 0
         self.partners = ["lv"] if self.rng.random() < 0.6 else ["lv", "ee"]
+        self.policy = {p: self.rng.choice(POLICIES) for p in self.partners}
         self.config = campaign.config
         self.token = ""
         # edits since the last completed sync of each partner: (name, field) -> value
         self.sheet_edits: dict[str, dict[tuple[str, str], str]] = {p: {} for p in self.partners}
         self.store_edits: dict[str, dict[tuple[str, str], str]] = {p: {} for p in self.partners}
-        self.expected_conflicts: set[tuple[str, str]] = set()
-        self.trace: list[str] = []
-        self.store_history: dict[tuple[str, str], list[str]] = {}
+        # (name, field, sheet value, store value) of every two-sided change
+        self.expected_conflicts: set[tuple[str, str, str, str]] = set()
+        # every such pair a sync could see (a sync that did not commit may log it
+        # before its sheet write overwrites the partner's value)
+        self.possible_conflicts: set[tuple[str, str, str, str]] = set()
+        self.trace: list[str] = [f"policy:{self.policy}"]
 
     # ------------------------------------------------------------------ set-up
     def _new_name(self, partner: str, origin: str) -> str:
@@ -318,6 +328,7 @@ class Scenario:
     def setup(self) -> None:
         c = self.c
         c.emulator.reset()
+        self._fired_seen = (0, 0)
         truncate(c.url)
         sync_partner_rows(c.store, c.config)
         with c.store.session() as s:
@@ -330,7 +341,9 @@ class Scenario:
             sid = create_spreadsheet(
                 c.gc, f"{p} CRM {self.seed}", {"Leads": rows, "Agreements": [["Seller", "Buyer"]]}
             )
-            partners[p] = dataclasses.replace(partners[p], spreadsheet_id=sid)
+            partners[p] = dataclasses.replace(
+                partners[p], spreadsheet_id=sid, conflict_policy=self.policy[p]
+            )
         self.config = dataclasses.replace(c.config, partners=partners)
         for p in self.partners:
             self.sync(p)
@@ -346,6 +359,7 @@ class Scenario:
     def sync(
         self, partner: str, *, client: Any = None, retry: Any = None, final: bool = False
     ) -> str:
+        self.note_conflicts(partner)
         report = run_sync(
             self.config,
             self.c.store,
@@ -365,16 +379,30 @@ class Scenario:
             )
         return outcome
 
-    def cycle_done(self, partner: str) -> None:
-        """A sync of ``partner`` committed: settle the edits of this cycle."""
+    def note_conflicts(self, partner: str) -> None:
+        """A sync is about to see the edits of this cycle: note each two-sided one."""
         sheet, store = self.sheet_edits[partner], self.store_edits[partner]
+        for key in set(sheet) & set(store):
+            if sheet[key] != store[key]:
+                self.possible_conflicts.add((*key, sheet[key], store[key]))
+
+    def cycle_done(self, partner: str) -> None:
+        """A sync of ``partner`` committed: settle the edits of this cycle. A field
+        only one side changed takes that side's value; a field both sides changed
+        to different values is a conflict the policy decides and the log shows."""
+        sheet, store = self.sheet_edits[partner], self.store_edits[partner]
+        policy = self.policy[partner]
         for key in set(sheet) | set(store):
             name, fname = key
             rec = self.recs[name]
+            rec.either.pop(fname, None)
             if key in sheet and key in store and sheet[key] != store[key]:
-                self.expected_conflicts.add(key)
-            # sheet_wins: the sheet's value, else the store's
-            rec.values[fname] = sheet.get(key, store.get(key, ""))
+                self.expected_conflicts.add((name, fname, sheet[key], store[key]))
+                if policy == "newest_wins":
+                    rec.either[fname] = {sheet[key], store[key]}
+                rec.values[fname] = store[key] if policy == "store_wins" else sheet[key]
+            else:
+                rec.values[fname] = sheet.get(key, store.get(key, ""))
         sheet.clear()
         store.clear()
 
@@ -444,15 +472,8 @@ class Scenario:
         if len(candidates) < 2:
             return
         row, name = self.rng.choice(candidates)
-        rid = rows[row - 1][rows[0].index("CRM ID")] if "CRM ID" in rows[0] else ""
-        with self.c.store.session() as s:
-            lead = s.get(Lead, rid) if rid else None
-            shadow = s.get(SyncShadow, (partner, "leads", rid)) if rid else None
         self.ws(partner).delete_rows(row)
         self.recs[name].deleted = True
-        self.recs[name].delete_ambiguous = lead is not None and (
-            shadow is None or (shadow.row_hash or "").startswith(PENDING)
-        )
 
     def act_webhook(self, partner: str, http: Any = None) -> None:
         name = self._new_name(partner, "Webform")
@@ -526,7 +547,6 @@ class Scenario:
             self.out.problems.append(f"seed {self.seed}: api patch {resp.status_code}")
             return
         self.store_edits[partner][(name, fname)] = value
-        self.store_history.setdefault((name, fname), []).append(value)
 
     def act_conflict(self, partner: str) -> None:
         """The partner and an API client change the same field of one record."""
@@ -548,11 +568,16 @@ class Scenario:
 
     def random_fault(self) -> dict[str, Any]:
         kind = self.rng.choice(FAULT_KINDS)
+        after = kind.endswith(" after")
         spec: dict[str, Any] = {"times": self.rng.randint(1, 6)}
-        if self.rng.random() < 0.7:
+        if after:  # a write lands, its answer is lost
+            spec["endpoint"] = self.rng.choice(WRITE_ENDPOINTS)
+            spec["after"] = True
+        elif self.rng.random() < 0.7:
             spec["endpoint"] = self.rng.choice(ENDPOINTS)
         else:  # anywhere in the sync, at random
             spec = {"probability": 0.3, "seed": self.rng.randint(0, 10**6)}
+        kind = kind.removesuffix(" after")
         if kind == "429 storm":
             spec.update(status=429, times=spec.get("times", 1) + 3)
         elif kind in ("500", "503"):
@@ -563,11 +588,19 @@ class Scenario:
             spec["drop"] = True
         return spec
 
+    def count_fired(self) -> None:
+        """Add the faults that fired since the last count (the emulator's own tally)."""
+        fired = self.c.emulator.stats()["faults_fired"]
+        by_kind = fired["by_kind"]
+        after = sum(n for k, n in by_kind.items() if k.startswith("after:"))
+        self.out.faults += fired["total"] - self._fired_seen[0]
+        self.out.faults_after += after - self._fired_seen[1]
+        self._fired_seen = (fired["total"], after)
+
     def act_faulted_sync(self, partner: str) -> None:
         specs = [self.random_fault() for _ in range(self.rng.choice([1, 1, 2]))]
         for spec in specs:
             self.c.emulator.inject_fault(**spec)
-        self.out.faults += len(specs)
         outcome = self.sync(
             partner,
             client=self.c.fault_gc,
@@ -581,6 +614,7 @@ class Scenario:
             # has gone quiet, so no late write overtakes a partner's next edit
             time.sleep(SLOW_DELAY)
             _wait_quiet(self.c.emulator)
+        self.count_fired()
         if outcome != "completed":
             self.delivered(partner)
 
@@ -596,8 +630,10 @@ class Scenario:
         c = self.c
         runner = c.warm_runner()
         c.runner = None
+        self.note_conflicts(partner)
         c.emulator.clear_faults()
         c.emulator.inject_fault(endpoint="values.batchUpdate", delay=HOLD_WRITE, times=1)
+        fired_before = c.emulator.stats()["faults_fired"]["total"]
         engine = create_engine(c.url)
         conn = engine.connect()
         # a second connection: pg_stat_activity is a snapshot per transaction
@@ -611,6 +647,7 @@ class Scenario:
                 "database_url": c.url,
                 "emulator_host": c.emulator.host_port,
                 "lease_seconds": LEASE_SECONDS,
+                "policies": self.policy,
             }
         )
         # webhooks and API calls keep arriving while the sync runs
@@ -626,7 +663,7 @@ class Scenario:
                 if runner.proc.poll() is not None:
                     break
                 if trans is None:
-                    if c.emulator._call("GET", "/_emulator/faults")["faults"] == 0:
+                    if c.emulator.stats()["faults_fired"]["total"] > fired_before:
                         trans = conn.begin()
                         conn.execute(text("LOCK TABLE sync_shadow IN SHARE MODE"))
                 else:
@@ -655,6 +692,10 @@ class Scenario:
             arriving.join(30)
             engine.dispose()
             c.emulator.clear_faults()
+            # the hold that placed the kill is no fault of Google's: not counted
+            fired = c.emulator.stats()["faults_fired"]["by_kind"]
+            after = sum(n for k, n in fired.items() if k.startswith("after:"))
+            self._fired_seen = (sum(fired.values()), after)
         self.out.kills += int(killed)
         self.trace.append(f"killed:{partner}={'yes' if killed else runner.result}")
         # pre-start the next runner while this scenario goes on
@@ -706,108 +747,35 @@ class Scenario:
 
     # ----------------------------------------------------------------- check
     def check(self) -> None:
+        """Compare both sides with the model (and only with the model)."""
         out = self.out
         with self.c.store.session() as s:
             leads = list(s.scalars(select(Lead)))
             logged = list(s.scalars(select(Conflict)))
-        conflicts = {(c.record_id, c.field) for c in logged}
-        baseless = {(c.record_id, c.field): c for c in logged if c.base_value is None}
-        logged_by: dict[tuple[str, str], list[Conflict]] = {}
-        for c in logged:
-            logged_by.setdefault((c.record_id, c.field), []).append(c)
+        name_of = {lead.id: lead.data.get("company_name", "") for lead in leads}
         store_by_name: dict[str, list[Lead]] = {}
         for lead in leads:
             store_by_name.setdefault(lead.data.get("company_name", ""), []).append(lead)
+        seen = {
+            (name_of.get(c.record_id, c.record_id), c.field, c.sheet_value, c.store_value)
+            for c in logged
+        }
+        for name, fname, sheet_value, store_value in sorted(self.expected_conflicts):
+            out.conflicts_checked += 1
+            if (name, fname, sheet_value, store_value) not in seen:
+                out.conflicts_missing += 1
+                out.problems.append(
+                    f"seed {self.seed}: conflict on {name!r}.{fname} (sheet {sheet_value!r}, "
+                    f"store {store_value!r}) not logged"
+                )
+        for key in sorted(seen - self.expected_conflicts - self.possible_conflicts, key=str):
+            out.conflicts_spurious += 1
+            out.problems.append(
+                f"seed {self.seed}: conflict logged on {key[0]!r}.{key[1]} (sheet {key[2]!r}, "
+                f"store {key[3]!r}) though only one side changed it"
+            )
         for p in self.partners:
-            rows = self.sheet_rows(p)
-            header = rows[0]
-            id_col = header.index("CRM ID")
-            sheet_by_name: dict[str, list[list[str]]] = {}
-            for row in rows[1:]:
-                if row and any(row):
-                    sheet_by_name.setdefault(row[0], []).append(row)
-            for name in sheet_by_name:
-                if name not in self.recs:
-                    out.problems.append(f"seed {self.seed}: unknown row {name!r} in {p} sheet")
-            for rec in (r for r in self.recs.values() if r.partner == p):
-                out.records_checked += 1
-                in_store = store_by_name.get(rec.name, [])
-                live = [x for x in in_store if x.archived_at is None]
-                in_sheet = sheet_by_name.get(rec.name, [])
-                if rec.deleted and rec.delete_ambiguous and len(live) == len(in_sheet) == 1:
-                    out.deletes_undone += 1
-                    rec.deleted = False  # present once on both sides: check it as live
-                if rec.deleted:
-                    if live or in_sheet:
-                        out.problems.append(
-                            f"seed {self.seed}: deleted {rec.name!r} came back "
-                            f"(store {len(live)}, sheet {len(in_sheet)})"
-                        )
-                        out.not_converged += 1
-                    if len(in_store) > 1:
-                        out.duplicated += 1
-                    continue
-                if not live or not in_sheet:
-                    out.lost += 1
-                    out.problems.append(
-                        f"seed {self.seed}: {rec.name!r} lost (store {len(live)}, "
-                        f"sheet {len(in_sheet)})"
-                    )
-                    continue
-                if len(in_store) > 1 or len(in_sheet) > 1:
-                    out.duplicated += 1
-                    out.problems.append(
-                        f"seed {self.seed}: {rec.name!r} duplicated (store {len(in_store)}, "
-                        f"sheet {len(in_sheet)})"
-                    )
-                    continue
-                lead, row = live[0], in_sheet[0]
-                if row[id_col] != lead.id:
-                    out.not_converged += 1
-                    out.problems.append(
-                        f"seed {self.seed}: {rec.name!r} sheet id {row[id_col]} != {lead.id}"
-                    )
-                for fname, value in rec.values.items():
-                    out.edits_checked += 1
-                    cell = row[FIELD_COL[fname]] if FIELD_COL[fname] < len(row) else ""
-                    got = lead.data.get(fname) or ""
-                    c = baseless.get((lead.id, fname))
-                    stale = logged_by.get((lead.id, fname), [])
-                    older = self.store_history.get((rec.name, fname), [])[:-1]
-                    if (
-                        got != value
-                        and got == cell
-                        and got in older
-                        and any(x.sheet_value == got and x.store_value == value for x in stale)
-                    ):
-                        # the sheet held an older store value the service itself wrote
-                        # in a sync killed before its commit; the edit lost as a conflict
-                        out.edits_overridden += 1
-                        out.known.append(
-                            f"seed {self.seed}: {rec.name!r}.{fname} store edit {value!r} "
-                            f"lost to the service's own interrupted write of {got!r} "
-                            "(logged conflict)"
-                        )
-                    elif got != value and got == cell and c is not None and c.store_value == value:
-                        out.edits_overridden += 1
-                        out.known.append(
-                            f"seed {self.seed}: {rec.name!r}.{fname} store edit {value!r} "
-                            f"overridden by a base-less conflict (sheet {cell!r})"
-                        )
-                    elif got != value or cell != value:
-                        out.edits_missing += 1
-                        out.problems.append(
-                            f"seed {self.seed}: {rec.name!r}.{fname} expected {value!r}, "
-                            f"store {lead.data.get(fname)!r}, sheet {cell!r}"
-                        )
-                for name, fname in self.expected_conflicts:
-                    if name == rec.name:
-                        out.conflicts_checked += 1
-                        if (lead.id, fname) not in conflicts:
-                            out.conflicts_missing += 1
-                            out.problems.append(
-                                f"seed {self.seed}: conflict on {rec.name!r}.{fname} not logged"
-                            )
+            self.check_partner(p, store_by_name)
         # converged: one more sync changes nothing and writes no cells
         for p in self.partners:
             report = run_sync(
@@ -820,6 +788,62 @@ class Scenario:
                     f"seed {self.seed}: second clean sync of {p}: {tab.outcome}, "
                     f"{tab.cells_written} cells"
                 )
+
+    def check_partner(self, p: str, store_by_name: dict[str, list[Lead]]) -> None:
+        out = self.out
+        rows = self.sheet_rows(p)
+        id_col = rows[0].index("CRM ID")
+        sheet_by_name: dict[str, list[list[str]]] = {}
+        for row in rows[1:]:
+            if row and any(row):
+                sheet_by_name.setdefault(row[0], []).append(row)
+        for name in sheet_by_name:
+            if name not in self.recs:
+                out.problems.append(f"seed {self.seed}: unknown row {name!r} in {p} sheet")
+        for rec in (r for r in self.recs.values() if r.partner == p):
+            out.records_checked += 1
+            in_store = store_by_name.get(rec.name, [])
+            live = [x for x in in_store if x.archived_at is None]
+            in_sheet = sheet_by_name.get(rec.name, [])
+            if len(in_store) > 1 or len(in_sheet) > 1:
+                out.duplicated += 1
+                out.problems.append(
+                    f"seed {self.seed}: {rec.name!r} duplicated (store {len(in_store)}, "
+                    f"sheet {len(in_sheet)})"
+                )
+                continue
+            if rec.deleted:
+                if live or in_sheet:
+                    out.resurrected += 1
+                    out.problems.append(
+                        f"seed {self.seed}: deleted {rec.name!r} came back "
+                        f"(store {len(live)}, sheet {len(in_sheet)})"
+                    )
+                continue
+            if not live or not in_sheet:
+                out.lost += 1
+                out.problems.append(
+                    f"seed {self.seed}: {rec.name!r} lost (store {len(live)}, "
+                    f"sheet {len(in_sheet)})"
+                )
+                continue
+            lead, row = live[0], in_sheet[0]
+            if row[id_col] != lead.id:
+                out.not_converged += 1
+                out.problems.append(
+                    f"seed {self.seed}: {rec.name!r} sheet id {row[id_col]} != {lead.id}"
+                )
+            for fname, value in rec.values.items():
+                out.edits_checked += 1
+                cell = row[FIELD_COL[fname]] if FIELD_COL[fname] < len(row) else ""
+                got = lead.data.get(fname) or ""
+                allowed = rec.either.get(fname, {value})
+                if got != cell or got not in allowed:
+                    out.edits_missing += 1
+                    out.problems.append(
+                        f"seed {self.seed}: {rec.name!r}.{fname} expected "
+                        f"{' or '.join(map(repr, sorted(allowed)))}, store {got!r}, sheet {cell!r}"
+                    )
 
 
 def _wait_quiet(emulator: EmulatorHandle, quiet: float = 0.15, limit: float = 5.0) -> None:

@@ -29,7 +29,9 @@ def main() -> None:
     config = load_config(EXAMPLE, environ=job["environ"])
     partners = {
         code: dataclasses.replace(
-            pc, spreadsheet_id=job["spreadsheets"].get(code, pc.spreadsheet_id)
+            pc,
+            spreadsheet_id=job["spreadsheets"].get(code, pc.spreadsheet_id),
+            conflict_policy=job.get("policies", {}).get(code, pc.conflict_policy),
         )
         for code, pc in config.partners.items()
     }

@@ -38,12 +38,14 @@ def totals() -> Iterator[Outcome]:
     total = Outcome()
     yield total
     print(
-        f"\nfault campaign: {total.scenarios} scenarios, {total.faults} faults, "
+        f"\nfault campaign: {total.scenarios} scenarios, {total.faults} faults fired "
+        f"({total.faults_after} after the write was applied), "
         f"{total.kills} SIGKILLs ({total.kills_mid_write} after the sheet write), "
         f"{total.records_checked} records, {total.edits_checked} edits and "
         f"{total.conflicts_checked} conflicts checked; lost {total.lost}, "
-        f"duplicated {total.duplicated}; newer store edits lost to an interrupted write "
-        f"(logged conflicts, known gap) {total.edits_overridden}"
+        f"duplicated {total.duplicated}, edits missing {total.edits_missing}, "
+        f"conflicts missing {total.conflicts_missing}, spurious {total.conflicts_spurious}, "
+        f"deleted rows back {total.resurrected}"
     )
 
 
