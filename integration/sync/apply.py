@@ -82,9 +82,27 @@ def mark_pending_bases(store: Store, plan: Plan) -> None:
     the store commit, the next sync still knows what the written row says, so a
     store edit made meanwhile wins over the sheet's copy of the older value instead
     of a conflict (or a base-less one, for an appended row)."""
-    if not plan.appends and not plan.pending_bases and not plan.landed_bases:
+    if (
+        not plan.appends
+        and not plan.pending_bases
+        and not plan.landed_bases
+        and not plan.landed_appends
+    ):
         return
     with store.session() as session:
+        # An append the stamps show landed is no longer pending: this write may
+        # replace the last stamp that shows it (see Plan.landed_appends).
+        for start in range(0, len(plan.landed_appends), CHUNK):
+            session.execute(
+                update(SyncShadow)
+                .where(
+                    SyncShadow.partner == plan.partner,
+                    SyncShadow.tab == plan.tab,
+                    SyncShadow.record_id.in_(plan.landed_appends[start : start + CHUNK]),
+                    SyncShadow.row_hash.startswith(PENDING),
+                )
+                .values(row_hash=None)
+            )
         _mark_pending_appends(session, plan)
         # A pending base the row shows landed becomes the base first: this write
         # replaces the row's stamp, and a later pending base replaces the stored

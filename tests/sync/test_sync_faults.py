@@ -339,3 +339,31 @@ def test_conflict_the_store_wins_is_logged_though_the_commit_never_happens(
             (c.field, c.sheet_value, c.store_value, c.winner) for c in s.scalars(select(Conflict))
         ]
     assert logged == [("contact_name", "partner's Anna", "CRM's Anna", "store")]
+
+
+def test_appended_row_deleted_before_the_commit_stays_deleted(env: SyncEnv) -> None:
+    """A sync appends a CRM lead; the write lands but its answer is lost, so the
+    sync never commits. The partner deletes the appended row. The next sync must
+    archive the lead, not append it again: the deletion is the partner's word."""
+    env.sheet("lv", [LV_LEADS_HEADER, ["SIA Alfa", "LV", "", "IKT", "Anna", "a@alfa.lv"]])
+    assert env.sync("lv", tab="leads").ok
+    with env.store.session() as s:
+        web = records.create_lead(
+            s,
+            {"partner": "lv", "company_name": "Web SIA", "country": "LV", "sector": "ict"},
+            source="webhook:lv",
+        ).id
+    env.emulator.inject_fault(endpoint="values.batchUpdate", status=500, after=True, times=9)
+    first = env.sync("lv", tab="leads", retry=fast_policy(max_attempts=2)).tabs[0]
+    env.emulator.clear_faults()
+    assert first.outcome == "failed"
+    rows = env.values("lv")
+    assert [r[0] for r in rows[1:]] == ["SIA Alfa", "Web SIA"]  # the append landed
+    sid = env.config.partners["lv"].spreadsheet_id
+    env.gc.open_by_key(sid).worksheet("Leads").delete_rows(3)
+    second = env.sync("lv", tab="leads").tabs[0]
+    assert second.ok and second.counts["archived"] == 1, second.counts
+    assert [r[0] for r in env.values("lv")[1:]] == ["SIA Alfa"]
+    with env.store.session() as s:
+        assert s.get(Lead, web).archived_at is not None
+    assert env.sync("lv", tab="leads").tabs[0].cells_written == 0
