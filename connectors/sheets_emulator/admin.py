@@ -4,9 +4,10 @@ Faults are rules matched against each API request (method, path regex,
 endpoint name); a matching rule fails the request with a status, delays it,
 or drops the connection -- for its next ``times`` matches, or with a seeded
 ``probability``.  With ``after`` the request is applied first and only the
-answer is lost (an error status or a dropped connection): what Google does when
-a write lands and its response does not, so a client cannot tell from the
-answer whether its write happened.  Every fault that fires is counted by kind,
+answer is lost (an error status or a dropped connection) or late (a delay):
+what Google does when a write lands and its response does not, so a client
+cannot tell from the answer whether its write happened, or when a read's answer
+arrives long after the sheet was read.  Every fault that fires is counted by kind,
 so a test knows what it exercised rather than what it installed.  Quotas
 mimic Google's per-minute read/write limits per user (bearer token) and per
 project; they are off unless enabled.
@@ -53,7 +54,8 @@ class Fault:
     @property
     def kind(self) -> str:
         """How the fault shows in the stats: ``503``, ``drop``, ``delay``,
-        ``after:503``, ``after:drop`` (a delay with a status or drop counts as the latter)."""
+        ``after:503``, ``after:drop``, ``after:delay`` (a delay with a status or
+        drop counts as the latter)."""
         what = "drop" if self.drop else str(self.status) if self.status else "delay"
         return f"after:{what}" if self.after else what
 
@@ -71,7 +73,7 @@ class FaultAction:
     message: str
     delay: float
     drop: bool
-    #: apply the request first, then fail the answer (status or drop)
+    #: apply the request first, then delay, fail or drop the answer
     after: bool = False
 
 
@@ -115,8 +117,6 @@ def parse_fault(spec: Any) -> Fault:
     after = spec.get("after", False)
     if not isinstance(after, bool):
         raise bad_request("after must be true or false")
-    if after and status is None and not drop:
-        raise bad_request("after: true needs a status or drop: true (the answer to lose)")
     probability = spec.get("probability")
     if probability is not None and (
         not isinstance(probability, int | float) or not 0 <= probability <= 1

@@ -363,7 +363,7 @@ class Handler(BaseHTTPRequestHandler):
             user = emu.authenticate(self.headers.get("Authorization"))
             action = emu.controls.fault_for(self.command, unquote(raw_path), endpoint)
             if action is not None:
-                if action.delay:
+                if action.delay and not action.after:
                     time.sleep(action.delay)
                 if action.drop and not action.after:
                     self._drop()
@@ -377,11 +377,14 @@ class Handler(BaseHTTPRequestHandler):
             status, payload, kind = emu.handle(
                 endpoint, args, params, body, self.headers.get("Content-Type", "")
             )
-            if action is not None and action.after:  # applied; now lose the answer
+            if action is not None and action.after:  # applied; now delay or lose the answer
+                if action.delay:
+                    time.sleep(action.delay)
                 if action.drop:
                     self._drop()
                     return
-                raise ApiError(action.status or 500, action.message)
+                if action.status:
+                    raise ApiError(action.status, action.message)
             if params.get("fields") and kind == "json" and endpoint not in SELF_MASKED:
                 payload = fieldmask.apply(payload, fieldmask.parse(params["fields"]))
         except ApiError as exc:
