@@ -35,13 +35,16 @@ import json
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -52,10 +55,12 @@ from connectors.sheets_emulator.testing import EmulatorHandle, create_spreadshee
 from integration import create_app
 from integration.auth import create_token
 from integration.config import AppConfig, load_config
+from integration.normalise.record import normalise_record
 from integration.store import migrate
 from integration.store.db import Store
 from integration.store.models import Base, Conflict, Lead
 from integration.store.setup import sync_partner_rows
+from integration.sync import mapping
 from integration.sync.engine import run_sync
 from integration.webhooks.signatures import standard_headers
 
@@ -70,7 +75,23 @@ TEST_ENVIRON = {
     "CRM_SECRET_KEY": "campaign-secret-key",
 }
 
-# Local headers the partners really use (matched by alias, never by position).
+# The Leads columns, and the local headers the partners really use for them
+# (matched by alias, never by position); None is a column of the partner's own.
+FIELDS = (
+    "company_name",
+    "country",
+    "sector",
+    "contact_name",
+    "email",
+    "notes",
+    None,
+    "phone",
+    "website",
+    "stage",
+    "role",
+    "gdpr_consent_date",
+    "event",
+)
 HEADERS = {
     "lv": [
         "Uzņēmums",
@@ -80,13 +101,94 @@ HEADERS = {
         "E-pasts",
         "Piezīmes",
         "Mūsu komentārs",
+        "Tālrunis",
+        "Mājaslapa",
+        "Posms",
+        "Loma",
+        "Piekrišanas datums",
+        "Pasākums",
     ],
-    "ee": ["Ettevõte", "Riik", "Valdkond", "Kontaktisik", "E-post", "Märkused", "Meie märkus"],
+    "ee": [
+        "Ettevõte",
+        "Riik",
+        "Valdkond",
+        "Kontaktisik",
+        "E-post",
+        "Märkused",
+        "Meie märkus",
+        "Telefon",
+        "Veebileht",
+        "Etapp",
+        "Roll",
+        "Nõusoleku kuupäev",
+        "Üritus",
+    ],
 }
 COUNTRY = {"lv": "LV", "ee": "EE"}
+LOCALE = {"lv": "lv", "ee": "et"}
 SECTOR_CELL = {"lv": "IKT", "ee": "IKT"}
-FIELD_COL = {"company_name": 0, "contact_name": 3, "email": 4, "notes": 5}
-EDIT_FIELDS = ("contact_name", "notes")
+FIELD_COL = {f: i for i, f in enumerate(FIELDS) if f}
+#: every kind of field a partner or an API client edits: free text, e-mail, phone,
+#: URL, enums (typed as the partner's label or the plain value) and a date
+EDIT_FIELDS = (
+    "contact_name",
+    "notes",
+    "event",
+    "email",
+    "phone",
+    "website",
+    "stage",
+    "role",
+    "gdpr_consent_date",
+)
+ENUMS = {
+    "stage": ("new", "contacted", "qualified", "meeting", "negotiation", "won", "lost"),
+    "role": ("seller", "buyer", "both"),
+}
+MOBILE = {"lv": "+3712", "ee": "+3725"}
+
+
+def new_value(rng: random.Random, partner: str, fname: str, side: str, avoid: set[str]) -> str:
+    """A new schema value for ``fname`` (never one of ``avoid``: an "edit" to the
+    value a side already holds is no edit); "" when every value is taken."""
+    if fname in ENUMS:
+        choices = [v for v in ENUMS[fname] if v not in avoid]
+        return rng.choice(choices) if choices else ""
+    n = rng.randint(0, 10**6)
+    if fname == "email":
+        value = f"{side}{n}@edit.example"
+    elif fname == "phone":
+        value = f"{MOBILE[partner]}{n:07d}"
+    elif fname == "website":
+        value = f"https://{side}{n}.example.com"
+    elif fname == "gdpr_consent_date":
+        value = (date(2024, 1, 1) + timedelta(days=n % 700)).isoformat()
+    else:
+        value = f"{side} {fname} {n}"
+    return "" if value in avoid else value
+
+
+def typed(rng: random.Random, partner: str, fname: str, value: str) -> str:
+    """What a partner types for a schema value: sometimes the plain value, sometimes
+    the local form (the enum's label, a spaced phone number, a local date)."""
+    if not value or rng.random() < 0.5:
+        return value
+    if fname in ENUMS:
+        return str(mapping.to_cell("lead", fname, value, LOCALE[partner]))
+    if fname == "phone":
+        return f"{value[:4]} {value[4:8]} {value[8:]}"
+    if fname == "gdpr_consent_date":
+        return date.fromisoformat(value).strftime("%d.%m.%Y")
+    return value
+
+
+def read_cell(partner: str, fname: str, cell: str) -> str:
+    """The schema value a sheet cell holds, as the sync reads it."""
+    if not cell:
+        return ""
+    record, _ = normalise_record("lead", {fname: cell}, LOCALE[partner], partner=partner)
+    return str(record.get(fname, cell))
+
 
 ENDPOINTS = (
     "values.batchGet",
@@ -102,6 +204,10 @@ CLIENT_TIMEOUT = 0.25
 SLOW_DELAY = 0.4
 LEASE_SECONDS = 1.0
 HOLD_WRITE = 0.3  # seconds the emulator holds a SIGKILL scenario's sheet write
+#: how late the answer to an overlapped sync's read comes: past its lease, and
+#: long enough for a second sync to take the lease and finish meanwhile
+OVERLAP_DELAY = LEASE_SECONDS + 2.0
+OVERLAP_SHARE = 0.12  # scenarios with two overlapping syncs of one spreadsheet
 
 
 @dataclass
@@ -113,6 +219,9 @@ class Outcome:
     faults_after: int = 0  # of which the write was applied and its answer lost
     kills: int = 0
     kills_mid_write: int = 0
+    kills_mid_write_sqlite: int = 0  # of which on the SQLite store
+    overlaps: int = 0  # a sync outlived its lease while another one ran
+    mass_clears: int = 0  # a partner cleared the list by mistake, then undid it
     failed_syncs: int = 0
     records_checked: int = 0
     edits_checked: int = 0
@@ -161,11 +270,31 @@ class Rec:
 
 
 def truncate(url: str) -> None:
+    """Empty every table (and restart the id sequences) between scenarios."""
     engine = create_engine(url)
-    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        if engine.dialect.name == "sqlite":
+            for table in reversed(Base.metadata.sorted_tables):
+                conn.execute(table.delete())
+            if conn.execute(
+                text("SELECT name FROM sqlite_master WHERE name='sqlite_sequence'")
+            ).first():
+                conn.execute(text("DELETE FROM sqlite_sequence"))
+        else:
+            names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     engine.dispose()
+
+
+@contextlib.contextmanager
+def temporary_sqlite_database() -> Iterator[str]:
+    """A fresh, migrated SQLite store in a temporary directory."""
+    with tempfile.TemporaryDirectory(prefix="lefcrm-campaign-") as tmp:
+        url = f"sqlite:///{Path(tmp) / 'store.sqlite'}"
+        s = Store(url)
+        migrate.upgrade(s)
+        s.dispose()
+        yield url
 
 
 @contextlib.contextmanager
@@ -294,6 +423,9 @@ class Scenario:
         # every such pair a sync could see (a sync that did not commit may log it
         # before its sheet write overwrites the partner's value)
         self.possible_conflicts: set[tuple[str, str, str, str]] = set()
+        # the last sync of the partner completed and no record was created since
+        # (so a sync now appends nothing: see act_accidental_clear)
+        self.settled: dict[str, bool] = {p: False for p in self.partners}
         self.trace: list[str] = [f"policy:{self.policy}"]
 
     # ------------------------------------------------------------------ set-up
@@ -303,14 +435,14 @@ class Scenario:
 
     def _row(self, rec: Rec) -> list[str]:
         p = rec.partner
+        fixed = {"company_name": rec.name, "country": COUNTRY[p], "sector": SECTOR_CELL[p]}
         return [
-            rec.name,
-            COUNTRY[p],
-            SECTOR_CELL[p],
-            rec.values.get("contact_name", ""),
-            rec.values.get("email", ""),
-            rec.values.get("notes", ""),
-            f"own column {self.rng.randint(0, 99)}",
+            fixed[f]
+            if f in fixed
+            else typed(self.rng, p, f, rec.values.get(f, ""))
+            if f
+            else f"own column {self.rng.randint(0, 99)}"
+            for f in FIELDS
         ]
 
     def _new_sheet_rec(self, partner: str) -> Rec:
@@ -319,7 +451,12 @@ class Scenario:
         rec = Rec(
             name,
             partner,
-            {"contact_name": f"Person {n}", "email": f"p{n}.s{self.seed}@firm{n}.example"},
+            {
+                "contact_name": f"Person {n}",
+                "email": f"p{n}.s{self.seed}@firm{n}.example",
+                "phone": f"{MOBILE[partner]}{n:07d}",
+                "stage": self.rng.choice(ENUMS["stage"]),
+            },
             in_sheet=True,
         )
         self.recs[name] = rec
@@ -336,7 +473,7 @@ class Scenario:
         partners = dict(c.config.partners)
         for p in self.partners:
             rows = [HEADERS[p]] + [
-                self._row(self._new_sheet_rec(p)) for _ in range(self.rng.randint(2, 4))
+                self._row(self._new_sheet_rec(p)) for _ in range(self.rng.randint(2, 6))
             ]
             sid = create_spreadsheet(
                 c.gc, f"{p} CRM {self.seed}", {"Leads": rows, "Agreements": [["Seller", "Buyer"]]}
@@ -405,6 +542,7 @@ class Scenario:
                 rec.values[fname] = sheet.get(key, store.get(key, ""))
         sheet.clear()
         store.clear()
+        self.settled[partner] = True
 
     def delivered(self, partner: str) -> None:
         """After a sync that did not commit: settle the store edits its sheet write
@@ -414,6 +552,7 @@ class Scenario:
         two-sided conflict (the engine knows it from the pending base the write left).
         An edit the sheet side also made this cycle is not touched: its value stays
         the partner's, so it is never "delivered"."""
+        self.settled[partner] = False
         rows = self.sheet_rows(partner)
         at = {r[0]: r for r in rows[1:] if r}
         store = self.store_edits[partner]
@@ -423,7 +562,7 @@ class Scenario:
             col = FIELD_COL[fname]
             if key in self.sheet_edits[partner] or row is None or col >= len(row):
                 continue
-            if row[col] == value:
+            if read_cell(partner, fname, row[col]) == value:
                 self.recs[name].values[fname] = value
                 del store[key]
 
@@ -438,10 +577,23 @@ class Scenario:
             return
         name = self.rng.choice(names)
         fname = self.rng.choice(EDIT_FIELDS)
-        value = f"sheet {fname} {self.rng.randint(0, 10**6)}"
-        row = next(i for i, r in enumerate(rows) if r and r[0] == name) + 1
+        row = next(i for i, r in enumerate(rows) if r and r[0] == name)
+        self.type_edit(partner, name, fname, row, rows[row])
+
+    def type_edit(
+        self, partner: str, name: str, fname: str, index: int, cells: list[str], avoid: str = ""
+    ) -> None:
+        """The partner types a new value into a field of the row at ``index``."""
+        col = FIELD_COL[fname]
+        shown = read_cell(partner, fname, cells[col] if col < len(cells) else "")
+        base = self.recs[name].values.get(fname, "")
+        value = new_value(self.rng, partner, fname, "sheet", {shown, base, avoid})
+        if not value:
+            return
         self.ws(partner).update(
-            [[value]], f"{chr(65 + FIELD_COL[fname])}{row}", value_input_option="RAW"
+            [[typed(self.rng, partner, fname, value)]],
+            f"{chr(65 + col)}{index + 1}",
+            value_input_option="RAW",
         )
         self.sheet_edits[partner][(name, fname)] = value
 
@@ -457,7 +609,7 @@ class Scenario:
         if len(rows) < 3:
             return
         col = self.rng.choice([0, 3, 4])
-        ws.sort((col + 1, self.rng.choice(["asc", "des"])), range=f"A2:K{len(rows)}")
+        ws.sort((col + 1, self.rng.choice(["asc", "des"])), range=f"A2:Z{len(rows)}")
 
     def act_sheet_delete(self, partner: str) -> None:
         rows = self.sheet_rows(partner)
@@ -499,6 +651,7 @@ class Scenario:
                 self.out.problems.append(f"seed {self.seed}: webhook {resp.status_code}")
                 return
         self.recs[name] = Rec(name, partner, values, in_sheet=False)
+        self.settled[partner] = False
 
     def act_api_create(self, partner: str, http: Any = None) -> None:
         name = self._new_name(partner, "Api")
@@ -522,11 +675,12 @@ class Scenario:
             self.out.problems.append(f"seed {self.seed}: api create {resp.status_code}")
             return
         self.recs[name] = Rec(name, partner, values, in_sheet=False)
+        self.settled[partner] = False
 
     def act_api_edit(self, partner: str) -> None:
         with self.c.store.session() as s:
             leads = {
-                lead.data.get("company_name"): lead.id
+                lead.data.get("company_name"): (lead.id, lead.data)
                 for lead in s.scalars(
                     select(Lead).where(Lead.partner == partner, Lead.archived_at.is_(None))
                 )
@@ -537,9 +691,13 @@ class Scenario:
             return
         name = self.rng.choice(names)
         fname = self.rng.choice(EDIT_FIELDS)
-        value = f"api {fname} {self.rng.randint(0, 10**6)}"
+        lead_id, data = leads[name]
+        avoid = {str(data.get(fname) or ""), self.recs[name].values.get(fname, "")}
+        value = new_value(self.rng, partner, fname, "api", avoid)
+        if not value:
+            return
         resp = self.c.http.patch(
-            f"/api/v1/leads/{leads[name]}",
+            f"/api/v1/leads/{lead_id}",
             json={fname: value},
             headers={"Authorization": f"Bearer {self.token}"},
         )
@@ -560,11 +718,8 @@ class Scenario:
         found = [i for i, r in enumerate(rows) if r and r[0] == name]
         if not found:
             return  # not in the sheet yet (a webhook's lead before its first sync)
-        value = f"sheet {fname} {self.rng.randint(0, 10**6)}"
-        self.ws(partner).update(
-            [[value]], f"{chr(65 + FIELD_COL[fname])}{found[0] + 1}", value_input_option="RAW"
-        )
-        self.sheet_edits[partner][(name, fname)] = value
+        avoid = self.store_edits[partner][(name, fname)]  # a different value: a conflict
+        self.type_edit(partner, name, fname, found[0], rows[found[0]], avoid)
 
     def random_fault(self) -> dict[str, Any]:
         kind = self.rng.choice(FAULT_KINDS)
@@ -592,7 +747,7 @@ class Scenario:
         """Add the faults that fired since the last count (the emulator's own tally)."""
         fired = self.c.emulator.stats()["faults_fired"]
         by_kind = fired["by_kind"]
-        after = sum(n for k, n in by_kind.items() if k.startswith("after:"))
+        after = _answers_lost(by_kind)
         self.out.faults += fired["total"] - self._fired_seen[0]
         self.out.faults_after += after - self._fired_seen[1]
         self._fired_seen = (fired["total"], after)
@@ -624,21 +779,27 @@ class Scenario:
         The emulator holds the sync's ``values.batchUpdate`` for a moment (a delay
         fault: the write is applied after it); once that request has arrived, every
         earlier store write of the sync (ids, pending bases) is committed, and the
-        campaign locks the shadow table. The write lands, the sync's store
-        transaction blocks on the shadow table, and the process is killed there.
+        campaign takes a lock the sync's commit needs: on PostgreSQL the shadow
+        table (the sync is killed once it waits on it), on SQLite the database's
+        write lock (the sync is killed once the emulator has applied its write).
         """
         c = self.c
         runner = c.warm_runner()
         c.runner = None
         self.note_conflicts(partner)
+        sqlite = c.url.startswith("sqlite")
+        # webhooks and API calls keep arriving while the sync runs (on SQLite they
+        # arrive just before: the lock that holds the sync would hold them too)
+        calls = [f for f in (self.act_webhook, self.act_api_create) if self.rng.random() < 0.5]
+        if sqlite:
+            for f in calls:
+                f(partner)
+            calls = []
         c.emulator.clear_faults()
         c.emulator.inject_fault(endpoint="values.batchUpdate", delay=HOLD_WRITE, times=1)
-        fired_before = c.emulator.stats()["faults_fired"]["total"]
-        engine = create_engine(c.url)
-        conn = engine.connect()
-        # a second connection: pg_stat_activity is a snapshot per transaction
-        probe = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-        trans = None
+        stats = c.emulator.stats()
+        fired_before = stats["faults_fired"]["total"]
+        writes_before = stats["by_endpoint"].get("values.batchUpdate", 0)
         runner.start(
             {
                 "environ": dict(self.config.environ),
@@ -650,51 +811,44 @@ class Scenario:
                 "policies": self.policy,
             }
         )
-        # webhooks and API calls keep arriving while the sync runs
-        calls = [f for f in (self.act_webhook, self.act_api_create) if self.rng.random() < 0.5]
         arriving = threading.Thread(
             target=lambda: [f(partner, http=self.c.app.test_client()) for f in calls]
         )
         arriving.start()
+        lock = _SqliteWriteLock(c.url) if sqlite else _ShadowTableLock(c.url)
         killed = False
         deadline = time.monotonic() + 30
         try:
             while time.monotonic() < deadline:
                 if runner.proc.poll() is not None:
                     break
-                if trans is None:
-                    if c.emulator.stats()["faults_fired"]["total"] > fired_before:
-                        trans = conn.begin()
-                        conn.execute(text("LOCK TABLE sync_shadow IN SHARE MODE"))
-                else:
-                    blocked = probe.execute(
-                        text(
-                            "SELECT count(*) FROM pg_stat_activity WHERE datname ="
-                            " current_database() AND wait_event_type = 'Lock'"
-                            " AND query LIKE '%sync_shadow%'"
-                        )
-                    ).scalar()
-                    if blocked:
-                        runner.kill()
-                        killed = True
-                        self.out.kills_mid_write += 1
-                        break
+                if not lock.held:
+                    stats = c.emulator.stats()
+                    if stats["faults_fired"]["total"] > fired_before:
+                        noticed = time.monotonic()
+                        lock.take()
+                        if time.monotonic() - noticed > HOLD_WRITE * 0.8:
+                            lock.release()  # too late to be sure: let the sync finish
+                            runner.proc.wait(30)
+                            break
+                elif lock.sync_waits(c.emulator, writes_before, self.sheet_rows, partner):
+                    runner.kill()
+                    killed = True
+                    self.out.kills_mid_write += 1
+                    self.out.kills_mid_write_sqlite += int(sqlite)
+                    break
                 time.sleep(0.005)
             else:
                 runner.kill()
                 killed = True
                 self.out.problems.append(f"seed {self.seed}: runner never reached the store write")
         finally:
-            if trans is not None:
-                trans.rollback()
-            conn.close()
-            probe.close()
+            lock.release()
             arriving.join(30)
-            engine.dispose()
             c.emulator.clear_faults()
             # the hold that placed the kill is no fault of Google's: not counted
             fired = c.emulator.stats()["faults_fired"]["by_kind"]
-            after = sum(n for k, n in fired.items() if k.startswith("after:"))
+            after = _answers_lost(fired)
             self._fired_seen = (sum(fired.values()), after)
         self.out.kills += int(killed)
         self.trace.append(f"killed:{partner}={'yes' if killed else runner.result}")
@@ -705,9 +859,96 @@ class Scenario:
             self.delivered(partner)
         else:
             runner.proc.wait(10)
-            time.sleep(0.05)
+            deadline = time.monotonic() + 10
+            while runner.result is None and time.monotonic() < deadline:
+                time.sleep(0.01)  # the reader thread has the last line soon
             if runner.result and runner.result.get("outcome") == "completed":
                 self.cycle_done(partner)
+
+    def act_accidental_clear(self, partner: str) -> None:
+        """The partner clears the whole list by mistake, a sync runs, an API client
+        edits one of those records meanwhile, and the partner undoes the clear.
+        Nothing may be archived or lost: the records were never meant to go.
+        Only when the sync has nothing to append: the partner's undo would paste
+        the old rows over rows the sync appended where the list had been."""
+        if not self.settled[partner]:
+            return
+        rows = self.sheet_rows(partner)
+        if not rows or "CRM ID" not in rows[0]:
+            return
+        id_col = rows[0].index("CRM ID")
+        with_id = [r for r in rows[1:] if id_col < len(r) and r[id_col] and r[0] in self.recs]
+        if len(with_id) < 5:
+            return
+        self.out.mass_clears += 1
+        ws = self.ws(partner)
+        ws.batch_clear([f"A2:Z{len(rows)}"])
+        self.sync(partner)
+        name = self.rng.choice([r[0] for r in with_id])
+        rec, fname = self.recs[name], self.rng.choice(EDIT_FIELDS)
+        with self.c.store.session() as s:
+            lead = s.get(Lead, with_id[[r[0] for r in with_id].index(name)][id_col])
+            current = str(lead.data.get(fname) or "") if lead is not None else ""
+        value = new_value(self.rng, partner, fname, "api", {current, rec.values.get(fname, "")})
+        if value and lead is not None:
+            resp = self.c.http.patch(
+                f"/api/v1/leads/{lead.id}",
+                json={fname: value},
+                headers={"Authorization": f"Bearer {self.token}"},
+            )
+            if resp.status_code != 200:
+                self.out.problems.append(
+                    f"seed {self.seed}: API edit of {name!r}, whose row was cleared by "
+                    f"mistake: {resp.status_code}"
+                )
+            else:
+                self.store_edits[partner][(name, fname)] = value
+        ws.update(rows[1:], "A2", value_input_option="RAW")  # undo
+
+    def act_overlapping_syncs(self, partner: str) -> None:
+        """Two syncs of one spreadsheet. The first reads the tab, but the answer
+        arrives late, after its lease ran out; a second sync takes the lease and
+        completes meanwhile (appending a webhook's lead). The first must then
+        write nothing: its copy of the sheet is stale."""
+        c = self.c
+        self.act_webhook(partner)  # a lead to append: a stale sync would not see its row
+        self.count_fired()
+        c.emulator.clear_faults()
+        fired_before = self._fired_seen[0]
+        c.emulator.inject_fault(endpoint="values.batchGet", delay=OVERLAP_DELAY, after=True)
+        self.note_conflicts(partner)
+        reports: list[Any] = []
+
+        def slow() -> None:
+            reports.append(
+                run_sync(
+                    self.config,
+                    c.store,
+                    partner,
+                    tab="leads",
+                    client=c.gc,
+                    retry=fast_policy(),
+                    wait_for_lease=LEASE_SECONDS + 3,
+                )
+            )
+
+        first = threading.Thread(target=slow)
+        first.start()
+        deadline = time.monotonic() + 30
+        while c.emulator.stats()["faults_fired"]["total"] <= fired_before:
+            if time.monotonic() > deadline or not first.is_alive():
+                break
+            time.sleep(0.01)
+        self.out.overlaps += 1
+        self.sync(partner)  # waits for the first one's lease to run out
+        first.join(60)
+        self.count_fired()
+        outcome = reports[0].tabs[0].outcome if reports else "crashed"
+        self.trace.append(f"overlapped:{partner}={outcome}")
+        if outcome == "completed":
+            self.cycle_done(partner)
+        else:
+            self.delivered(partner)
 
     # ------------------------------------------------------------------ run
     def run(self) -> Outcome:
@@ -722,11 +963,15 @@ class Scenario:
             (self.act_api_edit, 3),
             (self.act_conflict, 2),
             (self.act_faulted_sync, 3),
+            (self.act_accidental_clear, 2),
         ]
         fns = [a for a, _ in actions]
         weights = [w for _, w in actions]
         kill_at = self.rng.randrange(self.steps) if self.rng.random() < self.kill_share else -1
+        overlap_at = self.rng.randrange(self.steps) if self.rng.random() < OVERLAP_SHARE else -1
         for step in range(self.steps):
+            if step == overlap_at:
+                self.act_overlapping_syncs(self.rng.choice(self.partners))
             for _ in range(self.rng.randint(1, 3)):
                 partner = self.rng.choice(self.partners)
                 fn = self.rng.choices(fns, weights)[0]
@@ -835,8 +1080,9 @@ class Scenario:
                 )
             for fname, value in rec.values.items():
                 out.edits_checked += 1
-                cell = row[FIELD_COL[fname]] if FIELD_COL[fname] < len(row) else ""
-                got = lead.data.get(fname) or ""
+                raw = row[FIELD_COL[fname]] if FIELD_COL[fname] < len(row) else ""
+                cell = read_cell(p, fname, raw)
+                got = str(lead.data.get(fname) or "")
                 allowed = rec.either.get(fname, {value})
                 if got != cell or got not in allowed:
                     out.edits_missing += 1
@@ -844,6 +1090,83 @@ class Scenario:
                         f"seed {self.seed}: {rec.name!r}.{fname} expected "
                         f"{' or '.join(map(repr, sorted(allowed)))}, store {got!r}, sheet {cell!r}"
                     )
+
+
+def _answers_lost(by_kind: dict[str, int]) -> int:
+    """Fired faults that applied a write and lost its answer (not the late reads)."""
+    return sum(n for k, n in by_kind.items() if k.startswith("after:") and k != "after:delay")
+
+
+class _ShadowTableLock:
+    """PostgreSQL: ``LOCK TABLE sync_shadow IN SHARE MODE`` (reads pass, writes
+    wait); the sync is caught once its backend waits on that lock."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = create_engine(url)
+        self.conn = self.engine.connect()
+        # a second connection: pg_stat_activity is a snapshot per transaction
+        self.probe = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        self.trans: Any = None
+
+    @property
+    def held(self) -> bool:
+        return self.trans is not None
+
+    def take(self) -> None:
+        self.trans = self.conn.begin()
+        self.conn.execute(text("LOCK TABLE sync_shadow IN SHARE MODE"))
+
+    def sync_waits(self, *_: Any) -> bool:
+        return bool(
+            self.probe.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname ="
+                    " current_database() AND wait_event_type = 'Lock'"
+                    " AND query LIKE '%sync_shadow%'"
+                )
+            ).scalar()
+        )
+
+    def release(self) -> None:
+        if self.trans is not None:
+            self.trans.rollback()
+            self.trans = None
+        self.conn.close()
+        self.probe.close()
+        self.engine.dispose()
+
+
+class _SqliteWriteLock:
+    """SQLite: ``BEGIN IMMEDIATE`` holds the database's write lock, so the sync's
+    commit after its sheet write waits (busy timeout). SQLite cannot show who
+    waits; the sync is caught once the emulator has applied its held write (the
+    write counted, then a read served after it: one lock serialises requests)."""
+
+    def __init__(self, url: str) -> None:
+        self.path = url.removeprefix("sqlite:///")
+        self.conn: sqlite3.Connection | None = None
+
+    @property
+    def held(self) -> bool:
+        return self.conn is not None
+
+    def take(self) -> None:
+        self.conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        self.conn.execute("BEGIN IMMEDIATE")
+
+    def sync_waits(
+        self, emulator: EmulatorHandle, writes_before: int, read: Any, partner: str
+    ) -> bool:
+        if emulator.stats()["by_endpoint"].get("values.batchUpdate", 0) <= writes_before:
+            return False
+        read(partner)
+        return True
+
+    def release(self) -> None:
+        if self.conn is not None:
+            self.conn.rollback()
+            self.conn.close()
+            self.conn = None
 
 
 def _wait_quiet(emulator: EmulatorHandle, quiet: float = 0.15, limit: float = 5.0) -> None:
@@ -866,14 +1189,18 @@ def run_campaign(
     steps: int = 4,
     kill_share: float = 0.5,
     progress: Any = None,
+    sqlite_url: str | None = None,
 ) -> Outcome:
-    """Run one scenario per seed; the summed outcome."""
+    """Run one scenario per seed; the summed outcome. With ``sqlite_url``, every
+    fourth seed (seed % 4 == 3) runs on that SQLite store instead."""
     total = Outcome()
     campaign = Campaign(emulator, database_url)
+    on_sqlite = Campaign(emulator, sqlite_url) if sqlite_url else None
     try:
         for i, seed in enumerate(seeds):
+            which = on_sqlite if on_sqlite is not None and seed % 4 == 3 else campaign
             try:
-                result = campaign.run(seed, steps=steps, kill_share=kill_share)
+                result = which.run(seed, steps=steps, kill_share=kill_share)
             except Exception as exc:  # a crash is a finding, not the end of the run
                 result = Outcome(scenarios=1, not_converged=1)
                 result.problems.append(f"seed {seed}: crashed: {type(exc).__name__}: {exc}")
@@ -882,7 +1209,16 @@ def run_campaign(
                 progress(i + 1, total)
     finally:
         campaign.close()
+        if on_sqlite is not None:
+            on_sqlite.close()
     return total
 
 
-__all__ = ["AppConfig", "Campaign", "Outcome", "run_campaign", "temporary_pg_database"]
+__all__ = [
+    "AppConfig",
+    "Campaign",
+    "Outcome",
+    "run_campaign",
+    "temporary_pg_database",
+    "temporary_sqlite_database",
+]
