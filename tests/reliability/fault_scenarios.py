@@ -1,6 +1,7 @@
-"""Seeded fault scenarios: partners edit their sheets while webhooks and API calls
-arrive and Google fails in every way it does; after the faults stop and one clean
-sync runs, nothing any side created or accepted is lost or duplicated.
+"""Seeded fault scenarios: partners edit their sheets (Leads and Agreements) while
+webhooks and API calls arrive and Google fails in every way it does; after the
+faults stop and one clean sync runs, nothing any side created or accepted is lost
+or duplicated.
 
 Used by ``tests/reliability/test_fault_campaign.py`` (a CI-sized run) and by
 ``bench/fault_campaign.py`` (the long run). Everything is real: gspread over HTTP
@@ -58,7 +59,7 @@ from integration.config import AppConfig, load_config
 from integration.normalise.record import normalise_record
 from integration.store import migrate
 from integration.store.db import Store
-from integration.store.models import Base, Conflict, Lead
+from integration.store.models import Agreement, Base, Conflict, Lead
 from integration.store.setup import sync_partner_rows
 from integration.sync import mapping
 from integration.sync.engine import run_sync
@@ -127,7 +128,6 @@ HEADERS = {
 COUNTRY = {"lv": "LV", "ee": "EE"}
 LOCALE = {"lv": "lv", "ee": "et"}
 SECTOR_CELL = {"lv": "IKT", "ee": "IKT"}
-FIELD_COL = {f: i for i, f in enumerate(FIELDS) if f}
 #: every kind of field a partner or an API client edits: free text, e-mail, phone,
 #: URL, enums (typed as the partner's label or the plain value) and a date
 EDIT_FIELDS = (
@@ -141,11 +141,83 @@ EDIT_FIELDS = (
     "role",
     "gdpr_consent_date",
 )
+# The Agreements columns: the parties by name as staff type them, the subject
+# (the model's key for an agreement), and every kind of field an agreement has.
+AGREEMENT_FIELDS = (
+    "seller",
+    "buyer",
+    "subject",
+    "status",
+    "signed_date",
+    "value",
+    "currency",
+    "notes",
+    None,
+)
+AGREEMENT_HEADERS = {
+    "lv": [
+        "Pārdevējs",
+        "Pircējs",
+        "Priekšmets",
+        "Statuss",
+        "Parakstīšanas datums",
+        "Vērtība",
+        "Valūta",
+        "Piezīmes",
+        "Mūsu komentārs",
+    ],
+    "ee": [
+        "Müüja",
+        "Ostja",
+        "Lepingu ese",
+        "Staatus",
+        "Allkirjastamise kuupäev",
+        "Väärtus",
+        "Valuuta",
+        "Märkused",
+        "Meie märkus",
+    ],
+}
+AGREEMENT_EDITS = ("status", "signed_date", "value", "currency", "notes")
 ENUMS = {
     "stage": ("new", "contacted", "qualified", "meeting", "negotiation", "won", "lost"),
     "role": ("seller", "buyer", "both"),
+    "status": ("draft", "negotiating", "signed", "cancelled"),
+    "currency": ("EUR", "USD", "AZN", "GBP", "SEK"),
 }
 MOBILE = {"lv": "+3712", "ee": "+3725"}
+
+
+@dataclass(frozen=True)
+class TabSpec:
+    """One tab of a partner's spreadsheet as the campaign drives it."""
+
+    kind: str  # "lead" | "agreement"
+    title: str  # the worksheet
+    sync_tab: str  # the sync's name for it
+    fields: tuple[str | None, ...]
+    headers: dict[str, list[str]]
+    edits: tuple[str, ...]
+    key: str  # the field that names a record in the model
+
+    @property
+    def col(self) -> dict[str, int]:
+        return {f: i for i, f in enumerate(self.fields) if f}
+
+
+TABS = {
+    "lead": TabSpec("lead", "Leads", "leads", FIELDS, HEADERS, EDIT_FIELDS, "company_name"),
+    "agreement": TabSpec(
+        "agreement",
+        "Agreements",
+        "agreements",
+        AGREEMENT_FIELDS,
+        AGREEMENT_HEADERS,
+        AGREEMENT_EDITS,
+        "subject",
+    ),
+}
+KIND_OF_TAB = {spec.sync_tab: kind for kind, spec in TABS.items()}
 
 
 def new_value(rng: random.Random, partner: str, fname: str, side: str, avoid: set[str]) -> str:
@@ -161,33 +233,50 @@ def new_value(rng: random.Random, partner: str, fname: str, side: str, avoid: se
         value = f"{MOBILE[partner]}{n:07d}"
     elif fname == "website":
         value = f"https://{side}{n}.example.com"
-    elif fname == "gdpr_consent_date":
+    elif fname in ("gdpr_consent_date", "signed_date"):  # never in the future
         value = (date(2024, 1, 1) + timedelta(days=n % 700)).isoformat()
+    elif fname == "value":
+        value = str(float(n % 100_000) + 0.5)
     else:
         value = f"{side} {fname} {n}"
     return "" if value in avoid else value
 
 
-def typed(rng: random.Random, partner: str, fname: str, value: str) -> str:
+def typed(rng: random.Random, partner: str, fname: str, value: str, kind: str = "lead") -> Any:
     """What a partner types for a schema value: sometimes the plain value, sometimes
-    the local form (the enum's label, a spaced phone number, a local date)."""
+    the local form (the enum's label, a spaced phone number, a local date, an
+    amount as a number or in the local format)."""
+    if fname == "value" and value:
+        if rng.random() < 0.5:
+            return float(value)
+        whole, frac = f"{float(value):.2f}".split(".")
+        return f"{int(whole):,}".replace(",", "\u00a0") + f",{frac}"
     if not value or rng.random() < 0.5:
         return value
     if fname in ENUMS:
-        return str(mapping.to_cell("lead", fname, value, LOCALE[partner]))
+        return str(mapping.to_cell(kind, fname, value, LOCALE[partner]))
     if fname == "phone":
         return f"{value[:4]} {value[4:8]} {value[8:]}"
-    if fname == "gdpr_consent_date":
+    if fname in ("gdpr_consent_date", "signed_date"):
         return date.fromisoformat(value).strftime("%d.%m.%Y")
     return value
 
 
-def read_cell(partner: str, fname: str, cell: str) -> str:
+def read_cell(partner: str, fname: str, cell: Any, kind: str = "lead") -> str:
     """The schema value a sheet cell holds, as the sync reads it."""
-    if not cell:
+    if cell in ("", None):
         return ""
-    record, _ = normalise_record("lead", {fname: cell}, LOCALE[partner], partner=partner)
-    return str(record.get(fname, cell))
+    record, _ = normalise_record(kind, {fname: cell}, LOCALE[partner], partner=partner)
+    return _text(record.get(fname, cell))
+
+
+def _text(value: Any) -> str:
+    """A schema value as the model keeps it (numbers as ``str(float)``)."""
+    if value is None:
+        return ""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(float(value))
+    return str(value)
 
 
 ENDPOINTS = (
@@ -258,13 +347,19 @@ class Outcome:
 
 @dataclass
 class Rec:
-    """One record of the model, known by its unique company name."""
+    """One record of the model, known by its unique company name (a lead) or
+    subject (an agreement)."""
 
     name: str
     partner: str
     values: dict[str, str]
     in_sheet: bool  # a partner typed it (else it came from a webhook or the API)
     deleted: bool = False
+    kind: str = "lead"
+    country: str = ""  # a lead's; the partner's own country unless set
+    party: bool = False  # a party to the agreements: never deleted
+    #: an agreement's parties, by company name
+    parties: tuple[str, str] = ("", "")
     #: field -> the values a newest_wins conflict may have left (either side's)
     either: dict[str, set[str]] = field(default_factory=dict)
 
@@ -433,16 +528,20 @@ class Scenario:
         self.counter += 1
         return f"{origin} {partner.upper()} {self.seed}-{self.counter}"
 
-    def _row(self, rec: Rec) -> list[str]:
+    def _row(self, rec: Rec) -> list[Any]:
         p = rec.partner
-        fixed = {"company_name": rec.name, "country": COUNTRY[p], "sector": SECTOR_CELL[p]}
+        if rec.kind == "agreement":
+            fixed = {"seller": rec.parties[0], "buyer": rec.parties[1], "subject": rec.name}
+        else:
+            country = rec.country or COUNTRY[p]
+            fixed = {"company_name": rec.name, "country": country, "sector": SECTOR_CELL[p]}
         return [
             fixed[f]
             if f in fixed
-            else typed(self.rng, p, f, rec.values.get(f, ""))
+            else typed(self.rng, p, f, rec.values.get(f, ""), rec.kind)
             if f
             else f"own column {self.rng.randint(0, 99)}"
-            for f in FIELDS
+            for f in TABS[rec.kind].fields
         ]
 
     def _new_sheet_rec(self, partner: str) -> Rec:
@@ -462,6 +561,25 @@ class Scenario:
         self.recs[name] = rec
         return rec
 
+    def _new_agreement(self, partner: str, seller: str, buyer: str) -> Rec:
+        name = self._new_name(partner, "Deal")
+        n = self.counter
+        rec = Rec(
+            name,
+            partner,
+            {
+                "status": self.rng.choice(ENUMS["status"]),
+                "signed_date": new_value(self.rng, partner, "signed_date", "", set()),
+                "value": str(float(n * 1000) + 0.5),
+                "currency": "EUR",
+            },
+            in_sheet=True,
+            kind="agreement",
+            parties=(seller, buyer),
+        )
+        self.recs[name] = rec
+        return rec
+
     def setup(self) -> None:
         c = self.c
         c.emulator.reset()
@@ -472,11 +590,20 @@ class Scenario:
             _, self.token = create_token(s, "campaign", partner=None)
         partners = dict(c.config.partners)
         for p in self.partners:
-            rows = [HEADERS[p]] + [
-                self._row(self._new_sheet_rec(p)) for _ in range(self.rng.randint(2, 6))
+            recs = [self._new_sheet_rec(p) for _ in range(self.rng.randint(2, 6))]
+            seller = self._new_sheet_rec(p)
+            buyer = self._new_sheet_rec(p)
+            seller.party = buyer.party = True
+            buyer.country = "AZ"  # the parties are from different countries
+            recs[self.rng.randint(0, len(recs)) :] += [seller, buyer]
+            deals = [
+                self._new_agreement(p, seller.name, buyer.name)
+                for _ in range(self.rng.randint(1, 3))
             ]
+            leads = [HEADERS[p]] + [self._row(r) for r in recs]
+            agreements = [AGREEMENT_HEADERS[p]] + [self._row(r) for r in deals]
             sid = create_spreadsheet(
-                c.gc, f"{p} CRM {self.seed}", {"Leads": rows, "Agreements": [["Seller", "Buyer"]]}
+                c.gc, f"{p} CRM {self.seed}", {"Leads": leads, "Agreements": agreements}
             )
             partners[p] = dataclasses.replace(
                 partners[p], spreadsheet_id=sid, conflict_policy=self.policy[p]
@@ -486,12 +613,25 @@ class Scenario:
             self.sync(p)
 
     # ---------------------------------------------------------------- helpers
-    def ws(self, partner: str) -> Any:
+    def ws(self, partner: str, kind: str = "lead") -> Any:
         sid = self.config.partners[partner].spreadsheet_id
-        return self.c.gc.open_by_key(sid).worksheet("Leads")
+        return self.c.gc.open_by_key(sid).worksheet(TABS[kind].title)
 
-    def sheet_rows(self, partner: str) -> list[list[str]]:
-        return self.ws(partner).get_values()
+    def sheet_rows(self, partner: str, kind: str = "lead") -> list[list[Any]]:
+        """The tab's cells: leads as shown, agreements unformatted (numbers as numbers)."""
+        if kind == "lead":
+            return self.ws(partner).get_values()
+        return self.ws(partner, kind).get_values(value_render_option="UNFORMATTED_VALUE")
+
+    def rows_by_name(self, partner: str, kind: str) -> dict[str, tuple[int, list[Any]]]:
+        """Model name -> (0-based index, cells) of the first row naming it."""
+        rows = self.sheet_rows(partner, kind)
+        key = TABS[kind].col[TABS[kind].key]
+        out: dict[str, tuple[int, list[Any]]] = {}
+        for i, r in enumerate(rows[1:], start=1):
+            if key < len(r) and r[key] in self.recs:
+                out.setdefault(str(r[key]), (i, r))
+        return out
 
     def sync(
         self, partner: str, *, client: Any = None, retry: Any = None, final: bool = False
@@ -501,19 +641,22 @@ class Scenario:
             self.config,
             self.c.store,
             partner,
-            tab="leads",
             client=client or self.c.gc,
             retry=retry or fast_policy(),
             wait_for_lease=LEASE_SECONDS + 3,
         )
-        outcome = report.tabs[0].outcome
+        done = {KIND_OF_TAB[t.tab] for t in report.tabs if t.outcome == "completed"}
+        failed = [t for t in report.tabs if t.outcome != "completed"]
+        outcome = failed[0].outcome if failed else "completed"
         self.trace.append(f"sync:{partner}={outcome}")
-        if outcome == "completed":
-            self.cycle_done(partner)
-        elif final:
-            self.out.problems.append(
-                f"seed {self.seed}: clean sync of {partner} {outcome}: {report.tabs[0].error}"
-            )
+        if done:
+            self.cycle_done(partner, done)
+        if failed:
+            self.settled[partner] = False  # the caller settles what its write delivered
+            if final:
+                self.out.problems.append(
+                    f"seed {self.seed}: clean sync of {partner} {outcome}: {failed[0].error}"
+                )
         return outcome
 
     def note_conflicts(self, partner: str) -> None:
@@ -523,15 +666,18 @@ class Scenario:
             if sheet[key] != store[key]:
                 self.possible_conflicts.add((*key, sheet[key], store[key]))
 
-    def cycle_done(self, partner: str) -> None:
-        """A sync of ``partner`` committed: settle the edits of this cycle. A field
-        only one side changed takes that side's value; a field both sides changed
-        to different values is a conflict the policy decides and the log shows."""
+    def cycle_done(self, partner: str, kinds: Any = ("lead", "agreement")) -> None:
+        """A sync of ``partner``'s tabs of ``kinds`` committed: settle the edits of
+        this cycle. A field only one side changed takes that side's value; a field
+        both sides changed to different values is a conflict the policy decides and
+        the log shows."""
         sheet, store = self.sheet_edits[partner], self.store_edits[partner]
         policy = self.policy[partner]
         for key in set(sheet) | set(store):
             name, fname = key
             rec = self.recs[name]
+            if rec.kind not in kinds:
+                continue
             rec.either.pop(fname, None)
             if key in sheet and key in store and sheet[key] != store[key]:
                 self.expected_conflicts.add((name, fname, sheet[key], store[key]))
@@ -540,9 +686,9 @@ class Scenario:
                 rec.values[fname] = store[key] if policy == "store_wins" else sheet[key]
             else:
                 rec.values[fname] = sheet.get(key, store.get(key, ""))
-        sheet.clear()
-        store.clear()
-        self.settled[partner] = True
+            sheet.pop(key, None)
+            store.pop(key, None)
+        self.settled[partner] = "lead" in kinds and "agreement" in kinds
 
     def delivered(self, partner: str) -> None:
         """After a sync that did not commit: settle the store edits its sheet write
@@ -553,16 +699,16 @@ class Scenario:
         An edit the sheet side also made this cycle is not touched: its value stays
         the partner's, so it is never "delivered"."""
         self.settled[partner] = False
-        rows = self.sheet_rows(partner)
-        at = {r[0]: r for r in rows[1:] if r}
+        at = {kind: self.rows_by_name(partner, kind) for kind in TABS}
         store = self.store_edits[partner]
         for key, value in list(store.items()):
             name, fname = key
-            row = at.get(name)
-            col = FIELD_COL[fname]
-            if key in self.sheet_edits[partner] or row is None or col >= len(row):
+            kind = self.recs[name].kind
+            found = at[kind].get(name)
+            col = TABS[kind].col[fname]
+            if key in self.sheet_edits[partner] or found is None or col >= len(found[1]):
                 continue
-            if read_cell(partner, fname, row[col]) == value:
+            if read_cell(partner, fname, found[1][col], kind) == value:
                 self.recs[name].values[fname] = value
                 del store[key]
 
@@ -571,27 +717,27 @@ class Scenario:
 
     # ---------------------------------------------------------------- actions
     def act_sheet_edit(self, partner: str) -> None:
-        rows = self.sheet_rows(partner)
-        names = [r[0] for r in rows[1:] if r and r[0] in self.recs]
-        if not names:
+        kind = "agreement" if self.rng.random() < 0.3 else "lead"
+        rows = self.rows_by_name(partner, kind)
+        if not rows:
             return
-        name = self.rng.choice(names)
-        fname = self.rng.choice(EDIT_FIELDS)
-        row = next(i for i, r in enumerate(rows) if r and r[0] == name)
-        self.type_edit(partner, name, fname, row, rows[row])
+        name = self.rng.choice(sorted(rows))
+        fname = self.rng.choice(TABS[kind].edits)
+        self.type_edit(partner, name, fname, *rows[name])
 
     def type_edit(
-        self, partner: str, name: str, fname: str, index: int, cells: list[str], avoid: str = ""
+        self, partner: str, name: str, fname: str, index: int, cells: list[Any], avoid: str = ""
     ) -> None:
         """The partner types a new value into a field of the row at ``index``."""
-        col = FIELD_COL[fname]
-        shown = read_cell(partner, fname, cells[col] if col < len(cells) else "")
+        kind = self.recs[name].kind
+        col = TABS[kind].col[fname]
+        shown = read_cell(partner, fname, cells[col] if col < len(cells) else "", kind)
         base = self.recs[name].values.get(fname, "")
         value = new_value(self.rng, partner, fname, "sheet", {shown, base, avoid})
         if not value:
             return
-        self.ws(partner).update(
-            [[typed(self.rng, partner, fname, value)]],
+        self.ws(partner, kind).update(
+            [[typed(self.rng, partner, fname, value, kind)]],
             f"{chr(65 + col)}{index + 1}",
             value_input_option="RAW",
         )
@@ -619,7 +765,11 @@ class Scenario:
         candidates = [
             (i + 1, r[0])
             for i, r in enumerate(rows)
-            if i > 0 and r and r[0] in self.recs and r[0] not in pending
+            if i > 0
+            and r
+            and r[0] in self.recs
+            and r[0] not in pending
+            and not self.recs[r[0]].party
         ]
         if len(candidates) < 2:
             return
@@ -677,28 +827,36 @@ class Scenario:
         self.recs[name] = Rec(name, partner, values, in_sheet=False)
         self.settled[partner] = False
 
-    def act_api_edit(self, partner: str) -> None:
+    def stored(self, partner: str, kind: str) -> dict[str, tuple[str, dict[str, Any]]]:
+        """Model name -> (id, data) of the partner's live records of ``kind``."""
+        model = Lead if kind == "lead" else Agreement
+        owner = Lead.partner if kind == "lead" else Agreement.reporting_partner
+        key = TABS[kind].key
         with self.c.store.session() as s:
-            leads = {
-                lead.data.get("company_name"): (lead.id, lead.data)
-                for lead in s.scalars(
-                    select(Lead).where(Lead.partner == partner, Lead.archived_at.is_(None))
+            return {
+                str(r.data.get(key)): (r.id, dict(r.data))
+                for r in s.scalars(
+                    select(model).where(owner == partner, model.archived_at.is_(None))
                 )
             }
-        names = [r.name for r in self.live(partner) if r.name in leads]
+
+    def act_api_edit(self, partner: str) -> None:
+        kind = "agreement" if self.rng.random() < 0.3 else "lead"
+        records = self.stored(partner, kind)
+        names = [r.name for r in self.live(partner) if r.name in records and r.kind == kind]
         # never edit a record whose row the partner deleted in this cycle
         if not names:
             return
         name = self.rng.choice(names)
-        fname = self.rng.choice(EDIT_FIELDS)
-        lead_id, data = leads[name]
-        avoid = {str(data.get(fname) or ""), self.recs[name].values.get(fname, "")}
+        fname = self.rng.choice(TABS[kind].edits)
+        record_id, data = records[name]
+        avoid = {_text(data.get(fname)), self.recs[name].values.get(fname, "")}
         value = new_value(self.rng, partner, fname, "api", avoid)
         if not value:
             return
         resp = self.c.http.patch(
-            f"/api/v1/leads/{lead_id}",
-            json={fname: value},
+            f"/api/v1/{kind}s/{record_id}",
+            json={fname: float(value) if fname == "value" else value},
             headers={"Authorization": f"Bearer {self.token}"},
         )
         if resp.status_code != 200:
@@ -714,12 +872,53 @@ class Scenario:
         if not new:
             return
         name, fname = new.pop()
-        rows = self.sheet_rows(partner)
-        found = [i for i, r in enumerate(rows) if r and r[0] == name]
+        found = self.rows_by_name(partner, self.recs[name].kind).get(name)
         if not found:
             return  # not in the sheet yet (a webhook's lead before its first sync)
         avoid = self.store_edits[partner][(name, fname)]  # a different value: a conflict
-        self.type_edit(partner, name, fname, found[0], rows[found[0]], avoid)
+        self.type_edit(partner, name, fname, *found, avoid)
+
+    def act_api_agreement(self, partner: str) -> None:
+        """An API client reports a new agreement between the partner's two parties."""
+        parties = self.stored(partner, "lead")
+        seller, buyer = self._parties(partner)
+        if seller not in parties or buyer not in parties:
+            return
+        name = self._new_name(partner, "Deal")
+        n = self.counter
+        values = {
+            "status": self.rng.choice(ENUMS["status"]),
+            "signed_date": new_value(self.rng, partner, "signed_date", "", set()),
+            "value": str(float(n * 100) + 0.5),
+            "currency": self.rng.choice(ENUMS["currency"]),
+        }
+        resp = self.c.http.post(
+            "/api/v1/agreements",
+            json={
+                "reporting_partner": partner,
+                "seller_id": parties[seller][0],
+                "buyer_id": parties[buyer][0],
+                "subject": name,
+                **{k: float(v) if k == "value" else v for k, v in values.items()},
+            },
+            headers={
+                "Authorization": f"Bearer {self.token}",
+                "Idempotency-Key": f"a-{self.seed}-{n}",
+            },
+        )
+        if resp.status_code != 201:
+            self.out.problems.append(
+                f"seed {self.seed}: api agreement {resp.status_code} {resp.get_data(as_text=True)}"
+            )
+            return
+        self.recs[name] = Rec(
+            name, partner, values, in_sheet=False, kind="agreement", parties=(seller, buyer)
+        )
+        self.settled[partner] = False
+
+    def _parties(self, partner: str) -> tuple[str, str]:
+        deal = next(r for r in self.recs.values() if r.partner == partner and r.parties[0])
+        return deal.parties
 
     def random_fault(self) -> dict[str, Any]:
         kind = self.rng.choice(FAULT_KINDS)
@@ -863,7 +1062,7 @@ class Scenario:
             while runner.result is None and time.monotonic() < deadline:
                 time.sleep(0.01)  # the reader thread has the last line soon
             if runner.result and runner.result.get("outcome") == "completed":
-                self.cycle_done(partner)
+                self.cycle_done(partner, ("lead",))
 
     def act_accidental_clear(self, partner: str) -> None:
         """The partner clears the whole list by mistake, a sync runs, an API client
@@ -946,7 +1145,7 @@ class Scenario:
         outcome = reports[0].tabs[0].outcome if reports else "crashed"
         self.trace.append(f"overlapped:{partner}={outcome}")
         if outcome == "completed":
-            self.cycle_done(partner)
+            self.cycle_done(partner, ("lead",))
         else:
             self.delivered(partner)
 
@@ -964,6 +1163,7 @@ class Scenario:
             (self.act_conflict, 2),
             (self.act_faulted_sync, 3),
             (self.act_accidental_clear, 2),
+            (self.act_api_agreement, 1),
         ]
         fns = [a for a, _ in actions]
         weights = [w for _, w in actions]
@@ -995,14 +1195,25 @@ class Scenario:
         """Compare both sides with the model (and only with the model)."""
         out = self.out
         with self.c.store.session() as s:
-            leads = list(s.scalars(select(Lead)))
+            stored: dict[str, list[Any]] = {
+                "lead": list(s.scalars(select(Lead))),
+                "agreement": list(s.scalars(select(Agreement))),
+            }
             logged = list(s.scalars(select(Conflict)))
-        name_of = {lead.id: lead.data.get("company_name", "") for lead in leads}
-        store_by_name: dict[str, list[Lead]] = {}
-        for lead in leads:
-            store_by_name.setdefault(lead.data.get("company_name", ""), []).append(lead)
+        name_of: dict[str, str] = {}
+        by_name: dict[str, dict[str, list[Any]]] = {kind: {} for kind in TABS}
+        for kind, records in stored.items():
+            for r in records:
+                name = str(r.data.get(TABS[kind].key, ""))
+                name_of[r.id] = name
+                by_name[kind].setdefault(name, []).append(r)
         seen = {
-            (name_of.get(c.record_id, c.record_id), c.field, c.sheet_value, c.store_value)
+            (
+                name_of.get(c.record_id, c.record_id),
+                c.field,
+                _text(c.sheet_value),
+                _text(c.store_value),
+            )
             for c in logged
         }
         for name, fname, sheet_value, store_value in sorted(self.expected_conflicts):
@@ -1020,32 +1231,33 @@ class Scenario:
                 f"store {key[3]!r}) though only one side changed it"
             )
         for p in self.partners:
-            self.check_partner(p, store_by_name)
+            for kind in TABS:
+                self.check_tab(p, kind, by_name[kind])
         # converged: one more sync changes nothing and writes no cells
         for p in self.partners:
-            report = run_sync(
-                self.config, self.c.store, p, tab="leads", client=self.c.gc, retry=fast_policy()
-            )
-            tab = report.tabs[0]
-            if tab.outcome != "completed" or tab.cells_written:
-                out.not_converged += 1
-                out.problems.append(
-                    f"seed {self.seed}: second clean sync of {p}: {tab.outcome}, "
-                    f"{tab.cells_written} cells"
-                )
+            report = run_sync(self.config, self.c.store, p, client=self.c.gc, retry=fast_policy())
+            for tab in report.tabs:
+                if tab.outcome != "completed" or tab.cells_written:
+                    out.not_converged += 1
+                    out.problems.append(
+                        f"seed {self.seed}: second clean sync of {p} {tab.tab}: {tab.outcome}, "
+                        f"{tab.cells_written} cells"
+                    )
 
-    def check_partner(self, p: str, store_by_name: dict[str, list[Lead]]) -> None:
-        out = self.out
-        rows = self.sheet_rows(p)
+    def check_tab(self, p: str, kind: str, store_by_name: dict[str, list[Any]]) -> None:
+        out, spec = self.out, TABS[kind]
+        rows = self.sheet_rows(p, kind)
         id_col = rows[0].index("CRM ID")
-        sheet_by_name: dict[str, list[list[str]]] = {}
+        key_col = spec.col[spec.key]
+        sheet_by_name: dict[str, list[list[Any]]] = {}
         for row in rows[1:]:
-            if row and any(row):
-                sheet_by_name.setdefault(row[0], []).append(row)
+            if row and any(x not in ("", None) for x in row):
+                name = str(row[key_col]) if key_col < len(row) else ""
+                sheet_by_name.setdefault(name, []).append(row)
         for name in sheet_by_name:
             if name not in self.recs:
-                out.problems.append(f"seed {self.seed}: unknown row {name!r} in {p} sheet")
-        for rec in (r for r in self.recs.values() if r.partner == p):
+                out.problems.append(f"seed {self.seed}: unknown row {name!r} in {p} {kind}s")
+        for rec in (r for r in self.recs.values() if r.partner == p and r.kind == kind):
             out.records_checked += 1
             in_store = store_by_name.get(rec.name, [])
             live = [x for x in in_store if x.archived_at is None]
@@ -1072,17 +1284,15 @@ class Scenario:
                     f"sheet {len(in_sheet)})"
                 )
                 continue
-            lead, row = live[0], in_sheet[0]
-            if row[id_col] != lead.id:
+            record, row = live[0], in_sheet[0]
+            if id_col >= len(row) or row[id_col] != record.id:
                 out.not_converged += 1
-                out.problems.append(
-                    f"seed {self.seed}: {rec.name!r} sheet id {row[id_col]} != {lead.id}"
-                )
+                out.problems.append(f"seed {self.seed}: {rec.name!r} sheet id != {record.id}")
             for fname, value in rec.values.items():
                 out.edits_checked += 1
-                raw = row[FIELD_COL[fname]] if FIELD_COL[fname] < len(row) else ""
-                cell = read_cell(p, fname, raw)
-                got = str(lead.data.get(fname) or "")
+                col = spec.col[fname]
+                cell = read_cell(p, fname, row[col] if col < len(row) else "", kind)
+                got = _text(record.data.get(fname))
                 allowed = rec.either.get(fname, {value})
                 if got != cell or got not in allowed:
                     out.edits_missing += 1

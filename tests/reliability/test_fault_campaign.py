@@ -1,8 +1,9 @@
 """The CI-sized fault campaign: 50 seeded scenarios (see fault_scenarios.py).
 
-Each scenario: partners edit every kind of field (text, e-mail, phone, URL,
-enums as local labels, dates in local form), insert, sort and delete rows
-through gspread while signed webhooks and API calls arrive; syncs run under
+Each scenario: partners edit every kind of field of leads and agreements (text,
+e-mail, phone, URL, enums as local labels, dates in local form, amounts as
+numbers or in local format), insert, sort and delete rows through gspread while
+signed webhooks and API calls (leads and agreements) arrive; syncs run under
 injected 429 storms, 500/503s, responses slower than the client timeout and
 dropped connections, before the request or after a write was applied; each
 partner's conflict policy is sheet_wins, store_wins or newest_wins; one sync in
