@@ -710,6 +710,7 @@ class Scenario:
                 continue
             if read_cell(partner, fname, found[1][col], kind) == value:
                 self.recs[name].values[fname] = value
+                self.recs[name].either.pop(fname, None)  # an older conflict's either way
                 del store[key]
 
     def live(self, partner: str) -> list[Rec]:
