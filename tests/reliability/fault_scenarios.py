@@ -744,10 +744,10 @@ class Scenario:
         )
         self.sheet_edits[partner][(name, fname)] = value
 
-    def act_sheet_insert(self, partner: str) -> None:
+    def act_sheet_insert(self, partner: str, index: int = 0) -> None:
         rec = self._new_sheet_rec(partner)
         rows = self.sheet_rows(partner)
-        index = self.rng.randint(2, len(rows) + 1)
+        index = index or self.rng.randint(2, len(rows) + 1)
         self.ws(partner).insert_row(self._row(rec), index=index, value_input_option="RAW")
 
     def act_sheet_sort(self, partner: str) -> None:
@@ -841,20 +841,23 @@ class Scenario:
                 )
             }
 
-    def act_api_edit(self, partner: str) -> None:
-        kind = "agreement" if self.rng.random() < 0.3 else "lead"
+    def act_api_edit(
+        self, partner: str, kind: str = "", name: str = "", fname: str = ""
+    ) -> tuple[str, str] | None:
+        """An API client edits a field (of ``name``, if given); the edit's key."""
+        kind = kind or ("agreement" if self.rng.random() < 0.3 else "lead")
         records = self.stored(partner, kind)
         names = [r.name for r in self.live(partner) if r.name in records and r.kind == kind]
         # never edit a record whose row the partner deleted in this cycle
-        if not names:
-            return
-        name = self.rng.choice(names)
-        fname = self.rng.choice(TABS[kind].edits)
+        if not names or (name and name not in names):
+            return None
+        name = name or self.rng.choice(names)
+        fname = fname or self.rng.choice(TABS[kind].edits)
         record_id, data = records[name]
         avoid = {_text(data.get(fname)), self.recs[name].values.get(fname, "")}
         value = new_value(self.rng, partner, fname, "api", avoid)
         if not value:
-            return
+            return None
         resp = self.c.http.patch(
             f"/api/v1/{kind}s/{record_id}",
             json={fname: float(value) if fname == "value" else value},
@@ -862,8 +865,34 @@ class Scenario:
         )
         if resp.status_code != 200:
             self.out.problems.append(f"seed {self.seed}: api patch {resp.status_code}")
-            return
+            return None
         self.store_edits[partner][(name, fname)] = value
+        return name, fname
+
+    def act_interrupted_store_edits(self, partner: str) -> None:
+        """An API edit is written into its row by a sync whose answer is lost (no
+        commit); the API edits the same field again, and the sync that plans that
+        newer value into the row fails before its write lands. Whatever the row
+        shows, the newer edit must win at the next sync, without a conflict."""
+        key = self.act_api_edit(partner, "lead")
+        if key is None:
+            return
+        self.write_fails(partner, after=True)
+        if self.act_api_edit(partner, "lead", *key) is not None:
+            self.write_fails(partner, after=False)
+
+    def write_fails(self, partner: str, *, after: bool) -> None:
+        """A sync whose every cell write fails: applied and the answer lost
+        (``after``), or never applied."""
+        c = self.c
+        c.emulator.clear_faults()
+        c.emulator.inject_fault(endpoint="values.batchUpdate", status=503, after=after, times=50)
+        outcome = self.sync(partner, retry=fast_policy(max_attempts=2, budget_seconds=1.0))
+        c.emulator.clear_faults()
+        self.count_fired()
+        if outcome != "completed":
+            self.out.failed_syncs += 1
+            self.delivered(partner)
 
     def act_conflict(self, partner: str) -> None:
         """The partner and an API client change the same field of one record."""
@@ -1107,11 +1136,13 @@ class Scenario:
 
     def act_overlapping_syncs(self, partner: str) -> None:
         """Two syncs of one spreadsheet. The first reads the tab, but the answer
-        arrives late, after its lease ran out; a second sync takes the lease and
-        completes meanwhile (appending a webhook's lead). The first must then
-        write nothing: its copy of the sheet is stale."""
+        arrives late, after its lease ran out; meanwhile the partner inserts a row
+        at the top and a second sync takes the lease and completes (appending a
+        webhook's lead, writing an API edit). The first must then write nothing:
+        its copy of the sheet is stale, its row numbers point at other rows."""
         c = self.c
         self.act_webhook(partner)  # a lead to append: a stale sync would not see its row
+        self.act_api_edit(partner, "lead")  # a cell for the stale sync to write
         self.count_fired()
         c.emulator.clear_faults()
         fired_before = self._fired_seen[0]
@@ -1140,6 +1171,7 @@ class Scenario:
                 break
             time.sleep(0.01)
         self.out.overlaps += 1
+        self.act_sheet_insert(partner, index=2)  # every row moves down
         self.sync(partner)  # waits for the first one's lease to run out
         first.join(60)
         self.count_fired()
@@ -1165,6 +1197,7 @@ class Scenario:
             (self.act_faulted_sync, 3),
             (self.act_accidental_clear, 2),
             (self.act_api_agreement, 1),
+            (self.act_interrupted_store_edits, 1),
         ]
         fns = [a for a, _ in actions]
         weights = [w for _, w in actions]
