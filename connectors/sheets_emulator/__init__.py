@@ -28,6 +28,9 @@ too; without one, they are open (the emulator listens on 127.0.0.1 by default).
     ``endpoint`` (an endpoint name, see stats), ``status`` (400-599: answer
     with Google's error body), ``message``, ``delay`` (seconds to wait before
     answering), ``drop`` (true: close the connection without answering),
+    ``after`` (true: apply the request first, then wait the delay and answer
+    with the status or drop the connection -- the write landed, the answer was
+    lost; or a read's answer arrives late),
     ``times`` (how many matching requests are affected; default 1), or
     ``probability`` (0..1, each matching request; unlimited unless ``times``)
     with ``seed`` (for a reproducible sequence).  Example::
@@ -45,7 +48,9 @@ too; without one, they are open (the emulator listens on 127.0.0.1 by default).
     Remove every fault.  ``GET`` returns how many are pending.
 
 ``GET /_emulator/stats``
-    ``{"total": N, "by_endpoint": {"values.batchGet": n, ...}}``; endpoint
+    ``{"total": N, "by_endpoint": {"values.batchGet": n, ...}, "faults_fired":
+    {"total": n, "by_kind": {"503": n, "drop": n, "delay": n, "after:503": n,
+    "after:drop": n, "after:delay": n, ...}}}`` (faults that fired, not rules installed); endpoint
     names: spreadsheets.get, spreadsheets.create, spreadsheets.batchUpdate,
     spreadsheets.sheets.copyTo, values.get, values.update, values.append,
     values.clear, values.batchGet, values.batchUpdate, values.batchClear,

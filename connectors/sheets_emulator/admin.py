@@ -3,8 +3,14 @@
 Faults are rules matched against each API request (method, path regex,
 endpoint name); a matching rule fails the request with a status, delays it,
 or drops the connection -- for its next ``times`` matches, or with a seeded
-``probability``.  Quotas mimic Google's per-minute read/write limits per user
-(bearer token) and per project; they are off unless enabled.
+``probability``.  With ``after`` the request is applied first and only the
+answer is lost (an error status or a dropped connection) or late (a delay):
+what Google does when a write lands and its response does not, so a client
+cannot tell from the answer whether its write happened, or when a read's answer
+arrives long after the sheet was read.  Every fault that fires is counted by kind,
+so a test knows what it exercised rather than what it installed.  Quotas
+mimic Google's per-minute read/write limits per user (bearer token) and per
+project; they are off unless enabled.
 """
 
 from __future__ import annotations
@@ -41,8 +47,17 @@ class Fault:
     message: str | None = None
     delay: float = 0.0
     drop: bool = False
+    after: bool = False
     probability: float | None = None
     rng: random.Random = field(default_factory=random.Random)
+
+    @property
+    def kind(self) -> str:
+        """How the fault shows in the stats: ``503``, ``drop``, ``delay``,
+        ``after:503``, ``after:drop``, ``after:delay`` (a delay with a status or
+        drop counts as the latter)."""
+        what = "drop" if self.drop else str(self.status) if self.status else "delay"
+        return f"after:{what}" if self.after else what
 
     def matches(self, method: str, path: str, endpoint: str) -> bool:
         if self.method and self.method.upper() != method.upper():
@@ -58,6 +73,8 @@ class FaultAction:
     message: str
     delay: float
     drop: bool
+    #: apply the request first, then delay, fail or drop the answer
+    after: bool = False
 
 
 _FAULT_KEYS = {
@@ -69,6 +86,7 @@ _FAULT_KEYS = {
     "message",
     "delay",
     "drop",
+    "after",
     "probability",
     "seed",
 }
@@ -96,6 +114,9 @@ def parse_fault(spec: Any) -> Fault:
     drop = bool(spec.get("drop", False))
     if status is None and not drop and not delay:
         raise bad_request("a fault needs a status, a delay or drop: true")
+    after = spec.get("after", False)
+    if not isinstance(after, bool):
+        raise bad_request("after must be true or false")
     probability = spec.get("probability")
     if probability is not None and (
         not isinstance(probability, int | float) or not 0 <= probability <= 1
@@ -113,6 +134,7 @@ def parse_fault(spec: Any) -> Fault:
         message=spec.get("message"),
         delay=float(delay),
         drop=drop,
+        after=after,
         probability=probability,
         rng=random.Random(spec.get("seed")),
     )
@@ -125,6 +147,8 @@ class Controls:
         self._lock = threading.Lock()
         self.faults: list[Fault] = []
         self.stats: Counter[str] = Counter()
+        #: faults that fired, by :attr:`Fault.kind`
+        self.fired: Counter[str] = Counter()
         self._quotas_at_start = quotas
         self._windows: dict[tuple[str, str], deque[float]] = {}
         #: Bumped by every reset: a request that arrived before a reset (say, one
@@ -162,8 +186,9 @@ class Controls:
                     fault.times -= 1
                     if fault.times <= 0:
                         self.faults.remove(fault)
+                self.fired[fault.kind] += 1
                 message = fault.message or _default_message(fault.status)
-                return FaultAction(fault.status, message, fault.delay, fault.drop)
+                return FaultAction(fault.status, message, fault.delay, fault.drop, fault.after)
         return None
 
     # -- stats ---------------------------------------------------------------
@@ -177,11 +202,17 @@ class Controls:
     def stats_json(self) -> dict[str, Any]:
         with self._lock:
             by = {k: v for k, v in sorted(self.stats.items()) if k != "total"}
-            return {"total": self.stats.get("total", 0), "by_endpoint": by}
+            fired = dict(sorted(self.fired.items()))
+            return {
+                "total": self.stats.get("total", 0),
+                "by_endpoint": by,
+                "faults_fired": {"total": sum(fired.values()), "by_kind": fired},
+            }
 
     def reset_stats(self) -> None:
         with self._lock:
             self.stats.clear()
+            self.fired.clear()
             self.epoch += 1
 
     # -- quotas ----------------------------------------------------------------
@@ -245,6 +276,7 @@ class Controls:
         with self._lock:
             self.faults.clear()
             self.stats.clear()
+            self.fired.clear()
             self.epoch += 1
             self._windows.clear()
             self._default_quotas()

@@ -454,14 +454,12 @@ class Handler(BaseHTTPRequestHandler):
             user = emu.authenticate(self.headers.get("Authorization"))
             action = emu.controls.fault_for(self.command, unquote(raw_path), endpoint)
             if action is not None:
-                if action.delay:
+                if action.delay and not action.after:
                     time.sleep(action.delay)
-                if action.drop:
-                    self.close_connection = True
-                    with contextlib.suppress(OSError):
-                        self.connection.shutdown(socket.SHUT_RDWR)
+                if action.drop and not action.after:
+                    self._drop()
                     return
-                if action.status:
+                if action.status and not action.after:
                     emu.controls.count(endpoint, epoch)
                     raise ApiError(action.status, action.message)
             emu.controls.count(endpoint, epoch)
@@ -470,6 +468,14 @@ class Handler(BaseHTTPRequestHandler):
             status, payload, kind = emu.handle(
                 endpoint, args, params, body, self.headers.get("Content-Type", "")
             )
+            if action is not None and action.after:  # applied; now delay or lose the answer
+                if action.delay:
+                    time.sleep(action.delay)
+                if action.drop:
+                    self._drop()
+                    return
+                if action.status:
+                    raise ApiError(action.status, action.message)
             if params.get("fields") and kind == "json" and endpoint not in SELF_MASKED:
                 payload = fieldmask.apply(payload, fieldmask.parse(params["fields"]))
         except ApiError as exc:
@@ -480,6 +486,12 @@ class Handler(BaseHTTPRequestHandler):
             self._error(ApiError(500, "Internal error encountered.", "INTERNAL"))
             return
         self._send(status, payload, kind)
+
+    def _drop(self) -> None:
+        """Close the connection without an answer."""
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
 
     def _admin(self, path: str, body: bytes, params: dict[str, Any]) -> None:
         emu = self.emulator

@@ -8,10 +8,14 @@ and move the base forward. If the sheet write fails, the store is untouched and
 the next sync starts from the same base; if the store transaction fails after
 the sheet was written, the next sync finds the reserved ids in the sheet and
 creates those records then, so nothing is lost and nothing is created twice.
+A conflict whose store value is about to replace the partner's cell is logged
+before the write (:func:`log_overwriting_conflicts`): after that write the two
+sides agree, and only the log still holds what the partner had typed.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -78,9 +82,27 @@ def mark_pending_bases(store: Store, plan: Plan) -> None:
     the store commit, the next sync still knows what the written row says, so a
     store edit made meanwhile wins over the sheet's copy of the older value instead
     of a conflict (or a base-less one, for an appended row)."""
-    if not plan.appends and not plan.pending_bases and not plan.landed_bases:
+    if (
+        not plan.appends
+        and not plan.pending_bases
+        and not plan.landed_bases
+        and not plan.landed_appends
+    ):
         return
     with store.session() as session:
+        # An append the stamps show landed is no longer pending: this write may
+        # replace the last stamp that shows it (see Plan.landed_appends).
+        for start in range(0, len(plan.landed_appends), CHUNK):
+            session.execute(
+                update(SyncShadow)
+                .where(
+                    SyncShadow.partner == plan.partner,
+                    SyncShadow.tab == plan.tab,
+                    SyncShadow.record_id.in_(plan.landed_appends[start : start + CHUNK]),
+                    SyncShadow.row_hash.startswith(PENDING),
+                )
+                .values(row_hash=None)
+            )
         _mark_pending_appends(session, plan)
         # A pending base the row shows landed becomes the base first: this write
         # replaces the row's stamp, and a later pending base replaces the stored
@@ -283,7 +305,7 @@ def apply_store(
 ) -> int:
     """The store half of a plan, in one transaction; returns records skipped because
     they changed while the sync ran (their base stays, the next sync merges them)."""
-    kind, partner, tab = plan.kind, plan.partner, plan.tab
+    kind, partner = plan.kind, plan.partner
     source = sheet_source(partner)
     model = Lead if kind == "lead" else Agreement
     skipped: set[str] = set()
@@ -309,28 +331,81 @@ def apply_store(
         for rid in plan.archives:
             if rid in objects:
                 rec_ops.archive_record(session, objects[rid], source=source)
-        for rid, c in plan.conflicts:
-            if rid in skipped:
-                continue
-            session.add(
-                Conflict(
-                    partner=partner,
-                    tab=tab,
-                    record_id=rid,
-                    field=c.field,
-                    base_value=c.base,
-                    sheet_value=c.sheet,
-                    store_value=c.store,
-                    resolved_value=c.resolved,
-                    policy=policy,
-                    winner=c.winner,
-                    sync_run_id=sync_run_id,
-                )
-            )
+        conflicts = [(rid, c) for rid, c in plan.conflicts if rid not in skipped]
+        _log_conflicts(session, plan, conflicts, policy=policy, sync_run_id=sync_run_id)
         _quarantine(session, plan, now)
         _shadows(session, plan, by_ref, objects, skipped, now)
         _snapshot(session, plan, sheet_id, now)
     return len(skipped)
+
+
+def log_overwriting_conflicts(
+    store: Store, plan: Plan, *, policy: str, sync_run_id: int | None
+) -> None:
+    """Before the sheet write, log each conflict the store's value wins: that write
+    replaces the partner's value in the cell, and if the process dies before the
+    store commit, the next sync sees both sides agree (and the pending base says
+    so) -- the partner's value would be gone without a trace in the conflict log.
+    The commit after the write does not log these again (see :func:`_log_conflicts`)."""
+    conflicts = [(rid, c) for rid, c in plan.conflicts if c.winner == "store"]
+    if not conflicts:
+        return
+    with store.session() as session:
+        _log_conflicts(session, plan, conflicts, policy=policy, sync_run_id=sync_run_id)
+
+
+def _log_conflicts(
+    session: Session,
+    plan: Plan,
+    conflicts: list[tuple[str, Any]],
+    *,
+    policy: str,
+    sync_run_id: int | None,
+) -> None:
+    """Log conflicts, each once: one already open with the same field and the same
+    two values (logged before this sync's sheet write, or by a sync whose write
+    never landed and that is now seen again) is not logged twice."""
+    if not conflicts:
+        return
+    ids = sorted({rid for rid, _ in conflicts})
+    open_same: set[tuple[str, str, str, str]] = set()
+    for start in range(0, len(ids), CHUNK):
+        for rid, fname, sheet, stored in session.execute(
+            select(
+                Conflict.record_id, Conflict.field, Conflict.sheet_value, Conflict.store_value
+            ).where(
+                Conflict.partner == plan.partner,
+                Conflict.tab == plan.tab,
+                Conflict.record_id.in_(ids[start : start + CHUNK]),
+                Conflict.resolved_at.is_(None),
+            )
+        ):
+            open_same.add((rid, fname, _json_key(sheet), _json_key(stored)))
+    for rid, c in conflicts:
+        key = (rid, c.field, _json_key(c.sheet), _json_key(c.store))
+        if key in open_same:
+            continue
+        open_same.add(key)
+        session.add(
+            Conflict(
+                partner=plan.partner,
+                tab=plan.tab,
+                record_id=rid,
+                field=c.field,
+                base_value=c.base,
+                sheet_value=c.sheet,
+                store_value=c.store,
+                resolved_value=c.resolved,
+                policy=policy,
+                winner=c.winner,
+                sync_run_id=sync_run_id,
+            )
+        )
+
+
+def _json_key(value: Any) -> str:
+    """A JSON value as comparable text (the conflict columns are JSON)."""
+    return json.dumps(value, sort_keys=True, default=str)
 
 
 def _quarantine(session: Session, plan: Plan, now: Any) -> None:

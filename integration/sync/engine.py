@@ -31,7 +31,14 @@ from integration.store.db import Store
 from integration.store.models import SyncRequest, SyncRun, utcnow
 
 from . import mapping
-from .apply import apply_store, bind_ids, mark_pending_bases, reserve_ids, write_sheet
+from .apply import (
+    apply_store,
+    bind_ids,
+    log_overwriting_conflicts,
+    mark_pending_bases,
+    reserve_ids,
+    write_sheet,
+)
 from .plan import Plan, Settings, detail_needed, plan_tab
 from .state import fill_details, load_state
 
@@ -340,6 +347,7 @@ def sync_tab(
             ids = reserve_ids(store, kind, new_count)
             by_ref = bind_ids(plan, ids)
             mark_pending_bases(store, plan)
+            log_overwriting_conflicts(store, plan, policy=pc.conflict_policy, sync_run_id=run.id)
             read_width = max((len(r) for r in rows), default=0)
             written = write_sheet(connector, pc.spreadsheet_id, title, plan, read_width=read_width)
             result.cells_written = written.cells_written

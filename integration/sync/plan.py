@@ -193,6 +193,10 @@ class Plan:
     #: plan's sheet write, which overwrites that stamp (and, for a new pending base,
     #: the stored one), so a failed commit after it cannot lose what the row says
     landed_bases: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: record ids of pending appends the sheet's stamps show landed: no longer
+    #: pending from before this plan's write, which may overwrite the last stamp
+    #: that shows it (so a row the partner deleted since is archived, not re-added)
+    landed_appends: list[str] = field(default_factory=list)
     drop_shadows: list[str] = field(default_factory=list)
     columns: dict[str, str] = field(default_factory=dict)  # field -> header (snapshot)
     drift: list[str] = field(default_factory=list)
@@ -490,12 +494,32 @@ class _Planner:
                 plan.drop_shadows.append(rid)
 
         self.appends(len(self.rows) + 1 if self.rows else 2)
+        self.stamp_outside_appends(parsed)
+        plan.landed_appends = sorted(
+            r for r, sh in self.state.shadows.items() if sh.pending and self.landed(sh)
+        )
         for fp, (entry_id, row_number) in self.state.quarantine_open.items():
             if fp in self.seen_fps:
                 continue
             applied = fp in self.applied_fps or (row_number in self.valid_rows)
             plan.resolve.append((entry_id, "applied" if applied else "removed"))
         return plan
+
+    def stamp_outside_appends(self, parsed: Sequence[tuple[int, Any, Any, Any, Any]]) -> None:
+        """Put this sync's stamp on one existing record's row too when it appends.
+        The stamp is how the next sync tells an append that landed from one that
+        did not; carried by the appended rows alone, a partner deleting them
+        before this sync's commit would make a landed append look failed, and the
+        deleted rows would be appended again."""
+        plan, col = self.plan, self.layout.synced_col
+        if not plan.appends or col is None:
+            return
+        if any(c == col and row < plan.append_at for row, c in plan.cells):
+            return  # an existing row carries the stamp already
+        for row, _cells, _raw, rid, junk in parsed:
+            if junk is None and rid in self.state.records:
+                self.touch(row)
+                return
 
     def vanished(self) -> list[str]:
         out = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 import gspread
 import pytest
@@ -93,6 +94,69 @@ def test_drop_closes_the_connection_without_an_answer(emulator, sh) -> None:
     assert sh.values_batch_get(["Sheet1"])["valueRanges"][0]["range"] == "Sheet1!A1:Z1000"
 
 
+def test_after_status_applies_the_write_and_loses_the_answer(emulator, sh) -> None:
+    """Google's worst answer to a write: an error, though the write landed."""
+    emulator.inject_fault(endpoint="values.batchUpdate", status=503, after=True)
+    body = {"valueInputOption": "RAW", "data": [{"range": "A1", "values": [["landed"]]}]}
+    with pytest.raises(gspread.exceptions.APIError) as err:
+        sh.values_batch_update(body)
+    assert err.value.response.json()["error"]["status"] == "UNAVAILABLE"
+    assert sh.values_get("Sheet1!A1")["values"] == [["landed"]]
+
+
+def test_after_drop_applies_the_write_and_closes_the_connection(emulator, sh) -> None:
+    emulator.inject_fault(endpoint="values.batchUpdate", drop=True, after=True)
+    body = {"valueInputOption": "RAW", "data": [{"range": "B2", "values": [["landed"]]}]}
+    with pytest.raises(requests.ConnectionError):
+        sh.values_batch_update(body)
+    assert sh.values_get("Sheet1!B2")["values"] == [["landed"]]
+
+
+def test_after_delay_answers_late_with_what_was_read_before(emulator, sh) -> None:
+    """A read applied at once whose answer comes late: a write made meanwhile is
+    not in it (the reader holds a stale copy, as with Google's slow answers)."""
+    sh.values_update("Sheet1!A1", params={"valueInputOption": "RAW"}, body={"values": [["old"]]})
+    emulator.inject_fault(endpoint="values.get", delay=0.5, after=True)
+    got: list[Any] = []
+    reader = threading.Thread(target=lambda: got.append(sh.values_get("Sheet1!A1")))
+    reader.start()
+    deadline = time.monotonic() + 10
+    while emulator.stats()["faults_fired"]["total"] == 0:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    sh.values_update("Sheet1!A1", params={"valueInputOption": "RAW"}, body={"values": [["new"]]})
+    reader.join(10)
+    assert got[0]["values"] == [["old"]]
+    assert sh.values_get("Sheet1!A1")["values"] == [["new"]]
+
+
+def test_a_fault_before_the_request_leaves_the_sheet_alone(emulator, sh) -> None:
+    emulator.inject_fault(endpoint="values.batchUpdate", status=500)
+    body = {"valueInputOption": "RAW", "data": [{"range": "C3", "values": [["never"]]}]}
+    with pytest.raises(gspread.exceptions.APIError):
+        sh.values_batch_update(body)
+    assert "values" not in sh.values_get("Sheet1!C3")
+
+
+def test_stats_count_the_faults_that_fired_not_those_installed(emulator, sh) -> None:
+    emulator.reset_stats()
+    emulator.inject_fault(endpoint="values.get", status=500, times=3)
+    emulator.inject_fault(endpoint="values.batchUpdate", drop=True, after=True)
+    emulator.inject_fault(endpoint="drive.files.delete", status=503)  # never matched
+    with pytest.raises(gspread.exceptions.APIError):
+        sh.values_get("Sheet1!A1")
+    with pytest.raises(requests.ConnectionError):
+        sh.values_batch_update(
+            {"valueInputOption": "RAW", "data": [{"range": "A1", "values": [["x"]]}]}
+        )
+    assert emulator.stats()["faults_fired"] == {
+        "total": 2,
+        "by_kind": {"500": 1, "after:drop": 1},
+    }
+    emulator.reset_stats()
+    assert emulator.stats()["faults_fired"] == {"total": 0, "by_kind": {}}
+
+
 def _outcomes(emulator, sh, n: int) -> list[bool]:
     out = []
     for _ in range(n):
@@ -122,6 +186,8 @@ def test_bad_fault_specs_are_refused(emulator) -> None:
         {"path": "("},
         {"endpoint": "values.get"},
         {"status": 500, "bogus": 1},
+        {"after": True},
+        {"status": 500, "after": "yes"},
     ):
         r = requests.post(emulator.base_url + "/_emulator/faults", json=spec, timeout=5)
         assert r.status_code == 400
@@ -171,7 +237,11 @@ def test_reset_drops_everything(emulator, gc, sh) -> None:
     emulator.inject_fault(endpoint="values.get", status=500, times=5)
     emulator.reset()
     assert gc.openall() == []
-    assert emulator.stats() == {"total": 1, "by_endpoint": {"drive.files.list": 1}}
+    assert emulator.stats() == {
+        "total": 1,
+        "by_endpoint": {"drive.files.list": 1},
+        "faults_fired": {"total": 0, "by_kind": {}},
+    }
     new = gc.create("after reset")
     assert new.values_get("A1")["range"] == "Sheet1!A1"  # the fault is gone too
 

@@ -14,6 +14,8 @@ import json
 import sys
 from pathlib import Path
 
+from mutants import apply_from_environment
+
 from connectors.google_sheets.auth import make_gspread_client
 from connectors.google_sheets.retry import fast_policy
 from integration.config import load_config
@@ -24,12 +26,15 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "partners.example.toml"
 
 
 def main() -> None:
+    apply_from_environment()  # the same broken engine as the campaign's, if any
     print("ready", flush=True)
     job = json.loads(sys.stdin.readline())
     config = load_config(EXAMPLE, environ=job["environ"])
     partners = {
         code: dataclasses.replace(
-            pc, spreadsheet_id=job["spreadsheets"].get(code, pc.spreadsheet_id)
+            pc,
+            spreadsheet_id=job["spreadsheets"].get(code, pc.spreadsheet_id),
+            conflict_policy=job.get("policies", {}).get(code, pc.conflict_policy),
         )
         for code, pc in config.partners.items()
     }

@@ -1,12 +1,17 @@
 """The CI-sized fault campaign: 50 seeded scenarios (see fault_scenarios.py).
 
-Each scenario: partners edit, insert, sort and delete rows through gspread while
-signed webhooks and API calls arrive; syncs run under injected 429 storms,
-500/503s, responses slower than the client timeout and dropped connections, and
-one sync in about half the scenarios runs in its own process and is SIGKILLed
-between its sheet write and its store commit. After one clean sync every record
-exists once in the store and once in its sheet with every accepted edit, every
-conflict both sides caused is logged, and a second sync writes nothing.
+Each scenario: partners edit every kind of field of leads and agreements (text,
+e-mail, phone, URL, enums as local labels, dates in local form, amounts as
+numbers or in local format), insert, sort and delete rows through gspread while
+signed webhooks and API calls (leads and agreements) arrive; syncs run under
+injected 429 storms, 500/503s, responses slower than the client timeout and
+dropped connections, before the request or after a write was applied; each
+partner's conflict policy is sheet_wins, store_wins or newest_wins; one sync in
+about half the scenarios runs in its own process and is SIGKILLed between its
+sheet write and its store commit, on PostgreSQL or (every fourth seed) SQLite.
+After one clean sync every record exists once in the store and once in its
+sheet with every accepted edit, every conflict both sides caused is logged with
+both values and no other, no deleted row is back, and a second sync writes nothing.
 """
 
 from __future__ import annotations
@@ -14,7 +19,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from fault_scenarios import Campaign, Outcome, Scenario, run_campaign
+from fault_scenarios import (
+    Campaign,
+    Outcome,
+    Scenario,
+    run_campaign,
+    temporary_sqlite_database,
+)
 from sqlalchemy import select
 
 from connectors.sheets_emulator.testing import EmulatorHandle, run_emulator
@@ -34,25 +45,44 @@ def campaign_emulator() -> Iterator[EmulatorHandle]:
 
 
 @pytest.fixture(scope="module")
+def campaign_sqlite() -> Iterator[str]:
+    """A SQLite store of this module's own, for every fourth seed."""
+    with temporary_sqlite_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
 def totals() -> Iterator[Outcome]:
     total = Outcome()
     yield total
     print(
-        f"\nfault campaign: {total.scenarios} scenarios, {total.faults} faults, "
-        f"{total.kills} SIGKILLs ({total.kills_mid_write} after the sheet write), "
+        f"\nfault campaign: {total.scenarios} scenarios, {total.faults} faults fired "
+        f"({total.faults_after} after the write was applied), "
+        f"{total.kills} SIGKILLs ({total.kills_mid_write} after the sheet write, "
+        f"{total.kills_mid_write_sqlite} of them on SQLite), "
         f"{total.records_checked} records, {total.edits_checked} edits and "
         f"{total.conflicts_checked} conflicts checked; lost {total.lost}, "
-        f"duplicated {total.duplicated}; newer store edits lost to an interrupted write "
-        f"(logged conflicts, known gap) {total.edits_overridden}"
+        f"duplicated {total.duplicated}, edits missing {total.edits_missing}, "
+        f"conflicts missing {total.conflicts_missing}, spurious {total.conflicts_spurious}, "
+        f"deleted rows back {total.resurrected}"
     )
 
 
 @pytest.mark.parametrize("first", range(0, SCENARIOS, CHUNK))
 def test_nothing_lost_or_duplicated_under_faults(
-    first: int, campaign_emulator: EmulatorHandle, pg_migrated_url: str, totals: Outcome
+    first: int,
+    campaign_emulator: EmulatorHandle,
+    pg_migrated_url: str,
+    campaign_sqlite: str,
+    totals: Outcome,
 ) -> None:
     outcome = run_campaign(
-        campaign_emulator, pg_migrated_url, range(first, first + CHUNK), steps=3, kill_share=0.4
+        campaign_emulator,
+        pg_migrated_url,
+        range(first, first + CHUNK),
+        steps=3,
+        kill_share=0.4,
+        sqlite_url=campaign_sqlite,
     )
     totals.add(outcome)
     assert outcome.scenarios == CHUNK
@@ -68,7 +98,9 @@ def test_campaign_killed_syncs_mid_write(totals: Outcome) -> None:
     if totals.scenarios < SCENARIOS:
         pytest.skip("runs after the whole campaign")
     assert totals.kills_mid_write >= 5, totals
+    assert totals.kills_mid_write_sqlite >= 1, totals
     assert totals.failed_syncs >= 10, totals
+    assert totals.faults_after >= 10, totals  # writes that landed with their answer lost
     assert totals.conflicts_checked >= 1, totals
 
 

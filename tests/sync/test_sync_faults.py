@@ -318,3 +318,73 @@ def test_landed_crm_write_survives_a_later_sync_that_fails_too(env: SyncEnv) -> 
     with env.store.session() as s:
         assert s.get(Lead, lead_id).data["contact_name"] == "second CRM edit"
     assert env.sync("lv", tab="leads").tabs[0].cells_written == 0
+
+
+def _store_wins(env: SyncEnv) -> None:
+    import dataclasses
+
+    pc = dataclasses.replace(env.config.partners["lv"], conflict_policy="store_wins")
+    env.config = dataclasses.replace(env.config, partners={**env.config.partners, "lv": pc})
+
+
+@pytest.mark.parametrize("landed", [True, False], ids=["write landed", "write failed"])
+def test_conflict_the_store_wins_is_logged_though_the_commit_never_happens(
+    env: SyncEnv, landed: bool
+) -> None:
+    """The partner and the CRM change one field; the store wins, so the sync writes
+    the CRM's value over the partner's cell. The write lands but its answer is lost
+    (or it never lands), so the sync never commits. The partner's value must still
+    be in the conflict log, with both values, exactly once."""
+    from integration.store.models import Conflict
+
+    _store_wins(env)
+    env.sheet("lv", [LV_LEADS_HEADER, ["SIA Alfa", "LV", "", "IKT", "Anna", "a@alfa.lv"]])
+    assert env.sync("lv", tab="leads").ok
+    lead_id = env.values("lv")[1][9]
+    env.write("lv", "Leads", "E2", [["partner's Anna"]])
+    _crm_edit(env, lead_id, contact_name="CRM's Anna")
+    if landed:  # applied, then every answer is a 503
+        env.emulator.inject_fault(endpoint="values.batchUpdate", status=503, after=True, times=9)
+    else:
+        env.emulator.inject_fault(endpoint="values.batchUpdate", status=503, times=9)
+    first = env.sync("lv", tab="leads", retry=fast_policy(max_attempts=2)).tabs[0]
+    env.emulator.clear_faults()
+    assert first.outcome == "failed"
+    assert (env.values("lv")[1][4] == "CRM's Anna") is landed
+    for _ in range(2):  # the next sync settles it; the one after changes nothing
+        assert env.sync("lv", tab="leads").ok
+    assert env.values("lv")[1][4] == "CRM's Anna"
+    with env.store.session() as s:
+        assert s.get(Lead, lead_id).data["contact_name"] == "CRM's Anna"
+        logged = [
+            (c.field, c.sheet_value, c.store_value, c.winner) for c in s.scalars(select(Conflict))
+        ]
+    assert logged == [("contact_name", "partner's Anna", "CRM's Anna", "store")]
+
+
+def test_appended_row_deleted_before_the_commit_stays_deleted(env: SyncEnv) -> None:
+    """A sync appends a CRM lead; the write lands but its answer is lost, so the
+    sync never commits. The partner deletes the appended row. The next sync must
+    archive the lead, not append it again: the deletion is the partner's word."""
+    env.sheet("lv", [LV_LEADS_HEADER, ["SIA Alfa", "LV", "", "IKT", "Anna", "a@alfa.lv"]])
+    assert env.sync("lv", tab="leads").ok
+    with env.store.session() as s:
+        web = records.create_lead(
+            s,
+            {"partner": "lv", "company_name": "Web SIA", "country": "LV", "sector": "ict"},
+            source="webhook:lv",
+        ).id
+    env.emulator.inject_fault(endpoint="values.batchUpdate", status=500, after=True, times=9)
+    first = env.sync("lv", tab="leads", retry=fast_policy(max_attempts=2)).tabs[0]
+    env.emulator.clear_faults()
+    assert first.outcome == "failed"
+    rows = env.values("lv")
+    assert [r[0] for r in rows[1:]] == ["SIA Alfa", "Web SIA"]  # the append landed
+    sid = env.config.partners["lv"].spreadsheet_id
+    env.gc.open_by_key(sid).worksheet("Leads").delete_rows(3)
+    second = env.sync("lv", tab="leads").tabs[0]
+    assert second.ok and second.counts["archived"] == 1, second.counts
+    assert [r[0] for r in env.values("lv")[1:]] == ["SIA Alfa"]
+    with env.store.session() as s:
+        assert s.get(Lead, web).archived_at is not None
+    assert env.sync("lv", tab="leads").tabs[0].cells_written == 0

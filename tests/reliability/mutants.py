@@ -1,0 +1,100 @@
+"""Mutants: each disables one safeguard the sync relies on, so the fault campaign
+can show it catches the loss that safeguard prevents (``bench/mutations.py``).
+
+A mutant is applied by patching the running process; the campaign's SIGKILL
+subprocess applies the same one when ``CAMPAIGN_MUTANT`` names it, so both halves
+of a scenario run the same broken engine. Nothing here is imported by the
+service itself.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import text
+
+from integration.store import leases
+from integration.store import records as rec_ops
+from integration.sync import apply, engine
+
+ENV = "CAMPAIGN_MUTANT"
+
+
+def _no_pending_bases() -> None:
+    """``mark_pending_bases`` returns at once: nothing records what a sheet write
+    is about to put into the rows before the write."""
+    engine.mark_pending_bases = lambda store, plan: None  # type: ignore[assignment]
+
+
+def _no_landed_bases() -> None:
+    """A pending base the row shows landed is not made the base before the next
+    write replaces the row's stamp."""
+    original = apply.mark_pending_bases
+
+    def mark(store: Any, plan: Any) -> None:
+        plan.landed_bases = {}
+        original(store, plan)
+
+    engine.mark_pending_bases = mark  # type: ignore[assignment]
+
+
+def _no_lease_renewal() -> None:
+    """Renewing the spreadsheet lease always succeeds: a sync that outlived its
+    lease writes anyway."""
+    leases.renew = lambda *a, **k: True  # type: ignore[assignment]
+
+
+def _no_deletion_valve() -> None:
+    """No mass-deletion stop: a sheet cleared by mistake archives every record."""
+    original = engine.Settings
+
+    def settings(**kwargs: Any) -> Any:
+        return original(**{**kwargs, "mass_delete_min_rows": 10**9})
+
+    engine.Settings = settings  # type: ignore[assignment,misc]
+
+
+def _no_id_reservation() -> None:
+    """New ids are not taken before the sheet write, only with the store commit:
+    the ids a sheet write carried may be handed out again, or never be known."""
+    original_reserve, original_apply = apply.reserve_ids, apply.apply_store
+    owed: dict[str, int] = {}
+
+    def reserve(store: Any, kind: str, count: int) -> list[str]:
+        if count <= 0:
+            return []
+        table = "lead_id_seq" if kind == "lead" else "agreement_id_seq"
+        prefix = rec_ops.LEAD_PREFIX if kind == "lead" else rec_ops.AGREEMENT_PREFIX
+        with store.session() as session:
+            top = session.execute(text(f"SELECT COALESCE(MAX(seq), 0) FROM {table}")).scalar()
+        owed[kind] = count
+        return [rec_ops.format_id(prefix, top + i + 1) for i in range(count)]
+
+    def apply_store(store: Any, plan: Any, by_ref: Any, **kwargs: Any) -> int:
+        original_reserve(store, plan.kind, owed.pop(plan.kind, 0))
+        return original_apply(store, plan, by_ref, **kwargs)
+
+    engine.reserve_ids = reserve  # type: ignore[assignment]
+    engine.apply_store = apply_store  # type: ignore[assignment]
+
+
+MUTANTS: dict[str, tuple[str, Callable[[], None]]] = {
+    "pending_bases": ("pending bases (mark_pending_bases)", _no_pending_bases),
+    "landed_bases": ("landed bases", _no_landed_bases),
+    "lease_renewal": ("lease renewal", _no_lease_renewal),
+    "deletion_valve": ("the deletion valve", _no_deletion_valve),
+    "id_reservation": ("id reservation before the sheet write", _no_id_reservation),
+}
+
+
+def apply_from_environment() -> str | None:
+    """Apply the mutant ``CAMPAIGN_MUTANT`` names, if any; its name."""
+    name = os.environ.get(ENV)
+    if not name:
+        return None
+    if name not in MUTANTS:
+        raise SystemExit(f"unknown mutant {name!r}; known: {', '.join(MUTANTS)}")
+    MUTANTS[name][1]()
+    return name
