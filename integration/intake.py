@@ -130,6 +130,49 @@ def duplicate_error(other_id: str, owner: str, locale: str) -> dict[str, Any]:
     }
 
 
+def keep_cross_partner_duplicate(
+    session: Session,
+    *,
+    partner: str,
+    other_id: str,
+    owner: str,
+    locale: str,
+    source: str,
+    raw: Mapping[str, Any],
+) -> tuple[QuarantineEntry, dict[str, Any]]:
+    """Keep ``partner``'s input that matches ``owner``'s firm ``other_id`` as a
+    duplicate for ``partner``'s review, never written into that lead.
+
+    Returns the quarantine entry and the body every channel answers with (202):
+    the same status text a sheet row gets ("Duplicate of L-000123 (EE)")."""
+    error = duplicate_error(other_id, owner, locale)
+    entry = records.quarantine(
+        session,
+        kind="lead",
+        source=source,
+        raw=dict(raw),
+        errors=[error],
+        partner=partner,
+        duplicate_of=other_id,
+    )
+    session.flush()
+    return entry, duplicate_body(partner, other_id, entry, error)
+
+
+def duplicate_body(
+    partner: str, other_id: str, entry: QuarantineEntry, error: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The answer to input kept as a duplicate of another partner's lead."""
+    return {
+        "status": "duplicate",
+        "duplicate_of": other_id,
+        "partner": partner,
+        "quarantine_id": entry.id,
+        "message": error["message"],
+        "messages": error["messages"],
+    }
+
+
 def lock_firm(session: Session, record: Mapping[str, Any]) -> None:
     """Serialise concurrent submissions of the same firm until commit.
 

@@ -590,6 +590,18 @@ def _record_paths(kind: str, plural: str, id_schema: dict[str, Any]) -> dict[str
                         f"The new {kind}.",
                         headers={**ETAG_HEADER, "Location": {"schema": {"type": "string"}}},
                     ),
+                    **(
+                        {
+                            "202": _json(
+                                _ref("WebhookDuplicate"),
+                                "The firm is another partner's lead: nothing of it was "
+                                "changed; the input was kept for this partner as a "
+                                "duplicate linked to it, for review.",
+                            )
+                        }
+                        if kind == "lead"
+                        else {}
+                    ),
                     **_problems(400, 401, 409, 413, 415, 422, 503),
                 },
             },

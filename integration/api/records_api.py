@@ -39,14 +39,15 @@ from integration.api.validation import (
     check_read_only,
     field_error,
     invalid,
+    token_locale,
     validate,
     validate_agreement_rules,
 )
 from integration.app import services
 from integration.auth import scope_agreements, scope_leads
-from integration.intake import lock_firm
+from integration.intake import keep_cross_partner_duplicate, lock_firm
 from integration.normalise import enum_values
-from integration.ownership import OWNER_FIELD, Denied
+from integration.ownership import OWNER_FIELD, Denied, may_fill
 from integration.problems import Problem
 from integration.store import records
 from integration.store.models import Agreement, Lead
@@ -213,6 +214,21 @@ def _create_lead() -> Response:
                 slug="erased-person",
             )
         existing = records.find_duplicate_lead(session, body)
+        if existing is not None and not admin() and not may_fill(partner, existing.partner):
+            # Another partner's firm: kept for this partner as a linked duplicate,
+            # as a form or a sheet row would be; that lead is never touched.
+            _entry, kept = keep_cross_partner_duplicate(
+                session,
+                partner=partner,
+                other_id=existing.id,
+                owner=existing.partner,
+                locale=token_locale(token()),
+                source=source(),
+                raw=body,
+            )
+            answer = jsonify(kept)
+            answer.status_code = 202
+            return answer
         if existing is not None:
             visible = admin() or existing.partner == token().partner
             raise Problem(

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from connectors.forms import PayloadError, parse_submission
 from integration.app import services
-from integration.intake import Candidate, check_lead, store_lead
+from integration.intake import Candidate, check_lead, duplicate_body, store_lead
 from integration.problems import Problem, problem_body, problem_response
 from integration.web.json_input import parse_json
 from integration.webhooks.deliveries import ClaimLost, Outcome, deliver_once
@@ -98,15 +98,8 @@ def _lead_work(
         if result.outcome == "duplicate":
             assert result.entry is not None
             session.flush()
-            dup = result.errors[0]
-            body = {
-                "status": "duplicate",
-                "duplicate_of": result.duplicate_of,
-                "partner": partner,
-                "quarantine_id": result.entry.id,
-                "message": dup["message"],
-                "messages": dup["messages"],
-            }
+            assert result.duplicate_of is not None
+            body = duplicate_body(partner, result.duplicate_of, result.entry, result.errors[0])
             return Outcome(202, body)
         assert result.lead_id is not None
         body = {"id": result.lead_id, "status": result.outcome, "partner": partner}

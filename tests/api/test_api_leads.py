@@ -58,7 +58,7 @@ def test_read_only_fields_and_foreign_partner_are_refused(client, tokens) -> Non
     assert problem(client.post("/api/v1/leads", json=base, headers=tokens.admin), 422)
 
 
-def test_duplicate_is_409_and_hides_other_partners_ids(client, tokens, make_lead) -> None:
+def test_own_duplicate_is_409_naming_the_lead(client, tokens, make_lead) -> None:
     ee_lead = make_lead("ee", registration_code="10137319", country="EE")
     dup = {
         "company_name": "Copy",
@@ -66,10 +66,40 @@ def test_duplicate_is_409_and_hides_other_partners_ids(client, tokens, make_lead
         "sector": "ict",
         "registration_code": "10137319",
     }
-    as_lv = problem(client.post("/api/v1/leads", json=dup, headers=tokens.lv), 409)
-    assert "existing_id" not in as_lv
     as_ee = problem(client.post("/api/v1/leads", json=dup, headers=tokens.ee), 409)
     assert as_ee["existing_id"] == ee_lead["id"]
+    as_admin = problem(
+        client.post("/api/v1/leads", json={**dup, "partner": "lv"}, headers=tokens.admin), 409
+    )
+    assert as_admin["existing_id"] == ee_lead["id"]
+
+
+def test_another_partners_firm_is_kept_as_a_linked_duplicate(
+    client, tokens, make_lead, store
+) -> None:
+    """LV posts a firm EE holds: EE's lead is untouched; LV's input is kept in
+    LV's review queue as "Duplicate of L-… (EE)", as a form or sheet row would be."""
+    ee_lead = make_lead("ee", registration_code="10137319", country="EE")
+    before = client.get(f"/api/v1/leads/{ee_lead['id']}", headers=tokens.ee).get_json()
+    dup = {
+        "company_name": "Copy",
+        "country": "EE",
+        "sector": "ict",
+        "registration_code": "10137319",
+        "notes": "LV's own note",
+    }
+    resp = client.post("/api/v1/leads", json=dup, headers=tokens.lv)
+    assert resp.status_code == 202, resp.get_json()
+    body = resp.get_json()
+    assert body["status"] == "duplicate"
+    assert body["duplicate_of"] == ee_lead["id"] and body["partner"] == "lv"
+    assert body["message"] == f"Duplicate of {ee_lead['id']} (EE)"
+    after = client.get(f"/api/v1/leads/{ee_lead['id']}", headers=tokens.ee).get_json()
+    assert after == before
+    lv_queue = client.get("/api/v1/quarantine", headers=tokens.lv).get_json()["items"]
+    assert [e["id"] for e in lv_queue] == [body["quarantine_id"]]
+    assert lv_queue[0]["raw"]["notes"] == "LV's own note"
+    assert client.get("/api/v1/quarantine", headers=tokens.ee).get_json()["items"] == []
 
 
 def test_bad_bodies(client, tokens) -> None:
