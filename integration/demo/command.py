@@ -131,9 +131,7 @@ def _load_or_create_token(store: Any, path: Path) -> str | None:
     return secret
 
 
-def _demo_environ(
-    base: dict[str, str], paths: DemoPaths, emulator_host: str
-) -> dict[str, str]:
+def _demo_environ(base: dict[str, str], paths: DemoPaths, emulator_host: str) -> dict[str, str]:
     """The environment the demo's configuration is read from: the process's own
     (``base``) pointed at the demo's emulator, store and folder. It is handed to
     :func:`load_config`, never written back to the process."""
@@ -258,6 +256,7 @@ def _run_demo(
     from integration import create_app
     from integration.config import load_config
     from integration.demo import data
+    from integration.demo.partners_file import partners_toml
     from integration.demo.report import print_intro, print_summary
     from integration.demo.sheets import create_spreadsheets, known_spreadsheet_ids
     from integration.drive.watch import maintain
@@ -275,7 +274,7 @@ def _run_demo(
     else:
         created = False
     paths.partners.write_text(
-        data.partners_toml(
+        partners_toml(
             ids,
             debounce_seconds=debounce,
             debounce_max_seconds=debounce * 6,
