@@ -338,7 +338,9 @@ def load_config(
     """Build the configuration from the environment and the partners file.
 
     ``overrides`` (used by tests and the demo) replaces fields of the result, e.g.
-    ``{"database_url": ..., "emulator_host": ...}``.
+    ``{"database_url": ..., "emulator_host": ...}``; the settings parsed from the
+    environment (``sheets``, ``debug``, ``insecure_cookies``, ``webhook_secrets``)
+    follow ``environ`` instead.
     """
     env = process_environ() if environ is None else dict(environ)
     config_path = config_file_path(path, env) or Path(DEFAULT_CONFIG_FILE)
