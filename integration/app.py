@@ -95,7 +95,7 @@ def create_app(
         SECRET_KEY=config.secret_key or _instance_secret_key(config),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=config.environ.get("CRM_INSECURE_COOKIES") != "1",
+        SESSION_COOKIE_SECURE=not config.insecure_cookies,
         JSON_SORT_KEYS=False,
     )
     app.config.update(flask_settings)

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import importlib
 import logging
-import os
 import sys
 
 import click
 from sqlalchemy.exc import OperationalError
 
 from integration.cli_support import CliState, fail, state
-from integration.config import ConfigError
+from integration.config import ConfigError, debug_enabled
 
 #: name -> (module, attribute, one-line help shown in ``crm-sync --help``)
 LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -160,7 +159,7 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("interrupted", err=True)
         sys.exit(130)
     except Exception as exc:  # last resort: a person gets a line, the log gets details
-        if os.environ.get("CRM_DEBUG"):
+        if debug_enabled():
             raise
         logging.getLogger("integration.cli").debug("unexpected error", exc_info=True)
         fail(f"unexpected error: {type(exc).__name__}: {exc} (set CRM_DEBUG=1 for details)", 1)

@@ -1,10 +1,13 @@
 """The one place that builds the service's configuration.
 
 Configuration comes from the environment (database, Google credentials, the
-emulator) and from one TOML partners file validated against
-``schemas/partners.schema.json``. A bad file raises :class:`ConfigError`, whose
-text names the file, the key path and the reason; callers print it as one line
-and stop, so no user ever sees a traceback for a typo in the partners file.
+emulator, Sheets timeouts and quotas, partners' webhook secrets) and from one
+TOML partners file validated against ``schemas/partners.schema.json``. This is
+the only module that reads the environment: every other module, connectors
+included, is handed typed values, so a setting has one name, one default and one
+parser. A bad file or a bad value raises :class:`ConfigError`, whose text names
+the file or variable and the reason; callers print it as one line and stop, so
+no user ever sees a traceback for a typo in the partners file or a variable.
 """
 
 from __future__ import annotations
@@ -64,12 +67,6 @@ class PartnerConfig:
         """Sheet tab title for ``tab`` ("leads" or "agreements")."""
         return self.leads_tab if tab == "leads" else self.agreements_tab
 
-    def webhook_secrets(self, environ: Mapping[str, str] | None = None) -> list[str]:
-        """The partner's valid webhook secrets (comma-separated for rotation)."""
-        env = os.environ if environ is None else environ
-        raw = env.get(self.webhook_secret_env, "") if self.webhook_secret_env else ""
-        return [s.strip() for s in raw.split(",") if s.strip()]
-
     def sheet_url(self, gid: int | None = None, row: int | None = None) -> str:
         base = self.spreadsheet_url or (
             f"https://docs.google.com/spreadsheets/d/{self.spreadsheet_id}"
@@ -95,8 +92,102 @@ class SyncSettings:
 
 
 @dataclass(frozen=True)
+class SheetsSettings:
+    """How the service talks to Google Sheets and Drive (not the emulator's quotas:
+    with an emulator the budgets are unlimited)."""
+
+    timeout: float = 30.0
+    project_per_minute: int = 300
+    user_per_minute: int = 60
+    retry_seconds: float = 120.0
+
+
+def _number(
+    env: Mapping[str, str], name: str, default: float, kind: type = float, *, zero: bool = False
+) -> Any:
+    """``env[name]`` as a positive (or, with ``zero``, non-negative) finite ``kind``;
+    absent or blank gives ``default``."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        noun = "a whole number" if kind is int else "a number"
+        raise ConfigError(f"{name}: {raw!r} is not {noun}") from None
+    if not (value >= 0 if zero else value > 0) or value == float("inf"):
+        least = "0 or more" if zero else "more than 0"
+        raise ConfigError(f"{name}: {raw!r} must be a finite number, {least}")
+    return value
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    """A switch: ``1``/``true``/``yes``/``on`` turn it on; absent, blank or ``0``/``false``
+    /``no``/``off`` leave it off; anything else is a mistake worth stopping for."""
+    raw = env.get(name, "").strip().lower()
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"", "0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name}: {env[name]!r} is not a switch (use 1 or 0)")
+
+
+def sheets_settings(env: Mapping[str, str]) -> SheetsSettings:
+    return SheetsSettings(
+        timeout=_number(env, "CRM_SHEETS_TIMEOUT", 30.0),
+        # 0: no client-side budget (Google's own quota still answers 429)
+        project_per_minute=_number(env, "CRM_SHEETS_PROJECT_PER_MINUTE", 300, int, zero=True),
+        user_per_minute=_number(env, "CRM_SHEETS_USER_PER_MINUTE", 60, int, zero=True),
+        # 0: a failed call is not retried
+        retry_seconds=_number(env, "CRM_SHEETS_RETRY_SECONDS", 120.0, zero=True),
+    )
+
+
+def split_secrets(raw: str) -> tuple[str, ...]:
+    """A webhook secret variable's value: comma-separated while a secret is rotated."""
+    return tuple(s.strip() for s in raw.split(",") if s.strip())
+
+
+def process_environ() -> dict[str, str]:
+    """A copy of this process's environment: the one read of ``os.environ``."""
+    return dict(os.environ)
+
+
+def debug_enabled(environ: Mapping[str, str] | None = None) -> bool:
+    """``CRM_DEBUG``: show tracebacks. Asked also when no configuration could be
+    built (the command line's last-resort handler), so an unclear value is off."""
+    env = process_environ() if environ is None else environ
+    try:
+        return _flag(env, "CRM_DEBUG")
+    except ConfigError:
+        return False
+
+
+def config_file_path(
+    path: str | os.PathLike[str] | None = None, environ: Mapping[str, str] | None = None
+) -> Path | None:
+    """The partners file asked for: ``path``, else ``CRM_CONFIG``; None when neither."""
+    env = process_environ() if environ is None else environ
+    chosen = path or env.get("CRM_CONFIG") or None
+    return Path(chosen) if chosen else None
+
+
+def instance_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """``CRM_INSTANCE_PATH``: where the SQLite store and local state live."""
+    env = process_environ() if environ is None else environ
+    return Path(env.get("CRM_INSTANCE_PATH") or DEFAULT_INSTANCE_DIR)
+
+
+@dataclass(frozen=True)
 class AppConfig:
-    """Everything the service needs to know, built once by :func:`load_config`."""
+    """Everything the service needs to know, built once by :func:`load_config`.
+
+    ``environ`` is the environment the settings were read from. The settings that
+    only the environment gives (``sheets``, ``debug``, ``insecure_cookies``,
+    ``webhook_secrets``) are parsed from it when the object is made, so a copy
+    made with ``dataclasses.replace(config, environ=...)`` is parsed again and
+    stays consistent. No other module reads ``environ``.
+    """
 
     project: ProjectConfig
     partners: dict[str, PartnerConfig]
@@ -109,6 +200,30 @@ class AppConfig:
     secret_key: str | None = None
     public_url: str | None = None
     environ: Mapping[str, str] = field(default_factory=dict)
+    sheets: SheetsSettings = field(init=False)
+    debug: bool = field(init=False)
+    insecure_cookies: bool = field(init=False)
+    #: partner code -> its valid webhook secrets (two while one is rotated)
+    webhook_secrets: Mapping[str, tuple[str, ...]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        env = self.environ
+        secrets = {
+            code: split_secrets(env.get(p.webhook_secret_env, "")) if p.webhook_secret_env else ()
+            for code, p in self.partners.items()
+        }
+        derived = {
+            "sheets": sheets_settings(env),
+            "debug": _flag(env, "CRM_DEBUG"),
+            "insecure_cookies": _flag(env, "CRM_INSECURE_COOKIES"),
+            "webhook_secrets": secrets,
+        }
+        for name, value in derived.items():
+            object.__setattr__(self, name, value)  # frozen: set once, here
+
+    def partner_secrets(self, code: str) -> list[str]:
+        """Partner ``code``'s valid webhook secrets; empty when none is configured."""
+        return list(self.webhook_secrets.get(code, ()))
 
     def partner(self, code: str) -> PartnerConfig:
         try:
@@ -223,14 +338,16 @@ def load_config(
     """Build the configuration from the environment and the partners file.
 
     ``overrides`` (used by tests and the demo) replaces fields of the result, e.g.
-    ``{"database_url": ..., "emulator_host": ...}``.
+    ``{"database_url": ..., "emulator_host": ...}``; the settings parsed from the
+    environment (``sheets``, ``debug``, ``insecure_cookies``, ``webhook_secrets``)
+    follow ``environ`` instead.
     """
-    env = dict(os.environ if environ is None else environ)
-    config_path = Path(path or env.get("CRM_CONFIG") or DEFAULT_CONFIG_FILE)
+    env = process_environ() if environ is None else dict(environ)
+    config_path = config_file_path(path, env) or Path(DEFAULT_CONFIG_FILE)
     doc = read_partners_file(config_path)
     validate_partners_document(doc, str(config_path))
     project, partners, sync = parse_partners_document(doc)
-    instance_path = Path(env.get("CRM_INSTANCE_PATH") or DEFAULT_INSTANCE_DIR)
+    instance_path = instance_dir(env)
     values: dict[str, Any] = {
         "project": project,
         "partners": partners,
@@ -238,7 +355,7 @@ def load_config(
         "database_url": env.get("DATABASE_URL") or default_database_url(instance_path),
         "instance_path": instance_path,
         "config_path": config_path,
-        "emulator_host": env.get("SHEETS_EMULATOR_HOST") or None,
+        "emulator_host": (env.get("SHEETS_EMULATOR_HOST") or "").strip() or None,
         "credentials_file": env.get("GOOGLE_APPLICATION_CREDENTIALS") or None,
         "secret_key": env.get("CRM_SECRET_KEY") or None,
         "public_url": (env.get("CRM_PUBLIC_URL") or "").strip().rstrip("/") or None,

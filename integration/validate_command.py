@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,7 +98,9 @@ def partner_locale(partner: str | None, config_path: str | None) -> str:
     one (``--config``, ``$CRM_CONFIG`` or ./partners.toml), else the default by code."""
     if partner is None:
         return "en"
-    path = config_path or os.environ.get("CRM_CONFIG") or None
+    from integration.config import config_file_path
+
+    path = config_file_path(config_path)
     if path is None and Path(_DEFAULT_CONFIG).is_file():
         path = _DEFAULT_CONFIG
     if path is not None:

@@ -1,7 +1,7 @@
 """Google Sheets connector: the only place that talks to Sheets (through gspread).
 
 - :mod:`.auth` builds the gspread client (service account, or the local emulator
-  when ``SHEETS_EMULATOR_HOST`` is set) and :mod:`.transport` redirects it;
+  when an emulator host is given) and :mod:`.transport` redirects it;
 - :mod:`.tab_io` reads whole tabs and writes batched cells (:class:`SheetsConnector`);
 - :mod:`.retry` is Google's truncated exponential backoff, :mod:`.ratelimit` the
   client-side per-minute budgets, :mod:`.errors` the connector's own exceptions.

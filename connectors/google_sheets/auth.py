@@ -1,17 +1,17 @@
 """Build the gspread client: the emulator when configured, else Google.
 
-``SHEETS_EMULATOR_HOST=host:port`` (or ``emulator_host=``) selects the local
-emulator; otherwise a service account is loaded from ``credentials_file`` or
-``GOOGLE_APPLICATION_CREDENTIALS`` with the spreadsheets and drive scopes.
+``emulator_host="host:port"`` selects the local emulator; otherwise a service
+account is loaded from ``credentials_file`` with the spreadsheets and drive
+scopes.  Both are parameters, never read from the environment here: the service
+reads ``SHEETS_EMULATOR_HOST`` and ``GOOGLE_APPLICATION_CREDENTIALS`` in its
+configuration and hands the values down.
 """
 
 from __future__ import annotations
 
-import os
-
 import gspread
 
-from .transport import EmulatorSession, emulator_host_from_env
+from .transport import EmulatorSession
 
 SCOPES = (
     "https://www.googleapis.com/auth/spreadsheets",
@@ -30,11 +30,11 @@ def make_gspread_client(
     timeout: float = 30.0,
     token: str = "emulator-token",
 ) -> gspread.Client:
-    host = emulator_host or emulator_host_from_env()
+    host = (emulator_host or "").strip()
     if host:
         client = gspread.Client(auth=None, session=EmulatorSession(host, token))  # type: ignore[arg-type]
     else:
-        path = credentials_file or os.environ.get("GOOGLE_APPLICATION_CREDENTIALS")
+        path = credentials_file
         if not path:
             raise CredentialsMissingError(
                 "No Google credentials: set SHEETS_EMULATOR_HOST for the local emulator, or "

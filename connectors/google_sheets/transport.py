@@ -2,26 +2,19 @@
 
 gspread accepts any ``requests.Session`` through its supported ``session=``
 parameter; :class:`EmulatorSession` rewrites ``https://sheets.googleapis.com``
-and ``https://www.googleapis.com`` to ``http://<SHEETS_EMULATOR_HOST>`` and
-sends a bearer token, the convention of Google's own emulators
-(``PUBSUB_EMULATOR_HOST``, ``FIRESTORE_EMULATOR_HOST``).  gspread itself is not
-patched.
+and ``https://www.googleapis.com`` to ``http://<emulator host>`` and sends a
+bearer token, the convention of Google's own emulators (``PUBSUB_EMULATOR_HOST``,
+``FIRESTORE_EMULATOR_HOST``).  gspread itself is not patched.  The host is a
+parameter: the service reads ``SHEETS_EMULATOR_HOST`` in its configuration.
 """
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import requests
 
 GOOGLE_HOSTS = ("https://sheets.googleapis.com", "https://www.googleapis.com")
-ENV_VAR = "SHEETS_EMULATOR_HOST"
-
-
-def emulator_host_from_env() -> str | None:
-    value = os.environ.get(ENV_VAR, "").strip()
-    return value or None
 
 
 def rewrite_url(url: str, host: str) -> str:

@@ -26,6 +26,7 @@ from typing import Any
 import click
 
 from integration.cli_support import fail
+from integration.config import instance_dir, process_environ
 
 log = logging.getLogger(__name__)
 
@@ -68,9 +69,8 @@ class DemoPaths:
         return f"sqlite:///{self.store.resolve()}"
 
 
-def demo_paths() -> DemoPaths:
-    base = Path(os.environ.get("CRM_INSTANCE_PATH") or "instance")
-    return DemoPaths(base / DEMO_DIR)
+def demo_paths(environ: dict[str, str]) -> DemoPaths:
+    return DemoPaths(instance_dir(environ) / DEMO_DIR)
 
 
 class EmulatorProcess:
@@ -131,8 +131,11 @@ def _load_or_create_token(store: Any, path: Path) -> str | None:
     return secret
 
 
-def _demo_environ(paths: DemoPaths, emulator_host: str) -> dict[str, str]:
-    env = dict(os.environ)
+def _demo_environ(base: dict[str, str], paths: DemoPaths, emulator_host: str) -> dict[str, str]:
+    """The environment the demo's configuration is read from: the process's own
+    (``base``) pointed at the demo's emulator, store and folder. It is handed to
+    :func:`load_config`, never written back to the process."""
+    env = dict(base)
     env.update(
         {
             "SHEETS_EMULATOR_HOST": emulator_host,
@@ -201,7 +204,8 @@ def demo_command(
     console = Console(highlight=False)
     if not console.is_terminal:
         console = Console(highlight=False, width=160)
-    paths = demo_paths()
+    environ = process_environ()
+    paths = demo_paths(environ)
     if fresh and paths.root.exists():
         shutil.rmtree(paths.root)
     paths.root.mkdir(parents=True, exist_ok=True)
@@ -222,6 +226,7 @@ def demo_command(
                 paths,
                 emulator,
                 stop,
+                environ=environ,
                 host=host,
                 port=port,
                 rows=rows,
@@ -240,6 +245,7 @@ def _run_demo(
     emulator: EmulatorProcess,
     stop: threading.Event,
     *,
+    environ: dict[str, str],
     host: str,
     port: int,
     rows: int,
@@ -250,6 +256,7 @@ def _run_demo(
     from integration import create_app
     from integration.config import load_config
     from integration.demo import data
+    from integration.demo.partners_file import partners_toml
     from integration.demo.report import print_intro, print_summary
     from integration.demo.sheets import create_spreadsheets, known_spreadsheet_ids
     from integration.drive.watch import maintain
@@ -267,7 +274,7 @@ def _run_demo(
     else:
         created = False
     paths.partners.write_text(
-        data.partners_toml(
+        partners_toml(
             ids,
             debounce_seconds=debounce,
             debounce_max_seconds=debounce * 6,
@@ -275,9 +282,7 @@ def _run_demo(
         ),
         "utf-8",
     )
-    environ = _demo_environ(paths, emulator.host_port)
-    os.environ["SHEETS_EMULATOR_HOST"] = emulator.host_port
-    config = load_config(paths.partners, environ=environ)
+    config = load_config(paths.partners, environ=_demo_environ(environ, paths, emulator.host_port))
     store = prepare_store(config)
     app = create_app(config, store=store)
     try:  # take the port before the first sync, so a busy port is reported at once

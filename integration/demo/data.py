@@ -8,26 +8,31 @@ company names with their legal forms and diacritics (Faker's ``lv_LV``,
 check digits (python-stdnum), Azerbaijani buyers, a few rows a person got wrong
 (so the demo shows quarantine), one firm listed by two partners (so it shows
 duplicate detection), and a handful of signed agreements in the project window.
+
+The words and formats are in :mod:`.wording`, the codes and phone numbers in
+:mod:`.codes`, the partners file pointing at the sheets in :mod:`.partners_file`;
+this module puts firms, leads and agreements together.
 """
 
 from __future__ import annotations
 
 import random
-import unicodedata
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
 
-import phonenumbers
 from faker import Faker
-from stdnum.az import voen
-from stdnum.ee import registrikood
-from stdnum.fi import ytunnus
-from stdnum.lv import pvn
 
+from integration.demo.codes import broken_check_digit, phone, registration_code
+from integration.demo.wording import (
+    ascii_slug,
+    country_name,
+    header,
+    label,
+    local_amount,
+    local_date,
+    yes,
+)
 from integration.validation.cross_rules import company_key
-from integration.validation.vocabulary import vocabulary
 
 #: Columns of the leads tab, in the order a chamber's staff would keep them.
 LEAD_COLUMNS = (
@@ -213,119 +218,6 @@ class PartnerSheet:
     @property
     def agreements(self) -> list[list[str]]:
         return self.tabs[self.partner.agreements_tab]
-
-
-# -- vocabulary (the words live in vocabulary.json; this only picks them) -------
-def header(kind: str, field_name: str, locale: str) -> str:
-    """The first header alias of ``field_name`` in ``locale``."""
-    return vocabulary()["headers"][kind][field_name][locale][0]
-
-
-def label(field_name: str, value: str, locale: str) -> str:
-    """The first label of an enum ``value`` in ``locale`` (e.g. sector ``ict`` -> ``IKT``)."""
-    return vocabulary()["labels"][field_name][value][locale][0]
-
-
-def country_name(code: str, locale: str) -> str:
-    return vocabulary()["countries"][code][locale][0]
-
-
-def yes(locale: str) -> str:
-    return vocabulary()["booleans"]["true"][locale][0]
-
-
-# -- formats -------------------------------------------------------------------
-def local_date(day: date, locale: str) -> str:
-    """``12.03.2025`` (Latvian, Estonian) or ``12.3.2025`` (Finnish)."""
-    if locale == "fi":
-        return f"{day.day}.{day.month}.{day.year}"
-    return f"{day.day:02d}.{day.month:02d}.{day.year}"
-
-
-def local_amount(value: float, locale: str) -> str:
-    """``12 500,00 €``: space as the group separator, comma as the decimal one."""
-    whole, cents = f"{value:.2f}".split(".")
-    groups = []
-    while whole:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    return f"{' '.join(groups)},{cents} €"
-
-
-def ascii_slug(text: str) -> str:
-    plain = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(ch for ch in plain if not unicodedata.combining(ch))
-    plain = plain.replace("ı", "i").replace("ə", "e")
-    return "".join(ch if ch.isalnum() else "-" for ch in plain).strip("-").replace("--", "-")
-
-
-# -- registration codes with correct check digits ---------------------------------
-def _valid_code(
-    rng: random.Random, make: Callable[[random.Random], str], ok: Callable[[str], bool]
-) -> str:
-    while True:
-        code = make(rng)
-        if ok(code):
-            return code
-
-
-def registration_code(country: str, rng: random.Random) -> str:
-    """A registration code of a legal person in ``country`` that python-stdnum accepts."""
-    if country == "LV":
-        return _valid_code(
-            rng, lambda r: "40" + "".join(r.choices("0123456789", k=9)), pvn.is_valid
-        )
-    if country == "EE":
-        return _valid_code(
-            rng, lambda r: "1" + "".join(r.choices("0123456789", k=7)), registrikood.is_valid
-        )
-    if country == "FI":
-
-        def make_fi(r: random.Random) -> str:
-            body = str(r.randint(1000000, 3299999))
-            return f"{body}-{r.randint(0, 9)}"
-
-        return _valid_code(rng, make_fi, ytunnus.is_valid)
-    if country == "AZ":
-
-        def make_az(r: random.Random) -> str:
-            return f"{r.randint(10, 99)}{r.randint(0, 999999):06d}{r.randint(0, 9)}1"
-
-        return _valid_code(rng, make_az, voen.is_valid)
-    raise ValueError(f"no registration code scheme for {country}")
-
-
-def broken_check_digit(code: str, country: str) -> str:
-    """The same code with its check digit changed so that it no longer validates."""
-    module = {"LV": pvn, "EE": registrikood, "FI": ytunnus, "AZ": voen}[country]
-    for delta in range(1, 10):
-        last = str((int(code[-1]) + delta) % 10)
-        candidate = code[:-1] + last
-        if not module.is_valid(candidate):
-            return candidate
-    raise ValueError(f"cannot break {code}")  # pragma: no cover
-
-
-# -- phone numbers in the way people type them --------------------------------------
-def phone(country: str, rng: random.Random) -> str:
-    """A mobile number as people write it, in a range phonenumbers knows is allocated."""
-    while True:
-        text = _phone_candidate(country, rng)
-        if phonenumbers.is_valid_number(phonenumbers.parse(text, None)):
-            return text
-
-
-def _phone_candidate(country: str, rng: random.Random) -> str:
-    def digits(n: int) -> str:
-        return "".join(rng.choices("0123456789", k=n))
-
-    if country == "LV":
-        return f"+371 2{digits(3)} {digits(4)}"
-    if country == "EE":
-        return f"+372 5{digits(3)} {digits(4)}"
-    if country == "FI":
-        return f"+358 40 {digits(3)} {digits(4)}"
-    return f"+994 50 {digits(3)} {digits(2)} {digits(2)}"
 
 
 # -- firms -----------------------------------------------------------------------------
@@ -530,61 +422,3 @@ def _partner_sheet(
         _as_sheet_row(a, AGREEMENT_COLUMNS) for a in agreements
     ]
     return sheet, first_own
-
-
-def partners_toml(
-    spreadsheet_ids: dict[str, str],
-    *,
-    debounce_seconds: float = 5,
-    debounce_max_seconds: float = 30,
-    project_start: date = date(2023, 3, 1),
-    project_end: date = date(2026, 2, 28),
-    extra_sync: Mapping[str, float] | None = None,
-) -> str:
-    """The demo's partners file (TOML), pointing at the emulator's spreadsheets.
-
-    ``extra_sync`` sets more ``[sync]`` keys (e.g. ``poll_seconds``), replacing
-    the defaults written here."""
-    lines = [
-        "# Demo partners file written by `crm-sync demo` (spreadsheets live in the emulator).",
-        "",
-        "[project]",
-        'name = "LEF Network Azerbaijan (demo)"',
-        f"start = {project_start.isoformat()}",
-        f"end = {project_end.isoformat()}",
-        "agreement_target = 10",
-        'timezone = "Europe/Riga"',
-        "",
-        "[sync]",
-        "# short, so an edit in the emulator shows up within seconds",
-        f"debounce_seconds = {debounce_seconds:g}",
-        f"debounce_max_seconds = {debounce_max_seconds:g}",
-        "lease_seconds = 120",
-        "",
-    ]
-    for key, value in (extra_sync or {}).items():
-        lines = [line for line in lines if not line.startswith(f"{key} = ")]
-        lines.insert(lines.index("[sync]") + 1, f"{key} = {value:g}")
-    for p in PARTNERS:
-        values: dict[str, Any] = {
-            "code": p.code,
-            "name": p.name,
-            "country": p.country,
-            "locale": p.locale,
-            "timezone": p.timezone,
-            "spreadsheet_id": spreadsheet_ids[p.code],
-            "leads_tab": p.leads_tab,
-            "agreements_tab": p.agreements_tab,
-            "sync_at": p.sync_at,
-            "conflict_policy": p.conflict_policy,
-            "webhook_secret_env": f"{p.code.upper()}_WEBHOOK_SECRET",
-        }
-        lines.append("[[partners]]")
-        lines += [f"{k} = {_toml_string(v)}" for k, v in values.items()]
-        lines.append("")
-    return "\n".join(lines)
-
-
-def _toml_string(value: str) -> str:
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{escaped}"'

@@ -99,7 +99,7 @@ def _client(config: AppConfig) -> Any:
     return make_gspread_client(
         emulator_host=config.emulator_host,
         credentials_file=config.credentials_file,
-        timeout=float(config.environ.get("CRM_SHEETS_TIMEOUT", 30)),
+        timeout=config.sheets.timeout,
     )
 
 
@@ -108,13 +108,13 @@ def _budgets(config: AppConfig) -> Budgets:
         return unlimited()
     return shared_budgets(
         config.credentials_file or "default",
-        project_per_minute=int(config.environ.get("CRM_SHEETS_PROJECT_PER_MINUTE", 300)),
-        user_per_minute=int(config.environ.get("CRM_SHEETS_USER_PER_MINUTE", 60)),
+        project_per_minute=config.sheets.project_per_minute,
+        user_per_minute=config.sheets.user_per_minute,
     )
 
 
 def _retry(config: AppConfig) -> RetryPolicy:
-    return RetryPolicy(budget_seconds=float(config.environ.get("CRM_SHEETS_RETRY_SECONDS", 120)))
+    return RetryPolicy(budget_seconds=config.sheets.retry_seconds)
 
 
 def make_connector(config: AppConfig, *, retry: RetryPolicy | None = None) -> SheetsConnector:

@@ -116,7 +116,7 @@ def receive_form(partner: str) -> Response:
     config = services().config
     partner_cfg = partner_or_404(partner)
     body = require_json_body()
-    secrets = partner_cfg.webhook_secrets(config.environ)
+    secrets = config.partner_secrets(partner_cfg.code)
     typeform_signature = request.headers.get(TYPEFORM_HEADER)
     try:
         if typeform_signature is not None:

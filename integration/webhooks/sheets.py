@@ -49,7 +49,7 @@ def receive_sheet_edit(partner: str) -> Response:
     partner_cfg = partner_or_404(partner)
     body = require_json_body()
     try:
-        delivery_id = verify_standard(body, _headers(), partner_cfg.webhook_secrets(config.environ))
+        delivery_id = verify_standard(body, _headers(), config.partner_secrets(partner_cfg.code))
     except SignatureError as exc:
         raise unauthorized(exc) from None
     payload = parse_json(body)

@@ -20,7 +20,7 @@ def test_example_file_loads_three_partners() -> None:
     assert str(config.project.end) == "2026-02-28"
     lv = config.partner("lv")
     assert lv.locale == "lv" and lv.timezone == "Europe/Riga"
-    assert lv.webhook_secrets(config.environ) == ["a", "b"]
+    assert config.partner_secrets("lv") == ["a", "b"]
     assert config.partner("fi").sync_time.hour == 2
     assert config.database_url.startswith("sqlite:///")
     with pytest.raises(ConfigError, match="unknown partner 'xx'"):

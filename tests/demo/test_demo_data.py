@@ -10,6 +10,8 @@ from stdnum.az import voen
 
 from integration.config import parse_partners_document, validate_partners_document
 from integration.demo import data
+from integration.demo.partners_file import partners_toml
+from integration.demo.wording import header
 from integration.normalise import match_headers
 from integration.validation.cross_rules import company_key
 from integration.validation.records import check_row
@@ -61,7 +63,7 @@ def test_only_the_planted_rows_are_invalid(sheets):
 
 def test_local_formats_and_diacritics(sheets):
     lv, ee, fi = sheets
-    assert lv.leads[0][0] == data.header("lead", "company_name", "lv")
+    assert lv.leads[0][0] == header("lead", "company_name", "lv")
     assert ee.leads[0][0] != lv.leads[0][0] != fi.leads[0][0]
     cells = "".join("".join(r) for s in sheets for r in s.leads[1:])
     assert any(ch in cells for ch in "āēīūšžņļķģčõäöüəı")
@@ -125,7 +127,7 @@ def test_agreements_name_existing_parties_and_are_signed_in_the_window(sheets):
 
 
 def test_partners_file_is_valid():
-    text = data.partners_toml({"lv": "1abc", "ee": "1def", "fi": "1ghi"}, debounce_seconds=2)
+    text = partners_toml({"lv": "1abc", "ee": "1def", "fi": "1ghi"}, debounce_seconds=2)
     doc = tomllib.loads(text)
     validate_partners_document(doc, "demo")
     _project, partners, sync = parse_partners_document(doc)

@@ -171,11 +171,18 @@ def test_a_failed_save_keeps_the_state_to_save(tmp_path: Path) -> None:
         assert "Pending" in (blocker / "state.json").read_text(encoding="ascii")
 
 
-def test_env_var_redirects_the_client(emulator, monkeypatch) -> None:
-    monkeypatch.setenv("SHEETS_EMULATOR_HOST", emulator.host_port)
-    gc = make_gspread_client()
-    assert gc.create("via env").title == "via env"
+def test_env_var_redirects_the_client(emulator) -> None:
+    from integration.config import load_config
+    from integration.sync.engine import make_connector
+
+    config = load_config(
+        Path(__file__).resolve().parents[2] / "partners.example.toml",
+        environ={"SHEETS_EMULATOR_HOST": emulator.host_port},
+    )
+    gc = make_gspread_client(emulator_host=config.emulator_host)
+    sid = gc.create("via env").id
     assert emulator.stats()["by_endpoint"]["drive.files.create"] == 1
+    assert "Sheet1" in make_connector(config).metadata(sid)
 
 
 def test_a_corrupt_state_file_is_reported_not_overwritten(tmp_path: Path) -> None:

@@ -36,12 +36,11 @@ def test_emulator_session_sends_a_bearer_token_and_ignores_proxies() -> None:
     assert s.trust_env is False
 
 
-def test_client_uses_the_emulator_from_the_environment(emulator, monkeypatch) -> None:
-    monkeypatch.setenv("SHEETS_EMULATOR_HOST", emulator.host_port)
-    gc = make_gspread_client(timeout=7.5)
+def test_client_uses_the_emulator_it_is_given(emulator) -> None:
+    gc = make_gspread_client(emulator_host=emulator.host_port, timeout=7.5)
     assert isinstance(gc.http_client.session, EmulatorSession)
     assert gc.http_client.timeout == 7.5
-    gc.create("through env")
+    gc.create("through the parameter")
     assert emulator.stats()["by_endpoint"]["drive.files.create"] == 1
 
 
@@ -66,10 +65,8 @@ def _service_account_file(tmp_path: Path) -> Path:
     return path
 
 
-def test_without_an_emulator_a_service_account_is_loaded(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.delenv("SHEETS_EMULATOR_HOST", raising=False)
-    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(_service_account_file(tmp_path)))
-    gc = make_gspread_client(timeout=12)
+def test_without_an_emulator_a_service_account_is_loaded(tmp_path: Path) -> None:
+    gc = make_gspread_client(credentials_file=str(_service_account_file(tmp_path)), timeout=12)
     session = gc.http_client.session
     assert isinstance(session, AuthorizedSession)
     assert session.credentials.service_account_email == "sync@lef-test.iam.gserviceaccount.com"
@@ -80,8 +77,15 @@ def test_without_an_emulator_a_service_account_is_loaded(tmp_path: Path, monkeyp
     assert gc.http_client.timeout == 12
 
 
-def test_no_emulator_and_no_credentials_is_a_clear_error(monkeypatch) -> None:
-    monkeypatch.delenv("SHEETS_EMULATOR_HOST", raising=False)
-    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
+def test_no_emulator_and_no_credentials_is_a_clear_error() -> None:
     with pytest.raises(CredentialsMissingError, match="SHEETS_EMULATOR_HOST"):
         make_gspread_client()
+
+
+def test_the_connector_never_reads_the_environment(emulator, tmp_path: Path, monkeypatch) -> None:
+    """The service's configuration reads the variables; the connector only its parameters."""
+    monkeypatch.setenv("SHEETS_EMULATOR_HOST", emulator.host_port)
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(_service_account_file(tmp_path)))
+    with pytest.raises(CredentialsMissingError):
+        make_gspread_client()
+    assert emulator.stats()["by_endpoint"] == {}

@@ -16,6 +16,7 @@ from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
 
 from integration.config import AppConfig, load_config
 from integration.demo import data
+from integration.demo.partners_file import partners_toml
 from integration.demo.sheets import create_spreadsheets
 from integration.store.db import Store
 from integration.store.setup import sync_partner_rows
@@ -65,7 +66,7 @@ def make_setup(
 ) -> Setup:
     ids = create_spreadsheets(emulator.client(), data.generate(rows, seed=11))
     sync_settings = {"debounce_seconds": 0.5, "debounce_max_seconds": 5, **sync}
-    text = data.partners_toml(
+    text = partners_toml(
         ids,
         debounce_seconds=sync_settings.pop("debounce_seconds"),
         debounce_max_seconds=sync_settings.pop("debounce_max_seconds"),

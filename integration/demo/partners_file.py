@@ -1,0 +1,72 @@
+"""The demo's partners file (TOML), pointing at the emulator's spreadsheets.
+
+Written by ``crm-sync demo`` and by tests that run the scheduler against the
+demo's generated partners; read back by :func:`integration.config.load_config`
+like any partners file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from integration.demo.data import PARTNERS
+
+
+def partners_toml(
+    spreadsheet_ids: dict[str, str],
+    *,
+    debounce_seconds: float = 5,
+    debounce_max_seconds: float = 30,
+    project_start: date = date(2023, 3, 1),
+    project_end: date = date(2026, 2, 28),
+    extra_sync: Mapping[str, float] | None = None,
+) -> str:
+    """The demo's partners file (TOML), pointing at the emulator's spreadsheets.
+
+    ``extra_sync`` sets more ``[sync]`` keys (e.g. ``poll_seconds``), replacing
+    the defaults written here."""
+    lines = [
+        "# Demo partners file written by `crm-sync demo` (spreadsheets live in the emulator).",
+        "",
+        "[project]",
+        'name = "LEF Network Azerbaijan (demo)"',
+        f"start = {project_start.isoformat()}",
+        f"end = {project_end.isoformat()}",
+        "agreement_target = 10",
+        'timezone = "Europe/Riga"',
+        "",
+        "[sync]",
+        "# short, so an edit in the emulator shows up within seconds",
+        f"debounce_seconds = {debounce_seconds:g}",
+        f"debounce_max_seconds = {debounce_max_seconds:g}",
+        "lease_seconds = 120",
+        "",
+    ]
+    for key, value in (extra_sync or {}).items():
+        lines = [line for line in lines if not line.startswith(f"{key} = ")]
+        lines.insert(lines.index("[sync]") + 1, f"{key} = {value:g}")
+    for p in PARTNERS:
+        values: dict[str, Any] = {
+            "code": p.code,
+            "name": p.name,
+            "country": p.country,
+            "locale": p.locale,
+            "timezone": p.timezone,
+            "spreadsheet_id": spreadsheet_ids[p.code],
+            "leads_tab": p.leads_tab,
+            "agreements_tab": p.agreements_tab,
+            "sync_at": p.sync_at,
+            "conflict_policy": p.conflict_policy,
+            "webhook_secret_env": f"{p.code.upper()}_WEBHOOK_SECRET",
+        }
+        lines.append("[[partners]]")
+        lines += [f"{k} = {_toml_string(v)}" for k, v in values.items()]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _toml_string(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'

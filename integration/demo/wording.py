@@ -1,0 +1,59 @@
+"""How the demo's partner sheets write things: each partner's own words and formats.
+
+The words (headers, labels, country names, "yes") are the first alias in
+``integration/data/vocabulary.json``, the same file the sync reads them back
+with, so a generated sheet is one the sync understands; the date and amount
+formats are the ones the chambers' staff type (``12.03.2025``, ``12 500,00 €``).
+Pure functions, no I/O.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date
+
+from integration.validation.vocabulary import vocabulary
+
+
+# -- vocabulary (the words live in vocabulary.json; this only picks them) -------
+def header(kind: str, field_name: str, locale: str) -> str:
+    """The first header alias of ``field_name`` in ``locale``."""
+    return vocabulary()["headers"][kind][field_name][locale][0]
+
+
+def label(field_name: str, value: str, locale: str) -> str:
+    """The first label of an enum ``value`` in ``locale`` (e.g. sector ``ict`` -> ``IKT``)."""
+    return vocabulary()["labels"][field_name][value][locale][0]
+
+
+def country_name(code: str, locale: str) -> str:
+    return vocabulary()["countries"][code][locale][0]
+
+
+def yes(locale: str) -> str:
+    return vocabulary()["booleans"]["true"][locale][0]
+
+
+# -- formats -------------------------------------------------------------------
+def local_date(day: date, locale: str) -> str:
+    """``12.03.2025`` (Latvian, Estonian) or ``12.3.2025`` (Finnish)."""
+    if locale == "fi":
+        return f"{day.day}.{day.month}.{day.year}"
+    return f"{day.day:02d}.{day.month:02d}.{day.year}"
+
+
+def local_amount(value: float, locale: str) -> str:
+    """``12 500,00 €``: space as the group separator, comma as the decimal one."""
+    whole, cents = f"{value:.2f}".split(".")
+    groups = []
+    while whole:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    return f"{' '.join(groups)},{cents} €"
+
+
+def ascii_slug(text: str) -> str:
+    plain = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(ch for ch in plain if not unicodedata.combining(ch))
+    plain = plain.replace("ı", "i").replace("ə", "e")
+    return "".join(ch if ch.isalnum() else "-" for ch in plain).strip("-").replace("--", "-")
