@@ -19,6 +19,7 @@ from typing import Any, NoReturn
 import click
 
 from integration.csv_import import ImportFileError, Table, read_tables
+from integration.issues import ValidationIssue, message_for
 from integration.normalise.headers import SERVICE_FIELDS, HeaderMatch, match_headers
 from integration.normalise.identifiers import looks_like_lead_id
 from integration.validation.cross_rules import (
@@ -30,9 +31,8 @@ from integration.validation.cross_rules import (
     natural_key_field,
     resolve_party,
 )
-from integration.validation.errors import ValidationIssue, message_for
 from integration.validation.records import check_row
-from integration.validation.vocabulary import LOCALES, field_label, vocabulary
+from integration.vocabulary import LOCALES, field_label, vocabulary
 
 #: Locale of each partner when no partners file is available.
 DEFAULT_LOCALES = {"lv": "lv", "ee": "et", "fi": "fi"}

@@ -438,7 +438,7 @@ def label(key: str, locale: str = "en") -> str:
 @cache
 def _vocabulary() -> dict[str, Any]:
     try:
-        from integration.validation.vocabulary import vocabulary
+        from integration.vocabulary import vocabulary
     except ImportError:  # pragma: no cover - the validation layer always ships
         return {}
     return vocabulary()

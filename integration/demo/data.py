@@ -27,7 +27,7 @@ from stdnum.fi import ytunnus
 from stdnum.lv import pvn
 
 from integration.validation.cross_rules import company_key
-from integration.validation.vocabulary import vocabulary
+from integration.vocabulary import vocabulary
 
 #: Columns of the leads tab, in the order a chamber's staff would keep them.
 LEAD_COLUMNS = (

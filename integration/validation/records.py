@@ -8,11 +8,11 @@ from typing import Any
 
 from jsonschema import ValidationError
 
+from integration.issues import ValidationIssue, issue, message_for
 from integration.normalise.labels import localized_labels
 from integration.normalise.record import PartyResolver, normalise_record
-from integration.validation.errors import ValidationIssue, issue, message_for
 from integration.validation.validators import REGISTRATION_CODE_KEYWORD, validator_for
-from integration.validation.vocabulary import field_label, vocabulary
+from integration.vocabulary import field_label, vocabulary
 from schemas import load_schema
 
 #: Format name -> issue code (formats without an entry report ``format``).

@@ -9,9 +9,9 @@ import re
 import pytest
 from babel import Locale
 
+from integration.issues import CODES, message_for
 from integration.normalise import enum_table, enum_values, parse_country, parse_enum
-from integration.validation.errors import CODES, message_for
-from integration.validation.vocabulary import (
+from integration.vocabulary import (
     LOCALES,
     country_table,
     fold,

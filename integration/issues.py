@@ -3,6 +3,8 @@
 Schema errors, normalisation problems and cross-record rules all become a
 :class:`ValidationIssue` ``{field, code, message}``, so the sheet status cell, the
 API, the quarantine table and the ``validate`` command show them the same way.
+The normalisers report problems too, so this module sits below both
+:mod:`integration.normalise` and :mod:`integration.validation`.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from integration.validation.vocabulary import LOCALES, vocabulary
+from integration.vocabulary import LOCALES, vocabulary
 
 #: Codes used across the project (message templates for each live in vocabulary.json).
 CODES = (

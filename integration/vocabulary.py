@@ -3,6 +3,10 @@
 Header aliases, country names, enum labels, boolean words and message templates
 live in that one data file so a partner's new spelling is a data change, not a
 code change. This module only loads it and builds the folded look-up tables.
+
+It is a leaf (it imports nothing from ``integration``): the normalisers, the
+validators, the sync mapping and the dashboard all read it, so none of them has
+to import another to find a word.
 """
 
 from __future__ import annotations
