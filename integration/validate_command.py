@@ -20,6 +20,7 @@ import click
 
 from integration.csv_import import ImportFileError, Table, read_tables
 from integration.issues import ValidationIssue, message_for
+from integration.messages import LOCALES
 from integration.normalise.headers import SERVICE_FIELDS, HeaderMatch, match_headers
 from integration.normalise.identifiers import looks_like_lead_id
 from integration.validation.cross_rules import (
@@ -32,7 +33,7 @@ from integration.validation.cross_rules import (
     resolve_party,
 )
 from integration.validation.records import check_row
-from integration.vocabulary import LOCALES, field_label, vocabulary
+from integration.vocabulary import field_label, vocabulary
 
 #: Locale of each partner when no partners file is available.
 DEFAULT_LOCALES = {"lv": "lv", "ee": "et", "fi": "fi"}

@@ -20,8 +20,6 @@ from typing import Any
 
 from schemas import load_schema
 
-LOCALES = ("en", "lv", "et", "fi")
-
 _NOT_ALNUM = re.compile(r"[\W_]+")
 # Letters that Unicode does not decompose into a base letter plus an accent, but
 # that people replace with a plain letter when their keyboard lacks them.
@@ -117,6 +115,13 @@ def boolean_table() -> dict[str, bool]:
     return out
 
 
+def first_word(per_locale: dict[str, list[str]] | None, locale: str) -> str | None:
+    """The first word ``locale`` uses (else English's), to show a value back to a reader."""
+    per_locale = per_locale or {}
+    words = per_locale.get(locale) or per_locale.get("en")
+    return words[0] if words else None
+
+
 def field_label(kind: str, field: str, locale: str) -> str:
     """How a partner in ``locale`` names ``field``: the first header alias, else the field name."""
     headers = vocabulary()["headers"]
@@ -130,5 +135,4 @@ def field_label(kind: str, field: str, locale: str) -> str:
         if kind in ("lead", "agreement"):
             return load_schema(kind)["properties"].get(field, {}).get("title", field)
         return field
-    words = aliases.get(locale) or aliases.get("en") or [field]
-    return words[0]
+    return first_word(aliases, locale) or field
