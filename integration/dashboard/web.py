@@ -42,12 +42,7 @@ from integration.dashboard.labels import (
     value_label,
 )
 from integration.messages import LOCALE_NAMES, LOCALES, NUMBER_FORMATS
-
-
-def services():  # type: ignore[no-untyped-def]
-    from integration.app import services as app_services
-
-    return app_services()
+from integration.web.services import services
 
 
 def ui_locale() -> str:
