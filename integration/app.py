@@ -7,32 +7,17 @@ import os
 import secrets
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask
 
 from integration.config import AppConfig, load_config
 from integration.store.db import Store
 from integration.store.setup import prepare_store
+from integration.web.services import MAX_CONTENT_LENGTH, Services
 
 log = logging.getLogger(__name__)
-
-#: Webhook bodies and API requests larger than this are refused with 413.
-MAX_CONTENT_LENGTH = 256 * 1024
-
-
-@dataclass
-class Services:
-    """What request handlers need: the configuration and the store."""
-
-    config: AppConfig
-    store: Store
-
-
-def services() -> Services:
-    """The running app's services (inside a request or app context)."""
-    return current_app.extensions["crm"]
 
 
 def _instance_secret_key(config: AppConfig) -> str:
@@ -105,11 +90,12 @@ def create_app(
 
 
 def _register_blueprints(app: Flask) -> None:
+    # Imported here, as in Flask's app-factory pattern: the views load only when
+    # an app is built, not whenever any part of the package is imported.
+    from integration import api, dashboard, webhooks
     from integration.web.health import bp as health_bp
 
     app.register_blueprint(health_bp)
-    for module_name in ("integration.api", "integration.webhooks", "integration.dashboard"):
-        module = __import__(module_name, fromlist=["register"])
-        register = getattr(module, "register", None)
-        if register is not None:
-            register(app)
+    api.register(app)
+    webhooks.register(app)
+    dashboard.register(app)

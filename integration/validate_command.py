@@ -17,7 +17,10 @@ from typing import Any, NoReturn
 
 import click
 
+from integration.config import ConfigError, load_config
 from integration.csv_import import ImportFileError, Table, read_tables
+from integration.issues import ValidationIssue, message_for
+from integration.messages import LOCALES
 from integration.normalise.headers import SERVICE_FIELDS, HeaderMatch, match_headers
 from integration.normalise.identifiers import looks_like_lead_id
 from integration.validation.cross_rules import (
@@ -29,9 +32,8 @@ from integration.validation.cross_rules import (
     natural_key_field,
     resolve_party,
 )
-from integration.validation.errors import ValidationIssue, message_for
 from integration.validation.records import check_row
-from integration.validation.vocabulary import LOCALES, field_label, vocabulary
+from integration.vocabulary import field_label, vocabulary
 
 #: Locale of each partner when no partners file is available.
 DEFAULT_LOCALES = {"lv": "lv", "ee": "et", "fi": "fi"}
@@ -105,19 +107,14 @@ def partner_locale(partner: str | None, config_path: str | None) -> str:
         path = _DEFAULT_CONFIG
     if path is not None:
         try:
-            from integration.config import ConfigError, load_config
-        except ImportError:  # pragma: no cover - the configuration module ships with the package
-            load_config = None
-        if load_config is not None:
-            try:
-                config = load_config(path)
-            except ConfigError as exc:
-                _fail(str(exc))
-            found = config.partners.get(partner)
-            if found is None:
-                known = ", ".join(sorted(config.partners)) or "none"
-                _fail(f"unknown partner {partner!r} in {path} (configured: {known})")
-            return found.locale
+            config = load_config(path)
+        except ConfigError as exc:
+            _fail(str(exc))
+        found = config.partners.get(partner)
+        if found is None:
+            known = ", ".join(sorted(config.partners)) or "none"
+            _fail(f"unknown partner {partner!r} in {path} (configured: {known})")
+        return found.locale
     if partner not in DEFAULT_LOCALES:
         known = ", ".join(sorted(DEFAULT_LOCALES))
         _fail(f"unknown partner {partner!r} (known: {known}; or give --config)")

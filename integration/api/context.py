@@ -14,12 +14,12 @@ from typing import Any
 from flask import g, request
 from sqlalchemy.orm import Session
 
-from integration.app import services
 from integration.auth import can_see_partner, is_admin, touch_token, verify_token
 from integration.ownership import Actor
 from integration.problems import Problem
 from integration.store.models import ApiToken
 from integration.web.json_input import NOT_TEXT, parse_json
+from integration.web.services import services
 from integration.webhooks.requests import is_transient, unavailable
 
 DEFAULT_LIMIT = 50

@@ -19,13 +19,12 @@ from datetime import timedelta
 from flask import Response, request
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from integration.api.context import store_session, token
 from integration.problems import Problem, problem_response
 from integration.store.models import IdempotencyKey, utcnow
+from integration.store.retention import IDEMPOTENCY_KEY_TTL
 
-KEY_TTL = timedelta(hours=24)
 ABANDONED_AFTER = timedelta(seconds=60)
 _KEPT_HEADERS = ("Location", "ETag")
 
@@ -62,7 +61,7 @@ def _claim(key: str, fingerprint: str) -> IdempotencyKey | None:
             with store_session() as session:
                 now = utcnow()
                 row = session.get(IdempotencyKey, (token_id, key))
-                if row is not None and row.created_at < now - KEY_TTL:
+                if row is not None and row.created_at < now - IDEMPOTENCY_KEY_TTL:
                     session.delete(row)
                     session.flush()
                     row = None
@@ -150,11 +149,3 @@ def idempotent(handler: Callable[[], Response]) -> Response:
     else:
         _store(key, response)
     return response
-
-
-def prune(session: Session, older_than: timedelta = KEY_TTL) -> int:
-    """Forget Idempotency-Key records past their lifetime; returns how many."""
-    result = session.execute(
-        delete(IdempotencyKey).where(IdempotencyKey.created_at < utcnow() - older_than)
-    )
-    return int(result.rowcount or 0)

@@ -24,7 +24,6 @@ from collections.abc import Iterable, Mapping
 from flask import Flask, Response, request
 from sqlalchemy import func, select
 
-from integration.app import services
 from integration.store.models import (
     Conflict,
     QuarantineEntry,
@@ -32,6 +31,7 @@ from integration.store.models import (
     SyncRun,
     WebhookDelivery,
 )
+from integration.web.services import services
 
 DURATION_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1800)
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"

@@ -20,13 +20,13 @@ from integration.api.context import (
     store_session,
     token,
 )
-from integration.app import services
 from integration.auth import can_see_partner
 from integration.kpi import compute_kpi
 from integration.problems import Problem
 from integration.store import records
 from integration.store.models import SyncRun
 from integration.store.records import _iso
+from integration.web.services import services
 
 TABS = ("leads", "agreements")
 

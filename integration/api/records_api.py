@@ -43,7 +43,6 @@ from integration.api.validation import (
     validate,
     validate_agreement_rules,
 )
-from integration.app import services
 from integration.auth import scope_agreements, scope_leads
 from integration.intake import keep_cross_partner_duplicate, lock_firm
 from integration.normalise import enum_values
@@ -52,6 +51,7 @@ from integration.problems import Problem
 from integration.store import records
 from integration.store.models import Agreement, Lead
 from integration.store.records import PERSONAL_FIELDS
+from integration.web.services import services
 
 MODELS = {"lead": Lead, "agreement": Agreement}
 

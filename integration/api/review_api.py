@@ -23,7 +23,6 @@ from integration.api.context import (
     token,
 )
 from integration.api.records_api import record_json
-from integration.app import services
 from integration.auth import can_see_partner, scope_leads
 from integration.problems import Problem
 from integration.review import (
@@ -36,6 +35,7 @@ from integration.review import (
 )
 from integration.store.models import Conflict, Lead, QuarantineEntry
 from integration.store.records import _iso
+from integration.web.services import services
 
 STATES = ("open", "resolved", "all")
 

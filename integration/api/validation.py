@@ -11,12 +11,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from integration.app import services
 from integration.auth import scope_leads
 from integration.problems import Problem
 from integration.store.models import ApiToken, Lead
 from integration.validation import ValidationIssue, validate_record
 from integration.validation.cross_rules import Key, check_agreement
+from integration.web.services import services
 from schemas import load_schema
 
 READ_ONLY = ("id", "created_at", "updated_at")

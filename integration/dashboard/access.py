@@ -25,6 +25,7 @@ from flask import abort, g, redirect, request, session, url_for
 
 from integration.auth import is_admin, touch_token, verify_token
 from integration.store.models import ApiToken
+from integration.web.services import services
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -51,8 +52,6 @@ def csrf_ok() -> bool:
 
 def sign_in(secret: str) -> ApiToken | None:
     """Check ``secret``; on success start a fresh session for its token."""
-    from integration.app import services
-
     with services().store.session() as db:
         token = verify_token(db, secret.strip())
         if token is None:
@@ -86,8 +85,6 @@ def current_token() -> ApiToken | None:
     started = session.get("at", 0)
     if isinstance(tid, int) and isinstance(started, int):
         if time.time() - started <= MAX_SESSION_AGE:
-            from integration.app import services
-
             with services().store.session() as db:
                 row = db.get(ApiToken, tid)
                 if row is not None and row.revoked_at is None:

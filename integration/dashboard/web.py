@@ -35,23 +35,14 @@ from integration.dashboard.access import (
     sign_out,
 )
 from integration.dashboard.labels import (
-    LOCALE_NAMES,
-    LOCALES,
     action_label,
     country_label,
     field_label,
     label,
     value_label,
 )
-
-#: Babel locales used for numbers and money per interface language.
-NUMBER_LOCALES = {"en": "en_IE", "lv": "lv_LV", "et": "et_EE", "fi": "fi_FI"}
-
-
-def services():  # type: ignore[no-untyped-def]
-    from integration.app import services as app_services
-
-    return app_services()
+from integration.messages import LOCALE_NAMES, LOCALES, NUMBER_FORMATS
+from integration.web.services import services
 
 
 def ui_locale() -> str:
@@ -86,7 +77,7 @@ def format_number(value: float | int | None, digits: int = 0) -> str:
     if value is None:
         return ""
     fmt = "#,##0" + ("." + "0" * digits if digits else "")
-    return format_decimal(value, format=fmt, locale=NUMBER_LOCALES[ui_locale()])
+    return format_decimal(value, format=fmt, locale=NUMBER_FORMATS[ui_locale()])
 
 
 def format_money(value: float | None, currency: str | None) -> str:
@@ -94,7 +85,7 @@ def format_money(value: float | None, currency: str | None) -> str:
         return ""
     if not currency:
         return format_number(value, 2)
-    return format_currency(value, currency, locale=NUMBER_LOCALES[ui_locale()])
+    return format_currency(value, currency, locale=NUMBER_FORMATS[ui_locale()])
 
 
 def format_duration(seconds: float | None) -> str:

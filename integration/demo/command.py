@@ -25,6 +25,7 @@ from typing import Any
 
 import click
 
+from integration.auth import create_token, verify_token
 from integration.cli_support import fail
 from integration.config import instance_dir, process_environ
 
@@ -115,10 +116,6 @@ class EmulatorProcess:
 
 def _load_or_create_token(store: Any, path: Path) -> str | None:
     """The demo's admin API token: reused across restarts while it is valid."""
-    try:
-        from integration.auth import create_token, verify_token
-    except ImportError:  # pragma: no cover - the API package is part of the product
-        return None
     if path.exists():
         secret = path.read_text("utf-8").strip()
         with store.session() as session:

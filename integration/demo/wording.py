@@ -12,7 +12,7 @@ from __future__ import annotations
 import unicodedata
 from datetime import date
 
-from integration.validation.vocabulary import vocabulary
+from integration.vocabulary import vocabulary
 
 
 # -- vocabulary (the words live in vocabulary.json; this only picks them) -------

@@ -16,10 +16,9 @@ from sqlalchemy import func, select
 
 from connectors.google_sheets.tab_io import SheetsConnector
 from integration.config import AppConfig
-from integration.scheduler.jobs import UNFINISHED_OUTCOMES
 from integration.store import records
 from integration.store.db import Store
-from integration.store.models import SyncRequest, SyncRun
+from integration.store.models import UNFINISHED_OUTCOMES, SyncRequest, SyncRun
 
 TABS = ("leads", "agreements")
 TRIGGER = "drive-poll"

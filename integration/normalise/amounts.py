@@ -13,7 +13,7 @@ from babel.numbers import get_decimal_symbol
 
 from integration.normalise.labels import enum_table
 from integration.normalise.text import clean_line
-from integration.validation.vocabulary import fold
+from integration.vocabulary import fold
 
 _SPLIT = re.compile(r"^(?P<pre>[^\d+\-]*?)\s*(?P<num>[+\-]?\s*\d[\d\s.,'’]*)\s*(?P<post>.*?)$")
 _GROUP_SPACES = re.compile(r"[\s'’]")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from integration.normalise.text import clean_line
-from integration.validation.vocabulary import boolean_table, fold
+from integration.vocabulary import boolean_table, fold
 
 
 def parse_bool(value: Any) -> Any:

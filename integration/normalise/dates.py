@@ -12,7 +12,7 @@ from babel.dates import get_month_names
 from babel.dates import parse_date as babel_parse_date
 
 from integration.normalise.text import clean_line
-from integration.validation.vocabulary import fold, vocabulary
+from integration.vocabulary import fold, vocabulary
 
 #: Day 0 of Google Sheets (and Excel after its 1900 leap-year bug): 30 December 1899.
 SHEETS_EPOCH = dt.date(1899, 12, 30)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from integration.normalise.text import clean_line
-from integration.validation.vocabulary import fold, header_table
+from integration.vocabulary import fold, header_table
 
 _BRACKETED = re.compile(r"\([^)]*\)?")
 

@@ -11,7 +11,7 @@ from functools import cache
 from typing import Any
 
 from integration.normalise.text import clean_line
-from integration.validation.vocabulary import country_table, fold, vocabulary
+from integration.vocabulary import country_table, fold, vocabulary
 from schemas import load_schema
 
 

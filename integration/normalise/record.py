@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
 
+from integration.issues import ValidationIssue, issue
 from integration.normalise.amounts import parse_amount
 from integration.normalise.booleans import parse_bool
 from integration.normalise.dates import parse_date
@@ -25,8 +26,7 @@ from integration.normalise.identifiers import (
 from integration.normalise.labels import parse_enum
 from integration.normalise.phone import normalise_phone
 from integration.normalise.text import clean_line, clean_text
-from integration.validation.errors import ValidationIssue, issue
-from integration.validation.vocabulary import field_label
+from integration.vocabulary import field_label
 from schemas import load_schema
 
 #: Resolves how staff name a party (registration code, company name) to a lead id.

@@ -10,20 +10,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
 
-from sqlalchemy import delete
-
-from integration.api import idempotency
 from integration.drive import channels
+from integration.store import retention
 from integration.store.db import Store
-from integration.store.models import SyncRequest, utcnow
-from integration.webhooks import deliveries
 
 log = logging.getLogger(__name__)
-
-#: Consumed sync requests are history only; the sync runs keep the outcome.
-SYNC_REQUEST_RETENTION = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -37,17 +29,9 @@ class Pruned:
 def prune_store(store: Store) -> Pruned:
     with store.session() as session:
         pruned = Pruned(
-            webhook_deliveries=deliveries.prune(session),
-            idempotency_keys=idempotency.prune(session),
-            sync_requests=int(
-                session.execute(
-                    delete(SyncRequest).where(
-                        SyncRequest.consumed_at.is_not(None),
-                        SyncRequest.consumed_at < utcnow() - SYNC_REQUEST_RETENTION,
-                    )
-                ).rowcount
-                or 0
-            ),
+            webhook_deliveries=retention.prune_webhook_deliveries(session),
+            idempotency_keys=retention.prune_idempotency_keys(session),
+            sync_requests=retention.prune_sync_requests(session),
             drive_history=channels.prune(session),
         )
     log.info(

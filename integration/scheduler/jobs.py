@@ -18,17 +18,12 @@ from sqlalchemy import select, update
 from integration.config import AppConfig, PartnerConfig
 from integration.scheduler.debounce import PendingRequest
 from integration.store.db import Store
-from integration.store.models import SyncRequest, SyncRun, utcnow
+from integration.store.models import UNFINISHED_OUTCOMES, SyncRequest, SyncRun, utcnow
 
 log = logging.getLogger(__name__)
 
 #: Triggers whose successful runs count as "the nightly sync happened".
 SCHEDULED_TRIGGERS = ("nightly", "catch-up")
-#: Outcomes of a sync run that did not complete (anything else completed,
-#: possibly with invalid rows, which is still a successful sync).
-UNFINISHED_OUTCOMES = frozenset(
-    {"running", "busy", "failed", "error", "aborted", "interrupted", "stopped", "blocked"}
-)
 #: How far back to look for the latest scheduled time (a daily job fired within it).
 _LOOKBACK = timedelta(days=8)
 

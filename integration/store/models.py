@@ -248,6 +248,13 @@ class AuditEntry(Base):
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+#: Outcomes of a sync run that did not complete (anything else completed,
+#: possibly with invalid rows, which is still a successful sync).
+UNFINISHED_OUTCOMES = frozenset(
+    {"running", "busy", "failed", "error", "aborted", "interrupted", "stopped", "blocked"}
+)
+
+
 class SyncRun(Base):
     __tablename__ = "sync_runs"
 

@@ -28,6 +28,7 @@ from integration.store.models import (
     Tombstone,
     utcnow,
 )
+from integration.validation.cross_rules import company_key
 
 LEAD_PREFIX = "L"
 AGREEMENT_PREFIX = "A"
@@ -62,10 +63,6 @@ def _clean(data: Mapping[str, Any]) -> dict[str, Any]:
 def _company_key(name: str | None) -> str | None:
     if not name:
         return None
-    try:
-        from integration.validation.cross_rules import company_key
-    except ImportError:  # pragma: no cover - validation layer always ships
-        return " ".join(name.lower().split())
     return company_key(name)
 
 

@@ -22,7 +22,7 @@ from integration.normalise.identifiers import normalise_id
 from integration.normalise.labels import localized_labels
 from integration.normalise.text import clean_line
 from integration.validation.cross_rules import company_key, lead_keys
-from integration.validation.vocabulary import field_label, vocabulary
+from integration.vocabulary import field_label, vocabulary
 from schemas import load_schema
 
 from . import messages

@@ -18,9 +18,9 @@ from functools import lru_cache
 from typing import Any, Protocol
 
 from integration.identity import natural_key
+from integration.issues import ValidationIssue, issue, message_for
 from integration.normalise.identifiers import looks_like_lead_id, normalise_id, registration_key
-from integration.validation.errors import ValidationIssue, issue, message_for
-from integration.validation.vocabulary import field_label, plain_text
+from integration.vocabulary import field_label, plain_text
 
 #: Legal-form words dropped when comparing company names (LV, EE, FI, AZ and common
 #: international ones), so "SIA Baltic Soft" and "Baltic Soft, SIA" are one firm.

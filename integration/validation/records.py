@@ -8,11 +8,12 @@ from typing import Any
 
 from jsonschema import ValidationError
 
+from integration import messages
+from integration.issues import ValidationIssue, issue, message_for
 from integration.normalise.labels import localized_labels
 from integration.normalise.record import PartyResolver, normalise_record
-from integration.validation.errors import ValidationIssue, issue, message_for
 from integration.validation.validators import REGISTRATION_CODE_KEYWORD, validator_for
-from integration.validation.vocabulary import field_label, vocabulary
+from integration.vocabulary import field_label
 from schemas import load_schema
 
 #: Format name -> issue code (formats without an entry report ``format``).
@@ -87,8 +88,8 @@ def _issues_from(
         expected_type = error.validator_value
         if isinstance(expected_type, list):
             expected_type = expected_type[0]
-        words = vocabulary()["types"].get(expected_type, {})
-        expected = words.get(locale) or words.get("en") or expected_type
+        type_key = f"type.{expected_type}"
+        expected = messages.text(type_key, locale) if messages.known(type_key) else expected_type
         return [issue("type", field, locale, field=label, value=instance, expected=expected)]
     if keyword in ("minimum", "exclusiveMinimum"):
         return [

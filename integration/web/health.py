@@ -8,6 +8,7 @@ from flask import Blueprint, jsonify
 from sqlalchemy.exc import SQLAlchemyError
 
 from integration.store import migrate
+from integration.web.services import services
 
 bp = Blueprint("health", __name__)
 log = logging.getLogger(__name__)
@@ -22,8 +23,6 @@ def healthz():  # type: ignore[no-untyped-def]
 @bp.get("/readyz")
 def readyz():  # type: ignore[no-untyped-def]
     """Ready to serve: the store answers and its schema is the newest revision."""
-    from integration.app import services
-
     store = services().store
     checks: dict[str, str] = {}
     try:

@@ -14,8 +14,8 @@ row inserted with the outcome in the same transaction that stores the lead, so:
 The common case (a new delivery) costs one INSERT; the rare repeat pays for
 the work it rolls back.
 
-Rows are kept for at least :data:`RETENTION` (senders retry for up to a few
-days); :func:`prune` removes older ones.
+Rows are kept for the senders' retry window (a few days);
+:mod:`integration.store.retention` prunes older ones.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 try:
@@ -33,7 +32,7 @@ try:
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
-from sqlalchemy import delete, insert
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -42,7 +41,6 @@ from integration.store.models import WebhookDelivery, utcnow
 
 log = logging.getLogger(__name__)
 
-RETENTION = timedelta(days=7)
 _INSERT_DELIVERY = insert(WebhookDelivery.__table__)
 _ATTEMPTS = 5
 
@@ -132,11 +130,3 @@ def _sqlite_path(store: Store) -> str | None:
         return None
     database = store.engine.url.database
     return database if database and database != ":memory:" else None
-
-
-def prune(session: Session, older_than: timedelta = RETENTION) -> int:
-    """Forget deliveries older than ``older_than``; returns how many."""
-    result = session.execute(
-        delete(WebhookDelivery).where(WebhookDelivery.received_at < utcnow() - older_than)
-    )
-    return int(result.rowcount or 0)

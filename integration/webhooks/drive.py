@@ -28,11 +28,11 @@ import logging
 from flask import Response, jsonify, request
 from sqlalchemy import select
 
-from integration.app import services
 from integration.drive.channels import record_event, token_hash, trusted
 from integration.problems import Problem
 from integration.store import records
 from integration.store.models import DriveChannel, utcnow
+from integration.web.services import services
 from integration.webhooks.requests import is_transient, unavailable
 
 log = logging.getLogger(__name__)

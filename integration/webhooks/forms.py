@@ -29,10 +29,10 @@ from flask import Response, jsonify, request
 from sqlalchemy.orm import Session
 
 from connectors.forms import PayloadError, parse_submission
-from integration.app import services
 from integration.intake import Candidate, check_lead, duplicate_body, store_lead
 from integration.problems import Problem, problem_body, problem_response
 from integration.web.json_input import parse_json
+from integration.web.services import services
 from integration.webhooks.deliveries import ClaimLost, Outcome, deliver_once
 from integration.webhooks.mapping import submission_fields
 from integration.webhooks.requests import (

@@ -8,9 +8,9 @@ from flask import request
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from integration.app import MAX_CONTENT_LENGTH, services
 from integration.config import PartnerConfig
 from integration.problems import Problem
+from integration.web.services import MAX_CONTENT_LENGTH, services
 from integration.webhooks.signatures import SignatureError
 
 #: Store failures worth a retry by the sender (answered 503, never 404/410).

@@ -14,11 +14,11 @@ from typing import Any
 from flask import Response
 from sqlalchemy.orm import Session
 
-from integration.app import services
 from integration.config import PartnerConfig
 from integration.problems import Problem
 from integration.store import records
 from integration.web.json_input import parse_json
+from integration.web.services import services
 from integration.webhooks.deliveries import ClaimLost, Outcome, deliver_once
 from integration.webhooks.forms import outcome_response
 from integration.webhooks.requests import (

@@ -96,9 +96,9 @@ def test_concurrent_same_key_creates_once(live_url, tokens, store) -> None:
 def test_prune_forgets_old_keys_and_deliveries(client, tokens, store) -> None:
     from datetime import timedelta
 
-    from integration.api.idempotency import prune as prune_keys
     from integration.store.models import WebhookDelivery, utcnow
-    from integration.webhooks.deliveries import prune as prune_deliveries
+    from integration.store.retention import prune_idempotency_keys as prune_keys
+    from integration.store.retention import prune_webhook_deliveries as prune_deliveries
 
     client.post("/api/v1/leads", json=BODY, headers={**tokens.lv, "Idempotency-Key": "old"})
     with store.session() as s:

@@ -10,15 +10,16 @@ import pytest
 from babel import Locale
 
 from integration.normalise import enum_table, enum_values, parse_country, parse_enum
-from integration.validation.errors import CODES, message_for
-from integration.validation.vocabulary import (
-    LOCALES,
+from integration.vocabulary import (
     country_table,
     fold,
     header_table,
     vocabulary,
 )
 from schemas import load_schema
+
+#: The languages whose typed words the vocabulary covers (interface texts are elsewhere).
+LOCALES = tuple(vocabulary()["locales"])
 
 LABEL_FIELDS = [
     ("lead", "sector"),
@@ -232,28 +233,3 @@ def test_unknown_country_is_passed_through() -> None:
 def test_country_table_has_no_conflicts_and_uses_iso_codes() -> None:
     table = country_table()
     assert all(re.fullmatch(r"[A-Z]{2}", code) for code in table.values())
-
-
-_PLACEHOLDER = re.compile(r"\{(\w+)\}")
-
-
-@pytest.mark.parametrize("code", sorted(set(CODES) | set(vocabulary()["messages"])))
-def test_every_code_has_a_message_in_every_language_with_the_same_placeholders(
-    code: str,
-) -> None:
-    templates = vocabulary()["messages"][code]
-    assert set(templates) == set(LOCALES)
-    english = set(_PLACEHOLDER.findall(templates["en"]))
-    for locale in LOCALES:
-        assert set(_PLACEHOLDER.findall(templates[locale])) == english, locale
-
-
-def test_message_for_fills_params_and_falls_back_to_english() -> None:
-    assert message_for("required", "lv", field="Uzņēmums") == "Uzņēmums: vērtība ir obligāta."
-    assert message_for("required", "de", field="Company") == "Company: a value is required."
-    long = message_for("email", "en", field="E-mail", value="x" * 500)
-    assert len(long) < 200 and "…" in long
-    # A missing parameter stays visible rather than raising.
-    assert "{field}" in message_for("required", "fi")
-    # An unknown code still produces a readable message.
-    assert "zzz" in message_for("no-such-code", "et", field="Väli", value="zzz")

@@ -3,6 +3,8 @@
 Schema errors, normalisation problems and cross-record rules all become a
 :class:`ValidationIssue` ``{field, code, message}``, so the sheet status cell, the
 API, the quarantine table and the ``validate`` command show them the same way.
+The normalisers report problems too, so this module sits below both
+:mod:`integration.normalise` and :mod:`integration.validation`.
 """
 
 from __future__ import annotations
@@ -10,9 +12,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from integration.validation.vocabulary import LOCALES, vocabulary
+from integration import messages
 
-#: Codes used across the project (message templates for each live in vocabulary.json).
+#: Codes used across the project (each has a ``validation.<code>`` text in the message catalog).
 CODES = (
     "required",
     "format",
@@ -49,13 +51,6 @@ class ValidationIssue:
         return asdict(self)
 
 
-class _Blank(dict):
-    """Leaves unknown placeholders visible instead of raising: a message is never lost."""
-
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
-
-
 def _short(value: Any, limit: int = 60) -> str:
     text = str(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -64,14 +59,13 @@ def _short(value: Any, limit: int = 60) -> str:
 def message_for(code: str, locale: str = "en", /, **params: Any) -> str:
     """The message for ``code`` in ``locale`` (falling back to English), filled with ``params``.
 
-    ``value`` is shortened so a pasted paragraph does not flood a status cell.
+    An unknown code reads as the generic ``invalid`` message; ``value`` is shortened
+    so a pasted paragraph does not flood a status cell.
     """
-    templates = vocabulary()["messages"]
-    per_locale = templates.get(code) or templates["invalid"]
-    template = per_locale.get(locale if locale in LOCALES else "en") or per_locale["en"]
+    key = "validation." + code
     if "value" in params:
         params["value"] = _short(params["value"])
-    return template.format_map(_Blank(params))
+    return messages.text(key if messages.known(key) else "validation.invalid", locale, **params)
 
 
 def issue(code: str, field: str, locale: str = "en", /, **params: Any) -> ValidationIssue:

@@ -3,6 +3,10 @@
 Header aliases, country names, enum labels, boolean words and message templates
 live in that one data file so a partner's new spelling is a data change, not a
 code change. This module only loads it and builds the folded look-up tables.
+
+It is a leaf (it imports nothing from ``integration``): the normalisers, the
+validators, the sync mapping and the dashboard all read it, so none of them has
+to import another to find a word.
 """
 
 from __future__ import annotations
@@ -15,8 +19,6 @@ from importlib import resources
 from typing import Any
 
 from schemas import load_schema
-
-LOCALES = ("en", "lv", "et", "fi")
 
 _NOT_ALNUM = re.compile(r"[\W_]+")
 # Letters that Unicode does not decompose into a base letter plus an accent, but
@@ -113,6 +115,13 @@ def boolean_table() -> dict[str, bool]:
     return out
 
 
+def first_word(per_locale: dict[str, list[str]] | None, locale: str) -> str | None:
+    """The first word ``locale`` uses (else English's), to show a value back to a reader."""
+    per_locale = per_locale or {}
+    words = per_locale.get(locale) or per_locale.get("en")
+    return words[0] if words else None
+
+
 def field_label(kind: str, field: str, locale: str) -> str:
     """How a partner in ``locale`` names ``field``: the first header alias, else the field name."""
     headers = vocabulary()["headers"]
@@ -126,5 +135,4 @@ def field_label(kind: str, field: str, locale: str) -> str:
         if kind in ("lead", "agreement"):
             return load_schema(kind)["properties"].get(field, {}).get("title", field)
         return field
-    words = aliases.get(locale) or aliases.get("en") or [field]
-    return words[0]
+    return first_word(aliases, locale) or field

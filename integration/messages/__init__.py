@@ -1,0 +1,107 @@
+"""Every text the project shows or writes, in every interface language: one catalog.
+
+Dashboard labels (``ui.*``), audit-log actions (``action.*``), the sync's
+status-cell texts (``sync.*``) and validation messages (``validation.*``) live in
+one file per language next to this module (``en.json``, ``lv.json``, ...). A
+language is the set of those files: adding one (say ``lt.json``) is adding its
+texts, nothing else, and any text it lacks is shown in English. That is the one
+fallback rule: the reader's locale, else English.
+
+The words people *type* (header aliases, enum labels, country names) are parsing
+data and stay in :mod:`integration.vocabulary`; this catalog holds only what the
+project says.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from functools import cache
+from importlib import resources
+from importlib.resources.abc import Traversable
+from typing import Any
+
+#: The language every text exists in, and the one any missing text falls back to.
+FALLBACK = "en"
+
+
+def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
+    """``{"ui": {"sign_in": "Sign in"}}`` -> ``{"ui.sign_in": "Sign in"}``."""
+    out: dict[str, str] = {}
+    for key, value in data.items():
+        if isinstance(value, Mapping):
+            out.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            out[prefix + key] = str(value)
+    return out
+
+
+def load_catalog(files: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """Parse ``{locale: JSON text}`` into ``{locale: {dotted key: text}}`` (English first)."""
+    if FALLBACK not in files:
+        raise ValueError(f"the message catalog needs {FALLBACK}.json: every text falls back to it")
+    order = [FALLBACK, *sorted(locale for locale in files if locale != FALLBACK)]
+    return {locale: _flatten(json.loads(files[locale])) for locale in order}
+
+
+def read_catalog(folder: Traversable) -> dict[str, dict[str, str]]:
+    """The catalog in ``folder``: one ``<locale>.json`` per language."""
+    files = {
+        entry.name.removesuffix(".json"): entry.read_text("utf-8")
+        for entry in folder.iterdir()
+        if entry.name.endswith(".json")
+    }
+    return load_catalog(files)
+
+
+@cache
+def catalog() -> dict[str, dict[str, str]]:
+    """The shipped catalog, read once from the ``*.json`` files of this package."""
+    return read_catalog(resources.files(__package__))
+
+
+class _Keep(dict):
+    """Leaves an unfilled placeholder visible instead of raising: a message is never lost."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def lookup(
+    key: str, locale: str, texts: Mapping[str, Mapping[str, str]] | None = None
+) -> str | None:
+    """The raw text for ``key``: the locale's own, else English, else ``None``."""
+    texts = catalog() if texts is None else texts
+    own = texts.get(locale, {}).get(key)
+    return own if own else texts[FALLBACK].get(key)
+
+
+def known(key: str) -> bool:
+    """Whether the catalog has ``key`` (every key exists in English)."""
+    return key in catalog()[FALLBACK]
+
+
+def text(key: str, locale: str = FALLBACK, /, **params: Any) -> str:
+    """The text for ``key`` (e.g. ``"sync.merged"``) in ``locale``, filled with ``params``.
+
+    Raises :class:`KeyError` for a key that is not in the catalog at all: a typo
+    in a key is a bug to find in tests, not a blank on a page.
+    """
+    template = lookup(key, locale)
+    if template is None:
+        raise KeyError(f"no message {key!r} in the catalog")
+    return template.format_map(_Keep(params))
+
+
+def _language(locale: str, field: str) -> str | None:
+    return catalog()[locale].get(f"language.{field}")
+
+
+#: Interface languages, English first.
+LOCALES: tuple[str, ...] = tuple(catalog())
+
+#: Each language's name in itself, for the language chooser.
+LOCALE_NAMES: dict[str, str] = {loc: _language(loc, "name") or loc for loc in LOCALES}
+
+#: Babel locale for numbers and money per language (the language itself when unset).
+NUMBER_FORMATS: dict[str, str] = {loc: _language(loc, "number_format") or loc for loc in LOCALES}

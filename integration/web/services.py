@@ -1,0 +1,30 @@
+"""What request handlers need from the running app: its configuration and store.
+
+Views reach them through :func:`services` (the app keeps them in
+``app.extensions``), so no blueprint imports the app factory that registers it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+
+from integration.config import AppConfig
+from integration.store.db import Store
+
+#: Webhook bodies and API requests larger than this are refused with 413.
+MAX_CONTENT_LENGTH = 256 * 1024
+
+
+@dataclass
+class Services:
+    """What request handlers need: the configuration and the store."""
+
+    config: AppConfig
+    store: Store
+
+
+def services() -> Services:
+    """The running app's services (inside a request or app context)."""
+    return current_app.extensions["crm"]

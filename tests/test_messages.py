@@ -1,0 +1,131 @@
+"""The message catalog: every language has every text (or falls back to English),
+placeholders agree across languages, and a new language is one file of texts."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from integration import messages
+from integration.dashboard.labels import action_label, label
+from integration.issues import CODES, message_for
+from integration.sync import messages as sync_messages
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+ENGLISH = messages.catalog()["en"]
+PACKAGE = Path(__file__).resolve().parents[1] / "integration"
+
+
+def test_locales_are_the_catalog_files_english_first() -> None:
+    files = sorted(p.stem for p in (PACKAGE / "messages").glob("*.json"))
+    assert messages.LOCALES[0] == "en"
+    assert sorted(messages.LOCALES) == files
+    assert {"en", "lv", "et", "fi"} <= set(messages.LOCALES)
+    assert messages.LOCALE_NAMES["lv"] == "Latviešu"
+    assert messages.NUMBER_FORMATS["fi"] == "fi_FI"
+
+
+@pytest.mark.parametrize("locale", messages.LOCALES)
+@pytest.mark.parametrize("key", sorted(ENGLISH))
+def test_every_shipped_locale_has_every_text_with_the_same_placeholders(
+    locale: str, key: str
+) -> None:
+    own = messages.catalog()[locale].get(key)
+    assert own, f"{locale} has no text for {key}"
+    assert set(_PLACEHOLDER.findall(own)) == set(_PLACEHOLDER.findall(ENGLISH[key]))
+    assert messages.text(key, locale) == own.format_map(
+        {name: "{" + name + "}" for name in _PLACEHOLDER.findall(own)}
+    )
+
+
+@pytest.mark.parametrize("locale", messages.LOCALES)
+def test_no_locale_has_a_text_english_lacks(locale: str) -> None:
+    """English is the fallback, so a key only another language has could not fall back."""
+    assert set(messages.catalog()[locale]) <= set(ENGLISH)
+
+
+def test_a_new_locale_with_one_text_uses_it_and_falls_back_to_english_for_the_rest(
+    tmp_path: Path,
+) -> None:
+    shipped = resources.files("integration.messages")
+    (tmp_path / "en.json").write_text(shipped.joinpath("en.json").read_text("utf-8"), "utf-8")
+    (tmp_path / "lt.json").write_text(
+        json.dumps({"language": {"name": "Lietuvių"}, "ui": {"sign_in": "Prisijungti"}}),
+        "utf-8",
+    )
+    texts = messages.read_catalog(tmp_path)
+    assert list(texts) == ["en", "lt"]
+    assert messages.lookup("ui.sign_in", "lt", texts) == "Prisijungti"
+    assert messages.lookup("language.name", "lt", texts) == "Lietuvių"
+    for key, english in ENGLISH.items():
+        if key not in ("ui.sign_in", "language.name"):
+            assert messages.lookup(key, "lt", texts) == english, key
+
+
+def test_an_unknown_locale_reads_english_and_an_unknown_key_is_an_error() -> None:
+    assert messages.text("ui.sign_in", "de") == "Sign in"
+    assert messages.text("sync.merged", "en", id="L-000001") == "Merged into L-000001"
+    assert messages.text("sync.merged", "lv") == "Apvienots ar {id}"
+    with pytest.raises(KeyError):
+        messages.text("ui.no_such_label", "en")
+    with pytest.raises(ValueError, match=r"en\.json"):
+        messages.load_catalog({"lv": "{}"})
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_every_validation_code_has_a_message(code: str) -> None:
+    assert messages.known("validation." + code)
+
+
+def test_message_for_fills_params_and_falls_back_to_english() -> None:
+    assert message_for("required", "lv", field="Uzņēmums") == "Uzņēmums: vērtība ir obligāta."
+    assert message_for("required", "de", field="Company") == "Company: a value is required."
+    long = message_for("email", "en", field="E-mail", value="x" * 500)
+    assert len(long) < 200 and "…" in long
+    # A missing parameter stays visible rather than raising.
+    assert "{field}" in message_for("required", "fi")
+    # An unknown code still produces a readable message.
+    assert "zzz" in message_for("no-such-code", "et", field="Väli", value="zzz")
+
+
+def test_sync_status_texts_come_from_the_catalog() -> None:
+    assert sync_messages.text("dismissed", "fi") == "Hylätty"
+    assert sync_messages.conflict_text(["E-pasts"], "store", "lv") == (
+        "Konflikts: E-pasts mainīts šeit un CRM; saglabāta CRM vērtība"
+    )
+
+
+def test_dashboard_labels_come_from_the_catalog() -> None:
+    assert label("sign_in", "et") == "Logi sisse"
+    assert label("no_such_label") == "No such label"
+    assert action_label("erase", "lv") == "dzēsts (VDAR)"
+    assert action_label("something-new", "fi") == "something-new"
+
+
+def _used_label_keys() -> set[str]:
+    """Keys the templates (``t('...')``) and the dashboard code (``label("...")``) ask for."""
+    keys: set[str] = set()
+    for template in (PACKAGE / "templates").rglob("*.html"):
+        keys |= set(re.findall(r"\bt\(['\"](\w+)['\"]\)", template.read_text("utf-8")))
+    for module in (PACKAGE / "dashboard").glob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text("utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "label"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            ):
+                keys.add(node.args[0].value)
+    return keys
+
+
+def test_every_label_the_dashboard_uses_is_in_the_catalog() -> None:
+    used = _used_label_keys()
+    assert len(used) > 50
+    assert sorted(k for k in used if not messages.known("ui." + k)) == []
