@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import bindparam, case, insert, null, or_, select, true
 from sqlalchemy.orm import Session
 
-from integration.identity import key_hash, natural_key, normalise_registration_code
+from integration.identity import key_hash, natural_key, registration_key
 from integration.store.models import (
     Agreement,
     AgreementIdSeq,
@@ -76,7 +76,7 @@ def apply_lead_columns(lead: Lead) -> None:
     lead.company_key = _company_key(d.get("company_name"))
     lead.country = d.get("country")
     code = d.get("registration_code")
-    lead.registration_code = normalise_registration_code(code, d.get("country")) if code else None
+    lead.registration_code = registration_key(code, d.get("country")) if code else None
     lead.email = (d.get("email") or "").strip().lower() or None
     lead.sector = d.get("sector")
     lead.stage = d.get("stage")
@@ -374,9 +374,7 @@ def lead_columns(data: Mapping[str, Any]) -> dict[str, Any]:
         "company_name": data.get("company_name"),
         "company_key": _company_key(data.get("company_name")),
         "country": data.get("country"),
-        "registration_code": (
-            normalise_registration_code(code, data.get("country")) if code else None
-        ),
+        "registration_code": (registration_key(code, data.get("country")) if code else None),
         "email": (data.get("email") or "").strip().lower() or None,
         "sector": data.get("sector"),
         "stage": data.get("stage"),

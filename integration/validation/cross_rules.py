@@ -17,8 +17,8 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any, Protocol
 
-from integration.identity import natural_key
-from integration.normalise.identifiers import looks_like_lead_id, normalise_id, registration_key
+from integration.identity import natural_key, registration_key
+from integration.normalise.identifiers import looks_like_lead_id, normalise_id
 from integration.validation.errors import ValidationIssue, issue, message_for
 from integration.validation.vocabulary import field_label, plain_text
 
@@ -142,17 +142,23 @@ def resolve_party(text: str, lookup: LeadLookup) -> str | None:
     """The lead id a party cell means: a CRM ID, a registration code or a company name."""
     if looks_like_lead_id(text):
         return normalise_id(text)
+    for key in party_keys(text):
+        found = lookup.lead_id_by_key(key)
+        if found:
+            return found
+    return None
+
+
+def party_keys(text: str) -> list[Key]:
+    """The keys a party cell that is not a CRM ID may mean, most specific first:
+    its registration code, the code without a VAT prefix (``LV40003521600``), and
+    its company-name key (the ones :func:`lead_keys` indexes a lead by)."""
     code = registration_key(text, None)
     candidates: list[Key] = [("code", code)]
     if len(code) > 2 and code[:2].isalpha() and code[2:].isdigit():
-        candidates.append(("code", code[2:]))  # "LV40003521600": VAT prefix
+        candidates.append(("code", code[2:]))
     candidates.append(("company", company_key(text)))
-    for key in candidates:
-        if key[1]:
-            found = lookup.lead_id_by_key(key)
-            if found:
-                return found
-    return None
+    return [key for key in candidates if key[1]]
 
 
 def check_lead_duplicate(
