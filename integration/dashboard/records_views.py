@@ -3,7 +3,8 @@ a page per record with its audit history, and CSV export of any table view."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -20,11 +21,11 @@ from integration.dashboard.tables import (
     TableSpec,
     TableState,
     apply_sort,
-    like_pattern,
     paginate,
     parse_state,
 )
 from integration.dashboard.web import csv_response, services, ui_locale
+from integration.store import queries
 from integration.store.models import Agreement, AuditEntry, Lead
 from schemas import load_schema
 
@@ -100,35 +101,32 @@ def lead_spec(db: Session, locale: str, admin: bool) -> TableSpec:
     )
 
 
+def _wanted(state: TableState) -> queries.RecordFilter:
+    """The table's validated state as the store's filter (dates are checked ISO)."""
+    f = state.filters
+
+    def day(name: str) -> date | None:
+        return date.fromisoformat(f[name]) if f.get(name) else None
+
+    return queries.RecordFilter(
+        q=state.q or None,
+        partner=f.get("partner"),
+        sector=f.get("sector"),
+        include_archived=bool(f.get("archived")),
+        country=f.get("country"),
+        stage=f.get("stage"),
+        role=f.get("role"),
+        status=f.get("status"),
+        buyer_country=f.get("buyer_country"),
+        signed_from=day("signed_from"),
+        signed_to=day("signed_to"),
+    )
+
+
 def lead_query(state: TableState) -> Select[Any]:
     token = current_token()
     assert token is not None
-    query = scope_leads(select(Lead), token)
-    f = state.filters
-    if state.q:
-        pattern = like_pattern(state.q)
-        query = query.where(
-            or_(
-                Lead.id.ilike(pattern, escape="\\"),
-                Lead.company_name.ilike(pattern, escape="\\"),
-                Lead.email.ilike(pattern, escape="\\"),
-                Lead.registration_code.ilike(pattern, escape="\\"),
-                Lead.data["contact_name"].as_string().ilike(pattern, escape="\\"),
-            )
-        )
-    for name, column in (
-        ("partner", Lead.partner),
-        ("sector", Lead.sector),
-        ("stage", Lead.stage),
-        ("country", Lead.country),
-    ):
-        if f.get(name):
-            query = query.where(column == f[name])
-    if f.get("role"):
-        query = query.where(Lead.data["role"].as_string() == f["role"])
-    if not f.get("archived"):
-        query = query.where(Lead.archived_at.is_(None))
-    return query
+    return queries.filtered("lead", scope_leads(select(Lead), token), _wanted(state))
 
 
 def agreement_spec(db: Session, locale: str, admin: bool) -> TableSpec:
@@ -188,34 +186,7 @@ def agreement_query(state: TableState) -> Select[Any]:
         .outerjoin(Buyer, Buyer.id == Agreement.buyer_id),
         token,
     )
-    f = state.filters
-    if state.q:
-        pattern = like_pattern(state.q)
-        query = query.where(
-            or_(
-                Agreement.id.ilike(pattern, escape="\\"),
-                Agreement.data["subject"].as_string().ilike(pattern, escape="\\"),
-                Seller.company_name.ilike(pattern, escape="\\"),
-                Buyer.company_name.ilike(pattern, escape="\\"),
-                Agreement.seller_id.ilike(pattern, escape="\\"),
-                Agreement.buyer_id.ilike(pattern, escape="\\"),
-            )
-        )
-    if f.get("partner"):
-        query = query.where(Agreement.reporting_partner == f["partner"])
-    if f.get("status"):
-        query = query.where(Agreement.status == f["status"])
-    if f.get("sector"):
-        query = query.where(Agreement.sector == f["sector"])
-    if f.get("buyer_country"):
-        query = query.where(Buyer.country == f["buyer_country"])
-    if f.get("signed_from"):
-        query = query.where(Agreement.signed_date >= date.fromisoformat(f["signed_from"]))
-    if f.get("signed_to"):
-        query = query.where(Agreement.signed_date <= date.fromisoformat(f["signed_to"]))
-    if not f.get("archived"):
-        query = query.where(Agreement.archived_at.is_(None))
-    return query
+    return queries.filtered("agreement", query, _wanted(state))
 
 
 #: Export columns: every schema field, in the schema's order (the schemas are the
@@ -231,71 +202,77 @@ def _record_values(record: Lead | Agreement, fields: Sequence[str]) -> list[Any]
     return [data.get(f) for f in fields]
 
 
+@dataclass(frozen=True)
+class RecordTable:
+    """What differs between the lead and the agreement table: everything else (the
+    page, the CSV export, searching, filtering, sorting, paging) is :func:`_table`."""
+
+    name: str
+    spec: Callable[[Session, str, bool], TableSpec]
+    query: Callable[[TableState], Select[Any]]
+    export_header: Sequence[str]
+    export_row: Callable[[Any], list[Any]]
+
+
+def _lead_row(row: Any) -> list[Any]:
+    (lead,) = row
+    return _record_values(lead, LEAD_EXPORT_FIELDS)
+
+
+def _agreement_row(row: Any) -> list[Any]:
+    agreement, seller, buyer, country = row
+    return [*_record_values(agreement, AGREEMENT_EXPORT_FIELDS), seller, buyer, country]
+
+
+LEAD_TABLE = RecordTable("leads", lead_spec, lead_query, LEAD_EXPORT_FIELDS, _lead_row)
+AGREEMENT_TABLE = RecordTable(
+    "agreements",
+    agreement_spec,
+    agreement_query,
+    (*AGREEMENT_EXPORT_FIELDS, "seller_name", "buyer_name", "buyer_country"),
+    _agreement_row,
+)
+
+
+def _table(table: RecordTable, *, export: bool) -> Any:
+    token = current_token()
+    assert token is not None
+    locale = ui_locale()
+    with services().store.session() as db:
+        spec = table.spec(db, locale, is_admin(token))
+        state = parse_state(request.args, spec)
+        query = apply_sort(table.query(state), spec, state)
+        if export:
+            rows = [table.export_row(row) for row in db.execute(query.limit(MAX_EXPORT_ROWS))]
+            return csv_response(table.name, list(table.export_header), rows)
+        page = paginate(db, query, state)
+    return render_template(
+        f"dashboard/{table.name}.html", spec=spec, state=state, page=page, active=table.name
+    )
+
+
 @bp.get("/leads")
 @login_required
 def leads() -> Any:
-    return _lead_table(export=False)
+    return _table(LEAD_TABLE, export=False)
 
 
 @bp.get("/leads.csv")
 @login_required
 def leads_csv() -> Any:
-    return _lead_table(export=True)
-
-
-def _lead_table(*, export: bool) -> Any:
-    svc = services()
-    token = current_token()
-    assert token is not None
-    locale = ui_locale()
-    with svc.store.session() as db:
-        spec = lead_spec(db, locale, is_admin(token))
-        state = parse_state(request.args, spec)
-        query = apply_sort(lead_query(state), spec, state)
-        if export:
-            rows = [
-                _record_values(lead, LEAD_EXPORT_FIELDS)
-                for (lead,) in db.execute(query.limit(MAX_EXPORT_ROWS))
-            ]
-            return csv_response("leads", list(LEAD_EXPORT_FIELDS), rows)
-        page = paginate(db, query, state)
-    return render_template(
-        "dashboard/leads.html", spec=spec, state=state, page=page, active="leads"
-    )
+    return _table(LEAD_TABLE, export=True)
 
 
 @bp.get("/agreements")
 @login_required
 def agreements() -> Any:
-    return _agreement_table(export=False)
+    return _table(AGREEMENT_TABLE, export=False)
 
 
 @bp.get("/agreements.csv")
 @login_required
 def agreements_csv() -> Any:
-    return _agreement_table(export=True)
-
-
-def _agreement_table(*, export: bool) -> Any:
-    svc = services()
-    token = current_token()
-    assert token is not None
-    locale = ui_locale()
-    with svc.store.session() as db:
-        spec = agreement_spec(db, locale, is_admin(token))
-        state = parse_state(request.args, spec)
-        query = apply_sort(agreement_query(state), spec, state)
-        if export:
-            header = [*AGREEMENT_EXPORT_FIELDS, "seller_name", "buyer_name", "buyer_country"]
-            rows = [
-                [*_record_values(a, AGREEMENT_EXPORT_FIELDS), seller, buyer, country]
-                for a, seller, buyer, country in db.execute(query.limit(MAX_EXPORT_ROWS))
-            ]
-            return csv_response("agreements", header, rows)
-        page = paginate(db, query, state)
-    return render_template(
-        "dashboard/agreements.html", spec=spec, state=state, page=page, active="agreements"
-    )
+    return _table(AGREEMENT_TABLE, export=True)
 
 
 def _history(db: Session, record_id: str) -> list[AuditEntry]:
