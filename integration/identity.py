@@ -12,6 +12,7 @@ matching, tombstones and the store:
 - :func:`natural_key` - a lead's natural key: its registration code within its
   country, or, when it has no registration code, its e-mail address (DESIGN.md
   section 4);
+- :func:`natural_key_field` - the lead field a natural key names;
 - :func:`key_hash` - the one-way hash GDPR tombstones keep instead of the key.
 
 This module imports nothing from ``integration`` so that ``normalise``,
@@ -87,6 +88,11 @@ def natural_key(record: Mapping[str, Any]) -> tuple[str, ...] | None:
     if email:
         return ("email", str(email).strip().lower())
     return None
+
+
+def natural_key_field(key: tuple[str, ...]) -> str:
+    """The lead field a natural key comes from (to name it in a duplicate issue)."""
+    return "email" if key[0] == "email" else "registration_code"
 
 
 def key_hash(key: tuple[str, ...]) -> str:

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any, Protocol
 
-from integration.identity import natural_key, registration_key
+from integration.identity import natural_key, natural_key_field, registration_key
 from integration.normalise.identifiers import looks_like_lead_id, normalise_id
 from integration.validation.errors import ValidationIssue, issue, message_for
 from integration.validation.vocabulary import field_label, plain_text
@@ -81,11 +81,6 @@ def company_key(name: str) -> str:
     tokens = _TOKENS.findall(plain_text(name))
     kept = [token for token in tokens if token not in LEGAL_FORMS]
     return "".join(kept or tokens)
-
-
-def natural_key_field(key: Key) -> str:
-    """The lead field a natural key comes from (to name it in a duplicate issue)."""
-    return "email" if key[0] == "email" else "registration_code"
 
 
 def lead_keys(lead: Mapping[str, Any]) -> list[Key]:

@@ -7,6 +7,7 @@ import pytest
 from integration.identity import (
     key_hash,
     natural_key,
+    natural_key_field,
     registration_code_display,
     registration_code_valid,
     registration_key,
@@ -79,6 +80,13 @@ def test_natural_key_falls_back_to_email_and_needs_a_country_for_the_code() -> N
         "LV",
         "40001819093",
     )
+
+
+def test_natural_key_names_the_field_it_comes_from() -> None:
+    by_code = natural_key({"country": "FI", "registration_code": "2440242-6", "email": "a@b.fi"})
+    by_email = natural_key({"country": "FI", "email": "a@b.fi"})
+    assert by_code is not None and natural_key_field(by_code) == "registration_code"
+    assert by_email is not None and natural_key_field(by_email) == "email"
 
 
 def test_validity_is_known_only_for_checked_countries() -> None:
