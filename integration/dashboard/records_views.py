@@ -27,6 +27,7 @@ from integration.dashboard.tables import (
 from integration.dashboard.web import csv_response, services, ui_locale
 from integration.store import queries
 from integration.store.models import Agreement, AuditEntry, Lead
+from integration.store.records import SYSTEM_FIELDS, to_dict
 from schemas import load_schema
 
 SECTORS = ("ict", "green_tech", "education", "interior_design", "other")
@@ -196,8 +197,6 @@ AGREEMENT_EXPORT_FIELDS = tuple(load_schema("agreement")["properties"])
 
 
 def _record_values(record: Lead | Agreement, fields: Sequence[str]) -> list[Any]:
-    from integration.store.records import to_dict
-
     data = to_dict(record)
     return [data.get(f) for f in fields]
 
@@ -286,64 +285,74 @@ def _history(db: Session, record_id: str) -> list[AuditEntry]:
     )
 
 
+def _lead_context(db: Session, lead: Lead, token: Any) -> dict[str, Any]:
+    """A lead's page also lists the agreements it is a party to (that the reader sees)."""
+    related = db.scalars(
+        scope_agreements(
+            select(Agreement).where(
+                or_(Agreement.seller_id == lead.id, Agreement.buyer_id == lead.id)
+            ),
+            token,
+        ).order_by(Agreement.id)
+    )
+    return {"related": list(related)}
+
+
+def _agreement_context(db: Session, agreement: Agreement, token: Any) -> dict[str, Any]:
+    """An agreement's page names its parties."""
+    parties = db.scalars(select(Lead).where(Lead.id.in_([agreement.seller_id, agreement.buyer_id])))
+    return {"parties": {lead.id: lead for lead in parties}, "related": []}
+
+
+@dataclass(frozen=True)
+class RecordPage:
+    """What differs between a lead's and an agreement's page."""
+
+    model: Any
+    scope: Callable[[Select[Any], Any], Select[Any]]
+    fields: Sequence[str]
+    context: Callable[[Session, Any, Any], dict[str, Any]]
+
+
+_PAGES = {
+    "lead": RecordPage(Lead, scope_leads, LEAD_EXPORT_FIELDS, _lead_context),
+    "agreement": RecordPage(
+        Agreement, scope_agreements, AGREEMENT_EXPORT_FIELDS, _agreement_context
+    ),
+}
+
+
+def _record_page(kind: str, record_id: str) -> Any:
+    """One record with its fields, audit history and related records; 404 when the
+    reader may not see it."""
+    page = _PAGES[kind]
+    token = current_token()
+    assert token is not None
+    with services().store.session() as db:
+        query = page.scope(select(page.model).where(page.model.id == record_id), token)
+        record = db.scalars(query).first()
+        if record is None:
+            abort(404)
+        extra = page.context(db, record, token)
+        history = _history(db, record.id)
+    return render_template(
+        "dashboard/record.html",
+        kind=kind,
+        record=record,
+        fields=[f for f in page.fields if f not in SYSTEM_FIELDS],
+        history=history,
+        active=f"{kind}s",
+        **extra,
+    )
+
+
 @bp.get("/leads/<record_id>")
 @login_required
 def lead_page(record_id: str) -> Any:
-    svc = services()
-    token = current_token()
-    assert token is not None
-    with svc.store.session() as db:
-        lead = db.scalars(scope_leads(select(Lead).where(Lead.id == record_id), token)).first()
-        if lead is None:
-            abort(404)
-        history = _history(db, lead.id)
-        agreements = list(
-            db.scalars(
-                scope_agreements(
-                    select(Agreement).where(
-                        or_(Agreement.seller_id == lead.id, Agreement.buyer_id == lead.id)
-                    ),
-                    token,
-                ).order_by(Agreement.id)
-            )
-        )
-    return render_template(
-        "dashboard/record.html",
-        kind="lead",
-        record=lead,
-        fields=[f for f in LEAD_EXPORT_FIELDS if f not in ("id", "created_at", "updated_at")],
-        history=history,
-        related=agreements,
-        active="leads",
-    )
+    return _record_page("lead", record_id)
 
 
 @bp.get("/agreements/<record_id>")
 @login_required
 def agreement_page(record_id: str) -> Any:
-    svc = services()
-    token = current_token()
-    assert token is not None
-    with svc.store.session() as db:
-        agreement = db.scalars(
-            scope_agreements(select(Agreement).where(Agreement.id == record_id), token)
-        ).first()
-        if agreement is None:
-            abort(404)
-        history = _history(db, agreement.id)
-        parties = {
-            lead.id: lead
-            for lead in db.scalars(
-                select(Lead).where(Lead.id.in_([agreement.seller_id, agreement.buyer_id]))
-            )
-        }
-    return render_template(
-        "dashboard/record.html",
-        kind="agreement",
-        record=agreement,
-        fields=[f for f in AGREEMENT_EXPORT_FIELDS if f not in ("id", "created_at", "updated_at")],
-        history=history,
-        parties=parties,
-        related=[],
-        active="agreements",
-    )
+    return _record_page("agreement", record_id)

@@ -5,7 +5,8 @@ columns); the query string is parsed into a :class:`TableState` with every value
 checked against that description, so an unknown sort key or a page of ``-3``
 falls back to a default instead of reaching the database. The same state drives
 the HTML page and the CSV export, so "export" always gives what the table shows
-(all pages of it).
+(all pages of it). The SQL itself (search, filters, order, pages) is built by
+:mod:`integration.store.queries`, the same builder the JSON API lists with.
 """
 
 from __future__ import annotations
