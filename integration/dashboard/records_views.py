@@ -41,10 +41,6 @@ Seller = aliased(Lead, name="seller")
 Buyer = aliased(Lead, name="buyer")
 
 
-def _options(field: str, values: Sequence[str], locale: str) -> list[tuple[str, str]]:
-    return [(v, value_label(field, v, locale)) for v in values]
-
-
 def _partner_options() -> list[tuple[str, str]]:
     config = services().config
     return [(code, p.name) for code, p in config.partners.items()]
@@ -55,38 +51,36 @@ def _country_options(db: Session, column: Any, locale: str) -> list[tuple[str, s
     return [(c, country_label(c, locale)) for c in codes]
 
 
+def _choice(kind: str, name: str, values: Sequence[str], locale: str) -> FilterSpec:
+    """A select filter over a field's enum values, labelled in ``locale``."""
+    options = [(v, value_label(name, v, locale)) for v in values]
+    return FilterSpec(name, "select", field_label(kind, name, locale), options)
+
+
+def _framed(filters: list[FilterSpec], locale: str, admin: bool) -> list[FilterSpec]:
+    """Every table's filters: the partner first (admins only), "include archived" last."""
+    archived = FilterSpec("archived", "flag", label("include_archived", locale))
+    if not admin:
+        return [*filters, archived]
+    partner = FilterSpec("partner", "select", label("partner", locale), _partner_options())
+    return [partner, *filters, archived]
+
+
 def lead_spec(db: Session, locale: str, admin: bool) -> TableSpec:
     filters = [
-        FilterSpec(
-            "sector",
-            "select",
-            field_label("lead", "sector", locale),
-            _options("sector", SECTORS, locale),
-        ),
-        FilterSpec(
-            "stage",
-            "select",
-            field_label("lead", "stage", locale),
-            _options("stage", STAGES, locale),
-        ),
+        _choice("lead", "sector", SECTORS, locale),
+        _choice("lead", "stage", STAGES, locale),
         FilterSpec(
             "country",
             "select",
             field_label("lead", "country", locale),
             _country_options(db, Lead.country, locale),
         ),
-        FilterSpec(
-            "role", "select", field_label("lead", "role", locale), _options("role", ROLES, locale)
-        ),
-        FilterSpec("archived", "flag", label("include_archived", locale)),
+        _choice("lead", "role", ROLES, locale),
     ]
-    if admin:
-        filters.insert(
-            0, FilterSpec("partner", "select", label("partner", locale), _partner_options())
-        )
     return TableSpec(
         name="leads",
-        filters=filters,
+        filters=_framed(filters, locale, admin),
         sorts={
             "id": Lead.id,
             "company": Lead.company_name,
@@ -132,18 +126,8 @@ def lead_query(state: TableState) -> Select[Any]:
 
 def agreement_spec(db: Session, locale: str, admin: bool) -> TableSpec:
     filters = [
-        FilterSpec(
-            "status",
-            "select",
-            field_label("agreement", "status", locale),
-            _options("status", STATUSES, locale),
-        ),
-        FilterSpec(
-            "sector",
-            "select",
-            field_label("agreement", "sector", locale),
-            _options("sector", SECTORS, locale),
-        ),
+        _choice("agreement", "status", STATUSES, locale),
+        _choice("agreement", "sector", SECTORS, locale),
         FilterSpec(
             "buyer_country",
             "select",
@@ -152,15 +136,10 @@ def agreement_spec(db: Session, locale: str, admin: bool) -> TableSpec:
         ),
         FilterSpec("signed_from", "date", label("signed_from", locale)),
         FilterSpec("signed_to", "date", label("signed_to", locale)),
-        FilterSpec("archived", "flag", label("include_archived", locale)),
     ]
-    if admin:
-        filters.insert(
-            0, FilterSpec("partner", "select", label("partner", locale), _partner_options())
-        )
     return TableSpec(
         name="agreements",
-        filters=filters,
+        filters=_framed(filters, locale, admin),
         sorts={
             "id": Agreement.id,
             "seller": Seller.company_name,
