@@ -115,7 +115,9 @@ def _valid_date(text: str) -> bool:
 def parse_state(args: Mapping[str, str], spec: TableSpec) -> TableState:
     """Read a table's state from query parameters, dropping anything invalid."""
     state = TableState()
-    state.q = " ".join((args.get("q") or "").split())[:MAX_SEARCH_LENGTH]
+    # NUL cannot occur in stored text (PostgreSQL refuses it), so it is dropped.
+    text = (args.get("q") or "").replace("\x00", " ")
+    state.q = " ".join(text.split())[:MAX_SEARCH_LENGTH]
     for f in spec.filters:
         raw = (args.get(f.name) or "").strip()
         if not raw:

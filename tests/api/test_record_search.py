@@ -85,3 +85,15 @@ def test_like_wildcards_are_literal_on_both(client, tokens, make_lead, signed_in
     for q in ("%", "_", "\\"):
         assert _api_ids(client, tokens.admin, "/api/v1/leads", q) == set(), q
         assert _dashboard_ids(signed_in, "/dashboard/leads", q) == set(), q
+
+
+def test_a_nul_character_in_a_search_is_not_a_server_error(
+    client, tokens, make_lead, signed_in
+) -> None:
+    lead = make_lead("lv", company_name="Nulles Firma")
+    for path in ("/dashboard/leads", "/dashboard/agreements", "/dashboard/leads.csv"):
+        answer = signed_in.get(path, query_string={"q": "Nulles\x00Firma"}, base_url=BASE)
+        assert answer.status_code == 200, path
+    assert _dashboard_ids(signed_in, "/dashboard/leads", "Nulles\x00Firma") == {lead["id"]}
+    answer = client.get("/api/v1/leads", query_string={"q": "a\x00b"}, headers=tokens.admin)
+    assert answer.status_code == 400 and answer.get_json()["errors"][0]["field"] == "q"
