@@ -215,6 +215,7 @@ def clear_caches() -> None:
         amounts._parse_text,
         dates._parse_text,
         identity.registration_code_valid,
+        identity.registration_key,
         phone._to_e164,
         validators._email_ok,
     ):

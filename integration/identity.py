@@ -22,6 +22,7 @@ This module imports nothing from ``integration`` so that ``normalise``,
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
@@ -35,6 +36,8 @@ from stdnum.lv import pvn
 #: Country -> python-stdnum module that checks its company registration codes.
 REGISTRATION_CODE_MODULES = {"LV": pvn, "EE": registrikood, "FI": ytunnus, "AZ": voen}
 
+#: What a comparison key drops: everything but letters and digits.
+_NOT_ALNUM = re.compile(r"[\W_]+")
 #: A country prefix is dropped only when more than this many characters follow it,
 #: so a short code that merely starts with the country's letters keeps them.
 _MIN_AFTER_PREFIX = 3
@@ -64,11 +67,14 @@ def registration_code_display(code: str, country: str | None) -> str:
     return str(formatter(code))
 
 
+@lru_cache(maxsize=16384)
 def registration_key(code: str, country: str | None) -> str:
     """The code reduced to compare firms: upper-case letters and digits only, in
     stdnum's compact form for ``country``, a leading country prefix dropped
-    (``LV40001819093`` -> ``40001819093``, ``2440242-6`` -> ``24402426``)."""
-    value = "".join(ch for ch in str(code).upper() if ch.isalnum())
+    (``LV40001819093`` -> ``40001819093``, ``2440242-6`` -> ``24402426``).
+
+    Cached: the sync and webhook intake compute it for every lead they see."""
+    value = _NOT_ALNUM.sub("", str(code).upper())
     country = (country or "").upper()
     module = REGISTRATION_CODE_MODULES.get(country)
     if module is not None:
