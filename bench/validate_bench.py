@@ -207,13 +207,15 @@ def generate(rows: int, seed: int) -> dict[str, list[list[Any]]]:
 
 def clear_caches() -> None:
     """Forget every per-value cache of the normalisers and format checks."""
-    from integration.normalise import amounts, dates, identifiers, phone
+    from integration import identity
+    from integration.normalise import amounts, dates, phone
     from integration.validation import validators
 
     for cached in (
         amounts._parse_text,
         dates._parse_text,
-        identifiers.registration_code_valid,
+        identity.registration_code_valid,
+        identity.registration_key,
         phone._to_e164,
         validators._email_ok,
     ):

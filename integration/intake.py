@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from integration.config import AppConfig
 from integration.identity import key_hash, natural_key
 from integration.ownership import may_fill
-from integration.store import records
+from integration.store import fast_path, records
 from integration.store.models import Lead, QuarantineEntry
 from integration.sync import messages
 from integration.validation import check_row
@@ -225,7 +225,7 @@ def store_lead(
         return LeadIntake("invalid", record=record, errors=errors)
     lock_firm(session, record)
     # Tombstone and duplicate look-ups in one query (they run on every lead).
-    erased, duplicate_id, owner = records.lookup_lead_key(session, record, partner)
+    erased, duplicate_id, owner = fast_path.lookup_lead_key(session, record, partner)
     if erased:
         return LeadIntake("erased", record={})
     if duplicate_id is not None and owner is not None and not may_fill(partner, owner):
@@ -255,7 +255,7 @@ def store_lead(
     # no unit-of-work flush (most of a lead's cost before this).
     # The sync request names the record's partner, which is ``partner``: the
     # normaliser sets it from the URL and a submission may not override it.
-    lead_id = records.insert_lead(
+    lead_id = fast_path.insert_lead(
         session, record, source=source, sync_trigger=trigger, sync_tab="leads"
     )
     lead = session.get(Lead, lead_id) if load_lead else None

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from integration.identity import normalise_registration_code
+from integration.identity import registration_key
 from integration.normalise import normalise_phone, parse_country
 from integration.ownership import Actor, check_change, erasure_scope, in_scope
 from integration.store.models import (
@@ -57,9 +57,7 @@ class Identifiers:
             email=email.strip().casefold() if isinstance(email, str) and email.strip() else None,
             phone=_phone(phone, country) if phone else None,
             country=country,
-            registration_code=(
-                normalise_registration_code(str(code), country) if code and country else None
-            ),
+            registration_code=(registration_key(str(code), country) if code and country else None),
         )
 
     def __bool__(self) -> bool:
@@ -88,7 +86,7 @@ class Identifiers:
         return len(digits) >= _MIN_DIGITS and self.phone[-_MIN_DIGITS:] in digits
 
     def _is_code(self, value: str) -> bool:
-        return normalise_registration_code(value, self.country) == self.registration_code
+        return registration_key(value, self.country) == self.registration_code
 
 
 def _phone(value: Any, country: str | None) -> str | None:

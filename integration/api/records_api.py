@@ -14,13 +14,14 @@ import re
 from typing import Any
 
 from flask import Response, jsonify, request
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, select
 
 from integration import ownership
 from integration.api.context import (
     actor,
     admin,
     arg,
+    bad_param,
     bool_arg,
     check_partner_param,
     cursor_arg,
@@ -48,7 +49,7 @@ from integration.intake import keep_cross_partner_duplicate, lock_firm
 from integration.normalise import enum_values
 from integration.ownership import OWNER_FIELD, Denied, may_fill
 from integration.problems import Problem
-from integration.store import records
+from integration.store import queries, records
 from integration.store.models import Agreement, Lead
 from integration.store.records import PERSONAL_FIELDS
 from integration.web.services import services
@@ -98,73 +99,33 @@ def _get_visible(session: Any, kind: str, record_id: str) -> Lead | Agreement:
 # ---------------------------------------------------------------- listing
 
 
-def _filters(kind: str, query: Select) -> Select:
-    model = MODELS[kind]
+def _wanted(kind: str) -> queries.RecordFilter:
+    """The list endpoint's query parameters, checked, as a store filter."""
     partner = check_partner_param(arg("partner"))
-    sector = arg("sector", enum_values(kind, "sector"))
-    updated_since = datetime_arg("updated_since")
-    text = arg("q")
-    if sector:
-        query = query.where(model.sector == sector)
-    if updated_since:
-        query = query.where(model.updated_at >= updated_since)
-    if not bool_arg("include_archived"):
-        query = query.where(model.archived_at.is_(None))
-    if kind == "lead":
-        country = arg("country")
-        if country is not None:
-            country = country.upper()
-            if country not in enum_values("lead", "country"):
-                from integration.api.context import bad_param
-
-                raise bad_param("country", "not an ISO 3166-1 alpha-2 code")
-        stage = arg("stage", enum_values("lead", "stage"))
-        if partner:
-            query = query.where(Lead.partner == partner)
-        if country:
-            query = query.where(Lead.country == country)
-        if stage:
-            query = query.where(Lead.stage == stage)
-        if text:
-            like = f"%{_escape(text.lower())}%"
-            query = query.where(
-                or_(
-                    Lead.company_name.ilike(like, escape="\\"),
-                    Lead.company_key.ilike(like, escape="\\"),
-                    Lead.registration_code.ilike(like, escape="\\"),
-                    Lead.email.ilike(like, escape="\\"),
-                )
-            )
-    else:
-        status = arg("status", enum_values("agreement", "status"))
-        if partner:
-            query = query.where(Agreement.reporting_partner == partner)
-        if status:
-            query = query.where(Agreement.status == status)
-        if text:
-            like = f"%{_escape(text.lower())}%"
-            query = query.where(
-                or_(
-                    Agreement.id.ilike(like, escape="\\"),
-                    Agreement.seller_id.ilike(like, escape="\\"),
-                    Agreement.buyer_id.ilike(like, escape="\\"),
-                )
-            )
-    return query
-
-
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    common = {
+        "partner": partner,
+        "sector": arg("sector", enum_values(kind, "sector")),
+        "updated_since": datetime_arg("updated_since"),
+        "q": arg("q"),
+        "include_archived": bool_arg("include_archived"),
+    }
+    if kind == "agreement":
+        return queries.RecordFilter(**common, status=arg("status", enum_values(kind, "status")))
+    country = arg("country")
+    if country is not None:
+        country = country.upper()
+        if country not in enum_values("lead", "country"):
+            raise bad_param("country", "not an ISO 3166-1 alpha-2 code")
+    return queries.RecordFilter(
+        **common, country=country, stage=arg("stage", enum_values("lead", "stage"))
+    )
 
 
 def list_records(kind: str) -> Response:
-    model = MODELS[kind]
     limit = limit_arg()
     after = cursor_arg()
-    query = _filters(kind, _scoped(kind))
-    if after is not None:
-        query = query.where(model.id > str(after))
-    query = query.order_by(model.id).limit(limit + 1)
+    query = queries.filtered(kind, _scoped(kind), _wanted(kind))
+    query = queries.after_id(kind, query, None if after is None else str(after), limit)
     with store_session() as session:
         rows = list(session.scalars(query))
     page = rows[:limit]

@@ -3,7 +3,8 @@ a page per record with its audit history, and CSV export of any table view."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -20,12 +21,13 @@ from integration.dashboard.tables import (
     TableSpec,
     TableState,
     apply_sort,
-    like_pattern,
     paginate,
     parse_state,
 )
 from integration.dashboard.web import csv_response, services, ui_locale
+from integration.store import queries
 from integration.store.models import Agreement, AuditEntry, Lead
+from integration.store.records import SYSTEM_FIELDS, to_dict
 from schemas import load_schema
 
 SECTORS = ("ict", "green_tech", "education", "interior_design", "other")
@@ -39,10 +41,6 @@ Seller = aliased(Lead, name="seller")
 Buyer = aliased(Lead, name="buyer")
 
 
-def _options(field: str, values: Sequence[str], locale: str) -> list[tuple[str, str]]:
-    return [(v, value_label(field, v, locale)) for v in values]
-
-
 def _partner_options() -> list[tuple[str, str]]:
     config = services().config
     return [(code, p.name) for code, p in config.partners.items()]
@@ -53,38 +51,36 @@ def _country_options(db: Session, column: Any, locale: str) -> list[tuple[str, s
     return [(c, country_label(c, locale)) for c in codes]
 
 
+def _choice(kind: str, name: str, values: Sequence[str], locale: str) -> FilterSpec:
+    """A select filter over a field's enum values, labelled in ``locale``."""
+    options = [(v, value_label(name, v, locale)) for v in values]
+    return FilterSpec(name, "select", field_label(kind, name, locale), options)
+
+
+def _framed(filters: list[FilterSpec], locale: str, admin: bool) -> list[FilterSpec]:
+    """Every table's filters: the partner first (admins only), "include archived" last."""
+    archived = FilterSpec("archived", "flag", label("include_archived", locale))
+    if not admin:
+        return [*filters, archived]
+    partner = FilterSpec("partner", "select", label("partner", locale), _partner_options())
+    return [partner, *filters, archived]
+
+
 def lead_spec(db: Session, locale: str, admin: bool) -> TableSpec:
     filters = [
-        FilterSpec(
-            "sector",
-            "select",
-            field_label("lead", "sector", locale),
-            _options("sector", SECTORS, locale),
-        ),
-        FilterSpec(
-            "stage",
-            "select",
-            field_label("lead", "stage", locale),
-            _options("stage", STAGES, locale),
-        ),
+        _choice("lead", "sector", SECTORS, locale),
+        _choice("lead", "stage", STAGES, locale),
         FilterSpec(
             "country",
             "select",
             field_label("lead", "country", locale),
             _country_options(db, Lead.country, locale),
         ),
-        FilterSpec(
-            "role", "select", field_label("lead", "role", locale), _options("role", ROLES, locale)
-        ),
-        FilterSpec("archived", "flag", label("include_archived", locale)),
+        _choice("lead", "role", ROLES, locale),
     ]
-    if admin:
-        filters.insert(
-            0, FilterSpec("partner", "select", label("partner", locale), _partner_options())
-        )
     return TableSpec(
         name="leads",
-        filters=filters,
+        filters=_framed(filters, locale, admin),
         sorts={
             "id": Lead.id,
             "company": Lead.company_name,
@@ -100,51 +96,38 @@ def lead_spec(db: Session, locale: str, admin: bool) -> TableSpec:
     )
 
 
+def _wanted(state: TableState) -> queries.RecordFilter:
+    """The table's validated state as the store's filter (dates are checked ISO)."""
+    f = state.filters
+
+    def day(name: str) -> date | None:
+        return date.fromisoformat(f[name]) if f.get(name) else None
+
+    return queries.RecordFilter(
+        q=state.q or None,
+        partner=f.get("partner"),
+        sector=f.get("sector"),
+        include_archived=bool(f.get("archived")),
+        country=f.get("country"),
+        stage=f.get("stage"),
+        role=f.get("role"),
+        status=f.get("status"),
+        buyer_country=f.get("buyer_country"),
+        signed_from=day("signed_from"),
+        signed_to=day("signed_to"),
+    )
+
+
 def lead_query(state: TableState) -> Select[Any]:
     token = current_token()
     assert token is not None
-    query = scope_leads(select(Lead), token)
-    f = state.filters
-    if state.q:
-        pattern = like_pattern(state.q)
-        query = query.where(
-            or_(
-                Lead.id.ilike(pattern, escape="\\"),
-                Lead.company_name.ilike(pattern, escape="\\"),
-                Lead.email.ilike(pattern, escape="\\"),
-                Lead.registration_code.ilike(pattern, escape="\\"),
-                Lead.data["contact_name"].as_string().ilike(pattern, escape="\\"),
-            )
-        )
-    for name, column in (
-        ("partner", Lead.partner),
-        ("sector", Lead.sector),
-        ("stage", Lead.stage),
-        ("country", Lead.country),
-    ):
-        if f.get(name):
-            query = query.where(column == f[name])
-    if f.get("role"):
-        query = query.where(Lead.data["role"].as_string() == f["role"])
-    if not f.get("archived"):
-        query = query.where(Lead.archived_at.is_(None))
-    return query
+    return queries.filtered("lead", scope_leads(select(Lead), token), _wanted(state))
 
 
 def agreement_spec(db: Session, locale: str, admin: bool) -> TableSpec:
     filters = [
-        FilterSpec(
-            "status",
-            "select",
-            field_label("agreement", "status", locale),
-            _options("status", STATUSES, locale),
-        ),
-        FilterSpec(
-            "sector",
-            "select",
-            field_label("agreement", "sector", locale),
-            _options("sector", SECTORS, locale),
-        ),
+        _choice("agreement", "status", STATUSES, locale),
+        _choice("agreement", "sector", SECTORS, locale),
         FilterSpec(
             "buyer_country",
             "select",
@@ -153,15 +136,10 @@ def agreement_spec(db: Session, locale: str, admin: bool) -> TableSpec:
         ),
         FilterSpec("signed_from", "date", label("signed_from", locale)),
         FilterSpec("signed_to", "date", label("signed_to", locale)),
-        FilterSpec("archived", "flag", label("include_archived", locale)),
     ]
-    if admin:
-        filters.insert(
-            0, FilterSpec("partner", "select", label("partner", locale), _partner_options())
-        )
     return TableSpec(
         name="agreements",
-        filters=filters,
+        filters=_framed(filters, locale, admin),
         sorts={
             "id": Agreement.id,
             "seller": Seller.company_name,
@@ -188,34 +166,7 @@ def agreement_query(state: TableState) -> Select[Any]:
         .outerjoin(Buyer, Buyer.id == Agreement.buyer_id),
         token,
     )
-    f = state.filters
-    if state.q:
-        pattern = like_pattern(state.q)
-        query = query.where(
-            or_(
-                Agreement.id.ilike(pattern, escape="\\"),
-                Agreement.data["subject"].as_string().ilike(pattern, escape="\\"),
-                Seller.company_name.ilike(pattern, escape="\\"),
-                Buyer.company_name.ilike(pattern, escape="\\"),
-                Agreement.seller_id.ilike(pattern, escape="\\"),
-                Agreement.buyer_id.ilike(pattern, escape="\\"),
-            )
-        )
-    if f.get("partner"):
-        query = query.where(Agreement.reporting_partner == f["partner"])
-    if f.get("status"):
-        query = query.where(Agreement.status == f["status"])
-    if f.get("sector"):
-        query = query.where(Agreement.sector == f["sector"])
-    if f.get("buyer_country"):
-        query = query.where(Buyer.country == f["buyer_country"])
-    if f.get("signed_from"):
-        query = query.where(Agreement.signed_date >= date.fromisoformat(f["signed_from"]))
-    if f.get("signed_to"):
-        query = query.where(Agreement.signed_date <= date.fromisoformat(f["signed_to"]))
-    if not f.get("archived"):
-        query = query.where(Agreement.archived_at.is_(None))
-    return query
+    return queries.filtered("agreement", query, _wanted(state))
 
 
 #: Export columns: every schema field, in the schema's order (the schemas are the
@@ -225,77 +176,81 @@ AGREEMENT_EXPORT_FIELDS = tuple(load_schema("agreement")["properties"])
 
 
 def _record_values(record: Lead | Agreement, fields: Sequence[str]) -> list[Any]:
-    from integration.store.records import to_dict
-
     data = to_dict(record)
     return [data.get(f) for f in fields]
+
+
+@dataclass(frozen=True)
+class RecordTable:
+    """What differs between the lead and the agreement table: everything else (the
+    page, the CSV export, searching, filtering, sorting, paging) is :func:`_table`."""
+
+    name: str
+    spec: Callable[[Session, str, bool], TableSpec]
+    query: Callable[[TableState], Select[Any]]
+    export_header: Sequence[str]
+    export_row: Callable[[Any], list[Any]]
+
+
+def _lead_row(row: Any) -> list[Any]:
+    (lead,) = row
+    return _record_values(lead, LEAD_EXPORT_FIELDS)
+
+
+def _agreement_row(row: Any) -> list[Any]:
+    agreement, seller, buyer, country = row
+    return [*_record_values(agreement, AGREEMENT_EXPORT_FIELDS), seller, buyer, country]
+
+
+LEAD_TABLE = RecordTable("leads", lead_spec, lead_query, LEAD_EXPORT_FIELDS, _lead_row)
+AGREEMENT_TABLE = RecordTable(
+    "agreements",
+    agreement_spec,
+    agreement_query,
+    (*AGREEMENT_EXPORT_FIELDS, "seller_name", "buyer_name", "buyer_country"),
+    _agreement_row,
+)
+
+
+def _table(table: RecordTable, *, export: bool) -> Any:
+    token = current_token()
+    assert token is not None
+    locale = ui_locale()
+    with services().store.session() as db:
+        spec = table.spec(db, locale, is_admin(token))
+        state = parse_state(request.args, spec)
+        query = apply_sort(table.query(state), spec, state)
+        if export:
+            rows = [table.export_row(row) for row in db.execute(query.limit(MAX_EXPORT_ROWS))]
+            return csv_response(table.name, list(table.export_header), rows)
+        page = paginate(db, query, state)
+    return render_template(
+        f"dashboard/{table.name}.html", spec=spec, state=state, page=page, active=table.name
+    )
 
 
 @bp.get("/leads")
 @login_required
 def leads() -> Any:
-    return _lead_table(export=False)
+    return _table(LEAD_TABLE, export=False)
 
 
 @bp.get("/leads.csv")
 @login_required
 def leads_csv() -> Any:
-    return _lead_table(export=True)
-
-
-def _lead_table(*, export: bool) -> Any:
-    svc = services()
-    token = current_token()
-    assert token is not None
-    locale = ui_locale()
-    with svc.store.session() as db:
-        spec = lead_spec(db, locale, is_admin(token))
-        state = parse_state(request.args, spec)
-        query = apply_sort(lead_query(state), spec, state)
-        if export:
-            rows = [
-                _record_values(lead, LEAD_EXPORT_FIELDS)
-                for (lead,) in db.execute(query.limit(MAX_EXPORT_ROWS))
-            ]
-            return csv_response("leads", list(LEAD_EXPORT_FIELDS), rows)
-        page = paginate(db, query, state)
-    return render_template(
-        "dashboard/leads.html", spec=spec, state=state, page=page, active="leads"
-    )
+    return _table(LEAD_TABLE, export=True)
 
 
 @bp.get("/agreements")
 @login_required
 def agreements() -> Any:
-    return _agreement_table(export=False)
+    return _table(AGREEMENT_TABLE, export=False)
 
 
 @bp.get("/agreements.csv")
 @login_required
 def agreements_csv() -> Any:
-    return _agreement_table(export=True)
-
-
-def _agreement_table(*, export: bool) -> Any:
-    svc = services()
-    token = current_token()
-    assert token is not None
-    locale = ui_locale()
-    with svc.store.session() as db:
-        spec = agreement_spec(db, locale, is_admin(token))
-        state = parse_state(request.args, spec)
-        query = apply_sort(agreement_query(state), spec, state)
-        if export:
-            header = [*AGREEMENT_EXPORT_FIELDS, "seller_name", "buyer_name", "buyer_country"]
-            rows = [
-                [*_record_values(a, AGREEMENT_EXPORT_FIELDS), seller, buyer, country]
-                for a, seller, buyer, country in db.execute(query.limit(MAX_EXPORT_ROWS))
-            ]
-            return csv_response("agreements", header, rows)
-        page = paginate(db, query, state)
-    return render_template(
-        "dashboard/agreements.html", spec=spec, state=state, page=page, active="agreements"
-    )
+    return _table(AGREEMENT_TABLE, export=True)
 
 
 def _history(db: Session, record_id: str) -> list[AuditEntry]:
@@ -309,64 +264,74 @@ def _history(db: Session, record_id: str) -> list[AuditEntry]:
     )
 
 
+def _lead_context(db: Session, lead: Lead, token: Any) -> dict[str, Any]:
+    """A lead's page also lists the agreements it is a party to (that the reader sees)."""
+    related = db.scalars(
+        scope_agreements(
+            select(Agreement).where(
+                or_(Agreement.seller_id == lead.id, Agreement.buyer_id == lead.id)
+            ),
+            token,
+        ).order_by(Agreement.id)
+    )
+    return {"related": list(related)}
+
+
+def _agreement_context(db: Session, agreement: Agreement, token: Any) -> dict[str, Any]:
+    """An agreement's page names its parties."""
+    parties = db.scalars(select(Lead).where(Lead.id.in_([agreement.seller_id, agreement.buyer_id])))
+    return {"parties": {lead.id: lead for lead in parties}, "related": []}
+
+
+@dataclass(frozen=True)
+class RecordPage:
+    """What differs between a lead's and an agreement's page."""
+
+    model: Any
+    scope: Callable[[Select[Any], Any], Select[Any]]
+    fields: Sequence[str]
+    context: Callable[[Session, Any, Any], dict[str, Any]]
+
+
+_PAGES = {
+    "lead": RecordPage(Lead, scope_leads, LEAD_EXPORT_FIELDS, _lead_context),
+    "agreement": RecordPage(
+        Agreement, scope_agreements, AGREEMENT_EXPORT_FIELDS, _agreement_context
+    ),
+}
+
+
+def _record_page(kind: str, record_id: str) -> Any:
+    """One record with its fields, audit history and related records; 404 when the
+    reader may not see it."""
+    page = _PAGES[kind]
+    token = current_token()
+    assert token is not None
+    with services().store.session() as db:
+        query = page.scope(select(page.model).where(page.model.id == record_id), token)
+        record = db.scalars(query).first()
+        if record is None:
+            abort(404)
+        extra = page.context(db, record, token)
+        history = _history(db, record.id)
+    return render_template(
+        "dashboard/record.html",
+        kind=kind,
+        record=record,
+        fields=[f for f in page.fields if f not in SYSTEM_FIELDS],
+        history=history,
+        active=f"{kind}s",
+        **extra,
+    )
+
+
 @bp.get("/leads/<record_id>")
 @login_required
 def lead_page(record_id: str) -> Any:
-    svc = services()
-    token = current_token()
-    assert token is not None
-    with svc.store.session() as db:
-        lead = db.scalars(scope_leads(select(Lead).where(Lead.id == record_id), token)).first()
-        if lead is None:
-            abort(404)
-        history = _history(db, lead.id)
-        agreements = list(
-            db.scalars(
-                scope_agreements(
-                    select(Agreement).where(
-                        or_(Agreement.seller_id == lead.id, Agreement.buyer_id == lead.id)
-                    ),
-                    token,
-                ).order_by(Agreement.id)
-            )
-        )
-    return render_template(
-        "dashboard/record.html",
-        kind="lead",
-        record=lead,
-        fields=[f for f in LEAD_EXPORT_FIELDS if f not in ("id", "created_at", "updated_at")],
-        history=history,
-        related=agreements,
-        active="leads",
-    )
+    return _record_page("lead", record_id)
 
 
 @bp.get("/agreements/<record_id>")
 @login_required
 def agreement_page(record_id: str) -> Any:
-    svc = services()
-    token = current_token()
-    assert token is not None
-    with svc.store.session() as db:
-        agreement = db.scalars(
-            scope_agreements(select(Agreement).where(Agreement.id == record_id), token)
-        ).first()
-        if agreement is None:
-            abort(404)
-        history = _history(db, agreement.id)
-        parties = {
-            lead.id: lead
-            for lead in db.scalars(
-                select(Lead).where(Lead.id.in_([agreement.seller_id, agreement.buyer_id]))
-            )
-        }
-    return render_template(
-        "dashboard/record.html",
-        kind="agreement",
-        record=agreement,
-        fields=[f for f in AGREEMENT_EXPORT_FIELDS if f not in ("id", "created_at", "updated_at")],
-        history=history,
-        parties=parties,
-        related=[],
-        active="agreements",
-    )
+    return _record_page("agreement", record_id)

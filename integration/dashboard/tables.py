@@ -5,20 +5,24 @@ columns); the query string is parsed into a :class:`TableState` with every value
 checked against that description, so an unknown sort key or a page of ``-3``
 falls back to a default instead of reaching the database. The same state drives
 the HTML page and the CSV export, so "export" always gives what the table shows
-(all pages of it).
+(all pages of it). The SQL itself (search, filters, order, pages) is built by
+:mod:`integration.store.queries`, the same builder the JSON API lists with.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
+
+from integration.store import queries
+from integration.store.queries import Page
+from integration.store.queries import like_pattern as like_pattern
 
 PAGE_SIZES = (25, 50, 100)
 MAX_SEARCH_LENGTH = 200
@@ -111,7 +115,9 @@ def _valid_date(text: str) -> bool:
 def parse_state(args: Mapping[str, str], spec: TableSpec) -> TableState:
     """Read a table's state from query parameters, dropping anything invalid."""
     state = TableState()
-    state.q = " ".join((args.get("q") or "").split())[:MAX_SEARCH_LENGTH]
+    # NUL cannot occur in stored text (PostgreSQL refuses it), so it is dropped.
+    text = (args.get("q") or "").replace("\x00", " ")
+    state.q = " ".join(text.split())[:MAX_SEARCH_LENGTH]
     for f in spec.filters:
         raw = (args.get(f.name) or "").strip()
         if not raw:
@@ -134,49 +140,13 @@ def parse_state(args: Mapping[str, str], spec: TableSpec) -> TableState:
     return state
 
 
-def like_pattern(text: str) -> str:
-    """``%text%`` with LIKE wildcards in ``text`` escaped (escape char ``\\``)."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def apply_sort(query: Select[Any], spec: TableSpec, state: TableState) -> Select[Any]:
-    column = spec.sorts[state.sort]
-    order = column.desc() if state.desc else column.asc()
-    # NULLs last either way, the same on SQLite and PostgreSQL.
-    query = query.order_by(column.is_(None), order)
-    if spec.tie_breaker is not None:
-        query = query.order_by(spec.tie_breaker.desc() if state.desc else spec.tie_breaker)
-    return query
-
-
-@dataclass
-class Page:
-    """One page of rows plus what the pager needs."""
-
-    rows: list[Any]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def first_index(self) -> int:
-        return 0 if self.total == 0 else (self.page - 1) * self.per_page + 1
-
-    @property
-    def last_index(self) -> int:
-        return min(self.total, self.page * self.per_page)
+    """``query`` in the order the reader chose (see :func:`queries.sorted_by`)."""
+    return queries.sorted_by(
+        query, spec.sorts[state.sort], desc=state.desc, tie_breaker=spec.tie_breaker
+    )
 
 
 def paginate(session: Session, query: Select[Any], state: TableState) -> Page:
-    """Count and fetch one page; a page past the end shows the last page."""
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    total = int(total or 0)
-    pages = max(1, math.ceil(total / state.per_page))
-    page = min(state.page, pages)
-    rows = list(session.execute(query.limit(state.per_page).offset((page - 1) * state.per_page)))
-    return Page(rows=rows, total=total, page=page, per_page=state.per_page)
+    """The page of ``query`` the reader is on; a page past the end shows the last page."""
+    return queries.numbered_page(session, query, state.page, state.per_page)

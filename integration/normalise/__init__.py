@@ -11,14 +11,11 @@ from integration.normalise.booleans import parse_bool
 from integration.normalise.dates import SHEETS_EPOCH, from_serial, parse_date
 from integration.normalise.headers import SERVICE_FIELDS, HeaderMatch, match_headers
 from integration.normalise.identifiers import (
-    REGISTRATION_CODE_MODULES,
     looks_like_lead_id,
     normalise_email,
     normalise_id,
     normalise_registration_code,
     normalise_url,
-    registration_code_valid,
-    registration_key,
 )
 from integration.normalise.labels import enum_table, enum_values, parse_country, parse_enum
 from integration.normalise.phone import normalise_phone
@@ -26,7 +23,6 @@ from integration.normalise.record import PartyResolver, normalise_record
 from integration.normalise.text import clean_line, clean_text, is_blank
 
 __all__ = [
-    "REGISTRATION_CODE_MODULES",
     "SERVICE_FIELDS",
     "SHEETS_EPOCH",
     "HeaderMatch",
@@ -51,6 +47,4 @@ __all__ = [
     "parse_currency",
     "parse_date",
     "parse_enum",
-    "registration_code_valid",
-    "registration_key",
 ]

@@ -3,7 +3,9 @@
 Every change goes through here so that ids are issued one way, indexed columns
 stay in step with the JSON data, and every create, update, archive and erasure
 lands in the append-only audit log with its source (``sheet:lv``,
-``webhook:lv``, ``api``, ...).
+``webhook:lv``, ``api``, ...). Their SQL-statement twins for the webhook hot path
+are :mod:`integration.store.fast_path`; listing and searching is
+:mod:`integration.store.queries`.
 """
 
 from __future__ import annotations
@@ -12,10 +14,10 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, insert, null, or_, select, true
+from sqlalchemy import or_, select, true
 from sqlalchemy.orm import Session
 
-from integration.identity import key_hash, natural_key, normalise_registration_code
+from integration.identity import key_hash, natural_key, registration_key
 from integration.store.models import (
     Agreement,
     AgreementIdSeq,
@@ -56,7 +58,8 @@ def issue_id(session: Session, kind: str) -> str:
     return format_id(LEAD_PREFIX if kind == "lead" else AGREEMENT_PREFIX, row.seq)
 
 
-def _clean(data: Mapping[str, Any]) -> dict[str, Any]:
+def clean_data(data: Mapping[str, Any]) -> dict[str, Any]:
+    """``data`` without the fields the store sets itself and without empty values."""
     return {k: v for k, v in data.items() if k not in SYSTEM_FIELDS and v is not None}
 
 
@@ -66,19 +69,27 @@ def _company_key(name: str | None) -> str | None:
     return company_key(name)
 
 
+def lead_columns(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The indexed column values of a lead's data (as :func:`apply_lead_columns` sets them)."""
+    code = data.get("registration_code")
+    cols = {
+        "company_name": data.get("company_name"),
+        "company_key": _company_key(data.get("company_name")),
+        "country": data.get("country"),
+        "registration_code": (registration_key(code, data.get("country")) if code else None),
+        "email": (data.get("email") or "").strip().lower() or None,
+        "sector": data.get("sector"),
+        "stage": data.get("stage"),
+    }
+    if data.get("partner"):
+        cols["partner"] = data["partner"]
+    return cols
+
+
 def apply_lead_columns(lead: Lead) -> None:
     """Copy the indexed fields of ``lead.data`` into their columns."""
-    d = lead.data
-    lead.company_name = d.get("company_name")
-    lead.company_key = _company_key(d.get("company_name"))
-    lead.country = d.get("country")
-    code = d.get("registration_code")
-    lead.registration_code = normalise_registration_code(code, d.get("country")) if code else None
-    lead.email = (d.get("email") or "").strip().lower() or None
-    lead.sector = d.get("sector")
-    lead.stage = d.get("stage")
-    if d.get("partner"):
-        lead.partner = d["partner"]
+    for name, value in lead_columns(lead.data).items():
+        setattr(lead, name, value)
 
 
 def apply_agreement_columns(agreement: Agreement) -> None:
@@ -141,7 +152,7 @@ def audit(
 
 def create_lead(session: Session, data: Mapping[str, Any], *, source: str) -> Lead:
     """Insert a validated lead; ``data['partner']`` names the owning chamber."""
-    clean = _clean(data)
+    clean = clean_data(data)
     now = utcnow()
     lead = Lead(id=issue_id(session, "lead"), partner=clean["partner"], data=clean)
     lead.created_at = lead.updated_at = now
@@ -152,7 +163,7 @@ def create_lead(session: Session, data: Mapping[str, Any], *, source: str) -> Le
 
 
 def create_agreement(session: Session, data: Mapping[str, Any], *, source: str) -> Agreement:
-    clean = _clean(data)
+    clean = clean_data(data)
     now = utcnow()
     agreement = Agreement(
         id=issue_id(session, "agreement"),
@@ -228,7 +239,7 @@ def erase_lead(session: Session, lead: Lead, *, source: str, scope: str | None) 
 
     ``scope`` is the partner whose sheet, forms and API the tombstone blocks,
     None for the whole network (see :mod:`integration.ownership`)."""
-    for h in _tombstone_hashes(lead.data):
+    for h in tombstone_hashes(lead.data):
         session.add(Tombstone(record_id=lead.id, key_hash=h, partner=scope))
     erased = [f for f in PERSONAL_FIELDS if f in lead.data]
     lead.data = {k: v for k, v in lead.data.items() if k not in PERSONAL_FIELDS}
@@ -255,7 +266,7 @@ def erase_lead(session: Session, lead: Lead, *, source: str, scope: str | None) 
     audit(session, lead, "erase", source, {f: "[erased]" for f in erased})
 
 
-def _tombstone_hashes(record: Mapping[str, Any]) -> list[str]:
+def tombstone_hashes(record: Mapping[str, Any]) -> list[str]:
     """The hashed keys a tombstone of ``record`` holds and a look-up compares:
     its natural key and, when that is not the e-mail, its e-mail too."""
     key = natural_key(record)
@@ -275,7 +286,7 @@ def tombstones_blocking(partner: str | None) -> Any:
 
 def is_tombstoned(session: Session, record: Mapping[str, Any], partner: str | None) -> bool:
     """True when ``record`` is a person erased in ``partner``'s scope (by natural key)."""
-    hashes = _tombstone_hashes(record)
+    hashes = tombstone_hashes(record)
     if not hashes:
         return False
     query = select(Tombstone.id).where(Tombstone.key_hash.in_(hashes), tombstones_blocking(partner))
@@ -340,217 +351,3 @@ def quarantine(
     )
     session.add(entry)
     return entry
-
-
-# ---------------------------------------------------------------------------
-# Core-statement twins for hot paths (webhook ingestion). They write exactly the
-# rows the ORM functions above write, through prebuilt SQL statements on the
-# session's connection (same transaction), without building ORM objects or
-# running a unit-of-work flush, which cost several times the SQL itself.
-
-_LEADS = Lead.__table__
-_SEQ_RETURNING = {
-    "lead": insert(LeadIdSeq.__table__).returning(LeadIdSeq.__table__.c.seq),
-    "agreement": insert(AgreementIdSeq.__table__).returning(AgreementIdSeq.__table__.c.seq),
-}
-_INSERT_LEAD = insert(_LEADS)
-_INSERT_AUDIT = insert(AuditEntry.__table__)
-_INSERT_SYNC_REQUEST = insert(SyncRequest.__table__)
-
-
-def issue_id_fast(session: Session, kind: str) -> str:
-    """:func:`issue_id` in one ``INSERT ... RETURNING`` round trip."""
-    seq = session.connection().execute(_SEQ_RETURNING[kind]).scalar_one()
-    return format_id(LEAD_PREFIX if kind == "lead" else AGREEMENT_PREFIX, seq)
-
-
-def lead_columns(data: Mapping[str, Any]) -> dict[str, Any]:
-    """The indexed column values of a lead's data (as :func:`apply_lead_columns` sets them)."""
-    code = data.get("registration_code")
-    cols = {
-        "company_name": data.get("company_name"),
-        "company_key": _company_key(data.get("company_name")),
-        "country": data.get("country"),
-        "registration_code": (
-            normalise_registration_code(code, data.get("country")) if code else None
-        ),
-        "email": (data.get("email") or "").strip().lower() or None,
-        "sector": data.get("sector"),
-        "stage": data.get("stage"),
-    }
-    if data.get("partner"):
-        cols["partner"] = data["partner"]
-    return cols
-
-
-def _named_values(table: Any, prefix: str, names: Iterable[str]) -> dict[str, Any]:
-    return {n: bindparam(prefix + n, type_=table.c[n].type) for n in names}
-
-
-_LEAD_ROW = (
-    "id", "partner", "data", "company_name", "company_key", "country", "registration_code",
-    "email", "sector", "stage", "version", "created_at", "updated_at", "archived_at", "erased_at",
-)  # fmt: skip
-_AUDIT_ROW = ("at", "record_id", "kind", "action", "source", "partner", "changes")
-_SYNC_REQUEST_ROW = (
-    "partner", "tab", "trigger", "reason", "requested_at", "consumed_at", "sync_run_id",
-)  # fmt: skip
-
-#: PostgreSQL: lead, audit entry and sync request in one statement (one round
-#: trip instead of three; data-modifying CTEs always run to completion). Only
-#: the columns named above are bound, so a column added later keeps its default.
-_INSERT_LEAD_ROWS_PG = (
-    insert(SyncRequest.__table__)
-    .values(_named_values(SyncRequest.__table__, "s_", _SYNC_REQUEST_ROW))
-    .add_cte(insert(_LEADS).values(_named_values(_LEADS, "l_", _LEAD_ROW)).cte("new_lead"))
-    .add_cte(
-        insert(AuditEntry.__table__)
-        .values(_named_values(AuditEntry.__table__, "a_", _AUDIT_ROW))
-        .cte("new_audit")
-    )
-)
-
-
-def insert_lead(
-    session: Session,
-    data: Mapping[str, Any],
-    *,
-    source: str,
-    sync_trigger: str | None = None,
-    sync_tab: str | None = None,
-) -> str:
-    """:func:`create_lead` without ORM objects: the same lead row and ``create``
-    audit entry; returns the new id (load it with ``session.get`` if needed).
-
-    With ``sync_trigger``, also what :func:`request_sync` records for the new
-    lead (reason ``new lead <id>``), in the same round trip on PostgreSQL."""
-    clean = _clean(data)
-    now = utcnow()
-    lead_id = issue_id_fast(session, "lead")
-    lead = {
-        "id": lead_id,
-        "partner": clean["partner"],
-        "data": clean,
-        **lead_columns(clean),
-        "version": 1,
-        "created_at": now,
-        "updated_at": now,
-        "archived_at": None,
-        "erased_at": None,
-    }
-    entry = {
-        "at": now,
-        "record_id": lead_id,
-        "kind": "lead",
-        "action": "create",
-        "source": source,
-        "partner": lead["partner"],
-        "changes": {k: [None, v] for k, v in clean.items()},
-    }
-    conn = session.connection()
-    if sync_trigger is not None and conn.dialect.name == "postgresql":
-        params = {f"l_{k}": v for k, v in lead.items()}
-        params.update({f"a_{k}": v for k, v in entry.items()})
-        params.update(
-            {
-                f"s_{k}": v
-                for k, v in _sync_request_row(
-                    lead["partner"], sync_trigger, f"new lead {lead_id}", sync_tab
-                ).items()
-            }
-        )
-        conn.execute(_INSERT_LEAD_ROWS_PG, params)
-        return lead_id
-    conn.execute(_INSERT_LEAD, lead)
-    conn.execute(_INSERT_AUDIT, entry)
-    if sync_trigger is not None:
-        insert_sync_request(
-            session,
-            lead["partner"],
-            trigger=sync_trigger,
-            reason=f"new lead {lead_id}",
-            tab=sync_tab,
-        )
-    return lead_id
-
-
-def _sync_request_row(
-    partner: str, trigger: str, reason: str | None, tab: str | None
-) -> dict[str, Any]:
-    return {
-        "partner": partner,
-        "tab": tab,
-        "trigger": trigger,
-        "reason": reason,
-        "requested_at": utcnow(),
-        "consumed_at": None,
-        "sync_run_id": None,
-    }
-
-
-def insert_sync_request(
-    session: Session,
-    partner: str,
-    *,
-    trigger: str,
-    reason: str | None = None,
-    tab: str | None = None,
-) -> None:
-    """:func:`request_sync` as one INSERT, without an ORM object."""
-    session.connection().execute(
-        _INSERT_SYNC_REQUEST, _sync_request_row(partner, trigger, reason, tab)
-    )
-
-
-_ERASED = (
-    select(Tombstone.id)
-    .where(
-        Tombstone.key_hash.in_(bindparam("hashes", expanding=True)),
-        or_(Tombstone.partner.is_(None), Tombstone.partner == bindparam("partner")),
-    )
-    .limit(1)
-    .scalar_subquery()
-)
-#: The live lead with the key, the sending partner's own first (only its own
-#: lead may be filled from the input; another partner's is a linked duplicate).
-_OWN_FIRST = (case((_LEADS.c.partner == bindparam("partner"), 0), else_=1), _LEADS.c.id)
-_BY_KEY = {
-    "reg": (_LEADS.c.country == bindparam("k1"), _LEADS.c.registration_code == bindparam("k2")),
-    "email": (_LEADS.c.email == bindparam("k1"),),
-}
-
-
-def _lookup_statement(kind: str | None) -> Any:
-    if kind is None:
-        return select(_ERASED, null(), null())
-    found = [
-        select(column)
-        .where(_LEADS.c.erased_at.is_(None), *_BY_KEY[kind])
-        .order_by(*_OWN_FIRST)
-        .limit(1)
-        .scalar_subquery()
-        for column in (_LEADS.c.id, _LEADS.c.partner)
-    ]
-    return select(_ERASED, *found)
-
-
-_LOOKUP_KEY = {kind: _lookup_statement(kind) for kind in ("reg", "email", None)}
-
-
-def lookup_lead_key(
-    session: Session, record: Mapping[str, Any], partner: str
-) -> tuple[bool, str | None, str | None]:
-    """``(erased in partner's scope, id, owner)`` of the live lead with ``record``'s
-    natural key (``partner``'s own first), in one query."""
-    hashes = _tombstone_hashes(record)
-    if not hashes:
-        return False, None, None  # no natural key and no email: neither can match
-    key = natural_key(record)
-    params: dict[str, Any] = {"hashes": hashes, "partner": partner}
-    kind = key[0] if key else None
-    if key:
-        params["k1"] = key[1]
-        if kind == "reg":
-            params["k2"] = key[2]
-    row = session.connection().execute(_LOOKUP_KEY[kind], params).one()
-    return row[0] is not None, row[1], row[2]

@@ -18,10 +18,10 @@ from functools import cache, lru_cache
 from typing import Any
 
 from integration.normalise import match_headers, normalise_record
-from integration.normalise.identifiers import normalise_id
+from integration.normalise.identifiers import looks_like_lead_id, normalise_id
 from integration.normalise.labels import localized_labels
 from integration.normalise.text import clean_line
-from integration.validation.cross_rules import company_key, lead_keys
+from integration.validation.cross_rules import lead_keys, party_keys
 from integration.vocabulary import field_label, vocabulary
 from schemas import load_schema
 
@@ -255,18 +255,9 @@ class PartyIndex:
                 self._by_key.setdefault(key, set()).add(lead["id"])
 
     def resolve(self, text: str) -> str | None:
-        from integration.normalise.identifiers import looks_like_lead_id, registration_key
-
         if looks_like_lead_id(text):
             return normalise_id(text)
-        code = registration_key(text, None)
-        keys: list[tuple[str, ...]] = [("code", code)]
-        if len(code) > 2 and code[:2].isalpha() and code[2:].isdigit():
-            keys.append(("code", code[2:]))
-        keys.append(("company", company_key(text)))
-        for key in keys:
-            if not key[1]:
-                continue
+        for key in party_keys(text):
             ids = self._by_key.get(key)
             if ids:
                 if len(ids) == 1:

@@ -17,9 +17,9 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any, Protocol
 
-from integration.identity import natural_key
+from integration.identity import natural_key, natural_key_field, registration_key
 from integration.issues import ValidationIssue, issue, message_for
-from integration.normalise.identifiers import looks_like_lead_id, normalise_id, registration_key
+from integration.normalise.identifiers import looks_like_lead_id, normalise_id
 from integration.vocabulary import field_label, plain_text
 
 #: Legal-form words dropped when comparing company names (LV, EE, FI, AZ and common
@@ -83,11 +83,6 @@ def company_key(name: str) -> str:
     return "".join(kept or tokens)
 
 
-def natural_key_field(key: Key) -> str:
-    """The lead field a natural key comes from (to name it in a duplicate issue)."""
-    return "email" if key[0] == "email" else "registration_code"
-
-
 def lead_keys(lead: Mapping[str, Any]) -> list[Key]:
     """Every key a lead can be found by: its natural key, its registration code alone
     (staff often type just the code in a party column) and its company-name key."""
@@ -142,17 +137,23 @@ def resolve_party(text: str, lookup: LeadLookup) -> str | None:
     """The lead id a party cell means: a CRM ID, a registration code or a company name."""
     if looks_like_lead_id(text):
         return normalise_id(text)
+    for key in party_keys(text):
+        found = lookup.lead_id_by_key(key)
+        if found:
+            return found
+    return None
+
+
+def party_keys(text: str) -> list[Key]:
+    """The keys a party cell that is not a CRM ID may mean, most specific first:
+    its registration code, the code without a VAT prefix (``LV40003521600``), and
+    its company-name key (the ones :func:`lead_keys` indexes a lead by)."""
     code = registration_key(text, None)
     candidates: list[Key] = [("code", code)]
     if len(code) > 2 and code[:2].isalpha() and code[2:].isdigit():
-        candidates.append(("code", code[2:]))  # "LV40003521600": VAT prefix
+        candidates.append(("code", code[2:]))
     candidates.append(("company", company_key(text)))
-    for key in candidates:
-        if key[1]:
-            found = lookup.lead_id_by_key(key)
-            if found:
-                return found
-    return None
+    return [key for key in candidates if key[1]]
 
 
 def check_lead_duplicate(

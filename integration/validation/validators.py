@@ -19,7 +19,7 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
 
-from integration.normalise.identifiers import registration_code_valid
+from integration.identity import registration_code_valid
 from integration.normalise.phone import is_valid_e164
 from schemas import load_schema
 

@@ -25,7 +25,6 @@ from integration.normalise import (
     parse_bool,
     parse_currency,
     parse_date,
-    registration_key,
 )
 from integration.normalise.text import storable, storable_rows
 
@@ -211,12 +210,6 @@ def test_ids() -> None:
 )
 def test_registration_codes(cell: object, country: str, expected: str) -> None:
     assert normalise_registration_code(cell, country) == expected
-
-
-def test_registration_key_compacts_for_comparison() -> None:
-    assert registration_key("LV 4000 3521 600", "LV") == "40003521600"
-    assert registration_key("2077474-0", "FI") == "20774740"
-    assert registration_key("hrb 12-345", "DE") == "HRB12345"
 
 
 def test_email_and_url_cleanup() -> None:
