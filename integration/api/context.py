@@ -14,6 +14,7 @@ from typing import Any
 from flask import g, request
 from sqlalchemy.orm import Session
 
+from integration.api.openapi import query_parameters
 from integration.app import services
 from integration.auth import can_see_partner, is_admin, touch_token, verify_token
 from integration.ownership import Actor
@@ -66,8 +67,6 @@ def check_int_id(value: int, what: str) -> None:
 def check_query_names() -> None:
     """``before_request``: unknown query parameters are a client error (a typo
     such as ``?sectr=ict`` would otherwise silently return everything)."""
-    from integration.api.openapi import query_parameters
-
     rule = request.url_rule
     if rule is None or not request.args:
         return

@@ -33,6 +33,8 @@ from integration.drive.channels import record_event, token_hash, trusted
 from integration.problems import Problem
 from integration.store import records
 from integration.store.models import DriveChannel, utcnow
+from integration.web.openapi_components import ref
+from integration.web.openapi_operations import describe, json_response, problems
 from integration.webhooks.requests import is_transient, unavailable
 
 log = logging.getLogger(__name__)
@@ -66,6 +68,25 @@ def _message_number() -> int:
     return number
 
 
+@describe(
+    operationId="receiveDriveNotification",
+    summary="Google Drive push notification for a watched spreadsheet",
+    security=[],
+    parameters=[
+        {"name": h, "in": "header", "required": False, "schema": {"type": "string"}}
+        for h in (
+            "X-Goog-Channel-ID",
+            "X-Goog-Channel-Token",
+            "X-Goog-Resource-State",
+            "X-Goog-Resource-ID",
+            "X-Goog-Message-Number",
+        )
+    ],
+    responses={
+        "200": json_response(ref("StatusBody"), "Acknowledged (queued, sync or stale)."),
+        **problems(400, 401, 413, 503),
+    },
+)
 def receive_drive_notification() -> Response:
     channel_id = request.headers.get("X-Goog-Channel-ID")
     state = request.headers.get("X-Goog-Resource-State")

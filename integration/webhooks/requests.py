@@ -11,7 +11,29 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from integration.app import MAX_CONTENT_LENGTH, services
 from integration.config import PartnerConfig
 from integration.problems import Problem
+from integration.web.openapi_components import ref
+from integration.web.openapi_operations import path_param
 from integration.webhooks.signatures import SignatureError
+
+#: The partner of ``/webhooks/<kind>/<partner>`` (for ``/openapi.json``).
+PARTNER_PATH = path_param("partner", {"type": "string"})
+#: The signature headers the webhooks read (for ``/openapi.json``); the first
+#: three are Standard Webhooks', the fourth only forms accept.
+SIGNED_HEADERS = [
+    {"name": h, "in": "header", "required": False, "schema": {"type": "string"}, "description": d}
+    for h, d in (
+        ("webhook-id", "Standard Webhooks: delivery id (idempotency key)."),
+        ("webhook-timestamp", "Standard Webhooks: Unix time, within 300 s of now."),
+        ("webhook-signature", "Standard Webhooks: v1,<base64 HMAC-SHA256>."),
+        ("Typeform-Signature", "Typeform: sha256=<base64 HMAC-SHA256 of the body>."),
+    )
+]
+
+
+def required_body(schema: str) -> dict:
+    """A required JSON request body of the named component schema."""
+    return {"required": True, "content": {"application/json": {"schema": ref(schema)}}}
+
 
 #: Store failures worth a retry by the sender (answered 503, never 404/410).
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, PoolTimeout)

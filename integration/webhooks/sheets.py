@@ -19,12 +19,17 @@ from integration.config import PartnerConfig
 from integration.problems import Problem
 from integration.store import records
 from integration.web.json_input import parse_json
+from integration.web.openapi_components import ref
+from integration.web.openapi_operations import describe, json_response, problems
 from integration.webhooks.deliveries import ClaimLost, Outcome, deliver_once
 from integration.webhooks.forms import outcome_response
 from integration.webhooks.requests import (
+    PARTNER_PATH,
+    SIGNED_HEADERS,
     is_transient,
     partner_or_404,
     require_json_body,
+    required_body,
     unauthorized,
     unavailable,
 )
@@ -44,6 +49,18 @@ def edited_tab(partner: PartnerConfig, payload: Mapping[str, Any]) -> tuple[bool
     return False, None
 
 
+@describe(
+    operationId="receiveSheetEdit",
+    summary="A partner sheet was edited (Apps Script trigger)",
+    security=[],
+    parameters=[PARTNER_PATH, *SIGNED_HEADERS[:3]],
+    requestBody=required_body("SheetNotice"),
+    responses={
+        "202": json_response(ref("StatusBody"), "Sync requested."),
+        "200": json_response(ref("StatusBody"), "Not about a synced tab; ignored."),
+        **problems(400, 401, 404, 413, 415, 503),
+    },
+)
 def receive_sheet_edit(partner: str) -> Response:
     config = services().config
     partner_cfg = partner_or_404(partner)
