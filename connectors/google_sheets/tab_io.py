@@ -297,19 +297,3 @@ class SheetsConnector:
         if data:
             bodies.append({"valueInputOption": "RAW", "data": data})
         return bodies
-
-    def append_rows(self, spreadsheet_id: str, title: str, rows: list[list[Cell]]) -> int:
-        """Append rows after the tab's data in one ``values.append`` (RAW, INSERT_ROWS)."""
-        if not rows:
-            return 0
-        body = {"majorDimension": "ROWS", "values": [[_raw(v) for v in row] for row in rows]}
-        self._call(
-            "values.append",
-            lambda: self.http.values_append(
-                spreadsheet_id,
-                f"{quote_title(title)}!A1",
-                params={"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"},
-                body=body,
-            ),
-        )
-        return len(rows)

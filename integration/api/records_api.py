@@ -42,7 +42,6 @@ from integration.api.validation import (
     validate,
     validate_agreement_rules,
 )
-from integration.app import services
 from integration.auth import scope_agreements, scope_leads
 from integration.intake import lock_firm
 from integration.normalise import enum_values
@@ -340,7 +339,3 @@ def erase_lead(record_id: str) -> Response:
         lead = _get_visible(session, "lead", record_id)
         result = erase_person(session, lead, actor=actor(), source=source())
     return jsonify(result.as_json())
-
-
-def partners_known() -> list[str]:
-    return sorted(services().config.partners)
