@@ -196,19 +196,11 @@ def naive(host: str, sid: str) -> dict[str, Any]:
     return out
 
 
-def _column_letter(index: int) -> str:
-    """1 -> A, 27 -> AA."""
-    letters = ""
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
 def reasonable(host: str, sid: str) -> dict[str, Any]:
     """A careful gspread script: one read of the whole tab, then, when anything
     changed, one ``ws.update`` writing the whole id and status columns."""
     import requests
+    from gspread.utils import rowcol_to_a1
 
     from connectors.google_sheets.auth import make_gspread_client
 
@@ -239,8 +231,7 @@ def reasonable(host: str, sid: str) -> dict[str, Any]:
                 store[rid], status, changed = data, "OK (updated)", True
             column.append([rid, status])
         if changed:
-            start = _column_letter(id_at + 1)
-            ws.update(column, f"{start}1", value_input_option="RAW")
+            ws.update(column, rowcol_to_a1(1, id_at + 1), value_input_option="RAW")
         calls = requests.get(stats_url, timeout=10).json()["total"]
         out[name] = {"seconds": round(time.perf_counter() - started, 3), "api_calls": calls}
 
