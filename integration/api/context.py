@@ -21,7 +21,7 @@ from integration.ownership import Actor
 from integration.problems import Problem
 from integration.store.models import ApiToken
 from integration.web.json_input import NOT_TEXT, parse_json
-from integration.webhooks.requests import is_transient, unavailable
+from integration.webhooks.requests import transient_as_503
 
 DEFAULT_LIMIT = 50
 #: The widest offset ISO 8601 and RFC 3339 allow in practice (as java.time and
@@ -97,15 +97,8 @@ def source() -> str:
 @contextmanager
 def store_session() -> Iterator[Session]:
     """A store transaction; connection trouble becomes 503 (retry later)."""
-    try:
-        with services().store.session() as session:
-            yield session
-    except Problem:
-        raise
-    except Exception as exc:
-        if is_transient(exc):
-            raise unavailable() from None
-        raise
+    with transient_as_503(), services().store.session() as session:
+        yield session
 
 
 def not_found(what: str = "resource") -> Problem:

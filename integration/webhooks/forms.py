@@ -35,17 +35,16 @@ from integration.problems import Problem, problem_body, problem_response
 from integration.web.json_input import parse_json
 from integration.web.openapi_components import ref
 from integration.web.openapi_operations import describe, json_response, problems
-from integration.webhooks.deliveries import ClaimLost, Outcome, deliver_once
+from integration.webhooks.deliveries import Outcome, deliver_once
 from integration.webhooks.mapping import submission_fields
 from integration.webhooks.requests import (
     PARTNER_PATH,
     SIGNED_HEADERS,
-    is_transient,
     partner_or_404,
     require_json_body,
     required_body,
+    transient_as_503,
     unauthorized,
-    unavailable,
 )
 from integration.webhooks.signatures import SignatureError, verify_standard, verify_typeform
 
@@ -181,12 +180,6 @@ def receive_form(partner: str) -> Response:
     candidate = check_lead(config, partner, raw)  # before the transaction: pure work
     work = _lead_work(candidate, raw, unmatched, ignored, source)
     assert delivery_id is not None
-    try:
+    with transient_as_503():
         outcome = deliver_once(services().store, partner, delivery_id, source, work)
-    except ClaimLost:
-        raise unavailable() from None
-    except Exception as exc:
-        if is_transient(exc):
-            raise unavailable() from None
-        raise
     return outcome_response(outcome)

@@ -4,6 +4,9 @@ partner known, JSON content type, size, signature over the raw bytes, then
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import request
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -13,6 +16,7 @@ from integration.config import PartnerConfig
 from integration.problems import Problem
 from integration.web.openapi_components import ref
 from integration.web.openapi_operations import path_param
+from integration.webhooks.deliveries import ClaimLost
 from integration.webhooks.signatures import SignatureError
 
 #: The partner of ``/webhooks/<kind>/<partner>`` (for ``/openapi.json``).
@@ -43,6 +47,22 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, TRANSIENT_ERRORS):
         return True
     return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+
+
+@contextmanager
+def transient_as_503() -> Iterator[None]:
+    """The one mapping of store trouble to an answer: a failure worth a retry
+    (or a delivery claim lost to a vanished connection) becomes 503 with
+    Retry-After, so the sender retries and nothing is lost; anything else
+    propagates unchanged (a :class:`Problem` keeps its own status)."""
+    try:
+        yield
+    except ClaimLost:
+        raise unavailable() from None
+    except Exception as exc:
+        if is_transient(exc):
+            raise unavailable() from None
+        raise
 
 
 def unavailable() -> Problem:

@@ -21,17 +21,16 @@ from integration.store import records
 from integration.web.json_input import parse_json
 from integration.web.openapi_components import ref
 from integration.web.openapi_operations import describe, json_response, problems
-from integration.webhooks.deliveries import ClaimLost, Outcome, deliver_once
+from integration.webhooks.deliveries import Outcome, deliver_once
 from integration.webhooks.forms import outcome_response
 from integration.webhooks.requests import (
     PARTNER_PATH,
     SIGNED_HEADERS,
-    is_transient,
     partner_or_404,
     require_json_body,
     required_body,
+    transient_as_503,
     unauthorized,
-    unavailable,
 )
 from integration.webhooks.signatures import SignatureError, verify_standard
 
@@ -84,14 +83,8 @@ def receive_sheet_edit(partner: str) -> Response:
         session.flush()
         return Outcome(202, {"status": "queued", "sync_request": req.id, "tab": tab})
 
-    try:
+    with transient_as_503():
         outcome = deliver_once(services().store, partner, delivery_id, "sheets", work)
-    except ClaimLost:
-        raise unavailable() from None
-    except Exception as exc:
-        if is_transient(exc):
-            raise unavailable() from None
-        raise
     return outcome_response(outcome)
 
 
