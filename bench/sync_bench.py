@@ -30,6 +30,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT / "tests"))
 
 from emulator_bench import EmulatorProcess  # noqa: E402
 from run_info import RunInfo  # noqa: E402
@@ -88,8 +89,9 @@ def make_rows(n: int) -> list[list[Any]]:
 
 
 def create_sheet(host: str, n: int) -> str:
+    from emulator_fixtures import create_spreadsheet
+
     from connectors.google_sheets.auth import make_gspread_client
-    from connectors.sheets_emulator.testing import create_spreadsheet
 
     gc = make_gspread_client(emulator_host=host, timeout=600)
     data = [HEADER, *make_rows(n)]

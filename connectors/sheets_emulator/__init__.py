@@ -1,7 +1,7 @@
 """A local Google Sheets API v4 + Drive v3 emulator that real gspread runs against.
 
 Run it with ``crm-sync emulator`` (see :mod:`.cli`) or in-process with
-:func:`connectors.sheets_emulator.testing.run_emulator`; point clients at it
+``tests/emulator_fixtures.py`` (its test helper run_emulator); point clients at it
 with ``SHEETS_EMULATOR_HOST=host:port``.
 
 Modules: :mod:`.a1` (A1 notation), :mod:`.cells` (compact cell model),
