@@ -13,8 +13,9 @@ render options), :mod:`.formulas` (the evaluated formula subset), :mod:`.refshif
 (Drive push channels: ``files.watch``, ``channels.stop``, the notifications),
 :mod:`.admin`
 (faults, quotas, stats), :mod:`.persistence` (``--state`` and ``--seed``),
-:mod:`.server` (HTTP), :mod:`.testing` (in-process server and pytest
-fixtures), :mod:`.cli` (``crm-sync emulator``).
+:mod:`.server` (HTTP: dispatch, auth, admin endpoints) with :mod:`.routing`
+(URL -> endpoint) and :mod:`.wire` (body limits, JSON in and out),
+:mod:`.cli` (``crm-sync emulator``).
 
 Admin API (for tests, benchmarks and demos)
 -------------------------------------------
