@@ -30,6 +30,7 @@ BEARER = {
     "description": "Made with `crm-sync tokens create --partner lv` or --admin.",
 }
 _EXTENSION = "crm_openapi_document"
+_QUERY_NAMES = "crm_openapi_query_names"
 
 
 def openapi_path(rule: str) -> str:
@@ -76,8 +77,16 @@ def openapi_document(app: Flask | None = None) -> dict[str, Any]:
 
 
 def query_parameters(method: str, rule: str) -> frozenset[str]:
-    """Query parameter names the current app's document allows for one operation."""
-    item = openapi_document()["paths"].get(openapi_path(rule), {})
-    operation = item.get(method.lower(), {})
-    params = [*item.get("parameters", []), *operation.get("parameters", [])]
-    return frozenset(p["name"] for p in params if p.get("in") == "query")
+    """Query parameter names the current app's document allows for one
+    operation (asked on every API request, so kept per app once computed)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    known: dict[tuple[str, str], frozenset[str]] = app.extensions.setdefault(_QUERY_NAMES, {})
+    names = known.get((method, rule))
+    if names is None:
+        item = openapi_document(app)["paths"].get(openapi_path(rule), {})
+        operation = item.get(method.lower(), {})
+        params = [*item.get("parameters", []), *operation.get("parameters", [])]
+        names = known[(method, rule)] = frozenset(
+            p["name"] for p in params if p.get("in") == "query"
+        )
+    return names
