@@ -28,16 +28,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "tests" / "reliability"))
 
+from emulator_fixtures import run_emulator  # noqa: E402
 from fault_scenarios import (  # noqa: E402
     Outcome,
     run_campaign,
     temporary_pg_database,
     temporary_sqlite_database,
 )
-
-from connectors.sheets_emulator.testing import run_emulator  # noqa: E402
 
 PG = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 

@@ -28,12 +28,13 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "tests" / "reliability"))
 
+from emulator_fixtures import create_spreadsheet, run_emulator  # noqa: E402
 from fault_scenarios import TEST_ENVIRON, temporary_pg_database  # noqa: E402
 from run_info import RunInfo  # noqa: E402
 
-from connectors.sheets_emulator.testing import create_spreadsheet, run_emulator  # noqa: E402
 from integration.auth import create_token  # noqa: E402
 from integration.config import load_config  # noqa: E402
 from integration.store import records  # noqa: E402

@@ -30,6 +30,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT / "tests"))
 
 from emulator_bench import EmulatorProcess  # noqa: E402
 from run_info import RunInfo  # noqa: E402
@@ -88,8 +89,9 @@ def make_rows(n: int) -> list[list[Any]]:
 
 
 def create_sheet(host: str, n: int) -> str:
+    from emulator_fixtures import create_spreadsheet
+
     from connectors.google_sheets.auth import make_gspread_client
-    from connectors.sheets_emulator.testing import create_spreadsheet
 
     gc = make_gspread_client(emulator_host=host, timeout=600)
     data = [HEADER, *make_rows(n)]
@@ -196,19 +198,11 @@ def naive(host: str, sid: str) -> dict[str, Any]:
     return out
 
 
-def _column_letter(index: int) -> str:
-    """1 -> A, 27 -> AA."""
-    letters = ""
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
 def reasonable(host: str, sid: str) -> dict[str, Any]:
     """A careful gspread script: one read of the whole tab, then, when anything
     changed, one ``ws.update`` writing the whole id and status columns."""
     import requests
+    from gspread.utils import rowcol_to_a1
 
     from connectors.google_sheets.auth import make_gspread_client
 
@@ -239,8 +233,7 @@ def reasonable(host: str, sid: str) -> dict[str, Any]:
                 store[rid], status, changed = data, "OK (updated)", True
             column.append([rid, status])
         if changed:
-            start = _column_letter(id_at + 1)
-            ws.update(column, f"{start}1", value_input_option="RAW")
+            ws.update(column, rowcol_to_a1(1, id_at + 1), value_input_option="RAW")
         calls = requests.get(stats_url, timeout=10).json()["total"]
         out[name] = {"seconds": round(time.perf_counter() - started, 3), "api_calls": calls}
 

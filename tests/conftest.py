@@ -15,10 +15,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from emulator_fixtures import emulator, sheets_emulator  # noqa: F401
 from live_server import serving
 from sqlalchemy import create_engine, text
 
-from connectors.sheets_emulator.testing import emulator, sheets_emulator  # noqa: F401
 from integration.config import AppConfig, load_config
 from integration.store import migrate
 from integration.store.db import Store

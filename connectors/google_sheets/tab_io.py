@@ -18,6 +18,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
+from gspread.utils import (
+    DateTimeOption,
+    Dimension,
+    ValueInputOption,
+    ValueRenderOption,
+    absolute_range_name,
+    rowcol_to_a1,
+)
+
 from .errors import SheetNotFound
 from .ratelimit import Budgets, unlimited
 from .retry import RetryPolicy, call_with_retry
@@ -41,26 +50,16 @@ class TabProps:
     column_count: int
 
 
-def column_letter(index: int) -> str:
-    """0-based column index -> ``A``, ``B``, ... ``Z``, ``AA``."""
-    letters = ""
-    n = index + 1
-    while n:
-        n, rem = divmod(n - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
 def quote_title(title: str) -> str:
     """A tab title as an A1 sheet name (always quoted; quotes doubled)."""
-    return "'" + title.replace("'", "''") + "'"
+    return absolute_range_name(title)
 
 
 def a1_range(title: str, row: int, col: int, last_row: int, last_col: int) -> str:
     """1-based rows, 0-based columns -> ``'Tab'!B2:D5``."""
-    start = f"{column_letter(col)}{row}"
-    end = f"{column_letter(last_col)}{last_row}"
-    return f"{quote_title(title)}!{start}" + ("" if start == end else f":{end}")
+    start = rowcol_to_a1(row, col + 1)
+    end = rowcol_to_a1(last_row, last_col + 1)
+    return absolute_range_name(title, start if start == end else f"{start}:{end}")
 
 
 def _raw(value: Cell) -> Cell:
@@ -187,9 +186,9 @@ class SheetsConnector:
                 spreadsheet_id,
                 [quote_title(title)],
                 params={
-                    "valueRenderOption": "UNFORMATTED_VALUE",
-                    "dateTimeRenderOption": "SERIAL_NUMBER",
-                    "majorDimension": "ROWS",
+                    "valueRenderOption": ValueRenderOption.unformatted,
+                    "dateTimeRenderOption": DateTimeOption.serial_number,
+                    "majorDimension": Dimension.rows,
                 },
             ),
         )
@@ -253,7 +252,7 @@ class SheetsConnector:
         """Add ``rows`` and/or ``columns`` at the end of the grid, in one call."""
         requests = [
             {"appendDimension": {"sheetId": sheet_id, "dimension": dim, "length": n}}
-            for dim, n in (("COLUMNS", columns), ("ROWS", rows))
+            for dim, n in ((Dimension.cols, columns), (Dimension.rows, rows))
             if n > 0
         ]
         if requests:
@@ -287,29 +286,13 @@ class SheetsConnector:
         for row, col, values in _split_tall(blocks, self.max_request_bytes):
             width = max(len(v) for v in values)
             rng = a1_range(title, row, col, row + len(values) - 1, col + width - 1)
-            item = {"range": rng, "majorDimension": "ROWS", "values": values}
+            item = {"range": rng, "majorDimension": Dimension.rows, "values": values}
             item_size = len(json.dumps(item, ensure_ascii=False).encode("utf-8"))
             if data and size + item_size > self.max_request_bytes:
-                bodies.append({"valueInputOption": "RAW", "data": data})
+                bodies.append({"valueInputOption": ValueInputOption.raw, "data": data})
                 data, size = [], 0
             data.append(item)
             size += item_size + 1
         if data:
-            bodies.append({"valueInputOption": "RAW", "data": data})
+            bodies.append({"valueInputOption": ValueInputOption.raw, "data": data})
         return bodies
-
-    def append_rows(self, spreadsheet_id: str, title: str, rows: list[list[Cell]]) -> int:
-        """Append rows after the tab's data in one ``values.append`` (RAW, INSERT_ROWS)."""
-        if not rows:
-            return 0
-        body = {"majorDimension": "ROWS", "values": [[_raw(v) for v in row] for row in rows]}
-        self._call(
-            "values.append",
-            lambda: self.http.values_append(
-                spreadsheet_id,
-                f"{quote_title(title)}!A1",
-                params={"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"},
-                body=body,
-            ),
-        )
-        return len(rows)

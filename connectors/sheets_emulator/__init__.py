@@ -1,7 +1,7 @@
 """A local Google Sheets API v4 + Drive v3 emulator that real gspread runs against.
 
 Run it with ``crm-sync emulator`` (see :mod:`.cli`) or in-process with
-:func:`connectors.sheets_emulator.testing.run_emulator`; point clients at it
+``tests/emulator_fixtures.py`` (its test helper run_emulator); point clients at it
 with ``SHEETS_EMULATOR_HOST=host:port``.
 
 Modules: :mod:`.a1` (A1 notation), :mod:`.cells` (compact cell model),
@@ -13,8 +13,9 @@ render options), :mod:`.formulas` (the evaluated formula subset), :mod:`.refshif
 (Drive push channels: ``files.watch``, ``channels.stop``, the notifications),
 :mod:`.admin`
 (faults, quotas, stats), :mod:`.persistence` (``--state`` and ``--seed``),
-:mod:`.server` (HTTP), :mod:`.testing` (in-process server and pytest
-fixtures), :mod:`.cli` (``crm-sync emulator``).
+:mod:`.server` (HTTP: dispatch, auth, admin endpoints) with :mod:`.routing`
+(URL -> endpoint) and :mod:`.wire` (body limits, JSON in and out),
+:mod:`.cli` (``crm-sync emulator``).
 
 Admin API (for tests, benchmarks and demos)
 -------------------------------------------

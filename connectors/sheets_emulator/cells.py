@@ -61,10 +61,6 @@ class Cell:
         return f"Cell({self.value!r}, {self.formula!r}, {self.fmt!r})"
 
 
-def is_empty(v: Any) -> bool:
-    return v is None or v == ""
-
-
 def encode(v: Any) -> Any:
     """JSON-friendly form of a stored cell (for state files)."""
     if isinstance(v, Cell):

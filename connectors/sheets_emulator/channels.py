@@ -254,3 +254,24 @@ class Channels:
         except (OSError, ValueError) as exc:
             log.debug("push to %s failed: %s", channel.address, exc)
             return None
+
+
+#: Write endpoints and the push notification each sends: (state, X-Goog-Changed).
+_PUSH_CONTENT = ("update", "content")
+
+
+def push_state(endpoint: str, update_body: Any = None) -> tuple[str, str | None] | None:
+    """What Drive tells a file's watchers after ``endpoint`` succeeded, if anything."""
+    if endpoint == "drive.files.delete":
+        return "remove", None
+    if endpoint == "drive.files.update":
+        if isinstance(update_body, dict) and isinstance(update_body.get("trashed"), bool):
+            return ("trash" if update_body["trashed"] else "untrash"), None
+        return "update", "properties"
+    if endpoint in ("drive.permissions.create", "drive.permissions.delete"):
+        return "update", "permissions"
+    if endpoint.startswith("values.") and endpoint not in ("values.get", "values.batchGet"):
+        return _PUSH_CONTENT
+    if endpoint in ("spreadsheets.batchUpdate", "drive.files.import"):
+        return _PUSH_CONTENT
+    return None

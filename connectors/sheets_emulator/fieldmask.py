@@ -90,7 +90,3 @@ def wants(mask: Mask | None, *path: str) -> bool:
             return False
         node = node[part]
     return True
-
-
-def top_paths(text: str) -> list[str]:
-    return [p.strip() for p in (text or "").split(",") if p.strip()]

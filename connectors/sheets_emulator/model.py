@@ -332,10 +332,6 @@ class Spreadsheet:
             stamp = later_rfc3339(self.modified_time)
         self.modified_time = stamp
 
-    def reindex(self) -> None:
-        for i, sh in enumerate(self.sheets):
-            sh.props["index"] = i
-
     def sheet_by_id(self, sheet_id: Any) -> Sheet:
         for sh in self.sheets:
             if sh.sheet_id == sheet_id:
@@ -445,9 +441,6 @@ class Spreadsheet:
             return v
 
         return lookup
-
-    def iter_sheets(self) -> Iterator[Sheet]:
-        return iter(self.sheets)
 
 
 class Store:

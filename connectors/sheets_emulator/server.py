@@ -1,4 +1,5 @@
-"""The HTTP server: routing, auth, JSON in and out, admin endpoints.
+"""The HTTP server: dispatch, auth, admin endpoints (URLs are matched in
+:mod:`.routing`, bodies read and written by :mod:`.wire`).
 
 Built on the standard library's ``ThreadingHTTPServer`` speaking HTTP/1.1
 with keep-alive and ``TCP_NODELAY`` (without it every call costs ~40 ms of
@@ -11,105 +12,25 @@ from __future__ import annotations
 
 import contextlib
 import hmac
-import json
 import logging
-import re
 import signal
 import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
 from . import batch_update, drive_api, fieldmask, sheets_api, values_api
 from .admin import Controls
-from .channels import Channels
+from .channels import Channels, push_state
 from .errors import ApiError, bad_request, not_found
 from .model import Store
 from .persistence import load_seed, load_state, save_state
+from .routing import SELF_MASKED, parse_params, route
+from .wire import MAX_BODY, json_bytes, parse_json, payload_too_large
 
 log = logging.getLogger(__name__)
-
-MAX_BODY = 10 * 1024 * 1024  # Google's limit for one request body (10485760 bytes)
-
-
-def payload_too_large() -> ApiError:
-    """Google's answer to a body over the limit: a 400, not a 413."""
-    message = f"Request payload size exceeds the limit: {MAX_BODY} bytes."
-    return ApiError(
-        400,
-        message,
-        "INVALID_ARGUMENT",
-        errors=[{"message": message, "domain": "global", "reason": "badRequest"}],
-    )
-
-
-_SS = r"/v4/spreadsheets/(?P<id>[^/:?]+)"
-
-# (method, regex, endpoint name); order matters (most specific first)
-ROUTES: list[tuple[str, re.Pattern[str], str]] = [
-    ("POST", re.compile(r"^/v4/spreadsheets/?$"), "spreadsheets.create"),
-    ("GET", re.compile(_SS + r"/values:batchGet$"), "values.batchGet"),
-    ("POST", re.compile(_SS + r"/values:batchUpdate$"), "values.batchUpdate"),
-    ("POST", re.compile(_SS + r"/values:batchClear$"), "values.batchClear"),
-    ("POST", re.compile(_SS + r"/values/(?P<range>.+?):append$"), "values.append"),
-    ("POST", re.compile(_SS + r"/values/(?P<range>.+?):clear$"), "values.clear"),
-    ("GET", re.compile(_SS + r"/values/(?P<range>.+)$"), "values.get"),
-    ("PUT", re.compile(_SS + r"/values/(?P<range>.+)$"), "values.update"),
-    ("POST", re.compile(_SS + r":batchUpdate$"), "spreadsheets.batchUpdate"),
-    ("POST", re.compile(_SS + r"/sheets/(?P<sheet>\d+):copyTo$"), "spreadsheets.sheets.copyTo"),
-    ("GET", re.compile(_SS + r"/?$"), "spreadsheets.get"),
-    ("POST", re.compile(r"^/drive/v3/files/?$"), "drive.files.create"),
-    ("GET", re.compile(r"^/drive/v3/files/?$"), "drive.files.list"),
-    ("POST", re.compile(r"^/drive/v3/files/(?P<id>[^/]+)/copy$"), "drive.files.copy"),
-    ("GET", re.compile(r"^/drive/v3/files/(?P<id>[^/]+)/export$"), "drive.files.export"),
-    ("GET", re.compile(r"^/drive/v3/files/(?P<id>[^/]+)/comments$"), "drive.comments.list"),
-    ("GET", re.compile(r"^/drive/v3/files/(?P<id>[^/]+)/permissions$"), "drive.permissions.list"),
-    (
-        "POST",
-        re.compile(r"^/drive/v3/files/(?P<id>[^/]+)/permissions$"),
-        "drive.permissions.create",
-    ),
-    (
-        "DELETE",
-        re.compile(r"^/drive/v3/files/(?P<id>[^/]+)/permissions/(?P<perm>[^/]+)$"),
-        "drive.permissions.delete",
-    ),
-    ("POST", re.compile(r"^/drive/v3/files/(?P<id>[^/]+)/watch$"), "drive.files.watch"),
-    ("POST", re.compile(r"^/drive/v3/channels/stop$"), "drive.channels.stop"),
-    ("GET", re.compile(r"^/drive/v3/files/(?P<id>[^/]+)$"), "drive.files.get"),
-    ("PATCH", re.compile(r"^/drive/v3/files/(?P<id>[^/]+)$"), "drive.files.update"),
-    ("DELETE", re.compile(r"^/drive/v3/files/(?P<id>[^/]+)$"), "drive.files.delete"),
-    ("PUT", re.compile(r"^/upload/drive/v2/files/(?P<id>[^/]+)$"), "drive.files.import"),
-    ("PATCH", re.compile(r"^/upload/drive/v3/files/(?P<id>[^/]+)$"), "drive.files.import"),
-]
-LIST_PARAMS = {"ranges"}
-# endpoints that apply ``fields`` themselves (to avoid building what is not asked for)
-SELF_MASKED = {
-    "spreadsheets.get",
-    "drive.files.get",
-    "drive.files.list",
-    "drive.files.create",
-    "drive.files.copy",
-}
-
-
-def route(method: str, raw_path: str) -> tuple[str, dict[str, str]] | None:
-    for m, rx, name in ROUTES:
-        if m != method:
-            continue
-        match = rx.match(raw_path)
-        if match:
-            return name, {k: unquote(v) for k, v in match.groupdict().items() if v is not None}
-    return None
-
-
-def parse_params(query: str) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-    for key, values in parse_qs(query, keep_blank_values=True).items():
-        params[key] = values if key in LIST_PARAMS else values[-1]
-    return params
 
 
 class Emulator:
@@ -171,12 +92,12 @@ class Emulator:
             with self.store.lock:
                 if args["id"] not in self.store.spreadsheets:
                     raise drive_api.not_found(args["id"])
-            return 200, self.channels.watch(args["id"], _parse_json(body) if body else None), "json"
+            return 200, self.channels.watch(args["id"], parse_json(body) if body else None), "json"
         if endpoint == "drive.channels.stop":
-            self.channels.stop(_parse_json(body) if body else None)
+            self.channels.stop(parse_json(body) if body else None)
             return 204, None, "json"
         result = self._handle(endpoint, args, params, body)
-        update_body = _parse_json(body) if endpoint == "drive.files.update" and body else None
+        update_body = parse_json(body) if endpoint == "drive.files.update" and body else None
         change = push_state(endpoint, update_body)
         if change is not None and "id" in args:
             self.channels.notify(args["id"], *change)
@@ -188,7 +109,7 @@ class Emulator:
         store = self.store
         json_body = None
         if endpoint not in ("drive.files.import",) and body:
-            json_body = _parse_json(body)
+            json_body = parse_json(body)
         with store.lock:
             ss = None
             if "id" in args and endpoint.startswith(("values.", "spreadsheets.")):
@@ -306,71 +227,6 @@ class Emulator:
                 raise
 
 
-def _json_bytes(payload: Any) -> bytes:
-    """UTF-8 JSON; a value holding a lone surrogate (a cell can, as the API takes
-    JSON escapes) goes out as ASCII escapes instead, so it reaches the client
-    exactly as it was stored rather than cutting the connection."""
-    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-    try:
-        return text.encode("utf-8")
-    except UnicodeEncodeError:
-        return json.dumps(payload, ensure_ascii=True, separators=(",", ":")).encode("ascii")
-
-
-#: Google's JSON transcoder (protobuf's) stops at 100 levels of nesting.
-MAX_JSON_DEPTH = 100
-_TOO_DEEP = "Invalid JSON payload received. Message too deep. Max recursion depth reached."
-
-
-def _depth_exceeds(value: Any, limit: int) -> bool:
-    """True when ``value`` nests objects or arrays more than ``limit`` deep
-    (iterative, so no body can exhaust the stack here)."""
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict | list):
-            if depth > limit:
-                return True
-            children = item.values() if isinstance(item, dict) else item
-            stack.extend((child, depth + 1) for child in children)
-    return False
-
-
-#: Write endpoints and the push notification each sends: (state, X-Goog-Changed).
-_PUSH_CONTENT = ("update", "content")
-
-
-def push_state(endpoint: str, update_body: Any = None) -> tuple[str, str | None] | None:
-    """What Drive tells a file's watchers after ``endpoint`` succeeded, if anything."""
-    if endpoint == "drive.files.delete":
-        return "remove", None
-    if endpoint == "drive.files.update":
-        if isinstance(update_body, dict) and isinstance(update_body.get("trashed"), bool):
-            return ("trash" if update_body["trashed"] else "untrash"), None
-        return "update", "properties"
-    if endpoint in ("drive.permissions.create", "drive.permissions.delete"):
-        return "update", "permissions"
-    if endpoint.startswith("values.") and endpoint not in ("values.get", "values.batchGet"):
-        return _PUSH_CONTENT
-    if endpoint in ("spreadsheets.batchUpdate", "drive.files.import"):
-        return _PUSH_CONTENT
-    return None
-
-
-def _parse_json(body: bytes) -> Any:
-    """A request body as Google reads it: malformed JSON and nesting deeper
-    than :data:`MAX_JSON_DEPTH` are 400 INVALID_ARGUMENT, never a crash."""
-    try:
-        value = json.loads(body.decode("utf-8"))
-    except RecursionError:
-        raise bad_request(_TOO_DEEP) from None
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise bad_request(f"Invalid JSON payload received. {exc}") from None
-    if _depth_exceeds(value, MAX_JSON_DEPTH):
-        raise bad_request(_TOO_DEEP)
-    return value
-
-
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
@@ -414,7 +270,7 @@ class Handler(BaseHTTPRequestHandler):
         if status == 204:
             raw = b""
         elif kind == "json":
-            raw = _json_bytes(payload)
+            raw = json_bytes(payload)
         else:
             raw = str(payload).encode("utf-8")
         self.send_response(status)
@@ -500,7 +356,7 @@ class Handler(BaseHTTPRequestHandler):
                 emu.authenticate(self.headers.get("Authorization"))
             if path == "/_emulator/faults":
                 if self.command == "POST":
-                    spec = _parse_json(body) if body else {}
+                    spec = parse_json(body) if body else {}
                     specs = spec if isinstance(spec, list) else [spec]
                     for s in specs:
                         emu.controls.add_fault(s)
@@ -530,13 +386,11 @@ class Handler(BaseHTTPRequestHandler):
                     self._send(200, emu.controls.quota_json())
                     return
                 if self.command in ("POST", "PUT"):
-                    self._send(
-                        200, emu.controls.configure_quotas(_parse_json(body) if body else {})
-                    )
+                    self._send(200, emu.controls.configure_quotas(parse_json(body) if body else {}))
                     return
             elif path == "/_emulator/notifications":
                 if self.command in ("POST", "PUT"):
-                    spec = _parse_json(body) if body else {}
+                    spec = parse_json(body) if body else {}
                     self._send(200, emu.channels.configure(spec))
                     return
                 if self.command == "GET":

@@ -12,7 +12,6 @@ import json
 from typing import Any
 
 from .a1 import Box, Ref, col_to_letters, format_range, open_a1
-from .cells import Cell
 from .errors import ApiError, bad_request, invalid_value, unknown_field
 from .metadata import CELL_LIMIT_MESSAGE, MAX_CELLS
 from .model import Sheet, Spreadsheet
@@ -467,7 +466,3 @@ def batch_clear(ss: Spreadsheet, body: Any) -> dict[str, Any]:
         cleared.append(format_range(sheet.title, box))
     ss.touch()
     return {"spreadsheetId": ss.id, "clearedRanges": cleared}
-
-
-def is_formula(v: Any) -> bool:
-    return isinstance(v, Cell) and v.formula is not None

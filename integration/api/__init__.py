@@ -6,11 +6,12 @@ from __future__ import annotations
 from flask import Blueprint, Flask, jsonify
 
 from integration.api import metrics as metrics_module
-from integration.api import ops_api, records_api, review_api
+from integration.api import ops_api, records_api, records_spec, review_api
 from integration.api.context import authenticate, check_query_names
 from integration.api.openapi import openapi_document
 from integration.ownership import Denied
 from integration.problems import Problem, register_problem_handlers
+from integration.web.openapi_operations import describe, json_response, problems
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 bp.before_request(authenticate)
@@ -23,26 +24,47 @@ def _denied(exc: Denied):  # type: ignore[no-untyped-def]
     return Problem(exc.status, exc.message, slug="forbidden", title="Not allowed").response()
 
 
-for kind, plural, id_rule in (("lead", "leads", "<id>"), ("agreement", "agreements", "<id>")):
+for kind, plural in (("lead", "leads"), ("agreement", "agreements")):
     bp.add_url_rule(
-        f"/{plural}", f"list_{plural}", lambda k=kind: records_api.list_records(k), methods=["GET"]
-    )
-    bp.add_url_rule(
-        f"/{plural}/{id_rule}",
-        f"get_{kind}",
-        lambda id, k=kind: records_api.get_record(k, id),
+        f"/{plural}",
+        f"list_{plural}",
+        describe(**records_spec.list_operation(kind, plural))(
+            lambda k=kind: records_api.list_records(k)
+        ),
         methods=["GET"],
     )
     bp.add_url_rule(
-        f"/{plural}/{id_rule}",
+        f"/{plural}",
+        f"create_{kind}",
+        describe(**records_spec.create_operation(kind))(
+            records_api.create_lead if kind == "lead" else records_api.create_agreement
+        ),
+        methods=["POST"],
+    )
+    item = records_spec.item_parameters(kind)
+    bp.add_url_rule(
+        f"/{plural}/<id>",
+        f"get_{kind}",
+        describe(item, **records_spec.get_operation(kind))(
+            lambda id, k=kind: records_api.get_record(k, id)
+        ),
+        methods=["GET"],
+    )
+    bp.add_url_rule(
+        f"/{plural}/<id>",
         f"patch_{kind}",
-        lambda id, k=kind: records_api.patch_record(k, id),
+        describe(item, **records_spec.patch_operation(kind))(
+            lambda id, k=kind: records_api.patch_record(k, id)
+        ),
         methods=["PATCH"],
     )
-bp.add_url_rule("/leads", "create_lead", records_api.create_lead, methods=["POST"])
-bp.add_url_rule("/agreements", "create_agreement", records_api.create_agreement, methods=["POST"])
 bp.add_url_rule(
-    "/leads/<id>", "erase_lead", lambda id: records_api.erase_lead(id), methods=["DELETE"]
+    "/leads/<id>",
+    "erase_lead",
+    describe(records_spec.item_parameters("lead"), **records_spec.ERASE_LEAD)(
+        lambda id: records_api.erase_lead(id)
+    ),
+    methods=["DELETE"],
 )
 
 bp.add_url_rule("/quarantine", "list_quarantine", review_api.list_quarantine)
@@ -75,11 +97,32 @@ service_bp = Blueprint("api_service", __name__)
 
 
 @service_bp.get("/openapi.json")
+@describe(
+    operationId="getOpenApi",
+    summary="This document",
+    security=[],
+    responses={"200": json_response({"type": "object"}, "OpenAPI 3.1 document.")},
+)
 def openapi_json():  # type: ignore[no-untyped-def]
     return jsonify(openapi_document())
 
 
-service_bp.add_url_rule("/metrics", "metrics", metrics_module.metrics)
+service_bp.add_url_rule(
+    "/metrics",
+    "metrics",
+    describe(
+        operationId="getMetrics",
+        summary="Prometheus metrics (text exposition format)",
+        security=[],
+        responses={
+            "200": {
+                "description": "Metrics.",
+                "content": {"text/plain": {"schema": {"type": "string"}}},
+            },
+            **problems(503),
+        },
+    )(metrics_module.metrics),
+)
 
 
 def register(app: Flask) -> None:

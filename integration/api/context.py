@@ -14,13 +14,14 @@ from typing import Any
 from flask import g, request
 from sqlalchemy.orm import Session
 
+from integration.api.openapi import query_parameters
 from integration.auth import can_see_partner, is_admin, touch_token, verify_token
 from integration.ownership import Actor
 from integration.problems import Problem
 from integration.store.models import ApiToken
 from integration.web.json_input import NOT_TEXT, parse_json
 from integration.web.services import services
-from integration.webhooks.requests import is_transient, unavailable
+from integration.webhooks.requests import transient_as_503
 
 DEFAULT_LIMIT = 50
 #: The widest offset ISO 8601 and RFC 3339 allow in practice (as java.time and
@@ -66,8 +67,6 @@ def check_int_id(value: int, what: str) -> None:
 def check_query_names() -> None:
     """``before_request``: unknown query parameters are a client error (a typo
     such as ``?sectr=ict`` would otherwise silently return everything)."""
-    from integration.api.openapi import query_parameters
-
     rule = request.url_rule
     if rule is None or not request.args:
         return
@@ -98,15 +97,8 @@ def source() -> str:
 @contextmanager
 def store_session() -> Iterator[Session]:
     """A store transaction; connection trouble becomes 503 (retry later)."""
-    try:
-        with services().store.session() as session:
-            yield session
-    except Problem:
-        raise
-    except Exception as exc:
-        if is_transient(exc):
-            raise unavailable() from None
-        raise
+    with transient_as_503(), services().store.session() as session:
+        yield session
 
 
 def not_found(what: str = "resource") -> Problem:

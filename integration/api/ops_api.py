@@ -26,11 +26,27 @@ from integration.problems import Problem
 from integration.store import records
 from integration.store.models import SyncRun
 from integration.store.records import _iso
+from integration.web.openapi_components import ref
+from integration.web.openapi_operations import (
+    INT_ID,
+    PAGING,
+    PARTNER_Q,
+    describe,
+    json_response,
+    path_param,
+    problems,
+)
 from integration.web.services import services
 
 TABS = ("leads", "agreements")
 
 
+@describe(
+    operationId="getKpi",
+    summary="Signed agreements in the project window vs. target",
+    parameters=[PARTNER_Q],
+    responses={"200": json_response(ref("Kpi"), "The numbers."), **problems(400, 401, 503)},
+)
 def kpi() -> Response:
     """Project-wide numbers (aggregates, no personal data) are visible to every
     token; ``partner`` narrows them to the agreements that partner reports."""
@@ -62,6 +78,15 @@ def sync_run_json(run: SyncRun) -> dict[str, Any]:
     }
 
 
+@describe(
+    operationId="listSyncRuns",
+    summary="Sync runs, newest first",
+    parameters=[PARTNER_Q, *PAGING],
+    responses={
+        "200": json_response(ref("SyncRunPage"), "A page of runs."),
+        **problems(400, 401, 404, 503),
+    },
+)
 def sync_runs() -> Response:
     """Newest first."""
     partner = check_partner_param(arg("partner"))
@@ -83,6 +108,12 @@ def sync_runs() -> Response:
     return jsonify(items=[sync_run_json(r) for r in page], next_cursor=next_cursor)
 
 
+@describe(
+    [path_param("id", INT_ID)],
+    operationId="getSyncRun",
+    summary="One sync run",
+    responses={"200": json_response(ref("SyncRun"), "The run."), **problems(401, 404, 503)},
+)
 def get_sync_run(run_id: int) -> Response:
     check_int_id(run_id, "sync run")
     with store_session() as session:
@@ -92,6 +123,18 @@ def get_sync_run(run_id: int) -> Response:
         return jsonify(sync_run_json(run))
 
 
+@describe(
+    operationId="requestSync",
+    summary="Ask for a sync soon (debounced by the scheduler)",
+    requestBody={
+        "required": False,
+        "content": {"application/json": {"schema": ref("SyncRequestBody")}},
+    },
+    responses={
+        "202": json_response(ref("SyncQueued"), "Queued."),
+        **problems(400, 401, 404, 413, 415, 422, 503),
+    },
+)
 def request_sync() -> Response:
     """Ask for a sync soon (the scheduler drains requests, debounced). A partner
     token asks for its own partner; an admin names one or gets all."""

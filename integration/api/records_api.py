@@ -52,7 +52,6 @@ from integration.problems import Problem
 from integration.store import queries, records
 from integration.store.models import Agreement, Lead
 from integration.store.records import PERSONAL_FIELDS
-from integration.web.services import services
 
 MODELS = {"lead": Lead, "agreement": Agreement}
 
@@ -317,7 +316,3 @@ def erase_lead(record_id: str) -> Response:
         lead = _get_visible(session, "lead", record_id)
         result = erase_person(session, lead, actor=actor(), source=source())
     return jsonify(result.as_json())
-
-
-def partners_known() -> list[str]:
-    return sorted(services().config.partners)

@@ -35,6 +35,18 @@ from integration.review import (
 )
 from integration.store.models import Conflict, Lead, QuarantineEntry
 from integration.store.records import _iso
+from integration.web.openapi_components import ref
+from integration.web.openapi_operations import (
+    INT_ID,
+    LEAD_ID,
+    PAGING,
+    PARTNER_Q,
+    describe,
+    json_response,
+    path_param,
+    problems,
+)
+from integration.web.openapi_operations import query as query_parameter
 from integration.web.services import services
 
 STATES = ("open", "resolved", "all")
@@ -78,6 +90,44 @@ def conflict_json(conflict: Conflict) -> dict[str, Any]:
     }
 
 
+STATUS_Q = query_parameter(
+    "status",
+    {"type": "string", "enum": ["open", "resolved", "all"]},
+    "Open (default), resolved or all.",
+)
+KIND_Q = query_parameter("kind", {"type": "string", "enum": ["lead", "agreement"]}, "Record kind.")
+ITEM_ID = [path_param("id", INT_ID)]
+
+
+def _list_operation(
+    operation_id: str, summary: str, parameters: list[dict[str, Any]], page: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "operationId": operation_id,
+        "summary": summary,
+        "parameters": [PARTNER_Q, *parameters, *PAGING],
+        "responses": {"200": page, **problems(400, 401, 404, 503)},
+    }
+
+
+def _action(
+    operation_id: str, summary: str, schema: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A review action: an optional JSON body, a :data:`ReviewResult` answer."""
+    return {
+        "operationId": operation_id,
+        "summary": summary,
+        "requestBody": {
+            "required": False,
+            "content": {"application/json": {"schema": schema or {"type": "object"}}},
+        },
+        "responses": {
+            "200": json_response(ref("ReviewResult"), "Done."),
+            **problems(400, 401, 403, 404, 409, 413, 415, 422, 503),
+        },
+    }
+
+
 def _list(model: Any, serialise: Any) -> Response:
     partner = check_partner_param(arg("partner"))
     state = arg("status", STATES) or "open"
@@ -109,10 +159,26 @@ def _list(model: Any, serialise: Any) -> Response:
     return jsonify(items=[serialise(r) for r in page], next_cursor=next_cursor)
 
 
+@describe(
+    **_list_operation(
+        "listQuarantine",
+        "Rows and payloads that failed validation",
+        [STATUS_Q, KIND_Q],
+        json_response(ref("QuarantinePage"), "A page of entries."),
+    )
+)
 def list_quarantine() -> Response:
     return _list(QuarantineEntry, quarantine_json)
 
 
+@describe(
+    **_list_operation(
+        "listConflicts",
+        "Fields changed on both sides since the last sync",
+        [STATUS_Q],
+        json_response(ref("ConflictPage"), "A page of conflicts."),
+    )
+)
 def list_conflicts() -> Response:
     return _list(Conflict, conflict_json)
 
@@ -125,6 +191,15 @@ def _visible(session: Any, model: Any, item_id: int, what: str) -> Any:
     return item
 
 
+@describe(
+    ITEM_ID,
+    operationId="getQuarantineEntry",
+    summary="One quarantine entry",
+    responses={
+        "200": json_response(ref("QuarantineEntry"), "The entry."),
+        **problems(401, 404, 503),
+    },
+)
 def get_quarantine(entry_id: int) -> Response:
     with store_session() as session:
         entry = _visible(session, QuarantineEntry, entry_id, "quarantine entry")
@@ -148,6 +223,22 @@ def _result_json(result: ReviewResult, item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+@describe(
+    ITEM_ID,
+    **_action(
+        "replayQuarantineEntry",
+        "Try again after a fix (payloads: with corrected fields; sheet rows: a sync)",
+        {
+            "type": "object",
+            "properties": {
+                "data": {
+                    "type": "object",
+                    "description": "field -> corrected value; null clears it",
+                }
+            },
+        },
+    ),
+)
 def replay(entry_id: int) -> Response:
     body = json_body(allow_empty=True)
     data = body.get("data", {})
@@ -173,6 +264,7 @@ def replay(entry_id: int) -> Response:
         return jsonify(_result_json(result, quarantine_json(entry)))
 
 
+@describe(ITEM_ID, **_action("dismissQuarantineEntry", "Give up on an entry"))
 def dismiss(entry_id: int) -> Response:
     json_body(allow_empty=True)
     with store_session() as session:
@@ -184,6 +276,14 @@ def dismiss(entry_id: int) -> Response:
         return jsonify(_result_json(result, quarantine_json(entry)))
 
 
+@describe(
+    ITEM_ID,
+    **_action(
+        "mergeQuarantineEntry",
+        "Merge a duplicate into an existing lead (fills blank fields only)",
+        {"type": "object", "properties": {"into": LEAD_ID}},
+    ),
+)
 def merge(entry_id: int) -> Response:
     body = json_body(allow_empty=True)
     into = body.get("into")
@@ -222,6 +322,18 @@ def merge(entry_id: int) -> Response:
         return jsonify(out)
 
 
+@describe(
+    ITEM_ID,
+    **_action(
+        "resolveConflict",
+        "Settle a conflict by choosing the sheet's or the store's value",
+        {
+            "type": "object",
+            "required": ["side"],
+            "properties": {"side": {"type": "string", "enum": ["sheet", "store"]}},
+        },
+    ),
+)
 def resolve(conflict_id: int) -> Response:
     body = json_body()
     side = body.get("side")

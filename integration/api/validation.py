@@ -17,7 +17,6 @@ from integration.store.models import ApiToken, Lead
 from integration.validation import ValidationIssue, validate_record
 from integration.validation.cross_rules import Key, check_agreement
 from integration.web.services import services
-from schemas import load_schema
 
 READ_ONLY = ("id", "created_at", "updated_at")
 
@@ -114,7 +113,3 @@ def validate_agreement_rules(
         else None
     )
     raise invalid(as_errors(english, local, locale))
-
-
-def writable_fields(kind: str) -> set[str]:
-    return set(load_schema(kind)["properties"]) - set(READ_ONLY)

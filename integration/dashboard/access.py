@@ -21,9 +21,9 @@ from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import abort, g, redirect, request, session, url_for
+from flask import g, redirect, request, session, url_for
 
-from integration.auth import is_admin, touch_token, verify_token
+from integration.auth import touch_token, verify_token
 from integration.store.models import ApiToken
 from integration.web.services import services
 
@@ -121,11 +121,3 @@ def login_required(view: F) -> F:
         return view(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
-
-
-def require_admin_or_partner(partner: str | None) -> None:
-    """Abort with 404 when the signed-in token may not see ``partner``'s rows
-    (404, not 403, as in the API: ids elsewhere are not disclosed)."""
-    token = current_token()
-    if token is None or not (is_admin(token) or (partner and partner == token.partner)):
-        abort(404)

@@ -10,7 +10,6 @@ pending sync requests consumed when every tab completed.
 from __future__ import annotations
 
 import dataclasses
-import gc
 import logging
 import time
 from collections.abc import Callable
@@ -292,10 +291,6 @@ def sync_tab(
         session.add(run)
         session.flush()
         result.sync_run_id = run.id
-    # A whole tab is millions of short-lived, acyclic objects (cells, records): the
-    # cyclic collector would rescan them again and again for nothing.
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
     try:
         # The one place sheet text enters: cells that are not text are made storable.
         rows = storable_rows(connector.read_tab(pc.spreadsheet_id, title))
@@ -373,9 +368,6 @@ def sync_tab(
         log.exception("sync of %s/%s failed", partner, tab)
         result.outcome = "failed"
         result.error = _one_line(exc)
-    finally:
-        if gc_was_enabled:
-            gc.enable()
     result.api_calls = connector.calls - calls_before
     result.seconds = time.monotonic() - started
     result.counts["cells_written"] = (

@@ -32,8 +32,10 @@ from integration.drive.channels import record_event, token_hash, trusted
 from integration.problems import Problem
 from integration.store import records
 from integration.store.models import DriveChannel, utcnow
+from integration.web.openapi_components import ref
+from integration.web.openapi_operations import describe, json_response, problems
 from integration.web.services import services
-from integration.webhooks.requests import is_transient, unavailable
+from integration.webhooks.requests import transient_as_503
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +68,25 @@ def _message_number() -> int:
     return number
 
 
+@describe(
+    operationId="receiveDriveNotification",
+    summary="Google Drive push notification for a watched spreadsheet",
+    security=[],
+    parameters=[
+        {"name": h, "in": "header", "required": False, "schema": {"type": "string"}}
+        for h in (
+            "X-Goog-Channel-ID",
+            "X-Goog-Channel-Token",
+            "X-Goog-Resource-State",
+            "X-Goog-Resource-ID",
+            "X-Goog-Message-Number",
+        )
+    ],
+    responses={
+        "200": json_response(ref("StatusBody"), "Acknowledged (queued, sync or stale)."),
+        **problems(400, 401, 413, 503),
+    },
+)
 def receive_drive_notification() -> Response:
     channel_id = request.headers.get("X-Goog-Channel-ID")
     state = request.headers.get("X-Goog-Resource-State")
@@ -77,46 +98,37 @@ def receive_drive_notification() -> Response:
     token = request.headers.get("X-Goog-Channel-Token", "")
     if not channel_id.isprintable() or len(channel_id) > 200:
         raise Problem(401, "Unknown channel or wrong channel token.", slug="bad-token")
-    try:
-        with services().store.session() as session:
-            channel = session.scalars(
-                select(DriveChannel).where(DriveChannel.id == channel_id).with_for_update()
-            ).first()
-            # Same answer for an unknown channel and a wrong token: nothing to probe.
-            expected = channel.token_hash if channel is not None else token_hash("\x00")
-            if not hmac.compare_digest(expected, token_hash(token)) or channel is None:
-                raise Problem(401, "Unknown channel or wrong channel token.", slug="bad-token")
-            if not trusted(channel, utcnow()):
-                raise Problem(401, "Unknown channel or wrong channel token.", slug="bad-token")
-            resource = request.headers.get("X-Goog-Resource-ID")
-            if channel.resource_id and resource and resource != channel.resource_id:
-                raise Problem(401, "The resource does not match the channel.", slug="bad-token")
-            if number <= channel.last_message_number:
-                return jsonify(status="ignored", reason="stale message number")
-            channel.last_message_number = number
-            action = action_for(state, request.headers.get("X-Goog-Changed"))
-            if action == "ack":
-                return jsonify(status="acknowledged")
-            if action == "ignore":
-                return jsonify(status="ignored", reason=f"nothing to sync for {state[:30]}")
-            if action == "alert":
-                what = "moved to the trash" if state == "trash" else "deleted or unshared"
-                record_event(
-                    session, channel.partner, state, f"the spreadsheet was {what}", channel.id
-                )
-                if state == "remove":
-                    channel.status = "gone"
-                    channel.stopped_at = utcnow()
-                log.warning("spreadsheet of partner %s was %s", channel.partner, what)
-                return jsonify(status="alerted", state=state)
-            req = records.request_sync(
-                session, channel.partner, trigger=TRIGGER, reason=f"drive {state[:30]}"
-            )
-            session.flush()
-            return jsonify(status="queued", sync_request=req.id)
-    except Problem:
-        raise
-    except Exception as exc:
-        if is_transient(exc):
-            raise unavailable() from None
-        raise
+    with transient_as_503(), services().store.session() as session:
+        channel = session.scalars(
+            select(DriveChannel).where(DriveChannel.id == channel_id).with_for_update()
+        ).first()
+        # Same answer for an unknown channel and a wrong token: nothing to probe.
+        expected = channel.token_hash if channel is not None else token_hash("\x00")
+        if not hmac.compare_digest(expected, token_hash(token)) or channel is None:
+            raise Problem(401, "Unknown channel or wrong channel token.", slug="bad-token")
+        if not trusted(channel, utcnow()):
+            raise Problem(401, "Unknown channel or wrong channel token.", slug="bad-token")
+        resource = request.headers.get("X-Goog-Resource-ID")
+        if channel.resource_id and resource and resource != channel.resource_id:
+            raise Problem(401, "The resource does not match the channel.", slug="bad-token")
+        if number <= channel.last_message_number:
+            return jsonify(status="ignored", reason="stale message number")
+        channel.last_message_number = number
+        action = action_for(state, request.headers.get("X-Goog-Changed"))
+        if action == "ack":
+            return jsonify(status="acknowledged")
+        if action == "ignore":
+            return jsonify(status="ignored", reason=f"nothing to sync for {state[:30]}")
+        if action == "alert":
+            what = "moved to the trash" if state == "trash" else "deleted or unshared"
+            record_event(session, channel.partner, state, f"the spreadsheet was {what}", channel.id)
+            if state == "remove":
+                channel.status = "gone"
+                channel.stopped_at = utcnow()
+            log.warning("spreadsheet of partner %s was %s", channel.partner, what)
+            return jsonify(status="alerted", state=state)
+        req = records.request_sync(
+            session, channel.partner, trigger=TRIGGER, reason=f"drive {state[:30]}"
+        )
+        session.flush()
+        return jsonify(status="queued", sync_request=req.id)

@@ -32,15 +32,19 @@ from connectors.forms import PayloadError, parse_submission
 from integration.intake import Candidate, check_lead, duplicate_body, store_lead
 from integration.problems import Problem, problem_body, problem_response
 from integration.web.json_input import parse_json
+from integration.web.openapi_components import ref
+from integration.web.openapi_operations import describe, json_response, problems
 from integration.web.services import services
-from integration.webhooks.deliveries import ClaimLost, Outcome, deliver_once
+from integration.webhooks.deliveries import Outcome, deliver_once
 from integration.webhooks.mapping import submission_fields
 from integration.webhooks.requests import (
-    is_transient,
+    PARTNER_PATH,
+    SIGNED_HEADERS,
     partner_or_404,
     require_json_body,
+    required_body,
+    transient_as_503,
     unauthorized,
-    unavailable,
 )
 from integration.webhooks.signatures import SignatureError, verify_standard, verify_typeform
 
@@ -112,6 +116,26 @@ def _lead_work(
     return work
 
 
+@describe(
+    operationId="receiveFormSubmission",
+    summary="A lead from a form (plain JSON, Google Forms, Typeform)",
+    security=[],
+    parameters=[PARTNER_PATH, *SIGNED_HEADERS],
+    requestBody=required_body("FormSubmission"),
+    responses={
+        "201": json_response(ref("WebhookAccepted"), "Lead created."),
+        "200": json_response(
+            {"anyOf": [ref("WebhookAccepted"), ref("StatusBody")]},
+            "Merged into the partner's own lead for the firm (or a non-submission event ignored).",
+        ),
+        "202": json_response(
+            ref("WebhookDuplicate"),
+            "The firm is another partner's lead: that lead is not changed; the "
+            "submission is kept for review, linked to it.",
+        ),
+        **problems(400, 401, 404, 409, 413, 415, 422, 503),
+    },
+)
 def receive_form(partner: str) -> Response:
     config = services().config
     partner_cfg = partner_or_404(partner)
@@ -149,12 +173,6 @@ def receive_form(partner: str) -> Response:
     candidate = check_lead(config, partner, raw)  # before the transaction: pure work
     work = _lead_work(candidate, raw, unmatched, ignored, source)
     assert delivery_id is not None
-    try:
+    with transient_as_503():
         outcome = deliver_once(services().store, partner, delivery_id, source, work)
-    except ClaimLost:
-        raise unavailable() from None
-    except Exception as exc:
-        if is_transient(exc):
-            raise unavailable() from None
-        raise
     return outcome_response(outcome)

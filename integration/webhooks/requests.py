@@ -4,14 +4,40 @@ partner known, JSON content type, size, signature over the raw bytes, then
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import request
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from integration.config import PartnerConfig
 from integration.problems import Problem
+from integration.web.openapi_components import ref
+from integration.web.openapi_operations import path_param
 from integration.web.services import MAX_CONTENT_LENGTH, services
+from integration.webhooks.deliveries import ClaimLost
 from integration.webhooks.signatures import SignatureError
+
+#: The partner of ``/webhooks/<kind>/<partner>`` (for ``/openapi.json``).
+PARTNER_PATH = path_param("partner", {"type": "string"})
+#: The signature headers the webhooks read (for ``/openapi.json``); the first
+#: three are Standard Webhooks', the fourth only forms accept.
+SIGNED_HEADERS = [
+    {"name": h, "in": "header", "required": False, "schema": {"type": "string"}, "description": d}
+    for h, d in (
+        ("webhook-id", "Standard Webhooks: delivery id (idempotency key)."),
+        ("webhook-timestamp", "Standard Webhooks: Unix time, within 300 s of now."),
+        ("webhook-signature", "Standard Webhooks: v1,<base64 HMAC-SHA256>."),
+        ("Typeform-Signature", "Typeform: sha256=<base64 HMAC-SHA256 of the body>."),
+    )
+]
+
+
+def required_body(schema: str) -> dict:
+    """A required JSON request body of the named component schema."""
+    return {"required": True, "content": {"application/json": {"schema": ref(schema)}}}
+
 
 #: Store failures worth a retry by the sender (answered 503, never 404/410).
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, PoolTimeout)
@@ -21,6 +47,22 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, TRANSIENT_ERRORS):
         return True
     return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+
+
+@contextmanager
+def transient_as_503() -> Iterator[None]:
+    """The one mapping of store trouble to an answer: a failure worth a retry
+    (or a delivery claim lost to a vanished connection) becomes 503 with
+    Retry-After, so the sender retries and nothing is lost; anything else
+    propagates unchanged (a :class:`Problem` keeps its own status)."""
+    try:
+        yield
+    except ClaimLost:
+        raise unavailable() from None
+    except Exception as exc:
+        if is_transient(exc):
+            raise unavailable() from None
+        raise
 
 
 def unavailable() -> Problem:

@@ -18,15 +18,19 @@ from integration.config import PartnerConfig
 from integration.problems import Problem
 from integration.store import records
 from integration.web.json_input import parse_json
+from integration.web.openapi_components import ref
+from integration.web.openapi_operations import describe, json_response, problems
 from integration.web.services import services
-from integration.webhooks.deliveries import ClaimLost, Outcome, deliver_once
+from integration.webhooks.deliveries import Outcome, deliver_once
 from integration.webhooks.forms import outcome_response
 from integration.webhooks.requests import (
-    is_transient,
+    PARTNER_PATH,
+    SIGNED_HEADERS,
     partner_or_404,
     require_json_body,
+    required_body,
+    transient_as_503,
     unauthorized,
-    unavailable,
 )
 from integration.webhooks.signatures import SignatureError, verify_standard
 
@@ -44,6 +48,18 @@ def edited_tab(partner: PartnerConfig, payload: Mapping[str, Any]) -> tuple[bool
     return False, None
 
 
+@describe(
+    operationId="receiveSheetEdit",
+    summary="A partner sheet was edited (Apps Script trigger)",
+    security=[],
+    parameters=[PARTNER_PATH, *SIGNED_HEADERS[:3]],
+    requestBody=required_body("SheetNotice"),
+    responses={
+        "202": json_response(ref("StatusBody"), "Sync requested."),
+        "200": json_response(ref("StatusBody"), "Not about a synced tab; ignored."),
+        **problems(400, 401, 404, 413, 415, 503),
+    },
+)
 def receive_sheet_edit(partner: str) -> Response:
     config = services().config
     partner_cfg = partner_or_404(partner)
@@ -67,14 +83,8 @@ def receive_sheet_edit(partner: str) -> Response:
         session.flush()
         return Outcome(202, {"status": "queued", "sync_request": req.id, "tab": tab})
 
-    try:
+    with transient_as_503():
         outcome = deliver_once(services().store, partner, delivery_id, "sheets", work)
-    except ClaimLost:
-        raise unavailable() from None
-    except Exception as exc:
-        if is_transient(exc):
-            raise unavailable() from None
-        raise
     return outcome_response(outcome)
 
 

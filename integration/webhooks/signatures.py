@@ -25,6 +25,7 @@ import hashlib
 import hmac
 import time
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import EmptyWebhookSecretError, WebhookVerificationError
@@ -90,25 +91,16 @@ def verify_standard(body: bytes, headers: Mapping[str, str], secrets: Sequence[s
     raise SignatureError("no valid signature for any configured secret")
 
 
-def sign_standard(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
-    """The ``webhook-signature`` value a sender would send (tests, tools, bench)."""
-    key = secret.removeprefix("whsec_")
-    digest = hmac.new(
-        base64.b64decode(key + "=="),
-        f"{msg_id}.{timestamp}.".encode() + body,
-        hashlib.sha256,
-    ).digest()
-    return "v1," + base64.b64encode(digest).decode("ascii")
-
-
 def standard_headers(secret: str, msg_id: str, body: bytes, timestamp: int | None = None) -> dict:
-    """All three Standard Webhooks headers for ``body``."""
+    """All three Standard Webhooks headers a sender would send for ``body``
+    (tests, tools, bench), signed by the same library that verifies them. The
+    scheme signs text: a body that is not UTF-8 is signed as decoded with
+    replacement characters, and :func:`verify_standard` refuses it anyway."""
     ts = int(time.time()) if timestamp is None else timestamp
-    return {
-        "webhook-id": msg_id,
-        "webhook-timestamp": str(ts),
-        "webhook-signature": sign_standard(secret, msg_id, ts, body),
-    }
+    signature = Webhook(secret).sign(
+        msg_id, datetime.fromtimestamp(ts, tz=UTC), body.decode("utf-8", "replace")
+    )
+    return {"webhook-id": msg_id, "webhook-timestamp": str(ts), "webhook-signature": signature}
 
 
 def hmac_sha256(secret: str, body: bytes, encoding: str = "base64") -> str:

@@ -9,10 +9,10 @@ import dataclasses
 import json
 import logging
 
+from emulator_fixtures import create_spreadsheet
 from sqlalchemy import select
 
 from connectors.google_sheets.retry import fast_policy
-from connectors.sheets_emulator.testing import create_spreadsheet
 from integration import create_app
 from integration.store.models import Base
 from integration.sync.engine import run_sync

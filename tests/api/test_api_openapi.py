@@ -29,15 +29,15 @@ CHECKS = [
 ]
 
 
-def test_document_is_valid_openapi_31() -> None:
-    doc = openapi_document()
+def test_document_is_valid_openapi_31(app) -> None:  # type: ignore[no-untyped-def]
+    doc = openapi_document(app)
     assert doc["openapi"].startswith("3.1")
     validate(doc)
 
 
 def test_every_api_and_webhook_route_is_described(app) -> None:
     described = set()
-    for path, item in openapi_document()["paths"].items():
+    for path, item in openapi_document(app)["paths"].items():
         for method in item:
             if method in ("get", "post", "patch", "delete", "put"):
                 described.add((method.upper(), path))

@@ -1,7 +1,7 @@
 """Fixtures for the emulator's own tests.
 
 ``emulator`` and ``sheets_emulator`` come from the project's tests/conftest.py
-(which imports them from :mod:`connectors.sheets_emulator.testing`).
+(which imports them from ``tests/emulator_fixtures.py``).
 """
 
 from __future__ import annotations

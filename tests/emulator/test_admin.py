@@ -296,7 +296,7 @@ def test_reset_puts_quotas_back_as_at_start(emulator, sh) -> None:
 
 
 def test_started_with_quotas_google_limits_apply() -> None:
-    from connectors.sheets_emulator.testing import run_emulator
+    from emulator_fixtures import run_emulator
 
     with run_emulator(quotas=True) as emu:
         sh = emu.client().create("quota")  # Drive create (no quota) + one metadata read

@@ -9,8 +9,7 @@ from urllib.parse import quote
 import gspread
 import pytest
 import requests
-
-from connectors.sheets_emulator.testing import run_emulator
+from emulator_fixtures import run_emulator
 
 AUTH = {"Authorization": "Bearer t"}
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 import requests
+from emulator_fixtures import run_emulator
 
 from connectors.google_sheets.auth import make_gspread_client
-from connectors.sheets_emulator.testing import run_emulator
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -49,10 +49,10 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from emulator_fixtures import EmulatorHandle, create_spreadsheet
 from sqlalchemy import create_engine, select, text
 
 from connectors.google_sheets.retry import fast_policy
-from connectors.sheets_emulator.testing import EmulatorHandle, create_spreadsheet
 from integration import create_app
 from integration.auth import create_token
 from integration.config import AppConfig, load_config

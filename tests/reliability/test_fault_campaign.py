@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from emulator_fixtures import EmulatorHandle, run_emulator
 from fault_scenarios import (
     Campaign,
     Outcome,
@@ -28,7 +29,6 @@ from fault_scenarios import (
 )
 from sqlalchemy import select
 
-from connectors.sheets_emulator.testing import EmulatorHandle, run_emulator
 from integration.store.models import Lead
 
 SCENARIOS = 50

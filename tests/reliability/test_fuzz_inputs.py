@@ -253,8 +253,9 @@ def test_formula_looking_values_stay_inert_text_in_store_and_sheet(
     """A web-form lead whose values look like formulas: stored as text, written to
     the emulator sheet RAW (the cell holds the text, it computes nothing), and a
     sheet row typed the same way comes back as the same text."""
+    from emulator_fixtures import create_spreadsheet
+
     from connectors.google_sheets.retry import fast_policy
-    from connectors.sheets_emulator.testing import create_spreadsheet
     from integration.sync.engine import run_sync
 
     resp = _send(client, config.environ["LV_WEBHOOK_SECRET"], FORMULA_LEAD)
@@ -297,8 +298,9 @@ NASTY_ROWS = [
 
 
 def test_nasty_sheet_cells_end_as_records_or_quarantine(store, config, emulator) -> None:
+    from emulator_fixtures import create_spreadsheet
+
     from connectors.google_sheets.retry import fast_policy
-    from connectors.sheets_emulator.testing import create_spreadsheet
     from integration.sync.engine import run_sync
 
     gc = emulator.client(timeout=10)

@@ -13,10 +13,10 @@ import logging
 import uuid
 from typing import Any
 
+from emulator_fixtures import create_spreadsheet
 from sqlalchemy import select
 
 from connectors.google_sheets.retry import fast_policy
-from connectors.sheets_emulator.testing import create_spreadsheet
 from integration.auth import create_token
 from integration.store.models import Base, Lead
 from integration.sync.engine import run_sync

@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 import requests
+from emulator_fixtures import create_spreadsheet
 from sqlalchemy import select
 
 from connectors.google_sheets.retry import fast_policy
-from connectors.sheets_emulator.testing import create_spreadsheet
 from integration import create_app
 from integration.auth import create_token
 from integration.store.models import Lead, QuarantineEntry

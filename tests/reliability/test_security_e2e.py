@@ -314,10 +314,10 @@ class Collect(logging.Handler):
 def test_secrets_never_reach_the_logs(config, store, emulator, tokens, http) -> None:
     """A full flow at DEBUG: webhooks (good and forged), API calls (good, wrong
     and revoked tokens), a sync against the emulator, a failing sync."""
+    from emulator_fixtures import create_spreadsheet
     from werkzeug.serving import make_server
 
     from connectors.google_sheets.retry import fast_policy
-    from connectors.sheets_emulator.testing import create_spreadsheet
     from integration.sync.engine import run_sync
 
     handler = Collect()

@@ -6,10 +6,10 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from emulator_fixtures import create_spreadsheet
 from sqlalchemy import func, select
 
 from connectors.google_sheets.retry import fast_policy
-from connectors.sheets_emulator.testing import create_spreadsheet
 from integration.config import AppConfig
 from integration.store.db import Store
 from integration.sync.engine import SyncReport, run_sync

@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner
+from emulator_fixtures import create_spreadsheet
 from sqlalchemy import func, select
 
-from connectors.sheets_emulator.testing import create_spreadsheet
 from integration.cli import cli
 from integration.store.db import Store
 from integration.store.models import Lead, SyncRun

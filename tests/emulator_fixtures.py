@@ -8,9 +8,10 @@
 
 pytest fixtures: ``sheets_emulator`` (one server per test session) and
 ``emulator`` (the same server, reset before each test, with
-``SHEETS_EMULATOR_HOST`` pointing at it for the test's duration).  Import both
-into a conftest: ``from connectors.sheets_emulator.testing import
-sheets_emulator, emulator  # noqa: F401``.
+``SHEETS_EMULATOR_HOST`` pointing at it for the test's duration); tests/conftest.py
+imports both. Test code, so it lives with the tests rather than in the shipped
+emulator package; the benchmarks and the fault campaign put ``tests/`` on
+``sys.path`` to use :func:`run_emulator` and :func:`create_spreadsheet`.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+import pytest
 import requests
 
-from .server import Emulator, EmulatorServer, make_server
+from connectors.sheets_emulator.server import Emulator, EmulatorServer, make_server
 
 
 class EmulatorHandle:
@@ -149,24 +151,18 @@ def create_spreadsheet(client_or_handle: Any, title: str, tabs: dict[str, list[l
     return sh.id
 
 
-try:
-    import pytest
-except ImportError:  # pragma: no cover - pytest is a dev dependency
-    pytest = None  # type: ignore[assignment]
+@pytest.fixture(scope="session")
+def sheets_emulator() -> Iterator[EmulatorHandle]:
+    """One emulator for the whole test session."""
+    with run_emulator() as handle:
+        yield handle
 
-if pytest is not None:
 
-    @pytest.fixture(scope="session")
-    def sheets_emulator() -> Iterator[EmulatorHandle]:
-        """One emulator for the whole test session."""
-        with run_emulator() as handle:
-            yield handle
-
-    @pytest.fixture
-    def emulator(
-        sheets_emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch
-    ) -> Iterator[EmulatorHandle]:
-        """The session's emulator, emptied before the test; SHEETS_EMULATOR_HOST set."""
-        sheets_emulator.reset()  # also puts the quotas back as at start (off)
-        monkeypatch.setenv("SHEETS_EMULATOR_HOST", sheets_emulator.host_port)
-        yield sheets_emulator
+@pytest.fixture
+def emulator(
+    sheets_emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[EmulatorHandle]:
+    """The session's emulator, emptied before the test; SHEETS_EMULATOR_HOST set."""
+    sheets_emulator.reset()  # also puts the quotas back as at start (off)
+    monkeypatch.setenv("SHEETS_EMULATOR_HOST", sheets_emulator.host_port)
+    yield sheets_emulator

@@ -1,0 +1,453 @@
+"""The reusable schemas of ``/openapi.json`` (``components.schemas``).
+
+Record schemas are derived from ``schemas/*.schema.json``, the same files the
+validator uses, so a field added there appears in the API description without
+a second edit. The other bodies (pages, problems, KPI, review results, webhook
+answers) have no schema file and are written out here.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from schemas import load_schema
+
+READ_ONLY = ("id", "created_at", "updated_at")
+DATE_TIME = {"type": "string", "format": "date-time"}
+NULLABLE_DATE_TIME = {"type": ["string", "null"], "format": "date-time"}
+
+
+def ref(name: str) -> dict[str, str]:
+    """A reference to one of :func:`components`."""
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _base(kind: str) -> dict[str, Any]:
+    schema = copy.deepcopy(load_schema(kind))
+    for key in ("$schema", "$id"):
+        schema.pop(key, None)
+    return schema
+
+
+def _resource(kind: str) -> dict[str, Any]:
+    """A record as the API returns it: schema fields plus store metadata."""
+    schema = _base(kind)
+    props = schema["properties"]
+    props["archived_at"] = {**DATE_TIME, "readOnly": True, "description": "Set when archived."}
+    if kind == "lead":
+        props["erased_at"] = {
+            **DATE_TIME,
+            "readOnly": True,
+            "description": "Set when the person's data was erased (GDPR).",
+        }
+    props["version"] = {
+        "type": "integer",
+        "minimum": 1,
+        "readOnly": True,
+        "description": 'Bumped on every change; the ETag is W/"<version>".',
+    }
+    schema["required"] = sorted({*schema.get("required", []), *READ_ONLY, "version"})
+    schema.pop("if", None)
+    schema.pop("then", None)
+    return schema
+
+
+def _input(kind: str) -> dict[str, Any]:
+    """A create body: schema fields without those the store sets. The owning
+    partner may be left out by a partner token (it defaults to the token's)."""
+    schema = _base(kind)
+    for name in READ_ONLY:
+        schema["properties"].pop(name, None)
+    owner = "partner" if kind == "lead" else "reporting_partner"
+    schema["required"] = [r for r in schema.get("required", []) if r != owner]
+    schema["title"] = f"{schema.get('title', kind)} (new)"
+    return schema
+
+
+def _patch(kind: str) -> dict[str, Any]:
+    """A JSON merge patch (RFC 7396): any subset of fields, ``null`` removes one."""
+    schema = _base(kind)
+    props = {}
+    for name, prop in schema["properties"].items():
+        if name in READ_ONLY:
+            continue
+        props[name] = {"anyOf": [prop, {"type": "null"}]}
+    return {
+        "title": f"{schema.get('title', kind)} patch",
+        "description": "JSON merge patch: the fields to change; null removes a field.",
+        "type": "object",
+        "additionalProperties": False,
+        "properties": props,
+    }
+
+
+def _page(item: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["items", "next_cursor"],
+        "additionalProperties": False,
+        "properties": {
+            "items": {"type": "array", "items": ref(item)},
+            "next_cursor": {
+                "type": ["string", "null"],
+                "description": "Pass as ?cursor= for the next page; null on the last page.",
+            },
+        },
+    }
+
+
+ISSUE = {
+    "type": "object",
+    "required": ["field", "code", "message"],
+    "properties": {
+        "field": {"type": "string", "description": "The field, or '' for the whole record."},
+        "code": {"type": "string"},
+        "message": {"type": "string", "description": "In English."},
+        "messages": {
+            "type": "object",
+            "additionalProperties": {"type": "string"},
+            "description": "The message by language: en and the partner's (lv, et, fi).",
+        },
+    },
+}
+
+PROBLEM = {
+    "type": "object",
+    "description": "RFC 9457 problem details.",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string", "format": "uri-reference"},
+        "title": {"type": "string"},
+        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+        "detail": {"type": "string"},
+        "errors": {"type": "array", "items": ref("Issue")},
+        "existing_id": {"type": "string"},
+        "reason": {"type": "string"},
+    },
+}
+
+KPI = {
+    "type": "object",
+    "required": ["target", "signed", "by_partner", "by_sector", "by_country", "by_month"],
+    "properties": {
+        "project": {"type": "string"},
+        "window": {
+            "type": "object",
+            "properties": {
+                "start": {"type": "string", "format": "date"},
+                "end": {"type": "string", "format": "date"},
+            },
+        },
+        "as_of": {"type": "string", "format": "date"},
+        "partner": {"type": ["string", "null"]},
+        "target": {"type": "integer"},
+        "signed": {"type": "integer"},
+        "remaining": {"type": "integer"},
+        "progress": {"type": ["number", "null"]},
+        "expected_by_today": {"type": "number"},
+        "days_left": {"type": "integer"},
+        "by_partner": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["partner", "signed"],
+                "properties": {
+                    "partner": {"type": "string"},
+                    "name": {"type": "string"},
+                    "signed": {"type": "integer"},
+                },
+            },
+        },
+        "by_sector": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"sector": {"type": "string"}, "signed": {"type": "integer"}},
+            },
+        },
+        "by_country": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"country": {"type": "string"}, "signed": {"type": "integer"}},
+            },
+        },
+        "by_month": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
+                    "signed": {"type": "integer"},
+                    "cumulative": {"type": "integer"},
+                },
+            },
+        },
+    },
+}
+
+SYNC_RUN = {
+    "type": "object",
+    "required": ["id", "partner", "trigger", "started_at", "outcome"],
+    "properties": {
+        "id": {"type": "integer"},
+        "partner": {"type": "string"},
+        "tab": {"type": ["string", "null"]},
+        "trigger": {"type": "string"},
+        "started_at": DATE_TIME,
+        "finished_at": NULLABLE_DATE_TIME,
+        "seconds": {"type": ["number", "null"]},
+        "outcome": {"type": "string"},
+        "dry_run": {"type": "boolean"},
+        "counts": {"type": "object"},
+        "api_calls": {"type": "integer"},
+        "cells_written": {"type": "integer"},
+        "error": {"type": ["string", "null"]},
+    },
+}
+
+QUARANTINE = {
+    "type": "object",
+    "required": ["id", "kind", "source", "raw", "errors", "created_at"],
+    "properties": {
+        "id": {"type": "integer"},
+        "partner": {"type": ["string", "null"]},
+        "kind": {"type": "string", "enum": ["lead", "agreement"]},
+        "source": {"type": "string"},
+        "tab": {"type": ["string", "null"]},
+        "row_number": {"type": ["integer", "null"]},
+        "raw": {"type": "object", "description": "What was received, keyed by field."},
+        "errors": {"type": "array", "items": {"type": "object"}},
+        "duplicate_of": {"type": ["string", "null"]},
+        "created_at": DATE_TIME,
+        "updated_at": NULLABLE_DATE_TIME,
+        "resolved_at": NULLABLE_DATE_TIME,
+        "resolution": {"type": ["string", "null"]},
+    },
+}
+
+CONFLICT = {
+    "type": "object",
+    "required": ["id", "partner", "tab", "record_id", "field", "policy", "winner"],
+    "properties": {
+        "id": {"type": "integer"},
+        "partner": {"type": "string"},
+        "tab": {"type": "string"},
+        "record_id": {"type": "string"},
+        "field": {"type": "string"},
+        "base_value": {},
+        "sheet_value": {},
+        "store_value": {},
+        "resolved_value": {},
+        "policy": {"type": "string"},
+        "winner": {"type": "string"},
+        "sync_run_id": {"type": ["integer", "null"]},
+        "created_at": DATE_TIME,
+        "resolved_at": NULLABLE_DATE_TIME,
+        "resolution": {"type": ["string", "null"]},
+    },
+}
+
+REVIEW_RESULT = {
+    "type": "object",
+    "required": ["action", "item"],
+    "properties": {
+        "action": {
+            "type": "string",
+            "enum": ["replayed", "sync_requested", "dismissed", "merged", "resolved"],
+        },
+        "record_id": {"type": ["string", "null"]},
+        "changed": {"type": "array", "items": {"type": "string"}},
+        "item": {"type": "object"},
+        "record": {"anyOf": [ref("Lead"), {"type": "null"}]},
+    },
+}
+
+SYNC_BODY = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "partner": {"type": "string", "enum": ["lv", "ee", "fi"]},
+        "tab": {"type": "string", "enum": ["leads", "agreements"]},
+        "reason": {"type": "string", "maxLength": 150},
+    },
+}
+
+SYNC_QUEUED = {
+    "type": "object",
+    "required": ["status", "requests"],
+    "properties": {
+        "status": {"const": "queued"},
+        "requests": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "integer"},
+                    "partner": {"type": "string"},
+                    "tab": {"type": ["string", "null"]},
+                },
+            },
+        },
+    },
+}
+
+WEBHOOK_ACCEPTED = {
+    "type": "object",
+    "required": ["id", "status", "partner"],
+    "properties": {
+        "id": {"type": "string", "pattern": "^L-[0-9]{6}$"},
+        "status": {"type": "string", "enum": ["created", "merged"]},
+        "partner": {"type": "string"},
+        "filled": {"type": "array", "items": {"type": "string"}},
+        "ignored": {"type": "array", "items": {"type": "string"}},
+    },
+}
+
+FORM_SUBMISSION = {
+    "description": "A lead from a form, in one of three shapes.",
+    "oneOf": [
+        {
+            "title": "Plain JSON",
+            "type": "object",
+            "description": "Lead field names or header aliases (any of en/lv/et/fi) -> values; "
+            'may also be wrapped as {"lead": {...}}.',
+            "not": {
+                "anyOf": [
+                    {"required": ["form_response"]},
+                    {"required": ["source"], "properties": {"source": {"const": "google-forms"}}},
+                ]
+            },
+            "additionalProperties": True,
+        },
+        {
+            "title": "Google Forms (shipped Apps Script)",
+            "type": "object",
+            "required": ["source", "response_id", "answers"],
+            "properties": {
+                "source": {"const": "google-forms"},
+                "form_id": {"type": "string"},
+                "response_id": {"type": "string"},
+                "submitted_at": {"type": "string", "format": "date-time"},
+                "respondent_email": {"type": ["string", "null"]},
+                "answers": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["title"],
+                        "properties": {"title": {"type": "string"}, "answer": {}},
+                    },
+                },
+            },
+        },
+        {
+            "title": "Typeform form_response",
+            "type": "object",
+            "required": ["event_id", "event_type", "form_response"],
+            "properties": {
+                "event_id": {"type": "string"},
+                "event_type": {"type": "string"},
+                "form_response": {
+                    "type": "object",
+                    "properties": {
+                        "form_id": {"type": "string"},
+                        "definition": {"type": "object"},
+                        "answers": {"type": "array", "items": {"type": "object"}},
+                        "hidden": {"type": "object"},
+                    },
+                },
+            },
+        },
+    ],
+}
+
+ERASURE = {
+    "type": "object",
+    "required": ["id", "scope", "partner", "erased", "already_erased", "detail"],
+    "properties": {
+        "id": {"type": "string"},
+        "scope": {"type": "string", "enum": ["partner", "network"]},
+        "partner": {
+            "type": ["string", "null"],
+            "description": "The partner whose data the erasure reached; null: every partner.",
+        },
+        "erased": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "Leads erased now (network-wide: every lead of the person).",
+        },
+        "already_erased": {"type": "boolean"},
+        "detail": {"type": "string"},
+    },
+}
+
+WEBHOOK_DUPLICATE = {
+    "type": "object",
+    "required": ["status", "duplicate_of", "partner", "quarantine_id", "message"],
+    "properties": {
+        "status": {"type": "string", "enum": ["duplicate"]},
+        "duplicate_of": {"type": "string", "description": "The other partner's lead."},
+        "partner": {"type": "string"},
+        "quarantine_id": {"type": "integer"},
+        "message": {"type": "string", "description": "Duplicate of L-000123 (EE)"},
+        "messages": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+}
+
+SHEET_NOTICE = {
+    "type": "object",
+    "description": "Sent by the shipped Apps Script; no cell values.",
+    "properties": {
+        "event": {"type": "string", "enum": ["edit", "change"]},
+        "sheet": {"type": "string", "description": "Tab title; absent: both tabs."},
+        "range": {"type": "string"},
+        "change_type": {"type": "string"},
+        "spreadsheet_id": {"type": "string"},
+        "at": {"type": "string", "format": "date-time"},
+    },
+}
+
+STATUS_BODY = {
+    "type": "object",
+    "required": ["status"],
+    "properties": {
+        "status": {"type": "string"},
+        "reason": {"type": "string"},
+        "tab": {"type": ["string", "null"]},
+        "sync_request": {"type": "integer"},
+        "event_type": {"type": ["string", "null"]},
+    },
+}
+
+
+def components() -> dict[str, Any]:
+    """Every named schema the operations refer to with ``ref``."""
+    return {
+        "Lead": _resource("lead"),
+        "LeadInput": _input("lead"),
+        "LeadPatch": _patch("lead"),
+        "LeadPage": _page("Lead"),
+        "Agreement": _resource("agreement"),
+        "AgreementInput": _input("agreement"),
+        "AgreementPatch": _patch("agreement"),
+        "AgreementPage": _page("Agreement"),
+        "Issue": ISSUE,
+        "Problem": PROBLEM,
+        "Kpi": KPI,
+        "SyncRun": SYNC_RUN,
+        "SyncRunPage": _page("SyncRun"),
+        "QuarantineEntry": QUARANTINE,
+        "QuarantinePage": _page("QuarantineEntry"),
+        "Conflict": CONFLICT,
+        "ConflictPage": _page("Conflict"),
+        "ReviewResult": REVIEW_RESULT,
+        "SyncRequestBody": SYNC_BODY,
+        "SyncQueued": SYNC_QUEUED,
+        "WebhookAccepted": WEBHOOK_ACCEPTED,
+        "StatusBody": STATUS_BODY,
+        "FormSubmission": FORM_SUBMISSION,
+        "SheetNotice": SHEET_NOTICE,
+        "Erasure": ERASURE,
+        "WebhookDuplicate": WEBHOOK_DUPLICATE,
+    }
