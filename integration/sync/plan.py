@@ -708,7 +708,7 @@ class _Planner:
             cell_value = mapping.to_cell(self.kind, name, value, self.locale)
             col = layout.fields[name]
             wrote |= self.set_cell(row, col, cell_value, mapping.cell(cells, col))
-            key = mapping._raw_key(self.kind, name)
+            key = mapping.raw_key(self.kind, name)
             if cell_value is None:
                 raw_after.pop(key, None)
             else:
@@ -893,7 +893,7 @@ class _Planner:
                 value = mapping.to_cell(self.kind, name, rec.data.get(name), self.locale)
                 row[col] = value
                 if value is not None:
-                    raw[mapping._raw_key(self.kind, name)] = value
+                    raw[mapping.raw_key(self.kind, name)] = value
             row[layout.id_col] = rid
             row[layout.status_col] = self.status_ok(rid, [])
             row[layout.synced_col] = self.stamp
