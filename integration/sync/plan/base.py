@@ -1,9 +1,10 @@
 """What every planning rule shares: the plan being built, cell and status writes,
 normalising a row as its partner, and putting a row in quarantine.
 
-Each rule module adds its steps to the planner as a subclass of the one before it
-(:mod:`.pending` -> :mod:`.valve` -> :mod:`.existing` -> :mod:`.new_rows`), so a
-rule reads as a few named steps over this shared state; :mod:`.planner` runs them.
+Each rule module adds its steps to the planner as a subclass of the one it builds
+on (:mod:`.pending` -> :mod:`.valve` -> :mod:`.existing` -> :mod:`.new_rows`; and
+:mod:`.layout`), so a rule reads as a few named steps over this shared state;
+:mod:`.planner` combines them and runs them in order.
 """
 
 from __future__ import annotations
