@@ -10,6 +10,7 @@ on (:mod:`.pending` -> :mod:`.valve` -> :mod:`.existing` -> :mod:`.new_rows`; an
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -20,6 +21,19 @@ from integration.validation.cross_rules import InMemoryLeads, check_agreement
 from .. import mapping, messages
 from ..merge import FieldConflict
 from .model import Issue, Plan, QuarantineItem, Settings, StoreRecord, StoreState, fingerprint
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    """A data row as read: its sheet row number, its cells, its values by field
+    (:func:`..mapping.row_raw`), the CRM ID it carries, and a CRM ID cell's text
+    that is no CRM ID (``junk``)."""
+
+    number: int
+    cells: Sequence[Any]
+    raw: dict[str, Any]
+    id: str | None = None
+    junk: str | None = None
 
 
 class PlannerBase:
@@ -68,9 +82,9 @@ class PlannerBase:
         self.plan.cells[(row, col)] = value
         return True
 
-    def set_status(self, row: int, cells: Sequence[Any], text: Any) -> bool:
+    def set_status(self, r: SheetRow, text: Any) -> bool:
         return self.set_cell(
-            row, self.layout.status_col, text, mapping.cell(cells, self.layout.status_col)
+            r.number, self.layout.status_col, text, mapping.cell(r.cells, self.layout.status_col)
         )
 
     def touch(self, row: int) -> None:
@@ -126,9 +140,7 @@ class PlannerBase:
     # -- quarantine and status texts ----------------------------------------------
     def quarantine(
         self,
-        row: int,
-        cells: Sequence[Any],
-        raw: Mapping[str, Any],
+        r: SheetRow,
         fp: str,
         errors: list[dict[str, Any]],
         status: str,
@@ -138,25 +150,21 @@ class PlannerBase:
         if closed is not None:
             # A person already merged or dismissed this row: say so, keep it out.
             self.seen_fps.add(fp)
-            if self.set_status(row, cells, self.closed_text(closed)):
-                self.touch(row)
+            if self.set_status(r, self.closed_text(closed)):
+                self.touch(r.number)
             return
         if fp in self.seen_fps:
             # A second row with the same key in this sheet: its own entry, stably named.
-            fp = fingerprint(self.s.partner, self.s.tab, "again", fp, mapping.row_hash(raw))
+            fp = fingerprint(self.s.partner, self.s.tab, "again", fp, mapping.row_hash(r.raw))
         self.seen_fps.add(fp)
-        self.add_quarantine(row, cells, fp, errors, duplicate_of)
-        if self.set_status(row, cells, status):
-            self.touch(row)
+        self.add_quarantine(r, fp, errors, duplicate_of)
+        if self.set_status(r, status):
+            self.touch(r.number)
 
-    def quarantine_issues(
-        self, row: int, cells: Sequence[Any], raw: Mapping[str, Any], fp: str, issues: list[Any]
-    ) -> None:
+    def quarantine_issues(self, r: SheetRow, fp: str, issues: list[Any]) -> None:
         """Keep an invalid row out of the store; its status cell lists the issues."""
         self.quarantine(
-            row,
-            cells,
-            raw,
+            r,
             fp,
             [i.as_dict() for i in issues],
             messages.join_issues([i.message for i in issues]),
@@ -165,8 +173,7 @@ class PlannerBase:
 
     def add_quarantine(
         self,
-        row: int,
-        cells: Sequence[Any],
+        r: SheetRow,
         fp: str,
         errors: list[dict[str, Any]],
         duplicate_of: str | None,
@@ -175,9 +182,9 @@ class PlannerBase:
         existing = self.state.quarantine_open.get(fp)
         self.plan.quarantine.append(
             QuarantineItem(
-                row=row,
+                row=r.number,
                 fingerprint=fp,
-                raw=self.raw_cells(cells),
+                raw=self.raw_cells(r.cells),
                 errors=errors,
                 duplicate_of=duplicate_of,
                 existing_id=existing[0] if existing else None,

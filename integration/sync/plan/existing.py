@@ -9,7 +9,7 @@ back into the row, and the new base.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from integration.identity import natural_key
@@ -18,6 +18,7 @@ from integration.validation import validate_record
 
 from .. import mapping, messages
 from ..merge import MergeResult, merge_record
+from .base import SheetRow
 from .model import Issue, Shadow, StoreRecord, Update
 from .valve import ValveRules
 
@@ -25,9 +26,7 @@ from .valve import ValveRules
 class ExistingRows(ValveRules):
     def existing_row(
         self,
-        row: int,
-        cells: Sequence[Any],
-        raw: Mapping[str, Any],
+        r: SheetRow,
         rec: StoreRecord,
         *,
         adopted: bool = False,
@@ -35,48 +34,42 @@ class ExistingRows(ValveRules):
         """Plan the row of stored record ``rec``. ``adopted``: a row without a CRM ID
         found to be ``rec``, which the sheet has never shown (no base)."""
         if not self.owns(rec):
-            self.foreign_row(row, cells, raw, rec)
+            self.foreign_row(r, rec)
             return
         stored = None if adopted else self.state.shadows.get(rec.id)
-        if rec.archived and not self.restore(row, cells, rec, stored):
+        if rec.archived and not self.restore(r, rec, stored):
             return
-        if stored is not None and not adopted and self.unchanged(row, cells, raw, rec, stored):
+        if stored is not None and not adopted and self.unchanged(r, rec, stored):
             return
-        record = self.sheet_record(row, cells, raw, rec)
+        record = self.sheet_record(r, rec)
         if record is None:
             return
-        shadow = stored if stored is None or adopted else self.merge_base(rec, stored, cells)
-        result = self.merge(rec, record, raw, shadow)
-        if result.to_store and not self.merged_valid(row, cells, raw, rec, result):
+        shadow = stored if stored is None or adopted else self.merge_base(rec, stored, r.cells)
+        result = self.merge(r, rec, record, shadow)
+        if result.to_store and not self.merged_valid(r, rec, result):
             return
-        self.valid_rows.add(row)
-        raw_after = self.write_back(row, cells, raw, rec, result, adopted=adopted)
+        self.valid_rows.add(r.number)
+        raw_after = self.write_back(r, rec, result, adopted=adopted)
         self.settle(rec, shadow, stored, result, raw_after, adopted=adopted)
 
-    def foreign_row(
-        self, row: int, cells: Sequence[Any], raw: Mapping[str, Any], rec: StoreRecord
-    ) -> None:
+    def foreign_row(self, r: SheetRow, rec: StoreRecord) -> None:
         """A row naming another partner's record (a copied row, or a record an
         admin moved): nothing of it is applied; it is kept in quarantine and its
         status cell says whose record it is."""
         text = messages.text("foreign", self.locale, id=rec.id, partner=rec.owner.upper())
         self.quarantine(
-            row,
-            cells,
-            raw,
+            r,
             self.fp_id(rec.id),
             [{"field": "id", "code": "owner", "message": text}],
             text,
         )
         self.plan.counts["invalid"] += 1
 
-    def unknown_id(
-        self, row: int, cells: Sequence[Any], raw: Mapping[str, Any], value: str
-    ) -> None:
+    def unknown_id(self, r: SheetRow, value: str) -> None:
         """A CRM ID cell the store does not know (mistyped, or made up)."""
         text = messages.text("unknown_id", self.locale, value=value)
         error = {"field": "id", "code": "reference", "message": text}
-        self.quarantine(row, cells, raw, self.fp_id(value), [error], text)
+        self.quarantine(r, self.fp_id(value), [error], text)
         self.plan.counts["invalid"] += 1
 
     def reserved(self, rid: str) -> bool:
@@ -86,14 +79,12 @@ class ExistingRows(ValveRules):
         except ValueError:
             return False
 
-    def restore(
-        self, row: int, cells: Sequence[Any], rec: StoreRecord, stored: Shadow | None
-    ) -> bool:
+    def restore(self, r: SheetRow, rec: StoreRecord, stored: Shadow | None) -> bool:
         """An archived record's row: left alone (and said so) if the sheet showed it
         when it was archived; restored if the row came back. True: go on with it."""
         if stored is not None:
-            if self.set_status(row, cells, messages.text("archived", self.locale)):
-                self.touch(row)
+            if self.set_status(r, messages.text("archived", self.locale)):
+                self.touch(r.number)
             self.plan.counts["unchanged"] += 1
             return False
         self.plan.restores.append(rec.id)
@@ -102,15 +93,13 @@ class ExistingRows(ValveRules):
 
     def unchanged(
         self,
-        row: int,
-        cells: Sequence[Any],
-        raw: Mapping[str, Any],
+        r: SheetRow,
         rec: StoreRecord,
         shadow: Shadow,
     ) -> bool:
         """Neither the row nor the record changed since the base (and the row is
         not in quarantine): nothing to read, only its status is kept right."""
-        h = self.state.row_hashes.get(row) or mapping.row_hash(raw)
+        h = self.state.row_hashes.get(r.number) or mapping.row_hash(r.raw)
         if not (
             shadow.row_hash == h
             and shadow.version == rec.version
@@ -119,62 +108,63 @@ class ExistingRows(ValveRules):
             )
         ):
             return False
-        if self.set_status(row, cells, self.status_ok(rec.id, [])):
-            self.touch(row)
+        if self.set_status(r, self.status_ok(rec.id, [])):
+            self.touch(r.number)
         self.plan.counts["unchanged"] += 1
-        self.valid_rows.add(row)
+        self.valid_rows.add(r.number)
         return True
 
-    def sheet_record(
-        self, row: int, cells: Sequence[Any], raw: Mapping[str, Any], rec: StoreRecord
-    ) -> dict[str, Any] | None:
+    def sheet_record(self, r: SheetRow, rec: StoreRecord) -> dict[str, Any] | None:
         """The row as a record, or None (quarantined) if it is not valid. An erased
         record takes no personal data from the sheet."""
-        record, issues = self.normalise(raw)
+        record, issues = self.normalise(r.raw)
         if rec.erased:
             record = {k: v for k, v in record.items() if k not in PERSONAL_FIELDS}
         if not issues:
             issues = self.cross_issues(record)
         if issues:
-            self.quarantine_issues(row, cells, raw, self.fp_id(rec.id), issues)
+            self.quarantine_issues(r, self.fp_id(rec.id), issues)
             return None
         return record
 
     def merge(
-        self,
-        rec: StoreRecord,
-        record: Mapping[str, Any],
-        raw: Mapping[str, Any],
-        shadow: Shadow | None,
+        self, r: SheetRow, rec: StoreRecord, record: Mapping[str, Any], shadow: Shadow | None
     ) -> MergeResult:
         """Three-way merge of the row and the store against the base, under the
-        tab's conflict policy. An erased record's personal fields stay out of the
-        store, and are cleared in the sheet."""
-        sheet_newer = True
-        if self.s.policy == "newest_wins" and rec.updated_at is not None:
-            changed_at = self.s.sheet_changed_at or self.s.now
-            sheet_newer = changed_at is None or changed_at >= rec.updated_at
+        tab's conflict policy."""
         base = dict(shadow.base) if shadow is not None else None
         fields = list(self.layout.fields)
+        sheet_newer = self.sheet_is_newer(rec)
         result = merge_record(
             base, record, rec.data, fields, self.s.policy, sheet_newer=sheet_newer
         )
         if rec.erased:
-            for name in PERSONAL_FIELDS:
-                result.to_store.pop(name, None)
-                if (
-                    name in self.layout.fields
-                    and record.get(name) is None
-                    and raw.get(name) is not None
-                ):
-                    result.to_sheet[name] = None
+            self.keep_erased_out(r, record, result)
         return result
+
+    def sheet_is_newer(self, rec: StoreRecord) -> bool:
+        """For newest_wins: whether the sheet was edited after the record (without
+        a record time, the sheet counts as newer)."""
+        if self.s.policy != "newest_wins" or rec.updated_at is None:
+            return True
+        changed_at = self.s.sheet_changed_at or self.s.now
+        return changed_at is None or changed_at >= rec.updated_at
+
+    def keep_erased_out(self, r: SheetRow, record: Mapping[str, Any], result: MergeResult) -> None:
+        """An erased record's personal fields stay out of the store, and what the
+        partner typed into them is cleared in the sheet."""
+        for name in PERSONAL_FIELDS:
+            result.to_store.pop(name, None)
+            if (
+                name in self.layout.fields
+                and record.get(name) is None
+                and r.raw.get(name) is not None
+            ):
+                result.to_sheet[name] = None
 
     def merged_valid(
         self,
-        row: int,
-        cells: Sequence[Any],
-        raw: Mapping[str, Any],
+        r: SheetRow,
         rec: StoreRecord,
         result: MergeResult,
     ) -> bool:
@@ -187,7 +177,7 @@ class ExistingRows(ValveRules):
         if not problems and self.kind == "lead":
             problems = self.duplicate_key(rec.id, merged)
         if problems:
-            self.quarantine_issues(row, cells, raw, self.fp_id(rec.id), problems)
+            self.quarantine_issues(r, self.fp_id(rec.id), problems)
             return False
         return True
 
@@ -202,9 +192,7 @@ class ExistingRows(ValveRules):
 
     def write_back(
         self,
-        row: int,
-        cells: Sequence[Any],
-        raw: Mapping[str, Any],
+        r: SheetRow,
         rec: StoreRecord,
         result: MergeResult,
         *,
@@ -218,25 +206,27 @@ class ExistingRows(ValveRules):
         self.applied_fps.add(fp)
         if result.to_store:
             plan.updates.append(Update(rec.id, dict(result.to_store), rec.version))
-        raw_after = dict(raw)
+        raw_after = dict(r.raw)
         wrote = False
         for name, value in result.to_sheet.items():
             cell_value = mapping.to_cell(self.kind, name, value, self.locale)
             col = layout.fields[name]
-            wrote |= self.set_cell(row, col, cell_value, mapping.cell(cells, col))
+            wrote |= self.set_cell(r.number, col, cell_value, mapping.cell(r.cells, col))
             key = mapping.raw_key(self.kind, name)
             if cell_value is None:
                 raw_after.pop(key, None)
             else:
                 raw_after[key] = cell_value
         if adopted:
-            wrote |= self.set_cell(row, layout.id_col, rec.id, mapping.cell(cells, layout.id_col))
+            wrote |= self.set_cell(
+                r.number, layout.id_col, rec.id, mapping.cell(r.cells, layout.id_col)
+            )
         for c in result.conflicts:
             plan.conflicts.append((rec.id, c))
         plan.counts["conflicts"] += len(result.conflicts)
-        wrote |= self.set_status(row, cells, self.status_ok(rec.id, result.conflicts))
+        wrote |= self.set_status(r, self.status_ok(rec.id, result.conflicts))
         if wrote or result.to_store:
-            self.touch(row)
+            self.touch(r.number)
         plan.counts["updated" if result.changed or adopted else "unchanged"] += 1
         return raw_after
 

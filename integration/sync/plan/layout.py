@@ -1,6 +1,6 @@
 """The tab's layout and header: which column holds which field, the header row a
 blank tab gets, the service columns (CRM ID, Sync status, Last synced) added right
-of every used cell, and the rows read into (row number, cells, raw, id, junk).
+of every used cell, and the data rows read (:class:`.base.SheetRow`).
 
 A tab with data but no recognisable header is never guessed at: the plan aborts.
 """
@@ -11,11 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import mapping
-from .base import PlannerBase
-
-#: a data row as read: sheet row number, cells, raw values by field, the CRM ID it
-#: carries (if it is one of this tab's kind), and a CRM ID cell that is not one
-ParsedRow = tuple[int, Sequence[Any], dict[str, Any], str | None, str | None]
+from .base import PlannerBase, SheetRow
 
 
 def _has_data(rows: Sequence[Sequence[Any]]) -> bool:
@@ -49,11 +45,11 @@ class LayoutRules(PlannerBase):
         plan.drift = mapping.drift(self.state.previous_columns, layout)
         return True
 
-    def parse_rows(self, data_rows: Sequence[Sequence[Any]]) -> list[ParsedRow]:
+    def parse_rows(self, data_rows: Sequence[Sequence[Any]]) -> list[SheetRow]:
         """The non-blank rows, each CRM ID kept by its first row only (a copied row
         carrying another row's id becomes a new row); notes the stamps seen."""
         layout = self.layout
-        parsed: list[ParsedRow] = []
+        parsed: list[SheetRow] = []
         self.sheet_ids = set()
         for offset, cells in enumerate(data_rows):
             row = offset + 2
@@ -68,7 +64,7 @@ class LayoutRules(PlannerBase):
                 rid = None
             if rid is not None:
                 self.sheet_ids.add(rid)
-            parsed.append((row, cells, raw, rid, junk))
+            parsed.append(SheetRow(row, cells, raw, rid, junk))
             stamp = mapping.cell(cells, layout.synced_col)
             if isinstance(stamp, str):
                 self.stamps_seen.add(stamp)

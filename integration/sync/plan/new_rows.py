@@ -9,13 +9,14 @@ same tab, is a duplicate, kept in quarantine until a person merges or dismisses 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from integration.identity import key_hash, natural_key
 from integration.store.records import PERSONAL_FIELDS
 
 from .. import mapping, messages
+from .base import SheetRow
 from .existing import ExistingRows
 from .model import Deferred, NewId, NewRecord, fingerprint
 
@@ -32,25 +33,23 @@ def tombstoned(record: Mapping[str, Any], tombstones: frozenset[str]) -> bool:
 
 
 class NewRows(ExistingRows):
-    def new_row(
-        self, row: int, cells: Sequence[Any], raw: Mapping[str, Any], fixed_id: str | None = None
-    ) -> None:
+    def new_row(self, r: SheetRow, fixed_id: str | None = None) -> None:
         """Plan a row without a known record. ``fixed_id``: an id an interrupted sync
         wrote into the row before storing its record, reused."""
-        record, issues = self.normalise(raw)
+        record, issues = self.normalise(r.raw)
         key = natural_key(record) if self.kind == "lead" else None
-        fp = self.new_row_fingerprint(raw, key, fixed_id)
+        fp = self.new_row_fingerprint(r.raw, key, fixed_id)
         if self.kind == "lead" and tombstoned(record, self.state.tombstones):
-            self.erase_row(row, cells)
+            self.erase_row(r)
             return
         if not issues:
             issues = self.cross_issues(record)
         if issues:
-            self.quarantine_issues(row, cells, raw, fp, issues)
+            self.quarantine_issues(r, fp, issues)
             return
-        if key and not fixed_id and self.duplicate(row, cells, raw, key, fp):
+        if key and not fixed_id and self.duplicate(r, key, fp):
             return
-        self.create(row, cells, raw, record, key, fp, fixed_id)
+        self.create(r, record, key, fp, fixed_id)
 
     def new_row_fingerprint(
         self, raw: Mapping[str, Any], key: tuple[str, ...] | None, fixed_id: str | None
@@ -62,23 +61,21 @@ class NewRows(ExistingRows):
             return fingerprint(self.s.partner, self.s.tab, "key", *key)
         return fingerprint(self.s.partner, self.s.tab, "raw", mapping.row_hash(raw))
 
-    def erase_row(self, row: int, cells: Sequence[Any]) -> None:
+    def erase_row(self, r: SheetRow) -> None:
         """A lead erased under GDPR typed in again: its personal cells are cleared
         and nothing of it is stored."""
         wrote = False
         for name in PERSONAL_FIELDS:
             col = self.layout.fields.get(name)
-            wrote |= self.set_cell(row, col, None, mapping.cell(cells, col))
-        wrote |= self.set_status(row, cells, messages.text("erased", self.locale))
+            wrote |= self.set_cell(r.number, col, None, mapping.cell(r.cells, col))
+        wrote |= self.set_status(r, messages.text("erased", self.locale))
         if wrote:
-            self.touch(row)
+            self.touch(r.number)
         self.plan.counts["erased"] += 1
 
     def duplicate(
         self,
-        row: int,
-        cells: Sequence[Any],
-        raw: Mapping[str, Any],
+        r: SheetRow,
         key: tuple[str, ...],
         fp: str,
     ) -> bool:
@@ -87,12 +84,12 @@ class NewRows(ExistingRows):
         it is planned."""
         closed = self.state.quarantine_closed.get(fp)
         if closed is not None:
-            if self.set_status(row, cells, self.closed_text(closed)):
-                self.touch(row)
+            if self.set_status(r, self.closed_text(closed)):
+                self.touch(r.number)
             self.plan.counts["duplicates"] += 1
             return True
         if key in self.new_keys:
-            self.duplicate_in_tab(row, cells, fp, self.new_keys[key])
+            self.duplicate_in_tab(r, fp, self.new_keys[key])
             return True
         found = self.state.lead_keys.get(key)
         if found is None:
@@ -109,32 +106,28 @@ class NewRows(ExistingRows):
             # The store has this firm for this partner but it was never in
             # the sheet (a web form, an interrupted sync): this row is it.
             self.sheet_ids.add(other_id)
-            self.existing_row(row, cells, raw, rec, adopted=True)
+            self.existing_row(r, rec, adopted=True)
             return True
         status = messages.text("duplicate", self.locale, id=other_id, partner=owner.upper())
-        self.quarantine(
-            row, cells, raw, fp, [self.dup_error(other_id, owner)], status, duplicate_of=other_id
-        )
+        self.quarantine(r, fp, [self.dup_error(other_id, owner)], status, duplicate_of=other_id)
         self.plan.counts["duplicates"] += 1
         return True
 
-    def duplicate_in_tab(self, row: int, cells: Sequence[Any], fp: str, ref: int) -> None:
+    def duplicate_in_tab(self, r: SheetRow, fp: str, ref: int) -> None:
         """A second new row with the key of new record ``ref``: quarantined, its
         status naming that record's id once the plan is applied."""
         template = messages.text(
             "duplicate", self.locale, id="{id}", partner=self.s.partner.upper()
         )
         self.seen_fps.add(fp)
-        self.add_quarantine(row, cells, fp, [self.dup_error("{id}")], f"ref:{ref}")
-        self.plan.cells[(row, self.layout.status_col)] = Deferred(template, ref)
-        self.touch(row)
+        self.add_quarantine(r, fp, [self.dup_error("{id}")], f"ref:{ref}")
+        self.plan.cells[(r.number, self.layout.status_col)] = Deferred(template, ref)
+        self.touch(r.number)
         self.plan.counts["duplicates"] += 1
 
     def create(
         self,
-        row: int,
-        cells: Sequence[Any],
-        raw: Mapping[str, Any],
+        r: SheetRow,
         record: Mapping[str, Any],
         key: tuple[str, ...] | None,
         fp: str,
@@ -146,13 +139,13 @@ class NewRows(ExistingRows):
         self.next_ref += 1
         data = dict(record)
         base = {f: data[f] for f in layout.fields if data.get(f) is not None}
-        plan.creates.append(NewRecord(ref, row, data, base, mapping.row_hash(raw), fixed_id))
+        plan.creates.append(NewRecord(ref, r.number, data, base, mapping.row_hash(r.raw), fixed_id))
         if key:
             self.new_keys[key] = ref
         if fixed_id is None:
-            plan.cells[(row, layout.id_col)] = NewId(ref)
-        self.set_status(row, cells, messages.OK)
-        self.touch(row)
+            plan.cells[(r.number, layout.id_col)] = NewId(ref)
+        self.set_status(r, messages.OK)
+        self.touch(r.number)
         self.applied_fps.add(fp)
-        self.valid_rows.add(row)
+        self.valid_rows.add(r.number)
         plan.counts["created"] += 1

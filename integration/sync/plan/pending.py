@@ -14,7 +14,7 @@ from typing import Any
 
 from .. import mapping
 from ..merge import MergeResult
-from .base import PlannerBase
+from .base import PlannerBase, SheetRow
 from .model import Shadow, StoreRecord
 
 
@@ -126,7 +126,7 @@ class PendingRules(PlannerBase):
         row[layout.synced_col] = self.stamp
         return row, raw
 
-    def stamp_outside_appends(self, parsed: Sequence[tuple[int, Any, Any, Any, Any]]) -> None:
+    def stamp_outside_appends(self, parsed: Sequence[SheetRow]) -> None:
         """Put this sync's stamp on one existing record's row too when it appends.
         The stamp is how the next sync tells an append that landed from one that
         did not; carried by the appended rows alone, a partner deleting them
@@ -137,9 +137,9 @@ class PendingRules(PlannerBase):
             return
         if any(c == col and row < plan.append_at for row, c in plan.cells):
             return  # an existing row carries the stamp already
-        for row, _cells, _raw, rid, junk in parsed:
-            if junk is None and rid in self.state.records:
-                self.touch(row)
+        for r in parsed:
+            if r.junk is None and r.id in self.state.records:
+                self.touch(r.number)
                 return
 
     def landed_appends(self) -> list[str]:

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .layout import LayoutRules, ParsedRow
+from .base import SheetRow
+from .layout import LayoutRules
 from .model import Plan, Settings, StoreState
 from .new_rows import NewRows
 
@@ -32,20 +33,19 @@ class Planner(NewRows, LayoutRules):
         self.resolve_quarantine()
         return plan
 
-    def row(self, item: ParsedRow) -> None:
+    def row(self, r: SheetRow) -> None:
         """Plan one data row by the rule its CRM ID cell calls for."""
-        row, cells, raw, rid, junk = item
         self.plan.counts["rows"] += 1
-        if junk is not None:
-            self.unknown_id(row, cells, raw, junk)
-        elif rid is None:
-            self.new_row(row, cells, raw)
-        elif rid in self.state.records:
-            self.existing_row(row, cells, raw, self.state.records[rid])
-        elif self.reserved(rid):
-            self.new_row(row, cells, raw, fixed_id=rid)
+        if r.junk is not None:
+            self.unknown_id(r, r.junk)
+        elif r.id is None:
+            self.new_row(r)
+        elif r.id in self.state.records:
+            self.existing_row(r, self.state.records[r.id])
+        elif self.reserved(r.id):
+            self.new_row(r, fixed_id=r.id)
         else:
-            self.unknown_id(row, cells, raw, rid)
+            self.unknown_id(r, r.id)
 
     def resolve_quarantine(self) -> None:
         """Open quarantine entries no row of this sync stands behind any more:
