@@ -10,7 +10,8 @@ the sheet was written, the next sync finds the reserved ids in the sheet and
 creates those records then, so nothing is lost and nothing is created twice.
 A conflict whose store value is about to replace the partner's cell is logged
 before the write (:func:`log_overwriting_conflicts`): after that write the two
-sides agree, and only the log still holds what the partner had typed.
+sides agree, and only the log still holds what the partner had typed. Before
+the sheet write, :mod:`.pending_bases` records what the written rows will say.
 """
 
 from __future__ import annotations
@@ -37,10 +38,19 @@ from integration.store.models import (
     utcnow,
 )
 
-from .plan import PENDING, Deferred, NewId, Plan
+from .pending_bases import CHUNK, mark_pending_bases
+from .plan import Deferred, NewId, Plan
 from .state import sheet_source
 
-CHUNK = 5000
+__all__ = [
+    "ApplyResult",
+    "apply_store",
+    "bind_ids",
+    "log_overwriting_conflicts",
+    "mark_pending_bases",
+    "reserve_ids",
+    "write_sheet",
+]
 
 
 @dataclass
@@ -72,104 +82,6 @@ def reserve_ids(store: Store, kind: str, count: int) -> list[str]:
     with store.session() as session:
         seqs = sorted(session.execute(text(sql), {"n": count}).scalars())
     return [rec_ops.format_id(prefix, s) for s in seqs]
-
-
-def mark_pending_bases(store: Store, plan: Plan) -> None:
-    """Before the sheet write, in one transaction: the base of each record about to
-    be appended, marked pending, and the base each existing record's row will agree
-    on once its cells are written (:attr:`.plan.Plan.pending_bases`), under this
-    sync's "Last synced" stamp. If the process dies after the sheet write but before
-    the store commit, the next sync still knows what the written row says, so a
-    store edit made meanwhile wins over the sheet's copy of the older value instead
-    of a conflict (or a base-less one, for an appended row)."""
-    if (
-        not plan.appends
-        and not plan.pending_bases
-        and not plan.landed_bases
-        and not plan.landed_appends
-    ):
-        return
-    with store.session() as session:
-        # An append the stamps show landed is no longer pending: this write may
-        # replace the last stamp that shows it (see Plan.landed_appends).
-        for start in range(0, len(plan.landed_appends), CHUNK):
-            session.execute(
-                update(SyncShadow)
-                .where(
-                    SyncShadow.partner == plan.partner,
-                    SyncShadow.tab == plan.tab,
-                    SyncShadow.record_id.in_(plan.landed_appends[start : start + CHUNK]),
-                    SyncShadow.row_hash.startswith(PENDING),
-                )
-                .values(row_hash=None)
-            )
-        _mark_pending_appends(session, plan)
-        # A pending base the row shows landed becomes the base first: this write
-        # replaces the row's stamp, and a later pending base replaces the stored
-        # one, so without this a failed commit now would lose what the row says.
-        settled = [
-            {
-                "partner": plan.partner,
-                "tab": plan.tab,
-                "record_id": rid,
-                "base": base,
-                "pending_base": None,
-                "pending_base_stamp": None,
-            }
-            for rid, base in sorted(plan.landed_bases.items())
-        ]
-        for start in range(0, len(settled), CHUNK):
-            session.execute(update(SyncShadow), settled[start : start + CHUNK])
-        rows = [
-            {
-                "partner": plan.partner,
-                "tab": plan.tab,
-                "record_id": rid,
-                "pending_base": base,
-                "pending_base_stamp": plan.stamp,
-            }
-            for rid, base in sorted(plan.pending_bases.items())
-        ]
-        for start in range(0, len(rows), CHUNK):
-            session.execute(update(SyncShadow), rows[start : start + CHUNK])
-
-
-def _mark_pending_appends(session: Session, plan: Plan) -> None:
-    if not plan.appends:
-        return
-    now = utcnow()
-    ids = [rid for rid, _ in plan.appends]
-    existing = set()
-    for start in range(0, len(ids), CHUNK):
-        existing.update(
-            session.scalars(
-                select(SyncShadow.record_id).where(
-                    SyncShadow.partner == plan.partner,
-                    SyncShadow.tab == plan.tab,
-                    SyncShadow.record_id.in_(ids[start : start + CHUNK]),
-                )
-            )
-        )
-    values = [
-        {
-            "partner": plan.partner,
-            "tab": plan.tab,
-            "record_id": rid,
-            "base": dict(plan.shadows[rid].base),
-            "row_hash": PENDING + plan.stamp,
-            "record_version": plan.shadows[rid].version,
-            "pending_base": None,
-            "pending_base_stamp": None,
-            "updated_at": now,
-        }
-        for rid in ids
-    ]
-    inserts = [v for v in values if v["record_id"] not in existing]
-    updates = [v for v in values if v["record_id"] in existing]
-    if inserts:
-        session.execute(SyncShadow.__table__.insert(), inserts)
-    if updates:
-        session.execute(update(SyncShadow), updates)
 
 
 def bind_ids(plan: Plan, ids: list[str]) -> dict[int, str]:

@@ -126,7 +126,7 @@ def header_text(kind: str, name: str, locale: str) -> str:
     """The header a partner in ``locale`` would write for a field or service column."""
     if name == "id":
         return "CRM ID"
-    column = _raw_key(kind, name)
+    column = raw_key(kind, name)
     return field_label(kind, column, locale)
 
 
@@ -207,7 +207,9 @@ def _yes_no(locale: str) -> tuple[str, str]:
     return yes, no
 
 
-def _raw_key(kind: str, field_name: str) -> str:
+def raw_key(kind: str, field_name: str) -> str:
+    """The key a schema field has in a row's raw cells (:func:`row_raw`): its own
+    name, except an agreement's parties, read from the seller/buyer columns."""
     if kind == "agreement":
         for column, target in PARTY_COLUMNS.items():
             if target == field_name:
@@ -217,7 +219,7 @@ def _raw_key(kind: str, field_name: str) -> str:
 
 @lru_cache(maxsize=65536)
 def _round_trips(kind: str, field_name: str, cell_value: Any, value: Any, locale: str) -> bool:
-    record, _ = normalise_record(kind, {_raw_key(kind, field_name): cell_value}, locale)
+    record, _ = normalise_record(kind, {raw_key(kind, field_name): cell_value}, locale)
     return record.get(field_name) == value
 
 

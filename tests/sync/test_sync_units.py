@@ -1,5 +1,6 @@
-"""Pure parts without servers: the three-way merge, planning rules, cell
-formatting, and the connector's retry, rate budget and request batching."""
+"""Pure parts without servers: the three-way merge, planning across syncs (each
+planning rule has its table in test_plan_rules.py), cell formatting, and the
+connector's retry, rate budget and request batching."""
 
 from __future__ import annotations
 
@@ -90,20 +91,6 @@ def _rows(ids: list[int]) -> list[list[object]]:
     return [HEADER] + [[f"Firm {i}", "LV", "ICT", f"f{i}@x.lv", f"L-{i:06d}", "OK"] for i in ids]
 
 
-@pytest.mark.parametrize(
-    ("total", "kept", "aborted"),
-    [(20, 16, False), (20, 15, True), (10, 6, False), (10, 5, True), (100, 80, False)],
-)
-def test_mass_deletion_valve(total: int, kept: int, aborted: bool) -> None:
-    # more than 20% AND at least 5 rows vanished -> stop and apply nothing
-    plan = plan_tab(_rows(list(range(1, kept + 1))), _state(total), _settings())
-    assert (plan.aborted is not None) is aborted
-    if aborted:
-        assert not plan.archives and not plan.cells and not plan.has_store_changes
-    else:
-        assert len(plan.archives) == total - kept
-
-
 def test_new_rows_deduplicated_against_each_other_and_store() -> None:
     state = _state(1)
     state.lead_keys[("email", "f1@x.lv")] = ("L-000001", "ee")
@@ -119,13 +106,6 @@ def test_new_rows_deduplicated_against_each_other_and_store() -> None:
     assert plan.counts["duplicates"] == 2
     dup = [q for q in plan.quarantine if q.duplicate_of == "L-000001"]
     assert dup and plan.cells[(5, 5)] == "Duplicate of L-000001 (EE)"
-
-
-def test_copied_row_with_an_existing_id_becomes_a_new_row() -> None:
-    rows = [*_rows([1]), ["Other firm", "LV", "ICT", "other@x.lv", "L-000001", "OK"]]
-    plan = plan_tab(rows, _state(1), _settings())
-    assert plan.cells[(3, 4)] == NewId(0)
-    assert [c.data["company_name"] for c in plan.creates] == ["Other firm"]
 
 
 def test_unchanged_rows_are_skipped_without_work() -> None:

@@ -1,0 +1,219 @@
+"""What every planning rule shares: the plan being built, cell and status writes,
+normalising a row as its partner, and putting a row in quarantine.
+
+Each rule module adds its steps to the planner as a subclass of the one it builds
+on (:mod:`.pending` -> :mod:`.valve` -> :mod:`.existing` -> :mod:`.new_rows`; and
+:mod:`.layout`), so a rule reads as a few named steps over this shared state;
+:mod:`.planner` combines them and runs them in order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from integration.ownership import OWNER_FIELD, Actor, may_change
+from integration.validation import check_row
+from integration.validation.cross_rules import InMemoryLeads, check_agreement
+
+from .. import mapping, messages
+from ..merge import FieldConflict
+from .model import Issue, Plan, QuarantineItem, Settings, StoreRecord, StoreState, fingerprint
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    """A data row as read: its sheet row number, its cells, its values by field
+    (:func:`..mapping.row_raw`), the CRM ID it carries, and a CRM ID cell's text
+    that is no CRM ID (``junk``)."""
+
+    number: int
+    cells: Sequence[Any]
+    raw: dict[str, Any]
+    id: str | None = None
+    junk: str | None = None
+
+
+class PlannerBase:
+    """One tab's planning state; the rule modules build on it."""
+
+    #: the tab's columns, read from its header row (set by :mod:`.layout`)
+    layout: mapping.Layout
+    #: column number -> the header text as the partner wrote it
+    header_names: dict[int, str]
+    #: CRM IDs the sheet's rows carry, once each
+    sheet_ids: set[str]
+
+    def __init__(
+        self, rows: Sequence[Sequence[Any]], state: StoreState, settings: Settings
+    ) -> None:
+        self.rows = rows
+        self.state = state
+        self.s = settings
+        self.kind = state.kind
+        self.plan = Plan(kind=self.kind, tab=settings.tab, partner=settings.partner)
+        #: the sheet writes as its partner: it changes only that partner's records
+        self.actor = Actor(settings.partner, "sheet")
+        self.locale = settings.locale
+        self.stamp = settings.stamp
+        self.plan.stamp = self.stamp
+        self.party = mapping.PartyIndex(state.party_leads) if self.kind == "agreement" else None
+        self.lookup = InMemoryLeads(state.party_leads) if self.kind == "agreement" else None
+        self.today = settings.today or date.today()
+        self.new_keys: dict[tuple[str, ...], int] = {}
+        self.applied_fps: set[str] = set()
+        self.valid_rows: set[int] = set()
+        self.seen_fps: set[str] = set()
+        self.next_ref = 0
+        self.stamps_seen: set[str] = set()
+
+    # -- cells -------------------------------------------------------------------
+    def set_cell(self, row: int, col: int | None, value: Any, current: Any) -> bool:
+        """Plan a cell write unless the cell holds ``value`` already."""
+        if col is None:
+            return False
+        cur = None if current == "" else current
+        if cur == value and type(cur) is type(value):
+            return False
+        if cur is None and value is None:
+            return False
+        self.plan.cells[(row, col)] = value
+        return True
+
+    def set_status(self, r: SheetRow, text: Any) -> bool:
+        return self.set_cell(
+            r.number, self.layout.status_col, text, mapping.cell(r.cells, self.layout.status_col)
+        )
+
+    def touch(self, row: int) -> None:
+        """Stamp the row's "Last synced" cell with this sync's stamp."""
+        if self.layout.synced_col is not None:
+            self.plan.cells[(row, self.layout.synced_col)] = self.stamp
+
+    def fp_id(self, record_id: str) -> str:
+        """The quarantine name of a row carrying ``record_id``."""
+        return fingerprint(self.s.partner, self.s.tab, "id", record_id)
+
+    # -- reading a row as its partner ---------------------------------------------
+    def owns(self, rec: StoreRecord) -> bool:
+        """Whether this tab's partner may change ``rec`` (:mod:`integration.ownership`)."""
+        return may_change(self.actor, rec.owner)
+
+    def normalise(self, raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[Any]]:
+        resolver = self.party.resolve if self.party is not None else None
+        record, issues = check_row(
+            self.kind, raw, self.locale, partner=self.s.partner, resolve_party=resolver
+        )
+        owner_field = OWNER_FIELD[self.kind]
+        owner = record.get(owner_field)
+        if isinstance(owner, str) and not may_change(self.actor, owner):
+            # A partner column naming another partner: the sheet cannot give a
+            # record away, nor create one for someone else.
+            header = self.layout.headers.get(owner_field, owner_field)
+            text = messages.text("owner", self.locale, field=header, partner=self.s.partner.upper())
+            issues = [*issues, Issue(owner_field, "owner", text)]
+        if self.party is not None and self.party.ambiguous:
+            fixed = []
+            for item in issues:
+                if item.code == "party":
+                    column = "seller" if item.field == "seller_id" else "buyer"
+                    value = mapping.clean_line(str(raw.get(column, "")))
+                    if value in self.party.ambiguous:
+                        item = type(item)(
+                            item.field,
+                            "ambiguous",
+                            mapping.ambiguous_message(item.field, value, self.locale),
+                        )
+                fixed.append(item)
+            issues = fixed
+        return record, issues
+
+    def cross_issues(self, record: Mapping[str, Any]) -> list[Any]:
+        """Rules across records (an agreement's parties and dates)."""
+        if self.kind == "agreement":
+            assert self.lookup is not None
+            return check_agreement(record, self.lookup, today=self.today, locale=self.locale)
+        return []
+
+    # -- quarantine and status texts ----------------------------------------------
+    def quarantine(
+        self,
+        r: SheetRow,
+        fp: str,
+        errors: list[dict[str, Any]],
+        status: str,
+        duplicate_of: str | None = None,
+    ) -> None:
+        closed = self.state.quarantine_closed.get(fp)
+        if closed is not None:
+            # A person already merged or dismissed this row: say so, keep it out.
+            self.seen_fps.add(fp)
+            if self.set_status(r, self.closed_text(closed)):
+                self.touch(r.number)
+            return
+        if fp in self.seen_fps:
+            # A second row with the same key in this sheet: its own entry, stably named.
+            fp = fingerprint(self.s.partner, self.s.tab, "again", fp, mapping.row_hash(r.raw))
+        self.seen_fps.add(fp)
+        self.add_quarantine(r, fp, errors, duplicate_of)
+        if self.set_status(r, status):
+            self.touch(r.number)
+
+    def quarantine_issues(self, r: SheetRow, fp: str, issues: list[Any]) -> None:
+        """Keep an invalid row out of the store; its status cell lists the issues."""
+        self.quarantine(
+            r,
+            fp,
+            [i.as_dict() for i in issues],
+            messages.join_issues([i.message for i in issues]),
+        )
+        self.plan.counts["invalid"] += 1
+
+    def add_quarantine(
+        self,
+        r: SheetRow,
+        fp: str,
+        errors: list[dict[str, Any]],
+        duplicate_of: str | None,
+    ) -> None:
+        """A quarantine entry for the row, or an update of its open one."""
+        existing = self.state.quarantine_open.get(fp)
+        self.plan.quarantine.append(
+            QuarantineItem(
+                row=r.number,
+                fingerprint=fp,
+                raw=self.raw_cells(r.cells),
+                errors=errors,
+                duplicate_of=duplicate_of,
+                existing_id=existing[0] if existing else None,
+            )
+        )
+
+    def raw_cells(self, cells: Sequence[Any]) -> dict[str, Any]:
+        """The row as the partner sees it: header text -> non-empty cell."""
+        return {
+            self.header_names.get(i, str(i)): v for i, v in enumerate(cells) if v not in (None, "")
+        }
+
+    def status_ok(self, record_id: str, new_conflicts: list[FieldConflict]) -> str:
+        items = list(self.state.open_conflicts.get(record_id, []))
+        items += [(c.field, c.winner) for c in new_conflicts]
+        if not items:
+            return messages.OK
+        # named as the partner's own header names them
+        fields = sorted({self.layout.headers.get(f, f) for f, _ in items})
+        return messages.conflict_text(fields, items[-1][1], self.locale)
+
+    def closed_text(self, closed: tuple[str, str | None]) -> str:
+        resolution, other = closed
+        if resolution == "merged" and other:
+            return messages.text("merged", self.locale, id=other)
+        return messages.text("dismissed", self.locale)
+
+    def dup_error(self, other_id: str, owner: str | None = None) -> dict[str, Any]:
+        text = messages.text(
+            "duplicate", self.locale, id=other_id, partner=(owner or self.s.partner).upper()
+        )
+        return {"field": "", "code": "duplicate", "message": text}

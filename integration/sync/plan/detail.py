@@ -1,0 +1,65 @@
+"""How much of the store a tab's plan needs: a re-sync of an unchanged tab loads
+only ids, versions and row fingerprints, no record data and no bases."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from .. import mapping
+from .model import Settings, StoreState, fingerprint
+
+
+def detail_needed(
+    rows: Sequence[Sequence[Any]], state: StoreState, settings: Settings
+) -> tuple[set[str], bool]:
+    """Which records the plan will look into beyond their fingerprints, and whether
+    any row needs normalising at all (new rows, edited rows).
+
+    A re-sync of an unchanged tab then loads no record data and no base from the
+    store: only ids, versions and row fingerprints. Row fingerprints computed here
+    are kept in ``state.row_hashes`` for the plan.
+    """
+    header = list(rows[0]) if rows else []
+    layout = mapping.layout_for(header, state.kind)
+    unshadowed = {
+        rid for rid in state.records if rid not in state.shadows or state.shadows[rid].pending
+    }
+    if layout.id_col is None:
+        return set(state.records), True
+    need: set[str] = set(unshadowed)
+    seen: set[str] = set()
+    work = False
+    for offset, cells in enumerate(rows[1:]):
+        row = offset + 2
+        raw = mapping.row_raw(layout, cells)
+        rid, junk = mapping.row_id(state.kind, mapping.cell(cells, layout.id_col))
+        if rid is None or rid in seen:
+            if junk is not None or not mapping.is_blank(raw):
+                work = True
+            continue
+        seen.add(rid)
+        rec = state.records.get(rid)
+        shadow = state.shadows.get(rid)
+        if rec is None or shadow is None:
+            work = True
+            if rec is not None:
+                need.add(rid)
+            continue
+        h = mapping.row_hash(raw)
+        state.row_hashes[row] = h
+        fp = (
+            fingerprint(settings.partner, settings.tab, "id", rid)
+            if state.quarantine_open
+            else None
+        )
+        if (
+            rec.archived
+            or rec.erased
+            or shadow.version != rec.version
+            or shadow.row_hash != h
+            or fp in state.quarantine_open
+        ):
+            need.add(rid)
+            work = True
+    return need, work or bool(unshadowed)

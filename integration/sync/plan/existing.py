@@ -1,0 +1,253 @@
+"""Rows with a CRM ID: ownership, archived and erased records, the three-way merge
+with its conflict policy, and the base each row moves to.
+
+A row is taken in steps: whose record it is (:meth:`ExistingRows.foreign_row`),
+whether it is archived, whether anything changed since the base, whether it is
+valid, the merge against the base, whether the merged record is valid, the writes
+back into the row, and the new base.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from integration.identity import natural_key
+from integration.store.records import PERSONAL_FIELDS
+from integration.validation import validate_record
+
+from .. import mapping, messages
+from ..merge import MergeResult, merge_record
+from .base import SheetRow
+from .model import Issue, Shadow, StoreRecord, Update
+from .valve import ValveRules
+
+
+class ExistingRows(ValveRules):
+    def existing_row(
+        self,
+        r: SheetRow,
+        rec: StoreRecord,
+        *,
+        adopted: bool = False,
+    ) -> None:
+        """Plan the row of stored record ``rec``. ``adopted``: a row without a CRM ID
+        found to be ``rec``, which the sheet has never shown (no base)."""
+        if not self.owns(rec):
+            self.foreign_row(r, rec)
+            return
+        stored = None if adopted else self.state.shadows.get(rec.id)
+        if rec.archived and not self.restore(r, rec, stored):
+            return
+        if stored is not None and not adopted and self.unchanged(r, rec, stored):
+            return
+        record = self.sheet_record(r, rec)
+        if record is None:
+            return
+        shadow = stored if stored is None or adopted else self.merge_base(rec, stored, r.cells)
+        result = self.merge(r, rec, record, shadow)
+        if result.to_store and not self.merged_valid(r, rec, result):
+            return
+        self.valid_rows.add(r.number)
+        raw_after = self.write_back(r, rec, result, adopted=adopted)
+        self.settle(rec, shadow, stored, result, raw_after, adopted=adopted)
+
+    def foreign_row(self, r: SheetRow, rec: StoreRecord) -> None:
+        """A row naming another partner's record (a copied row, or a record an
+        admin moved): nothing of it is applied; it is kept in quarantine and its
+        status cell says whose record it is."""
+        text = messages.text("foreign", self.locale, id=rec.id, partner=rec.owner.upper())
+        self.quarantine(
+            r,
+            self.fp_id(rec.id),
+            [{"field": "id", "code": "owner", "message": text}],
+            text,
+        )
+        self.plan.counts["invalid"] += 1
+
+    def unknown_id(self, r: SheetRow, value: str) -> None:
+        """A CRM ID cell the store does not know (mistyped, or made up)."""
+        text = messages.text("unknown_id", self.locale, value=value)
+        error = {"field": "id", "code": "reference", "message": text}
+        self.quarantine(r, self.fp_id(value), [error], text)
+        self.plan.counts["invalid"] += 1
+
+    def reserved(self, rid: str) -> bool:
+        """Whether ``rid`` was issued to a record an interrupted sync never stored."""
+        try:
+            return 0 < int(rid[2:]) <= self.state.issued_max
+        except ValueError:
+            return False
+
+    def restore(self, r: SheetRow, rec: StoreRecord, stored: Shadow | None) -> bool:
+        """An archived record's row: left alone (and said so) if the sheet showed it
+        when it was archived; restored if the row came back. True: go on with it."""
+        if stored is not None:
+            if self.set_status(r, messages.text("archived", self.locale)):
+                self.touch(r.number)
+            self.plan.counts["unchanged"] += 1
+            return False
+        self.plan.restores.append(rec.id)
+        self.plan.counts["restored"] += 1
+        return True
+
+    def unchanged(
+        self,
+        r: SheetRow,
+        rec: StoreRecord,
+        shadow: Shadow,
+    ) -> bool:
+        """Neither the row nor the record changed since the base (and the row is
+        not in quarantine): nothing to read, only its status is kept right."""
+        h = self.state.row_hashes.get(r.number) or mapping.row_hash(r.raw)
+        if not (
+            shadow.row_hash == h
+            and shadow.version == rec.version
+            and not (
+                self.state.quarantine_open and self.fp_id(rec.id) in self.state.quarantine_open
+            )
+        ):
+            return False
+        if self.set_status(r, self.status_ok(rec.id, [])):
+            self.touch(r.number)
+        self.plan.counts["unchanged"] += 1
+        self.valid_rows.add(r.number)
+        return True
+
+    def sheet_record(self, r: SheetRow, rec: StoreRecord) -> dict[str, Any] | None:
+        """The row as a record, or None (quarantined) if it is not valid. An erased
+        record takes no personal data from the sheet."""
+        record, issues = self.normalise(r.raw)
+        if rec.erased:
+            record = {k: v for k, v in record.items() if k not in PERSONAL_FIELDS}
+        if not issues:
+            issues = self.cross_issues(record)
+        if issues:
+            self.quarantine_issues(r, self.fp_id(rec.id), issues)
+            return None
+        return record
+
+    def merge(
+        self, r: SheetRow, rec: StoreRecord, record: Mapping[str, Any], shadow: Shadow | None
+    ) -> MergeResult:
+        """Three-way merge of the row and the store against the base, under the
+        tab's conflict policy."""
+        base = dict(shadow.base) if shadow is not None else None
+        fields = list(self.layout.fields)
+        sheet_newer = self.sheet_is_newer(rec)
+        result = merge_record(
+            base, record, rec.data, fields, self.s.policy, sheet_newer=sheet_newer
+        )
+        if rec.erased:
+            self.keep_erased_out(r, record, result)
+        return result
+
+    def sheet_is_newer(self, rec: StoreRecord) -> bool:
+        """For newest_wins: whether the sheet was edited after the record (without
+        a record time, the sheet counts as newer)."""
+        if self.s.policy != "newest_wins" or rec.updated_at is None:
+            return True
+        changed_at = self.s.sheet_changed_at or self.s.now
+        return changed_at is None or changed_at >= rec.updated_at
+
+    def keep_erased_out(self, r: SheetRow, record: Mapping[str, Any], result: MergeResult) -> None:
+        """An erased record's personal fields stay out of the store, and what the
+        partner typed into them is cleared in the sheet."""
+        for name in PERSONAL_FIELDS:
+            result.to_store.pop(name, None)
+            if (
+                name in self.layout.fields
+                and record.get(name) is None
+                and r.raw.get(name) is not None
+            ):
+                result.to_sheet[name] = None
+
+    def merged_valid(
+        self,
+        r: SheetRow,
+        rec: StoreRecord,
+        result: MergeResult,
+    ) -> bool:
+        """Whether the record, with the sheet's changes, is still valid and does not
+        become a duplicate of another lead; if not, the row is quarantined."""
+        merged = {**rec.data, **result.to_store}
+        merged = {k: v for k, v in merged.items() if v is not None}
+        problems = validate_record(self.kind, merged, locale=self.locale)
+        problems += self.cross_issues(merged)
+        if not problems and self.kind == "lead":
+            problems = self.duplicate_key(rec.id, merged)
+        if problems:
+            self.quarantine_issues(r, self.fp_id(rec.id), problems)
+            return False
+        return True
+
+    def duplicate_key(self, record_id: str, record: Mapping[str, Any]) -> list[Issue]:
+        """The lead's identity key, if another lead has it already."""
+        key = natural_key(record)
+        other = self.state.lead_keys.get(key) if key else None
+        if other is None or other[0] == record_id:
+            return []
+        text = messages.text("duplicate", self.locale, id=other[0], partner=other[1].upper())
+        return [Issue("registration_code" if key[0] == "reg" else "email", "duplicate", text)]
+
+    def write_back(
+        self,
+        r: SheetRow,
+        rec: StoreRecord,
+        result: MergeResult,
+        *,
+        adopted: bool,
+    ) -> dict[str, Any]:
+        """Plan the store update and the row's cells (store values, the CRM ID of an
+        adopted row, the status); returns the row as it will read afterwards."""
+        plan, layout = self.plan, self.layout
+        fp = self.fp_id(rec.id)
+        self.seen_fps.discard(fp)
+        self.applied_fps.add(fp)
+        if result.to_store:
+            plan.updates.append(Update(rec.id, dict(result.to_store), rec.version))
+        raw_after = dict(r.raw)
+        wrote = False
+        for name, value in result.to_sheet.items():
+            cell_value = mapping.to_cell(self.kind, name, value, self.locale)
+            col = layout.fields[name]
+            wrote |= self.set_cell(r.number, col, cell_value, mapping.cell(r.cells, col))
+            key = mapping.raw_key(self.kind, name)
+            if cell_value is None:
+                raw_after.pop(key, None)
+            else:
+                raw_after[key] = cell_value
+        if adopted:
+            wrote |= self.set_cell(
+                r.number, layout.id_col, rec.id, mapping.cell(r.cells, layout.id_col)
+            )
+        for c in result.conflicts:
+            plan.conflicts.append((rec.id, c))
+        plan.counts["conflicts"] += len(result.conflicts)
+        wrote |= self.set_status(r, self.status_ok(rec.id, result.conflicts))
+        if wrote or result.to_store:
+            self.touch(r.number)
+        plan.counts["updated" if result.changed or adopted else "unchanged"] += 1
+        return raw_after
+
+    def settle(
+        self,
+        rec: StoreRecord,
+        shadow: Shadow | None,
+        stored: Shadow | None,
+        result: MergeResult,
+        raw_after: Mapping[str, Any],
+        *,
+        adopted: bool,
+    ) -> None:
+        """The row's new base, and the pending base its sheet write leads to."""
+        new_base = dict(shadow.base) if shadow is not None else {}
+        new_base.update(result.merged)
+        new_base = {k: v for k, v in new_base.items() if v is not None}
+        version = None if result.to_store else rec.version
+        new_shadow = Shadow(new_base, mapping.row_hash(raw_after), version)
+        # against the stored shadow: a pending base left behind is cleared too
+        if adopted or rec.archived or new_shadow != stored:
+            self.plan.shadows[rec.id] = new_shadow
+        if shadow is not None and not adopted:
+            self.pending_base(rec, shadow, result)

@@ -1,0 +1,241 @@
+"""What a tab's plan is made of: the inputs it reads (store records, bases, the
+store state, settings) and the plan it returns, with the placeholders that name new
+records until the plan is applied. Data only: the rules live in the sibling modules.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from ..merge import FieldConflict
+
+COUNT_KEYS = (
+    "rows",
+    "created",
+    "updated",
+    "unchanged",
+    "invalid",
+    "duplicates",
+    "conflicts",
+    "archived",
+    "restored",
+    "appended",
+    "erased",
+    "blank",
+)
+
+
+# -- inputs ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class StoreRecord:
+    id: str
+    data: Mapping[str, Any]
+    version: int
+    owner: str
+    updated_at: datetime | None = None
+    archived: bool = False
+    erased: bool = False
+
+
+#: ``row_hash`` prefix of a base written just before a record is appended to the
+#: sheet, followed by the append's "Last synced" stamp: the row may or may not have
+#: arrived. If any row of the sheet carries that stamp, the write landed (and a
+#: missing row was deleted by the partner); if none does, it is appended again.
+PENDING = "pending:"
+
+
+@dataclass(frozen=True)
+class Shadow:
+    base: Mapping[str, Any]
+    row_hash: str | None = None
+    version: int | None = None
+    #: The base as it stands if the sheet write that stamped ``pending_base_stamp``
+    #: into this record's row landed (see :meth:`_Planner.effective_shadow`).
+    pending_base: Mapping[str, Any] | None = None
+    pending_base_stamp: str | None = None
+
+    @property
+    def pending(self) -> bool:
+        return bool(self.row_hash) and self.row_hash.startswith(PENDING)
+
+    @property
+    def pending_stamp(self) -> str:
+        return self.row_hash[len(PENDING) :] if self.pending and self.row_hash else ""
+
+
+@dataclass
+class StoreState:
+    """What the store knows that one tab's plan needs, loaded in a few queries."""
+
+    kind: str
+    partner: str = ""
+    tab: str = ""
+    records: dict[str, StoreRecord] = field(default_factory=dict)
+    shadows: dict[str, Shadow] = field(default_factory=dict)
+    #: identity natural key -> (lead id, owning partner) of live, not erased leads
+    lead_keys: dict[tuple[str, ...], tuple[str, str]] = field(default_factory=dict)
+    tombstones: frozenset[str] = frozenset()
+    issued_max: int = 0
+    #: record id -> [(field, winner)] of conflicts not yet reviewed
+    open_conflicts: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    #: fingerprint -> (entry id, row number) of unresolved quarantine entries
+    quarantine_open: dict[str, tuple[int, int | None]] = field(default_factory=dict)
+    #: fingerprint -> (resolution, duplicate_of) of entries a person resolved
+    quarantine_closed: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    party_leads: list[Mapping[str, Any]] = field(default_factory=list)
+    previous_columns: Mapping[str, str] | None = None
+    #: sheet row number -> fingerprint of its data cells (filled by :func:`detail_needed`)
+    row_hashes: dict[int, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Settings:
+    partner: str
+    tab: str  # "leads" | "agreements"
+    locale: str = "en"
+    policy: str = "sheet_wins"
+    mass_delete_share: float = 0.2
+    mass_delete_min_rows: int = 5
+    now: datetime | None = None
+    today: date | None = None
+    #: when the sheet was last edited (for newest_wins); None: "now"
+    sheet_changed_at: datetime | None = None
+
+    @property
+    def stamp(self) -> str:
+        now = self.now or datetime.now().astimezone()
+        return now.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+# -- outputs ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class NewId:
+    """The id a new record will get when the plan is applied."""
+
+    ref: int
+
+
+@dataclass(frozen=True)
+class Deferred:
+    """A text naming a new record's id (``Duplicate of {id} (LV)``)."""
+
+    template: str
+    ref: int
+
+
+@dataclass
+class NewRecord:
+    ref: int
+    row: int
+    data: dict[str, Any]
+    base: dict[str, Any]
+    row_hash: str
+    fixed_id: str | None = None  # an id written by an interrupted sync, reused
+
+
+@dataclass
+class Update:
+    id: str
+    changes: dict[str, Any]
+    expected_version: int
+
+
+@dataclass
+class QuarantineItem:
+    row: int
+    fingerprint: str
+    raw: dict[str, Any]
+    errors: list[dict[str, Any]]
+    duplicate_of: str | None = None
+    existing_id: int | None = None  # update this open entry instead of adding one
+
+
+@dataclass
+class Plan:
+    kind: str
+    tab: str
+    partner: str
+    creates: list[NewRecord] = field(default_factory=list)
+    updates: list[Update] = field(default_factory=list)
+    archives: list[str] = field(default_factory=list)
+    restores: list[str] = field(default_factory=list)
+    cells: dict[tuple[int, int], Any] = field(default_factory=dict)
+    appends: list[tuple[str, list[Any]]] = field(default_factory=list)
+    append_at: int = 2  # first sheet row for appended records
+    width: int = 0  # columns the tab needs
+    quarantine: list[QuarantineItem] = field(default_factory=list)
+    resolve: list[tuple[int, str]] = field(default_factory=list)
+    conflicts: list[tuple[str, FieldConflict]] = field(default_factory=list)
+    shadows: dict[str, Shadow] = field(default_factory=dict)
+    #: record id -> its base once this plan's cell writes into its (existing) row
+    #: have landed; stored before the sheet write, with :attr:`stamp`
+    pending_bases: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: record id -> a stored pending base whose write the row shows landed (its
+    #: "Last synced" cell carries the pending stamp): made the base before this
+    #: plan's sheet write, which overwrites that stamp (and, for a new pending base,
+    #: the stored one), so a failed commit after it cannot lose what the row says
+    landed_bases: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: record ids of pending appends the sheet's stamps show landed: no longer
+    #: pending from before this plan's write, which may overwrite the last stamp
+    #: that shows it (so a row the partner deleted since is archived, not re-added)
+    landed_appends: list[str] = field(default_factory=list)
+    drop_shadows: list[str] = field(default_factory=list)
+    columns: dict[str, str] = field(default_factory=dict)  # field -> header (snapshot)
+    drift: list[str] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+    aborted: str | None = None
+    stamp: str = ""  # the "Last synced" value this plan writes
+
+    @property
+    def cells_to_write(self) -> int:
+        return len(self.cells) + sum(
+            sum(1 for v in row if v is not None) for _, row in self.appends
+        )
+
+    @property
+    def has_sheet_writes(self) -> bool:
+        return bool(self.cells or self.appends)
+
+    @property
+    def has_store_changes(self) -> bool:
+        return bool(
+            self.creates
+            or self.updates
+            or self.archives
+            or self.restores
+            or self.quarantine
+            or self.resolve
+            or self.conflicts
+            or self.shadows
+            or self.drop_shadows
+        )
+
+    def summary(self) -> dict[str, int]:
+        out = {key: int(self.counts.get(key, 0)) for key in COUNT_KEYS}
+        out["cells_written"] = self.cells_to_write
+        out["rows_appended"] = len(self.appends)
+        return out
+
+
+def fingerprint(partner: str, tab: str, *parts: Any) -> str:
+    """A stable name for a row's quarantine entry, so that the next sync finds it."""
+    blob = json.dumps([partner, tab, *parts], ensure_ascii=False, default=str, sort_keys=True)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A problem the planner itself finds in a row, shaped like a validation issue."""
+
+    field: str
+    code: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"field": self.field, "code": self.code, "message": self.message}

@@ -1,0 +1,151 @@
+"""Rows without a CRM ID: GDPR tombstones, validation, duplicates (within the tab,
+and against every partner's leads), adoption of a stored record the sheet never
+showed, and the new record each remaining row becomes.
+
+A lead is identified by its natural key (:func:`integration.identity.natural_key`):
+a row with the key of a lead already in the store, or of an earlier new row in the
+same tab, is a duplicate, kept in quarantine until a person merges or dismisses it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from integration.identity import key_hash, natural_key
+from integration.store.records import PERSONAL_FIELDS
+
+from .. import mapping, messages
+from .base import SheetRow
+from .existing import ExistingRows
+from .model import Deferred, NewId, NewRecord, fingerprint
+
+
+def tombstoned(record: Mapping[str, Any], tombstones: frozenset[str]) -> bool:
+    """Whether an erased person's lead is typed in again (by its key or e-mail)."""
+    if not tombstones:
+        return False
+    key = natural_key(record)
+    hashes = [key_hash(key)] if key else []
+    if record.get("email"):
+        hashes.append(key_hash(("email", str(record["email"]).strip().lower())))
+    return any(h in tombstones for h in hashes)
+
+
+class NewRows(ExistingRows):
+    def new_row(self, r: SheetRow, fixed_id: str | None = None) -> None:
+        """Plan a row without a known record. ``fixed_id``: an id an interrupted sync
+        wrote into the row before storing its record, reused."""
+        record, issues = self.normalise(r.raw)
+        key = natural_key(record) if self.kind == "lead" else None
+        fp = self.new_row_fingerprint(r.raw, key, fixed_id)
+        if self.kind == "lead" and tombstoned(record, self.state.tombstones):
+            self.erase_row(r)
+            return
+        if not issues:
+            issues = self.cross_issues(record)
+        if issues:
+            self.quarantine_issues(r, fp, issues)
+            return
+        if key and not fixed_id and self.duplicate(r, key, fp):
+            return
+        self.create(r, record, key, fp, fixed_id)
+
+    def new_row_fingerprint(
+        self, raw: Mapping[str, Any], key: tuple[str, ...] | None, fixed_id: str | None
+    ) -> str:
+        """The row's quarantine name: by its reused id, its lead key, or its cells."""
+        if fixed_id:
+            return self.fp_id(fixed_id)
+        if key:
+            return fingerprint(self.s.partner, self.s.tab, "key", *key)
+        return fingerprint(self.s.partner, self.s.tab, "raw", mapping.row_hash(raw))
+
+    def erase_row(self, r: SheetRow) -> None:
+        """A lead erased under GDPR typed in again: its personal cells are cleared
+        and nothing of it is stored."""
+        wrote = False
+        for name in PERSONAL_FIELDS:
+            col = self.layout.fields.get(name)
+            wrote |= self.set_cell(r.number, col, None, mapping.cell(r.cells, col))
+        wrote |= self.set_status(r, messages.text("erased", self.locale))
+        if wrote:
+            self.touch(r.number)
+        self.plan.counts["erased"] += 1
+
+    def duplicate(
+        self,
+        r: SheetRow,
+        key: tuple[str, ...],
+        fp: str,
+    ) -> bool:
+        """Whether the row is a duplicate (of a row a person already resolved, of a
+        new row above it, or of a stored lead) or a stored lead's own row; True:
+        it is planned."""
+        closed = self.state.quarantine_closed.get(fp)
+        if closed is not None:
+            if self.set_status(r, self.closed_text(closed)):
+                self.touch(r.number)
+            self.plan.counts["duplicates"] += 1
+            return True
+        if key in self.new_keys:
+            self.duplicate_in_tab(r, fp, self.new_keys[key])
+            return True
+        found = self.state.lead_keys.get(key)
+        if found is None:
+            return False
+        other_id, owner = found
+        rec = self.state.records.get(other_id)
+        if (
+            owner == self.s.partner
+            and rec is not None
+            and other_id not in self.sheet_ids
+            and other_id not in self.state.shadows
+            and not rec.archived
+        ):
+            # The store has this firm for this partner but it was never in
+            # the sheet (a web form, an interrupted sync): this row is it.
+            self.sheet_ids.add(other_id)
+            self.existing_row(r, rec, adopted=True)
+            return True
+        status = messages.text("duplicate", self.locale, id=other_id, partner=owner.upper())
+        self.quarantine(r, fp, [self.dup_error(other_id, owner)], status, duplicate_of=other_id)
+        self.plan.counts["duplicates"] += 1
+        return True
+
+    def duplicate_in_tab(self, r: SheetRow, fp: str, ref: int) -> None:
+        """A second new row with the key of new record ``ref``: quarantined, its
+        status naming that record's id once the plan is applied."""
+        template = messages.text(
+            "duplicate", self.locale, id="{id}", partner=self.s.partner.upper()
+        )
+        self.seen_fps.add(fp)
+        self.add_quarantine(r, fp, [self.dup_error("{id}")], f"ref:{ref}")
+        self.plan.cells[(r.number, self.layout.status_col)] = Deferred(template, ref)
+        self.touch(r.number)
+        self.plan.counts["duplicates"] += 1
+
+    def create(
+        self,
+        r: SheetRow,
+        record: Mapping[str, Any],
+        key: tuple[str, ...] | None,
+        fp: str,
+        fixed_id: str | None,
+    ) -> None:
+        """A new record from the row; its CRM ID cell is filled once it has one."""
+        plan, layout = self.plan, self.layout
+        ref = self.next_ref
+        self.next_ref += 1
+        data = dict(record)
+        base = {f: data[f] for f in layout.fields if data.get(f) is not None}
+        plan.creates.append(NewRecord(ref, r.number, data, base, mapping.row_hash(r.raw), fixed_id))
+        if key:
+            self.new_keys[key] = ref
+        if fixed_id is None:
+            plan.cells[(r.number, layout.id_col)] = NewId(ref)
+        self.set_status(r, messages.OK)
+        self.touch(r.number)
+        self.applied_fps.add(fp)
+        self.valid_rows.add(r.number)
+        plan.counts["created"] += 1

@@ -1,0 +1,62 @@
+"""Running one tab's plan: layout, rows, the valve, each row by its rule, archives,
+appends, and the quarantine entries this sync resolves."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from .base import SheetRow
+from .layout import LayoutRules
+from .model import Plan, Settings, StoreState
+from .new_rows import NewRows
+
+
+class Planner(NewRows, LayoutRules):
+    def run(self) -> Plan:
+        plan = self.plan
+        header = list(self.rows[0]) if self.rows else []
+        data_rows = self.rows[1:] if self.rows else []
+        if not self.read_layout(header, data_rows):
+            return plan
+        parsed = self.parse_rows(data_rows)
+        self.choose_stamp()
+        vanished = self.vanished()
+        if self.valve_closed(vanished):
+            return plan
+        for item in parsed:
+            self.row(item)
+        self.archive_vanished(vanished)
+        self.appends(len(self.rows) + 1 if self.rows else 2)
+        self.stamp_outside_appends(parsed)
+        plan.landed_appends = self.landed_appends()
+        self.resolve_quarantine()
+        return plan
+
+    def row(self, r: SheetRow) -> None:
+        """Plan one data row by the rule its CRM ID cell calls for."""
+        self.plan.counts["rows"] += 1
+        if r.junk is not None:
+            self.unknown_id(r, r.junk)
+        elif r.id is None:
+            self.new_row(r)
+        elif r.id in self.state.records:
+            self.existing_row(r, self.state.records[r.id])
+        elif self.reserved(r.id):
+            self.new_row(r, fixed_id=r.id)
+        else:
+            self.unknown_id(r, r.id)
+
+    def resolve_quarantine(self) -> None:
+        """Open quarantine entries no row of this sync stands behind any more:
+        applied if their row now went through, removed otherwise."""
+        for fp, (entry_id, row_number) in self.state.quarantine_open.items():
+            if fp in self.seen_fps:
+                continue
+            applied = fp in self.applied_fps or (row_number in self.valid_rows)
+            self.plan.resolve.append((entry_id, "applied" if applied else "removed"))
+
+
+def plan_tab(rows: Sequence[Sequence[Any]], state: StoreState, settings: Settings) -> Plan:
+    """Decide one tab's sync from the cells read (row 1 = header) and the store state."""
+    return Planner(rows, state, settings).run()
