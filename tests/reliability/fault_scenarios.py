@@ -696,19 +696,30 @@ class Scenario:
         a sync killed after its write). The partner now sees the store's value, so a
         later sheet edit of that field replaces it knowingly: a one-sided edit, not a
         two-sided conflict (the engine knows it from the pending base the write left).
-        An edit the sheet side also made this cycle is not touched: its value stays
-        the partner's, so it is never "delivered"."""
+
+        A field the sheet side also changed this cycle to another value is a
+        conflict; if the row now shows the store's value, the write decided it for
+        the store (only ``store_wins`` or ``newest_wins`` may), so that conflict,
+        with the two values the write saw, must be in the log (the engine logs it
+        before the write) and the partner's edit is settled as overridden. A later
+        store edit of the field is then one-sided: the partner sees the delivered
+        value, not their own. Under ``sheet_wins`` such a row is never excused."""
         self.settled[partner] = False
         at = {kind: self.rows_by_name(partner, kind) for kind in TABS}
-        store = self.store_edits[partner]
+        store, sheet = self.store_edits[partner], self.sheet_edits[partner]
         for key, value in list(store.items()):
             name, fname = key
             kind = self.recs[name].kind
             found = at[kind].get(name)
             col = TABS[kind].col[fname]
-            if key in self.sheet_edits[partner] or found is None or col >= len(found[1]):
+            if found is None or col >= len(found[1]):
+                continue
+            if key in sheet and sheet[key] != value and self.policy[partner] == "sheet_wins":
                 continue
             if read_cell(partner, fname, found[1][col], kind) == value:
+                if key in sheet and sheet[key] != value:
+                    self.expected_conflicts.add((name, fname, sheet[key], value))
+                sheet.pop(key, None)
                 self.recs[name].values[fname] = value
                 self.recs[name].either.pop(fname, None)  # an older conflict's either way
                 del store[key]

@@ -21,15 +21,17 @@ from collections.abc import Iterator
 import pytest
 from emulator_fixtures import EmulatorHandle, run_emulator
 from fault_scenarios import (
+    TABS,
     Campaign,
     Outcome,
     Scenario,
+    read_cell,
     run_campaign,
     temporary_sqlite_database,
 )
 from sqlalchemy import select
 
-from integration.store.models import Lead
+from integration.store.models import Conflict, Lead
 
 SCENARIOS = 50
 CHUNK = 10
@@ -166,5 +168,46 @@ def test_store_edit_after_interrupted_update_is_kept(
         assert sc.sync("lv", final=True) == "completed"
         with campaign.store.session() as s:
             assert s.get(Lead, lead_id).data.get("contact_name") == "second API edit"
+    finally:
+        campaign.close()
+
+
+def test_conflict_delivered_by_uncommitted_write_then_newer_store_edit(
+    campaign_emulator: EmulatorHandle, pg_migrated_url: str
+) -> None:
+    """Both sides change one field (store_wins); a sync writes the store's value
+    over the partner's, its answer lost, no commit; the API edits the field again
+    and a sync fails before its write. The conflict the write decided is logged
+    with the values it saw (before the write), the newer API edit wins the next
+    sync as a one-sided edit, and the campaign's oracle expects exactly that."""
+    campaign = Campaign(campaign_emulator, pg_migrated_url)
+    try:
+        sc = Scenario(campaign, 1002, steps=0, kill_share=0)
+        sc.partners = ["lv"]
+        sc.policy = {"lv": "store_wins"}
+        sc.setup()
+        name, fname = next(r.name for r in sc.recs.values() if r.kind == "lead"), "email"
+        assert sc.act_api_edit("lv", "lead", name, fname) == (name, fname)
+        first = sc.store_edits["lv"][(name, fname)]
+        sc.type_edit("lv", name, fname, *sc.rows_by_name("lv", "lead")[name], first)
+        typed = sc.sheet_edits["lv"][(name, fname)]
+        sc.write_fails("lv", after=True)  # the store's value lands over the partner's
+        cell = sc.rows_by_name("lv", "lead")[name][1][TABS["lead"].col[fname]]
+        assert read_cell("lv", fname, cell) == first  # the partner now sees the store's
+        assert sc.act_api_edit("lv", "lead", name, fname) == (name, fname)
+        second = sc.store_edits["lv"][(name, fname)]
+        sc.write_fails("lv", after=False)
+        assert sc.sync("lv", final=True) == "completed"
+        with campaign.store.session() as s:
+            logged = {
+                (c.field, c.sheet_value, c.store_value, c.winner)
+                for c in s.scalars(select(Conflict))
+            }
+            lead = s.scalars(select(Lead).where(Lead.company_name == name)).one()
+            assert lead.data.get(fname) == second
+        assert logged == {(fname, typed, first, "store")}
+        sc.check()
+        assert sc.out.problems == []
+        assert sc.out.conflicts_checked == 1
     finally:
         campaign.close()
