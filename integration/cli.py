@@ -24,7 +24,11 @@ LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
         "Validate a CSV/XLSX export offline.",
     ),
     "kpi": ("integration.kpi_command", "kpi_command", "Signed agreements vs. the target."),
-    "sync": ("integration.sync.command", "sync_command", "Sync partner sheets with the store."),
+    "sync": (
+        "integration.sync.sync_command",
+        "sync_command",
+        "Sync partner sheets with the store.",
+    ),
     "tokens": (
         "integration.api.tokens_command",
         "tokens_group",
@@ -36,18 +40,22 @@ LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
         "Run the local Sheets API emulator.",
     ),
     "scheduler": (
-        "integration.scheduler.command",
+        "integration.scheduler.scheduler_command",
         "scheduler_command",
         "Run the clock process (nightly and requested syncs).",
     ),
     "serve": (
-        "integration.scheduler.command",
+        "integration.scheduler.scheduler_command",
         "serve_command",
         "Run web and scheduler in one process.",
     ),
-    "demo": ("integration.demo.command", "demo_command", "Start the demo on embedded defaults."),
+    "demo": (
+        "integration.demo.demo_command",
+        "demo_command",
+        "Start the demo on embedded defaults.",
+    ),
     "watch": (
-        "integration.drive.command",
+        "integration.drive.drive_command",
         "watch_command",
         "Register, list or stop Drive push channels.",
     ),

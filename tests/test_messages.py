@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from integration import messages
-from integration.dashboard.labels import action_label, label
+from integration.dashboard.ui_text import action_label, label
 from integration.issues import CODES, message_for
 from integration.sync import messages as sync_messages
 

@@ -10,8 +10,8 @@ from integration.api import ops_api, records_api, records_spec, review_api
 from integration.api.context import authenticate, check_query_names
 from integration.api.openapi import openapi_document
 from integration.ownership import Denied
-from integration.problems import Problem, register_problem_handlers
 from integration.web.openapi_operations import describe, json_response, problems
+from integration.web.problem_details import Problem, register_problem_handlers
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 bp.before_request(authenticate)

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 from integration.api.openapi import query_parameters
 from integration.auth import can_see_partner, is_admin, touch_token, verify_token
 from integration.ownership import Actor
-from integration.problems import Problem
 from integration.store.models import ApiToken
 from integration.web.json_input import NOT_TEXT, parse_json
+from integration.web.problem_details import Problem
 from integration.web.services import services
 from integration.webhooks.requests import transient_as_503
 

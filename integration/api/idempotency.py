@@ -21,9 +21,9 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
 from integration.api.context import store_session, token
-from integration.problems import Problem, problem_response
 from integration.store.models import IdempotencyKey, utcnow
 from integration.store.retention import IDEMPOTENCY_KEY_TTL
+from integration.web.problem_details import Problem, problem_response
 
 ABANDONED_AFTER = timedelta(seconds=60)
 _KEPT_HEADERS = ("Location", "ETag")

@@ -22,7 +22,6 @@ from integration.api.context import (
 )
 from integration.auth import can_see_partner
 from integration.kpi import compute_kpi
-from integration.problems import Problem
 from integration.store import records
 from integration.store.models import SyncRun
 from integration.store.records import _iso
@@ -36,6 +35,7 @@ from integration.web.openapi_operations import (
     path_param,
     problems,
 )
+from integration.web.problem_details import Problem
 from integration.web.services import services
 
 TABS = ("leads", "agreements")

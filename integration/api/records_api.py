@@ -48,10 +48,10 @@ from integration.auth import scope_agreements, scope_leads
 from integration.intake import keep_cross_partner_duplicate, lock_firm
 from integration.normalise import enum_values
 from integration.ownership import OWNER_FIELD, Denied, may_fill
-from integration.problems import Problem
 from integration.store import queries, records
 from integration.store.models import Agreement, Lead
 from integration.store.records import PERSONAL_FIELDS
+from integration.web.problem_details import Problem
 
 MODELS = {"lead": Lead, "agreement": Agreement}
 

@@ -24,7 +24,6 @@ from integration.api.context import (
 )
 from integration.api.records_api import record_json
 from integration.auth import can_see_partner, scope_leads
-from integration.problems import Problem
 from integration.review import (
     ReviewError,
     ReviewResult,
@@ -47,6 +46,7 @@ from integration.web.openapi_operations import (
     problems,
 )
 from integration.web.openapi_operations import query as query_parameter
+from integration.web.problem_details import Problem
 from integration.web.services import services
 
 STATES = ("open", "resolved", "all")

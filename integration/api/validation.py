@@ -12,10 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from integration.auth import scope_leads
-from integration.problems import Problem
 from integration.store.models import ApiToken, Lead
 from integration.validation import ValidationIssue, validate_record
 from integration.validation.cross_rules import Key, check_agreement
+from integration.web.problem_details import Problem
 from integration.web.services import services
 
 READ_ONLY = ("id", "created_at", "updated_at")

@@ -17,9 +17,9 @@ from integration.dashboard.charts import (
     history_chart,
     outcome_class,
 )
-from integration.dashboard.labels import label
 from integration.dashboard.schedule import next_nightly_run
 from integration.dashboard.scope import visible_partners
+from integration.dashboard.ui_text import label
 from integration.dashboard.web import csv_response, notice, services, ui_locale
 from integration.drive.channels import ALERT_KINDS, list_channels, recent_events
 from integration.store import records

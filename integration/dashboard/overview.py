@@ -21,8 +21,8 @@ from integration.dashboard.charts import (
     mini_bar,
     progress_bar,
 )
-from integration.dashboard.labels import label
 from integration.dashboard.scope import partner_scope, visible_partners
+from integration.dashboard.ui_text import label
 from integration.dashboard.web import services, ui_locale
 from integration.kpi import compute_kpi, signed_agreements
 from integration.store.models import (

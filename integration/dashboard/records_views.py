@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session, aliased
 from integration.auth import is_admin, scope_agreements, scope_leads
 from integration.dashboard import bp
 from integration.dashboard.access import current_token, login_required
-from integration.dashboard.labels import country_label, field_label, label, value_label
 from integration.dashboard.tables import (
     FilterSpec,
     TableSpec,
@@ -24,6 +23,7 @@ from integration.dashboard.tables import (
     paginate,
     parse_state,
 )
+from integration.dashboard.ui_text import country_label, field_label, label, value_label
 from integration.dashboard.web import csv_response, services, ui_locale
 from integration.store import queries
 from integration.store.models import Agreement, AuditEntry, Lead

@@ -34,7 +34,7 @@ from integration.dashboard.access import (
     sign_in,
     sign_out,
 )
-from integration.dashboard.labels import (
+from integration.dashboard.ui_text import (
     action_label,
     country_label,
     field_label,

@@ -51,7 +51,7 @@ def print_intro(
 
 def print_summary(console: Console, reports: dict[str, Any]) -> None:
     """The first sync per partner and tab, in the same table ``crm-sync sync`` prints."""
-    from integration.sync.command import summary_table
+    from integration.sync.sync_command import summary_table
 
     done = [r for r in reports.values() if not isinstance(r, Exception)]
     if done:

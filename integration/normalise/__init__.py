@@ -9,6 +9,7 @@ from __future__ import annotations
 from integration.normalise.amounts import parse_amount, parse_currency
 from integration.normalise.booleans import parse_bool
 from integration.normalise.dates import SHEETS_EPOCH, from_serial, parse_date
+from integration.normalise.enums import enum_table, enum_values, parse_country, parse_enum
 from integration.normalise.headers import SERVICE_FIELDS, HeaderMatch, match_headers
 from integration.normalise.identifiers import (
     looks_like_lead_id,
@@ -17,7 +18,6 @@ from integration.normalise.identifiers import (
     normalise_registration_code,
     normalise_url,
 )
-from integration.normalise.labels import enum_table, enum_values, parse_country, parse_enum
 from integration.normalise.phone import normalise_phone
 from integration.normalise.record import PartyResolver, normalise_record
 from integration.normalise.text import clean_line, clean_text, is_blank

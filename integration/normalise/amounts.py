@@ -11,7 +11,7 @@ from typing import Any
 
 from babel.numbers import get_decimal_symbol
 
-from integration.normalise.labels import enum_table
+from integration.normalise.enums import enum_table
 from integration.normalise.text import clean_line
 from integration.vocabulary import fold
 

@@ -15,6 +15,7 @@ from integration.issues import ValidationIssue, issue
 from integration.normalise.amounts import parse_amount
 from integration.normalise.booleans import parse_bool
 from integration.normalise.dates import parse_date
+from integration.normalise.enums import parse_enum
 from integration.normalise.headers import SERVICE_FIELDS
 from integration.normalise.identifiers import (
     looks_like_lead_id,
@@ -23,7 +24,6 @@ from integration.normalise.identifiers import (
     normalise_registration_code,
     normalise_url,
 )
-from integration.normalise.labels import parse_enum
 from integration.normalise.phone import normalise_phone
 from integration.normalise.text import clean_line, clean_text
 from integration.vocabulary import field_label

@@ -1,6 +1,6 @@
 """Two-way sync of partner sheets with the central store (DESIGN sections 3-4).
 
-Pure parts decide what to do from what was read: :mod:`.mapping` (headers, cells
+Pure parts decide what to do from what was read: :mod:`.sheet_rows` (headers, cells
 <-> records, agreement parties), :mod:`.merge` (three-way per-field merge),
 :mod:`.plan` (one tab's plan), :mod:`.messages` (status-cell texts). I/O at the
 edges: :mod:`.state` loads what a plan needs in a few bulk queries, :mod:`.apply`

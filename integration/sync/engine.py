@@ -29,7 +29,7 @@ from integration.store import leases
 from integration.store.db import Store
 from integration.store.models import SyncRequest, SyncRun, utcnow
 
-from . import mapping
+from . import sheet_rows
 from .apply import (
     apply_store,
     bind_ids,
@@ -281,7 +281,7 @@ def sync_tab(
     (this sync outlived its lease and another one took over) nothing is written.
     """
     pc = config.partner(partner)
-    kind = mapping.KINDS[tab]
+    kind = sheet_rows.KINDS[tab]
     title = pc.tab_name(tab)
     result = TabResult(tab=tab)
     started = time.monotonic()
@@ -297,11 +297,11 @@ def sync_tab(
         if progress:
             progress(tab, f"read {max(len(rows) - 1, 0)} rows")
         header = rows[0] if rows else []
-        id_col = mapping.layout_for(header, kind).id_col if header else None
+        id_col = sheet_rows.layout_for(header, kind).id_col if header else None
         sheet_ids = set()
         if id_col is not None:
             for row in rows[1:]:
-                rid, _ = mapping.row_id(kind, mapping.cell(row, id_col))
+                rid, _ = sheet_rows.row_id(kind, sheet_rows.cell(row, id_col))
                 if rid:
                     sheet_ids.add(rid)
         stamp = now or datetime.now(UTC)

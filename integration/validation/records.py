@@ -10,7 +10,7 @@ from jsonschema import ValidationError
 
 from integration import messages
 from integration.issues import ValidationIssue, issue, message_for
-from integration.normalise.labels import localized_labels
+from integration.normalise.enums import localized_labels
 from integration.normalise.record import PartyResolver, normalise_record
 from integration.validation.validators import REGISTRATION_CODE_KEYWORD, validator_for
 from integration.vocabulary import field_label

@@ -19,7 +19,7 @@ import math
 from typing import Any
 
 from integration.normalise.text import NOT_TEXT
-from integration.problems import Problem
+from integration.web.problem_details import Problem
 
 #: Deepest nesting accepted (objects and arrays). Our deepest body is a Typeform
 #: delivery (a choice's label sits five levels down); the rest is room.

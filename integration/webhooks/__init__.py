@@ -18,7 +18,7 @@ bp.add_url_rule("/drive", "drive", receive_drive_notification, methods=["POST"])
 
 
 def register(app: Flask) -> None:
-    from integration.problems import register_problem_handlers
+    from integration.web.problem_details import register_problem_handlers
 
     app.register_blueprint(bp)
     if not app.extensions.get("crm_problem_handlers"):

@@ -29,11 +29,11 @@ from flask import Response, jsonify, request
 from sqlalchemy import select
 
 from integration.drive.channels import record_event, token_hash, trusted
-from integration.problems import Problem
 from integration.store import records
 from integration.store.models import DriveChannel, utcnow
 from integration.web.openapi_components import ref
 from integration.web.openapi_operations import describe, json_response, problems
+from integration.web.problem_details import Problem
 from integration.web.services import services
 from integration.webhooks.requests import transient_as_503
 

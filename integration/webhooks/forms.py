@@ -30,13 +30,13 @@ from sqlalchemy.orm import Session
 
 from connectors.forms import PayloadError, parse_submission
 from integration.intake import Candidate, check_lead, duplicate_body, store_lead
-from integration.problems import Problem, problem_body, problem_response
 from integration.web.json_input import parse_json
 from integration.web.openapi_components import ref
 from integration.web.openapi_operations import describe, json_response, problems
+from integration.web.problem_details import Problem, problem_body, problem_response
 from integration.web.services import services
 from integration.webhooks.deliveries import Outcome, deliver_once
-from integration.webhooks.mapping import submission_fields
+from integration.webhooks.form_fields import submission_fields
 from integration.webhooks.requests import (
     PARTNER_PATH,
     SIGNED_HEADERS,

@@ -12,9 +12,9 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from integration.config import PartnerConfig
-from integration.problems import Problem
 from integration.web.openapi_components import ref
 from integration.web.openapi_operations import path_param
+from integration.web.problem_details import Problem
 from integration.web.services import MAX_CONTENT_LENGTH, services
 from integration.webhooks.deliveries import ClaimLost
 from integration.webhooks.signatures import SignatureError

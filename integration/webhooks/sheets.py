@@ -15,11 +15,11 @@ from flask import Response
 from sqlalchemy.orm import Session
 
 from integration.config import PartnerConfig
-from integration.problems import Problem
 from integration.store import records
 from integration.web.json_input import parse_json
 from integration.web.openapi_components import ref
 from integration.web.openapi_operations import describe, json_response, problems
+from integration.web.problem_details import Problem
 from integration.web.services import services
 from integration.webhooks.deliveries import Outcome, deliver_once
 from integration.webhooks.forms import outcome_response

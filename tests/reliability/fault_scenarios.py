@@ -61,7 +61,7 @@ from integration.store import migrate
 from integration.store.db import Store
 from integration.store.models import Agreement, Base, Conflict, Lead
 from integration.store.setup import sync_partner_rows
-from integration.sync import mapping
+from integration.sync import sheet_rows
 from integration.sync.engine import run_sync
 from integration.webhooks.signatures import standard_headers
 
@@ -254,7 +254,7 @@ def typed(rng: random.Random, partner: str, fname: str, value: str, kind: str = 
     if not value or rng.random() < 0.5:
         return value
     if fname in ENUMS:
-        return str(mapping.to_cell(kind, fname, value, LOCALE[partner]))
+        return str(sheet_rows.to_cell(kind, fname, value, LOCALE[partner]))
     if fname == "phone":
         return f"{value[:4]} {value[4:8]} {value[8:]}"
     if fname in ("gdpr_consent_date", "signed_date"):

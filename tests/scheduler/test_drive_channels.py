@@ -24,8 +24,8 @@ from integration import create_app
 from integration.config import AppConfig
 from integration.drive.channels import register_channel
 from integration.scheduler import jobs
-from integration.scheduler.command import WebServer
 from integration.scheduler.drive_jobs import DriveJobs
+from integration.scheduler.scheduler_command import WebServer
 from integration.scheduler.service import SchedulerService
 from integration.store.models import DriveChannel, DriveChannelEvent, Lead, SyncRequest, utcnow
 

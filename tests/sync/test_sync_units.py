@@ -16,7 +16,7 @@ from connectors.google_sheets.errors import PermissionDenied, QuotaExceeded, Tra
 from connectors.google_sheets.ratelimit import RateLimiter
 from connectors.google_sheets.retry import RetryPolicy, call_with_retry, parse_retry_after
 from connectors.google_sheets.tab_io import SheetsConnector, coalesce
-from integration.sync import mapping
+from integration.sync import sheet_rows
 from integration.sync.merge import merge_record
 from integration.sync.plan import NewId, Settings, Shadow, StoreRecord, StoreState, plan_tab
 
@@ -129,7 +129,7 @@ def test_to_cell_round_trips_in_each_language() -> None:
             ("country", "AZ"),
             ("gdpr_consent_date", "2025-03-12"),
         ):
-            cell = mapping.to_cell("lead", field, value, locale)
+            cell = sheet_rows.to_cell("lead", field, value, locale)
             record, _ = normalise_record("lead", {field: cell}, locale)
             assert record[field] == value, (locale, field, cell)
 

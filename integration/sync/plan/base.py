@@ -18,7 +18,7 @@ from integration.ownership import OWNER_FIELD, Actor, may_change
 from integration.validation import check_row
 from integration.validation.cross_rules import InMemoryLeads, check_agreement
 
-from .. import mapping, messages
+from .. import messages, sheet_rows
 from ..merge import FieldConflict
 from .model import Issue, Plan, QuarantineItem, Settings, StoreRecord, StoreState, fingerprint
 
@@ -26,7 +26,7 @@ from .model import Issue, Plan, QuarantineItem, Settings, StoreRecord, StoreStat
 @dataclass(frozen=True)
 class SheetRow:
     """A data row as read: its sheet row number, its cells, its values by field
-    (:func:`..mapping.row_raw`), the CRM ID it carries, and a CRM ID cell's text
+    (:func:`..sheet_rows.row_raw`), the CRM ID it carries, and a CRM ID cell's text
     that is no CRM ID (``junk``)."""
 
     number: int
@@ -40,7 +40,7 @@ class PlannerBase:
     """One tab's planning state; the rule modules build on it."""
 
     #: the tab's columns, read from its header row (set by :mod:`.layout`)
-    layout: mapping.Layout
+    layout: sheet_rows.Layout
     #: column number -> the header text as the partner wrote it
     header_names: dict[int, str]
     #: CRM IDs the sheet's rows carry, once each
@@ -59,7 +59,7 @@ class PlannerBase:
         self.locale = settings.locale
         self.stamp = settings.stamp
         self.plan.stamp = self.stamp
-        self.party = mapping.PartyIndex(state.party_leads) if self.kind == "agreement" else None
+        self.party = sheet_rows.PartyIndex(state.party_leads) if self.kind == "agreement" else None
         self.lookup = InMemoryLeads(state.party_leads) if self.kind == "agreement" else None
         self.today = settings.today or date.today()
         self.new_keys: dict[tuple[str, ...], int] = {}
@@ -84,7 +84,7 @@ class PlannerBase:
 
     def set_status(self, r: SheetRow, text: Any) -> bool:
         return self.set_cell(
-            r.number, self.layout.status_col, text, mapping.cell(r.cells, self.layout.status_col)
+            r.number, self.layout.status_col, text, sheet_rows.cell(r.cells, self.layout.status_col)
         )
 
     def touch(self, row: int) -> None:
@@ -119,12 +119,12 @@ class PlannerBase:
             for item in issues:
                 if item.code == "party":
                     column = "seller" if item.field == "seller_id" else "buyer"
-                    value = mapping.clean_line(str(raw.get(column, "")))
+                    value = sheet_rows.clean_line(str(raw.get(column, "")))
                     if value in self.party.ambiguous:
                         item = type(item)(
                             item.field,
                             "ambiguous",
-                            mapping.ambiguous_message(item.field, value, self.locale),
+                            sheet_rows.ambiguous_message(item.field, value, self.locale),
                         )
                 fixed.append(item)
             issues = fixed
@@ -155,7 +155,7 @@ class PlannerBase:
             return
         if fp in self.seen_fps:
             # A second row with the same key in this sheet: its own entry, stably named.
-            fp = fingerprint(self.s.partner, self.s.tab, "again", fp, mapping.row_hash(r.raw))
+            fp = fingerprint(self.s.partner, self.s.tab, "again", fp, sheet_rows.row_hash(r.raw))
         self.seen_fps.add(fp)
         self.add_quarantine(r, fp, errors, duplicate_of)
         if self.set_status(r, status):

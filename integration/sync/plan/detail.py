@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .. import mapping
+from .. import sheet_rows
 from .model import Settings, StoreState, fingerprint
 
 
@@ -21,7 +21,7 @@ def detail_needed(
     are kept in ``state.row_hashes`` for the plan.
     """
     header = list(rows[0]) if rows else []
-    layout = mapping.layout_for(header, state.kind)
+    layout = sheet_rows.layout_for(header, state.kind)
     unshadowed = {
         rid for rid in state.records if rid not in state.shadows or state.shadows[rid].pending
     }
@@ -32,10 +32,10 @@ def detail_needed(
     work = False
     for offset, cells in enumerate(rows[1:]):
         row = offset + 2
-        raw = mapping.row_raw(layout, cells)
-        rid, junk = mapping.row_id(state.kind, mapping.cell(cells, layout.id_col))
+        raw = sheet_rows.row_raw(layout, cells)
+        rid, junk = sheet_rows.row_id(state.kind, sheet_rows.cell(cells, layout.id_col))
         if rid is None or rid in seen:
-            if junk is not None or not mapping.is_blank(raw):
+            if junk is not None or not sheet_rows.is_blank(raw):
                 work = True
             continue
         seen.add(rid)
@@ -46,7 +46,7 @@ def detail_needed(
             if rec is not None:
                 need.add(rid)
             continue
-        h = mapping.row_hash(raw)
+        h = sheet_rows.row_hash(raw)
         state.row_hashes[row] = h
         fp = (
             fingerprint(settings.partner, settings.tab, "id", rid)

@@ -16,7 +16,7 @@ from integration.identity import natural_key
 from integration.store.records import PERSONAL_FIELDS
 from integration.validation import validate_record
 
-from .. import mapping, messages
+from .. import messages, sheet_rows
 from ..merge import MergeResult, merge_record
 from .base import SheetRow
 from .model import Issue, Shadow, StoreRecord, Update
@@ -99,7 +99,7 @@ class ExistingRows(ValveRules):
     ) -> bool:
         """Neither the row nor the record changed since the base (and the row is
         not in quarantine): nothing to read, only its status is kept right."""
-        h = self.state.row_hashes.get(r.number) or mapping.row_hash(r.raw)
+        h = self.state.row_hashes.get(r.number) or sheet_rows.row_hash(r.raw)
         if not (
             shadow.row_hash == h
             and shadow.version == rec.version
@@ -209,17 +209,17 @@ class ExistingRows(ValveRules):
         raw_after = dict(r.raw)
         wrote = False
         for name, value in result.to_sheet.items():
-            cell_value = mapping.to_cell(self.kind, name, value, self.locale)
+            cell_value = sheet_rows.to_cell(self.kind, name, value, self.locale)
             col = layout.fields[name]
-            wrote |= self.set_cell(r.number, col, cell_value, mapping.cell(r.cells, col))
-            key = mapping.raw_key(self.kind, name)
+            wrote |= self.set_cell(r.number, col, cell_value, sheet_rows.cell(r.cells, col))
+            key = sheet_rows.raw_key(self.kind, name)
             if cell_value is None:
                 raw_after.pop(key, None)
             else:
                 raw_after[key] = cell_value
         if adopted:
             wrote |= self.set_cell(
-                r.number, layout.id_col, rec.id, mapping.cell(r.cells, layout.id_col)
+                r.number, layout.id_col, rec.id, sheet_rows.cell(r.cells, layout.id_col)
             )
         for c in result.conflicts:
             plan.conflicts.append((rec.id, c))
@@ -245,7 +245,7 @@ class ExistingRows(ValveRules):
         new_base.update(result.merged)
         new_base = {k: v for k, v in new_base.items() if v is not None}
         version = None if result.to_store else rec.version
-        new_shadow = Shadow(new_base, mapping.row_hash(raw_after), version)
+        new_shadow = Shadow(new_base, sheet_rows.row_hash(raw_after), version)
         # against the stored shadow: a pending base left behind is cleared too
         if adopted or rec.archived or new_shadow != stored:
             self.plan.shadows[rec.id] = new_shadow

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .. import mapping
+from .. import sheet_rows
 from .base import PlannerBase, SheetRow
 
 
@@ -23,26 +23,26 @@ class LayoutRules(PlannerBase):
         """Set :attr:`layout` from the header row, planning the header cells a
         blank tab or missing service columns need. False: the plan is aborted."""
         plan = self.plan
-        if not any(mapping.clean_line(h) if isinstance(h, str) else h for h in header):
+        if not any(sheet_rows.clean_line(h) if isinstance(h, str) else h for h in header):
             if _has_data(data_rows):
                 plan.aborted = "the tab has data but no header row (row 1 is empty)"
                 return False
-            header = mapping.default_header(self.kind, self.locale)
+            header = sheet_rows.default_header(self.kind, self.locale)
             for col, text in enumerate(header):
                 plan.cells[(1, col)] = text
-        layout = mapping.layout_for(header, self.kind)
+        layout = sheet_rows.layout_for(header, self.kind)
         if not layout.fields and _has_data(data_rows):
             plan.aborted = "no column of the header row is recognised; is this the right tab?"
             return False
         used = max((len(r) for r in data_rows), default=0)
-        layout, added = mapping.with_service_columns(layout, used)
+        layout, added = sheet_rows.with_service_columns(layout, used)
         for col, name in added.items():
-            plan.cells[(1, col)] = mapping.header_text(self.kind, name, self.locale)
+            plan.cells[(1, col)] = sheet_rows.header_text(self.kind, name, self.locale)
         self.layout = layout
         self.header_names = {i: str(h) for i, h in enumerate(header) if h not in (None, "")}
         plan.width = max(layout.width, len(header))
         plan.columns = dict(layout.headers)
-        plan.drift = mapping.drift(self.state.previous_columns, layout)
+        plan.drift = sheet_rows.drift(self.state.previous_columns, layout)
         return True
 
     def parse_rows(self, data_rows: Sequence[Sequence[Any]]) -> list[SheetRow]:
@@ -53,19 +53,19 @@ class LayoutRules(PlannerBase):
         self.sheet_ids = set()
         for offset, cells in enumerate(data_rows):
             row = offset + 2
-            raw = mapping.row_raw(layout, cells)
-            rid, junk = mapping.row_id(self.kind, mapping.cell(cells, layout.id_col))
-            if rid is None and junk is None and mapping.is_blank(raw):
+            raw = sheet_rows.row_raw(layout, cells)
+            rid, junk = sheet_rows.row_id(self.kind, sheet_rows.cell(cells, layout.id_col))
+            if rid is None and junk is None and sheet_rows.is_blank(raw):
                 self.plan.counts["blank"] += 1
                 continue
             if rid is not None and rid in self.sheet_ids:
                 # A copied row carries someone else's id: it becomes a new row.
-                self.set_cell(row, layout.id_col, None, mapping.cell(cells, layout.id_col))
+                self.set_cell(row, layout.id_col, None, sheet_rows.cell(cells, layout.id_col))
                 rid = None
             if rid is not None:
                 self.sheet_ids.add(rid)
             parsed.append(SheetRow(row, cells, raw, rid, junk))
-            stamp = mapping.cell(cells, layout.synced_col)
+            stamp = sheet_rows.cell(cells, layout.synced_col)
             if isinstance(stamp, str):
                 self.stamps_seen.add(stamp)
         return parsed

@@ -15,7 +15,7 @@ from typing import Any
 from integration.identity import key_hash, natural_key
 from integration.store.records import PERSONAL_FIELDS
 
-from .. import mapping, messages
+from .. import messages, sheet_rows
 from .base import SheetRow
 from .existing import ExistingRows
 from .model import Deferred, NewId, NewRecord, fingerprint
@@ -59,7 +59,7 @@ class NewRows(ExistingRows):
             return self.fp_id(fixed_id)
         if key:
             return fingerprint(self.s.partner, self.s.tab, "key", *key)
-        return fingerprint(self.s.partner, self.s.tab, "raw", mapping.row_hash(raw))
+        return fingerprint(self.s.partner, self.s.tab, "raw", sheet_rows.row_hash(raw))
 
     def erase_row(self, r: SheetRow) -> None:
         """A lead erased under GDPR typed in again: its personal cells are cleared
@@ -67,7 +67,7 @@ class NewRows(ExistingRows):
         wrote = False
         for name in PERSONAL_FIELDS:
             col = self.layout.fields.get(name)
-            wrote |= self.set_cell(r.number, col, None, mapping.cell(r.cells, col))
+            wrote |= self.set_cell(r.number, col, None, sheet_rows.cell(r.cells, col))
         wrote |= self.set_status(r, messages.text("erased", self.locale))
         if wrote:
             self.touch(r.number)
@@ -139,7 +139,9 @@ class NewRows(ExistingRows):
         self.next_ref += 1
         data = dict(record)
         base = {f: data[f] for f in layout.fields if data.get(f) is not None}
-        plan.creates.append(NewRecord(ref, r.number, data, base, mapping.row_hash(r.raw), fixed_id))
+        plan.creates.append(
+            NewRecord(ref, r.number, data, base, sheet_rows.row_hash(r.raw), fixed_id)
+        )
         if key:
             self.new_keys[key] = ref
         if fixed_id is None:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from .. import mapping
+from .. import sheet_rows
 from ..merge import MergeResult
 from .base import PlannerBase, SheetRow
 from .model import Shadow, StoreRecord
@@ -65,7 +65,7 @@ class PendingRules(PlannerBase):
             stamp
             and shadow.pending_base is not None
             and self.layout.synced_col is not None
-            and mapping.cell(cells, self.layout.synced_col) == stamp
+            and sheet_rows.cell(cells, self.layout.synced_col) == stamp
         ):
             return Shadow(shadow.pending_base, shadow.row_hash, shadow.version)
         return Shadow(shadow.base, shadow.row_hash, shadow.version)
@@ -108,7 +108,7 @@ class PendingRules(PlannerBase):
             row, raw = self.appended_row(rec)
             base = {f: rec.data[f] for f in self.layout.fields if rec.data.get(f) is not None}
             plan.appends.append((rid, row))
-            plan.shadows[rid] = Shadow(base, mapping.row_hash(raw), rec.version)
+            plan.shadows[rid] = Shadow(base, sheet_rows.row_hash(raw), rec.version)
             plan.counts["appended"] += 1
 
     def appended_row(self, rec: StoreRecord) -> tuple[list[Any], dict[str, Any]]:
@@ -117,10 +117,10 @@ class PendingRules(PlannerBase):
         row: list[Any] = [None] * self.plan.width
         raw: dict[str, Any] = {}
         for name, col in layout.fields.items():
-            value = mapping.to_cell(self.kind, name, rec.data.get(name), self.locale)
+            value = sheet_rows.to_cell(self.kind, name, rec.data.get(name), self.locale)
             row[col] = value
             if value is not None:
-                raw[mapping.raw_key(self.kind, name)] = value
+                raw[sheet_rows.raw_key(self.kind, name)] = value
         row[layout.id_col] = rec.id
         row[layout.status_col] = self.status_ok(rec.id, [])
         row[layout.synced_col] = self.stamp

@@ -195,7 +195,7 @@ def demo_command(
     partners file and SQLite store under instance/demo/."""
     from rich.console import Console
 
-    from integration.scheduler.command import finish, stop_on_signals, verbose_logging
+    from integration.scheduler.scheduler_command import finish, stop_on_signals, verbose_logging
 
     verbose_logging()
     console = Console(highlight=False)
@@ -257,7 +257,7 @@ def _run_demo(
     from integration.demo.report import print_intro, print_summary
     from integration.demo.sheets import create_spreadsheets, known_spreadsheet_ids
     from integration.drive.watch import maintain
-    from integration.scheduler.command import WebServer, wait_for
+    from integration.scheduler.scheduler_command import WebServer, wait_for
     from integration.scheduler.service import SchedulerService
     from integration.store.setup import prepare_store
     from integration.sync.engine import make_connector, run_sync

@@ -18,8 +18,8 @@ from functools import cache, lru_cache
 from typing import Any
 
 from integration.normalise import match_headers, normalise_record
+from integration.normalise.enums import localized_labels
 from integration.normalise.identifiers import looks_like_lead_id, normalise_id
-from integration.normalise.labels import localized_labels
 from integration.normalise.text import clean_line
 from integration.validation.cross_rules import lead_keys, party_keys
 from integration.vocabulary import field_label, vocabulary
