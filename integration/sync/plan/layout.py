@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import sheet_rows
+from ..header_report import header_report
 from .base import PlannerBase, SheetRow
 
 
@@ -43,6 +44,7 @@ class LayoutRules(PlannerBase):
         plan.width = max(layout.width, len(header))
         plan.columns = dict(layout.headers)
         plan.drift = sheet_rows.drift(self.state.previous_columns, layout)
+        plan.header_report = header_report(layout, header_row=1).as_dict()
         return True
 
     def parse_rows(self, data_rows: Sequence[Sequence[Any]]) -> list[SheetRow]:

@@ -188,6 +188,8 @@ class Plan:
     drop_shadows: list[str] = field(default_factory=list)
     columns: dict[str, str] = field(default_factory=dict)  # field -> header (snapshot)
     drift: list[str] = field(default_factory=list)
+    #: what the header row told the sync (:func:`..header_report.header_report`), as JSON
+    header_report: dict[str, Any] | None = None
     counts: Counter[str] = field(default_factory=Counter)
     aborted: str | None = None
     stamp: str = ""  # the "Last synced" value this plan writes
