@@ -57,6 +57,9 @@ class TabResult:
     seconds: float = 0.0
     error: str | None = None
     drift: list[str] = field(default_factory=list)
+    #: what the header row told the plan (``HeaderReport.as_dict()``); None when no
+    #: layout was read (the tab could not be read, or had no header at all)
+    header_report: dict[str, Any] | None = None
     sync_run_id: int | None = None
     plan: Plan | None = None
 
@@ -327,6 +330,7 @@ def sync_tab(
                 plan = plan_tab(rows, state, settings)
         result.plan = plan
         result.drift = plan.drift
+        result.header_report = plan.header_report
         result.counts = plan.summary()
         if plan.aborted:
             result.outcome = "aborted"
@@ -389,6 +393,7 @@ def sync_tab(
         if result.drift:
             error = "; ".join(filter(None, [error, *result.drift]))
         run.error = error
+        run.header_report = result.header_report
     return result
 
 

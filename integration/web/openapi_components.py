@@ -187,6 +187,49 @@ KPI = {
     },
 }
 
+HEADER_REPORT = {
+    "type": ["object", "null"],
+    "description": "What the tab's header row told the run; null when no header was read.",
+    "required": ["row", "mapped", "unrecognised", "missing"],
+    "properties": {
+        "row": {"type": "integer", "minimum": 1, "description": "1-based sheet row."},
+        "mapped": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["column", "header", "field", "source"],
+                "properties": {
+                    "column": {"type": "string", "description": "Column letter, e.g. C."},
+                    "header": {"type": "string", "description": "The header as typed."},
+                    "field": {"type": "string", "description": "The record field it fills."},
+                    "source": {"type": "string", "enum": ["alias", "configured"]},
+                },
+            },
+        },
+        "unrecognised": {
+            "type": "array",
+            "description": "Headers matching no field: their columns are kept, not synced.",
+            "items": {
+                "type": "object",
+                "required": ["column", "header"],
+                "properties": {
+                    "column": {"type": "string"},
+                    "header": {"type": "string"},
+                    "suggestion": {
+                        "type": ["string", "null"],
+                        "description": "The field this header probably means.",
+                    },
+                },
+            },
+        },
+        "missing": {
+            "type": "array",
+            "description": "Fields the service expects a column for but found none.",
+            "items": {"type": "string"},
+        },
+    },
+}
+
 SYNC_RUN = {
     "type": "object",
     "required": ["id", "partner", "trigger", "started_at", "outcome"],
@@ -204,6 +247,7 @@ SYNC_RUN = {
         "api_calls": {"type": "integer"},
         "cells_written": {"type": "integer"},
         "error": {"type": ["string", "null"]},
+        "header_report": ref("HeaderReport"),
     },
 }
 
@@ -437,6 +481,7 @@ def components() -> dict[str, Any]:
         "Kpi": KPI,
         "SyncRun": SYNC_RUN,
         "SyncRunPage": _page("SyncRun"),
+        "HeaderReport": HEADER_REPORT,
         "QuarantineEntry": QUARANTINE,
         "QuarantinePage": _page("QuarantineEntry"),
         "Conflict": CONFLICT,
