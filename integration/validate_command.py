@@ -35,7 +35,8 @@ from integration.validation.cross_rules import (
 from integration.validation.records import check_row
 from integration.vocabulary import field_label, vocabulary
 
-#: Locale of each partner when no partners file is available.
+#: The founding partners' locales, for a check without any partners file (a partner
+#: added later is known only from the partners file that configures it).
 DEFAULT_LOCALES = {"lv": "lv", "ee": "et", "fi": "fi"}
 _DEFAULT_CONFIG = "partners.toml"
 
@@ -95,11 +96,15 @@ def _fail(message: str) -> NoReturn:
     raise SystemExit(2)
 
 
-def partner_locale(partner: str | None, config_path: str | None) -> str:
-    """The message/parsing locale for ``partner``: from the partners file when there is
-    one (``--config``, ``$CRM_CONFIG`` or ./partners.toml), else the default by code."""
+def partner_settings(
+    partner: str | None, config_path: str | None
+) -> tuple[str, frozenset[str] | None]:
+    """``(locale, partner codes)`` for ``partner``: from the partners file when there
+    is one (``--config``, ``$CRM_CONFIG`` or ./partners.toml), else the founding
+    partners' defaults. Without ``--partner``: English, and only a code's shape is
+    checked."""
     if partner is None:
-        return "en"
+        return "en", None
     from integration.config import config_file_path
 
     path = config_file_path(config_path)
@@ -114,11 +119,14 @@ def partner_locale(partner: str | None, config_path: str | None) -> str:
         if found is None:
             known = ", ".join(sorted(config.partners)) or "none"
             _fail(f"unknown partner {partner!r} in {path} (configured: {known})")
-        return found.locale
+        return found.locale, frozenset(config.partners)
     if partner not in DEFAULT_LOCALES:
         known = ", ".join(sorted(DEFAULT_LOCALES))
-        _fail(f"unknown partner {partner!r} (known: {known}; or give --config)")
-    return DEFAULT_LOCALES[partner]
+        _fail(
+            f"unknown partner {partner!r} (known without a partners file: {known}; "
+            "or give --config)"
+        )
+    return DEFAULT_LOCALES[partner], frozenset(DEFAULT_LOCALES)
 
 
 def _best_table(tables: list[Table], kind: str) -> tuple[Table, HeaderMatch]:
@@ -141,6 +149,7 @@ def validate_table(
     partner: str | None = None,
     today: dt.date | None = None,
     leads: InMemoryLeads | None = None,
+    partners: frozenset[str] | None = None,
 ) -> list[RowResult]:
     """Check every data row of ``table``: normalise, schema, then the rules that need
     no store (signed date not in the future, same firm on both sides, repeated firm
@@ -159,7 +168,9 @@ def validate_table(
     results = []
     for number, cells in table.rows:
         raw = match.row_to_raw(cells)
-        record, issues = check_row(kind, raw, locale, partner=partner, resolve_party=resolver)
+        record, issues = check_row(
+            kind, raw, locale, partner=partner, resolve_party=resolver, partners=partners
+        )
         if partner is None:
             # The owning partner is not a column of the tab; without --partner it is
             # unknown, which is not the row's fault.
@@ -234,7 +245,11 @@ def _escape(text: str) -> str:
     required=True,
     help="What the tab holds: leads or agreements.",
 )
-@click.option("--partner", metavar="CODE", help="Partner code (lv, ee, fi): sets the language.")
+@click.option(
+    "--partner",
+    metavar="CODE",
+    help="Partner code of the partners file (lv, ee, fi, ...): sets the language.",
+)
 @click.option(
     "--config",
     "config_path",
@@ -266,7 +281,8 @@ def validate_command(
     config_path = config_path or getattr(root, "config_path", None)
     if partner is not None:
         partner = partner.strip().lower()
-    locale = locale or partner_locale(partner, config_path)
+    partner_locale, partners = partner_settings(partner, config_path)
+    locale = locale or partner_locale
     try:
         tables = read_tables(file)
     except ImportFileError as exc:
@@ -293,7 +309,9 @@ def validate_command(
                 f"parties looked up in tab {leads_table.name!r} ({len(leads)} leads with a CRM ID)",
                 err=True,
             )
-    results = validate_table(table, match, kind, locale=locale, partner=partner, leads=leads)
+    results = validate_table(
+        table, match, kind, locale=locale, partner=partner, leads=leads, partners=partners
+    )
     if as_json:
         payload = [result.as_dict() for result in results]
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
