@@ -23,6 +23,7 @@ from integration.issues import ValidationIssue, message_for
 from integration.messages import LOCALES
 from integration.normalise.headers import SERVICE_FIELDS, HeaderMatch, match_headers
 from integration.normalise.identifiers import looks_like_lead_id
+from integration.normalise.locales import known_language
 from integration.validation.cross_rules import (
     InMemoryLeads,
     LeadLookup,
@@ -237,6 +238,16 @@ def _escape(text: str) -> str:
     return escape(text)
 
 
+def _language_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Any:
+    """``--locale``: a language code babel knows (``lv``, ``lt``, ``en``), lower case."""
+    if value is None:
+        return None
+    code = value.strip().lower()
+    if not known_language(code) or "_" in code or "-" in code:
+        raise click.BadParameter(f"{value!r} is not a language code (such as en, lv, et, fi)")
+    return code
+
+
 @click.command("validate")
 @click.argument("file", type=click.Path(dir_okay=True, path_type=Path))
 @click.option(
@@ -258,8 +269,11 @@ def _escape(text: str) -> str:
 )
 @click.option(
     "--locale",
-    type=click.Choice(LOCALES),
-    help="Language of numbers, dates and messages (overrides the partner's).",
+    callback=_language_option,
+    metavar="LANG",
+    help=f"Language of numbers, dates and messages (overrides the partner's): "
+    f"{', '.join(LOCALES)}, or any other language code (read as English where "
+    "it has no texts).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list, one object per row.")
 @click.pass_context

@@ -299,6 +299,13 @@ def test_validate_takes_the_new_partners_code_from_the_partners_file(tmp_path: P
     assert [v["valid"] for v in verdicts] == [True, True, False]
     assert verdicts[0]["record"]["partner"] == "lt"
     assert verdicts[2]["errors"][0]["message"].startswith("Sector:")
+    # a language with no texts of its own may be asked for: English messages
+    result = runner.invoke(
+        validate_command, [*args, "--config", str(partners_file), "--locale", "lt"]
+    )
+    assert json.loads(result.stdout)[2]["errors"][0]["message"].startswith("Sector:")
+    result = runner.invoke(validate_command, [*args, "--locale", "Klingon"])
+    assert result.exit_code == 2 and "not a language code" in result.stderr
     # without the partners file, lt is not a partner anyone configured
     result = runner.invoke(validate_command, args, env={"CRM_CONFIG": None})
     assert result.exit_code == 2 and "unknown partner 'lt'" in result.stderr
