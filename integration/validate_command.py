@@ -243,7 +243,7 @@ def _language_option(_ctx: click.Context, _param: click.Parameter, value: str | 
     if value is None:
         return None
     code = value.strip().lower()
-    if not known_language(code) or "_" in code or "-" in code:
+    if not known_language(code):
         raise click.BadParameter(f"{value!r} is not a language code (such as en, lv, et, fi)")
     return code
 

@@ -9,6 +9,7 @@ code babel does not know falls back to English rather than failing a sync.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 from babel import Locale, UnknownLocaleError
@@ -19,9 +20,16 @@ PROJECT_LANGUAGES = ("en", "lv", "et", "fi")
 ENGLISH = "en_GB"
 
 
+#: A language as the partners file writes it: an ISO 639 code in lower case.
+_LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
+
+
 @cache
 def known_language(code: str) -> bool:
-    """Whether babel has data for language ``code`` (``lt`` yes, ``zz`` no)."""
+    """Whether ``code`` is a language code babel has data for (``lt`` yes, ``zz``
+    and ``lt_LT`` no: a partner's locale is a language, not a region)."""
+    if not _LANGUAGE_CODE.fullmatch(code):
+        return False
     try:
         Locale.parse(code)
     except (UnknownLocaleError, ValueError, TypeError):
