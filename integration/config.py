@@ -283,6 +283,14 @@ def validate_partners_document(doc: Mapping[str, Any], source: str) -> None:
             ZoneInfo(zone)
         except (ZoneInfoNotFoundError, ValueError):
             raise ConfigError(f"{source}: {where}: unknown time zone {zone!r}") from None
+    from integration.normalise.locales import known_language
+
+    for i, p in enumerate(doc["partners"]):
+        if not known_language(p["locale"]):
+            raise ConfigError(
+                f"{source}: partners[{i}].locale: unknown language {p['locale']!r} "
+                "(an ISO 639 code such as lv, et, fi, lt or en)"
+            )
     project = doc["project"]
     if _as_date(project["end"]) <= _as_date(project["start"]):
         raise ConfigError(f"{source}: project.end: must be after project.start")

@@ -23,6 +23,7 @@ from integration.issues import ValidationIssue, message_for
 from integration.messages import LOCALES
 from integration.normalise.headers import SERVICE_FIELDS, HeaderMatch, match_headers
 from integration.normalise.identifiers import looks_like_lead_id
+from integration.normalise.locales import known_language
 from integration.validation.cross_rules import (
     InMemoryLeads,
     LeadLookup,
@@ -35,7 +36,8 @@ from integration.validation.cross_rules import (
 from integration.validation.records import check_row
 from integration.vocabulary import field_label, vocabulary
 
-#: Locale of each partner when no partners file is available.
+#: The founding partners' locales, for a check without any partners file (a partner
+#: added later is known only from the partners file that configures it).
 DEFAULT_LOCALES = {"lv": "lv", "ee": "et", "fi": "fi"}
 _DEFAULT_CONFIG = "partners.toml"
 
@@ -95,11 +97,15 @@ def _fail(message: str) -> NoReturn:
     raise SystemExit(2)
 
 
-def partner_locale(partner: str | None, config_path: str | None) -> str:
-    """The message/parsing locale for ``partner``: from the partners file when there is
-    one (``--config``, ``$CRM_CONFIG`` or ./partners.toml), else the default by code."""
+def partner_settings(
+    partner: str | None, config_path: str | None
+) -> tuple[str, frozenset[str] | None]:
+    """``(locale, partner codes)`` for ``partner``: from the partners file when there
+    is one (``--config``, ``$CRM_CONFIG`` or ./partners.toml), else the founding
+    partners' defaults. Without ``--partner``: English, and only a code's shape is
+    checked."""
     if partner is None:
-        return "en"
+        return "en", None
     from integration.config import config_file_path
 
     path = config_file_path(config_path)
@@ -114,11 +120,14 @@ def partner_locale(partner: str | None, config_path: str | None) -> str:
         if found is None:
             known = ", ".join(sorted(config.partners)) or "none"
             _fail(f"unknown partner {partner!r} in {path} (configured: {known})")
-        return found.locale
+        return found.locale, frozenset(config.partners)
     if partner not in DEFAULT_LOCALES:
         known = ", ".join(sorted(DEFAULT_LOCALES))
-        _fail(f"unknown partner {partner!r} (known: {known}; or give --config)")
-    return DEFAULT_LOCALES[partner]
+        _fail(
+            f"unknown partner {partner!r} (known without a partners file: {known}; "
+            "or give --config)"
+        )
+    return DEFAULT_LOCALES[partner], frozenset(DEFAULT_LOCALES)
 
 
 def _best_table(tables: list[Table], kind: str) -> tuple[Table, HeaderMatch]:
@@ -141,6 +150,7 @@ def validate_table(
     partner: str | None = None,
     today: dt.date | None = None,
     leads: InMemoryLeads | None = None,
+    partners: frozenset[str] | None = None,
 ) -> list[RowResult]:
     """Check every data row of ``table``: normalise, schema, then the rules that need
     no store (signed date not in the future, same firm on both sides, repeated firm
@@ -159,7 +169,9 @@ def validate_table(
     results = []
     for number, cells in table.rows:
         raw = match.row_to_raw(cells)
-        record, issues = check_row(kind, raw, locale, partner=partner, resolve_party=resolver)
+        record, issues = check_row(
+            kind, raw, locale, partner=partner, resolve_party=resolver, partners=partners
+        )
         if partner is None:
             # The owning partner is not a column of the tab; without --partner it is
             # unknown, which is not the row's fault.
@@ -226,6 +238,16 @@ def _escape(text: str) -> str:
     return escape(text)
 
 
+def _language_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Any:
+    """``--locale``: a language code babel knows (``lv``, ``lt``, ``en``), lower case."""
+    if value is None:
+        return None
+    code = value.strip().lower()
+    if not known_language(code):
+        raise click.BadParameter(f"{value!r} is not a language code (such as en, lv, et, fi)")
+    return code
+
+
 @click.command("validate")
 @click.argument("file", type=click.Path(dir_okay=True, path_type=Path))
 @click.option(
@@ -234,7 +256,11 @@ def _escape(text: str) -> str:
     required=True,
     help="What the tab holds: leads or agreements.",
 )
-@click.option("--partner", metavar="CODE", help="Partner code (lv, ee, fi): sets the language.")
+@click.option(
+    "--partner",
+    metavar="CODE",
+    help="Partner code of the partners file (lv, ee, fi, ...): sets the language.",
+)
 @click.option(
     "--config",
     "config_path",
@@ -243,8 +269,11 @@ def _escape(text: str) -> str:
 )
 @click.option(
     "--locale",
-    type=click.Choice(LOCALES),
-    help="Language of numbers, dates and messages (overrides the partner's).",
+    callback=_language_option,
+    metavar="LANG",
+    help=f"Language of numbers, dates and messages (overrides the partner's): "
+    f"{', '.join(LOCALES)}, or any other language code (read as English where "
+    "it has no texts).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list, one object per row.")
 @click.pass_context
@@ -266,7 +295,8 @@ def validate_command(
     config_path = config_path or getattr(root, "config_path", None)
     if partner is not None:
         partner = partner.strip().lower()
-    locale = locale or partner_locale(partner, config_path)
+    partner_locale, partners = partner_settings(partner, config_path)
+    locale = locale or partner_locale
     try:
         tables = read_tables(file)
     except ImportFileError as exc:
@@ -293,7 +323,9 @@ def validate_command(
                 f"parties looked up in tab {leads_table.name!r} ({len(leads)} leads with a CRM ID)",
                 err=True,
             )
-    results = validate_table(table, match, kind, locale=locale, partner=partner, leads=leads)
+    results = validate_table(
+        table, match, kind, locale=locale, partner=partner, leads=leads, partners=partners
+    )
     if as_json:
         payload = [result.as_dict() for result in results]
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))

@@ -312,6 +312,7 @@ def sync_tab(
             partner=partner,
             tab=tab,
             locale=pc.locale,
+            partners=frozenset(config.partners),
             policy=pc.conflict_policy,
             mass_delete_share=config.sync.mass_delete_share,
             mass_delete_min_rows=config.sync.mass_delete_min_rows,

@@ -104,7 +104,12 @@ class PlannerBase:
     def normalise(self, raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[Any]]:
         resolver = self.party.resolve if self.party is not None else None
         record, issues = check_row(
-            self.kind, raw, self.locale, partner=self.s.partner, resolve_party=resolver
+            self.kind,
+            raw,
+            self.locale,
+            partner=self.s.partner,
+            resolve_party=resolver,
+            partners=self.s.partners,
         )
         owner_field = OWNER_FIELD[self.kind]
         owner = record.get(owner_field)

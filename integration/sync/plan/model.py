@@ -99,6 +99,9 @@ class Settings:
     partner: str
     tab: str  # "leads" | "agreements"
     locale: str = "en"
+    #: the configured partner codes, the only ones a record's partner fields may
+    #: hold; None checks only a code's shape
+    partners: frozenset[str] | None = None
     policy: str = "sheet_wins"
     mass_delete_share: float = 0.2
     mass_delete_min_rows: int = 5
