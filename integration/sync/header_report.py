@@ -13,6 +13,7 @@ Pure: built from the tab's :class:`~.sheet_rows.Layout`; stored as plain JSON.
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
@@ -195,3 +196,29 @@ def header_report(layout: sheet_rows.Layout, header_row: int = 1) -> HeaderRepor
     ]
     missing = [f for f in expected_fields(kind) if f not in layout.fields]
     return HeaderReport(row=header_row, mapped=mapped, unrecognised=unrecognised, missing=missing)
+
+
+def columns_line(header: str, field_name: str) -> str:
+    """The partners-file line that maps ``header`` to ``field_name``, under
+    ``[partners.columns.<tab>]`` (a TOML key and value, quoted and escaped)."""
+    return f"{json.dumps(header, ensure_ascii=False)} = {json.dumps(field_name)}"
+
+
+def report_lines(report: HeaderReport, tab: str) -> list[str]:
+    """The report as plain lines for a terminal (``crm-sync sync --dry-run``)."""
+    lines = [f"header in row {report.row}"]
+    for m in report.mapped:
+        how = " (partners file)" if m.source == "configured" else ""
+        lines.append(f"  {m.column} {m.header!r} -> {m.field}{how}")
+    if report.unrecognised:
+        lines.append("  not recognised (kept, not synced):")
+    for u in report.unrecognised:
+        lines.append(f"    {u.column} {u.header!r}")
+        if u.suggestion:
+            lines.append(
+                f"      probably {u.suggestion}; to map it, add under "
+                f"[partners.columns.{tab}]: {columns_line(u.header, u.suggestion)}"
+            )
+    if report.missing:
+        lines.append(f"  no column for: {', '.join(report.missing)}")
+    return lines

@@ -36,6 +36,8 @@ class LayoutRules(PlannerBase):
                 plan.cells[(at, col)] = text
         layout = sheet_rows.layout_for(header, self.kind, self.s.columns)
         if not layout.fields and _has_data(data_rows):
+            # The report still says which headers were read and what they may mean.
+            plan.header_report = header_report(layout, header_row=at).as_dict()
             plan.aborted = (
                 f"no column of the header row (row {at}) is recognised; is this the right tab?"
             )
