@@ -314,7 +314,8 @@ def check_partner_columns(columns: Mapping[str, Mapping[str, str]], where: str) 
             key = f'{where}.{tab}."{header}"'
             if target not in known:
                 raise ConfigError(
-                    f"{key}: {target!r} is not a {kind} field (fields: {', '.join(known)})"
+                    f"{key}: {target!r} is not a field of the {tab} tab "
+                    f"(fields: {', '.join(known)})"
                 )
             folded = fold(header)
             if not folded:
