@@ -303,12 +303,12 @@ def check_partner_columns(columns: Mapping[str, Mapping[str, str]], where: str) 
     records, and no two headers that read the same (case, spaces and accents
     ignored) map to different fields: a typo stops start-up instead of leaving a
     column silently unsynced."""
-    from integration.sync.sheet_rows import sync_fields
+    from integration.normalise.headers import sheet_fields
     from integration.vocabulary import fold
 
     for tab, mapping in columns.items():
         kind = TAB_KINDS[tab]
-        known = sync_fields(kind)
+        known = sheet_fields(kind)
         seen: dict[str, tuple[str, str]] = {}
         for header, target in mapping.items():
             key = f'{where}.{tab}."{header}"'

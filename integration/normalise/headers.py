@@ -14,10 +14,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from integration.normalise.text import clean_line, is_blank
 from integration.vocabulary import fold, header_table
+from schemas import load_schema
 
 #: A bilingual or annotated header splits into parts at these: "Uzņēmums / Company",
 #: "Tālrunis | Phone", "E-pasts\nE-mail", "Y-tunnus (Business ID)".
@@ -31,6 +33,9 @@ HEADER_SEARCH_ROWS = 10
 
 #: Record fields an agreement's party columns fill, by their header-match name.
 PARTY_COLUMNS = {"seller": "seller_id", "buyer": "buyer_id"}
+
+#: Record fields no sheet column fills: the service and the partners file set them.
+_NOT_IN_SHEETS = frozenset({"id", "partner", "created_at", "updated_at"})
 
 #: How a column's field was found: by a vocabulary alias, or by the partners file.
 ALIAS, CONFIGURED = "alias", "configured"
@@ -68,6 +73,14 @@ class HeaderMatch:
         return {
             name: (row[index] if index < width else None) for name, index in self.columns.items()
         }
+
+
+@cache
+def sheet_fields(kind: str) -> tuple[str, ...]:
+    """Record fields a sheet column can hold, in schema order (what a partner's
+    ``[partners.columns]`` line may name)."""
+    props = load_schema(kind)["properties"]
+    return tuple(name for name in props if name not in _NOT_IN_SHEETS)
 
 
 def header_parts(text: str) -> list[str]:

@@ -21,27 +21,19 @@ from typing import Any
 from integration.normalise import match_headers, normalise_record
 from integration.normalise.enums import localized_labels
 from integration.normalise.headers import PARTY_COLUMNS, column_name, find_header
+from integration.normalise.headers import sheet_fields as sync_fields
 from integration.normalise.identifiers import looks_like_lead_id, normalise_id
 from integration.normalise.text import clean_line
 from integration.validation.cross_rules import lead_keys, party_keys
 from integration.vocabulary import field_label, vocabulary
-from schemas import load_schema
 
 from . import messages
 
 KINDS = {"leads": "lead", "agreements": "agreement"}
 _CANONICAL_ID = re.compile(r"^[LA]-[0-9]{6}$")
 SERVICE_COLUMNS = ("id", "sync_status", "last_synced")
-_NOT_SYNCED = {"id", "partner", "created_at", "updated_at"}
 #: Enum fields written as the partner's word; codes (country, currency, partner) stay codes.
 _LABELLED = frozenset({"sector", "role", "stage", "source", "status"})
-
-
-@cache
-def sync_fields(kind: str) -> tuple[str, ...]:
-    """Record fields a sheet column can hold, in schema order."""
-    props = load_schema(kind)["properties"]
-    return tuple(name for name in props if name not in _NOT_SYNCED)
 
 
 def column_field(kind: str, column: str) -> str:
