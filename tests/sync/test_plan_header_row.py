@@ -77,6 +77,7 @@ def test_a_title_and_a_blank_row_above_a_bilingual_header() -> None:
     st.records["L-000003"] = StoreRecord("L-000003", firm(3), 1, "lv", NOW)
     p = plan(rows, st)
     assert p.aborted is None
+    assert p.header_row == 3
     assert p.header_report is not None and p.header_report["row"] == 3
     assert [m["field"] for m in p.header_report["mapped"]] == [
         "company_name",

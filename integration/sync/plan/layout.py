@@ -26,7 +26,7 @@ class LayoutRules(PlannerBase):
         blank tab or missing service columns need. False: the plan is aborted."""
         plan = self.plan
         header, data_rows, at = tab.header, tab.data, tab.header_row
-        self.header_row = at
+        self.header_row = plan.header_row = at
         if not any(sheet_rows.clean_line(h) if isinstance(h, str) else h for h in header):
             if _has_data(data_rows):
                 plan.aborted = f"the tab has data but no header row (row {at} is empty)"

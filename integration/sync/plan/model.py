@@ -178,6 +178,9 @@ class Plan:
     cells: dict[tuple[int, int], Any] = field(default_factory=dict)
     appends: list[tuple[str, list[Any]]] = field(default_factory=list)
     append_at: int = 2  # first sheet row for appended records
+    #: the header's sheet row (1-based): data rows start below it, rows above are
+    #: never written (a title)
+    header_row: int = 1
     width: int = 0  # columns the tab needs
     quarantine: list[QuarantineItem] = field(default_factory=list)
     resolve: list[tuple[int, str]] = field(default_factory=list)
