@@ -21,7 +21,7 @@ from integration.config import ConfigError, load_config
 from integration.csv_import import ImportFileError, Table, read_tables
 from integration.issues import ValidationIssue, message_for
 from integration.messages import LOCALES
-from integration.normalise.headers import SERVICE_FIELDS, HeaderMatch, match_headers
+from integration.normalise.headers import HEADER_SEARCH_ROWS, SERVICE_FIELDS, HeaderMatch
 from integration.normalise.identifiers import looks_like_lead_id
 from integration.normalise.locales import known_language
 from integration.validation.cross_rules import (
@@ -130,13 +130,55 @@ def partner_settings(
     return DEFAULT_LOCALES[partner], frozenset(DEFAULT_LOCALES)
 
 
-def _best_table(tables: list[Table], kind: str) -> tuple[Table, HeaderMatch]:
-    """The worksheet whose header matches the most fields of ``kind``."""
+@dataclass(frozen=True)
+class TabHeaders:
+    """What the partners file says about a tab's headers (nothing, without one)."""
+
+    columns: Mapping[str, str] = field(default_factory=dict)
+    header_row: int | None = None
+
+
+#: ``--kind`` -> the partners file's tab name.
+_TABS = {"lead": "leads", "agreement": "agreements"}
+
+
+def partner_headers(partner: str | None, config_path: str | None, kind: str) -> TabHeaders:
+    """The partner's ``[partners.columns.<tab>]`` and ``[partners.header_row]`` for
+    ``kind``'s tab, when a partners file is available (problems with the file are
+    reported by :func:`partner_locale`, which runs first)."""
+    if partner is None:
+        return TabHeaders()
+    from integration.config import config_file_path
+
+    path = config_file_path(config_path)
+    if path is None and Path(_DEFAULT_CONFIG).is_file():
+        path = Path(_DEFAULT_CONFIG)
+    if path is None:
+        return TabHeaders()
+    try:
+        found = load_config(path).partners.get(partner)
+    except ConfigError as exc:
+        _fail(str(exc))
+    if found is None:
+        return TabHeaders()
+    tab = _TABS[kind]
+    return TabHeaders(dict(found.columns.get(tab, {})), found.header_row.get(tab))
+
+
+def _located(table: Table, kind: str, headers: TabHeaders) -> tuple[Table, HeaderMatch]:
+    return table.at_header(kind, headers.columns, headers.header_row)
+
+
+def _best_table(
+    tables: list[Table], kind: str, headers: TabHeaders | None = None
+) -> tuple[Table, HeaderMatch]:
+    """The worksheet whose header matches the most fields of ``kind``, its header
+    found by the sync's rule (below a title, or the configured row)."""
     scored = []
     for table in tables:
-        match = match_headers(table.header, kind)
+        located, match = _located(table, kind, headers or TabHeaders())
         data_fields = [name for name in match.columns if name not in SERVICE_FIELDS]
-        scored.append((len(data_fields), table, match))
+        scored.append((len(data_fields), located, match))
     best = max(scored, key=lambda item: item[0])
     return best[1], best[2]
 
@@ -187,14 +229,19 @@ def validate_table(
 
 
 def workbook_leads(
-    tables: list[Table], skip: Table, locale: str, partner: str | None
+    tables: list[Table],
+    skip: Table,
+    locale: str,
+    partner: str | None,
+    headers: TabHeaders | None = None,
 ) -> tuple[Table, InMemoryLeads] | None:
-    """The leads of the workbook's Leads tab (rows with a CRM ID), if it has one."""
+    """The leads of the workbook's Leads tab (rows with a CRM ID), if it has one;
+    ``headers``: what the partners file says about the Leads tab's header."""
     best: tuple[int, Table, HeaderMatch] | None = None
-    for table in tables:
-        if table is skip:
+    for original in tables:
+        if original.name == skip.name:
             continue
-        match = match_headers(table.header, "lead")
+        table, match = _located(original, "lead", headers or TabHeaders())
         score = len([n for n in match.columns if n not in SERVICE_FIELDS])
         if (
             "id" in match.columns
@@ -211,6 +258,14 @@ def workbook_leads(
         if looks_like_lead_id(record.get("id")):
             leads.add(record)
     return table, leads
+
+
+def _unmapped_text(kind: str, header: str) -> str:
+    """An unmapped header, with the field it probably means (``'Emial' (email?)``)."""
+    from integration.sync.header_report import suggest_field
+
+    guess = suggest_field(kind, header)
+    return f"{header!r} ({guess}?)" if guess else repr(header)
 
 
 def _print_table(results: list[RowResult], kind: str, locale: str, source: str) -> None:
@@ -301,22 +356,29 @@ def validate_command(
         tables = read_tables(file)
     except ImportFileError as exc:
         _fail(f"{file}: {exc}")
-    table, match = _best_table(tables, kind)
+    headers = partner_headers(partner, config_path, kind)
+    table, match = _best_table(tables, kind, headers)
     if not [name for name in match.columns if name not in SERVICE_FIELDS]:
         examples = ", ".join(
             vocabulary()["headers"][kind][name]["en"][0]
             for name in list(vocabulary()["headers"][kind])[1:4]
         )
+        where = f"row {table.header_row}"
+        if headers.header_row is None:
+            where += f" (nor in the first {HEADER_SEARCH_ROWS} rows)"
         _fail(
-            f"{file}: no recognisable {kind} header in row {table.header_row or 1} "
+            f"{file}: no recognisable {kind} header in {where} "
             f"(expected columns such as {examples})"
         )
+    if table.header_row != 1:
+        click.echo(f"header in row {table.header_row}; the rows above it are not data", err=True)
     if match.unmapped:
-        names = ", ".join(f"{header!r}" for _, header in match.unmapped)
+        names = ", ".join(_unmapped_text(kind, header) for _, header in match.unmapped)
         click.echo(f"unmapped columns (kept, not validated): {names}", err=True)
     leads = None
     if kind == "agreement":
-        found = workbook_leads(tables, table, locale, partner)
+        lead_headers = partner_headers(partner, config_path, "lead")
+        found = workbook_leads(tables, table, locale, partner, lead_headers)
         if found is not None:
             leads_table, leads = found
             click.echo(

@@ -299,14 +299,6 @@ def sync_tab(
         rows = storable_rows(connector.read_tab(pc.spreadsheet_id, title))
         if progress:
             progress(tab, f"read {max(len(rows) - 1, 0)} rows")
-        header = rows[0] if rows else []
-        id_col = sheet_rows.layout_for(header, kind).id_col if header else None
-        sheet_ids = set()
-        if id_col is not None:
-            for row in rows[1:]:
-                rid, _ = sheet_rows.row_id(kind, sheet_rows.cell(row, id_col))
-                if rid:
-                    sheet_ids.add(rid)
         stamp = now or datetime.now(UTC)
         settings = Settings(
             partner=partner,
@@ -318,7 +310,17 @@ def sync_tab(
             mass_delete_min_rows=config.sync.mass_delete_min_rows,
             now=stamp,
             today=stamp.astimezone(pc.zone).date(),
+            columns=dict(pc.columns.get(tab, {})),
+            header_row=pc.header_row.get(tab),
         )
+        found = settings.tab_rows(rows, kind)
+        id_col = sheet_rows.layout_for(found.header, kind, settings.columns).id_col
+        sheet_ids = set()
+        if id_col is not None:
+            for _number, row in found.numbered():
+                rid, _ = sheet_rows.row_id(kind, sheet_rows.cell(row, id_col))
+                if rid:
+                    sheet_ids.add(rid)
         with store.session() as session:
             state = load_state(session, kind, partner, tab, sheet_ids)
             needed, work = detail_needed(rows, state, settings)

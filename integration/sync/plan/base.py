@@ -43,6 +43,8 @@ class PlannerBase:
     layout: sheet_rows.Layout
     #: column number -> the header text as the partner wrote it
     header_names: dict[int, str]
+    #: the header's sheet row (1-based; set by :mod:`.layout`): data rows start below
+    header_row: int = 1
     #: CRM IDs the sheet's rows carry, once each
     sheet_ids: set[str]
 
