@@ -42,4 +42,9 @@ def column_mapping(tab: str, header: str, field: str) -> str:
         [partners.columns.leads]
         "Kood (äriregister)" = "registration_code"
     """
-    return f"[partners.columns.{tab}]\n{toml_string(header)} = {toml_string(field)}"
+    return f"[partners.columns.{tab}]\n{columns_line(header, field)}"
+
+
+def columns_line(header: str, field: str) -> str:
+    """The one line under ``[partners.columns.<tab>]`` that maps ``header`` to ``field``."""
+    return f"{toml_string(header)} = {toml_string(field)}"

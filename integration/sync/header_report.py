@@ -13,7 +13,6 @@ Pure: built from the tab's :class:`~.sheet_rows.Layout`; stored as plain JSON.
 from __future__ import annotations
 
 import difflib
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
@@ -23,6 +22,7 @@ from typing import Any
 from gspread.utils import rowcol_to_a1
 
 from integration.normalise.headers import header_parts
+from integration.partners_lines import columns_line
 from integration.vocabulary import fold, vocabulary
 from schemas import load_schema
 
@@ -196,12 +196,6 @@ def header_report(layout: sheet_rows.Layout, header_row: int = 1) -> HeaderRepor
     ]
     missing = [f for f in expected_fields(kind) if f not in layout.fields]
     return HeaderReport(row=header_row, mapped=mapped, unrecognised=unrecognised, missing=missing)
-
-
-def columns_line(header: str, field_name: str) -> str:
-    """The partners-file line that maps ``header`` to ``field_name``, under
-    ``[partners.columns.<tab>]`` (a TOML key and value, quoted and escaped)."""
-    return f"{json.dumps(header, ensure_ascii=False)} = {json.dumps(field_name)}"
 
 
 def report_lines(report: HeaderReport, tab: str) -> list[str]:

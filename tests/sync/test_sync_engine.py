@@ -421,13 +421,22 @@ def test_every_run_that_reads_a_header_records_its_report(env: SyncEnv) -> None:
     assert env.sync("lv", tab="leads").tabs[0].outcome == "completed"
     kept = [u["column"] for u in _runs(env)[-1].header_report["unrecognised"]]
     assert kept == ["D", "F"]
-    # an unrecognisable header aborts before a layout is read: no report, the error
-    # says why, and the previous run's report stays for the health page
+    # an unrecognisable header aborts; its report says what the header row holds,
+    # so the health page shows staff which headers it could not read
     env.replace("lv", "Leads", [["Foo", "Bar"], ["x", "y"]])
     aborted = env.sync("lv", tab="leads").tabs[0]
-    assert aborted.outcome == "aborted"
+    assert aborted.outcome == "aborted" and "recognised" in aborted.error
+    report = _runs(env)[-1].header_report
+    assert report["mapped"] == []
+    assert [u["header"] for u in report["unrecognised"]] == ["Foo", "Bar"]
+    # a run that never read a header (the tab is gone) records none: SQL NULL
+    env.gc.open_by_key(env.config.partners["lv"].spreadsheet_id).del_worksheet(
+        env.gc.open_by_key(env.config.partners["lv"].spreadsheet_id).worksheet("Leads")
+    )
+    failed = env.sync("lv", tab="leads").tabs[0]
+    assert failed.outcome == "failed"
     last = _runs(env)[-1]
-    assert last.header_report is None and "recognised" in last.error
+    assert last.header_report is None
     with env.store.session() as s:
         stored_null = s.scalar(
             select(SyncRun.id).where(SyncRun.header_report.is_(None), SyncRun.id == last.id)

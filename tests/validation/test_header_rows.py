@@ -16,9 +16,9 @@ from integration.normalise.headers import (
     header_parts,
     match_headers,
 )
+from integration.partners_lines import columns_line
 from integration.sync.header_report import (
     HeaderReport,
-    columns_line,
     header_report,
     report_lines,
     suggest_field,
