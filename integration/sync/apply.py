@@ -1,10 +1,11 @@
 """Carrying out a plan: ids, sheet writes, then one store transaction.
 
 Order matters for convergence. New ids are reserved first (their own small
-transaction), then the sheet is written (grid growth if needed, then one
-``values.batchUpdate``), and only after the sheet write succeeded does one store
-transaction create, update and archive records, log conflicts, quarantine rows
-and move the base forward. If the sheet write fails, the store is untouched and
+transaction), then the sheet is written (one ``spreadsheets.batchUpdate``: new
+columns, changed cells, appended rows inserted and filled), and only after the
+sheet write succeeded does one store transaction create, update and archive
+records, log conflicts, quarantine rows and move the base forward. If the sheet
+write fails, the store is untouched and
 the next sync starts from the same base; if the store transaction fails after
 the sheet was written, the next sync finds the reserved ids in the sheet and
 creates those records then, so nothing is lost and nothing is created twice.
@@ -17,7 +18,7 @@ the sheet write, :mod:`.pending_bases` records what the written rows will say.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,29 +113,30 @@ def write_sheet(
     title: str,
     plan: Plan,
     *,
-    read_width: int,
+    extra_requests: Sequence[Mapping[str, Any]] = (),
 ) -> ApplyResult:
-    """Grow the grid if needed, then write every cell (appended rows included) RAW."""
-    cells: dict[tuple[int, int], Any] = dict(plan.cells)
-    for offset, (_rid, row) in enumerate(plan.appends):
-        for col, value in enumerate(row):
-            if value is not None:
-                cells[(plan.append_at + offset, col)] = value
+    """Write the plan's cells and appended rows in the tab's one batch.
+
+    The appended rows are inserted at ``plan.append_at`` and filled in the same
+    atomic request, so a row a partner typed below the last row read while this
+    sync ran is pushed down, never overwritten (the next sync reads it as a new
+    row). ``extra_requests`` travel in the same batch. Needs the tab's id and grid
+    size: one metadata call, made only when there is something to write.
+    """
     result = ApplyResult(rows_appended=len(plan.appends))
-    if not cells:
+    rows = [row for _rid, row in plan.appends]
+    if not plan.cells and not rows and not extra_requests:
         return result
-    max_col = max(col for _, col in cells)
-    max_row = max(row for row, _ in cells)
-    if max_col >= read_width or plan.appends:
-        props: TabProps = connector.tab(spreadsheet_id, title)
-        result.sheet_id = props.sheet_id
-        connector.grow(
-            spreadsheet_id,
-            props.sheet_id,
-            rows=max(0, max_row - props.row_count),
-            columns=max(0, max_col + 1 - props.column_count),
-        )
-    result.cells_written = connector.write_cells(spreadsheet_id, title, cells)
+    props: TabProps = connector.tab(spreadsheet_id, title)
+    result.sheet_id = props.sheet_id
+    result.cells_written = connector.write_tab(
+        spreadsheet_id,
+        props,
+        plan.cells,
+        append_at=plan.append_at,
+        append_rows=rows,
+        extra_requests=extra_requests,
+    )
     return result
 
 
