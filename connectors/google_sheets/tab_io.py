@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
+from gspread.exceptions import APIError
 from gspread.utils import (
     DateTimeOption,
     Dimension,
@@ -26,7 +27,7 @@ from gspread.utils import (
     rowcol_to_a1,
 )
 
-from .errors import SheetNotFound
+from .errors import SheetNotFound, TransientError
 from .ratelimit import Budgets, unlimited
 from .retry import RetryPolicy, call_with_retry
 from .tab_write import Cell, WriteBatch, row_key, write_batches
@@ -220,17 +221,30 @@ class SheetsConnector:
         return len(cells) + sum(1 for row in append_rows for v in row if v not in (None, ""))
 
     def _send_batch(self, spreadsheet_id: str, props: TabProps, batch: WriteBatch) -> None:
-        """Send one batch; before sending it again after a failure, make sure the
-        failed attempt was not applied with only its answer lost (inserted rows
-        would be inserted twice)."""
-        sent = False
+        """Send one batch, never applying it twice (inserted rows would be inserted
+        twice). Before sending it again after a failure, check whether the failed
+        attempt was applied with only its answer lost. An attempt that got no answer
+        at all (timeout, dropped connection) may still be on its way: if it has not
+        landed by the check, it is not sent again -- the sync fails and the next
+        one reads whether it landed -- unless it only writes cell values."""
+        sent = answered = False
 
         def attempt() -> None:
-            nonlocal sent
-            if sent and self._landed(spreadsheet_id, props, batch):
-                return
-            sent = True
-            self.http.batch_update(spreadsheet_id, {"requests": batch.requests})
+            nonlocal sent, answered
+            if sent:
+                if self._landed(spreadsheet_id, props, batch):
+                    return
+                if not answered and not batch.repeatable:
+                    raise TransientError(
+                        "the sheet write got no answer and has not shown up in the sheet; "
+                        "it is not sent again (rows would be inserted twice)"
+                    )
+            sent, answered = True, False
+            try:
+                self.http.batch_update(spreadsheet_id, {"requests": batch.requests})
+            except APIError:
+                answered = True
+                raise
 
         self._call("spreadsheets.batchUpdate", attempt)
 

@@ -136,17 +136,18 @@ def _size(request: Mapping[str, Any]) -> int:
 class WriteBatch:
     """One ``spreadsheets.batchUpdate``: its requests, and how to tell it landed.
 
-    ``marker`` is the first row it inserts (at ``marker_row``, 1-based) when it
-    inserts rows: the rows carry a record id, so finding that row in the tab
-    means the batch was applied. ``columns_to`` is the column count the grid has
-    once a batch that adds columns (and inserts no rows) was applied.
+    ``marker`` is the first row it inserts, if it inserts rows: the rows carry a
+    record id, so finding that row in the tab means the batch was applied.
+    ``columns_to`` is the column count the grid has once a batch that adds
+    columns (and inserts no rows) was applied.
     """
 
     requests: Requests = field(default_factory=list)
     size: int = 0
     marker: list[Cell] | None = None
-    marker_row: int = 0
     columns_to: int | None = None
+    #: only cell values: applying it twice changes nothing
+    repeatable: bool = True
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,7 @@ class _Unit:
     requests: Requests
     size: int
     marker: list[Cell] | None = None
-    marker_row: int = 0
+    repeatable: bool = True
 
 
 def _rows_in_runs(
@@ -202,7 +203,7 @@ def write_batches(
     columns_to: int | None = None
     if widest > column_count:
         request = append_columns(sheet_id, widest - column_count)
-        units.append(_Unit([request], _size(request)))
+        units.append(_Unit([request], _size(request), repeatable=False))
         columns_to = widest
     half = max(1, limit // 2)
     for row, col, values in coalesce(cells):
@@ -214,10 +215,15 @@ def write_batches(
         insert = insert_rows(sheet_id, at, len(part), row_count=row_count + offset)
         fill = update_cells(sheet_id, at, 0, part)
         units.append(
-            _Unit([insert, fill], _size(insert) + _size(fill), marker=list(part[0]), marker_row=at)
+            _Unit(
+                [insert, fill],
+                _size(insert) + _size(fill),
+                marker=list(part[0]),
+                repeatable=False,
+            )
         )
     for extra in extra_requests:
-        units.append(_Unit([dict(extra)], _size(extra)))
+        units.append(_Unit([dict(extra)], _size(extra), repeatable=False))
     batches: list[WriteBatch] = []
     current = WriteBatch()
     for unit in units:
@@ -226,8 +232,9 @@ def write_batches(
             current = WriteBatch()
         current.requests.extend(unit.requests)
         current.size += unit.size + 1
+        current.repeatable = current.repeatable and unit.repeatable
         if unit.marker is not None and current.marker is None:
-            current.marker, current.marker_row = unit.marker, unit.marker_row
+            current.marker = unit.marker
     if current.requests:
         batches.append(current)
     if columns_to is not None and batches[0].marker is None:
