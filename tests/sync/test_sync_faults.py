@@ -344,7 +344,9 @@ def test_conflict_the_store_wins_is_logged_though_the_commit_never_happens(
     env.write("lv", "Leads", "E2", [["partner's Anna"]])
     _crm_edit(env, lead_id, contact_name="CRM's Anna")
     if landed:  # applied, then every answer is a 503
-        env.emulator.inject_fault(endpoint="spreadsheets.batchUpdate", status=503, after=True, times=9)
+        env.emulator.inject_fault(
+            endpoint="spreadsheets.batchUpdate", status=503, after=True, times=9
+        )
     else:
         env.emulator.inject_fault(endpoint="spreadsheets.batchUpdate", status=503, times=9)
     first = env.sync("lv", tab="leads", retry=fast_policy(max_attempts=2)).tabs[0]
