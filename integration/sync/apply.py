@@ -18,7 +18,7 @@ the sheet write, :mod:`.pending_bases` records what the written rows will say.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +45,7 @@ from .state import sheet_source
 
 __all__ = [
     "ApplyResult",
+    "ExtraRequests",
     "apply_store",
     "bind_ids",
     "log_overwriting_conflicts",
@@ -107,35 +108,45 @@ def bind_ids(plan: Plan, ids: list[str]) -> dict[int, str]:
     return by_ref
 
 
+#: Requests of the caller's own for the tab's write batch, built once the tab's id
+#: and grid size are known (say, the sheet aids: validation rules, notes).
+ExtraRequests = Callable[[TabProps], Sequence[Mapping[str, Any]]]
+
+
 def write_sheet(
     connector: SheetsConnector,
     spreadsheet_id: str,
     title: str,
     plan: Plan,
     *,
-    extra_requests: Sequence[Mapping[str, Any]] = (),
+    extra_requests: ExtraRequests | None = None,
 ) -> ApplyResult:
     """Write the plan's cells and appended rows in the tab's one batch.
 
     The appended rows are inserted at ``plan.append_at`` and filled in the same
     atomic request, so a row a partner typed below the last row read while this
     sync ran is pushed down, never overwritten (the next sync reads it as a new
-    row). ``extra_requests`` travel in the same batch. Needs the tab's id and grid
-    size: one metadata call, made only when there is something to write.
+    row). ``extra_requests`` travel last in the same batch; they address the grid
+    after the insert. The batch needs the tab's id and grid size: one metadata
+    call, made only when there is something to write (pass ``None``, not a
+    builder returning nothing, when there is nothing extra).
     """
     result = ApplyResult(rows_appended=len(plan.appends))
     rows = [row for _rid, row in plan.appends]
-    if not plan.cells and not rows and not extra_requests:
+    if not plan.cells and not rows and extra_requests is None:
         return result
     props: TabProps = connector.tab(spreadsheet_id, title)
     result.sheet_id = props.sheet_id
+    extra = extra_requests(props) if extra_requests is not None else ()
+    if not plan.cells and not rows and not extra:
+        return result
     result.cells_written = connector.write_tab(
         spreadsheet_id,
         props,
         plan.cells,
         append_at=plan.append_at,
         append_rows=rows,
-        extra_requests=extra_requests,
+        extra_requests=extra,
     )
     return result
 

@@ -128,3 +128,26 @@ def test_values_keep_their_types_text_is_never_a_formula_and_none_clears(env: Sy
         ['=HYPERLINK("http://evil")', "", 40003000002, 1.5, True, "keep"],
         ["=1+1", 0, False],
     ]
+
+
+def test_extra_requests_go_last_in_the_same_batch(env: SyncEnv) -> None:
+    """Requests of the caller's own (the sheet aids) address the grid after the
+    insert, and travel in the tab's one write."""
+    sid = env.sheet("lv", [LV_LEADS_HEADER, ["SIA Alfa"], ["typed later"]])
+    connector = SheetsConnector(env.gc, retry=fast_policy())
+    props = connector.tab(sid, "Leads")
+    note = {
+        "updateCells": {
+            "start": {"sheetId": props.sheet_id, "rowIndex": 2, "columnIndex": 0},
+            "rows": [{"values": [{"note": "appended here"}]}],
+            "fields": "note",
+        }
+    }
+    env.emulator.reset_stats()
+    connector.write_tab(
+        sid, props, {}, append_at=3, append_rows=[["SIA New"]], extra_requests=[note]
+    )
+    assert env.emulator.stats()["by_endpoint"] == {"spreadsheets.batchUpdate": 1}
+    assert _names(env) == ["SIA Alfa", "SIA New", "typed later"]
+    ws = env.gc.open_by_key(sid).worksheet("Leads")
+    assert ws.get_note("A3") == "appended here" and ws.get_note("A4") == ""
