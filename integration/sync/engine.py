@@ -350,8 +350,7 @@ def sync_tab(
             by_ref = bind_ids(plan, ids)
             mark_pending_bases(store, plan)
             log_overwriting_conflicts(store, plan, policy=pc.conflict_policy, sync_run_id=run.id)
-            read_width = max((len(r) for r in rows), default=0)
-            written = write_sheet(connector, pc.spreadsheet_id, title, plan, read_width=read_width)
+            written = write_sheet(connector, pc.spreadsheet_id, title, plan)
             result.cells_written = written.cells_written
             result.rows_appended = written.rows_appended
             if keep_lease is not None and not keep_lease():
