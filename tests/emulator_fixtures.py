@@ -102,8 +102,6 @@ class EmulatorHandle:
 @contextlib.contextmanager
 def run_emulator(
     *,
-    host: str = "127.0.0.1",
-    port: int = 0,
     state_file: str | None = None,
     seed_dir: str | None = None,
     token: str | None = None,
@@ -112,15 +110,8 @@ def run_emulator(
     """Start an emulator on a background thread (the shipped
     :class:`RunningEmulator`); stop it (and save state) on exit.  No autosave
     thread: a test decides when its emulator saves."""
-    with RunningEmulator(
-        host,
-        port,
-        state_file=state_file,
-        seed_dir=seed_dir,
-        token=token,
-        quotas=quotas,
-        autosave=False,
-    ) as running:
+    options = {"state_file": state_file, "seed_dir": seed_dir, "token": token, "quotas": quotas}
+    with RunningEmulator(autosave=False, **options) as running:
         yield EmulatorHandle(running.server, running.emulator, token)
 
 

@@ -236,7 +236,7 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
     server_version = "SheetsEmulator/1.0"
-    emulator: Emulator  # set on the subclass built by make_server
+    emulator: Emulator  # set on the subclass RunningEmulator builds
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s - %s", self.address_string(), format % args)
@@ -421,21 +421,6 @@ class EmulatorServer(ThreadingHTTPServer):
     request_queue_size = 128
 
 
-def make_server(
-    host: str = "127.0.0.1",
-    port: int = 0,
-    *,
-    state_file: str | None = None,
-    seed_dir: str | None = None,
-    token: str | None = None,
-    quotas: bool = False,
-) -> tuple[EmulatorServer, Emulator]:
-    emulator = Emulator(token=token, quotas=quotas, state_file=state_file, seed_dir=seed_dir)
-    handler = type("BoundHandler", (Handler,), {"emulator": emulator})
-    server = EmulatorServer((host, port), handler)
-    return server, emulator
-
-
 class _Saver(threading.Thread):
     """Writes the state file about once a second while there are changes."""
 
@@ -477,9 +462,11 @@ class RunningEmulator:
         quotas: bool = False,
         autosave: bool = True,
     ) -> None:
-        self.server, self.emulator = make_server(
-            host, port, state_file=state_file, seed_dir=seed_dir, token=token, quotas=quotas
+        self.emulator = Emulator(
+            token=token, quotas=quotas, state_file=state_file, seed_dir=seed_dir
         )
+        handler = type("BoundHandler", (Handler,), {"emulator": self.emulator})
+        self.server = EmulatorServer((host, port), handler)
         host_name, port_number = self.server.server_address[:2]
         self.host_port = f"{host_name}:{port_number}"
         self._serving = threading.Thread(
