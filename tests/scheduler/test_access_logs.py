@@ -13,7 +13,8 @@ import sys
 from pathlib import Path
 
 import requests
-from scheduler_helpers import ROOT, make_setup, wait_until
+from cli_process import ROOT, start_cli, stop, web_url
+from scheduler_helpers import make_setup, wait_until
 
 from integration.auth import create_token
 
@@ -46,24 +47,11 @@ def test_serve_verbose_logs_paths_without_query_strings(emulator, sqlite_url, tm
     with s.store.session() as session:
         _token, secret = create_token(session, "log admin")
     env = {**s.env(), "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "integration.cli", "-v", "serve", "--port", "0", "--no-catch-up"],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = start_cli("-v", "serve", "--port", "0", "--no-catch-up", env=env, cwd=tmp_path)
     try:
-        line = proc.stdout.readline()
-        match = re.search(r"web service on (http://\S+)", line)
-        assert match, line
-        _ask(match[1], secret)
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=30)
+        _ask(web_url(proc), secret)
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        out, err = stop(proc)
     _assert_clean(out + err)
     s.store.dispose()
 
