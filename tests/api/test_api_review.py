@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from api_helpers import problem
+from seeding import sheet_won_conflict
 from sqlalchemy import select
 
 from integration.store import records
-from integration.store.models import Conflict, Lead, QuarantineEntry, SyncRequest
+from integration.store.models import Lead, QuarantineEntry, SyncRequest
 
 
 def test_replay_after_a_fix_creates_the_lead(client, tokens, store, config) -> None:
@@ -108,17 +109,8 @@ def test_merge_duplicate_fills_blank_fields(client, tokens, make_lead, store) ->
 def test_resolve_conflict_choosing_a_side(client, tokens, make_lead, store) -> None:
     lead = make_lead("lv", stage="meeting")
     with store.session() as s:
-        c = Conflict(
-            partner="lv",
-            tab="leads",
-            record_id=lead["id"],
-            field="stage",
-            base_value="new",
-            sheet_value="meeting",
-            store_value="won",
-            resolved_value="meeting",
-            policy="sheet_wins",
-            winner="sheet",
+        c = sheet_won_conflict(
+            "lv", lead["id"], "stage", base="new", sheet="meeting", store="won", resolved="meeting"
         )
         s.add(c)
         s.flush()

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
-from dashboard_seed import Seeded, seed
+from seeding import Seeded, seed
 from werkzeug.serving import make_server
 
 from integration.config import load_config
