@@ -32,6 +32,18 @@ SLOW_CLIENT_TIMEOUT = 1.5
 LOST_ANSWER_DELAY = 3.0
 
 
+def _wait_for_cell(env: SyncEnv, column: int, expected: Any) -> None:
+    """Wait for the held-back write to land in the first data row: the cell at
+    ``column`` equals ``expected`` (or satisfies it, when it is a function)."""
+
+    def landed() -> bool:
+        row = env.values("lv")[1]
+        value = row[column] if column < len(row) else ""
+        return expected(value) if callable(expected) else value == expected
+
+    wait_until(landed, 30, every=0.05, what="the delayed write landing")
+
+
 def _lose_next_write_answer(env: SyncEnv) -> Any:
     """Hold back the next cell write (applied later, its answer lost); returns a
     client that gives up on it."""
@@ -175,12 +187,7 @@ def test_write_applied_but_answer_lost_reuses_the_written_ids(sqlite_env: SyncEn
     first = env.sync("lv", tab="leads", client=gc, retry=fast_policy(max_attempts=1))
     assert first.tabs[0].outcome == "failed"
     # the one held-back write is the only request left; once its ids show, it is done
-    wait_until(
-        lambda: "".join(env.values("lv")[1][9:10]).startswith("L-"),
-        30,
-        every=0.05,
-        what="the delayed write landing",
-    )
+    _wait_for_cell(env, 9, lambda value: value.startswith("L-"))
     written = env.values("lv")[1][9]
     assert written.startswith("L-") and env.count(Lead) == 0
     assert env.sync("lv", tab="leads").ok
@@ -250,12 +257,7 @@ def test_crm_edit_written_but_not_committed_then_edited_again(env: SyncEnv, land
     first = env.sync("lv", tab="leads", client=gc, retry=fast_policy(max_attempts=1))
     assert first.tabs[0].outcome == "failed"
     if landed:  # the one held-back write was the sync's last request: wait for it
-        wait_until(
-            lambda: env.values("lv")[1][4] == "first CRM edit",
-            30,
-            every=0.05,
-            what="the delayed write landing",
-        )
+        _wait_for_cell(env, 4, "first CRM edit")
     env.emulator.clear_faults()
     assert (env.values("lv")[1][4] == "first CRM edit") is landed
     with env.store.session() as s:
@@ -294,12 +296,7 @@ def test_landed_crm_write_survives_a_later_sync_that_fails_too(env: SyncEnv) -> 
     gc = _lose_next_write_answer(env)
     first = env.sync("lv", tab="leads", client=gc, retry=fast_policy(max_attempts=1))
     assert first.tabs[0].outcome == "failed"
-    wait_until(
-        lambda: env.values("lv")[1][4] == "first CRM edit",
-        30,
-        every=0.05,
-        what="the delayed write landing",
-    )
+    _wait_for_cell(env, 4, "first CRM edit")
     env.emulator.clear_faults()
     landed_stamp = env.values("lv")[1][11]
 
