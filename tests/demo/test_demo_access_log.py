@@ -7,7 +7,7 @@ import re
 import signal
 
 import requests
-from cli_process import stop
+from processes import stop
 from test_demo_process import _running_info, _start
 
 SECRET_QUERY = {"access_token": "lcs_NotForLogs0123456789", "q": "jana.berzina@firma.lv"}

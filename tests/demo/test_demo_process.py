@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 import requests
-from cli_process import ROOT, start_cli, stop
+from processes import ROOT, start_cli, stop
 from sqlalchemy import func, select
 from waiting import wait_until
 

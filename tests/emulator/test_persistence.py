@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import json
 import signal
-import socket
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 import requests
 from emulator_fixtures import run_emulator
+from processes import free_port, start_emulator
 
 from connectors.google_sheets.auth import make_gspread_client
 
@@ -67,36 +65,8 @@ def test_seed_folder_loads_one_spreadsheet_per_folder(tmp_path: Path) -> None:
         assert gc.open("ee").sheet1.get_all_values() == [["Ettevõte"], ["OÜ Näide"]]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _start(port: int, state: Path) -> subprocess.Popen:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "connectors.sheets_emulator",
-            "--port",
-            str(port),
-            "--state",
-            str(state),
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.time() + 15
-    while time.time() < deadline:
-        try:
-            requests.get(f"http://127.0.0.1:{port}/_emulator/health", timeout=1)
-            return proc
-        except requests.ConnectionError:
-            time.sleep(0.05)
-    proc.kill()
-    raise AssertionError("emulator did not start")
+    return start_emulator(port, "--state", str(state))
 
 
 #: How long a stopped emulator may take to save and exit: generous, because a busy
@@ -105,7 +75,7 @@ STOP_DEADLINE = 60
 
 
 def test_command_line_server_stops_cleanly_on_sigterm_and_keeps_state(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     state = tmp_path / "state.json"
     proc = _start(port, state)
     try:
@@ -132,7 +102,7 @@ def test_any_cell_text_survives_a_stop_and_restart(tmp_path: Path) -> None:
     them as JSON escapes): SIGTERM saves the state and a restart has every
     spreadsheet back, each cell exactly as it was."""
     odd = ["x\udfff", "\ud800x\udc00", "a\x00b", "\ufffe\U0010ffff", "Ā😀"]
-    port = _free_port()
+    port = free_port()
     state = tmp_path / "state.json"
     proc = _start(port, state)
     try:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
-from cli_process import ROOT, start_cli
+from processes import ROOT, start_cli
 from waiting import wait_until  # noqa: F401  (the scheduler tests' import of it)
 
 from integration.config import AppConfig, load_config

@@ -7,13 +7,12 @@ from __future__ import annotations
 import re
 import shlex
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import requests
-from cli_process import ROOT, start_cli, stop, web_url
+from processes import ROOT, free_port, start_cli, stop, web_url
 from scheduler_helpers import make_setup, wait_until
 
 from integration.auth import create_token
@@ -56,12 +55,6 @@ def test_serve_verbose_logs_paths_without_query_strings(emulator, sqlite_url, tm
     s.store.dispose()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _procfile_web(port: int) -> list[str]:
     """The Procfile's ``web`` command, as a shell would expand it."""
     line = next(
@@ -81,7 +74,7 @@ def test_gunicorn_as_the_procfile_runs_it_logs_paths_without_query_strings(
     s = make_setup(emulator, sqlite_url, tmp_path)
     with s.store.session() as session:
         _token, secret = create_token(session, "log admin")
-    port = _free_port()
+    port = free_port()
     env = {**s.env(), "PYTHONUNBUFFERED": "1", "CRM_SECRET_KEY": "access-log-test"}
     proc = subprocess.Popen(
         _procfile_web(port),

@@ -4,7 +4,7 @@ API is run by the same process's clock; SIGTERM stops both with exit 0."""
 from __future__ import annotations
 
 import requests
-from cli_process import start_cli, stop, web_url
+from processes import start_cli, stop, web_url
 from scheduler_helpers import make_setup, wait_until
 from sqlalchemy import select
 
