@@ -30,42 +30,16 @@ from schemathesis.checks import (
 from sqlalchemy import select
 
 from integration.auth import create_token
+from integration.demo.data import AGREEMENT_COLUMNS, LEAD_COLUMNS
 from integration.normalise import normalise_record
 from integration.store import records
 from integration.store.models import Lead, QuarantineEntry
 from integration.validation import validate_record
 from integration.webhooks.signatures import standard_headers
 
-LEAD_FIELDS = [
-    "company_name",
-    "country",
-    "registration_code",
-    "sector",
-    "role",
-    "contact_name",
-    "email",
-    "phone",
-    "website",
-    "stage",
-    "source",
-    "event",
-    "gdpr_consent",
-    "gdpr_consent_date",
-    "notes",
-]
-AGREEMENT_FIELDS = [
-    "seller",
-    "buyer",
-    "sector",
-    "subject",
-    "value",
-    "currency",
-    "status",
-    "signed_date",
-    "reporting_partner",
-    "evidence_url",
-    "notes",
-]
+#: The fields a partner fills in: the columns of the sheet's tabs.
+LEAD_FIELDS = list(LEAD_COLUMNS)
+AGREEMENT_FIELDS = list(AGREEMENT_COLUMNS)
 
 FORMULAS = [
     "=1+1",

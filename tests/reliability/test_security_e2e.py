@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import logging
 import time
 import uuid
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ from typing import Any
 import pytest
 import requests
 from live_server import serving
+from log_capture import everything_logged
 from sqlalchemy import func, select
 
 from integration import create_app
@@ -289,18 +289,6 @@ def test_path_tricks_reach_nothing(client, tokens) -> None:
 # ------------------------------------------------------------------ logs
 
 
-class Collect(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        text = record.getMessage()
-        if record.exc_info:
-            text += logging.Formatter().formatException(record.exc_info)
-        self.lines.append(f"{record.name} {text} {record.__dict__}")
-
-
 def test_secrets_never_reach_the_logs(config, store, emulator, tokens, http) -> None:
     """A full flow at DEBUG: webhooks (good and forged), API calls (good, wrong
     and revoked tokens), a sync against the emulator, a failing sync."""
@@ -309,12 +297,7 @@ def test_secrets_never_reach_the_logs(config, store, emulator, tokens, http) -> 
     from connectors.google_sheets.retry import fast_policy
     from integration.sync.engine import run_sync
 
-    handler = Collect()
-    root = logging.getLogger()
-    old_level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    try:
+    with everything_logged() as lines:
         gc = emulator.client(timeout=5)
         sid = create_spreadsheet(
             gc,
@@ -342,16 +325,13 @@ def test_secrets_never_reach_the_logs(config, store, emulator, tokens, http) -> 
         emulator.inject_fault(endpoint="values.batchGet", status=500, times=20)
         assert not run_sync(cfg, store, "lv", client=gc, retry=fast_policy(max_attempts=2)).ok
         emulator.clear_faults()
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(old_level)
-    assert handler.lines, "nothing was logged at all: the scan would prove nothing"
+    assert lines, "nothing was logged at all: the scan would prove nothing"
     needles = [tokens[k] for k in ("lv", "ee", "admin", "revoked")]
     for name in ("LV_WEBHOOK_SECRET", "EE_WEBHOOK_SECRET", "FI_WEBHOOK_SECRET", "CRM_SECRET_KEY"):
         value = config.environ[name]
         needles += [value, value.removeprefix("whsec_")]
     needles += [tokens["lv"][:-2] + "xx", "Bearer "]
-    for line in handler.lines:
+    for line in lines:
         for needle in needles:
             assert needle not in line, f"secret {needle[:8]}... logged: {line[:300]}"
 
