@@ -18,7 +18,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from schemathesis import GenerationMode
+from openapi_fuzz import openapi_cases
 from schemathesis.checks import (
     ensure_resource_availability,
     ignored_auth,
@@ -337,16 +337,9 @@ def partner_schema(app, store):  # type: ignore[no-untyped-def]
         )
         _, secret = create_token(s, "fuzz lv", partner="lv")
     app.config["FUZZ_TOKEN"] = secret
-    schema = schemathesis.openapi.from_wsgi("/openapi.json", app)
-    schema.config.generation.update(
-        # CI-sized but with depth: 20 examples per operation per engine (the
-        # bench/fuzz_bench.py run does a thousand).
-        max_examples=20,
-        modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
-        deterministic=True,
-        database="none",
-    )
-    return schema
+    # CI-sized but with depth: 20 examples per operation per engine (the
+    # bench/fuzz_bench.py run does a thousand).
+    return openapi_cases(app, max_examples=20)
 
 
 schema = schemathesis.pytest.from_fixture("partner_schema")
