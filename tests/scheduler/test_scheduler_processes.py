@@ -7,9 +7,10 @@ import itertools
 import random
 import signal
 import time
+from typing import Any
 
 import pytest
-from scheduler_helpers import make_setup, wait_until
+from scheduler_helpers import Setup, make_setup, wait_until
 from sqlalchemy import select
 
 from integration.store import leases
@@ -64,9 +65,14 @@ def sqlite_setup(emulator, sqlite_url, tmp_path):
     s.store.dispose()
 
 
-def _sigterm_while_lv_syncs(proc, s, timeout: float) -> tuple[int, str, float]:  # type: ignore[no-untyped-def]
-    """SIGTERM the clock once lv's sync runs; its exit code, its output and how
-    long it took to exit after the signal."""
+def _sigterm_while_lv_syncs(
+    s: Setup, emulator: Any, *, sync_seconds: float, grace: int, timeout: float
+) -> tuple[int, str, float]:
+    """Start the clock with lv's first Sheets call taking ``sync_seconds``, and
+    SIGTERM it once lv's sync runs; its exit code, its output and how long it
+    took to exit after the signal."""
+    emulator.inject_fault(path=s.ids["lv"], delay=sync_seconds, times=1)
+    proc = s.scheduler("--grace", str(grace))
     try:
         wait_until(lambda: _running(s.store, "lv"), timeout=20)
         proc.send_signal(signal.SIGTERM)
@@ -83,8 +89,9 @@ def test_sigterm_lets_the_running_sync_finish_and_exits_0(sqlite_setup, emulator
     s = sqlite_setup
     # the clock starts with a catch-up of every partner (no sync has ever run);
     # lv's first Sheets call takes a second and a half
-    emulator.inject_fault(path=s.ids["lv"], delay=1.5, times=1)
-    code, output, took = _sigterm_while_lv_syncs(s.scheduler("--grace", "15"), s, timeout=20)
+    code, output, took = _sigterm_while_lv_syncs(
+        s, emulator, sync_seconds=1.5, grace=15, timeout=20
+    )
     assert code == 0, output
     assert took < 15
     assert "stopping" in output
@@ -102,8 +109,9 @@ def test_sigterm_lets_the_running_sync_finish_and_exits_0(sqlite_setup, emulator
 
 def test_sigterm_during_a_sync_longer_than_the_grace_period_still_exits_0(sqlite_setup, emulator):
     s = sqlite_setup
-    emulator.inject_fault(path=s.ids["lv"], delay=30.0, times=1)
-    code, output, took = _sigterm_while_lv_syncs(s.scheduler("--grace", "1"), s, timeout=10)
+    code, output, took = _sigterm_while_lv_syncs(
+        s, emulator, sync_seconds=30.0, grace=1, timeout=10
+    )
     assert code == 0, output
     assert took < 6
     assert "cut short" in output
