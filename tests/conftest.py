@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 from emulator_fixtures import emulator, sheets_emulator  # noqa: F401
 from live_server import serving
 from pg_databases import temporary_pg_database
@@ -189,3 +190,13 @@ def live_url(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """The app behind a real threaded HTTP server on loopback."""
     with serving(app) as url:
         yield url
+
+
+@pytest.fixture
+def http() -> Iterator[requests.Session]:
+    """A requests session for ``live_url`` that ignores proxy settings (the app
+    is on loopback)."""
+    session = requests.Session()
+    session.trust_env = False
+    yield session
+    session.close()

@@ -8,6 +8,7 @@ import threading
 from typing import Any
 
 import pytest
+from concurrently import run_concurrently
 from sqlalchemy import select
 from sync_env import LV_LEADS_HEADER, SyncEnv
 from waiting import wait_until
@@ -143,15 +144,11 @@ def test_two_syncs_of_one_spreadsheet_do_not_overlap(env: SyncEnv) -> None:
     results: list[Any] = []
     barrier = threading.Barrier(2)
 
-    def run() -> None:
+    def run(_: int) -> None:
         barrier.wait()
         results.append(env.sync("lv", tab="leads", client=env.emulator.client(timeout=5)))
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    assert run_concurrently(run, range(2), timeout=30) == []
     outcomes = sorted(r.outcome for r in results)
     assert outcomes == ["busy", "completed"], outcomes
     busy = next(r for r in results if r.outcome == "busy")
@@ -162,17 +159,13 @@ def test_two_syncs_of_one_spreadsheet_do_not_overlap(env: SyncEnv) -> None:
     results.clear()
     barrier.reset()
 
-    def run_waiting() -> None:
+    def run_waiting(_: int) -> None:
         barrier.wait()
         results.append(
             env.sync("lv", tab="leads", client=env.emulator.client(timeout=5), wait_for_lease=20)
         )
 
-    threads = [threading.Thread(target=run_waiting) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    assert run_concurrently(run_waiting, range(2), timeout=60) == []
     assert [r.outcome for r in results] == ["completed", "completed"]
     assert env.count(Lead) == 30
 
