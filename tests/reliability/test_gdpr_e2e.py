@@ -29,6 +29,8 @@ PERSON = {
     "phone": "+37129998877",
     "notes": "Ilze Kalniņa-Zīle met at Baku forum",
 }
+#: The firm the person works for, as the web form sends it.
+FIRM = {"company_name": "SIA Privāts", "country": "LV", "sector": "ict"}
 ROW = [
     "SIA Privāts",
     "LV",
@@ -101,13 +103,7 @@ def test_erasure_leaves_nothing_anywhere_and_copies_cannot_bring_it_back(
         merged = _form(
             client,
             secret,
-            {
-                "company_name": "SIA Privāts",
-                "country": "LV",
-                "sector": "ict",
-                "email": PERSON["email"],
-                "phone": PERSON["phone"],
-            },
+            {**FIRM, "email": PERSON["email"], "phone": PERSON["phone"]},
         )
         assert merged.status_code in (200, 201), merged.get_json()
         rejected = _form(
@@ -149,13 +145,7 @@ def test_erasure_leaves_nothing_anywhere_and_copies_cannot_bring_it_back(
         again = _form(
             client,
             secret,
-            {
-                "company_name": "SIA Privāts",
-                "country": "LV",
-                "sector": "ict",
-                "email": PERSON["email"],
-                "contact_name": PERSON["contact_name"],
-            },
+            {**FIRM, "email": PERSON["email"], "contact_name": PERSON["contact_name"]},
         )
         assert again.status_code == 409, again.get_data(as_text=True)
         assert again.get_json()["type"].endswith("/erased-person")
