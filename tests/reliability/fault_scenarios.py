@@ -42,7 +42,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -50,6 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from emulator_fixtures import EmulatorHandle, create_spreadsheet
+from pg_databases import temporary_pg_database
 from sqlalchemy import create_engine, select, text
 
 from connectors.google_sheets.retry import fast_policy
@@ -387,32 +387,6 @@ def temporary_sqlite_database() -> Iterator[str]:
         migrate.upgrade(s)
         s.dispose()
         yield url
-
-
-@contextlib.contextmanager
-def temporary_pg_database(admin_url: str) -> Iterator[str]:
-    """A fresh, migrated PostgreSQL database, dropped afterwards."""
-    name = f"lefcrm_campaign_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin_url.rsplit("/", 1)[0] + f"/{name}"
-    try:
-        s = Store(url)
-        migrate.upgrade(s)
-        s.dispose()
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(
-                text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = :n AND pid <> pg_backend_pid()"
-                ),
-                {"n": name},
-            )
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
 
 
 class WarmRunner:
