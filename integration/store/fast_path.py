@@ -5,7 +5,7 @@ write, through prebuilt SQL statements on the session's connection (same
 transaction), without building ORM objects or running a unit-of-work flush, which
 cost several times the SQL itself. Kept apart from the ORM functions so each
 module stays readable; both share :func:`records.lead_columns` and
-:func:`records.tombstone_hashes`, so the rows cannot drift apart.
+:func:`identity.tombstone_hashes`, so the rows cannot drift apart.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import bindparam, case, insert, null, or_, select
+from sqlalchemy import bindparam, insert, literal, or_, select, true
 from sqlalchemy.orm import Session
 
-from integration.identity import natural_key
+from integration.identity import firm_keys, tombstone_hashes
 from integration.store.models import (
     AgreementIdSeq,
     AuditEntry,
@@ -28,11 +28,13 @@ from integration.store.models import (
 )
 from integration.store.records import (
     AGREEMENT_PREFIX,
+    FIRM_COLUMNS,
     LEAD_PREFIX,
     clean_data,
+    firm_clause,
     format_id,
     lead_columns,
-    tombstone_hashes,
+    match_firm,
 )
 
 _LEADS = Lead.__table__
@@ -170,55 +172,39 @@ def insert_sync_request(
     )
 
 
-_ERASED = (
-    select(Tombstone.id)
-    .where(
-        Tombstone.key_hash.in_(bindparam("hashes", expanding=True)),
-        or_(Tombstone.partner.is_(None), Tombstone.partner == bindparam("partner")),
-    )
-    .limit(1)
-    .scalar_subquery()
-)
-#: The live lead with the key, the sending partner's own first (only its own
-#: lead may be filled from the input; another partner's is a linked duplicate).
-_OWN_FIRST = (case((_LEADS.c.partner == bindparam("partner"), 0), else_=1), _LEADS.c.id)
-_BY_KEY = {
-    "reg": (_LEADS.c.country == bindparam("k1"), _LEADS.c.registration_code == bindparam("k2")),
-    "email": (_LEADS.c.email == bindparam("k1"),),
-}
-
-
-def _lookup_statement(kind: str | None) -> Any:
-    if kind is None:
-        return select(_ERASED, null(), null())
-    found = [
-        select(column)
-        .where(_LEADS.c.erased_at.is_(None), *_BY_KEY[kind])
-        .order_by(*_OWN_FIRST)
+def _erased(hashes: list[str]) -> Any:
+    """Scalar subquery: a tombstone blocking the sending partner, by ``hashes``."""
+    return (
+        select(Tombstone.id)
+        .where(
+            Tombstone.key_hash.in_(hashes),
+            or_(Tombstone.partner.is_(None), Tombstone.partner == bindparam("partner")),
+        )
         .limit(1)
         .scalar_subquery()
-        for column in (_LEADS.c.id, _LEADS.c.partner)
-    ]
-    return select(_ERASED, *found)
-
-
-_LOOKUP_KEY = {kind: _lookup_statement(kind) for kind in ("reg", "email", None)}
+    )
 
 
 def lookup_lead_key(
     session: Session, record: Mapping[str, Any], partner: str
 ) -> tuple[bool, str | None, str | None]:
-    """``(erased in partner's scope, id, owner)`` of the live lead with ``record``'s
-    natural key (``partner``'s own first), in one query."""
+    """``(erased in partner's scope, id, owner)`` of the stored lead that is
+    ``record``'s firm by any of its keys (:func:`records.match_firm`: strongest
+    key first, ``partner``'s own lead first), in one query: the tombstone check
+    and the leads sharing a key, left-joined to one row so either may be empty."""
     hashes = tombstone_hashes(record)
-    if not hashes:
-        return False, None, None  # no natural key and no email: neither can match
-    key = natural_key(record)
-    params: dict[str, Any] = {"hashes": hashes, "partner": partner}
-    kind = key[0] if key else None
-    if key:
-        params["k1"] = key[1]
-        if kind == "reg":
-            params["k2"] = key[2]
-    row = session.connection().execute(_LOOKUP_KEY[kind], params).one()
-    return row[0] is not None, row[1], row[2]
+    if not hashes and not firm_keys(record):
+        return False, None, None  # no key at all: nothing can match
+    candidates = (
+        select(*FIRM_COLUMNS)
+        .where(_LEADS.c.erased_at.is_(None), firm_clause([record]))
+        .subquery()
+    )
+    one = select(literal(1).label("one")).subquery()
+    statement = select(_erased(hashes).label("erased"), *candidates.c).select_from(
+        one.outerjoin(candidates, true())
+    )
+    rows = session.connection().execute(statement, {"partner": partner}).all()
+    erased = rows[0].erased is not None
+    found = match_firm(record, [r for r in rows if r.id is not None], partner=partner)
+    return erased, (found.id if found else None), (found.partner if found else None)
