@@ -196,9 +196,7 @@ def lookup_lead_key(
     if not hashes and not firm_keys(record):
         return False, None, None  # no key at all: nothing can match
     candidates = (
-        select(*FIRM_COLUMNS)
-        .where(_LEADS.c.erased_at.is_(None), firm_clause([record]))
-        .subquery()
+        select(*FIRM_COLUMNS).where(_LEADS.c.erased_at.is_(None), firm_clause([record])).subquery()
     )
     one = select(literal(1).label("one")).subquery()
     statement = select(_erased(hashes).label("erased"), *candidates.c).select_from(

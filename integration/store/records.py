@@ -347,6 +347,38 @@ def stored_firm_keys(row: Any) -> list[Key]:
     return keys
 
 
+class FirmIndex:
+    """Rows of :func:`firm_candidates` by firm key, to find one record's firm
+    among them by identity's rule (strongest key first, never across two
+    different registration codes); index once, match many records."""
+
+    def __init__(self, rows: Iterable[Any]) -> None:
+        self._by_key: dict[Key, list[Any]] = {}
+        self._regs: dict[str, Key] = {}
+        for row in rows:
+            for key in stored_firm_keys(row):
+                self._by_key.setdefault(key, []).append(row)
+                if key[0] == "reg":
+                    self._regs[row.id] = key
+
+    def match(
+        self,
+        record: Mapping[str, Any],
+        *,
+        partner: str | None = None,
+        exclude_id: str | None = None,
+    ) -> Any | None:
+        """The row that is ``record``'s firm: ``partner``'s own lead first, then
+        the lowest id; None when there is none."""
+
+        def candidates(key: Key) -> list[Any]:
+            rows = [r for r in self._by_key.get(key, ()) if r.id != exclude_id]
+            return sorted(rows, key=lambda r: (r.partner != partner, r.id))
+
+        match = first_match(firm_keys(record), candidates, lambda r: self._regs.get(r.id))
+        return match[1] if match is not None else None
+
+
 def match_firm(
     record: Mapping[str, Any],
     rows: Iterable[Any],
@@ -354,23 +386,8 @@ def match_firm(
     partner: str | None = None,
     exclude_id: str | None = None,
 ) -> Any | None:
-    """The row of :func:`firm_candidates` that is ``record``'s firm (identity's
-    rule: strongest key first; ``partner``'s own lead first, then the lowest id)."""
-    by_key: dict[Any, list[Any]] = {}
-    regs: dict[str, Any] = {}
-    for row in rows:
-        if row.id == exclude_id:
-            continue
-        for key in stored_firm_keys(row):
-            by_key.setdefault(key, []).append(row)
-            if key[0] == "reg":
-                regs[row.id] = key
-    for found in by_key.values():
-        found.sort(key=lambda row: (row.partner != partner, row.id))
-    match = first_match(
-        firm_keys(record), lambda key: by_key.get(key, []), lambda row: regs.get(row.id)
-    )
-    return match[1] if match else None
+    """The row of ``rows`` (from :func:`firm_candidates`) that is ``record``'s firm."""
+    return FirmIndex(rows).match(record, partner=partner, exclude_id=exclude_id)
 
 
 def find_duplicate_lead(

@@ -54,7 +54,9 @@ class PlannerBase:
         self.state = state
         self.s = settings
         self.kind = state.kind
-        self.plan = Plan(kind=self.kind, tab=settings.tab, partner=settings.partner)
+        self.plan = Plan(
+            kind=self.kind, tab=settings.tab, partner=settings.partner, locale=settings.locale
+        )
         #: the sheet writes as its partner: it changes only that partner's records
         self.actor = Actor(settings.partner, "sheet")
         self.locale = settings.locale

@@ -205,6 +205,10 @@ class Plan:
     counts: Counter[str] = field(default_factory=Counter)
     aborted: str | None = None
     stamp: str = ""  # the "Last synced" value this plan writes
+    locale: str = "en"  # the partner's language, for texts written when applied
+    #: new lead id -> the lead it turned out to duplicate when applied (another
+    #: writer, a webhook, created the same firm after this plan was made)
+    lost_races: dict[str, str] = field(default_factory=dict)
 
     @property
     def cells_to_write(self) -> int:
