@@ -134,11 +134,14 @@ def test_webhook_while_the_sync_writes_gives_one_lead(
             lead = s.get(Lead, web_id)
             assert lead.data["phone"] == "+37126000001"  # the row's cells joined the lead
             assert lead.data["company_name"] == ROW[0]
+            assert s.get(QuarantineEntry, entry.id).resolution == "applied"
     else:
         expected = messages.text("duplicate", "lv", id=web_id, partner="EE")
         assert firm_rows[0][status_col] == expected
         with env.store.session() as s:
             assert "phone" not in s.get(Lead, web_id).data  # EE's lead is not LV's to fill
+            kept = s.get(QuarantineEntry, entry.id)  # the same entry, still open for LV
+            assert kept.resolved_at is None and kept.duplicate_of == web_id
     assert env.sync("lv", tab="leads").tabs[0].cells_written == 0
 
 
