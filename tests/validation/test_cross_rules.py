@@ -118,11 +118,14 @@ def test_a_lead_is_not_a_duplicate_of_itself(leads: InMemoryLeads) -> None:
     assert check_lead_duplicate(LEADS[0], leads) == []
 
 
+LV_OTHER = "40001819093"  # a valid Latvian code of another firm
+
+
 def test_a_name_alone_is_a_duplicate_unless_the_codes_differ(leads: InMemoryLeads) -> None:
     by_name = check_lead_duplicate({"company_name": "BALTIC SOFT", "country": "LV"}, leads)
     assert codes(by_name) == [("company_name", "duplicate")]
     assert "L-000001" in by_name[0].message
-    other_code = {"company_name": "Baltic Soft", "country": "LV", "registration_code": "40001819093"}
+    other_code = {"company_name": "Baltic Soft", "country": "LV", "registration_code": LV_OTHER}
     assert check_lead_duplicate(other_code, leads) == []
     assert check_lead_duplicate({"company_name": "Baltic Soft", "country": "EE"}, leads) == []
 
