@@ -1,4 +1,4 @@
-"""How the service recognises the same firm twice (pure functions, stdnum only).
+"""How the service recognises the same firm twice (pure functions: stdnum and accent folding).
 
 One module, one function per purpose, so "the same registration code" means the
 same thing in intake, the sync plan and mapping, the cross-record rules, erasure
