@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import bindparam, insert, literal, or_, select, true
+from sqlalchemy import and_, bindparam, insert, literal, or_, select, true
 from sqlalchemy.orm import Session
 
 from integration.identity import firm_keys, tombstone_hashes
@@ -30,11 +30,10 @@ from integration.store.records import (
     AGREEMENT_PREFIX,
     FIRM_COLUMNS,
     LEAD_PREFIX,
+    FirmIndex,
     clean_data,
-    firm_clause,
     format_id,
     lead_columns,
-    match_firm,
 )
 
 _LEADS = Lead.__table__
@@ -172,37 +171,69 @@ def insert_sync_request(
     )
 
 
-def _erased(hashes: list[str]) -> Any:
-    """Scalar subquery: a tombstone blocking the sending partner, by ``hashes``."""
-    return (
-        select(Tombstone.id)
-        .where(
-            Tombstone.key_hash.in_(hashes),
-            or_(Tombstone.partner.is_(None), Tombstone.partner == bindparam("partner")),
-        )
-        .limit(1)
-        .scalar_subquery()
+_ERASED = (
+    select(Tombstone.id)
+    .where(
+        Tombstone.key_hash.in_(bindparam("hashes", expanding=True)),
+        or_(Tombstone.partner.is_(None), Tombstone.partner == bindparam("partner")),
     )
+    .limit(1)
+    .scalar_subquery()
+)
+#: Stored, not erased leads that may share a key with one record: its registration
+#: code within its country, its e-mail, its company key (a missing key is bound as
+#: NULL, which equals nothing). Each term is an indexed look-up; the company key's
+#: country is compared in Python (:class:`records.FirmIndex`), as a country term
+#: here led SQLite to scan the country's leads instead of the company-key index.
+_SHARING_A_KEY = (
+    select(*FIRM_COLUMNS)
+    .where(
+        _LEADS.c.erased_at.is_(None),
+        or_(
+            and_(
+                _LEADS.c.registration_code == bindparam("code"),
+                _LEADS.c.country == bindparam("code_country"),
+            ),
+            _LEADS.c.email == bindparam("email"),
+            _LEADS.c.company_key == bindparam("name"),
+        ),
+    )
+    .subquery()
+)
+_ONE_ROW = select(literal(1).label("one")).subquery()
+#: The tombstone check and the leads sharing a key in one round trip, left-joined
+#: to one row so that either may be empty (prebuilt: compiled once).
+_LOOKUP_FIRM = select(_ERASED.label("erased"), *_SHARING_A_KEY.c).select_from(
+    _ONE_ROW.outerjoin(_SHARING_A_KEY, true())
+)
 
 
 def lookup_lead_key(
     session: Session, record: Mapping[str, Any], partner: str
 ) -> tuple[bool, str | None, str | None]:
     """``(erased in partner's scope, id, owner)`` of the stored lead that is
-    ``record``'s firm by any of its keys (:func:`records.match_firm`: strongest
-    key first, ``partner``'s own lead first), in one query: the tombstone check
-    and the leads sharing a key, left-joined to one row so either may be empty."""
+    ``record``'s firm by any of its keys (:class:`records.FirmIndex`: strongest
+    key first, ``partner``'s own lead first), in one query."""
     hashes = tombstone_hashes(record)
-    if not hashes and not firm_keys(record):
+    keys = firm_keys(record)
+    if not hashes and not keys:
         return False, None, None  # no key at all: nothing can match
-    candidates = (
-        select(*FIRM_COLUMNS).where(_LEADS.c.erased_at.is_(None), firm_clause([record])).subquery()
-    )
-    one = select(literal(1).label("one")).subquery()
-    statement = select(_erased(hashes).label("erased"), *candidates.c).select_from(
-        one.outerjoin(candidates, true())
-    )
-    rows = session.connection().execute(statement, {"partner": partner}).all()
+    params: dict[str, Any] = {
+        "hashes": hashes,
+        "partner": partner,
+        "code": None,
+        "code_country": None,
+        "email": None,
+        "name": None,
+    }
+    for key in keys:
+        if key[0] == "reg":
+            params["code_country"], params["code"] = key[1], key[2]
+        elif key[0] == "email":
+            params["email"] = key[1]
+        else:
+            params["name"] = key[2]
+    rows = session.connection().execute(_LOOKUP_FIRM, params).all()
     erased = rows[0].erased is not None
-    found = match_firm(record, [r for r in rows if r.id is not None], partner=partner)
+    found = FirmIndex(r for r in rows if r.id is not None).match(record, partner=partner)
     return erased, (found.id if found else None), (found.partner if found else None)
