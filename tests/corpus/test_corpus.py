@@ -227,7 +227,8 @@ def judge_tab(
             if kind == "agreement":
                 expect["seller_id"] = lead_ids.get(v.seller or 0, f"(leads row {v.seller})")
                 expect["buyer_id"] = lead_ids.get(v.buyer or 0, f"(leads row {v.buyer})")
-            wrong = {k: (w, record.data.get(k)) for k, w in expect.items() if record.data.get(k) != w}
+            data = record.data
+            wrong = {k: (w, data.get(k)) for k, w in expect.items() if data.get(k) != w}
             if wrong:
                 problems.append(f"{where}: stored (wanted, got): {wrong}")
             if entry is not None:
@@ -239,6 +240,9 @@ def judge_tab(
         if entry is None:
             problems.append(f"{where}: no open quarantine entry; status {status!r}")
             continue
+        lost = [c for c in typed[n - 1] if c and c not in entry.raw.values()]
+        if lost:
+            problems.append(f"{where}: quarantine lost typed cells {lost}")
         if v.verdict == "invalid":
             fields = {e.get("field") for e in entry.errors}
             if fields != set(v.fields) or status in ("", OK):
@@ -288,7 +292,6 @@ def test_partner_tabs_sync_with_the_verdict_of_every_row(
     )
     report = sync(config, store, gc, partner)
     leads_again = next(t for t in report.tabs if t.tab == "leads")
-    assert (leads_again.cells_written, leads_again.rows_appended) == (0, 0)
 
     sheets = {
         "leads": tab_values(gc, sid, pc.leads_tab),
@@ -306,6 +309,11 @@ def test_partner_tabs_sync_with_the_verdict_of_every_row(
         store,
         lead_ids,
     )
+    if (leads_again.cells_written, leads_again.rows_appended) != (0, 0):
+        problems.append(
+            f"{partner} leads: the second sync wrote {leads_again.cells_written} cells "
+            f"and {leads_again.rows_appended} rows"
+        )
     assert not problems, "\n".join(problems)
 
     # Nothing changed since: the next sync writes nothing.
