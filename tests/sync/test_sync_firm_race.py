@@ -98,7 +98,7 @@ def test_webhook_while_the_sync_writes_gives_one_lead(
     sheet_with_the_row(env)
     env.emulator.clear_faults()
     fired = env.emulator.stats()["faults_fired"]["total"]
-    env.emulator.inject_fault(endpoint="values.batchUpdate", delay=HOLD, times=1)
+    env.emulator.inject_fault(endpoint="spreadsheets.batchUpdate", delay=HOLD, times=1)
     sync, result = in_background(lambda: env.sync("lv", tab="leads"))
     wait_for(lambda: env.emulator.stats()["faults_fired"]["total"] > fired, "the held write")
     web = post_form(live_url, env.config, owner, FORM)
