@@ -24,7 +24,8 @@ from typing import Any
 import pytest
 import requests
 
-from connectors.sheets_emulator.server import Emulator, EmulatorServer, RunningEmulator
+from connectors.sheets_emulator.running import RunningEmulator
+from connectors.sheets_emulator.server import Emulator, EmulatorServer
 
 
 class EmulatorHandle:

@@ -6,7 +6,7 @@ import logging
 
 import click
 
-from .server import serve
+from .running import serve
 
 
 @click.command("emulator")
