@@ -53,6 +53,8 @@ class PartnerConfig:
     webhook_secret_env: str = ""
     spreadsheet_url: str | None = None
     typeform_fields: Mapping[str, str] = field(default_factory=dict)
+    #: dropdowns, notes on invalid cells and the service columns' protection
+    sheet_aids: bool = True
 
     @property
     def sync_time(self) -> time:

@@ -6,8 +6,12 @@ numbers, so nothing depends on the sheet's locale, and text such as ``00123`` or
 ``values.batchUpdate`` with ``valueInputOption=RAW`` (nothing typed by anyone is
 ever run as a formula), split only when a request would pass ~2 MB. Grid growth
 (new service columns, rows for appended records) is one ``spreadsheets.batchUpdate``
-with ``appendDimension`` requests. Every request goes through the retry policy and
-the shared rate budgets, and is counted in :attr:`SheetsConnector.calls`.
+with ``appendDimension`` requests, which can carry other requests for the tab
+(:meth:`SheetsConnector.batch_update`). :meth:`SheetsConnector.tab_grid` reads a
+tab's grid size, its protected ranges and chosen cell properties (notes, formats)
+in one ``spreadsheets.get``, for a write that needs the grid size anyway. Every
+request goes through the retry policy and the shared rate budgets, and is counted
+in :attr:`SheetsConnector.calls`.
 """
 
 from __future__ import annotations
@@ -48,6 +52,40 @@ class TabProps:
     sheet_id: int
     row_count: int
     column_count: int
+
+
+@dataclass(frozen=True)
+class TabGrid:
+    """One tab's metadata with its protected ranges and some properties of its cells,
+    as Google returns them (``ProtectedRange`` and ``CellData`` objects)."""
+
+    props: TabProps
+    protected_ranges: list[dict[str, Any]]
+    #: (row 1-based, column 0-based) -> the cell's requested properties; only
+    #: cells that have any of them
+    cells: dict[tuple[int, int], dict[str, Any]]
+
+
+def _tab_props(props: Mapping[str, Any]) -> TabProps:
+    grid = props.get("gridProperties", {})
+    return TabProps(
+        title=props.get("title", ""),
+        sheet_id=int(props.get("sheetId", 0)),
+        row_count=int(grid.get("rowCount", 0)),
+        column_count=int(grid.get("columnCount", 0)),
+    )
+
+
+def grid_cells(data: Iterable[Mapping[str, Any]]) -> dict[tuple[int, int], dict[str, Any]]:
+    """``GridData`` blocks -> {(row 1-based, column 0-based): CellData}, non-empty only."""
+    cells: dict[tuple[int, int], dict[str, Any]] = {}
+    for block in data:
+        row0, col0 = int(block.get("startRow", 0)), int(block.get("startColumn", 0))
+        for i, row in enumerate(block.get("rowData") or []):
+            for j, value in enumerate((row or {}).get("values") or []):
+                if value:
+                    cells[(row0 + i + 1, col0 + j)] = value
+    return cells
 
 
 def quote_title(title: str) -> str:
@@ -122,6 +160,15 @@ def _split_tall(
             yield row + start, col, values[start : start + step]
 
 
+def grow_requests(sheet_id: int, *, rows: int = 0, columns: int = 0) -> list[dict[str, Any]]:
+    """``appendDimension`` requests adding ``rows`` and/or ``columns`` to a grid."""
+    return [
+        {"appendDimension": {"sheetId": sheet_id, "dimension": dim, "length": n}}
+        for dim, n in ((Dimension.cols, columns), (Dimension.rows, rows))
+        if n > 0
+    ]
+
+
 class SheetsConnector:
     """One spreadsheet session: counted, rate-limited, retried calls."""
 
@@ -157,14 +204,8 @@ class SheetsConnector:
         )
         tabs: dict[str, TabProps] = {}
         for sheet in data.get("sheets", []):
-            props = sheet.get("properties", {})
-            grid = props.get("gridProperties", {})
-            tabs[props.get("title", "")] = TabProps(
-                title=props.get("title", ""),
-                sheet_id=int(props.get("sheetId", 0)),
-                row_count=int(grid.get("rowCount", 0)),
-                column_count=int(grid.get("columnCount", 0)),
-            )
+            props = _tab_props(sheet.get("properties", {}))
+            tabs[props.title] = props
         return tabs
 
     def tab(self, spreadsheet_id: str, title: str) -> TabProps:
@@ -173,6 +214,35 @@ class SheetsConnector:
             known = ", ".join(sorted(tabs)) or "none"
             raise SheetNotFound(f"the spreadsheet has no tab {title!r} (tabs: {known})")
         return tabs[title]
+
+    def tab_grid(self, spreadsheet_id: str, title: str, *, cell_fields: str) -> TabGrid:
+        """One tab's metadata, protected ranges and the ``cell_fields`` of its cells
+        (a ``CellData`` field mask such as ``note,userEnteredFormat.backgroundColor``),
+        in one ``spreadsheets.get`` with ``includeGridData``. Ask only for small
+        properties: a tab's cells are all returned."""
+        fields = (
+            "sheets(properties(sheetId,title,gridProperties(rowCount,columnCount)),"
+            f"protectedRanges,data(startRow,startColumn,rowData(values({cell_fields}))))"
+        )
+        data = self._call(
+            "spreadsheets.get",
+            lambda: self.http.fetch_sheet_metadata(
+                spreadsheet_id,
+                params={"ranges": quote_title(title), "includeGridData": True, "fields": fields},
+            ),
+        )
+        sheets = data.get("sheets") or []
+        sheet = next(
+            (s for s in sheets if s.get("properties", {}).get("title") == title),
+            None,
+        )
+        if sheet is None:
+            raise SheetNotFound(f"the spreadsheet has no tab {title!r}")
+        return TabGrid(
+            props=_tab_props(sheet.get("properties", {})),
+            protected_ranges=list(sheet.get("protectedRanges") or []),
+            cells=grid_cells(sheet.get("data") or []),
+        )
 
     def read_tab(self, spreadsheet_id: str, title: str) -> list[list[Cell]]:
         """All values of a tab (row 1 first), in one ``values.batchGet``.
@@ -250,11 +320,10 @@ class SheetsConnector:
     # -- writes --------------------------------------------------------------
     def grow(self, spreadsheet_id: str, sheet_id: int, *, rows: int = 0, columns: int = 0) -> None:
         """Add ``rows`` and/or ``columns`` at the end of the grid, in one call."""
-        requests = [
-            {"appendDimension": {"sheetId": sheet_id, "dimension": dim, "length": n}}
-            for dim, n in ((Dimension.cols, columns), (Dimension.rows, rows))
-            if n > 0
-        ]
+        self.batch_update(spreadsheet_id, grow_requests(sheet_id, rows=rows, columns=columns))
+
+    def batch_update(self, spreadsheet_id: str, requests: list[dict[str, Any]]) -> None:
+        """Send ``requests`` as one atomic ``spreadsheets.batchUpdate`` (none: no call)."""
         if requests:
             self._call(
                 "spreadsheets.batchUpdate",

@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
-from connectors.google_sheets.tab_io import SheetsConnector, TabProps
+from connectors.google_sheets.tab_io import SheetsConnector, TabGrid, TabProps, grow_requests
 from integration.store import records as rec_ops
 from integration.store.db import Store
 from integration.store.models import (
@@ -38,6 +38,7 @@ from integration.store.models import (
     utcnow,
 )
 
+from . import sheet_aids
 from .pending_bases import CHUNK, mark_pending_bases
 from .plan import Deferred, NewId, Plan
 from .state import sheet_source
@@ -113,8 +114,14 @@ def write_sheet(
     plan: Plan,
     *,
     read_width: int,
+    aids_locale: str | None = None,
 ) -> ApplyResult:
-    """Grow the grid if needed, then write every cell (appended rows included) RAW."""
+    """Grow the grid if needed, then write every cell (appended rows included) RAW.
+
+    ``aids_locale``: also bring the tab's aids (:mod:`.sheet_aids`) up to date, in
+    that language, in the same ``spreadsheets.batchUpdate`` as the growth; None:
+    the partner opted out. Nothing at all is sent when the plan writes no cell.
+    """
     cells: dict[tuple[int, int], Any] = dict(plan.cells)
     for offset, (_rid, row) in enumerate(plan.appends):
         for col, value in enumerate(row):
@@ -125,15 +132,24 @@ def write_sheet(
         return result
     max_col = max(col for _, col in cells)
     max_row = max(row for row, _ in cells)
-    if max_col >= read_width or plan.appends:
-        props: TabProps = connector.tab(spreadsheet_id, title)
+    grid: TabGrid | None = None
+    props: TabProps | None = None
+    if aids_locale is not None and plan.layout is not None:
+        # the read the growth needs anyway, with what the aids need to see
+        grid = connector.tab_grid(spreadsheet_id, title, cell_fields=sheet_aids.CELL_FIELDS)
+        props = grid.props
+    elif max_col >= read_width or plan.appends:
+        props = connector.tab(spreadsheet_id, title)
+    if props is not None:
         result.sheet_id = props.sheet_id
-        connector.grow(
-            spreadsheet_id,
-            props.sheet_id,
-            rows=max(0, max_row - props.row_count),
-            columns=max(0, max_col + 1 - props.column_count),
+        add_rows = max(0, max_row - props.row_count)
+        requests = grow_requests(
+            props.sheet_id, rows=add_rows, columns=max(0, max_col + 1 - props.column_count)
         )
+        if grid is not None and plan.layout is not None and aids_locale is not None:
+            want = sheet_aids.wanted(plan, plan.layout, aids_locale)
+            requests += sheet_aids.aid_requests(want, grid, row_count=props.row_count + add_rows)
+        connector.batch_update(spreadsheet_id, requests)
     result.cells_written = connector.write_cells(spreadsheet_id, title, cells)
     return result
 

@@ -344,7 +344,14 @@ def sync_tab(
             mark_pending_bases(store, plan)
             log_overwriting_conflicts(store, plan, policy=pc.conflict_policy, sync_run_id=run.id)
             read_width = max((len(r) for r in rows), default=0)
-            written = write_sheet(connector, pc.spreadsheet_id, title, plan, read_width=read_width)
+            written = write_sheet(
+                connector,
+                pc.spreadsheet_id,
+                title,
+                plan,
+                read_width=read_width,
+                aids_locale=pc.locale if pc.sheet_aids else None,
+            )
             result.cells_written = written.cells_written
             result.rows_appended = written.rows_appended
             if keep_lease is not None and not keep_lease():

@@ -11,9 +11,12 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..merge import FieldConflict
+
+if TYPE_CHECKING:
+    from ..sheet_rows import Layout
 
 COUNT_KEYS = (
     "rows",
@@ -190,6 +193,8 @@ class Plan:
     drift: list[str] = field(default_factory=list)
     #: what the header row told the sync (:func:`..header_report.header_report`), as JSON
     header_report: dict[str, Any] | None = None
+    #: which column holds which field (None when the plan aborted before reading it)
+    layout: Layout | None = None
     counts: Counter[str] = field(default_factory=Counter)
     aborted: str | None = None
     stamp: str = ""  # the "Last synced" value this plan writes
