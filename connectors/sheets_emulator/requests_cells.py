@@ -49,6 +49,7 @@ def _write_cell_data(sheet: Sheet, r: int, c: int, data: dict[str, Any], fields:
             current = copy.deepcopy(fmt) if fmt else {}
         else:
             apply_mask(current, fmt or {}, sub)
+            _drop_stale_styles(current, sub)
         if current:
             _add_color_styles(current)
             sheet.formats[(r, c)] = current
@@ -66,6 +67,19 @@ def _write_cell_data(sheet: Sheet, r: int, c: int, data: dict[str, Any], fields:
             sheet.validations[(r, c)] = copy.deepcopy(rule)
         else:
             sheet.validations.pop((r, c), None)
+
+
+def _drop_stale_styles(fmt: dict[str, Any], mask: dict[str, Any]) -> None:
+    """A colour set or cleared through the mask takes its ``...ColorStyle`` twin
+    with it (Google keeps the two the same); the twin is rebuilt from the colour."""
+    holders = [(fmt, mask)]
+    text_mask = mask.get("textFormat")
+    if isinstance(text_mask, dict) and isinstance(fmt.get("textFormat"), dict):
+        holders.append((fmt["textFormat"], text_mask))
+    for holder, sub in holders:
+        for key in ("backgroundColor", "foregroundColor"):
+            if key in sub and key + "Style" not in sub:
+                holder.pop(key + "Style", None)
 
 
 def _add_color_styles(fmt: dict[str, Any]) -> None:
