@@ -1,7 +1,8 @@
 """Carrying out a plan: ids, sheet writes, then one store transaction.
 
 Order matters for convergence. New ids are reserved first (their own small
-transaction), then the sheet is written (grid growth if needed, then one
+transaction), then the sheet is written (grid growth and the tab's aids, see
+:mod:`.sheet_aids`, in one ``spreadsheets.batchUpdate``, then one
 ``values.batchUpdate``), and only after the sheet write succeeded does one store
 transaction create, update and archive records, log conflicts, quarantine rows
 and move the base forward. If the sheet write fails, the store is untouched and

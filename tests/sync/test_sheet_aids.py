@@ -192,3 +192,33 @@ def test_calls_per_tab_and_a_no_change_sync_makes_one_call(env: SyncEnv) -> None
     env.emulator.reset_stats()
     fixed = env.sync("lv", tab="leads").tabs[0]
     assert fixed.ok and fixed.api_calls <= 4
+
+
+def test_agreements_tab_in_finnish_list_columns_and_a_party_that_matches_nothing(
+    env: SyncEnv,
+) -> None:
+    env.sheet(
+        "fi",
+        [["Company", "Country", "Sector"], ["Sisustus Oy", "FI", "ICT"]],
+        [
+            ["Seller", "Buyer", "Status", "Currency", "Value"],
+            ["Sisustus Oy", "Nobody Ltd", "Allekirjoitettu", "EUR", 100],
+        ],
+    )
+    assert env.sync("fi").ok
+    sheet = _grid(env, "fi", "Agreements")
+    cells = _cells(sheet)
+    header = env.values("fi", "Agreements")[0]
+
+    def listed(col: int) -> list[str]:
+        rule = cells[(2, col)]["dataValidation"]
+        return [v["userEnteredValue"] for v in rule["condition"]["values"]]
+
+    status = listed(_column(header, "Status"))
+    assert "Allekirjoitettu" in status and "Luonnos" in status  # Finnish
+    assert "EUR" in listed(_column(header, "Currency"))
+    buyer = cells[(2, _column(header, "Buyer"))]
+    assert "Nobody Ltd" in buyer["note"]
+    assert "backgroundColor" in buyer["userEnteredFormat"]
+    assert "note" not in cells.get((2, _column(header, "Seller")), {})
+    assert len(_ours(sheet)) == 1
