@@ -252,9 +252,32 @@ def _protection_requests(want: Wanted, grid: TabGrid, sheet_id: int) -> list[dic
     return requests
 
 
-def aid_requests(want: Wanted, grid: TabGrid, *, row_count: int) -> list[dict[str, Any]]:
+def after_insert(grid: TabGrid, at: int, count: int) -> TabGrid:
+    """The cells ``grid`` shows once ``count`` rows are inserted before 1-based row
+    ``at`` in the same batch (the aids' requests go after the insert): rows below
+    move down, and the new rows take the formats of the row Google copies them
+    from -- the row below, or the row above at the end of the grid -- so a
+    highlight of the service's copied there is cleared like any other."""
+    if count <= 0:
+        return grid
+    source = at - 1 if at - 1 >= grid.props.row_count else at
+    cells = {((r + count) if r >= at else r, c): d for (r, c), d in grid.cells.items()}
+    for (r, c), data in grid.cells.items():
+        fmt = data.get("userEnteredFormat") or {}
+        if r == source and rgb(fmt.get("backgroundColor")) == HIGHLIGHT:
+            for row in range(at, at + count):
+                cells[(row, c)] = {"userEnteredFormat": {"backgroundColor": fmt["backgroundColor"]}}
+    return TabGrid(grid.props, grid.protected_ranges, cells)
+
+
+def aid_requests(
+    want: Wanted, grid: TabGrid, *, row_count: int, inserted: tuple[int, int] | None = None
+) -> list[dict[str, Any]]:
     """The requests that give the tab what ``want`` says, from what ``grid`` shows;
-    ``row_count``: the grid's rows once this write's rows are added."""
+    ``row_count``: the grid's rows once this write's rows are added; ``inserted``:
+    (1-based row, count) of rows this write inserts before the aids' requests."""
+    if inserted is not None:
+        grid = after_insert(grid, *inserted)
     sheet_id = grid.props.sheet_id
     return [
         *_protection_requests(want, grid, sheet_id),

@@ -143,3 +143,25 @@ def test_the_protection_is_added_once_kept_and_replaced_when_the_columns_moved()
         for r in moved[2:]
     ]
     assert ranges == [(3, 4), (10, 12)]
+
+
+def test_rows_inserted_in_the_same_batch_move_the_notes_and_drop_a_copied_highlight() -> None:
+    mark = {"note": NOTE_PREFIX + "bad", "userEnteredFormat": {"backgroundColor": PINK}}
+    # the last row of a full grid is invalid; two rows are inserted after it
+    grid = TabGrid(TabProps("Leads", SHEET, 5, 12), [], {(5, 1): mark, (3, 2): mark})
+    want = _want(invalid={(5, 1): "bad"}, service_columns=())
+    requests = aid_requests(want, grid, row_count=7, inserted=(6, 2))
+    cleared = {
+        (
+            r["updateCells"]["range"]["startRowIndex"] + 1,
+            r["updateCells"]["range"]["startColumnIndex"],
+        )
+        for r in requests
+    }
+    # row 3 was fixed; rows 6 and 7 took row 5's highlight and are valid new rows
+    assert cleared == {(3, 2), (6, 1), (7, 1)}
+
+    # inserted in the middle: the rows below (now two further down) keep their marks
+    grid = TabGrid(TabProps("Leads", SHEET, 50, 12), [], {(9, 1): mark})
+    want = _want(invalid={(11, 1): "bad"}, service_columns=())
+    assert aid_requests(want, grid, row_count=52, inserted=(6, 2)) == []
