@@ -26,17 +26,20 @@ def _lv_rows() -> list[list[Any]]:
     ]
 
 
-def _grid(env: SyncEnv, partner: str = "lv", tab: str = "Leads") -> dict[str, Any]:
-    """The tab as Google describes it: protected ranges and, per cell, the note,
-    the validation rule and the background colour."""
+def _grid(
+    env: SyncEnv, partner: str = "lv", tab: str = "Leads", cells: str = "A1:Z6"
+) -> dict[str, Any]:
+    """The tab as Google describes it: protected ranges and, per cell of ``cells``,
+    the note, the validation rule and the background colour (a few rows: each
+    cell's rule comes in full, the country list's 249 values too)."""
     sid = env.config.partners[partner].spreadsheet_id
     data = env.gc.http_client.fetch_sheet_metadata(
         sid,
         params={
             "includeGridData": True,
-            "ranges": f"'{tab}'",
+            "ranges": f"'{tab}'!{cells}",
             "fields": "sheets(properties(sheetId,gridProperties),protectedRanges,"
-            "data(rowData(values(note,dataValidation,userEnteredFormat.backgroundColor))))",
+            "data(startRow,rowData(values(note,dataValidation,userEnteredFormat.backgroundColor))))",
         },
     )
     return data["sheets"][0]
@@ -45,7 +48,8 @@ def _grid(env: SyncEnv, partner: str = "lv", tab: str = "Leads") -> dict[str, An
 def _cells(sheet: dict[str, Any]) -> dict[tuple[int, int], dict[str, Any]]:
     """(row 1-based, column 0-based) -> CellData, non-empty cells only."""
     out = {}
-    for r, row in enumerate(sheet["data"][0].get("rowData", []), start=1):
+    first = sheet["data"][0].get("startRow", 0) + 1
+    for r, row in enumerate(sheet["data"][0].get("rowData", []), start=first):
         for c, value in enumerate(row.get("values", [])):
             if value:
                 out[(r, c)] = value
@@ -83,7 +87,8 @@ def test_list_columns_get_a_dropdown_of_the_partners_labels(env: SyncEnv) -> Non
         enum_values("lead", "sector")
     )
     # every data row down to the end of the grid, never the header row
-    assert cells[(rows, sector)]["dataValidation"] == rule
+    last = _cells(_grid(env, cells=f"A{rows}:Z{rows}"))
+    assert last[(rows, sector)]["dataValidation"] == rule
     assert "dataValidation" not in cells.get((1, sector), {})
     # the country list holds what the sync writes (codes), each one a country
     countries = [
