@@ -290,10 +290,12 @@ def table(results: list[dict[str, Any]], compared: dict[str, Any] | None) -> str
     if any(r["first"]["api_calls"] > 4 for r in results):
         lines += [
             "",
-            "Calls: 1 `values.batchGet`, 1 `spreadsheets.get` (only when the grid may have "
-            "to grow: new service columns or appended rows), then the cell writes. A first "
-            "sync of 100,000 rows writes about 6 MB of ids, statuses and timestamps, split "
-            "into requests under Google's recommended 2 MB: that is the only case above 4.",
+            "Calls: 1 `values.batchGet`; when something changed, 1 `spreadsheets.get` (the "
+            "write needs the tab's id and grid size) and the tab's write: one "
+            "`spreadsheets.batchUpdate` (new columns, changed cells, appended rows inserted "
+            "and filled). A first sync of 100,000 rows writes ids, statuses and timestamps "
+            "of several MB, split into requests under Google's recommended 2 MB: that is "
+            "the only case above 4.",
         ]
     if compared:
         lines += comparison(compared)

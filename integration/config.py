@@ -53,6 +53,10 @@ class PartnerConfig:
     webhook_secret_env: str = ""
     spreadsheet_url: str | None = None
     typeform_fields: Mapping[str, str] = field(default_factory=dict)
+    #: tab ("leads"/"agreements") -> the partner's own header text -> record field
+    columns: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    #: tab -> the 1-based sheet row of its header (else the sync finds it)
+    header_row: Mapping[str, int] = field(default_factory=dict)
     #: dropdowns, notes on invalid cells and the service columns' protection
     sheet_aids: bool = True
 
@@ -285,9 +289,53 @@ def validate_partners_document(doc: Mapping[str, Any], source: str) -> None:
             ZoneInfo(zone)
         except (ZoneInfoNotFoundError, ValueError):
             raise ConfigError(f"{source}: {where}: unknown time zone {zone!r}") from None
+    from integration.normalise.locales import known_language
+
+    for i, p in enumerate(doc["partners"]):
+        if not known_language(p["locale"]):
+            raise ConfigError(
+                f"{source}: partners[{i}].locale: unknown language {p['locale']!r} "
+                "(an ISO 639 code such as lv, et, fi, lt or en)"
+            )
     project = doc["project"]
     if _as_date(project["end"]) <= _as_date(project["start"]):
         raise ConfigError(f"{source}: project.end: must be after project.start")
+    for i, partner in enumerate(doc["partners"]):
+        check_partner_columns(partner.get("columns", {}), f"{source}: partners[{i}].columns")
+
+
+#: Partners-file tab name -> record kind of its rows.
+TAB_KINDS = {"leads": "lead", "agreements": "agreement"}
+
+
+def check_partner_columns(columns: Mapping[str, Mapping[str, str]], where: str) -> None:
+    """A partner's ``[partners.columns.<tab>]`` lines name real fields of the tab's
+    records, and no two headers that read the same (case, spaces and accents
+    ignored) map to different fields: a typo stops start-up instead of leaving a
+    column silently unsynced."""
+    from integration.normalise.headers import sheet_fields
+    from integration.vocabulary import fold
+
+    for tab, mapping in columns.items():
+        kind = TAB_KINDS[tab]
+        known = sheet_fields(kind)
+        seen: dict[str, tuple[str, str]] = {}
+        for header, target in mapping.items():
+            key = f'{where}.{tab}."{header}"'
+            if target not in known:
+                raise ConfigError(
+                    f"{key}: {target!r} is not a field of the {tab} tab "
+                    f"(fields: {', '.join(known)})"
+                )
+            folded = fold(header)
+            if not folded:
+                raise ConfigError(f"{key}: a header needs letters or digits")
+            other = seen.get(folded)
+            if other is not None and other[1] != target:
+                raise ConfigError(
+                    f"{key}: reads the same as {other[0]!r}, which maps to {other[1]!r}"
+                )
+            seen[folded] = (header, target)
 
 
 def parse_partners_document(

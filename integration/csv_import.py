@@ -1,20 +1,24 @@
 """Read a partner tab exported as CSV or XLSX into a header and numbered rows.
 
-Row numbers are the ones the sheet shows (the header is row 1), so a report can
-say "row 7" and the partner finds it. Blank rows are skipped but still counted.
+Row numbers are the ones the sheet shows, so a report can say "row 7" and the
+partner finds it. Blank rows are skipped but still counted. The header is found
+by the same rule the sync uses (:func:`integration.normalise.headers.find_header`):
+a title and blank rows above it are not data.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from integration.normalise.headers import HeaderMatch, find_header, first_filled_row
 from integration.normalise.text import is_blank
 
 #: Encodings tried in order: UTF-8 (a BOM is dropped), then the Windows Baltic code
@@ -30,14 +34,48 @@ class ImportFileError(Exception):
     """The file cannot be read as a table; the message is one line for a person."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class Table:
-    """One tab: ``header`` cells, and ``rows`` as ``(sheet row number, cells)``."""
+    """One tab: every line read (row 1 first, blank rows too) and where its header is.
+
+    Until :meth:`at_header` placed it for a kind of record, the header is the first
+    filled row.
+    """
 
     name: str
-    header: list[Any] = field(default_factory=list)
-    header_row: int = 1
-    rows: list[tuple[int, list[Any]]] = field(default_factory=list)
+    lines: list[list[Any]] = field(default_factory=list)
+    header_index: int = 0
+
+    @property
+    def header(self) -> list[Any]:
+        return list(self.lines[self.header_index]) if self.header_index < len(self.lines) else []
+
+    @property
+    def header_row(self) -> int:
+        """The header's sheet row number (1-based)."""
+        return self.header_index + 1
+
+    @property
+    def rows(self) -> list[tuple[int, list[Any]]]:
+        """The non-blank rows below the header, as ``(sheet row number, cells)``."""
+        below = self.lines[self.header_index + 1 :]
+        return [
+            (number, list(cells))
+            for number, cells in enumerate(below, start=self.header_row + 1)
+            if not _is_blank_row(cells)
+        ]
+
+    def at_header(
+        self,
+        kind: str,
+        columns: Mapping[str, str] | None = None,
+        header_row: int | None = None,
+    ) -> tuple[Table, HeaderMatch]:
+        """This table with its header placed for ``kind`` (the partner's own
+        ``columns`` and ``header_row`` from the partners file, if any), and the
+        header's match."""
+        found = find_header(self.lines, kind, columns, header_row)
+        return dataclasses.replace(self, header_index=found.index), found.match
 
 
 def _is_blank_row(cells: Sequence[Any]) -> bool:
@@ -45,16 +83,9 @@ def _is_blank_row(cells: Sequence[Any]) -> bool:
 
 
 def _build(name: str, numbered: list[tuple[int, list[Any]]]) -> Table:
-    """First non-blank row is the header; later non-blank rows are data."""
-    table = Table(name=name)
-    for number, cells in numbered:
-        if _is_blank_row(cells):
-            continue
-        if not table.header:
-            table.header, table.header_row = list(cells), number
-        else:
-            table.rows.append((number, list(cells)))
-    return table
+    """A table of every line; the header is placed later, per kind (:meth:`Table.at_header`)."""
+    lines = [list(cells) for _number, cells in numbered]
+    return Table(name=name, lines=lines, header_index=first_filled_row(lines))
 
 
 def decode(data: bytes) -> str:
@@ -154,6 +185,6 @@ def read_tables(path: str | Path) -> list[Table]:
         except OSError as exc:  # pragma: no cover - stat succeeded just before
             raise ImportFileError(f"cannot read file: {exc.strerror or exc}") from None
         tables = [read_csv_text(decode(data), name=path.name)]
-    if not any(table.header for table in tables):
+    if not any(not _is_blank_row(table.header) for table in tables):
         raise ImportFileError("the file is empty (no header row)")
     return tables

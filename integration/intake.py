@@ -10,7 +10,7 @@ debounce window. Callers own the transaction.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,14 +58,23 @@ def lead_fields() -> frozenset[str]:
 
 
 def bilingual_errors(
-    kind: str, raw: Mapping[str, Any], locale: str, partner: str
+    kind: str,
+    raw: Mapping[str, Any],
+    locale: str,
+    partner: str,
+    partners: Iterable[str] | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """``(record, errors)`` where each error names the field and carries the
-    message in English (``message``) and in the partner's language (``messages``)."""
-    record, english = check_row(kind, raw, "en", partner=partner)
+    message in English (``message``) and in the partner's language (``messages``).
+    ``partners``: the configured partner codes (see :func:`check_row`)."""
+    record, english = check_row(kind, raw, "en", partner=partner, partners=partners)
     if not english:
         return record, []
-    local = check_row(kind, raw, locale, partner=partner)[1] if locale != "en" else english
+    local = (
+        check_row(kind, raw, locale, partner=partner, partners=partners)[1]
+        if locale != "en"
+        else english
+    )
     errors = []
     for index, item in enumerate(english):
         other = local[index] if index < len(local) else item
@@ -113,7 +122,7 @@ def check_lead(config: AppConfig, partner: str, raw: Mapping[str, Any]) -> Candi
     held only for the store work."""
     locale = config.partner(partner).locale
     fields, _extra = split_known(raw)
-    record, errors = bilingual_errors("lead", fields, locale, partner)
+    record, errors = bilingual_errors("lead", fields, locale, partner, config.partners)
     return Candidate(partner, record, errors, locale)
 
 

@@ -172,7 +172,7 @@ def merge_quarantine(
     partner = entry.partner or target.partner
     locale = config.partners[partner].locale if partner in config.partners else "en"
     fields, _ = split_known(entry.raw or {})
-    record, errors = bilingual_errors("lead", fields, locale, partner)
+    record, errors = bilingual_errors("lead", fields, locale, partner, config.partners)
     bad = {e["field"] for e in errors}
     fill = fill_blanks(target.data, {k: v for k, v in record.items() if k not in bad})
     if fill:

@@ -21,8 +21,9 @@ from integration.config import ConfigError, load_config
 from integration.csv_import import ImportFileError, Table, read_tables
 from integration.issues import ValidationIssue, message_for
 from integration.messages import LOCALES
-from integration.normalise.headers import SERVICE_FIELDS, HeaderMatch, match_headers
+from integration.normalise.headers import HEADER_SEARCH_ROWS, SERVICE_FIELDS, HeaderMatch
 from integration.normalise.identifiers import looks_like_lead_id
+from integration.normalise.locales import known_language
 from integration.validation.cross_rules import (
     InMemoryLeads,
     LeadLookup,
@@ -35,7 +36,8 @@ from integration.validation.cross_rules import (
 from integration.validation.records import check_row
 from integration.vocabulary import field_label, vocabulary
 
-#: Locale of each partner when no partners file is available.
+#: The founding partners' locales, for a check without any partners file (a partner
+#: added later is known only from the partners file that configures it).
 DEFAULT_LOCALES = {"lv": "lv", "ee": "et", "fi": "fi"}
 _DEFAULT_CONFIG = "partners.toml"
 
@@ -95,11 +97,15 @@ def _fail(message: str) -> NoReturn:
     raise SystemExit(2)
 
 
-def partner_locale(partner: str | None, config_path: str | None) -> str:
-    """The message/parsing locale for ``partner``: from the partners file when there is
-    one (``--config``, ``$CRM_CONFIG`` or ./partners.toml), else the default by code."""
+def partner_settings(
+    partner: str | None, config_path: str | None
+) -> tuple[str, frozenset[str] | None]:
+    """``(locale, partner codes)`` for ``partner``: from the partners file when there
+    is one (``--config``, ``$CRM_CONFIG`` or ./partners.toml), else the founding
+    partners' defaults. Without ``--partner``: English, and only a code's shape is
+    checked."""
     if partner is None:
-        return "en"
+        return "en", None
     from integration.config import config_file_path
 
     path = config_file_path(config_path)
@@ -114,20 +120,65 @@ def partner_locale(partner: str | None, config_path: str | None) -> str:
         if found is None:
             known = ", ".join(sorted(config.partners)) or "none"
             _fail(f"unknown partner {partner!r} in {path} (configured: {known})")
-        return found.locale
+        return found.locale, frozenset(config.partners)
     if partner not in DEFAULT_LOCALES:
         known = ", ".join(sorted(DEFAULT_LOCALES))
-        _fail(f"unknown partner {partner!r} (known: {known}; or give --config)")
-    return DEFAULT_LOCALES[partner]
+        _fail(
+            f"unknown partner {partner!r} (known without a partners file: {known}; "
+            "or give --config)"
+        )
+    return DEFAULT_LOCALES[partner], frozenset(DEFAULT_LOCALES)
 
 
-def _best_table(tables: list[Table], kind: str) -> tuple[Table, HeaderMatch]:
-    """The worksheet whose header matches the most fields of ``kind``."""
+@dataclass(frozen=True)
+class TabHeaders:
+    """What the partners file says about a tab's headers (nothing, without one)."""
+
+    columns: Mapping[str, str] = field(default_factory=dict)
+    header_row: int | None = None
+
+
+#: ``--kind`` -> the partners file's tab name.
+_TABS = {"lead": "leads", "agreement": "agreements"}
+
+
+def partner_headers(partner: str | None, config_path: str | None, kind: str) -> TabHeaders:
+    """The partner's ``[partners.columns.<tab>]`` and ``[partners.header_row]`` for
+    ``kind``'s tab, when a partners file is available (problems with the file are
+    reported by :func:`partner_locale`, which runs first)."""
+    if partner is None:
+        return TabHeaders()
+    from integration.config import config_file_path
+
+    path = config_file_path(config_path)
+    if path is None and Path(_DEFAULT_CONFIG).is_file():
+        path = Path(_DEFAULT_CONFIG)
+    if path is None:
+        return TabHeaders()
+    try:
+        found = load_config(path).partners.get(partner)
+    except ConfigError as exc:
+        _fail(str(exc))
+    if found is None:
+        return TabHeaders()
+    tab = _TABS[kind]
+    return TabHeaders(dict(found.columns.get(tab, {})), found.header_row.get(tab))
+
+
+def _located(table: Table, kind: str, headers: TabHeaders) -> tuple[Table, HeaderMatch]:
+    return table.at_header(kind, headers.columns, headers.header_row)
+
+
+def _best_table(
+    tables: list[Table], kind: str, headers: TabHeaders | None = None
+) -> tuple[Table, HeaderMatch]:
+    """The worksheet whose header matches the most fields of ``kind``, its header
+    found by the sync's rule (below a title, or the configured row)."""
     scored = []
     for table in tables:
-        match = match_headers(table.header, kind)
+        located, match = _located(table, kind, headers or TabHeaders())
         data_fields = [name for name in match.columns if name not in SERVICE_FIELDS]
-        scored.append((len(data_fields), table, match))
+        scored.append((len(data_fields), located, match))
     best = max(scored, key=lambda item: item[0])
     return best[1], best[2]
 
@@ -141,6 +192,7 @@ def validate_table(
     partner: str | None = None,
     today: dt.date | None = None,
     leads: InMemoryLeads | None = None,
+    partners: frozenset[str] | None = None,
 ) -> list[RowResult]:
     """Check every data row of ``table``: normalise, schema, then the rules that need
     no store (signed date not in the future, same firm on both sides, repeated firm
@@ -159,7 +211,9 @@ def validate_table(
     results = []
     for number, cells in table.rows:
         raw = match.row_to_raw(cells)
-        record, issues = check_row(kind, raw, locale, partner=partner, resolve_party=resolver)
+        record, issues = check_row(
+            kind, raw, locale, partner=partner, resolve_party=resolver, partners=partners
+        )
         if partner is None:
             # The owning partner is not a column of the tab; without --partner it is
             # unknown, which is not the row's fault.
@@ -175,14 +229,19 @@ def validate_table(
 
 
 def workbook_leads(
-    tables: list[Table], skip: Table, locale: str, partner: str | None
+    tables: list[Table],
+    skip: Table,
+    locale: str,
+    partner: str | None,
+    headers: TabHeaders | None = None,
 ) -> tuple[Table, InMemoryLeads] | None:
-    """The leads of the workbook's Leads tab (rows with a CRM ID), if it has one."""
+    """The leads of the workbook's Leads tab (rows with a CRM ID), if it has one;
+    ``headers``: what the partners file says about the Leads tab's header."""
     best: tuple[int, Table, HeaderMatch] | None = None
-    for table in tables:
-        if table is skip:
+    for original in tables:
+        if original.name == skip.name:
             continue
-        match = match_headers(table.header, "lead")
+        table, match = _located(original, "lead", headers or TabHeaders())
         score = len([n for n in match.columns if n not in SERVICE_FIELDS])
         if (
             "id" in match.columns
@@ -199,6 +258,14 @@ def workbook_leads(
         if looks_like_lead_id(record.get("id")):
             leads.add(record)
     return table, leads
+
+
+def _unmapped_text(kind: str, header: str) -> str:
+    """An unmapped header, with the field it probably means (``'Emial' (email?)``)."""
+    from integration.sync.header_report import suggest_field
+
+    guess = suggest_field(kind, header)
+    return f"{header!r} ({guess}?)" if guess else repr(header)
 
 
 def _print_table(results: list[RowResult], kind: str, locale: str, source: str) -> None:
@@ -226,6 +293,16 @@ def _escape(text: str) -> str:
     return escape(text)
 
 
+def _language_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Any:
+    """``--locale``: a language code babel knows (``lv``, ``lt``, ``en``), lower case."""
+    if value is None:
+        return None
+    code = value.strip().lower()
+    if not known_language(code):
+        raise click.BadParameter(f"{value!r} is not a language code (such as en, lv, et, fi)")
+    return code
+
+
 @click.command("validate")
 @click.argument("file", type=click.Path(dir_okay=True, path_type=Path))
 @click.option(
@@ -234,7 +311,11 @@ def _escape(text: str) -> str:
     required=True,
     help="What the tab holds: leads or agreements.",
 )
-@click.option("--partner", metavar="CODE", help="Partner code (lv, ee, fi): sets the language.")
+@click.option(
+    "--partner",
+    metavar="CODE",
+    help="Partner code of the partners file (lv, ee, fi, ...): sets the language.",
+)
 @click.option(
     "--config",
     "config_path",
@@ -243,8 +324,11 @@ def _escape(text: str) -> str:
 )
 @click.option(
     "--locale",
-    type=click.Choice(LOCALES),
-    help="Language of numbers, dates and messages (overrides the partner's).",
+    callback=_language_option,
+    metavar="LANG",
+    help=f"Language of numbers, dates and messages (overrides the partner's): "
+    f"{', '.join(LOCALES)}, or any other language code (read as English where "
+    "it has no texts).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list, one object per row.")
 @click.pass_context
@@ -266,34 +350,44 @@ def validate_command(
     config_path = config_path or getattr(root, "config_path", None)
     if partner is not None:
         partner = partner.strip().lower()
-    locale = locale or partner_locale(partner, config_path)
+    partner_locale, partners = partner_settings(partner, config_path)
+    locale = locale or partner_locale
     try:
         tables = read_tables(file)
     except ImportFileError as exc:
         _fail(f"{file}: {exc}")
-    table, match = _best_table(tables, kind)
+    headers = partner_headers(partner, config_path, kind)
+    table, match = _best_table(tables, kind, headers)
     if not [name for name in match.columns if name not in SERVICE_FIELDS]:
         examples = ", ".join(
             vocabulary()["headers"][kind][name]["en"][0]
             for name in list(vocabulary()["headers"][kind])[1:4]
         )
+        where = f"row {table.header_row}"
+        if headers.header_row is None:
+            where += f" (nor in the first {HEADER_SEARCH_ROWS} rows)"
         _fail(
-            f"{file}: no recognisable {kind} header in row {table.header_row or 1} "
+            f"{file}: no recognisable {kind} header in {where} "
             f"(expected columns such as {examples})"
         )
+    if table.header_row != 1:
+        click.echo(f"header in row {table.header_row}; the rows above it are not data", err=True)
     if match.unmapped:
-        names = ", ".join(f"{header!r}" for _, header in match.unmapped)
+        names = ", ".join(_unmapped_text(kind, header) for _, header in match.unmapped)
         click.echo(f"unmapped columns (kept, not validated): {names}", err=True)
     leads = None
     if kind == "agreement":
-        found = workbook_leads(tables, table, locale, partner)
+        lead_headers = partner_headers(partner, config_path, "lead")
+        found = workbook_leads(tables, table, locale, partner, lead_headers)
         if found is not None:
             leads_table, leads = found
             click.echo(
                 f"parties looked up in tab {leads_table.name!r} ({len(leads)} leads with a CRM ID)",
                 err=True,
             )
-    results = validate_table(table, match, kind, locale=locale, partner=partner, leads=leads)
+    results = validate_table(
+        table, match, kind, locale=locale, partner=partner, leads=leads, partners=partners
+    )
     if as_json:
         payload = [result.as_dict() for result in results]
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))

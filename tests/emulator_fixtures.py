@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -67,6 +68,22 @@ class EmulatorHandle:
     def inject_fault(self, **spec: Any) -> None:
         """See the admin API in :mod:`connectors.sheets_emulator`."""
         self._call("POST", "/_emulator/faults", json=spec)
+
+    def held(self) -> int:
+        """How many requests a ``hold`` fault keeps waiting right now."""
+        return int(self._call("GET", "/_emulator/holds")["held"])
+
+    def wait_held(self, count: int = 1, timeout: float = 10.0) -> None:
+        """Wait until ``count`` requests are held (a test acts only once they are)."""
+        deadline = time.monotonic() + timeout
+        while self.held() < count:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no {count} request(s) held after {timeout} s")
+            time.sleep(0.01)
+
+    def release(self) -> int:
+        """Let every held request go on; returns how many were held."""
+        return int(self._call("POST", "/_emulator/release")["released"])
 
     def drop_notifications(self, drop: bool = True) -> dict[str, Any]:
         """Lose (``True``) or deliver (``False``) every Drive push notification."""

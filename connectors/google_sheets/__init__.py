@@ -2,7 +2,8 @@
 
 - :mod:`.auth` builds the gspread client (service account, or the local emulator
   when an emulator host is given) and :mod:`.transport` redirects it;
-- :mod:`.tab_io` reads whole tabs and writes batched cells (:class:`SheetsConnector`);
+- :mod:`.tab_io` reads whole tabs and writes each tab in one batch (:class:`SheetsConnector`),
+  whose requests :mod:`.tab_write` builds (rows inserted and filled atomically);
 - :mod:`.retry` is Google's truncated exponential backoff, :mod:`.ratelimit` the
   client-side per-minute budgets, :mod:`.errors` the connector's own exceptions.
 

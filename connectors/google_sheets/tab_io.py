@@ -2,46 +2,44 @@
 
 A tab is read in one ``values.batchGet`` (unformatted values, dates as serial
 numbers, so nothing depends on the sheet's locale, and text such as ``00123`` or
-``+37120000000`` arrives exactly as stored). All changed cells go out in one
-``values.batchUpdate`` with ``valueInputOption=RAW`` (nothing typed by anyone is
-ever run as a formula), split only when a request would pass ~2 MB. Grid growth
-(new service columns, rows for appended records) is one ``spreadsheets.batchUpdate``
-with ``appendDimension`` requests, which can carry other requests for the tab
-(:meth:`SheetsConnector.batch_update`). :meth:`SheetsConnector.tab_grid` reads a
-tab's grid size, its protected ranges and chosen cell properties (notes, formats)
-in one ``spreadsheets.get``, for a write that needs the grid size anyway. Every
-request goes through the retry policy and the shared rate budgets, and is counted
-in :attr:`SheetsConnector.calls`.
+``+37120000000`` arrives exactly as stored). A tab is written in one
+``spreadsheets.batchUpdate`` (:meth:`SheetsConnector.write_tab`, requests built by
+:mod:`.tab_write`): new columns, changed cells, appended rows inserted and filled
+atomically (a row typed meanwhile is pushed down, never overwritten), values
+typed so nothing typed by anyone is ever run as a formula; split only when a
+request would pass ~2 MB. :meth:`SheetsConnector.tab_grid` reads a tab's grid
+size with its protected ranges and chosen cell properties (notes, formats) in one
+``spreadsheets.get``, for a write that needs the grid size anyway. Every request
+goes through the retry policy and the shared rate budgets, and is counted in
+:attr:`SheetsConnector.calls`.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
+from gspread.exceptions import APIError
 from gspread.utils import (
     DateTimeOption,
     Dimension,
-    ValueInputOption,
     ValueRenderOption,
     absolute_range_name,
     rowcol_to_a1,
 )
 
-from .errors import SheetNotFound
+from .errors import SheetNotFound, TransientError
 from .ratelimit import Budgets, unlimited
 from .retry import RetryPolicy, call_with_retry
+from .tab_write import Cell, WriteBatch, row_key, write_batches
 
 T = TypeVar("T")
 DRIVE_FILES_URL = "https://www.googleapis.com/drive/v3/files"
 DRIVE_CHANNELS_STOP_URL = "https://www.googleapis.com/drive/v3/channels/stop"
 #: Google's recommended maximum payload is 2 MB; stay a little under it.
 MAX_REQUEST_BYTES = 1_900_000
-
-Cell = Any  # str | int | float | bool | None
 
 
 @dataclass(frozen=True)
@@ -66,7 +64,7 @@ class TabGrid:
     cells: dict[tuple[int, int], dict[str, Any]]
 
 
-def _tab_props(props: Mapping[str, Any]) -> TabProps:
+def tab_props_of(props: Mapping[str, Any]) -> TabProps:
     grid = props.get("gridProperties", {})
     return TabProps(
         title=props.get("title", ""),
@@ -100,75 +98,6 @@ def a1_range(title: str, row: int, col: int, last_row: int, last_col: int) -> st
     return absolute_range_name(title, start if start == end else f"{start}:{end}")
 
 
-def _raw(value: Cell) -> Cell:
-    """``None`` clears a cell (RAW empty string); everything else goes as is."""
-    return "" if value is None else value
-
-
-def coalesce(cells: Mapping[tuple[int, int], Cell]) -> list[tuple[int, int, list[list[Cell]]]]:
-    """Group single cells into rectangular blocks ``(row, col, values)``.
-
-    Adjacent cells of a row become one run; runs spanning the same columns in
-    consecutive rows become one block. So a new column of ids or a freshly written
-    status column is one range, not one range per cell.
-    """
-    runs: list[tuple[int, int, int, list[Cell]]] = []  # row, first col, last col, values
-    by_row: dict[int, list[int]] = {}
-    for row, col in cells:
-        by_row.setdefault(row, []).append(col)
-    for row in sorted(by_row):
-        cols = sorted(by_row[row])
-        start = prev = cols[0]
-        values = [_raw(cells[(row, start)])]
-        for col in cols[1:]:
-            if col == prev + 1:
-                values.append(_raw(cells[(row, col)]))
-            else:
-                runs.append((row, start, prev, values))
-                start, values = col, [_raw(cells[(row, col)])]
-            prev = col
-        runs.append((row, start, prev, values))
-    runs.sort(key=lambda r: (r[1], r[2], r[0]))
-    blocks: list[tuple[int, int, list[list[Cell]]]] = []
-    current: tuple[int, int, int, int, list[list[Cell]]] | None = None  # row0, last, c0, c1
-    for row, c0, c1, values in runs:
-        if current is not None and current[2:4] == (c0, c1) and current[1] + 1 == row:
-            current[4].append(values)
-            current = (current[0], row, c0, c1, current[4])
-        else:
-            if current is not None:
-                blocks.append((current[0], current[2], current[4]))
-            current = (row, row, c0, c1, [values])
-    if current is not None:
-        blocks.append((current[0], current[2], current[4]))
-    blocks.sort()
-    return blocks
-
-
-def _split_tall(
-    blocks: Iterable[tuple[int, int, list[list[Cell]]]], limit: int
-) -> Iterable[tuple[int, int, list[list[Cell]]]]:
-    """Cut blocks whose JSON alone would pass ``limit`` into runs of rows."""
-    for row, col, values in blocks:
-        size = len(json.dumps(values, ensure_ascii=False).encode("utf-8"))
-        if size <= limit // 2 or len(values) == 1:
-            yield row, col, values
-            continue
-        per_row = max(1, size // len(values))
-        step = max(1, (limit // 2) // per_row)
-        for start in range(0, len(values), step):
-            yield row + start, col, values[start : start + step]
-
-
-def grow_requests(sheet_id: int, *, rows: int = 0, columns: int = 0) -> list[dict[str, Any]]:
-    """``appendDimension`` requests adding ``rows`` and/or ``columns`` to a grid."""
-    return [
-        {"appendDimension": {"sheetId": sheet_id, "dimension": dim, "length": n}}
-        for dim, n in ((Dimension.cols, columns), (Dimension.rows, rows))
-        if n > 0
-    ]
-
-
 class SheetsConnector:
     """One spreadsheet session: counted, rate-limited, retried calls."""
 
@@ -196,15 +125,15 @@ class SheetsConnector:
     # -- reads ---------------------------------------------------------------
     def metadata(self, spreadsheet_id: str) -> dict[str, TabProps]:
         """Every tab's id and grid size, in one ``spreadsheets.get``."""
-        data = self._call(
-            "spreadsheets.get",
-            lambda: self.http.fetch_sheet_metadata(
-                spreadsheet_id, params={"fields": "sheets.properties"}
-            ),
+        return self._call("spreadsheets.get", lambda: self._tab_props(spreadsheet_id))
+
+    def _tab_props(self, spreadsheet_id: str) -> dict[str, TabProps]:
+        data = self.http.fetch_sheet_metadata(
+            spreadsheet_id, params={"fields": "sheets.properties"}
         )
         tabs: dict[str, TabProps] = {}
         for sheet in data.get("sheets", []):
-            props = _tab_props(sheet.get("properties", {}))
+            props = tab_props_of(sheet.get("properties", {}))
             tabs[props.title] = props
         return tabs
 
@@ -239,7 +168,7 @@ class SheetsConnector:
         if sheet is None:
             raise SheetNotFound(f"the spreadsheet has no tab {title!r}")
         return TabGrid(
-            props=_tab_props(sheet.get("properties", {})),
+            props=tab_props_of(sheet.get("properties", {})),
             protected_ranges=list(sheet.get("protectedRanges") or []),
             cells=grid_cells(sheet.get("data") or []),
         )
@@ -250,17 +179,17 @@ class SheetsConnector:
         Trailing empty rows and cells are not sent by Google; rows are lists of
         unformatted values (numbers as numbers, dates as serial numbers).
         """
-        data = self._call(
-            "values.batchGet",
-            lambda: self.http.values_batch_get(
-                spreadsheet_id,
-                [quote_title(title)],
-                params={
-                    "valueRenderOption": ValueRenderOption.unformatted,
-                    "dateTimeRenderOption": DateTimeOption.serial_number,
-                    "majorDimension": Dimension.rows,
-                },
-            ),
+        return self._call("values.batchGet", lambda: self._values(spreadsheet_id, title))
+
+    def _values(self, spreadsheet_id: str, title: str) -> list[list[Cell]]:
+        data = self.http.values_batch_get(
+            spreadsheet_id,
+            [quote_title(title)],
+            params={
+                "valueRenderOption": ValueRenderOption.unformatted,
+                "dateTimeRenderOption": DateTimeOption.serial_number,
+                "majorDimension": Dimension.rows,
+            },
         )
         ranges = data.get("valueRanges") or [{}]
         return ranges[0].get("values", []) or []
@@ -318,50 +247,78 @@ class SheetsConnector:
         )
 
     # -- writes --------------------------------------------------------------
-    def grow(self, spreadsheet_id: str, sheet_id: int, *, rows: int = 0, columns: int = 0) -> None:
-        """Add ``rows`` and/or ``columns`` at the end of the grid, in one call."""
-        self.batch_update(spreadsheet_id, grow_requests(sheet_id, rows=rows, columns=columns))
-
-    def batch_update(self, spreadsheet_id: str, requests: list[dict[str, Any]]) -> None:
-        """Send ``requests`` as one atomic ``spreadsheets.batchUpdate`` (none: no call)."""
-        if requests:
-            self._call(
-                "spreadsheets.batchUpdate",
-                lambda: self.http.batch_update(spreadsheet_id, {"requests": requests}),
-            )
-
-    def write_cells(
-        self, spreadsheet_id: str, title: str, cells: Mapping[tuple[int, int], Cell]
+    def write_tab(
+        self,
+        spreadsheet_id: str,
+        props: TabProps,
+        cells: Mapping[tuple[int, int], Cell],
+        *,
+        append_at: int = 0,
+        append_rows: Sequence[Sequence[Cell]] = (),
+        extra_requests: Sequence[Mapping[str, Any]] = (),
     ) -> int:
-        """Write ``{(row 1-based, col 0-based): value}`` RAW; return cells written.
+        """Write one tab in one ``spreadsheets.batchUpdate``; return the cells written.
 
-        One ``values.batchUpdate`` unless the payload passes the size limit.
+        ``cells`` are ``{(row 1-based, col 0-based): value}`` of existing rows;
+        ``append_rows`` are inserted at row ``append_at`` (a row typed there in the
+        meantime moves down); ``extra_requests`` (requests of the caller's own,
+        addressing the grid after the insert) go last in the same batch. Columns
+        are added when the cells need them. More than one batch only when the
+        payload passes :attr:`max_request_bytes`; see :mod:`.tab_write`.
         """
-        if not cells:
-            return 0
-        for body in self._write_bodies(title, coalesce(cells)):
-            self._call(
-                "values.batchUpdate",
-                lambda body=body: self.http.values_batch_update(spreadsheet_id, body),
-            )
-        return len(cells)
+        batches = write_batches(
+            props.sheet_id,
+            row_count=props.row_count,
+            column_count=props.column_count,
+            cells=cells,
+            append_at=append_at,
+            append_rows=append_rows,
+            extra_requests=extra_requests,
+            limit=self.max_request_bytes,
+        )
+        for batch in batches:
+            self._send_batch(spreadsheet_id, props, batch)
+        return len(cells) + sum(1 for row in append_rows for v in row if v not in (None, ""))
 
-    def _write_bodies(
-        self, title: str, blocks: Iterable[tuple[int, int, list[list[Cell]]]]
-    ) -> list[dict[str, Any]]:
-        bodies: list[dict[str, Any]] = []
-        data: list[dict[str, Any]] = []
-        size = 0
-        for row, col, values in _split_tall(blocks, self.max_request_bytes):
-            width = max(len(v) for v in values)
-            rng = a1_range(title, row, col, row + len(values) - 1, col + width - 1)
-            item = {"range": rng, "majorDimension": Dimension.rows, "values": values}
-            item_size = len(json.dumps(item, ensure_ascii=False).encode("utf-8"))
-            if data and size + item_size > self.max_request_bytes:
-                bodies.append({"valueInputOption": ValueInputOption.raw, "data": data})
-                data, size = [], 0
-            data.append(item)
-            size += item_size + 1
-        if data:
-            bodies.append({"valueInputOption": ValueInputOption.raw, "data": data})
-        return bodies
+    def _send_batch(self, spreadsheet_id: str, props: TabProps, batch: WriteBatch) -> None:
+        """Send one batch, never applying it twice (inserted rows would be inserted
+        twice). Before sending it again after a failure, check whether the failed
+        attempt was applied with only its answer lost. An attempt that got no answer
+        at all (timeout, dropped connection) may still be on its way: if it has not
+        landed by the check, it is not sent again -- the sync fails and the next
+        one reads whether it landed -- unless it only writes cell values."""
+        sent = answered = False
+
+        def attempt() -> None:
+            nonlocal sent, answered
+            if sent:
+                if self._landed(spreadsheet_id, props, batch):
+                    return
+                if not answered and not batch.repeatable:
+                    raise TransientError(
+                        "the sheet write got no answer and has not shown up in the sheet; "
+                        "it is not sent again (rows would be inserted twice)"
+                    )
+            sent, answered = True, False
+            try:
+                self.http.batch_update(spreadsheet_id, {"requests": batch.requests})
+            except APIError:
+                answered = True
+                raise
+
+        self._call("spreadsheets.batchUpdate", attempt)
+
+    def _landed(self, spreadsheet_id: str, props: TabProps, batch: WriteBatch) -> bool:
+        """Was ``batch`` applied? Its first inserted row is in the tab (the row
+        carries a record id), or the grid has the columns it adds. A batch of cell
+        values alone may simply be sent again. One extra call, counted."""
+        if batch.marker is not None:
+            self._attempt()
+            marker = row_key(batch.marker)
+            return any(row_key(row) == marker for row in self._values(spreadsheet_id, props.title))
+        if batch.columns_to is not None:
+            self._attempt()
+            tabs = self._tab_props(spreadsheet_id).values()
+            grid = next((t for t in tabs if t.sheet_id == props.sheet_id), None)
+            return grid is not None and grid.column_count >= batch.columns_to
+        return False

@@ -32,6 +32,9 @@ too; without one, they are open (the emulator listens on 127.0.0.1 by default).
     ``after`` (true: apply the request first, then wait the delay and answer
     with the status or drop the connection -- the write landed, the answer was
     lost; or a read's answer arrives late),
+    ``hold`` (true: wait until ``POST /_emulator/release``, at most ``delay``
+    seconds or 120; with ``after`` the request is applied first and its answer
+    waits),
     ``times`` (how many matching requests are affected; default 1), or
     ``probability`` (0..1, each matching request; unlimited unless ``times``)
     with ``seed`` (for a reproducible sequence).  Example::
@@ -48,10 +51,16 @@ too; without one, they are open (the emulator listens on 127.0.0.1 by default).
 ``DELETE /_emulator/faults``
     Remove every fault.  ``GET`` returns how many are pending.
 
+``GET /_emulator/holds`` / ``POST /_emulator/release``
+    ``{"held": n}``: requests waiting on a ``hold`` fault; the release lets every
+    one of them go on (``{"released": n}``).  A test holds, say, a sync's
+    ``spreadsheets.batchUpdate``, edits the sheet meanwhile, then releases it.
+
 ``GET /_emulator/stats``
     ``{"total": N, "by_endpoint": {"values.batchGet": n, ...}, "faults_fired":
     {"total": n, "by_kind": {"503": n, "drop": n, "delay": n, "after:503": n,
-    "after:drop": n, "after:delay": n, ...}}}`` (faults that fired, not rules installed); endpoint
+    "after:drop": n, "after:delay": n, "hold": n, ...}}}`` (faults that fired, not
+    rules installed); endpoint
     names: spreadsheets.get, spreadsheets.create, spreadsheets.batchUpdate,
     spreadsheets.sheets.copyTo, values.get, values.update, values.append,
     values.clear, values.batchGet, values.batchUpdate, values.batchClear,

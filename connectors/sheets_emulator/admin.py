@@ -2,15 +2,18 @@
 
 Faults are rules matched against each API request (method, path regex,
 endpoint name); a matching rule fails the request with a status, delays it,
-or drops the connection -- for its next ``times`` matches, or with a seeded
-``probability``.  With ``after`` the request is applied first and only the
-answer is lost (an error status or a dropped connection) or late (a delay):
-what Google does when a write lands and its response does not, so a client
-cannot tell from the answer whether its write happened, or when a read's answer
-arrives long after the sheet was read.  Every fault that fires is counted by kind,
-so a test knows what it exercised rather than what it installed.  Quotas
-mimic Google's per-minute read/write limits per user (bearer token) and per
-project; they are off unless enabled.
+holds it until a test releases it, or drops the connection -- for its next
+``times`` matches, or with a seeded ``probability``. A hold lets a test act
+at an exact moment: while a sync's write is held, say, type a row into the
+sheet, then release the write (``POST /_emulator/release``; ``GET
+/_emulator/holds`` tells how many requests are waiting). With ``after`` the
+request is applied first and only the answer is lost (an error status or a
+dropped connection) or late (a delay): what Google does when a write lands and
+its response does not, so a client cannot tell from the answer whether its
+write happened, or when a read's answer arrives long after the sheet was read.
+Every fault that fires is counted by kind, so a test knows what it exercised
+rather than what it installed. Quotas mimic Google's per-minute read/write
+limits per user (bearer token) and per project; they are off unless enabled.
 """
 
 from __future__ import annotations
@@ -24,6 +27,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import ApiError, bad_request, status_for
+
+#: The longest a request is held when its fault gives no ``delay``.
+MAX_HOLD = 120.0
 
 READ_ENDPOINTS = {
     "spreadsheets.get",
@@ -48,6 +54,7 @@ class Fault:
     delay: float = 0.0
     drop: bool = False
     after: bool = False
+    hold: bool = False
     probability: float | None = None
     rng: random.Random = field(default_factory=random.Random)
 
@@ -56,7 +63,15 @@ class Fault:
         """How the fault shows in the stats: ``503``, ``drop``, ``delay``,
         ``after:503``, ``after:drop``, ``after:delay`` (a delay with a status or
         drop counts as the latter)."""
-        what = "drop" if self.drop else str(self.status) if self.status else "delay"
+        what = (
+            "drop"
+            if self.drop
+            else str(self.status)
+            if self.status
+            else "hold"
+            if self.hold
+            else "delay"
+        )
         return f"after:{what}" if self.after else what
 
     def matches(self, method: str, path: str, endpoint: str) -> bool:
@@ -73,8 +88,10 @@ class FaultAction:
     message: str
     delay: float
     drop: bool
-    #: apply the request first, then delay, fail or drop the answer
+    #: apply the request first, then delay, hold, fail or drop the answer
     after: bool = False
+    #: wait until released (at most ``delay`` seconds, else :data:`MAX_HOLD`)
+    hold: bool = False
 
 
 _FAULT_KEYS = {
@@ -87,6 +104,7 @@ _FAULT_KEYS = {
     "delay",
     "drop",
     "after",
+    "hold",
     "probability",
     "seed",
 }
@@ -112,8 +130,11 @@ def parse_fault(spec: Any) -> Fault:
     if not isinstance(delay, int | float) or delay < 0 or delay > 300:
         raise bad_request("delay must be a number of seconds between 0 and 300")
     drop = bool(spec.get("drop", False))
-    if status is None and not drop and not delay:
-        raise bad_request("a fault needs a status, a delay or drop: true")
+    hold = spec.get("hold", False)
+    if not isinstance(hold, bool):
+        raise bad_request("hold must be true or false")
+    if status is None and not drop and not delay and not hold:
+        raise bad_request("a fault needs a status, a delay, drop: true or hold: true")
     after = spec.get("after", False)
     if not isinstance(after, bool):
         raise bad_request("after must be true or false")
@@ -135,6 +156,7 @@ def parse_fault(spec: Any) -> Fault:
         delay=float(delay),
         drop=drop,
         after=after,
+        hold=hold,
         probability=probability,
         rng=random.Random(spec.get("seed")),
     )
@@ -154,6 +176,10 @@ class Controls:
         #: Bumped by every reset: a request that arrived before a reset (say, one
         #: held back by a delay fault) is not counted in the new period's stats.
         self.epoch = 0
+        #: held requests wait on this; a release bumps :attr:`_hold_round`
+        self._holds = threading.Condition(threading.Lock())
+        self._hold_round = 0
+        self.holding = 0
         self._default_quotas()
 
     def _default_quotas(self) -> None:
@@ -188,8 +214,35 @@ class Controls:
                         self.faults.remove(fault)
                 self.fired[fault.kind] += 1
                 message = fault.message or _default_message(fault.status)
-                return FaultAction(fault.status, message, fault.delay, fault.drop, fault.after)
+                return FaultAction(
+                    fault.status, message, fault.delay, fault.drop, fault.after, fault.hold
+                )
         return None
+
+    # -- holds -----------------------------------------------------------------
+    def hold(self, limit: float) -> None:
+        """Wait until :meth:`release` (or ``limit`` seconds: a forgotten hold
+        must not hang the emulator)."""
+        with self._holds:
+            round_ = self._hold_round
+            self.holding += 1
+            self._holds.notify_all()
+            try:
+                self._holds.wait_for(lambda: self._hold_round != round_, timeout=limit)
+            finally:
+                self.holding -= 1
+
+    def release(self) -> int:
+        """Let every held request go on; returns how many were waiting."""
+        with self._holds:
+            waiting = self.holding
+            self._hold_round += 1
+            self._holds.notify_all()
+            return waiting
+
+    def holds_json(self) -> dict[str, Any]:
+        with self._holds:
+            return {"held": self.holding}
 
     # -- stats ---------------------------------------------------------------
     def count(self, endpoint: str, epoch: int | None = None) -> None:
@@ -272,7 +325,9 @@ class Controls:
             pw.append(now)
 
     def reset(self) -> None:
-        """Back to the state at start: no faults, no counts, the starting quotas."""
+        """Back to the state at start: no faults, no counts, the starting quotas,
+        no request held."""
+        self.release()
         with self._lock:
             self.faults.clear()
             self.stats.clear()

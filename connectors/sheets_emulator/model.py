@@ -190,6 +190,17 @@ class Sheet:
         shift_ranges(self.merges, "Row", at, n)
         self.grid["rowCount"] = self.row_count + n
 
+    def inherit_lines(self, rows: bool, start: int, n: int, source: int) -> None:
+        """Give the ``n`` lines (rows or columns) from ``start`` the formats and
+        validation rules of line ``source``, as inserted lines take them at Google."""
+        axis = 0 if rows else 1
+        for store in (self.formats, self.validations):
+            line = [(k, v) for k, v in store.items() if k[axis] == source]
+            for key, value in line:
+                for i in range(start, start + n):
+                    target = (i, key[1]) if rows else (key[0], i)
+                    store[target] = copy.deepcopy(value)
+
     def delete_rows(self, start: int, end: int) -> None:
         n = end - start
         self.rows = {

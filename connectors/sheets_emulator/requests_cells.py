@@ -33,8 +33,10 @@ def _cell_from_data(data: dict[str, Any]) -> Any:
     return None
 
 
-def _write_cell_data(sheet: Sheet, r: int, c: int, data: dict[str, Any], fields: str) -> None:
-    mask = fieldmask.parse(fields)
+def _write_cell_data(
+    sheet: Sheet, r: int, c: int, data: dict[str, Any], mask: fieldmask.Mask | None
+) -> None:
+    """Write the parts of ``data`` the (parsed) field mask names into one cell."""
 
     def want(name: str) -> bool:
         return mask is None or name in mask
@@ -117,12 +119,13 @@ def update_cells(txn: Txn, req: dict[str, Any]) -> Reply:
         box = grid_box(sheet, g)
     else:
         raise bad_request("Either start or range must be set")
+    mask = fieldmask.parse(fields)
     for i, r in enumerate(range(box.start_row, box.end_row)):
         row = rows[i] if i < len(rows) else {}
         values = row.get("values") or []
         for j, c in enumerate(range(box.start_col, box.end_col)):
             data = values[j] if j < len(values) else {}
-            _write_cell_data(sheet, r, c, data or {}, fields)
+            _write_cell_data(sheet, r, c, data or {}, mask)
     return {}
 
 
@@ -134,9 +137,10 @@ def repeat_cell(txn: Txn, req: dict[str, Any]) -> Reply:
     if not fields:
         raise bad_request("At least one field must be updated, but none were specified")
     data = req.get("cell") or {}
+    mask = fieldmask.parse(fields)
     for r in range(box.start_row, box.end_row):
         for c in range(box.start_col, box.end_col):
-            _write_cell_data(sheet, r, c, data, fields)
+            _write_cell_data(sheet, r, c, data, mask)
     return {}
 
 

@@ -183,8 +183,14 @@ def insert_dimension(txn: Txn, req: dict[str, Any]) -> Reply:
     limit = sheet.row_count if dim == "ROWS" else sheet.col_count
     if dim not in ("ROWS", "COLUMNS") or start < 0 or end <= start or start > limit:
         raise bad_request("Invalid insertDimension range")
-    if req.get("inheritFromBefore") and start == 0:
+    before = bool(req.get("inheritFromBefore"))
+    if before and start == 0:
         raise bad_request("Cannot inherit from before when inserting at the start.")
+    if not before and start >= limit:
+        raise bad_request(
+            f"range.startIndex must be less than the grid size ({limit}) "
+            "if inheritFromBefore is false."
+        )
     n = end - start
     added = n * (sheet.col_count if dim == "ROWS" else sheet.row_count)
     if txn.total_cells() + added > MAX_CELLS:
@@ -193,6 +199,9 @@ def insert_dimension(txn: Txn, req: dict[str, Any]) -> Reply:
         sheet.insert_rows(start, n)
     else:
         sheet.insert_cols(start, n)
+    # the new lines take the formats and validation of their neighbour (the line
+    # before, or the line after, which now starts at start + n)
+    sheet.inherit_lines(dim == "ROWS", start, n, start - 1 if before else start + n)
     _move_sheet_ranges(txn, sheet, dim, start, n)
     shift_sheets(txn.sheets, sheet.title, dim == "ROWS", start, n, lambda s: txn.edit(s.sheet_id))
     return {}

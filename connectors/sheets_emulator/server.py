@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from . import batch_update, drive_api, fieldmask, sheets_api, values_api
-from .admin import Controls
+from .admin import MAX_HOLD, Controls
 from .channels import Channels, push_state
 from .errors import ApiError, bad_request, not_found
 from .model import Store
@@ -310,7 +310,9 @@ class Handler(BaseHTTPRequestHandler):
             user = emu.authenticate(self.headers.get("Authorization"))
             action = emu.controls.fault_for(self.command, unquote(raw_path), endpoint)
             if action is not None:
-                if action.delay and not action.after:
+                if action.hold and not action.after:
+                    emu.controls.hold(action.delay or MAX_HOLD)
+                elif action.delay and not action.after:
                     time.sleep(action.delay)
                 if action.drop and not action.after:
                     self._drop()
@@ -325,7 +327,9 @@ class Handler(BaseHTTPRequestHandler):
                 endpoint, args, params, body, self.headers.get("Content-Type", "")
             )
             if action is not None and action.after:  # applied; now delay or lose the answer
-                if action.delay:
+                if action.hold:
+                    emu.controls.hold(action.delay or MAX_HOLD)
+                elif action.delay:
                     time.sleep(action.delay)
                 if action.drop:
                     self._drop()
@@ -369,6 +373,12 @@ class Handler(BaseHTTPRequestHandler):
                 if self.command == "GET":
                     self._send(200, {"faults": len(emu.controls.faults)})
                     return
+            elif path == "/_emulator/holds" and self.command == "GET":
+                self._send(200, emu.controls.holds_json())
+                return
+            elif path == "/_emulator/release" and self.command == "POST":
+                self._send(200, {"released": emu.controls.release()})
+                return
             elif path == "/_emulator/stats":
                 if self.command == "GET":
                     self._send(200, emu.controls.stats_json())

@@ -16,6 +16,7 @@ from flask import Flask, current_app
 
 from integration.web.openapi_components import components
 from integration.web.openapi_operations import described
+from integration.web.services import services
 
 INFO = {
     "title": "lef-crm-sync API",
@@ -63,7 +64,10 @@ def build_document(app: Flask) -> dict[str, Any]:
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}],
         "paths": _paths(app),
-        "components": {"securitySchemes": {"bearer": BEARER}, "schemas": components()},
+        "components": {
+            "securitySchemes": {"bearer": BEARER},
+            "schemas": components(services(app).config.partners),
+        },
     }
 
 

@@ -75,12 +75,21 @@ def sync_run_json(run: SyncRun) -> dict[str, Any]:
         "api_calls": run.api_calls,
         "cells_written": run.cells_written,
         "error": run.error,
+        "header_report": run.header_report,
     }
 
 
 @describe(
     operationId="listSyncRuns",
     summary="Sync runs, newest first",
+    description=(
+        "Each run carries its `header_report`: the sheet row the header was found on, "
+        "which header fills which field (`mapped`; `source` is `configured` for a "
+        "`[partners.columns]` line of the partners file), the headers not recognised "
+        "(`unrecognised`; their columns are kept and never synced, `suggestion` names "
+        "the field a header probably means) and the expected fields with no column "
+        "(`missing`). It is null for runs that read no header (busy, unreadable tab)."
+    ),
     parameters=[PARTNER_Q, *PAGING],
     responses={
         "200": json_response(ref("SyncRunPage"), "A page of runs."),

@@ -18,7 +18,7 @@ def tokens_group() -> None:
 
 
 @tokens_group.command("create")
-@click.option("--partner", help="Partner code the token is limited to (lv, ee, fi).")
+@click.option("--partner", help="Partner code of the partners file the token is limited to.")
 @click.option("--admin", "is_admin", is_flag=True, help="A token that sees every partner.")
 @click.option("--name", help="What the token is for (shown by `tokens list`).")
 def create(partner: str | None, is_admin: bool, name: str | None) -> None:

@@ -60,11 +60,14 @@ def check_read_only(body: Mapping[str, Any]) -> None:
 
 def validate(kind: str, record: Mapping[str, Any], token: ApiToken) -> None:
     """Raise 422 with every schema problem of ``record``."""
-    english = validate_record(kind, record, locale="en")
+    partners = services().config.partners
+    english = validate_record(kind, record, locale="en", partners=partners)
     if not english:
         return
     locale = token_locale(token)
-    local = validate_record(kind, record, locale=locale) if locale != "en" else None
+    local = (
+        validate_record(kind, record, locale=locale, partners=partners) if locale != "en" else None
+    )
     raise invalid(as_errors(english, local, locale))
 
 

@@ -17,6 +17,7 @@ from integration.dashboard.charts import (
     history_chart,
     outcome_class,
 )
+from integration.dashboard.header_view import header_view
 from integration.dashboard.schedule import next_nightly_run
 from integration.dashboard.scope import visible_partners
 from integration.dashboard.ui_text import label
@@ -32,16 +33,30 @@ from integration.store.models import (
 TABS = ("leads", "agreements")
 
 
-def _run_rows(db: Session, partner: str) -> list[dict[str, Any]]:
+def _latest_run(db: Session, partner: str, tab: str, *, with_report: bool) -> SyncRun | None:
+    query = select(SyncRun).where(SyncRun.partner == partner, SyncRun.tab == tab)
+    if with_report:
+        query = query.where(SyncRun.header_report.is_not(None))
+    return db.scalars(query.order_by(SyncRun.started_at.desc(), SyncRun.id.desc()).limit(1)).first()
+
+
+def _run_rows(db: Session, partner: str, locale: str) -> list[dict[str, Any]]:
+    """Per tab: the latest run, and the header report of the latest run that read
+    a header (a busy run or an unreadable tab reads none; the report shown then
+    is the newest one there is, with the time of its run)."""
     out = []
     for tab in TABS:
-        run = db.scalars(
-            select(SyncRun)
-            .where(SyncRun.partner == partner, SyncRun.tab == tab)
-            .order_by(SyncRun.started_at.desc(), SyncRun.id.desc())
-            .limit(1)
-        ).first()
-        out.append({"tab": tab, "run": run})
+        run = _latest_run(db, partner, tab, with_report=False)
+        if run is not None and run.header_report is not None:
+            report_run: SyncRun | None = run
+        else:
+            report_run = _latest_run(db, partner, tab, with_report=True)
+        header = (
+            header_view(report_run.header_report, tab, locale)
+            if report_run is not None and report_run.header_report is not None
+            else None
+        )
+        out.append({"tab": tab, "run": run, "header": header, "header_run": report_run})
     return out
 
 
@@ -109,7 +124,7 @@ def sync_health() -> Any:
                 {
                     "code": code,
                     "partner": pc,
-                    "tabs": _run_rows(db, code),
+                    "tabs": _run_rows(db, code, locale),
                     "next_run": next_nightly_run(pc.sync_time, pc.zone, now),
                     "pending": int(pending or 0),
                     "chart": chart,

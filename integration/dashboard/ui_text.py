@@ -14,12 +14,13 @@ from integration import messages
 from integration.vocabulary import first_word, vocabulary
 
 
-def label(key: str, locale: str = "en") -> str:
-    """The interface text for ``key`` in ``locale``; an unknown key reads as itself, humanised."""
+def label(key: str, locale: str = "en", /, **params: Any) -> str:
+    """The interface text for ``key`` in ``locale``, its ``{placeholders}`` filled
+    from ``params``; an unknown key reads as itself, humanised."""
     name = "ui." + key
     if not messages.known(name):
         return key.replace("_", " ").capitalize()
-    return messages.text(name, locale)
+    return messages.text(name, locale, **params)
 
 
 def action_label(action: str, locale: str = "en") -> str:

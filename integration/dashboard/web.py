@@ -114,7 +114,7 @@ def _helpers() -> dict[str, Any]:
     return {
         "locale": locale,
         "locales": LOCALE_NAMES,
-        "t": lambda key: label(key, locale),
+        "t": lambda key, **params: label(key, locale, **params),
         "fl": lambda kind, field: field_label(kind, field, locale),
         "vl": lambda field, value: value_label(field, value, locale),
         "cl": lambda code: country_label(code, locale),

@@ -409,7 +409,8 @@ def _partner_sheet(
                 "currency": "EUR",
                 "status": label("status", "signed" if signed else "negotiating", loc),
                 "signed_date": local_date(_day(ctx), loc) if signed else "",
-                "reporting_partner": label("reporting_partner", partner.code, loc),
+                # staff name the reporting partner by its country
+                "reporting_partner": country_name(partner.country, loc),
                 "evidence_url": (
                     f"https://docs.example.{partner.domain}/agreements/{k + 1}" if signed else ""
                 ),

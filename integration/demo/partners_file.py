@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from integration.demo.data import PARTNERS
+from integration.partners_lines import toml_string
 
 
 def partners_toml(
@@ -62,11 +63,6 @@ def partners_toml(
             "webhook_secret_env": f"{p.code.upper()}_WEBHOOK_SECRET",
         }
         lines.append("[[partners]]")
-        lines += [f"{k} = {_toml_string(v)}" for k, v in values.items()]
+        lines += [f"{k} = {toml_string(v)}" for k, v in values.items()]
         lines.append("")
     return "\n".join(lines)
-
-
-def _toml_string(value: str) -> str:
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{escaped}"'

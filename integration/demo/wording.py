@@ -12,26 +12,34 @@ from __future__ import annotations
 import unicodedata
 from datetime import date
 
-from integration.vocabulary import vocabulary
+from integration.vocabulary import first_word, vocabulary
+
+
+def _first(per_locale: dict[str, list[str]], locale: str) -> str:
+    """The first word of ``locale``, else of English (a language without words of its own)."""
+    word = first_word(per_locale, locale)
+    if word is None:
+        raise KeyError(f"no {locale} or English word in {per_locale!r}")
+    return word
 
 
 # -- vocabulary (the words live in vocabulary.json; this only picks them) -------
 def header(kind: str, field_name: str, locale: str) -> str:
-    """The first header alias of ``field_name`` in ``locale``."""
-    return vocabulary()["headers"][kind][field_name][locale][0]
+    """The first header alias of ``field_name`` in ``locale`` (else English's)."""
+    return _first(vocabulary()["headers"][kind][field_name], locale)
 
 
 def label(field_name: str, value: str, locale: str) -> str:
     """The first label of an enum ``value`` in ``locale`` (e.g. sector ``ict`` -> ``IKT``)."""
-    return vocabulary()["labels"][field_name][value][locale][0]
+    return _first(vocabulary()["labels"][field_name][value], locale)
 
 
 def country_name(code: str, locale: str) -> str:
-    return vocabulary()["countries"][code][locale][0]
+    return _first(vocabulary()["countries"][code], locale)
 
 
 def yes(locale: str) -> str:
-    return vocabulary()["booleans"]["true"][locale][0]
+    return _first(vocabulary()["booleans"]["true"], locale)
 
 
 # -- formats -------------------------------------------------------------------

@@ -12,18 +12,18 @@ from typing import Any
 from babel.numbers import get_decimal_symbol
 
 from integration.normalise.enums import enum_table
+from integration.normalise.locales import babel_locale
 from integration.normalise.text import clean_line
 from integration.vocabulary import fold
 
 _SPLIT = re.compile(r"^(?P<pre>[^\d+\-]*?)\s*(?P<num>[+\-]?\s*\d[\d\s.,'’]*)\s*(?P<post>.*?)$")
 _GROUP_SPACES = re.compile(r"[\s'’]")
-_BABEL_LOCALE = {"en": "en_GB", "lv": "lv", "et": "et", "fi": "fi"}
 
 
 @cache
 def decimal_symbol(locale: str) -> str:
     """The decimal separator of ``locale`` according to babel (``,`` for lv/et/fi)."""
-    return get_decimal_symbol(_BABEL_LOCALE.get(locale, locale))
+    return get_decimal_symbol(babel_locale(locale))
 
 
 def _number(text: str, locale: str) -> Decimal | None:

@@ -11,6 +11,7 @@ from typing import Any
 from babel.dates import get_month_names
 from babel.dates import parse_date as babel_parse_date
 
+from integration.normalise.locales import PROJECT_LANGUAGES, babel_locale
 from integration.normalise.text import clean_line
 from integration.vocabulary import fold, vocabulary
 
@@ -31,9 +32,15 @@ _YEAR_DAY_MONTH = re.compile(
 )
 _THREE_NUMBERS = re.compile(r"^\d{1,4}\D{1,3}\d{1,2}\D{1,3}\d{1,4}$")
 
-# The partners' own locales write day first; "en" here is the project's European
-# English, so it is read as en_GB (day first), never as US month-first.
-_BABEL_LOCALE = {"en": "en_GB", "lv": "lv", "et": "et", "fi": "fi"}
+
+def _babel_months(locale: str, table: dict[str, int], clashes: set[str]) -> None:
+    """Add babel's month names of ``locale`` (wide and abbreviated) to ``table``."""
+    for width in ("wide", "abbreviated"):
+        for context in ("format", "stand-alone"):
+            for number, name in get_month_names(width, context, babel_locale(locale)).items():
+                key = fold(name)
+                if table.setdefault(key, number) != number:
+                    clashes.add(key)
 
 
 @cache
@@ -44,13 +51,8 @@ def month_table() -> dict[str, int]:
     """
     table: dict[str, int] = {}
     clashes: set[str] = set()
-    for locale in _BABEL_LOCALE.values():
-        for width in ("wide", "abbreviated"):
-            for context in ("format", "stand-alone"):
-                for number, name in get_month_names(width, context, locale).items():
-                    key = fold(name)
-                    if table.setdefault(key, number) != number:
-                        clashes.add(key)
+    for locale in PROJECT_LANGUAGES:
+        _babel_months(locale, table, clashes)
     for locale, words in vocabulary()["months"].items():
         if locale.startswith("_"):
             continue
@@ -60,6 +62,20 @@ def month_table() -> dict[str, int]:
     for key in clashes:
         del table[key]
     return table
+
+
+@cache
+def local_month_table(locale: str) -> dict[str, int]:
+    """The month names of a partner language beyond the project's (``lt``: ``kovo``)."""
+    table: dict[str, int] = {}
+    clashes: set[str] = set()
+    _babel_months(locale, table, clashes)
+    return {key: number for key, number in table.items() if key not in clashes}
+
+
+def _month(name: str, locale: str) -> int | None:
+    key = fold(name)
+    return month_table().get(key) or local_month_table(locale).get(key)
 
 
 def from_serial(serial: float) -> dt.date:
@@ -90,17 +106,17 @@ def _parse_text(text: str, locale: str) -> str | None:
         return _ymd(int(match[1]), int(match[2]), int(match[3]))
     match = _NAMED_MONTH.match(text)
     if match:
-        month = month_table().get(fold(match[2]))
+        month = _month(match[2], locale)
         return _ymd(int(match[3]), month, int(match[1])) if month else None
     match = _YEAR_DAY_MONTH.match(text)
     if match:
-        month = month_table().get(fold(match[3]))
+        month = _month(match[3], locale)
         return _ymd(int(match[1]), month, int(match[2])) if month else None
     if _SERIAL_TEXT.match(text):
         return from_serial(float(text)).isoformat()
     if _THREE_NUMBERS.match(text):
         try:
-            return babel_parse_date(text, locale=_BABEL_LOCALE.get(locale, locale)).isoformat()
+            return babel_parse_date(text, locale=babel_locale(locale)).isoformat()
         except (ValueError, IndexError, LookupError):
             return None
     return None

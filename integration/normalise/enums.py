@@ -1,5 +1,6 @@
 """Enum labels as people write them (``IKT``, ``Zaļās tehnoloģijas``, ``Allekirjoitettu``,
-``Latvija``, ``Suomi``) turned into the schema's enum values.
+``Latvija``, ``Suomi``) turned into the schema's enum values, and partners as staff
+name them (``Latvija``, ``LT``) turned into partner codes.
 
 The allowed values come from the schemas; the words for them from the vocabulary
 file. Nothing here restates an enum.
@@ -62,6 +63,21 @@ def parse_enum(kind: str, field: str, value: Any) -> Any:
     if found is None:
         found = table.get(text)
     return text if found is None else found
+
+
+def parse_partner_code(value: Any) -> Any:
+    """A partner as staff name it: its code (``LV``, ``lt``) or its country's name in
+    any language (``Latvija``, ``Lithuania``) -> the lower-case code; anything else
+    unchanged. Which codes exist is the partners file's to say, so the validator
+    (given the configured codes) reports a code no partner has."""
+    text = clean_line(value)
+    if not isinstance(text, str):
+        return text
+    key = fold(text)
+    country = country_table().get(key)
+    if country is not None:
+        return country.lower()
+    return key if len(key) == 2 and key.isalpha() and key.isascii() else text
 
 
 def parse_country(value: Any) -> Any:

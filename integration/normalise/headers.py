@@ -1,19 +1,44 @@
-"""Find columns by header name, not position, in any of the four languages."""
+"""Find columns by header name, not position, in any of the four languages, and
+find the header row itself below a title.
+
+Chamber spreadsheets are laid out by people: a title and a blank row above the
+header ("LEF Network Azerbaijan — kontakti 2025"), bilingual headers ("Uzņēmums /
+Company", "Y-tunnus (Business ID)"), and the odd header of their own that a
+partner maps in the partners file (``[partners.columns.leads]``). The rules here
+are pure, and the sync and ``crm-sync validate`` both use them, so a tab reads
+the same way in both.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
-from integration.normalise.text import clean_line
+from integration.normalise.text import clean_line, is_blank
 from integration.vocabulary import fold, header_table
+from schemas import load_schema
 
-_BRACKETED = re.compile(r"\([^)]*\)?")
+#: A bilingual or annotated header splits into parts at these: "Uzņēmums / Company",
+#: "Tālrunis | Phone", "E-pasts\nE-mail", "Y-tunnus (Business ID)".
+_PART_SEPARATORS = re.compile(r"[/|()\r\n]+")
 
 #: Columns the service owns in every tab (besides ``id``, the CRM ID column).
 SERVICE_FIELDS = ("sync_status", "last_synced")
+
+#: The header is looked for among this many rows at the top of a tab.
+HEADER_SEARCH_ROWS = 10
+
+#: Record fields an agreement's party columns fill, by their header-match name.
+PARTY_COLUMNS = {"seller": "seller_id", "buyer": "buyer_id"}
+
+#: Record fields no sheet column fills: the service and the partners file set them.
+_NOT_IN_SHEETS = frozenset({"id", "partner", "created_at", "updated_at"})
+
+#: How a column's field was found: by a vocabulary alias, or by the partners file.
+ALIAS, CONFIGURED = "alias", "configured"
 
 
 @dataclass(frozen=True)
@@ -24,16 +49,23 @@ class HeaderMatch:
     ``sync_status``/``last_synced`` for the service columns, ``seller``/``buyer`` for
     agreement parties). ``unmapped`` lists ``(index, header)`` of columns the service
     does not know: partners' own columns, kept and never overwritten. A second column
-    for a field already found is listed there too.
+    for a field already found is listed there too. ``configured`` names the fields
+    found through the partner's own ``[partners.columns]`` mapping.
     """
 
     columns: dict[str, int] = field(default_factory=dict)
     unmapped: list[tuple[int, str]] = field(default_factory=list)
+    configured: set[str] = field(default_factory=set)
 
     @property
     def fields(self) -> list[str]:
         """Recognised fields in column order."""
         return sorted(self.columns, key=self.columns.__getitem__)
+
+    @property
+    def data_fields(self) -> list[str]:
+        """Recognised fields other than the service's own columns (CRM ID excepted)."""
+        return [name for name in self.fields if name not in SERVICE_FIELDS]
 
     def row_to_raw(self, row: Sequence[Any]) -> dict[str, Any]:
         """One sheet row's cells keyed by field (missing trailing cells count as blank)."""
@@ -43,24 +75,148 @@ class HeaderMatch:
         }
 
 
-def match_headers(header_row: Sequence[Any], kind: str) -> HeaderMatch:
-    """Match a header row against the aliases of ``kind`` (``lead`` or ``agreement``).
+@cache
+def sheet_fields(kind: str) -> tuple[str, ...]:
+    """Record fields a sheet column can hold, in schema order (what a partner's
+    ``[partners.columns]`` line may name)."""
+    props = load_schema(kind)["properties"]
+    return tuple(name for name in props if name not in _NOT_IN_SHEETS)
+
+
+def header_parts(text: str) -> list[str]:
+    """The parts of a bilingual or annotated header, as typed.
+
+    ``"Uzņēmums / Company"`` -> ``["Uzņēmums", "Company"]``;
+    ``"Y-tunnus (Business ID)"`` -> ``["Y-tunnus", "Business ID"]``.
+    """
+    parts = (clean_line(part) for part in _PART_SEPARATORS.split(text))
+    return [part for part in parts if part]
+
+
+def column_name(kind: str, field_name: str) -> str:
+    """A record field as a header-match name (an agreement's ``seller_id`` -> ``seller``)."""
+    if kind == "agreement":
+        for column, target in PARTY_COLUMNS.items():
+            if target == field_name:
+                return column
+    return field_name
+
+
+def configured_table(kind: str, columns: Mapping[str, str] | None) -> dict[str, str]:
+    """A partner's ``header text -> record field`` mapping as folded header ->
+    header-match name, so configured headers match with the same folding as aliases."""
+    return {fold(header): column_name(kind, target) for header, target in (columns or {}).items()}
+
+
+def _one(found: set[str]) -> str | None:
+    """The field when the parts agree; None when they name none or two different ones."""
+    return next(iter(found)) if len(found) == 1 else None
+
+
+def header_field(
+    text: str, aliases: Mapping[str, str], configured: Mapping[str, str]
+) -> tuple[str | None, str]:
+    """The field one header names, and how it was found (``alias``/``configured``).
+
+    The whole text is tried first ("Seller/Buyer" is one alias of ``role``), then its
+    parts ("Uzņēmums / Company"); at each step the partner's own mapping wins over the
+    aliases. Parts naming two different fields name none: nothing is guessed.
+    """
+    whole = fold(text)
+    if whole in configured:
+        return configured[whole], CONFIGURED
+    if whole in aliases:
+        return aliases[whole], ALIAS
+    parts = [folded for folded in (fold(p) for p in header_parts(text)) if folded]
+    if len(parts) < 2 and parts == [whole]:
+        return None, ""
+    for table, source in ((configured, CONFIGURED), (aliases, ALIAS)):
+        found = {table[p] for p in parts if p in table}
+        if found:
+            return _one(found), source
+    return None, ""
+
+
+def match_headers(
+    header_row: Sequence[Any], kind: str, columns: Mapping[str, str] | None = None
+) -> HeaderMatch:
+    """Match a header row against the aliases of ``kind`` (``lead`` or ``agreement``)
+    and the partner's own ``columns`` mapping (header text -> record field).
 
     Matching ignores case, accents, spaces and punctuation. Blank header cells are
     skipped silently (they are usually just the sheet's empty right-hand columns).
+    A configured column takes its field before any alias column does.
     """
-    table = header_table(kind)
-    result = HeaderMatch()
+    aliases = header_table(kind)
+    configured = configured_table(kind, columns)
+    found: list[tuple[int, str, str | None, str]] = []
     for index, cell in enumerate(header_row):
-        text = clean_line(cell if isinstance(cell, str) or cell is None else str(cell))
-        if not text:
+        typed = cell if isinstance(cell, str) or cell is None else str(cell)
+        text = clean_line(typed)
+        if not text or typed is None:
             continue
-        name = table.get(fold(text))
-        if name is None and "(" in text:
-            # "E-mail (work)", "Phone (mobile)": the part before the bracket names the field.
-            name = table.get(fold(_BRACKETED.sub("", text)))
-        if name is None or name in result.columns:
+        # Parts are split on the text as typed: a line break separates two languages.
+        name, source = header_field(typed, aliases, configured)
+        found.append((index, text, name, source))
+    result = HeaderMatch()
+    for index, _text, name, source in found:
+        if name is not None and source == CONFIGURED and name not in result.columns:
+            result.columns[name] = index
+            result.configured.add(name)
+    for index, text, name, source in found:
+        if name is not None and result.columns.get(name) == index:
+            continue
+        if name is None or name in result.columns or source == CONFIGURED:
             result.unmapped.append((index, text))
         else:
             result.columns[name] = index
+    result.unmapped.sort()
     return result
+
+
+def first_filled_row(rows: Sequence[Sequence[Any]]) -> int:
+    """0-based index of the first row with any cell filled (0 when none is)."""
+    return next((i for i, cells in enumerate(rows) if not all(is_blank(c) for c in cells)), 0)
+
+
+@dataclass(frozen=True)
+class HeaderFound:
+    """Where a tab's header is: ``index`` into the rows read (0-based), and its match."""
+
+    index: int
+    match: HeaderMatch
+
+    @property
+    def row(self) -> int:
+        """The header's sheet row number (1-based), as partners see it."""
+        return self.index + 1
+
+
+def find_header(
+    rows: Sequence[Sequence[Any]],
+    kind: str,
+    columns: Mapping[str, str] | None = None,
+    header_row: int | None = None,
+) -> HeaderFound:
+    """The header of a tab: the partner's configured ``header_row`` (1-based), else
+    the row among the first :data:`HEADER_SEARCH_ROWS` with the most recognised
+    headers, the topmost on a tie.
+
+    A title and blank rows above the header are thus skipped. When no row is
+    recognised at all, the first filled row is taken (row 1 for a blank tab), so
+    the caller reports that header as not recognised rather than guessing.
+    """
+    if header_row is not None:
+        index = header_row - 1
+        header = rows[index] if index < len(rows) else []
+        return HeaderFound(index, match_headers(header, kind, columns))
+    best: HeaderFound | None = None
+    for index, cells in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        match = match_headers(cells, kind, columns)
+        if match.columns and (best is None or len(match.columns) > len(best.match.columns)):
+            best = HeaderFound(index, match)
+    if best is not None:
+        return best
+    index = first_filled_row(rows)
+    header = rows[index] if index < len(rows) else []
+    return HeaderFound(index, match_headers(header, kind, columns))

@@ -15,7 +15,7 @@ from integration.issues import ValidationIssue, issue
 from integration.normalise.amounts import parse_amount
 from integration.normalise.booleans import parse_bool
 from integration.normalise.dates import parse_date
-from integration.normalise.enums import parse_enum
+from integration.normalise.enums import parse_enum, parse_partner_code
 from integration.normalise.headers import SERVICE_FIELDS
 from integration.normalise.identifiers import (
     looks_like_lead_id,
@@ -27,7 +27,7 @@ from integration.normalise.identifiers import (
 from integration.normalise.phone import normalise_phone
 from integration.normalise.text import clean_line, clean_text
 from integration.vocabulary import field_label
-from schemas import load_schema
+from schemas import PARTNER_CODE_KEYWORD, load_schema
 
 #: Resolves how staff name a party (registration code, company name) to a lead id.
 PartyResolver = Callable[[str], str | None]
@@ -67,7 +67,9 @@ def _field_plan(kind: str) -> dict[str, Callable[[Any, str], Any]]:
             continue
         fmt = prop.get("format")
         kind_type = prop.get("type")
-        if "enum" in prop:
+        if prop.get(PARTNER_CODE_KEYWORD):
+            plan[name] = lambda v, _loc: parse_partner_code(v)
+        elif "enum" in prop:
             plan[name] = lambda v, _loc, _n=name: parse_enum(kind, _n, v)
         elif name == "id" or name.endswith("_id"):
             plan[name] = lambda v, _loc: normalise_id(v)

@@ -271,6 +271,12 @@ class SyncRun(Base):
     cells_written: Mapped[int] = mapped_column(Integer, default=0)
     holder: Mapped[str | None] = mapped_column(String(128))
     error: Mapped[str | None] = mapped_column(Text)
+    #: what the tab's header row told the sync (``HeaderReport.as_dict()``), so the
+    #: runs API and the sync health page can show unrecognised and missing columns
+    #: after the run; SQL NULL when no header was read (a busy run, an unreadable tab)
+    header_report: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON(none_as_null=True), nullable=True
+    )
 
 
 class SyncRequest(Base):

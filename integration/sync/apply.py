@@ -1,11 +1,12 @@
 """Carrying out a plan: ids, sheet writes, then one store transaction.
 
 Order matters for convergence. New ids are reserved first (their own small
-transaction), then the sheet is written (grid growth and the tab's aids, see
-:mod:`.sheet_aids`, in one ``spreadsheets.batchUpdate``, then one
-``values.batchUpdate``), and only after the sheet write succeeded does one store
-transaction create, update and archive records, log conflicts, quarantine rows
-and move the base forward. If the sheet write fails, the store is untouched and
+transaction), then the sheet is written (one ``spreadsheets.batchUpdate``: new
+columns, changed cells, appended rows inserted and filled, the tab's aids of
+:mod:`.sheet_aids`), and only after the
+sheet write succeeded does one store transaction create, update and archive
+records, log conflicts, quarantine rows and move the base forward. If the sheet
+write fails, the store is untouched and
 the next sync starts from the same base; if the store transaction fails after
 the sheet was written, the next sync finds the reserved ids in the sheet and
 creates those records then, so nothing is lost and nothing is created twice.
@@ -18,14 +19,14 @@ the sheet write, :mod:`.pending_bases` records what the written rows will say.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
-from connectors.google_sheets.tab_io import SheetsConnector, TabGrid, TabProps, grow_requests
+from connectors.google_sheets.tab_io import SheetsConnector, TabProps
 from integration.store import records as rec_ops
 from integration.store.db import Store
 from integration.store.models import (
@@ -46,6 +47,7 @@ from .state import sheet_source
 
 __all__ = [
     "ApplyResult",
+    "ExtraRequests",
     "apply_store",
     "bind_ids",
     "log_overwriting_conflicts",
@@ -108,50 +110,62 @@ def bind_ids(plan: Plan, ids: list[str]) -> dict[int, str]:
     return by_ref
 
 
+#: Requests of the caller's own for the tab's write batch, built once the tab's id
+#: and grid size are known (say, the sheet aids: validation rules, notes).
+ExtraRequests = Callable[[TabProps], Sequence[Mapping[str, Any]]]
+
+
 def write_sheet(
     connector: SheetsConnector,
     spreadsheet_id: str,
     title: str,
     plan: Plan,
     *,
-    read_width: int,
+    extra_requests: ExtraRequests | None = None,
     aids_locale: str | None = None,
 ) -> ApplyResult:
-    """Grow the grid if needed, then write every cell (appended rows included) RAW.
+    """Write the plan's cells and appended rows in the tab's one batch.
 
-    ``aids_locale``: also bring the tab's aids (:mod:`.sheet_aids`) up to date, in
-    that language, in the same ``spreadsheets.batchUpdate`` as the growth; None:
-    the partner opted out. Nothing at all is sent when the plan writes no cell.
+    The appended rows are inserted at ``plan.append_at`` and filled in the same
+    atomic request, so a row a partner typed below the last row read while this
+    sync ran is pushed down, never overwritten (the next sync reads it as a new
+    row). ``extra_requests`` travel last in the same batch; they address the grid
+    after the insert. The batch needs the tab's id and grid size: one metadata
+    call, made only when there is something to write (pass ``None``, not a
+    builder returning nothing, when there is nothing extra).
+
+    ``aids_locale``: the tab's aids (:mod:`.sheet_aids`), in that language, go in
+    the same batch when the plan writes anything; what the tab has is read in that
+    one metadata call (None: the partner opted out).
     """
-    cells: dict[tuple[int, int], Any] = dict(plan.cells)
-    for offset, (_rid, row) in enumerate(plan.appends):
-        for col, value in enumerate(row):
-            if value is not None:
-                cells[(plan.append_at + offset, col)] = value
     result = ApplyResult(rows_appended=len(plan.appends))
-    if not cells:
+    rows = [row for _rid, row in plan.appends]
+    if not plan.cells and not rows and extra_requests is None:
         return result
-    max_col = max(col for _, col in cells)
-    max_row = max(row for row, _ in cells)
-    grid: TabGrid | None = None
-    props: TabProps | None = None
-    if aids_locale is not None and plan.layout is not None:
-        # the read the growth needs anyway, with what the aids need to see
+    aids: list[dict[str, Any]] = []
+    if aids_locale is not None and plan.layout is not None and (plan.cells or rows):
         grid = connector.tab_grid(spreadsheet_id, title, cell_fields=sheet_aids.CELL_FIELDS)
         props = grid.props
-    elif max_col >= read_width or plan.appends:
-        props = connector.tab(spreadsheet_id, title)
-    if props is not None:
-        result.sheet_id = props.sheet_id
-        add_rows = max(0, max_row - props.row_count)
-        requests = grow_requests(
-            props.sheet_id, rows=add_rows, columns=max(0, max_col + 1 - props.column_count)
+        aids = sheet_aids.aid_requests(
+            sheet_aids.wanted(plan, plan.layout, aids_locale),
+            grid,
+            row_count=props.row_count + len(rows),
+            inserted=(plan.append_at, len(rows)) if rows else None,
         )
-        if grid is not None and plan.layout is not None and aids_locale is not None:
-            want = sheet_aids.wanted(plan, plan.layout, aids_locale)
-            requests += sheet_aids.aid_requests(want, grid, row_count=props.row_count + add_rows)
-        connector.batch_update(spreadsheet_id, requests)
-    result.cells_written = connector.write_cells(spreadsheet_id, title, cells)
+    else:
+        props = connector.tab(spreadsheet_id, title)
+    result.sheet_id = props.sheet_id
+    extra = [*aids, *(extra_requests(props) if extra_requests is not None else ())]
+    if not plan.cells and not rows and not extra:
+        return result
+    result.cells_written = connector.write_tab(
+        spreadsheet_id,
+        props,
+        plan.cells,
+        append_at=plan.append_at,
+        append_rows=rows,
+        extra_requests=extra,
+    )
     return result
 
 

@@ -57,6 +57,9 @@ class TabResult:
     seconds: float = 0.0
     error: str | None = None
     drift: list[str] = field(default_factory=list)
+    #: what the header row told the plan (``HeaderReport.as_dict()``); None when no
+    #: layout was read (the tab could not be read, or had no header at all)
+    header_report: dict[str, Any] | None = None
     sync_run_id: int | None = None
     plan: Plan | None = None
 
@@ -296,25 +299,28 @@ def sync_tab(
         rows = storable_rows(connector.read_tab(pc.spreadsheet_id, title))
         if progress:
             progress(tab, f"read {max(len(rows) - 1, 0)} rows")
-        header = rows[0] if rows else []
-        id_col = sheet_rows.layout_for(header, kind).id_col if header else None
-        sheet_ids = set()
-        if id_col is not None:
-            for row in rows[1:]:
-                rid, _ = sheet_rows.row_id(kind, sheet_rows.cell(row, id_col))
-                if rid:
-                    sheet_ids.add(rid)
         stamp = now or datetime.now(UTC)
         settings = Settings(
             partner=partner,
             tab=tab,
             locale=pc.locale,
+            partners=frozenset(config.partners),
             policy=pc.conflict_policy,
             mass_delete_share=config.sync.mass_delete_share,
             mass_delete_min_rows=config.sync.mass_delete_min_rows,
             now=stamp,
             today=stamp.astimezone(pc.zone).date(),
+            columns=dict(pc.columns.get(tab, {})),
+            header_row=pc.header_row.get(tab),
         )
+        found = settings.tab_rows(rows, kind)
+        id_col = sheet_rows.layout_for(found.header, kind, settings.columns).id_col
+        sheet_ids = set()
+        if id_col is not None:
+            for _number, row in found.numbered():
+                rid, _ = sheet_rows.row_id(kind, sheet_rows.cell(row, id_col))
+                if rid:
+                    sheet_ids.add(rid)
         with store.session() as session:
             state = load_state(session, kind, partner, tab, sheet_ids)
             needed, work = detail_needed(rows, state, settings)
@@ -327,6 +333,7 @@ def sync_tab(
                 plan = plan_tab(rows, state, settings)
         result.plan = plan
         result.drift = plan.drift
+        result.header_report = plan.header_report
         result.counts = plan.summary()
         if plan.aborted:
             result.outcome = "aborted"
@@ -343,13 +350,11 @@ def sync_tab(
             by_ref = bind_ids(plan, ids)
             mark_pending_bases(store, plan)
             log_overwriting_conflicts(store, plan, policy=pc.conflict_policy, sync_run_id=run.id)
-            read_width = max((len(r) for r in rows), default=0)
             written = write_sheet(
                 connector,
                 pc.spreadsheet_id,
                 title,
                 plan,
-                read_width=read_width,
                 aids_locale=pc.locale if pc.sheet_aids else None,
             )
             result.cells_written = written.cells_written
@@ -396,6 +401,7 @@ def sync_tab(
         if result.drift:
             error = "; ".join(filter(None, [error, *result.drift]))
         run.error = error
+        run.header_report = result.header_report
     return result
 
 

@@ -113,7 +113,7 @@ def invalid_cells(plan: Plan, layout: sheet_rows.Layout) -> dict[tuple[int, int]
 
 def wanted(plan: Plan, layout: sheet_rows.Layout, locale: str) -> Wanted:
     """What the tab should carry after this plan is written."""
-    header_row = int((plan.header_report or {}).get("row", 1) or 1)
+    header_row = plan.header_row
     dropdowns: dict[int, list[str]] = {}
     for name in LIST_FIELDS:
         col = layout.fields.get(name)

@@ -10,38 +10,30 @@ to the same schema value, so a round trip never rewrites a cell.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Any
 
 from integration.normalise import match_headers, normalise_record
 from integration.normalise.enums import localized_labels
+from integration.normalise.headers import PARTY_COLUMNS, column_name, find_header
+from integration.normalise.headers import sheet_fields as sync_fields
 from integration.normalise.identifiers import looks_like_lead_id, normalise_id
 from integration.normalise.text import clean_line
 from integration.validation.cross_rules import lead_keys, party_keys
 from integration.vocabulary import field_label, vocabulary
-from schemas import load_schema
 
 from . import messages
 
 KINDS = {"leads": "lead", "agreements": "agreement"}
 _CANONICAL_ID = re.compile(r"^[LA]-[0-9]{6}$")
-#: Header columns that hold an agreement party, and the record field they fill.
-PARTY_COLUMNS = {"seller": "seller_id", "buyer": "buyer_id"}
 SERVICE_COLUMNS = ("id", "sync_status", "last_synced")
-_NOT_SYNCED = {"id", "partner", "created_at", "updated_at"}
 #: Enum fields written as the partner's word; codes (country, currency, partner) stay codes.
 _LABELLED = frozenset({"sector", "role", "stage", "source", "status"})
-
-
-@cache
-def sync_fields(kind: str) -> tuple[str, ...]:
-    """Record fields a sheet column can hold, in schema order."""
-    props = load_schema(kind)["properties"]
-    return tuple(name for name in props if name not in _NOT_SYNCED)
 
 
 def column_field(kind: str, column: str) -> str:
@@ -62,6 +54,8 @@ class Layout:
     synced_col: int | None
     headers: dict[str, str]  # record field -> header text as typed
     unmapped: list[tuple[int, str]] = field(default_factory=list)
+    #: record fields found through the partner's [partners.columns] mapping
+    configured: frozenset[str] = frozenset()
 
     @property
     def missing_service(self) -> list[str]:
@@ -69,9 +63,12 @@ class Layout:
         return [name for name in SERVICE_COLUMNS if cols[name] is None]
 
 
-def layout_for(header_row: Sequence[Any], kind: str) -> Layout:
-    """Map a header row; columns the service does not know stay unmapped (kept)."""
-    match = match_headers(header_row, kind)
+def layout_for(
+    header_row: Sequence[Any], kind: str, columns: Mapping[str, str] | None = None
+) -> Layout:
+    """Map a header row (``columns``: the partner's header text -> field mapping);
+    columns the service does not know stay unmapped (kept)."""
+    match = match_headers(header_row, kind, columns)
     fields: dict[str, int] = {}
     raw_keys: dict[str, int] = {}
     headers: dict[str, str] = {}
@@ -94,7 +91,36 @@ def layout_for(header_row: Sequence[Any], kind: str) -> Layout:
         synced_col=match.columns.get("last_synced"),
         headers=headers,
         unmapped=list(match.unmapped),
+        configured=frozenset(column_field(kind, name) for name in match.configured),
     )
+
+
+@dataclass(frozen=True)
+class TabRows:
+    """A tab's rows split at its header (:func:`find_header`): the header row's
+    sheet number, its cells, and the data rows below it. Rows above the header (a
+    title, blank rows) belong to neither and are never written."""
+
+    header_row: int  # 1-based sheet row of the header
+    header: list[Any]
+    data: Sequence[Sequence[Any]]
+
+    def numbered(self) -> Iterator[tuple[int, Sequence[Any]]]:
+        """``(sheet row number, cells)`` of each data row."""
+        return enumerate(self.data, start=self.header_row + 1)
+
+
+def tab_rows(
+    rows: Sequence[Sequence[Any]],
+    kind: str,
+    columns: Mapping[str, str] | None = None,
+    header_row: int | None = None,
+) -> TabRows:
+    """Split the rows read (row 1 first) at the tab's header: the configured
+    ``header_row``, else the row the headers are recognised in."""
+    found = find_header(rows, kind, columns, header_row)
+    header = list(rows[found.index]) if found.index < len(rows) else []
+    return TabRows(found.row, header, rows[found.index + 1 :])
 
 
 def with_service_columns(layout: Layout, start: int = 0) -> tuple[Layout, dict[int, str]]:
@@ -108,16 +134,12 @@ def with_service_columns(layout: Layout, start: int = 0) -> tuple[Layout, dict[i
         cols[name] = col
         added[col] = name
         col += 1
-    new = Layout(
-        kind=layout.kind,
+    new = dataclasses.replace(
+        layout,
         width=col,
-        fields=layout.fields,
-        raw_keys=layout.raw_keys,
         id_col=cols["id"],
         status_col=cols["sync_status"],
         synced_col=cols["last_synced"],
-        headers=layout.headers,
-        unmapped=layout.unmapped,
     )
     return new, added
 
@@ -210,11 +232,7 @@ def _yes_no(locale: str) -> tuple[str, str]:
 def raw_key(kind: str, field_name: str) -> str:
     """The key a schema field has in a row's raw cells (:func:`row_raw`): its own
     name, except an agreement's parties, read from the seller/buyer columns."""
-    if kind == "agreement":
-        for column, target in PARTY_COLUMNS.items():
-            if target == field_name:
-                return column
-    return field_name
+    return column_name(kind, field_name)
 
 
 @lru_cache(maxsize=65536)

@@ -7,13 +7,17 @@ mass-deletion valve, another sync holding the lease), 2 for usage/config problem
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from integration.cli_support import ConfigError, fail, state
 
 from .engine import TABS, SyncReport, run_sync
+from .header_report import HeaderReport, report_lines
 
 COLUMNS = (
     ("rows", "rows read"),
@@ -49,11 +53,25 @@ def summary_table(reports: list[SyncReport]) -> Table:
     return table
 
 
+def _print_header_report(
+    console: Console, partner: str, tab: str, data: dict[str, Any] | None
+) -> None:
+    """Where the header is, which header fills which field, what is not recognised
+    (with the partners-file line that would map it) and which field has no column."""
+    if not data:
+        return
+    lines = report_lines(HeaderReport.from_dict(data), tab)
+    console.print(f"[bold]{partner}/{tab}[/bold] {escape(lines[0])}:")
+    for line in lines[1:]:
+        console.print(escape(line), soft_wrap=True)
+
+
 def _print_plan(console: Console, report: SyncReport) -> None:
     for t in report.tabs:
         plan = t.plan
         if plan is None:
             continue
+        _print_header_report(console, report.partner, t.tab, plan.header_report)
         console.print(f"[bold]{report.partner}/{t.tab}[/bold] plan:")
         for new in plan.creates:
             console.print(f"  create row {new.row}: {new.data.get('company_name') or new.data}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any
 
@@ -110,14 +110,20 @@ def _issues_from(
 
 
 def validate_record(
-    kind: str, record: Mapping[str, Any], *, locale: str = "en"
+    kind: str,
+    record: Mapping[str, Any],
+    *,
+    locale: str = "en",
+    partners: Iterable[str] | None = None,
 ) -> list[ValidationIssue]:
     """All schema problems of ``record`` (kind ``lead`` or ``agreement``), in field order.
 
     The per-country registration-code check is part of the schema (the
     ``x-registration-code-country`` keyword), so this is the whole single-record check.
+    ``partners`` are the configured partner codes (``config.partners``): a partner
+    field naming any other code is an ``enum`` issue listing them.
     """
-    validator = validator_for(kind)
+    validator = validator_for(kind, partners)
     errors = list(validator.iter_errors(record))
     if not errors:
         return []
@@ -142,17 +148,19 @@ def check_row(
     *,
     partner: str | None = None,
     resolve_party: PartyResolver | None = None,
+    partners: Iterable[str] | None = None,
 ) -> tuple[dict[str, Any], list[ValidationIssue]]:
     """Normalise one row's cells and validate the result: ``(record, issues)``.
 
     A field the normaliser already reported (e.g. an unknown party) is not reported
     again by the schema (where it would show up as merely "required").
+    ``partners``: the configured partner codes, as for :func:`validate_record`.
     """
     record, issues = normalise_record(
         kind, raw, locale, partner=partner, resolve_party=resolve_party
     )
     flagged = {item.field for item in issues}
-    for item in validate_record(kind, record, locale=locale):
+    for item in validate_record(kind, record, locale=locale, partners=partners):
         if item.field not in flagged:
             issues.append(item)
     return record, issues

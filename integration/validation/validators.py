@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import cache, lru_cache
 from typing import Any
 
@@ -21,7 +21,7 @@ from jsonschema import Draft202012Validator, FormatChecker, ValidationError, val
 
 from integration.identity import registration_code_valid
 from integration.normalise.phone import is_valid_e164
-from schemas import load_schema
+from schemas import load_schema, with_partner_codes
 
 REGISTRATION_CODE_KEYWORD = "x-registration-code-country"
 
@@ -146,9 +146,21 @@ ProjectValidator = validators.extend(
 )
 
 
+def validator_for(kind: str, partners: Iterable[str] | None = None) -> Draft202012Validator:
+    """The validator for schema ``kind`` (lead, agreement, partners), built once and reused.
+
+    ``partners``: the configured partner codes, the only ones a record's partner
+    fields may hold. Without them only a code's shape is checked (for callers that
+    have no partners file, such as ``crm-sync validate`` run offline).
+    """
+    return _validator(kind, None if partners is None else frozenset(partners))
+
+
 @cache
-def validator_for(kind: str) -> Draft202012Validator:
-    """The validator for schema ``kind`` (lead, agreement, partners), built once and reused."""
+def _validator(kind: str, partners: frozenset[str] | None) -> Draft202012Validator:
+    # Cached per code set: one process may serve several configurations (tests, demo).
     schema = load_schema(kind)
+    if partners is not None:
+        schema = with_partner_codes(schema, partners)
     ProjectValidator.check_schema(schema)
     return ProjectValidator(schema, format_checker=FORMAT_CHECKER)

@@ -2,16 +2,18 @@
 
 Record schemas are derived from ``schemas/*.schema.json``, the same files the
 validator uses, so a field added there appears in the API description without
-a second edit. The other bodies (pages, problems, KPI, review results, webhook
+a second edit. The partner codes come from the app's partners file, as the
+validator's do (``PartnerCode``, and the records' partner fields), so a partner
+added there is offered here too. The other bodies (pages, problems, KPI, review results, webhook
 answers) have no schema file and are written out here.
 """
 
 from __future__ import annotations
 
-import copy
+from collections.abc import Iterable
 from typing import Any
 
-from schemas import load_schema
+from schemas import load_schema, with_partner_codes
 
 READ_ONLY = ("id", "created_at", "updated_at")
 DATE_TIME = {"type": "string", "format": "date-time"}
@@ -23,16 +25,25 @@ def ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def _base(kind: str) -> dict[str, Any]:
-    schema = copy.deepcopy(load_schema(kind))
+def partner_code(codes: Iterable[str]) -> dict[str, Any]:
+    """The ``PartnerCode`` schema: one of the configured partners' codes."""
+    return {
+        "type": "string",
+        "enum": sorted(set(codes)),
+        "description": "Code of a partner chamber of the partners file.",
+    }
+
+
+def _base(kind: str, codes: Iterable[str]) -> dict[str, Any]:
+    schema = with_partner_codes(load_schema(kind), codes)
     for key in ("$schema", "$id"):
         schema.pop(key, None)
     return schema
 
 
-def _resource(kind: str) -> dict[str, Any]:
+def _resource(kind: str, codes: Iterable[str]) -> dict[str, Any]:
     """A record as the API returns it: schema fields plus store metadata."""
-    schema = _base(kind)
+    schema = _base(kind, codes)
     props = schema["properties"]
     props["archived_at"] = {**DATE_TIME, "readOnly": True, "description": "Set when archived."}
     if kind == "lead":
@@ -53,10 +64,10 @@ def _resource(kind: str) -> dict[str, Any]:
     return schema
 
 
-def _input(kind: str) -> dict[str, Any]:
+def _input(kind: str, codes: Iterable[str]) -> dict[str, Any]:
     """A create body: schema fields without those the store sets. The owning
     partner may be left out by a partner token (it defaults to the token's)."""
-    schema = _base(kind)
+    schema = _base(kind, codes)
     for name in READ_ONLY:
         schema["properties"].pop(name, None)
     owner = "partner" if kind == "lead" else "reporting_partner"
@@ -65,9 +76,9 @@ def _input(kind: str) -> dict[str, Any]:
     return schema
 
 
-def _patch(kind: str) -> dict[str, Any]:
+def _patch(kind: str, codes: Iterable[str]) -> dict[str, Any]:
     """A JSON merge patch (RFC 7396): any subset of fields, ``null`` removes one."""
-    schema = _base(kind)
+    schema = _base(kind, codes)
     props = {}
     for name, prop in schema["properties"].items():
         if name in READ_ONLY:
@@ -187,6 +198,49 @@ KPI = {
     },
 }
 
+HEADER_REPORT = {
+    "type": ["object", "null"],
+    "description": "What the tab's header row told the run; null when no header was read.",
+    "required": ["row", "mapped", "unrecognised", "missing"],
+    "properties": {
+        "row": {"type": "integer", "minimum": 1, "description": "1-based sheet row."},
+        "mapped": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["column", "header", "field", "source"],
+                "properties": {
+                    "column": {"type": "string", "description": "Column letter, e.g. C."},
+                    "header": {"type": "string", "description": "The header as typed."},
+                    "field": {"type": "string", "description": "The record field it fills."},
+                    "source": {"type": "string", "enum": ["alias", "configured"]},
+                },
+            },
+        },
+        "unrecognised": {
+            "type": "array",
+            "description": "Headers matching no field: their columns are kept, not synced.",
+            "items": {
+                "type": "object",
+                "required": ["column", "header"],
+                "properties": {
+                    "column": {"type": "string"},
+                    "header": {"type": "string"},
+                    "suggestion": {
+                        "type": ["string", "null"],
+                        "description": "The field this header probably means.",
+                    },
+                },
+            },
+        },
+        "missing": {
+            "type": "array",
+            "description": "Fields the service expects a column for but found none.",
+            "items": {"type": "string"},
+        },
+    },
+}
+
 SYNC_RUN = {
     "type": "object",
     "required": ["id", "partner", "trigger", "started_at", "outcome"],
@@ -204,6 +258,7 @@ SYNC_RUN = {
         "api_calls": {"type": "integer"},
         "cells_written": {"type": "integer"},
         "error": {"type": ["string", "null"]},
+        "header_report": ref("HeaderReport"),
     },
 }
 
@@ -268,7 +323,7 @@ SYNC_BODY = {
     "type": "object",
     "additionalProperties": False,
     "properties": {
-        "partner": {"type": "string", "enum": ["lv", "ee", "fi"]},
+        "partner": ref("PartnerCode"),
         "tab": {"type": "string", "enum": ["leads", "agreements"]},
         "reason": {"type": "string", "maxLength": 150},
     },
@@ -421,22 +476,26 @@ STATUS_BODY = {
 }
 
 
-def components() -> dict[str, Any]:
-    """Every named schema the operations refer to with ``ref``."""
+def components(partner_codes: Iterable[str]) -> dict[str, Any]:
+    """Every named schema the operations refer to with ``ref``, for an app whose
+    partners file configures ``partner_codes``."""
+    codes = frozenset(partner_codes)
     return {
-        "Lead": _resource("lead"),
-        "LeadInput": _input("lead"),
-        "LeadPatch": _patch("lead"),
+        "PartnerCode": partner_code(codes),
+        "Lead": _resource("lead", codes),
+        "LeadInput": _input("lead", codes),
+        "LeadPatch": _patch("lead", codes),
         "LeadPage": _page("Lead"),
-        "Agreement": _resource("agreement"),
-        "AgreementInput": _input("agreement"),
-        "AgreementPatch": _patch("agreement"),
+        "Agreement": _resource("agreement", codes),
+        "AgreementInput": _input("agreement", codes),
+        "AgreementPatch": _patch("agreement", codes),
         "AgreementPage": _page("Agreement"),
         "Issue": ISSUE,
         "Problem": PROBLEM,
         "Kpi": KPI,
         "SyncRun": SYNC_RUN,
         "SyncRunPage": _page("SyncRun"),
+        "HeaderReport": HEADER_REPORT,
         "QuarantineEntry": QUARANTINE,
         "QuarantinePage": _page("QuarantineEntry"),
         "Conflict": CONFLICT,

@@ -98,7 +98,8 @@ PAGING = [
     query("limit", {"type": "integer", "minimum": 1, "maximum": 200}, "Page size (default 50)."),
     query("cursor", {"type": "string"}, "next_cursor of the previous page."),
 ]
-PARTNER_Q = query("partner", {"type": "string", "enum": ["lv", "ee", "fi"]}, "Partner code.")
+#: The configured codes are in the ``PartnerCode`` schema, built per app.
+PARTNER_Q = query("partner", ref("PartnerCode"), "Partner code.")
 IDEMPOTENCY = {
     "name": "Idempotency-Key",
     "in": "header",

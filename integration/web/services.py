@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import Flask, current_app
 
 from integration.config import AppConfig
 from integration.store.db import Store
@@ -25,6 +25,6 @@ class Services:
     store: Store
 
 
-def services() -> Services:
-    """The running app's services (inside a request or app context)."""
-    return current_app.extensions["crm"]
+def services(app: Flask | None = None) -> Services:
+    """``app``'s services; by default the running app's (inside a request or app context)."""
+    return (app or current_app).extensions["crm"]

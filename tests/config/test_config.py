@@ -30,7 +30,7 @@ def test_example_file_loads_three_partners() -> None:
 @pytest.mark.parametrize(
     ("edit", "expected"),
     [
-        (('locale = "lv"', 'locale = "xx"'), r"partners\[0\]\.locale: 'xx' is not one of"),
+        (('locale = "lv"', 'locale = "xx"'), r"partners\[0\]\.locale: unknown language 'xx'"),
         (('sync_at = "02:00"', 'sync_at = "25:99"'), r"partners\[0\]\.sync_at"),
         (('timezone = "Europe/Tallinn"', 'timezone = "Mars/Olympus"'), "unknown time zone"),
         (("agreement_target = 10", 'agreement_target = "ten"'), "project.agreement_target"),

@@ -249,3 +249,43 @@ def test_keyboard_reaches_content_and_navigation(open_page, live) -> None:  # ty
     )
     assert unlabelled == []
     assert page.locator("main#main").count() == 1 and page.locator("header").count() >= 1
+
+
+def test_header_report_shows_a_markup_header_as_text_and_the_lines_to_map_a_header(
+    open_page, live
+) -> None:  # type: ignore[no-untyped-def]
+    from integration.store.models import SyncRun, utcnow
+
+    markup = '<img src="x" onerror="window.__pwned = 1">'
+    report = {
+        "row": 2,
+        "mapped": [{"column": "A", "header": "Yritys", "field": "company_name", "source": "alias"}],
+        "unrecognised": [
+            {"column": "B", "header": markup, "suggestion": None},
+            {"column": "C", "header": 'Y-tunnus "virallinen"', "suggestion": "registration_code"},
+        ],
+        "missing": ["registration_code"],
+    }
+    with live.store.session() as s:
+        s.add(
+            SyncRun(
+                partner="fi",
+                tab="leads",
+                trigger="nightly",
+                started_at=utcnow(),
+                outcome="completed",
+                header_report=report,
+            )
+        )
+    page = open_page()
+    sign_in(page, live.seeded.tokens["fi"], "/dashboard/sync")
+    block = page.locator('[data-header-report="fi-leads"]')
+    expect(block.locator('[data-kept-header="B"] .header-text')).to_have_text(markup)
+    expect(block.locator('[data-mapping="C"]')).to_have_text(
+        '[partners.columns.leads]\n"Y-tunnus \\"virallinen\\"" = "registration_code"'
+    )
+    expect(block.locator('[data-missing-field="registration_code"]')).to_have_text(
+        "Ei saraketta ”Y-tunnus”"  # fi staff read Finnish
+    )
+    assert page.evaluate("() => window.__pwned") is None
+    assert block.locator("img").count() == 0

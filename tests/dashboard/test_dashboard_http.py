@@ -422,3 +422,70 @@ def test_sync_health_shows_the_push_channel_and_its_alerts(web, store, seeded) -
         record_event(s, "fi", "trash", "the spreadsheet was moved to the trash", "chan-fi")
     page = web.get("/dashboard/sync", base_url=BASE).text
     assert 'data-push-alert="fi"' in page and "moved to the trash" in page
+
+
+def test_sync_health_shows_the_newest_header_report_and_quotes_its_lines(
+    web, store, seeded
+) -> None:  # type: ignore[no-untyped-def]
+    """A run that read no header (busy) does not hide the last report; a header
+    with quotes and a backslash gets partners-file lines that read back as typed."""
+    import html
+    import tomllib
+    from datetime import timedelta
+
+    from integration.store.models import SyncRun, utcnow
+
+    odd = 'Kood "äri" \\ reg'
+    report = {
+        "row": 3,
+        "mapped": [
+            {"column": "A", "header": "Ärinimi", "field": "company_name", "source": "configured"},
+            {"column": "B", "header": "Riik", "field": "country", "source": "alias"},
+        ],
+        "unrecognised": [
+            {"column": "C", "header": odd, "suggestion": "registration_code"},
+            {"column": "D", "header": "Märkused 2", "suggestion": None},
+        ],
+        "missing": ["registration_code", "email"],
+    }
+    now = utcnow()
+    with store.session() as s:
+        s.add(
+            SyncRun(
+                partner="ee",
+                tab="leads",
+                trigger="nightly",
+                started_at=now - timedelta(minutes=2),
+                outcome="completed",
+                header_report=report,
+            )
+        )
+        s.add(SyncRun(partner="ee", tab="leads", trigger="webhook", started_at=now, outcome="busy"))
+    sign_in(web, seeded.tokens["admin"])
+    page = web.get("/dashboard/sync", base_url=BASE).text
+    ee = page[
+        page.index('data-header-report="ee-leads"') : page.index(
+            'data-header-report="ee-agreements"'
+        )
+    ]
+    assert 'data-header-row="3"' in ee
+    assert 'data-kept-header="C"' in ee and 'data-kept-header="D"' in ee
+    (block,) = re.findall(r'<pre class="toml" data-mapping="C"><code>(.*?)</code></pre>', ee, re.S)
+    lines = html.unescape(block)
+    assert lines == '[partners.columns.leads]\n"Kood \\"äri\\" \\\\ reg" = "registration_code"'
+    (entry,) = tomllib.loads('[[partners]]\ncode = "ee"\n' + lines)["partners"]
+    assert entry["columns"]["leads"] == {odd: "registration_code"}
+    assert 'data-mapping="D"' not in ee  # no suggestion, no lines
+    assert (
+        '<li data-missing-field="registration_code">' in ee and 'data-missing-field="email"' in ee
+    )
+    configured = ee[ee.index('data-mapped-header="A"') : ee.index('data-mapped-header="B"')]
+    assert "set in the partners file" in configured
+    assert "set in the partners file" not in ee[ee.index('data-mapped-header="B"') :]
+    # the seeded runs read no header: their tabs say so
+    lv = page[
+        page.index('data-header-report="lv-leads"') : page.index(
+            'data-header-report="lv-agreements"'
+        )
+    ]
+    assert "No header read yet." in lv and "No header read yet." not in ee

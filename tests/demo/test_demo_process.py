@@ -37,10 +37,25 @@ def _company(store: Store, lead_id: str) -> str | None:
         return session.get(Lead, lead_id).company_name
 
 
-def _settled(store: Store) -> bool:
+def _idle(store: Store) -> bool:
+    """No sync asked for and none running."""
     with store.session() as session:
         pending = select(func.count()).select_from(SyncRequest)
-        return session.scalar(pending.where(SyncRequest.consumed_at.is_(None))) == 0
+        running = select(func.count()).select_from(SyncRun)
+        return (
+            session.scalar(pending.where(SyncRequest.consumed_at.is_(None))) == 0
+            and session.scalar(running.where(SyncRun.outcome == "running")) == 0
+        )
+
+
+def _settled(store: Store, quiet: float = 3.0) -> bool:
+    """Idle, and still idle ``quiet`` seconds later: a request is marked consumed a
+    moment before its sync run starts, so one idle reading can fall in that gap and
+    an edit typed then would be read by the earlier sync instead of the next one."""
+    if not _idle(store):
+        return False
+    time.sleep(quiet)
+    return _idle(store)
 
 
 def _wait(check, timeout: float, what: str):
@@ -143,7 +158,7 @@ def test_demo_runs_syncs_serves_picks_up_edits_and_stops_cleanly(tmp_path):
         # with every push lost, the modifiedTime poll still brings the next edit
         admin = f"http://{info['emulator_host']}/_emulator/notifications"
         assert requests.post(admin, json={"drop": True}, timeout=10).json()["drop"] is True
-        _wait(lambda: _settled(store), 30, "the pending syncs settling")
+        _wait(lambda: _settled(store), 60, "the pending syncs settling")
         ws.update_acell("A2", EDITED_AGAIN)
 
         _wait(lambda: _company(store, lead_id) == EDITED_AGAIN, 30, "the edit arriving by poll")

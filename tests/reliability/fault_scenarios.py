@@ -279,13 +279,10 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-ENDPOINTS = (
-    "values.batchGet",
-    "spreadsheets.get",
-    "spreadsheets.batchUpdate",
-    "values.batchUpdate",
-)
-WRITE_ENDPOINTS = ("spreadsheets.batchUpdate", "values.batchUpdate")
+#: the calls of a sync: the read, the tab's metadata and its one write (new columns,
+#: changed cells and appended rows in one ``spreadsheets.batchUpdate``)
+ENDPOINTS = ("values.batchGet", "spreadsheets.get", "spreadsheets.batchUpdate")
+WRITE_ENDPOINTS = ("spreadsheets.batchUpdate",)
 #: "... after": the write is applied, then the answer is an error or never comes
 FAULT_KINDS = ("429 storm", "500", "503", "slow", "drop", "500 after", "503 after", "drop after")
 POLICIES = ("sheet_wins", "store_wins", "newest_wins")
@@ -897,7 +894,9 @@ class Scenario:
         (``after``), or never applied."""
         c = self.c
         c.emulator.clear_faults()
-        c.emulator.inject_fault(endpoint="values.batchUpdate", status=503, after=after, times=50)
+        c.emulator.inject_fault(
+            endpoint="spreadsheets.batchUpdate", status=503, after=after, times=50
+        )
         outcome = self.sync(partner, retry=fast_policy(max_attempts=2, budget_seconds=1.0))
         c.emulator.clear_faults()
         self.count_fired()
@@ -1016,7 +1015,7 @@ class Scenario:
     def act_killed_sync(self, partner: str) -> None:
         """A sync in another process, SIGKILLed between sheet write and store commit.
 
-        The emulator holds the sync's ``values.batchUpdate`` for a moment (a delay
+        The emulator holds the sync's ``spreadsheets.batchUpdate`` for a moment (a delay
         fault: the write is applied after it); once that request has arrived, every
         earlier store write of the sync (ids, pending bases) is committed, and the
         campaign takes a lock the sync's commit needs: on PostgreSQL the shadow
@@ -1036,10 +1035,10 @@ class Scenario:
                 f(partner)
             calls = []
         c.emulator.clear_faults()
-        c.emulator.inject_fault(endpoint="values.batchUpdate", delay=HOLD_WRITE, times=1)
+        c.emulator.inject_fault(endpoint="spreadsheets.batchUpdate", delay=HOLD_WRITE, times=1)
         stats = c.emulator.stats()
         fired_before = stats["faults_fired"]["total"]
-        writes_before = stats["by_endpoint"].get("values.batchUpdate", 0)
+        writes_before = stats["by_endpoint"].get("spreadsheets.batchUpdate", 0)
         runner.start(
             {
                 "environ": dict(self.config.environ),
@@ -1412,7 +1411,7 @@ class _SqliteWriteLock:
     def sync_waits(
         self, emulator: EmulatorHandle, writes_before: int, read: Any, partner: str
     ) -> bool:
-        if emulator.stats()["by_endpoint"].get("values.batchUpdate", 0) <= writes_before:
+        if emulator.stats()["by_endpoint"].get("spreadsheets.batchUpdate", 0) <= writes_before:
             return False
         read(partner)
         return True

@@ -5,12 +5,12 @@ from __future__ import annotations
 import threading
 import time
 
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, text
 
 from integration.identity import key_hash, natural_key
 from integration.store import fast_path, leases, migrate, records
 from integration.store.db import Store
-from integration.store.models import AuditEntry, Lead, Tombstone
+from integration.store.models import AuditEntry, Lead, SyncRun, Tombstone, utcnow
 
 
 def _lead(**extra):  # type: ignore[no-untyped-def]
@@ -39,6 +39,50 @@ def test_migrations_upgrade_and_downgrade(db_url: str) -> None:
     assert {"leads", "agreements", "audit_log", "sync_shadow", "leases"} <= set(
         inspect(store.engine).get_table_names()
     )
+    store.dispose()
+
+
+def test_migration_0006_adds_the_header_report_and_takes_it_back(db_url: str) -> None:
+    """Runs made before 0006 keep their rows and read as having no report; a
+    downgrade drops only the column."""
+    store = Store(db_url)
+    migrate.downgrade(store, "0005")
+    assert "header_report" not in {
+        c["name"] for c in inspect(store.engine).get_columns("sync_runs")
+    }
+    with store.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO sync_runs (partner, tab, trigger, started_at, outcome, dry_run,"
+                " counts, api_calls, cells_written) VALUES ('lv', 'leads', 'nightly',"
+                " :at, 'completed', false, '{}', 2, 0)"
+            ),
+            {"at": utcnow()},
+        )
+    migrate.upgrade(store)
+    assert migrate.is_current(store)
+    report = {
+        "row": 3,
+        "mapped": [
+            {"column": "A", "header": "Ärinimi", "field": "company_name", "source": "alias"}
+        ],
+        "unrecognised": [{"column": "B", "header": 'Kood "äri"', "suggestion": None}],
+        "missing": ["registration_code"],
+    }
+    with store.session() as s:
+        (old,) = s.scalars(select(SyncRun)).all()
+        assert old.header_report is None and old.api_calls == 2
+        s.add(SyncRun(partner="lv", tab="leads", trigger="cli", header_report=report))
+    with store.session() as s:
+        stored = s.scalars(select(SyncRun).where(SyncRun.header_report.is_not(None))).all()
+        assert [r.header_report for r in stored] == [report]
+    migrate.downgrade(store, "0005")
+    assert "header_report" not in {
+        c["name"] for c in inspect(store.engine).get_columns("sync_runs")
+    }
+    with store.engine.connect() as conn:
+        assert conn.scalar(text("SELECT count(*) FROM sync_runs")) == 2
+    migrate.upgrade(store)
     store.dispose()
 
 

@@ -165,3 +165,23 @@ def test_rows_inserted_in_the_same_batch_move_the_notes_and_drop_a_copied_highli
     grid = TabGrid(TabProps("Leads", SHEET, 50, 12), [], {(9, 1): mark})
     want = _want(invalid={(11, 1): "bad"}, service_columns=())
     assert aid_requests(want, grid, row_count=52, inserted=(6, 2)) == []
+
+
+def test_a_batch_of_cells_and_aids_that_set_state_may_be_sent_again() -> None:
+    from connectors.google_sheets.tab_write import write_batches
+
+    cells = {(2, 0): "x"}
+    notes = aid_requests(
+        _want(invalid={(2, 0): "bad"}, dropdowns={1: ["IKT"]}, service_columns=()),
+        _grid(),
+        row_count=100,
+    )
+    again = write_batches(
+        SHEET, row_count=100, column_count=12, cells=cells, extra_requests=notes, limit=100_000
+    )
+    assert [b.repeatable for b in again] == [True]
+    protect = aid_requests(_want(), _grid(), row_count=100)  # adds a protected range
+    once = write_batches(
+        SHEET, row_count=100, column_count=12, cells=cells, extra_requests=protect, limit=100_000
+    )
+    assert [b.repeatable for b in once] == [False]

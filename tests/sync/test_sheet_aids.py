@@ -227,3 +227,19 @@ def test_agreements_tab_in_finnish_list_columns_and_a_party_that_matches_nothing
     assert "backgroundColor" in buyer["userEnteredFormat"]
     assert "note" not in cells.get((2, _column(header, "Seller")), {})
     assert len(_ours(sheet)) == 1
+
+
+def test_a_title_above_the_header_gets_no_aids(env: SyncEnv) -> None:
+    rows = _lv_rows()
+    env.sheet("lv", [["LEF Network — kontakti 2025"], [], *rows])
+    assert env.sync("lv", tab="leads").ok
+    cells = _cells(_grid(env))
+    sector = _column(rows[0], "Nozare")
+    assert "dataValidation" in cells[(4, sector)]  # the first data row, below the header
+    for row in (1, 2, 3):  # the title, the blank row, the header
+        assert not cells.get((row, sector), {}).get("dataValidation")
+    assert "Kosmoss" in cells[(5, sector)]["note"]  # the invalid row, two rows lower
+    header = env.values("lv")[2]
+    first = _column(header, "CRM ID")
+    (protected,) = _ours(_grid(env))
+    assert protected["range"]["startColumnIndex"] == first

@@ -235,6 +235,7 @@ def test_deleted_rows_are_archived_and_the_mass_deletion_valve_holds(env: SyncEn
     with env.store.session() as s:
         run = s.scalars(select(SyncRun).order_by(SyncRun.id.desc())).first()
     assert run.outcome == "aborted" and "vanished" in run.error
+    assert run.header_report["row"] == 1  # the header was read before the valve held
     # the rows come back (undo): nothing to do
     env.replace("lv", "Leads", rows)
     assert env.sync("lv", tab="leads").tabs[0].counts["archived"] == 0
@@ -383,3 +384,61 @@ def test_newest_wins_takes_a_later_sheet_edit(env: SyncEnv) -> None:
         assert s.get(Lead, lead_id).data["contact_name"] == "Later in the sheet"
         assert s.scalars(select(Conflict)).one().winner == "sheet"
     assert env.values("fi")[1][5].startswith("Ristiriita: Yhteyshenkilö")
+
+
+def _runs(env: SyncEnv) -> list[SyncRun]:
+    with env.store.session() as s:
+        return list(s.scalars(select(SyncRun).order_by(SyncRun.id)))
+
+
+def test_every_run_that_reads_a_header_records_its_report(env: SyncEnv) -> None:
+    header = ["Company name", "Country", "Sector", "Registraton code", "E-mail", "Our remarks"]
+    env.sheet("lv", [header, ["SIA Alfa", "LV", "IKT", LV1, "info@alfa.lv", "call in May"]])
+    dry = env.sync("lv", tab="leads", dry_run=True).tabs[0]
+    real = env.sync("lv", tab="leads").tabs[0]
+    assert dry.outcome == real.outcome == "completed"
+    first, second = _runs(env)
+    assert first.dry_run and not second.dry_run
+    for run in (first, second):
+        report = run.header_report
+        assert report["row"] == 1
+        assert [(m["column"], m["header"], m["field"]) for m in report["mapped"]][:3] == [
+            ("A", "Company name", "company_name"),
+            ("B", "Country", "country"),
+            ("C", "Sector", "sector"),
+        ]
+        kept = {u["column"]: u for u in report["unrecognised"]}
+        assert kept["D"] == {
+            "column": "D",
+            "header": "Registraton code",
+            "suggestion": "registration_code",
+        }
+        assert kept["F"]["header"] == "Our remarks"
+        assert "registration_code" in report["missing"]
+        assert "email" not in report["missing"]
+    # the service columns the real run added are the service's own, never "not recognised"
+    assert env.values("lv")[0][6] == "CRM ID"
+    assert env.sync("lv", tab="leads").tabs[0].outcome == "completed"
+    kept = [u["column"] for u in _runs(env)[-1].header_report["unrecognised"]]
+    assert kept == ["D", "F"]
+    # an unrecognisable header aborts; its report says what the header row holds,
+    # so the health page shows staff which headers it could not read
+    env.replace("lv", "Leads", [["Foo", "Bar"], ["x", "y"]])
+    aborted = env.sync("lv", tab="leads").tabs[0]
+    assert aborted.outcome == "aborted" and "recognised" in aborted.error
+    report = _runs(env)[-1].header_report
+    assert report["mapped"] == []
+    assert [u["header"] for u in report["unrecognised"]] == ["Foo", "Bar"]
+    # a run that never read a header (the tab is gone) records none: SQL NULL
+    env.gc.open_by_key(env.config.partners["lv"].spreadsheet_id).del_worksheet(
+        env.gc.open_by_key(env.config.partners["lv"].spreadsheet_id).worksheet("Leads")
+    )
+    failed = env.sync("lv", tab="leads").tabs[0]
+    assert failed.outcome == "failed"
+    last = _runs(env)[-1]
+    assert last.header_report is None
+    with env.store.session() as s:
+        stored_null = s.scalar(
+            select(SyncRun.id).where(SyncRun.header_report.is_(None), SyncRun.id == last.id)
+        )
+    assert stored_null == last.id  # SQL NULL, not JSON null: "runs with a report" is a filter

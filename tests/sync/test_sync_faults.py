@@ -1,5 +1,5 @@
 """Interrupted syncs converge: faults injected in the emulator at every step of a
-sync (read, metadata, grid growth, cell write) leave nothing lost and nothing
+sync (read, metadata, the tab's one write) leave nothing lost and nothing
 duplicated once a later sync runs. Two syncs of one spreadsheet never overlap."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from connectors.google_sheets.retry import fast_policy
 from integration.store import records
 from integration.store.models import Lead, SyncRun
 
-STEPS = ("values.batchGet", "spreadsheets.get", "spreadsheets.batchUpdate", "values.batchUpdate")
+STEPS = ("values.batchGet", "spreadsheets.get", "spreadsheets.batchUpdate")
 FAULTS = {
     "429 storm": {"status": 429, "message": "Quota exceeded for quota metric 'Read requests'"},
     "500s": {"status": 500},
@@ -43,7 +43,7 @@ def _wait_for(check: Any, what: str, timeout: float = 30.0) -> None:
 def _lose_next_write_answer(env: SyncEnv) -> Any:
     """Hold back the next cell write (applied later, its answer lost); returns a
     client that gives up on it."""
-    env.emulator.inject_fault(endpoint="values.batchUpdate", delay=LOST_ANSWER_DELAY, times=1)
+    env.emulator.inject_fault(endpoint="spreadsheets.batchUpdate", delay=LOST_ANSWER_DELAY, times=1)
     return env.emulator.client(timeout=SLOW_CLIENT_TIMEOUT)
 
 
@@ -121,7 +121,7 @@ def test_interrupted_sync_converges(sqlite_env: SyncEnv, step: str, fault: str) 
 @pytest.mark.parametrize("fault", ["429 storm", "500s"])
 def test_short_fault_bursts_are_retried_within_one_sync(env: SyncEnv, fault: str) -> None:
     alfa = _prepare(env)
-    for step in ("values.batchGet", "values.batchUpdate"):
+    for step in ("values.batchGet", "spreadsheets.batchUpdate"):
         env.emulator.inject_fault(endpoint=step, times=2, **FAULTS[fault])
     report = env.sync("lv", tab="leads")
     assert report.ok, report.tabs[0].error
@@ -248,7 +248,7 @@ def test_crm_edit_written_but_not_committed_then_edited_again(env: SyncEnv, land
     if landed:  # the write reaches the sheet, the answer never comes back
         gc = _lose_next_write_answer(env)
     else:
-        env.emulator.inject_fault(endpoint="values.batchUpdate", status=500, times=5)
+        env.emulator.inject_fault(endpoint="spreadsheets.batchUpdate", status=500, times=5)
         gc = env.emulator.client()
     first = env.sync("lv", tab="leads", client=gc, retry=fast_policy(max_attempts=1))
     assert first.tabs[0].outcome == "failed"
@@ -299,7 +299,7 @@ def test_landed_crm_write_survives_a_later_sync_that_fails_too(env: SyncEnv) -> 
     landed_stamp = env.values("lv")[1][11]
 
     _crm_edit(env, lead_id, contact_name="second CRM edit")
-    env.emulator.inject_fault(endpoint="values.batchUpdate", status=500, times=5)
+    env.emulator.inject_fault(endpoint="spreadsheets.batchUpdate", status=500, times=5)
     second = env.sync("lv", tab="leads", client=gc, retry=fast_policy(max_attempts=1))
     assert second.tabs[0].outcome == "failed"
     env.emulator.clear_faults()
@@ -344,9 +344,11 @@ def test_conflict_the_store_wins_is_logged_though_the_commit_never_happens(
     env.write("lv", "Leads", "E2", [["partner's Anna"]])
     _crm_edit(env, lead_id, contact_name="CRM's Anna")
     if landed:  # applied, then every answer is a 503
-        env.emulator.inject_fault(endpoint="values.batchUpdate", status=503, after=True, times=9)
+        env.emulator.inject_fault(
+            endpoint="spreadsheets.batchUpdate", status=503, after=True, times=9
+        )
     else:
-        env.emulator.inject_fault(endpoint="values.batchUpdate", status=503, times=9)
+        env.emulator.inject_fault(endpoint="spreadsheets.batchUpdate", status=503, times=9)
     first = env.sync("lv", tab="leads", retry=fast_policy(max_attempts=2)).tabs[0]
     env.emulator.clear_faults()
     assert first.outcome == "failed"
@@ -374,8 +376,9 @@ def test_appended_row_deleted_before_the_commit_stays_deleted(env: SyncEnv) -> N
             {"partner": "lv", "company_name": "Web SIA", "country": "LV", "sector": "ict"},
             source="webhook:lv",
         ).id
-    env.emulator.inject_fault(endpoint="values.batchUpdate", status=500, after=True, times=9)
-    first = env.sync("lv", tab="leads", retry=fast_policy(max_attempts=2)).tabs[0]
+    env.emulator.inject_fault(endpoint="spreadsheets.batchUpdate", status=500, after=True, times=9)
+    # no retry: a retry would find the appended row landed and the sync would commit
+    first = env.sync("lv", tab="leads", retry=fast_policy(max_attempts=1)).tabs[0]
     env.emulator.clear_faults()
     assert first.outcome == "failed"
     rows = env.values("lv")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import random
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 import requests
@@ -15,7 +16,7 @@ from gspread.exceptions import APIError
 from connectors.google_sheets.errors import PermissionDenied, QuotaExceeded, TransientError
 from connectors.google_sheets.ratelimit import RateLimiter
 from connectors.google_sheets.retry import RetryPolicy, call_with_retry, parse_retry_after
-from connectors.google_sheets.tab_io import SheetsConnector, coalesce
+from connectors.google_sheets.tab_write import coalesce, write_batches
 from integration.sync import sheet_rows
 from integration.sync.merge import merge_record
 from integration.sync.plan import NewId, Settings, Shadow, StoreRecord, StoreState, plan_tab
@@ -211,19 +212,34 @@ def test_cells_coalesce_into_blocks_and_large_writes_split() -> None:
         (3, 0, [["x"]]),
     ]
 
-    class Fake:
-        http_client = None
+    def batches(**kw: Any) -> list[Any]:
+        kw.setdefault("cells", {})
+        return write_batches(7, row_count=1000, column_count=26, limit=600, **kw)
 
-    conn = SheetsConnector(Fake(), max_request_bytes=200)
-    bodies = conn._write_bodies("Leads", coalesce({(r, 0): "v" * 50 for r in range(2, 40, 2)}))
-    assert len(bodies) > 1
-    assert all(len(json.dumps(b)) < 400 for b in bodies)
-    assert all(b["valueInputOption"] == "RAW" for b in bodies)
-    tall = conn._write_bodies("Leads", coalesce({(r, 0): "v" * 20 for r in range(2, 200)}))
+    scattered = batches(cells={(r, 0): "v" * 50 for r in range(2, 40, 2)})
+    assert len(scattered) > 1
+    assert all(len(json.dumps(b.requests)) < 1200 for b in scattered)
+    starts = [r["updateCells"]["start"]["rowIndex"] for b in scattered for r in b.requests]
+    assert starts == list(range(1, 39, 2))  # 0-based rows 2, 4, ... 38
+    tall = batches(cells={(r, 0): "v" * 20 for r in range(2, 200)})
     assert len(tall) > 1
-    ranges = [d["range"] for b in tall for d in b["data"]]
-    assert ranges[0].startswith("'Leads'!A2:") and ranges[-1].endswith("A199")
-    assert sum(len(d["values"]) for b in tall for d in b["data"]) == 198
+    rows = [r["updateCells"] for b in tall for r in b.requests]
+    assert rows[0]["start"]["rowIndex"] == 1
+    assert sum(len(r["rows"]) for r in rows) == 198
+    assert all(r["fields"] == "userEnteredValue" for r in rows)
+
+    # appended rows: each batch inserts rows and fills them (atomic for its rows),
+    # the next batch inserts right below the previous one's rows
+    appended = batches(append_at=50, append_rows=[[f"L-{i:06d}", "x" * 40] for i in range(30)])
+    assert len(appended) > 1
+    at = 49
+    for b in appended:
+        insert, fill = b.requests[0]["insertDimension"], b.requests[1]["updateCells"]
+        assert insert["range"]["startIndex"] == at == fill["start"]["rowIndex"]
+        assert insert["range"]["endIndex"] - at == len(fill["rows"])
+        assert b.marker is not None and b.marker[0] == f"L-{at - 49:06d}"
+        at = insert["range"]["endIndex"]
+    assert at == 79
 
 
 def test_service_columns_go_right_of_every_used_cell() -> None:

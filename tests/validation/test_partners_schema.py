@@ -64,7 +64,7 @@ def test_optional_keys_are_accepted(doc: dict[str, Any]) -> None:
     [
         (("partners", 0, "code"), "LV", ("partners.0.code", "pattern")),
         (("partners", 0, "code"), "lva", ("partners.0.code", "pattern")),
-        (("partners", 0, "locale"), "ru", ("partners.0.locale", "enum")),
+        (("partners", 0, "locale"), "LV", ("partners.0.locale", "pattern")),
         (("partners", 0, "conflict_policy"), "merge", ("partners.0.conflict_policy", "enum")),
         (("partners", 0, "sync_at"), "24:00", ("partners.0.sync_at", "pattern")),
         (("partners", 0, "sync_at"), "2:00", ("partners.0.sync_at", "pattern")),

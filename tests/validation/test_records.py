@@ -157,7 +157,8 @@ def test_signed_agreement_needs_a_signed_date_but_others_do_not() -> None:
 )
 def test_each_rule_rejects_a_bad_value(kind: str, field: str, value: object, code: str) -> None:
     good = GOOD_LEAD if kind == "lead" else GOOD_AGREEMENT
-    issues = validate_record(kind, {**good, field: value})
+    # the partner codes come from the partners file: here the example file's
+    issues = validate_record(kind, {**good, field: value}, partners=("lv", "ee", "fi"))
     assert codes(issues) == [(field, code)]
     assert issues[0].message
 

@@ -28,7 +28,6 @@ LABEL_FIELDS = [
     ("lead", "source"),
     ("agreement", "status"),
     ("agreement", "currency"),
-    ("agreement", "reporting_partner"),
 ]
 
 
@@ -148,9 +147,6 @@ PARTNER_SPELLINGS = [
     ("agreement", "currency", "eiro", "EUR"),
     ("agreement", "currency", "EUR", "EUR"),
     ("agreement", "currency", "manat", "AZN"),
-    ("agreement", "reporting_partner", "Latvija", "lv"),
-    ("agreement", "reporting_partner", "Eesti", "ee"),
-    ("agreement", "reporting_partner", "Suomi", "fi"),
 ]
 
 

@@ -43,6 +43,8 @@ class PlannerBase:
     layout: sheet_rows.Layout
     #: column number -> the header text as the partner wrote it
     header_names: dict[int, str]
+    #: the header's sheet row (1-based; set by :mod:`.layout`): data rows start below
+    header_row: int = 1
     #: CRM IDs the sheet's rows carry, once each
     sheet_ids: set[str]
 
@@ -104,7 +106,12 @@ class PlannerBase:
     def normalise(self, raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[Any]]:
         resolver = self.party.resolve if self.party is not None else None
         record, issues = check_row(
-            self.kind, raw, self.locale, partner=self.s.partner, resolve_party=resolver
+            self.kind,
+            raw,
+            self.locale,
+            partner=self.s.partner,
+            resolve_party=resolver,
+            partners=self.s.partners,
         )
         owner_field = OWNER_FIELD[self.kind]
         owner = record.get(owner_field)

@@ -20,8 +20,8 @@ def detail_needed(
     store: only ids, versions and row fingerprints. Row fingerprints computed here
     are kept in ``state.row_hashes`` for the plan.
     """
-    header = list(rows[0]) if rows else []
-    layout = sheet_rows.layout_for(header, state.kind)
+    tab = settings.tab_rows(rows, state.kind)
+    layout = sheet_rows.layout_for(tab.header, state.kind, settings.columns)
     unshadowed = {
         rid for rid in state.records if rid not in state.shadows or state.shadows[rid].pending
     }
@@ -30,8 +30,7 @@ def detail_needed(
     need: set[str] = set(unshadowed)
     seen: set[str] = set()
     work = False
-    for offset, cells in enumerate(rows[1:]):
-        row = offset + 2
+    for row, cells in tab.numbered():
         raw = sheet_rows.row_raw(layout, cells)
         rid, junk = sheet_rows.row_id(state.kind, sheet_rows.cell(cells, layout.id_col))
         if rid is None or rid in seen:

@@ -172,7 +172,7 @@ class ExistingRows(ValveRules):
         become a duplicate of another lead; if not, the row is quarantined."""
         merged = {**rec.data, **result.to_store}
         merged = {k: v for k, v in merged.items() if v is not None}
-        problems = validate_record(self.kind, merged, locale=self.locale)
+        problems = validate_record(self.kind, merged, locale=self.locale, partners=self.s.partners)
         problems += self.cross_issues(merged)
         if not problems and self.kind == "lead":
             problems = self.duplicate_key(rec.id, merged)

@@ -1,6 +1,7 @@
 """The tab's layout and header: which column holds which field, the header row a
 blank tab gets, the service columns (CRM ID, Sync status, Last synced) added right
-of every used cell, and the data rows read (:class:`.base.SheetRow`).
+of every used cell in the header row, and the data rows below the header
+(:class:`.base.SheetRow`). Rows above the header (a title) are never written.
 
 A tab with data but no recognisable header is never guessed at: the plan aborts.
 """
@@ -20,42 +21,48 @@ def _has_data(rows: Sequence[Sequence[Any]]) -> bool:
 
 
 class LayoutRules(PlannerBase):
-    def read_layout(self, header: list[Any], data_rows: Sequence[Sequence[Any]]) -> bool:
+    def read_layout(self, tab: sheet_rows.TabRows) -> bool:
         """Set :attr:`layout` from the header row, planning the header cells a
         blank tab or missing service columns need. False: the plan is aborted."""
         plan = self.plan
+        header, data_rows, at = tab.header, tab.data, tab.header_row
+        self.header_row = plan.header_row = at
         if not any(sheet_rows.clean_line(h) if isinstance(h, str) else h for h in header):
             if _has_data(data_rows):
-                plan.aborted = "the tab has data but no header row (row 1 is empty)"
+                plan.aborted = f"the tab has data but no header row (row {at} is empty)"
                 return False
             header = sheet_rows.default_header(self.kind, self.locale)
             for col, text in enumerate(header):
-                plan.cells[(1, col)] = text
-        layout = sheet_rows.layout_for(header, self.kind)
+                plan.cells[(at, col)] = text
+        layout = sheet_rows.layout_for(header, self.kind, self.s.columns)
         if not layout.fields and _has_data(data_rows):
-            plan.aborted = "no column of the header row is recognised; is this the right tab?"
+            # The report still says which headers were read and what they may mean.
+            plan.header_report = header_report(layout, header_row=at).as_dict()
+            plan.aborted = (
+                f"no column of the header row (row {at}) is recognised; is this the right tab?"
+            )
             return False
         used = max((len(r) for r in data_rows), default=0)
         layout, added = sheet_rows.with_service_columns(layout, used)
         for col, name in added.items():
-            plan.cells[(1, col)] = sheet_rows.header_text(self.kind, name, self.locale)
+            plan.cells[(at, col)] = sheet_rows.header_text(self.kind, name, self.locale)
         self.layout = layout
         self.header_names = {i: str(h) for i, h in enumerate(header) if h not in (None, "")}
         plan.width = max(layout.width, len(header))
         plan.columns = dict(layout.headers)
         plan.layout = layout
         plan.drift = sheet_rows.drift(self.state.previous_columns, layout)
-        plan.header_report = header_report(layout, header_row=1).as_dict()
+        plan.header_report = header_report(layout, header_row=at).as_dict()
         return True
 
-    def parse_rows(self, data_rows: Sequence[Sequence[Any]]) -> list[SheetRow]:
-        """The non-blank rows, each CRM ID kept by its first row only (a copied row
-        carrying another row's id becomes a new row); notes the stamps seen."""
+    def parse_rows(self, tab: sheet_rows.TabRows) -> list[SheetRow]:
+        """The non-blank rows below the header, each CRM ID kept by its first row
+        only (a copied row carrying another row's id becomes a new row); notes the
+        stamps seen."""
         layout = self.layout
         parsed: list[SheetRow] = []
         self.sheet_ids = set()
-        for offset, cells in enumerate(data_rows):
-            row = offset + 2
+        for row, cells in tab.numbered():
             raw = sheet_rows.row_raw(layout, cells)
             rid, junk = sheet_rows.row_id(self.kind, sheet_rows.cell(cells, layout.id_col))
             if rid is None and junk is None and sheet_rows.is_blank(raw):

@@ -8,12 +8,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from ..merge import FieldConflict
+from ..sheet_rows import TabRows, tab_rows
 
 if TYPE_CHECKING:
     from ..sheet_rows import Layout
@@ -102,6 +103,9 @@ class Settings:
     partner: str
     tab: str  # "leads" | "agreements"
     locale: str = "en"
+    #: the configured partner codes, the only ones a record's partner fields may
+    #: hold; None checks only a code's shape
+    partners: frozenset[str] | None = None
     policy: str = "sheet_wins"
     mass_delete_share: float = 0.2
     mass_delete_min_rows: int = 5
@@ -109,6 +113,15 @@ class Settings:
     today: date | None = None
     #: when the sheet was last edited (for newest_wins); None: "now"
     sheet_changed_at: datetime | None = None
+    #: the partner's own headers for this tab (header text -> record field), from
+    #: ``[partners.columns.<tab>]``; they win over the vocabulary's aliases
+    columns: Mapping[str, str] = field(default_factory=dict)
+    #: the tab's header row (1-based) from ``[partners.header_row]``; None: found
+    header_row: int | None = None
+
+    def tab_rows(self, rows: Sequence[Sequence[Any]], kind: str) -> TabRows:
+        """The rows read, split at this tab's header (:func:`..sheet_rows.tab_rows`)."""
+        return tab_rows(rows, kind, self.columns, self.header_row)
 
     @property
     def stamp(self) -> str:
@@ -171,6 +184,9 @@ class Plan:
     cells: dict[tuple[int, int], Any] = field(default_factory=dict)
     appends: list[tuple[str, list[Any]]] = field(default_factory=list)
     append_at: int = 2  # first sheet row for appended records
+    #: the header's sheet row (1-based): data rows start below it, rows above are
+    #: never written (a title)
+    header_row: int = 1
     width: int = 0  # columns the tab needs
     quarantine: list[QuarantineItem] = field(default_factory=list)
     resolve: list[tuple[int, str]] = field(default_factory=list)

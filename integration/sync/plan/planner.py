@@ -15,11 +15,10 @@ from .new_rows import NewRows
 class Planner(NewRows, LayoutRules):
     def run(self) -> Plan:
         plan = self.plan
-        header = list(self.rows[0]) if self.rows else []
-        data_rows = self.rows[1:] if self.rows else []
-        if not self.read_layout(header, data_rows):
+        tab = self.s.tab_rows(self.rows, self.kind)
+        if not self.read_layout(tab):
             return plan
-        parsed = self.parse_rows(data_rows)
+        parsed = self.parse_rows(tab)
         self.choose_stamp()
         vanished = self.vanished()
         if self.valve_closed(vanished):
@@ -27,7 +26,7 @@ class Planner(NewRows, LayoutRules):
         for item in parsed:
             self.row(item)
         self.archive_vanished(vanished)
-        self.appends(len(self.rows) + 1 if self.rows else 2)
+        self.appends(max(len(self.rows), tab.header_row) + 1)
         self.stamp_outside_appends(parsed)
         plan.landed_appends = self.landed_appends()
         self.resolve_quarantine()
@@ -58,5 +57,6 @@ class Planner(NewRows, LayoutRules):
 
 
 def plan_tab(rows: Sequence[Sequence[Any]], state: StoreState, settings: Settings) -> Plan:
-    """Decide one tab's sync from the cells read (row 1 = header) and the store state."""
+    """Decide one tab's sync from the cells read (row 1 first; the header is found
+    in them, :func:`..sheet_rows.tab_rows`) and the store state."""
     return Planner(rows, state, settings).run()
