@@ -258,11 +258,13 @@ def set_data_validation(txn: Txn, req: dict[str, Any]) -> Reply:
     g = req.get("range") or {}
     sheet = txn.edit(g.get("sheetId", 0))
     box = grid_box(sheet, g)
-    rule = req.get("rule")
+    # one rule object for the whole range: a rule is never changed in place, and a
+    # list column's rule on a 10,000-row grid would otherwise be 10,000 copies
+    rule = copy.deepcopy(req.get("rule"))
     for r in range(box.start_row, box.end_row):
         for c in range(box.start_col, box.end_col):
             if rule:
-                sheet.validations[(r, c)] = copy.deepcopy(rule)
+                sheet.validations[(r, c)] = rule
             else:
                 sheet.validations.pop((r, c), None)
     return {}

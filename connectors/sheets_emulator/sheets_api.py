@@ -66,10 +66,16 @@ def cell_data(
     ss: Spreadsheet, sheet: Sheet, r: int, c: int, keys: frozenset[str] | None = None
 ) -> dict[str, Any]:
     """One CellData (the parts the emulator models); ``keys``: only the CellData
-    fields a ``fields`` mask selects (values are not rendered when none is asked)."""
-    v = sheet.get(r, c) if keys is None or keys & _VALUE_KEYS else None
+    fields a ``fields`` mask selects, so a notes-only read of a large grid neither
+    renders values nor copies validation rules."""
+
+    def wanted(*names: str) -> bool:
+        return keys is None or any(n in keys for n in names)
+
+    # a number format lives with the value, so the format needs the cell too
+    v = sheet.get(r, c) if wanted(*_VALUE_KEYS, "userEnteredFormat") else None
     out: dict[str, Any] = {}
-    if v is not None:
+    if v is not None and wanted(*_VALUE_KEYS):
         if isinstance(v, Cell) and v.formula is not None:
             out["userEnteredValue"] = {"formulaValue": v.formula}
             eff = ss.evaluate(v, sheet.title)
@@ -80,15 +86,16 @@ def cell_data(
         out["formattedValue"] = render(
             v, FORMATTED, "FORMATTED_STRING", lambda x: ss.evaluate(x, sheet.title), ss.conv
         )
-    fmt = copy.deepcopy(sheet.formats.get((r, c))) or {}
-    if isinstance(v, Cell) and v.fmt is not None:
-        fmt.setdefault("numberFormat", {"type": v.fmt[0], "pattern": v.fmt[1]})
-    if fmt:
-        out["userEnteredFormat"] = fmt
-    note = sheet.notes.get((r, c))
+    if wanted("userEnteredFormat"):
+        fmt = copy.deepcopy(sheet.formats.get((r, c))) or {}
+        if isinstance(v, Cell) and v.fmt is not None:
+            fmt.setdefault("numberFormat", {"type": v.fmt[0], "pattern": v.fmt[1]})
+        if fmt:
+            out["userEnteredFormat"] = fmt
+    note = sheet.notes.get((r, c)) if wanted("note") else None
     if note:
         out["note"] = note
-    rule = sheet.validations.get((r, c))
+    rule = sheet.validations.get((r, c)) if wanted("dataValidation") else None
     if rule:
         out["dataValidation"] = copy.deepcopy(rule)
     return out
