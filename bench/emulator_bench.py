@@ -21,27 +21,20 @@ from __future__ import annotations
 import argparse
 import random
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import requests
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
 
+from processes import free_port, start_emulator  # noqa: E402
 from run_info import RunInfo  # noqa: E402
 
 from connectors.google_sheets.auth import make_gspread_client  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class EmulatorProcess:
@@ -49,21 +42,7 @@ class EmulatorProcess:
 
     def __init__(self) -> None:
         self.port = free_port()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "connectors.sheets_emulator", "--port", str(self.port)],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.time() + 20
-        while time.time() < deadline:
-            try:
-                requests.get(f"http://127.0.0.1:{self.port}/_emulator/health", timeout=1)
-                return
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError("emulator did not start")
+        self.proc = start_emulator(self.port, output=subprocess.DEVNULL)
 
     @property
     def host(self) -> str:

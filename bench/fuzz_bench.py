@@ -34,13 +34,14 @@ from schemathesis.core import NOT_SET
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "fuzz_bench.md"
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from seeding import seed  # noqa: E402
 
 from integration import create_app  # noqa: E402
-from integration.auth import create_token  # noqa: E402
 from integration.config import load_config  # noqa: E402
-from integration.store import migrate, records  # noqa: E402
+from integration.store import migrate  # noqa: E402
 from integration.store.db import Store  # noqa: E402
-from integration.store.models import Conflict  # noqa: E402
 from integration.store.setup import sync_partner_rows  # noqa: E402
 from integration.webhooks.signatures import standard_headers  # noqa: E402
 
@@ -63,73 +64,24 @@ def build_app(folder: Path) -> tuple[Any, dict[str, str]]:
     store = Store(f"sqlite:///{folder / 'store.sqlite'}")
     migrate.upgrade(store)
     sync_partner_rows(store, config)
-    with store.session() as s:
-        for partner, country in (("lv", "LV"), ("ee", "EE")):
-            for n in range(3):
-                records.create_lead(
-                    s,
-                    {
-                        "partner": partner,
-                        "company_name": f"Fuzz {partner} {n}",
-                        "country": country,
-                        "sector": "ict",
-                    },
-                    source="api",
-                )
-        az = records.create_lead(
-            s,
-            {"partner": "lv", "company_name": "Fuzz AZ", "country": "AZ", "sector": "ict"},
-            source="api",
-        )
-        s.flush()
-        agreement = records.create_agreement(
-            s,
-            {
-                "seller_id": "L-000001",
-                "buyer_id": az.id,
-                "reporting_partner": "lv",
-                "sector": "ict",
-                "subject": "Fuzz",
-                "status": "draft",
-            },
-            source="api",
-        )
-        entry = records.quarantine(
-            s,
-            kind="lead",
-            source="webhook",
-            partner="lv",
-            raw={"company_name": "Fuzz Q", "country": "LV", "sector": "?"},
-            errors=[{"field": "sector", "code": "enum", "message": "not a sector"}],
-        )
-        conflict = Conflict(
-            partner="lv",
-            tab="leads",
-            record_id="L-000001",
-            field="stage",
-            base_value="new",
-            sheet_value="meeting",
-            store_value="won",
-            resolved_value="meeting",
-            policy="sheet_wins",
-            winner="sheet",
-        )
-        s.add(conflict)
-        s.flush()
-        _, admin = create_token(s, "fuzz admin", None)
-        _, lv = create_token(s, "fuzz lv", "lv")
-        EXISTING.update(
-            {
-                "/api/v1/leads/": ["L-000001", "L-000004", az.id],
-                "/api/v1/agreements/": [agreement.id],
-                "/api/v1/quarantine/": [entry.id],
-                "/api/v1/conflicts/": [conflict.id],
-                "/api/v1/sync-runs/": [1],
-            }
-        )
+    seeded = seed(store, leads_per_partner=7)
+    lv_seller, ee_seller, az_buyer = (
+        seeded.leads["lv"][1],
+        seeded.leads["ee"][1],
+        seeded.leads["lv"][0],
+    )
+    EXISTING.update(
+        {
+            "/api/v1/leads/": [lv_seller, ee_seller, az_buyer],
+            "/api/v1/agreements/": [seeded.agreements[0]],
+            "/api/v1/quarantine/": [seeded.quarantine_id],
+            "/api/v1/conflicts/": [seeded.conflict_id],
+            "/api/v1/sync-runs/": [1],
+        }
+    )
     app = create_app(replace(config, database_url=store.url), store=store)
     app.config.update(TESTING=True)
-    return app, {"admin": admin, "lv": lv}
+    return app, {"admin": seeded.tokens["admin"], "lv": seeded.tokens["lv"]}
 
 
 #: Path prefix -> ids that exist: half the cases of an operation on one record

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,6 +32,7 @@ sys.path.insert(0, str(ROOT / "tests" / "reliability"))
 
 from emulator_fixtures import create_spreadsheet, run_emulator  # noqa: E402
 from fault_scenarios import TEST_ENVIRON, temporary_pg_database  # noqa: E402
+from processes import free_port, wait_for_http  # noqa: E402
 from run_info import RunInfo  # noqa: E402
 
 from integration.auth import create_token  # noqa: E402
@@ -102,26 +102,6 @@ with ThreadPoolExecutor(max_workers=64) as pool:
         results.append(f.result())
 print(json.dumps(results))
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_http(url: str, seconds: float = 30) -> None:
-    import requests
-
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(url, timeout=1).status_code < 500:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{url} did not come up")
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -227,7 +207,7 @@ def main() -> int:
             text=True,
         )
         try:
-            wait_http(f"http://127.0.0.1:{port}/healthz")
+            wait_for_http(f"http://127.0.0.1:{port}/healthz")
             load_args = {
                 "base": f"http://127.0.0.1:{port}",
                 "rate": args.rate,

@@ -155,8 +155,9 @@ def child(host: str, sid: str, n: int) -> dict[str, Any]:
     return out
 
 
-def naive(host: str, sid: str) -> dict[str, Any]:
-    """The tutorial way: get_all_records(), then update_cell() per cell to change."""
+def _three_runs(host: str, sid: str, sync_once: Any) -> dict[str, Any]:
+    """Seconds and Sheets API calls of a script's ``sync_once(worksheet)``: the
+    first run, a run with nothing changed, and a run after 1% of rows changed."""
     import requests
 
     from connectors.google_sheets.auth import make_gspread_client
@@ -164,12 +165,22 @@ def naive(host: str, sid: str) -> dict[str, Any]:
     gc = make_gspread_client(emulator_host=host, timeout=600)
     stats_url = f"http://{host}/_emulator/stats"
     out: dict[str, Any] = {}
-    store: dict[str, dict[str, Any]] = {}
-
-    def run(name: str) -> None:
+    for name in ("first", "nochange", "changed1pct"):
+        if name == "changed1pct":
+            _edit_one_percent(gc, sid, COMPARE_ROWS)
         requests.delete(stats_url, timeout=10)
         started = time.perf_counter()
-        ws = gc.open_by_key(sid).worksheet("Leads")
+        sync_once(gc.open_by_key(sid).worksheet("Leads"))
+        calls = requests.get(stats_url, timeout=10).json()["total"]
+        out[name] = {"seconds": round(time.perf_counter() - started, 3), "api_calls": calls}
+    return out
+
+
+def naive(host: str, sid: str) -> dict[str, Any]:
+    """The tutorial way: get_all_records(), then update_cell() per cell to change."""
+    store: dict[str, dict[str, Any]] = {}
+
+    def sync_once(ws: Any) -> None:
         records = ws.get_all_records()
         header = ws.row_values(1)
         if "CRM ID" not in header:
@@ -188,33 +199,18 @@ def naive(host: str, sid: str) -> dict[str, Any]:
             elif store.get(rid) != data:
                 store[rid] = data
                 ws.update_cell(n, status_col, "OK (updated)")
-        calls = requests.get(stats_url, timeout=10).json()["total"]
-        out[name] = {"seconds": round(time.perf_counter() - started, 3), "api_calls": calls}
 
-    run("first")
-    run("nochange")
-    _edit_one_percent(gc, sid, COMPARE_ROWS)
-    run("changed1pct")
-    return out
+    return _three_runs(host, sid, sync_once)
 
 
 def reasonable(host: str, sid: str) -> dict[str, Any]:
     """A careful gspread script: one read of the whole tab, then, when anything
     changed, one ``ws.update`` writing the whole id and status columns."""
-    import requests
     from gspread.utils import rowcol_to_a1
 
-    from connectors.google_sheets.auth import make_gspread_client
-
-    gc = make_gspread_client(emulator_host=host, timeout=600)
-    stats_url = f"http://{host}/_emulator/stats"
-    out: dict[str, Any] = {}
     store: dict[str, list[str]] = {}
 
-    def run(name: str) -> None:
-        requests.delete(stats_url, timeout=10)
-        started = time.perf_counter()
-        ws = gc.open_by_key(sid).worksheet("Leads")
+    def sync_once(ws: Any) -> None:
         values = ws.get_all_values()
         header = values[0]
         changed = "CRM ID" not in header
@@ -234,14 +230,8 @@ def reasonable(host: str, sid: str) -> dict[str, Any]:
             column.append([rid, status])
         if changed:
             ws.update(column, rowcol_to_a1(1, id_at + 1), value_input_option="RAW")
-        calls = requests.get(stats_url, timeout=10).json()["total"]
-        out[name] = {"seconds": round(time.perf_counter() - started, 3), "api_calls": calls}
 
-    run("first")
-    run("nochange")
-    _edit_one_percent(gc, sid, COMPARE_ROWS)
-    run("changed1pct")
-    return out
+    return _three_runs(host, sid, sync_once)
 
 
 def _edit_one_percent(gc: Any, sid: str, n: int) -> None:

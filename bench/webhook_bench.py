@@ -34,7 +34,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -48,7 +47,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 # gunicorn imports this file as bench.webhook_bench, so its folder is not on the path
 sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT / "tests"))
 
+from processes import free_port  # noqa: E402
 from run_info import RunInfo  # noqa: E402
 
 from integration.webhooks.signatures import standard_headers  # noqa: E402
@@ -75,12 +76,6 @@ def bench_app():  # type: ignore[no-untyped-def]
 
 
 # ------------------------------------------------------------------ server
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Server:

@@ -1,4 +1,4 @@
-"""How the service recognises the same firm twice (pure functions, stdnum only).
+"""How the service recognises the same firm twice (pure functions: stdnum and accent folding).
 
 One module, one function per purpose, so "the same registration code" means the
 same thing in intake, the sync plan and mapping, the cross-record rules, erasure
@@ -13,9 +13,31 @@ matching, tombstones and the store:
   country, or, when it has no registration code, its e-mail address (DESIGN.md
   section 4);
 - :func:`natural_key_field` - the lead field a natural key names;
-- :func:`key_hash` - the one-way hash GDPR tombstones keep instead of the key.
+- :func:`company_key` - a company name reduced for matching (legal form, case,
+  accents, quotes and punctuation folded);
+- :func:`firm_keys` - every key a firm can be found by, strongest first, and
+  :func:`first_match` - the one rule for when a weaker key may match;
+- :func:`key_hash` / :func:`tombstone_hashes` - the one-way hashes GDPR
+  tombstones keep instead of the keys.
 
-This module imports nothing from ``integration`` so that ``normalise``,
+When two records are one firm
+-----------------------------
+A firm is tried by its keys in this order (:func:`firm_keys`):
+
+1. ``("reg", COUNTRY, code)`` - its registration code within its country;
+2. ``("email", address)`` - its e-mail address;
+3. ``("name", COUNTRY, company key)`` - its company name within its country.
+
+The registration code is the firm's legal identity, so it decides whenever
+both sides have one: a weaker key (e-mail or name) never matches two records
+whose registration keys are both present and differ. Two chambers'
+"Baltic Soft" in Latvia with different codes are two firms; a row with no
+(readable) code named like a stored firm is that firm. Different e-mail
+addresses do not keep a name match apart: one firm has several (info@,
+sales@, a contact's own).
+
+This module imports nothing from ``integration`` but the leaf
+:mod:`integration.vocabulary` (for accent folding), so that ``normalise``,
 ``validation``, ``sync`` and ``store`` can all depend on it without cycles.
 """
 
@@ -23,15 +45,21 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from stdnum.az import voen
 from stdnum.ee import registrikood
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.fi import ytunnus
 from stdnum.lv import pvn
+
+from integration.vocabulary import plain_text
+
+#: A key a firm is found by (see :func:`firm_keys`).
+Key = tuple[str, ...]
+_T = TypeVar("_T")
 
 #: Country -> python-stdnum module that checks its company registration codes.
 REGISTRATION_CODE_MODULES = {"LV": pvn, "EE": registrikood, "FI": ytunnus, "AZ": voen}
@@ -41,6 +69,21 @@ _NOT_ALNUM = re.compile(r"[\W_]+")
 #: A country prefix is dropped only when more than this many characters follow it,
 #: so a short code that merely starts with the country's letters keeps them.
 _MIN_AFTER_PREFIX = 3
+
+#: Legal-form words dropped when comparing company names (LV, EE, FI, AZ and common
+#: international ones), so "SIA Baltic Soft" and "Baltic Soft, SIA" are one firm.
+#: Stored leads keep this key in their indexed ``company_key`` column: a change
+#: here needs a migration that recomputes that column.
+LEGAL_FORMS = frozenset(
+    [
+        "sia", "as", "ou", "oy", "oyj", "ab", "ky", "tmi", "mtu", "fie", "mmc", "asc",
+        "qsc", "llc", "ltd", "limited", "gmbh", "ag", "plc", "inc", "corp", "co", "sa",
+        "bv", "nv", "aps", "ooo", "zao", "oao",
+    ]
+)  # fmt: skip
+#: Words of a company name: runs of letters and digits (quotes, dots, commas and
+#: dashes separate them and are dropped).
+_WORDS = re.compile(r"[^\W_]+")
 
 
 @lru_cache(maxsize=16384)
@@ -104,3 +147,91 @@ def natural_key_field(key: tuple[str, ...]) -> str:
 def key_hash(key: tuple[str, ...]) -> str:
     """A one-way hash of a natural key, for tombstones that hold nothing personal."""
     return hashlib.sha256("\x1f".join(key).encode("utf-8")).hexdigest()
+
+
+def email_key(email: Any) -> str | None:
+    """An e-mail address as compared: trimmed, lower case; None when blank."""
+    if not isinstance(email, str):
+        return None
+    return email.strip().lower() or None
+
+
+def tombstone_hashes(record: Mapping[str, Any]) -> list[str]:
+    """The hashed keys a tombstone of ``record`` holds and a look-up compares: its
+    natural key and, when that is not the e-mail, its e-mail too. (A company name
+    is not personal data and never erased, so it is no tombstone key.)"""
+    key = natural_key(record)
+    keys = [key] if key else []
+    email = email_key(record.get("email"))
+    if email and (key is None or key[0] != "email"):
+        keys.append(("email", email))
+    return [key_hash(k) for k in keys]
+
+
+@lru_cache(maxsize=65536)
+def company_key(name: str) -> str:
+    """Company name reduced for matching: no case, accents, spaces, quotes,
+    punctuation or legal form.
+
+    ``"SIA  Baltic Soft"``, ``"Baltic Soft, SIA"``, ``"BALTIC SOFT"`` and
+    ``'"Baltic-Soft" SIA'`` give the same key; a name that is only a legal form
+    (``"AS"``) keeps it rather than becoming empty.
+    """
+    words = _WORDS.findall(plain_text(name))
+    kept = [word for word in words if word not in LEGAL_FORMS]
+    return "".join(kept or words)
+
+
+def registration_identity(record: Mapping[str, Any]) -> Key | None:
+    """``("reg", COUNTRY, KEY)`` of a record with a registration code and a country."""
+    key = natural_key(record)
+    return key if key is not None and key[0] == "reg" else None
+
+
+def firm_keys(record: Mapping[str, Any]) -> list[Key]:
+    """Every key ``record`` (lead data) can be found by, strongest first: its
+    registration code within its country, its e-mail, its company name within
+    its country (see the module doc for when a weaker key may match)."""
+    keys: list[Key] = []
+    reg = registration_identity(record)
+    if reg is not None:
+        keys.append(reg)
+    email = email_key(record.get("email"))
+    if email:
+        keys.append(("email", email))
+    name, country = record.get("company_name"), record.get("country")
+    if isinstance(name, str) and name.strip() and country:
+        folded = company_key(name)
+        if folded:
+            keys.append(("name", str(country).upper(), folded))
+    return keys
+
+
+def key_field(key: Key) -> str:
+    """The lead field a firm key comes from (to name it in a duplicate issue)."""
+    return {"reg": "registration_code", "email": "email", "name": "company_name"}[key[0]]
+
+
+def may_match(key: Key, mine: Key | None, theirs: Key | None) -> bool:
+    """Whether two records that share ``key`` are one firm: always by registration
+    code; by a weaker key unless both have registration keys and they differ."""
+    return key[0] == "reg" or mine is None or theirs is None or mine == theirs
+
+
+def first_match(
+    keys: Sequence[Key],
+    candidates: Callable[[Key], Iterable[_T]],
+    registration_of: Callable[[_T], Key | None],
+) -> tuple[Key, _T] | None:
+    """The first candidate found by ``keys`` (from :func:`firm_keys`, in order)
+    that :func:`may_match`, with the key that found it; None when there is none.
+
+    ``candidates(key)`` lists what has the key (in the caller's order of
+    preference); ``registration_of(candidate)`` is its registration key, so the
+    same rule runs over a dict in the sync plan and over rows from the store."""
+    mine = keys[0] if keys and keys[0][0] == "reg" else None
+    for key in keys:
+        for candidate in candidates(key):
+            if may_match(key, mine, registration_of(candidate)):
+                return key, candidate
+    return None

@@ -1,9 +1,11 @@
 """Accepting a lead from outside the sheets (form webhooks, quarantine replays).
 
 One path for every such lead: normalise and validate (messages in English and
-the partner's language), refuse erased persons, merge into the existing firm
-when the natural key is already known (filling blank fields only, so a form can
-never overwrite what a partner typed), otherwise create; and in every accepted
+the partner's language), refuse erased persons, and, holding the firm's locks,
+merge into the existing firm when any of its keys is already known
+(registration code, e-mail, company name: :mod:`integration.identity`), filling
+blank fields only, so a form can never overwrite what a partner typed;
+otherwise create. In every accepted
 case record a sync request so the partner's sheet shows the change within the
 debounce window. Callers own the transaction.
 """
@@ -14,13 +16,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from integration.config import AppConfig
-from integration.identity import key_hash, natural_key
 from integration.ownership import may_fill
 from integration.store import fast_path, records
+from integration.store.firm_locks import lock_firms
 from integration.store.models import Lead, QuarantineEntry
 from integration.sync import messages
 from integration.validation import check_row
@@ -29,7 +30,6 @@ from schemas import load_schema
 #: Fields a submission may not set: the partner comes from the URL, the rest
 #: belong to the store.
 _NOT_FROM_OUTSIDE = frozenset({"id", "partner", "created_at", "updated_at"})
-_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:id)")
 
 
 @dataclass
@@ -183,20 +183,11 @@ def duplicate_body(
 
 
 def lock_firm(session: Session, record: Mapping[str, Any]) -> None:
-    """Serialise concurrent submissions of the same firm until commit.
-
-    Two forms for one firm arriving at once would each find no duplicate and
-    both create a lead. On PostgreSQL a transaction-scoped advisory lock on the
-    natural key makes the second wait, and its next query then sees the first
-    one's lead (READ COMMITTED). SQLite writers are serialised already.
-    """
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    key = natural_key(record)
-    if key is None:
-        return
-    lock_id = int(key_hash(key)[:15], 16)  # fits a signed 64-bit integer
-    session.connection().execute(_ADVISORY_LOCK, {"id": lock_id})
+    """Serialise concurrent writers of the same firm until commit: two forms, or
+    a form and the sync creating the same firm from a sheet row, would each find
+    no duplicate and both create a lead. Locks every key of the firm, the way
+    the sync's bulk create does (:mod:`integration.store.firm_locks`)."""
+    lock_firms(session, [record])
 
 
 def store_lead(

@@ -19,6 +19,7 @@ import click
 
 from integration.config import ConfigError, load_config
 from integration.csv_import import ImportFileError, Table, read_tables
+from integration.identity import firm_keys, first_match, key_field, registration_identity
 from integration.issues import ValidationIssue, message_for
 from integration.messages import LOCALES
 from integration.normalise.headers import HEADER_SEARCH_ROWS, SERVICE_FIELDS, HeaderMatch
@@ -29,8 +30,6 @@ from integration.validation.cross_rules import (
     LeadLookup,
     check_agreement,
     check_lead_duplicate,
-    natural_key,
-    natural_key_field,
     resolve_party,
 )
 from integration.validation.records import check_row
@@ -74,19 +73,29 @@ class _NoLeads:
 
 
 class _RowsSeen:
-    """Natural keys of earlier rows in the same file, to flag in-file duplicates."""
+    """Firm keys of earlier rows in the same file, to flag in-file duplicates by
+    the rule the sync applies (:func:`integration.identity.first_match`)."""
 
     def __init__(self) -> None:
         self.rows: dict[tuple[str, ...], int] = {}
+        self.regs: dict[int, tuple[str, ...]] = {}
 
     def check(self, row: int, record: Mapping[str, Any], locale: str) -> list[ValidationIssue]:
-        key = natural_key(record)
-        if key is None:
+        keys = firm_keys(record)
+        match = first_match(
+            keys,
+            lambda key: [self.rows[key]] if key in self.rows else [],
+            lambda first: self.regs.get(first),
+        )
+        for key in keys:
+            self.rows.setdefault(key, row)
+        reg = registration_identity(record)
+        if reg is not None:
+            self.regs[row] = reg
+        if match is None:
             return []
-        first = self.rows.setdefault(key, row)
-        if first == row:
-            return []
-        field_name = natural_key_field(key)
+        key, first = match
+        field_name = key_field(key)
         label = field_label("lead", field_name, locale)
         message = message_for("duplicate_row", locale, row=first, key=label)
         return [ValidationIssue(field=field_name, code="duplicate", message=message)]

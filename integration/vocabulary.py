@@ -122,8 +122,10 @@ def first_word(per_locale: dict[str, list[str]] | None, locale: str) -> str | No
     return words[0] if words else None
 
 
-def field_label(kind: str, field: str, locale: str) -> str:
-    """How a partner in ``locale`` names ``field``: the first header alias, else the field name."""
+def field_label(kind: str, field: str, locale: str = "en") -> str:
+    """How a partner in ``locale`` names ``field``: the first header alias,
+    else the schema's title, else the field name made readable ("erased_at"
+    -> "Erased at", for the store's own columns the dashboard shows)."""
     headers = vocabulary()["headers"]
     per_kind = headers.get(kind, {})
     aliases = (
@@ -131,8 +133,9 @@ def field_label(kind: str, field: str, locale: str) -> str:
         or per_kind.get(field.removesuffix("_id"))
         or headers["service"].get(field)
     )
+    readable = field.replace("_", " ").capitalize()
     if not aliases:
         if kind in ("lead", "agreement"):
-            return load_schema(kind)["properties"].get(field, {}).get("title", field)
-        return field
-    return first_word(aliases, locale) or field
+            return load_schema(kind)["properties"].get(field, {}).get("title", readable)
+        return readable
+    return first_word(aliases, locale) or readable

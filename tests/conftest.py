@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 from emulator_fixtures import emulator, sheets_emulator  # noqa: F401
 from live_server import serving
+from pg_databases import temporary_pg_database
 from sqlalchemy import create_engine, text
 
 from integration.config import AppConfig, load_config
@@ -82,24 +83,8 @@ def pg_database_url() -> Iterator[str]:
     """A throw-away PostgreSQL database for this test session (per xdist worker)."""
     _require_postgres()
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    name = f"lefcrm_test_{worker}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    try:
+    with temporary_pg_database(PG_ADMIN_URL, f"lefcrm_test_{worker}", migrated=False) as url:
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(
-                text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = :n AND pid <> pg_backend_pid()"
-                ),
-                {"n": name},
-            )
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -205,3 +190,13 @@ def live_url(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """The app behind a real threaded HTTP server on loopback."""
     with serving(app) as url:
         yield url
+
+
+@pytest.fixture
+def http() -> Iterator[requests.Session]:
+    """A requests session for ``live_url`` that ignores proxy settings (the app
+    is on loopback)."""
+    session = requests.Session()
+    session.trust_env = False
+    yield session
+    session.close()

@@ -17,7 +17,6 @@ emulator package; the benchmarks and the fault campaign put ``tests/`` on
 from __future__ import annotations
 
 import contextlib
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -25,7 +24,7 @@ from typing import Any
 import pytest
 import requests
 
-from connectors.sheets_emulator.server import Emulator, EmulatorServer, make_server
+from connectors.sheets_emulator.server import Emulator, EmulatorServer, RunningEmulator
 
 
 class EmulatorHandle:
@@ -120,28 +119,17 @@ class EmulatorHandle:
 @contextlib.contextmanager
 def run_emulator(
     *,
-    host: str = "127.0.0.1",
-    port: int = 0,
     state_file: str | None = None,
     seed_dir: str | None = None,
     token: str | None = None,
     quotas: bool = False,
 ) -> Iterator[EmulatorHandle]:
-    """Start an emulator on a background thread; stop it (and save state) on exit."""
-    server, emulator = make_server(
-        host, port, state_file=state_file, seed_dir=seed_dir, token=token, quotas=quotas
-    )
-    thread = threading.Thread(target=server.serve_forever, name="sheets-emulator", daemon=True)
-    thread.start()
-    try:
-        yield EmulatorHandle(server, emulator, token)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-        if state_file:
-            emulator._dirty.set()
-            emulator.save_if_dirty()
+    """Start an emulator on a background thread (the shipped
+    :class:`RunningEmulator`); stop it (and save state) on exit.  No autosave
+    thread: a test decides when its emulator saves."""
+    options = {"state_file": state_file, "seed_dir": seed_dir, "token": token, "quotas": quotas}
+    with RunningEmulator(autosave=False, **options) as running:
+        yield EmulatorHandle(running.server, running.emulator, token)
 
 
 def create_spreadsheet(client_or_handle: Any, title: str, tabs: dict[str, list[list[str]]]) -> str:

@@ -4,25 +4,14 @@ its probes, and a dashboard session that two workers both honour."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import replace
 from http.cookies import SimpleCookie
 
-import pytest
 import requests
 from live_server import serving
 
 from integration import create_app
 from integration.auth import create_token
-
-
-@pytest.fixture
-def http() -> Iterator[requests.Session]:
-    """A session that ignores proxy settings: the app is on loopback."""
-    session = requests.Session()
-    session.trust_env = False
-    yield session
-    session.close()
 
 
 def test_healthz_and_readyz(live_url: str, http: requests.Session) -> None:

@@ -27,39 +27,33 @@ DEFAULT_FORMAT: dict[str, Any] = {
     },
     "backgroundColorStyle": {"rgbColor": {"red": 1, "green": 1, "blue": 1}},
 }
+#: A new spreadsheet's theme colours as (red, green, blue); Google leaves out a
+#: zero component, so black is ``{}``.
+_THEME_COLORS: dict[str, tuple[float, float, float]] = {
+    "TEXT": (0, 0, 0),
+    "BACKGROUND": (1, 1, 1),
+    "ACCENT1": (0.25882354, 0.52156866, 0.95686275),
+    "ACCENT2": (0.91764706, 0.2627451, 0.20784314),
+    "ACCENT3": (0.9843137, 0.7372549, 0.015686275),
+    "ACCENT4": (0.20392157, 0.65882355, 0.3254902),
+    "ACCENT5": (1, 0.42745098, 0.003921569),
+    "ACCENT6": (0.27450982, 0.7411765, 0.7764706),
+    "LINK": (0.06666667, 0.33333334, 0.8),
+}
 SPREADSHEET_THEME: dict[str, Any] = {
     "primaryFontFamily": "Arial",
     "themeColors": [
-        {"colorType": "TEXT", "color": {"rgbColor": {}}},
-        {"colorType": "BACKGROUND", "color": {"rgbColor": {"red": 1, "green": 1, "blue": 1}}},
         {
-            "colorType": "ACCENT1",
-            "color": {"rgbColor": {"red": 0.25882354, "green": 0.52156866, "blue": 0.95686275}},
-        },
-        {
-            "colorType": "ACCENT2",
-            "color": {"rgbColor": {"red": 0.91764706, "green": 0.2627451, "blue": 0.20784314}},
-        },
-        {
-            "colorType": "ACCENT3",
-            "color": {"rgbColor": {"red": 0.9843137, "green": 0.7372549, "blue": 0.015686275}},
-        },
-        {
-            "colorType": "ACCENT4",
-            "color": {"rgbColor": {"red": 0.20392157, "green": 0.65882355, "blue": 0.3254902}},
-        },
-        {
-            "colorType": "ACCENT5",
-            "color": {"rgbColor": {"red": 1, "green": 0.42745098, "blue": 0.003921569}},
-        },
-        {
-            "colorType": "ACCENT6",
-            "color": {"rgbColor": {"red": 0.27450982, "green": 0.7411765, "blue": 0.7764706}},
-        },
-        {
-            "colorType": "LINK",
-            "color": {"rgbColor": {"red": 0.06666667, "green": 0.33333334, "blue": 0.8}},
-        },
+            "colorType": color_type,
+            "color": {
+                "rgbColor": {
+                    name: value
+                    for name, value in zip(("red", "green", "blue"), rgb, strict=True)
+                    if value
+                }
+            },
+        }
+        for color_type, rgb in _THEME_COLORS.items()
     ],
 }
 

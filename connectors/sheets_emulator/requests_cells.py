@@ -114,9 +114,7 @@ def update_cells(txn: Txn, req: dict[str, Any]) -> Reply:
                 f"max columns: {sheet.col_count}"
             )
     elif "range" in req:
-        g = req["range"] or {}
-        sheet = txn.edit(g.get("sheetId", 0))
-        box = grid_box(sheet, g)
+        sheet, box = _edited_range(txn, req)
     else:
         raise bad_request("Either start or range must be set")
     mask = fieldmask.parse(fields)
@@ -129,10 +127,16 @@ def update_cells(txn: Txn, req: dict[str, Any]) -> Reply:
     return {}
 
 
-def repeat_cell(txn: Txn, req: dict[str, Any]) -> Reply:
+def _edited_range(txn: Txn, req: dict[str, Any]) -> tuple[Sheet, Box]:
+    """The working copy of the sheet a request's ``range`` names, and the range
+    on it (the whole sheet where the range gives no bounds)."""
     g = req.get("range") or {}
     sheet = txn.edit(g.get("sheetId", 0))
-    box = grid_box(sheet, g)
+    return sheet, grid_box(sheet, g)
+
+
+def repeat_cell(txn: Txn, req: dict[str, Any]) -> Reply:
+    sheet, box = _edited_range(txn, req)
     fields = req.get("fields")
     if not fields:
         raise bad_request("At least one field must be updated, but none were specified")
@@ -157,9 +161,7 @@ def _sort_key(ss: Spreadsheet, sheet: Sheet, v: Any) -> tuple[int, Any]:
 
 
 def sort_range(txn: Txn, req: dict[str, Any]) -> Reply:
-    g = req.get("range") or {}
-    sheet = txn.edit(g.get("sheetId", 0))
-    box = grid_box(sheet, g)
+    sheet, box = _edited_range(txn, req)
     specs = req.get("sortSpecs") or [{"dimensionIndex": box.start_col, "sortOrder": "ASCENDING"}]
     rows = [
         [sheet.get(r, c) for c in range(box.start_col, box.end_col)]
@@ -181,9 +183,7 @@ def sort_range(txn: Txn, req: dict[str, Any]) -> Reply:
 
 
 def merge_cells(txn: Txn, req: dict[str, Any]) -> Reply:
-    g = req.get("range") or {}
-    sheet = txn.edit(g.get("sheetId", 0))
-    box = grid_box(sheet, g)
+    sheet, box = _edited_range(txn, req)
     kind = req.get("mergeType", "MERGE_ALL")
     if kind == "MERGE_ALL":
         pieces = [box]
@@ -247,17 +247,13 @@ def _overlaps(a: Box, b: Box) -> bool:
 
 
 def unmerge_cells(txn: Txn, req: dict[str, Any]) -> Reply:
-    g = req.get("range") or {}
-    sheet = txn.edit(g.get("sheetId", 0))
-    box = grid_box(sheet, g)
+    sheet, box = _edited_range(txn, req)
     sheet.merges = [m for m in sheet.merges if not _overlaps(box, _merge_box(m))]
     return {}
 
 
 def set_data_validation(txn: Txn, req: dict[str, Any]) -> Reply:
-    g = req.get("range") or {}
-    sheet = txn.edit(g.get("sheetId", 0))
-    box = grid_box(sheet, g)
+    sheet, box = _edited_range(txn, req)
     # one rule object for the whole range: a rule is never changed in place, and a
     # list column's rule on a 10,000-row grid would otherwise be 10,000 copies
     rule = copy.deepcopy(req.get("rule"))

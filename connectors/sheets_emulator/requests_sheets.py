@@ -61,11 +61,7 @@ def add_sheet(txn: Txn, req: dict[str, Any]) -> Reply:
         if key not in ("rowCount", "columnCount"):
             sheet.grid[key] = value
     clean_props(sheet.props)
-    txn.sheets.insert(index, sheet)
-    txn.cloned.add(sheet_id)
-    for i, sh in enumerate(txn.sheets):
-        if sh.props.get("index") != i:
-            txn.edit(sh.sheet_id).props["index"] = i
+    txn.insert(index, sheet)
     return {"addSheet": {"properties": copy.deepcopy(sheet.props)}}
 
 
@@ -77,9 +73,7 @@ def delete_sheet(txn: Txn, req: dict[str, Any]) -> Reply:
     txn.named_ranges = [
         nr for nr in txn.named_ranges if nr["range"].get("sheetId", 0) != sheet.sheet_id
     ]
-    for i, sh in enumerate(txn.sheets):
-        if sh.props.get("index") != i:
-            txn.edit(sh.sheet_id).props["index"] = i
+    txn.renumber()
     return {}
 
 
@@ -100,11 +94,7 @@ def duplicate_sheet(txn: Txn, req: dict[str, Any]) -> Reply:
     if index is None:
         index = source.props["index"] + 1
     index = max(0, min(int(index), len(txn.sheets)))
-    txn.sheets.insert(index, clone)
-    txn.cloned.add(new_id)
-    for i, sh in enumerate(txn.sheets):
-        if sh.props.get("index") != i:
-            txn.edit(sh.sheet_id).props["index"] = i
+    txn.insert(index, clone)
     return {"duplicateSheet": {"properties": copy.deepcopy(clone.props)}}
 
 
@@ -140,9 +130,7 @@ def update_sheet_properties(txn: Txn, req: dict[str, Any]) -> Reply:
     if new_index != old_index:
         txn.sheets.remove(sheet)
         txn.sheets.insert(max(0, min(int(new_index), len(txn.sheets))), sheet)
-        for i, sh in enumerate(txn.sheets):
-            if sh.props.get("index") != i:
-                txn.edit(sh.sheet_id).props["index"] = i
+        txn.renumber()
     return {}
 
 

@@ -215,6 +215,11 @@ class Emulator:
         self.channels.reset()
         self._dirty.set()
 
+    def save(self) -> None:
+        """Save now, changed or not: at exit and on the admin API's request."""
+        self._dirty.set()
+        self.save_if_dirty()
+
     def save_if_dirty(self) -> None:
         """Save when something changed; a failed save keeps the state marked
         changed (so the next attempt, or the one at exit, writes it) and raises."""
@@ -231,7 +236,7 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
     server_version = "SheetsEmulator/1.0"
-    emulator: Emulator  # set on the subclass built by make_server
+    emulator: Emulator  # set on the subclass RunningEmulator builds
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s - %s", self.address_string(), format % args)
@@ -410,8 +415,7 @@ class Handler(BaseHTTPRequestHandler):
                 self._send(200, {"ok": True, "spreadsheets": len(emu.store.spreadsheets)})
                 return
             elif path == "/_emulator/save" and self.command == "POST":
-                emu._dirty.set()
-                emu.save_if_dirty()
+                emu.save()
                 self._send(200, {"saved": bool(emu.state_file)})
                 return
             raise not_found(f"Unknown admin endpoint: {self.command} {path}")
@@ -427,21 +431,6 @@ class EmulatorServer(ThreadingHTTPServer):
     request_queue_size = 128
 
 
-def make_server(
-    host: str = "127.0.0.1",
-    port: int = 0,
-    *,
-    state_file: str | None = None,
-    seed_dir: str | None = None,
-    token: str | None = None,
-    quotas: bool = False,
-) -> tuple[EmulatorServer, Emulator]:
-    emulator = Emulator(token=token, quotas=quotas, state_file=state_file, seed_dir=seed_dir)
-    handler = type("BoundHandler", (Handler,), {"emulator": emulator})
-    server = EmulatorServer((host, port), handler)
-    return server, emulator
-
-
 class _Saver(threading.Thread):
     """Writes the state file about once a second while there are changes."""
 
@@ -455,9 +444,66 @@ class _Saver(threading.Thread):
         while not self.stopped.wait(self.interval):
             try:
                 self.emulator.save_if_dirty()
-            except Exception:
+            except OSError as exc:
                 # Keep saving: the state stays marked changed and is retried.
+                log.warning("could not save emulator state (%s); will retry", exc)
+            except Exception:
                 log.exception("could not save emulator state; will retry")
+
+
+class RunningEmulator:
+    """An emulator serving on a background thread until :meth:`stop`, which
+    saves its state file (if any) last.
+
+    The one way the emulator is run: by ``serve`` (the command line), by the
+    demo and by the tests, so all three stop and save alike.  ``autosave``
+    adds a thread that saves the state about once a second while it changes,
+    so a killed process loses at most a second of changes.
+    """
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        state_file: str | None = None,
+        seed_dir: str | None = None,
+        token: str | None = None,
+        quotas: bool = False,
+        autosave: bool = True,
+    ) -> None:
+        self.emulator = Emulator(
+            token=token, quotas=quotas, state_file=state_file, seed_dir=seed_dir
+        )
+        handler = type("BoundHandler", (Handler,), {"emulator": self.emulator})
+        self.server = EmulatorServer((host, port), handler)
+        host_name, port_number = self.server.server_address[:2]
+        self.host_port = f"{host_name}:{port_number}"
+        self._serving = threading.Thread(
+            target=self.server.serve_forever, name="sheets-emulator", daemon=True
+        )
+        self._saver = _Saver(self.emulator) if state_file and autosave else None
+
+    def start(self) -> RunningEmulator:
+        self._serving.start()
+        if self._saver:
+            self._saver.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, close the socket, then save the state (if any)."""
+        if self._saver:
+            self._saver.stopped.set()
+        self.server.shutdown()
+        self.server.server_close()
+        self._serving.join(timeout=5)
+        self.emulator.save()
+
+    def __enter__(self) -> RunningEmulator:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
 
 
 def serve(
@@ -470,29 +516,19 @@ def serve(
     ready: threading.Event | None = None,
 ) -> None:
     """Run until Ctrl-C or SIGTERM; then save the state (if any) and return."""
-    server, emulator = make_server(
+    running = RunningEmulator(
         host, port, state_file=state_file, seed_dir=seed_dir, token=token, quotas=quotas
     )
-    saver = _Saver(emulator) if state_file else None
-    if saver:
-        saver.start()
+    stop = threading.Event()
 
     def _stop(signum: int, frame: Any) -> None:
-        threading.Thread(target=server.shutdown, daemon=True).start()
+        stop.set()
 
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _stop)
-    log.info("Sheets emulator listening on http://%s:%d", *server.server_address[:2])
-    if ready:
-        ready.set()
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
-        if saver:
-            saver.stopped.set()
-        if state_file:
-            emulator._dirty.set()
-            emulator.save_if_dirty()
+    with running:
+        log.info("Sheets emulator listening on http://%s", running.host_port)
+        if ready:
+            ready.set()
+        with contextlib.suppress(KeyboardInterrupt):
+            stop.wait()

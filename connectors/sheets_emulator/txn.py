@@ -46,6 +46,19 @@ class Txn:
         self.cloned.add(clone.sheet_id)
         return clone
 
+    def insert(self, index: int, sheet: Sheet) -> None:
+        """Add a new sheet (already this transaction's own) at ``index``."""
+        self.sheets.insert(index, sheet)
+        self.cloned.add(sheet.sheet_id)
+        self.renumber()
+
+    def renumber(self) -> None:
+        """Give each sheet its position as its index, after one was added,
+        removed or moved (a working copy for each sheet whose index changes)."""
+        for i, sh in enumerate(self.sheets):
+            if sh.props.get("index") != i:
+                self.edit(sh.sheet_id).props["index"] = i
+
     def total_cells(self) -> int:
         return sum(sh.cell_count() for sh in self.sheets)
 

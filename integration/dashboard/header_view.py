@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from integration.dashboard.ui_text import field_label
 from integration.partners_lines import column_mapping
 from integration.sync.header_report import HeaderReport
 from integration.sync.sheet_rows import KINDS
+from integration.vocabulary import field_label
 
 
 @dataclass(frozen=True)

@@ -23,11 +23,12 @@ from integration.dashboard.tables import (
     paginate,
     parse_state,
 )
-from integration.dashboard.ui_text import country_label, field_label, label, value_label
+from integration.dashboard.ui_text import country_label, label, value_label
 from integration.dashboard.web import csv_response, services, ui_locale
 from integration.store import queries
 from integration.store.models import Agreement, AuditEntry, Lead
 from integration.store.records import SYSTEM_FIELDS, to_dict
+from integration.vocabulary import field_label
 from schemas import load_schema
 
 SECTORS = ("ict", "green_tech", "education", "interior_design", "other")

@@ -29,13 +29,6 @@ def action_label(action: str, locale: str = "en") -> str:
     return messages.text(name, locale) if messages.known(name) else action
 
 
-def field_label(kind: str, field: str, locale: str = "en") -> str:
-    """A record field's name as partners write it in their sheet headers."""
-    headers = vocabulary().get("headers", {}).get(kind, {})
-    per_locale = headers.get(field) or headers.get(field.removesuffix("_id"))
-    return first_word(per_locale, locale) or field.replace("_", " ").capitalize()
-
-
 def value_label(field: str, value: Any, locale: str = "en") -> str:
     """An enum value (sector, stage, status, ...) in the reader's words."""
     if value is None or value == "":

@@ -34,14 +34,9 @@ from integration.dashboard.access import (
     sign_in,
     sign_out,
 )
-from integration.dashboard.ui_text import (
-    action_label,
-    country_label,
-    field_label,
-    label,
-    value_label,
-)
+from integration.dashboard.ui_text import action_label, country_label, label, value_label
 from integration.messages import LOCALE_NAMES, LOCALES, NUMBER_FORMATS
+from integration.vocabulary import field_label
 from integration.web.services import services
 
 

@@ -32,7 +32,7 @@ from integration.demo.wording import (
     local_date,
     yes,
 )
-from integration.validation.cross_rules import company_key
+from integration.identity import company_key
 
 #: Columns of the leads tab, in the order a chamber's staff would keep them.
 LEAD_COLUMNS = (

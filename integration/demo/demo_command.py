@@ -78,28 +78,14 @@ class EmulatorProcess:
     """The Sheets emulator on a background thread, saving its state as it changes."""
 
     def __init__(self, host: str, port: int, state_file: Path) -> None:
-        from connectors.sheets_emulator.server import make_server
+        from connectors.sheets_emulator.server import RunningEmulator
 
-        self.server, self.emulator = make_server(host, port, state_file=str(state_file), token=None)
-        address = self.server.server_address
-        self.host_port = f"{address[0]}:{address[1]}"
-        self.stopped = threading.Event()
-        self._serve = threading.Thread(
-            target=self.server.serve_forever, name="sheets-emulator", daemon=True
-        )
-        self._saver = threading.Thread(target=self._save_loop, name="emulator-saver", daemon=True)
+        self._running = RunningEmulator(host, port, state_file=str(state_file), token=None)
+        self.host_port = self._running.host_port
 
     def start(self) -> EmulatorProcess:
-        self._serve.start()
-        self._saver.start()
+        self._running.start()
         return self
-
-    def _save_loop(self) -> None:
-        while not self.stopped.wait(1.0):
-            try:
-                self.emulator.save_if_dirty()
-            except OSError as exc:
-                log.warning("could not save the emulator's spreadsheets: %s", exc)
 
     def client(self) -> Any:
         from connectors.google_sheets.auth import make_gspread_client
@@ -107,11 +93,7 @@ class EmulatorProcess:
         return make_gspread_client(emulator_host=self.host_port, token=EMULATOR_TOKEN)
 
     def stop(self) -> None:
-        self.stopped.set()
-        self.server.shutdown()
-        self.server.server_close()
-        self._serve.join(timeout=5)
-        self.emulator.save_if_dirty()
+        self._running.stop()
 
 
 def _load_or_create_token(store: Any, path: Path) -> str | None:

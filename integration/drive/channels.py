@@ -9,7 +9,7 @@ has not passed, so a stopped, replaced or expired channel never triggers work.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
@@ -108,15 +108,8 @@ class ChannelView:
 
 
 def _view(c: DriveChannel) -> ChannelView:
-    return ChannelView(
-        id=c.id,
-        partner=c.partner,
-        status=c.status,
-        resource_id=c.resource_id,
-        expires_at=c.expires_at,
-        created_at=c.created_at,
-        last_message_number=c.last_message_number,
-    )
+    """The channel's columns that :class:`ChannelView` names, and only those."""
+    return ChannelView(**{f.name: getattr(c, f.name) for f in fields(ChannelView)})
 
 
 def list_channels(

@@ -5,7 +5,7 @@ write, through prebuilt SQL statements on the session's connection (same
 transaction), without building ORM objects or running a unit-of-work flush, which
 cost several times the SQL itself. Kept apart from the ORM functions so each
 module stays readable; both share :func:`records.lead_columns` and
-:func:`records.tombstone_hashes`, so the rows cannot drift apart.
+:func:`identity.tombstone_hashes`, so the rows cannot drift apart.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import bindparam, case, insert, null, or_, select
+from sqlalchemy import and_, bindparam, insert, literal, or_, select, true
 from sqlalchemy.orm import Session
 
-from integration.identity import natural_key
+from integration.identity import firm_keys, tombstone_hashes
 from integration.store.models import (
     AgreementIdSeq,
     AuditEntry,
@@ -28,11 +28,12 @@ from integration.store.models import (
 )
 from integration.store.records import (
     AGREEMENT_PREFIX,
+    FIRM_COLUMNS,
     LEAD_PREFIX,
+    FirmIndex,
     clean_data,
     format_id,
     lead_columns,
-    tombstone_hashes,
 )
 
 _LEADS = Lead.__table__
@@ -179,46 +180,60 @@ _ERASED = (
     .limit(1)
     .scalar_subquery()
 )
-#: The live lead with the key, the sending partner's own first (only its own
-#: lead may be filled from the input; another partner's is a linked duplicate).
-_OWN_FIRST = (case((_LEADS.c.partner == bindparam("partner"), 0), else_=1), _LEADS.c.id)
-_BY_KEY = {
-    "reg": (_LEADS.c.country == bindparam("k1"), _LEADS.c.registration_code == bindparam("k2")),
-    "email": (_LEADS.c.email == bindparam("k1"),),
-}
-
-
-def _lookup_statement(kind: str | None) -> Any:
-    if kind is None:
-        return select(_ERASED, null(), null())
-    found = [
-        select(column)
-        .where(_LEADS.c.erased_at.is_(None), *_BY_KEY[kind])
-        .order_by(*_OWN_FIRST)
-        .limit(1)
-        .scalar_subquery()
-        for column in (_LEADS.c.id, _LEADS.c.partner)
-    ]
-    return select(_ERASED, *found)
-
-
-_LOOKUP_KEY = {kind: _lookup_statement(kind) for kind in ("reg", "email", None)}
+#: Stored, not erased leads that may share a key with one record: its registration
+#: code within its country, its e-mail, its company key (a missing key is bound as
+#: NULL, which equals nothing). Each term is an indexed look-up; the company key's
+#: country is compared in Python (:class:`records.FirmIndex`), as a country term
+#: here led SQLite to scan the country's leads instead of the company-key index.
+_SHARING_A_KEY = (
+    select(*FIRM_COLUMNS)
+    .where(
+        _LEADS.c.erased_at.is_(None),
+        or_(
+            and_(
+                _LEADS.c.registration_code == bindparam("code"),
+                _LEADS.c.country == bindparam("code_country"),
+            ),
+            _LEADS.c.email == bindparam("email"),
+            _LEADS.c.company_key == bindparam("name"),
+        ),
+    )
+    .subquery()
+)
+_ONE_ROW = select(literal(1).label("one")).subquery()
+#: The tombstone check and the leads sharing a key in one round trip, left-joined
+#: to one row so that either may be empty (prebuilt: compiled once).
+_LOOKUP_FIRM = select(_ERASED.label("erased"), *_SHARING_A_KEY.c).select_from(
+    _ONE_ROW.outerjoin(_SHARING_A_KEY, true())
+)
 
 
 def lookup_lead_key(
     session: Session, record: Mapping[str, Any], partner: str
 ) -> tuple[bool, str | None, str | None]:
-    """``(erased in partner's scope, id, owner)`` of the live lead with ``record``'s
-    natural key (``partner``'s own first), in one query."""
+    """``(erased in partner's scope, id, owner)`` of the stored lead that is
+    ``record``'s firm by any of its keys (:class:`records.FirmIndex`: strongest
+    key first, ``partner``'s own lead first), in one query."""
     hashes = tombstone_hashes(record)
-    if not hashes:
-        return False, None, None  # no natural key and no email: neither can match
-    key = natural_key(record)
-    params: dict[str, Any] = {"hashes": hashes, "partner": partner}
-    kind = key[0] if key else None
-    if key:
-        params["k1"] = key[1]
-        if kind == "reg":
-            params["k2"] = key[2]
-    row = session.connection().execute(_LOOKUP_KEY[kind], params).one()
-    return row[0] is not None, row[1], row[2]
+    keys = firm_keys(record)
+    if not hashes and not keys:
+        return False, None, None  # no key at all: nothing can match
+    params: dict[str, Any] = {
+        "hashes": hashes,
+        "partner": partner,
+        "code": None,
+        "code_country": None,
+        "email": None,
+        "name": None,
+    }
+    for key in keys:
+        if key[0] == "reg":
+            params["code_country"], params["code"] = key[1], key[2]
+        elif key[0] == "email":
+            params["email"] = key[1]
+        else:
+            params["name"] = key[2]
+    rows = session.connection().execute(_LOOKUP_FIRM, params).all()
+    erased = rows[0].erased is not None
+    found = FirmIndex(r for r in rows if r.id is not None).match(record, partner=partner)
+    return erased, (found.id if found else None), (found.partner if found else None)

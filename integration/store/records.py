@@ -14,10 +14,18 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import or_, select, true
+from sqlalchemy import false, or_, select, true
 from sqlalchemy.orm import Session
 
-from integration.identity import key_hash, natural_key, registration_key
+from integration.identity import (
+    Key,
+    company_key,
+    email_key,
+    firm_keys,
+    first_match,
+    registration_key,
+    tombstone_hashes,
+)
 from integration.store.models import (
     Agreement,
     AgreementIdSeq,
@@ -30,7 +38,6 @@ from integration.store.models import (
     Tombstone,
     utcnow,
 )
-from integration.validation.cross_rules import company_key
 
 LEAD_PREFIX = "L"
 AGREEMENT_PREFIX = "A"
@@ -63,21 +70,15 @@ def clean_data(data: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k not in SYSTEM_FIELDS and v is not None}
 
 
-def _company_key(name: str | None) -> str | None:
-    if not name:
-        return None
-    return company_key(name)
-
-
 def lead_columns(data: Mapping[str, Any]) -> dict[str, Any]:
     """The indexed column values of a lead's data (as :func:`apply_lead_columns` sets them)."""
     code = data.get("registration_code")
     cols = {
         "company_name": data.get("company_name"),
-        "company_key": _company_key(data.get("company_name")),
+        "company_key": company_key(data["company_name"]) if data.get("company_name") else None,
         "country": data.get("country"),
         "registration_code": (registration_key(code, data.get("country")) if code else None),
-        "email": (data.get("email") or "").strip().lower() or None,
+        "email": email_key(data.get("email")),
         "sector": data.get("sector"),
         "stage": data.get("stage"),
     }
@@ -266,16 +267,6 @@ def erase_lead(session: Session, lead: Lead, *, source: str, scope: str | None) 
     audit(session, lead, "erase", source, {f: "[erased]" for f in erased})
 
 
-def tombstone_hashes(record: Mapping[str, Any]) -> list[str]:
-    """The hashed keys a tombstone of ``record`` holds and a look-up compares:
-    its natural key and, when that is not the e-mail, its e-mail too."""
-    key = natural_key(record)
-    keys = [key] if key else []
-    if record.get("email") and (key is None or key[0] != "email"):
-        keys.append(("email", str(record["email"]).strip().lower()))
-    return [key_hash(k) for k in keys]
-
-
 def tombstones_blocking(partner: str | None) -> Any:
     """WHERE clause: tombstones that block ``partner``'s input (its own and the
     network's); every tombstone when ``partner`` is None (an admin asking)."""
@@ -293,21 +284,120 @@ def is_tombstoned(session: Session, record: Mapping[str, Any], partner: str | No
     return session.scalar(query.limit(1)) is not None
 
 
+#: The columns a firm match needs of a stored lead (:func:`firm_candidates`).
+FIRM_COLUMNS = (
+    Lead.id,
+    Lead.partner,
+    Lead.country,
+    Lead.registration_code,
+    Lead.email,
+    Lead.company_key,
+)
+
+
+def firm_clause(records: Iterable[Mapping[str, Any]]) -> Any:
+    """WHERE clause: leads sharing any firm key (:func:`firm_keys`) with ``records``,
+    each condition on an indexed column (registration code, e-mail, company key)."""
+    codes: set[str] = set()
+    emails: set[str] = set()
+    names: set[str] = set()
+    for record in records:
+        for key in firm_keys(record):
+            if key[0] == "reg":
+                codes.add(key[2])
+            elif key[0] == "email":
+                emails.add(key[1])
+            else:
+                names.add(key[2])
+    conditions = []
+    if codes:
+        conditions.append(Lead.registration_code.in_(sorted(codes)))
+    if emails:
+        conditions.append(Lead.email.in_(sorted(emails)))
+    if names:
+        conditions.append(Lead.company_key.in_(sorted(names)))
+    return or_(*conditions) if conditions else false()
+
+
+def firm_candidates(
+    session: Session, records: Iterable[Mapping[str, Any]], *, live_only: bool = False
+) -> list[Any]:
+    """Stored, not erased leads that share a key with any of ``records`` (``id,
+    partner, country, registration_code, email, company_key`` rows, by id);
+    ``live_only`` leaves archived leads out too. Narrow it to one record's firm
+    with :func:`match_firm`."""
+    query = select(*FIRM_COLUMNS).where(Lead.erased_at.is_(None), firm_clause(records))
+    if live_only:
+        query = query.where(Lead.archived_at.is_(None))
+    return list(session.execute(query.order_by(Lead.id)))
+
+
+def stored_firm_keys(row: Any) -> list[Key]:
+    """:func:`firm_keys` of a stored lead from its indexed columns, which hold the
+    keys already (compact registration code, folded e-mail, company key), so
+    thousands of leads are keyed without reading their data."""
+    keys: list[Key] = []
+    country = (row.country or "").upper()
+    if row.registration_code and country:
+        keys.append(("reg", country, row.registration_code))
+    if row.email:
+        keys.append(("email", row.email))
+    if row.company_key and country:
+        keys.append(("name", country, row.company_key))
+    return keys
+
+
+class FirmIndex:
+    """Rows of :func:`firm_candidates` by firm key, to find one record's firm
+    among them by identity's rule (strongest key first, never across two
+    different registration codes); index once, match many records."""
+
+    def __init__(self, rows: Iterable[Any]) -> None:
+        self._by_key: dict[Key, list[Any]] = {}
+        self._regs: dict[str, Key] = {}
+        for row in rows:
+            for key in stored_firm_keys(row):
+                self._by_key.setdefault(key, []).append(row)
+                if key[0] == "reg":
+                    self._regs[row.id] = key
+
+    def match(
+        self,
+        record: Mapping[str, Any],
+        *,
+        partner: str | None = None,
+        exclude_id: str | None = None,
+    ) -> Any | None:
+        """The row that is ``record``'s firm: ``partner``'s own lead first, then
+        the lowest id; None when there is none."""
+
+        def candidates(key: Key) -> list[Any]:
+            rows = [r for r in self._by_key.get(key, ()) if r.id != exclude_id]
+            return sorted(rows, key=lambda r: (r.partner != partner, r.id))
+
+        match = first_match(firm_keys(record), candidates, lambda r: self._regs.get(r.id))
+        return match[1] if match is not None else None
+
+
+def match_firm(
+    record: Mapping[str, Any],
+    rows: Iterable[Any],
+    *,
+    partner: str | None = None,
+    exclude_id: str | None = None,
+) -> Any | None:
+    """The row of ``rows`` (from :func:`firm_candidates`) that is ``record``'s firm."""
+    return FirmIndex(rows).match(record, partner=partner, exclude_id=exclude_id)
+
+
 def find_duplicate_lead(
     session: Session, record: Mapping[str, Any], *, exclude_id: str | None = None
 ) -> Lead | None:
-    """The live lead with the same natural key as ``record``, if any."""
-    key = natural_key(record)
-    if key is None:
+    """The live lead that is ``record``'s firm by any of its keys, if any."""
+    if not firm_keys(record):
         return None
-    query = select(Lead).where(Lead.erased_at.is_(None))
-    if key[0] == "reg":
-        query = query.where(Lead.country == key[1], Lead.registration_code == key[2])
-    else:
-        query = query.where(Lead.email == key[1])
-    if exclude_id:
-        query = query.where(Lead.id != exclude_id)
-    return session.scalars(query.order_by(Lead.id).limit(1)).first()
+    row = match_firm(record, firm_candidates(session, [record]), exclude_id=exclude_id)
+    return session.get(Lead, row.id) if row is not None else None
 
 
 def request_sync(

@@ -10,6 +10,12 @@ write fails, the store is untouched and
 the next sync starts from the same base; if the store transaction fails after
 the sheet was written, the next sync finds the reserved ids in the sheet and
 creates those records then, so nothing is lost and nothing is created twice.
+New leads are created under their firms' locks, the ones webhook intake takes
+(:mod:`integration.store.firm_locks`), and looked up again inside the store
+transaction first: a firm another writer created since the plan was made is
+not created a second time; its row is kept in quarantine as a duplicate naming
+that lead (:func:`settle_lost_races`), and the next sync's plan, seeing the
+row's reserved id never became a record, treats it like any duplicate row.
 A conflict whose store value is about to replace the partner's cell is logged
 before the write (:func:`log_overwriting_conflicts`): after that write the two
 sides agree, and only the log still holds what the partner had typed. Before
@@ -29,6 +35,7 @@ from sqlalchemy.orm import Session
 from connectors.google_sheets.tab_io import SheetsConnector, TabProps
 from integration.store import records as rec_ops
 from integration.store.db import Store
+from integration.store.firm_locks import lock_firms
 from integration.store.models import (
     Agreement,
     AuditEntry,
@@ -40,9 +47,9 @@ from integration.store.models import (
     utcnow,
 )
 
-from . import sheet_aids
+from . import messages, sheet_aids
 from .pending_bases import CHUNK, mark_pending_bases
-from .plan import Deferred, NewId, Plan
+from .plan import Deferred, NewId, Plan, QuarantineItem, fingerprint
 from .state import sheet_source
 
 __all__ = [
@@ -185,19 +192,62 @@ def _new_record(kind: str, record_id: str, data: Mapping[str, Any]) -> Lead | Ag
     return obj
 
 
+def settle_lost_races(session: Session, plan: Plan, by_ref: Mapping[int, str]) -> None:
+    """Take the firm locks of the plan's new leads and look for each firm again,
+    inside the store transaction (on SQLite, its ``BEGIN IMMEDIATE`` is the lock):
+    a new lead whose firm another writer stored since the plan was made is not
+    created; it goes to :attr:`Plan.lost_races`, and its row to quarantine as a
+    duplicate naming that lead (its status follows on the next sync)."""
+    if plan.kind != "lead" or not plan.creates:
+        return
+    lock_firms(session, (new.data for new in plan.creates))
+    rows: list[Any] = []
+    for start in range(0, len(plan.creates), CHUNK):
+        chunk = plan.creates[start : start + CHUNK]
+        rows += rec_ops.firm_candidates(session, [new.data for new in chunk], live_only=True)
+    if not rows:
+        return
+    index = rec_ops.FirmIndex(rows)
+    for new in plan.creates:
+        found = index.match(new.data, partner=plan.partner)
+        if found is None:
+            continue
+        new_id = by_ref[new.ref]
+        plan.lost_races[new_id] = found.id
+        text = messages.text("duplicate", plan.locale, id=found.id, partner=found.partner.upper())
+        plan.quarantine.append(
+            QuarantineItem(
+                row=new.row,
+                # the name the next sync gives the row, which carries the reserved id
+                fingerprint=fingerprint(plan.partner, plan.tab, "id", new_id),
+                raw={k: v for k, v in new.data.items() if k != "partner"},
+                errors=[{"field": "", "code": "duplicate", "message": text}],
+                duplicate_of=found.id,
+            )
+        )
+    for item in plan.quarantine:  # rows this plan made duplicates of a lost one
+        winner = plan.lost_races.get(item.duplicate_of or "")
+        if winner is not None:
+            lost = item.duplicate_of or ""
+            item.duplicate_of = winner
+            item.errors = [
+                {**e, "message": str(e.get("message", "")).replace(lost, winner)}
+                for e in item.errors
+            ]
+
+
 def _insert_new(
     session: Session, kind: str, plan: Plan, by_ref: Mapping[int, str], source: str
 ) -> None:
     """New records and their audit entries as two bulk INSERTs (executemany): the
     first sync of a 10,000-row tab must not pay for 20,000 ORM round trips."""
-    if not plan.creates:
+    creates = [new for new in plan.creates if by_ref[new.ref] not in plan.lost_races]
+    if not creates:
         return
     model = Lead if kind == "lead" else Agreement
     columns = [c.key for c in model.__mapper__.column_attrs]
-    for start in range(0, len(plan.creates), CHUNK):
-        _insert_chunk(
-            session, kind, model, columns, plan.creates[start : start + CHUNK], by_ref, source
-        )
+    for start in range(0, len(creates), CHUNK):
+        _insert_chunk(session, kind, model, columns, creates[start : start + CHUNK], by_ref, source)
 
 
 def _insert_chunk(
@@ -254,6 +304,8 @@ def apply_store(
     skipped: set[str] = set()
     now = utcnow()
     with store.session() as session:
+        # first, before any write: the firm locks, then the firms looked up again
+        settle_lost_races(session, plan, by_ref)
         ids = sorted(
             {u.id for u in plan.updates}
             | set(plan.archives)
@@ -416,7 +468,12 @@ def _shadows(
             ).delete(synchronize_session=False)
     wanted: dict[str, dict[str, Any]] = {}
     for new in plan.creates:
-        wanted[by_ref[new.ref]] = {"base": new.base, "row_hash": new.row_hash, "record_version": 1}
+        if by_ref[new.ref] not in plan.lost_races:
+            wanted[by_ref[new.ref]] = {
+                "base": new.base,
+                "row_hash": new.row_hash,
+                "record_version": 1,
+            }
     # moving the base settles any pending one (the sheet write behind it is done)
     settled = {"pending_base": None, "pending_base_stamp": None}
     for rid, shadow in plan.shadows.items():

@@ -372,6 +372,8 @@ def sync_tab(
                 )
                 if skipped:
                     result.counts["skipped_concurrent"] = skipped
+                if plan.lost_races:
+                    result.counts["duplicates_concurrent"] = len(plan.lost_races)
             result.outcome = "completed"
     except (SheetsError, LeaseLost) as exc:
         result.outcome = "failed"

@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
-from integration.identity import natural_key
 from integration.store import records
 from integration.store.models import (
     Agreement,
@@ -206,14 +205,13 @@ def fill_details(session: Session, state: StoreState, ids: set[str], *, lookups:
         return
 
     if kind == "lead":
-        for lead_id, owner, country, code, email in session.execute(
-            select(Lead.id, Lead.partner, Lead.country, Lead.registration_code, Lead.email)
+        # Every firm key from the indexed columns that hold it (no lead data read).
+        for row in session.execute(
+            select(*records.FIRM_COLUMNS)
             .where(Lead.erased_at.is_(None), Lead.archived_at.is_(None))
             .order_by(Lead.id)
         ):
-            key = natural_key({"registration_code": code, "country": country, "email": email})
-            if key is not None and key not in state.lead_keys:
-                state.lead_keys[key] = (lead_id, owner)
+            state.add_lead(row.id, row.partner, records.stored_firm_keys(row))
         state.tombstones = frozenset(
             session.scalars(
                 select(Tombstone.key_hash).where(records.tombstones_blocking(state.partner))

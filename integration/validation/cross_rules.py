@@ -1,8 +1,8 @@
 """Rules that look beyond one record: parties, duplicates, dates against today.
 
-What makes two leads one firm is :func:`integration.identity.natural_key`
-(registration code within its country, else e-mail), re-exported here so the
-duplicate rule and every other deduplication share one definition.
+What makes two leads one firm is :mod:`integration.identity` (its keys,
+strongest first, and when a weaker key may match); the duplicate rule here and
+every other deduplication use it, and party cells are resolved by the same keys.
 
 Pure functions over a :class:`LeadLookup` passed in, so they run the same against
 the store, an in-memory snapshot in the sync engine, or nothing at all (offline
@@ -12,54 +12,33 @@ the store, an in-memory snapshot in the sync engine, or nothing at all (offline
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable, Mapping
-from functools import lru_cache
 from typing import Any, Protocol
 
-from integration.identity import natural_key, natural_key_field, registration_key
+from integration.identity import (
+    Key,
+    company_key,
+    firm_keys,
+    first_match,
+    key_field,
+    natural_key,
+    registration_identity,
+    registration_key,
+)
 from integration.issues import ValidationIssue, issue, message_for
 from integration.normalise.identifiers import looks_like_lead_id, normalise_id
-from integration.vocabulary import field_label, plain_text
+from integration.vocabulary import field_label
 
-#: Legal-form words dropped when comparing company names (LV, EE, FI, AZ and common
-#: international ones), so "SIA Baltic Soft" and "Baltic Soft, SIA" are one firm.
-LEGAL_FORMS = frozenset(
-    [
-        "sia",
-        "as",
-        "ou",
-        "oy",
-        "oyj",
-        "ab",
-        "ky",
-        "tmi",
-        "mtu",
-        "fie",
-        "mmc",
-        "asc",
-        "qsc",
-        "llc",
-        "ltd",
-        "limited",
-        "gmbh",
-        "ag",
-        "plc",
-        "inc",
-        "corp",
-        "co",
-        "sa",
-        "bv",
-        "nv",
-        "aps",
-        "ooo",
-        "zao",
-        "oao",
-    ]
-)
-_TOKENS = re.compile(r"[^\W_]+")
-
-Key = tuple[str, ...]
+__all__ = [
+    "InMemoryLeads",
+    "LeadLookup",
+    "check_agreement",
+    "check_lead_duplicate",
+    "lead_keys",
+    "natural_key",
+    "party_keys",
+    "resolve_party",
+]
 
 
 class LeadLookup(Protocol):
@@ -72,30 +51,14 @@ class LeadLookup(Protocol):
         """The id of the one lead having ``key`` (see :func:`lead_keys`), else ``None``."""
 
 
-@lru_cache(maxsize=65536)
-def company_key(name: str) -> str:
-    """Company name reduced for matching: no case, accents, spaces, punctuation or legal form.
-
-    ``"SIA  Baltic Soft"``, ``"Baltic Soft, SIA"`` and ``"BALTIC SOFT"`` give the same key.
-    """
-    tokens = _TOKENS.findall(plain_text(name))
-    kept = [token for token in tokens if token not in LEGAL_FORMS]
-    return "".join(kept or tokens)
-
-
 def lead_keys(lead: Mapping[str, Any]) -> list[Key]:
-    """Every key a lead can be found by: its natural key, its registration code alone
-    (staff often type just the code in a party column) and its company-name key."""
-    keys: list[Key] = []
-    key = natural_key(lead)
-    if key is not None:
-        keys.append(key)
+    """Every key a lead can be found by: its firm keys (:func:`firm_keys`) and,
+    for party cells that carry no country, its registration code alone (staff
+    often type just the code) and its company-name key alone."""
+    keys = firm_keys(lead)
     code = lead.get("registration_code")
     if isinstance(code, str) and code.strip():
         keys.append(("code", registration_key(code, lead.get("country"))))
-    email = lead.get("email")
-    if isinstance(email, str) and email.strip() and (key is None or key[0] != "email"):
-        keys.append(("email", email.strip().lower()))
     name = lead.get("company_name")
     if isinstance(name, str) and company_key(name):
         keys.append(("company", company_key(name)))
@@ -159,14 +122,21 @@ def party_keys(text: str) -> list[Key]:
 def check_lead_duplicate(
     lead: Mapping[str, Any], lookup: LeadLookup, *, locale: str = "en"
 ) -> list[ValidationIssue]:
-    """A ``duplicate`` issue when another lead already has this lead's natural key."""
-    key = natural_key(lead)
-    if key is None:
+    """A ``duplicate`` issue when another lead is this lead's firm, by any of its
+    keys (:func:`integration.identity.first_match`)."""
+
+    def others(key: Key) -> list[str]:
+        found = lookup.lead_id_by_key(key)
+        return [found] if found is not None and found != lead.get("id") else []
+
+    def registration_of(lead_id: str) -> Key | None:
+        return registration_identity(lookup.lead(lead_id) or {})
+
+    match = first_match(firm_keys(lead), others, registration_of)
+    if match is None:
         return []
-    existing = lookup.lead_id_by_key(key)
-    if existing is None or existing == lead.get("id"):
-        return []
-    field = natural_key_field(key)
+    key, existing = match
+    field = key_field(key)
     return [
         ValidationIssue(
             field=field,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from api_helpers import problem
+from seeding import sheet_won_conflict
 from sqlalchemy import select
 
 from integration.store import records
@@ -45,17 +46,14 @@ def test_erasure_leaves_no_personal_data(client, tokens, make_lead, store) -> No
             ],
         )
         s.add(
-            Conflict(
-                partner="lv",
-                tab="leads",
-                record_id=lead["id"],
-                field="phone",
-                base_value=None,
-                sheet_value="+37129111222",
-                store_value="+37129111223",
-                resolved_value="+37129111222",
-                policy="sheet_wins",
-                winner="sheet",
+            sheet_won_conflict(
+                "lv",
+                lead["id"],
+                "phone",
+                base=None,
+                sheet="+37129111222",
+                store="+37129111223",
+                resolved="+37129111222",
             )
         )
     resp = client.delete(f"/api/v1/leads/{lead['id']}", headers=tokens.lv)

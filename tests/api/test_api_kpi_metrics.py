@@ -19,51 +19,29 @@ def agreement(client, tokens, seller, buyer, partner, **fields):  # type: ignore
     return resp.get_json()
 
 
+def signed(client, tokens, seller, buyer, partner, signed_date, sector):  # type: ignore[no-untyped-def]
+    """A signed agreement between two leads, as the KPI counts them."""
+    return agreement(
+        client,
+        tokens,
+        seller["id"],
+        buyer["id"],
+        partner,
+        status="signed",
+        signed_date=signed_date,
+        sector=sector,
+    )
+
+
 def test_kpi_counts_signed_agreements_in_the_window(client, tokens, make_lead, store) -> None:
     lv = make_lead("lv")
     ee = make_lead("ee", sector="education")
     az = make_lead("fi", country="AZ")
-    agreement(
-        client,
-        tokens,
-        lv["id"],
-        az["id"],
-        "lv",
-        status="signed",
-        signed_date="2024-05-10",
-        sector="ict",
-    )
-    agreement(
-        client,
-        tokens,
-        ee["id"],
-        az["id"],
-        "ee",
-        status="signed",
-        signed_date="2025-01-02",
-        sector="education",
-    )
-    agreement(
-        client,
-        tokens,
-        ee["id"],
-        az["id"],
-        "ee",
-        status="signed",
-        signed_date="2022-12-31",
-        sector="education",
-    )  # before the window
+    signed(client, tokens, lv, az, "lv", "2024-05-10", "ict")
+    signed(client, tokens, ee, az, "ee", "2025-01-02", "education")
+    signed(client, tokens, ee, az, "ee", "2022-12-31", "education")  # before the window
     agreement(client, tokens, lv["id"], az["id"], "lv", status="negotiating")
-    archived = agreement(
-        client,
-        tokens,
-        lv["id"],
-        az["id"],
-        "lv",
-        status="signed",
-        signed_date="2024-06-01",
-        sector="ict",
-    )
+    archived = signed(client, tokens, lv, az, "lv", "2024-06-01", "ict")
     with store.session() as s:
         s.get(Agreement, archived["id"]).archived_at = datetime.now(UTC)
     kpi = client.get("/api/v1/kpi", headers=tokens.ee).get_json()
@@ -85,16 +63,7 @@ def test_kpi_command_prints_the_same_numbers(
     client, tokens, make_lead, config, store, monkeypatch
 ) -> None:
     lv, az = make_lead("lv"), make_lead("fi", country="AZ")
-    agreement(
-        client,
-        tokens,
-        lv["id"],
-        az["id"],
-        "lv",
-        status="signed",
-        signed_date="2024-05-10",
-        sector="ict",
-    )
+    signed(client, tokens, lv, az, "lv", "2024-05-10", "ict")
     from integration.cli import cli as main
 
     env = {

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from openapi_fuzz import openapi_cases
 from openapi_spec_validator import validate
-from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -61,14 +61,7 @@ def api_schema(app, tokens, make_lead):  # type: ignore[no-untyped-def]
     # A few records so that reads and writes find something.
     make_lead("lv")
     make_lead("fi", country="AZ")
-    schema = schemathesis.openapi.from_wsgi("/openapi.json", app)
-    schema.config.generation.update(
-        max_examples=3,
-        modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
-        deterministic=True,
-        database="none",
-    )
-    return schema
+    return openapi_cases(app, max_examples=3)
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")

@@ -3,10 +3,26 @@
 from __future__ import annotations
 
 from api_helpers import problem
+from seeding import sheet_won_conflict
 from sqlalchemy import select
 
 from integration.store import records
-from integration.store.models import Conflict, Lead, QuarantineEntry, SyncRequest
+from integration.store.models import Lead, QuarantineEntry, SyncRequest
+
+
+def _lv_sheet_row(session, kind: str, tab: str, row: int, raw: dict, **extra):  # type: ignore[no-untyped-def]
+    """A row of LV's sheet held in quarantine, as a sync leaves it."""
+    return records.quarantine(
+        session,
+        kind=kind,
+        source="sheet:lv",
+        partner="lv",
+        tab=tab,
+        row_number=row,
+        raw=raw,
+        errors=[],
+        **extra,
+    )
 
 
 def test_replay_after_a_fix_creates_the_lead(client, tokens, store, config) -> None:
@@ -39,26 +55,8 @@ def test_replay_after_a_fix_creates_the_lead(client, tokens, store, config) -> N
 
 def test_sheet_row_replay_requests_a_sync_and_dismiss(client, tokens, store) -> None:
     with store.session() as s:
-        row = records.quarantine(
-            s,
-            kind="agreement",
-            source="sheet:lv",
-            partner="lv",
-            tab="Agreements",
-            row_number=7,
-            raw={"status": "?"},
-            errors=[],
-        )
-        other = records.quarantine(
-            s,
-            kind="lead",
-            source="sheet:lv",
-            partner="lv",
-            tab="Leads",
-            row_number=9,
-            raw={},
-            errors=[],
-        )
+        row = _lv_sheet_row(s, "agreement", "Agreements", 7, {"status": "?"})
+        other = _lv_sheet_row(s, "lead", "Leads", 9, {})
         s.flush()
         row_id, other_id = row.id, other.id
     resp = client.post(f"/api/v1/quarantine/{row_id}/replay", headers=tokens.lv)
@@ -75,14 +73,12 @@ def test_sheet_row_replay_requests_a_sync_and_dismiss(client, tokens, store) -> 
 def test_merge_duplicate_fills_blank_fields(client, tokens, make_lead, store) -> None:
     lead = make_lead("lv", registration_code="40003521600")
     with store.session() as s:
-        entry = records.quarantine(
+        entry = _lv_sheet_row(
             s,
-            kind="lead",
-            source="sheet:lv",
-            partner="lv",
-            tab="Leads",
-            row_number=3,
-            raw={
+            "lead",
+            "Leads",
+            3,
+            {
                 "company_name": "Dup",
                 "country": "LV",
                 "sector": "ict",
@@ -90,7 +86,6 @@ def test_merge_duplicate_fills_blank_fields(client, tokens, make_lead, store) ->
                 "phone": "+37126000000",
                 "website": "not a url",
             },
-            errors=[],
             duplicate_of=lead["id"],
         )
         s.flush()
@@ -108,17 +103,8 @@ def test_merge_duplicate_fills_blank_fields(client, tokens, make_lead, store) ->
 def test_resolve_conflict_choosing_a_side(client, tokens, make_lead, store) -> None:
     lead = make_lead("lv", stage="meeting")
     with store.session() as s:
-        c = Conflict(
-            partner="lv",
-            tab="leads",
-            record_id=lead["id"],
-            field="stage",
-            base_value="new",
-            sheet_value="meeting",
-            store_value="won",
-            resolved_value="meeting",
-            policy="sheet_wins",
-            winner="sheet",
+        c = sheet_won_conflict(
+            "lv", lead["id"], "stage", base="new", sheet="meeting", store="won", resolved="meeting"
         )
         s.add(c)
         s.flush()

@@ -44,20 +44,18 @@ def test_agreements_visible_to_reporter_and_party_owners(client, tokens, make_le
     lv_seller = make_lead("lv")
     az_buyer = make_lead("fi", country="AZ")
     ee_seller = make_lead("ee")
-    body = {
-        "seller_id": lv_seller["id"],
-        "buyer_id": az_buyer["id"],
-        "status": "negotiating",
-        "reporting_partner": "fi",
-    }
-    fi_reported = client.post("/api/v1/agreements", json=body, headers=tokens.admin).get_json()
-    other = {
-        "seller_id": ee_seller["id"],
-        "buyer_id": az_buyer["id"],
-        "status": "draft",
-        "reporting_partner": "ee",
-    }
-    ee_only = client.post("/api/v1/agreements", json=other, headers=tokens.admin).get_json()
+
+    def sold_to_az_buyer(seller: dict, status: str, reporter: str) -> dict:
+        body = {
+            "seller_id": seller["id"],
+            "buyer_id": az_buyer["id"],
+            "status": status,
+            "reporting_partner": reporter,
+        }
+        return client.post("/api/v1/agreements", json=body, headers=tokens.admin).get_json()
+
+    fi_reported = sold_to_az_buyer(lv_seller, "negotiating", "fi")
+    ee_only = sold_to_az_buyer(ee_seller, "draft", "ee")
     # lv owns the seller of the first: sees it; not the second.
     lv_list = client.get("/api/v1/agreements", headers=tokens.lv).get_json()["items"]
     assert [a["id"] for a in lv_list] == [fi_reported["id"]]

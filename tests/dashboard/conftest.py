@@ -8,14 +8,13 @@ locally but fail on CI (``CI`` set), so a missing browser never passes silently.
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
-from dashboard_seed import Seeded, seed
-from werkzeug.serving import make_server
+from live_server import serving
+from seeding import Seeded, seed
 
 from integration.config import load_config
 from integration.store import migrate
@@ -57,14 +56,10 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
     seeded = seed(store)
     config = replace(config, database_url=store.url)
     app = create_app(config, store=store)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    # "localhost" is a secure context for Chromium, so the Secure cookie works
-    # over plain HTTP exactly as it will behind TLS.
-    yield LiveApp(f"http://localhost:{server.server_port}", app, store, seeded)
-    server.shutdown()
-    thread.join(5)
+    with serving(app) as url:
+        # "localhost" is a secure context for Chromium, so the Secure cookie works
+        # over plain HTTP exactly as it will behind TLS.
+        yield LiveApp(url.replace("127.0.0.1", "localhost"), app, store, seeded)
     store.dispose()
 
 

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from dashboard_seed import LEADS_GIDS
 from playwright.sync_api import expect
+from seeding import LEADS_GIDS
 from sqlalchemy import select
 
 from integration.store.models import SyncRequest

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from dashboard_seed import Seeded, seed
+from seeding import Seeded, seed
 from sqlalchemy import func, select
 
 from integration.auth import revoke_token, verify_token

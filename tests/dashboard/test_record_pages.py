@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from dashboard_seed import Seeded, seed
+from seeding import Seeded, seed
 from test_dashboard_http import BASE, sign_in
 
 from integration.store.models import Agreement, Lead

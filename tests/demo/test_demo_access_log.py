@@ -7,6 +7,7 @@ import re
 import signal
 
 import requests
+from processes import stop
 from test_demo_process import _running_info, _start
 
 SECRET_QUERY = {"access_token": "lcs_NotForLogs0123456789", "q": "jana.berzina@firma.lv"}
@@ -19,12 +20,7 @@ def test_demo_logs_paths_without_query_strings(tmp_path) -> None:
         for path in ("/api/v1/leads", "/dashboard/leads", "/healthz"):
             requests.get(web + path, params=SECRET_QUERY, timeout=10)
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            out, err = proc.communicate(timeout=30)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
+        out, err = stop(proc, signal.SIGINT)
     assert proc.returncode == 0, out + err
     log = re.sub(r"\x1b\[[0-9;]*m", "", out + err)
     assert re.search(r'"GET /healthz HTTP/1\.1" 200', log), log[-2000:]

@@ -12,8 +12,8 @@ from integration.config import parse_partners_document, validate_partners_docume
 from integration.demo import data
 from integration.demo.partners_file import partners_toml
 from integration.demo.wording import header
+from integration.identity import company_key
 from integration.normalise import match_headers
-from integration.validation.cross_rules import company_key
 from integration.validation.records import check_row
 
 TODAY = date(2025, 11, 3)

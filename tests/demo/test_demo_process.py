@@ -9,18 +9,18 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import requests
+from processes import ROOT, start_cli, stop
 from sqlalchemy import func, select
+from waiting import wait_until
 
 from connectors.google_sheets.auth import make_gspread_client
 from integration.store.db import Store
 from integration.store.models import Agreement, Lead, SyncRequest, SyncRun
 
-ROOT = Path(__file__).resolve().parents[2]
 EDITED = "Testi Muokkaus Oy"
 EDITED_AGAIN = "Testi Kysely Oy"
 
@@ -59,14 +59,7 @@ def _settled(store: Store, quiet: float = 3.0) -> bool:
 
 
 def _wait(check, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout} s")
-        time.sleep(0.2)
+    return wait_until(check, timeout, every=0.2, what=what)
 
 
 def _start(tmp_path: Path, *extra: str, options: tuple[str, ...] = ()) -> subprocess.Popen:
@@ -81,14 +74,7 @@ def _start(tmp_path: Path, *extra: str, options: tuple[str, ...] = ()) -> subpro
         *("demo", "--port", "0", "--emulator-port", "0"),
         *("--seed", "10", "--debounce", "1", "--poll", "2"),
     ]
-    return subprocess.Popen(
-        [sys.executable, "-m", "integration.cli", *options, *args, *extra],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    return start_cli(*options, *args, *extra, env=env, cwd=tmp_path)
 
 
 def _running_info(tmp_path: Path, proc: subprocess.Popen) -> dict:
@@ -103,12 +89,7 @@ def _running_info(tmp_path: Path, proc: subprocess.Popen) -> dict:
 
 
 def _interrupt(proc: subprocess.Popen) -> str:
-    proc.send_signal(signal.SIGINT)
-    try:
-        out, err = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    out, err = stop(proc, signal.SIGINT)
     assert proc.returncode == 0, out + err
     return out
 

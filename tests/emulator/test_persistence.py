@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
-import socket
-import subprocess
-import sys
-import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
 from emulator_fixtures import run_emulator
+from processes import free_port, start_emulator, stop
 
 from connectors.google_sheets.auth import make_gspread_client
 
@@ -98,64 +98,31 @@ def test_seed_folder_loads_one_spreadsheet_per_folder(tmp_path: Path) -> None:
         assert gc.open("ee").sheet1.get_all_values() == [["Ettevõte"], ["OÜ Näide"]]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start(port: int, state: Path) -> subprocess.Popen:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "connectors.sheets_emulator",
-            "--port",
-            str(port),
-            "--state",
-            str(state),
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.time() + 15
-    while time.time() < deadline:
-        try:
-            requests.get(f"http://127.0.0.1:{port}/_emulator/health", timeout=1)
-            return proc
-        except requests.ConnectionError:
-            time.sleep(0.05)
-    proc.kill()
-    raise AssertionError("emulator did not start")
-
-
 #: How long a stopped emulator may take to save and exit: generous, because a busy
 #: shared machine can stall a process for seconds; a hang still fails.
 STOP_DEADLINE = 60
 
 
-def test_command_line_server_stops_cleanly_on_sigterm_and_keeps_state(tmp_path: Path) -> None:
-    port = _free_port()
-    state = tmp_path / "state.json"
-    proc = _start(port, state)
+@contextlib.contextmanager
+def _emulator_process(port: int, state: Path, stop_with: int = signal.SIGTERM) -> Iterator[Any]:
+    """The emulator's command line with ``--state``, yielding a gspread client;
+    then stopped with ``stop_with``, which must end it cleanly: exit 0, no
+    traceback, no failed save."""
+    proc = start_emulator(port, "--state", str(state))
     try:
-        gc = make_gspread_client(emulator_host=f"127.0.0.1:{port}")
-        sh = gc.create("From the CLI")
-        sh.sheet1.update([["persisted"]], "A1")
+        yield make_gspread_client(emulator_host=f"127.0.0.1:{port}")
     finally:
-        proc.send_signal(signal.SIGTERM)
-        out, _ = proc.communicate(timeout=STOP_DEADLINE)
+        out, _ = stop(proc, stop_with, timeout=STOP_DEADLINE)
     assert proc.returncode == 0, out
-    assert b"Traceback" not in out
-    proc = _start(port, state)
-    try:
-        gc = make_gspread_client(emulator_host=f"127.0.0.1:{port}")
+    assert b"Traceback" not in out and b"could not save" not in out, out
+
+
+def test_command_line_server_stops_cleanly_on_sigterm_and_keeps_state(tmp_path: Path) -> None:
+    port, state = free_port(), tmp_path / "state.json"
+    with _emulator_process(port, state) as gc:
+        gc.create("From the CLI").sheet1.update([["persisted"]], "A1")
+    with _emulator_process(port, state, stop_with=signal.SIGINT) as gc:
         assert gc.open("From the CLI").sheet1.acell("A1").value == "persisted"
-    finally:
-        proc.send_signal(signal.SIGINT)
-        proc.communicate(timeout=STOP_DEADLINE)
-    assert proc.returncode == 0
 
 
 def test_any_cell_text_survives_a_stop_and_restart(tmp_path: Path) -> None:
@@ -163,29 +130,14 @@ def test_any_cell_text_survives_a_stop_and_restart(tmp_path: Path) -> None:
     them as JSON escapes): SIGTERM saves the state and a restart has every
     spreadsheet back, each cell exactly as it was."""
     odd = ["x\udfff", "\ud800x\udc00", "a\x00b", "\ufffe\U0010ffff", "Ā😀"]
-    port = _free_port()
-    state = tmp_path / "state.json"
-    proc = _start(port, state)
-    try:
-        gc = make_gspread_client(emulator_host=f"127.0.0.1:{port}")
-        kept = gc.create("Kept too")
-        kept.sheet1.update([["plain"]], "A1")
-        sh = gc.create("Odd text")
-        sh.sheet1.update([odd], "A1", value_input_option="RAW")
+    port, state = free_port(), tmp_path / "state.json"
+    with _emulator_process(port, state) as gc:
+        gc.create("Kept too").sheet1.update([["plain"]], "A1")
+        gc.create("Odd text").sheet1.update([odd], "A1", value_input_option="RAW")
         requests.post(f"http://127.0.0.1:{port}/_emulator/save", timeout=5)
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        out, _ = proc.communicate(timeout=STOP_DEADLINE)
-    assert proc.returncode == 0, out
-    assert b"Traceback" not in out and b"could not save" not in out, out
-    proc = _start(port, state)
-    try:
-        gc = make_gspread_client(emulator_host=f"127.0.0.1:{port}")
+    with _emulator_process(port, state) as gc:
         assert gc.open("Kept too").sheet1.acell("A1").value == "plain"
         assert gc.open("Odd text").sheet1.get_values("A1:E1") == [odd]
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.communicate(timeout=STOP_DEADLINE)
 
 
 def test_a_failed_save_keeps_the_state_to_save(tmp_path: Path) -> None:

@@ -6,35 +6,26 @@ import json
 import random
 import statistics
 import string
-import threading
 import time
 
 import requests
+from concurrently import run_concurrently
 
 
 def test_concurrent_appends_lose_nothing(emulator, sh) -> None:
     sh.sheet1.update([["who", "n"]], "A1")
-    errors: list[Exception] = []
 
     def worker(k: int) -> None:
-        try:
-            gc = emulator.client()
-            mine = gc.open_by_key(sh.id)
-            for n in range(10):
-                mine.values_append(
-                    "Sheet1",
-                    params={"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"},
-                    body={"values": [[f"w{k}", n]]},
-                )
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
+        gc = emulator.client()
+        mine = gc.open_by_key(sh.id)
+        for n in range(10):
+            mine.values_append(
+                "Sheet1",
+                params={"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"},
+                body={"values": [[f"w{k}", n]]},
+            )
 
-    threads = [threading.Thread(target=worker, args=(k,)) for k in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    assert errors == []
+    assert run_concurrently(worker, range(6), timeout=30) == []
     rows = sh.sheet1.get_all_values()[1:]
     assert len(rows) == 60
     assert sorted(map(tuple, rows)) == sorted(

@@ -2,19 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-import requests
-
-
-@pytest.fixture
-def http() -> Iterator[requests.Session]:
-    """A requests session that ignores proxy settings (the app is on loopback)."""
-    s = requests.Session()
-    s.trust_env = False
-    yield s
-    s.close()
 
 
 @pytest.fixture

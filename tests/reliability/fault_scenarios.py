@@ -42,7 +42,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -50,6 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from emulator_fixtures import EmulatorHandle, create_spreadsheet
+from pg_databases import temporary_pg_database
 from sqlalchemy import create_engine, select, text
 
 from connectors.google_sheets.retry import fast_policy
@@ -389,32 +389,6 @@ def temporary_sqlite_database() -> Iterator[str]:
         yield url
 
 
-@contextlib.contextmanager
-def temporary_pg_database(admin_url: str) -> Iterator[str]:
-    """A fresh, migrated PostgreSQL database, dropped afterwards."""
-    name = f"lefcrm_campaign_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin_url.rsplit("/", 1)[0] + f"/{name}"
-    try:
-        s = Store(url)
-        migrate.upgrade(s)
-        s.dispose()
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(
-                text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = :n AND pid <> pg_backend_pid()"
-                ),
-                {"n": name},
-            )
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
-
-
 class WarmRunner:
     """A sync process started ahead of time, waiting for its job on stdin."""
 
@@ -519,6 +493,9 @@ class Scenario:
         # (so a sync now appends nothing: see act_accidental_clear)
         self.settled: dict[str, bool] = {p: False for p in self.partners}
         self.trace: list[str] = [f"policy:{self.policy}"]
+        # a firm's name as a form re-spelt it -> the name the model knows the firm
+        # by (see act_webhook_namesake): both name one record
+        self.aliases: dict[str, str] = {}
 
     # ------------------------------------------------------------------ set-up
     def _new_name(self, partner: str, origin: str) -> str:
@@ -810,6 +787,43 @@ class Scenario:
                 self.out.problems.append(f"seed {self.seed}: webhook {resp.status_code}")
                 return
         self.recs[name] = Rec(name, partner, values, in_sheet=False)
+        self.settled[partner] = False
+
+    def act_webhook_namesake(self, partner: str) -> None:
+        """A form for a firm the store has, with no e-mail and no code, its name
+        re-spelt (case, quotes, a legal form): the company name finds the firm.
+        The model expects no new record: ``partner``'s own firm is merged (and
+        nothing filled: the form brings no blank field), another partner's is
+        kept in ``partner``'s quarantine as a linked duplicate."""
+        stored = sorted(
+            name
+            for name, rec in self.recs.items()
+            if rec.kind == "lead" and not rec.in_sheet and not rec.deleted
+        )
+        if not stored:
+            return
+        rec = self.recs[self.rng.choice(stored)]
+        spelling = self.rng.choice(["{} SIA", '"{}" AS', "OÜ {}", "{}, LLC"])
+        variant = spelling.format(self.rng.choice([rec.name.upper(), rec.name.lower()]))
+        country = rec.country or COUNTRY[rec.partner]
+        payload = {"company_name": variant, "country": country, "sector": "ict"}
+        body = json.dumps(payload).encode()
+        secret = self.config.environ[f"{partner.upper()}_WEBHOOK_SECRET"]
+        self.counter += 1
+        msg = f"msg_{self.seed}_{self.counter}_namesake"
+        resp = self.c.http.post(
+            f"/webhooks/forms/{partner}",
+            data=body,
+            headers=standard_headers(secret, msg, body),
+            content_type="application/json",
+        )
+        expected = 200 if partner == rec.partner else 202
+        if resp.status_code != expected:
+            self.out.problems.append(
+                f"seed {self.seed}: a form for {rec.name!r} as {variant!r} from {partner}: "
+                f"{resp.status_code}, expected {expected}"
+            )
+        self.aliases[variant] = rec.name
         self.settled[partner] = False
 
     def act_api_create(self, partner: str, http: Any = None) -> None:
@@ -1208,6 +1222,7 @@ class Scenario:
             (self.act_accidental_clear, 2),
             (self.act_api_agreement, 1),
             (self.act_interrupted_store_edits, 1),
+            (self.act_webhook_namesake, 1),
         ]
         fns = [a for a, _ in actions]
         weights = [w for _, w in actions]
@@ -1249,6 +1264,7 @@ class Scenario:
         for kind, records in stored.items():
             for r in records:
                 name = str(r.data.get(TABS[kind].key, ""))
+                name = self.aliases.get(name, name) if kind == "lead" else name
                 name_of[r.id] = name
                 by_name[kind].setdefault(name, []).append(r)
         seen = {
@@ -1297,6 +1313,7 @@ class Scenario:
         for row in rows[1:]:
             if row and any(x not in ("", None) for x in row):
                 name = str(row[key_col]) if key_col < len(row) else ""
+                name = self.aliases.get(name, name) if kind == "lead" else name
                 sheet_by_name.setdefault(name, []).append(row)
         for name in sheet_by_name:
             if name not in self.recs:

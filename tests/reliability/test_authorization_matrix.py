@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from seeding import sheet_won_conflict
 from sqlalchemy import select
 
 from integration import create_app
@@ -131,16 +132,8 @@ def build(store: Any, owner: str) -> World:
             errors=[{"field": "", "code": "duplicate", "message": f"Duplicate of {lead.id}"}],
             duplicate_of=lead.id,
         )
-        conflict = Conflict(
-            partner=owner,
-            tab="leads",
-            record_id=lead.id,
-            field="notes",
-            base_value=None,
-            sheet_value="sheet",
-            store_value="store",
-            policy="sheet_wins",
-            winner="sheet",
+        conflict = sheet_won_conflict(
+            owner, lead.id, "notes", base=None, sheet="sheet", store="store"
         )
         run = SyncRun(partner=owner, tab="leads", trigger="cli", outcome="completed")
         s.add_all([conflict, run])

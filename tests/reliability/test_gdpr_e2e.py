@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import logging
 import uuid
 from typing import Any
 
 from emulator_fixtures import create_spreadsheet
+from log_capture import everything_logged
 from sqlalchemy import select
 
 from connectors.google_sheets.retry import fast_policy
@@ -29,6 +29,8 @@ PERSON = {
     "phone": "+37129998877",
     "notes": "Ilze Kalniņa-Zīle met at Baku forum",
 }
+#: The firm the person works for, as the web form sends it.
+FIRM = {"company_name": "SIA Privāts", "country": "LV", "sector": "ict"}
 ROW = [
     "SIA Privāts",
     "LV",
@@ -39,18 +41,6 @@ ROW = [
     PERSON["notes"],
 ]
 NEEDLES = ["ilze", "kalni", "29998877", "2999 8877", "example.lv"]
-
-
-class Collect(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        text = record.getMessage()
-        if record.exc_info:
-            text += logging.Formatter().formatException(record.exc_info)
-        self.lines.append(f"{record.name}: {text} {record.__dict__.get('args')}")
 
 
 def _traces(text: str) -> list[str]:
@@ -92,12 +82,7 @@ def _form(client: Any, secret: str, payload: dict[str, Any]) -> Any:
 def test_erasure_leaves_nothing_anywhere_and_copies_cannot_bring_it_back(
     config, store, emulator, app, client
 ) -> None:
-    handler = Collect()
-    root = logging.getLogger()
-    old_level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    try:
+    with everything_logged() as lines:
         gc = emulator.client(timeout=10)
         sid = create_spreadsheet(gc, "lv", {"Leads": [HEADER, ROW], "Agreements": [["Seller"]]})
         pc = dataclasses.replace(config.partners["lv"], spreadsheet_id=sid)
@@ -118,13 +103,7 @@ def test_erasure_leaves_nothing_anywhere_and_copies_cannot_bring_it_back(
         merged = _form(
             client,
             secret,
-            {
-                "company_name": "SIA Privāts",
-                "country": "LV",
-                "sector": "ict",
-                "email": PERSON["email"],
-                "phone": PERSON["phone"],
-            },
+            {**FIRM, "email": PERSON["email"], "phone": PERSON["phone"]},
         )
         assert merged.status_code in (200, 201), merged.get_json()
         rejected = _form(
@@ -166,25 +145,16 @@ def test_erasure_leaves_nothing_anywhere_and_copies_cannot_bring_it_back(
         again = _form(
             client,
             secret,
-            {
-                "company_name": "SIA Privāts",
-                "country": "LV",
-                "sector": "ict",
-                "email": PERSON["email"],
-                "contact_name": PERSON["contact_name"],
-            },
+            {**FIRM, "email": PERSON["email"], "contact_name": PERSON["contact_name"]},
         )
         assert again.status_code == 409, again.get_data(as_text=True)
         assert again.get_json()["type"].endswith("/erased-person")
         sync()
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(old_level)
 
     assert _sheet_traces(gc, sid) == []
     assert _store_traces(store) == []
     with store.session() as s:
         live = [x for x in s.scalars(select(Lead)) if x.archived_at is None]
         assert [x.id for x in live if x.erased_at is None and x.data.get("email")] == []
-    logged = [line for line in handler.lines if _traces(line)]
-    assert handler.lines and logged == [], logged[:3]
+    logged = [line for line in lines if _traces(line)]
+    assert lines and logged == [], logged[:3]

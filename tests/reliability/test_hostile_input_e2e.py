@@ -8,7 +8,6 @@ import base64
 import dataclasses
 import json
 import re
-import threading
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 import pytest
 import requests
 from emulator_fixtures import create_spreadsheet
+from live_server import serving
 from sqlalchemy import select
 
 from connectors.google_sheets.retry import fast_policy
@@ -41,8 +41,6 @@ class Live:
 @pytest.fixture
 def live(config, store, emulator) -> Iterator[Live]:  # type: ignore[no-untyped-def]
     """LV's sheet in the emulator, the app on a real threaded HTTP server."""
-    from werkzeug.serving import make_server
-
     gc = emulator.client(timeout=10)
     sid = create_spreadsheet(gc, "lv", {"Leads": [HEADER], "Agreements": [["Seller"]]})
     pc = dataclasses.replace(config.partners["lv"], spreadsheet_id=sid)
@@ -55,15 +53,8 @@ def live(config, store, emulator) -> Iterator[Live]:  # type: ignore[no-untyped-
     with store.session() as s:
         _, admin = create_token(s, "admin", None)
         _, lv = create_token(s, "lv", "lv")
-    app = create_app(cfg, store=store)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield Live(f"http://127.0.0.1:{server.server_port}", cfg, gc, sid, admin, lv)
-    finally:
-        server.shutdown()
-        thread.join(10)
+    with serving(create_app(cfg, store=store)) as url:
+        yield Live(url, cfg, gc, sid, admin, lv)
 
 
 def bearer(secret: str) -> dict[str, str]:

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import logging
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -16,6 +14,8 @@ from typing import Any
 
 import pytest
 import requests
+from live_server import serving
+from log_capture import everything_logged
 from sqlalchemy import func, select
 
 from integration import create_app
@@ -114,8 +114,6 @@ def test_stale_and_replayed_deliveries(live, http, config, store) -> None:
 
 
 def test_rotation_finished_refuses_the_old_secret(config, store, http) -> None:
-    from werkzeug.serving import make_server
-
     old = config.environ["LV_WEBHOOK_SECRET"]
     new = "whsec_" + "bmV3LWx2LXNlY3JldC1mb3ItdGVzdHMtMDEyMzQ1Njc="
     phases = [f"{old},{new}", new]  # both during the switch, then only the new one
@@ -124,19 +122,11 @@ def test_rotation_finished_refuses_the_old_secret(config, store, http) -> None:
         cfg = dataclasses.replace(
             config, environ={**config.environ, "LV_WEBHOOK_SECRET": secrets_value}
         )
-        app = create_app(cfg, store=store)
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        t = threading.Thread(target=server.serve_forever, daemon=True)
-        t.start()
-        url = f"http://127.0.0.1:{server.server_port}"
-        try:
+        with serving(create_app(cfg, store=store)) as url:
             for secret in (old, new):
                 n = uuid.uuid4().hex[:8]
                 lead = {**LEAD, "company_name": f"SIA {n}", "email": f"{n}@x.lv"}
                 results.append(post_form(http, url, "lv", secret, lead).status_code)
-        finally:
-            server.shutdown()
-            t.join(10)
     assert results == [201, 201, 401, 201]
 
 
@@ -299,33 +289,15 @@ def test_path_tricks_reach_nothing(client, tokens) -> None:
 # ------------------------------------------------------------------ logs
 
 
-class Collect(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        text = record.getMessage()
-        if record.exc_info:
-            text += logging.Formatter().formatException(record.exc_info)
-        self.lines.append(f"{record.name} {text} {record.__dict__}")
-
-
 def test_secrets_never_reach_the_logs(config, store, emulator, tokens, http) -> None:
     """A full flow at DEBUG: webhooks (good and forged), API calls (good, wrong
     and revoked tokens), a sync against the emulator, a failing sync."""
     from emulator_fixtures import create_spreadsheet
-    from werkzeug.serving import make_server
 
     from connectors.google_sheets.retry import fast_policy
     from integration.sync.engine import run_sync
 
-    handler = Collect()
-    root = logging.getLogger()
-    old_level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    try:
+    with everything_logged() as lines:
         gc = emulator.client(timeout=5)
         sid = create_spreadsheet(
             gc,
@@ -336,12 +308,7 @@ def test_secrets_never_reach_the_logs(config, store, emulator, tokens, http) -> 
         cfg = dataclasses.replace(
             config, partners={**config.partners, "lv": pc}, emulator_host=emulator.host_port
         )
-        app = create_app(cfg, store=store)
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        t = threading.Thread(target=server.serve_forever, daemon=True)
-        t.start()
-        url = f"http://127.0.0.1:{server.server_port}"
-        try:
+        with serving(create_app(cfg, store=store)) as url:
             secret = cfg.environ["LV_WEBHOOK_SECRET"]
             assert post_form(http, url, "lv", secret, LEAD).status_code == 201
             assert (
@@ -354,23 +321,17 @@ def test_secrets_never_reach_the_logs(config, store, emulator, tokens, http) -> 
                     f"{url}/api/v1/leads", json={"partner": "lv"}, headers=bearer(tok), timeout=10
                 )
             http.get(f"{url}/api/v1/leads?cursor=%%%", headers=bearer(tokens["admin"]), timeout=10)
-        finally:
-            server.shutdown()
-            t.join(10)
         assert run_sync(cfg, store, "lv", client=gc, retry=fast_policy()).ok
         emulator.inject_fault(endpoint="values.batchGet", status=500, times=20)
         assert not run_sync(cfg, store, "lv", client=gc, retry=fast_policy(max_attempts=2)).ok
         emulator.clear_faults()
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(old_level)
-    assert handler.lines, "nothing was logged at all: the scan would prove nothing"
+    assert lines, "nothing was logged at all: the scan would prove nothing"
     needles = [tokens[k] for k in ("lv", "ee", "admin", "revoked")]
     for name in ("LV_WEBHOOK_SECRET", "EE_WEBHOOK_SECRET", "FI_WEBHOOK_SECRET", "CRM_SECRET_KEY"):
         value = config.environ[name]
         needles += [value, value.removeprefix("whsec_")]
     needles += [tokens["lv"][:-2] + "xx", "Bearer "]
-    for line in handler.lines:
+    for line in lines:
         for needle in needles:
             assert needle not in line, f"secret {needle[:8]}... logged: {line[:300]}"
 

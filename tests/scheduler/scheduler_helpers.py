@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import threading
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
+from processes import ROOT, start_cli
+from waiting import wait_until  # noqa: F401  (the scheduler tests' import of it)
 
 from integration.config import AppConfig, load_config
 from integration.demo import data
@@ -20,8 +19,6 @@ from integration.demo.partners_file import partners_toml
 from integration.demo.sheets import create_spreadsheets
 from integration.store.db import Store
 from integration.store.setup import sync_partner_rows
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass
@@ -45,14 +42,7 @@ class Setup:
 
     def scheduler(self, *args: str) -> subprocess.Popen:
         """``crm-sync scheduler`` as its own process (the Procfile's clock)."""
-        return subprocess.Popen(
-            [sys.executable, "-m", "integration.cli", "-v", "scheduler", *args],
-            env=self.env(),
-            cwd=self.partners_file.parent,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        return start_cli("-v", "scheduler", *args, env=self.env(), cwd=self.partners_file.parent)
 
 
 def make_setup(
@@ -86,18 +76,6 @@ def make_setup(
     store = Store(store_url)
     sync_partner_rows(store, config)
     return Setup(config, store, path, ids, emulator)
-
-
-def wait_until(check: Callable[[], object], timeout: float = 15.0, every: float = 0.1):
-    """Poll ``check`` until it returns something truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
-        time.sleep(every)
 
 
 class DrainWatch:

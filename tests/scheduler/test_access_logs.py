@@ -7,13 +7,13 @@ from __future__ import annotations
 import re
 import shlex
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import requests
-from scheduler_helpers import ROOT, make_setup, wait_until
+from processes import ROOT, free_port, start_cli, stop, web_url
+from scheduler_helpers import make_setup, wait_until
 
 from integration.auth import create_token
 
@@ -46,32 +46,13 @@ def test_serve_verbose_logs_paths_without_query_strings(emulator, sqlite_url, tm
     with s.store.session() as session:
         _token, secret = create_token(session, "log admin")
     env = {**s.env(), "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "integration.cli", "-v", "serve", "--port", "0", "--no-catch-up"],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = start_cli("-v", "serve", "--port", "0", "--no-catch-up", env=env, cwd=tmp_path)
     try:
-        line = proc.stdout.readline()
-        match = re.search(r"web service on (http://\S+)", line)
-        assert match, line
-        _ask(match[1], secret)
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=30)
+        _ask(web_url(proc), secret)
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        out, err = stop(proc)
     _assert_clean(out + err)
     s.store.dispose()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _procfile_web(port: int) -> list[str]:
@@ -93,7 +74,7 @@ def test_gunicorn_as_the_procfile_runs_it_logs_paths_without_query_strings(
     s = make_setup(emulator, sqlite_url, tmp_path)
     with s.store.session() as session:
         _token, secret = create_token(session, "log admin")
-    port = _free_port()
+    port = free_port()
     env = {**s.env(), "PYTHONUNBUFFERED": "1", "CRM_SECRET_KEY": "access-log-test"}
     proc = subprocess.Popen(
         _procfile_web(port),

@@ -7,9 +7,10 @@ import itertools
 import random
 import signal
 import time
+from typing import Any
 
 import pytest
-from scheduler_helpers import make_setup, wait_until
+from scheduler_helpers import Setup, make_setup, wait_until
 from sqlalchemy import select
 
 from integration.store import leases
@@ -64,22 +65,33 @@ def sqlite_setup(emulator, sqlite_url, tmp_path):
     s.store.dispose()
 
 
-def test_sigterm_lets_the_running_sync_finish_and_exits_0(sqlite_setup, emulator):
-    s = sqlite_setup
-    # the clock starts with a catch-up of every partner (no sync has ever run);
-    # lv's first Sheets call takes a second and a half
-    emulator.inject_fault(path=s.ids["lv"], delay=1.5, times=1)
-    proc = s.scheduler("--grace", "15")
+def _sigterm_while_lv_syncs(
+    s: Setup, emulator: Any, *, sync_seconds: float, grace: int, timeout: float
+) -> tuple[str, float]:
+    """Start the clock with lv's first Sheets call taking ``sync_seconds``, and
+    SIGTERM it once lv's sync runs; it must exit 0. Returns its output and how
+    long it took to exit after the signal."""
+    emulator.inject_fault(path=s.ids["lv"], delay=sync_seconds, times=1)
+    proc = s.scheduler("--grace", str(grace))
     try:
         wait_until(lambda: _running(s.store, "lv"), timeout=20)
         proc.send_signal(signal.SIGTERM)
         stopped_at = time.monotonic()
-        code, output = _finish(proc, timeout=20)
+        code, output = _finish(proc, timeout=timeout)
+        took = time.monotonic() - stopped_at
     finally:
         if proc.poll() is None:
             proc.kill()
     assert code == 0, output
-    assert time.monotonic() - stopped_at < 15
+    return output, took
+
+
+def test_sigterm_lets_the_running_sync_finish_and_exits_0(sqlite_setup, emulator):
+    s = sqlite_setup
+    # the clock starts with a catch-up of every partner (no sync has ever run);
+    # lv's first Sheets call takes a second and a half
+    output, took = _sigterm_while_lv_syncs(s, emulator, sync_seconds=1.5, grace=15, timeout=20)
+    assert took < 15
     assert "stopping" in output
     runs = _runs(s.store)
     assert runs and all(r.outcome == "completed" for r in runs), [
@@ -95,18 +107,8 @@ def test_sigterm_lets_the_running_sync_finish_and_exits_0(sqlite_setup, emulator
 
 def test_sigterm_during_a_sync_longer_than_the_grace_period_still_exits_0(sqlite_setup, emulator):
     s = sqlite_setup
-    emulator.inject_fault(path=s.ids["lv"], delay=30.0, times=1)
-    proc = s.scheduler("--grace", "1")
-    try:
-        wait_until(lambda: _running(s.store, "lv"), timeout=20)
-        proc.send_signal(signal.SIGTERM)
-        stopped_at = time.monotonic()
-        code, output = _finish(proc, timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert code == 0, output
-    assert time.monotonic() - stopped_at < 6
+    output, took = _sigterm_while_lv_syncs(s, emulator, sync_seconds=30.0, grace=1, timeout=10)
+    assert took < 6
     assert "cut short" in output
 
 

@@ -3,12 +3,8 @@ API is run by the same process's clock; SIGTERM stops both with exit 0."""
 
 from __future__ import annotations
 
-import re
-import signal
-import subprocess
-import sys
-
 import requests
+from processes import start_cli, stop, web_url
 from scheduler_helpers import make_setup, wait_until
 from sqlalchemy import select
 
@@ -21,19 +17,9 @@ def test_serve_runs_web_and_clock_and_stops_on_sigterm(emulator, sqlite_url, tmp
     with s.store.session() as session:
         _token, secret = create_token(session, "test admin")
     env = {**s.env(), "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "integration.cli", "serve", "--port", "0", "--no-catch-up"],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = start_cli("serve", "--port", "0", "--no-catch-up", env=env, cwd=tmp_path)
     try:
-        line = proc.stdout.readline()
-        match = re.search(r"web service on (http://\S+)", line)
-        assert match, line + proc.stderr.read() if proc.poll() is not None else line
-        web = match[1]
+        web = web_url(proc)
         assert requests.get(f"{web}/healthz", timeout=10).json()["status"] == "ok"
         asked = requests.post(
             f"{web}/api/v1/sync",
@@ -54,11 +40,8 @@ def test_serve_runs_web_and_clock_and_stops_on_sigterm(emulator, sqlite_url, tmp
         with s.store.session() as session:
             (answered,) = session.scalars(select(SyncRequest)).all()
             assert answered.consumed_at is not None and answered.sync_run_id is not None
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=30)
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        out, err = stop(proc)
     assert proc.returncode == 0, out + err
     assert "stopped" in out
     s.store.dispose()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
+from concurrently import run_concurrently
 from sqlalchemy import func, inspect, select, text
 
 from integration.identity import key_hash, natural_key
@@ -88,27 +89,19 @@ def test_migration_0006_adds_the_header_report_and_takes_it_back(db_url: str) ->
 
 def test_ids_are_unique_under_concurrent_inserts(store: Store) -> None:
     issued: list[str] = []
-    errors: list[BaseException] = []
     lock = threading.Lock()
 
     def worker(n: int) -> None:
-        try:
-            for i in range(10):
-                with store.session() as session:
-                    lead = records.create_lead(
-                        session, _lead(registration_code=None, email=f"w{n}-{i}@x.lv"), source="api"
-                    )
-                    session.flush()
-                with lock:
-                    issued.append(lead.id)
-        except BaseException as exc:  # surfaced below
-            errors.append(exc)
+        for i in range(10):
+            with store.session() as session:
+                lead = records.create_lead(
+                    session, _lead(registration_code=None, email=f"w{n}-{i}@x.lv"), source="api"
+                )
+                session.flush()
+            with lock:
+                issued.append(lead.id)
 
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = run_concurrently(worker, range(6), timeout=None)
     assert not errors, errors
     assert len(issued) == 60
     assert len(set(issued)) == 60
@@ -224,9 +217,5 @@ def test_lease_has_one_winner_under_contention(store: Store) -> None:
             with lock:
                 winners.append(name)
 
-    threads = [threading.Thread(target=grab, args=(f"h{i}",)) for i in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    assert run_concurrently(grab, [f"h{i}" for i in range(8)], timeout=None) == []
     assert len(winners) == 1

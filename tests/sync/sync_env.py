@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from connectors.google_sheets.retry import fast_policy
 from integration.config import AppConfig
+from integration.store import records
 from integration.store.db import Store
 from integration.sync.engine import SyncReport, run_sync
 
@@ -79,6 +80,12 @@ class SyncEnv:
         ws.clear()
         if rows:
             ws.update(rows, "A1", value_input_option="RAW")
+
+    def store_lead(self, source: str, **data: Any) -> Any:
+        """A lead entered on the CRM side (a web form, the API): in the store,
+        in no sheet yet."""
+        with self.store.session() as s:
+            return records.create_lead(s, data, source=source)
 
     def count(self, model: Any, *where: Any) -> int:
         with self.store.session() as s:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from integration.identity import key_hash, natural_key
+from integration.identity import firm_keys, key_hash
 from integration.ownership import in_scope
 from integration.sync.plan import (
     Deferred,
@@ -107,9 +107,7 @@ def state(
         st.records[r.id] = r
         if synced:
             st.shadows[r.id] = base(int(r.id[2:]))
-        key = natural_key(r.data)
-        if key:
-            st.lead_keys.setdefault(key, (r.id, r.owner))
+        st.add_lead(r.id, r.owner, firm_keys(r.data))
     st.shadows.update(shadows or {})
     return st
 
@@ -425,6 +423,98 @@ def test_new_row_or_duplicate(store, rows, created, duplicate_of, status) -> Non
     assert cell(p, len(rows) + 1, "Sync status") == status
     if created:
         assert cell(p, 2, "CRM ID") == NewId(0)
+
+
+# The issue's case: the same firm typed twice, in other case and with its legal
+# form, no registration code, no e-mail; the keys are tried strongest first and a
+# weaker key never joins two firms whose registration codes both exist and differ.
+SISUSTUS = {"company_name": "Sisustus Oy", "country": "FI", "email": None}
+OTHER_REG = "40001819093"  # another valid Latvian registration code
+
+
+SIS2 = {**SISUSTUS, "company_name": "SISUSTUS OY"}
+CODE, CODE2 = {"registration_code": REG}, {"registration_code": OTHER_REG}
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "created", "duplicate_of"),
+    [
+        # by company name within the country (case, legal form, quotes, punctuation)
+        (SISUSTUS, SIS2, ["Sisustus Oy"], ["ref:0"]),
+        (SISUSTUS, {**SISUSTUS, "company_name": '"Sisustus", oy.'}, ["Sisustus Oy"], ["ref:0"]),
+        # by registration code within the country, in its compact form
+        (CODE, {"registration_code": "LV 4000 3521 600"}, ["Firm 5"], ["ref:0"]),
+        # by e-mail, whatever the names
+        ({}, {"email": " F5@X.lv"}, ["Firm 5"], ["ref:0"]),
+        # one name, different e-mail addresses: one firm still
+        ({}, {"company_name": "FIRM 5 SIA"}, ["Firm 5"], ["ref:0"]),
+        # one name with a code, the other without one: one firm
+        (CODE, {"company_name": "Firm 5"}, ["Firm 5"], ["ref:0"]),
+        # one name, two different registration codes: two firms
+        (CODE, {"company_name": "Firm 5", **CODE2}, ["Firm 5", "Firm 5"], []),
+        # one e-mail, two different registration codes: two firms
+        (CODE, {"email": "f5@x.lv", **CODE2}, ["Firm 5", "Firm 6"], []),
+        # one name in two countries: two firms
+        (SISUSTUS, {**SISUSTUS, "country": "EE"}, ["Sisustus Oy", "Sisustus Oy"], []),
+    ],
+)
+def test_duplicates_within_the_tab_by_every_key(first, second, created, duplicate_of) -> None:  # type: ignore[no-untyped-def]
+    p = plan([row(5, id=None, **first), row(6, id=None, **second)], state())
+    assert [c.data["company_name"] for c in p.creates] == created
+    assert [q.duplicate_of for q in p.quarantine] == duplicate_of
+    if duplicate_of:
+        # no id of its own; its status names the first row's id once it has one
+        assert cell(p, 3, "CRM ID") == "(no write)"
+        assert cell(p, 3, "Sync status") == Deferred("Duplicate of {id} (LV)", 0)
+    else:
+        assert cell(p, 3, "CRM ID") == NewId(1)
+
+
+@pytest.mark.parametrize(
+    ("stored", "new", "duplicate_of"),
+    [
+        (rec(7, owner="ee", **SISUSTUS), SIS2, lid(7)),
+        (rec(7, owner="ee", **CODE), {"company_name": "Firm 7 SIA"}, lid(7)),
+        (rec(7, owner="ee", **CODE), {"company_name": "Firm 7", **CODE2}, None),
+        (rec(7, owner="ee"), {"company_name": "Another name", "email": "F7@x.lv"}, lid(7)),
+    ],
+)
+def test_another_partners_firm_is_a_linked_duplicate(stored, new, duplicate_of) -> None:  # type: ignore[no-untyped-def]
+    p = plan([row(5, id=None, **new)], state([stored], synced=False))
+    assert [q.duplicate_of for q in p.quarantine] == ([duplicate_of] if duplicate_of else [])
+    if duplicate_of:
+        assert not p.creates and not p.updates  # never written into the other partner's lead
+        assert cell(p, 2, "Sync status") == "Duplicate of L-000007 (EE)"
+    else:
+        assert len(p.creates) == 1
+
+
+def test_own_lead_found_by_name_is_adopted_by_its_row() -> None:
+    """A web form's lead (no code, no e-mail) typed into the sheet by name."""
+    web = rec(7, **SISUSTUS)
+    p = plan([row(5, id=None, **SIS2)], state([web], synced=False))
+    assert not p.creates and not p.quarantine
+    assert cell(p, 2, "CRM ID") == lid(7)
+
+
+def test_row_whose_reserved_id_lost_its_firm_to_another_writer() -> None:
+    """A sync reserved L-000009 for a row and wrote it to the sheet, but another
+    writer stored the firm first, so the id never became a record: the next plan
+    treats the row as any row of that firm (adopted when it is this partner's,
+    a linked duplicate, under the row's own name, when it is another's)."""
+    lost = [row(5, id=lid(9), **SISUSTUS)]
+    mine = plan(lost, state([rec(7, **SISUSTUS)], synced=False, issued_max=9))
+    assert not mine.creates and cell(mine, 2, "CRM ID") == lid(7)
+    theirs = plan(lost, state([rec(7, owner="ee", **SISUSTUS)], synced=False, issued_max=9))
+    assert not theirs.creates and [q.duplicate_of for q in theirs.quarantine] == [lid(7)]
+    assert theirs.quarantine[0].fingerprint == fingerprint("lv", "leads", "id", lid(9))
+
+
+def test_edit_making_a_lead_another_firms_namesake_is_quarantined() -> None:
+    p = plan([row(1), row(2, company_name="FIRM 1")], state([rec(1), rec(2)]))
+    assert [q.duplicate_of for q in p.quarantine] == [None] and not p.updates
+    assert p.quarantine[0].errors[0]["field"] == "company_name"
+    assert cell(p, 3, "Sync status") == "Duplicate of L-000001 (LV)."
 
 
 def test_stored_lead_the_sheet_never_showed_is_adopted_by_its_row() -> None:

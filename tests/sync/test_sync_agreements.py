@@ -70,35 +70,26 @@ def test_parties_by_id_code_or_name_with_clear_errors(env: SyncEnv) -> None:
 
 def test_store_records_are_appended_and_hand_typed_copies_adopted(env: SyncEnv) -> None:
     env.sheet("lv", [LV_LEADS_HEADER, ["SIA Alfa", "LV", LV1, "IKT", "", "", "", "", ""]])
-    with env.store.session() as s:
-        web = records.create_lead(
-            s,
-            {
-                "partner": "lv",
-                "company_name": "Web SIA",
-                "country": "LV",
-                "sector": "education",
-                "email": "web@web.lv",
-                "gdpr_consent": True,
-            },
-            source="webhook:lv",
-        )
-        typed = records.create_lead(
-            s,
-            {
-                "partner": "lv",
-                "company_name": "Typed SIA",
-                "country": "LV",
-                "sector": "ict",
-                "registration_code": LV2,
-            },
-            source="webhook:lv",
-        )
-        other = records.create_lead(
-            s,
-            {"partner": "ee", "company_name": "Not ours OÜ", "country": "EE", "sector": "ict"},
-            source="webhook:ee",
-        )
+    web = env.store_lead(
+        "webhook:lv",
+        partner="lv",
+        company_name="Web SIA",
+        country="LV",
+        sector="education",
+        email="web@web.lv",
+        gdpr_consent=True,
+    )
+    typed = env.store_lead(
+        "webhook:lv",
+        partner="lv",
+        company_name="Typed SIA",
+        country="LV",
+        sector="ict",
+        registration_code=LV2,
+    )
+    other = env.store_lead(
+        "webhook:ee", partner="ee", company_name="Not ours OÜ", country="EE", sector="ict"
+    )
     # staff typed the second web-form firm into the sheet themselves meanwhile
     env.write("lv", "Leads", "A3", [["Typed SIA", "LV", LV2, "IKT", "Tina", "", "", "", ""]])
     report = env.sync("lv", tab="leads").tabs[0]
@@ -118,18 +109,14 @@ def test_store_records_are_appended_and_hand_typed_copies_adopted(env: SyncEnv) 
 
 def test_empty_tab_gets_a_header_and_the_store_records(env: SyncEnv) -> None:
     env.sheet("fi", [[]])
-    with env.store.session() as s:
-        lead = records.create_lead(
-            s,
-            {
-                "partner": "fi",
-                "company_name": "Alfa Oy",
-                "country": "FI",
-                "sector": "green_tech",
-                "role": "seller",
-            },
-            source="api",
-        )
+    lead = env.store_lead(
+        "api",
+        partner="fi",
+        company_name="Alfa Oy",
+        country="FI",
+        sector="green_tech",
+        role="seller",
+    )
     report = env.sync("fi", tab="leads").tabs[0]
     assert report.outcome == "completed" and report.rows_appended == 1
     rows = env.values("fi")

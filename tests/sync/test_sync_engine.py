@@ -267,19 +267,15 @@ def test_values_stay_exactly_as_typed_after_a_round_trip(env: SyncEnv) -> None:
     lead = next(iter(_leads(env).values()))
     assert lead.data["notes"] == '=IMPORTXML("http://x","//a")'
     # a value arriving from the CRM side (a web form) is written RAW: text, not a formula
-    with env.store.session() as s:
-        records.create_lead(
-            s,
-            {
-                "partner": "lv",
-                "company_name": '=HYPERLINK("http://evil")',
-                "country": "LV",
-                "sector": "ict",
-                "phone": "+37120000002",
-                "event": "00123",
-            },
-            source="webhook:lv",
-        )
+    env.store_lead(
+        "webhook:lv",
+        partner="lv",
+        company_name='=HYPERLINK("http://evil")',
+        country="LV",
+        sector="ict",
+        phone="+37120000002",
+        event="00123",
+    )
     report = env.sync("lv", tab="leads").tabs[0]
     assert report.rows_appended == 1
     appended = env.values("lv")[2]

@@ -5,12 +5,13 @@ duplicated once a later sync runs. Two syncs of one spreadsheet never overlap.""
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any
 
 import pytest
+from concurrently import run_concurrently
 from sqlalchemy import select
 from sync_env import LV_LEADS_HEADER, SyncEnv
+from waiting import wait_until
 
 from connectors.google_sheets.retry import fast_policy
 from integration.store import records
@@ -32,12 +33,16 @@ SLOW_CLIENT_TIMEOUT = 1.5
 LOST_ANSWER_DELAY = 3.0
 
 
-def _wait_for(check: Any, what: str, timeout: float = 30.0) -> None:
-    """Poll ``check`` until it holds; fail naming ``what`` after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"{what} within {timeout} s"
-        time.sleep(0.05)
+def _wait_for_cell(env: SyncEnv, column: int, expected: Any) -> None:
+    """Wait for the held-back write to land in the first data row: the cell at
+    ``column`` equals ``expected`` (or satisfies it, when it is a function)."""
+
+    def landed() -> bool:
+        row = env.values("lv")[1]
+        value = row[column] if column < len(row) else ""
+        return expected(value) if callable(expected) else value == expected
+
+    wait_until(landed, 30, every=0.05, what="the delayed write landing")
 
 
 def _lose_next_write_answer(env: SyncEnv) -> Any:
@@ -139,15 +144,11 @@ def test_two_syncs_of_one_spreadsheet_do_not_overlap(env: SyncEnv) -> None:
     results: list[Any] = []
     barrier = threading.Barrier(2)
 
-    def run() -> None:
+    def run(_: int) -> None:
         barrier.wait()
         results.append(env.sync("lv", tab="leads", client=env.emulator.client(timeout=5)))
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    assert run_concurrently(run, range(2), timeout=30) == []
     outcomes = sorted(r.outcome for r in results)
     assert outcomes == ["busy", "completed"], outcomes
     busy = next(r for r in results if r.outcome == "busy")
@@ -158,17 +159,13 @@ def test_two_syncs_of_one_spreadsheet_do_not_overlap(env: SyncEnv) -> None:
     results.clear()
     barrier.reset()
 
-    def run_waiting() -> None:
+    def run_waiting(_: int) -> None:
         barrier.wait()
         results.append(
             env.sync("lv", tab="leads", client=env.emulator.client(timeout=5), wait_for_lease=20)
         )
 
-    threads = [threading.Thread(target=run_waiting) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    assert run_concurrently(run_waiting, range(2), timeout=60) == []
     assert [r.outcome for r in results] == ["completed", "completed"]
     assert env.count(Lead) == 30
 
@@ -183,10 +180,7 @@ def test_write_applied_but_answer_lost_reuses_the_written_ids(sqlite_env: SyncEn
     first = env.sync("lv", tab="leads", client=gc, retry=fast_policy(max_attempts=1))
     assert first.tabs[0].outcome == "failed"
     # the one held-back write is the only request left; once its ids show, it is done
-    _wait_for(
-        lambda: "".join(env.values("lv")[1][9:10]).startswith("L-"),
-        "the delayed write never landed",
-    )
+    _wait_for_cell(env, 9, lambda value: value.startswith("L-"))
     written = env.values("lv")[1][9]
     assert written.startswith("L-") and env.count(Lead) == 0
     assert env.sync("lv", tab="leads").ok
@@ -214,8 +208,11 @@ def test_a_sync_that_lost_its_lease_writes_nothing(env: SyncEnv) -> None:
     intruded: list[bool] = []
 
     def intrude() -> None:
-        _wait_for(lambda: leases.current_holder(env.store, name), "the sync took no lease")
-        _wait_for(lambda: leases.current_holder(env.store, name) is None, "lease never expired")
+        def holder() -> str | None:
+            return leases.current_holder(env.store, name)
+
+        wait_until(holder, 30, every=0.05, what="the sync taking the lease")
+        wait_until(lambda: holder() is None, 30, every=0.05, what="the lease expiring")
         intruded.append(leases.acquire(env.store, name, "intruder", 60))
 
     thread = threading.Thread(target=intrude)
@@ -253,9 +250,7 @@ def test_crm_edit_written_but_not_committed_then_edited_again(env: SyncEnv, land
     first = env.sync("lv", tab="leads", client=gc, retry=fast_policy(max_attempts=1))
     assert first.tabs[0].outcome == "failed"
     if landed:  # the one held-back write was the sync's last request: wait for it
-        _wait_for(
-            lambda: env.values("lv")[1][4] == "first CRM edit", "the delayed write never landed"
-        )
+        _wait_for_cell(env, 4, "first CRM edit")
     env.emulator.clear_faults()
     assert (env.values("lv")[1][4] == "first CRM edit") is landed
     with env.store.session() as s:
@@ -294,7 +289,7 @@ def test_landed_crm_write_survives_a_later_sync_that_fails_too(env: SyncEnv) -> 
     gc = _lose_next_write_answer(env)
     first = env.sync("lv", tab="leads", client=gc, retry=fast_policy(max_attempts=1))
     assert first.tabs[0].outcome == "failed"
-    _wait_for(lambda: env.values("lv")[1][4] == "first CRM edit", "the delayed write never landed")
+    _wait_for_cell(env, 4, "first CRM edit")
     env.emulator.clear_faults()
     landed_stamp = env.values("lv")[1][11]
 

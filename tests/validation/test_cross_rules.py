@@ -6,11 +6,11 @@ import datetime as dt
 
 import pytest
 
+from integration.identity import company_key
 from integration.validation.cross_rules import (
     InMemoryLeads,
     check_agreement,
     check_lead_duplicate,
-    company_key,
     lead_keys,
     natural_key,
     resolve_party,
@@ -114,11 +114,20 @@ def test_duplicate_by_email_when_no_registration_code(leads: InMemoryLeads) -> N
     assert "L-000003" in issues[0].message and "CRM" in issues[0].message
 
 
-def test_a_lead_is_not_a_duplicate_of_itself_and_names_alone_do_not_count(
-    leads: InMemoryLeads,
-) -> None:
+def test_a_lead_is_not_a_duplicate_of_itself(leads: InMemoryLeads) -> None:
     assert check_lead_duplicate(LEADS[0], leads) == []
-    assert check_lead_duplicate({"company_name": "SIA Baltic Soft", "country": "LV"}, leads) == []
+
+
+LV_OTHER = "40001819093"  # a valid Latvian code of another firm
+
+
+def test_a_name_alone_is_a_duplicate_unless_the_codes_differ(leads: InMemoryLeads) -> None:
+    by_name = check_lead_duplicate({"company_name": "BALTIC SOFT", "country": "LV"}, leads)
+    assert codes(by_name) == [("company_name", "duplicate")]
+    assert "L-000001" in by_name[0].message
+    other_code = {"company_name": "Baltic Soft", "country": "LV", "registration_code": LV_OTHER}
+    assert check_lead_duplicate(other_code, leads) == []
+    assert check_lead_duplicate({"company_name": "Baltic Soft", "country": "EE"}, leads) == []
 
 
 def test_resolve_party_by_id_code_or_name(leads: InMemoryLeads) -> None:

@@ -5,12 +5,18 @@ from __future__ import annotations
 import pytest
 
 from integration.identity import (
+    company_key,
+    firm_keys,
+    first_match,
     key_hash,
+    may_match,
     natural_key,
     natural_key_field,
     registration_code_display,
     registration_code_valid,
+    registration_identity,
     registration_key,
+    tombstone_hashes,
 )
 from integration.normalise import normalise_registration_code
 from integration.validation.cross_rules import InMemoryLeads, resolve_party
@@ -127,3 +133,122 @@ def test_inputs_whose_key_changed_when_the_copies_were_merged() -> None:
     )
     lookup = InMemoryLeads([{"id": "L-000003", "country": "EE", "registration_code": "EE10137025"}])
     assert resolve_party("10137025", lookup) == "L-000003"
+
+
+# -- every key of a firm, and when a weaker one may match ---------------------------
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("Sisustus Oy", "sisustus"),
+        ("SISUSTUS OY", "sisustus"),
+        ('"Sisustus" Oy.', "sisustus"),
+        ("Oy Sisustus Ab", "sisustus"),
+        ("SIA  Baltic-Soft", "balticsoft"),
+        ("Baltic Soft, SIA", "balticsoft"),
+        ("„Meža Nams” SIA", "mezanams"),
+        ("Mäkelä Oyj", "makela"),
+        ("OÜ Põhjala", "pohjala"),
+        ("Caspian Tech MMC", "caspiantech"),
+        ("Azərbaycan Tikinti LLC", "azerbaycantikinti"),
+        ("AS", "as"),  # only a legal form: kept rather than emptied
+    ],
+)
+def test_company_key_folds_legal_form_case_accents_quotes_and_punctuation(
+    name: str, key: str
+) -> None:
+    assert company_key(name) == key
+
+
+@pytest.mark.parametrize(
+    ("record", "keys"),
+    [
+        (
+            {
+                "registration_code": "FI24402426",
+                "country": "fi",
+                "email": " Info@Sisustus.FI",
+                "company_name": "Sisustus Oy",
+            },
+            [("reg", "FI", "24402426"), ("email", "info@sisustus.fi"), ("name", "FI", "sisustus")],
+        ),
+        (
+            {"country": "FI", "company_name": "SISUSTUS OY", "phone": "+358401234567"},
+            [("name", "FI", "sisustus")],
+        ),
+        # a code without a country is no registration key; a name needs a country too
+        (
+            {"registration_code": "40001819093", "email": "a@b.lv", "company_name": "X"},
+            [("email", "a@b.lv")],
+        ),
+        ({"company_name": "  ", "country": "LV"}, []),
+    ],
+)
+def test_firm_keys_strongest_first(record: dict, keys: list) -> None:
+    assert firm_keys(record) == keys
+
+
+REG_A, REG_B = ("reg", "LV", "40003521600"), ("reg", "LV", "40001819093")
+
+
+@pytest.mark.parametrize(
+    ("key", "mine", "theirs", "same"),
+    [
+        (REG_A, REG_A, REG_A, True),
+        (("email", "a@b.lv"), None, REG_A, True),
+        (("email", "a@b.lv"), REG_A, None, True),
+        (("email", "a@b.lv"), REG_A, REG_B, False),
+        (("name", "LV", "balticsoft"), None, None, True),
+        (("name", "LV", "balticsoft"), REG_A, REG_A, True),
+        (("name", "LV", "balticsoft"), REG_A, REG_B, False),
+    ],
+)
+def test_a_weaker_key_never_joins_two_different_registration_codes(
+    key: tuple, mine: tuple | None, theirs: tuple | None, same: bool
+) -> None:
+    assert may_match(key, mine, theirs) is same
+
+
+def test_first_match_tries_keys_in_order_and_skips_a_conflicting_candidate() -> None:
+    stored = {
+        "L-1": {"registration_code": "40001819093", "country": "LV", "company_name": "Baltic Soft"},
+        "L-2": {"country": "LV", "company_name": "Baltic Soft SIA", "email": "x@b.lv"},
+    }
+    index: dict[tuple, list[str]] = {}
+    for lead_id, data in stored.items():
+        for key in firm_keys(data):
+            index.setdefault(key, []).append(lead_id)
+
+    def find(record: dict) -> tuple | None:
+        return first_match(
+            firm_keys(record),
+            lambda key: index.get(key, []),
+            lambda lead_id: registration_identity(stored[lead_id]),
+        )
+
+    other_code = {
+        "registration_code": "40003521600",
+        "country": "LV",
+        "company_name": "BALTIC SOFT",
+    }
+    assert find(other_code) == (("name", "LV", "balticsoft"), "L-2")  # L-1's code differs
+    assert find({"country": "LV", "company_name": "Baltic Soft", "email": "x@b.lv"}) == (
+        ("email", "x@b.lv"),
+        "L-2",
+    )
+    assert find({"country": "LV", "company_name": "baltic soft"}) == (
+        ("name", "LV", "balticsoft"),
+        "L-1",
+    )
+    assert find({"country": "EE", "company_name": "Baltic Soft"}) is None
+
+
+def test_tombstones_hash_the_natural_key_and_the_email_never_the_name() -> None:
+    record = {"registration_code": "40001819093", "country": "LV", "email": "A@b.lv"}
+    assert tombstone_hashes(record) == [
+        key_hash(("reg", "LV", "40001819093")),
+        key_hash(("email", "a@b.lv")),
+    ]
+    assert tombstone_hashes({"email": "a@b.lv", "company_name": "X", "country": "LV"}) == [
+        key_hash(("email", "a@b.lv"))
+    ]
+    assert tombstone_hashes({"company_name": "X", "country": "LV"}) == []

@@ -193,6 +193,21 @@ def test_duplicates_within_the_file_are_reported(tmp_path: Path) -> None:
     assert "2" in out[3]["errors"][0]["message"]
 
 
+def test_validate_finds_name_duplicates_by_the_sync_rule(tmp_path: Path) -> None:
+    """The same firm by company name (case and legal form folded), as the sync
+    sees it; one name under two different registration codes is two firms."""
+    rows = [
+        ["Sisustus Oy", "Suomi", "", "ICT"],
+        ["SISUSTUS OY", "Suomi", "", "ICT"],
+        ["Baltic Soft", "Latvia", "40003521600", "ICT"],
+        ["Baltic Soft Oy", "Latvia", "40001819093", "ICT"],
+    ]
+    path = write_csv(tmp_path / "dup.csv", ["Yritys", "Maa", "Y-tunnus", "Toimiala"], rows)
+    out = results(run(str(path), "--kind", "lead", "--partner", "fi", "--json").stdout)
+    assert [(e["field"], e["code"]) for e in out[3]["errors"]] == [("company_name", "duplicate")]
+    assert out[2]["valid"] and out[4]["valid"] and out[5]["valid"], out
+
+
 def test_xlsx_with_dates_numbers_and_several_sheets(tmp_path: Path) -> None:
     leads = [
         ["Yritys", "Maa", "Toimiala", "Y-tunnus", "Puhelin", "Suostumus", "Suostumuspäivä"],

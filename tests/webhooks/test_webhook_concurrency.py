@@ -15,17 +15,21 @@ from integration.webhooks.signatures import standard_headers
 N = 50
 
 
-def test_fifty_concurrent_identical_deliveries_create_one_lead(live_url, lv_secret, store) -> None:
-    body = json.dumps(
-        {"company_name": "SIA Vienreiz", "country": "LV", "sector": "ict", "email": "x@v.lv"}
-    ).encode()
-    headers = {
-        **standard_headers(lv_secret, "msg_concurrent", body),
-        "Content-Type": "application/json",
-    }
-    barrier = threading.Barrier(N)
+def _signed(secret: str, message_id: str, body: bytes) -> tuple[bytes, dict[str, str]]:
+    """A form delivery: its body and its signed headers."""
+    headers = {**standard_headers(secret, message_id, body), "Content-Type": "application/json"}
+    return body, headers
 
-    def deliver(_: int) -> tuple[int, dict]:
+
+def _deliver_at_once(
+    live_url: str, deliveries: list[tuple[bytes, dict[str, str]]]
+) -> list[tuple[int, dict]]:
+    """POST each (body, headers) to LV's form webhook, all released at the same
+    moment; each answer's status and JSON body."""
+    barrier = threading.Barrier(len(deliveries))
+
+    def deliver(delivery: tuple[bytes, dict[str, str]]) -> tuple[int, dict]:
+        body, headers = delivery
         with requests.Session() as http:
             barrier.wait(timeout=30)
             resp = http.post(
@@ -33,8 +37,15 @@ def test_fifty_concurrent_identical_deliveries_create_one_lead(live_url, lv_secr
             )
             return resp.status_code, resp.json()
 
-    with ThreadPoolExecutor(N) as pool:
-        results = list(pool.map(deliver, range(N)))
+    with ThreadPoolExecutor(len(deliveries)) as pool:
+        return list(pool.map(deliver, deliveries))
+
+
+def test_fifty_concurrent_identical_deliveries_create_one_lead(live_url, lv_secret, store) -> None:
+    body = json.dumps(
+        {"company_name": "SIA Vienreiz", "country": "LV", "sector": "ict", "email": "x@v.lv"}
+    ).encode()
+    results = _deliver_at_once(live_url, [_signed(lv_secret, "msg_concurrent", body)] * N)
     statuses = {status for status, _ in results}
     assert statuses == {201}, results[:3]
     ids = {body["id"] for _, body in results}
@@ -50,30 +61,22 @@ def test_concurrent_submissions_of_one_firm_make_one_lead(live_url, lv_secret, s
     """Different deliveries (two forms, a retry with a new id) for the same firm
     at the same moment: one lead, the others merged into it."""
     n = 16
-    barrier = threading.Barrier(n)
-
-    def deliver(i: int) -> tuple[int, dict]:
-        body = json.dumps(
-            {
-                "company_name": f"SIA Viena {i}",
-                "country": "LV",
-                "sector": "ict",
-                "registration_code": "40003521600",
-            }
-        ).encode()
-        headers = {
-            **standard_headers(lv_secret, f"msg_firm_{i}", body),
-            "Content-Type": "application/json",
-        }
-        with requests.Session() as http:
-            barrier.wait(timeout=30)
-            resp = http.post(
-                f"{live_url}/webhooks/forms/lv", data=body, headers=headers, timeout=60
-            )
-            return resp.status_code, resp.json()
-
-    with ThreadPoolExecutor(n) as pool:
-        results = list(pool.map(deliver, range(n)))
+    deliveries = [
+        _signed(
+            lv_secret,
+            f"msg_firm_{i}",
+            json.dumps(
+                {
+                    "company_name": f"SIA Viena {i}",
+                    "country": "LV",
+                    "sector": "ict",
+                    "registration_code": "40003521600",
+                }
+            ).encode(),
+        )
+        for i in range(n)
+    ]
+    results = _deliver_at_once(live_url, deliveries)
     assert sorted(status for status, _ in results) == [200] * (n - 1) + [201]
     assert len({body["id"] for _, body in results}) == 1
     with store.session() as s:

@@ -104,6 +104,58 @@ def test_duplicate_firm_is_merged_filling_blanks_only(send_form, store) -> None:
         assert actions == ["create", "update", "merge"]
 
 
+def test_the_same_firm_by_name_is_merged_and_codes_that_differ_keep_firms_apart(
+    send_form, store
+) -> None:
+    """No code, no e-mail: the company name within the country finds the firm
+    (case, legal form, quotes folded); two different registration codes never
+    make one firm of two, whatever their names."""
+    first = send_form({"company_name": "Sisustus Oy", "country": "FI", "sector": "ict"})
+    assert first.status_code == 201
+    again = send_form(
+        {
+            "company_name": '"SISUSTUS" OY',
+            "country": "FI",
+            "sector": "ict",
+            "phone": "+358401234567",
+        }
+    )
+    assert again.status_code == 200, again.get_json()
+    assert again.get_json()["id"] == first.get_json()["id"]
+    assert again.get_json()["filled"] == ["phone"]
+    elsewhere = send_form({"company_name": "Sisustus Oy", "country": "EE", "sector": "ict"})
+    assert elsewhere.status_code == 201  # the same name in another country: another firm
+    coded = {**LEAD, "registration_code": "40003521600"}
+    assert send_form(coded).status_code == 201
+    other_code = {**LEAD, "email": "info@other.lv", "registration_code": "40001819093"}
+    assert send_form(other_code).status_code == 201
+    assert count(store, Lead) == 4
+
+
+def test_another_partners_firm_by_name_is_kept_as_a_linked_duplicate(
+    config, send_form, store
+) -> None:
+    """EE's form for a firm LV has (found by its name): LV's lead is not touched;
+    EE's input waits in EE's quarantine, linked to it."""
+    lv = send_form({"company_name": "SIA Meža Nams", "country": "LV", "sector": "ict"})
+    assert lv.status_code == 201
+    ee = send_form(
+        {"company_name": "MEZA NAMS", "country": "LV", "sector": "ict", "notes": "from EE"},
+        partner="ee",
+        secret=config.environ["EE_WEBHOOK_SECRET"],
+    )
+    assert ee.status_code == 202, ee.get_json()
+    body = ee.get_json()
+    lv_id = lv.get_json()["id"]
+    assert body["status"] == "duplicate" and body["duplicate_of"] == lv_id
+    assert body["message"] == f"Duplicate of {lv_id} (LV)"
+    with store.session() as s:
+        assert s.scalar(select(func.count()).select_from(Lead)) == 1
+        assert "notes" not in s.get(Lead, lv_id).data
+        entry = s.get(QuarantineEntry, body["quarantine_id"])
+        assert entry.partner == "ee" and entry.duplicate_of == lv_id
+
+
 def test_repeated_delivery_returns_first_outcome_and_creates_nothing(send_form, store) -> None:
     first = send_form(LEAD, msg_id="msg_repeat")
     again = send_form(LEAD, msg_id="msg_repeat")
@@ -199,10 +251,12 @@ def test_rotated_secrets_both_work(config, store, send_form) -> None:
     rotated = replace(config, environ={**config.environ, "LV_WEBHOOK_SECRET": f"{new},{old}"})
     client = create_app(rotated, store=store).test_client()
     assert send_form(LEAD, secret=old, test_client=client).status_code == 201
-    assert send_form({**LEAD, "email": "b@b.lv"}, secret=new, test_client=client).status_code == 201
+    other = {**LEAD, "company_name": "SIA Otra", "email": "b@b.lv"}
+    assert send_form(other, secret=new, test_client=client).status_code == 201
     retired = replace(config, environ={**config.environ, "LV_WEBHOOK_SECRET": new})
     client = create_app(retired, store=store).test_client()
-    assert send_form({**LEAD, "email": "c@b.lv"}, secret=old, test_client=client).status_code == 401
+    third = {**LEAD, "company_name": "SIA Trešā", "email": "c@b.lv"}
+    assert send_form(third, secret=old, test_client=client).status_code == 401
 
 
 def test_transient_store_failure_is_503(config, send_form) -> None:

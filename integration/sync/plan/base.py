@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from integration.identity import Key, first_match
 from integration.ownership import OWNER_FIELD, Actor, may_change
 from integration.validation import check_row
 from integration.validation.cross_rules import InMemoryLeads, check_agreement
@@ -55,7 +56,9 @@ class PlannerBase:
         self.state = state
         self.s = settings
         self.kind = state.kind
-        self.plan = Plan(kind=self.kind, tab=settings.tab, partner=settings.partner)
+        self.plan = Plan(
+            kind=self.kind, tab=settings.tab, partner=settings.partner, locale=settings.locale
+        )
         #: the sheet writes as its partner: it changes only that partner's records
         self.actor = Actor(settings.partner, "sheet")
         self.locale = settings.locale
@@ -64,7 +67,10 @@ class PlannerBase:
         self.party = sheet_rows.PartyIndex(state.party_leads) if self.kind == "agreement" else None
         self.lookup = InMemoryLeads(state.party_leads) if self.kind == "agreement" else None
         self.today = settings.today or date.today()
+        #: firm key -> ref of the first new record of this tab with it
         self.new_keys: dict[tuple[str, ...], int] = {}
+        #: ref -> registration key of new records that have one
+        self.new_regs: dict[int, tuple[str, ...]] = {}
         self.applied_fps: set[str] = set()
         self.valid_rows: set[int] = set()
         self.seen_fps: set[str] = set()
@@ -143,6 +149,31 @@ class PlannerBase:
             assert self.lookup is not None
             return check_agreement(record, self.lookup, today=self.today, locale=self.locale)
         return []
+
+    def find_firm(
+        self, keys: Sequence[Key], exclude_id: str | None = None
+    ) -> tuple[Key, int | tuple[str, str]] | None:
+        """The firm that has ``keys`` (:func:`integration.identity.first_match`)
+        and the key that found it: the ref of an earlier new record of this tab,
+        or ``(id, owner)`` of a stored lead other than ``exclude_id``; None when
+        it is a new firm."""
+
+        def candidates(key: Key) -> list[int | tuple[str, str]]:
+            found: list[int | tuple[str, str]] = []
+            ref = self.new_keys.get(key)
+            if ref is not None:
+                found.append(ref)
+            stored = self.state.lead_keys.get(key)
+            if stored is not None and stored[0] != exclude_id:
+                found.append(stored)
+            return found
+
+        def registration_of(candidate: int | tuple[str, str]) -> Key | None:
+            if isinstance(candidate, int):
+                return self.new_regs.get(candidate)
+            return self.state.lead_regs.get(candidate[0])
+
+        return first_match(keys, candidates, registration_of)
 
     # -- quarantine and status texts ----------------------------------------------
     def quarantine(

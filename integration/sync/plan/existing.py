@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from integration.identity import natural_key
+from integration.identity import firm_keys, key_field
 from integration.store.records import PERSONAL_FIELDS
 from integration.validation import validate_record
 
@@ -182,13 +182,15 @@ class ExistingRows(ValveRules):
         return True
 
     def duplicate_key(self, record_id: str, record: Mapping[str, Any]) -> list[Issue]:
-        """The lead's identity key, if another lead has it already."""
-        key = natural_key(record)
-        other = self.state.lead_keys.get(key) if key else None
-        if other is None or other[0] == record_id:
+        """A duplicate issue when the lead, as edited, is another lead's firm (by
+        any of its keys): the edit would make two leads of one firm."""
+        match = self.find_firm(firm_keys(record), exclude_id=record_id)
+        if match is None or isinstance(match[1], int):
+            # (a new row of this tab is checked against this lead, not the reverse)
             return []
-        text = messages.text("duplicate", self.locale, id=other[0], partner=other[1].upper())
-        return [Issue("registration_code" if key[0] == "reg" else "email", "duplicate", text)]
+        key, (other_id, owner) = match
+        text = messages.text("duplicate", self.locale, id=other_id, partner=owner.upper())
+        return [Issue(key_field(key), "duplicate", text)]
 
     def write_back(
         self,

@@ -82,8 +82,12 @@ class StoreState:
     tab: str = ""
     records: dict[str, StoreRecord] = field(default_factory=dict)
     shadows: dict[str, Shadow] = field(default_factory=dict)
-    #: identity natural key -> (lead id, owning partner) of live, not erased leads
+    #: firm key (:func:`integration.identity.firm_keys`) -> (lead id, owning
+    #: partner) of live, not erased leads; the first lead by id when several share it
     lead_keys: dict[tuple[str, ...], tuple[str, str]] = field(default_factory=dict)
+    #: lead id -> its registration key, for those leads that have one (a weaker
+    #: key must not match across two different codes)
+    lead_regs: dict[str, tuple[str, ...]] = field(default_factory=dict)
     tombstones: frozenset[str] = frozenset()
     issued_max: int = 0
     #: record id -> [(field, winner)] of conflicts not yet reviewed
@@ -96,6 +100,14 @@ class StoreState:
     previous_columns: Mapping[str, str] | None = None
     #: sheet row number -> fingerprint of its data cells (filled by :func:`detail_needed`)
     row_hashes: dict[int, str] = field(default_factory=dict)
+
+    def add_lead(self, lead_id: str, owner: str, keys: Sequence[tuple[str, ...]]) -> None:
+        """Index a stored lead by its firm keys (leads added in id order, so a key
+        several share finds the oldest)."""
+        for key in keys:
+            self.lead_keys.setdefault(key, (lead_id, owner))
+            if key[0] == "reg":
+                self.lead_regs[lead_id] = key
 
 
 @dataclass(frozen=True)
@@ -214,6 +226,10 @@ class Plan:
     counts: Counter[str] = field(default_factory=Counter)
     aborted: str | None = None
     stamp: str = ""  # the "Last synced" value this plan writes
+    locale: str = "en"  # the partner's language, for texts written when applied
+    #: new lead id -> the lead it turned out to duplicate when applied (another
+    #: writer, a webhook, created the same firm after this plan was made)
+    lost_races: dict[str, str] = field(default_factory=dict)
 
     @property
     def cells_to_write(self) -> int:

@@ -2,9 +2,12 @@
 and against every partner's leads), adoption of a stored record the sheet never
 showed, and the new record each remaining row becomes.
 
-A lead is identified by its natural key (:func:`integration.identity.natural_key`):
-a row with the key of a lead already in the store, or of an earlier new row in the
-same tab, is a duplicate, kept in quarantine until a person merges or dismisses it.
+A lead is found by every key its firm has (:func:`integration.identity.firm_keys`:
+registration code, e-mail, company name, within the country, strongest first):
+a row that is the firm of a lead already in the store, or of an earlier new row
+in the same tab, is a duplicate, kept in quarantine until a person merges or
+dismisses it. So is a row whose reserved CRM ID never became a record (a sync
+that lost the race for its firm to a webhook, see :mod:`integration.sync.apply`).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from integration.identity import key_hash, natural_key
+from integration.identity import Key, firm_keys, natural_key, tombstone_hashes
 from integration.store.records import PERSONAL_FIELDS
 
 from .. import messages, sheet_rows
@@ -23,13 +26,7 @@ from .model import Deferred, NewId, NewRecord, fingerprint
 
 def tombstoned(record: Mapping[str, Any], tombstones: frozenset[str]) -> bool:
     """Whether an erased person's lead is typed in again (by its key or e-mail)."""
-    if not tombstones:
-        return False
-    key = natural_key(record)
-    hashes = [key_hash(key)] if key else []
-    if record.get("email"):
-        hashes.append(key_hash(("email", str(record["email"]).strip().lower())))
-    return any(h in tombstones for h in hashes)
+    return bool(tombstones) and any(h in tombstones for h in tombstone_hashes(record))
 
 
 class NewRows(ExistingRows):
@@ -38,6 +35,7 @@ class NewRows(ExistingRows):
         wrote into the row before storing its record, reused."""
         record, issues = self.normalise(r.raw)
         key = natural_key(record) if self.kind == "lead" else None
+        keys = firm_keys(record) if self.kind == "lead" else []
         fp = self.new_row_fingerprint(r.raw, key, fixed_id)
         if self.kind == "lead" and tombstoned(record, self.state.tombstones):
             self.erase_row(r)
@@ -47,9 +45,9 @@ class NewRows(ExistingRows):
         if issues:
             self.quarantine_issues(r, fp, issues)
             return
-        if key and not fixed_id and self.duplicate(r, key, fp):
+        if keys and self.duplicate(r, keys, fp):
             return
-        self.create(r, record, key, fp, fixed_id)
+        self.create(r, record, keys, fp, fixed_id)
 
     def new_row_fingerprint(
         self, raw: Mapping[str, Any], key: tuple[str, ...] | None, fixed_id: str | None
@@ -73,27 +71,23 @@ class NewRows(ExistingRows):
             self.touch(r.number)
         self.plan.counts["erased"] += 1
 
-    def duplicate(
-        self,
-        r: SheetRow,
-        key: tuple[str, ...],
-        fp: str,
-    ) -> bool:
+    def duplicate(self, r: SheetRow, keys: list[Key], fp: str) -> bool:
         """Whether the row is a duplicate (of a row a person already resolved, of a
-        new row above it, or of a stored lead) or a stored lead's own row; True:
-        it is planned."""
+        new row above it, or of a stored lead, by any of its firm ``keys``) or a
+        stored lead's own row; True: it is planned."""
         closed = self.state.quarantine_closed.get(fp)
         if closed is not None:
             if self.set_status(r, self.closed_text(closed)):
                 self.touch(r.number)
             self.plan.counts["duplicates"] += 1
             return True
-        if key in self.new_keys:
-            self.duplicate_in_tab(r, fp, self.new_keys[key])
-            return True
-        found = self.state.lead_keys.get(key)
-        if found is None:
+        match = self.find_firm(keys)
+        if match is None:
             return False
+        found = match[1]
+        if isinstance(found, int):
+            self.duplicate_in_tab(r, fp, found)
+            return True
         other_id, owner = found
         rec = self.state.records.get(other_id)
         if (
@@ -129,7 +123,7 @@ class NewRows(ExistingRows):
         self,
         r: SheetRow,
         record: Mapping[str, Any],
-        key: tuple[str, ...] | None,
+        keys: list[Key],
         fp: str,
         fixed_id: str | None,
     ) -> None:
@@ -142,8 +136,10 @@ class NewRows(ExistingRows):
         plan.creates.append(
             NewRecord(ref, r.number, data, base, sheet_rows.row_hash(r.raw), fixed_id)
         )
-        if key:
-            self.new_keys[key] = ref
+        for key in keys:
+            self.new_keys.setdefault(key, ref)
+            if key[0] == "reg":
+                self.new_regs[ref] = key
         if fixed_id is None:
             plan.cells[(r.number, layout.id_col)] = NewId(ref)
         self.set_status(r, messages.OK)

@@ -1,10 +1,12 @@
-"""A small, realistic store for the dashboard tests, filled through the record
-operations (the same path sync, webhooks and the API use)."""
+"""A small, realistic store for the dashboard tests and the fuzz benchmark,
+filled through the record operations (the same path sync, webhooks and the API
+use), and the conflict record the API, erasure and authorisation tests plant."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from integration.auth import create_token
 from integration.store import records
@@ -15,6 +17,32 @@ SECTORS = ("ict", "green_tech", "education", "interior_design", "other")
 STAGES = ("new", "contacted", "qualified", "meeting", "negotiation", "won", "lost")
 #: The Leads tab's sheetId the seeded sync runs recorded, per partner.
 LEADS_GIDS = {"lv": 1_234_567, "ee": 2_345_678, "fi": 3_456_789}
+
+
+def sheet_won_conflict(
+    partner: str,
+    record_id: str,
+    field: str,
+    *,
+    base: Any,
+    sheet: Any,
+    store: Any,
+    resolved: Any = None,
+) -> Conflict:
+    """A conflict on a lead's field that the sheet won (``sheet_wins``), as a
+    sync records it; open until someone resolves it."""
+    return Conflict(
+        partner=partner,
+        tab="leads",
+        record_id=record_id,
+        field=field,
+        base_value=base,
+        sheet_value=sheet,
+        store_value=store,
+        resolved_value=resolved,
+        policy="sheet_wins",
+        winner="sheet",
+    )
 
 
 @dataclass
@@ -142,17 +170,14 @@ def seed(store: Store, *, leads_per_partner: int = 30) -> Seeded:
             row_number=5,
             fingerprint="e" * 64,
         )
-        conflict = Conflict(
-            partner="lv",
-            tab="leads",
-            record_id=out.leads["lv"][2],
-            field="stage",
-            base_value="new",
-            sheet_value="meeting",
-            store_value="qualified",
-            resolved_value="meeting",
-            policy="sheet_wins",
-            winner="sheet",
+        conflict = sheet_won_conflict(
+            "lv",
+            out.leads["lv"][2],
+            "stage",
+            base="new",
+            sheet="meeting",
+            store="qualified",
+            resolved="meeting",
         )
         s.add(conflict)
         s.flush()
