@@ -57,6 +57,8 @@ class PartnerConfig:
     columns: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     #: tab -> the 1-based sheet row of its header (else the sync finds it)
     header_row: Mapping[str, int] = field(default_factory=dict)
+    #: dropdowns, notes on invalid cells and the service columns' protection
+    sheet_aids: bool = True
 
     @property
     def sync_time(self) -> time:

@@ -7,13 +7,16 @@ numbers, so nothing depends on the sheet's locale, and text such as ``00123`` or
 :mod:`.tab_write`): new columns, changed cells, appended rows inserted and filled
 atomically (a row typed meanwhile is pushed down, never overwritten), values
 typed so nothing typed by anyone is ever run as a formula; split only when a
-request would pass ~2 MB. Every request goes through the retry policy and the
-shared rate budgets, and is counted in :attr:`SheetsConnector.calls`.
+request would pass ~2 MB. :meth:`SheetsConnector.tab_grid` reads a tab's grid
+size with its protected ranges and chosen cell properties (notes, formats) in one
+``spreadsheets.get``, for a write that needs the grid size anyway. Every request
+goes through the retry policy and the shared rate budgets, and is counted in
+:attr:`SheetsConnector.calls`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -47,6 +50,40 @@ class TabProps:
     sheet_id: int
     row_count: int
     column_count: int
+
+
+@dataclass(frozen=True)
+class TabGrid:
+    """One tab's metadata with its protected ranges and some properties of its cells,
+    as Google returns them (``ProtectedRange`` and ``CellData`` objects)."""
+
+    props: TabProps
+    protected_ranges: list[dict[str, Any]]
+    #: (row 1-based, column 0-based) -> the cell's requested properties; only
+    #: cells that have any of them
+    cells: dict[tuple[int, int], dict[str, Any]]
+
+
+def tab_props_of(props: Mapping[str, Any]) -> TabProps:
+    grid = props.get("gridProperties", {})
+    return TabProps(
+        title=props.get("title", ""),
+        sheet_id=int(props.get("sheetId", 0)),
+        row_count=int(grid.get("rowCount", 0)),
+        column_count=int(grid.get("columnCount", 0)),
+    )
+
+
+def grid_cells(data: Iterable[Mapping[str, Any]]) -> dict[tuple[int, int], dict[str, Any]]:
+    """``GridData`` blocks -> {(row 1-based, column 0-based): CellData}, non-empty only."""
+    cells: dict[tuple[int, int], dict[str, Any]] = {}
+    for block in data:
+        row0, col0 = int(block.get("startRow", 0)), int(block.get("startColumn", 0))
+        for i, row in enumerate(block.get("rowData") or []):
+            for j, value in enumerate((row or {}).get("values") or []):
+                if value:
+                    cells[(row0 + i + 1, col0 + j)] = value
+    return cells
 
 
 def quote_title(title: str) -> str:
@@ -96,14 +133,8 @@ class SheetsConnector:
         )
         tabs: dict[str, TabProps] = {}
         for sheet in data.get("sheets", []):
-            props = sheet.get("properties", {})
-            grid = props.get("gridProperties", {})
-            tabs[props.get("title", "")] = TabProps(
-                title=props.get("title", ""),
-                sheet_id=int(props.get("sheetId", 0)),
-                row_count=int(grid.get("rowCount", 0)),
-                column_count=int(grid.get("columnCount", 0)),
-            )
+            props = tab_props_of(sheet.get("properties", {}))
+            tabs[props.title] = props
         return tabs
 
     def tab(self, spreadsheet_id: str, title: str) -> TabProps:
@@ -112,6 +143,35 @@ class SheetsConnector:
             known = ", ".join(sorted(tabs)) or "none"
             raise SheetNotFound(f"the spreadsheet has no tab {title!r} (tabs: {known})")
         return tabs[title]
+
+    def tab_grid(self, spreadsheet_id: str, title: str, *, cell_fields: str) -> TabGrid:
+        """One tab's metadata, protected ranges and the ``cell_fields`` of its cells
+        (a ``CellData`` field mask such as ``note,userEnteredFormat.backgroundColor``),
+        in one ``spreadsheets.get`` with ``includeGridData``. Ask only for small
+        properties: a tab's cells are all returned."""
+        fields = (
+            "sheets(properties(sheetId,title,gridProperties(rowCount,columnCount)),"
+            f"protectedRanges,data(startRow,startColumn,rowData(values({cell_fields}))))"
+        )
+        data = self._call(
+            "spreadsheets.get",
+            lambda: self.http.fetch_sheet_metadata(
+                spreadsheet_id,
+                params={"ranges": quote_title(title), "includeGridData": True, "fields": fields},
+            ),
+        )
+        sheets = data.get("sheets") or []
+        sheet = next(
+            (s for s in sheets if s.get("properties", {}).get("title") == title),
+            None,
+        )
+        if sheet is None:
+            raise SheetNotFound(f"the spreadsheet has no tab {title!r}")
+        return TabGrid(
+            props=tab_props_of(sheet.get("properties", {})),
+            protected_ranges=list(sheet.get("protectedRanges") or []),
+            cells=grid_cells(sheet.get("data") or []),
+        )
 
     def read_tab(self, spreadsheet_id: str, title: str) -> list[list[Cell]]:
         """All values of a tab (row 1 first), in one ``values.batchGet``.

@@ -27,6 +27,10 @@ from typing import Any
 from gspread.utils import Dimension
 
 Cell = Any  # str | int | float | bool | None
+#: Requests that set a state, not add one: applying one twice changes nothing, so
+#: a batch of them may simply be sent again (an added protected range would be
+#: added twice, a deleted one would fail the second time).
+SAME_TWICE = frozenset({"updateCells", "repeatCell", "setDataValidation"})
 Requests = list[dict[str, Any]]
 
 #: The one part of a cell the sync writes: its value (never format, note, validation).
@@ -223,7 +227,8 @@ def write_batches(
             )
         )
     for extra in extra_requests:
-        units.append(_Unit([dict(extra)], _size(extra), repeatable=False))
+        repeatable = set(extra) <= SAME_TWICE
+        units.append(_Unit([dict(extra)], _size(extra), repeatable=repeatable))
     batches: list[WriteBatch] = []
     current = WriteBatch()
     for unit in units:

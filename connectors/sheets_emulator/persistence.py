@@ -29,12 +29,22 @@ FORMAT_VERSION = 1
 def _sheet_to_json(sheet: Sheet) -> dict[str, Any]:
     """A detached copy (no live dicts), so it can be serialised without the lock."""
     dc = copy.deepcopy
+    # a rule set on a range is one object shared by its cells: saved once
+    rules: dict[int, int] = {}
+    table: list[Any] = []
+    validations = []
+    for (r, c), rule in sheet.validations.items():
+        if id(rule) not in rules:
+            rules[id(rule)] = len(table)
+            table.append(dc(rule))
+        validations.append([r, c, rules[id(rule)]])
     return {
         "props": dc(sheet.props),
         "rows": {str(r): [encode(v) for v in row] for r, row in sheet.rows.items()},
         "formats": [[r, c, dc(f)] for (r, c), f in sheet.formats.items()],
         "notes": [[r, c, n] for (r, c), n in sheet.notes.items()],
-        "validations": [[r, c, dc(v)] for (r, c), v in sheet.validations.items()],
+        "rules": table,
+        "validations": validations,
         "merges": dc(sheet.merges),
         "row_meta": {str(k): dc(v) for k, v in sheet.row_meta.items()},
         "col_meta": {str(k): dc(v) for k, v in sheet.col_meta.items()},
@@ -52,7 +62,10 @@ def _sheet_from_json(data: dict[str, Any]) -> Sheet:
     )
     sheet.formats = {(r, c): f for r, c, f in data.get("formats", [])}
     sheet.notes = {(r, c): n for r, c, n in data.get("notes", [])}
-    sheet.validations = {(r, c): v for r, c, v in data.get("validations", [])}
+    rules = data.get("rules", [])
+    sheet.validations = {
+        (r, c): rules[v] if isinstance(v, int) else v for r, c, v in data.get("validations", [])
+    }
     sheet.merges = data.get("merges", [])
     sheet.row_meta = {int(k): v for k, v in data.get("row_meta", {}).items()}
     sheet.col_meta = {int(k): v for k, v in data.get("col_meta", {}).items()}

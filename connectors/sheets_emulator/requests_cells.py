@@ -51,6 +51,7 @@ def _write_cell_data(
             current = copy.deepcopy(fmt) if fmt else {}
         else:
             apply_mask(current, fmt or {}, sub)
+            _drop_stale_styles(current, sub)
         if current:
             _add_color_styles(current)
             sheet.formats[(r, c)] = current
@@ -68,6 +69,19 @@ def _write_cell_data(
             sheet.validations[(r, c)] = copy.deepcopy(rule)
         else:
             sheet.validations.pop((r, c), None)
+
+
+def _drop_stale_styles(fmt: dict[str, Any], mask: dict[str, Any]) -> None:
+    """A colour set or cleared through the mask takes its ``...ColorStyle`` twin
+    with it (Google keeps the two the same); the twin is rebuilt from the colour."""
+    holders = [(fmt, mask)]
+    text_mask = mask.get("textFormat")
+    if isinstance(text_mask, dict) and isinstance(fmt.get("textFormat"), dict):
+        holders.append((fmt["textFormat"], text_mask))
+    for holder, sub in holders:
+        for key in ("backgroundColor", "foregroundColor"):
+            if key in sub and key + "Style" not in sub:
+                holder.pop(key + "Style", None)
 
 
 def _add_color_styles(fmt: dict[str, Any]) -> None:
@@ -240,11 +254,13 @@ def unmerge_cells(txn: Txn, req: dict[str, Any]) -> Reply:
 
 def set_data_validation(txn: Txn, req: dict[str, Any]) -> Reply:
     sheet, box = _edited_range(txn, req)
-    rule = req.get("rule")
+    # one rule object for the whole range: a rule is never changed in place, and a
+    # list column's rule on a 10,000-row grid would otherwise be 10,000 copies
+    rule = copy.deepcopy(req.get("rule"))
     for r in range(box.start_row, box.end_row):
         for c in range(box.start_col, box.end_col):
             if rule:
-                sheet.validations[(r, c)] = copy.deepcopy(rule)
+                sheet.validations[(r, c)] = rule
             else:
                 sheet.validations.pop((r, c), None)
     return {}

@@ -59,11 +59,23 @@ def _typed(v: Any) -> dict[str, Any]:
     return {"stringValue": "" if v is None else str(v)}
 
 
-def cell_data(ss: Spreadsheet, sheet: Sheet, r: int, c: int) -> dict[str, Any]:
-    """One CellData (the parts the emulator models)."""
-    v = sheet.get(r, c)
+_VALUE_KEYS = frozenset({"userEnteredValue", "effectiveValue", "formattedValue"})
+
+
+def cell_data(
+    ss: Spreadsheet, sheet: Sheet, r: int, c: int, keys: frozenset[str] | None = None
+) -> dict[str, Any]:
+    """One CellData (the parts the emulator models); ``keys``: only the CellData
+    fields a ``fields`` mask selects, so a notes-only read of a large grid neither
+    renders values nor copies validation rules."""
+
+    def wanted(*names: str) -> bool:
+        return keys is None or any(n in keys for n in names)
+
+    # a number format lives with the value, so the format needs the cell too
+    v = sheet.get(r, c) if wanted(*_VALUE_KEYS, "userEnteredFormat") else None
     out: dict[str, Any] = {}
-    if v is not None:
+    if v is not None and wanted(*_VALUE_KEYS):
         if isinstance(v, Cell) and v.formula is not None:
             out["userEnteredValue"] = {"formulaValue": v.formula}
             eff = ss.evaluate(v, sheet.title)
@@ -74,21 +86,24 @@ def cell_data(ss: Spreadsheet, sheet: Sheet, r: int, c: int) -> dict[str, Any]:
         out["formattedValue"] = render(
             v, FORMATTED, "FORMATTED_STRING", lambda x: ss.evaluate(x, sheet.title), ss.conv
         )
-    fmt = copy.deepcopy(sheet.formats.get((r, c))) or {}
-    if isinstance(v, Cell) and v.fmt is not None:
-        fmt.setdefault("numberFormat", {"type": v.fmt[0], "pattern": v.fmt[1]})
-    if fmt:
-        out["userEnteredFormat"] = fmt
-    note = sheet.notes.get((r, c))
+    if wanted("userEnteredFormat"):
+        fmt = copy.deepcopy(sheet.formats.get((r, c))) or {}
+        if isinstance(v, Cell) and v.fmt is not None:
+            fmt.setdefault("numberFormat", {"type": v.fmt[0], "pattern": v.fmt[1]})
+        if fmt:
+            out["userEnteredFormat"] = fmt
+    note = sheet.notes.get((r, c)) if wanted("note") else None
     if note:
         out["note"] = note
-    rule = sheet.validations.get((r, c))
+    rule = sheet.validations.get((r, c)) if wanted("dataValidation") else None
     if rule:
         out["dataValidation"] = copy.deepcopy(rule)
     return out
 
 
-def grid_data(ss: Spreadsheet, sheet: Sheet, box: Box) -> dict[str, Any]:
+def grid_data(
+    ss: Spreadsheet, sheet: Sheet, box: Box, keys: frozenset[str] | None = None
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if box.start_row:
         out["startRow"] = box.start_row
@@ -96,7 +111,7 @@ def grid_data(ss: Spreadsheet, sheet: Sheet, box: Box) -> dict[str, Any]:
         out["startColumn"] = box.start_col
     rows = []
     for r in range(box.start_row, box.end_row):
-        vals = [cell_data(ss, sheet, r, c) for c in range(box.start_col, box.end_col)]
+        vals = [cell_data(ss, sheet, r, c, keys) for c in range(box.start_col, box.end_col)]
         while vals and not vals[-1]:
             vals.pop()
         rows.append({"values": vals} if vals else {})
@@ -123,7 +138,11 @@ def _strip_sheet_id_zero(g: dict[str, Any]) -> dict[str, Any]:
 
 
 def sheet_json(
-    ss: Spreadsheet, sheet: Sheet, boxes: list[Box] | None, with_data: bool
+    ss: Spreadsheet,
+    sheet: Sheet,
+    boxes: list[Box] | None,
+    with_data: bool,
+    keys: frozenset[str] | None = None,
 ) -> dict[str, Any]:
     out: dict[str, Any] = {"properties": copy.deepcopy(sheet.props)}
     if sheet.merges:
@@ -143,8 +162,18 @@ def sheet_json(
     if with_data:
         if boxes is None:
             boxes = [Box(0, sheet.row_count, 0, sheet.col_count)]
-        out["data"] = [grid_data(ss, sheet, b) for b in boxes]
+        out["data"] = [grid_data(ss, sheet, b, keys) for b in boxes]
     return out
+
+
+def _cell_keys(mask: fieldmask.Mask | None) -> frozenset[str] | None:
+    """The CellData fields ``mask`` selects, or None for all of them."""
+    node: Any = mask
+    for part in ("sheets", "data", "rowData", "values"):
+        if node is None or "*" in node:
+            return None
+        node = node.get(part, {})
+    return None if node is None or "*" in node else frozenset(node)
 
 
 def spreadsheet_json(
@@ -170,7 +199,7 @@ def spreadsheet_json(
         if per_sheet is not None and sheet.sheet_id not in per_sheet:
             continue
         boxes = per_sheet.get(sheet.sheet_id) if per_sheet is not None else None
-        sheets.append(sheet_json(ss, sheet, boxes, with_data))
+        sheets.append(sheet_json(ss, sheet, boxes, with_data, _cell_keys(mask)))
     out: dict[str, Any] = {
         "spreadsheetId": ss.id,
         "properties": copy.deepcopy(ss.properties),

@@ -2,7 +2,8 @@
 
 Order matters for convergence. New ids are reserved first (their own small
 transaction), then the sheet is written (one ``spreadsheets.batchUpdate``: new
-columns, changed cells, appended rows inserted and filled), and only after the
+columns, changed cells, appended rows inserted and filled, the tab's aids of
+:mod:`.sheet_aids`), and only after the
 sheet write succeeded does one store transaction create, update and archive
 records, log conflicts, quarantine rows and move the base forward. If the sheet
 write fails, the store is untouched and
@@ -46,7 +47,7 @@ from integration.store.models import (
     utcnow,
 )
 
-from . import messages
+from . import messages, sheet_aids
 from .pending_bases import CHUNK, mark_pending_bases
 from .plan import Deferred, NewId, Plan, QuarantineItem, fingerprint
 from .state import sheet_source
@@ -128,6 +129,7 @@ def write_sheet(
     plan: Plan,
     *,
     extra_requests: ExtraRequests | None = None,
+    aids_locale: str | None = None,
 ) -> ApplyResult:
     """Write the plan's cells and appended rows in the tab's one batch.
 
@@ -138,14 +140,29 @@ def write_sheet(
     after the insert. The batch needs the tab's id and grid size: one metadata
     call, made only when there is something to write (pass ``None``, not a
     builder returning nothing, when there is nothing extra).
+
+    ``aids_locale``: the tab's aids (:mod:`.sheet_aids`), in that language, go in
+    the same batch when the plan writes anything; what the tab has is read in that
+    one metadata call (None: the partner opted out).
     """
     result = ApplyResult(rows_appended=len(plan.appends))
     rows = [row for _rid, row in plan.appends]
     if not plan.cells and not rows and extra_requests is None:
         return result
-    props: TabProps = connector.tab(spreadsheet_id, title)
+    aids: list[dict[str, Any]] = []
+    if aids_locale is not None and plan.layout is not None and (plan.cells or rows):
+        grid = connector.tab_grid(spreadsheet_id, title, cell_fields=sheet_aids.CELL_FIELDS)
+        props = grid.props
+        aids = sheet_aids.aid_requests(
+            sheet_aids.wanted(plan, plan.layout, aids_locale),
+            grid,
+            row_count=props.row_count + len(rows),
+            inserted=(plan.append_at, len(rows)) if rows else None,
+        )
+    else:
+        props = connector.tab(spreadsheet_id, title)
     result.sheet_id = props.sheet_id
-    extra = extra_requests(props) if extra_requests is not None else ()
+    extra = [*aids, *(extra_requests(props) if extra_requests is not None else ())]
     if not plan.cells and not rows and not extra:
         return result
     result.cells_written = connector.write_tab(

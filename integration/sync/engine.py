@@ -350,7 +350,13 @@ def sync_tab(
             by_ref = bind_ids(plan, ids)
             mark_pending_bases(store, plan)
             log_overwriting_conflicts(store, plan, policy=pc.conflict_policy, sync_run_id=run.id)
-            written = write_sheet(connector, pc.spreadsheet_id, title, plan)
+            written = write_sheet(
+                connector,
+                pc.spreadsheet_id,
+                title,
+                plan,
+                aids_locale=pc.locale if pc.sheet_aids else None,
+            )
             result.cells_written = written.cells_written
             result.rows_appended = written.rows_appended
             if keep_lease is not None and not keep_lease():

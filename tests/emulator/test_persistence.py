@@ -41,6 +41,37 @@ def test_state_survives_a_restart(tmp_path: Path) -> None:
         assert ws.row_count == 20
 
 
+def test_a_rule_on_a_range_is_saved_once_and_restored_on_every_cell(tmp_path: Path) -> None:
+    state = tmp_path / "sheets.json"
+    rule = {
+        "condition": {"type": "ONE_OF_LIST", "values": [{"userEnteredValue": "LV"}]},
+        "showCustomUi": True,
+    }
+    with run_emulator(state_file=str(state)) as emu:
+        sh = emu.client().create("Rules")
+        rng = {"sheetId": 0, "startRowIndex": 1, "endRowIndex": 500, "startColumnIndex": 2}
+        rng["endColumnIndex"] = 3
+        sh.batch_update({"requests": [{"setDataValidation": {"range": rng, "rule": rule}}]})
+        sh.sheet1.insert_note("A1", "kept")
+        sid = sh.id
+    saved = json.loads(state.read_text(encoding="utf-8"))
+    assert json.dumps(saved).count('"ONE_OF_LIST"') == 1
+    with run_emulator(state_file=str(state)) as emu:
+        sh = emu.client().open_by_key(sid)
+        data = sh.client.fetch_sheet_metadata(
+            sid,
+            params={
+                "includeGridData": True,
+                "ranges": "Sheet1!A1:C500",
+                "fields": "sheets.data.rowData.values(note,dataValidation)",
+            },
+        )
+        rows = data["sheets"][0]["data"][0]["rowData"]
+        assert rows[0]["values"][0] == {"note": "kept"}
+        assert all(row["values"][2]["dataValidation"] == rule for row in rows[1:])
+        assert len(rows) == 500
+
+
 def test_seed_folder_loads_one_spreadsheet_per_folder(tmp_path: Path) -> None:
     lv = tmp_path / "lv"
     lv.mkdir()

@@ -50,6 +50,7 @@ class LayoutRules(PlannerBase):
         self.header_names = {i: str(h) for i, h in enumerate(header) if h not in (None, "")}
         plan.width = max(layout.width, len(header))
         plan.columns = dict(layout.headers)
+        plan.layout = layout
         plan.drift = sheet_rows.drift(self.state.previous_columns, layout)
         plan.header_report = header_report(layout, header_row=at).as_dict()
         return True

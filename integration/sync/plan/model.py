@@ -11,10 +11,13 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..merge import FieldConflict
 from ..sheet_rows import TabRows, tab_rows
+
+if TYPE_CHECKING:
+    from ..sheet_rows import Layout
 
 COUNT_KEYS = (
     "rows",
@@ -218,6 +221,8 @@ class Plan:
     drift: list[str] = field(default_factory=list)
     #: what the header row told the sync (:func:`..header_report.header_report`), as JSON
     header_report: dict[str, Any] | None = None
+    #: which column holds which field (None when the plan aborted before reading it)
+    layout: Layout | None = None
     counts: Counter[str] = field(default_factory=Counter)
     aborted: str | None = None
     stamp: str = ""  # the "Last synced" value this plan writes

@@ -1,0 +1,286 @@
+"""Aids the sync puts in a partner's tab, in the partner's language: a dropdown of
+the partner's labels on each list column, a highlight and a note on each invalid
+cell, and a warning-only protection of the service columns.
+
+Pure: :func:`aid_requests` turns what the tab should have (from the plan) and what
+it has (:class:`connectors.google_sheets.tab_io.TabGrid`) into the
+``spreadsheets.batchUpdate`` requests that close the gap; the caller sends them
+in the tab's one write, so a sync that writes nothing sends none either.
+
+How the service knows what the tab already has -- read, not remembered:
+
+- Notes, highlights and the protected range are read back in the one
+  ``spreadsheets.get`` a writing sync makes anyway for the tab's id and grid size
+  (``includeGridData`` with a ``fields`` mask of ``note`` and the background colour
+  only: a few bytes a cell). Staff add notes and colours, sort rows and insert
+  columns; only what the sheet says now tells which note is still the service's
+  and where it went. A note is the service's when it starts with
+  :data:`NOTE_PREFIX`, a highlight when it is exactly :data:`HIGHLIGHT`, the
+  protected range when its description is :data:`PROTECTION_DESCRIPTION`: nothing
+  else is ever changed or cleared.
+- Dropdowns are not read: Google returns a validation rule per cell, so a
+  10,000-row tab with seven list columns would send tens of megabytes. They are
+  a handful of range requests instead (one per list column, from the row below
+  the header to the end of the grid), idempotent, sent with every write: so rows
+  appended, columns moved and a changed vocabulary are covered without memory.
+
+Nothing here runs on a sync that writes no cell, so a no-change sync stays one
+``values.batchGet``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from connectors.google_sheets.tab_io import TabGrid
+from integration.normalise.enums import enum_values
+
+from . import messages, sheet_rows
+from .plan import Plan
+
+#: The cell properties the sync reads back (the ``fields`` mask of a ``CellData``).
+CELL_FIELDS = "note,userEnteredFormat.backgroundColor"
+#: Every note the service writes starts so; a note that does not is someone's own.
+NOTE_PREFIX = "⚠ LEF CRM: "
+#: The light red of an invalid cell, as 0-255 channels (Google stores 0-1 floats).
+HIGHLIGHT = (255, 229, 229)
+PROTECTION_DESCRIPTION = (
+    "LEF CRM sync: CRM ID, Sync status and Last synced are written by the sync; "
+    "edits there are overwritten or break the link to the CRM."
+)
+#: Fields whose column gets a dropdown, when the record kind has them as an enum.
+LIST_FIELDS = ("sector", "role", "stage", "source", "status", "currency", "country")
+
+
+def rgb(colour: Mapping[str, Any] | None) -> tuple[int, int, int] | None:
+    """A Google ``Color`` as 0-255 channels (Google leaves zero channels out)."""
+    if not colour:
+        return None
+    red, green, blue = (round(float(colour.get(k, 0)) * 255) for k in ("red", "green", "blue"))
+    return red, green, blue
+
+
+def _colour(channels: tuple[int, int, int]) -> dict[str, float]:
+    return dict(zip(("red", "green", "blue"), (c / 255 for c in channels), strict=True))
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """What the tab should carry, from the plan."""
+
+    header_row: int  # 1-based
+    dropdowns: dict[int, list[str]]  # column -> labels
+    invalid: dict[tuple[int, int], str]  # (row 1-based, column) -> message
+    service_columns: tuple[int, ...]
+
+
+def dropdown_labels(kind: str, field: str, locale: str) -> list[str]:
+    """The words a partner in ``locale`` picks for ``field``: each allowed value as
+    the sync itself writes it (:func:`.sheet_rows.to_cell`), so every label reads
+    back as its value and the cells the sync writes are all on the list."""
+    out: list[str] = []
+    for value in enum_values(kind, field):
+        label = sheet_rows.to_cell(kind, field, value, locale)
+        text = str(label)
+        if text and not text.startswith(("=", "+", "-", "@")) and text not in out:
+            out.append(text)
+    return out
+
+
+def invalid_cells(plan: Plan, layout: sheet_rows.Layout) -> dict[tuple[int, int], str]:
+    """(row, column) -> the problems of that cell, for every row the plan keeps in
+    quarantine, named by the field the problem is about (a problem about the whole
+    row, such as a duplicate, has only the status cell)."""
+    found: dict[tuple[int, int], list[str]] = {}
+    for item in plan.quarantine:
+        for error in item.errors:
+            name = str(error.get("field") or "")
+            col = (
+                layout.id_col
+                if name == "id"
+                else layout.fields.get(name, layout.raw_keys.get(name))
+            )
+            message = str(error.get("message") or "")
+            if col is None or not message:
+                continue
+            texts = found.setdefault((item.row, col), [])
+            if message not in texts:
+                texts.append(message)
+    return {pos: messages.join_issues(texts) for pos, texts in found.items()}
+
+
+def wanted(plan: Plan, layout: sheet_rows.Layout, locale: str) -> Wanted:
+    """What the tab should carry after this plan is written."""
+    header_row = plan.header_row
+    dropdowns: dict[int, list[str]] = {}
+    for name in LIST_FIELDS:
+        col = layout.fields.get(name)
+        if col is not None and enum_values(plan.kind, name):
+            labels = dropdown_labels(plan.kind, name, locale)
+            if labels:
+                dropdowns[col] = labels
+    service = tuple(
+        sorted(c for c in (layout.id_col, layout.status_col, layout.synced_col) if c is not None)
+    )
+    return Wanted(header_row, dropdowns, invalid_cells(plan, layout), service)
+
+
+def _runs(columns: Iterable[int]) -> list[tuple[int, int]]:
+    """Sorted columns as runs ``[start, end)``: 4, 5, 6, 9 -> (4, 7), (9, 10)."""
+    runs: list[tuple[int, int]] = []
+    for col in sorted(set(columns)):
+        if runs and runs[-1][1] == col:
+            runs[-1] = (runs[-1][0], col + 1)
+        else:
+            runs.append((col, col + 1))
+    return runs
+
+
+def _cell_range(sheet_id: int, row: int, col: int) -> dict[str, int]:
+    return {
+        "sheetId": sheet_id,
+        "startRowIndex": row - 1,
+        "endRowIndex": row,
+        "startColumnIndex": col,
+        "endColumnIndex": col + 1,
+    }
+
+
+def _validation_requests(want: Wanted, sheet_id: int, row_count: int) -> list[dict[str, Any]]:
+    if want.header_row >= row_count:
+        return []
+    return [
+        {
+            "setDataValidation": {
+                "range": {
+                    "sheetId": sheet_id,
+                    "startRowIndex": want.header_row,
+                    "endRowIndex": row_count,
+                    "startColumnIndex": col,
+                    "endColumnIndex": col + 1,
+                },
+                "rule": {
+                    "condition": {
+                        "type": "ONE_OF_LIST",
+                        "values": [{"userEnteredValue": label} for label in labels],
+                    },
+                    "showCustomUi": True,
+                    "strict": False,
+                },
+            }
+        }
+        for col, labels in sorted(want.dropdowns.items())
+    ]
+
+
+def _cell_requests(want: Wanted, grid: TabGrid, sheet_id: int) -> list[dict[str, Any]]:
+    """Notes and highlights set where a cell is invalid, cleared where the service's
+    own are left on a cell that is valid now; anyone else's never touched."""
+    requests: list[dict[str, Any]] = []
+    positions = set(want.invalid) | {pos for pos in grid.cells if pos[0] > want.header_row}
+    for pos in sorted(positions):
+        data = grid.cells.get(pos, {})
+        note = str(data.get("note") or "")
+        colour = rgb((data.get("userEnteredFormat") or {}).get("backgroundColor"))
+        ours_note = note.startswith(NOTE_PREFIX)
+        ours_colour = colour == HIGHLIGHT
+        free_colour = colour is None or colour == (255, 255, 255)
+        cell: dict[str, Any] = {}
+        fields: list[str] = []
+        message = want.invalid.get(pos)
+        if message is not None:
+            text = NOTE_PREFIX + message
+            if (ours_note or not note) and note != text:
+                cell["note"], fields = text, [*fields, "note"]
+            if free_colour and not ours_colour:
+                cell["userEnteredFormat"] = {"backgroundColor": _colour(HIGHLIGHT)}
+                fields.append("userEnteredFormat.backgroundColor")
+        else:
+            if ours_note:
+                fields.append("note")
+            if ours_colour:
+                fields.append("userEnteredFormat.backgroundColor")
+        if fields:
+            row, col = pos
+            requests.append(
+                {
+                    "updateCells": {
+                        "range": _cell_range(sheet_id, row, col),
+                        "rows": [{"values": [cell]}],
+                        "fields": ",".join(fields),
+                    }
+                }
+            )
+    return requests
+
+
+def _protection_requests(want: Wanted, grid: TabGrid, sheet_id: int) -> list[dict[str, Any]]:
+    """The service columns' warning-only protection: kept while it covers them
+    (Google moves it with its columns), replaced when it no longer does."""
+    want_runs = _runs(want.service_columns)
+    kept: set[tuple[int, int]] = set()
+    requests: list[dict[str, Any]] = []
+    for p in grid.protected_ranges:
+        if p.get("description") != PROTECTION_DESCRIPTION:
+            continue
+        rng = p.get("range") or {}
+        run = (int(rng.get("startColumnIndex", 0)), int(rng.get("endColumnIndex", -1)))
+        whole_columns = "startRowIndex" not in rng and "endRowIndex" not in rng
+        if run in want_runs and run not in kept and p.get("warningOnly") and whole_columns:
+            kept.add(run)
+        else:
+            requests.append({"deleteProtectedRange": {"protectedRangeId": p["protectedRangeId"]}})
+    for start, end in want_runs:
+        if (start, end) not in kept:
+            requests.append(
+                {
+                    "addProtectedRange": {
+                        "protectedRange": {
+                            "range": {
+                                "sheetId": sheet_id,
+                                "startColumnIndex": start,
+                                "endColumnIndex": end,
+                            },
+                            "description": PROTECTION_DESCRIPTION,
+                            "warningOnly": True,
+                        }
+                    }
+                }
+            )
+    return requests
+
+
+def after_insert(grid: TabGrid, at: int, count: int) -> TabGrid:
+    """The cells ``grid`` shows once ``count`` rows are inserted before 1-based row
+    ``at`` in the same batch (the aids' requests go after the insert): rows below
+    move down, and the new rows take the formats of the row Google copies them
+    from -- the row below, or the row above at the end of the grid -- so a
+    highlight of the service's copied there is cleared like any other."""
+    if count <= 0:
+        return grid
+    source = at - 1 if at - 1 >= grid.props.row_count else at
+    cells = {((r + count) if r >= at else r, c): d for (r, c), d in grid.cells.items()}
+    for (r, c), data in grid.cells.items():
+        fmt = data.get("userEnteredFormat") or {}
+        if r == source and rgb(fmt.get("backgroundColor")) == HIGHLIGHT:
+            for row in range(at, at + count):
+                cells[(row, c)] = {"userEnteredFormat": {"backgroundColor": fmt["backgroundColor"]}}
+    return TabGrid(grid.props, grid.protected_ranges, cells)
+
+
+def aid_requests(
+    want: Wanted, grid: TabGrid, *, row_count: int, inserted: tuple[int, int] | None = None
+) -> list[dict[str, Any]]:
+    """The requests that give the tab what ``want`` says, from what ``grid`` shows;
+    ``row_count``: the grid's rows once this write's rows are added; ``inserted``:
+    (1-based row, count) of rows this write inserts before the aids' requests."""
+    if inserted is not None:
+        grid = after_insert(grid, *inserted)
+    sheet_id = grid.props.sheet_id
+    return [
+        *_protection_requests(want, grid, sheet_id),
+        *_validation_requests(want, sheet_id, row_count),
+        *_cell_requests(want, grid, sheet_id),
+    ]
