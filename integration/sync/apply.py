@@ -1,9 +1,9 @@
 """Carrying out a plan: ids, sheet writes, then one store transaction.
 
 Order matters for convergence. New ids are reserved first (their own small
-transaction), then the sheet is written (one ``spreadsheets.batchUpdate``: new
-columns, changed cells, appended rows inserted and filled, the tab's aids of
-:mod:`.sheet_aids`), and only after the
+transaction), then the sheet is written (:mod:`.sheet_write`: one
+``spreadsheets.batchUpdate`` of new columns, changed cells, appended rows
+inserted and filled, and the tab's aids), and only after the
 sheet write succeeded does one store transaction create, update and archive
 records, log conflicts, quarantine rows and move the base forward. If the sheet
 write fails, the store is untouched and
@@ -25,14 +25,12 @@ the sheet write, :mod:`.pending_bases` records what the written rows will say.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
-from connectors.google_sheets.tab_io import SheetsConnector, TabProps
 from integration.store import records as rec_ops
 from integration.store.db import Store
 from integration.store.firm_locks import lock_firms
@@ -47,29 +45,18 @@ from integration.store.models import (
     utcnow,
 )
 
-from . import messages, sheet_aids
+from . import messages
 from .pending_bases import CHUNK, mark_pending_bases
 from .plan import Deferred, NewId, Plan, QuarantineItem, fingerprint
 from .state import sheet_source
 
 __all__ = [
-    "ApplyResult",
-    "ExtraRequests",
     "apply_store",
     "bind_ids",
     "log_overwriting_conflicts",
     "mark_pending_bases",
     "reserve_ids",
-    "write_sheet",
 ]
-
-
-@dataclass
-class ApplyResult:
-    cells_written: int = 0
-    rows_appended: int = 0
-    skipped_records: int = 0  # changed concurrently; left for the next sync
-    sheet_id: int | None = None  # the tab's gid, when the write read the metadata
 
 
 def reserve_ids(store: Store, kind: str, count: int) -> list[str]:
@@ -115,65 +102,6 @@ def bind_ids(plan: Plan, ids: list[str]) -> dict[int, str]:
                 for e in item.errors
             ]
     return by_ref
-
-
-#: Requests of the caller's own for the tab's write batch, built once the tab's id
-#: and grid size are known (say, the sheet aids: validation rules, notes).
-ExtraRequests = Callable[[TabProps], Sequence[Mapping[str, Any]]]
-
-
-def write_sheet(
-    connector: SheetsConnector,
-    spreadsheet_id: str,
-    title: str,
-    plan: Plan,
-    *,
-    extra_requests: ExtraRequests | None = None,
-    aids_locale: str | None = None,
-) -> ApplyResult:
-    """Write the plan's cells and appended rows in the tab's one batch.
-
-    The appended rows are inserted at ``plan.append_at`` and filled in the same
-    atomic request, so a row a partner typed below the last row read while this
-    sync ran is pushed down, never overwritten (the next sync reads it as a new
-    row). ``extra_requests`` travel last in the same batch; they address the grid
-    after the insert. The batch needs the tab's id and grid size: one metadata
-    call, made only when there is something to write (pass ``None``, not a
-    builder returning nothing, when there is nothing extra).
-
-    ``aids_locale``: the tab's aids (:mod:`.sheet_aids`), in that language, go in
-    the same batch when the plan writes anything; what the tab has is read in that
-    one metadata call (None: the partner opted out).
-    """
-    result = ApplyResult(rows_appended=len(plan.appends))
-    rows = [row for _rid, row in plan.appends]
-    if not plan.cells and not rows and extra_requests is None:
-        return result
-    aids: list[dict[str, Any]] = []
-    if aids_locale is not None and plan.layout is not None and (plan.cells or rows):
-        grid = connector.tab_grid(spreadsheet_id, title, cell_fields=sheet_aids.CELL_FIELDS)
-        props = grid.props
-        aids = sheet_aids.aid_requests(
-            sheet_aids.wanted(plan, plan.layout, aids_locale),
-            grid,
-            row_count=props.row_count + len(rows),
-            inserted=(plan.append_at, len(rows)) if rows else None,
-        )
-    else:
-        props = connector.tab(spreadsheet_id, title)
-    result.sheet_id = props.sheet_id
-    extra = [*aids, *(extra_requests(props) if extra_requests is not None else ())]
-    if not plan.cells and not rows and not extra:
-        return result
-    result.cells_written = connector.write_tab(
-        spreadsheet_id,
-        props,
-        plan.cells,
-        append_at=plan.append_at,
-        append_rows=rows,
-        extra_requests=extra,
-    )
-    return result
 
 
 def _new_record(kind: str, record_id: str, data: Mapping[str, Any]) -> Lead | Agreement:

@@ -36,9 +36,9 @@ from .apply import (
     log_overwriting_conflicts,
     mark_pending_bases,
     reserve_ids,
-    write_sheet,
 )
 from .plan import Plan, Settings, detail_needed, plan_tab
+from .sheet_write import write_sheet
 from .state import fill_details, load_state
 
 log = logging.getLogger(__name__)

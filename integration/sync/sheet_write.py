@@ -1,0 +1,87 @@
+"""Writing a plan to its tab: one ``spreadsheets.batchUpdate`` of new columns,
+changed cells, appended rows (inserted and filled in the same atomic request, so
+a row typed below the last row read during the sync is pushed down, never
+overwritten) and the tab's aids (:mod:`.sheet_aids`).
+
+The store side of carrying out a plan is :mod:`.apply`; the engine calls this
+between reserving ids and the store transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from connectors.google_sheets.tab_io import SheetsConnector, TabProps
+
+from . import sheet_aids
+from .plan import Plan
+
+
+@dataclass
+class SheetWriteResult:
+    """What one tab's write did (counted into its sync run)."""
+
+    cells_written: int = 0
+    rows_appended: int = 0
+    sheet_id: int | None = None  # the tab's gid, when the write read the metadata
+
+
+#: Requests of the caller's own for the tab's write batch, built once the tab's id
+#: and grid size are known (say, the sheet aids: validation rules, notes).
+ExtraRequests = Callable[[TabProps], Sequence[Mapping[str, Any]]]
+
+
+def write_sheet(
+    connector: SheetsConnector,
+    spreadsheet_id: str,
+    title: str,
+    plan: Plan,
+    *,
+    extra_requests: ExtraRequests | None = None,
+    aids_locale: str | None = None,
+) -> SheetWriteResult:
+    """Write the plan's cells and appended rows in the tab's one batch.
+
+    The appended rows are inserted at ``plan.append_at`` and filled in the same
+    atomic request, so a row a partner typed below the last row read while this
+    sync ran is pushed down, never overwritten (the next sync reads it as a new
+    row). ``extra_requests`` travel last in the same batch; they address the grid
+    after the insert. The batch needs the tab's id and grid size: one metadata
+    call, made only when there is something to write (pass ``None``, not a
+    builder returning nothing, when there is nothing extra).
+
+    ``aids_locale``: the tab's aids (:mod:`.sheet_aids`), in that language, go in
+    the same batch when the plan writes anything; what the tab has is read in that
+    one metadata call (None: the partner opted out).
+    """
+    result = SheetWriteResult(rows_appended=len(plan.appends))
+    rows = [row for _rid, row in plan.appends]
+    if not plan.cells and not rows and extra_requests is None:
+        return result
+    aids: list[dict[str, Any]] = []
+    if aids_locale is not None and plan.layout is not None and (plan.cells or rows):
+        grid = connector.tab_grid(spreadsheet_id, title, cell_fields=sheet_aids.CELL_FIELDS)
+        props = grid.props
+        aids = sheet_aids.aid_requests(
+            sheet_aids.wanted(plan, plan.layout, aids_locale),
+            grid,
+            row_count=props.row_count + len(rows),
+            inserted=(plan.append_at, len(rows)) if rows else None,
+        )
+    else:
+        props = connector.tab(spreadsheet_id, title)
+    result.sheet_id = props.sheet_id
+    extra = [*aids, *(extra_requests(props) if extra_requests is not None else ())]
+    if not plan.cells and not rows and not extra:
+        return result
+    result.cells_written = connector.write_tab(
+        spreadsheet_id,
+        props,
+        plan.cells,
+        append_at=plan.append_at,
+        append_rows=rows,
+        extra_requests=extra,
+    )
+    return result
