@@ -121,14 +121,6 @@ def four(db_url: str, emulator: Any, tmp_path: Path) -> Iterator[FourPartners]:
     store.dispose()
 
 
-@pytest.fixture
-def http() -> Iterator[requests.Session]:
-    s = requests.Session()
-    s.trust_env = False
-    yield s
-    s.close()
-
-
 def bearer(store: Store, name: str, partner: str | None) -> dict[str, str]:
     with store.session() as s:
         return {"Authorization": f"Bearer {create_token(s, name, partner=partner)[1]}"}
