@@ -4,6 +4,8 @@ pointing at them and at the test store, and small helpers to read and edit cells
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from emulator_fixtures import create_spreadsheet
@@ -13,6 +15,7 @@ from connectors.google_sheets.retry import fast_policy
 from integration.config import AppConfig
 from integration.store import records
 from integration.store.db import Store
+from integration.store.setup import sync_partner_rows
 from integration.sync.engine import SyncReport, run_sync
 
 LV_LEADS_HEADER = [
@@ -90,3 +93,17 @@ class SyncEnv:
     def count(self, model: Any, *where: Any) -> int:
         with self.store.session() as s:
             return s.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+
+@contextmanager
+def sync_env_on(database_url: str, base_config: AppConfig, emulator: Any) -> Iterator[SyncEnv]:
+    """A :class:`SyncEnv` on its own store at ``database_url`` (with the partner
+    rows a sync needs), for the tests that must pick the database themselves;
+    the store is disposed of afterwards."""
+    store = Store(database_url)
+    sync_partner_rows(store, base_config)
+    cfg = dataclasses.replace(base_config, database_url=store.url, emulator_host=emulator.host_port)
+    try:
+        yield SyncEnv(cfg, store, emulator)
+    finally:
+        store.dispose()

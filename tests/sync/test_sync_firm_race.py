@@ -15,7 +15,6 @@ interleaving is forced, not hoped for:
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import threading
 import time
@@ -26,13 +25,12 @@ import pytest
 import requests
 from live_server import serving
 from sqlalchemy import create_engine, select, text
-from sync_env import LV_LEADS_HEADER, SyncEnv
+from sync_env import LV_LEADS_HEADER, SyncEnv, sync_env_on
 
 from integration import create_app
 from integration.config import AppConfig
 from integration.store.db import Store
 from integration.store.models import Lead, QuarantineEntry
-from integration.store.setup import sync_partner_rows
 from integration.sync import messages
 from integration.webhooks.signatures import standard_headers
 
@@ -148,11 +146,8 @@ def test_webhook_while_the_sync_writes_gives_one_lead(
 # -- PostgreSQL: the webhook waits for the sync's uncommitted lead ---------------------
 @pytest.fixture
 def pg_env(pg_url: str, base_config: AppConfig, emulator: Any) -> Iterator[SyncEnv]:
-    store = Store(pg_url)
-    sync_partner_rows(store, base_config)
-    cfg = dataclasses.replace(base_config, database_url=store.url, emulator_host=emulator.host_port)
-    yield SyncEnv(cfg, store, emulator)
-    store.dispose()
+    with sync_env_on(pg_url, base_config, emulator) as pg:
+        yield pg
 
 
 def waiting_on(probe: Any, wait_event: str, query_part: str) -> bool:
