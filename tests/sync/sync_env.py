@@ -15,6 +15,7 @@ from connectors.google_sheets.retry import fast_policy
 from integration.config import AppConfig
 from integration.store import records
 from integration.store.db import Store
+from integration.store.models import Lead
 from integration.store.setup import sync_partner_rows
 from integration.sync.engine import SyncReport, run_sync
 
@@ -89,6 +90,11 @@ class SyncEnv:
         in no sheet yet."""
         with self.store.session() as s:
             return records.create_lead(s, data, source=source)
+
+    def leads(self) -> dict[str, Lead]:
+        """Every lead in the store, by ID (detached, for reading after the session)."""
+        with self.store.session() as s:
+            return {lead.id: lead for lead in s.scalars(select(Lead))}
 
     def count(self, model: Any, *where: Any) -> int:
         with self.store.session() as s:

@@ -19,7 +19,7 @@ from sync_env import SyncEnv
 
 from integration.cli import cli
 from integration.store import records
-from integration.store.models import Lead, QuarantineEntry
+from integration.store.models import QuarantineEntry
 
 TITLE = "LEF Network Azerbaijan — kontakti 2025"
 HEADER = [
@@ -36,11 +36,6 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "partners.example.toml"
 def _configure(env: SyncEnv, partner: str, **changes: Any) -> None:
     pc = dataclasses.replace(env.config.partners[partner], **changes)
     env.config = dataclasses.replace(env.config, partners={**env.config.partners, partner: pc})
-
-
-def _leads(env: SyncEnv) -> dict[str, Lead]:
-    with env.store.session() as s:
-        return {lead.id: lead for lead in s.scalars(select(Lead))}
 
 
 def test_a_title_above_a_bilingual_header_and_a_configured_header(env: SyncEnv) -> None:
@@ -69,7 +64,7 @@ def test_a_title_above_a_bilingual_header_and_a_configured_header(env: SyncEnv) 
     assert not any(values[1])
     # the service columns went into the header row, right of the partner's columns
     assert values[2] == [*HEADER, "CRM ID", "Sinhronizācijas statuss", "Pēdējā sinhronizācija"]
-    leads = {lead.data["company_name"]: lead for lead in _leads(env).values()}
+    leads = {lead.data["company_name"]: lead for lead in env.leads().values()}
     assert sorted(leads) == ["Beta MMC", "SIA Alfa"]
     # the configured header filled the registration code
     assert leads["SIA Alfa"].data["registration_code"] == "40003000002"
