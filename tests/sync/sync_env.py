@@ -17,7 +17,7 @@ from integration.store import records
 from integration.store.db import Store
 from integration.store.models import Lead
 from integration.store.setup import sync_partner_rows
-from integration.sync.engine import SyncReport, run_sync
+from integration.sync.engine import SyncReport, TabResult, run_sync
 
 LV_LEADS_HEADER = [
     "Uzņēmums",
@@ -56,6 +56,14 @@ class SyncEnv:
         kwargs.setdefault("retry", fast_policy())
         kwargs.setdefault("client", self.gc)
         return run_sync(self.config, self.store, partner, **kwargs)
+
+    def synced_tab(self, partner: str = "lv", tab: str = "leads", **kwargs: Any) -> TabResult:
+        """Sync one tab and insist it completed (naming the error if not): the
+        first step of most sync tests; returns that tab's result to check."""
+        report = self.sync(partner, tab=tab, **kwargs)
+        assert report.ok, [t.error for t in report.tabs]
+        (result,) = report.tabs
+        return result
 
     def values(self, partner: str = "lv", tab: str = "Leads") -> list[list[Any]]:
         sid = self.config.partners[partner].spreadsheet_id

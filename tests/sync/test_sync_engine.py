@@ -22,9 +22,7 @@ def test_new_rows_get_ids_and_a_second_sync_changes_nothing(env: SyncEnv) -> Non
             ["Beta MMC", "Azerbaidžāna", "", "Izglītība", "", "info@beta.az", "", "", ""],
         ],
     )
-    report = env.sync("lv", tab="leads")
-    assert report.ok, report.tabs[0].error
-    tab = report.tabs[0]
+    tab = env.synced_tab("lv")
     assert tab.counts["created"] == 2 and tab.counts["blank"] == 1
     assert tab.api_calls <= 4
     rows = env.records("lv")
@@ -78,8 +76,7 @@ def test_edits_flow_both_ways_and_extra_columns_stay(env: SyncEnv) -> None:
     with env.store.session() as s:
         gamma = s.get(Lead, gamma_id)
         records.update_record(s, gamma, {"email": "sales@gamma.lv"}, source="api")
-    report = env.sync("lv", tab="leads").tabs[0]
-    assert report.outcome == "completed"
+    report = env.synced_tab("lv")
     assert report.counts["updated"] == 2 and report.counts["conflicts"] == 0
     leads = env.leads()
     assert leads[alfa_id].data["contact_name"] == "Anna Bērziņa"
@@ -116,8 +113,7 @@ def test_columns_reordered_rows_sorted_and_inserted_keep_identity(env: SyncEnv) 
         body[1],
     ]
     env.replace("lv", "Leads", new_rows + new_body)
-    report = env.sync("lv", tab="leads").tabs[0]
-    assert report.outcome == "completed", report.error
+    report = env.synced_tab("lv")
     assert report.counts["created"] == 1 and report.counts["archived"] == 0
     assert report.counts["unchanged"] == 2
     recs = env.records("lv")

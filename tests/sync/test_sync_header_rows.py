@@ -52,9 +52,7 @@ def test_a_title_above_a_bilingual_header_and_a_configured_header(env: SyncEnv) 
         ],
     )
     _configure(env, "lv", columns={"leads": {"Kods (reģistrs)": "registration_code"}})
-    report = env.sync("lv", tab="leads")
-    assert report.ok, report.tabs[0].error
-    tab = report.tabs[0]
+    tab = env.synced_tab("lv")
     assert tab.counts["created"] == 2 and tab.counts["invalid"] == 1
     assert tab.api_calls <= 4
 
@@ -113,8 +111,7 @@ def test_a_configured_header_row_on_a_new_tab(env: SyncEnv) -> None:
             {"partner": "lv", "company_name": "SIA Alfa", "country": "LV", "sector": "ict"},
             source="webhook:lv",
         )
-    tab = env.sync("lv", tab="leads").tabs[0]
-    assert tab.ok, tab.error
+    env.synced_tab("lv")
     values = env.values("lv")
     assert values[0] == ["Kontakti 2025"] and not any(values[1])
     assert values[2][0] == "Uzņēmums" and "CRM ID" in values[2]
