@@ -31,15 +31,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "tests" / "reliability"))
 
-from emulator_fixtures import run_emulator  # noqa: E402
-from fault_scenarios import (  # noqa: E402
-    Outcome,
-    run_campaign,
-    temporary_pg_database,
-    temporary_sqlite_database,
-)
-
-PG = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+from fault_scenarios import Outcome, run_campaign_on_fresh_stores  # noqa: E402
 
 
 def table(out: Outcome, seconds: float, n: int, first: int, steps: int, jobs: int = 1) -> str:
@@ -111,22 +103,9 @@ def run_range(first: int, n: int, steps: int, kill_share: float) -> Outcome:
                 flush=True,
             )
 
-    with (
-        run_emulator() as emu,
-        temporary_pg_database(PG) as url,
-        temporary_sqlite_database() as sqlite_url,
-    ):
-        # dropped connections are the point here: no traceback per dropped request
-        emu.server.handle_error = lambda *a: None  # type: ignore[method-assign]
-        return run_campaign(
-            emu,
-            url,
-            seeds,
-            steps=steps,
-            kill_share=kill_share,
-            progress=progress,
-            sqlite_url=sqlite_url,
-        )
+    return run_campaign_on_fresh_stores(
+        seeds, steps=steps, kill_share=kill_share, progress=progress
+    )
 
 
 def spawn(first: int, n: int, args: argparse.Namespace) -> Outcome:

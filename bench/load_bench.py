@@ -31,7 +31,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "tests" / "reliability"))
 
 from emulator_fixtures import create_spreadsheet, run_emulator  # noqa: E402
-from fault_scenarios import TEST_ENVIRON, temporary_pg_database  # noqa: E402
+from fault_scenarios import TEST_ENVIRON  # noqa: E402
+from pg_databases import PG_ADMIN_URL, temporary_pg_database  # noqa: E402
 from processes import free_port, wait_for_http  # noqa: E402
 from run_info import RunInfo  # noqa: E402
 
@@ -41,7 +42,6 @@ from integration.store import records  # noqa: E402
 from integration.store.db import Store  # noqa: E402
 from integration.store.setup import sync_partner_rows  # noqa: E402
 
-PG = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 RUNNER = ROOT / "tests" / "reliability" / "sync_runner.py"
 
 # The load generator, run as its own process: python -c LOAD_CLIENT <json args>
@@ -144,8 +144,7 @@ def main() -> int:
     args = parser.parse_args()
     run = RunInfo.begin()
     env_base = {**os.environ, **TEST_ENVIRON, "PYTHONPATH": str(ROOT)}
-    with run_emulator() as emu, temporary_pg_database(PG) as url:
-        emu.server.handle_error = lambda *a: None  # type: ignore[method-assign]
+    with run_emulator(quiet=True) as emu, temporary_pg_database(PG_ADMIN_URL) as url:
         config = load_config(ROOT / "partners.example.toml", environ=dict(TEST_ENVIRON))
         store = Store(url)
         sync_partner_rows(store, config)

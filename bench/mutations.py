@@ -29,15 +29,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "tests" / "reliability"))
 
-from emulator_fixtures import run_emulator  # noqa: E402
-from fault_scenarios import (  # noqa: E402
-    run_campaign,
-    temporary_pg_database,
-    temporary_sqlite_database,
-)
+from fault_scenarios import run_campaign_on_fresh_stores  # noqa: E402
 from mutants import ENV, MUTANTS, apply_from_environment  # noqa: E402
 
-PG = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 # the CI-sized campaign of tests/reliability/test_fault_campaign.py
 STEPS, KILL_SHARE = 3, 0.4
 KINDS = (
@@ -56,15 +50,7 @@ def run_one(n: int) -> dict[str, Any]:
     apply_from_environment()
     logging.disable(logging.CRITICAL)
     started = time.monotonic()
-    with (
-        run_emulator() as emu,
-        temporary_pg_database(PG) as url,
-        temporary_sqlite_database() as sqlite_url,
-    ):
-        emu.server.handle_error = lambda *a: None  # type: ignore[method-assign]
-        out = run_campaign(
-            emu, url, range(n), steps=STEPS, kill_share=KILL_SHARE, sqlite_url=sqlite_url
-        )
+    out = run_campaign_on_fresh_stores(range(n), steps=STEPS, kill_share=KILL_SHARE)
     result = dataclasses.asdict(out)
     result["seconds"] = time.monotonic() - started
     return result

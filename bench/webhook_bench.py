@@ -49,14 +49,12 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "tests"))
 
+from pg_databases import PG_ADMIN_URL  # noqa: E402
 from processes import free_port  # noqa: E402
 from run_info import RunInfo  # noqa: E402
 
 from integration.webhooks.signatures import standard_headers  # noqa: E402
 
-PG_ADMIN_URL = os.environ.get(
-    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 SECRET = "whsec_" + base64.b64encode(b"bench-secret-0123456789abcdefghij").decode()
 
 

@@ -17,7 +17,7 @@ import pytest
 import requests
 from emulator_fixtures import emulator, sheets_emulator  # noqa: F401
 from live_server import serving
-from pg_databases import temporary_pg_database
+from pg_databases import PG_ADMIN_URL, temporary_pg_database
 from sqlalchemy import create_engine, text
 
 from integration.config import AppConfig, load_config
@@ -26,9 +26,6 @@ from integration.store.db import Store
 from integration.store.models import Base
 from integration.store.setup import sync_partner_rows
 
-PG_ADMIN_URL = os.environ.get(
-    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 EXAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "partners.example.toml"
 
 

@@ -124,12 +124,17 @@ def run_emulator(
     seed_dir: str | None = None,
     token: str | None = None,
     quotas: bool = False,
+    quiet: bool = False,
 ) -> Iterator[EmulatorHandle]:
     """Start an emulator on a background thread (the shipped
     :class:`RunningEmulator`); stop it (and save state) on exit.  No autosave
-    thread: a test decides when its emulator saves."""
+    thread: a test decides when its emulator saves.  ``quiet`` drops the
+    server's traceback per broken connection, for the fault campaign and the
+    benchmarks, where dropped connections are the point."""
     options = {"state_file": state_file, "seed_dir": seed_dir, "token": token, "quotas": quotas}
     with RunningEmulator(autosave=False, **options) as running:
+        if quiet:
+            running.server.handle_error = lambda *a: None  # type: ignore[method-assign]
         yield EmulatorHandle(running.server, running.emulator, token)
 
 

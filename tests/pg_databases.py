@@ -5,6 +5,7 @@ connection cannot keep it alive)."""
 from __future__ import annotations
 
 import contextlib
+import os
 import uuid
 from collections.abc import Iterator
 
@@ -12,6 +13,11 @@ from sqlalchemy import create_engine, text
 
 from integration.store import migrate
 from integration.store.db import Store
+
+#: The PostgreSQL server the tests and benchmarks make their databases on.
+PG_ADMIN_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 
 
 @contextlib.contextmanager

@@ -5,7 +5,7 @@ use), and the conflict record the API, erasure and authorisation tests plant."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from integration.auth import create_token
@@ -42,6 +42,29 @@ def sheet_won_conflict(
         resolved_value=resolved,
         policy="sheet_wins",
         winner="sheet",
+    )
+
+
+def leads_run(
+    partner: str,
+    *,
+    trigger: str,
+    outcome: str,
+    started_at: datetime | None = None,
+    finished_at: datetime | None = None,
+    **extra: Any,
+) -> SyncRun:
+    """A past sync of a partner's Leads tab as the sync records it, so that the
+    tests which read run history (KPIs, the sync page, the scheduler's catch-up)
+    plant it one way; ``extra`` sets the other columns (counts, header report)."""
+    return SyncRun(
+        partner=partner,
+        tab="leads",
+        trigger=trigger,
+        outcome=outcome,
+        started_at=started_at if started_at is not None else utcnow(),
+        finished_at=finished_at,
+        **extra,
     )
 
 

@@ -33,6 +33,14 @@ class FormSubmission:
     event_type: str | None = None
 
 
+def sender_delivery_id(payload: Mapping[str, Any], key: str) -> str | None:
+    """The sender's own id of a submission under ``key`` (Google Forms'
+    ``response_id``, Typeform's ``event_id``) as text, or None when the payload
+    carries none: one rule for every shape, so ids compare the same way."""
+    value = payload.get(key)
+    return str(value) if value else None
+
+
 def detect_shape(payload: Any) -> str:
     if not isinstance(payload, Mapping):
         raise PayloadError("the body must be a JSON object")
@@ -75,12 +83,11 @@ def parse_google_forms(payload: Mapping[str, Any]) -> FormSubmission:
         raise PayloadError("a Google Forms payload needs an 'answers' list")
     respondent = payload.get("respondent_email")
     fields = {"email": respondent} if isinstance(respondent, str) and respondent else {}
-    response_id = payload.get("response_id")
     return FormSubmission(
         "google_forms",
         values=values,
         fields=fields,
-        delivery_id=str(response_id) if response_id else None,
+        delivery_id=sender_delivery_id(payload, "response_id"),
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from connectors.forms.shapes import FormSubmission, PayloadError
+from connectors.forms.shapes import FormSubmission, PayloadError, sender_delivery_id
 from connectors.forms.values import flatten_answer
 
 
@@ -71,11 +71,10 @@ def parse_typeform(payload: Mapping[str, Any], field_map: Mapping[str, str]) -> 
                 fields.setdefault(target, flatten_answer(value))
             else:
                 values.setdefault(str(key), flatten_answer(value))
-    event_id = payload.get("event_id")
     return FormSubmission(
         "typeform",
         values=values,
         fields=fields,
-        delivery_id=str(event_id) if event_id else None,
+        delivery_id=sender_delivery_id(payload, "event_id"),
         event_type=str(payload.get("event_type") or "form_response"),
     )

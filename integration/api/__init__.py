@@ -42,22 +42,17 @@ for kind, plural in (("lead", "leads"), ("agreement", "agreements")):
         methods=["POST"],
     )
     item = records_spec.item_parameters(kind)
-    bp.add_url_rule(
-        f"/{plural}/<id>",
-        f"get_{kind}",
-        describe(item, **records_spec.get_operation(kind))(
-            lambda id, k=kind: records_api.get_record(k, id)
-        ),
-        methods=["GET"],
-    )
-    bp.add_url_rule(
-        f"/{plural}/<id>",
-        f"patch_{kind}",
-        describe(item, **records_spec.patch_operation(kind))(
-            lambda id, k=kind: records_api.patch_record(k, id)
-        ),
-        methods=["PATCH"],
-    )
+    # One record: read it, or patch it; both views take the kind and the id.
+    for method, operation, view in (
+        ("GET", records_spec.get_operation(kind), records_api.get_record),
+        ("PATCH", records_spec.patch_operation(kind), records_api.patch_record),
+    ):
+        bp.add_url_rule(
+            f"/{plural}/<id>",
+            f"{method.lower()}_{kind}",
+            describe(item, **operation)(lambda id, k=kind, v=view: v(k, id)),
+            methods=[method],
+        )
 bp.add_url_rule(
     "/leads/<id>",
     "erase_lead",

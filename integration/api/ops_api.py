@@ -20,6 +20,7 @@ from integration.api.context import (
     store_session,
     token,
 )
+from integration.api.validation import invalid
 from integration.auth import can_see_partner
 from integration.kpi import compute_kpi
 from integration.store import records
@@ -35,7 +36,6 @@ from integration.web.openapi_operations import (
     path_param,
     problems,
 )
-from integration.web.problem_details import Problem
 from integration.web.services import services
 
 TABS = ("leads", "agreements")
@@ -162,7 +162,7 @@ def request_sync() -> Response:
     for name in sorted(set(body) - {"partner", "tab", "reason"}):
         errors.append({"field": name[:40], "code": "unknown_field", "message": "unknown field"})
     if errors:
-        raise Problem(422, "The sync request is not valid.", slug="validation-error", errors=errors)
+        raise invalid(errors, "The sync request is not valid.")
     tok = token()
     if tok.partner is not None:
         if partner is not None and partner != tok.partner:

@@ -156,15 +156,29 @@ def _own_partner(body: dict[str, Any], kind: str) -> str:
     return owner if isinstance(owner, str) else ""
 
 
+def _new_record_body(kind: str) -> tuple[dict[str, Any], str]:
+    """A create request's body and owning partner once it passed every check that
+    needs no store (a JSON object, no read-only field, an owner the caller may
+    create for, the schema): the same for leads and agreements, in this order."""
+    body = json_body()
+    check_read_only(body)
+    partner = _own_partner(body, kind)
+    validate(kind, body, token())
+    return body, partner
+
+
+def _sync_after_api(session: Any, partner: str, kind: str, reason: str) -> None:
+    """Ask for a sync of ``partner``'s tab of ``kind`` so its sheet follows an API write."""
+    tab = "leads" if kind == "lead" else "agreements"
+    records.request_sync(session, partner, trigger="api", reason=reason, tab=tab)
+
+
 def create_lead() -> Response:
     return idempotent(_create_lead)
 
 
 def _create_lead() -> Response:
-    body = json_body()
-    check_read_only(body)
-    partner = _own_partner(body, "lead")
-    validate("lead", body, token())
+    body, partner = _new_record_body("lead")
     with store_session() as session:
         lock_firm(session, body)
         if records.is_tombstoned(session, body, partner):
@@ -198,9 +212,7 @@ def _create_lead() -> Response:
                 **({"existing_id": existing.id} if visible else {}),
             )
         lead = records.create_lead(session, body, source=source())
-        records.request_sync(
-            session, partner, trigger="api", reason=f"api created {lead.id}", tab="leads"
-        )
+        _sync_after_api(session, partner, "lead", f"api created {lead.id}")
     return _record_response(lead, 201)
 
 
@@ -209,20 +221,11 @@ def create_agreement() -> Response:
 
 
 def _create_agreement() -> Response:
-    body = json_body()
-    check_read_only(body)
-    partner = _own_partner(body, "agreement")
-    validate("agreement", body, token())
+    body, partner = _new_record_body("agreement")
     with store_session() as session:
         validate_agreement_rules(session, body, token())
         agreement = records.create_agreement(session, body, source=source())
-        records.request_sync(
-            session,
-            partner,
-            trigger="api",
-            reason=f"api created {agreement.id}",
-            tab="agreements",
-        )
+        _sync_after_api(session, partner, "agreement", f"api created {agreement.id}")
     return _record_response(agreement, 201)
 
 
@@ -274,13 +277,7 @@ def patch_record(kind: str, record_id: str) -> Response:
             if owner_field in changes and changes[owner_field][0]:
                 partners.add(changes[owner_field][0])
             for code in partners:
-                records.request_sync(
-                    session,
-                    code,
-                    trigger="api",
-                    reason=f"api changed {record.id}",
-                    tab="leads" if kind == "lead" else "agreements",
-                )
+                _sync_after_api(session, code, kind, f"api changed {record.id}")
     return _record_response(record)
 
 

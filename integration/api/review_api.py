@@ -23,6 +23,7 @@ from integration.api.context import (
     token,
 )
 from integration.api.records_api import record_json
+from integration.api.validation import bad_request_field
 from integration.auth import can_see_partner, scope_leads
 from integration.review import (
     ReviewError,
@@ -243,11 +244,11 @@ def replay(entry_id: int) -> Response:
     body = json_body(allow_empty=True)
     data = body.get("data", {})
     if not isinstance(data, dict):
-        raise Problem(
-            422,
+        raise bad_request_field(
+            "data",
+            "type",
+            "must be an object",
             "'data' must be an object of field -> corrected value.",
-            slug="validation-error",
-            errors=[{"field": "data", "code": "type", "message": "must be an object"}],
         )
     with store_session() as session:
         entry = _visible(session, QuarantineEntry, entry_id, "quarantine entry")
@@ -288,12 +289,7 @@ def merge(entry_id: int) -> Response:
     body = json_body(allow_empty=True)
     into = body.get("into")
     if into is not None and not isinstance(into, str):
-        raise Problem(
-            422,
-            "'into' must be a lead id.",
-            slug="validation-error",
-            errors=[{"field": "into", "code": "type", "message": "must be a lead id"}],
-        )
+        raise bad_request_field("into", "type", "must be a lead id", "'into' must be a lead id.")
     with store_session() as session:
         entry = _visible(session, QuarantineEntry, entry_id, "quarantine entry")
         if into is not None:
@@ -304,11 +300,8 @@ def merge(entry_id: int) -> Response:
                 scope_leads(select(Lead.id).where(Lead.id == into), token())
             ).first()
             if visible is None:
-                raise Problem(
-                    422,
-                    f"There is no lead {into} to merge into.",
-                    slug="validation-error",
-                    errors=[{"field": "into", "code": "reference", "message": "unknown lead"}],
+                raise bad_request_field(
+                    "into", "reference", "unknown lead", f"There is no lead {into} to merge into."
                 )
         try:
             result = merge_quarantine(
@@ -338,11 +331,8 @@ def resolve(conflict_id: int) -> Response:
     body = json_body()
     side = body.get("side")
     if side not in ("sheet", "store"):
-        raise Problem(
-            422,
-            "Choose a side: 'sheet' or 'store'.",
-            slug="validation-error",
-            errors=[{"field": "side", "code": "enum", "message": "must be sheet or store"}],
+        raise bad_request_field(
+            "side", "enum", "must be sheet or store", "Choose a side: 'sheet' or 'store'."
         )
     with store_session() as session:
         conflict = _visible(session, Conflict, conflict_id, "conflict")

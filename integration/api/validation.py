@@ -48,6 +48,12 @@ def field_error(field: str, code: str, message: str) -> dict[str, Any]:
     return {"field": field, "code": code, "message": message, "messages": {"en": message}}
 
 
+def bad_request_field(field: str, code: str, message: str, detail: str) -> Problem:
+    """A 422 for one field of an action's request body (``side``, ``into``,
+    ``data``): not a record field, so its message is English only."""
+    return invalid([{"field": field, "code": code, "message": message}], detail)
+
+
 def check_read_only(body: Mapping[str, Any]) -> None:
     errors = [
         field_error(name, "read_only", f"{name} is set by the store and cannot be written.")

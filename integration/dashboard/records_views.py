@@ -230,30 +230,6 @@ def _table(table: RecordTable, *, export: bool) -> Any:
     )
 
 
-@bp.get("/leads")
-@login_required
-def leads() -> Any:
-    return _table(LEAD_TABLE, export=False)
-
-
-@bp.get("/leads.csv")
-@login_required
-def leads_csv() -> Any:
-    return _table(LEAD_TABLE, export=True)
-
-
-@bp.get("/agreements")
-@login_required
-def agreements() -> Any:
-    return _table(AGREEMENT_TABLE, export=False)
-
-
-@bp.get("/agreements.csv")
-@login_required
-def agreements_csv() -> Any:
-    return _table(AGREEMENT_TABLE, export=True)
-
-
 def _history(db: Session, record_id: str) -> list[AuditEntry]:
     return list(
         db.scalars(
@@ -326,13 +302,25 @@ def _record_page(kind: str, record_id: str) -> Any:
     )
 
 
-@bp.get("/leads/<record_id>")
-@login_required
-def lead_page(record_id: str) -> Any:
-    return _record_page("lead", record_id)
+def _register(kind: str, table: RecordTable) -> None:
+    """A kind's three pages, the same for leads and agreements: its table, the
+    table as CSV and one record's page, under the endpoint names the templates
+    link to (``dashboard.leads``, ``dashboard.leads_csv``, ``dashboard.lead_page``)."""
+
+    def table_page() -> Any:
+        return _table(table, export=False)
+
+    def table_csv() -> Any:
+        return _table(table, export=True)
+
+    def record_page(record_id: str) -> Any:
+        return _record_page(kind, record_id)
+
+    plural = table.name
+    bp.add_url_rule(f"/{plural}", plural, login_required(table_page))
+    bp.add_url_rule(f"/{plural}.csv", f"{plural}_csv", login_required(table_csv))
+    bp.add_url_rule(f"/{plural}/<record_id>", f"{kind}_page", login_required(record_page))
 
 
-@bp.get("/agreements/<record_id>")
-@login_required
-def agreement_page(record_id: str) -> Any:
-    return _record_page("agreement", record_id)
+_register("lead", LEAD_TABLE)
+_register("agreement", AGREEMENT_TABLE)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from integration.config import AppConfig
 from integration.dashboard import bp
 from integration.dashboard.access import current_token, login_required
-from integration.dashboard.scope import partner_scope, visible_partners
+from integration.dashboard.scope import partner_scope, visible_or_404
 from integration.dashboard.sheets import sheet_gids
 from integration.dashboard.web import csv_response, notice, services
 from integration.ownership import Actor, Denied
@@ -240,9 +240,7 @@ def quarantine_action(entry_id: int) -> Any:
     if action not in ("replay", "dismiss", "merge"):
         abort(400)
     with svc.store.session() as db:
-        entry = db.get(QuarantineEntry, entry_id)
-        if entry is None or entry.partner not in visible_partners(svc.config):
-            abort(404)
+        entry = visible_or_404(db, svc.config, QuarantineEntry, entry_id)
         try:
             if action == "replay":
                 result = replay_quarantine(
@@ -282,9 +280,7 @@ def conflict_action(conflict_id: int) -> Any:
     if side not in ("sheet", "store"):
         abort(400)
     with svc.store.session() as db:
-        conflict = db.get(Conflict, conflict_id)
-        if conflict is None or conflict.partner not in visible_partners(svc.config):
-            abort(404)
+        conflict = visible_or_404(db, svc.config, Conflict, conflict_id)
         try:
             resolve_conflict(db, conflict, side, actor=dashboard_actor(), source=_review_source())
         except (ReviewError, Denied) as exc:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import abort
 from sqlalchemy import true
+from sqlalchemy.orm import Session
 
 from integration.auth import is_admin
 from integration.config import AppConfig
@@ -28,3 +30,13 @@ def partner_scope(column: Any) -> Any:
     if is_admin(token):
         return true()
     return column == token.partner
+
+
+def visible_or_404(db: Session, config: AppConfig, model: Any, item_id: int) -> Any:
+    """A partner-level row (a quarantine entry, a conflict) by id, or 404 when it
+    does not exist or belongs to a partner the token may not see: the two look
+    the same, so an id cannot be probed."""
+    item = db.get(model, item_id)
+    if item is None or item.partner not in visible_partners(config):
+        abort(404)
+    return item

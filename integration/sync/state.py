@@ -55,29 +55,22 @@ def sheet_source(partner: str) -> str:
     return f"sheet:{partner}"
 
 
-def _lead_rows(session: Session, where: Any, data: bool = False) -> Iterable[Any]:
+def _record_rows(session: Session, kind: str, where: Any, data: bool = False) -> Iterable[Any]:
+    """The columns a plan needs of each lead or agreement matching ``where``, in
+    one shape for both: the owner second, ``data`` only when asked (it is the
+    large column), ``erased_at`` always None for agreements (only people are erased)."""
+    model = Lead if kind == "lead" else Agreement
+    owner = Lead.partner if kind == "lead" else Agreement.reporting_partner
+    erased_at = Lead.erased_at if kind == "lead" else literal(None).label("erased_at")
     return session.execute(
         select(
-            Lead.id,
-            Lead.partner,
-            Lead.data if data else literal(None).label("data"),
-            Lead.version,
-            Lead.updated_at,
-            Lead.archived_at,
-            Lead.erased_at,
-        ).where(where)
-    )
-
-
-def _agreement_rows(session: Session, where: Any, data: bool = False) -> Iterable[Any]:
-    return session.execute(
-        select(
-            Agreement.id,
-            Agreement.reporting_partner,
-            Agreement.data if data else literal(None).label("data"),
-            Agreement.version,
-            Agreement.updated_at,
-            Agreement.archived_at,
+            model.id,
+            owner,
+            model.data if data else literal(None).label("data"),
+            model.version,
+            model.updated_at,
+            model.archived_at,
+            erased_at,
         ).where(where)
     )
 
@@ -90,7 +83,6 @@ def load_state(
     state = StoreState(kind=kind, partner=partner, tab=tab)
     model = Lead if kind == "lead" else Agreement
     owner_col = Lead.partner if kind == "lead" else Agreement.reporting_partner
-    loader = _lead_rows if kind == "lead" else _agreement_rows
 
     def add(row: Any) -> None:
         state.records[row.id] = StoreRecord(
@@ -100,14 +92,14 @@ def load_state(
             owner=row[1],
             updated_at=row.updated_at,
             archived=row.archived_at is not None,
-            erased=kind == "lead" and row.erased_at is not None,
+            erased=row.erased_at is not None,
         )
 
-    for row in loader(session, owner_col == partner):
+    for row in _record_rows(session, kind, owner_col == partner):
         add(row)
     extra = sorted({i for i in sheet_ids if i not in state.records})
     for chunk in _chunks(extra):
-        for row in loader(session, model.id.in_(chunk)):
+        for row in _record_rows(session, kind, model.id.in_(chunk)):
             add(row)
 
     for record_id, row_hash, version, pending_stamp in session.execute(
@@ -172,10 +164,9 @@ def fill_details(session: Session, state: StoreState, ids: set[str], *, lookups:
     leads agreements may name."""
     kind = state.kind
     model = Lead if kind == "lead" else Agreement
-    loader = _lead_rows if kind == "lead" else _agreement_rows
     wanted = sorted(ids)
     for chunk in _chunks(wanted):
-        for row in loader(session, model.id.in_(chunk), data=True):
+        for row in _record_rows(session, kind, model.id.in_(chunk), data=True):
             old = state.records[row.id]
             state.records[row.id] = StoreRecord(
                 id=old.id,

@@ -10,13 +10,13 @@ import json
 import logging
 
 from emulator_fixtures import create_spreadsheet
+from signed_forms import post_signed_form
 from sqlalchemy import select
 
 from connectors.google_sheets.retry import fast_policy
 from integration import create_app
 from integration.store.models import Base
 from integration.sync.engine import run_sync
-from integration.webhooks.signatures import standard_headers
 
 HEADER = ["Company name", "Country", "Sector", "Contact name", "E-mail", "Phone", "Notes"]
 PERSON = {
@@ -50,13 +50,7 @@ def test_erasure_through_a_sync(config, store, emulator, tokens, caplog) -> None
     secret = cfg.environ["LV_WEBHOOK_SECRET"]
 
     def submit(payload: dict, msg_id: str):  # type: ignore[no-untyped-def]
-        body = json.dumps(payload).encode()
-        return client.post(
-            "/webhooks/forms/lv",
-            data=body,
-            content_type="application/json",
-            headers=standard_headers(secret, msg_id, body),
-        )
+        return post_signed_form(client.post, "/webhooks/forms/lv", secret, payload, msg_id=msg_id)
 
     firm = {"company_name": "SIA Mežs", "country": "LV", "sector": "ict"}
     # First a rejected submission (kept in quarantine), then the good one.

@@ -37,14 +37,6 @@ class Synced:
 
 
 @pytest.fixture
-def http() -> Iterator[requests.Session]:
-    session = requests.Session()
-    session.trust_env = False
-    yield session
-    session.close()
-
-
-@pytest.fixture
 def synced(config, store, emulator) -> Iterator[Synced]:  # type: ignore[no-untyped-def]
     """LV's leads tab synced once; the app served over HTTP (plain-HTTP cookies)."""
     gc = emulator.client(timeout=10)

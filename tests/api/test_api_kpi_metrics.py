@@ -7,9 +7,10 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from click.testing import CliRunner
+from seeding import leads_run
 from sqlalchemy import select
 
-from integration.store.models import Agreement, SyncRun
+from integration.store.models import Agreement
 
 
 def agreement(client, tokens, seller, buyer, partner, **fields):  # type: ignore[no-untyped-def]
@@ -91,15 +92,14 @@ def test_metrics_text_format(client, tokens, store, send_lead=None) -> None:
     now = datetime.now(UTC)
     with store.session() as s:
         s.add(
-            SyncRun(
-                partner="lv",
-                tab="leads",
+            leads_run(
+                "lv",
                 trigger="cli",
                 outcome="ok",
-                api_calls=7,
-                cells_written=40,
                 started_at=now - timedelta(seconds=12),
                 finished_at=now,
+                api_calls=7,
+                cells_written=40,
             )
         )
     client.get("/api/v1/leads", headers=tokens.lv)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-from seeding import LEADS_GIDS
+from seeding import LEADS_GIDS, leads_run
 from sqlalchemy import select
 
 from integration.store.models import SyncRequest
@@ -254,8 +254,6 @@ def test_keyboard_reaches_content_and_navigation(open_page, live) -> None:  # ty
 def test_header_report_shows_a_markup_header_as_text_and_the_lines_to_map_a_header(
     open_page, live
 ) -> None:  # type: ignore[no-untyped-def]
-    from integration.store.models import SyncRun, utcnow
-
     markup = '<img src="x" onerror="window.__pwned = 1">'
     report = {
         "row": 2,
@@ -267,16 +265,7 @@ def test_header_report_shows_a_markup_header_as_text_and_the_lines_to_map_a_head
         "missing": ["registration_code"],
     }
     with live.store.session() as s:
-        s.add(
-            SyncRun(
-                partner="fi",
-                tab="leads",
-                trigger="nightly",
-                started_at=utcnow(),
-                outcome="completed",
-                header_report=report,
-            )
-        )
+        s.add(leads_run("fi", trigger="nightly", outcome="completed", header_report=report))
     page = open_page()
     sign_in(page, live.seeded.tokens["fi"], "/dashboard/sync")
     block = page.locator('[data-header-report="fi-leads"]')

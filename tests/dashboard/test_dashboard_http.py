@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from seeding import Seeded, seed
+from seeding import Seeded, leads_run, seed
 from sqlalchemy import func, select
 
 from integration.auth import revoke_token, verify_token
@@ -433,7 +433,7 @@ def test_sync_health_shows_the_newest_header_report_and_quotes_its_lines(
     import tomllib
     from datetime import timedelta
 
-    from integration.store.models import SyncRun, utcnow
+    from integration.store.models import utcnow
 
     odd = 'Kood "äri" \\ reg'
     report = {
@@ -451,16 +451,15 @@ def test_sync_health_shows_the_newest_header_report_and_quotes_its_lines(
     now = utcnow()
     with store.session() as s:
         s.add(
-            SyncRun(
-                partner="ee",
-                tab="leads",
+            leads_run(
+                "ee",
                 trigger="nightly",
-                started_at=now - timedelta(minutes=2),
                 outcome="completed",
+                started_at=now - timedelta(minutes=2),
                 header_report=report,
             )
         )
-        s.add(SyncRun(partner="ee", tab="leads", trigger="webhook", started_at=now, outcome="busy"))
+        s.add(leads_run("ee", trigger="webhook", outcome="busy", started_at=now))
     sign_in(web, seeded.tokens["admin"])
     page = web.get("/dashboard/sync", base_url=BASE).text
     ee = page[

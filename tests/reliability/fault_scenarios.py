@@ -48,8 +48,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from emulator_fixtures import EmulatorHandle, create_spreadsheet
-from pg_databases import temporary_pg_database
+from emulator_fixtures import EmulatorHandle, create_spreadsheet, run_emulator
+from pg_databases import PG_ADMIN_URL, temporary_pg_database
 from sqlalchemy import create_engine, select, text
 
 from connectors.google_sheets.retry import fast_policy
@@ -1485,11 +1485,39 @@ def run_campaign(
     return total
 
 
+def run_campaign_on_fresh_stores(
+    seeds: range | list[int],
+    *,
+    steps: int,
+    kill_share: float,
+    progress: Any = None,
+    admin_url: str = PG_ADMIN_URL,
+) -> Outcome:
+    """:func:`run_campaign` on an emulator, a PostgreSQL database and a SQLite
+    store of its own, all thrown away afterwards: how the long campaign and the
+    mutation check run it, each process on its own."""
+    with (
+        run_emulator(quiet=True) as emu,
+        temporary_pg_database(admin_url) as url,
+        temporary_sqlite_database() as sqlite_url,
+    ):
+        return run_campaign(
+            emu,
+            url,
+            seeds,
+            steps=steps,
+            kill_share=kill_share,
+            progress=progress,
+            sqlite_url=sqlite_url,
+        )
+
+
 __all__ = [
     "AppConfig",
     "Campaign",
     "Outcome",
     "run_campaign",
+    "run_campaign_on_fresh_stores",
     "temporary_pg_database",
     "temporary_sqlite_database",
 ]

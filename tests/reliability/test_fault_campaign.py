@@ -16,6 +16,7 @@ both values and no other, no deleted row is back, and a second sync writes nothi
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 
 import pytest
@@ -40,9 +41,7 @@ CHUNK = 10
 @pytest.fixture(scope="module")
 def campaign_emulator() -> Iterator[EmulatorHandle]:
     """An emulator of this module's own (scenarios reset it freely)."""
-    with run_emulator() as handle:
-        # dropped connections are the point here: no traceback per dropped request
-        handle.server.handle_error = lambda *a: None  # type: ignore[method-assign]
+    with run_emulator(quiet=True) as handle:
         yield handle
 
 
@@ -107,16 +106,30 @@ def test_campaign_killed_syncs_mid_write(totals: Outcome) -> None:
     assert totals.conflicts_checked >= 1, totals
 
 
+@contextlib.contextmanager
+def lv_scenario(
+    emulator: EmulatorHandle, database_url: str, seed: int, *, policy: str | None = None
+) -> Iterator[tuple[Campaign, Scenario]]:
+    """A scenario of LV alone, set up and then driven step by step by the test
+    (no random steps, no kills but the test's own); the campaign closes afterwards."""
+    campaign = Campaign(emulator, database_url)
+    try:
+        sc = Scenario(campaign, seed, steps=0, kill_share=0)
+        sc.partners = ["lv"]
+        if policy is not None:
+            sc.policy = {"lv": policy}
+        sc.setup()
+        yield campaign, sc
+    finally:
+        campaign.close()
+
+
 def test_store_edit_after_interrupted_append_is_kept(
     campaign_emulator: EmulatorHandle, pg_migrated_url: str
 ) -> None:
     """An API lead is appended to the sheet by a sync SIGKILLed before its commit;
     the API then edits the lead; the next sync must keep that edit."""
-    campaign = Campaign(campaign_emulator, pg_migrated_url)
-    try:
-        sc = Scenario(campaign, 1000, steps=0, kill_share=0)
-        sc.partners = ["lv"]
-        sc.setup()
+    with lv_scenario(campaign_emulator, pg_migrated_url, 1000) as (campaign, sc):
         sc.act_api_create("lv")
         sc.rng.random = lambda: 1.0  # no concurrent calls during the killed sync
         sc.act_killed_sync("lv")
@@ -134,8 +147,6 @@ def test_store_edit_after_interrupted_append_is_kept(
         assert sc.sync("lv", final=True) == "completed"
         with campaign.store.session() as s:
             assert s.get(Lead, lead_id).data.get("notes") == "changed through the API"
-    finally:
-        campaign.close()
 
 
 def test_store_edit_after_interrupted_update_is_kept(
@@ -143,11 +154,7 @@ def test_store_edit_after_interrupted_update_is_kept(
 ) -> None:
     """An API edit is written into the sheet by a sync SIGKILLed before its commit;
     the API then edits the same field again; the next sync must keep the newer edit."""
-    campaign = Campaign(campaign_emulator, pg_migrated_url)
-    try:
-        sc = Scenario(campaign, 1001, steps=0, kill_share=0)
-        sc.partners = ["lv"]
-        sc.setup()
+    with lv_scenario(campaign_emulator, pg_migrated_url, 1001) as (campaign, sc):
         name = next(iter(sc.recs))
         with campaign.store.session() as s:
             lead_id = s.scalars(select(Lead.id).where(Lead.company_name == name)).one()
@@ -168,8 +175,6 @@ def test_store_edit_after_interrupted_update_is_kept(
         assert sc.sync("lv", final=True) == "completed"
         with campaign.store.session() as s:
             assert s.get(Lead, lead_id).data.get("contact_name") == "second API edit"
-    finally:
-        campaign.close()
 
 
 def test_conflict_delivered_by_uncommitted_write_then_newer_store_edit(
@@ -180,12 +185,10 @@ def test_conflict_delivered_by_uncommitted_write_then_newer_store_edit(
     and a sync fails before its write. The conflict the write decided is logged
     with the values it saw (before the write), the newer API edit wins the next
     sync as a one-sided edit, and the campaign's oracle expects exactly that."""
-    campaign = Campaign(campaign_emulator, pg_migrated_url)
-    try:
-        sc = Scenario(campaign, 1002, steps=0, kill_share=0)
-        sc.partners = ["lv"]
-        sc.policy = {"lv": "store_wins"}
-        sc.setup()
+    with lv_scenario(campaign_emulator, pg_migrated_url, 1002, policy="store_wins") as (
+        campaign,
+        sc,
+    ):
         name, fname = next(r.name for r in sc.recs.values() if r.kind == "lead"), "email"
         assert sc.act_api_edit("lv", "lead", name, fname) == (name, fname)
         first = sc.store_edits["lv"][(name, fname)]
@@ -209,5 +212,3 @@ def test_conflict_delivered_by_uncommitted_write_then_newer_store_edit(
         sc.check()
         assert sc.out.problems == []
         assert sc.out.conflicts_checked == 1
-    finally:
-        campaign.close()

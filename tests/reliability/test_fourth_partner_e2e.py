@@ -15,7 +15,6 @@ import csv
 import dataclasses
 import json
 import re
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ import requests
 from click.testing import CliRunner
 from emulator_fixtures import create_spreadsheet
 from live_server import serving
+from signed_forms import post_signed_form
 from sqlalchemy import select
 
 from connectors.google_sheets.retry import fast_policy
@@ -35,7 +35,6 @@ from integration.store.models import Agreement, Lead
 from integration.store.setup import sync_partner_rows
 from integration.sync.engine import run_sync
 from integration.validate_command import validate_command
-from integration.webhooks.signatures import standard_headers
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "partners.example.toml"
 LT_SECRET = "whsec_" + "bHQtc2VjcmV0LWZvci10ZXN0cy0wMTIzNDU2Nzg5"
@@ -121,26 +120,15 @@ def four(db_url: str, emulator: Any, tmp_path: Path) -> Iterator[FourPartners]:
     store.dispose()
 
 
-@pytest.fixture
-def http() -> Iterator[requests.Session]:
-    s = requests.Session()
-    s.trust_env = False
-    yield s
-    s.close()
-
-
 def bearer(store: Store, name: str, partner: str | None) -> dict[str, str]:
     with store.session() as s:
         return {"Authorization": f"Bearer {create_token(s, name, partner=partner)[1]}"}
 
 
 def signed_form(http: requests.Session, url: str, partner: str, payload: Any) -> Any:
-    body = json.dumps(payload).encode()
-    headers = {
-        "Content-Type": "application/json",
-        **standard_headers(LT_SECRET, f"msg_{uuid.uuid4().hex}", body),
-    }
-    return http.post(f"{url}/webhooks/forms/{partner}", data=body, headers=headers, timeout=10)
+    return post_signed_form(
+        http.post, f"{url}/webhooks/forms/{partner}", LT_SECRET, payload, timeout=10
+    )
 
 
 def sign_in(http: requests.Session, url: str, secret: str) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import uuid
 from typing import Any
 
 import pytest
@@ -27,6 +26,7 @@ from schemathesis.checks import (
     unsupported_method,
     use_after_free,
 )
+from signed_forms import post_signed_form
 from sqlalchemy import select
 
 from integration.auth import create_token
@@ -35,7 +35,6 @@ from integration.normalise import normalise_record
 from integration.store import records
 from integration.store.models import Lead, QuarantineEntry
 from integration.validation import validate_record
-from integration.webhooks.signatures import standard_headers
 
 #: The fields a partner fills in: the columns of the sheet's tabs.
 LEAD_FIELDS = list(LEAD_COLUMNS)
@@ -120,13 +119,7 @@ def test_any_cells_normalise_and_validate_to_a_record_or_clear_issues(
 
 
 def _send(client: Any, secret: str, payload: Any, partner: str = "lv") -> Any:
-    body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-    return client.post(
-        f"/webhooks/forms/{partner}",
-        data=body,
-        headers=standard_headers(secret, f"msg_{uuid.uuid4().hex}", body),
-        content_type="application/json",
-    )
+    return post_signed_form(client.post, f"/webhooks/forms/{partner}", secret, payload)
 
 
 payload_values = st.one_of(

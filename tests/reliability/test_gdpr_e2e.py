@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import uuid
 from typing import Any
 
 from emulator_fixtures import create_spreadsheet
 from log_capture import everything_logged
+from signed_forms import post_signed_form
 from sqlalchemy import select
 
 from connectors.google_sheets.retry import fast_policy
 from integration.auth import create_token
 from integration.store.models import Base, Lead
 from integration.sync.engine import run_sync
-from integration.webhooks.signatures import standard_headers
 
 HEADER = ["Uzņēmums", "Valsts", "Nozare", "Kontaktpersona", "E-pasts", "Tālrunis", "Piezīmes"]
 PERSON = {
@@ -70,13 +69,7 @@ def _sheet_traces(gc: Any, sid: str) -> list[str]:
 
 
 def _form(client: Any, secret: str, payload: dict[str, Any]) -> Any:
-    body = json.dumps(payload).encode()
-    return client.post(
-        "/webhooks/forms/lv",
-        data=body,
-        headers=standard_headers(secret, f"msg_{uuid.uuid4().hex}", body),
-        content_type="application/json",
-    )
+    return post_signed_form(client.post, "/webhooks/forms/lv", secret, payload)
 
 
 def test_erasure_leaves_nothing_anywhere_and_copies_cannot_bring_it_back(

@@ -8,7 +8,6 @@ import base64
 import dataclasses
 import json
 import re
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,6 +15,7 @@ import pytest
 import requests
 from emulator_fixtures import create_spreadsheet
 from live_server import serving
+from signed_forms import post_signed_form
 from sqlalchemy import select
 
 from connectors.google_sheets.retry import fast_policy
@@ -23,7 +23,6 @@ from integration import create_app
 from integration.auth import create_token
 from integration.store.models import Lead, QuarantineEntry
 from integration.sync.engine import run_sync
-from integration.webhooks.signatures import standard_headers
 
 HEADER = ["Uzņēmums", "Valsts", "Nozare", "E-pasts", "Piezīmes"]
 
@@ -69,8 +68,7 @@ def raw_json(http: requests.Session, method: str, url: str, body: bytes, **heade
 
 def signed_form(http: requests.Session, live: Live, body: bytes) -> requests.Response:
     secret = live.config.environ["LV_WEBHOOK_SECRET"]
-    headers = standard_headers(secret, f"msg_{uuid.uuid4().hex}", body)
-    return raw_json(http, "POST", f"{live.url}/webhooks/forms/lv", body, **headers)
+    return post_signed_form(http.post, f"{live.url}/webhooks/forms/lv", secret, body, timeout=20)
 
 
 def assert_400(resp: requests.Response, word: str) -> dict[str, Any]:

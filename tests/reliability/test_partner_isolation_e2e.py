@@ -5,12 +5,11 @@ secrets, as a careless or hostile partner would, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import json
-import uuid
 from typing import Any
 
 import pytest
 import requests
+from signed_forms import post_signed_form
 from sqlalchemy import select
 
 from integration.auth import create_token
@@ -21,7 +20,6 @@ from integration.store.models import (
     SyncRequest,
     WebhookDelivery,
 )
-from integration.webhooks.signatures import standard_headers
 
 
 @pytest.fixture
@@ -35,13 +33,10 @@ def auth(store: Any) -> dict[str, dict[str, str]]:
 
 
 def form(http: requests.Session, live: str, config: Any, partner: str, payload: Any) -> Any:
-    body = json.dumps(payload).encode()
     secret = config.environ[f"{partner.upper()}_WEBHOOK_SECRET"]
-    headers = {
-        "Content-Type": "application/json",
-        **standard_headers(secret, f"msg_{uuid.uuid4().hex}", body),
-    }
-    return http.post(f"{live}/webhooks/forms/{partner}", data=body, headers=headers, timeout=10)
+    return post_signed_form(
+        http.post, f"{live}/webhooks/forms/{partner}", secret, payload, timeout=10
+    )
 
 
 def lead(http: requests.Session, live: str, headers: dict[str, str], **fields: Any) -> str:

@@ -7,6 +7,7 @@ import time
 from datetime import timedelta
 
 from scheduler_helpers import DrainWatch, make_setup, wait_until
+from seeding import leads_run
 from sqlalchemy import select
 
 from integration.scheduler import jobs
@@ -67,40 +68,26 @@ def test_a_missed_night_is_caught_up_once(setup):
         code: jobs.previous_fire_time(jobs.nightly_trigger(p), now)
         for code, p in config.partners.items()
     }
-    with store.session() as session:
+    three_nights_ago = latest["lv"] - timedelta(days=3)
+    nightly_runs = [
         # lv: the clock was down for three nights after its last nightly sync
-        session.add(
-            SyncRun(
-                partner="lv",
-                tab="leads",
-                trigger="nightly",
-                outcome="completed",
-                started_at=latest["lv"] - timedelta(days=3),
-                finished_at=latest["lv"] - timedelta(days=3) + timedelta(seconds=2),
-            )
-        )
+        ("lv", "completed", three_nights_ago, three_nights_ago + timedelta(seconds=2)),
         # ee: synced after its latest scheduled time; nothing to catch up
-        session.add(
-            SyncRun(
-                partner="ee",
-                tab="leads",
-                trigger="nightly",
-                outcome="completed",
-                started_at=min(now, latest["ee"] + timedelta(seconds=1)),
-                finished_at=now,
-            )
-        )
+        ("ee", "completed", min(now, latest["ee"] + timedelta(seconds=1)), now),
         # fi: its only scheduled sync failed, which does not count
-        session.add(
-            SyncRun(
-                partner="fi",
-                tab="leads",
-                trigger="nightly",
-                outcome="failed",
-                started_at=latest["fi"] + timedelta(seconds=1),
-                finished_at=now,
+        ("fi", "failed", latest["fi"] + timedelta(seconds=1), now),
+    ]
+    with store.session() as session:
+        for partner, outcome, started, finished in nightly_runs:
+            session.add(
+                leads_run(
+                    partner,
+                    trigger="nightly",
+                    outcome=outcome,
+                    started_at=started,
+                    finished_at=finished,
+                )
             )
-        )
     service = SchedulerService(config, store)
     assert service.start() == ["fi", "lv"]
     try:

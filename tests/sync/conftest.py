@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sync_env import SyncEnv
+from sync_env import SyncEnv, sync_env_on
 
 from integration.config import AppConfig
 from integration.store.db import Store
@@ -22,10 +22,5 @@ def env(config: AppConfig, store: Store, emulator: Any) -> Iterator[SyncEnv]:
 @pytest.fixture
 def sqlite_env(sqlite_url: str, base_config: AppConfig, emulator: Any) -> Iterator[SyncEnv]:
     """Like ``env`` but on SQLite only (for the larger fault matrix)."""
-    from integration.store.setup import sync_partner_rows
-
-    store = Store(sqlite_url)
-    sync_partner_rows(store, base_config)
-    cfg = dataclasses.replace(base_config, database_url=store.url, emulator_host=emulator.host_port)
-    yield SyncEnv(cfg, store, emulator)
-    store.dispose()
+    with sync_env_on(sqlite_url, base_config, emulator) as sqlite:
+        yield sqlite

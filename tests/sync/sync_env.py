@@ -4,6 +4,8 @@ pointing at them and at the test store, and small helpers to read and edit cells
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from emulator_fixtures import create_spreadsheet
@@ -13,7 +15,9 @@ from connectors.google_sheets.retry import fast_policy
 from integration.config import AppConfig
 from integration.store import records
 from integration.store.db import Store
-from integration.sync.engine import SyncReport, run_sync
+from integration.store.models import Lead
+from integration.store.setup import sync_partner_rows
+from integration.sync.engine import SyncReport, TabResult, run_sync
 
 LV_LEADS_HEADER = [
     "Uzņēmums",
@@ -53,6 +57,14 @@ class SyncEnv:
         kwargs.setdefault("client", self.gc)
         return run_sync(self.config, self.store, partner, **kwargs)
 
+    def synced_tab(self, partner: str = "lv", tab: str = "leads", **kwargs: Any) -> TabResult:
+        """Sync one tab and insist it completed (naming the error if not): the
+        first step of most sync tests; returns that tab's result to check."""
+        report = self.sync(partner, tab=tab, **kwargs)
+        assert report.ok, [t.error for t in report.tabs]
+        (result,) = report.tabs
+        return result
+
     def values(self, partner: str = "lv", tab: str = "Leads") -> list[list[Any]]:
         sid = self.config.partners[partner].spreadsheet_id
         data = self.gc.http_client.values_batch_get(
@@ -87,6 +99,25 @@ class SyncEnv:
         with self.store.session() as s:
             return records.create_lead(s, data, source=source)
 
+    def leads(self) -> dict[str, Lead]:
+        """Every lead in the store, by ID (detached, for reading after the session)."""
+        with self.store.session() as s:
+            return {lead.id: lead for lead in s.scalars(select(Lead))}
+
     def count(self, model: Any, *where: Any) -> int:
         with self.store.session() as s:
             return s.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+
+@contextmanager
+def sync_env_on(database_url: str, base_config: AppConfig, emulator: Any) -> Iterator[SyncEnv]:
+    """A :class:`SyncEnv` on its own store at ``database_url`` (with the partner
+    rows a sync needs), for the tests that must pick the database themselves;
+    the store is disposed of afterwards."""
+    store = Store(database_url)
+    sync_partner_rows(store, base_config)
+    cfg = dataclasses.replace(base_config, database_url=store.url, emulator_host=emulator.host_port)
+    try:
+        yield SyncEnv(cfg, store, emulator)
+    finally:
+        store.dispose()

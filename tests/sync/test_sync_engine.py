@@ -12,11 +12,6 @@ from integration.store.models import AuditEntry, Conflict, Lead, QuarantineEntry
 LV1, LV2, LV3 = "40003000002", "40003000017", "40003000021"
 
 
-def _leads(env: SyncEnv) -> dict[str, Lead]:
-    with env.store.session() as s:
-        return {lead.id: lead for lead in s.scalars(select(Lead))}
-
-
 def test_new_rows_get_ids_and_a_second_sync_changes_nothing(env: SyncEnv) -> None:
     env.sheet(
         "lv",
@@ -27,15 +22,13 @@ def test_new_rows_get_ids_and_a_second_sync_changes_nothing(env: SyncEnv) -> Non
             ["Beta MMC", "Azerbaidžāna", "", "Izglītība", "", "info@beta.az", "", "", ""],
         ],
     )
-    report = env.sync("lv", tab="leads")
-    assert report.ok, report.tabs[0].error
-    tab = report.tabs[0]
+    tab = env.synced_tab("lv")
     assert tab.counts["created"] == 2 and tab.counts["blank"] == 1
     assert tab.api_calls <= 4
     rows = env.records("lv")
     ids = sorted(k for k in rows if k.startswith("L-"))
     assert len(ids) == 2
-    leads = _leads(env)
+    leads = env.leads()
     assert sorted(leads) == ids
     by_name = {lead.data["company_name"]: lead for lead in leads.values()}
     assert by_name["SIA Alfa"].data["country"] == "LV"
@@ -55,7 +48,7 @@ def test_new_rows_get_ids_and_a_second_sync_changes_nothing(env: SyncEnv) -> Non
     assert again.api_calls == 1
     assert env.values("lv") == before
     assert env.count(AuditEntry) == audits
-    assert {i: lead.version for i, lead in _leads(env).items()} == {i: 1 for i in ids}
+    assert {i: lead.version for i, lead in env.leads().items()} == {i: 1 for i in ids}
     with env.store.session() as s:
         runs = s.scalars(select(SyncRun).order_by(SyncRun.id)).all()
     assert [r.outcome for r in runs] == ["completed", "completed"]
@@ -83,10 +76,9 @@ def test_edits_flow_both_ways_and_extra_columns_stay(env: SyncEnv) -> None:
     with env.store.session() as s:
         gamma = s.get(Lead, gamma_id)
         records.update_record(s, gamma, {"email": "sales@gamma.lv"}, source="api")
-    report = env.sync("lv", tab="leads").tabs[0]
-    assert report.outcome == "completed"
+    report = env.synced_tab("lv")
     assert report.counts["updated"] == 2 and report.counts["conflicts"] == 0
-    leads = _leads(env)
+    leads = env.leads()
     assert leads[alfa_id].data["contact_name"] == "Anna Bērziņa"
     rows = env.records("lv")
     assert rows[gamma_id]["E-pasts"] == "sales@gamma.lv"
@@ -121,15 +113,14 @@ def test_columns_reordered_rows_sorted_and_inserted_keep_identity(env: SyncEnv) 
         body[1],
     ]
     env.replace("lv", "Leads", new_rows + new_body)
-    report = env.sync("lv", tab="leads").tabs[0]
-    assert report.outcome == "completed", report.error
+    report = env.synced_tab("lv")
     assert report.counts["created"] == 1 and report.counts["archived"] == 0
     assert report.counts["unchanged"] == 2
     recs = env.records("lv")
     by_name = {v["Company"]: k for k, v in recs.items()}
     assert by_name["SIA Alfa"] == ids["SIA Alfa"] and by_name["SIA Beta"] == ids["SIA Beta"]
     assert by_name["SIA Cēsis"].startswith("L-")
-    assert len(_leads(env)) == 3
+    assert len(env.leads()) == 3
 
 
 def test_headers_in_estonian_and_finnish(env: SyncEnv) -> None:
@@ -150,7 +141,7 @@ def test_headers_in_estonian_and_finnish(env: SyncEnv) -> None:
     for partner in ("ee", "fi"):
         report = env.sync(partner, tab="leads").tabs[0]
         assert report.counts["created"] == 1, (partner, report.counts, env.values(partner))
-    leads = {lead.data["company_name"]: lead for lead in _leads(env).values()}
+    leads = {lead.data["company_name"]: lead for lead in env.leads().values()}
     assert leads["Alfa OÜ"].partner == "ee" and leads["Alfa OÜ"].data["country"] == "EE"
     assert leads["Alfa Oy"].partner == "fi" and leads["Alfa Oy"].data["sector"] == "ict"
     assert env.values("fi")[0][-3:] == ["CRM ID", "Synkronoinnin tila", "Viimeksi synkronoitu"]
@@ -197,7 +188,7 @@ def test_duplicates_across_two_partners_sheets(env: SyncEnv) -> None:
         ],
     )
     env.sync("lv", tab="leads")
-    lv_id = next(iter(_leads(env)))
+    lv_id = next(iter(env.leads()))
     report = env.sync("ee", tab="leads").tabs[0]
     assert report.counts["duplicates"] == 2 and report.counts["created"] == 0
     rows = env.values("ee")
@@ -224,14 +215,14 @@ def test_deleted_rows_are_archived_and_the_mass_deletion_valve_holds(env: SyncEn
     env.replace("lv", "Leads", [rows[0], *rows[2:]])
     report = env.sync("lv", tab="leads").tabs[0]
     assert report.outcome == "completed" and report.counts["archived"] == 1
-    archived = [lead for lead in _leads(env).values() if lead.archived_at is not None]
+    archived = [lead for lead in env.leads().values() if lead.archived_at is not None]
     assert [a.data["company_name"] for a in archived] == ["SIA Firma 0"]
     # six of the nine remaining rows vanish at once: the valve stops everything
     rows = env.values("lv")
     env.replace("lv", "Leads", [rows[0], *rows[7:]])
     report = env.sync("lv", tab="leads")
     assert report.outcome == "aborted" and "vanished" in report.tabs[0].error
-    assert sum(1 for lead in _leads(env).values() if lead.archived_at is not None) == 1
+    assert sum(1 for lead in env.leads().values() if lead.archived_at is not None) == 1
     with env.store.session() as s:
         run = s.scalars(select(SyncRun).order_by(SyncRun.id.desc())).first()
     assert run.outcome == "aborted" and "vanished" in run.error
@@ -264,7 +255,7 @@ def test_values_stay_exactly_as_typed_after_a_round_trip(env: SyncEnv) -> None:
     assert row[6] == "+37120000000"
     assert row[7] == '=IMPORTXML("http://x","//a")'
     assert row[8] == "00123"
-    lead = next(iter(_leads(env).values()))
+    lead = next(iter(env.leads().values()))
     assert lead.data["notes"] == '=IMPORTXML("http://x","//a")'
     # a value arriving from the CRM side (a web form) is written RAW: text, not a formula
     env.store_lead(

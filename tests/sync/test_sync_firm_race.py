@@ -15,8 +15,6 @@ interleaving is forced, not hoped for:
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -25,16 +23,15 @@ from typing import Any
 import pytest
 import requests
 from live_server import serving
+from signed_forms import post_signed_form
 from sqlalchemy import create_engine, select, text
-from sync_env import LV_LEADS_HEADER, SyncEnv
+from sync_env import LV_LEADS_HEADER, SyncEnv, sync_env_on
 
 from integration import create_app
 from integration.config import AppConfig
 from integration.store.db import Store
 from integration.store.models import Lead, QuarantineEntry
-from integration.store.setup import sync_partner_rows
 from integration.sync import messages
-from integration.webhooks.signatures import standard_headers
 
 HOLD = 3.0  # seconds the emulator holds the sync's sheet write (the client waits 5)
 #: the firm as a partner types it in the sheet, and as a web form sends it:
@@ -44,13 +41,10 @@ FORM = {"company_name": "MEZA NAMS", "country": "LV", "sector": "ict", "notes": 
 
 
 def post_form(url: str, config: AppConfig, partner: str, payload: dict[str, Any]) -> Any:
-    body = json.dumps(payload).encode()
     secret = config.environ[f"{partner.upper()}_WEBHOOK_SECRET"]
-    headers = {
-        **standard_headers(secret, f"msg_race_{partner}_{time.monotonic_ns()}", body),
-        "Content-Type": "application/json",
-    }
-    return requests.post(f"{url}/webhooks/forms/{partner}", data=body, headers=headers, timeout=60)
+    return post_signed_form(
+        requests.post, f"{url}/webhooks/forms/{partner}", secret, payload, timeout=60
+    )
 
 
 def wait_for(condition: Callable[[], bool], what: str, timeout: float = 30) -> None:
@@ -148,11 +142,8 @@ def test_webhook_while_the_sync_writes_gives_one_lead(
 # -- PostgreSQL: the webhook waits for the sync's uncommitted lead ---------------------
 @pytest.fixture
 def pg_env(pg_url: str, base_config: AppConfig, emulator: Any) -> Iterator[SyncEnv]:
-    store = Store(pg_url)
-    sync_partner_rows(store, base_config)
-    cfg = dataclasses.replace(base_config, database_url=store.url, emulator_host=emulator.host_port)
-    yield SyncEnv(cfg, store, emulator)
-    store.dispose()
+    with sync_env_on(pg_url, base_config, emulator) as pg:
+        yield pg
 
 
 def waiting_on(probe: Any, wait_event: str, query_part: str) -> bool:

@@ -19,7 +19,7 @@ from sync_env import SyncEnv
 
 from integration.cli import cli
 from integration.store import records
-from integration.store.models import Lead, QuarantineEntry
+from integration.store.models import QuarantineEntry
 
 TITLE = "LEF Network Azerbaijan — kontakti 2025"
 HEADER = [
@@ -38,11 +38,6 @@ def _configure(env: SyncEnv, partner: str, **changes: Any) -> None:
     env.config = dataclasses.replace(env.config, partners={**env.config.partners, partner: pc})
 
 
-def _leads(env: SyncEnv) -> dict[str, Lead]:
-    with env.store.session() as s:
-        return {lead.id: lead for lead in s.scalars(select(Lead))}
-
-
 def test_a_title_above_a_bilingual_header_and_a_configured_header(env: SyncEnv) -> None:
     env.sheet(
         "lv",
@@ -57,9 +52,7 @@ def test_a_title_above_a_bilingual_header_and_a_configured_header(env: SyncEnv) 
         ],
     )
     _configure(env, "lv", columns={"leads": {"Kods (reģistrs)": "registration_code"}})
-    report = env.sync("lv", tab="leads")
-    assert report.ok, report.tabs[0].error
-    tab = report.tabs[0]
+    tab = env.synced_tab("lv")
     assert tab.counts["created"] == 2 and tab.counts["invalid"] == 1
     assert tab.api_calls <= 4
 
@@ -69,7 +62,7 @@ def test_a_title_above_a_bilingual_header_and_a_configured_header(env: SyncEnv) 
     assert not any(values[1])
     # the service columns went into the header row, right of the partner's columns
     assert values[2] == [*HEADER, "CRM ID", "Sinhronizācijas statuss", "Pēdējā sinhronizācija"]
-    leads = {lead.data["company_name"]: lead for lead in _leads(env).values()}
+    leads = {lead.data["company_name"]: lead for lead in env.leads().values()}
     assert sorted(leads) == ["Beta MMC", "SIA Alfa"]
     # the configured header filled the registration code
     assert leads["SIA Alfa"].data["registration_code"] == "40003000002"
@@ -118,8 +111,7 @@ def test_a_configured_header_row_on_a_new_tab(env: SyncEnv) -> None:
             {"partner": "lv", "company_name": "SIA Alfa", "country": "LV", "sector": "ict"},
             source="webhook:lv",
         )
-    tab = env.sync("lv", tab="leads").tabs[0]
-    assert tab.ok, tab.error
+    env.synced_tab("lv")
     values = env.values("lv")
     assert values[0] == ["Kontakti 2025"] and not any(values[1])
     assert values[2][0] == "Uzņēmums" and "CRM ID" in values[2]

@@ -39,9 +39,8 @@ def test_one_firm_typed_twice_by_name_is_one_lead_and_agreements_find_it(env: Sy
             ["sisustus", "40001819093", "Allekirjoitettu", "2025-03-12", 2000],
         ],
     )
-    report = env.sync("fi", tab="leads")
-    assert report.ok, report.tabs[0].error
-    assert report.tabs[0].counts["created"] == 3 and report.tabs[0].counts["duplicates"] == 1
+    tab = env.synced_tab("fi")
+    assert tab.counts["created"] == 3 and tab.counts["duplicates"] == 1
     with env.store.session() as s:
         sisustus = s.scalars(select(Lead).where(Lead.company_key == "sisustus")).one()
         baltic = s.scalars(select(Lead).where(Lead.company_key == "balticsoft")).all()
