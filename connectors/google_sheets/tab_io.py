@@ -62,6 +62,15 @@ class TabGrid:
     #: (row 1-based, column 0-based) -> the cell's requested properties; only
     #: cells that have any of them
     cells: dict[tuple[int, int], dict[str, Any]]
+    #: the rows whose cells were read, as 1-based runs ``[start, end)``; None: all
+    rows_read: tuple[tuple[int, int], ...] | None = None
+
+    def was_read(self, row: int) -> bool:
+        """Whether ``cells`` speaks for this 1-based row (a row not read may have
+        anything; its absence from ``cells`` says nothing)."""
+        if self.rows_read is None:
+            return True
+        return any(start <= row < end for start, end in self.rows_read)
 
 
 def tab_props_of(props: Mapping[str, Any]) -> TabProps:
@@ -144,20 +153,40 @@ class SheetsConnector:
             raise SheetNotFound(f"the spreadsheet has no tab {title!r} (tabs: {known})")
         return tabs[title]
 
-    def tab_grid(self, spreadsheet_id: str, title: str, *, cell_fields: str) -> TabGrid:
+    def tab_grid(
+        self,
+        spreadsheet_id: str,
+        title: str,
+        *,
+        cell_fields: str,
+        rows: Sequence[tuple[int, int]] | None = None,
+    ) -> TabGrid:
         """One tab's metadata, protected ranges and the ``cell_fields`` of its cells
         (a ``CellData`` field mask such as ``note,userEnteredFormat.backgroundColor``),
         in one ``spreadsheets.get`` with ``includeGridData``. Ask only for small
-        properties: a tab's cells are all returned."""
+        properties. ``rows``: read the cells of only these whole rows (1-based runs
+        ``[start, end)``, each one ``ranges`` parameter, answered by Google as its
+        own ``GridData``; every run must lie in the grid, Google refuses a range
+        past it); None: the whole tab. The metadata is the whole tab's either way."""
+        with_cells = rows is None or bool(rows)
+        data_fields = (
+            f",data(startRow,startColumn,rowData(values({cell_fields})))" if with_cells else ""
+        )
         fields = (
             "sheets(properties(sheetId,title,gridProperties(rowCount,columnCount)),"
-            f"protectedRanges,data(startRow,startColumn,rowData(values({cell_fields}))))"
+            f"protectedRanges{data_fields})"
+        )
+        # No runs at all: still one range, naming the tab (no ranges would be every tab).
+        ranges = (
+            [absolute_range_name(title, f"{start}:{end - 1}") for start, end in rows]
+            if rows
+            else [quote_title(title)]
         )
         data = self._call(
             "spreadsheets.get",
             lambda: self.http.fetch_sheet_metadata(
                 spreadsheet_id,
-                params={"ranges": quote_title(title), "includeGridData": True, "fields": fields},
+                params={"ranges": ranges, "includeGridData": with_cells, "fields": fields},
             ),
         )
         sheets = data.get("sheets") or []
@@ -171,6 +200,7 @@ class SheetsConnector:
             props=tab_props_of(sheet.get("properties", {})),
             protected_ranges=list(sheet.get("protectedRanges") or []),
             cells=grid_cells(sheet.get("data") or []),
+            rows_read=None if rows is None else tuple(rows),
         )
 
     def read_tab(self, spreadsheet_id: str, title: str) -> list[list[Cell]]:
