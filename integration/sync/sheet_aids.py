@@ -12,9 +12,12 @@ How the service knows what the tab already has -- read, not remembered:
 - Notes, highlights and the protected range are read back in the one
   ``spreadsheets.get`` a writing sync makes anyway for the tab's id and grid size
   (``includeGridData`` with a ``fields`` mask of ``note`` and the background colour
-  only: a few bytes a cell). Staff add notes and colours, sort rows and insert
-  columns; only what the sheet says now tells which note is still the service's
-  and where it went. A note is the service's when it starts with
+  only: a few bytes a cell), and only for the rows the write touches
+  (:func:`touched_rows`, :func:`rows_to_read`): marks change only where a row's
+  status changes, and the requests never set or clear a mark on a row not read
+  (:meth:`~connectors.google_sheets.tab_io.TabGrid.was_read`). Staff add notes
+  and colours, sort rows and insert columns; only what the sheet says now tells
+  which note is still the service's and where it went. A note is the service's when it starts with
   :data:`NOTE_PREFIX`, a highlight when it is exactly :data:`HIGHLIGHT`, the
   protected range when its description is :data:`PROTECTION_DESCRIPTION`: nothing
   else is ever changed or cleared.
