@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 from gspread.exceptions import APIError
 from gspread.utils import (
@@ -40,6 +41,10 @@ DRIVE_FILES_URL = "https://www.googleapis.com/drive/v3/files"
 DRIVE_CHANNELS_STOP_URL = "https://www.googleapis.com/drive/v3/channels/stop"
 #: Google's recommended maximum payload is 2 MB; stay a little under it.
 MAX_REQUEST_BYTES = 1_900_000
+#: The most characters the ``ranges`` of one GET may take in its URL; more and the
+#: whole tab is read (Google's front end refuses URLs of some 8 kB, and a tab's
+#: title, repeated in each range, may be long and percent-encoded three-fold).
+MAX_RANGES_URL_CHARS = 6_000
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,16 @@ def grid_cells(data: Iterable[Mapping[str, Any]]) -> dict[tuple[int, int], dict[
                 if value:
                     cells[(row0 + i + 1, col0 + j)] = value
     return cells
+
+
+def row_range(title: str, start: int, end: int) -> str:
+    """Whole 1-based rows ``[start, end)`` as A1: ``'Tab'!5:7``."""
+    return absolute_range_name(title, f"{start}:{end - 1}")
+
+
+def ranges_url_chars(title: str, rows: Iterable[tuple[int, int]]) -> int:
+    """How long the ``ranges`` parameters naming ``rows`` make a URL."""
+    return sum(len("&ranges=") + len(quote(row_range(title, s, e), safe="")) for s, e in rows)
 
 
 def quote_title(title: str) -> str:
@@ -167,7 +182,10 @@ class SheetsConnector:
         properties. ``rows``: read the cells of only these whole rows (1-based runs
         ``[start, end)``, each one ``ranges`` parameter, answered by Google as its
         own ``GridData``; every run must lie in the grid, Google refuses a range
-        past it); None: the whole tab. The metadata is the whole tab's either way."""
+        past it); None, or runs too many for one URL (:data:`MAX_RANGES_URL_CHARS`):
+        the whole tab. The metadata is the whole tab's either way."""
+        if rows and ranges_url_chars(title, rows) > MAX_RANGES_URL_CHARS:
+            rows = None
         with_cells = rows is None or bool(rows)
         data_fields = (
             f",data(startRow,startColumn,rowData(values({cell_fields})))" if with_cells else ""
@@ -178,9 +196,7 @@ class SheetsConnector:
         )
         # No runs at all: still one range, naming the tab (no ranges would be every tab).
         ranges = (
-            [absolute_range_name(title, f"{start}:{end - 1}") for start, end in rows]
-            if rows
-            else [quote_title(title)]
+            [row_range(title, start, end) for start, end in rows] if rows else [quote_title(title)]
         )
         data = self._call(
             "spreadsheets.get",

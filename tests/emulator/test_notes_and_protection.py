@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from connectors.google_sheets.tab_io import SheetsConnector
+from connectors.google_sheets.tab_io import (
+    MAX_RANGES_URL_CHARS,
+    SheetsConnector,
+    ranges_url_chars,
+)
 
 PINK = {"red": 1, "green": 0.8980392, "blue": 0.8980392}
 
@@ -136,3 +140,14 @@ def test_the_connector_reads_cells_of_the_rows_asked_and_the_whole_tabs_metadata
     none = connector.tab_grid(sh.id, "Sheet1", cell_fields="note", rows=[])
     assert none.cells == {} and none.props.title == "Sheet1" and not none.was_read(3)
     assert connector.calls == 3
+
+
+def test_runs_too_many_for_one_url_read_the_whole_tab(gc, sh) -> None:
+    title = "Līgumi un sadarbības partneri — " * 3  # long, and percent-encoded threefold
+    sh.add_worksheet(title, 300, 5)
+    connector = SheetsConnector(gc)
+    runs = [(r, r + 1) for r in range(2, 202, 2)]  # 100 runs of one row
+    assert ranges_url_chars(title, runs) > MAX_RANGES_URL_CHARS
+    assert connector.tab_grid(sh.id, title, cell_fields="note", rows=runs).rows_read is None
+    few = runs[:10]
+    assert connector.tab_grid(sh.id, title, cell_fields="note", rows=few).rows_read == tuple(few)
