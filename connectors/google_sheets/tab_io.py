@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 from gspread.exceptions import APIError
 from gspread.utils import (
@@ -40,6 +41,10 @@ DRIVE_FILES_URL = "https://www.googleapis.com/drive/v3/files"
 DRIVE_CHANNELS_STOP_URL = "https://www.googleapis.com/drive/v3/channels/stop"
 #: Google's recommended maximum payload is 2 MB; stay a little under it.
 MAX_REQUEST_BYTES = 1_900_000
+#: The most characters the ``ranges`` of one GET may take in its URL; more and the
+#: whole tab is read (Google's front end refuses URLs of some 8 kB, and a tab's
+#: title, repeated in each range, may be long and percent-encoded three-fold).
+MAX_RANGES_URL_CHARS = 6_000
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,15 @@ class TabGrid:
     #: (row 1-based, column 0-based) -> the cell's requested properties; only
     #: cells that have any of them
     cells: dict[tuple[int, int], dict[str, Any]]
+    #: the rows whose cells were read, as 1-based runs ``[start, end)``; None: all
+    rows_read: tuple[tuple[int, int], ...] | None = None
+
+    def was_read(self, row: int) -> bool:
+        """Whether ``cells`` speaks for this 1-based row (a row not read may have
+        anything; its absence from ``cells`` says nothing)."""
+        if self.rows_read is None:
+            return True
+        return any(start <= row < end for start, end in self.rows_read)
 
 
 def tab_props_of(props: Mapping[str, Any]) -> TabProps:
@@ -84,6 +98,16 @@ def grid_cells(data: Iterable[Mapping[str, Any]]) -> dict[tuple[int, int], dict[
                 if value:
                     cells[(row0 + i + 1, col0 + j)] = value
     return cells
+
+
+def row_range(title: str, start: int, end: int) -> str:
+    """Whole 1-based rows ``[start, end)`` as A1: ``'Tab'!5:7``."""
+    return absolute_range_name(title, f"{start}:{end - 1}")
+
+
+def ranges_url_chars(title: str, rows: Iterable[tuple[int, int]]) -> int:
+    """How long the ``ranges`` parameters naming ``rows`` make a URL."""
+    return sum(len("&ranges=") + len(quote(row_range(title, s, e), safe="")) for s, e in rows)
 
 
 def quote_title(title: str) -> str:
@@ -144,20 +168,41 @@ class SheetsConnector:
             raise SheetNotFound(f"the spreadsheet has no tab {title!r} (tabs: {known})")
         return tabs[title]
 
-    def tab_grid(self, spreadsheet_id: str, title: str, *, cell_fields: str) -> TabGrid:
+    def tab_grid(
+        self,
+        spreadsheet_id: str,
+        title: str,
+        *,
+        cell_fields: str,
+        rows: Sequence[tuple[int, int]] | None = None,
+    ) -> TabGrid:
         """One tab's metadata, protected ranges and the ``cell_fields`` of its cells
         (a ``CellData`` field mask such as ``note,userEnteredFormat.backgroundColor``),
         in one ``spreadsheets.get`` with ``includeGridData``. Ask only for small
-        properties: a tab's cells are all returned."""
+        properties. ``rows``: read the cells of only these whole rows (1-based runs
+        ``[start, end)``, each one ``ranges`` parameter, answered by Google as its
+        own ``GridData``; every run must lie in the grid, Google refuses a range
+        past it); None, or runs too many for one URL (:data:`MAX_RANGES_URL_CHARS`):
+        the whole tab. The metadata is the whole tab's either way."""
+        if rows and ranges_url_chars(title, rows) > MAX_RANGES_URL_CHARS:
+            rows = None
+        with_cells = rows is None or bool(rows)
+        data_fields = (
+            f",data(startRow,startColumn,rowData(values({cell_fields})))" if with_cells else ""
+        )
         fields = (
             "sheets(properties(sheetId,title,gridProperties(rowCount,columnCount)),"
-            f"protectedRanges,data(startRow,startColumn,rowData(values({cell_fields}))))"
+            f"protectedRanges{data_fields})"
+        )
+        # No runs at all: still one range, naming the tab (no ranges would be every tab).
+        ranges = (
+            [row_range(title, start, end) for start, end in rows] if rows else [quote_title(title)]
         )
         data = self._call(
             "spreadsheets.get",
             lambda: self.http.fetch_sheet_metadata(
                 spreadsheet_id,
-                params={"ranges": quote_title(title), "includeGridData": True, "fields": fields},
+                params={"ranges": ranges, "includeGridData": with_cells, "fields": fields},
             ),
         )
         sheets = data.get("sheets") or []
@@ -171,6 +216,7 @@ class SheetsConnector:
             props=tab_props_of(sheet.get("properties", {})),
             protected_ranges=list(sheet.get("protectedRanges") or []),
             cells=grid_cells(sheet.get("data") or []),
+            rows_read=None if rows is None else tuple(rows),
         )
 
     def read_tab(self, spreadsheet_id: str, title: str) -> list[list[Cell]]:

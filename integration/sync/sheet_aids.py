@@ -12,9 +12,12 @@ How the service knows what the tab already has -- read, not remembered:
 - Notes, highlights and the protected range are read back in the one
   ``spreadsheets.get`` a writing sync makes anyway for the tab's id and grid size
   (``includeGridData`` with a ``fields`` mask of ``note`` and the background colour
-  only: a few bytes a cell). Staff add notes and colours, sort rows and insert
-  columns; only what the sheet says now tells which note is still the service's
-  and where it went. A note is the service's when it starts with
+  only: a few bytes a cell), and only for the rows the write touches
+  (:func:`touched_rows`, :func:`rows_to_read`): marks change only where a row's
+  status changes, and the requests never set or clear a mark on a row not read
+  (:meth:`~connectors.google_sheets.tab_io.TabGrid.was_read`). Staff add notes
+  and colours, sort rows and insert columns; only what the sheet says now tells
+  which note is still the service's and where it went. A note is the service's when it starts with
   :data:`NOTE_PREFIX`, a highlight when it is exactly :data:`HIGHLIGHT`, the
   protected range when its description is :data:`PROTECTION_DESCRIPTION`: nothing
   else is ever changed or cleared.
@@ -138,6 +141,41 @@ def _runs(columns: Iterable[int]) -> list[tuple[int, int]]:
     return runs
 
 
+#: More runs of rows than this and the whole tab is read: each run is one
+#: ``ranges`` parameter of the one GET, whose URL must stay a few kB.
+MAX_ROW_RUNS = 100
+
+
+def rows_to_read(
+    rows: Iterable[int], *, header_row: int, data_rows: int, max_runs: int = MAX_ROW_RUNS
+) -> list[tuple[int, int]] | None:
+    """The 1-based rows whose notes and highlights a write reads, as runs
+    ``[start, end)`` (adjacent rows merged: 7, 8, 9, 12 -> (7, 10), (12, 13));
+    None: read the whole tab, because there would be more than ``max_runs`` runs
+    or the rows are most of the tab's ``data_rows`` anyway. Rows at or above the
+    header never carry the service's marks and are left out."""
+    below = {r for r in rows if r > header_row}
+    runs = _runs(below)
+    if len(runs) > max_runs or 2 * len(below) > data_rows > 0:
+        return None
+    return runs
+
+
+def touched_rows(plan: Plan) -> set[int]:
+    """The existing rows this plan writes, whose marks the aids may change.
+
+    Enough because a row's marks change only with its problems, and a row whose
+    problems change gets a new status text (the problems joined), so a status-cell
+    write; a row becoming valid gets its new status too. Rows not written keep
+    the marks they have, which still match their unchanged status. With appended
+    rows, the row above them is read too: at the end of the grid, the new rows
+    copy its formats (:func:`after_insert`)."""
+    rows = {row for row, _col in plan.cells}
+    if plan.appends:
+        rows.add(plan.append_at - 1)
+    return rows
+
+
 def _cell_range(sheet_id: int, row: int, col: int) -> dict[str, int]:
     return {
         "sheetId": sheet_id,
@@ -179,7 +217,11 @@ def _cell_requests(want: Wanted, grid: TabGrid, sheet_id: int) -> list[dict[str,
     """Notes and highlights set where a cell is invalid, cleared where the service's
     own are left on a cell that is valid now; anyone else's never touched."""
     requests: list[dict[str, Any]] = []
-    positions = set(want.invalid) | {pos for pos in grid.cells if pos[0] > want.header_row}
+    positions = {
+        pos
+        for pos in set(want.invalid) | set(grid.cells)
+        if pos[0] > want.header_row and grid.was_read(pos[0])
+    }
     for pos in sorted(positions):
         data = grid.cells.get(pos, {})
         note = str(data.get("note") or "")
@@ -267,7 +309,20 @@ def after_insert(grid: TabGrid, at: int, count: int) -> TabGrid:
         if r == source and rgb(fmt.get("backgroundColor")) == HIGHLIGHT:
             for row in range(at, at + count):
                 cells[(row, c)] = {"userEnteredFormat": {"backgroundColor": fmt["backgroundColor"]}}
-    return TabGrid(grid.props, grid.protected_ranges, cells)
+    rows_read = grid.rows_read
+    if rows_read is not None:
+        # Runs below the insert move down with their rows (a run the insert
+        # splits becomes two); the new rows are known only when their source was read.
+        moved: list[tuple[int, int]] = []
+        for start, end in rows_read:
+            if start < at < end:
+                moved += [(start, at), (at + count, end + count)]
+            else:
+                moved.append((start + count, end + count) if start >= at else (start, end))
+        if grid.was_read(source):
+            moved.append((at, at + count))
+        rows_read = tuple(sorted(moved))
+    return TabGrid(grid.props, grid.protected_ranges, cells, rows_read)
 
 
 def aid_requests(

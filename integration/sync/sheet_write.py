@@ -62,7 +62,16 @@ def write_sheet(
         return result
     aids: list[dict[str, Any]] = []
     if aids_locale is not None and plan.layout is not None and (plan.cells or rows):
-        grid = connector.tab_grid(spreadsheet_id, title, cell_fields=sheet_aids.CELL_FIELDS)
+        grid = connector.tab_grid(
+            spreadsheet_id,
+            title,
+            cell_fields=sheet_aids.CELL_FIELDS,
+            rows=sheet_aids.rows_to_read(
+                sheet_aids.touched_rows(plan),
+                header_row=plan.header_row,
+                data_rows=plan.append_at - plan.header_row - 1,
+            ),
+        )
         props = grid.props
         aids = sheet_aids.aid_requests(
             sheet_aids.wanted(plan, plan.layout, aids_locale),

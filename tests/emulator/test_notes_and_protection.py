@@ -5,6 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from connectors.google_sheets.tab_io import (
+    MAX_RANGES_URL_CHARS,
+    SheetsConnector,
+    ranges_url_chars,
+)
+
 PINK = {"red": 1, "green": 0.8980392, "blue": 0.8980392}
 
 
@@ -95,3 +101,53 @@ def test_protected_range_follows_inserted_columns_and_can_be_deleted(sh) -> None
         {"requests": [{"deleteProtectedRange": {"protectedRangeId": added["protectedRangeId"]}}]}
     )
     assert "protectedRanges" not in sh.fetch_sheet_metadata()["sheets"][0]
+
+
+def test_repeated_ranges_come_back_as_one_grid_data_each_from_its_own_row(sh) -> None:
+    notes = [_cell_request(r, 1, {"note": f"row {r + 1}"}, "note") for r in (2, 3, 5, 8)]
+    sh.batch_update({"requests": notes})
+    data = sh.client.fetch_sheet_metadata(
+        sh.id,
+        params={
+            "includeGridData": True,
+            "ranges": ["'Sheet1'!3:4", "'Sheet1'!9:9"],  # repeated ``ranges`` parameters
+            "fields": "sheets(properties.title,data(startRow,startColumn,rowData(values(note))))",
+        },
+    )
+    (sheet,) = data["sheets"]
+    first, second = sheet["data"]
+    # whole rows: Google leaves the zero startColumn out
+    assert first["startRow"] == 2 and "startColumn" not in first
+    assert [row["values"][1]["note"] for row in first["rowData"]] == ["row 3", "row 4"]
+    assert second["startRow"] == 8 and second["rowData"][0]["values"][1]["note"] == "row 9"
+
+
+def test_the_connector_reads_cells_of_the_rows_asked_and_the_whole_tabs_metadata(gc, sh) -> None:
+    notes = [_cell_request(r, 1, {"note": f"row {r + 1}"}, "note") for r in (2, 3, 5, 8)]
+    sh.batch_update({"requests": notes})
+    connector = SheetsConnector(gc)
+    grid = connector.tab_grid(sh.id, "Sheet1", cell_fields="note", rows=[(3, 5), (9, 10)])
+    assert grid.cells == {
+        (3, 1): {"note": "row 3"},
+        (4, 1): {"note": "row 4"},
+        (9, 1): {"note": "row 9"},
+    }
+    assert grid.props.row_count == 1000 and grid.was_read(9) and not grid.was_read(6)
+    whole = connector.tab_grid(sh.id, "Sheet1", cell_fields="note")
+    assert (6, 1) in whole.cells and whole.was_read(6)
+    # no rows at all: the metadata alone, still of this one tab
+    sh.add_worksheet("Other", 5, 5)
+    none = connector.tab_grid(sh.id, "Sheet1", cell_fields="note", rows=[])
+    assert none.cells == {} and none.props.title == "Sheet1" and not none.was_read(3)
+    assert connector.calls == 3
+
+
+def test_runs_too_many_for_one_url_read_the_whole_tab(gc, sh) -> None:
+    title = "Līgumi un sadarbības partneri — " * 3  # long, and percent-encoded threefold
+    sh.add_worksheet(title, 300, 5)
+    connector = SheetsConnector(gc)
+    runs = [(r, r + 1) for r in range(2, 202, 2)]  # 100 runs of one row
+    assert ranges_url_chars(title, runs) > MAX_RANGES_URL_CHARS
+    assert connector.tab_grid(sh.id, title, cell_fields="note", rows=runs).rows_read is None
+    few = runs[:10]
+    assert connector.tab_grid(sh.id, title, cell_fields="note", rows=few).rows_read == tuple(few)

@@ -185,3 +185,55 @@ def test_a_batch_of_cells_and_aids_that_set_state_may_be_sent_again() -> None:
         SHEET, row_count=100, column_count=12, cells=cells, extra_requests=protect, limit=100_000
     )
     assert [b.repeatable for b in once] == [False]
+
+
+def test_rows_to_read_merge_into_runs_below_the_header_and_fall_back_to_the_whole_tab() -> None:
+    read = sheet_aids.rows_to_read
+    # adjacent rows merge; the header and a title above it are never read
+    assert read([9, 7, 8, 12, 1, 2], header_row=2, data_rows=1000) == [(7, 10), (12, 13)]
+    assert read([], header_row=1, data_rows=1000) == []
+    # one run per ``ranges`` parameter: past the limit, the whole tab in one range
+    spread = range(2, 2 + 2 * 101, 2)  # 101 rows none adjacent to the next
+    assert read(spread, header_row=1, data_rows=10_000) is None
+    assert len(read(list(spread)[:100], header_row=1, data_rows=10_000) or []) == 100
+    assert read(spread, header_row=1, data_rows=10_000, max_runs=200) is not None
+    # most of the tab written anyway: the whole tab, however few runs
+    assert read(range(2, 60), header_row=1, data_rows=100) is None
+    assert read(range(2, 50), header_row=1, data_rows=100) == [(2, 50)]
+
+
+def test_marks_change_only_on_rows_that_were_read() -> None:
+    mark = {"note": NOTE_PREFIX + "bad", "userEnteredFormat": {"backgroundColor": PINK}}
+    # rows 5-6 read; row 5 shows a stale mark, row 6 a new problem; row 40 was not
+    # read: it is invalid and may well carry its mark already, or a staff note
+    grid = TabGrid(TabProps("Leads", SHEET, 100, 12), [], {(5, 1): mark}, ((5, 7),))
+    want = _want(invalid={(6, 2): "new", (40, 3): "old"}, service_columns=())
+    touched = {
+        (
+            r["updateCells"]["range"]["startRowIndex"] + 1,
+            r["updateCells"]["range"]["startColumnIndex"],
+        )
+        for r in aid_requests(want, grid, row_count=100)
+    }
+    assert touched == {(5, 1), (6, 2)}
+
+
+def test_rows_read_move_with_an_insert_and_the_new_rows_count_when_their_source_was_read() -> None:
+    mark = {"note": NOTE_PREFIX + "bad", "userEnteredFormat": {"backgroundColor": PINK}}
+    # a full grid of 20 rows: rows appended at 21 copy row 20, which was read
+    grid = TabGrid(TabProps("Leads", SHEET, 20, 12), [], {(20, 1): mark}, ((4, 5), (20, 21)))
+    moved = sheet_aids.after_insert(grid, 21, 2)
+    assert moved.rows_read == ((4, 5), (20, 21), (21, 23))
+    assert moved.was_read(22) and not moved.was_read(19)
+    # rows 21 and 22 took row 20's highlight and are valid: cleared; row 20 too
+    requests = aid_requests(_want(service_columns=()), grid, row_count=22, inserted=(21, 2))
+    assert {r["updateCells"]["range"]["startRowIndex"] + 1 for r in requests} == {20, 21, 22}
+
+    # spare rows below: new rows copy the row below them; row 10 was not read
+    grid = TabGrid(TabProps("Leads", SHEET, 50, 12), [], {}, ((3, 8), (20, 21)))
+    moved = sheet_aids.after_insert(grid, 10, 2)
+    assert moved.rows_read == ((3, 8), (22, 23))
+    assert not moved.was_read(10) and not moved.was_read(11)
+    # a run the insert splits goes on below it; row 6 was read, so the new rows are known
+    moved = sheet_aids.after_insert(grid, 6, 2)
+    assert moved.rows_read == ((3, 6), (6, 8), (8, 10), (22, 23))

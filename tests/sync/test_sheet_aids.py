@@ -243,3 +243,53 @@ def test_a_title_above_the_header_gets_no_aids(env: SyncEnv) -> None:
     first = _column(header, "CRM ID")
     (protected,) = _ours(_grid(env))
     assert protected["range"]["startColumnIndex"] == first
+
+
+def _grid_reads(env: SyncEnv) -> list[dict[str, Any]]:
+    """Every ``spreadsheets.get`` with grid data the sync's client makes from now on,
+    as the emulator answered it over HTTP (a response hook on the real session)."""
+    answers: list[dict[str, Any]] = []
+
+    def keep(response: Any, *_args: Any, **_kwargs: Any) -> None:
+        if response.request.method == "GET" and "includeGridData=True" in response.url:
+            answers.append(response.json())
+
+    env.gc.http_client.session.hooks["response"].append(keep)
+    return answers
+
+
+def test_fixing_a_row_far_down_reads_only_that_row_and_leaves_other_marks(env: SyncEnv) -> None:
+    header, alfa, beta = _lv_rows()
+    fillers = [
+        [f"SIA Rinda {i}", "Latvija", "", "IKT", "Ilze", f"ilze{i}@rinda.lv", "", "", ""]
+        for i in range(60)
+    ]
+    # row 3 and row 60 are invalid (an unknown sector); 58 valid rows around them
+    env.sheet(
+        "lv",
+        [header, alfa, beta, *fillers[:56], [*beta[:3], "Zvaigznes", *beta[4:]], *fillers[56:]],
+    )
+    first = env.synced_tab("lv")
+    assert first.counts["invalid"] == 2
+    sector = _column(header, "Nozare")
+    cells = _cells(_grid(env, cells="A1:Z70"))
+    assert "Kosmoss" in cells[(3, sector)]["note"] and "Zvaigznes" in cells[(60, sector)]["note"]
+
+    env.write("lv", "Leads", f"{chr(65 + sector)}60", [["IKT"]])
+    reads = _grid_reads(env)
+    assert env.synced_tab("lv").counts["invalid"] == 1
+    sync_reads = list(reads)  # before the test's own reads below
+    cells = _cells(_grid(env, cells="A1:Z70"))
+    fixed = cells.get((60, sector), {})
+    assert "note" not in fixed and "backgroundColor" not in fixed.get("userEnteredFormat", {})
+    kept = cells[(3, sector)]
+    assert "Kosmoss" in kept["note"] and "backgroundColor" in kept["userEnteredFormat"]
+
+    # the write read row 60 alone: one GridData block, from that row, of one row
+    (answer,) = sync_reads
+    (sheet,) = answer["sheets"]
+    assert sheet["properties"]["gridProperties"]["rowCount"] >= 63  # the tab's own size
+    (block,) = sheet["data"]
+    assert block["startRow"] == 59 and block.get("startColumn", 0) == 0
+    assert len(block["rowData"]) == 1
+    assert "Zvaigznes" in block["rowData"][0]["values"][sector]["note"]  # read before the fix
