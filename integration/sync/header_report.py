@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from typing import Any
@@ -88,17 +88,23 @@ def expected_fields(kind: str) -> tuple[str, ...]:
     return tuple(f for f in sheet_rows.sync_fields(kind) if f in required)
 
 
+def _field_aliases(kind: str) -> Iterator[tuple[str, str]]:
+    """``(alias as written, record field)`` for every alias of a field a sheet
+    column can hold: the one walk over the vocabulary both kinds of suggestion use."""
+    for name, per_locale in vocabulary()["headers"][kind].items():
+        target = sheet_rows.column_field(kind, name)
+        if target in sheet_rows.sync_fields(kind):
+            for words in per_locale.values():
+                for alias in words:
+                    yield alias, target
+
+
 @cache
 def _folded_aliases(kind: str) -> dict[str, str]:
     """Folded alias -> record field, for suggestions."""
     out: dict[str, str] = {}
-    for name, per_locale in vocabulary()["headers"][kind].items():
-        target = sheet_rows.column_field(kind, name)
-        if target not in sheet_rows.sync_fields(kind):
-            continue
-        for words in per_locale.values():
-            for word in words:
-                out.setdefault(fold(word), target)
+    for alias, target in _field_aliases(kind):
+        out.setdefault(fold(alias), target)
     return out
 
 
@@ -107,14 +113,9 @@ def _alias_words(kind: str) -> dict[str, frozenset[str]]:
     """Folded word of an alias (at least :data:`_STEM` letters) -> the fields whose
     aliases use it ("Äriregistri kood" gives ``ariregistri``)."""
     out: dict[str, set[str]] = {}
-    for name, per_locale in vocabulary()["headers"][kind].items():
-        target = sheet_rows.column_field(kind, name)
-        if target not in sheet_rows.sync_fields(kind):
-            continue
-        for words in per_locale.values():
-            for alias in words:
-                for word in _words(alias):
-                    out.setdefault(word, set()).add(target)
+    for alias, target in _field_aliases(kind):
+        for word in _words(alias):
+            out.setdefault(word, set()).add(target)
     return {word: frozenset(fields) for word, fields in out.items()}
 
 
