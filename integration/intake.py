@@ -182,14 +182,6 @@ def duplicate_body(
     }
 
 
-def lock_firm(session: Session, record: Mapping[str, Any]) -> None:
-    """Serialise concurrent writers of the same firm until commit: two forms, or
-    a form and the sync creating the same firm from a sheet row, would each find
-    no duplicate and both create a lead. Locks every key of the firm, the way
-    the sync's bulk create does (:mod:`integration.store.firm_locks`)."""
-    lock_firms(session, [record])
-
-
 def store_lead(
     session: Session,
     candidate: Candidate,
@@ -223,7 +215,9 @@ def store_lead(
     if errors:
         keep(errors)
         return LeadIntake("invalid", record=record, errors=errors)
-    lock_firm(session, record)
+    # two forms, or a form and the sync creating the same firm, wait here for
+    # each other; the duplicate check below then sees the winner's lead
+    lock_firms(session, [record])
     # Tombstone and duplicate look-ups in one query (they run on every lead).
     erased, duplicate_id, owner = fast_path.lookup_lead_key(session, record, partner)
     if erased:

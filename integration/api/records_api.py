@@ -45,10 +45,11 @@ from integration.api.validation import (
     validate_agreement_rules,
 )
 from integration.auth import scope_agreements, scope_leads
-from integration.intake import keep_cross_partner_duplicate, lock_firm
+from integration.intake import keep_cross_partner_duplicate
 from integration.normalise import enum_values
 from integration.ownership import OWNER_FIELD, Denied, may_fill
 from integration.store import queries, records
+from integration.store.firm_locks import lock_firms
 from integration.store.models import Agreement, Lead
 from integration.store.records import PERSONAL_FIELDS
 from integration.web.problem_details import Problem
@@ -180,7 +181,7 @@ def create_lead() -> Response:
 def _create_lead() -> Response:
     body, partner = _new_record_body("lead")
     with store_session() as session:
-        lock_firm(session, body)
+        lock_firms(session, [body])
         if records.is_tombstoned(session, body, partner):
             raise Problem(
                 409,
