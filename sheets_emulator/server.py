@@ -115,16 +115,10 @@ class Emulator:
                 ss = store.get(args["id"])
             if endpoint == "spreadsheets.get":
                 return 200, sheets_api.get(ss, params), "json"
-            if endpoint == "spreadsheets.create":
-                new = sheets_api.create(store, json_body)
-                self._dirty.set()
-                return 200, sheets_api.spreadsheet_json(new), "json"
             if endpoint == "spreadsheets.batchUpdate":
                 out = batch_update.batch_update(ss, json_body)
                 self._dirty.set()
                 return 200, out, "json"
-            if endpoint == "spreadsheets.sheets.copyTo":
-                return 200, self._copy_to(ss, int(args["sheet"]), json_body), "json"
             if endpoint == "values.get":
                 return 200, values_api.get(ss, args["range"], params), "json"
             if endpoint == "values.batchGet":
@@ -167,8 +161,6 @@ class Emulator:
                     ss.trashed = json_body["trashed"]
                     ss.touch()
                 return 200, drive_api.get(store, args["id"], params), "json"
-            if endpoint == "drive.files.export":
-                return 200, drive_api.export_csv(store, args["id"], params), "text/csv"
             if endpoint == "drive.files.import":
                 self._dirty.set()
                 return 200, drive_api.import_csv(store, args["id"], body, params), "json"
@@ -176,35 +168,7 @@ class Emulator:
                 if args["id"] not in store.spreadsheets:
                     raise drive_api.not_found(args["id"])
                 return 200, {"comments": []}, "json"
-            if endpoint == "drive.permissions.list":
-                return 200, drive_api.list_permissions(store, args["id"]), "json"
-            if endpoint == "drive.permissions.create":
-                self._dirty.set()
-                return 200, drive_api.create_permission(store, args["id"], json_body), "json"
-            if endpoint == "drive.permissions.delete":
-                drive_api.delete_permission(store, args["id"], args["perm"])
-                self._dirty.set()
-                return 204, None, "json"
         raise not_found()
-
-    def _copy_to(self, ss: Any, sheet_id: int, body: Any) -> dict[str, Any]:
-        if not isinstance(body, dict) or "destinationSpreadsheetId" not in body:
-            raise bad_request("destinationSpreadsheetId is required")
-        dest = self.store.get(body["destinationSpreadsheetId"])
-        src = ss.sheet_by_id(sheet_id)
-        clone = src.clone()
-        clone.props["sheetId"] = dest.new_sheet_id()
-        title = f"Copy of {src.title}"
-        n = 2
-        while dest.find_sheet(title):
-            title = f"Copy of {src.title} {n}"
-            n += 1
-        clone.props["title"] = title
-        clone.props["index"] = len(dest.sheets)
-        dest.sheets.append(clone)
-        dest.touch()
-        self._dirty.set()
-        return dict(clone.props)
 
     # -- admin ----------------------------------------------------------------
     def reset(self) -> None:
