@@ -1,6 +1,6 @@
-"""``python -m connectors.sheets_emulator``: same options as ``crm-sync emulator``."""
+"""``python -m sheets_emulator``: same options as ``crm-sync emulator``."""
 
 from .cli import emulator_command
 
 if __name__ == "__main__":
-    emulator_command(prog_name="python -m connectors.sheets_emulator")
+    emulator_command(prog_name="python -m sheets_emulator")

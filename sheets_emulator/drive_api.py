@@ -78,23 +78,43 @@ def create(store: Store, body: Any, params: dict[str, Any]) -> dict[str, Any]:
     return _select(file_resource(ss), params.get("fields"))
 
 
-def get(store: Store, file_id: str, params: dict[str, Any]) -> dict[str, Any]:
+def file_of(store: Store, file_id: str) -> Spreadsheet:
+    """The spreadsheet behind a Drive file id, or Drive's 404."""
     ss = store.spreadsheets.get(file_id)
     if ss is None:
         raise not_found(file_id)
-    return _select(file_resource(ss), params.get("fields"))
+    return ss
+
+
+def get(store: Store, file_id: str, params: dict[str, Any]) -> dict[str, Any]:
+    return _select(file_resource(file_of(store, file_id)), params.get("fields"))
+
+
+def update(store: Store, file_id: str, body: Any, params: dict[str, Any]) -> dict[str, Any]:
+    """``files.update``: a new name, or the file moved to or out of the trash."""
+    ss = file_of(store, file_id)
+    if isinstance(body, dict) and body.get("name"):
+        ss.properties["title"] = str(body["name"])
+        ss.touch()
+    if isinstance(body, dict) and isinstance(body.get("trashed"), bool):
+        ss.trashed = body["trashed"]
+        ss.touch()
+    return get(store, file_id, params)
 
 
 def delete(store: Store, file_id: str) -> None:
-    if file_id not in store.spreadsheets:
-        raise not_found(file_id)
+    file_of(store, file_id)
     store.delete(file_id)
 
 
+def list_comments(store: Store, file_id: str) -> dict[str, Any]:
+    """``comments.list``: the emulator keeps no comments."""
+    file_of(store, file_id)
+    return {"comments": []}
+
+
 def copy_file(store: Store, file_id: str, body: Any, params: dict[str, Any]) -> dict[str, Any]:
-    src = store.spreadsheets.get(file_id)
-    if src is None:
-        raise not_found(file_id)
+    src = file_of(store, file_id)
     body = body if isinstance(body, dict) else {}
     new = Spreadsheet(
         new_spreadsheet_id(), str(body.get("name") or f"Copy of {src.title}"), first_sheet=False
@@ -188,9 +208,7 @@ def list_files(store: Store, params: dict[str, Any]) -> dict[str, Any]:
 
 def import_csv(store: Store, file_id: str, data: bytes, params: dict[str, Any]) -> dict[str, Any]:
     """Replace the spreadsheet with one sheet holding the CSV (as Google's convert does)."""
-    ss = store.spreadsheets.get(file_id)
-    if ss is None:
-        raise not_found(file_id)
+    ss = file_of(store, file_id)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -32,14 +32,6 @@ ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("PUT", re.compile(r"^/upload/drive/v2/files/(?P<id>[^/]+)$"), "drive.files.import"),
 ]
 LIST_PARAMS = {"ranges"}
-# endpoints that apply ``fields`` themselves (to avoid building what is not asked for)
-SELF_MASKED = {
-    "spreadsheets.get",
-    "drive.files.get",
-    "drive.files.list",
-    "drive.files.create",
-    "drive.files.copy",
-}
 
 
 def route(method: str, raw_path: str) -> tuple[str, dict[str, str]] | None:

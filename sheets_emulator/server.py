@@ -1,5 +1,7 @@
-"""The HTTP server: dispatch, auth, admin endpoints (URLs are matched in
-:mod:`.routing`, bodies read and written by :mod:`.wire`).
+"""The HTTP server: auth, faults, admin endpoints; URLs are matched in
+:mod:`.routing`, each endpoint is answered through its row of
+:mod:`.endpoints`, bodies are read and written by :mod:`.wire` (chunked ones
+decoded by werkzeug).
 
 Built on the standard library's ``ThreadingHTTPServer`` speaking HTTP/1.1
 with keep-alive and ``TCP_NODELAY`` (without it every call costs ~40 ms of
@@ -20,13 +22,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from . import batch_update, drive_api, fieldmask, sheets_api, values_api
+from werkzeug.serving import DechunkedInput
+
+from . import fieldmask
 from .admin import MAX_HOLD, Controls
 from .channels import Channels, push_state
+from .endpoints import ENDPOINTS, Call
 from .errors import ApiError, bad_request, not_found
 from .model import Store
 from .persistence import load_seed, load_state, save_state
-from .routing import SELF_MASKED, parse_params, route
+from .routing import parse_params, route
 from .wire import MAX_BODY, json_bytes, parse_json, payload_too_large
 
 log = logging.getLogger(__name__)
@@ -78,97 +83,31 @@ class Emulator:
 
     # -- dispatch -------------------------------------------------------------
     def handle(
-        self,
-        endpoint: str,
-        args: dict[str, str],
-        params: dict[str, Any],
-        body: bytes,
-        content_type: str,
-    ) -> tuple[int, Any, str]:
-        """Run one API call; returns (status, payload, content type), then tells
-        the file's push channels about the change (outside the store lock)."""
-        if endpoint == "drive.files.watch":
+        self, endpoint: str, args: dict[str, str], params: dict[str, Any], body: bytes
+    ) -> tuple[int, Any]:
+        """Run one API call through its row of :data:`.endpoints.ENDPOINTS`;
+        returns (status, payload), then tells the file's push channels about the
+        change (outside the store lock)."""
+        spec = ENDPOINTS[endpoint]
+        call = Call(
+            self.store,
+            self.channels,
+            args,
+            params,
+            body,
+            parse_json(body) if spec.json_body and body else None,
+        )
+        if spec.locked:
             with self.store.lock:
-                if args["id"] not in self.store.spreadsheets:
-                    raise drive_api.not_found(args["id"])
-            return 200, self.channels.watch(args["id"], parse_json(body) if body else None), "json"
-        if endpoint == "drive.channels.stop":
-            self.channels.stop(parse_json(body) if body else None)
-            return 204, None, "json"
-        result = self._handle(endpoint, args, params, body)
-        update_body = parse_json(body) if endpoint == "drive.files.update" and body else None
-        change = push_state(endpoint, update_body)
+                payload = spec.answer(call)
+        else:
+            payload = spec.answer(call)
+        if spec.writes:
+            self._dirty.set()
+        change = push_state(endpoint, call.json)
         if change is not None and "id" in args:
             self.channels.notify(args["id"], *change)
-        return result
-
-    def _handle(
-        self, endpoint: str, args: dict[str, str], params: dict[str, Any], body: bytes
-    ) -> tuple[int, Any, str]:
-        store = self.store
-        json_body = None
-        if endpoint not in ("drive.files.import",) and body:
-            json_body = parse_json(body)
-        with store.lock:
-            ss = None
-            if "id" in args and endpoint.startswith(("values.", "spreadsheets.")):
-                ss = store.get(args["id"])
-            if endpoint == "spreadsheets.get":
-                return 200, sheets_api.get(ss, params), "json"
-            if endpoint == "spreadsheets.batchUpdate":
-                out = batch_update.batch_update(ss, json_body)
-                self._dirty.set()
-                return 200, out, "json"
-            if endpoint == "values.get":
-                return 200, values_api.get(ss, args["range"], params), "json"
-            if endpoint == "values.batchGet":
-                return 200, values_api.batch_get(ss, params), "json"
-            if endpoint.startswith("values."):
-                self._dirty.set()
-                if endpoint == "values.update":
-                    return 200, values_api.update(ss, args["range"], json_body, params), "json"
-                if endpoint == "values.append":
-                    return 200, values_api.append(ss, args["range"], json_body, params), "json"
-                if endpoint == "values.clear":
-                    return 200, values_api.clear(ss, args["range"]), "json"
-                if endpoint == "values.batchUpdate":
-                    return 200, values_api.batch_update(ss, json_body, params), "json"
-                if endpoint == "values.batchClear":
-                    return 200, values_api.batch_clear(ss, json_body), "json"
-            if endpoint == "drive.files.create":
-                self._dirty.set()
-                return 200, drive_api.create(store, json_body, params), "json"
-            if endpoint == "drive.files.list":
-                return 200, drive_api.list_files(store, params), "json"
-            if endpoint == "drive.files.get":
-                return 200, drive_api.get(store, args["id"], params), "json"
-            if endpoint == "drive.files.delete":
-                drive_api.delete(store, args["id"])
-                self._dirty.set()
-                return 204, None, "json"
-            if endpoint == "drive.files.copy":
-                self._dirty.set()
-                return 200, drive_api.copy_file(store, args["id"], json_body, params), "json"
-            if endpoint == "drive.files.update":
-                ss = store.spreadsheets.get(args["id"])
-                if ss is None:
-                    raise drive_api.not_found(args["id"])
-                if isinstance(json_body, dict) and json_body.get("name"):
-                    ss.properties["title"] = str(json_body["name"])
-                    ss.touch()
-                    self._dirty.set()
-                if isinstance(json_body, dict) and isinstance(json_body.get("trashed"), bool):
-                    ss.trashed = json_body["trashed"]
-                    ss.touch()
-                return 200, drive_api.get(store, args["id"], params), "json"
-            if endpoint == "drive.files.import":
-                self._dirty.set()
-                return 200, drive_api.import_csv(store, args["id"], body, params), "json"
-            if endpoint == "drive.comments.list":
-                if args["id"] not in store.spreadsheets:
-                    raise drive_api.not_found(args["id"])
-                return 200, {"comments": []}, "json"
-        raise not_found()
+        return spec.status, payload
 
     # -- admin ----------------------------------------------------------------
     def reset(self) -> None:
@@ -205,22 +144,20 @@ class Handler(BaseHTTPRequestHandler):
         log.debug("%s - %s", self.address_string(), format % args)
 
     def _read_body(self) -> bytes:
-        length = self.headers.get("Content-Length")
+        """The request body, at most :data:`.wire.MAX_BODY` bytes; a chunked body
+        is decoded by werkzeug's reader. A body that is refused is not read to
+        its end, so the connection closes after the answer."""
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            chunks = []
-            total = 0
-            while True:
-                size = int(self.rfile.readline().strip() or b"0", 16)
-                if size == 0:
-                    self.rfile.readline()
-                    break
-                total += size
-                if total > MAX_BODY:
-                    self.close_connection = True
-                    raise payload_too_large()
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-            return b"".join(chunks)
+            try:
+                body = DechunkedInput(self.rfile).read(MAX_BODY + 1) or b""
+            except OSError:
+                self.close_connection = True
+                raise bad_request("Invalid chunked request body") from None
+            if len(body) > MAX_BODY:
+                self.close_connection = True
+                raise payload_too_large()
+            return body
+        length = self.headers.get("Content-Length")
         if not length:
             return b""
         try:
@@ -230,23 +167,15 @@ class Handler(BaseHTTPRequestHandler):
         if n < 0:
             raise bad_request("Invalid Content-Length")
         if n > MAX_BODY:
-            self.close_connection = True  # the unread body cannot be skipped safely
+            self.close_connection = True
             raise payload_too_large()
         return self.rfile.read(n)
 
-    def _send(self, status: int, payload: Any, kind: str = "json") -> None:
-        if status == 204:
-            raw = b""
-        elif kind == "json":
-            raw = json_bytes(payload)
-        else:
-            raw = str(payload).encode("utf-8")
+    def _send(self, status: int, payload: Any) -> None:
+        raw = b"" if status == 204 else json_bytes(payload)
         self.send_response(status)
         if status != 204:
-            ctype = (
-                "application/json; charset=UTF-8" if kind == "json" else f"{kind}; charset=UTF-8"
-            )
-            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Type", "application/json; charset=UTF-8")
         self.send_header("Content-Length", str(len(raw)))
         self.send_header("Vary", "Origin, X-Origin, Referer")
         self.end_headers()
@@ -291,9 +220,7 @@ class Handler(BaseHTTPRequestHandler):
             emu.controls.count(endpoint, epoch)
             emu.controls.check_quota(endpoint, user)
             params = parse_params(query)
-            status, payload, kind = emu.handle(
-                endpoint, args, params, body, self.headers.get("Content-Type", "")
-            )
+            status, payload = emu.handle(endpoint, args, params, body)
             if action is not None and action.after:  # applied; now delay or lose the answer
                 if action.hold:
                     emu.controls.hold(action.delay or MAX_HOLD)
@@ -304,7 +231,7 @@ class Handler(BaseHTTPRequestHandler):
                     return
                 if action.status:
                     raise ApiError(action.status, action.message)
-            if params.get("fields") and kind == "json" and endpoint not in SELF_MASKED:
+            if params.get("fields") and not ENDPOINTS[endpoint].masks_fields:
                 payload = fieldmask.apply(payload, fieldmask.parse(params["fields"]))
         except ApiError as exc:
             self._error(exc)
@@ -313,7 +240,7 @@ class Handler(BaseHTTPRequestHandler):
             log.exception("emulator error on %s %s", self.command, self.path)
             self._error(ApiError(500, "Internal error encountered.", "INTERNAL"))
             return
-        self._send(status, payload, kind)
+        self._send(status, payload)
 
     def _drop(self) -> None:
         """Close the connection without an answer."""
