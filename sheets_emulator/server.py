@@ -18,6 +18,7 @@ import logging
 import socket
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -25,7 +26,7 @@ from urllib.parse import unquote, urlsplit
 from werkzeug.serving import DechunkedInput
 
 from . import fieldmask
-from .admin import MAX_HOLD, Controls
+from .admin import MAX_HOLD, Controls, FaultAction
 from .channels import Channels, push_state
 from .endpoints import ENDPOINTS, Call
 from .errors import ApiError, bad_request, not_found
@@ -134,6 +135,54 @@ class Emulator:
                 raise
 
 
+def _add_faults(emu: Emulator, spec: Any) -> dict[str, Any]:
+    for one in spec if isinstance(spec, list) else [spec]:
+        emu.controls.add_fault(one)
+    return {"faults": len(emu.controls.faults)}
+
+
+def _clear_faults(emu: Emulator, _: Any) -> dict[str, Any]:
+    emu.controls.clear_faults()
+    return {"faults": 0}
+
+
+def _reset_stats(emu: Emulator, _: Any) -> dict[str, Any]:
+    emu.controls.reset_stats()
+    return emu.controls.stats_json()
+
+
+def _reset(emu: Emulator, _: Any) -> dict[str, Any]:
+    emu.reset()
+    return {"reset": True}
+
+
+def _save(emu: Emulator, _: Any) -> dict[str, Any]:
+    emu.save()
+    return {"saved": bool(emu.state_file)}
+
+
+#: The admin API (documented in the package's docstring): (method, path after
+#: ``/_emulator/``) -> the answer, from the emulator and the JSON body ({} if none).
+ADMIN_CALLS: dict[tuple[str, str], Callable[[Emulator, Any], Any]] = {
+    ("POST", "faults"): _add_faults,
+    ("DELETE", "faults"): _clear_faults,
+    ("GET", "faults"): lambda emu, _: {"faults": len(emu.controls.faults)},
+    ("GET", "holds"): lambda emu, _: emu.controls.holds_json(),
+    ("POST", "release"): lambda emu, _: {"released": emu.controls.release()},
+    ("GET", "stats"): lambda emu, _: emu.controls.stats_json(),
+    ("DELETE", "stats"): _reset_stats,
+    ("POST", "reset"): _reset,
+    ("GET", "quotas"): lambda emu, _: emu.controls.quota_json(),
+    ("POST", "quotas"): lambda emu, spec: emu.controls.configure_quotas(spec),
+    ("PUT", "quotas"): lambda emu, spec: emu.controls.configure_quotas(spec),
+    ("GET", "notifications"): lambda emu, _: emu.channels.status(),
+    ("POST", "notifications"): lambda emu, spec: emu.channels.configure(spec),
+    ("PUT", "notifications"): lambda emu, spec: emu.channels.configure(spec),
+    ("GET", "health"): lambda emu, _: {"ok": True, "spreadsheets": len(emu.store.spreadsheets)},
+    ("POST", "save"): _save,
+}
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
@@ -186,7 +235,6 @@ class Handler(BaseHTTPRequestHandler):
         self._send(exc.code, exc.body())
 
     def _dispatch(self) -> None:
-        emu = self.emulator
         split = urlsplit(self.path)
         raw_path, query = split.path, split.query
         try:
@@ -195,44 +243,15 @@ class Handler(BaseHTTPRequestHandler):
             self._error(exc)
             return
         if raw_path.startswith("/_emulator/"):
-            self._admin(raw_path, body, parse_params(query))
+            self._admin(raw_path, body)
             return
         found = route(self.command, raw_path)
         if found is None:
             self._error(not_found(f"Method not found: {self.command} {unquote(raw_path)}"))
             return
         endpoint, args = found
-        epoch = emu.controls.epoch
         try:
-            user = emu.authenticate(self.headers.get("Authorization"))
-            action = emu.controls.fault_for(self.command, unquote(raw_path), endpoint)
-            if action is not None:
-                if action.hold and not action.after:
-                    emu.controls.hold(action.delay or MAX_HOLD)
-                elif action.delay and not action.after:
-                    time.sleep(action.delay)
-                if action.drop and not action.after:
-                    self._drop()
-                    return
-                if action.status and not action.after:
-                    emu.controls.count(endpoint, epoch)
-                    raise ApiError(action.status, action.message)
-            emu.controls.count(endpoint, epoch)
-            emu.controls.check_quota(endpoint, user)
-            params = parse_params(query)
-            status, payload = emu.handle(endpoint, args, params, body)
-            if action is not None and action.after:  # applied; now delay or lose the answer
-                if action.hold:
-                    emu.controls.hold(action.delay or MAX_HOLD)
-                elif action.delay:
-                    time.sleep(action.delay)
-                if action.drop:
-                    self._drop()
-                    return
-                if action.status:
-                    raise ApiError(action.status, action.message)
-            if params.get("fields") and not ENDPOINTS[endpoint].masks_fields:
-                payload = fieldmask.apply(payload, fieldmask.parse(params["fields"]))
+            answer = self._call(endpoint, args, unquote(raw_path), query, body)
         except ApiError as exc:
             self._error(exc)
             return
@@ -240,7 +259,48 @@ class Handler(BaseHTTPRequestHandler):
             log.exception("emulator error on %s %s", self.command, self.path)
             self._error(ApiError(500, "Internal error encountered.", "INTERNAL"))
             return
-        self._send(status, payload)
+        if answer is not None:
+            self._send(*answer)
+
+    def _call(
+        self, endpoint: str, args: dict[str, str], path: str, query: str, body: bytes
+    ) -> tuple[int, Any] | None:
+        """One API call with its fault (if a rule matches) before or after it;
+        None when a fault dropped the connection."""
+        emu = self.emulator
+        epoch = emu.controls.epoch
+        user = emu.authenticate(self.headers.get("Authorization"))
+        action = emu.controls.fault_for(self.command, path, endpoint)
+        if action is not None and not action.after:
+            if self._strike(action):
+                return None
+            if action.status:
+                emu.controls.count(endpoint, epoch)
+                raise ApiError(action.status, action.message)
+        emu.controls.count(endpoint, epoch)
+        emu.controls.check_quota(endpoint, user)
+        params = parse_params(query)
+        status, payload = emu.handle(endpoint, args, params, body)
+        if action is not None and action.after:  # applied; now delay or lose the answer
+            if self._strike(action):
+                return None
+            if action.status:
+                raise ApiError(action.status, action.message)
+        if params.get("fields") and not ENDPOINTS[endpoint].masks_fields:
+            payload = fieldmask.apply(payload, fieldmask.parse(params["fields"]))
+        return status, payload
+
+    def _strike(self, action: FaultAction) -> bool:
+        """Hold or delay as the fault says, then drop the connection if it says
+        so (True: nothing more is to be sent)."""
+        if action.hold:
+            self.emulator.controls.hold(action.delay or MAX_HOLD)
+        elif action.delay:
+            time.sleep(action.delay)
+        if action.drop:
+            self._drop()
+            return True
+        return False
 
     def _drop(self) -> None:
         """Close the connection without an answer."""
@@ -248,67 +308,15 @@ class Handler(BaseHTTPRequestHandler):
         with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)
 
-    def _admin(self, path: str, body: bytes, params: dict[str, Any]) -> None:
+    def _admin(self, path: str, body: bytes) -> None:
         emu = self.emulator
         try:
             if emu.token is not None:  # a configured token guards the admin API too
                 emu.authenticate(self.headers.get("Authorization"))
-            if path == "/_emulator/faults":
-                if self.command == "POST":
-                    spec = parse_json(body) if body else {}
-                    specs = spec if isinstance(spec, list) else [spec]
-                    for s in specs:
-                        emu.controls.add_fault(s)
-                    self._send(200, {"faults": len(emu.controls.faults)})
-                    return
-                if self.command == "DELETE":
-                    emu.controls.clear_faults()
-                    self._send(200, {"faults": 0})
-                    return
-                if self.command == "GET":
-                    self._send(200, {"faults": len(emu.controls.faults)})
-                    return
-            elif path == "/_emulator/holds" and self.command == "GET":
-                self._send(200, emu.controls.holds_json())
-                return
-            elif path == "/_emulator/release" and self.command == "POST":
-                self._send(200, {"released": emu.controls.release()})
-                return
-            elif path == "/_emulator/stats":
-                if self.command == "GET":
-                    self._send(200, emu.controls.stats_json())
-                    return
-                if self.command == "DELETE":
-                    emu.controls.reset_stats()
-                    self._send(200, emu.controls.stats_json())
-                    return
-            elif path == "/_emulator/reset" and self.command == "POST":
-                emu.reset()
-                self._send(200, {"reset": True})
-                return
-            elif path == "/_emulator/quotas":
-                if self.command == "GET":
-                    self._send(200, emu.controls.quota_json())
-                    return
-                if self.command in ("POST", "PUT"):
-                    self._send(200, emu.controls.configure_quotas(parse_json(body) if body else {}))
-                    return
-            elif path == "/_emulator/notifications":
-                if self.command in ("POST", "PUT"):
-                    spec = parse_json(body) if body else {}
-                    self._send(200, emu.channels.configure(spec))
-                    return
-                if self.command == "GET":
-                    self._send(200, emu.channels.status())
-                    return
-            elif path == "/_emulator/health" and self.command == "GET":
-                self._send(200, {"ok": True, "spreadsheets": len(emu.store.spreadsheets)})
-                return
-            elif path == "/_emulator/save" and self.command == "POST":
-                emu.save()
-                self._send(200, {"saved": bool(emu.state_file)})
-                return
-            raise not_found(f"Unknown admin endpoint: {self.command} {path}")
+            answer = ADMIN_CALLS.get((self.command, path.removeprefix("/_emulator/")))
+            if answer is None:
+                raise not_found(f"Unknown admin endpoint: {self.command} {path}")
+            self._send(200, answer(emu, parse_json(body) if body else {}))
         except ApiError as exc:
             self._error(exc)
 
