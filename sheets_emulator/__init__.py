@@ -13,8 +13,9 @@ render options), :mod:`.formulas` (the evaluated formula subset), :mod:`.refshif
 (Drive push channels: ``files.watch``, ``channels.stop``, the notifications),
 :mod:`.admin`
 (faults, quotas, stats), :mod:`.persistence` (``--state`` and ``--seed``),
-:mod:`.server` (HTTP: dispatch, auth, admin endpoints) with :mod:`.routing`
-(URL -> endpoint) and :mod:`.wire` (body limits, JSON in and out),
+:mod:`.server` (HTTP: auth, faults, the admin API's table) with :mod:`.routing`
+(URL -> endpoint name), :mod:`.endpoints` (endpoint name -> the function that
+answers it) and :mod:`.wire` (body limits, JSON in and out),
 :mod:`.cli` (``crm-sync emulator``).
 
 Admin API (for tests, benchmarks and demos)
