@@ -38,7 +38,7 @@ from connectors.google_sheets.auth import make_gspread_client  # noqa: E402
 
 
 class EmulatorProcess:
-    """``python -m connectors.sheets_emulator`` on a free port."""
+    """``python -m sheets_emulator`` on a free port."""
 
     def __init__(self) -> None:
         self.port = free_port()

@@ -35,7 +35,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
         "Create, list and revoke API tokens.",
     ),
     "emulator": (
-        "connectors.sheets_emulator.cli",
+        "sheets_emulator.cli",
         "emulator_command",
         "Run the local Sheets API emulator.",
     ),

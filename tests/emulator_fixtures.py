@@ -24,8 +24,8 @@ from typing import Any
 import pytest
 import requests
 
-from connectors.sheets_emulator.running import RunningEmulator
-from connectors.sheets_emulator.server import Emulator, EmulatorServer
+from sheets_emulator.running import RunningEmulator
+from sheets_emulator.server import Emulator, EmulatorServer
 
 
 class EmulatorHandle:
@@ -66,7 +66,7 @@ class EmulatorHandle:
         self._call("DELETE", "/_emulator/stats")
 
     def inject_fault(self, **spec: Any) -> None:
-        """See the admin API in :mod:`connectors.sheets_emulator`."""
+        """See the admin API in :mod:`sheets_emulator`."""
         self._call("POST", "/_emulator/faults", json=spec)
 
     def held(self) -> int:

@@ -79,10 +79,10 @@ def wait_for_http(url: str, proc: subprocess.Popen | None = None, timeout: float
 
 
 def start_emulator(port: int, *args: str, output: Any = subprocess.PIPE) -> subprocess.Popen:
-    """``python -m connectors.sheets_emulator --port PORT *args``, once it answers.
+    """``python -m sheets_emulator --port PORT *args``, once it answers.
     Its output goes to ``output`` (stderr with it)."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "connectors.sheets_emulator", "--port", str(port), *args],
+        [sys.executable, "-m", "sheets_emulator", "--port", str(port), *args],
         cwd=ROOT,
         stdout=output,
         stderr=subprocess.STDOUT,

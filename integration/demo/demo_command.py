@@ -78,7 +78,7 @@ class EmulatorProcess:
     """The Sheets emulator on a background thread, saving its state as it changes."""
 
     def __init__(self, host: str, port: int, state_file: Path) -> None:
-        from connectors.sheets_emulator.running import RunningEmulator
+        from sheets_emulator.running import RunningEmulator
 
         self._running = RunningEmulator(host, port, state_file=str(state_file), token=None)
         self.host_port = self._running.host_port

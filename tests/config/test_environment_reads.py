@@ -11,7 +11,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("integration", "connectors")
+PACKAGES = ("integration", "connectors", "sheets_emulator")
 ALLOWED = {Path("integration/config.py")}
 #: attributes and names through which a module reaches the process environment
 ENVIRONMENT = {"environ", "environb", "getenv", "getenvb", "putenv", "unsetenv"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.sheets_emulator.a1 import (
+from sheets_emulator.a1 import (
     Box,
     clamp,
     col_to_letters,
@@ -14,7 +14,7 @@ from connectors.sheets_emulator.a1 import (
     quote_title,
     split_sheet,
 )
-from connectors.sheets_emulator.errors import ApiError
+from sheets_emulator.errors import ApiError
 
 
 @pytest.mark.parametrize(

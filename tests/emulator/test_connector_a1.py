@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from connectors.google_sheets.tab_io import a1_range, quote_title
-from connectors.sheets_emulator.a1 import split_sheet
+from sheets_emulator.a1 import split_sheet
 
 
 @pytest.mark.parametrize(

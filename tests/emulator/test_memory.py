@@ -5,8 +5,8 @@ from __future__ import annotations
 import gc
 import tracemalloc
 
-from connectors.sheets_emulator.model import Spreadsheet
-from connectors.sheets_emulator.parsing import parse_raw, parse_user_entered
+from sheets_emulator.model import Spreadsheet
+from sheets_emulator.parsing import parse_raw, parse_user_entered
 
 
 def test_plain_cells_cost_little_more_than_their_values() -> None:

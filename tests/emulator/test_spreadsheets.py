@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gspread
 import pytest
-import requests
 
 
 def meta(sh, **params) -> dict:
@@ -64,20 +63,6 @@ def test_fields_mask_selects_parts(sh) -> None:
         "sheets": [{"properties": {"sheetId": 0, "title": "Sheet1"}}],
     }
     assert meta(sh, fields="properties.title") == {"properties": {"title": "Test spreadsheet"}}
-
-
-def test_create_through_the_sheets_api(emulator) -> None:
-    r = requests.post(
-        emulator.base_url + "/v4/spreadsheets",
-        json={"properties": {"title": "Direct"}, "sheets": [{"properties": {"title": "Leads"}}]},
-        headers={"Authorization": "Bearer t"},
-        timeout=10,
-    )
-    assert r.status_code == 200
-    body = r.json()
-    assert body["properties"]["title"] == "Direct"
-    assert [s["properties"]["title"] for s in body["sheets"]] == ["Leads"]
-    assert emulator.client().open_by_key(body["spreadsheetId"]).title == "Direct"
 
 
 def test_add_rename_resize_and_delete_sheets(sh) -> None:
@@ -293,19 +278,6 @@ def test_unknown_request_kind_is_rejected(sh) -> None:
     with pytest.raises(gspread.exceptions.APIError) as err:
         sh.batch_update({"requests": [{"launchRocket": {}}]})
     assert err.value.response.status_code == 400
-
-
-def test_duplicate_sheet_and_copy_to_another_spreadsheet(gc, sh) -> None:
-    ws = sh.sheet1
-    ws.update([["a", "=1+1"]], "A1", raw=False)
-    dup = sh.duplicate_sheet(ws.id, new_sheet_name="Twin")
-    assert dup.title == "Twin"
-    assert dup.get_all_values() == [["a", "2"]]
-    other = gc.create("Target")
-    res = ws.copy_to(other.id)
-    assert res["title"] == "Copy of Sheet1"
-    copied = other.worksheet("Copy of Sheet1")
-    assert copied.get("A1:B1", value_render_option="FORMULA") == [["a", "=1+1"]]
 
 
 def _repeat_bold(sh, **grid) -> dict:

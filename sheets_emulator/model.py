@@ -318,7 +318,6 @@ class Spreadsheet:
         self.properties: dict[str, Any] = default_properties(title)
         self.sheets: list[Sheet] = []
         self.named_ranges: list[dict[str, Any]] = []
-        self.permissions: list[dict[str, Any]] = []  # Drive shares besides the owner
         self.created_time = now_rfc3339()
         self.modified_time = self.created_time
         self.trashed = False

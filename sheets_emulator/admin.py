@@ -37,9 +37,7 @@ READ_ENDPOINTS = {
     "values.batchGet",
     "drive.files.get",
     "drive.files.list",
-    "drive.files.export",
     "drive.comments.list",
-    "drive.permissions.list",
 }
 
 

@@ -259,53 +259,70 @@ def _numbers(values: list[Any]) -> list[float | int]:
     return [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
 
 
+def _average(values: list[Any]) -> float:
+    nums = _numbers(values)
+    if not nums:
+        raise FormulaError("#DIV/0!")
+    return sum(nums) / len(nums)
+
+
+def _if(args: list[Any]) -> Any:
+    if len(args) not in (2, 3):
+        raise FormulaError("#N/A")
+    cond = args[0]
+    if isinstance(cond, str):
+        raise FormulaError("#VALUE!")
+    return args[1] if cond else (args[2] if len(args) == 3 else False)
+
+
+def _round(args: list[Any]) -> Any:
+    if len(args) not in (1, 2):
+        raise FormulaError("#NAME?")
+    digits = int(_num(args[1])) if len(args) == 2 else 0
+    result = round(_num(args[0]), digits)
+    return int(result) if float(result).is_integer() else result
+
+
+#: Aggregates over every value of their arguments, ranges spread out.
+_AGGREGATES: dict[str, Callable[[list[Any]], Any]] = {
+    "SUM": lambda values: sum(_numbers(values)),
+    "AVERAGE": _average,
+    "MIN": lambda values: min(_numbers(values), default=0),
+    "MAX": lambda values: max(_numbers(values), default=0),
+    "COUNT": lambda values: len(_numbers(values)),
+    "COUNTA": lambda values: sum(1 for v in values if v not in (None, "")),
+}
+#: Functions over every value whose arguments must also each be one value
+#: (a range of several cells is ``#VALUE!``).
+_OVER_VALUES: dict[str, Callable[[list[Any]], Any]] = {
+    "AND": lambda values: all(bool(_num(v)) for v in values),
+    "OR": lambda values: any(bool(_num(v)) for v in values),
+    "CONCATENATE": lambda values: "".join(_text(v) for v in values),
+    "CONCAT": lambda values: "".join(_text(v) for v in values),
+}
+#: Functions of their argument values as given.
+_OF_ARGUMENTS: dict[str, Callable[[list[Any]], Any]] = {"IF": _if, "ROUND": _round}
+#: Functions of exactly one value (another count is ``#NAME?``).
+_OF_ONE: dict[str, Callable[[Any], Any]] = {
+    "NOT": lambda v: not bool(_num(v)),
+    "ABS": lambda v: abs(_num(v)),
+    "LEN": lambda v: len(_text(v)),
+    "UPPER": lambda v: _text(v).upper(),
+    "LOWER": lambda v: _text(v).lower(),
+    "TRIM": lambda v: " ".join(_text(v).split()),
+}
+
+
 def _call(name: str, args: list[Any], lookup: Lookup) -> Any:
-    if name in ("SUM", "AVERAGE", "MIN", "MAX", "COUNT", "COUNTA"):
-        vals = _flatten(args, lookup)
-        nums = _numbers(vals)
-        if name == "SUM":
-            return sum(nums)
-        if name == "AVERAGE":
-            if not nums:
-                raise FormulaError("#DIV/0!")
-            return sum(nums) / len(nums)
-        if name == "MIN":
-            return min(nums) if nums else 0
-        if name == "MAX":
-            return max(nums) if nums else 0
-        if name == "COUNT":
-            return len(nums)
-        return sum(1 for v in vals if v not in (None, ""))
-    scal = [_scalar(a, lookup) for a in args]
-    if name == "IF":
-        if len(scal) not in (2, 3):
-            raise FormulaError("#N/A")
-        cond = scal[0]
-        if isinstance(cond, str):
-            raise FormulaError("#VALUE!")
-        return scal[1] if cond else (scal[2] if len(scal) == 3 else False)
-    if name == "AND":
-        return all(bool(_num(v)) for v in _flatten(args, lookup))
-    if name == "OR":
-        return any(bool(_num(v)) for v in _flatten(args, lookup))
-    if name == "NOT" and len(scal) == 1:
-        return not bool(_num(scal[0]))
-    if name == "ABS" and len(scal) == 1:
-        return abs(_num(scal[0]))
-    if name == "ROUND" and len(scal) in (1, 2):
-        digits = int(_num(scal[1])) if len(scal) == 2 else 0
-        result = round(_num(scal[0]), digits)
-        return int(result) if float(result).is_integer() else result
-    if name == "LEN" and len(scal) == 1:
-        return len(_text(scal[0]))
-    if name == "UPPER" and len(scal) == 1:
-        return _text(scal[0]).upper()
-    if name == "LOWER" and len(scal) == 1:
-        return _text(scal[0]).lower()
-    if name == "TRIM" and len(scal) == 1:
-        return " ".join(_text(scal[0]).split())
-    if name in ("CONCATENATE", "CONCAT"):
-        return "".join(_text(v) for v in _flatten(args, lookup))
+    if name in _AGGREGATES:
+        return _AGGREGATES[name](_flatten(args, lookup))
+    values = [_scalar(a, lookup) for a in args]
+    if name in _OVER_VALUES:
+        return _OVER_VALUES[name](_flatten(args, lookup))
+    if name in _OF_ARGUMENTS:
+        return _OF_ARGUMENTS[name](values)
+    if name in _OF_ONE and len(values) == 1:
+        return _OF_ONE[name](values[0])
     raise FormulaError("#NAME?")
 
 

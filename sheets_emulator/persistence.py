@@ -81,7 +81,6 @@ def dump_store(store: Store) -> dict[str, Any]:
                 "id": ss.id,
                 "properties": copy.deepcopy(ss.properties),
                 "named_ranges": copy.deepcopy(ss.named_ranges),
-                "permissions": copy.deepcopy(ss.permissions),
                 "created": ss.created_time,
                 "modified": ss.modified_time,
                 "sheets": [_sheet_to_json(sh) for sh in ss.sheets],
@@ -98,7 +97,6 @@ def load_store(store: Store, data: dict[str, Any]) -> None:
         ss = Spreadsheet(item["id"], item["properties"]["title"], first_sheet=False)
         ss.properties = item["properties"]
         ss.named_ranges = item.get("named_ranges", [])
-        ss.permissions = item.get("permissions", [])
         ss.created_time = item.get("created", ss.created_time)
         ss.modified_time = item.get("modified", ss.modified_time)
         ss.sheets = [_sheet_from_json(s) for s in item.get("sheets", [])]

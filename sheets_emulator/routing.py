@@ -11,7 +11,6 @@ _SS = r"/v4/spreadsheets/(?P<id>[^/:?]+)"
 
 # (method, regex, endpoint name); order matters (most specific first)
 ROUTES: list[tuple[str, re.Pattern[str], str]] = [
-    ("POST", re.compile(r"^/v4/spreadsheets/?$"), "spreadsheets.create"),
     ("GET", re.compile(_SS + r"/values:batchGet$"), "values.batchGet"),
     ("POST", re.compile(_SS + r"/values:batchUpdate$"), "values.batchUpdate"),
     ("POST", re.compile(_SS + r"/values:batchClear$"), "values.batchClear"),
@@ -20,41 +19,19 @@ ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("GET", re.compile(_SS + r"/values/(?P<range>.+)$"), "values.get"),
     ("PUT", re.compile(_SS + r"/values/(?P<range>.+)$"), "values.update"),
     ("POST", re.compile(_SS + r":batchUpdate$"), "spreadsheets.batchUpdate"),
-    ("POST", re.compile(_SS + r"/sheets/(?P<sheet>\d+):copyTo$"), "spreadsheets.sheets.copyTo"),
     ("GET", re.compile(_SS + r"/?$"), "spreadsheets.get"),
     ("POST", re.compile(r"^/drive/v3/files/?$"), "drive.files.create"),
     ("GET", re.compile(r"^/drive/v3/files/?$"), "drive.files.list"),
     ("POST", re.compile(r"^/drive/v3/files/(?P<id>[^/]+)/copy$"), "drive.files.copy"),
-    ("GET", re.compile(r"^/drive/v3/files/(?P<id>[^/]+)/export$"), "drive.files.export"),
     ("GET", re.compile(r"^/drive/v3/files/(?P<id>[^/]+)/comments$"), "drive.comments.list"),
-    ("GET", re.compile(r"^/drive/v3/files/(?P<id>[^/]+)/permissions$"), "drive.permissions.list"),
-    (
-        "POST",
-        re.compile(r"^/drive/v3/files/(?P<id>[^/]+)/permissions$"),
-        "drive.permissions.create",
-    ),
-    (
-        "DELETE",
-        re.compile(r"^/drive/v3/files/(?P<id>[^/]+)/permissions/(?P<perm>[^/]+)$"),
-        "drive.permissions.delete",
-    ),
     ("POST", re.compile(r"^/drive/v3/files/(?P<id>[^/]+)/watch$"), "drive.files.watch"),
     ("POST", re.compile(r"^/drive/v3/channels/stop$"), "drive.channels.stop"),
     ("GET", re.compile(r"^/drive/v3/files/(?P<id>[^/]+)$"), "drive.files.get"),
     ("PATCH", re.compile(r"^/drive/v3/files/(?P<id>[^/]+)$"), "drive.files.update"),
     ("DELETE", re.compile(r"^/drive/v3/files/(?P<id>[^/]+)$"), "drive.files.delete"),
     ("PUT", re.compile(r"^/upload/drive/v2/files/(?P<id>[^/]+)$"), "drive.files.import"),
-    ("PATCH", re.compile(r"^/upload/drive/v3/files/(?P<id>[^/]+)$"), "drive.files.import"),
 ]
 LIST_PARAMS = {"ranges"}
-# endpoints that apply ``fields`` themselves (to avoid building what is not asked for)
-SELF_MASKED = {
-    "spreadsheets.get",
-    "drive.files.get",
-    "drive.files.list",
-    "drive.files.create",
-    "drive.files.copy",
-}
 
 
 def route(method: str, raw_path: str) -> tuple[str, dict[str, str]] | None:

@@ -1,5 +1,5 @@
 """batchUpdate requests on cells: values, formats, notes, validation, merges,
-sorting, copy/cut-paste, find-and-replace and the basic filter."""
+sorting and copy/cut-paste."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from .cells import Cell
 from .errors import bad_request
 from .model import Sheet, Spreadsheet
 from .parsing import parse_user_entered
-from .txn import Reply, Txn, apply_mask, grid_box, public_range
+from .txn import Reply, Txn, apply_mask, grid_box
 
 
 def _cell_from_data(data: dict[str, Any]) -> Any:
@@ -315,74 +315,4 @@ def cut_paste(txn: Txn, req: dict[str, Any]) -> Reply:
     ]:
         del src.formats[key]
     _copy_block(snapshot, box, dst, dest.get("rowIndex", 0), dest.get("columnIndex", 0))
-    return {}
-
-
-def find_replace(txn: Txn, req: dict[str, Any]) -> Reply:
-    find = req.get("find")
-    if not find:
-        raise bad_request("find must be set")
-    repl = req.get("replacement", "")
-    match_case = req.get("matchCase", False)
-    if req.get("allSheets"):
-        targets = [sh.sheet_id for sh in txn.sheets]
-    elif "sheetId" in req:
-        targets = [req["sheetId"]]
-    elif "range" in req:
-        targets = [req["range"].get("sheetId", 0)]
-    else:
-        raise bad_request("One of range, sheetId or allSheets must be set")
-    changed_cells = occurrences = 0
-    sheets_changed = set()
-    for sid in targets:
-        sheet = txn.edit(sid)
-        for row in sheet.rows.values():
-            for c, v in enumerate(row):
-                if isinstance(v, str):
-                    hay = v if match_case else v.lower()
-                    needle = find if match_case else find.lower()
-                    n = hay.count(needle)
-                    if n:
-                        if match_case:
-                            row[c] = v.replace(find, repl)
-                        else:
-                            import re as _re
-
-                            row[c] = _re.sub(
-                                _re.escape(find), repl.replace("\\", "\\\\"), v, flags=_re.I
-                            )
-                        changed_cells += 1
-                        occurrences += n
-                        sheets_changed.add(sid)
-    out: dict[str, Any] = {}
-    if changed_cells:
-        out = {
-            "valuesChanged": changed_cells,
-            "occurrencesChanged": occurrences,
-            "sheetsChanged": len(sheets_changed),
-        }
-    return {"findReplace": out}
-
-
-def set_basic_filter(txn: Txn, req: dict[str, Any]) -> Reply:
-    flt = copy.deepcopy(req.get("filter") or {})
-    g = flt.get("range") or {}
-    sheet = txn.edit(g.get("sheetId", 0))
-    grid_box(sheet, g)
-    flt["range"] = public_range(g)
-    sheet.extras["basicFilter"] = flt
-    return {}
-
-
-def clear_basic_filter(txn: Txn, req: dict[str, Any]) -> Reply:
-    sheet = txn.edit(req.get("sheetId", 0))
-    sheet.extras.pop("basicFilter", None)
-    return {}
-
-
-def accept_without_effect(txn: Txn, req: dict[str, Any]) -> Reply:
-    """Formatting-only requests the emulator accepts without modelling."""
-    g = req.get("range")
-    if isinstance(g, dict):
-        grid_box(txn.find(g.get("sheetId", 0)), g)
     return {}

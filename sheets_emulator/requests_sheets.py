@@ -1,6 +1,6 @@
 """batchUpdate requests on sheets and their rows and columns.
 
-Adding, deleting, duplicating and changing sheets and the spreadsheet's own
+Adding, deleting and changing sheets and the spreadsheet's own
 properties; appending, inserting, deleting and sizing rows and columns (named
 and protected ranges follow the rows and columns they cover); row and column
 groups.
@@ -75,27 +75,6 @@ def delete_sheet(txn: Txn, req: dict[str, Any]) -> Reply:
     ]
     txn.renumber()
     return {}
-
-
-def duplicate_sheet(txn: Txn, req: dict[str, Any]) -> Reply:
-    source = txn.find(req.get("sourceSheetId"))
-    clone = source.clone()
-    new_id = req.get("newSheetId") or txn.ss.new_sheet_id()
-    title = req.get("newSheetName") or f"Copy of {source.title}"
-    if any(sh.title.lower() == title.lower() for sh in txn.sheets):
-        raise bad_request(
-            f'A sheet with the name "{title}" already exists. Please enter another name.'
-        )
-    clone.props["sheetId"] = new_id
-    clone.props["title"] = title
-    for m in clone.merges:
-        m["sheetId"] = new_id
-    index = req.get("insertSheetIndex")
-    if index is None:
-        index = source.props["index"] + 1
-    index = max(0, min(int(index), len(txn.sheets)))
-    txn.insert(index, clone)
-    return {"duplicateSheet": {"properties": copy.deepcopy(clone.props)}}
 
 
 def update_sheet_properties(txn: Txn, req: dict[str, Any]) -> Reply:

@@ -1,4 +1,4 @@
-"""``spreadsheets.get`` and ``spreadsheets.create``: metadata in Google's shape.
+"""``spreadsheets.get``: metadata in Google's shape.
 
 ``includeGridData`` (``true``/``True``/``false``/``False``), ``ranges`` and
 ``fields`` masks are honoured; grid data is built only when asked for, since
@@ -13,15 +13,13 @@ from typing import Any
 from . import fieldmask
 from .a1 import Box, clamp
 from .cells import Cell
-from .errors import bad_request, unknown_field
+from .errors import bad_request
 from .metadata import (
-    CELL_LIMIT_MESSAGE,
     DEFAULT_PIXEL_COL,
     DEFAULT_PIXEL_ROW,
-    MAX_CELLS,
     spreadsheet_url,
 )
-from .model import Sheet, Spreadsheet, Store, new_spreadsheet_id
+from .model import Sheet, Spreadsheet
 from .rendering import FORMATTED, render
 
 _ERROR_TYPES = {
@@ -147,16 +145,7 @@ def sheet_json(
     out: dict[str, Any] = {"properties": copy.deepcopy(sheet.props)}
     if sheet.merges:
         out["merges"] = [_strip_sheet_id_zero(m) for m in sheet.merges]
-    for key in (
-        "conditionalFormats",
-        "filterViews",
-        "protectedRanges",
-        "basicFilter",
-        "bandedRanges",
-    ):
-        if sheet.extras.get(key):
-            out[key] = copy.deepcopy(sheet.extras[key])
-    for key in ("rowGroups", "columnGroups"):
+    for key in ("protectedRanges", "rowGroups", "columnGroups"):
         if sheet.extras.get(key):
             out[key] = copy.deepcopy(sheet.extras[key])
     if with_data:
@@ -223,59 +212,3 @@ def get(ss: Spreadsheet, params: dict[str, Any]) -> dict[str, Any]:
         ranges = [ranges]
     mask = fieldmask.parse(params.get("fields") or "")
     return spreadsheet_json(ss, include_grid_data=include, ranges=ranges or None, mask=mask)
-
-
-_CREATE_KEYS = {
-    "spreadsheetId",
-    "properties",
-    "sheets",
-    "namedRanges",
-    "spreadsheetUrl",
-    "developerMetadata",
-}
-
-
-def create(store: Store, body: Any) -> Spreadsheet:
-    """POST /v4/spreadsheets: a new spreadsheet, optionally with sheets."""
-    if body is None:
-        body = {}
-    if not isinstance(body, dict):
-        raise bad_request("Invalid JSON payload received. Expected an object.")
-    for key in body:
-        if key not in _CREATE_KEYS:
-            raise unknown_field(key)
-    props = body.get("properties") or {}
-    if not isinstance(props, dict):
-        raise bad_request("Invalid value at 'spreadsheet.properties'")
-    title = props.get("title") or "Untitled spreadsheet"
-    ss = Spreadsheet(new_spreadsheet_id(), str(title), first_sheet=False)
-    for key in ("locale", "timeZone", "autoRecalc"):
-        if key in props:
-            ss.properties[key] = props[key]
-    sheets = body.get("sheets") or []
-    if not isinstance(sheets, list):
-        raise bad_request("Invalid value at 'spreadsheet.sheets'")
-    for i, spec in enumerate(sheets):
-        try:
-            sp = (spec or {}).get("properties") or {}
-            grid = sp.get("gridProperties") or {}
-            sheet = Sheet(
-                int(sp.get("sheetId", 0 if i == 0 else ss.new_sheet_id())),
-                str(sp.get("title") or f"Sheet{i + 1}"),
-                i,
-                int(grid.get("rowCount", 1000)),
-                int(grid.get("columnCount", 26)),
-            )
-        except (AttributeError, TypeError, ValueError):
-            raise bad_request(f"Invalid value at 'spreadsheet.sheets[{i}]'") from None
-        if ss.find_sheet(sheet.title) or any(s.sheet_id == sheet.sheet_id for s in ss.sheets):
-            raise bad_request(f'A sheet with the name "{sheet.title}" already exists.')
-        ss.sheets.append(sheet)
-    if not ss.sheets:
-        ss.sheets.append(Sheet(0, "Sheet1", 0))
-    if any(sh.row_count < 1 or sh.col_count < 1 for sh in ss.sheets):
-        raise bad_request("The grid must have at least one row and one column.")
-    if ss.total_cells() > MAX_CELLS:
-        raise bad_request(CELL_LIMIT_MESSAGE)
-    store.add(ss)
-    return ss

@@ -2,9 +2,8 @@
 
 Every spreadsheet is a Drive file: ``files.create`` with the spreadsheet MIME
 type creates one, ``files.list`` filters with ``q`` (``mimeType``, ``name``,
-``=``/``!=``/``contains``, ``and``), ``files.copy`` duplicates one, ``export``
-renders a sheet as CSV and a media upload with ``convert=true`` imports CSV
-into the first sheet.
+``=``/``!=``/``contains``, ``and``), ``files.copy`` duplicates one and a media
+upload with ``convert=true`` imports CSV into the first sheet.
 """
 
 from __future__ import annotations
@@ -19,7 +18,6 @@ from .errors import ApiError, bad_request
 from .metadata import OWNER_EMAIL, SPREADSHEET_MIME
 from .model import Sheet, Spreadsheet, Store, new_sheet_id, new_spreadsheet_id
 from .parsing import parse_user_entered
-from .rendering import FORMATTED, render
 
 _FILE_DEFAULT_FIELDS = ("kind", "id", "name", "mimeType")
 
@@ -80,23 +78,43 @@ def create(store: Store, body: Any, params: dict[str, Any]) -> dict[str, Any]:
     return _select(file_resource(ss), params.get("fields"))
 
 
-def get(store: Store, file_id: str, params: dict[str, Any]) -> dict[str, Any]:
+def file_of(store: Store, file_id: str) -> Spreadsheet:
+    """The spreadsheet behind a Drive file id, or Drive's 404."""
     ss = store.spreadsheets.get(file_id)
     if ss is None:
         raise not_found(file_id)
-    return _select(file_resource(ss), params.get("fields"))
+    return ss
+
+
+def get(store: Store, file_id: str, params: dict[str, Any]) -> dict[str, Any]:
+    return _select(file_resource(file_of(store, file_id)), params.get("fields"))
+
+
+def update(store: Store, file_id: str, body: Any, params: dict[str, Any]) -> dict[str, Any]:
+    """``files.update``: a new name, or the file moved to or out of the trash."""
+    ss = file_of(store, file_id)
+    if isinstance(body, dict) and body.get("name"):
+        ss.properties["title"] = str(body["name"])
+        ss.touch()
+    if isinstance(body, dict) and isinstance(body.get("trashed"), bool):
+        ss.trashed = body["trashed"]
+        ss.touch()
+    return get(store, file_id, params)
 
 
 def delete(store: Store, file_id: str) -> None:
-    if file_id not in store.spreadsheets:
-        raise not_found(file_id)
+    file_of(store, file_id)
     store.delete(file_id)
 
 
+def list_comments(store: Store, file_id: str) -> dict[str, Any]:
+    """``comments.list``: the emulator keeps no comments."""
+    file_of(store, file_id)
+    return {"comments": []}
+
+
 def copy_file(store: Store, file_id: str, body: Any, params: dict[str, Any]) -> dict[str, Any]:
-    src = store.spreadsheets.get(file_id)
-    if src is None:
-        raise not_found(file_id)
+    src = file_of(store, file_id)
     body = body if isinstance(body, dict) else {}
     new = Spreadsheet(
         new_spreadsheet_id(), str(body.get("name") or f"Copy of {src.title}"), first_sheet=False
@@ -188,103 +206,9 @@ def list_files(store: Store, params: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-# -- permissions (sharing is recorded, not enforced) --------------------------------
-_ROLES = ("reader", "commenter", "writer", "fileOrganizer", "organizer", "owner")
-_TYPES = ("user", "group", "domain", "anyone")
-
-
-def _file(store: Store, file_id: str) -> Spreadsheet:
-    ss = store.spreadsheets.get(file_id)
-    if ss is None:
-        raise not_found(file_id)
-    return ss
-
-
-def owner_permission() -> dict[str, Any]:
-    return {
-        "kind": "drive#permission",
-        "id": "owner",
-        "type": "user",
-        "role": "owner",
-        "emailAddress": OWNER_EMAIL,
-    }
-
-
-def list_permissions(store: Store, file_id: str) -> dict[str, Any]:
-    ss = _file(store, file_id)
-    return {"kind": "drive#permissionList", "permissions": [owner_permission(), *ss.permissions]}
-
-
-def create_permission(store: Store, file_id: str, body: Any) -> dict[str, Any]:
-    ss = _file(store, file_id)
-    if not isinstance(body, dict):
-        raise bad_request("Invalid JSON payload received. Expected an object.")
-    role, kind = body.get("role"), body.get("type")
-    if role not in _ROLES:
-        raise bad_request(f"Invalid permission role: {role!r}")
-    if kind not in _TYPES:
-        raise bad_request(f"Invalid permission type: {kind!r}")
-    if kind in ("user", "group") and not body.get("emailAddress"):
-        raise bad_request("The permission's emailAddress is required for type user or group.")
-    next_id = 1 + max((int(p["id"][1:]) for p in ss.permissions), default=0)
-    perm = {
-        "kind": "drive#permission",
-        "id": f"p{next_id}",
-        "type": kind,
-        "role": role,
-    }
-    for key in ("emailAddress", "domain"):
-        if body.get(key):
-            perm[key] = str(body[key])
-    ss.permissions.append(perm)
-    return perm
-
-
-def delete_permission(store: Store, file_id: str, permission_id: str) -> None:
-    ss = _file(store, file_id)
-    kept = [p for p in ss.permissions if p["id"] != permission_id]
-    if len(kept) == len(ss.permissions):
-        raise ApiError(404, f"Permission not found: {permission_id}.", "NOT_FOUND")
-    ss.permissions = kept
-
-
-# -- export / import ---------------------------------------------------------------
-def export_csv(store: Store, file_id: str, params: dict[str, Any]) -> str:
-    ss = store.spreadsheets.get(file_id)
-    if ss is None:
-        raise not_found(file_id)
-    mime = params.get("mimeType")
-    if mime != "text/csv":
-        raise bad_request(f"Export only supports mimeType=text/csv in the emulator, got {mime!r}")
-    gid = params.get("gid")
-    sheet = ss.sheet_by_id(int(gid)) if gid not in (None, "") else ss.sheets[0]
-    return sheet_csv(ss, sheet)
-
-
-def sheet_csv(ss: Spreadsheet, sheet: Sheet) -> str:
-    nrows, ncols = sheet.data_extent()
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    for r in range(nrows):
-        row = []
-        for c in range(ncols):
-            v = sheet.get(r, c)
-            row.append(
-                ""
-                if v is None
-                else render(
-                    v, FORMATTED, "FORMATTED_STRING", lambda x: ss.evaluate(x, sheet.title), ss.conv
-                )
-            )
-        writer.writerow(row)
-    return buf.getvalue()
-
-
 def import_csv(store: Store, file_id: str, data: bytes, params: dict[str, Any]) -> dict[str, Any]:
     """Replace the spreadsheet with one sheet holding the CSV (as Google's convert does)."""
-    ss = store.spreadsheets.get(file_id)
-    if ss is None:
-        raise not_found(file_id)
+    ss = file_of(store, file_id)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:

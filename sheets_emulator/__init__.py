@@ -13,8 +13,9 @@ render options), :mod:`.formulas` (the evaluated formula subset), :mod:`.refshif
 (Drive push channels: ``files.watch``, ``channels.stop``, the notifications),
 :mod:`.admin`
 (faults, quotas, stats), :mod:`.persistence` (``--state`` and ``--seed``),
-:mod:`.server` (HTTP: dispatch, auth, admin endpoints) with :mod:`.routing`
-(URL -> endpoint) and :mod:`.wire` (body limits, JSON in and out),
+:mod:`.server` (HTTP: auth, faults, the admin API's table) with :mod:`.routing`
+(URL -> endpoint name), :mod:`.endpoints` (endpoint name -> the function that
+answers it) and :mod:`.wire` (body limits, JSON in and out),
 :mod:`.cli` (``crm-sync emulator``).
 
 Admin API (for tests, benchmarks and demos)
@@ -61,13 +62,12 @@ too; without one, they are open (the emulator listens on 127.0.0.1 by default).
     {"total": n, "by_kind": {"503": n, "drop": n, "delay": n, "after:503": n,
     "after:drop": n, "after:delay": n, "hold": n, ...}}}`` (faults that fired, not
     rules installed); endpoint
-    names: spreadsheets.get, spreadsheets.create, spreadsheets.batchUpdate,
-    spreadsheets.sheets.copyTo, values.get, values.update, values.append,
+    names: spreadsheets.get, spreadsheets.batchUpdate,
+    values.get, values.update, values.append,
     values.clear, values.batchGet, values.batchUpdate, values.batchClear,
     drive.files.create, drive.files.get, drive.files.list, drive.files.delete,
-    drive.files.copy, drive.files.update, drive.files.export,
-    drive.files.import, drive.comments.list, drive.permissions.list,
-    drive.permissions.create, drive.permissions.delete, drive.files.watch,
+    drive.files.copy, drive.files.update,
+    drive.files.import, drive.comments.list, drive.files.watch,
     drive.channels.stop.  Requests failed by
     an injected status or refused by a quota count too; dropped connections,
     requests without a valid token and admin calls do not.  ``DELETE`` zeroes the counters.
@@ -96,5 +96,8 @@ Known limits: formulas outside the subset in :mod:`.formulas` evaluate to
 columns, see :mod:`.refshift`); cell formats are stored and returned but only number
 formats from USER_ENTERED parsing affect rendering; ``autoResizeDimensions``
 estimates widths; permissions are not modelled (inject a 403 fault instead);
+only the calls the service and its demo make, and those of gspread's own recorded
+test traffic, are served (others answer 404, and batchUpdate requests of other
+kinds 400 "Unknown name");
 one lock serialises all requests.
 """

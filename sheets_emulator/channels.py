@@ -268,8 +268,6 @@ def push_state(endpoint: str, update_body: Any = None) -> tuple[str, str | None]
         if isinstance(update_body, dict) and isinstance(update_body.get("trashed"), bool):
             return ("trash" if update_body["trashed"] else "untrash"), None
         return "update", "properties"
-    if endpoint in ("drive.permissions.create", "drive.permissions.delete"):
-        return "update", "permissions"
     if endpoint.startswith("values.") and endpoint not in ("values.get", "values.batchGet"):
         return _PUSH_CONTENT
     if endpoint in ("spreadsheets.batchUpdate", "drive.files.import"):

@@ -7,7 +7,7 @@ from typing import Any
 
 from .errors import bad_request
 from .metadata import OWNER_EMAIL
-from .txn import Reply, Txn, apply_fields, grid_box, public_range
+from .txn import Reply, Txn, grid_box, public_range
 
 
 def add_named_range(txn: Txn, req: dict[str, Any]) -> Reply:
@@ -37,15 +37,6 @@ def delete_named_range(txn: Txn, req: dict[str, Any]) -> Reply:
     if len(txn.named_ranges) == before:
         raise bad_request(f"No named range with id {rid}.")
     return {}
-
-
-def update_named_range(txn: Txn, req: dict[str, Any]) -> Reply:
-    new = req.get("namedRange") or {}
-    for nr in txn.named_ranges:
-        if nr["namedRangeId"] == new.get("namedRangeId"):
-            apply_fields(nr, new, req.get("fields"))
-            return {}
-    raise bad_request(f"No named range with id {new.get('namedRangeId')}.")
 
 
 def add_protected_range(txn: Txn, req: dict[str, Any]) -> Reply:

@@ -80,10 +80,6 @@ def invalid_value(field: str, shown: str, type_name: str = "google.protobuf.List
     )
 
 
-def unknown_field(name: str, where: str = "") -> ApiError:
-    prefix = f"{where}." if where else ""
-    return bad_request(
-        f"Invalid JSON payload received. Unknown name \"{name}\" at '{prefix}': Cannot find field."
-        if where
-        else f'Invalid JSON payload received. Unknown name "{name}": Cannot find field.'
-    )
+def unknown_field(name: str) -> ApiError:
+    """Google's 400 for a body field the method does not have."""
+    return bad_request(f'Invalid JSON payload received. Unknown name "{name}": Cannot find field.')
