@@ -60,6 +60,24 @@ def _tab(entry: QuarantineEntry) -> str:
     return "agreements" if entry.kind == "agreement" else "leads"
 
 
+def _update(
+    session: Session, record: Lead | Agreement, changes: Mapping[str, Any], *, source: str
+) -> dict[str, list[Any]]:
+    """:func:`records.update_record`, its refusals as review errors (the lead
+    would carry an erased person's identifier, or another partner's firm)."""
+    try:
+        return records.update_record(session, record, changes, source=source)
+    except records.Refused as exc:
+        if exc.reason == "erased":
+            raise ReviewError(
+                "erased", "These values identify a person who asked to be erased (GDPR)."
+            ) from None
+        raise ReviewError(
+            "duplicate",
+            "These values are another partner's firm; they cannot be merged into this lead.",
+        ) from None
+
+
 def _resolve(entry: QuarantineEntry, resolution: str) -> None:
     entry.resolved_at = utcnow()
     entry.updated_at = entry.resolved_at
@@ -170,13 +188,26 @@ def merge_quarantine(
         raise ReviewError("no_target", f"There is no live lead {target_id} to merge into.")
     check_merge(actor, entry.partner, target.partner)
     partner = entry.partner or target.partner
+    if records.erased_in_payload(session, entry.raw or {}, partner):
+        # kept before the erasure reached it: its values go now, merged nowhere
+        entry.raw = {}
+        _resolve(entry, "erased")
+        raise ReviewError("erased", "This person was erased; the entry is dismissed.")
     locale = config.partners[partner].locale if partner in config.partners else "en"
     fields, _ = split_known(entry.raw or {})
     record, errors = bilingual_errors("lead", fields, locale, partner, config.partners)
     bad = {e["field"] for e in errors}
-    fill = fill_blanks(target.data, {k: v for k, v in record.items() if k not in bad})
+    valid = {k: v for k, v in record.items() if k not in bad}
+    other = records.foreign_firm(session, valid, partner=target.partner, exclude_id=target.id)
+    if other is not None:
+        # the entry is another partner's firm: its keys never go into this lead
+        raise ReviewError(
+            "duplicate",
+            "This entry is another partner's firm; it cannot be merged into this lead.",
+        )
+    fill = fill_blanks(target.data, valid)
     if fill:
-        records.update_record(session, target, fill, source=source)
+        _update(session, target, fill, source=source)
     records.audit(session, target, "merge", source, {"filled": sorted(fill)})
     entry.duplicate_of = target.id
     _resolve(entry, "merged")
@@ -213,7 +244,7 @@ def resolve_conflict(
     if isinstance(record, Lead) and record.erased_at is not None:
         raise ReviewError("erased", f"Record {conflict.record_id} was erased.")
     value = conflict.sheet_value if side == "sheet" else conflict.store_value
-    changed = records.update_record(session, record, {conflict.field: value}, source=source)
+    changed = _update(session, record, {conflict.field: value}, source=source)
     conflict.resolved_value = value
     conflict.resolved_at = utcnow()
     conflict.resolution = f"chose_{side}"

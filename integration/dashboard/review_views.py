@@ -186,9 +186,9 @@ def dashboard_actor() -> Actor:
 
 
 def _review_source() -> str:
-    """Audit source of a review action: the dashboard acts through the same
-    authenticated, token-scoped path as the API."""
-    return "api"
+    """Audit source of a review action: the channel it was taken in (the API's
+    are ``api``), so the history says where a merge or a resolution was made."""
+    return "dashboard"
 
 
 #: Form field prefix of corrected values in the "fix and retry" form.

@@ -35,6 +35,7 @@ except ImportError:  # pragma: no cover - Windows
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from integration.store.db import Store
 from integration.store.models import WebhookDelivery, utcnow
@@ -92,6 +93,8 @@ def deliver_once(store: Store, partner: str, delivery_id: str, source: str, work
                     },
                 )
                 return outcome
+        except StaleDataError:
+            continue  # a lead it fills changed meanwhile: run the work again on it
         except IntegrityError:
             # Delivered before, or by a concurrent request that committed first:
             # everything above rolled back; answer with the stored outcome.
