@@ -325,6 +325,8 @@ class WebhookDelivery(Base):
     status_code: Mapped[int] = mapped_column(Integer)
     response: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     record_id: Mapped[str | None] = mapped_column(String(16))
+    #: SHA-256 of the body: the same id with another body is not a repeat (409)
+    body_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class IdempotencyKey(Base):

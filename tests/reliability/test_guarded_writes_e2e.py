@@ -376,3 +376,25 @@ def test_a_retry_after_the_connection_dropped_gets_the_first_outcome(
     with store.session() as s:
         ids = s.scalars(select(Lead.id).where(Lead.company_name == body["company_name"])).all()
     assert ids == [retry.json()["id"]]
+
+
+# ---------------------------------------------- finding 6: webhook deliveries
+
+
+def test_a_delivery_id_with_another_body_is_refused_and_changes_nothing(
+    live_url, http, config, store
+) -> None:
+    secret = config.environ["LV_WEBHOOK_SECRET"]
+    form = f"{live_url}/webhooks/forms/lv"
+    first = {"company_name": "SIA Pirmā", "country": "LV", "sector": "ict", "email": "a@pirma.lv"}
+    other = {**first, "company_name": "SIA Otrā", "email": "b@otra.lv"}
+    created = post_signed_form(http.post, form, secret, first, msg_id="msg_same", timeout=30)
+    assert created.status_code == 201, created.text
+    again = post_signed_form(http.post, form, secret, first, msg_id="msg_same", timeout=30)
+    assert again.status_code == 201 and again.headers.get("Idempotent-Replayed") == "true"
+    reused = post_signed_form(http.post, form, secret, other, msg_id="msg_same", timeout=30)
+    assert reused.status_code == 409, reused.text
+    assert reused.headers["Content-Type"].startswith("application/problem+json")
+    assert reused.json()["type"].endswith("/delivery-id-reused")
+    with store.session() as s:
+        assert s.scalars(select(Lead.company_name)).all() == ["SIA Pirmā"]
