@@ -217,12 +217,17 @@ def _review_problem(exc: ReviewError) -> Problem:
 
 
 def _result_json(result: ReviewResult, item: dict[str, Any]) -> dict[str, Any]:
-    return {
+    out = {
         "action": result.action,
         "record_id": result.record_id,
         "changed": result.changed,
         "item": item,
     }
+    if result.action == "merged":
+        out.update(
+            filled=result.filled, replaced=result.replaced, kept=result.kept, message=result.message
+        )
+    return out
 
 
 @describe(
@@ -292,8 +297,20 @@ def dismiss(entry_id: int) -> Response:
     ITEM_ID,
     **_action(
         "mergeQuarantineEntry",
-        "Merge a duplicate into an existing lead (fills blank fields only)",
-        {"type": "object", "properties": {"into": LEAD_ID}},
+        "Merge a duplicate into an existing lead: fills its blank fields; where "
+        "both have a value the lead's stays unless 'choose' takes the entry's",
+        {
+            "type": "object",
+            "properties": {
+                "into": LEAD_ID,
+                "choose": {
+                    "type": "object",
+                    "description": "field -> 'lead' or 'entry', for fields both have "
+                    "a different value in",
+                    "additionalProperties": {"type": "string", "enum": ["lead", "entry"]},
+                },
+            },
+        },
     ),
 )
 def merge(entry_id: int) -> Response:
@@ -301,6 +318,14 @@ def merge(entry_id: int) -> Response:
     into = body.get("into")
     if into is not None and not isinstance(into, str):
         raise bad_request_field("into", "type", "must be a lead id", "'into' must be a lead id.")
+    choose = body.get("choose") or {}
+    if not isinstance(choose, dict) or not all(isinstance(v, str) for v in choose.values()):
+        raise bad_request_field(
+            "choose",
+            "type",
+            "must be an object of field -> 'lead' or 'entry'",
+            "'choose' must be an object of field -> 'lead' or 'entry'.",
+        )
 
     def once() -> Response:
         with store_session() as session:
@@ -321,7 +346,13 @@ def merge(entry_id: int) -> Response:
                     )
             try:
                 result = merge_quarantine(
-                    session, services().config, entry, actor=actor(), into=into, source=source()
+                    session,
+                    services().config,
+                    entry,
+                    actor=actor(),
+                    into=into,
+                    choose=choose,
+                    source=source(),
                 )
             except ReviewError as exc:
                 if exc.reason == "erased" and entry.resolution == "erased":

@@ -398,3 +398,56 @@ def test_a_delivery_id_with_another_body_is_refused_and_changes_nothing(
     assert reused.json()["type"].endswith("/delivery-id-reused")
     with store.session() as s:
         assert s.scalars(select(Lead.company_name)).all() == ["SIA Pirmā"]
+
+
+# ------------------------------------------- finding 4: a merge that means it
+
+
+def test_a_merge_says_nothing_to_fill_and_takes_a_chosen_value(
+    live_url, http, bearer, store
+) -> None:
+    from integration.store import records
+
+    lv = bearer("lv")
+    lead = new_lead(http, live_url, lv, notes="Sazvanīts")
+    raw = {k: lead[k] for k in ("company_name", "country", "sector", "email")}
+
+    def entry(**extra: Any) -> int:
+        with store.session() as s:
+            kept = records.quarantine(
+                s,
+                kind="lead",
+                source="api",
+                partner="lv",
+                raw={**raw, **extra},
+                errors=[{"field": "", "code": "duplicate", "message": "x"}],
+                duplicate_of=lead["id"],
+            )
+            s.flush()
+            return kept.id
+
+    def merge(entry_id: int, **body: Any) -> requests.Response:
+        url = f"{live_url}/api/v1/quarantine/{entry_id}/merge"
+        return http.post(url, json=body, headers=lv, timeout=30)
+
+    same = merge(entry(notes="Cits teksts"))
+    assert same.status_code == 200, same.text
+    assert same.json()["filled"] == [] and same.json()["kept"] == ["notes"]
+    assert same.json()["message"].startswith("Nothing to fill")
+    wrong = merge(entry(notes="Cits teksts"), choose={"website": "entry"})
+    assert wrong.status_code == 422, wrong.text
+    chosen = merge(entry(notes="Jauns teksts", phone="+37129111555"), choose={"notes": "entry"})
+    assert chosen.status_code == 200, chosen.text
+    assert chosen.json()["filled"] == ["phone"] and chosen.json()["replaced"] == ["notes"]
+    final = http.get(f"{live_url}/api/v1/leads/{lead['id']}", headers=lv, timeout=30).json()
+    assert final["notes"] == "Jauns teksts" and final["phone"] == "+37129111555"
+    with store.session() as s:
+        audits = s.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.record_id == lead["id"], AuditEntry.action == "merge")
+            .order_by(AuditEntry.id)
+        ).all()
+        assert [a.changes for a in audits] == [
+            {"filled": [], "replaced": [], "kept": ["notes"]},
+            {"filled": ["phone"], "replaced": ["notes"], "kept": []},
+        ]

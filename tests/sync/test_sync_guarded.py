@@ -5,11 +5,15 @@ the person."""
 
 from __future__ import annotations
 
+import requests
 from sqlalchemy import select
 from sync_env import LV_LEADS_HEADER, SyncEnv
 
+from integration.auth import create_token
 from integration.store import records
-from integration.store.models import Lead, QuarantineEntry
+from integration.store.models import AuditEntry, Lead, QuarantineEntry
+
+LV1 = "40003000002"
 
 
 def test_an_erased_email_typed_into_another_row_is_not_synced(env: SyncEnv) -> None:
@@ -34,3 +38,46 @@ def test_an_erased_email_typed_into_another_row_is_not_synced(env: SyncEnv) -> N
     with env.store.session() as s:
         for entry in s.scalars(select(QuarantineEntry)):
             assert "alfa.lv" not in str(entry.raw).lower(), entry.raw
+
+
+def test_merging_a_duplicate_sheet_row_fills_its_consent_date_and_note(
+    env: SyncEnv, live_url: str, http: requests.Session
+) -> None:
+    """The row is kept as the partner's header text -> cell; the merge reads it
+    through the sync's header layout, so Latvian headers reach their fields."""
+    env.sheet(
+        "lv",
+        [
+            [*LV_LEADS_HEADER, "Piekrišana", "Piekrišanas datums"],
+            ["SIA Alfa", "LV", LV1, "IKT", "", "", "", "", "", "", ""],
+            ["SIA Alfa", "LV", LV1, "IKT", "", "", "", "Zvanīt otrdien", "", "jā", "12.03.2025"],
+        ],
+    )
+    env.synced_tab("lv")
+    alfa = env.values("lv")[1][11]
+    with env.store.session() as s:
+        entry = s.scalars(select(QuarantineEntry)).one()
+        assert entry.duplicate_of == alfa and "Piekrišana" in entry.raw
+        entry_id = entry.id
+        _, secret = create_token(s, "lv", "lv")
+    resp = http.post(
+        f"{live_url}/api/v1/quarantine/{entry_id}/merge",
+        json={},
+        headers={"Authorization": f"Bearer {secret}"},
+        timeout=30,
+    )
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    assert body["filled"] == ["gdpr_consent", "gdpr_consent_date", "notes"]
+    assert body["message"].startswith(f"Merged into {alfa}: filled ")
+    lead = env.leads()[alfa].data
+    assert lead["gdpr_consent"] is True and lead["gdpr_consent_date"] == "2025-03-12"
+    assert lead["notes"] == "Zvanīt otrdien"
+    with env.store.session() as s:
+        merge = s.scalars(
+            select(AuditEntry).where(AuditEntry.record_id == alfa, AuditEntry.action == "merge")
+        ).one()
+        assert merge.source == "api"
+        assert merge.changes["filled"] == ["gdpr_consent", "gdpr_consent_date", "notes"]
+    env.synced_tab("lv")
+    assert env.values("lv")[2][12] == f"Apvienots ar {alfa}"
