@@ -305,6 +305,20 @@ def erased_in_payload(session: Session, raw: Mapping[str, Any], partner: str | N
     return session.scalar(query.limit(1)) is not None
 
 
+def kept_payload(
+    session: Session,
+    raw: Mapping[str, Any],
+    errors: Iterable[Mapping[str, Any]],
+    partner: str | None,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """What a quarantine entry may keep of ``raw`` and its ``errors``: nothing of
+    a payload that identifies a person erased in ``partner``'s scope, with an
+    error that says so; everything otherwise."""
+    if erased_in_payload(session, raw, partner):
+        return {}, [{"field": "", "code": "erased", "message": ERASED_PAYLOAD}]
+    return dict(raw), [dict(e) for e in errors]
+
+
 class Refused(Exception):
     """A lead's new values the store does not take, whichever path brought them:
     ``reason`` ``erased`` (an identifier of a person erased in the owner's scope)
@@ -501,11 +515,7 @@ def quarantine(
     """Keep a row or payload for review. One that carries an identifier of a
     person erased in ``partner``'s scope keeps nothing of its values (the
     erasure would be undone by a merge or a replay of it) and says so."""
-    kept = dict(raw)
-    problems = [dict(e) for e in errors]
-    if erased_in_payload(session, kept, partner):
-        kept = {}
-        problems = [{"field": "", "code": "erased", "message": ERASED_PAYLOAD}]
+    kept, problems = kept_payload(session, raw, errors, partner)
     entry = QuarantineEntry(
         partner=partner,
         kind=kind,

@@ -354,13 +354,15 @@ def _quarantine(session: Session, plan: Plan, now: Any) -> None:
     for item in plan.quarantine:
         entry = existing.get(item.existing_id) if item.existing_id is not None else None
         if entry is not None:
+            # the store's rule for what quarantine keeps (no erased person's values)
+            raw, errors = rec_ops.kept_payload(session, item.raw, item.errors, plan.partner)
             if (
-                entry.raw != item.raw
-                or entry.errors != item.errors
+                entry.raw != raw
+                or entry.errors != errors
                 or entry.row_number != item.row
                 or entry.duplicate_of != item.duplicate_of
             ):
-                entry.raw, entry.errors = item.raw, item.errors
+                entry.raw, entry.errors = raw, errors
                 entry.row_number, entry.duplicate_of = item.row, item.duplicate_of
                 entry.updated_at = now
             continue

@@ -81,3 +81,26 @@ def test_merging_a_duplicate_sheet_row_fills_its_consent_date_and_note(
         assert merge.changes["filled"] == ["gdpr_consent", "gdpr_consent_date", "notes"]
     env.synced_tab("lv")
     assert env.values("lv")[2][12] == f"Apvienots ar {alfa}"
+
+
+def test_an_open_entry_updated_by_the_sync_keeps_no_erased_identifier(env: SyncEnv) -> None:
+    env.sheet(
+        "lv",
+        [
+            LV_LEADS_HEADER,
+            ["SIA Alfa", "LV", "", "IKT", "Anna", "anna@alfa.lv", "", "", ""],
+            ["SIA Beta", "Nekurzeme", "", "IKT", "Kārlis", "", "", "", ""],
+        ],
+    )
+    env.synced_tab("lv")
+    alfa = env.values("lv")[1][9]
+    with env.store.session() as s:
+        records.erase_lead(s, s.get(Lead, alfa), source="api", scope="lv")
+    env.synced_tab("lv")
+    env.write("lv", "Leads", "F3", [["anna@alfa.lv"]])  # the row stays invalid
+    env.synced_tab("lv")
+    with env.store.session() as s:
+        entries = s.scalars(select(QuarantineEntry)).all()
+        assert entries
+        for entry in entries:
+            assert "alfa.lv" not in str(entry.raw).lower(), entry.raw
