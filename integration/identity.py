@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from typing import Any, TypeVar
 
@@ -166,6 +166,32 @@ def tombstone_hashes(record: Mapping[str, Any]) -> list[str]:
     if email and (key is None or key[0] != "email"):
         keys.append(("email", email))
     return [key_hash(k) for k in keys]
+
+
+def leaves(raw: Any) -> Iterator[str]:
+    """Every value of a payload or row (nested), as text."""
+    if isinstance(raw, dict):
+        for value in raw.values():
+            yield from leaves(value)
+    elif isinstance(raw, list):
+        for value in raw:
+            yield from leaves(value)
+    elif isinstance(raw, str):
+        yield raw
+    elif isinstance(raw, int | float) and not isinstance(raw, bool):
+        yield str(int(raw)) if isinstance(raw, float) and raw.is_integer() else str(raw)
+
+
+def payload_hashes(raw: Any) -> list[str]:
+    """The tombstone hashes a raw payload or row may carry, whatever it is keyed
+    by (form questions, a sheet's headers): every value that is an e-mail
+    address, and the keys of its lead fields when it is keyed by field."""
+    hashes = tombstone_hashes(raw) if isinstance(raw, Mapping) else []
+    for value in leaves(raw):
+        email = email_key(value)
+        if email and "@" in email:
+            hashes.append(key_hash(("email", email)))
+    return sorted(set(hashes))
 
 
 @lru_cache(maxsize=65536)

@@ -213,6 +213,9 @@ def store_lead(
         )
 
     if errors:
+        # an erased person's input is refused, not kept for review, valid or not
+        if records.erased_in_payload(session, {**quarantine_raw, **record}, partner):
+            return LeadIntake("erased", record={})
         keep(errors)
         return LeadIntake("invalid", record=record, errors=errors)
     # two forms, or a form and the sync creating the same firm, wait here for
@@ -222,18 +225,28 @@ def store_lead(
     erased, duplicate_id, owner = fast_path.lookup_lead_key(session, record, partner)
     if erased:
         return LeadIntake("erased", record={})
-    if duplicate_id is not None and owner is not None and not may_fill(partner, owner):
-        # Another partner's firm: never written into, kept for this partner.
-        errors = [duplicate_error(duplicate_id, owner, candidate.locale)]
-        entry = keep(errors, duplicate_id)
+
+    def duplicate(other_id: str, other_owner: str) -> LeadIntake:
+        """Another partner's firm: never written into, kept for this partner."""
+        errors = [duplicate_error(other_id, other_owner, candidate.locale)]
+        entry = keep(errors, other_id)
         return LeadIntake(
-            "duplicate", record=record, errors=errors, duplicate_of=duplicate_id, entry=entry
+            "duplicate", record=record, errors=errors, duplicate_of=other_id, entry=entry
         )
+
+    if duplicate_id is not None and owner is not None and not may_fill(partner, owner):
+        return duplicate(duplicate_id, owner)
     existing = session.get(Lead, duplicate_id) if duplicate_id is not None else None
     if existing is not None:
         fill = fill_blanks(existing.data, record)
         if fill:
-            records.update_record(session, existing, fill, source=source)
+            try:
+                records.update_record(session, existing, fill, source=source)
+            except records.Refused as exc:
+                # the blanks would make the own lead another partner's firm
+                if exc.reason == "erased" or exc.other_id is None:
+                    return LeadIntake("erased", record={})
+                return duplicate(exc.other_id, exc.other_partner or "")
         records.audit(session, existing, "merge", source, {"filled": sorted(fill)})
         records.request_sync(
             session,

@@ -23,6 +23,7 @@ from integration.intake import accept_lead, bilingual_errors, fill_blanks, split
 from integration.ownership import Actor, check_conflict, check_merge, check_review, owner_of
 from integration.store import records
 from integration.store.models import Agreement, Conflict, Lead, QuarantineEntry, utcnow
+from integration.sync import sheet_rows
 
 SIDES = ("sheet", "store")
 
@@ -45,6 +46,71 @@ class ReviewResult:
     action: str  # replayed | sync_requested | dismissed | merged | resolved
     record_id: str | None = None
     changed: list[str] = field(default_factory=list)
+    #: a merge: fields filled (blank in the lead), replaced (staff chose the
+    #: entry's value) and kept (both had a value; the lead's stays)
+    filled: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    #: one sentence saying what the action did ("nothing to fill" included)
+    message: str = ""
+
+
+#: A merge's per-field choice where lead and entry both have a value.
+CHOICES = ("lead", "entry")
+
+
+@dataclass(frozen=True)
+class MergePlan:
+    """What merging an entry's values into a lead does, field by field."""
+
+    fill: dict[str, Any]
+    replace: dict[str, Any]
+    #: field -> (the lead's value, the entry's value), both set and different
+    differing: dict[str, tuple[Any, Any]]
+
+    @property
+    def changes(self) -> dict[str, Any]:
+        return {**self.fill, **self.replace}
+
+
+def plan_merge(
+    lead: Mapping[str, Any], values: Mapping[str, Any], choose: Mapping[str, str] | None = None
+) -> MergePlan:
+    """Fill exactly the lead's blank fields from ``values``; where both have a
+    different value the lead's stays unless ``choose`` says ``entry`` for that
+    field. A choice for a field that does not differ is an error (pure)."""
+    choose = dict(choose or {})
+    fill = fill_blanks(lead, values)
+    differing = {
+        k: (lead[k], v)
+        for k, v in values.items()
+        if k not in fill
+        and k not in ("id", "partner", "created_at", "updated_at")
+        and v not in (None, "")
+        and lead.get(k) not in (None, "")
+        and lead.get(k) != v
+    }
+    for name, side in choose.items():
+        if name not in differing or side not in CHOICES:
+            raise ReviewError(
+                "invalid",
+                f"'{name}': choose 'lead' or 'entry' only for a field both have a "
+                "different value in.",
+                [{"field": f"choose.{name}", "code": "choice", "message": "not a differing field"}],
+            )
+    replace = {k: differing[k][1] for k, side in choose.items() if side == "entry"}
+    return MergePlan(fill, replace, differing)
+
+
+def merge_message(target_id: str, plan: MergePlan) -> str:
+    if not plan.changes:
+        return f"Nothing to fill: {target_id} already has every value of this entry."
+    parts = []
+    if plan.fill:
+        parts.append("filled " + ", ".join(sorted(plan.fill)))
+    if plan.replace:
+        parts.append("replaced " + ", ".join(sorted(plan.replace)))
+    return f"Merged into {target_id}: " + "; ".join(parts) + "."
 
 
 def _open(entry: QuarantineEntry) -> None:
@@ -58,6 +124,24 @@ def _is_sheet(entry: QuarantineEntry) -> bool:
 
 def _tab(entry: QuarantineEntry) -> str:
     return "agreements" if entry.kind == "agreement" else "leads"
+
+
+def _update(
+    session: Session, record: Lead | Agreement, changes: Mapping[str, Any], *, source: str
+) -> dict[str, list[Any]]:
+    """:func:`records.update_record`, its refusals as review errors (the lead
+    would carry an erased person's identifier, or another partner's firm)."""
+    try:
+        return records.update_record(session, record, changes, source=source)
+    except records.Refused as exc:
+        if exc.reason == "erased":
+            raise ReviewError(
+                "erased", "These values identify a person who asked to be erased (GDPR)."
+            ) from None
+        raise ReviewError(
+            "duplicate",
+            "These values are another partner's firm; they cannot be merged into this lead.",
+        ) from None
 
 
 def _resolve(entry: QuarantineEntry, resolution: str) -> None:
@@ -146,18 +230,37 @@ def dismiss_quarantine(
     return ReviewResult("dismissed")
 
 
-def merge_quarantine(
+def entry_values(config: AppConfig, entry: QuarantineEntry) -> dict[str, Any]:
+    """The entry's valid values as lead fields. A sheet row is kept as the
+    partner's header text -> cell, so it is read through the same header layout
+    as the sync (its aliases and the partner's own columns), then normalised in
+    the partner's language; a payload is keyed by field already."""
+    partner = entry.partner or ""
+    locale = config.partners[partner].locale if partner in config.partners else "en"
+    raw = entry.raw or {}
+    if _is_sheet(entry) and partner in config.partners:
+        layout = sheet_rows.layout_for(
+            list(raw), "lead", config.partners[partner].columns.get("leads", {})
+        )
+        fields = sheet_rows.row_raw(layout, list(raw.values()))
+    else:
+        fields, _ = split_known(raw)
+    record, errors = bilingual_errors("lead", fields, locale, partner, config.partners)
+    bad = {e["field"] for e in errors}
+    return {k: v for k, v in record.items() if k not in bad}
+
+
+def merge_target(
     session: Session,
     config: AppConfig,
     entry: QuarantineEntry,
     *,
     actor: Actor,
     into: str | None = None,
-    source: str = "api",
-) -> ReviewResult:
-    """Merge a duplicate lead into an existing one: the valid values it has
-    and the target lacks fill the target's blanks; nothing is overwritten.
-    Into another partner's lead only by an admin (:func:`ownership.check_merge`)."""
+) -> tuple[Lead, dict[str, Any]]:
+    """The lead an entry merges into and the entry's values, once every rule
+    allows the merge (the entry open, the actor's ownership, no erased person,
+    not another partner's firm); reads only, so the dashboard can show it first."""
     check_review(actor, entry.partner)
     _open(entry)
     if entry.kind != "lead":
@@ -170,21 +273,69 @@ def merge_quarantine(
         raise ReviewError("no_target", f"There is no live lead {target_id} to merge into.")
     check_merge(actor, entry.partner, target.partner)
     partner = entry.partner or target.partner
-    locale = config.partners[partner].locale if partner in config.partners else "en"
-    fields, _ = split_known(entry.raw or {})
-    record, errors = bilingual_errors("lead", fields, locale, partner, config.partners)
-    bad = {e["field"] for e in errors}
-    fill = fill_blanks(target.data, {k: v for k, v in record.items() if k not in bad})
-    if fill:
-        records.update_record(session, target, fill, source=source)
-    records.audit(session, target, "merge", source, {"filled": sorted(fill)})
+    if records.erased_in_payload(session, entry.raw or {}, partner):
+        raise ReviewError("erased", "This person was erased; the entry is dismissed.")
+    valid = entry_values(config, entry)
+    other = records.foreign_firm(session, valid, partner=target.partner, exclude_id=target.id)
+    if other is not None:
+        # the entry is another partner's firm: its keys never go into this lead
+        raise ReviewError(
+            "duplicate",
+            "This entry is another partner's firm; it cannot be merged into this lead.",
+        )
+    return target, valid
+
+
+def merge_quarantine(
+    session: Session,
+    config: AppConfig,
+    entry: QuarantineEntry,
+    *,
+    actor: Actor,
+    into: str | None = None,
+    choose: Mapping[str, str] | None = None,
+    source: str = "api",
+) -> ReviewResult:
+    """Merge a duplicate lead into an existing one: the valid values it has
+    and the target lacks fill the target's blanks; where both have a value the
+    lead's stays unless ``choose`` (field -> ``lead``/``entry``) takes the
+    entry's. Into another partner's lead only by an admin
+    (:func:`ownership.check_merge`). The result and the audit entry list what
+    was filled and replaced; a merge that fills nothing says so."""
+    try:
+        target, valid = merge_target(session, config, entry, actor=actor, into=into)
+    except ReviewError as exc:
+        if exc.reason == "erased":
+            # kept before the erasure reached it: its values go now, merged nowhere
+            entry.raw = {}
+            _resolve(entry, "erased")
+        raise
+    plan = plan_merge(target.data, valid, choose)
+    if plan.changes:
+        _update(session, target, plan.changes, source=source)
+    kept = sorted(set(plan.differing) - set(plan.replace))
+    records.audit(
+        session,
+        target,
+        "merge",
+        source,
+        {"filled": sorted(plan.fill), "replaced": sorted(plan.replace), "kept": kept},
+    )
     entry.duplicate_of = target.id
     _resolve(entry, "merged")
-    for code in {partner, target.partner}:
+    for code in {entry.partner or target.partner, target.partner}:
         records.request_sync(
             session, code, trigger="api", reason=f"merged quarantine {entry.id}", tab="leads"
         )
-    return ReviewResult("merged", record_id=target.id, changed=sorted(fill))
+    return ReviewResult(
+        "merged",
+        record_id=target.id,
+        changed=sorted(plan.changes),
+        filled=sorted(plan.fill),
+        replaced=sorted(plan.replace),
+        kept=kept,
+        message=merge_message(target.id, plan),
+    )
 
 
 def conflict_record(session: Session, conflict: Conflict) -> Lead | Agreement | None:
@@ -213,7 +364,7 @@ def resolve_conflict(
     if isinstance(record, Lead) and record.erased_at is not None:
         raise ReviewError("erased", f"Record {conflict.record_id} was erased.")
     value = conflict.sheet_value if side == "sheet" else conflict.store_value
-    changed = records.update_record(session, record, {conflict.field: value}, source=source)
+    changed = _update(session, record, {conflict.field: value}, source=source)
     conflict.resolved_value = value
     conflict.resolved_at = utcnow()
     conflict.resolution = f"chose_{side}"

@@ -31,6 +31,8 @@ class FormSubmission:
     fields: dict[str, Any] = field(default_factory=dict)
     delivery_id: str | None = None
     event_type: str | None = None
+    #: when the person submitted it, as the sender says (Typeform ``submitted_at``)
+    submitted_at: str | None = None
 
 
 def sender_delivery_id(payload: Mapping[str, Any], key: str) -> str | None:

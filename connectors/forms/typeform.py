@@ -77,4 +77,7 @@ def parse_typeform(payload: Mapping[str, Any], field_map: Mapping[str, str]) -> 
         fields=fields,
         delivery_id=sender_delivery_id(payload, "event_id"),
         event_type=str(payload.get("event_type") or "form_response"),
+        submitted_at=(
+            response["submitted_at"] if isinstance(response.get("submitted_at"), str) else None
+        ),
     )

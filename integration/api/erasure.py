@@ -13,16 +13,16 @@ make another entry lose its row.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from integration.identity import registration_key
+from integration.identity import leaves, registration_key
 from integration.normalise import normalise_phone, parse_country
 from integration.ownership import Actor, check_change, erasure_scope, in_scope
+from integration.store.firm_locks import lock_firms
 from integration.store.models import (
     Conflict,
     Lead,
@@ -66,7 +66,7 @@ class Identifiers:
     def found_in(self, raw: Any) -> bool:
         """Whether a value of ``raw`` (a payload or row, nested) is one of them.
         The registration code counts only beside a value naming its country."""
-        values = [v for v in _leaves(raw) if v.strip()]
+        values = [v for v in leaves(raw) if v.strip()]
         for value in values:
             if self.email and value.strip().casefold() == self.email:
                 return True
@@ -96,19 +96,6 @@ def _phone(value: Any, country: str | None) -> str | None:
 
 def _digits(value: str) -> int:
     return sum(ch.isdigit() for ch in value)
-
-
-def _leaves(raw: Any) -> Iterator[str]:
-    if isinstance(raw, dict):
-        for value in raw.values():
-            yield from _leaves(value)
-    elif isinstance(raw, list):
-        for value in raw:
-            yield from _leaves(value)
-    elif isinstance(raw, str):
-        yield raw
-    elif isinstance(raw, int | float) and not isinstance(raw, bool):
-        yield str(int(raw)) if isinstance(raw, float) and raw.is_integer() else str(raw)
 
 
 def _scoped(query: Any, column: Any, scope: str | None) -> Any:
@@ -230,6 +217,9 @@ def erase_person(session: Session, lead: Lead, *, actor: Actor, source: str) -> 
             for tomb in session.scalars(select(Tombstone).where(Tombstone.record_id == lead.id)):
                 tomb.partner = None
         return result
+    # a write bringing these identifiers in (a patch, a form, a merge) holds the
+    # same locks: it lands before the erasure (and is erased) or sees its tombstone
+    lock_firms(session, [lead.data])
     who = Identifiers.of(lead.data)
     targets = [lead] + (_same_person(session, lead, who) if scope is None else [])
     for target in targets:

@@ -35,7 +35,7 @@ from integration.api.context import (
     token,
 )
 from integration.api.erasure import erase_person
-from integration.api.idempotency import idempotent
+from integration.api.idempotency import hold_claim, idempotent, settle
 from integration.api.validation import (
     check_read_only,
     field_error,
@@ -50,8 +50,9 @@ from integration.normalise import enum_values
 from integration.ownership import OWNER_FIELD, Denied, may_fill
 from integration.store import queries, records
 from integration.store.firm_locks import lock_firms
+from integration.store.guarded import run_guarded
 from integration.store.models import Agreement, Lead
-from integration.store.records import PERSONAL_FIELDS
+from integration.store.records import PERSONAL_FIELDS, Refused
 from integration.web.problem_details import Problem
 
 MODELS = {"lead": Lead, "agreement": Agreement}
@@ -181,6 +182,7 @@ def create_lead() -> Response:
 def _create_lead() -> Response:
     body, partner = _new_record_body("lead")
     with store_session() as session:
+        hold_claim(session)
         lock_firms(session, [body])
         if records.is_tombstoned(session, body, partner):
             raise Problem(
@@ -203,7 +205,7 @@ def _create_lead() -> Response:
             )
             answer = jsonify(kept)
             answer.status_code = 202
-            return answer
+            return settle(session, answer)
         if existing is not None:
             visible = admin() or existing.partner == token().partner
             raise Problem(
@@ -212,9 +214,13 @@ def _create_lead() -> Response:
                 slug="duplicate",
                 **({"existing_id": existing.id} if visible else {}),
             )
-        lead = records.create_lead(session, body, source=source())
+        try:
+            lead = records.create_lead(session, body, source=source())
+        except Refused as exc:
+            raise refused_problem(exc) from None
         _sync_after_api(session, partner, "lead", f"api created {lead.id}")
-    return _record_response(lead, 201)
+        session.flush()
+        return settle(session, _record_response(lead, 201))
 
 
 def create_agreement() -> Response:
@@ -224,10 +230,12 @@ def create_agreement() -> Response:
 def _create_agreement() -> Response:
     body, partner = _new_record_body("agreement")
     with store_session() as session:
+        hold_claim(session)
         validate_agreement_rules(session, body, token())
         agreement = records.create_agreement(session, body, source=source())
         _sync_after_api(session, partner, "agreement", f"api created {agreement.id}")
-    return _record_response(agreement, 201)
+        session.flush()
+        return settle(session, _record_response(agreement, 201))
 
 
 # ---------------------------------------------------------------- patching
@@ -240,7 +248,11 @@ def _check_if_match(record: Lead | Agreement) -> None:
     tags = [t.strip() for t in wanted.split(",")]
     if "*" in tags or _etag(record) in tags or f'"{record.version}"' in tags:
         return
-    raise Problem(
+    raise _stale_if_match()
+
+
+def _stale_if_match() -> Problem:
+    return Problem(
         412,
         "The record changed since you read it; fetch it again and reapply your change.",
         slug="precondition-failed",
@@ -248,8 +260,18 @@ def _check_if_match(record: Lead | Agreement) -> None:
 
 
 def patch_record(kind: str, record_id: str) -> Response:
+    """The patch in one transaction that re-reads the record each time it loses a
+    race: its update is conditional on the version read (a concurrent change is
+    never overwritten), and with ``If-Match`` a lost race is a 412."""
     patch = json_body(merge_patch=True)
     check_read_only(patch)
+    wanted = request.headers.get("If-Match")
+    on_stale = _stale_if_match if wanted is not None and wanted.strip() != "*" else None
+    record = run_guarded(lambda: _patch_once(kind, record_id, patch), on_stale=on_stale)
+    return _record_response(record)
+
+
+def _patch_once(kind: str, record_id: str, patch: dict[str, Any]) -> Lead | Agreement:
     owner_field = OWNER_FIELD[kind]
     with store_session() as session:
         record = _get_visible(session, kind, record_id)
@@ -268,18 +290,40 @@ def patch_record(kind: str, record_id: str) -> Response:
                 merged[name] = value
         validate(kind, merged, token())
         if isinstance(record, Lead):
+            # an erasure or a create of the same firm holds these until it commits
+            lock_firms(session, [merged])
             _check_lead_patch(session, record, patch, merged)
         else:
             named = frozenset(filter(None, (record.seller_id, record.buyer_id)))
             validate_agreement_rules(session, merged, token(), named)
-        changes = records.update_record(session, record, patch, source=source())
+        try:
+            changes = records.update_record(session, record, patch, source=source())
+        except Refused as exc:
+            raise refused_problem(exc) from None
         if changes:
             partners = {records.partner_of(record)}
             if owner_field in changes and changes[owner_field][0]:
                 partners.add(changes[owner_field][0])
             for code in partners:
                 _sync_after_api(session, code, kind, f"api changed {record.id}")
-    return _record_response(record)
+    return record
+
+
+def refused_problem(exc: Refused) -> Problem:
+    """The API's answer to values the store refused (:class:`records.Refused`);
+    another partner's lead is not named."""
+    if exc.reason == "erased":
+        return Problem(
+            409,
+            "This person asked to be erased (GDPR); these values cannot be stored.",
+            slug="erased-person",
+        )
+    return Problem(
+        409,
+        "Another lead already has this registration code or e-mail.",
+        slug="duplicate",
+        **({"existing_id": exc.other_id} if admin() else {}),
+    )
 
 
 def _check_lead_patch(session: Any, lead: Lead, patch: dict, merged: dict) -> None:
@@ -310,7 +354,10 @@ def erase_lead(record_id: str) -> Response:
     only the fact; the sheet cells are blanked by the next sync (requested here).
     The answer says how far it reached: the partner's own data for a partner
     token, the network for an admin."""
-    with store_session() as session:
-        lead = _get_visible(session, "lead", record_id)
-        result = erase_person(session, lead, actor=actor(), source=source())
-    return jsonify(result.as_json())
+
+    def erase_once() -> Any:
+        with store_session() as session:
+            lead = _get_visible(session, "lead", record_id)
+            return erase_person(session, lead, actor=actor(), source=source())
+
+    return jsonify(run_guarded(erase_once).as_json())

@@ -33,6 +33,7 @@ from integration.review import (
     replay_quarantine,
     resolve_conflict,
 )
+from integration.store.guarded import run_guarded
 from integration.store.models import Conflict, Lead, QuarantineEntry
 from integration.store.records import _iso
 from integration.web.openapi_components import ref
@@ -216,12 +217,17 @@ def _review_problem(exc: ReviewError) -> Problem:
 
 
 def _result_json(result: ReviewResult, item: dict[str, Any]) -> dict[str, Any]:
-    return {
+    out = {
         "action": result.action,
         "record_id": result.record_id,
         "changed": result.changed,
         "item": item,
     }
+    if result.action == "merged":
+        out.update(
+            filled=result.filled, replaced=result.replaced, kept=result.kept, message=result.message
+        )
+    return out
 
 
 @describe(
@@ -250,39 +256,61 @@ def replay(entry_id: int) -> Response:
             "must be an object",
             "'data' must be an object of field -> corrected value.",
         )
-    with store_session() as session:
-        entry = _visible(session, QuarantineEntry, entry_id, "quarantine entry")
-        try:
-            result = replay_quarantine(
-                session, services().config, entry, actor=actor(), data=data, source=source()
-            )
-        except ReviewError as exc:
-            if exc.reason in ("invalid", "erased", "duplicate"):
-                # Keep what the replay learned (new errors, or the dismissal),
-                # then answer with the problem.
-                session.commit()
-            raise _review_problem(exc) from None
-        return jsonify(_result_json(result, quarantine_json(entry)))
+
+    def once() -> Response:
+        with store_session() as session:
+            entry = _visible(session, QuarantineEntry, entry_id, "quarantine entry")
+            try:
+                result = replay_quarantine(
+                    session, services().config, entry, actor=actor(), data=data, source=source()
+                )
+            except ReviewError as exc:
+                if exc.reason in ("invalid", "erased", "duplicate"):
+                    # Keep what the replay learned (new errors, or the dismissal),
+                    # then answer with the problem.
+                    session.commit()
+                raise _review_problem(exc) from None
+            return jsonify(_result_json(result, quarantine_json(entry)))
+
+    # a record it writes changed meanwhile: the action is taken again on it
+    return run_guarded(once)
 
 
 @describe(ITEM_ID, **_action("dismissQuarantineEntry", "Give up on an entry"))
 def dismiss(entry_id: int) -> Response:
     json_body(allow_empty=True)
-    with store_session() as session:
-        entry = _visible(session, QuarantineEntry, entry_id, "quarantine entry")
-        try:
-            result = dismiss_quarantine(session, entry, actor=actor(), source=source())
-        except ReviewError as exc:
-            raise _review_problem(exc) from None
-        return jsonify(_result_json(result, quarantine_json(entry)))
+
+    def once() -> Response:
+        with store_session() as session:
+            entry = _visible(session, QuarantineEntry, entry_id, "quarantine entry")
+            try:
+                result = dismiss_quarantine(session, entry, actor=actor(), source=source())
+            except ReviewError as exc:
+                raise _review_problem(exc) from None
+            return jsonify(_result_json(result, quarantine_json(entry)))
+
+    # a record it writes changed meanwhile: the action is taken again on it
+    return run_guarded(once)
 
 
 @describe(
     ITEM_ID,
     **_action(
         "mergeQuarantineEntry",
-        "Merge a duplicate into an existing lead (fills blank fields only)",
-        {"type": "object", "properties": {"into": LEAD_ID}},
+        "Merge a duplicate into an existing lead: fills its blank fields; where "
+        "both have a value the lead's stays unless 'choose' takes the entry's",
+        {
+            "type": "object",
+            "properties": {
+                "into": LEAD_ID,
+                "choose": {
+                    "type": "object",
+                    "description": "field -> 'lead' or 'entry', for fields both have "
+                    "a different value in",
+                    "additionalProperties": {"type": "string", "enum": ["lead", "entry"]},
+                },
+            },
+        },
     ),
 )
 def merge(entry_id: int) -> Response:
@@ -290,29 +318,53 @@ def merge(entry_id: int) -> Response:
     into = body.get("into")
     if into is not None and not isinstance(into, str):
         raise bad_request_field("into", "type", "must be a lead id", "'into' must be a lead id.")
-    with store_session() as session:
-        entry = _visible(session, QuarantineEntry, entry_id, "quarantine entry")
-        if into is not None:
-            # A lead the caller names must be one it can see (ids elsewhere are not
-            # disclosed); the entry's own duplicate_of is known to it already, and
-            # whether it may merge into that is the ownership check's to say.
-            visible = session.scalars(
-                scope_leads(select(Lead.id).where(Lead.id == into), token())
-            ).first()
-            if visible is None:
-                raise bad_request_field(
-                    "into", "reference", "unknown lead", f"There is no lead {into} to merge into."
+    choose = body.get("choose") or {}
+    if not isinstance(choose, dict) or not all(isinstance(v, str) for v in choose.values()):
+        raise bad_request_field(
+            "choose",
+            "type",
+            "must be an object of field -> 'lead' or 'entry'",
+            "'choose' must be an object of field -> 'lead' or 'entry'.",
+        )
+
+    def once() -> Response:
+        with store_session() as session:
+            entry = _visible(session, QuarantineEntry, entry_id, "quarantine entry")
+            if into is not None:
+                # A lead the caller names must be one it can see (ids elsewhere are not
+                # disclosed); the entry's own duplicate_of is known to it already, and
+                # whether it may merge into that is the ownership check's to say.
+                visible = session.scalars(
+                    scope_leads(select(Lead.id).where(Lead.id == into), token())
+                ).first()
+                if visible is None:
+                    raise bad_request_field(
+                        "into",
+                        "reference",
+                        "unknown lead",
+                        f"There is no lead {into} to merge into.",
+                    )
+            try:
+                result = merge_quarantine(
+                    session,
+                    services().config,
+                    entry,
+                    actor=actor(),
+                    into=into,
+                    choose=choose,
+                    source=source(),
                 )
-        try:
-            result = merge_quarantine(
-                session, services().config, entry, actor=actor(), into=into, source=source()
-            )
-        except ReviewError as exc:
-            raise _review_problem(exc) from None
-        target = session.get(Lead, result.record_id)
-        out = _result_json(result, quarantine_json(entry))
-        out["record"] = record_json(target) if target is not None else None
-        return jsonify(out)
+            except ReviewError as exc:
+                if exc.reason == "erased" and entry.resolution == "erased":
+                    session.commit()  # the erased person's values leave the entry
+                raise _review_problem(exc) from None
+            target = session.get(Lead, result.record_id)
+            out = _result_json(result, quarantine_json(entry))
+            out["record"] = record_json(target) if target is not None else None
+            return jsonify(out)
+
+    # a record it writes changed meanwhile: the action is taken again on it
+    return run_guarded(once)
 
 
 @describe(
@@ -334,10 +386,15 @@ def resolve(conflict_id: int) -> Response:
         raise bad_request_field(
             "side", "enum", "must be sheet or store", "Choose a side: 'sheet' or 'store'."
         )
-    with store_session() as session:
-        conflict = _visible(session, Conflict, conflict_id, "conflict")
-        try:
-            result = resolve_conflict(session, conflict, side, actor=actor(), source=source())
-        except ReviewError as exc:
-            raise _review_problem(exc) from None
-        return jsonify(_result_json(result, conflict_json(conflict)))
+
+    def once() -> Response:
+        with store_session() as session:
+            conflict = _visible(session, Conflict, conflict_id, "conflict")
+            try:
+                result = resolve_conflict(session, conflict, side, actor=actor(), source=source())
+            except ReviewError as exc:
+                raise _review_problem(exc) from None
+            return jsonify(_result_json(result, conflict_json(conflict)))
+
+    # a record it writes changed meanwhile: the action is taken again on it
+    return run_guarded(once)

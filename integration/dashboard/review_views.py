@@ -15,12 +15,14 @@ from integration.dashboard import bp
 from integration.dashboard.access import current_token, login_required
 from integration.dashboard.scope import partner_scope, visible_or_404
 from integration.dashboard.sheets import sheet_gids
-from integration.dashboard.web import csv_response, notice, services
+from integration.dashboard.ui_text import label
+from integration.dashboard.web import csv_response, notice, services, ui_locale
 from integration.ownership import Actor, Denied
 from integration.store.models import (
     Conflict,
     QuarantineEntry,
 )
+from integration.vocabulary import field_label
 
 
 def quarantine_rows(db: Session, config: AppConfig) -> list[dict[str, Any]]:
@@ -54,9 +56,53 @@ def quarantine_rows(db: Session, config: AppConfig) -> list[dict[str, Any]]:
                     if e.kind == "lead" and not (e.source or "").startswith("sheet:")
                     else []
                 ),
+                "merge": merge_preview(db, config, e),
             }
         )
     return out
+
+
+def merge_preview(db: Session, config: AppConfig, entry: QuarantineEntry) -> dict[str, Any] | None:
+    """What merging ``entry`` into its lead would fill, and the fields both have
+    a different value in (for staff to choose), or None when it cannot merge."""
+    from integration.review import ReviewError, merge_target, plan_merge
+
+    if entry.kind != "lead" or not entry.duplicate_of:
+        return None
+    try:
+        target, values = merge_target(db, config, entry, actor=dashboard_actor())
+    except (ReviewError, Denied):
+        return None
+    plan = plan_merge(target.data, values)
+    return {
+        "target": target.id,
+        "fill": sorted(plan.fill),
+        "differing": [(name, *plan.differing[name]) for name in sorted(plan.differing)],
+    }
+
+
+#: Form field prefix of a merge's per-field choice (``lead`` or ``entry``).
+CHOOSE_PREFIX = "choose:"
+
+
+def merge_choices(form: Any) -> dict[str, str]:
+    return {
+        key[len(CHOOSE_PREFIX) :]: value
+        for key, value in form.items()
+        if key.startswith(CHOOSE_PREFIX) and value == "entry"
+    }
+
+
+def merge_notice(result: Any) -> None:
+    """What a merge did, in the viewer's words: the fields it filled or took,
+    or that there was nothing to fill (never a bare "Done")."""
+    locale = ui_locale()
+    names = result.filled + result.replaced
+    if not names:
+        flash(label("merge_nothing", locale, id=result.record_id), "ok")
+        return
+    fields = ", ".join(field_label("lead", n, locale) for n in names)
+    flash(label("merge_filled", locale, id=result.record_id, fields=fields), "ok")
 
 
 def localised_errors(errors: list[dict[str, Any]], locale: str) -> list[dict[str, str]]:
@@ -186,9 +232,9 @@ def dashboard_actor() -> Actor:
 
 
 def _review_source() -> str:
-    """Audit source of a review action: the dashboard acts through the same
-    authenticated, token-scoped path as the API."""
-    return "api"
+    """Audit source of a review action: the channel it was taken in (the API's
+    are ``api``), so the history says where a merge or a resolution was made."""
+    return "dashboard"
 
 
 #: Form field prefix of corrected values in the "fix and retry" form.
@@ -254,7 +300,14 @@ def quarantine_action(entry_id: int) -> Any:
             elif action == "dismiss":
                 result = dismiss_quarantine(db, entry, actor=who, source=_review_source())
             else:
-                result = merge_quarantine(db, svc.config, entry, actor=who, source=_review_source())
+                result = merge_quarantine(
+                    db,
+                    svc.config,
+                    entry,
+                    actor=who,
+                    choose=merge_choices(request.form),
+                    source=_review_source(),
+                )
         except Denied as exc:
             db.rollback()
             flash(exc.message, "error")
@@ -266,7 +319,10 @@ def quarantine_action(entry_id: int) -> Any:
             flash(exc.message, "error")
             return redirect(url_for("dashboard.needs_fixing") + f"#q-{entry_id}")
     # A sheet row is re-read by the next sync, which then closes the entry.
-    notice("sync_requested" if result.action == "sync_requested" else "done")
+    if result.action == "merged":
+        merge_notice(result)
+    else:
+        notice("sync_requested" if result.action == "sync_requested" else "done")
     return redirect(url_for("dashboard.needs_fixing"))
 
 

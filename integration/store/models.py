@@ -119,6 +119,10 @@ class Lead(Base):
     erased_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
     __table_args__ = (Index("ix_leads_natural_key", "registration_code", "country"),)
+    #: Every ORM UPDATE of a lead says ``WHERE id = :id AND version = :seen``, so
+    #: a writer that read an older version fails (StaleDataError) instead of
+    #: overwriting a concurrent change; the store operations set the next version.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
 
 class Agreement(Base):
@@ -138,6 +142,9 @@ class Agreement(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     archived_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+    #: As for leads: every ORM UPDATE is conditional on the version it read.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
 
 class Tombstone(Base):
@@ -318,6 +325,8 @@ class WebhookDelivery(Base):
     status_code: Mapped[int] = mapped_column(Integer)
     response: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     record_id: Mapped[str | None] = mapped_column(String(16))
+    #: SHA-256 of the body: the same id with another body is not a repeat (409)
+    body_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class IdempotencyKey(Base):

@@ -23,6 +23,7 @@ from integration.identity import (
     email_key,
     firm_keys,
     first_match,
+    payload_hashes,
     registration_key,
     tombstone_hashes,
 )
@@ -152,8 +153,11 @@ def audit(
 
 
 def create_lead(session: Session, data: Mapping[str, Any], *, source: str) -> Lead:
-    """Insert a validated lead; ``data['partner']`` names the owning chamber."""
+    """Insert a validated lead; ``data['partner']`` names the owning chamber.
+    Refused (:func:`check_lead_values`) for an erased person or another
+    partner's firm."""
     clean = clean_data(data)
+    check_lead_values(session, {}, clean, partner=clean["partner"])
     now = utcnow()
     lead = Lead(id=issue_id(session, "lead"), partner=clean["partner"], data=clean)
     lead.created_at = lead.updated_at = now
@@ -202,6 +206,9 @@ def update_record(
             data[field] = new
     if not diff:
         return diff
+    if isinstance(record, Lead):
+        owner = data.get("partner") or record.partner
+        check_lead_values(session, record.data, data, partner=owner, lead_id=record.id)
     record.data = data
     record.version += 1
     record.updated_at = utcnow()
@@ -282,6 +289,83 @@ def is_tombstoned(session: Session, record: Mapping[str, Any], partner: str | No
         return False
     query = select(Tombstone.id).where(Tombstone.key_hash.in_(hashes), tombstones_blocking(partner))
     return session.scalar(query.limit(1)) is not None
+
+
+#: What a quarantine entry says instead of an erased person's values.
+ERASED_PAYLOAD = "The values were not kept: they identify a person who asked to be erased (GDPR)."
+
+
+def erased_in_payload(session: Session, raw: Mapping[str, Any], partner: str | None) -> bool:
+    """Whether a raw payload or row (keyed by anything) carries an identifier of a
+    person erased in ``partner``'s scope."""
+    hashes = payload_hashes(raw)
+    if not hashes:
+        return False
+    query = select(Tombstone.id).where(Tombstone.key_hash.in_(hashes), tombstones_blocking(partner))
+    return session.scalar(query.limit(1)) is not None
+
+
+def kept_payload(
+    session: Session,
+    raw: Mapping[str, Any],
+    errors: Iterable[Mapping[str, Any]],
+    partner: str | None,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """What a quarantine entry may keep of ``raw`` and its ``errors``: nothing of
+    a payload that identifies a person erased in ``partner``'s scope, with an
+    error that says so; everything otherwise."""
+    if erased_in_payload(session, raw, partner):
+        return {}, [{"field": "", "code": "erased", "message": ERASED_PAYLOAD}]
+    return dict(raw), [dict(e) for e in errors]
+
+
+class Refused(Exception):
+    """A lead's new values the store does not take, whichever path brought them:
+    ``reason`` ``erased`` (an identifier of a person erased in the owner's scope)
+    or ``duplicate`` (another partner's firm: ``other_id``, ``other_partner``)."""
+
+    def __init__(self, reason: str, other_id: str | None = None, other_partner: str | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.other_id = other_id
+        self.other_partner = other_partner
+
+
+def check_lead_values(
+    session: Session,
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+    *,
+    partner: str,
+    lead_id: str | None = None,
+) -> None:
+    """Raise :class:`Refused` when the change from ``before`` to ``after`` brings
+    an erased person's identifier into ``partner``'s lead, or makes it another
+    partner's firm. Only what the change adds is judged, so an erased lead's
+    own firm keys (tombstoned with it) never block editing its other fields."""
+    added = set(tombstone_hashes(after)) - set(tombstone_hashes(before))
+    if added:
+        query = select(Tombstone.id).where(
+            Tombstone.key_hash.in_(sorted(added)), tombstones_blocking(partner)
+        )
+        if session.scalar(query.limit(1)) is not None:
+            raise Refused("erased")
+    added_keys = set(firm_keys(after)) - set(firm_keys(before))
+    if not added_keys:
+        return
+    other = foreign_firm(session, after, partner=partner, exclude_id=lead_id)
+    if other is not None:
+        raise Refused("duplicate", other.id, other.partner)
+
+
+def foreign_firm(
+    session: Session, record: Mapping[str, Any], *, partner: str, exclude_id: str | None = None
+) -> Any | None:
+    """Another partner's stored lead that is ``record``'s firm (identity's rule,
+    ``partner``'s own lead first), or None."""
+    rows = firm_candidates(session, [record])
+    other = match_firm(record, rows, partner=partner, exclude_id=exclude_id)
+    return other if other is not None and other.partner != partner else None
 
 
 #: The columns a firm match needs of a stored lead (:func:`firm_candidates`).
@@ -428,6 +512,10 @@ def quarantine(
     fingerprint: str | None = None,
     duplicate_of: str | None = None,
 ) -> QuarantineEntry:
+    """Keep a row or payload for review. One that carries an identifier of a
+    person erased in ``partner``'s scope keeps nothing of its values (the
+    erasure would be undone by a merge or a replay of it) and says so."""
+    kept, problems = kept_payload(session, raw, errors, partner)
     entry = QuarantineEntry(
         partner=partner,
         kind=kind,
@@ -435,8 +523,8 @@ def quarantine(
         tab=tab,
         row_number=row_number,
         fingerprint=fingerprint,
-        raw=dict(raw),
-        errors=[dict(e) for e in errors],
+        raw=kept,
+        errors=problems,
         duplicate_of=duplicate_of,
     )
     session.add(entry)

@@ -15,8 +15,13 @@ from sqlalchemy.orm import Session
 
 from integration.store.models import IdempotencyKey, SyncRequest, WebhookDelivery, utcnow
 
+#: A Typeform delivery (its signature has no timestamp) is accepted this long
+#: after its ``submitted_at``; Typeform retries a failed delivery for hours.
+TYPEFORM_REPLAY_WINDOW = timedelta(days=2)
 #: Senders retry for up to a few days; a repeat within this window is answered
-#: with the first outcome.
+#: with the first outcome. Longer than every replay window (Standard Webhooks:
+#: 5 minutes; Typeform: :data:`TYPEFORM_REPLAY_WINDOW`), so a delivery is never
+#: forgotten while a replay of it could still be accepted.
 WEBHOOK_DELIVERY_RETENTION = timedelta(days=7)
 #: An ``Idempotency-Key`` replays its first response for this long.
 IDEMPOTENCY_KEY_TTL = timedelta(hours=24)

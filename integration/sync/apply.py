@@ -210,7 +210,10 @@ def _load(session: Session, model: Any, ids: list[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        for obj in session.scalars(select(model).where(model.id.in_(chunk))):
+        # locked until the commit: a concurrent write of one of them waits for the
+        # sync, so the version compared below is the one the update replaces
+        query = select(model).where(model.id.in_(chunk)).order_by(model.id).with_for_update()
+        for obj in session.scalars(query):
             out[obj.id] = obj
     return out
 
@@ -250,7 +253,12 @@ def apply_store(
             if obj is None or obj.version != upd.expected_version:
                 skipped.add(upd.id)
                 continue
-            rec_ops.update_record(session, obj, upd.changes, source=source)
+            try:
+                rec_ops.update_record(session, obj, upd.changes, source=source)
+            except rec_ops.Refused:
+                # an erased person's identifier or another partner's firm, typed
+                # into an existing row: never stored (the planner says so in the row)
+                skipped.add(upd.id)
         for rid in plan.archives:
             if rid in objects:
                 rec_ops.archive_record(session, objects[rid], source=source)
@@ -346,13 +354,15 @@ def _quarantine(session: Session, plan: Plan, now: Any) -> None:
     for item in plan.quarantine:
         entry = existing.get(item.existing_id) if item.existing_id is not None else None
         if entry is not None:
+            # the store's rule for what quarantine keeps (no erased person's values)
+            raw, errors = rec_ops.kept_payload(session, item.raw, item.errors, plan.partner)
             if (
-                entry.raw != item.raw
-                or entry.errors != item.errors
+                entry.raw != raw
+                or entry.errors != errors
                 or entry.row_number != item.row
                 or entry.duplicate_of != item.duplicate_of
             ):
-                entry.raw, entry.errors = item.raw, item.errors
+                entry.raw, entry.errors = raw, errors
                 entry.row_number, entry.duplicate_of = item.row, item.duplicate_of
                 entry.updated_at = now
             continue

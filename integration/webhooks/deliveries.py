@@ -6,6 +6,9 @@ row inserted with the outcome in the same transaction that stores the lead, so:
 
 * a repeat after the first finished fails on that key, rolls back everything
   it did, and answers with the first status and body: nothing is created twice;
+* the same id with a different body is no repeat but a reused id: refused
+  with 409 and a problem body, nothing of it stored (the sender must give a
+  new delivery a new id);
 * a concurrent repeat on PostgreSQL blocks on the key until the first commits,
   then does the same; on SQLite, ``BEGIN IMMEDIATE`` serialises the two;
 * if the first attempt fails, nothing of it is stored and the sender's retry
@@ -35,9 +38,11 @@ except ImportError:  # pragma: no cover - Windows
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from integration.store.db import Store
 from integration.store.models import WebhookDelivery, utcnow
+from integration.web.problem_details import problem_body
 
 log = logging.getLogger(__name__)
 
@@ -70,9 +75,30 @@ def delivery_key(delivery_id: str) -> str:
     return "sha256:" + hashlib.sha256(delivery_id.encode("utf-8", "replace")).hexdigest()
 
 
-def deliver_once(store: Store, partner: str, delivery_id: str, source: str, work: Work) -> Outcome:
-    """Run ``work`` once per ``(partner, delivery_id)``; later calls replay its outcome."""
+#: What a delivery id seen before with a different body is answered.
+REUSED_ID = (
+    "This delivery id was already used with a different body; a new delivery needs a new id."
+)
+
+
+def body_hash(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+def deliver_once(
+    store: Store,
+    partner: str,
+    delivery_id: str,
+    source: str,
+    work: Work,
+    *,
+    body: bytes | None = None,
+) -> Outcome:
+    """Run ``work`` once per ``(partner, delivery_id)``; later calls with the same
+    ``body`` replay its outcome, with another body they are refused (409) and
+    change nothing."""
     delivery_id = delivery_key(delivery_id)
+    digest = body_hash(body) if body is not None else None
     for _ in range(_ATTEMPTS):
         try:
             with sqlite_writer(store), store.session() as session:
@@ -89,9 +115,12 @@ def deliver_once(store: Store, partner: str, delivery_id: str, source: str, work
                         "status_code": outcome.status,
                         "response": outcome.body,
                         "record_id": outcome.record_id,
+                        "body_hash": digest,
                     },
                 )
                 return outcome
+        except StaleDataError:
+            continue  # a lead it fills changed meanwhile: run the work again on it
         except IntegrityError:
             # Delivered before, or by a concurrent request that committed first:
             # everything above rolled back; answer with the stored outcome.
@@ -99,6 +128,8 @@ def deliver_once(store: Store, partner: str, delivery_id: str, source: str, work
         with store.session() as session:
             seen = session.get(WebhookDelivery, (partner, delivery_id))
             if seen is not None:
+                if digest is not None and seen.body_hash not in (None, digest):
+                    return Outcome(409, problem_body(409, REUSED_ID, slug="delivery-id-reused"))
                 return Outcome(seen.status_code, dict(seen.response or {}), seen.record_id, True)
     raise ClaimLost(delivery_id)
 

@@ -23,6 +23,7 @@ and are not remembered, so a fixed retry is processed normally.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Response, jsonify, request
@@ -30,6 +31,8 @@ from sqlalchemy.orm import Session
 
 from connectors.forms import PayloadError, parse_submission
 from integration.intake import Candidate, check_lead, duplicate_body, store_lead
+from integration.store.models import utcnow
+from integration.store.retention import TYPEFORM_REPLAY_WINDOW
 from integration.web.json_input import parse_json
 from integration.web.openapi_components import ref
 from integration.web.openapi_operations import describe, json_response, problems
@@ -46,7 +49,12 @@ from integration.webhooks.requests import (
     transient_as_503,
     unauthorized,
 )
-from integration.webhooks.signatures import SignatureError, verify_standard, verify_typeform
+from integration.webhooks.signatures import (
+    TOLERANCE_SECONDS,
+    SignatureError,
+    verify_standard,
+    verify_typeform,
+)
 
 TYPEFORM_HEADER = "Typeform-Signature"
 #: Values a form lead gets when the form does not say otherwise.
@@ -116,6 +124,27 @@ def _lead_work(
     return work
 
 
+def check_typeform_age(submitted_at: str | None) -> None:
+    """A Typeform signature carries no timestamp, so the submission's own time
+    bounds a replay: refused (401, nothing stored) once older than
+    :data:`TYPEFORM_REPLAY_WINDOW`, well within the time delivery ids are kept
+    (:data:`WEBHOOK_DELIVERY_RETENTION`), so a repeat is either answered from
+    its stored outcome or refused, never processed again."""
+    try:
+        when = datetime.fromisoformat((submitted_at or "").replace("Z", "+00:00"))
+    except ValueError:
+        raise Problem(
+            400, "A Typeform delivery needs form_response.submitted_at.", slug="bad-payload"
+        ) from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    now = utcnow()
+    if not (now - TYPEFORM_REPLAY_WINDOW <= when <= now + timedelta(seconds=TOLERANCE_SECONDS)):
+        raise unauthorized(
+            SignatureError("the Typeform submission is older than the replay window")
+        )
+
+
 @describe(
     operationId="receiveFormSubmission",
     summary="A lead from a form (plain JSON, Google Forms, Typeform)",
@@ -161,6 +190,7 @@ def receive_form(partner: str) -> Response:
                 400, "A Typeform delivery needs event_id and form_response.", slug="bad-payload"
             )
         delivery_id = submission.delivery_id
+        check_typeform_age(submission.submitted_at)
         if submission.event_type != "form_response":
             return jsonify(status="ignored", event_type=submission.event_type)
     raw, ignored = submission_fields(submission)
@@ -174,5 +204,5 @@ def receive_form(partner: str) -> Response:
     work = _lead_work(candidate, raw, unmatched, ignored, source)
     assert delivery_id is not None
     with transient_as_503():
-        outcome = deliver_once(services().store, partner, delivery_id, source, work)
+        outcome = deliver_once(services().store, partner, delivery_id, source, work, body=body)
     return outcome_response(outcome)

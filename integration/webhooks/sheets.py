@@ -84,7 +84,7 @@ def receive_sheet_edit(partner: str) -> Response:
         return Outcome(202, {"status": "queued", "sync_request": req.id, "tab": tab})
 
     with transient_as_503():
-        outcome = deliver_once(services().store, partner, delivery_id, "sheets", work)
+        outcome = deliver_once(services().store, partner, delivery_id, "sheets", work, body=body)
     return outcome_response(outcome)
 
 

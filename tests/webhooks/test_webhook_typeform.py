@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -15,16 +16,19 @@ from integration.webhooks.signatures import typeform_header
 FIELD_MAP = {"company": "company_name", "land": "country", "area": "sector", "mail": "email"}
 
 
-def typeform_payload(event_id: str = "LtWXD3crgy", email: str = "eva@example.ee") -> dict:
-    """Shaped like Typeform's documented example delivery."""
+def typeform_payload(
+    event_id: str = "LtWXD3crgy", email: str = "eva@example.ee", age: timedelta = timedelta(0)
+) -> dict:
+    """Shaped like Typeform's documented example delivery, submitted ``age`` ago."""
+    submitted = datetime.now(UTC) - age
     return {
         "event_id": event_id,
         "event_type": "form_response",
         "form_response": {
             "form_id": "lT4Z3j",
             "token": "a3a12ec67a1365927098a606107fac15",
-            "submitted_at": "2025-01-18T18:17:02Z",
-            "landed_at": "2025-01-18T18:07:02Z",
+            "submitted_at": submitted.isoformat().replace("+00:00", "Z"),
+            "landed_at": (submitted - timedelta(minutes=10)).isoformat().replace("+00:00", "Z"),
             "hidden": {"utm_source": "forum"},
             "definition": {
                 "id": "lT4Z3j",
@@ -107,8 +111,9 @@ def test_typeform_delivery_maps_fields_and_titles(tf_client, lv_secret, store) -
 
 
 def test_typeform_event_id_makes_retries_idempotent(tf_client, lv_secret, store) -> None:
-    first = post(tf_client, typeform_payload("evt-1"), lv_secret)
-    again = post(tf_client, typeform_payload("evt-1"), lv_secret)
+    payload = typeform_payload("evt-1")
+    first = post(tf_client, payload, lv_secret)
+    again = post(tf_client, payload, lv_secret)
     assert first.status_code == again.status_code == 201
     assert again.get_json() == first.get_json()
     with store.session() as s:
@@ -136,3 +141,20 @@ def test_typeform_other_event_types_are_acknowledged(tf_client, lv_secret, store
     assert resp.status_code == 200 and resp.get_json()["status"] == "ignored"
     with store.session() as s:
         assert s.scalar(select(func.count()).select_from(Lead)) == 0
+
+
+def test_typeform_delivery_older_than_the_replay_window_is_refused(
+    tf_client, lv_secret, store
+) -> None:
+    """Its signature has no timestamp: a captured delivery replayed later (after
+    its delivery id was pruned) is refused by its submitted_at, and stores nothing."""
+    old = post(tf_client, typeform_payload("evt-old", age=timedelta(days=3)), lv_secret)
+    assert old.status_code == 401 and old.mimetype == "application/problem+json"
+    fresh = post(tf_client, typeform_payload("evt-new", age=timedelta(days=1)), lv_secret)
+    assert fresh.status_code == 201, fresh.get_json()
+    payload = typeform_payload("evt-none")
+    del payload["form_response"]["submitted_at"]
+    assert post(tf_client, payload, lv_secret).status_code == 400
+    with store.session() as s:
+        assert s.scalar(select(func.count()).select_from(Lead)) == 1
+        assert s.get(WebhookDelivery, ("lv", "evt-old")) is None

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from integration.identity import firm_keys, key_field
+from integration.identity import firm_keys, key_field, tombstone_hashes
 from integration.store.records import PERSONAL_FIELDS
 from integration.validation import validate_record
 
@@ -175,11 +175,19 @@ class ExistingRows(ValveRules):
         problems = validate_record(self.kind, merged, locale=self.locale, partners=self.s.partners)
         problems += self.cross_issues(merged)
         if not problems and self.kind == "lead":
-            problems = self.duplicate_key(rec.id, merged)
+            problems = self.erased_key(rec.data, merged) or self.duplicate_key(rec.id, merged)
         if problems:
             self.quarantine_issues(r, self.fp_id(rec.id), problems)
             return False
         return True
+
+    def erased_key(self, before: Mapping[str, Any], after: Mapping[str, Any]) -> list[Issue]:
+        """An issue when the edit brings in an identifier of a person erased in the
+        partner's scope (the store refuses it too: ``records.check_lead_values``)."""
+        added = set(tombstone_hashes(after)) - set(tombstone_hashes(before))
+        if not added & self.state.tombstones:
+            return []
+        return [Issue("email", "erased", messages.text("erased", self.locale))]
 
     def duplicate_key(self, record_id: str, record: Mapping[str, Any]) -> list[Issue]:
         """A duplicate issue when the lead, as edited, is another lead's firm (by
