@@ -38,7 +38,7 @@ from .apply import (
     reserve_ids,
 )
 from .plan import Plan, Settings, detail_needed, plan_tab
-from .sheet_write import write_sheet
+from .sheet_write import RowsLost, follow_rows, write_sheet
 from .state import fill_details, load_state
 
 log = logging.getLogger(__name__)
@@ -283,9 +283,6 @@ def sync_tab(
     ``keep_lease`` renews the spreadsheet lease before each write; if it was lost
     (this sync outlived its lease and another one took over) nothing is written.
     """
-    pc = config.partner(partner)
-    kind = sheet_rows.KINDS[tab]
-    title = pc.tab_name(tab)
     result = TabResult(tab=tab)
     started = time.monotonic()
     calls_before = connector.calls
@@ -295,87 +292,27 @@ def sync_tab(
         session.flush()
         result.sync_run_id = run.id
     try:
-        # The one place sheet text enters: cells that are not text are made storable.
-        rows = storable_rows(connector.read_tab(pc.spreadsheet_id, title))
-        if progress:
-            progress(tab, f"read {max(len(rows) - 1, 0)} rows")
-        stamp = now or datetime.now(UTC)
-        settings = Settings(
-            partner=partner,
-            tab=tab,
-            locale=pc.locale,
-            partners=frozenset(config.partners),
-            policy=pc.conflict_policy,
-            mass_delete_share=config.sync.mass_delete_share,
-            mass_delete_min_rows=config.sync.mass_delete_min_rows,
-            now=stamp,
-            today=stamp.astimezone(pc.zone).date(),
-            columns=dict(pc.columns.get(tab, {})),
-            header_row=pc.header_row.get(tab),
-        )
-        found = settings.tab_rows(rows, kind)
-        id_col = sheet_rows.layout_for(found.header, kind, settings.columns).id_col
-        sheet_ids = set()
-        if id_col is not None:
-            for _number, row in found.numbered():
-                rid, _ = sheet_rows.row_id(kind, sheet_rows.cell(row, id_col))
-                if rid:
-                    sheet_ids.add(rid)
-        with store.session() as session:
-            state = load_state(session, kind, partner, tab, sheet_ids)
-            needed, work = detail_needed(rows, state, settings)
-            fill_details(session, state, needed, lookups=work)
-        plan = plan_tab(rows, state, settings)
-        if plan.conflicts and pc.conflict_policy == "newest_wins":
-            changed_at = _sheet_changed_at(connector, pc.spreadsheet_id)
-            if changed_at is not None:
-                settings = dataclasses.replace(settings, sheet_changed_at=changed_at)
-                plan = plan_tab(rows, state, settings)
-        result.plan = plan
-        result.drift = plan.drift
-        result.header_report = plan.header_report
-        result.counts = plan.summary()
-        if plan.aborted:
-            result.outcome = "aborted"
-            result.error = plan.aborted
-        elif dry_run:
-            result.outcome = "completed"
-        else:
-            if progress:
-                progress(tab, f"writing {plan.cells_to_write} cells")
-            if keep_lease is not None and not keep_lease():
-                raise LeaseLost("the spreadsheet lease expired and was taken over; nothing written")
-            new_count = sum(1 for c in plan.creates if c.fixed_id is None)
-            ids = reserve_ids(store, kind, new_count)
-            by_ref = bind_ids(plan, ids)
-            mark_pending_bases(store, plan)
-            log_overwriting_conflicts(store, plan, policy=pc.conflict_policy, sync_run_id=run.id)
-            written = write_sheet(
-                connector,
-                pc.spreadsheet_id,
-                title,
-                plan,
-                aids_locale=pc.locale if pc.sheet_aids else None,
-            )
-            result.cells_written = written.cells_written
-            result.rows_appended = written.rows_appended
-            if keep_lease is not None and not keep_lease():
-                raise LeaseLost("the spreadsheet lease was lost after the sheet write")
-            if plan.has_store_changes or plan.columns != (state.previous_columns or {}):
-                skipped = apply_store(
+        for attempt in (1, 2):
+            try:
+                _read_plan_write(
+                    config,
                     store,
-                    plan,
-                    by_ref,
-                    policy=pc.conflict_policy,
-                    sync_run_id=run.id,
-                    sheet_id=written.sheet_id,
+                    partner,
+                    tab,
+                    result,
+                    run.id,
+                    connector=connector,
+                    dry_run=dry_run,
+                    progress=progress,
+                    now=now,
+                    keep_lease=keep_lease,
                 )
-                if skipped:
-                    result.counts["skipped_concurrent"] = skipped
-                if plan.lost_races:
-                    result.counts["duplicates_concurrent"] = len(plan.lost_races)
-            result.outcome = "completed"
-    except (SheetsError, LeaseLost) as exc:
+                break
+            except RowsLost:
+                # staff edited the rows between the read and the write: read again
+                if attempt == 2:
+                    raise
+    except (SheetsError, LeaseLost, RowsLost) as exc:
         result.outcome = "failed"
         result.error = _one_line(exc)
     except Exception as exc:
@@ -405,6 +342,111 @@ def sync_tab(
         run.error = error
         run.header_report = result.header_report
     return result
+
+
+def _read_plan_write(
+    config: AppConfig,
+    store: Store,
+    partner: str,
+    tab: str,
+    result: TabResult,
+    run_id: int,
+    *,
+    connector: SheetsConnector,
+    dry_run: bool,
+    progress: Progress | None,
+    now: datetime | None,
+    keep_lease: Callable[[], bool] | None,
+) -> None:
+    """One attempt at a tab: read, plan, write the sheet, commit the store; what
+    it did goes into ``result``. Raises :class:`RowsLost` before anything is
+    written when rows changed under the plan."""
+    pc = config.partner(partner)
+    kind = sheet_rows.KINDS[tab]
+    title = pc.tab_name(tab)
+    # The one place sheet text enters: cells that are not text are made storable.
+    read = connector.read_tab(pc.spreadsheet_id, title)
+    rows = storable_rows(read)
+    if progress:
+        progress(tab, f"read {max(len(rows) - 1, 0)} rows")
+    stamp = now or datetime.now(UTC)
+    settings = Settings(
+        partner=partner,
+        tab=tab,
+        locale=pc.locale,
+        partners=frozenset(config.partners),
+        policy=pc.conflict_policy,
+        mass_delete_share=config.sync.mass_delete_share,
+        mass_delete_min_rows=config.sync.mass_delete_min_rows,
+        now=stamp,
+        today=stamp.astimezone(pc.zone).date(),
+        columns=dict(pc.columns.get(tab, {})),
+        header_row=pc.header_row.get(tab),
+    )
+    found = settings.tab_rows(rows, kind)
+    id_col = sheet_rows.layout_for(found.header, kind, settings.columns).id_col
+    sheet_ids = set()
+    if id_col is not None:
+        for _number, row in found.numbered():
+            rid, _ = sheet_rows.row_id(kind, sheet_rows.cell(row, id_col))
+            if rid:
+                sheet_ids.add(rid)
+    with store.session() as session:
+        state = load_state(session, kind, partner, tab, sheet_ids)
+        needed, work = detail_needed(rows, state, settings)
+        fill_details(session, state, needed, lookups=work)
+    plan = plan_tab(rows, state, settings)
+    if plan.conflicts and pc.conflict_policy == "newest_wins":
+        changed_at = _sheet_changed_at(connector, pc.spreadsheet_id)
+        if changed_at is not None:
+            settings = dataclasses.replace(settings, sheet_changed_at=changed_at)
+            plan = plan_tab(rows, state, settings)
+    result.plan = plan
+    result.drift = plan.drift
+    result.header_report = plan.header_report
+    result.counts = plan.summary()
+    if plan.aborted:
+        result.outcome = "aborted"
+        result.error = plan.aborted
+    elif dry_run:
+        result.outcome = "completed"
+    else:
+        if progress:
+            progress(tab, f"writing {plan.cells_to_write} cells")
+        if keep_lease is not None and not keep_lease():
+            raise LeaseLost("the spreadsheet lease expired and was taken over; nothing written")
+        new_count = sum(1 for c in plan.creates if c.fixed_id is None)
+        ids = reserve_ids(store, kind, new_count)
+        by_ref = bind_ids(plan, ids)
+        mark_pending_bases(store, plan)
+        log_overwriting_conflicts(store, plan, policy=pc.conflict_policy, sync_run_id=run_id)
+        # as late as it can be: the rows are found where they are now
+        plan = result.plan = follow_rows(connector, pc.spreadsheet_id, title, plan, read)
+        written = write_sheet(
+            connector,
+            pc.spreadsheet_id,
+            title,
+            plan,
+            aids_locale=pc.locale if pc.sheet_aids else None,
+        )
+        result.cells_written = written.cells_written
+        result.rows_appended = written.rows_appended
+        if keep_lease is not None and not keep_lease():
+            raise LeaseLost("the spreadsheet lease was lost after the sheet write")
+        if plan.has_store_changes or plan.columns != (state.previous_columns or {}):
+            skipped = apply_store(
+                store,
+                plan,
+                by_ref,
+                policy=pc.conflict_policy,
+                sync_run_id=run_id,
+                sheet_id=written.sheet_id,
+            )
+            if skipped:
+                result.counts["skipped_concurrent"] = skipped
+            if plan.lost_races:
+                result.counts["duplicates_concurrent"] = len(plan.lost_races)
+        result.outcome = "completed"
 
 
 def _sheet_changed_at(connector: SheetsConnector, spreadsheet_id: str) -> datetime | None:
