@@ -212,6 +212,23 @@ def fill_details(session: Session, state: StoreState, ids: set[str], *, lookups:
         state.party_leads = [
             {"id": lead_id, **{k: data.get(k) for k in _PARTY_FIELDS if data.get(k)}}
             for lead_id, data in session.execute(
-                select(Lead.id, Lead.data).where(Lead.archived_at.is_(None)).order_by(Lead.id)
+                select(Lead.id, Lead.data)
+                .where(Lead.archived_at.is_(None), referable_leads(state.partner))
+                .order_by(Lead.id)
             )
         ]
+
+
+def referable_leads(partner: str) -> Any:
+    """The leads a partner's agreements tab may name as a party, as a condition
+    on :class:`Lead`: its own, and those its agreements name already (an
+    agreement may keep a party another partner owns) -- the rule the API's
+    ``ScopedLeads`` applies to a partner's token. A firm of another partner is
+    never found by its code or name, so no sheet can attach an agreement to it
+    or show its name."""
+    reported = Agreement.reporting_partner == partner
+    return (
+        (Lead.partner == partner)
+        | Lead.id.in_(select(Agreement.seller_id).where(reported))
+        | Lead.id.in_(select(Agreement.buyer_id).where(reported))
+    )
