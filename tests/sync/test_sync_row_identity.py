@@ -129,3 +129,57 @@ def test_a_writing_sync_makes_at_most_four_calls_and_a_quiet_one_makes_one(env: 
     env.write("lv", "Leads", "A3", [GAMMA])
     assert env.synced_tab().api_calls == 4
     assert env.synced_tab().api_calls == 1
+
+
+def _row_of(env: SyncEnv, name: str) -> list[Any]:
+    return next(r for r in env.values("lv")[1:] if r and r[0] == name)
+
+
+def test_a_copied_row_edited_into_another_firm_becomes_a_new_row_above_or_below(
+    env: SyncEnv,
+) -> None:
+    env.sheet("lv", [LV_LEADS_HEADER, ALFA, BETA])
+    env.synced_tab()
+    before = firms(env)
+    beta_row = _row_of(env, "SIA Beta")
+    ws = _worksheet(env)
+    # a copy pasted above the original, then edited into another firm (id kept)
+    ws.insert_row([*DELTA, *beta_row[len(DELTA) :]], index=3, value_input_option="RAW")
+    # and one pasted below Alfa's row, still the very same row
+    alfa_row = _row_of(env, "SIA Alfa")
+    ws.insert_row(alfa_row, index=3, value_input_option="RAW")
+    env.synced_tab()
+    rows = firms(env)
+    leads = stored(env)
+    assert rows["SIA Beta"] == before["SIA Beta"]
+    assert leads[before["SIA Beta"]] == ("SIA Beta", False)
+    assert leads[before["SIA Alfa"]] == ("SIA Alfa", False)
+    assert rows["SIA Delta"] not in before.values() and leads[rows["SIA Delta"]][0] == "SIA Delta"
+    # the untouched copy of Alfa still carries Alfa's id; edited, it becomes a firm of its own
+    copies = [r for r in env.values("lv")[1:] if r and r[0] == "SIA Alfa"]
+    assert len(copies) == 2 and {r[9] for r in copies} == {before["SIA Alfa"]}
+    row = next(i for i, r in enumerate(env.values("lv"), start=1) if r[0] == "SIA Alfa")
+    env.write("lv", "Leads", f"A{row}", [GAMMA])  # the upper one, whichever it was
+    env.synced_tab()
+    assert_each_firm_keeps_its_record(env)
+    assert {name for name, archived in stored(env).values() if not archived} == {
+        "SIA Alfa",
+        "SIA Beta",
+        "SIA Gamma",
+        "SIA Delta",
+    }
+    assert env.synced_tab().cells_written == 0
+
+
+def test_a_cleared_crm_id_comes_back_to_the_same_firm(env: SyncEnv) -> None:
+    env.sheet("lv", [LV_LEADS_HEADER, ALFA, BETA])
+    env.synced_tab()
+    before = firms(env)
+    env.write("lv", "Leads", "J2", [[""]])  # staff clear Alfa's CRM ID cell
+    env.write("lv", "Leads", "E2", [["Anna Ozola"]])  # and edit the row meanwhile
+    tab = env.synced_tab()
+    assert tab.counts["created"] == 0 and tab.counts["archived"] == 0
+    assert firms(env) == before
+    assert env.leads()[before["SIA Alfa"]].data["contact_name"] == "Anna Ozola"
+    assert_each_firm_keeps_its_record(env)
+    assert env.synced_tab().cells_written == 0

@@ -33,7 +33,12 @@ def detail_needed(
     for row, cells in tab.numbered():
         raw = sheet_rows.row_raw(layout, cells)
         rid, junk = sheet_rows.row_id(state.kind, sheet_rows.cell(cells, layout.id_col))
-        if rid is None or rid in seen:
+        if rid is not None and rid in seen:
+            # two rows carry one id: which is the record's is told by its data
+            need.add(rid)
+            work = True
+            continue
+        if rid is None:
             if junk is not None or not sheet_rows.is_blank(raw):
                 work = True
             continue
@@ -61,4 +66,8 @@ def detail_needed(
         ):
             need.add(rid)
             work = True
+    if work:
+        # a row without its id may be a record whose id was cleared (its data is
+        # merged against its base)
+        need.update(rid for rid in state.shadows if rid in state.records and rid not in seen)
     return need, work or bool(unshadowed)

@@ -25,7 +25,7 @@ class Planner(NewRows, LayoutRules):
             return plan
         for item in parsed:
             self.row(item)
-        self.archive_vanished(vanished)
+        self.archive_vanished([rid for rid in vanished if rid not in self.sheet_ids])
         self.appends(max(len(self.rows), tab.header_row) + 1)
         self.stamp_outside_appends(parsed)
         plan.landed_appends = self.landed_appends()
