@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from connectors.google_sheets.errors import SheetsError
 from connectors.google_sheets.ratelimit import Budgets, shared_budgets, unlimited
@@ -38,7 +38,7 @@ from .apply import (
     reserve_ids,
 )
 from .plan import Plan, Settings, detail_needed, plan_tab
-from .sheet_write import RowsLost, follow_rows, write_sheet
+from .sheet_write import RowsLost, follow_rows, stop_note, write_sheet
 from .state import fill_details, load_state
 
 log = logging.getLogger(__name__)
@@ -139,8 +139,13 @@ def run_sync(
     wait_for_lease: float = 0.0,
     progress: Progress | None = None,
     now: datetime | None = None,
+    accept_deletions: bool = False,
 ) -> SyncReport:
     """Sync ``partner``'s tabs (both, or just ``tab``) with the store.
+
+    ``accept_deletions``: staff accept that the rows which vanished from a tab
+    were deleted on purpose: no deletion stop this run, their records (only those
+    the partner may change) are archived. A stopped tab does not stop the next.
 
     Never raises for Google or data problems: each tab's outcome and error are in
     the report and in its sync run. ``outcome == "busy"`` when another sync holds
@@ -190,13 +195,14 @@ def run_sync(
                 progress=progress,
                 now=now,
                 keep_lease=lambda: leases.renew(store, lease, holder, ttl),
+                accept_deletions=accept_deletions,
             )
             report.tabs.append(result)
             if progress:
                 progress(name, result.outcome)
             leases.renew(store, lease, holder, ttl)
-            if not result.ok:
-                break
+            if not result.ok and result.outcome != "aborted":
+                break  # a stopped tab (its plan refused) does not keep the next from syncing
         if report.ok and not dry_run:
             _consume_requests(store, partner, tabs, report.tabs[-1].sync_run_id, started_at)
     except Exception as exc:  # building the client, e.g. missing credentials
@@ -277,6 +283,7 @@ def sync_tab(
     progress: Progress | None = None,
     now: datetime | None = None,
     keep_lease: Callable[[], bool] | None = None,
+    accept_deletions: bool = False,
 ) -> TabResult:
     """One tab: read, plan, write the sheet, commit the store; recorded as a sync run.
 
@@ -306,6 +313,7 @@ def sync_tab(
                     progress=progress,
                     now=now,
                     keep_lease=keep_lease,
+                    accept_deletions=accept_deletions,
                 )
                 break
             except RowsLost:
@@ -357,6 +365,7 @@ def _read_plan_write(
     progress: Progress | None,
     now: datetime | None,
     keep_lease: Callable[[], bool] | None,
+    accept_deletions: bool = False,
 ) -> None:
     """One attempt at a tab: read, plan, write the sheet, commit the store; what
     it did goes into ``result``. Raises :class:`RowsLost` before anything is
@@ -382,6 +391,7 @@ def _read_plan_write(
         today=stamp.astimezone(pc.zone).date(),
         columns=dict(pc.columns.get(tab, {})),
         header_row=pc.header_row.get(tab),
+        accept_deletions=accept_deletions,
     )
     found = settings.tab_rows(rows, kind)
     id_col = sheet_rows.layout_for(found.header, kind, settings.columns).id_col
@@ -405,9 +415,15 @@ def _read_plan_write(
     result.drift = plan.drift
     result.header_report = plan.header_report
     result.counts = plan.summary()
+    stopped_before = _stopped_before(store, partner, tab, run_id)
     if plan.aborted:
         result.outcome = "aborted"
         result.error = plan.aborted
+        if plan.deletion_stop is not None:
+            result.counts["deletion_stop"] = len(plan.vanished)
+            note = stop_note(plan, plan.deletion_stop)
+            if not dry_run and note is not None:
+                write_sheet(connector, pc.spreadsheet_id, title, plan, extra_requests=note)
     elif dry_run:
         result.outcome = "completed"
     else:
@@ -428,6 +444,8 @@ def _read_plan_write(
             title,
             plan,
             aids_locale=pc.locale if pc.sheet_aids else None,
+            # the stop is over: its note goes
+            extra_requests=stop_note(plan, None) if stopped_before else None,
         )
         result.cells_written = written.cells_written
         result.rows_appended = written.rows_appended
@@ -447,6 +465,25 @@ def _read_plan_write(
             if plan.lost_races:
                 result.counts["duplicates_concurrent"] = len(plan.lost_races)
         result.outcome = "completed"
+
+
+def _stopped_before(store: Store, partner: str, tab: str, run_id: int) -> bool:
+    """Whether the tab's last finished sync before run ``run_id`` was a deletion
+    stop (its note is still on the sheet)."""
+    with store.session() as session:
+        counts = session.scalars(
+            select(SyncRun.counts)
+            .where(
+                SyncRun.partner == partner,
+                SyncRun.tab == tab,
+                SyncRun.id < run_id,
+                SyncRun.dry_run.is_(False),
+                SyncRun.outcome.in_(("completed", "aborted")),
+            )
+            .order_by(SyncRun.id.desc())
+            .limit(1)
+        ).first()
+    return bool(counts and counts.get("deletion_stop"))
 
 
 def _sheet_changed_at(connector: SheetsConnector, spreadsheet_id: str) -> datetime | None:

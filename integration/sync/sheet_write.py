@@ -128,3 +128,13 @@ def write_sheet(
         extra_requests=extra,
     )
     return result
+
+
+def stop_note(plan: Plan, text: str | None) -> ExtraRequests | None:
+    """The note on the header's status cell saying why the tab's sync stopped
+    (``text``), or clearing it (``None``); None when the tab has no status column."""
+    layout = plan.layout
+    if layout is None or layout.status_col is None:
+        return None
+    col = layout.status_col
+    return lambda props: [sheet_aids.header_note(props.sheet_id, plan.header_row, col, text)]
