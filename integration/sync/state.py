@@ -150,12 +150,32 @@ def load_state(
         elif resolution in ("merged", "dismissed"):
             state.quarantine_closed[fp] = (resolution, duplicate_of)
 
+    if kind == "agreement":
+        _load_parties(session, state)
+
     snapshot = session.get(SyncTab, (partner, tab))
     state.previous_columns = dict(snapshot.columns) if snapshot is not None else None
     return state
 
 
 _PARTY_FIELDS = ("company_name", "country", "registration_code", "email")
+
+
+def _load_parties(session: Session, state: StoreState) -> None:
+    """Each of the partner's agreements' parties, with the fields that name them
+    (so a renamed party's new name reaches the sheet)."""
+    reported = Agreement.reporting_partner == state.partner
+    for agreement_id, seller, buyer in session.execute(
+        select(Agreement.id, Agreement.seller_id, Agreement.buyer_id).where(reported)
+    ):
+        state.parties[agreement_id] = (seller, buyer)
+    for lead_id, data in session.execute(
+        select(Lead.id, Lead.data).where(
+            Lead.id.in_(select(Agreement.seller_id).where(reported))
+            | Lead.id.in_(select(Agreement.buyer_id).where(reported))
+        )
+    ):
+        state.party_names[lead_id] = {k: data.get(k) for k in _PARTY_FIELDS if data.get(k)}
 
 
 def fill_details(session: Session, state: StoreState, ids: set[str], *, lookups: bool) -> None:

@@ -85,3 +85,31 @@ def test_an_agreement_keeps_a_party_of_another_partner_it_names_already(env: Syn
 def records_of(env: SyncEnv, partner: str) -> list[str]:
     with env.store.session() as s:
         return list(s.scalars(select(Lead.id).where(Lead.partner == partner).order_by(Lead.id)))
+
+
+def test_a_renamed_party_shows_its_new_name_in_the_agreements_tab(env: SyncEnv) -> None:
+    env.sheet(
+        "lv",
+        [LV_LEADS_HEADER, ["SIA Alfa", "LV", LV1, "IKT"], ["Beta MMC", "AZ", "", "IKT"]],
+        [HEADER, ["SIA Alfa", "Beta MMC", "Parakstīts", "12.03.2025"]],
+    )
+    assert env.sync("lv").ok
+    ids = {name: rid for rid, (name, _) in _names(env).items()}
+    env.write("lv", "Leads", "A2", [["SIA Alfa Group"]])  # staff rename the seller
+    report = env.sync("lv")
+    assert report.ok, [t.error for t in report.tabs]
+    rows = env.values("lv", "Agreements")
+    assert rows[1][:2] == ["SIA Alfa Group", "Beta MMC"]
+    assert rows[1][rows[0].index("Sinhronizācijas statuss")] == "OK"
+    with env.store.session() as s:
+        agreement = s.scalars(select(Agreement)).one()
+        assert (agreement.seller_id, agreement.buyer_id) == (ids["SIA Alfa"], ids["Beta MMC"])
+        assert not s.scalars(select(QuarantineEntry)).all()
+    assert env.sync("lv").cells_written == 0
+
+
+def _names(env: SyncEnv) -> dict[str, tuple[str, str]]:
+    with env.store.session() as s:
+        return {
+            lead.id: (lead.data["company_name"], lead.partner) for lead in s.scalars(select(Lead))
+        }

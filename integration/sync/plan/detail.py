@@ -8,6 +8,7 @@ from typing import Any
 
 from .. import sheet_rows
 from .model import Settings, StoreState, fingerprint
+from .party_names import row_renames
 
 
 def detail_needed(
@@ -49,6 +50,10 @@ def detail_needed(
             work = True
             if rec is not None:
                 need.add(rid)
+            continue
+        if row_renames(state, rid, raw):
+            need.add(rid)  # a party's new name is written: the row is planned in full
+            work = True
             continue
         h = sheet_rows.row_hash(raw)
         state.row_hashes[row] = h

@@ -97,6 +97,10 @@ class StoreState:
     #: fingerprint -> (resolution, duplicate_of) of entries a person resolved
     quarantine_closed: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     party_leads: list[Mapping[str, Any]] = field(default_factory=list)
+    #: agreement id -> (seller, buyer) lead ids, of the partner's agreements
+    parties: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    #: lead id -> its name, country, code, e-mail: the parties those agreements name
+    party_names: dict[str, Mapping[str, Any]] = field(default_factory=dict)
     previous_columns: Mapping[str, str] | None = None
     #: sheet row number -> fingerprint of its data cells (filled by :func:`detail_needed`)
     row_hashes: dict[int, str] = field(default_factory=dict)
