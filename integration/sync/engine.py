@@ -30,6 +30,7 @@ from integration.store.db import Store
 from integration.store.models import SyncRequest, SyncRun, utcnow
 
 from . import sheet_rows
+from .accepted_deletions import accepted_tabs
 from .apply import (
     apply_store,
     bind_ids,
@@ -174,6 +175,7 @@ def run_sync(
             return report
         time.sleep(0.2)
     started_at = utcnow()  # requests recorded after this wait for the next sync
+    accepted = accepted_tabs(store, partner, started_at)
     try:
         connector = SheetsConnector(
             client if client is not None else _client(config),
@@ -195,7 +197,7 @@ def run_sync(
                 progress=progress,
                 now=now,
                 keep_lease=lambda: leases.renew(store, lease, holder, ttl),
-                accept_deletions=accept_deletions,
+                accept_deletions=accept_deletions or bool(accepted & {None, name}),
             )
             report.tabs.append(result)
             if progress:

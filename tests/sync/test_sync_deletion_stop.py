@@ -80,3 +80,35 @@ def test_accepting_the_deletions_archives_the_partner_s_records(env: SyncEnv) ->
         runs = s.scalars(select(SyncRun.outcome).order_by(SyncRun.id)).all()
     assert runs == ["completed", "aborted", "completed"]
     assert env.sync("lv", tab="leads").tabs[0].cells_written == 0
+
+
+def test_staff_accept_the_deletions_through_the_api_for_their_own_partner(env: SyncEnv) -> None:
+    from integration import create_app
+    from integration.auth import create_token
+
+    env.sheet("lv", [LV_LEADS_HEADER, *_firms(8)])
+    assert env.sync("lv", tab="leads").ok
+    rows = env.values("lv")
+    env.replace("lv", "Leads", [rows[0], *rows[6:]])
+    assert env.sync("lv").tabs[0].outcome == "aborted"
+    with env.store.session() as s:
+        _, lv = create_token(s, "lv staff", "lv")
+        _, ee = create_token(s, "ee staff", "ee")
+    client = create_app(env.config, store=env.store).test_client()
+    body = {"partner": "lv", "tab": "leads", "accept_deletions": True}
+    refused = client.post("/api/v1/sync", json=body, headers={"Authorization": f"Bearer {ee}"})
+    assert refused.status_code == 404  # EE cannot accept LV's deletions
+    bad = client.post(
+        "/api/v1/sync",
+        json={**body, "accept_deletions": "yes"},
+        headers={"Authorization": f"Bearer {lv}"},
+    )
+    assert bad.status_code == 422 and "accept_deletions" in bad.get_data(as_text=True)
+    assert env.sync("lv").tabs[0].outcome == "aborted"  # nothing accepted yet
+    queued = client.post("/api/v1/sync", json=body, headers={"Authorization": f"Bearer {lv}"})
+    assert queued.status_code == 202
+    report = env.sync("lv")
+    assert report.ok and report.tabs[0].counts["archived"] == 5
+    assert env.sync("lv").tabs[0].counts["archived"] == 0  # the request was answered
+    spec = client.get("/openapi.json").get_json()
+    assert "accept_deletions" in spec["components"]["schemas"]["SyncRequestBody"]["properties"]
