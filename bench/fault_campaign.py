@@ -43,6 +43,10 @@ def table(out: Outcome, seconds: float, n: int, first: int, steps: int, jobs: in
         ("... of which on SQLite", out.kills_mid_write_sqlite),
         ("syncs that outlived their lease while another one ran", out.overlaps),
         ("lists cleared by mistake and restored", out.mass_clears),
+        (
+            "rows inserted, deleted, sorted, copied, id cleared between read and write",
+            out.window_edits,
+        ),
         ("syncs that failed under faults", out.failed_syncs),
         ("records checked", out.records_checked),
         ("accepted edits checked", out.edits_checked),

@@ -26,6 +26,7 @@ from integration.kpi import compute_kpi
 from integration.store import records
 from integration.store.models import SyncRun
 from integration.store.records import _iso
+from integration.sync.accepted_deletions import ACCEPT_DELETIONS
 from integration.web.openapi_components import ref
 from integration.web.openapi_operations import (
     INT_ID,
@@ -151,6 +152,7 @@ def request_sync() -> Response:
     partner = body.get("partner")
     tab = body.get("tab")
     reason = body.get("reason")
+    accept = body.get("accept_deletions", False)
     errors = []
     partners = services().config.partners
     if "partner" in body and not (isinstance(partner, str) and partner in partners):
@@ -159,7 +161,9 @@ def request_sync() -> Response:
         errors.append({"field": "tab", "code": "enum", "message": "must be leads or agreements"})
     if "reason" in body and (not isinstance(reason, str) or len(reason) > 150):
         errors.append({"field": "reason", "code": "type", "message": "at most 150 characters"})
-    for name in sorted(set(body) - {"partner", "tab", "reason"}):
+    if not isinstance(accept, bool):
+        errors.append({"field": "accept_deletions", "code": "type", "message": "true or false"})
+    for name in sorted(set(body) - {"partner", "tab", "reason", "accept_deletions"}):
         errors.append({"field": name[:40], "code": "unknown_field", "message": "unknown field"})
     if errors:
         raise invalid(errors, "The sync request is not valid.")
@@ -173,7 +177,11 @@ def request_sync() -> Response:
     with store_session() as session:
         made = [
             records.request_sync(
-                session, code, trigger="api", reason=(reason or "api request")[:150], tab=tab
+                session,
+                code,
+                trigger=ACCEPT_DELETIONS if accept else "api",
+                reason=(reason or "api request")[:150],
+                tab=tab,
             )
             for code in targets
         ]

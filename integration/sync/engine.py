@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from connectors.google_sheets.errors import SheetsError
 from connectors.google_sheets.ratelimit import Budgets, shared_budgets, unlimited
@@ -30,6 +30,7 @@ from integration.store.db import Store
 from integration.store.models import SyncRequest, SyncRun, utcnow
 
 from . import sheet_rows
+from .accepted_deletions import accepted_tabs
 from .apply import (
     apply_store,
     bind_ids,
@@ -38,7 +39,7 @@ from .apply import (
     reserve_ids,
 )
 from .plan import Plan, Settings, detail_needed, plan_tab
-from .sheet_write import write_sheet
+from .sheet_write import RowsLost, follow_rows, stop_note, write_sheet
 from .state import fill_details, load_state
 
 log = logging.getLogger(__name__)
@@ -139,8 +140,13 @@ def run_sync(
     wait_for_lease: float = 0.0,
     progress: Progress | None = None,
     now: datetime | None = None,
+    accept_deletions: bool = False,
 ) -> SyncReport:
     """Sync ``partner``'s tabs (both, or just ``tab``) with the store.
+
+    ``accept_deletions``: staff accept that the rows which vanished from a tab
+    were deleted on purpose: no deletion stop this run, their records (only those
+    the partner may change) are archived. A stopped tab does not stop the next.
 
     Never raises for Google or data problems: each tab's outcome and error are in
     the report and in its sync run. ``outcome == "busy"`` when another sync holds
@@ -169,6 +175,7 @@ def run_sync(
             return report
         time.sleep(0.2)
     started_at = utcnow()  # requests recorded after this wait for the next sync
+    accepted = accepted_tabs(store, partner, started_at)
     try:
         connector = SheetsConnector(
             client if client is not None else _client(config),
@@ -190,13 +197,14 @@ def run_sync(
                 progress=progress,
                 now=now,
                 keep_lease=lambda: leases.renew(store, lease, holder, ttl),
+                accept_deletions=accept_deletions or bool(accepted & {None, name}),
             )
             report.tabs.append(result)
             if progress:
                 progress(name, result.outcome)
             leases.renew(store, lease, holder, ttl)
-            if not result.ok:
-                break
+            if not result.ok and result.outcome != "aborted":
+                break  # a stopped tab (its plan refused) does not keep the next from syncing
         if report.ok and not dry_run:
             _consume_requests(store, partner, tabs, report.tabs[-1].sync_run_id, started_at)
     except Exception as exc:  # building the client, e.g. missing credentials
@@ -277,15 +285,13 @@ def sync_tab(
     progress: Progress | None = None,
     now: datetime | None = None,
     keep_lease: Callable[[], bool] | None = None,
+    accept_deletions: bool = False,
 ) -> TabResult:
     """One tab: read, plan, write the sheet, commit the store; recorded as a sync run.
 
     ``keep_lease`` renews the spreadsheet lease before each write; if it was lost
     (this sync outlived its lease and another one took over) nothing is written.
     """
-    pc = config.partner(partner)
-    kind = sheet_rows.KINDS[tab]
-    title = pc.tab_name(tab)
     result = TabResult(tab=tab)
     started = time.monotonic()
     calls_before = connector.calls
@@ -295,87 +301,28 @@ def sync_tab(
         session.flush()
         result.sync_run_id = run.id
     try:
-        # The one place sheet text enters: cells that are not text are made storable.
-        rows = storable_rows(connector.read_tab(pc.spreadsheet_id, title))
-        if progress:
-            progress(tab, f"read {max(len(rows) - 1, 0)} rows")
-        stamp = now or datetime.now(UTC)
-        settings = Settings(
-            partner=partner,
-            tab=tab,
-            locale=pc.locale,
-            partners=frozenset(config.partners),
-            policy=pc.conflict_policy,
-            mass_delete_share=config.sync.mass_delete_share,
-            mass_delete_min_rows=config.sync.mass_delete_min_rows,
-            now=stamp,
-            today=stamp.astimezone(pc.zone).date(),
-            columns=dict(pc.columns.get(tab, {})),
-            header_row=pc.header_row.get(tab),
-        )
-        found = settings.tab_rows(rows, kind)
-        id_col = sheet_rows.layout_for(found.header, kind, settings.columns).id_col
-        sheet_ids = set()
-        if id_col is not None:
-            for _number, row in found.numbered():
-                rid, _ = sheet_rows.row_id(kind, sheet_rows.cell(row, id_col))
-                if rid:
-                    sheet_ids.add(rid)
-        with store.session() as session:
-            state = load_state(session, kind, partner, tab, sheet_ids)
-            needed, work = detail_needed(rows, state, settings)
-            fill_details(session, state, needed, lookups=work)
-        plan = plan_tab(rows, state, settings)
-        if plan.conflicts and pc.conflict_policy == "newest_wins":
-            changed_at = _sheet_changed_at(connector, pc.spreadsheet_id)
-            if changed_at is not None:
-                settings = dataclasses.replace(settings, sheet_changed_at=changed_at)
-                plan = plan_tab(rows, state, settings)
-        result.plan = plan
-        result.drift = plan.drift
-        result.header_report = plan.header_report
-        result.counts = plan.summary()
-        if plan.aborted:
-            result.outcome = "aborted"
-            result.error = plan.aborted
-        elif dry_run:
-            result.outcome = "completed"
-        else:
-            if progress:
-                progress(tab, f"writing {plan.cells_to_write} cells")
-            if keep_lease is not None and not keep_lease():
-                raise LeaseLost("the spreadsheet lease expired and was taken over; nothing written")
-            new_count = sum(1 for c in plan.creates if c.fixed_id is None)
-            ids = reserve_ids(store, kind, new_count)
-            by_ref = bind_ids(plan, ids)
-            mark_pending_bases(store, plan)
-            log_overwriting_conflicts(store, plan, policy=pc.conflict_policy, sync_run_id=run.id)
-            written = write_sheet(
-                connector,
-                pc.spreadsheet_id,
-                title,
-                plan,
-                aids_locale=pc.locale if pc.sheet_aids else None,
-            )
-            result.cells_written = written.cells_written
-            result.rows_appended = written.rows_appended
-            if keep_lease is not None and not keep_lease():
-                raise LeaseLost("the spreadsheet lease was lost after the sheet write")
-            if plan.has_store_changes or plan.columns != (state.previous_columns or {}):
-                skipped = apply_store(
+        for attempt in (1, 2):
+            try:
+                _read_plan_write(
+                    config,
                     store,
-                    plan,
-                    by_ref,
-                    policy=pc.conflict_policy,
-                    sync_run_id=run.id,
-                    sheet_id=written.sheet_id,
+                    partner,
+                    tab,
+                    result,
+                    run.id,
+                    connector=connector,
+                    dry_run=dry_run,
+                    progress=progress,
+                    now=now,
+                    keep_lease=keep_lease,
+                    accept_deletions=accept_deletions,
                 )
-                if skipped:
-                    result.counts["skipped_concurrent"] = skipped
-                if plan.lost_races:
-                    result.counts["duplicates_concurrent"] = len(plan.lost_races)
-            result.outcome = "completed"
-    except (SheetsError, LeaseLost) as exc:
+                break
+            except RowsLost:
+                # staff edited the rows between the read and the write: read again
+                if attempt == 2:
+                    raise
+    except (SheetsError, LeaseLost, RowsLost) as exc:
         result.outcome = "failed"
         result.error = _one_line(exc)
     except Exception as exc:
@@ -405,6 +352,140 @@ def sync_tab(
         run.error = error
         run.header_report = result.header_report
     return result
+
+
+def _read_plan_write(
+    config: AppConfig,
+    store: Store,
+    partner: str,
+    tab: str,
+    result: TabResult,
+    run_id: int,
+    *,
+    connector: SheetsConnector,
+    dry_run: bool,
+    progress: Progress | None,
+    now: datetime | None,
+    keep_lease: Callable[[], bool] | None,
+    accept_deletions: bool = False,
+) -> None:
+    """One attempt at a tab: read, plan, write the sheet, commit the store; what
+    it did goes into ``result``. Raises :class:`RowsLost` before anything is
+    written when rows changed under the plan."""
+    pc = config.partner(partner)
+    kind = sheet_rows.KINDS[tab]
+    title = pc.tab_name(tab)
+    # The one place sheet text enters: cells that are not text are made storable.
+    read = connector.read_tab(pc.spreadsheet_id, title)
+    rows = storable_rows(read)
+    if progress:
+        progress(tab, f"read {max(len(rows) - 1, 0)} rows")
+    stamp = now or datetime.now(UTC)
+    settings = Settings(
+        partner=partner,
+        tab=tab,
+        locale=pc.locale,
+        partners=frozenset(config.partners),
+        policy=pc.conflict_policy,
+        mass_delete_share=config.sync.mass_delete_share,
+        mass_delete_min_rows=config.sync.mass_delete_min_rows,
+        now=stamp,
+        today=stamp.astimezone(pc.zone).date(),
+        columns=dict(pc.columns.get(tab, {})),
+        header_row=pc.header_row.get(tab),
+        accept_deletions=accept_deletions,
+    )
+    found = settings.tab_rows(rows, kind)
+    id_col = sheet_rows.layout_for(found.header, kind, settings.columns).id_col
+    sheet_ids = set()
+    if id_col is not None:
+        for _number, row in found.numbered():
+            rid, _ = sheet_rows.row_id(kind, sheet_rows.cell(row, id_col))
+            if rid:
+                sheet_ids.add(rid)
+    with store.session() as session:
+        state = load_state(session, kind, partner, tab, sheet_ids)
+        needed, work = detail_needed(rows, state, settings)
+        fill_details(session, state, needed, lookups=work)
+    plan = plan_tab(rows, state, settings)
+    if plan.conflicts and pc.conflict_policy == "newest_wins":
+        changed_at = _sheet_changed_at(connector, pc.spreadsheet_id)
+        if changed_at is not None:
+            settings = dataclasses.replace(settings, sheet_changed_at=changed_at)
+            plan = plan_tab(rows, state, settings)
+    result.plan = plan
+    result.drift = plan.drift
+    result.header_report = plan.header_report
+    result.counts = plan.summary()
+    stopped_before = _stopped_before(store, partner, tab, run_id)
+    if plan.aborted:
+        result.outcome = "aborted"
+        result.error = plan.aborted
+        if plan.deletion_stop is not None:
+            result.counts["deletion_stop"] = len(plan.vanished)
+            note = stop_note(plan, plan.deletion_stop)
+            if not dry_run and note is not None:
+                write_sheet(connector, pc.spreadsheet_id, title, plan, extra_requests=note)
+    elif dry_run:
+        result.outcome = "completed"
+    else:
+        if progress:
+            progress(tab, f"writing {plan.cells_to_write} cells")
+        if keep_lease is not None and not keep_lease():
+            raise LeaseLost("the spreadsheet lease expired and was taken over; nothing written")
+        new_count = sum(1 for c in plan.creates if c.fixed_id is None)
+        ids = reserve_ids(store, kind, new_count)
+        by_ref = bind_ids(plan, ids)
+        mark_pending_bases(store, plan)
+        log_overwriting_conflicts(store, plan, policy=pc.conflict_policy, sync_run_id=run_id)
+        # as late as it can be: the rows are found where they are now
+        plan = result.plan = follow_rows(connector, pc.spreadsheet_id, title, plan, read)
+        written = write_sheet(
+            connector,
+            pc.spreadsheet_id,
+            title,
+            plan,
+            aids_locale=pc.locale if pc.sheet_aids else None,
+            # the stop is over: its note goes
+            extra_requests=stop_note(plan, None) if stopped_before else None,
+        )
+        result.cells_written = written.cells_written
+        result.rows_appended = written.rows_appended
+        if keep_lease is not None and not keep_lease():
+            raise LeaseLost("the spreadsheet lease was lost after the sheet write")
+        if plan.has_store_changes or plan.columns != (state.previous_columns or {}):
+            skipped = apply_store(
+                store,
+                plan,
+                by_ref,
+                policy=pc.conflict_policy,
+                sync_run_id=run_id,
+                sheet_id=written.sheet_id,
+            )
+            if skipped:
+                result.counts["skipped_concurrent"] = skipped
+            if plan.lost_races:
+                result.counts["duplicates_concurrent"] = len(plan.lost_races)
+        result.outcome = "completed"
+
+
+def _stopped_before(store: Store, partner: str, tab: str, run_id: int) -> bool:
+    """Whether the tab's last finished sync before run ``run_id`` was a deletion
+    stop (its note is still on the sheet)."""
+    with store.session() as session:
+        counts = session.scalars(
+            select(SyncRun.counts)
+            .where(
+                SyncRun.partner == partner,
+                SyncRun.tab == tab,
+                SyncRun.id < run_id,
+                SyncRun.dry_run.is_(False),
+                SyncRun.outcome.in_(("completed", "aborted")),
+            )
+            .order_by(SyncRun.id.desc())
+            .limit(1)
+        ).first()
+    return bool(counts and counts.get("deletion_stop"))
 
 
 def _sheet_changed_at(connector: SheetsConnector, spreadsheet_id: str) -> datetime | None:

@@ -186,6 +186,19 @@ def _cell_range(sheet_id: int, row: int, col: int) -> dict[str, int]:
     }
 
 
+def header_note(sheet_id: int, row: int, col: int, text: str | None) -> dict[str, Any]:
+    """The service's note on a header cell (the status column's: why the tab's
+    sync stopped), or its removal (``None``)."""
+    cell = {"note": NOTE_PREFIX + text} if text else {}
+    return {
+        "updateCells": {
+            "range": _cell_range(sheet_id, row, col),
+            "rows": [{"values": [cell]}],
+            "fields": "note",
+        }
+    }
+
+
 def _validation_requests(want: Wanted, sheet_id: int, row_count: int) -> list[dict[str, Any]]:
     if want.header_row >= row_count:
         return []

@@ -3,6 +3,9 @@ changed cells, appended rows (inserted and filled in the same atomic request, so
 a row typed below the last row read during the sync is pushed down, never
 overwritten) and the tab's aids (:mod:`.sheet_aids`).
 
+Just before the write, :func:`follow_rows` reads the tab again and re-addresses
+the plan to where its rows are now (:mod:`.row_moves`: why, and what it costs).
+
 The store side of carrying out a plan is :mod:`.apply`; the engine calls this
 between reserving ids and the store transaction.
 """
@@ -17,6 +20,37 @@ from connectors.google_sheets.tab_io import SheetsConnector, TabProps
 
 from . import sheet_aids
 from .plan import Plan
+from .row_moves import Rows, find_moves, readdress, written_rows
+
+
+class RowsLost(Exception):
+    """Rows the write addresses were edited, deleted or duplicated since the tab
+    was read: nothing is written (the tab is read and planned again)."""
+
+    def __init__(self, rows: Sequence[int]) -> None:
+        shown = ", ".join(str(r) for r in rows[:10]) + (" ..." if len(rows) > 10 else "")
+        super().__init__(
+            f"rows {shown} changed while the sync ran; nothing was written, "
+            "the next sync reads them again"
+        )
+        self.rows = tuple(rows)
+
+
+def follow_rows(
+    connector: SheetsConnector, spreadsheet_id: str, title: str, plan: Plan, read: Rows
+) -> Plan:
+    """The plan addressed to where its rows are now: the tab read again (one
+    ``values.batchGet``) and each row the write addresses found by its content in
+    ``read``, the rows the plan was made from. A plan that writes nothing is
+    returned as it is, without a call. Raises :class:`RowsLost` when a row cannot
+    be found again."""
+    if not plan.has_sheet_writes:
+        return plan
+    now = connector.read_tab(spreadsheet_id, title)
+    moves = find_moves(read, now, written_rows(plan), header_row=plan.header_row)
+    if moves.lost:
+        raise RowsLost(moves.lost)
+    return readdress(plan, moves)
 
 
 @dataclass
@@ -94,3 +128,13 @@ def write_sheet(
         extra_requests=extra,
     )
     return result
+
+
+def stop_note(plan: Plan, text: str | None) -> ExtraRequests | None:
+    """The note on the header's status cell saying why the tab's sync stopped
+    (``text``), or clearing it (``None``); None when the tab has no status column."""
+    layout = plan.layout
+    if layout is None or layout.status_col is None:
+        return None
+    col = layout.status_col
+    return lambda props: [sheet_aids.header_note(props.sheet_id, plan.header_row, col, text)]

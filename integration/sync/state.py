@@ -150,12 +150,32 @@ def load_state(
         elif resolution in ("merged", "dismissed"):
             state.quarantine_closed[fp] = (resolution, duplicate_of)
 
+    if kind == "agreement":
+        _load_parties(session, state)
+
     snapshot = session.get(SyncTab, (partner, tab))
     state.previous_columns = dict(snapshot.columns) if snapshot is not None else None
     return state
 
 
 _PARTY_FIELDS = ("company_name", "country", "registration_code", "email")
+
+
+def _load_parties(session: Session, state: StoreState) -> None:
+    """Each of the partner's agreements' parties, with the fields that name them
+    (so a renamed party's new name reaches the sheet)."""
+    reported = Agreement.reporting_partner == state.partner
+    for agreement_id, seller, buyer in session.execute(
+        select(Agreement.id, Agreement.seller_id, Agreement.buyer_id).where(reported)
+    ):
+        state.parties[agreement_id] = (seller, buyer)
+    for lead_id, data in session.execute(
+        select(Lead.id, Lead.data).where(
+            Lead.id.in_(select(Agreement.seller_id).where(reported))
+            | Lead.id.in_(select(Agreement.buyer_id).where(reported))
+        )
+    ):
+        state.party_names[lead_id] = {k: data.get(k) for k in _PARTY_FIELDS if data.get(k)}
 
 
 def fill_details(session: Session, state: StoreState, ids: set[str], *, lookups: bool) -> None:
@@ -212,6 +232,23 @@ def fill_details(session: Session, state: StoreState, ids: set[str], *, lookups:
         state.party_leads = [
             {"id": lead_id, **{k: data.get(k) for k in _PARTY_FIELDS if data.get(k)}}
             for lead_id, data in session.execute(
-                select(Lead.id, Lead.data).where(Lead.archived_at.is_(None)).order_by(Lead.id)
+                select(Lead.id, Lead.data)
+                .where(Lead.archived_at.is_(None), referable_leads(state.partner))
+                .order_by(Lead.id)
             )
         ]
+
+
+def referable_leads(partner: str) -> Any:
+    """The leads a partner's agreements tab may name as a party, as a condition
+    on :class:`Lead`: its own, and those its agreements name already (an
+    agreement may keep a party another partner owns) -- the rule the API's
+    ``ScopedLeads`` applies to a partner's token. A firm of another partner is
+    never found by its code or name, so no sheet can attach an agreement to it
+    or show its name."""
+    reported = Agreement.reporting_partner == partner
+    return (
+        (Lead.partner == partner)
+        | Lead.id.in_(select(Agreement.seller_id).where(reported))
+        | Lead.id.in_(select(Agreement.buyer_id).where(reported))
+    )

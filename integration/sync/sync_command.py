@@ -96,7 +96,15 @@ def _print_plan(console: Console, report: SyncReport) -> None:
 @click.option("--tab", type=click.Choice(TABS), default=None, help="Only this tab.")
 @click.option("--dry-run", is_flag=True, help="Show the plan; write nothing anywhere.")
 @click.option("--wait", type=float, default=0.0, help="Seconds to wait for a running sync.")
-def sync_command(partners: tuple[str, ...], tab: str | None, dry_run: bool, wait: float) -> None:
+@click.option(
+    "--accept-deletions",
+    is_flag=True,
+    help="The rows that vanished were deleted on purpose: archive their records "
+    "instead of stopping the tab's sync.",
+)
+def sync_command(
+    partners: tuple[str, ...], tab: str | None, dry_run: bool, wait: float, accept_deletions: bool
+) -> None:
     """Sync partner sheets with the central store now."""
     st = state()
     try:
@@ -125,6 +133,7 @@ def sync_command(partners: tuple[str, ...], tab: str | None, dry_run: bool, wait
                     dry_run=dry_run,
                     wait_for_lease=wait,
                     progress=progress,
+                    accept_deletions=accept_deletions,
                 )
             except Exception as exc:  # never a traceback for the user
                 fail(f"sync of {code} could not start: {exc}")

@@ -332,6 +332,12 @@ SYNC_BODY = {
         "partner": ref("PartnerCode"),
         "tab": {"type": "string", "enum": ["leads", "agreements"]},
         "reason": {"type": "string", "maxLength": 150},
+        "accept_deletions": {
+            "type": "boolean",
+            "description": "The rows that vanished from the tab were deleted on purpose: "
+            "the next sync archives their records (only the partner's own) instead of "
+            "stopping the tab.",
+        },
     },
 }
 

@@ -294,6 +294,16 @@ HOLD_WRITE = 0.3  # seconds the emulator holds a SIGKILL scenario's sheet write
 #: long enough for a second sync to take the lease and finish meanwhile
 OVERLAP_DELAY = LEASE_SECONDS + 2.0
 OVERLAP_SHARE = 0.12  # scenarios with two overlapping syncs of one spreadsheet
+#: what staff do to the Leads tab while a sync is between its read and its write
+WINDOW_EDITS = (
+    "insert_above",
+    "delete_above",
+    "sort",
+    "copy_above",
+    "copy_below",
+    "clear_id",
+    "undo_delete",
+)
 
 
 @dataclass
@@ -308,6 +318,7 @@ class Outcome:
     kills_mid_write_sqlite: int = 0  # of which on the SQLite store
     overlaps: int = 0  # a sync outlived its lease while another one ran
     mass_clears: int = 0  # a partner cleared the list by mistake, then undid it
+    window_edits: int = 0  # staff changed rows between a sync's read and its write
     failed_syncs: int = 0
     records_checked: int = 0
     edits_checked: int = 0
@@ -1172,23 +1183,7 @@ class Scenario:
         fired_before = self._fired_seen[0]
         c.emulator.inject_fault(endpoint="values.batchGet", delay=OVERLAP_DELAY, after=True)
         self.note_conflicts(partner)
-        reports: list[Any] = []
-
-        def slow() -> None:
-            reports.append(
-                run_sync(
-                    self.config,
-                    c.store,
-                    partner,
-                    tab="leads",
-                    client=c.gc,
-                    retry=fast_policy(),
-                    wait_for_lease=LEASE_SECONDS + 3,
-                )
-            )
-
-        first = threading.Thread(target=slow)
-        first.start()
+        first, reports = self.leads_sync_started(partner)
         deadline = time.monotonic() + 30
         while c.emulator.stats()["faults_fired"]["total"] <= fired_before:
             if time.monotonic() > deadline or not first.is_alive():
@@ -1198,13 +1193,104 @@ class Scenario:
         self.act_sheet_insert(partner, index=2)  # every row moves down
         self.sync(partner)  # waits for the first one's lease to run out
         first.join(60)
+        self.leads_sync_done(partner, reports, "overlapped")
+
+    def leads_sync_started(self, partner: str) -> tuple[threading.Thread, list[Any]]:
+        """A sync of the partner's Leads tab running in a thread; its report is
+        in the list once the thread is done."""
+        reports: list[Any] = []
+
+        def sync() -> None:
+            reports.append(
+                run_sync(
+                    self.config,
+                    self.c.store,
+                    partner,
+                    tab="leads",
+                    client=self.c.gc,
+                    retry=fast_policy(),
+                    wait_for_lease=LEASE_SECONDS + 3,
+                )
+            )
+
+        thread = threading.Thread(target=sync)
+        thread.start()
+        return thread, reports
+
+    def leads_sync_done(self, partner: str, reports: list[Any], what: str) -> None:
+        """Settle the model after a :meth:`leads_sync_started` sync ended."""
         self.count_fired()
         outcome = reports[0].tabs[0].outcome if reports else "crashed"
-        self.trace.append(f"overlapped:{partner}={outcome}")
+        self.trace.append(f"{what}:{partner}={outcome}")
         if outcome == "completed":
             self.cycle_done(partner, ("lead",))
         else:
             self.delivered(partner)
+
+    def act_edit_in_window(self, partner: str) -> None:
+        """Staff change the Leads tab's structure while a sync is between its read
+        and its write (the emulator holds the read's answer): a row inserted or
+        deleted above, the tab sorted, a row copied above or below its original
+        and typed over as another firm (its CRM ID copied along), a CRM ID cleared,
+        a row deleted and the deletion undone. The model says only what staff did;
+        the check then wants every firm on its own record, nothing archived that
+        is still in the sheet, and no record with another firm's data."""
+        edit = self.rng.choice(WINDOW_EDITS)
+        rows = self.sheet_rows(partner)
+        if len(rows) < 3 or "CRM ID" not in rows[0]:
+            return
+        id_col = rows[0].index("CRM ID")
+        with_id = [
+            i + 1
+            for i, r in enumerate(rows)
+            if i > 0 and r and r[0] in self.recs and id_col < len(r) and r[id_col]
+        ]
+        if not with_id:
+            return
+        self.out.window_edits += 1
+        self.trace.append(f"window:{partner}:{edit}")
+        self.count_fired()
+        self.c.emulator.clear_faults()
+        self.c.emulator.inject_fault(endpoint="values.batchGet", after=True, hold=True)
+        self.note_conflicts(partner)
+        thread, reports = self.leads_sync_started(partner)
+        try:
+            self.c.emulator.wait_held()
+            self.window_edit(partner, edit, rows, with_id, id_col)
+        finally:
+            self.c.emulator.release()
+            thread.join(60)
+        self.leads_sync_done(partner, reports, "window-sync")
+
+    def window_edit(
+        self, partner: str, edit: str, rows: list[list[Any]], with_id: list[int], id_col: int
+    ) -> None:
+        """One of :data:`WINDOW_EDITS` on the partner's Leads tab, and what the
+        model learns from it."""
+        ws = self.ws(partner)
+        if edit == "insert_above":
+            self.act_sheet_insert(partner, index=2)
+        elif edit == "delete_above":
+            self.act_sheet_delete(partner)
+        elif edit == "sort":
+            self.act_sheet_sort(partner)
+        elif edit in ("copy_above", "copy_below"):
+            row = self.rng.choice(with_id)
+            original = rows[row - 1]
+            rec = self._new_sheet_rec(partner)
+            copy = self._row(rec)
+            # the service columns come along with the copy: the original's CRM ID
+            copy += [""] * (len(original) - len(copy))
+            copy[len(FIELDS) :] = original[len(FIELDS) :]
+            at = row if edit == "copy_above" else row + 1
+            ws.insert_row(copy, index=at, value_input_option="RAW")
+        elif edit == "clear_id":
+            row = self.rng.choice(with_id)
+            ws.update([[""]], f"{chr(65 + id_col)}{row}", value_input_option="RAW")
+        elif edit == "undo_delete":
+            row = self.rng.choice(with_id)
+            ws.delete_rows(row)
+            ws.insert_row(rows[row - 1], index=row, value_input_option="RAW")
 
     # ------------------------------------------------------------------ run
     def run(self) -> Outcome:
@@ -1223,6 +1309,7 @@ class Scenario:
             (self.act_api_agreement, 1),
             (self.act_interrupted_store_edits, 1),
             (self.act_webhook_namesake, 1),
+            (self.act_edit_in_window, 3),
         ]
         fns = [a for a, _ in actions]
         weights = [w for _, w in actions]

@@ -80,12 +80,20 @@ def _no_id_reservation() -> None:
     engine.apply_store = apply_store  # type: ignore[assignment]
 
 
+def _writes_by_position() -> None:
+    """The sheet write goes to the row numbers the tab had when it was read (the
+    old behaviour): a row inserted, deleted or sorted meanwhile gets another
+    row's id and values."""
+    engine.follow_rows = lambda connector, spreadsheet_id, title, plan, read: plan  # type: ignore[assignment]
+
+
 MUTANTS: dict[str, tuple[str, Callable[[], None]]] = {
     "pending_bases": ("pending bases (mark_pending_bases)", _no_pending_bases),
     "landed_bases": ("landed bases", _no_landed_bases),
     "lease_renewal": ("lease renewal", _no_lease_renewal),
     "deletion_valve": ("the deletion valve", _no_deletion_valve),
     "id_reservation": ("id reservation before the sheet write", _no_id_reservation),
+    "writes_by_position": ("writes that follow the row", _writes_by_position),
 }
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from .. import sheet_rows
 from .model import Settings, StoreState, fingerprint
+from .party_names import row_renames
 
 
 def detail_needed(
@@ -33,7 +34,12 @@ def detail_needed(
     for row, cells in tab.numbered():
         raw = sheet_rows.row_raw(layout, cells)
         rid, junk = sheet_rows.row_id(state.kind, sheet_rows.cell(cells, layout.id_col))
-        if rid is None or rid in seen:
+        if rid is not None and rid in seen:
+            # two rows carry one id: which is the record's is told by its data
+            need.add(rid)
+            work = True
+            continue
+        if rid is None:
             if junk is not None or not sheet_rows.is_blank(raw):
                 work = True
             continue
@@ -44,6 +50,10 @@ def detail_needed(
             work = True
             if rec is not None:
                 need.add(rid)
+            continue
+        if row_renames(state, rid, raw):
+            need.add(rid)  # a party's new name is written: the row is planned in full
+            work = True
             continue
         h = sheet_rows.row_hash(raw)
         state.row_hashes[row] = h
@@ -61,4 +71,8 @@ def detail_needed(
         ):
             need.add(rid)
             work = True
+    if work:
+        # a row without its id may be a record whose id was cleared (its data is
+        # merged against its base)
+        need.update(rid for rid in state.shadows if rid in state.records and rid not in seen)
     return need, work or bool(unshadowed)

@@ -30,16 +30,20 @@ class ExistingRows(ValveRules):
         rec: StoreRecord,
         *,
         adopted: bool = False,
+        reattached: bool = False,
     ) -> None:
         """Plan the row of stored record ``rec``. ``adopted``: a row without a CRM ID
-        found to be ``rec``, which the sheet has never shown (no base)."""
+        found to be ``rec``, which the sheet has never shown (no base).
+        ``reattached``: a row without a CRM ID found to be ``rec``, whose row the
+        sheet showed and lost (its id cleared): it gets the id back, merged
+        against its base."""
         if not self.owns(rec):
             self.foreign_row(r, rec)
             return
         stored = None if adopted else self.state.shadows.get(rec.id)
         if rec.archived and not self.restore(r, rec, stored):
             return
-        if stored is not None and not adopted and self.unchanged(r, rec, stored):
+        if stored is not None and not adopted and not reattached and self.unchanged(r, rec, stored):
             return
         record = self.sheet_record(r, rec)
         if record is None:
@@ -49,7 +53,7 @@ class ExistingRows(ValveRules):
         if result.to_store and not self.merged_valid(r, rec, result):
             return
         self.valid_rows.add(r.number)
-        raw_after = self.write_back(r, rec, result, adopted=adopted)
+        raw_after = self.write_back(r, rec, result, adopted=adopted or reattached)
         self.settle(rec, shadow, stored, result, raw_after, adopted=adopted)
 
     def foreign_row(self, r: SheetRow, rec: StoreRecord) -> None:

@@ -8,12 +8,13 @@ A tab with data but no recognisable header is never guessed at: the plan aborts.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .. import sheet_rows
 from ..header_report import header_report
 from .base import PlannerBase, SheetRow
+from .row_identity import Claim, Owners, owner_of, same_firm
 
 
 def _has_data(rows: Sequence[Sequence[Any]]) -> bool:
@@ -56,26 +57,56 @@ class LayoutRules(PlannerBase):
         return True
 
     def parse_rows(self, tab: sheet_rows.TabRows) -> list[SheetRow]:
-        """The non-blank rows below the header, each CRM ID kept by its first row
-        only (a copied row carrying another row's id becomes a new row); notes the
-        stamps seen."""
+        """The non-blank rows below the header, each CRM ID kept by one row only:
+        the record's own (:mod:`.row_identity`), whatever its position; a copied
+        row carrying the id, once it differs, becomes a new row. Notes the stamps
+        seen."""
         layout = self.layout
-        parsed: list[SheetRow] = []
-        self.sheet_ids = set()
+        rows: list[SheetRow] = []
+        claims: dict[str, list[Claim]] = {}
         for row, cells in tab.numbered():
             raw = sheet_rows.row_raw(layout, cells)
             rid, junk = sheet_rows.row_id(self.kind, sheet_rows.cell(cells, layout.id_col))
             if rid is None and junk is None and sheet_rows.is_blank(raw):
                 self.plan.counts["blank"] += 1
                 continue
-            if rid is not None and rid in self.sheet_ids:
-                # A copied row carries someone else's id: it becomes a new row.
-                self.set_cell(row, layout.id_col, None, sheet_rows.cell(cells, layout.id_col))
-                rid = None
             if rid is not None:
-                self.sheet_ids.add(rid)
-            parsed.append(SheetRow(row, cells, raw, rid, junk))
+                claims.setdefault(rid, []).append(Claim(row, raw))
+            rows.append(SheetRow(row, cells, raw, rid, junk))
             stamp = sheet_rows.cell(cells, layout.synced_col)
             if isinstance(stamp, str):
                 self.stamps_seen.add(stamp)
+        left: set[int] = set()
+        renew: set[int] = set()
+        for rid, found in claims.items():
+            if len(found) > 1:
+                owners = self.owners(rid, found)
+                left.update(owners.alike)
+                renew.update(owners.others)
+        self.sheet_ids = set(claims)
+        parsed: list[SheetRow] = []
+        for r in rows:
+            if r.number in left:
+                self.plan.counts["duplicates"] += 1  # a copy still the same: left alone
+                continue
+            if r.number in renew:
+                # A copied row carries another row's id: it becomes a new row.
+                self.set_cell(
+                    r.number, layout.id_col, None, sheet_rows.cell(r.cells, layout.id_col)
+                )
+                r = SheetRow(r.number, r.cells, r.raw, None, r.junk)
+            parsed.append(r)
         return parsed
+
+    def owners(self, rid: str, claims: list[Claim]) -> Owners:
+        """Which of the rows carrying ``rid`` is its record's row."""
+        rec = self.state.records.get(rid)
+        shadow = self.state.shadows.get(rid)
+        is_firm = None
+        if rec is not None and self.kind == "lead":
+            stored = rec.data
+
+            def is_firm(raw: Mapping[str, Any]) -> bool:
+                return same_firm(self.normalise(raw)[0], stored)
+
+        return owner_of(claims, base_hash=shadow.row_hash if shadow else None, is_firm=is_firm)

@@ -97,6 +97,10 @@ class StoreState:
     #: fingerprint -> (resolution, duplicate_of) of entries a person resolved
     quarantine_closed: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     party_leads: list[Mapping[str, Any]] = field(default_factory=list)
+    #: agreement id -> (seller, buyer) lead ids, of the partner's agreements
+    parties: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    #: lead id -> its name, country, code, e-mail: the parties those agreements name
+    party_names: dict[str, Mapping[str, Any]] = field(default_factory=dict)
     previous_columns: Mapping[str, str] | None = None
     #: sheet row number -> fingerprint of its data cells (filled by :func:`detail_needed`)
     row_hashes: dict[int, str] = field(default_factory=dict)
@@ -130,6 +134,8 @@ class Settings:
     columns: Mapping[str, str] = field(default_factory=dict)
     #: the tab's header row (1-based) from ``[partners.header_row]``; None: found
     header_row: int | None = None
+    #: staff accepted that the rows vanished: no deletion stop, they are archived
+    accept_deletions: bool = False
 
     def tab_rows(self, rows: Sequence[Sequence[Any]], kind: str) -> TabRows:
         """The rows read, split at this tab's header (:func:`..sheet_rows.tab_rows`)."""
@@ -225,6 +231,10 @@ class Plan:
     layout: Layout | None = None
     counts: Counter[str] = field(default_factory=Counter)
     aborted: str | None = None
+    #: the deletion stop's text in the partner's language (for the sheet), when
+    #: the plan stopped because too many rows vanished; which records they were
+    deletion_stop: str | None = None
+    vanished: list[str] = field(default_factory=list)
     stamp: str = ""  # the "Last synced" value this plan writes
     locale: str = "en"  # the partner's language, for texts written when applied
     #: new lead id -> the lead it turned out to duplicate when applied (another

@@ -102,10 +102,30 @@ class NewRows(ExistingRows):
             self.sheet_ids.add(other_id)
             self.existing_row(r, rec, adopted=True)
             return True
+        if self.cleared_id(other_id, owner):
+            # This firm's row is gone from the sheet and this row is the firm:
+            # its CRM ID was cleared (or the row typed again); it gets it back.
+            self.sheet_ids.add(other_id)
+            self.existing_row(r, self.state.records[other_id], reattached=True)
+            return True
         status = messages.text("duplicate", self.locale, id=other_id, partner=owner.upper())
         self.quarantine(r, fp, [self.dup_error(other_id, owner)], status, duplicate_of=other_id)
         self.plan.counts["duplicates"] += 1
         return True
+
+    def cleared_id(self, record_id: str, owner: str) -> bool:
+        """Whether stored lead ``record_id`` is this partner's, live, shown in the
+        sheet before and now on no row: a row of its firm without an id is its row."""
+        rec = self.state.records.get(record_id)
+        shadow = self.state.shadows.get(record_id)
+        return (
+            owner == self.s.partner
+            and rec is not None
+            and shadow is not None
+            and not rec.archived
+            and not self.awaiting_append(shadow)
+            and record_id not in self.sheet_ids
+        )
 
     def duplicate_in_tab(self, r: SheetRow, fp: str, ref: int) -> None:
         """A second new row with the key of new record ``ref``: quarantined, its

@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from .. import sheet_rows
 from .base import SheetRow
 from .layout import LayoutRules
 from .model import Plan, Settings, StoreState
 from .new_rows import NewRows
+from .party_names import row_renames
 
 
 class Planner(NewRows, LayoutRules):
@@ -25,7 +27,7 @@ class Planner(NewRows, LayoutRules):
             return plan
         for item in parsed:
             self.row(item)
-        self.archive_vanished(vanished)
+        self.archive_vanished([rid for rid in vanished if rid not in self.sheet_ids])
         self.appends(max(len(self.rows), tab.header_row) + 1)
         self.stamp_outside_appends(parsed)
         plan.landed_appends = self.landed_appends()
@@ -40,11 +42,27 @@ class Planner(NewRows, LayoutRules):
         elif r.id is None:
             self.new_row(r)
         elif r.id in self.state.records:
-            self.existing_row(r, self.state.records[r.id])
+            self.existing_row(self.with_party_names(r), self.state.records[r.id])
         elif self.reserved(r.id):
             self.new_row(r, fixed_id=r.id)
         else:
             self.unknown_id(r, r.id)
+
+    def with_party_names(self, r: SheetRow) -> SheetRow:
+        """The row with its renamed parties' names written (:mod:`.party_names`),
+        planned as if staff had typed them."""
+        assert r.id is not None
+        renamed = row_renames(self.state, r.id, r.raw)
+        if not renamed:
+            return r
+        cells = list(r.cells)
+        for key, name in renamed.items():
+            col = self.layout.raw_keys[key]
+            self.set_cell(r.number, col, name, sheet_rows.cell(r.cells, col))
+            cells += [None] * (col + 1 - len(cells))
+            cells[col] = name
+        self.touch(r.number)
+        return SheetRow(r.number, cells, {**r.raw, **renamed}, r.id, r.junk)
 
     def resolve_quarantine(self) -> None:
         """Open quarantine entries no row of this sync stands behind any more:

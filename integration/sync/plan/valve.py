@@ -1,25 +1,36 @@
 """The mass-deletion valve: rows with a CRM ID that vanished from the sheet archive
 their records, unless so many vanished at once that it looks like an accident
-(a sorted range pasted over, a filter view, a wrong tab), in which case the whole
-sync stops and applies nothing.
+(a sorted range pasted over, a filter view, a wrong tab), in which case the sync
+of this tab stops and applies nothing (the other tab goes on), and says why on
+the sheet in the partner's language. Staff resolve it by restoring the rows or by
+accepting the deletions for one run (``crm-sync sync --accept-deletions``), which
+archives only records that partner may change.
 """
 
 from __future__ import annotations
 
+from .. import messages
 from .model import Settings
 from .pending import PendingRules
 
 
-def valve_message(vanished: int, live: int, settings: Settings) -> str | None:
-    """Why the sync stops, or None if ``vanished`` of ``live`` rows may be archived:
-    it stops when more than the share and at least the minimum vanished."""
-    if vanished < settings.mass_delete_min_rows or vanished <= settings.mass_delete_share * live:
+def valve_message(vanished: int, live: int, settings: Settings, locale: str = "en") -> str | None:
+    """Why the sync stops, in ``locale``, or None if ``vanished`` of ``live`` rows
+    may be archived: it stops when more than the share and at least the minimum
+    vanished (unless staff accepted the deletions for this run)."""
+    if (
+        settings.accept_deletions
+        or vanished < settings.mass_delete_min_rows
+        or vanished <= settings.mass_delete_share * live
+    ):
         return None
-    return (
-        f"{vanished} of {live} rows with a CRM ID vanished from the sheet at "
-        f"once (limit: more than {settings.mass_delete_share:.0%} and at least "
-        f"{settings.mass_delete_min_rows}); nothing was applied. Restore the rows, or "
-        "archive the records in the CRM if the deletion was intended."
+    return messages.text(
+        "deletion_stop",
+        locale,
+        vanished=vanished,
+        live=live,
+        share=f"{settings.mass_delete_share:.0%}",
+        minimum=settings.mass_delete_min_rows,
     )
 
 
@@ -53,10 +64,13 @@ class ValveRules(PendingRules):
 
     def valve_closed(self, vanished: list[str]) -> bool:
         """Abort the plan, writing nothing, if too many rows vanished at once."""
-        reason = valve_message(len(vanished), self.live_rows(), self.s)
+        live = self.live_rows()
+        reason = valve_message(len(vanished), live, self.s)
         if reason is None:
             return False
         self.plan.aborted = reason
+        self.plan.deletion_stop = valve_message(len(vanished), live, self.s, self.locale)
+        self.plan.vanished = list(vanished)
         self.plan.cells.clear()
         return True
 
