@@ -18,6 +18,7 @@ from integration.store import migrate
 from integration.store.db import Store
 from integration.store.setup import prepare_store
 from integration.web.services import MAX_CONTENT_LENGTH, Services
+from integration.web.slow_clients import BodyDeadline
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +111,7 @@ def create_app(
     app.config.update(flask_settings)
     app.extensions["crm"] = Services(config=config, store=store, prepared=prepared)
     _register_blueprints(app)
+    app.wsgi_app = BodyDeadline(app.wsgi_app)  # type: ignore[method-assign]
     return app
 
 
