@@ -9,8 +9,8 @@ import signal
 from pathlib import Path
 
 import requests
-from processes import free_port, start_cli, start_procfile, stop, web_url
-from scheduler_helpers import make_setup, wait_until
+from processes import free_port, start_cli, start_procfile, stop, wait_for_http, web_url
+from scheduler_helpers import make_setup
 
 from integration.auth import create_token
 
@@ -64,16 +64,7 @@ def test_gunicorn_as_the_procfile_runs_it_logs_paths_without_query_strings(
     proc = start_procfile("web", env)
     web = f"http://127.0.0.1:{port}"
     try:
-
-        def up() -> bool:
-            if proc.poll() is not None:
-                raise AssertionError(proc.communicate()[0])
-            try:
-                return requests.get(f"{web}/healthz", timeout=2).status_code == 200
-            except requests.ConnectionError:
-                return False
-
-        wait_until(up, timeout=60)
+        wait_for_http(f"{web}/healthz", proc, timeout=60)
         _ask(web, secret)
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=40)
