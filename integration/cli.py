@@ -54,6 +54,11 @@ LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
         "demo_command",
         "Start the demo on embedded defaults.",
     ),
+    "check": (
+        "integration.check_command",
+        "check_command",
+        "Check configuration, store, credentials and spreadsheets.",
+    ),
     "watch": (
         "integration.drive.drive_command",
         "watch_command",

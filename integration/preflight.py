@@ -12,6 +12,7 @@ process, the clock and ``crm-sync serve`` stop on the first failure
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 
@@ -103,6 +104,18 @@ def credentials_check(config: AppConfig, *, required: bool) -> Check | None:
     except CredentialsError as exc:
         return Check("google credentials", False, str(exc))
     return Check("google credentials", True, f"{path}: service account {info['client_email']}")
+
+
+def sharing_hint(config: AppConfig) -> str:
+    """What to do about a spreadsheet Google will not open for us: the same
+    words for ``crm-sync check`` and for a failing sync."""
+    email = "the service account"
+    if config.credentials_file and not config.emulator_host:
+        from connectors.google_sheets.auth import CredentialsError, read_service_account
+
+        with contextlib.suppress(CredentialsError):
+            email = read_service_account(config.credentials_file)["client_email"]
+    return f"share it with {email} as editor (and check the spreadsheet id)"
 
 
 def secret_key_check(config: AppConfig) -> Check:
