@@ -135,3 +135,15 @@ def test_tokens_create_with_an_expiry(config, store) -> None:  # type: ignore[no
     assert row.expires_at.strftime("%Y-%m-%d") in listed.output
     bad = runner.invoke(cli, [*args, "create", "--partner", "lv", "--expires", "forever"])
     assert bad.exit_code != 0 and "90d" in bad.output
+
+
+def test_the_sync_health_page_shows_admins_the_configuration_checks(live_url, http, store) -> None:  # type: ignore[no-untyped-def]
+    with store.session() as s:
+        _a, admin = create_token(s, "admin")
+        _p, partner = create_token(s, "lv staff", "lv")
+    cookie, _ = _sign_in(http, live_url, admin)
+    page = _get(http, f"{live_url}/dashboard/sync", cookie).text
+    assert 'id="config-checks-title"' in page
+    assert "webhook secret lv" in page and "LV_WEBHOOK_SECRET set" in page
+    cookie, _ = _sign_in(http, live_url, partner)
+    assert 'id="config-checks-title"' not in _get(http, f"{live_url}/dashboard/sync", cookie).text
