@@ -11,11 +11,14 @@ from dataclasses import replace
 from typing import Any
 
 from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
 
-from integration.config import AppConfig, load_config
+from integration.config import AppConfig, ConfigError, load_config
+from integration.store import migrate
 from integration.store.db import Store
 from integration.store.setup import prepare_store
 from integration.web.services import MAX_CONTENT_LENGTH, Services
+from integration.web.slow_clients import BodyDeadline
 
 log = logging.getLogger(__name__)
 
@@ -25,8 +28,8 @@ def _instance_secret_key(config: AppConfig) -> str:
     in the instance folder (mode 0600), so every gunicorn worker and every restart
     signs dashboard sessions with the same key."""
     path = config.instance_path / "secret_key"
-    path.parent.mkdir(parents=True, exist_ok=True)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:  # made earlier, or by a worker starting beside us
         for _ in range(50):
@@ -34,11 +37,32 @@ def _instance_secret_key(config: AppConfig) -> str:
             if key:
                 return key
             time.sleep(0.02)
-        raise RuntimeError(f"{path} is empty; delete it or set CRM_SECRET_KEY") from None
+        raise ConfigError(f"{path} is empty; delete it or set CRM_SECRET_KEY") from None
+    except OSError as exc:
+        raise ConfigError(
+            f"CRM_SECRET_KEY is not set and {path} cannot be made ({exc.strerror}); "
+            "set CRM_SECRET_KEY or make CRM_INSTANCE_PATH writable"
+        ) from None
     key = secrets.token_hex(32)
     with os.fdopen(fd, "w", encoding="ascii") as fh:
         fh.write(key)
     return key
+
+
+def open_store(config: AppConfig) -> tuple[Store, bool]:
+    """The store, prepared (migrated when embedded, partner rows in step), and
+    whether that worked. A store that cannot be reached at start-up does not stop
+    the web process: it answers ``/healthz``, and ``/readyz`` answers 503 naming
+    the store and prepares it once it answers."""
+    try:
+        store = prepare_store(config)
+        return store, migrate.is_current(store)  # not migrated: partner rows wait
+    except SQLAlchemyError as exc:
+        log.warning(
+            "the store cannot be reached at start-up (%s); /readyz answers 503 until it can",
+            type(exc).__name__,
+        )
+    return Store(config.database_url), False
 
 
 def _build_config(test_config: AppConfig | Mapping[str, Any] | None) -> tuple[AppConfig, dict]:
@@ -70,8 +94,9 @@ def create_app(
     file raises :class:`integration.config.ConfigError` with a one-line reason.
     """
     config, flask_settings = _build_config(test_config)
+    prepared = True
     if store is None:
-        store = prepare_store(config)
+        store, prepared = open_store(config)
     elif store.url != config.database_url:
         config = replace(config, database_url=store.url)
     app = Flask(__name__, instance_path=str(config.instance_path.resolve()))
@@ -84,8 +109,9 @@ def create_app(
         JSON_SORT_KEYS=False,
     )
     app.config.update(flask_settings)
-    app.extensions["crm"] = Services(config=config, store=store)
+    app.extensions["crm"] = Services(config=config, store=store, prepared=prepared)
     _register_blueprints(app)
+    app.wsgi_app = BodyDeadline(app.wsgi_app)  # type: ignore[method-assign]
     return app
 
 

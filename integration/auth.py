@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy import Select, or_, select
@@ -31,10 +32,15 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def create_token(session: Session, name: str, partner: str | None = None) -> tuple[ApiToken, str]:
-    """Make a token; return the row and the secret (shown once, never stored)."""
+def create_token(
+    session: Session, name: str, partner: str | None = None, expires_at: datetime | None = None
+) -> tuple[ApiToken, str]:
+    """Make a token (working until ``expires_at``, or until revoked when None);
+    return the row and the secret (shown once, never stored)."""
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(name=name, partner=partner, token_hash=hash_secret(secret))
+    token = ApiToken(
+        name=name, partner=partner, token_hash=hash_secret(secret), expires_at=expires_at
+    )
     session.add(token)
     session.flush()
     return token, secret
@@ -50,11 +56,18 @@ def verify_token(session: Session, secret: str | None) -> ApiToken | None:
         return None
     digest = hash_secret(secret)
     token = session.scalars(select(ApiToken).where(ApiToken.token_hash == digest)).first()
-    if token is None or token.revoked_at is not None:
+    if token is None or not is_live(token):
         return None
     if not hmac.compare_digest(token.token_hash, digest):
         return None
     return token
+
+
+def is_live(token: ApiToken, now: datetime | None = None) -> bool:
+    """Neither revoked nor expired: the one rule for the API and the dashboard."""
+    if token.revoked_at is not None:
+        return False
+    return token.expires_at is None or token.expires_at > (now or utcnow())
 
 
 def touch_token(session: Session, token: ApiToken) -> None:

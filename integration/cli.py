@@ -54,6 +54,11 @@ LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
         "demo_command",
         "Start the demo on embedded defaults.",
     ),
+    "check": (
+        "integration.check_command",
+        "check_command",
+        "Check configuration, store, credentials and spreadsheets.",
+    ),
     "watch": (
         "integration.drive.drive_command",
         "watch_command",
@@ -105,10 +110,10 @@ def cli(
     ctx: click.Context, config_path: str | None, database_url: str | None, verbose: bool
 ) -> None:
     """lef-crm-sync: partner Google Sheets <-> central CRM store."""
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    from integration.config import log_format
+    from integration.logs import configure
+
+    configure(log_format(), logging.INFO if verbose else logging.WARNING)
     ctx.obj = CliState(config_path=config_path, database_url=database_url)
 
 

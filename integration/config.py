@@ -376,6 +376,66 @@ def read_partners_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
 
 
+#: ``DATABASE_URL`` backends (SQLAlchemy names) -> the drivers installed for them
+DATABASE_DRIVERS = {"sqlite": ("pysqlite",), "postgresql": ("psycopg",)}
+DATABASE_FIX = "use postgresql://user:password@host:5432/dbname or sqlite:////absolute/path.sqlite"
+
+
+def check_database_url(url: str) -> str:
+    """``url`` if the service can open it (SQLite, or PostgreSQL through psycopg 3);
+    else a :class:`ConfigError` naming ``DATABASE_URL`` (never its password)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from integration.store.db import normalise_url
+
+    try:
+        parsed = make_url(normalise_url(url))
+    except ArgumentError:
+        raise ConfigError(f"DATABASE_URL: not a database URL; {DATABASE_FIX}") from None
+    backend, driver = parsed.get_backend_name(), parsed.get_driver_name()
+    if backend not in DATABASE_DRIVERS:
+        raise ConfigError(f"DATABASE_URL: {backend} is not supported; {DATABASE_FIX}")
+    if driver not in DATABASE_DRIVERS[backend]:
+        raise ConfigError(
+            f"DATABASE_URL: driver {driver!r} is not installed for {backend}; "
+            f"write {backend}:// without a driver"
+        )
+    return url
+
+
+def check_public_url(raw: str | None) -> str | None:
+    """``CRM_PUBLIC_URL`` without its trailing slash: an absolute http(s) URL, the
+    address Google and the partners' forms reach the service at."""
+    value = (raw or "").strip().rstrip("/")
+    if not value:
+        return None
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ConfigError(
+            f"CRM_PUBLIC_URL: {value!r} is not an absolute URL; "
+            "write it with its scheme, e.g. https://crm.example.org"
+        )
+    if parts.query or parts.fragment:
+        raise ConfigError(f"CRM_PUBLIC_URL: {value!r} may not have a query or fragment")
+    return value
+
+
+#: ``CRM_LOG_FORMAT`` values: lines for people (default) or one JSON object a line
+LOG_FORMATS = ("human", "json")
+
+
+def log_format(environ: Mapping[str, str] | None = None) -> str:
+    """``CRM_LOG_FORMAT``: ``human`` (default) or ``json``."""
+    env = process_environ() if environ is None else environ
+    raw = (env.get("CRM_LOG_FORMAT") or "human").strip().lower()
+    if raw not in LOG_FORMATS:
+        raise ConfigError(f"CRM_LOG_FORMAT: {raw!r} is not a log format (use human or json)")
+    return raw
+
+
 def default_database_url(instance_path: Path) -> str:
     return f"sqlite:///{(instance_path / 'crm.sqlite').resolve()}"
 
@@ -408,8 +468,10 @@ def load_config(
         "emulator_host": (env.get("SHEETS_EMULATOR_HOST") or "").strip() or None,
         "credentials_file": env.get("GOOGLE_APPLICATION_CREDENTIALS") or None,
         "secret_key": env.get("CRM_SECRET_KEY") or None,
-        "public_url": (env.get("CRM_PUBLIC_URL") or "").strip().rstrip("/") or None,
+        "public_url": check_public_url(env.get("CRM_PUBLIC_URL")),
         "environ": env,
     }
     values.update(overrides or {})
+    check_database_url(values["database_url"])
+    log_format(env)
     return AppConfig(**values)

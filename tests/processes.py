@@ -7,6 +7,7 @@ start them here."""
 from __future__ import annotations
 
 import re
+import shlex
 import signal
 import socket
 import subprocess
@@ -54,6 +55,36 @@ def stop(proc: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 30)
         if proc.poll() is None:
             proc.kill()
     return out, err
+
+
+def procfile_command(name: str, env: Mapping[str, str]) -> list[str]:
+    """The Procfile's ``name`` line as a shell would run it under ``env``
+    (``${VAR:-default}`` expanded), with programs run by this interpreter."""
+    line = next(
+        entry.split(":", 1)[1]
+        for entry in (ROOT / "Procfile").read_text("utf-8").splitlines()
+        if entry.startswith(f"{name}:")
+    )
+    line = re.sub(r"\$\{(\w+):-([^}]*)\}", lambda m: env.get(m[1]) or m[2], line)
+    args = shlex.split(line)
+    if args[0] == "gunicorn":
+        return [sys.executable, "-m", "gunicorn", *args[1:]]
+    if args[0] == "crm-sync":
+        return [sys.executable, "-m", "integration.cli", *args[1:]]
+    return args
+
+
+def start_procfile(name: str, env: Mapping[str, str], cwd: Path = ROOT) -> subprocess.Popen:
+    """The Procfile's ``name`` process under ``env``, its stderr merged into its
+    stdout (as a process manager collects them)."""
+    return subprocess.Popen(
+        procfile_command(name, env),
+        env=dict(env),
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def free_port() -> int:

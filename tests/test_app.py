@@ -21,7 +21,8 @@ def test_healthz_and_readyz(live_url: str, http: requests.Session) -> None:
     assert health.json() == {"status": "ok"}
     ready = http.get(f"{live_url}/readyz", timeout=10)
     assert ready.status_code == 200
-    assert ready.json()["checks"] == {"store": "ok", "migrations": "ok"}
+    assert ready.json()["checks"] == {"store": "ok", "migrations": "ok", "writes": "ok"}
+    assert ready.json()["syncs"] == {}
 
 
 def _session_cookie(answer: requests.Response) -> str:

@@ -9,6 +9,10 @@ configuration and hands the values down.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
 import gspread
 
 from .transport import EmulatorSession
@@ -19,8 +23,76 @@ SCOPES = (
 )
 
 
-class CredentialsMissingError(RuntimeError):
+#: The variable Google's own libraries read for a key file; named in messages.
+CREDENTIALS_VARIABLE = "GOOGLE_APPLICATION_CREDENTIALS"
+KEY_FIX = "create a JSON key for the service account (Google Cloud: IAM > Service accounts > Keys)"
+
+
+class CredentialsError(RuntimeError):
+    """The service-account key cannot be used; the message names the variable,
+    the problem and the fix, in one line."""
+
+
+class CredentialsMissingError(CredentialsError):
     """Neither an emulator host nor service-account credentials were given."""
+
+
+def _refused(path: str, problem: str, fix: str = KEY_FIX) -> CredentialsError:
+    return CredentialsError(f"{CREDENTIALS_VARIABLE}: {path} {problem}; {fix}")
+
+
+def read_service_account(path: str) -> dict[str, Any]:
+    """The service-account key in ``path``, checked the way Google will use it:
+    a readable file, JSON, ``type`` service_account, an e-mail and a private key
+    that loads. Every failure is a :class:`CredentialsError` in plain words, so a
+    wrong path is found at start-up (and by ``crm-sync check``), not as a raw
+    ``FileNotFoundError`` at the first sync."""
+    try:
+        text = Path(path).read_text("utf-8")
+    except FileNotFoundError:
+        raise _refused(
+            path, "does not exist", f"point the variable at the key file or {KEY_FIX}"
+        ) from None
+    except IsADirectoryError:
+        raise _refused(
+            path, "is a folder, not a key file", "point the variable at the .json key inside it"
+        ) from None
+    except PermissionError:
+        raise _refused(
+            path,
+            "cannot be read by this user",
+            "make it readable (chmod 0640, owned by the service's user)",
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _refused(path, f"cannot be read ({type(exc).__name__})") from None
+    try:
+        info = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _refused(
+            path, f"is not JSON ({exc.msg} at line {exc.lineno})", "download the key again"
+        ) from None
+    if not isinstance(info, dict) or info.get("type") != "service_account":
+        kind = info.get("type") if isinstance(info, dict) else None
+        raise _refused(path, f"is not a service-account key (type {kind!r})")
+    missing = [k for k in ("client_email", "private_key", "token_uri") if not info.get(k)]
+    if missing:
+        raise _refused(path, f"lacks {', '.join(missing)}", "download the key again")
+    from google.oauth2.service_account import Credentials
+
+    try:
+        Credentials.from_service_account_info(info, scopes=list(SCOPES))
+    except (ValueError, TypeError):
+        raise _refused(
+            path, "holds a private key that cannot be read", "download the key again"
+        ) from None
+    return info
+
+
+def service_account_credentials(path: str) -> Any:
+    """Google credentials for the key in ``path`` (checked by :func:`read_service_account`)."""
+    from google.oauth2.service_account import Credentials
+
+    return Credentials.from_service_account_info(read_service_account(path), scopes=list(SCOPES))
 
 
 def make_gspread_client(
@@ -40,9 +112,6 @@ def make_gspread_client(
                 "No Google credentials: set SHEETS_EMULATOR_HOST for the local emulator, or "
                 "GOOGLE_APPLICATION_CREDENTIALS to a service-account JSON file."
             )
-        from google.oauth2.service_account import Credentials
-
-        creds = Credentials.from_service_account_file(path, scopes=list(SCOPES))
-        client = gspread.Client(auth=creds)
+        client = gspread.Client(auth=service_account_credentials(path))
     client.set_timeout(timeout)
     return client

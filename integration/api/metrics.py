@@ -4,11 +4,15 @@ Two kinds of numbers:
 
 * request counters (API and webhook requests by route and status) kept in this
   process; with several gunicorn workers each worker counts its own, so they
-  carry a ``pid`` label and Prometheus ``sum()`` adds them up;
+  carry a ``pid`` label and Prometheus ``sum()`` adds them up. Every label has a
+  bounded set of values whatever clients send: a method outside
+  :data:`METHODS` counts as ``OTHER``, an unmatched path as route ``unmatched``;
 * everything the store knows, computed at scrape time so every worker reports
   the same: webhook deliveries by outcome, sync runs and their durations,
   Sheets API calls and cells written, open quarantine and conflicts, pending
-  sync requests.
+  sync requests, the time of each tab's last successful sync, Drive push
+  channels by state. (Open alerts, once the clock sends them, belong beside
+  these, computed from the store the same way.)
 
 Written by hand (the format is simple) to avoid the multi-process machinery of
 a client library.
@@ -20,12 +24,14 @@ import os
 import threading
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 
 from flask import Flask, Response, request
 from sqlalchemy import func, select
 
 from integration.store.models import (
     Conflict,
+    DriveChannel,
     QuarantineEntry,
     SyncRequest,
     SyncRun,
@@ -35,6 +41,10 @@ from integration.web.services import services
 
 DURATION_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1800)
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+#: Request methods counted by name; any other is counted as ``OTHER``, so a
+#: client inventing methods cannot grow the exposition without bound.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 _lock = threading.Lock()
 _requests: Counter[tuple[str, str, str, str]] = Counter()  # (area, method, route, status)
@@ -50,8 +60,9 @@ def observe(response: Response) -> Response:
     else:
         return response
     route = request.url_rule.rule if request.url_rule is not None else "unmatched"
+    method = request.method if request.method in METHODS else "OTHER"
     with _lock:
-        _requests[(area, request.method, route, str(response.status_code))] += 1
+        _requests[(area, method, route, str(response.status_code))] += 1
     return response
 
 
@@ -161,6 +172,32 @@ def render() -> str:
             (({"partner": p}, v) for p, v in sorted(cells.items())),
         )
         _durations(out, session)
+        last_ok = session.execute(
+            select(SyncRun.partner, SyncRun.tab, func.max(SyncRun.finished_at))
+            .where(SyncRun.outcome == "completed", SyncRun.dry_run.is_(False))
+            .group_by(SyncRun.partner, SyncRun.tab)
+        ).all()
+        out.family(
+            "crm_sync_last_success_timestamp_seconds",
+            "gauge",
+            "when each partner's tab last synced successfully (Unix time)",
+            (
+                ({"partner": p, "tab": t or ""}, round(_as_utc(at).timestamp(), 3))
+                for p, t, at in sorted(last_ok, key=lambda r: (r[0], r[1] or ""))
+                if at is not None
+            ),
+        )
+        channels = session.execute(
+            select(DriveChannel.partner, DriveChannel.status, func.count()).group_by(
+                DriveChannel.partner, DriveChannel.status
+            )
+        ).all()
+        out.family(
+            "crm_drive_channels",
+            "gauge",
+            "Drive push channels, by partner and state (active, replaced, stopped, expired, gone)",
+            (({"partner": p, "state": st}, n) for p, st, n in sorted(channels)),
+        )
         quarantine = session.execute(
             select(QuarantineEntry.partner, QuarantineEntry.kind, func.count())
             .where(QuarantineEntry.resolved_at.is_(None))
@@ -228,6 +265,11 @@ def _durations(out: _Writer, session: object) -> None:
         out.lines.append(
             f'crm_sync_run_duration_seconds_count{{partner="{_escape(partner)}"}} {len(values)}'
         )
+
+
+def _as_utc(at: datetime) -> datetime:
+    """Stored times are UTC; SQLite hands them back without a zone."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def metrics() -> Response:

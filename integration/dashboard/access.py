@@ -2,9 +2,11 @@
 
 The sign-in form takes the same token the API uses; the session cookie (signed,
 HTTP-only, SameSite=Lax, Secure unless ``CRM_INSECURE_COOKIES=1``) then holds
-only the token's row id, never the secret. Every request re-reads that row, so
-revoking a token signs its dashboard sessions out at once. Sessions end when
-the browser closes and at the latest after :data:`MAX_SESSION_AGE`.
+only a random session id, never the secret. Each sign-in is a row in the store
+(its id's hash only), re-read with its token on every request, so signing out,
+revoking the token or the token's expiry ends the session on the server: a
+copy of the cookie signs nobody in afterwards. Sessions end when the browser
+closes and at the latest after :data:`MAX_SESSION_AGE`.
 
 Every POST form carries a per-session CSRF token (synchroniser token pattern),
 compared in constant time; SameSite=Lax is a second line of defence, not the
@@ -22,9 +24,10 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import g, redirect, request, session, url_for
+from werkzeug.exceptions import BadRequest
 
-from integration.auth import touch_token, verify_token
-from integration.store.models import ApiToken
+from integration.auth import hash_secret, is_live, touch_token, verify_token
+from integration.store.models import ApiToken, DashboardSession, utcnow
 from integration.web.services import services
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -57,11 +60,13 @@ def sign_in(secret: str) -> ApiToken | None:
         if token is None:
             return None
         touch_token(db, token)
+        sid = secrets.token_urlsafe(32)
+        db.add(DashboardSession(id_hash=hash_secret(sid), token_id=token.id))
         db.flush()
         db.expunge(token)
     lang = session.get("lang")
     session.clear()  # a new session on sign-in: nothing carries over (fixation)
-    session["tid"] = token.id
+    session["sid"] = sid
     session["at"] = int(time.time())
     session["csrf"] = secrets.token_urlsafe(32)
     if lang:
@@ -70,6 +75,18 @@ def sign_in(secret: str) -> ApiToken | None:
 
 
 def sign_out() -> None:
+    """End this session on the server (its row), then in the browser."""
+    sid = session.get("sid")
+    if isinstance(sid, str):
+        with services().store.session() as db:
+            row = db.get(DashboardSession, hash_secret(sid))
+            if row is not None and row.ended_at is None:
+                row.ended_at = utcnow()
+    _forget()
+
+
+def _forget() -> None:
+    """Clear the cookie's session, keeping only the language preference."""
     lang = session.get("lang")
     session.clear()
     if lang:
@@ -81,25 +98,29 @@ def current_token() -> ApiToken | None:
     if "token" in g:
         return g.token
     token = None
-    tid = session.get("tid")
+    sid = session.get("sid")
     started = session.get("at", 0)
-    if isinstance(tid, int) and isinstance(started, int):
-        if time.time() - started <= MAX_SESSION_AGE:
-            with services().store.session() as db:
-                row = db.get(ApiToken, tid)
-                if row is not None and row.revoked_at is None:
-                    db.expunge(row)
-                    token = row
-        if token is None:
-            sign_out()
+    fresh = isinstance(started, int) and time.time() - started <= MAX_SESSION_AGE
+    if isinstance(sid, str) and fresh:
+        with services().store.session() as db:
+            signed_in = db.get(DashboardSession, hash_secret(sid))
+            row = db.get(ApiToken, signed_in.token_id) if signed_in else None
+            if signed_in is not None and signed_in.ended_at is None and row and is_live(row):
+                db.expunge(row)
+                token = row
+    if token is None and ("sid" in session or "tid" in session):
+        _forget()
     g.token = token
     return token
 
 
 def safe_next(target: str | None) -> str | None:
-    """``target`` if it is a path on this site (no open redirects), else None."""
+    """``target`` if it is a path on this site (no open redirects), else None;
+    a target with control characters (a header injection: CR LF) is a 400."""
     if not target:
         return None
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
+        raise BadRequest("next holds control characters")
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None

@@ -10,6 +10,7 @@ from flask import abort, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from integration.auth import is_admin
 from integration.dashboard import bp
 from integration.dashboard.access import current_token, login_required
 from integration.dashboard.charts import (
@@ -132,8 +133,14 @@ def sync_health() -> Any:
                     **pushes[code],
                 }
             )
+    from integration.preflight import setting_checks
+
+    token = current_token()
+    # what `crm-sync check` says of the settings (no network calls), for admins
+    checks = setting_checks(config, google=True) if token and is_admin(token) else []
     return render_template(
         "dashboard/sync.html",
+        checks=checks,
         cards=cards,
         rows_of=run_rows_count,
         seconds_of=run_seconds,

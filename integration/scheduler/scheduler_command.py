@@ -20,6 +20,8 @@ from integration.cli_support import fail, state
 log = logging.getLogger("integration.scheduler")
 
 DEFAULT_GRACE = 25.0  # platforms send SIGKILL 30 s after SIGTERM
+#: Seconds between the clock's attempts at a store that is down or not migrated.
+STORE_RETRY_SECONDS = 5.0
 
 
 @contextmanager
@@ -54,6 +56,59 @@ def finish(clean: bool) -> None:
     sys.stderr.flush()
     if not clean:
         os._exit(0)
+
+
+def store_problem(store) -> str | None:  # type: ignore[no-untyped-def]
+    """Why the clock cannot use ``store`` yet, in one line; None when it can."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from integration.store import migrate
+
+    try:
+        current, head = migrate.current_revision(store), migrate.head_revision(store)
+    except SQLAlchemyError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if getattr(exc, "orig", None) else ""
+        return f"cannot be reached ({reason or type(exc).__name__})"
+    if current != head:
+        return f"is at revision {current or 'base'}, not {head}: run `crm-sync db upgrade`"
+    return None
+
+
+def wait_for_store(config, stop: threading.Event):  # type: ignore[no-untyped-def]
+    """The prepared store, once it answers and is migrated: the clock may start
+    before the database or the release step, so it says why it waits and
+    retries, instead of stopping on a raw SQL error. None when asked to stop."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from integration.store.db import Store
+    from integration.store.setup import prepare_store
+    from integration.web.health import store_name
+
+    store = Store(config.database_url)
+    while True:
+        problem = store_problem(store)
+        if problem is None:
+            try:
+                return prepare_store(config)
+            except SQLAlchemyError as exc:
+                problem = f"cannot be written ({type(exc).__name__})"
+        click.echo(
+            f"waiting for the store ({store_name(store)}): it {problem}; "
+            f"retrying in {STORE_RETRY_SECONDS:g} s",
+            err=True,
+        )
+        if stop.wait(STORE_RETRY_SECONDS):
+            return None
+
+
+def start_checked(google: bool = True):  # type: ignore[no-untyped-def]
+    """The configuration, after the deployment checks every process runs
+    (a failing one stops the command with its line)."""
+    from integration.preflight import ensure_bootable
+
+    config = state().config()
+    ensure_bootable(config, google=google)
+    return config
 
 
 def verbose_logging() -> None:
@@ -165,8 +220,13 @@ def _print_jobs(service, due: list[str]) -> None:  # type: ignore[no-untyped-def
 def scheduler_command(grace: float, no_catch_up: bool) -> None:
     """Run the clock: nightly syncs per partner and debounced requested syncs."""
     verbose_logging()
-    st = state()
-    run_clock(st.config(), st.store(), grace=grace, catch_up=not no_catch_up)
+    config = start_checked()
+    with stop_on_signals() as stop:
+        store = wait_for_store(config, stop)
+    if store is None:
+        click.echo("stopped", err=True)
+        return
+    run_clock(config, store, grace=grace, catch_up=not no_catch_up)
 
 
 @click.command("serve")
@@ -179,8 +239,8 @@ def serve_command(host: str, port: int, grace: float, no_catch_up: bool) -> None
     from integration import create_app
 
     verbose_logging()
-    st = state()
-    config, store = st.config(), st.store()
+    config = start_checked()
+    store = state().store()
     app = create_app(config, store=store)
     try:
         web = WebServer(app, host, port)

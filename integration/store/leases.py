@@ -4,21 +4,32 @@ A lease is a row with an expiry. Taking it is one atomic upsert that succeeds
 only when the row is absent, expired, or already ours, so two schedulers on two
 machines never sync one spreadsheet at once, and a holder that was killed stops
 blocking others when its lease runs out.
+
+A holder that cannot let go because the store is down (a sync that died with
+it) does not leave the lease to run out: the release is kept and done before
+this process's next :func:`acquire`, so the next sync starts as soon as the
+store is back, not a lease's length later.
 """
 
 from __future__ import annotations
 
 import os
 import socket
+import threading
 import uuid
 from datetime import timedelta
 
 from sqlalchemy import delete, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
 
 from integration.store.db import Store
 from integration.store.models import Lease, utcnow
+
+#: store URL -> leases (name, holder) this process could not release yet
+_unreleased: dict[str, set[tuple[str, str]]] = {}
+_unreleased_lock = threading.Lock()
 
 
 def make_holder_id() -> str:
@@ -32,6 +43,7 @@ def spreadsheet_lease_name(spreadsheet_id: str) -> str:
 
 def acquire(store: Store, name: str, holder: str, ttl_seconds: float) -> bool:
     """Take or renew the lease ``name`` for ``holder``; False when someone else holds it."""
+    release_pending(store)
     now = utcnow()
     expires = now + timedelta(seconds=ttl_seconds)
     insert = pg_insert if store.dialect == "postgresql" else sqlite_insert
@@ -59,6 +71,30 @@ def renew(store: Store, name: str, holder: str, ttl_seconds: float) -> bool:
 
 
 def release(store: Store, name: str, holder: str) -> None:
+    """Let go of a lease; when the store cannot be written now, keep the release
+    for :func:`release_pending` instead of raising."""
+    try:
+        _delete(store, name, holder)
+    except SQLAlchemyError:
+        with _unreleased_lock:
+            _unreleased.setdefault(store.url, set()).add((name, holder))
+
+
+def release_pending(store: Store) -> None:
+    """Do the releases that failed while ``store`` was unreachable (quietly
+    keeping those that still fail)."""
+    with _unreleased_lock:
+        pending = list(_unreleased.get(store.url, ()))
+    for name, holder in pending:
+        try:
+            _delete(store, name, holder)
+        except SQLAlchemyError:
+            return
+        with _unreleased_lock:
+            _unreleased.get(store.url, set()).discard((name, holder))
+
+
+def _delete(store: Store, name: str, holder: str) -> None:
     with store.session() as session:
         session.execute(delete(Lease).where(Lease.name == name, Lease.holder == holder))
 

@@ -355,8 +355,24 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    #: when the token stops working (None: until revoked)
+    expires_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
     __table_args__ = (UniqueConstraint("token_hash"),)
+
+
+class DashboardSession(Base):
+    """One dashboard sign-in, so that signing out ends it on the server: the
+    cookie carries a random id, the store its SHA-256 only."""
+
+    __tablename__ = "dashboard_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token_id: Mapped[int] = mapped_column(
+        ForeignKey("api_tokens.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class DriveChannel(Base):

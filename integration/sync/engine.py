@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from connectors.google_sheets.errors import SheetsError
+from connectors.google_sheets.errors import PermissionDenied, SheetNotFound, SheetsError
 from connectors.google_sheets.ratelimit import Budgets, shared_budgets, unlimited
 from connectors.google_sheets.retry import RetryPolicy
 from connectors.google_sheets.tab_io import SheetsConnector
@@ -227,6 +227,14 @@ class LeaseLost(Exception):
     """This sync no longer holds the spreadsheet's lease."""
 
 
+def _not_shared(exc: BaseException) -> bool:
+    """Google's answer for a spreadsheet the service account may not open (403,
+    or 404: Google hides what it does not share), not for a missing tab."""
+    return isinstance(exc, PermissionDenied) or (
+        isinstance(exc, SheetNotFound) and exc.status == 404
+    )
+
+
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text if isinstance(exc, SheetsError | LeaseLost) else f"{type(exc).__name__}: {text}"
@@ -325,6 +333,10 @@ def sync_tab(
     except (SheetsError, LeaseLost, RowsLost) as exc:
         result.outcome = "failed"
         result.error = _one_line(exc)
+        if _not_shared(exc):
+            from integration.preflight import sharing_hint
+
+            result.error += f"; {sharing_hint(config)}"
     except Exception as exc:
         log.exception("sync of %s/%s failed", partner, tab)
         result.outcome = "failed"

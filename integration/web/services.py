@@ -23,6 +23,9 @@ class Services:
 
     config: AppConfig
     store: Store
+    #: the store was brought up to date at start-up (False: it could not be
+    #: reached then; readiness prepares it once it answers)
+    prepared: bool = True
 
 
 def services(app: Flask | None = None) -> Services:

@@ -5,15 +5,12 @@ never its query string (a token put in the URL, a searched e-mail address)."""
 from __future__ import annotations
 
 import re
-import shlex
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import requests
-from processes import ROOT, free_port, start_cli, stop, web_url
-from scheduler_helpers import make_setup, wait_until
+from processes import free_port, start_cli, start_procfile, stop, wait_for_http, web_url
+from scheduler_helpers import make_setup
 
 from integration.auth import create_token
 
@@ -55,19 +52,6 @@ def test_serve_verbose_logs_paths_without_query_strings(emulator, sqlite_url, tm
     s.store.dispose()
 
 
-def _procfile_web(port: int) -> list[str]:
-    """The Procfile's ``web`` command, as a shell would expand it."""
-    line = next(
-        entry.split(":", 1)[1]
-        for entry in (ROOT / "Procfile").read_text("utf-8").splitlines()
-        if entry.startswith("web:")
-    )
-    line = line.replace("${WEB_CONCURRENCY:-3}", "1").replace("${PORT:-8000}", str(port))
-    args = shlex.split(line)
-    assert args[0] == "gunicorn"
-    return [sys.executable, "-m", "gunicorn", *args[1:]]
-
-
 def test_gunicorn_as_the_procfile_runs_it_logs_paths_without_query_strings(
     emulator, sqlite_url, tmp_path: Path
 ):
@@ -76,26 +60,11 @@ def test_gunicorn_as_the_procfile_runs_it_logs_paths_without_query_strings(
         _token, secret = create_token(session, "log admin")
     port = free_port()
     env = {**s.env(), "PYTHONUNBUFFERED": "1", "CRM_SECRET_KEY": "access-log-test"}
-    proc = subprocess.Popen(
-        _procfile_web(port),
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    env.update(WEB_CONCURRENCY="1", PORT=str(port))
+    proc = start_procfile("web", env)
     web = f"http://127.0.0.1:{port}"
     try:
-
-        def up() -> bool:
-            if proc.poll() is not None:
-                raise AssertionError(proc.communicate()[0])
-            try:
-                return requests.get(f"{web}/healthz", timeout=2).status_code == 200
-            except requests.ConnectionError:
-                return False
-
-        wait_until(up, timeout=60)
+        wait_for_http(f"{web}/healthz", proc, timeout=60)
         _ask(web, secret)
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=40)

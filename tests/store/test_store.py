@@ -219,3 +219,16 @@ def test_lease_has_one_winner_under_contention(store: Store) -> None:
 
     assert run_concurrently(grab, [f"h{i}" for i in range(8)], timeout=None) == []
     assert len(winners) == 1
+
+
+def test_migration_0009_adds_dashboard_sessions_and_token_expiry_and_takes_them_back(
+    db_url: str,
+) -> None:
+    store = Store(db_url)
+    migrate.downgrade(store, "0006")
+    assert "dashboard_sessions" not in inspect(store.engine).get_table_names()
+    assert "expires_at" not in {c["name"] for c in inspect(store.engine).get_columns("api_tokens")}
+    migrate.upgrade(store)
+    assert "dashboard_sessions" in inspect(store.engine).get_table_names()
+    assert "expires_at" in {c["name"] for c in inspect(store.engine).get_columns("api_tokens")}
+    store.dispose()

@@ -1,0 +1,164 @@
+"""``crm-sync check``: is this deployment ready? One line per check, exit 1 on
+any failure, so a deploy script can stop before it switches traffic.
+
+It checks, in order, what every process checks at start-up
+(:mod:`integration.preflight`: the partners file and every variable, webhook
+secrets, the Google key, the cookie key), then the store (reachable,
+migrated), a Google token (obtainable with the key), and each partner's
+spreadsheet: that it opens (when not: "share it with <service-account e-mail>
+as editor", the words a failing sync uses too), that each tab is there and that
+its header row is recognised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import click
+
+from integration.config import TAB_KINDS, AppConfig, ConfigError
+from integration.preflight import Check, setting_checks, sharing_hint
+
+
+def store_checks(config: AppConfig) -> Iterator[Check]:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from integration.store import migrate
+    from integration.store.db import Store
+    from integration.web.health import store_name
+
+    store = Store(config.database_url)
+    name = store_name(store)
+    try:
+        current, head = migrate.current_revision(store), migrate.head_revision(store)
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", "") or type(exc).__name__).strip().splitlines()[0]
+        yield Check("store", False, f"{name} cannot be reached ({reason}); check DATABASE_URL")
+        return
+    finally:
+        store.dispose()
+    yield Check("store", True, f"{name} answers")
+    if current == head:
+        yield Check("migrations", True, f"at the newest revision {head}")
+    else:
+        yield Check(
+            "migrations", False, f"at {current or 'base'}, not {head}: run `crm-sync db upgrade`"
+        )
+
+
+def token_check(config: AppConfig) -> Check | None:
+    """A token from Google's token endpoint (None with the emulator)."""
+    if config.emulator_host or not config.credentials_file:
+        return None
+    from google.auth.exceptions import GoogleAuthError
+    from google.auth.transport.requests import Request
+
+    from connectors.google_sheets.auth import CredentialsError, service_account_credentials
+
+    try:
+        credentials = service_account_credentials(config.credentials_file)
+        credentials.refresh(Request())
+    except CredentialsError:
+        return None  # already a failed line of the key file's own check
+    except GoogleAuthError as exc:
+        first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+        return Check(
+            "google token",
+            False,
+            f"no token from Google ({type(exc).__name__}: {first}); check that this machine "
+            "reaches oauth2.googleapis.com and that the key is not disabled or deleted",
+        )
+    return Check("google token", True, "obtained")
+
+
+def spreadsheet_checks(config: AppConfig) -> Iterator[Check]:
+    """Each partner's spreadsheet opens, and each tab is there with a header."""
+    from connectors.google_sheets.errors import PermissionDenied, SheetNotFound, SheetsError
+    from integration.normalise.headers import find_header
+    from integration.sync.engine import make_connector
+
+    try:
+        connector = make_connector(config)
+    except Exception as exc:  # no credentials: already a failed line above
+        yield Check("spreadsheets", False, f"not checked: {exc}")
+        return
+    for code, partner in sorted(config.partners.items()):
+        name = f"spreadsheet {code}"
+        try:
+            tabs = connector.metadata(partner.spreadsheet_id)
+        except (SheetNotFound, PermissionDenied):
+            yield Check(
+                name,
+                False,
+                f"{partner.spreadsheet_id} cannot be opened; {sharing_hint(config)}",
+            )
+            continue
+        except SheetsError as exc:
+            yield Check(name, False, f"{partner.spreadsheet_id}: {exc}")
+            continue
+        yield Check(name, True, f"{partner.spreadsheet_id} opens")
+        for tab, kind in TAB_KINDS.items():
+            title = partner.tab_name(tab)
+            label = f"tab {code}/{title}"
+            if title not in tabs:
+                known = ", ".join(sorted(tabs)) or "none"
+                yield Check(
+                    label,
+                    False,
+                    f"no tab named {title!r} (tabs: {known}); rename the tab or set "
+                    f"{tab}_tab for partner {code} in the partners file",
+                )
+                continue
+            rows = connector.read_tab(partner.spreadsheet_id, title)
+            found = find_header(
+                [[c for c in row] for row in rows],
+                kind,
+                partner.columns.get(tab),
+                partner.header_row.get(tab),
+            )
+            fields = [f for f in found.match.columns if f not in ("sync_status", "last_synced")]
+            if fields:
+                yield Check(label, True, f"header in row {found.row}: {len(fields)} fields")
+            else:
+                yield Check(
+                    label,
+                    False,
+                    "no recognised header in the first rows; name the columns "
+                    "(e.g. Company, Country) or map them under [partners.columns]",
+                )
+
+
+def public_url_check(config: AppConfig) -> Check:
+    if config.public_url:
+        return Check("public URL", True, config.public_url)
+    return Check("public URL", True, "CRM_PUBLIC_URL not set: no Drive push, edits found by poll")
+
+
+def all_checks(config: AppConfig) -> Iterator[Check]:
+    yield from setting_checks(config, google=True)
+    yield public_url_check(config)
+    yield from store_checks(config)
+    token = token_check(config)
+    if token is not None:
+        yield token
+    yield from spreadsheet_checks(config)
+
+
+@click.command("check")
+def check_command() -> None:
+    """Check configuration, store, Google credentials and every spreadsheet."""
+    from integration.cli_support import state
+
+    try:
+        config = state().config()
+    except ConfigError as exc:
+        click.echo(Check("configuration", False, str(exc)).line())
+        raise SystemExit(1) from None
+    click.echo(Check("configuration", True, f"{config.config_path}").line())
+    failed = 0
+    for check in all_checks(config):
+        click.echo(check.line())
+        failed += not check.ok
+    if failed:
+        click.echo(f"{failed} check(s) failed", err=True)
+        raise SystemExit(1)

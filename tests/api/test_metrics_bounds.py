@@ -1,0 +1,76 @@
+"""``/metrics`` over real HTTP, on both stores: its size stays bounded whatever
+methods and paths clients send, and it says when each partner's tab last
+synced successfully and what state its Drive push channels are in."""
+
+from __future__ import annotations
+
+import random
+import string
+from datetime import UTC, datetime, timedelta
+
+import requests
+from seeding import leads_run
+
+from integration.store.models import DriveChannel
+
+
+def _samples(text: str) -> set[str]:
+    """The sample lines of the request counters (their label sets)."""
+    return {
+        line.rsplit(" ", 1)[0]
+        for line in text.splitlines()
+        if line.startswith(("crm_api_requests_total{", "crm_webhook_requests_total{"))
+    }
+
+
+def test_invented_methods_and_paths_do_not_grow_the_exposition(
+    live_url: str, http: requests.Session
+) -> None:
+    rng = random.Random(5)
+    for _ in range(200):
+        method = "".join(rng.choices(string.ascii_uppercase, k=8))
+        path = "".join(rng.choices(string.ascii_lowercase, k=12))
+        for prefix in ("/api/v1/", "/webhooks/"):
+            http.request(method, f"{live_url}{prefix}{path}", timeout=10)
+    http.request("GET", f"{live_url}/api/v1/{'x' * 20}", timeout=10)
+    text = http.get(f"{live_url}/metrics", timeout=10).text
+    samples = _samples(text)
+    # every invented method and path is one of a handful of label sets
+    assert len(samples) <= 8, sorted(samples)
+    assert any('method="OTHER",route="unmatched"' in s for s in samples), sorted(samples)
+    assert not any(s for s in samples if 'route="/api/v1/' in s and "x" * 20 in s)
+    assert len(text) < 20_000, len(text)
+
+
+def test_last_successful_sync_per_tab_and_channel_states(
+    live_url: str, http: requests.Session, store
+) -> None:  # type: ignore[no-untyped-def]
+    good = datetime(2026, 11, 30, 2, 0, 5, tzinfo=UTC)
+    with store.session() as s:
+        s.add(
+            leads_run(
+                "lv",
+                trigger="nightly",
+                outcome="completed",
+                started_at=good - timedelta(seconds=5),
+                finished_at=good,
+            )
+        )
+        # a later failure does not move the last success
+        s.add(
+            leads_run(
+                "lv",
+                trigger="nightly",
+                outcome="failed",
+                started_at=good + timedelta(hours=1),
+                finished_at=good + timedelta(hours=1),
+            )
+        )
+        s.add(DriveChannel(id="ch-1", partner="lv", token_hash="0" * 64, status="active"))
+        s.add(DriveChannel(id="ch-0", partner="lv", token_hash="1" * 64, status="replaced"))
+    text = http.get(f"{live_url}/metrics", timeout=10).text
+    stamp = f"{good.timestamp():.0f}"
+    assert f'crm_sync_last_success_timestamp_seconds{{partner="lv",tab="leads"}} {stamp}' in text
+    assert 'crm_sync_last_success_timestamp_seconds{partner="ee"' not in text
+    assert 'crm_drive_channels{partner="lv",state="active"} 1' in text
+    assert 'crm_drive_channels{partner="lv",state="replaced"} 1' in text
