@@ -488,3 +488,27 @@ def test_sync_health_shows_the_newest_header_report_and_quotes_its_lines(
         )
     ]
     assert "No header read yet." in lv and "No header read yet." not in ee
+
+
+def kpi_value(html: str) -> str:
+    match = re.search(r'<dd data-kpi="value">(.*?)</dd>', html, re.S)
+    assert match, "overview has no value total"
+    return re.sub(r"<[^>]+>", " ", match.group(1)).replace("\xa0", " ").replace("\u202f", " ")
+
+
+def test_a_partner_token_sees_the_value_of_its_own_agreements_only(web, app, seeded) -> None:  # type: ignore[no-untyped-def]
+    # Seeded signed values: LV 25,000 + 12,500.50; EE 40,000; FI 8,000 (EUR).
+    sign_in(web, seeded.tokens["admin"])
+    web.get("/dashboard/language?lang=en", base_url=BASE)
+    assert "85,500.50" in kpi_value(web.get("/dashboard/", base_url=BASE).text)
+    assert "40,000" in kpi_value(web.get("/dashboard/?partner=ee", base_url=BASE).text)
+    web = app.test_client()
+    sign_in(web, seeded.tokens["lv"])
+    web.get("/dashboard/language?lang=en", base_url=BASE)
+    page = web.get("/dashboard/", base_url=BASE).text
+    # The count stays project-wide; the value is LV's own, and says so.
+    assert 'data-kpi="signed">4<' in page
+    assert "37,500.50" in kpi_value(page) and "85,500" not in kpi_value(page)
+    assert 'data-kpi="value-scope"' in page
+    other = web.get("/dashboard/?partner=ee", base_url=BASE).text
+    assert "40,000" not in kpi_value(other) and kpi_value(other).strip() == "–"
