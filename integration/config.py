@@ -18,8 +18,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+if TYPE_CHECKING:
+    from integration.events import Event
 
 DEFAULT_CONFIG_FILE = "partners.toml"
 DEFAULT_INSTANCE_DIR = "instance"
@@ -206,6 +209,8 @@ class AppConfig:
     secret_key: str | None = None
     public_url: str | None = None
     environ: Mapping[str, str] = field(default_factory=dict)
+    #: the project's shared list of events (partners file ``[[events]]``)
+    events: tuple[Event, ...] = ()
     sheets: SheetsSettings = field(init=False)
     debug: bool = field(init=False)
     insecure_cookies: bool = field(init=False)
@@ -302,6 +307,11 @@ def validate_partners_document(doc: Mapping[str, Any], source: str) -> None:
         raise ConfigError(f"{source}: project.end: must be after project.start")
     for i, partner in enumerate(doc["partners"]):
         check_partner_columns(partner.get("columns", {}), f"{source}: partners[{i}].columns")
+    from integration.events import clashes, parse_events
+
+    problems = clashes(parse_events(doc.get("events", [])))
+    if problems:
+        raise ConfigError(f"{source}: events: {problems[0]}")
 
 
 #: Partners-file tab name -> record kind of its rows.
@@ -392,6 +402,8 @@ def load_config(
     environment (``sheets``, ``debug``, ``insecure_cookies``, ``webhook_secrets``)
     follow ``environ`` instead.
     """
+    from integration.events import parse_events
+
     env = process_environ() if environ is None else dict(environ)
     config_path = config_file_path(path, env) or Path(DEFAULT_CONFIG_FILE)
     doc = read_partners_file(config_path)
@@ -410,6 +422,7 @@ def load_config(
         "secret_key": env.get("CRM_SECRET_KEY") or None,
         "public_url": (env.get("CRM_PUBLIC_URL") or "").strip().rstrip("/") or None,
         "environ": env,
+        "events": parse_events(doc.get("events", [])),
     }
     values.update(overrides or {})
     return AppConfig(**values)

@@ -7,11 +7,11 @@ like any partners file.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from integration.demo.data import PARTNERS
+from integration.demo.data import DEMO_EVENTS, PARTNERS
 from integration.partners_lines import toml_string
 
 
@@ -65,4 +65,23 @@ def partners_toml(
         lines.append("[[partners]]")
         lines += [f"{k} = {toml_string(v)}" for k, v in values.items()]
         lines.append("")
+    lines += events_toml(DEMO_EVENTS)
     return "\n".join(lines)
+
+
+def events_toml(events: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The ``[[events]]`` tables of a partners file."""
+    lines: list[str] = []
+    for event in events:
+        lines.append("[[events]]")
+        for key in ("id", "city", "country", "kind"):
+            if key in event:
+                lines.append(f"{key} = {toml_string(str(event[key]))}")
+        lines.append(f"date = {event['date']}")
+        names = ", ".join(f"{k} = {toml_string(v)}" for k, v in event["names"].items())
+        lines.append(f"names = {{ {names} }}")
+        if event.get("aliases"):
+            aliases = ", ".join(toml_string(a) for a in event["aliases"])
+            lines.append(f"aliases = [{aliases}]")
+        lines.append("")
+    return lines

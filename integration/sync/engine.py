@@ -356,6 +356,7 @@ def sync_tab(
                 title,
                 plan,
                 aids_locale=pc.locale if pc.sheet_aids else None,
+                events=config.events,
             )
             result.cells_written = written.cells_written
             result.rows_appended = written.rows_appended
