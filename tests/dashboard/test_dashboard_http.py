@@ -257,7 +257,8 @@ def test_csv_export_is_formula_inert_and_reversible(web, store, seeded) -> None:
     import csv
     import io
 
-    raw_rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
+    # a Latvian reader: ";" between cells (Excel's list separator with a decimal comma)
+    raw_rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";"))
     header, row = raw_rows[0], raw_rows[1]
     assert all(not cell.startswith(FORMULA_TRIGGERS) for cell in row)
     assert row[header.index("company_name")].startswith("'=HYPERLINK")
@@ -292,6 +293,21 @@ def test_every_table_exports_csv_within_scope(web, seeded) -> None:  # type: ign
     assert len(runs) == 1 + 6 and {row[1] for row in runs[1:]} == {"lv"}
     agreements = read_csv(web.get("/dashboard/agreements.csv?status=signed", base_url=BASE).text)
     assert len(agreements) == 1 + 2 and {row[7] for row in agreements[1:]} == {"signed"}
+
+
+def test_csv_exports_follow_the_readers_locale(web, seeded) -> None:  # type: ignore[no-untyped-def]
+    sign_in(web, seeded.tokens["lv"])
+    latvian = web.get("/dashboard/agreements.csv?status=signed", base_url=BASE).text
+    rows = read_csv(latvian, delimiter=";")
+    values = {row[rows[0].index("value")] for row in rows[1:]}
+    assert values == {"25000,0", "12500,5"}  # a decimal comma, cells split by ";"
+    web.get("/dashboard/language?lang=en", base_url=BASE)
+    english = web.get("/dashboard/agreements.csv?status=signed", base_url=BASE).text
+    rows = read_csv(english, delimiter=",")
+    assert {row[rows[0].index("value")] for row in rows[1:]} == {"25000.0", "12500.5"}
+    # read_csv finds the separator by itself
+    assert read_csv(latvian) == read_csv(latvian, delimiter=";")
+    assert read_csv(english) == rows
 
 
 def test_replay_of_a_sheet_row_asks_for_a_sync(web, store, seeded) -> None:  # type: ignore[no-untyped-def]
