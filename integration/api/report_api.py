@@ -9,7 +9,7 @@ the token's partner, and another partner's code is answered like an unknown one
 
 from __future__ import annotations
 
-from flask import Response, jsonify
+from flask import Response, jsonify, request
 
 from integration.api.context import arg, bad_param, check_partner_param, store_session, token
 from integration.auth import is_admin
@@ -57,6 +57,14 @@ REPORT_SCHEMA = {
 }
 
 
+def _date(name: str) -> str | None:
+    """A date parameter: absent means the default, present it must be a date."""
+    value = arg(name)
+    if value is None and name in request.args:
+        raise bad_param(name, "must be a date (YYYY-MM-DD)")
+    return value
+
+
 @describe(
     operationId="getReport",
     summary="The project report for a period",
@@ -98,8 +106,8 @@ def report() -> Response:
     try:
         request = report_request(
             config,
-            start=arg("from"),
-            end=arg("to"),
+            start=_date("from"),
+            end=_date("to"),
             by=arg("by", PERIODS),
             partner=partner,
             lang=arg("lang", LOCALES),
