@@ -73,3 +73,18 @@ def test_a_bad_date_is_said_on_the_page(app, network) -> None:  # type: ignore[n
     page = web.get("/dashboard/reports?from=2025-02-30", base_url=BASE)
     assert page.status_code == 400 and "data-report-error" in page.text
     assert "from: &#39;2025-02-30&#39; is not a date" in page.text
+
+
+def test_the_leads_page_filters_by_event_and_source(app, network) -> None:  # type: ignore[no-untyped-def]
+    web = signed_in(app, network.tokens["admin"])
+    by = network.ids
+
+    def shown(query: str) -> list[str]:
+        page = web.get(f"/dashboard/leads?per_page=100&{query}", base_url=BASE).text
+        return sorted(re.findall(r'<tr data-id="(L-\d{6})"', page))
+
+    assert shown("event=lef-networking-2025") == sorted([by["L1"], by["E1"], by["F1"]])
+    assert shown("event=baku-mission-2024&source=trade_mission") == [by["L2"]]
+    assert shown("source=web_form") == sorted([by["L3"], by["F2"]])
+    page = web.get("/dashboard/leads?lang=lv", base_url=BASE).text
+    assert "LEF networking event 2025" in page or "LEF tīklošanās 2025" in page
