@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from alert_world import ADMIN, STAFF, World
 
+from integration.alerts.notify import open_alerts
 from integration.drive.channels import record_event
 from integration.sync.engine import run_sync
 
@@ -62,6 +63,9 @@ def test_a_renamed_tab_is_mailed_once_per_reader_in_their_language_and_its_end_t
     assert "https://crm.lef.example/dashboard/sync" in staff.body
     assert admin.subject == f"[LEF CRM] {lv.name}: the sync of the {lv.leads_tab} tab stopped"
     assert not [m for m in mails if STAFF["ee"] in m.to]  # not the Estonians' business
+    with world.store.session() as s:  # what a monitoring system is shown
+        shown = [(a["kind"], a["partner"], a["tab"], a["reason"]) for a in open_alerts(s)]
+    assert shown == [("tab_stopped", "lv", "leads", "tab_not_found")]
     assert staff.message["From"] == "crm@lef.example"
     # The condition holds through more syncs and checks: nothing more is sent.
     assert not sync(world, "lv")
@@ -77,6 +81,8 @@ def test_a_renamed_tab_is_mailed_once_per_reader_in_their_language_and_its_end_t
     assert only(mails, ADMIN).subject.startswith("[LEF CRM] Resolved: ")
     world.service.check_alerts()
     assert world.inbox.take() == []
+    with world.store.session() as s:
+        assert open_alerts(s) == []
 
 
 def test_the_deletion_stop_is_mailed_in_estonian_and_a_new_reason_is_news(world: World) -> None:
