@@ -24,6 +24,11 @@ LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
         "Validate a CSV/XLSX export offline.",
     ),
     "kpi": ("integration.kpi_command", "kpi_command", "Signed agreements vs. the target."),
+    "report": (
+        "integration.reports.report_command",
+        "report_command",
+        "Write the project report for a period (XLSX, CSV, JSON).",
+    ),
     "sync": (
         "integration.sync.sync_command",
         "sync_command",

@@ -18,8 +18,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+if TYPE_CHECKING:
+    from integration.events import Event
 
 DEFAULT_CONFIG_FILE = "partners.toml"
 DEFAULT_INSTANCE_DIR = "instance"
@@ -59,6 +62,8 @@ class PartnerConfig:
     header_row: Mapping[str, int] = field(default_factory=dict)
     #: dropdowns, notes on invalid cells and the service columns' protection
     sheet_aids: bool = True
+    #: who is e-mailed (in the partner's language) when this partner's sync needs a person
+    alert_emails: tuple[str, ...] = ()
 
     @property
     def sync_time(self) -> time:
@@ -106,6 +111,66 @@ class SheetsSettings:
     project_per_minute: int = 300
     user_per_minute: int = 60
     retry_seconds: float = 120.0
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    """Who gets alert e-mails and when (the partners file's ``[alerts]``)."""
+
+    #: the network's admins: every alert, in ``admin_locale``
+    admins: tuple[str, ...] = ()
+    admin_locale: str = "en"
+    #: a partner's syncs failing this long, with no success between, is an alert
+    failing_hours: float = 24.0
+    #: the digest of rows waiting to be fixed: "daily", "weekly" (Mondays) or "off"
+    digest: str = "daily"
+    #: local time (the project's time zone) the digest goes out
+    digest_at: str = "08:00"
+    #: how often the clock looks for alert conditions
+    check_seconds: float = 300.0
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """The mail server alerts go through (``CRM_SMTP_*``); None when unset."""
+
+    host: str
+    port: int = 587
+    starttls: bool = True
+    user: str | None = None
+    password: str | None = None
+    sender: str = "lef-crm-sync@localhost"
+    timeout: float = 30.0
+
+
+def smtp_settings(env: Mapping[str, str]) -> SmtpSettings | None:
+    """``CRM_SMTP_HOST`` (and ``_PORT``, ``_STARTTLS``, ``_USER``, ``_PASSWORD``,
+    ``_SENDER``); with the Sheets emulator mail goes out only when
+    ``CRM_ALERTS_WITH_EMULATOR=1`` says so, so a demo never mails real people."""
+    host = env.get("CRM_SMTP_HOST", "").strip()
+    if not host:
+        return None
+    if (env.get("SHEETS_EMULATOR_HOST") or "").strip() and not _flag(
+        env, "CRM_ALERTS_WITH_EMULATOR"
+    ):
+        return None
+    starttls_raw = env.get("CRM_SMTP_STARTTLS", "").strip()
+    user = env.get("CRM_SMTP_USER", "").strip() or None
+    password = env.get("CRM_SMTP_PASSWORD") or None
+    if bool(user) != bool(password):
+        raise ConfigError("CRM_SMTP_USER and CRM_SMTP_PASSWORD: set both or neither")
+    port = _number(env, "CRM_SMTP_PORT", 587, int)
+    if port > 65535:
+        raise ConfigError(f"CRM_SMTP_PORT: {port} is not a port (1-65535)")
+    return SmtpSettings(
+        host=host,
+        port=port,
+        starttls=_flag(env, "CRM_SMTP_STARTTLS") if starttls_raw else True,
+        user=user,
+        password=password,
+        sender=env.get("CRM_SMTP_SENDER", "").strip() or "lef-crm-sync@localhost",
+        timeout=_number(env, "CRM_SMTP_TIMEOUT", 30.0),
+    )
 
 
 def _number(
@@ -206,11 +271,16 @@ class AppConfig:
     secret_key: str | None = None
     public_url: str | None = None
     environ: Mapping[str, str] = field(default_factory=dict)
+    #: the project's shared list of events (partners file ``[[events]]``)
+    events: tuple[Event, ...] = ()
+    alerts: AlertSettings = AlertSettings()
     sheets: SheetsSettings = field(init=False)
     debug: bool = field(init=False)
     insecure_cookies: bool = field(init=False)
     #: partner code -> its valid webhook secrets (two while one is rotated)
     webhook_secrets: Mapping[str, tuple[str, ...]] = field(init=False)
+    #: the alert mail server; None: alerts are kept in the store, not mailed
+    smtp: SmtpSettings | None = field(init=False)
 
     def __post_init__(self) -> None:
         env = self.environ
@@ -223,6 +293,7 @@ class AppConfig:
             "debug": _flag(env, "CRM_DEBUG"),
             "insecure_cookies": _flag(env, "CRM_INSECURE_COOKIES"),
             "webhook_secrets": secrets,
+            "smtp": smtp_settings(env),
         }
         for name, value in derived.items():
             object.__setattr__(self, name, value)  # frozen: set once, here
@@ -302,6 +373,11 @@ def validate_partners_document(doc: Mapping[str, Any], source: str) -> None:
         raise ConfigError(f"{source}: project.end: must be after project.start")
     for i, partner in enumerate(doc["partners"]):
         check_partner_columns(partner.get("columns", {}), f"{source}: partners[{i}].columns")
+    from integration.events import clashes, parse_events
+
+    problems = clashes(parse_events(doc.get("events", [])))
+    if problems:
+        raise ConfigError(f"{source}: events: {problems[0]}")
 
 
 #: Partners-file tab name -> record kind of its rows.
@@ -353,11 +429,22 @@ def parse_partners_document(
     known = set(PartnerConfig.__dataclass_fields__)
     for entry in doc["partners"]:
         kwargs = {k: v for k, v in entry.items() if k in known}
+        if "alert_emails" in kwargs:
+            kwargs["alert_emails"] = tuple(kwargs["alert_emails"])
         partners[entry["code"]] = PartnerConfig(**kwargs)
     sync_doc = doc.get("sync", {})
     sync_known = set(SyncSettings.__dataclass_fields__)
     sync = SyncSettings(**{k: v for k, v in sync_doc.items() if k in sync_known})
     return project, partners, sync
+
+
+def parse_alert_settings(doc: Mapping[str, Any]) -> AlertSettings:
+    """The partners file's ``[alerts]`` table (already schema-checked)."""
+    known = set(AlertSettings.__dataclass_fields__)
+    values = {k: v for k, v in doc.items() if k in known}
+    if "admins" in values:
+        values["admins"] = tuple(values["admins"])
+    return AlertSettings(**values)
 
 
 def read_partners_file(path: Path) -> dict[str, Any]:
@@ -452,6 +539,8 @@ def load_config(
     environment (``sheets``, ``debug``, ``insecure_cookies``, ``webhook_secrets``)
     follow ``environ`` instead.
     """
+    from integration.events import parse_events
+
     env = process_environ() if environ is None else dict(environ)
     config_path = config_file_path(path, env) or Path(DEFAULT_CONFIG_FILE)
     doc = read_partners_file(config_path)
@@ -470,6 +559,8 @@ def load_config(
         "secret_key": env.get("CRM_SECRET_KEY") or None,
         "public_url": check_public_url(env.get("CRM_PUBLIC_URL")),
         "environ": env,
+        "events": parse_events(doc.get("events", [])),
+        "alerts": parse_alert_settings(doc.get("alerts", {})),
     }
     values.update(overrides or {})
     check_database_url(values["database_url"])

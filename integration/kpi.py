@@ -28,10 +28,20 @@ def _months(start: date, end: date) -> list[str]:
     return out
 
 
-def _today(config: AppConfig) -> date:
+def project_today(config: AppConfig) -> date:
+    """Today in the project's time zone."""
     from zoneinfo import ZoneInfo
 
     return datetime.now(ZoneInfo(config.project.timezone)).date()
+
+
+def expected_by(config: AppConfig, day: date) -> float:
+    """The signed agreements the project needs by the end of ``day`` to be on an
+    even pace toward its target over the window (0 before it, the target after)."""
+    project = config.project
+    total_days = (project.end - project.start).days + 1
+    elapsed = min(max((day - project.start).days + 1, 0), total_days)
+    return round(project.agreement_target * elapsed / total_days, 2)
 
 
 def signed_agreements(
@@ -69,7 +79,7 @@ def compute_kpi(
     the project would need to be on to meet the target.
     """
     project = config.project
-    today = today or _today(config)
+    today = today or project_today(config)
     rows = signed_agreements(session, config, partner=partner)
     by_partner: Counter[str] = Counter(a.reporting_partner for a, _ in rows)
     by_sector: Counter[str] = Counter(a.sector or "unknown" for a, _ in rows)
@@ -88,8 +98,6 @@ def compute_kpi(
         )
     signed = len(rows)
     target = project.agreement_target
-    total_days = (project.end - project.start).days + 1
-    elapsed = min(max((today - project.start).days + 1, 0), total_days)
     partners = [partner] if partner else sorted(config.partners)
     return {
         "project": project.name,
@@ -100,7 +108,7 @@ def compute_kpi(
         "signed": signed,
         "remaining": max(target - signed, 0),
         "progress": round(signed / target, 4) if target else None,
-        "expected_by_today": round(target * elapsed / total_days, 2),
+        "expected_by_today": expected_by(config, today),
         "days_left": max((project.end - today).days, 0),
         "by_partner": [
             {

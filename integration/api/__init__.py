@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, jsonify
 
 from integration.api import metrics as metrics_module
-from integration.api import ops_api, records_api, records_spec, review_api
+from integration.api import ops_api, records_api, records_spec, report_api, review_api
 from integration.api.context import authenticate, check_query_names
 from integration.api.openapi import openapi_document
 from integration.ownership import Denied
@@ -84,6 +84,7 @@ bp.add_url_rule(
     methods=["POST"],
 )
 bp.add_url_rule("/kpi", "kpi", ops_api.kpi)
+bp.add_url_rule("/report", "report", report_api.report)
 bp.add_url_rule("/sync-runs", "sync_runs", ops_api.sync_runs)
 bp.add_url_rule("/sync-runs/<int:run_id>", "sync_run", ops_api.get_sync_run)
 bp.add_url_rule("/sync", "request_sync", ops_api.request_sync, methods=["POST"])

@@ -54,6 +54,7 @@ from integration.store.guarded import run_guarded
 from integration.store.models import Agreement, Lead
 from integration.store.records import PERSONAL_FIELDS, Refused
 from integration.web.problem_details import Problem
+from integration.web.services import services
 
 MODELS = {"lead": Lead, "agreement": Agreement}
 
@@ -118,8 +119,23 @@ def _wanted(kind: str) -> queries.RecordFilter:
         if country not in enum_values("lead", "country"):
             raise bad_param("country", "not an ISO 3166-1 alpha-2 code")
     return queries.RecordFilter(
-        **common, country=country, stage=arg("stage", enum_values("lead", "stage"))
+        **common,
+        country=country,
+        stage=arg("stage", enum_values("lead", "stage")),
+        source=arg("source", enum_values("lead", "source")),
+        event_texts=_event_texts(arg("event")),
     )
+
+
+def _event_texts(event_id: str | None) -> tuple[str, ...] | None:
+    """The stored texts naming ``event_id`` among the caller's leads (None: no filter)."""
+    if event_id is None:
+        return None
+    events = services().config.events
+    if event_id not in {e.id for e in events}:
+        raise bad_param("event", "not an event id of the partners file")
+    with store_session() as session:
+        return queries.event_texts(session, _scoped("lead"), event_id, events)
 
 
 def list_records(kind: str) -> Response:

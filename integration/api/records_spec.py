@@ -37,6 +37,13 @@ def _filters(kind: str) -> list[dict[str, Any]]:
         filters += [
             query("country", {"type": "string", "enum": props["country"]["enum"]}, "Country."),
             query("stage", {"type": "string", "enum": props["stage"]["enum"]}, "Stage."),
+            query("source", {"type": "string", "enum": props["source"]["enum"]}, "Source."),
+            query(
+                "event",
+                {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{1,62}$"},
+                "An event's id from the partners file's [[events]]: the leads whose event "
+                "names it in any language or alias.",
+            ),
             query(
                 "q",
                 {"type": "string", "maxLength": 200},

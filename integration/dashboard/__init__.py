@@ -20,7 +20,14 @@ CONTENT_SECURITY_POLICY = (
 
 def register(app: Flask) -> None:
     """Attach the dashboard to the app (called by the app factory)."""
-    from integration.dashboard import health, overview, records_views, review_views, web  # noqa: F401
+    from integration.dashboard import (  # noqa: F401
+        health,
+        overview,
+        records_views,
+        reports_view,
+        review_views,
+        web,
+    )
 
     app.register_blueprint(bp)
     app.add_url_rule("/", endpoint="root", view_func=web.root_redirect)

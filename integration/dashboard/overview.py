@@ -12,9 +12,10 @@ from flask import render_template, request
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from integration.auth import is_admin
 from integration.config import AppConfig
 from integration.dashboard import bp
-from integration.dashboard.access import login_required
+from integration.dashboard.access import current_token, login_required
 from integration.dashboard.charts import (
     MonthPoint,
     cumulative_chart,
@@ -56,6 +57,23 @@ def signed_value(db: Session, config: AppConfig, partner: str | None) -> list[tu
     return sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
+def value_scope(partner: str | None) -> tuple[bool, str | None]:
+    """Whether the signed-in token may see the value total for the chosen
+    ``partner`` (None: all), and the partner whose agreements it then sums.
+
+    The count of agreements is a project-wide aggregate, but amounts are each
+    partner's own business: an admin sees any scope, a partner token only the
+    value of the agreements it reports itself, whatever ``?partner=`` says.
+    """
+    token = current_token()
+    assert token is not None
+    if is_admin(token):
+        return True, partner
+    if partner is not None and partner != token.partner:
+        return False, None
+    return True, token.partner
+
+
 def pipeline(db: Session, partners: list[str]) -> dict[str, dict[str, int]]:
     """Live (not archived, not erased) leads per partner and stage."""
     rows = db.execute(
@@ -83,7 +101,8 @@ def overview() -> Any:
     locale = ui_locale()
     with svc.store.session() as db:
         kpi = compute_kpi(db, config, partner=partner)
-        values = signed_value(db, config, partner)
+        may_see_value, value_partner = value_scope(partner)
+        values = signed_value(db, config, value_partner) if may_see_value else []
         partners = visible_partners(config)
         stages = pipeline(db, partners)
         activity = list(
@@ -116,6 +135,7 @@ def overview() -> Any:
         "dashboard/overview.html",
         kpi=kpi,
         values=values,
+        value_partner=value_partner,
         chart=chart,
         bar=bar,
         mini_bar=mini_bar,

@@ -3,6 +3,7 @@ a page per record with its audit history, and CSV export of any table view."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -34,6 +35,7 @@ from schemas import load_schema
 SECTORS = ("ict", "green_tech", "education", "interior_design", "other")
 STAGES = ("new", "contacted", "qualified", "meeting", "negotiation", "won", "lost")
 ROLES = ("seller", "buyer", "both")
+SOURCES = ("b2b_forum", "trade_mission", "web_form", "referral", "other")
 STATUSES = ("draft", "negotiating", "signed", "cancelled")
 #: Export stops here; a bigger table is exported in filtered parts.
 MAX_EXPORT_ROWS = 50_000
@@ -78,6 +80,16 @@ def lead_spec(db: Session, locale: str, admin: bool) -> TableSpec:
             _country_options(db, Lead.country, locale),
         ),
         _choice("lead", "role", ROLES, locale),
+        _choice("lead", "source", SOURCES, locale),
+        FilterSpec(
+            "event",
+            "select",
+            field_label("lead", "event", locale),
+            [
+                (e.id, e.name(locale))
+                for e in sorted(services().config.events, key=lambda e: e.date)
+            ],
+        ),
     ]
     return TableSpec(
         name="leads",
@@ -112,6 +124,7 @@ def _wanted(state: TableState) -> queries.RecordFilter:
         country=f.get("country"),
         stage=f.get("stage"),
         role=f.get("role"),
+        source=f.get("source"),
         status=f.get("status"),
         buyer_country=f.get("buyer_country"),
         signed_from=day("signed_from"),
@@ -119,10 +132,16 @@ def _wanted(state: TableState) -> queries.RecordFilter:
     )
 
 
-def lead_query(state: TableState) -> Select[Any]:
+def lead_query(state: TableState, db: Session) -> Select[Any]:
     token = current_token()
     assert token is not None
-    return queries.filtered("lead", scope_leads(select(Lead), token), _wanted(state))
+    scoped = scope_leads(select(Lead), token)
+    wanted = _wanted(state)
+    event = state.filters.get("event")
+    if event:  # every spelling of the event, among the leads this token sees
+        texts = queries.event_texts(db, scoped, event, services().config.events)
+        wanted = dataclasses.replace(wanted, event_texts=texts)
+    return queries.filtered("lead", scoped, wanted)
 
 
 def agreement_spec(db: Session, locale: str, admin: bool) -> TableSpec:
@@ -158,7 +177,7 @@ def agreement_spec(db: Session, locale: str, admin: bool) -> TableSpec:
     )
 
 
-def agreement_query(state: TableState) -> Select[Any]:
+def agreement_query(state: TableState, db: Session) -> Select[Any]:
     token = current_token()
     assert token is not None
     query = scope_agreements(
@@ -188,7 +207,7 @@ class RecordTable:
 
     name: str
     spec: Callable[[Session, str, bool], TableSpec]
-    query: Callable[[TableState], Select[Any]]
+    query: Callable[[TableState, Session], Select[Any]]
     export_header: Sequence[str]
     export_row: Callable[[Any], list[Any]]
 
@@ -220,7 +239,7 @@ def _table(table: RecordTable, *, export: bool) -> Any:
     with services().store.session() as db:
         spec = table.spec(db, locale, is_admin(token))
         state = parse_state(request.args, spec)
-        query = apply_sort(table.query(state), spec, state)
+        query = apply_sort(table.query(state, db), spec, state)
         if export:
             rows = [table.export_row(row) for row in db.execute(query.limit(MAX_EXPORT_ROWS))]
             return csv_response(table.name, list(table.export_header), rows)

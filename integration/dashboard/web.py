@@ -219,8 +219,9 @@ def language() -> Any:
 
 
 def csv_response(name: str, header: list[str], rows: Iterable[Sequence[Any]]) -> Response:
-    """A CSV download (formula-inert cells, see :mod:`integration.csv_export`)."""
-    response = Response(iter_csv(header, rows), mimetype="text/csv")
+    """A CSV download (formula-inert cells, see :mod:`integration.csv_export`), in
+    the viewer's language's separators (``;`` and a decimal comma for lv, et, fi)."""
+    response = Response(iter_csv(header, rows, ui_locale()), mimetype="text/csv")
     stamp = date.today().isoformat()
     response.headers["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.csv"'
     response.headers["Cache-Control"] = "no-store"

@@ -174,10 +174,53 @@ _SUBJECTS: dict[str, dict[str, str]] = {
         "interior_design": "Hotellin sisustussuunnittelu ja kalusteet",
     },
 }
+#: The demo's shared list of events (written as the partners file's ``[[events]]``):
+#: the leads name them in their partner's language, as staff would.
+DEMO_EVENTS: tuple[dict[str, object], ...] = (
+    {
+        "id": "baku-b2b-2023",
+        "date": date(2023, 10, 10),
+        "city": "Baku",
+        "country": "AZ",
+        "kind": "b2b_forum",
+        "names": {
+            "en": "Baku B2B forum 2023",
+            "lv": "Baku B2B forums 2023",
+            "et": "Bakuu B2B foorum 2023",
+            "fi": "Baku B2B-foorumi 2023",
+        },
+    },
+    {
+        "id": "baku-mission-2024",
+        "date": date(2024, 10, 15),
+        "city": "Baku",
+        "country": "AZ",
+        "kind": "trade_mission",
+        "names": {
+            "en": "Trade mission to Baku 2024",
+            "lv": "Tirdzniecības misija uz Baku 2024",
+            "et": "Ärimissioon Bakuusse 2024",
+            "fi": "Vientimatka Bakuun 2024",
+        },
+    },
+    {
+        "id": "lef-networking-2025",
+        "date": date(2025, 5, 20),
+        "city": "Riga",
+        "country": "LV",
+        "kind": "conference",
+        "names": {
+            "en": "LEF networking event 2025",
+            "lv": "LEF tīklošanās 2025",
+            "et": "LEF võrgustikuüritus 2025",
+            "fi": "LEF-verkostotapaaminen 2025",
+        },
+        "aliases": ["LEF networking 2025"],
+    },
+)
 _EVENTS = {
-    "lv": ("Baku B2B forums 2023", "Tirdzniecības misija uz Baku 2024", "LEF tīklošanās 2025"),
-    "et": ("Bakuu B2B foorum 2023", "Ärimissioon Bakuusse 2024", "LEF võrgustikuüritus 2025"),
-    "fi": ("Baku B2B-foorumi 2023", "Vientimatka Bakuun 2024", "LEF-verkostotapaaminen 2025"),
+    loc: tuple(str(e["names"][loc]) for e in DEMO_EVENTS)  # type: ignore[index]
+    for loc in ("lv", "et", "fi")
 }
 _UNKNOWN_COUNTRY = {"lv": "Atlantīda", "et": "Atlantis", "fi": "Atlantis"}
 _LV_FORMS, _EE_FORMS, _FI_FORMS = (

@@ -7,11 +7,11 @@ like any partners file.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from integration.demo.data import PARTNERS
+from integration.demo.data import DEMO_EVENTS, PARTNERS
 from integration.partners_lines import toml_string
 
 
@@ -23,11 +23,14 @@ def partners_toml(
     project_start: date = date(2023, 3, 1),
     project_end: date = date(2026, 2, 28),
     extra_sync: Mapping[str, float] | None = None,
+    alert_emails: Mapping[str, Sequence[str]] | None = None,
+    alerts: Mapping[str, Any] | None = None,
 ) -> str:
     """The demo's partners file (TOML), pointing at the emulator's spreadsheets.
 
     ``extra_sync`` sets more ``[sync]`` keys (e.g. ``poll_seconds``), replacing
-    the defaults written here."""
+    the defaults written here; ``alert_emails`` (partner code -> addresses) and
+    ``alerts`` (the ``[alerts]`` table) say who is mailed (the demo writes none)."""
     lines = [
         "# Demo partners file written by `crm-sync demo` (spreadsheets live in the emulator).",
         "",
@@ -64,5 +67,40 @@ def partners_toml(
         }
         lines.append("[[partners]]")
         lines += [f"{k} = {toml_string(v)}" for k, v in values.items()]
+        if alert_emails and alert_emails.get(p.code):
+            listed = ", ".join(toml_string(a) for a in alert_emails[p.code])
+            lines.append(f"alert_emails = [{listed}]")
         lines.append("")
+    if alerts:
+        lines.append("[alerts]")
+        lines += [f"{k} = {toml_value(v)}" for k, v in alerts.items()]
+        lines.append("")
+    lines += events_toml(DEMO_EVENTS)
     return "\n".join(lines)
+
+
+def toml_value(value: Any) -> str:
+    """A string, number or list of strings as TOML."""
+    if isinstance(value, str):
+        return toml_string(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(toml_string(str(v)) for v in value) + "]"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def events_toml(events: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The ``[[events]]`` tables of a partners file."""
+    lines: list[str] = []
+    for event in events:
+        lines.append("[[events]]")
+        for key in ("id", "city", "country", "kind"):
+            if key in event:
+                lines.append(f"{key} = {toml_string(str(event[key]))}")
+        lines.append(f"date = {event['date']}")
+        names = ", ".join(f"{k} = {toml_string(v)}" for k, v in event["names"].items())
+        lines.append(f"names = {{ {names} }}")
+        if event.get("aliases"):
+            aliases = ", ".join(toml_string(a) for a in event["aliases"])
+            lines.append(f"aliases = [{aliases}]")
+        lines.append("")
+    return lines

@@ -39,6 +39,7 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.exc import SQLAlchemyError
 
+from integration.alerts.notify import AlertRun, check_alerts
 from integration.config import AppConfig
 from integration.scheduler import housekeeping, jobs
 from integration.scheduler.debounce import plan_drain, retry_delay
@@ -122,6 +123,7 @@ class SchedulerService:
             replace_existing=True,
         )
         self._add_drive_jobs()
+        self._add_alert_jobs()
         self.scheduler.add_job(
             self.drain_once,
             trigger=IntervalTrigger(seconds=self.drain_every),
@@ -155,6 +157,27 @@ class SchedulerService:
             coalesce=True,
             replace_existing=True,
         )
+
+    def _add_alert_jobs(self) -> None:
+        every = self.config.alerts.check_seconds
+        self.scheduler.add_job(
+            self.check_alerts,
+            trigger=IntervalTrigger(seconds=every),
+            id="alerts",
+            name="mail alerts (stopped syncs, failing partners, credentials, channels) and digests",
+            misfire_grace_time=max(1, int(every * 2)),
+            coalesce=True,
+            replace_existing=True,
+        )
+
+    def check_alerts(self, now: datetime | None = None) -> AlertRun | None:
+        """One alert check (:func:`integration.alerts.notify.check_alerts`); a store
+        that is down skips it, the next check catches up."""
+        try:
+            return check_alerts(self.store, self.config, now=now)
+        except SQLAlchemyError as exc:
+            log.warning("alert check skipped: store unavailable (%s)", type(exc).__name__)
+            return None
 
     def _housekeeping(self) -> None:
         try:

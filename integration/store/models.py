@@ -409,3 +409,25 @@ class DriveChannelEvent(Base):
     channel_id: Mapped[str | None] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(24))
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class AlertState(Base):
+    """One alert condition the clock has seen (a tab's sync stopped, a partner's
+    syncs failing, credentials refused, a push channel not renewable) or one
+    recipient group's digest: what was last mailed and when, so each condition
+    is mailed once until it changes and once more when it clears."""
+
+    __tablename__ = "alert_states"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    partner: Mapped[str | None] = mapped_column(String(8), nullable=True, index=True)
+    #: the condition's parameters (tab, reason, since): what the message says
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: of the parameters that make "the same condition": a new value is news
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: when the opening message went out (None: not yet, e.g. the mail server was down)
+    notified_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(nullable=True, index=True)
+    resolved_notified_at: Mapped[datetime | None] = mapped_column(nullable=True)

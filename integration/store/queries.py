@@ -91,6 +91,9 @@ class RecordFilter:
     country: str | None = None
     stage: str | None = None
     role: str | None = None
+    source: str | None = None
+    #: the stored event texts that name the event asked for (None: not filtered)
+    event_texts: tuple[str, ...] | None = None
     # agreements
     status: str | None = None
     buyer_country: str | None = None
@@ -106,6 +109,7 @@ _EQUALS: dict[str, dict[str, Any]] = {
         "country": Lead.country,
         "stage": Lead.stage,
         "role": Lead.data["role"].as_string(),
+        "source": Lead.data["source"].as_string(),
     },
     "agreement": {
         "partner": Agreement.reporting_partner,
@@ -130,6 +134,8 @@ def filtered(kind: str, query: Select[Any], wanted: RecordFilter) -> Select[Any]
         conditions.append(model.updated_at >= wanted.updated_since)
     if not wanted.include_archived:
         conditions.append(model.archived_at.is_(None))
+    if kind == "lead" and wanted.event_texts is not None:
+        conditions.append(Lead.data["event"].as_string().in_(wanted.event_texts))
     if kind == "agreement":
         if wanted.buyer_country:
             buyers = select(Lead.id).where(Lead.country == wanted.buyer_country)
@@ -142,6 +148,18 @@ def filtered(kind: str, query: Select[Any], wanted: RecordFilter) -> Select[Any]
 
 
 # ---------------------------------------------------------------- sorting and paging
+
+
+def event_texts(
+    session: Session, query: Select[Any], event_id: str, events: Any
+) -> tuple[str, ...]:
+    """The distinct event texts among the leads of ``query`` that name ``event_id``
+    (matched like every vocabulary word: :func:`integration.events.texts_for_event`)."""
+    from integration.events import texts_for_event
+
+    column = Lead.data["event"].as_string()
+    texts = session.scalars(query.with_only_columns(column).distinct().order_by(None))
+    return tuple(texts_for_event(event_id, texts, events))
 
 
 def sorted_by(

@@ -458,6 +458,7 @@ def _read_plan_write(
             title,
             plan,
             aids_locale=pc.locale if pc.sheet_aids else None,
+            events=config.events,
             # the stop is over: its note goes
             extra_requests=stop_note(plan, None) if stopped_before else None,
         )

@@ -33,11 +33,12 @@ Nothing here runs on a sync that writes no cell, so a no-change sync stays one
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from connectors.google_sheets.tab_io import TabGrid
+from integration.events import Event, dropdown_names
 from integration.normalise.enums import enum_values
 
 from . import messages, sheet_rows
@@ -114,8 +115,13 @@ def invalid_cells(plan: Plan, layout: sheet_rows.Layout) -> dict[tuple[int, int]
     return {pos: messages.join_issues(texts) for pos, texts in found.items()}
 
 
-def wanted(plan: Plan, layout: sheet_rows.Layout, locale: str) -> Wanted:
-    """What the tab should carry after this plan is written."""
+def wanted(
+    plan: Plan, layout: sheet_rows.Layout, locale: str, events: Sequence[Event] = ()
+) -> Wanted:
+    """What the tab should carry after this plan is written. The Event column
+    offers the project's shared ``events`` by their names in ``locale``; like every
+    dropdown it is not strict, so a value not on the list is kept (and reported by
+    the reports), never refused."""
     header_row = plan.header_row
     dropdowns: dict[int, list[str]] = {}
     for name in LIST_FIELDS:
@@ -124,6 +130,9 @@ def wanted(plan: Plan, layout: sheet_rows.Layout, locale: str) -> Wanted:
             labels = dropdown_labels(plan.kind, name, locale)
             if labels:
                 dropdowns[col] = labels
+    event_col = layout.fields.get("event")
+    if event_col is not None and plan.kind == "lead" and events:
+        dropdowns[event_col] = dropdown_names(events, locale)
     service = tuple(
         sorted(c for c in (layout.id_col, layout.status_col, layout.synced_col) if c is not None)
     )

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from connectors.google_sheets.tab_io import SheetsConnector, TabProps
+from integration.events import Event
 
 from . import sheet_aids
 from .plan import Plan
@@ -75,6 +76,7 @@ def write_sheet(
     *,
     extra_requests: ExtraRequests | None = None,
     aids_locale: str | None = None,
+    events: Sequence[Event] = (),
 ) -> SheetWriteResult:
     """Write the plan's cells and appended rows in the tab's one batch.
 
@@ -88,7 +90,8 @@ def write_sheet(
 
     ``aids_locale``: the tab's aids (:mod:`.sheet_aids`), in that language, go in
     the same batch when the plan writes anything; what the tab has is read in that
-    one metadata call (None: the partner opted out).
+    one metadata call (None: the partner opted out); ``events``: the project's
+    shared list, offered in the Event column.
     """
     result = SheetWriteResult(rows_appended=len(plan.appends))
     rows = [row for _rid, row in plan.appends]
@@ -108,7 +111,7 @@ def write_sheet(
         )
         props = grid.props
         aids = sheet_aids.aid_requests(
-            sheet_aids.wanted(plan, plan.layout, aids_locale),
+            sheet_aids.wanted(plan, plan.layout, aids_locale, events),
             grid,
             row_count=props.row_count + len(rows),
             inserted=(plan.append_at, len(rows)) if rows else None,

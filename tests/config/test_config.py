@@ -25,6 +25,12 @@ def test_example_file_loads_three_partners() -> None:
     assert config.database_url.startswith("sqlite:///")
     with pytest.raises(ConfigError, match="unknown partner 'xx'"):
         config.partner("xx")
+    assert [e.id for e in config.events] == [
+        "baku-b2b-2023",
+        "baku-mission-2024",
+        "lef-networking-2025",
+    ]
+    assert config.events[0].name("et") == "Bakuu B2B foorum 2023"
 
 
 @pytest.mark.parametrize(
@@ -41,6 +47,13 @@ def test_example_file_loads_three_partners() -> None:
             ('leads_tab = "Leads"', 'spreadsheet_url = "not a url"\nleads_tab = "Leads"'),
             r"partners\[0\]\.spreadsheet_url: 'not a url' is not a 'uri'",
         ),
+        (('id = "baku-mission-2024"', 'id = "baku-b2b-2023"'), "events: event id .* twice"),
+        (
+            ('aliases = ["LEF networking 2025"]', 'aliases = ["Baku B2B forum 2023"]'),
+            "events: 'Baku B2B forum 2023' names both event 'baku-b2b-2023' and",
+        ),
+        (('kind = "trade_mission"', 'kind = "party"'), r"events\[1\]\.kind: 'party' is not"),
+        (("date = 2023-10-10", 'date = "October"'), r"events\[0\]\.date"),
     ],
 )
 def test_bad_file_names_path_key_and_reason(tmp_path: Path, edit, expected: str) -> None:  # type: ignore[no-untyped-def]

@@ -83,6 +83,7 @@ def test_every_page_renders_for_admin_on_desktop_and_phone(open_page, live, scre
         "fix": "/dashboard/fix",
         "leads": "/dashboard/leads",
         "agreements": "/dashboard/agreements",
+        "reports": "/dashboard/reports",
         "lead": f"/dashboard/leads/{lead}",
         "agreement": f"/dashboard/agreements/{agreement}",
     }
@@ -278,3 +279,21 @@ def test_header_report_shows_a_markup_header_as_text_and_the_lines_to_map_a_head
     )
     assert page.evaluate("() => window.__pwned") is None
     assert block.locator("img").count() == 0
+
+
+def test_the_reports_page_shows_the_chosen_period_and_downloads_it(open_page, live) -> None:  # type: ignore[no-untyped-def]
+    page = open_page()
+    sign_in(page, live.seeded.tokens["admin"], "/dashboard/reports?lang=en")
+    page.locator("input[name=from]").fill("2023-06-01")
+    page.locator("input[name=to]").fill("2023-12-31")
+    page.locator("select[name=by]").select_option("quarter")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"from=2023-06-01"))
+    # Seeded: LV signed on 2023-06-15 (25,000) and 2023-12-22 (12,500.50); the others later.
+    total = page.locator('[data-report="agreements_by_partner"] tr.total > *').all_inner_texts()
+    assert total == ["Total (all partners)", "EUR", "2", "37,500.50"]
+    periods = page.locator('[data-report="agreements_by_period"] tbody th').all_inner_texts()
+    assert periods[:3] == ["2023-Q2", "2023-Q3", "2023-Q4"]
+    with page.expect_download() as download:
+        page.locator('[data-download="xlsx"]').click()
+    assert download.value.suggested_filename == "report-2023-06-01-2023-12-31.xlsx"

@@ -257,7 +257,8 @@ def test_csv_export_is_formula_inert_and_reversible(web, store, seeded) -> None:
     import csv
     import io
 
-    raw_rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
+    # a Latvian reader: ";" between cells (Excel's list separator with a decimal comma)
+    raw_rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";"))
     header, row = raw_rows[0], raw_rows[1]
     assert all(not cell.startswith(FORMULA_TRIGGERS) for cell in row)
     assert row[header.index("company_name")].startswith("'=HYPERLINK")
@@ -292,6 +293,21 @@ def test_every_table_exports_csv_within_scope(web, seeded) -> None:  # type: ign
     assert len(runs) == 1 + 6 and {row[1] for row in runs[1:]} == {"lv"}
     agreements = read_csv(web.get("/dashboard/agreements.csv?status=signed", base_url=BASE).text)
     assert len(agreements) == 1 + 2 and {row[7] for row in agreements[1:]} == {"signed"}
+
+
+def test_csv_exports_follow_the_readers_locale(web, seeded) -> None:  # type: ignore[no-untyped-def]
+    sign_in(web, seeded.tokens["lv"])
+    latvian = web.get("/dashboard/agreements.csv?status=signed", base_url=BASE).text
+    rows = read_csv(latvian, delimiter=";")
+    values = {row[rows[0].index("value")] for row in rows[1:]}
+    assert values == {"25000,0", "12500,5"}  # a decimal comma, cells split by ";"
+    web.get("/dashboard/language?lang=en", base_url=BASE)
+    english = web.get("/dashboard/agreements.csv?status=signed", base_url=BASE).text
+    rows = read_csv(english, delimiter=",")
+    assert {row[rows[0].index("value")] for row in rows[1:]} == {"25000.0", "12500.5"}
+    # read_csv finds the separator by itself
+    assert read_csv(latvian) == read_csv(latvian, delimiter=";")
+    assert read_csv(english) == rows
 
 
 def test_replay_of_a_sheet_row_asks_for_a_sync(web, store, seeded) -> None:  # type: ignore[no-untyped-def]
@@ -488,3 +504,27 @@ def test_sync_health_shows_the_newest_header_report_and_quotes_its_lines(
         )
     ]
     assert "No header read yet." in lv and "No header read yet." not in ee
+
+
+def kpi_value(html: str) -> str:
+    match = re.search(r'<dd data-kpi="value">(.*?)</dd>', html, re.S)
+    assert match, "overview has no value total"
+    return re.sub(r"<[^>]+>", " ", match.group(1)).replace("\xa0", " ").replace("\u202f", " ")
+
+
+def test_a_partner_token_sees_the_value_of_its_own_agreements_only(web, app, seeded) -> None:  # type: ignore[no-untyped-def]
+    # Seeded signed values: LV 25,000 + 12,500.50; EE 40,000; FI 8,000 (EUR).
+    sign_in(web, seeded.tokens["admin"])
+    web.get("/dashboard/language?lang=en", base_url=BASE)
+    assert "85,500.50" in kpi_value(web.get("/dashboard/", base_url=BASE).text)
+    assert "40,000" in kpi_value(web.get("/dashboard/?partner=ee", base_url=BASE).text)
+    web = app.test_client()
+    sign_in(web, seeded.tokens["lv"])
+    web.get("/dashboard/language?lang=en", base_url=BASE)
+    page = web.get("/dashboard/", base_url=BASE).text
+    # The count stays project-wide; the value is LV's own, and says so.
+    assert 'data-kpi="signed">4<' in page
+    assert "37,500.50" in kpi_value(page) and "85,500" not in kpi_value(page)
+    assert 'data-kpi="value-scope"' in page
+    other = web.get("/dashboard/?partner=ee", base_url=BASE).text
+    assert "40,000" not in kpi_value(other) and kpi_value(other).strip() == "–"

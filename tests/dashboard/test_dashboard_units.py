@@ -82,6 +82,18 @@ def test_numbers_are_not_user_text() -> None:
     assert cell_text(True) == "true"
     assert cell_text(None) == ""
     assert cell_text("-12.5") == "'-12.5"
+    assert cell_text(-12.5, ",") == "-12,5" and cell_text(3, ",") == "3"
+
+
+def test_csv_conventions_follow_the_locale() -> None:
+    from integration.csv_export import conventions
+
+    for locale in ("lv", "et", "fi"):
+        assert (conventions(locale).delimiter, conventions(locale).decimal) == (";", ",")
+    assert (conventions("en").delimiter, conventions("en").decimal) == (",", ".")
+    text = to_csv(["a", "b"], [["x;y", 1.5]], "fi")
+    assert text == '\ufeffa;b\r\n"x;y";1,5\r\n'
+    assert read_csv(text) == [["a", "b"], ["x;y", "1,5"]]
 
 
 def test_axis_scale_rounds_up_to_few_round_steps() -> None:

@@ -34,6 +34,7 @@ def test_one_nightly_job_per_partner_in_its_zone(base_config, sqlite_url):
         "drain",
         "housekeeping",
         "drive-poll",
+        "alerts",
     }
     for code, partner in base_config.partners.items():
         job = found[f"nightly:{code}"]

@@ -293,3 +293,29 @@ def test_fixing_a_row_far_down_reads_only_that_row_and_leaves_other_marks(env: S
     assert block["startRow"] == 59 and block.get("startColumn", 0) == 0
     assert len(block["rowData"]) == 1
     assert "Zvaigznes" in block["rowData"][0]["values"][sector]["note"]  # read before the fix
+
+
+def test_event_column_offers_the_shared_events_in_the_partners_language(env: SyncEnv) -> None:
+    header = [*LV_LEADS_HEADER, "Pasākums"]
+    rows = [
+        header,
+        ["SIA Alfa", "Latvija", LV1, "IKT", "Anna", "anna@alfa.lv", "+37120000001", "", "", ""],
+        ["SIA Beta", "Latvija", LV2, "IKT", "Ben", "ben@beta.lv", "+37120000002", "", "", ""],
+    ]
+    rows[1][-1] = "lef tiklosanas 2025"  # a listed event, typed loosely
+    rows[2][-1] = "Rīgas biznesa brokastis"  # on no list: kept as typed
+    env.sheet("lv", rows)
+    assert env.sync("lv", tab="leads").ok
+    header = env.values("lv")[0]
+    event = _column(header, "Pasākums")
+    rule = _cells(_grid(env))[(2, event)]["dataValidation"]
+    names = [v["userEnteredValue"] for v in rule["condition"]["values"]]
+    # the example partners file's three events, by their Latvian names, oldest first
+    assert names == [
+        "Baku B2B forums 2023",
+        "Tirdzniecības misija uz Baku 2024",
+        "LEF tīklošanās 2025",
+    ]
+    assert not rule.get("strict")
+    stored = {lead.company_name: lead.data.get("event") for lead in env.leads().values()}
+    assert stored == {"SIA Alfa": "lef tiklosanas 2025", "SIA Beta": "Rīgas biznesa brokastis"}

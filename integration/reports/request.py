@@ -1,0 +1,85 @@
+"""What a report is asked for: the period, its grouping, the partner scope and
+the language, checked once for all three interfaces (command line, API, dashboard)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from integration.config import AppConfig
+from integration.kpi import project_today
+from integration.messages import LOCALES
+
+#: How agreements and progress are grouped in time.
+PERIODS = ("month", "quarter", "year")
+#: The files a report is rendered as.
+FORMATS = ("json", "csv", "xlsx")
+
+
+class ReportError(ValueError):
+    """A report parameter that cannot be used: ``field`` names it, the text says why."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    start: date
+    end: date
+    by: str
+    #: None: every partner (admins only); else the one partner the figures cover
+    partner: str | None
+    lang: str
+    #: the day the report is made (pace and "to date" figures stop here)
+    today: date
+
+
+def _day(field: str, raw: str | date | None) -> date | None:
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, date):
+        return raw
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ReportError(field, f"{raw[:40]!r} is not a date (YYYY-MM-DD)") from None
+
+
+def report_request(
+    config: AppConfig,
+    *,
+    start: str | date | None = None,
+    end: str | date | None = None,
+    by: str | None = None,
+    partner: str | None = None,
+    lang: str | None = None,
+    today: date | None = None,
+) -> ReportRequest:
+    """The checked request; the defaults are the whole project window up to today,
+    by quarter, every partner, in the partner's language (else English).
+
+    Raises :class:`ReportError` naming the parameter."""
+    project = config.project
+    now = today or project_today(config)
+    first = _day("from", start) or project.start
+    last = _day("to", end) or min(max(now, project.start), project.end)
+    if last < first:
+        raise ReportError("to", "must not be before from")
+    if (last - first).days > 366 * 20:
+        raise ReportError("to", "the period is longer than 20 years")
+    by = by or "quarter"
+    if by not in PERIODS:
+        raise ReportError("by", "not one of " + ", ".join(PERIODS))
+    if partner in ("", None):
+        partner = None
+    elif partner not in config.partners:
+        raise ReportError("partner", "unknown partner code")
+    if lang in ("", None):
+        lang = config.partners[partner].locale if partner else "en"
+        lang = lang if lang in LOCALES else "en"
+    elif lang not in LOCALES:
+        raise ReportError("lang", "not one of " + ", ".join(LOCALES))
+    return ReportRequest(first, last, by, partner, lang, now)
