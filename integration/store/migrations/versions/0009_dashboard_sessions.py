@@ -1,7 +1,7 @@
 """dashboard sessions kept in the store; API tokens with an expiry
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-07 10:00:00
 
 A dashboard session used to live only in its signed cookie, so a copy of the
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
