@@ -474,16 +474,15 @@ def check_database_url(url: str) -> str:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
-    from integration.store.db import normalise_url
-
     try:
-        parsed = make_url(normalise_url(url))
+        parsed = make_url(url)
     except ArgumentError:
         raise ConfigError(f"DATABASE_URL: not a database URL; {DATABASE_FIX}") from None
-    backend, driver = parsed.get_backend_name(), parsed.get_driver_name()
+    backend, _, driver = parsed.drivername.partition("+")
+    backend = "postgresql" if backend == "postgres" else backend  # the store accepts both
     if backend not in DATABASE_DRIVERS:
         raise ConfigError(f"DATABASE_URL: {backend} is not supported; {DATABASE_FIX}")
-    if driver not in DATABASE_DRIVERS[backend]:
+    if driver and driver not in DATABASE_DRIVERS[backend]:
         raise ConfigError(
             f"DATABASE_URL: driver {driver!r} is not installed for {backend}; "
             f"write {backend}:// without a driver"
