@@ -139,3 +139,18 @@ def field_label(kind: str, field: str, locale: str = "en") -> str:
             return load_schema(kind)["properties"].get(field, {}).get("title", readable)
         return readable
     return first_word(aliases, locale) or readable
+
+
+def value_word(field: str, value: object, locale: str = "en") -> str:
+    """An enum value (sector, stage, status, ...) in the reader's words."""
+    if value is None or value == "":
+        return ""
+    per_value = vocabulary().get("labels", {}).get(field, {}).get(str(value))
+    return first_word(per_value, locale) or str(value).replace("_", " ")
+
+
+def country_word(code: str | None, locale: str = "en") -> str:
+    """A country's name in ``locale`` (the code itself when unknown)."""
+    if not code:
+        return ""
+    return first_word(vocabulary().get("countries", {}).get(code.upper()), locale) or code

@@ -130,6 +130,8 @@ def _wanted(kind: str) -> queries.RecordFilter:
 def _event_texts(event_id: str | None) -> tuple[str, ...] | None:
     """The stored texts naming ``event_id`` among the caller's leads (None: no filter)."""
     if event_id is None:
+        if "event" in request.args:
+            raise bad_param("event", "not an event id of the partners file")
         return None
     events = services().config.events
     if event_id not in {e.id for e in events}:

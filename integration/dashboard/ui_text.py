@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from integration import messages
-from integration.vocabulary import first_word, vocabulary
+from integration.vocabulary import country_word, value_word
 
 
 def label(key: str, locale: str = "en", /, **params: Any) -> str:
@@ -31,15 +31,9 @@ def action_label(action: str, locale: str = "en") -> str:
 
 def value_label(field: str, value: Any, locale: str = "en") -> str:
     """An enum value (sector, stage, status, ...) in the reader's words."""
-    if value is None or value == "":
-        return ""
-    per_value = vocabulary().get("labels", {}).get(field, {}).get(str(value))
-    return first_word(per_value, locale) or str(value).replace("_", " ")
+    return value_word(field, value, locale)
 
 
 def country_label(code: str | None, locale: str = "en") -> str:
     """A country's name in ``locale`` (the code itself when unknown)."""
-    if not code:
-        return ""
-    names = vocabulary().get("countries", {}).get(code.upper())
-    return first_word(names, locale) or code
+    return country_word(code, locale)

@@ -19,9 +19,10 @@ from typing import Any
 from integration import messages
 from integration.config import AppConfig
 from integration.csv_export import to_csv
-from integration.dashboard.ui_text import country_label, value_label
 from integration.events import event_by_id
 from integration.reports.definition import Column, Report, Table
+from integration.vocabulary import country_word as country_label
+from integration.vocabulary import value_word as value_label
 
 #: Characters an XLSX file cannot hold (openpyxl refuses them).
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")

@@ -484,6 +484,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("/api/v1/kpi", "GET"): Rule(  # the network's target: every token sees the numbers
         api("GET", lambda w: f"/api/v1/kpi?partner={w.owner}"), scoped(200, 200)
     ),
+    ("/api/v1/report", "GET"): Rule(  # a partner's share: another partner's is not there
+        api("GET", lambda w: f"/api/v1/report?partner={w.owner}"), scoped(200)
+    ),
     ("/api/v1/sync-runs", "GET"): Rule(
         api("GET", lambda w: f"/api/v1/sync-runs?partner={w.owner}"), scoped(200)
     ),
@@ -532,6 +535,12 @@ RULES: dict[tuple[str, str], Rule] = {
     ),
     ("/dashboard/agreements", "GET"): Rule(
         page("GET", lambda w: "/dashboard/agreements"), same(200, DASH)
+    ),
+    ("/dashboard/reports", "GET"): Rule(  # every token its own share, whatever it asks
+        page("GET", lambda w: f"/dashboard/reports?partner={w.owner}"), same(200, DASH)
+    ),
+    ("/dashboard/reports.<fmt>", "GET"): Rule(
+        page("GET", lambda w: f"/dashboard/reports.json?partner={w.owner}"), same(200, DASH)
     ),
     ("/dashboard/agreements.csv", "GET"): Rule(
         page("GET", lambda w: "/dashboard/agreements.csv"), same(200, DASH)

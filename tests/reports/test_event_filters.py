@@ -29,5 +29,6 @@ def test_leads_by_event_in_every_language_and_by_source(client, network) -> None
     assert ids(client, network, "admin", "event=baku-b2b-2023&source=b2b_forum") == [by["E2"]]
     assert ids(client, network, "admin", "source=web_form") == sorted([by["L3"], by["F2"]])
     headers = {"Authorization": f"Bearer {network.tokens['admin']}"}
-    unknown = client.get("/api/v1/leads?event=no-such-event", headers=headers)
-    assert unknown.status_code == 400 and unknown.get_json()["errors"][0]["field"] == "event"
+    for bad in ("no-such-event", ""):
+        unknown = client.get(f"/api/v1/leads?event={bad}", headers=headers)
+        assert unknown.status_code == 400 and unknown.get_json()["errors"][0]["field"] == "event"
