@@ -122,6 +122,13 @@ def first_word(per_locale: dict[str, list[str]] | None, locale: str) -> str | No
     return words[0] if words else None
 
 
+def country_name(code: str | None, locale: str = "en") -> str:
+    """A country's name in ``locale`` (``LV`` -> ``Latvija``); the code itself when unknown."""
+    if not code:
+        return ""
+    return first_word(vocabulary()["countries"].get(code.upper()), locale) or code
+
+
 def field_label(kind: str, field: str, locale: str = "en") -> str:
     """How a partner in ``locale`` names ``field``: the first header alias,
     else the schema's title, else the field name made readable ("erased_at"

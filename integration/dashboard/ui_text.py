@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from integration import messages
-from integration.vocabulary import first_word, vocabulary
+from integration.vocabulary import country_name, first_word, vocabulary
 
 
 def label(key: str, locale: str = "en", /, **params: Any) -> str:
@@ -39,7 +39,4 @@ def value_label(field: str, value: Any, locale: str = "en") -> str:
 
 def country_label(code: str | None, locale: str = "en") -> str:
     """A country's name in ``locale`` (the code itself when unknown)."""
-    if not code:
-        return ""
-    names = vocabulary().get("countries", {}).get(code.upper())
-    return first_word(names, locale) or code
+    return country_name(code, locale)

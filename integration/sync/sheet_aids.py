@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from connectors.google_sheets.tab_io import TabGrid
+from integration.issues import render
 from integration.normalise.enums import enum_values
 
 from . import messages, sheet_rows
@@ -95,7 +96,7 @@ def dropdown_labels(kind: str, field: str, locale: str) -> list[str]:
 def invalid_cells(plan: Plan, layout: sheet_rows.Layout) -> dict[tuple[int, int], str]:
     """(row, column) -> the problems of that cell, for every row the plan keeps in
     quarantine, named by the field the problem is about (a problem about the whole
-    row, such as a duplicate, has only the status cell)."""
+    row, such as a duplicate, has only the status cell), in the partner's language."""
     found: dict[tuple[int, int], list[str]] = {}
     for item in plan.quarantine:
         for error in item.errors:
@@ -105,7 +106,7 @@ def invalid_cells(plan: Plan, layout: sheet_rows.Layout) -> dict[tuple[int, int]
                 if name == "id"
                 else layout.fields.get(name, layout.raw_keys.get(name))
             )
-            message = str(error.get("message") or "")
+            message = render(error, plan.locale, plan.kind)
             if col is None or not message:
                 continue
             texts = found.setdefault((item.row, col), [])

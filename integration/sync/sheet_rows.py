@@ -27,8 +27,6 @@ from integration.normalise.text import clean_line
 from integration.validation.cross_rules import lead_keys, party_keys
 from integration.vocabulary import field_label, vocabulary
 
-from . import messages
-
 KINDS = {"leads": "lead", "agreements": "agreement"}
 _CANONICAL_ID = re.compile(r"^[LA]-[0-9]{6}$")
 SERVICE_COLUMNS = ("id", "sync_status", "last_synced")
@@ -285,8 +283,3 @@ class PartyIndex:
                 self.ambiguous.add(text)
                 return None
         return None
-
-
-def ambiguous_message(field_name: str, value: str, locale: str) -> str:
-    label = field_label("agreement", field_name, locale)
-    return messages.text("ambiguous", locale, field=label, value=value)
