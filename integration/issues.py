@@ -23,7 +23,7 @@ from dataclasses import field as data_field
 from typing import Any
 
 from integration import messages
-from integration.vocabulary import country_name, field_label, vocabulary
+from integration.vocabulary import country_name, field_label, first_countries, vocabulary
 from schemas import load_schema
 
 #: Codes used across the project (each has a ``validation.<code>`` text in the message catalog).
@@ -51,8 +51,6 @@ CODES = (
 
 #: How many allowed values a message lists before it shortens the list.
 _ENUM_SHOWN = 10
-#: The countries a shortened list of countries names first.
-_PREFERRED = ("AZ", "LV", "EE", "FI")
 
 
 @dataclass(frozen=True, slots=True, eq=True)
@@ -140,7 +138,7 @@ def shortened_allowed(values: list[Any]) -> list[str]:
     countries) the project's own first, then the list is marked as cut."""
     if len(values) <= _ENUM_SHOWN:
         return [str(v) for v in values]
-    shown = [v for v in _PREFERRED if v in values] or [str(v) for v in values[:5]]
+    shown = [v for v in first_countries() if v in values] or [str(v) for v in values[:5]]
     return [*shown, "…"]
 
 

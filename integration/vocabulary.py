@@ -122,6 +122,12 @@ def first_word(per_locale: dict[str, list[str]] | None, locale: str) -> str | No
     return words[0] if words else None
 
 
+def first_countries() -> tuple[str, ...]:
+    """The countries a list of countries names first: the project's target country,
+    then the partner chambers' (``countries_first`` in the vocabulary file)."""
+    return tuple(vocabulary().get("countries_first", ()))
+
+
 def country_name(code: str | None, locale: str = "en") -> str:
     """A country's name in ``locale`` (``LV`` -> ``Latvija``); the code itself when unknown."""
     if not code:
