@@ -19,11 +19,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from integration.config import AppConfig
+from integration.issues import for_readers, issue
+from integration.messages import FALLBACK
 from integration.ownership import may_fill
 from integration.store import fast_path, records
 from integration.store.firm_locks import lock_firms
 from integration.store.models import Lead, QuarantineEntry
-from integration.sync import messages
 from integration.validation import check_row
 from schemas import load_schema
 
@@ -57,34 +58,18 @@ def lead_fields() -> frozenset[str]:
     return frozenset(load_schema("lead")["properties"])
 
 
-def bilingual_errors(
+def record_errors(
     kind: str,
     raw: Mapping[str, Any],
     locale: str,
     partner: str,
     partners: Iterable[str] | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """``(record, errors)`` where each error names the field and carries the
-    message in English (``message``) and in the partner's language (``messages``).
+    """``(record, errors)``: each error is a problem as data (field, code, params),
+    rendered in each reader's language where it is shown.
     ``partners``: the configured partner codes (see :func:`check_row`)."""
-    record, english = check_row(kind, raw, "en", partner=partner, partners=partners)
-    if not english:
-        return record, []
-    local = (
-        check_row(kind, raw, locale, partner=partner, partners=partners)[1]
-        if locale != "en"
-        else english
-    )
-    errors = []
-    for index, item in enumerate(english):
-        other = local[index] if index < len(local) else item
-        messages = {"en": item.message}
-        if locale != "en":
-            messages[locale] = other.message if other.code == item.code else item.message
-        errors.append(
-            {"field": item.field, "code": item.code, "message": item.message, "messages": messages}
-        )
-    return record, errors
+    record, found = check_row(kind, raw, locale, partner=partner, partners=partners)
+    return record, [item.as_data() for item in found]
 
 
 def split_known(raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -122,21 +107,16 @@ def check_lead(config: AppConfig, partner: str, raw: Mapping[str, Any]) -> Candi
     held only for the store work."""
     locale = config.partner(partner).locale
     fields, _extra = split_known(raw)
-    record, errors = bilingual_errors("lead", fields, locale, partner, config.partners)
+    record, errors = record_errors("lead", fields, locale, partner, config.partners)
     return Candidate(partner, record, errors, locale)
 
 
-def duplicate_error(other_id: str, owner: str, locale: str) -> dict[str, Any]:
+def duplicate_error(other_id: str, owner: str) -> dict[str, Any]:
     """The error of input matching another partner's firm: the status text a
     sheet row gets for the same case ("Duplicate of L-000123 (EE)")."""
-    english = messages.text("duplicate", "en", id=other_id, partner=owner.upper())
-    local = messages.text("duplicate", locale, id=other_id, partner=owner.upper())
-    return {
-        "field": "",
-        "code": "duplicate",
-        "message": english,
-        "messages": {"en": english, locale: local},
-    }
+    return issue(
+        "duplicate", "", kind="lead", template="sync.duplicate", id=other_id, partner=owner
+    ).as_data()
 
 
 def keep_cross_partner_duplicate(
@@ -154,7 +134,7 @@ def keep_cross_partner_duplicate(
 
     Returns the quarantine entry and the body every channel answers with (202):
     the same status text a sheet row gets ("Duplicate of L-000123 (EE)")."""
-    error = duplicate_error(other_id, owner, locale)
+    error = duplicate_error(other_id, owner)
     entry = records.quarantine(
         session,
         kind="lead",
@@ -165,20 +145,22 @@ def keep_cross_partner_duplicate(
         duplicate_of=other_id,
     )
     session.flush()
-    return entry, duplicate_body(partner, other_id, entry, error)
+    return entry, duplicate_body(partner, other_id, entry, error, locale)
 
 
 def duplicate_body(
-    partner: str, other_id: str, entry: QuarantineEntry, error: Mapping[str, Any]
+    partner: str, other_id: str, entry: QuarantineEntry, error: Mapping[str, Any], locale: str
 ) -> dict[str, Any]:
-    """The answer to input kept as a duplicate of another partner's lead."""
+    """The answer to input kept as a duplicate of another partner's lead (in
+    English, and in ``locale``, the sender's language)."""
+    (shown,) = for_readers([error], "lead", FALLBACK, locale)
     return {
         "status": "duplicate",
         "duplicate_of": other_id,
         "partner": partner,
         "quarantine_id": entry.id,
-        "message": error["message"],
-        "messages": error["messages"],
+        "message": shown["message"],
+        "messages": shown["messages"],
     }
 
 
@@ -228,7 +210,7 @@ def store_lead(
 
     def duplicate(other_id: str, other_owner: str) -> LeadIntake:
         """Another partner's firm: never written into, kept for this partner."""
-        errors = [duplicate_error(other_id, other_owner, candidate.locale)]
+        errors = [duplicate_error(other_id, other_owner)]
         entry = keep(errors, other_id)
         return LeadIntake(
             "duplicate", record=record, errors=errors, duplicate_of=other_id, entry=entry

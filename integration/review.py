@@ -19,7 +19,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from integration.config import AppConfig
-from integration.intake import accept_lead, bilingual_errors, fill_blanks, split_known
+from integration.intake import accept_lead, fill_blanks, record_errors, split_known
+from integration.issues import render
+from integration.messages import FALLBACK
 from integration.ownership import Actor, check_conflict, check_merge, check_review, owner_of
 from integration.store import records
 from integration.store.models import Agreement, Conflict, Lead, QuarantineEntry, utcnow
@@ -204,7 +206,7 @@ def replay_quarantine(
         entry.errors = result.errors
         entry.duplicate_of = result.duplicate_of
         entry.updated_at = utcnow()
-        raise ReviewError("duplicate", result.errors[0]["message"], result.errors)
+        raise ReviewError("duplicate", render(result.errors[0], FALLBACK, "lead"), result.errors)
     _resolve(entry, "applied")
     entry.raw = raw
     assert result.lead is not None
@@ -245,7 +247,7 @@ def entry_values(config: AppConfig, entry: QuarantineEntry) -> dict[str, Any]:
         fields = sheet_rows.row_raw(layout, list(raw.values()))
     else:
         fields, _ = split_known(raw)
-    record, errors = bilingual_errors("lead", fields, locale, partner, config.partners)
+    record, errors = record_errors("lead", fields, locale, partner, config.partners)
     bad = {e["field"] for e in errors}
     return {k: v for k, v in record.items() if k not in bad}
 

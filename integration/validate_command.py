@@ -20,7 +20,7 @@ import click
 from integration.config import ConfigError, load_config
 from integration.csv_import import ImportFileError, Table, read_tables
 from integration.identity import firm_keys, first_match, key_field, registration_identity
-from integration.issues import ValidationIssue, message_for
+from integration.issues import ValidationIssue, issue
 from integration.messages import LOCALES
 from integration.normalise.headers import HEADER_SEARCH_ROWS, SERVICE_FIELDS, HeaderMatch
 from integration.normalise.identifiers import looks_like_lead_id
@@ -96,9 +96,17 @@ class _RowsSeen:
             return []
         key, first = match
         field_name = key_field(key)
-        label = field_label("lead", field_name, locale)
-        message = message_for("duplicate_row", locale, row=first, key=label)
-        return [ValidationIssue(field=field_name, code="duplicate", message=message)]
+        return [
+            issue(
+                "duplicate",
+                field_name,
+                locale,
+                kind="lead",
+                template="validation.duplicate_row",
+                row=first,
+                key=field_name,
+            )
+        ]
 
 
 def _fail(message: str) -> NoReturn:

@@ -122,6 +122,19 @@ def first_word(per_locale: dict[str, list[str]] | None, locale: str) -> str | No
     return words[0] if words else None
 
 
+def first_countries() -> tuple[str, ...]:
+    """The countries a list of countries names first: the project's target country,
+    then the partner chambers' (``countries_first`` in the vocabulary file)."""
+    return tuple(vocabulary().get("countries_first", ()))
+
+
+def country_name(code: str | None, locale: str = "en") -> str:
+    """A country's name in ``locale`` (``LV`` -> ``Latvija``); the code itself when unknown."""
+    if not code:
+        return ""
+    return first_word(vocabulary()["countries"].get(code.upper()), locale) or code
+
+
 def field_label(kind: str, field: str, locale: str = "en") -> str:
     """How a partner in ``locale`` names ``field``: the first header alias,
     else the schema's title, else the field name made readable ("erased_at"
@@ -147,10 +160,3 @@ def value_word(field: str, value: object, locale: str = "en") -> str:
         return ""
     per_value = vocabulary().get("labels", {}).get(field, {}).get(str(value))
     return first_word(per_value, locale) or str(value).replace("_", " ")
-
-
-def country_word(code: str | None, locale: str = "en") -> str:
-    """A country's name in ``locale`` (the code itself when unknown)."""
-    if not code:
-        return ""
-    return first_word(vocabulary().get("countries", {}).get(code.upper()), locale) or code

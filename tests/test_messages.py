@@ -13,7 +13,7 @@ import pytest
 
 from integration import messages
 from integration.dashboard.ui_text import action_label, label
-from integration.issues import CODES, message_for
+from integration.issues import CODES, message_for, render
 from integration.sync import messages as sync_messages
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -45,8 +45,97 @@ def test_every_shipped_locale_has_every_text_with_the_same_placeholders(
 
 @pytest.mark.parametrize("locale", messages.LOCALES)
 def test_no_locale_has_a_text_english_lacks(locale: str) -> None:
-    """English is the fallback, so a key only another language has could not fall back."""
-    assert set(messages.catalog()[locale]) <= set(ENGLISH)
+    """English is the fallback, so a key only another language has could not fall back
+    (a plural form only some languages have, Latvian ``zero``, falls back to ``other``)."""
+    assert {_base(key) for key in messages.catalog()[locale]} <= {_base(k) for k in ENGLISH}
+
+
+def _base(key: str) -> str:
+    """``ui.results.one`` -> ``ui.results``: a text with plural forms is one text."""
+    head, _, last = key.rpartition(".")
+    return head if last in messages.PLURAL_CATEGORIES else key
+
+
+PLURALS = sorted({_base(k) for k in ENGLISH if _base(k) != k})
+SAMPLES = {
+    "field": "Uzņēmums",
+    "value": "x",
+    "id": "L-000011",
+    "partner": "EE",
+    "key": "E-pasts",
+    "country": "Latvija",
+    "allowed": "IKT, Cits",
+    "expected": "skaitlim",
+    "limit": 200,
+    "row": 3,
+}
+
+
+@pytest.mark.parametrize("locale", messages.LOCALES)
+@pytest.mark.parametrize("count", [1, 2, 5, 21])
+def test_every_message_renders_in_every_language_with_sample_parameters(
+    locale: str, count: int
+) -> None:
+    for key in sorted({_base(k) for k in ENGLISH}):
+        names = {n for k, t in ENGLISH.items() if _base(k) == key for n in _PLACEHOLDER.findall(t)}
+        params = {name: SAMPLES.get(name, f"<{name}>") for name in names}
+        shown = messages.text(key, locale, **{**params, "count": count})
+        assert shown and not _PLACEHOLDER.search(shown), (key, shown)
+
+
+@pytest.mark.parametrize("locale", messages.LOCALES)
+@pytest.mark.parametrize("key", PLURALS)
+def test_plural_texts_have_exactly_the_forms_babels_rules_name(locale: str, key: str) -> None:
+    from babel import Locale
+
+    forms = {k.rpartition(".")[2] for k in messages.catalog()[locale] if _base(k) == key}
+    assert forms == set(Locale.parse(locale).plural_form.tags) | {"other"}
+
+
+def test_counts_take_the_grammatical_form_of_their_language() -> None:
+    def results(locale: str, n: int) -> str:
+        return f"{n} {label('results', locale, count=n)}"
+
+    assert [results("lv", n) for n in (1, 2, 5, 21, 11)] == [
+        "1 rezultāts",
+        "2 rezultāti",
+        "5 rezultāti",
+        "21 rezultāts",
+        "11 rezultātu",
+    ]
+    assert [results("en", n) for n in (1, 2)] == ["1 result", "2 results"]
+    assert results("fi", 1) == "1 tulos" and results("et", 5) == "5 tulemust"
+    assert results("de", 1) == "1 result"  # an unknown language reads English
+
+
+def test_a_type_problem_reads_grammatically() -> None:
+    error = {"field": "value", "code": "type", "params": {"value": "abc", "expected": "number"}}
+    assert render(error, "lv", "agreement").endswith("'abc' jābūt skaitlim.")
+    assert render(error, "en", "agreement").endswith("'abc' should be a number.")
+
+
+#: Each concept's one word per language (its stem), and the words it must not use.
+CONCEPTS = {
+    "lead": {
+        "en": ("lead", ()),
+        "lv": ("kontakt", ("klient",)),
+        "et": ("kontakt", ("klient",)),
+        "fi": ("liidi", ("asiaka",)),
+    },
+}
+CONCEPT_KEYS = {"lead": ("ui.lead", "ui.leads", "validation.reference", "validation.party")}
+
+
+@pytest.mark.parametrize("locale", ["en", "lv", "et", "fi"])
+@pytest.mark.parametrize("concept", sorted(CONCEPTS))
+def test_one_word_per_concept_in_each_language(concept: str, locale: str) -> None:
+    stem, others = CONCEPTS[concept][locale]
+    texts = messages.catalog()[locale]
+    for key in CONCEPT_KEYS[concept]:
+        assert stem in texts[key].lower(), (key, texts[key])
+    for key, value in texts.items():
+        for other in others:
+            assert other not in value.lower(), (key, value)
 
 
 def test_a_new_locale_with_one_text_uses_it_and_falls_back_to_english_for_the_rest(
@@ -111,7 +200,7 @@ def _used_label_keys() -> set[str]:
     """Keys the templates (``t('...')``) and the dashboard code (``label("...")``) ask for."""
     keys: set[str] = set()
     for template in (PACKAGE / "templates").rglob("*.html"):
-        keys |= set(re.findall(r"\bt\(['\"](\w+)['\"]\)", template.read_text("utf-8")))
+        keys |= set(re.findall(r"\bt\(['\"](\w+)['\"][,)]", template.read_text("utf-8")))
     for module in (PACKAGE / "dashboard").glob("*.py"):
         for node in ast.walk(ast.parse(module.read_text("utf-8"))):
             if (

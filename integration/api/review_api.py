@@ -25,6 +25,7 @@ from integration.api.context import (
 from integration.api.records_api import record_json
 from integration.api.validation import bad_request_field
 from integration.auth import can_see_partner, scope_leads
+from integration.issues import for_readers
 from integration.review import (
     ReviewError,
     ReviewResult,
@@ -49,9 +50,15 @@ from integration.web.openapi_operations import (
 )
 from integration.web.openapi_operations import query as query_parameter
 from integration.web.problem_details import Problem
+from integration.web.reader_language import reader_locale
 from integration.web.services import services
 
 STATES = ("open", "resolved", "all")
+
+
+def _partner_locale(partner: str | None) -> str | None:
+    found = services().config.partners.get(partner or "")
+    return found.locale if found is not None else None
 
 
 def quarantine_json(entry: QuarantineEntry) -> dict[str, Any]:
@@ -63,7 +70,9 @@ def quarantine_json(entry: QuarantineEntry) -> dict[str, Any]:
         "tab": entry.tab,
         "row_number": entry.row_number,
         "raw": entry.raw or {},
-        "errors": entry.errors or [],
+        "errors": for_readers(
+            entry.errors, entry.kind, reader_locale(), _partner_locale(entry.partner)
+        ),
         "duplicate_of": entry.duplicate_of,
         "created_at": _iso(entry.created_at),
         "updated_at": _iso(entry.updated_at),
@@ -212,7 +221,8 @@ def _review_problem(exc: ReviewError) -> Problem:
     status = {"invalid": 422, "no_target": 422}.get(exc.reason, 409)
     extra: dict[str, Any] = {"reason": exc.reason}
     if exc.errors:
-        return Problem(status, exc.message, slug="validation-error", errors=exc.errors, **extra)
+        errors = for_readers(exc.errors, "lead", reader_locale())
+        return Problem(status, exc.message, slug="validation-error", errors=errors, **extra)
     return Problem(status, exc.message, slug="review-conflict", **extra)
 
 

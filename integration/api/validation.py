@@ -12,10 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from integration.auth import scope_leads
+from integration.issues import for_readers
 from integration.store.models import ApiToken, Lead
 from integration.validation import ValidationIssue, validate_record
 from integration.validation.cross_rules import Key, check_agreement
 from integration.web.problem_details import Problem
+from integration.web.reader_language import reader_locale
 from integration.web.services import services
 
 READ_ONLY = ("id", "created_at", "updated_at")
@@ -26,18 +28,10 @@ def token_locale(token: ApiToken) -> str:
     return partners[token.partner].locale if token.partner in partners else "en"
 
 
-def as_errors(
-    english: list[ValidationIssue], local: list[ValidationIssue] | None, locale: str
-) -> list[dict[str, Any]]:
-    out = []
-    for index, item in enumerate(english):
-        messages = {"en": item.message}
-        if local is not None and locale != "en" and index < len(local):
-            messages[locale] = local[index].message
-        out.append(
-            {"field": item.field, "code": item.code, "message": item.message, "messages": messages}
-        )
-    return out
+def as_errors(found: list[ValidationIssue], partner_locale: str) -> list[dict[str, Any]]:
+    """The problems of a request body, in the reader's language and the partner's."""
+    kind = found[0].kind if found else ""
+    return for_readers([item.as_data() for item in found], kind, reader_locale(), partner_locale)
 
 
 def invalid(errors: list[dict[str, Any]], detail: str = "The record is not valid.") -> Problem:
@@ -67,14 +61,9 @@ def check_read_only(body: Mapping[str, Any]) -> None:
 def validate(kind: str, record: Mapping[str, Any], token: ApiToken) -> None:
     """Raise 422 with every schema problem of ``record``."""
     partners = services().config.partners
-    english = validate_record(kind, record, locale="en", partners=partners)
-    if not english:
-        return
-    locale = token_locale(token)
-    local = (
-        validate_record(kind, record, locale=locale, partners=partners) if locale != "en" else None
-    )
-    raise invalid(as_errors(english, local, locale))
+    found = validate_record(kind, record, partners=partners)
+    if found:
+        raise invalid(as_errors(found, token_locale(token)))
 
 
 class ScopedLeads:
@@ -112,13 +101,6 @@ def validate_agreement_rules(
     named: frozenset[str] = frozenset(),
 ) -> None:
     lookup = ScopedLeads(session, token, named)
-    english = check_agreement(record, lookup, today=project_today(), locale="en")
-    if not english:
-        return
-    locale = token_locale(token)
-    local = (
-        check_agreement(record, lookup, today=project_today(), locale=locale)
-        if locale != "en"
-        else None
-    )
-    raise invalid(as_errors(english, local, locale))
+    found = check_agreement(record, lookup, today=project_today())
+    if found:
+        raise invalid(as_errors(found, token_locale(token)))

@@ -17,6 +17,7 @@ from integration.dashboard.scope import partner_scope, visible_or_404
 from integration.dashboard.sheets import sheet_gids
 from integration.dashboard.ui_text import label
 from integration.dashboard.web import csv_response, notice, services, ui_locale
+from integration.issues import render
 from integration.ownership import Actor, Denied
 from integration.store.models import (
     Conflict,
@@ -25,8 +26,9 @@ from integration.store.models import (
 from integration.vocabulary import field_label
 
 
-def quarantine_rows(db: Session, config: AppConfig) -> list[dict[str, Any]]:
-    """Open quarantine entries the token may see, with the sheet link."""
+def quarantine_rows(db: Session, config: AppConfig, locale: str) -> list[dict[str, Any]]:
+    """Open quarantine entries the token may see, with the sheet link; their
+    problems in the viewer's ``locale``."""
     entries = list(
         db.scalars(
             select(QuarantineEntry)
@@ -44,13 +46,12 @@ def quarantine_rows(db: Session, config: AppConfig) -> list[dict[str, Any]]:
         if pc is not None and (e.source or "").startswith("sheet:"):
             gid = gids.get((pc.code, tab))
             link = pc.sheet_url(gid, e.row_number if gid is not None else None)
-        locale = pc.locale if pc is not None else "en"
         out.append(
             {
                 "entry": e,
                 "link": link,
                 "tab_title": pc.tab_name(tab) if pc is not None else (e.tab or ""),
-                "errors": localised_errors(e.errors, locale),
+                "errors": localised_errors(e.errors, locale, e.kind),
                 "fix_fields": (
                     fix_fields(e)
                     if e.kind == "lead" and not (e.source or "").startswith("sheet:")
@@ -105,22 +106,18 @@ def merge_notice(result: Any) -> None:
     flash(label("merge_filled", locale, id=result.record_id, fields=fields), "ok")
 
 
-def localised_errors(errors: list[dict[str, Any]], locale: str) -> list[dict[str, str]]:
-    """Each error's message in the partner's language where the entry has it
-    (``messages`` per locale), plus the English text when that differs."""
-    out = []
-    for err in errors or []:
-        messages = err.get("messages") or {}
-        english = messages.get("en") or err.get("message") or err.get("code") or ""
-        local = messages.get(locale) or err.get("message") or english
-        out.append(
-            {
-                "field": str(err.get("field") or ""),
-                "message": str(local),
-                "english": str(english) if english != local else "",
-            }
-        )
-    return out
+def localised_errors(
+    errors: list[dict[str, Any]], locale: str, kind: str = "lead"
+) -> list[dict[str, str]]:
+    """Each stored problem as the viewer reads it: the field's name and the
+    sentence, both in the viewer's language ``locale``."""
+    return [
+        {
+            "field": field_label(kind, str(err.get("field")), locale) if err.get("field") else "",
+            "message": render(err, locale, kind),
+        }
+        for err in errors or []
+    ]
 
 
 def open_conflicts(db: Session) -> list[Conflict]:
@@ -140,7 +137,7 @@ def needs_fixing() -> Any:
     svc = services()
     config = svc.config
     with svc.store.session() as db:
-        quarantined = quarantine_rows(db, config)
+        quarantined = quarantine_rows(db, config, ui_locale())
         conflicts = open_conflicts(db)
     return render_template(
         "dashboard/fix.html", quarantined=quarantined, conflicts=conflicts, active="fix"
@@ -153,7 +150,7 @@ def needs_fixing_csv() -> Any:
     """The open quarantine entries as CSV (one row each, raw cells as JSON)."""
     svc = services()
     with svc.store.session() as db:
-        items = quarantine_rows(db, svc.config)
+        items = quarantine_rows(db, svc.config, ui_locale())
     header = [
         "id",
         "partner",

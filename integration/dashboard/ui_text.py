@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from integration import messages
-from integration.vocabulary import country_word, value_word
+from integration.vocabulary import country_name, value_word
 
 
 def label(key: str, locale: str = "en", /, **params: Any) -> str:
@@ -36,4 +36,4 @@ def value_label(field: str, value: Any, locale: str = "en") -> str:
 
 def country_label(code: str | None, locale: str = "en") -> str:
     """A country's name in ``locale`` (the code itself when unknown)."""
-    return country_word(code, locale)
+    return country_name(code, locale)

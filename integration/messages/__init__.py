@@ -21,6 +21,8 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
+
 #: The language every text exists in, and the one any missing text falls back to.
 FALLBACK = "en"
 
@@ -76,18 +78,48 @@ def lookup(
     return own if own else texts[FALLBACK].get(key)
 
 
+#: CLDR plural categories: a text whose entry maps these to texts has plural forms.
+PLURAL_CATEGORIES = frozenset({"zero", "one", "two", "few", "many", "other"})
+
+
 def known(key: str) -> bool:
     """Whether the catalog has ``key`` (every key exists in English)."""
-    return key in catalog()[FALLBACK]
+    english = catalog()[FALLBACK]
+    return key in english or f"{key}.other" in english
+
+
+def plural_category(locale: str, count: Any) -> str:
+    """The CLDR plural category of ``count`` in ``locale`` (Babel's rules):
+    Latvian 1 and 21 are ``one``, 0 and 11 ``zero``, 2 and 5 ``other``."""
+    try:
+        return Locale.parse(locale).plural_form(abs(count))
+    except (TypeError, ValueError, UnknownLocaleError):
+        return "other"
+
+
+def _plural(key: str, locale: str, count: Any) -> str | None:
+    """The form of plural text ``key`` for ``count``: the locale's own form, else
+    the locale's ``other``, else English's form for ``count``."""
+    texts = catalog()
+    own = texts.get(locale, {})
+    form = own.get(f"{key}.{plural_category(locale, count)}") or own.get(f"{key}.other")
+    if form:
+        return form
+    english = texts[FALLBACK]
+    return english.get(f"{key}.{plural_category(FALLBACK, count)}") or english.get(f"{key}.other")
 
 
 def text(key: str, locale: str = FALLBACK, /, **params: Any) -> str:
     """The text for ``key`` (e.g. ``"sync.merged"``) in ``locale``, filled with ``params``.
 
+    A text with plural forms (an entry of CLDR categories, ``{"one": ..., "other":
+    ...}``) takes the form Babel's plural rules give ``params["count"]``.
     Raises :class:`KeyError` for a key that is not in the catalog at all: a typo
     in a key is a bug to find in tests, not a blank on a page.
     """
     template = lookup(key, locale)
+    if template is None and f"{key}.other" in catalog()[FALLBACK]:
+        template = _plural(key, locale, params.get("count", 0))
     if template is None:
         raise KeyError(f"no message {key!r} in the catalog")
     return template.format_map(_Keep(params))

@@ -26,7 +26,6 @@ from integration.normalise.identifiers import (
 )
 from integration.normalise.phone import normalise_phone
 from integration.normalise.text import clean_line, clean_text
-from integration.vocabulary import field_label
 from schemas import PARTNER_CODE_KEYWORD, load_schema
 
 #: Resolves how staff name a party (registration code, company name) to a lead id.
@@ -106,11 +105,7 @@ def _resolve_party(
     found = resolver(text) if resolver is not None else None
     if found:
         return found, None
-    return None, issue("party", field, locale, field=_party_label(field, locale), value=text)
-
-
-def _party_label(field: str, locale: str) -> str:
-    return field_label("agreement", field, locale)
+    return None, issue("party", field, locale, kind="agreement", value=text)
 
 
 def normalise_record(

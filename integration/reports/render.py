@@ -21,7 +21,7 @@ from integration.config import AppConfig
 from integration.csv_export import to_csv
 from integration.events import event_by_id
 from integration.reports.definition import Column, Report, Table
-from integration.vocabulary import country_word as country_label
+from integration.vocabulary import country_name as country_label
 from integration.vocabulary import value_word as value_label
 
 #: Characters an XLSX file cannot hold (openpyxl refuses them).

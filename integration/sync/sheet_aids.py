@@ -39,7 +39,9 @@ from typing import Any
 
 from connectors.google_sheets.tab_io import TabGrid
 from integration.events import Event, dropdown_names
+from integration.issues import render
 from integration.normalise.enums import enum_values
+from integration.vocabulary import country_name, first_countries, plain_text
 
 from . import messages, sheet_rows
 from .plan import Plan
@@ -80,12 +82,25 @@ class Wanted:
     service_columns: tuple[int, ...]
 
 
+def _listed(kind: str, field: str, locale: str) -> list[str]:
+    """The allowed values in list order: the schema's, except that countries come as
+    the vocabulary's first countries, then the rest by name in the partner's language."""
+    values = list(enum_values(kind, field))
+    if field != "country":
+        return values
+    first = [code for code in first_countries() if code in values]
+    rest = sorted(
+        (v for v in values if v not in first), key=lambda v: plain_text(country_name(v, locale))
+    )
+    return first + rest
+
+
 def dropdown_labels(kind: str, field: str, locale: str) -> list[str]:
     """The words a partner in ``locale`` picks for ``field``: each allowed value as
     the sync itself writes it (:func:`.sheet_rows.to_cell`), so every label reads
     back as its value and the cells the sync writes are all on the list."""
     out: list[str] = []
-    for value in enum_values(kind, field):
+    for value in _listed(kind, field, locale):
         label = sheet_rows.to_cell(kind, field, value, locale)
         text = str(label)
         if text and not text.startswith(("=", "+", "-", "@")) and text not in out:
@@ -96,7 +111,7 @@ def dropdown_labels(kind: str, field: str, locale: str) -> list[str]:
 def invalid_cells(plan: Plan, layout: sheet_rows.Layout) -> dict[tuple[int, int], str]:
     """(row, column) -> the problems of that cell, for every row the plan keeps in
     quarantine, named by the field the problem is about (a problem about the whole
-    row, such as a duplicate, has only the status cell)."""
+    row, such as a duplicate, has only the status cell), in the partner's language."""
     found: dict[tuple[int, int], list[str]] = {}
     for item in plan.quarantine:
         for error in item.errors:
@@ -106,7 +121,7 @@ def invalid_cells(plan: Plan, layout: sheet_rows.Layout) -> dict[tuple[int, int]
                 if name == "id"
                 else layout.fields.get(name, layout.raw_keys.get(name))
             )
-            message = str(error.get("message") or "")
+            message = render(error, plan.locale, plan.kind)
             if col is None or not message:
                 continue
             texts = found.setdefault((item.row, col), [])

@@ -25,9 +25,7 @@ from integration.normalise.headers import sheet_fields as sync_fields
 from integration.normalise.identifiers import looks_like_lead_id, normalise_id
 from integration.normalise.text import clean_line
 from integration.validation.cross_rules import lead_keys, party_keys
-from integration.vocabulary import field_label, vocabulary
-
-from . import messages
+from integration.vocabulary import country_name, field_label, vocabulary
 
 KINDS = {"leads": "lead", "agreements": "agreement"}
 _CANONICAL_ID = re.compile(r"^[LA]-[0-9]{6}$")
@@ -244,7 +242,8 @@ def _round_trips(kind: str, field_name: str, cell_value: Any, value: Any, locale
 def to_cell(kind: str, field_name: str, value: Any, locale: str) -> Any:
     """The cell a partner in ``locale`` would type for a schema value.
 
-    Enum values become the partner's label (``ict`` -> ``IKT``), booleans
+    Enum values become the partner's label (``ict`` -> ``IKT``), country codes the
+    country's name in the partner's language (``LV`` -> ``Latvija``), booleans
     ``jā``/``nē``; anything whose label would not read back as the same value is
     written as the plain schema value.
     """
@@ -257,6 +256,8 @@ def to_cell(kind: str, field_name: str, value: Any, locale: str) -> Any:
         labels = localized_labels(field_name, locale)
         if value in labels:
             candidate = labels[value]
+    elif isinstance(value, str) and field_name == "country":
+        candidate = country_name(value, locale)
     if candidate is not value and not _round_trips(kind, field_name, candidate, value, locale):
         return value
     return candidate
@@ -285,8 +286,3 @@ class PartyIndex:
                 self.ambiguous.add(text)
                 return None
         return None
-
-
-def ambiguous_message(field_name: str, value: str, locale: str) -> str:
-    label = field_label("agreement", field_name, locale)
-    return messages.text("ambiguous", locale, field=label, value=value)

@@ -15,6 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from integration.cli_support import ConfigError, fail, state
+from integration.issues import render
 
 from .engine import TABS, SyncReport, run_sync
 from .header_report import HeaderReport, report_lines
@@ -86,7 +87,7 @@ def _print_plan(console: Console, report: SyncReport) -> None:
                 f"  conflict {rid}.{c.field}: sheet={c.sheet!r} store={c.store!r} -> {c.winner}"
             )
         for item in plan.quarantine:
-            first = item.errors[0]["message"] if item.errors else ""
+            first = render(item.errors[0], plan.locale, plan.kind) if item.errors else ""
             console.print(f"  quarantine row {item.row}: {first}")
         console.print(f"  cells to write: {plan.cells_to_write}")
 

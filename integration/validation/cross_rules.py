@@ -25,9 +25,8 @@ from integration.identity import (
     registration_identity,
     registration_key,
 )
-from integration.issues import ValidationIssue, issue, message_for
+from integration.issues import ValidationIssue, issue
 from integration.normalise.identifiers import looks_like_lead_id, normalise_id
-from integration.vocabulary import field_label
 
 __all__ = [
     "InMemoryLeads",
@@ -137,15 +136,7 @@ def check_lead_duplicate(
         return []
     key, existing = match
     field = key_field(key)
-    return [
-        ValidationIssue(
-            field=field,
-            code="duplicate",
-            message=message_for(
-                "duplicate", locale, id=existing, key=field_label("lead", field, locale)
-            ),
-        )
-    ]
+    return [issue("duplicate", field, locale, kind="lead", id=existing, key=field)]
 
 
 def check_agreement(
@@ -165,20 +156,31 @@ def check_agreement(
             continue
         lead = lookup.lead(lead_id)
         if lead is None:
-            label = field_label("agreement", field, locale)
-            issues.append(issue("reference", field, locale, field=label, value=lead_id))
+            issues.append(issue("reference", field, locale, kind="agreement", value=lead_id))
         else:
             parties[field] = lead
     seller_id, buyer_id = agreement.get("seller_id"), agreement.get("buyer_id")
     if isinstance(seller_id, str) and seller_id == buyer_id:
-        issues.append(issue("same_firm", "buyer_id", locale, value=seller_id))
+        issues.append(issue("same_firm", "buyer_id", locale, kind="agreement", value=seller_id))
     elif len(parties) == 2:
         seller, buyer = parties["seller_id"], parties["buyer_id"]
         seller_key, buyer_key = natural_key(seller), natural_key(buyer)
         if seller_key is not None and seller_key == buyer_key:
-            issues.append(issue("same_firm", "buyer_id", locale, value=f"{seller_id}, {buyer_id}"))
+            issues.append(
+                issue(
+                    "same_firm",
+                    "buyer_id",
+                    locale,
+                    kind="agreement",
+                    value=f"{seller_id}, {buyer_id}",
+                )
+            )
         elif seller.get("country") and seller.get("country") == buyer.get("country"):
-            issues.append(issue("same_country", "buyer_id", locale, country=seller["country"]))
+            issues.append(
+                issue(
+                    "same_country", "buyer_id", locale, kind="agreement", country=seller["country"]
+                )
+            )
     signed = agreement.get("signed_date")
     if agreement.get("status") == "signed" and isinstance(signed, str):
         try:
@@ -186,6 +188,7 @@ def check_agreement(
         except ValueError:
             when = None  # a malformed date is the schema's "date" issue, not this one
         if when is not None and when > today:
-            label = field_label("agreement", "signed_date", locale)
-            issues.append(issue("signed_date", "signed_date", locale, field=label, value=signed))
+            issues.append(
+                issue("signed_date", "signed_date", locale, kind="agreement", value=signed)
+            )
     return issues

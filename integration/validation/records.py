@@ -8,12 +8,9 @@ from typing import Any
 
 from jsonschema import ValidationError
 
-from integration import messages
-from integration.issues import ValidationIssue, issue, message_for
-from integration.normalise.enums import localized_labels
+from integration.issues import ValidationIssue, issue, shortened_allowed
 from integration.normalise.record import PartyResolver, normalise_record
 from integration.validation.validators import REGISTRATION_CODE_KEYWORD, validator_for
-from integration.vocabulary import field_label
 from schemas import load_schema
 
 #: Format name -> issue code (formats without an entry report ``format``).
@@ -25,22 +22,11 @@ FORMAT_CODES = {
     "registration-code": "registration_code",
     "uri": "uri",
 }
-_ENUM_SHOWN = 10
-_PREFERRED = ("LV", "EE", "FI", "AZ")
 
 
 @cache
 def _field_order(kind: str) -> dict[str, int]:
     return {name: index for index, name in enumerate(load_schema(kind)["properties"])}
-
-
-def _allowed(field: str, values: list[Any], locale: str) -> str:
-    """The allowed values as a partner would type them, shortened for long enums."""
-    labels = localized_labels(field, locale)
-    if len(values) > _ENUM_SHOWN:
-        shown = [v for v in _PREFERRED if v in values] or list(values[:5])
-        return ", ".join(shown) + ", …"
-    return ", ".join(labels.get(v, str(v)) for v in values)
 
 
 def _issues_from(
@@ -57,56 +43,55 @@ def _issues_from(
         for name in missing:
             if ("required", name) not in seen:
                 seen.add(("required", name))
-                label = field_label(kind, name, locale)
-                message = message_for(template, locale, field=label)
-                found.append(ValidationIssue(field=name, code="required", message=message))
+                found.append(
+                    issue(
+                        "required",
+                        name,
+                        locale,
+                        kind=kind,
+                        template="" if template == "required" else f"validation.{template}",
+                    )
+                )
         return found
     if keyword == "additionalProperties":
         known = load_schema(kind)["properties"]
         return [
-            issue("unknown_field", name, locale, field=name)
+            issue("unknown_field", name, locale, kind=kind)
             for name in (instance if isinstance(instance, dict) else {})
             if name not in known
         ]
     field = str(error.path[0]) if error.path else ""
-    label = field_label(kind, field, locale) if field else ""
     if keyword == REGISTRATION_CODE_KEYWORD:
         # The keyword's error carries the whole record: the code and its country.
         record = instance if isinstance(instance, dict) else {}
         country = record.get(error.validator_value, "")
         value = record.get("registration_code", "")
-        return [
-            issue("registration_code", field, locale, field=label, value=value, country=country)
-        ]
+        return [issue("registration_code", field, locale, kind=kind, value=value, country=country)]
     if keyword == "format":
         code = FORMAT_CODES.get(error.validator_value, "format")
-        return [issue(code, field, locale, field=label, value=instance)]
+        return [issue(code, field, locale, kind=kind, value=instance)]
     if keyword == "enum":
-        allowed = _allowed(field, list(error.validator_value), locale)
-        return [issue("enum", field, locale, field=label, value=instance, allowed=allowed)]
+        allowed = shortened_allowed(list(error.validator_value))
+        return [issue("enum", field, locale, kind=kind, value=instance, allowed=allowed)]
     if keyword == "type":
         expected_type = error.validator_value
         if isinstance(expected_type, list):
             expected_type = expected_type[0]
-        type_key = f"type.{expected_type}"
-        expected = messages.text(type_key, locale) if messages.known(type_key) else expected_type
-        return [issue("type", field, locale, field=label, value=instance, expected=expected)]
+        return [issue("type", field, locale, kind=kind, value=instance, expected=expected_type)]
     if keyword in ("minimum", "exclusiveMinimum"):
         return [
-            issue(
-                "minimum", field, locale, field=label, value=instance, limit=error.validator_value
-            )
+            issue("minimum", field, locale, kind=kind, value=instance, limit=error.validator_value)
         ]
     if keyword == "maxLength":
-        return [issue("too_long", field, locale, field=label, limit=error.validator_value)]
+        return [issue("too_long", field, locale, kind=kind, limit=error.validator_value)]
     if keyword == "minLength":
         # Empty text: "missing" for a required field, a malformed value otherwise.
         required = field in load_schema(kind).get("required", ())
         code = "required" if required else "format"
-        return [issue(code, field, locale, field=label, value=instance)]
+        return [issue(code, field, locale, kind=kind, value=instance)]
     if keyword in ("pattern", "const"):
-        return [issue("format", field, locale, field=label, value=instance)]
-    return [issue("invalid", field, locale, field=label, value=instance)]
+        return [issue("format", field, locale, kind=kind, value=instance)]
+    return [issue("invalid", field, locale, kind=kind, value=instance)]
 
 
 def validate_record(

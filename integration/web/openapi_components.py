@@ -116,11 +116,23 @@ ISSUE = {
     "properties": {
         "field": {"type": "string", "description": "The field, or '' for the whole record."},
         "code": {"type": "string"},
-        "message": {"type": "string", "description": "In English."},
+        "message": {
+            "type": "string",
+            "description": "In the language Accept-Language asks for (en, lv, et, fi).",
+        },
         "messages": {
             "type": "object",
             "additionalProperties": {"type": "string"},
-            "description": "The message by language: en and the partner's (lv, et, fi).",
+            "description": "The message by language: en, the partner's and the reader's.",
+        },
+        "params": {
+            "type": "object",
+            "description": "The problem as data: the value, limits, allowed values, country "
+            "code, the other record's id; the message is rendered from code and params.",
+        },
+        "template": {
+            "type": "string",
+            "description": "The message's catalog key when it is not validation.<code>.",
         },
     },
 }

@@ -31,12 +31,14 @@ from sqlalchemy.orm import Session
 
 from connectors.forms import PayloadError, parse_submission
 from integration.intake import Candidate, check_lead, duplicate_body, store_lead
+from integration.issues import for_readers
 from integration.store.models import utcnow
 from integration.store.retention import TYPEFORM_REPLAY_WINDOW
 from integration.web.json_input import parse_json
 from integration.web.openapi_components import ref
 from integration.web.openapi_operations import describe, json_response, problems
 from integration.web.problem_details import Problem, problem_body, problem_response
+from integration.web.reader_language import reader_locale
 from integration.web.services import services
 from integration.webhooks.deliveries import Outcome, deliver_once
 from integration.webhooks.form_fields import submission_fields
@@ -97,7 +99,7 @@ def _lead_work(
                 422,
                 "The submission is not a valid lead; it was kept for review.",
                 slug="invalid-lead",
-                errors=result.errors,
+                errors=for_readers(result.errors, "lead", reader_locale(), candidate.locale),
             )
             return Outcome(422, body)
         if result.outcome == "erased":
@@ -111,7 +113,9 @@ def _lead_work(
             assert result.entry is not None
             session.flush()
             assert result.duplicate_of is not None
-            body = duplicate_body(partner, result.duplicate_of, result.entry, result.errors[0])
+            body = duplicate_body(
+                partner, result.duplicate_of, result.entry, result.errors[0], candidate.locale
+            )
             return Outcome(202, body)
         assert result.lead_id is not None
         body = {"id": result.lead_id, "status": result.outcome, "partner": partner}

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 import requests
+from api_helpers import with_sheet
 from emulator_fixtures import create_spreadsheet
 from jsonschema import Draft202012Validator
 from live_server import serving
@@ -41,15 +42,7 @@ def synced(config, store, emulator) -> Iterator[Synced]:  # type: ignore[no-unty
     """LV's leads tab synced once; the app served over HTTP (plain-HTTP cookies)."""
     gc = emulator.client(timeout=10)
     sid = create_spreadsheet(gc, "lv CRM", {"Leads": [HEADER, ROW], "Agreements": [["Seller"]]})
-    cfg = dataclasses.replace(
-        config,
-        partners={
-            **config.partners,
-            "lv": dataclasses.replace(config.partners["lv"], spreadsheet_id=sid),
-        },
-        emulator_host=emulator.host_port,
-        environ={**config.environ, "CRM_INSECURE_COOKIES": "1"},
-    )
+    cfg = with_sheet(config, emulator, "lv", sid)
     report = run_sync(cfg, store, "lv", tab="leads", client=gc, retry=fast_policy())
     (tab,) = report.tabs
     assert tab.outcome == "completed", tab.error

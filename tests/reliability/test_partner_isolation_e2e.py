@@ -13,6 +13,7 @@ from signed_forms import post_signed_form
 from sqlalchemy import select
 
 from integration.auth import create_token
+from integration.issues import render
 from integration.store.models import (
     Agreement,
     Lead,
@@ -81,7 +82,7 @@ def test_a_partners_form_never_writes_into_another_partners_lead(
         kept = s.scalars(select(QuarantineEntry)).one()
         assert kept.partner == "lv" and kept.duplicate_of == ee_id
         assert kept.raw["notes"] == "LV's own notes"  # nothing the partner sent is lost
-        assert kept.errors[0]["message"] == f"Duplicate of {ee_id} (EE)"
+        assert render(kept.errors[0], "en", "lead") == f"Duplicate of {ee_id} (EE)"
         # EE's sheet is not asked to change
         reasons = [r.reason or "" for r in s.scalars(select(SyncRequest))]
         assert not any(ee_id in r and "merged" in r for r in reasons)

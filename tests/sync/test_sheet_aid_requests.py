@@ -60,7 +60,10 @@ def test_every_label_on_a_dropdown_reads_back_as_its_own_value(
 ) -> None:
     labels = dropdown_labels(kind, field, locale)
     assert len(labels) == len(enum_values(kind, field))
-    assert [parse_enum(kind, field, label) for label in labels] == list(enum_values(kind, field))
+    read_back = [parse_enum(kind, field, label) for label in labels]
+    assert sorted(read_back) == sorted(enum_values(kind, field))
+    if field != "country":  # countries: the project's first, then by name (a test below)
+        assert read_back == list(enum_values(kind, field))
 
 
 def test_google_colours_are_compared_as_channels() -> None:

@@ -90,11 +90,16 @@ def test_list_columns_get_a_dropdown_of_the_partners_labels(env: SyncEnv) -> Non
     last = _cells(_grid(env, cells=f"A{rows}:Z{rows}"))
     assert last[(rows, sector)]["dataValidation"] == rule
     assert "dataValidation" not in cells.get((1, sector), {})
-    # the country list holds what the sync writes (codes), each one a country
+    # the country list holds what the sync writes: Latvian names, the project's
+    # countries first, every country once; the cells partners typed are on it
     countries = [
         v["userEnteredValue"] for v in cells[(2, country)]["dataValidation"]["condition"]["values"]
     ]
-    assert "LV" in countries and len(countries) == len(enum_values("lead", "country"))
+    assert countries[:4] == ["Azerbaidžāna", "Latvija", "Igaunija", "Somija"]
+    assert sorted(parse_enum("lead", "country", name) for name in countries) == sorted(
+        enum_values("lead", "country")
+    )
+    assert {row[1] for row in _lv_rows()[1:]} <= set(countries)
     # a column that is no list gets none
     assert "dataValidation" not in cells.get((2, _column(header, "E-pasts")), {})
 
@@ -319,3 +324,32 @@ def test_event_column_offers_the_shared_events_in_the_partners_language(env: Syn
     assert not rule.get("strict")
     stored = {lead.company_name: lead.data.get("event") for lead in env.leads().values()}
     assert stored == {"SIA Alfa": "lef tiklosanas 2025", "SIA Beta": "Rīgas biznesa brokastis"}
+
+
+def test_the_sync_writes_country_names_and_still_reads_codes_and_other_spellings(
+    env: SyncEnv,
+) -> None:
+    env.sheet(
+        "lv",
+        [
+            LV_LEADS_HEADER,
+            ["SIA Alfa", "LV", LV1, "IKT", "", "", "", "", ""],
+            ["Nokia Oyj", "Finland", "0112038-9", "IKT", "", "", "", "", ""],
+        ],
+    )
+    env.store_lead(
+        "webhook:lv",
+        partner="lv",
+        company_name="Azersun",
+        country="AZ",
+        sector="other",
+        email="info@azersun.az",
+    )
+    assert env.sync("lv", tab="leads").ok
+    by_firm = {r["Uzņēmums"]: r for r in env.records("lv").values()}
+    assert by_firm["Azersun"]["Valsts"] == "Azerbaidžāna"  # a new row: the name, in Latvian
+    assert by_firm["SIA Alfa"]["Valsts"] == "LV"  # what partners typed is kept and read
+    assert by_firm["Nokia Oyj"]["Valsts"] == "Finland"
+    countries = {lead.data["company_name"]: lead.data["country"] for lead in env.leads().values()}
+    assert countries == {"SIA Alfa": "LV", "Nokia Oyj": "FI", "Azersun": "AZ"}
+    assert all(r["Sinhronizācijas statuss"] == "OK" for r in by_firm.values())

@@ -12,6 +12,7 @@ from jsonschema import Draft202012Validator
 from integration.normalise import is_blank, normalise_record
 from integration.validation import ValidationIssue, check_row, validate_record
 from integration.validation.validators import FORMAT_CHECKER, validator_for
+from integration.vocabulary import country_name
 from schemas import SCHEMA_NAMES, load_schema
 
 GOOD_LEAD: dict[str, Any] = {
@@ -198,7 +199,7 @@ def test_registration_codes_are_checked_per_country(country: str, code: str, val
         assert issues == []
     else:
         assert codes(issues) == [("registration_code", "registration_code")]
-        assert country in issues[0].message and code in issues[0].message
+        assert country_name(country) in issues[0].message and code in issues[0].message
 
 
 def test_messages_follow_the_locale() -> None:
@@ -393,7 +394,7 @@ def test_check_row_combines_normalisation_and_schema() -> None:
     )
     assert record["country"] == "FI"
     assert codes(issues) == [("registration_code", "registration_code")]
-    assert "FI" in issues[0].message and "rekisterinumero" in issues[0].message
+    assert "Suomi" in issues[0].message and "rekisterinumero" in issues[0].message
 
 
 _CELL = st.recursive(

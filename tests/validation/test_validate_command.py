@@ -179,7 +179,7 @@ def test_all_valid_file_exits_zero_and_without_partner_uses_english(tmp_path: Pa
     assert "partner" not in rows_out[2]["record"]
     bad = write_csv(tmp_path / "bad.csv", header, [["X", "Finland", "ICT", "0112038-8", "", ""]])
     message = results(run(str(bad), "--kind", "lead", "--json").stdout)[2]["errors"][0]["message"]
-    assert message == "Registration code: '0112038-8' is not a valid registration code for FI."
+    assert message == "Registration code: '0112038-8' is not a valid registration code for Finland."
 
 
 def test_duplicates_within_the_file_are_reported(tmp_path: Path) -> None:

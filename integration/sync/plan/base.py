@@ -21,7 +21,7 @@ from integration.validation.cross_rules import InMemoryLeads, check_agreement
 
 from .. import messages, sheet_rows
 from ..merge import FieldConflict
-from .model import Issue, Plan, QuarantineItem, Settings, StoreRecord, StoreState, fingerprint
+from .model import Plan, QuarantineItem, Settings, StoreRecord, StoreState, fingerprint, sync_issue
 
 
 @dataclass(frozen=True)
@@ -124,9 +124,12 @@ class PlannerBase:
         if isinstance(owner, str) and not may_change(self.actor, owner):
             # A partner column naming another partner: the sheet cannot give a
             # record away, nor create one for someone else.
+            # Named by the column's own header, as the partner sees it.
             header = self.layout.headers.get(owner_field, owner_field)
-            text = messages.text("owner", self.locale, field=header, partner=self.s.partner.upper())
-            issues = [*issues, Issue(owner_field, "owner", text)]
+            owner_issue = sync_issue(
+                owner_field, "owner", self.locale, self.kind, partner=self.s.partner, field=header
+            )
+            issues = [*issues, owner_issue]
         if self.party is not None and self.party.ambiguous:
             fixed = []
             for item in issues:
@@ -134,10 +137,8 @@ class PlannerBase:
                     column = "seller" if item.field == "seller_id" else "buyer"
                     value = sheet_rows.clean_line(str(raw.get(column, "")))
                     if value in self.party.ambiguous:
-                        item = type(item)(
-                            item.field,
-                            "ambiguous",
-                            sheet_rows.ambiguous_message(item.field, value, self.locale),
+                        item = sync_issue(
+                            item.field, "ambiguous", self.locale, self.kind, value=value
                         )
                 fixed.append(item)
             issues = fixed
@@ -204,7 +205,7 @@ class PlannerBase:
         self.quarantine(
             r,
             fp,
-            [i.as_dict() for i in issues],
+            [i.as_data() for i in issues],
             messages.join_issues([i.message for i in issues]),
         )
         self.plan.counts["invalid"] += 1

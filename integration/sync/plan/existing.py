@@ -13,13 +13,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from integration.identity import firm_keys, key_field, tombstone_hashes
+from integration.issues import ValidationIssue
 from integration.store.records import PERSONAL_FIELDS
 from integration.validation import validate_record
 
 from .. import messages, sheet_rows
 from ..merge import MergeResult, merge_record
 from .base import SheetRow
-from .model import Issue, Shadow, StoreRecord, Update
+from .model import Shadow, StoreRecord, Update, sync_issue
 from .valve import ValveRules
 
 
@@ -185,15 +186,17 @@ class ExistingRows(ValveRules):
             return False
         return True
 
-    def erased_key(self, before: Mapping[str, Any], after: Mapping[str, Any]) -> list[Issue]:
+    def erased_key(
+        self, before: Mapping[str, Any], after: Mapping[str, Any]
+    ) -> list[ValidationIssue]:
         """An issue when the edit brings in an identifier of a person erased in the
         partner's scope (the store refuses it too: ``records.check_lead_values``)."""
         added = set(tombstone_hashes(after)) - set(tombstone_hashes(before))
         if not added & self.state.tombstones:
             return []
-        return [Issue("email", "erased", messages.text("erased", self.locale))]
+        return [sync_issue("email", "erased", self.locale, self.kind)]
 
-    def duplicate_key(self, record_id: str, record: Mapping[str, Any]) -> list[Issue]:
+    def duplicate_key(self, record_id: str, record: Mapping[str, Any]) -> list[ValidationIssue]:
         """A duplicate issue when the lead, as edited, is another lead's firm (by
         any of its keys): the edit would make two leads of one firm."""
         match = self.find_firm(firm_keys(record), exclude_id=record_id)
@@ -201,8 +204,11 @@ class ExistingRows(ValveRules):
             # (a new row of this tab is checked against this lead, not the reverse)
             return []
         key, (other_id, owner) = match
-        text = messages.text("duplicate", self.locale, id=other_id, partner=owner.upper())
-        return [Issue(key_field(key), "duplicate", text)]
+        return [
+            sync_issue(
+                key_field(key), "duplicate", self.locale, self.kind, id=other_id, partner=owner
+            )
+        ]
 
     def write_back(
         self,

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from integration.issues import ValidationIssue, issue
+
 from ..merge import FieldConflict
 from ..sheet_rows import TabRows, tab_rows
 
@@ -278,13 +280,7 @@ def fingerprint(partner: str, tab: str, *parts: Any) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-@dataclass(frozen=True)
-class Issue:
-    """A problem the planner itself finds in a row, shaped like a validation issue."""
-
-    field: str
-    code: str
-    message: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"field": self.field, "code": self.code, "message": self.message}
+def sync_issue(field: str, code: str, locale: str, kind: str, /, **params: Any) -> ValidationIssue:
+    """A problem the planner itself finds in a row (owner, duplicate, ambiguous
+    party): a validation issue whose sentence is the sync's own ``sync.<code>``."""
+    return issue(code, field, locale, kind=kind, template=f"sync.{code}", **params)

@@ -1,7 +1,7 @@
 """alert states: what the clock has mailed about each alert condition
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-07 10:00:00
 
 ``alert_states`` keeps one row per alert condition (a tab's sync stopped, a
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
