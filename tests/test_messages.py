@@ -52,11 +52,18 @@ def test_no_locale_has_a_text_english_lacks(locale: str) -> None:
 
 def _base(key: str) -> str:
     """``ui.results.one`` -> ``ui.results``: a text with plural forms is one text."""
-    head, _, last = key.rpartition(".")
-    return head if last in messages.PLURAL_CATEGORIES else key
+    head = key.rpartition(".")[0]
+    return head if head in messages.plural_texts() else key
 
 
 PLURALS = sorted({_base(k) for k in ENGLISH if _base(k) != k})
+
+
+def test_a_table_of_words_with_an_other_among_them_is_not_a_plural_text() -> None:
+    # event kinds are words (b2b_forum, ..., other), not the forms of one text
+    assert "report.event_kind" not in messages.plural_texts()
+    assert "ui.results" in messages.plural_texts()
+    assert messages.text("report.event_kind.other", "lv") == "Cits"
 SAMPLES = {
     "field": "Uzņēmums",
     "value": "x",

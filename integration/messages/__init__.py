@@ -88,6 +88,21 @@ def known(key: str) -> bool:
     return key in english or f"{key}.other" in english
 
 
+@cache
+def plural_texts() -> frozenset[str]:
+    """The texts with plural forms: entries of the English catalog whose keys are
+    all CLDR categories (``{"one": ..., "other": ...}``). An entry of words that
+    merely has an ``other`` among them (the event kinds: ``b2b_forum``, ...,
+    ``other``) is a table of words, not a plural text."""
+    children: dict[str, set[str]] = {}
+    for key in catalog()[FALLBACK]:
+        head, _, last = key.rpartition(".")
+        children.setdefault(head, set()).add(last)
+    return frozenset(
+        head for head, lasts in children.items() if "other" in lasts and lasts <= PLURAL_CATEGORIES
+    )
+
+
 def plural_category(locale: str, count: Any) -> str:
     """The CLDR plural category of ``count`` in ``locale`` (Babel's rules):
     Latvian 1 and 21 are ``one``, 0 and 11 ``zero``, 2 and 5 ``other``."""
@@ -118,7 +133,7 @@ def text(key: str, locale: str = FALLBACK, /, **params: Any) -> str:
     in a key is a bug to find in tests, not a blank on a page.
     """
     template = lookup(key, locale)
-    if template is None and f"{key}.other" in catalog()[FALLBACK]:
+    if template is None and key in plural_texts():
         template = _plural(key, locale, params.get("count", 0))
     if template is None:
         raise KeyError(f"no message {key!r} in the catalog")
