@@ -11,8 +11,8 @@ Two kinds of numbers:
   the same: webhook deliveries by outcome, sync runs and their durations,
   Sheets API calls and cells written, open quarantine and conflicts, pending
   sync requests, the time of each tab's last successful sync, Drive push
-  channels by state. (Open alerts, once the clock sends them, belong beside
-  these, computed from the store the same way.)
+  channels by state, and the alert conditions the clock has open (the ones it
+  mailed), so a monitoring system can page on the same state.
 
 Written by hand (the format is simple) to avoid the multi-process machinery of
 a client library.
@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from flask import Flask, Response, request
 from sqlalchemy import func, select
 
+from integration.alerts.notify import open_alerts
 from integration.store.models import (
     Conflict,
     DriveChannel,
@@ -197,6 +198,19 @@ def render() -> str:
             "gauge",
             "Drive push channels, by partner and state (active, replaced, stopped, expired, gone)",
             (({"partner": p, "state": st}, n) for p, st, n in sorted(channels)),
+        )
+        out.family(
+            "crm_alert_open_since_timestamp_seconds",
+            "gauge",
+            "open alert conditions (kind, partner, tab) and when each opened (Unix time)",
+            (
+                (
+                    {"kind": a["kind"], "partner": a["partner"] or "", "tab": a["tab"] or ""},
+                    round(_as_utc(a["since"]).timestamp(), 3),
+                )
+                for a in open_alerts(session)
+                if a["since"] is not None
+            ),
         )
         quarantine = session.execute(
             select(QuarantineEntry.partner, QuarantineEntry.kind, func.count())
