@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, aliased
 from integration.auth import is_admin, scope_agreements, scope_leads
 from integration.dashboard import bp
 from integration.dashboard.access import current_token, login_required
+from integration.dashboard.scope import partner_scope
 from integration.dashboard.tables import (
     FilterSpec,
     TableSpec,
@@ -182,8 +183,9 @@ def agreement_query(state: TableState, db: Session) -> Select[Any]:
     assert token is not None
     query = scope_agreements(
         select(Agreement, Seller.company_name, Buyer.company_name, Buyer.country)
-        .outerjoin(Seller, Seller.id == Agreement.seller_id)
-        .outerjoin(Buyer, Buyer.id == Agreement.buyer_id),
+        # a party another partner holds is named by its id only, as in the API
+        .outerjoin(Seller, (Seller.id == Agreement.seller_id) & partner_scope(Seller.partner))
+        .outerjoin(Buyer, (Buyer.id == Agreement.buyer_id) & partner_scope(Buyer.partner)),
         token,
     )
     return queries.filtered("agreement", query, _wanted(state))
@@ -275,7 +277,12 @@ def _lead_context(db: Session, lead: Lead, token: Any) -> dict[str, Any]:
 
 def _agreement_context(db: Session, agreement: Agreement, token: Any) -> dict[str, Any]:
     """An agreement's page names its parties."""
-    parties = db.scalars(select(Lead).where(Lead.id.in_([agreement.seller_id, agreement.buyer_id])))
+    # only the parties the reader may see: another partner's lead is its id alone
+    parties = db.scalars(
+        select(Lead).where(
+            Lead.id.in_([agreement.seller_id, agreement.buyer_id]), partner_scope(Lead.partner)
+        )
+    )
     return {"parties": {lead.id: lead for lead in parties}, "related": []}
 
 
