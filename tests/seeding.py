@@ -68,6 +68,26 @@ def leads_run(
     )
 
 
+def finished_leads_run(
+    partner: str,
+    outcome: str,
+    *,
+    at: datetime,
+    seconds: float,
+    trigger: str = "nightly",
+    **extra: Any,
+) -> SyncRun:
+    """A past Leads sync that finished at ``at`` after ``seconds``."""
+    return leads_run(
+        partner,
+        trigger=trigger,
+        outcome=outcome,
+        started_at=at - timedelta(seconds=seconds),
+        finished_at=at,
+        **extra,
+    )
+
+
 @dataclass
 class Seeded:
     tokens: dict[str, str] = field(default_factory=dict)  # "admin", "lv", "ee", "fi" -> secret
