@@ -7,7 +7,8 @@ secrets, the Google key, the cookie key), then the store (reachable,
 migrated), a Google token (obtainable with the key), and each partner's
 spreadsheet: that it opens (when not: "share it with <service-account e-mail>
 as editor", the words a failing sync uses too), that each tab is there and that
-its header row is recognised.
+its header row is recognised; and the alerts' SMTP server when one is set
+(connect, STARTTLS, login).
 """
 
 from __future__ import annotations
@@ -128,6 +129,39 @@ def spreadsheet_checks(config: AppConfig) -> Iterator[Check]:
                 )
 
 
+def smtp_check(config: AppConfig) -> Check | None:
+    """The alerts' mail server, when one is configured: it answers, STARTTLS
+    works if set, the login is accepted if set (nothing is sent)."""
+    smtp = config.smtp
+    if smtp is None:
+        return None
+    import smtplib
+    import ssl
+
+    from integration.alerts.mail import smtp_session
+
+    where = f"{smtp.host}:{smtp.port}"
+    steps = ["STARTTLS" if smtp.starttls else "no STARTTLS"]
+    if smtp.user:
+        steps.append(f"logged in as {smtp.user}")
+    try:
+        with smtp_session(smtp) as client:
+            client.noop()
+    except smtplib.SMTPNotSupportedError:
+        reason = "the server does not offer STARTTLS; set CRM_SMTP_STARTTLS=0 or use its TLS port"
+    except ssl.SSLError as exc:
+        reason = f"STARTTLS failed ({exc.reason or exc}); check the server's certificate"
+    except smtplib.SMTPAuthenticationError as exc:
+        reason = f"login as {smtp.user} refused ({exc.smtp_code}); check CRM_SMTP_USER/PASSWORD"
+    except smtplib.SMTPException as exc:
+        reason = f"{type(exc).__name__}: {str(exc).strip()[:200]}"
+    except OSError as exc:
+        reason = f"cannot connect ({exc.strerror or exc}); check CRM_SMTP_HOST and CRM_SMTP_PORT"
+    else:
+        return Check("smtp", True, f"{where} answers ({', '.join(steps)})")
+    return Check("smtp", False, f"{where}: {reason}")
+
+
 def public_url_check(config: AppConfig) -> Check:
     if config.public_url:
         return Check("public URL", True, config.public_url)
@@ -142,6 +176,9 @@ def all_checks(config: AppConfig) -> Iterator[Check]:
     if token is not None:
         yield token
     yield from spreadsheet_checks(config)
+    smtp = smtp_check(config)
+    if smtp is not None:
+        yield smtp
 
 
 @click.command("check")

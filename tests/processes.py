@@ -34,6 +34,20 @@ def start_cli(*args: str, env: Mapping[str, str], cwd: Path) -> subprocess.Popen
     )
 
 
+def run_cli(
+    *args: str, env: Mapping[str, str], cwd: Path, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """``python -m integration.cli *args`` to its end, its output captured as text."""
+    return subprocess.run(
+        [sys.executable, "-m", "integration.cli", *args],
+        env=dict(env),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 def web_url(proc: subprocess.Popen) -> str:
     """The address ``crm-sync serve`` prints first ("web service on http://...")."""
     assert proc.stdout is not None
