@@ -48,6 +48,20 @@ def run_cli(
     )
 
 
+def read_until(proc: subprocess.Popen, text: str, timeout: float = 60) -> list[str]:
+    """The lines ``proc`` writes up to the first that holds ``text``; fails when
+    the process ends first or ``timeout`` passes."""
+    assert proc.stdout is not None
+    lines: list[str] = []
+    started = time.monotonic()
+    while not lines or text not in lines[-1]:
+        line = proc.stdout.readline()
+        assert line, "the process ended: " + "".join(lines)
+        lines.append(line)
+        assert time.monotonic() - started < timeout, lines
+    return lines
+
+
 def web_url(proc: subprocess.Popen) -> str:
     """The address ``crm-sync serve`` prints first ("web service on http://...")."""
     assert proc.stdout is not None

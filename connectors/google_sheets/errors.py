@@ -26,6 +26,11 @@ class PermissionDenied(SheetsError):
     """The credentials may not read or write the spreadsheet (401/403)."""
 
 
+class NoAccessToken(SheetsError):
+    """Google's token endpoint gave no access token for the key (unreachable, or
+    the key was disabled or deleted); google-auth has already retried."""
+
+
 class BadRequest(SheetsError):
     """Google refused the request itself (400); retrying will not help."""
 

@@ -50,6 +50,7 @@ from integration.store.models import (
     SyncRequest,
     SyncRun,
     WebhookDelivery,
+    run_duration,
 )
 from integration.web.services import services
 
@@ -268,7 +269,7 @@ def _durations(session: Session) -> Metric:
     ).all()
     per_partner: dict[str, list[float]] = {}
     for partner, started, finished in rows:
-        per_partner.setdefault(partner, []).append(max((finished - started).total_seconds(), 0))
+        per_partner.setdefault(partner, []).append(run_duration(started, finished) or 0.0)
     family = HistogramMetricFamily(
         "crm_sync_run_duration_seconds",
         "duration of finished sync runs, by partner",

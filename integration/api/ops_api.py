@@ -59,9 +59,7 @@ def kpi() -> Response:
 
 
 def sync_run_json(run: SyncRun) -> dict[str, Any]:
-    seconds = None
-    if run.finished_at and run.started_at:
-        seconds = round((run.finished_at - run.started_at).total_seconds(), 3)
+    seconds = None if run.seconds is None else round(run.seconds, 3)
     return {
         "id": run.id,
         "partner": run.partner,

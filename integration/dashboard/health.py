@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -18,6 +18,7 @@ from integration.dashboard.charts import (
     history_chart,
     outcome_class,
 )
+from integration.dashboard.deploy_checks import check_groups
 from integration.dashboard.header_view import header_view
 from integration.dashboard.schedule import next_nightly_run
 from integration.dashboard.scope import visible_partners
@@ -71,9 +72,7 @@ def run_rows_count(run: SyncRun | None) -> int | None:
 
 
 def run_seconds(run: SyncRun | None) -> float | None:
-    if run is None or run.finished_at is None:
-        return None
-    return (run.finished_at - run.started_at).total_seconds()
+    return None if run is None else run.seconds
 
 
 def _push(store: Any, partner: str) -> dict[str, Any]:
@@ -133,14 +132,19 @@ def sync_health() -> Any:
                     **pushes[code],
                 }
             )
-    from integration.preflight import setting_checks
-
     token = current_token()
-    # what `crm-sync check` says of the settings (no network calls), for admins
-    checks = setting_checks(config, google=True) if token and is_admin(token) else []
+    # what `crm-sync check` says: an admin's settings, store and token, and the
+    # spreadsheets the reader may see (cached: no Google call per page view)
+    checks = check_groups(
+        current_app,
+        config,
+        admin=token is not None and is_admin(token),
+        partners=visible_partners(config),
+        now=now,
+    )
     return render_template(
         "dashboard/sync.html",
-        checks=checks,
+        check_groups=checks,
         cards=cards,
         rows_of=run_rows_count,
         seconds_of=run_seconds,

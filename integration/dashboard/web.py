@@ -84,8 +84,12 @@ def format_money(value: float | None, currency: str | None) -> str:
 
 
 def format_duration(seconds: float | None) -> str:
+    """A run's duration for people: "–" when there is none (still running),
+    never negative (nor ``-0.00 s``: a run recorded as finished a hair before it
+    started took no time)."""
     if seconds is None:
-        return ""
+        return "–"
+    seconds = max(seconds, 0.0)
     if seconds < 1:
         return f"{seconds:.2f} s"
     if seconds < 60:

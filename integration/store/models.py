@@ -285,6 +285,20 @@ class SyncRun(Base):
         JSON(none_as_null=True), nullable=True
     )
 
+    @property
+    def seconds(self) -> float | None:
+        """How long the run took; None while it runs."""
+        return run_duration(self.started_at, self.finished_at)
+
+
+def run_duration(started: datetime | None, finished: datetime | None) -> float | None:
+    """Seconds from ``started`` to ``finished``; None while unfinished. Never
+    negative: a run stamped finished a hair before its start (runs recorded
+    before that was fixed, or two machines' clocks) took no time."""
+    if started is None or finished is None:
+        return None
+    return max((finished - started).total_seconds(), 0.0)
+
 
 class SyncRequest(Base):
     """A wish for a sync, recorded by webhooks, the API and the CLI and drained,

@@ -250,6 +250,7 @@ def _record_busy(
     error: str | None,
     outcome: str = "busy",
 ) -> int:
+    at = utcnow()  # one instant: the column default would stamp the start after the finish
     with store.session() as session:
         run = SyncRun(
             partner=partner,
@@ -259,7 +260,8 @@ def _record_busy(
             holder=holder,
             outcome=outcome,
             error=error,
-            finished_at=utcnow(),
+            started_at=at,
+            finished_at=at,
         )
         session.add(run)
         session.flush()

@@ -145,5 +145,8 @@ def test_the_sync_health_page_shows_admins_the_configuration_checks(live_url, ht
     page = _get(http, f"{live_url}/dashboard/sync", cookie).text
     assert 'id="config-checks-title"' in page
     assert "webhook secret lv" in page and "LV_WEBHOOK_SECRET set" in page
+    # partner staff see their own spreadsheet's checks, not the settings
     cookie, _ = _sign_in(http, live_url, partner)
-    assert 'id="config-checks-title"' not in _get(http, f"{live_url}/dashboard/sync", cookie).text
+    staff = _get(http, f"{live_url}/dashboard/sync", cookie).text
+    assert re.findall(r'data-check-group="(\w+)"', staff) == ["checks_spreadsheet"]
+    assert "webhook secret" not in staff and "LV_WEBHOOK_SECRET" not in staff

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import json
 import re
-import time
 
 import pytest
-from processes import start_procfile, stop
+from processes import read_until, start_procfile, stop
 from scheduler_helpers import make_setup
 
 HUMAN = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (INFO|WARNING|ERROR) [\w.]+: .+$")
@@ -21,15 +20,8 @@ def _run_clock(emulator, sqlite_url, tmp_path, log_format: str) -> list[str]:  #
     s = make_setup(emulator, sqlite_url, tmp_path)
     env = {**s.env(), "CRM_LOG_FORMAT": log_format, "PYTHONUNBUFFERED": "1"}
     proc = start_procfile("clock", env, cwd=s.partners_file.parent)
-    lines: list[str] = []
     try:
-        assert proc.stdout is not None
-        started = time.monotonic()
-        while not any("draining sync requests" in line for line in lines):
-            line = proc.stdout.readline()
-            assert line, "the clock ended: " + "".join(lines)
-            lines.append(line)
-            assert time.monotonic() - started < 60, lines
+        lines = read_until(proc, "draining sync requests")
     finally:
         out, _ = stop(proc)
         s.store.dispose()
