@@ -13,6 +13,7 @@ its header row is recognised; and the alerts' SMTP server when one is set
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -63,7 +64,8 @@ def token_check(config: AppConfig) -> Check | None:
 
     try:
         credentials = service_account_credentials(config.credentials_file)
-        credentials.refresh(Request())
+        # 15 s, not google-auth's 120 s: the dashboard's Sync page waits for it
+        credentials.refresh(functools.partial(Request(), timeout=15))
     except CredentialsError:
         return None  # already a failed line of the key file's own check
     except GoogleAuthError as exc:
@@ -71,13 +73,16 @@ def token_check(config: AppConfig) -> Check | None:
     return Check("google token", True, "obtained")
 
 
-def spreadsheet_checks(config: AppConfig, codes: Iterable[str] | None = None) -> Iterator[Check]:
+def spreadsheet_checks(
+    config: AppConfig, codes: Iterable[str] | None = None, *, retry: Any = None
+) -> Iterator[Check]:
     """Each partner's spreadsheet opens, and each tab is there with a header
-    (``codes``: only these partners, e.g. the ones a dashboard reader may see)."""
+    (``codes``: only these partners, e.g. the ones a dashboard reader may see;
+    ``retry``: a shorter retry policy than a sync's, for a page view)."""
     from integration.sync.engine import make_connector
 
     try:
-        connector = make_connector(config)
+        connector = make_connector(config, retry=retry)
     except Exception as exc:  # no credentials: already a failed line above
         yield Check("spreadsheets", False, f"not checked: {exc}")
         return

@@ -19,11 +19,14 @@ from typing import Any
 
 from flask import Flask
 
+from connectors.google_sheets.retry import RetryPolicy
 from integration.config import AppConfig
 from integration.preflight import Check
 
 #: How long a checked group is shown before it is checked again.
 MAX_AGE = timedelta(minutes=10)
+#: A page view waits seconds, not a sync's minutes, for a Google that is down.
+PAGE_RETRY = RetryPolicy(budget_seconds=5.0, max_attempts=2)
 
 
 @dataclass(frozen=True)
@@ -89,7 +92,9 @@ def check_groups(
         groups.append(CheckGroup("checks_store", checks, at))
     for code in partners:
         at, checks = cache.get(
-            f"spreadsheet:{code}", lambda code=code: spreadsheet_checks(config, [code]), now
+            f"spreadsheet:{code}",
+            lambda code=code: spreadsheet_checks(config, [code], retry=PAGE_RETRY),
+            now,
         )
         name = config.partners[code].name
         groups.append(CheckGroup("checks_spreadsheet", checks, at, {"partner": name}))
