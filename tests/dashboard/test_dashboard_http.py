@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from seeding import Seeded, leads_run, seed
+from seeding import Seeded, leads_run, seed, stored_lead
 from sqlalchemy import func, select
 
 from integration.auth import revoke_token, verify_token
@@ -244,7 +244,7 @@ def test_csv_export_is_formula_inert_and_reversible(web, store, seeded) -> None:
         "website": "'=already quoted",
     }
     with store.session() as s:
-        lead = records.create_lead(
+        lead = stored_lead(
             s, {"partner": "lv", "country": "LV", "sector": "ict", **nasty}, source="api"
         )
         lead_id = lead.id
