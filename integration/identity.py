@@ -18,7 +18,8 @@ matching, tombstones and the store:
 - :func:`firm_keys` - every key a firm can be found by, strongest first, and
   :func:`first_match` - the one rule for when a weaker key may match;
 - :func:`key_hash` / :func:`tombstone_hashes` - the one-way hashes GDPR
-  tombstones keep instead of the keys.
+  tombstones keep instead of the keys (natural key, e-mail, phone in E.164:
+  :func:`phone_key`).
 
 When two records are one firm
 -----------------------------
@@ -156,15 +157,31 @@ def email_key(email: Any) -> str | None:
     return email.strip().lower() or None
 
 
+#: A phone number in E.164 form, as the normaliser stores it (``+37129111222``).
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+
+
+def phone_key(phone: Any) -> str | None:
+    """A stored phone number as a tombstone compares it: its E.164 form (the
+    normaliser's, :func:`integration.normalise.normalise_phone`, so a number
+    typed ``+371 2911 1222`` or ``29111222`` in Latvia arrives as
+    ``+37129111222``); None for anything else (blank, or not a valid number)."""
+    return phone if isinstance(phone, str) and _E164.match(phone) else None
+
+
 def tombstone_hashes(record: Mapping[str, Any]) -> list[str]:
     """The hashed keys a tombstone of ``record`` holds and a look-up compares: its
-    natural key and, when that is not the e-mail, its e-mail too. (A company name
+    natural key, when that is not the e-mail its e-mail too, and its phone number
+    (E.164), so a person known only by phone stays erased. (A company name
     is not personal data and never erased, so it is no tombstone key.)"""
     key = natural_key(record)
     keys = [key] if key else []
     email = email_key(record.get("email"))
     if email and (key is None or key[0] != "email"):
         keys.append(("email", email))
+    phone = phone_key(record.get("phone"))
+    if phone:
+        keys.append(("phone", phone))
     return [key_hash(k) for k in keys]
 
 
@@ -182,15 +199,18 @@ def leaves(raw: Any) -> Iterator[str]:
         yield str(int(raw)) if isinstance(raw, float) and raw.is_integer() else str(raw)
 
 
-def payload_hashes(raw: Any) -> list[str]:
+def payload_hashes(raw: Any, phones: Callable[[str], Iterable[str]] | None = None) -> list[str]:
     """The tombstone hashes a raw payload or row may carry, whatever it is keyed
     by (form questions, a sheet's headers): every value that is an e-mail
-    address, and the keys of its lead fields when it is keyed by field."""
+    address, the keys of its lead fields when it is keyed by field, and, with
+    ``phones`` (a value -> the E.164 numbers it may be), every phone number."""
     hashes = tombstone_hashes(raw) if isinstance(raw, Mapping) else []
     for value in leaves(raw):
         email = email_key(value)
         if email and "@" in email:
             hashes.append(key_hash(("email", email)))
+        elif phones is not None:
+            hashes += [key_hash(("phone", p)) for p in phones(value) if phone_key(p)]
     return sorted(set(hashes))
 
 

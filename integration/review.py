@@ -16,7 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from integration.config import AppConfig
 from integration.intake import accept_lead, fill_blanks, record_errors, split_known
@@ -345,6 +347,24 @@ def conflict_record(session: Session, conflict: Conflict) -> Lead | Agreement | 
     return session.get(model, conflict.record_id)
 
 
+def _claim_conflict(session: Session, conflict: Conflict, side: str, value: Any) -> None:
+    """Mark ``conflict`` resolved only if it still is open, in one conditional
+    UPDATE (on PostgreSQL it waits for a concurrent resolver's commit): a
+    resolver that finds it closed meanwhile raises ``StaleDataError``, so
+    :func:`~integration.store.guarded.run_guarded` takes the action again and
+    answers that it is already resolved; two resolutions never both land."""
+    now = utcnow()
+    claimed = session.execute(
+        update(Conflict)
+        .where(Conflict.id == conflict.id, Conflict.resolved_at.is_(None))
+        .values(resolved_at=now, resolved_value=value, resolution=f"chose_{side}")
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        raise StaleDataError(f"conflict {conflict.id} was resolved meanwhile")
+    session.expire(conflict, ["resolved_at", "resolved_value", "resolution"])
+
+
 def resolve_conflict(
     session: Session, conflict: Conflict, side: str, *, actor: Actor, source: str = "api"
 ) -> ReviewResult:
@@ -366,10 +386,8 @@ def resolve_conflict(
     if isinstance(record, Lead) and record.erased_at is not None:
         raise ReviewError("erased", f"Record {conflict.record_id} was erased.")
     value = conflict.sheet_value if side == "sheet" else conflict.store_value
+    _claim_conflict(session, conflict, side, value)
     changed = _update(session, record, {conflict.field: value}, source=source)
-    conflict.resolved_value = value
-    conflict.resolved_at = utcnow()
-    conflict.resolution = f"chose_{side}"
     records.request_sync(
         session,
         conflict.partner,

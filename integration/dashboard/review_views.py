@@ -4,6 +4,7 @@ actions on them (all through :mod:`integration.review`, as the API does)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -19,6 +20,7 @@ from integration.dashboard.ui_text import label
 from integration.dashboard.web import csv_response, notice, services, ui_locale
 from integration.issues import render
 from integration.ownership import Actor, Denied
+from integration.store.guarded import StoreBusy, run_guarded
 from integration.store.models import (
     Conflict,
     QuarantineEntry,
@@ -267,54 +269,71 @@ def fix_fields(entry: QuarantineEntry) -> list[tuple[str, str]]:
     return [(n, "" if raw.get(n) is None else str(raw.get(n))) for n in seen]
 
 
+def guarded_review(
+    take: Callable[[Session], Any],
+    back: str,
+    *,
+    keep: frozenset[str] = frozenset(),
+    worded: Mapping[str, str] | None = None,
+) -> tuple[Any, Any]:
+    """``(result, None)`` of a review action ``take(db)`` in one store
+    transaction, run again while a record it writes changes meanwhile
+    (:func:`~integration.store.guarded.run_guarded`, as the API's actions are),
+    so it is judged on what is stored then; or ``(None, redirect to back)``
+    after flashing why it was refused. ``keep``: refusal reasons whose
+    transaction is kept (what a replay learned: new errors, a dismissal);
+    ``worded``: reason -> interface text shown instead of the refusal's own."""
+    from integration.review import ReviewError
+
+    svc = services()
+
+    def once() -> tuple[Any, str | None]:
+        with svc.store.session() as db:
+            try:
+                return take(db), None
+            except Denied as exc:
+                db.rollback()
+                return None, exc.message
+            except ReviewError as exc:
+                if exc.reason not in keep:
+                    db.rollback()
+                key = (worded or {}).get(exc.reason)
+                return None, label(key, ui_locale()) if key else exc.message
+
+    try:
+        result, refused = run_guarded(once)
+    except StoreBusy:
+        refused = label("record_busy", ui_locale())
+    if refused is None:
+        return result, None
+    flash(refused, "error")
+    return None, redirect(back)
+
+
 @bp.post("/fix/quarantine/<int:entry_id>")
 @login_required
 def quarantine_action(entry_id: int) -> Any:
-    from integration.review import (
-        ReviewError,
-        dismiss_quarantine,
-        merge_quarantine,
-        replay_quarantine,
-    )
+    from integration.review import dismiss_quarantine, merge_quarantine, replay_quarantine
 
     svc = services()
     who = dashboard_actor()
     action = request.form.get("action")
     if action not in ("replay", "dismiss", "merge"):
         abort(400)
-    with svc.store.session() as db:
+    taken = {"actor": who, "source": _review_source()}
+
+    def take(db: Session) -> Any:
         entry = visible_or_404(db, svc.config, QuarantineEntry, entry_id)
-        try:
-            if action == "replay":
-                result = replay_quarantine(
-                    db,
-                    svc.config,
-                    entry,
-                    actor=who,
-                    data=corrections(request.form),
-                    source=_review_source(),
-                )
-            elif action == "dismiss":
-                result = dismiss_quarantine(db, entry, actor=who, source=_review_source())
-            else:
-                result = merge_quarantine(
-                    db,
-                    svc.config,
-                    entry,
-                    actor=who,
-                    choose=merge_choices(request.form),
-                    source=_review_source(),
-                )
-        except Denied as exc:
-            db.rollback()
-            flash(exc.message, "error")
-            return redirect(url_for("dashboard.needs_fixing") + f"#q-{entry_id}")
-        except ReviewError as exc:
-            if exc.reason not in ("invalid", "erased", "duplicate"):
-                db.rollback()
-            # else keep what the replay learned (new errors, or the dismissal), as the API does
-            flash(exc.message, "error")
-            return redirect(url_for("dashboard.needs_fixing") + f"#q-{entry_id}")
+        if action == "dismiss":
+            return dismiss_quarantine(db, entry, **taken)
+        if action == "replay":
+            return replay_quarantine(db, svc.config, entry, data=corrections(request.form), **taken)
+        return merge_quarantine(db, svc.config, entry, choose=merge_choices(request.form), **taken)
+
+    back = url_for("dashboard.needs_fixing") + f"#q-{entry_id}"
+    result, refused = guarded_review(take, back, keep=frozenset({"invalid", "erased", "duplicate"}))
+    if refused is not None:
+        return refused
     # A sheet row is re-read by the next sync, which then closes the entry.
     if result.action == "merged":
         merge_notice(result)
@@ -326,19 +345,27 @@ def quarantine_action(entry_id: int) -> Any:
 @bp.post("/fix/conflicts/<int:conflict_id>")
 @login_required
 def conflict_action(conflict_id: int) -> Any:
-    from integration.review import ReviewError, resolve_conflict
+    """Choose a conflict's side, like the API's resolve: the record's write is
+    version-checked and taken again when it changed meanwhile; a conflict
+    another person resolved meanwhile says so and changes nothing."""
+    from integration.review import resolve_conflict
 
     svc = services()
     side = request.form.get("side")
     if side not in ("sheet", "store"):
         abort(400)
-    with svc.store.session() as db:
+
+    def take(db: Session) -> Any:
         conflict = visible_or_404(db, svc.config, Conflict, conflict_id)
-        try:
-            resolve_conflict(db, conflict, side, actor=dashboard_actor(), source=_review_source())
-        except (ReviewError, Denied) as exc:
-            db.rollback()
-            flash(exc.message, "error")
-            return redirect(url_for("dashboard.needs_fixing"))
+        return resolve_conflict(
+            db, conflict, side, actor=dashboard_actor(), source=_review_source()
+        )
+
+    back = url_for("dashboard.needs_fixing")
+    _result, refused = guarded_review(
+        take, back, worded={"resolved": "conflict_resolved_meanwhile"}
+    )
+    if refused is not None:
+        return refused
     notice("done")
-    return redirect(url_for("dashboard.needs_fixing"))
+    return redirect(back)

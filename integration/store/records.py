@@ -3,8 +3,8 @@
 Every change goes through here so that ids are issued one way, indexed columns
 stay in step with the JSON data, and every create, update, archive and erasure
 lands in the append-only audit log with its source (``sheet:lv``,
-``webhook:lv``, ``api``, ...). Their SQL-statement twins for the webhook hot path
-are :mod:`integration.store.fast_path`; listing and searching is
+``webhook:lv``, ``api``, ...). A lead is created in one place only,
+:mod:`integration.store.lead_create`; listing and searching is
 :mod:`integration.store.queries`.
 """
 
@@ -27,6 +27,7 @@ from integration.identity import (
     registration_key,
     tombstone_hashes,
 )
+from integration.normalise.phone import phone_readings
 from integration.store.models import (
     Agreement,
     AgreementIdSeq,
@@ -150,21 +151,6 @@ def audit(
             changes=dict(changes or {}),
         )
     )
-
-
-def create_lead(session: Session, data: Mapping[str, Any], *, source: str) -> Lead:
-    """Insert a validated lead; ``data['partner']`` names the owning chamber.
-    Refused (:func:`check_lead_values`) for an erased person or another
-    partner's firm."""
-    clean = clean_data(data)
-    check_lead_values(session, {}, clean, partner=clean["partner"])
-    now = utcnow()
-    lead = Lead(id=issue_id(session, "lead"), partner=clean["partner"], data=clean)
-    lead.created_at = lead.updated_at = now
-    apply_lead_columns(lead)
-    session.add(lead)
-    audit(session, lead, "create", source, {k: [None, v] for k, v in clean.items()})
-    return lead
 
 
 def create_agreement(session: Session, data: Mapping[str, Any], *, source: str) -> Agreement:
@@ -298,7 +284,7 @@ ERASED_PAYLOAD = "The values were not kept: they identify a person who asked to 
 def erased_in_payload(session: Session, raw: Mapping[str, Any], partner: str | None) -> bool:
     """Whether a raw payload or row (keyed by anything) carries an identifier of a
     person erased in ``partner``'s scope."""
-    hashes = payload_hashes(raw)
+    hashes = payload_hashes(raw, phone_readings)
     if not hashes:
         return False
     query = select(Tombstone.id).where(Tombstone.key_hash.in_(hashes), tombstones_blocking(partner))
@@ -322,13 +308,23 @@ def kept_payload(
 class Refused(Exception):
     """A lead's new values the store does not take, whichever path brought them:
     ``reason`` ``erased`` (an identifier of a person erased in the owner's scope)
-    or ``duplicate`` (another partner's firm: ``other_id``, ``other_partner``)."""
+    or ``duplicate`` (a stored firm: ``other_id``, ``other_partner``; an update
+    is refused only for another partner's firm, a create for any stored one,
+    ``mergeable`` when the owner may fill that lead's blanks instead)."""
 
-    def __init__(self, reason: str, other_id: str | None = None, other_partner: str | None = None):
+    def __init__(
+        self,
+        reason: str,
+        other_id: str | None = None,
+        other_partner: str | None = None,
+        *,
+        mergeable: bool = False,
+    ):
         super().__init__(reason)
         self.reason = reason
         self.other_id = other_id
         self.other_partner = other_partner
+        self.mergeable = mergeable
 
 
 def check_lead_values(

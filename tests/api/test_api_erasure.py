@@ -110,6 +110,8 @@ def test_an_admin_erasure_reaches_every_partners_copies(client, tokens, make_lea
     lv = make_lead("lv", registration_code="40003521600", **email)
     ee = make_lead("ee", registration_code="10137319", **email)  # another firm, same person
     fi = make_lead("fi", email="someone.else@example.fi")
+    # another LV firm of the person, by phone (once erased, the phone is refused)
+    same_phone = make_lead("lv", registration_code="40003000017", phone=email["phone"])
     # LV's erasure reaches LV's lead only
     mine = client.delete(f"/api/v1/leads/{lv['id']}", headers=tokens.lv).get_json()
     assert mine["scope"] == "partner" and mine["erased"] == [lv["id"]]
@@ -121,15 +123,18 @@ def test_an_admin_erasure_reaches_every_partners_copies(client, tokens, make_lea
     assert again["scope"] == "network" and again["already_erased"] is True
     with store.session() as s:
         assert {t.partner for t in s.scalars(select(Tombstone))} == {None}
+    # a new lead with the erased phone is refused, whoever sends it
+    body = {"company_name": "SIA Cits", "country": "LV", "sector": "ict", "phone": email["phone"]}
+    refused = client.post("/api/v1/leads", json=body, headers=tokens.ee)
+    assert refused.status_code == 409 and refused.get_json()["type"].endswith("/erased-person")
     # an admin's erasure of the EE lead: every lead of the person, and says so
-    restored = make_lead("lv", registration_code="40003000017", phone=email["phone"])
     network = client.delete(f"/api/v1/leads/{ee['id']}", headers=tokens.admin)
     assert network.status_code == 200
     body = network.get_json()
     assert body["scope"] == "network" and body["partner"] is None
-    assert body["erased"] == [ee["id"], restored["id"]] and "network" in body["detail"]
+    assert body["erased"] == [ee["id"], same_phone["id"]] and "network" in body["detail"]
     with store.session() as s:
-        for lead_id in (ee["id"], restored["id"]):
+        for lead_id in (ee["id"], same_phone["id"]):
             lead = s.get(Lead, lead_id)
             assert lead.erased_at is not None and "phone" not in lead.data
         assert s.get(Lead, fi["id"]).erased_at is None

@@ -7,7 +7,7 @@ import re
 
 import pytest
 from dashboard_client import BASE, csrf_of, sign_in
-from seeding import Seeded, finished_leads_run, leads_run, seed
+from seeding import Seeded, finished_leads_run, leads_run, seed, stored_lead
 from sqlalchemy import func, select
 
 from integration.auth import revoke_token, verify_token
@@ -228,7 +228,7 @@ def test_csv_export_is_formula_inert_and_reversible(web, store, seeded) -> None:
         "website": "'=already quoted",
     }
     with store.session() as s:
-        lead = records.create_lead(
+        lead = stored_lead(
             s, {"partner": "lv", "country": "LV", "sector": "ict", **nasty}, source="api"
         )
         lead_id = lead.id

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from seeding import sheet_won_conflict
+from seeding import sheet_won_conflict, stored_lead
 from sqlalchemy import select
 
 from integration import create_app
@@ -69,7 +69,7 @@ def build(store: Any, owner: str) -> World:
     n = uuid.uuid4().hex[:10]
     name, email = f"Firm {n}", f"info@{n}.example.com"
     with store.session() as s:
-        lead = records.create_lead(
+        lead = stored_lead(
             s,
             {
                 "partner": owner,
@@ -80,13 +80,13 @@ def build(store: Any, owner: str) -> World:
             },
             source="api",
         )
-        az = records.create_lead(
+        az = stored_lead(
             s,
             {"partner": owner, "company_name": f"AZ {n}", "country": "AZ", "sector": "ict"},
             source="api",
         )
         # the buyer of the owner's agreement belongs to the other partner: it may read it
-        foreign_buyer = records.create_lead(
+        foreign_buyer = stored_lead(
             s,
             {"partner": other, "company_name": f"Buyer {n}", "country": "AZ", "sector": "ict"},
             source="api",

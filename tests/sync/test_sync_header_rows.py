@@ -14,11 +14,11 @@ from typing import Any
 
 from click.testing import CliRunner
 from emulator_fixtures import create_spreadsheet
+from seeding import stored_lead
 from sqlalchemy import select
 from sync_env import SyncEnv
 
 from integration.cli import cli
-from integration.store import records
 from integration.store.models import QuarantineEntry
 
 TITLE = "LEF Network Azerbaijan — kontakti 2025"
@@ -89,7 +89,7 @@ def test_a_title_above_a_bilingual_header_and_a_configured_header(env: SyncEnv) 
 
     # a lead from the CRM side is appended below the last row, not into the title
     with env.store.session() as s:
-        records.create_lead(
+        stored_lead(
             s,
             {"partner": "lv", "company_name": "SIA Delta", "country": "LV", "sector": "ict"},
             source="webhook:lv",
@@ -106,7 +106,7 @@ def test_a_configured_header_row_on_a_new_tab(env: SyncEnv) -> None:
     env.sheet("lv", [["Kontakti 2025"]])
     _configure(env, "lv", header_row={"leads": 3})
     with env.store.session() as s:
-        records.create_lead(
+        stored_lead(
             s,
             {"partner": "lv", "company_name": "SIA Alfa", "country": "LV", "sector": "ict"},
             source="webhook:lv",

@@ -192,9 +192,15 @@ class ExistingRows(ValveRules):
         """An issue when the edit brings in an identifier of a person erased in the
         partner's scope (the store refuses it too: ``records.check_lead_values``)."""
         added = set(tombstone_hashes(after)) - set(tombstone_hashes(before))
-        if not added & self.state.tombstones:
+        erased = added & self.state.tombstones
+        if not erased:
             return []
-        return [sync_issue("email", "erased", self.locale, self.kind)]
+        # the issue names the cell that brought the identifier (phone, e-mail, code)
+        field = next(
+            (f for f in ("phone", "email") if set(tombstone_hashes({f: after.get(f)})) & erased),
+            "registration_code" if "registration_code" in after else "email",
+        )
+        return [sync_issue(field, "erased", self.locale, self.kind)]
 
     def duplicate_key(self, record_id: str, record: Mapping[str, Any]) -> list[ValidationIssue]:
         """A duplicate issue when the lead, as edited, is another lead's firm (by
