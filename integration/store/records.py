@@ -27,6 +27,7 @@ from integration.identity import (
     registration_key,
     tombstone_hashes,
 )
+from integration.store.firm_locks import lock_firms
 from integration.store.models import (
     Agreement,
     AgreementIdSeq,
@@ -353,6 +354,10 @@ def check_lead_values(
     added_keys = set(firm_keys(after)) - set(firm_keys(before))
     if not added_keys:
         return
+    # Judge the firm under its locks, as a create does: without them a partner's
+    # merge or conflict resolution racing another partner's create of the same
+    # firm passed this check on both sides and left one firm with two owners.
+    lock_firms(session, [after])
     other = foreign_firm(session, after, partner=partner, exclude_id=lead_id)
     if other is not None:
         raise Refused("duplicate", other.id, other.partner)
