@@ -156,15 +156,35 @@ def email_key(email: Any) -> str | None:
     return email.strip().lower() or None
 
 
+#: Separators people type inside a phone number.
+_PHONE_SEPARATORS = re.compile(r"[\s\-().]")
+_E164 = re.compile(r"\+[1-9]\d{6,14}")
+
+
+def phone_key(value: Any) -> str | None:
+    """A phone number as a tombstone compares it: E.164 with the separators
+    people type removed (``+371 2911-1222`` -> ``+37129111222``); None for text
+    that is not an international number (a lead's stored phone always is)."""
+    if not isinstance(value, str):
+        return None
+    compact = _PHONE_SEPARATORS.sub("", value)
+    return compact if _E164.fullmatch(compact) else None
+
+
 def tombstone_hashes(record: Mapping[str, Any]) -> list[str]:
     """The hashed keys a tombstone of ``record`` holds and a look-up compares: its
-    natural key and, when that is not the e-mail, its e-mail too. (A company name
-    is not personal data and never erased, so it is no tombstone key.)"""
+    natural key, its e-mail when that is not the natural key, and its phone
+    number (a contact met at a forum is often known by name and mobile only, and
+    without it such a person left no tombstone). A company name is not personal
+    data and never erased, so it is no tombstone key."""
     key = natural_key(record)
     keys = [key] if key else []
     email = email_key(record.get("email"))
     if email and (key is None or key[0] != "email"):
         keys.append(("email", email))
+    phone = phone_key(record.get("phone"))
+    if phone:
+        keys.append(("phone", phone))
     return [key_hash(k) for k in keys]
 
 
@@ -185,12 +205,16 @@ def leaves(raw: Any) -> Iterator[str]:
 def payload_hashes(raw: Any) -> list[str]:
     """The tombstone hashes a raw payload or row may carry, whatever it is keyed
     by (form questions, a sheet's headers): every value that is an e-mail
-    address, and the keys of its lead fields when it is keyed by field."""
+    address or an international phone number, and the keys of its lead fields
+    when it is keyed by field."""
     hashes = tombstone_hashes(raw) if isinstance(raw, Mapping) else []
     for value in leaves(raw):
         email = email_key(value)
         if email and "@" in email:
             hashes.append(key_hash(("email", email)))
+        phone = phone_key(value)
+        if phone:
+            hashes.append(key_hash(("phone", phone)))
     return sorted(set(hashes))
 
 
