@@ -19,7 +19,7 @@ from integration.store.models import Lead
 ROUNDS = 20
 
 
-def _at_once(*calls: Callable[[requests.Session], requests.Response]) -> list[Any]:
+def at_once(*calls: Callable[[requests.Session], requests.Response]) -> list[Any]:
     """Send each call on its own connection and thread, released together."""
     barrier = threading.Barrier(len(calls))
     answers: list[Any] = [None] * len(calls)
@@ -69,7 +69,7 @@ def _merge_against_create(live: str, http: Any, config: Any, auth: Any, email: s
     assert own.status_code == 201, own.text
     lv_lead = {"company_name": f"SIA {email}", "country": "LV", "sector": "ict", "email": email}
     return tuple(
-        _at_once(
+        at_once(
             lambda s: s.post(
                 f"{live}/api/v1/quarantine/{entry}/merge",
                 json={"into": own.json()["id"]},
