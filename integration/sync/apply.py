@@ -31,6 +31,7 @@ from typing import Any
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
+from integration.identity import tombstone_hashes
 from integration.store import records as rec_ops
 from integration.store.db import Store
 from integration.store.firm_locks import lock_firms
@@ -42,6 +43,7 @@ from integration.store.models import (
     QuarantineEntry,
     SyncShadow,
     SyncTab,
+    Tombstone,
     utcnow,
 )
 
@@ -129,6 +131,7 @@ def settle_lost_races(session: Session, plan: Plan, by_ref: Mapping[int, str]) -
     if plan.kind != "lead" or not plan.creates:
         return
     lock_firms(session, (new.data for new in plan.creates))
+    settle_erased(session, plan, by_ref)
     rows: list[Any] = []
     for start in range(0, len(plan.creates), CHUNK):
         chunk = plan.creates[start : start + CHUNK]
@@ -162,6 +165,43 @@ def settle_lost_races(session: Session, plan: Plan, by_ref: Mapping[int, str]) -
                 {**e, "message": str(e.get("message", "")).replace(lost, winner)}
                 for e in item.errors
             ]
+
+
+def settle_erased(session: Session, plan: Plan, by_ref: Mapping[int, str]) -> None:
+    """Under the firm locks (which cover the person's phone, as an erasure's do),
+    look at the tombstones again: a new lead carrying a person erased since the
+    plan was made is not created, and its row is kept in quarantine empty, with
+    the erasure's reason (the next sync's plan refuses the row by its tombstone).
+    Before, such a row (the person at another firm, typed while a sync ran) was
+    created right after the erasure."""
+    blocked: set[str] = set()
+    for start in range(0, len(plan.creates), CHUNK):
+        hashes = sorted(
+            {h for new in plan.creates[start : start + CHUNK] for h in tombstone_hashes(new.data)}
+        )
+        if hashes:
+            blocked |= set(
+                session.scalars(
+                    select(Tombstone.key_hash).where(
+                        Tombstone.key_hash.in_(hashes), rec_ops.tombstones_blocking(plan.partner)
+                    )
+                )
+            )
+    if not blocked:
+        return
+    for new in plan.creates:
+        if blocked.isdisjoint(tombstone_hashes(new.data)):
+            continue
+        new_id = by_ref[new.ref]
+        plan.lost_races[new_id] = ""
+        plan.quarantine.append(
+            QuarantineItem(
+                row=new.row,
+                fingerprint=fingerprint(plan.partner, plan.tab, "id", new_id),
+                raw={},
+                errors=[{"field": "", "code": "erased", "message": rec_ops.ERASED_PAYLOAD}],
+            )
+        )
 
 
 def _insert_new(
