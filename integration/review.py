@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.exc import StaleDataError
 
 from integration.config import AppConfig
@@ -122,6 +122,17 @@ def _open(entry: QuarantineEntry) -> None:
         raise ReviewError("resolved", f"Quarantine entry {entry.id} is already {entry.resolution}.")
 
 
+def _take(entry: QuarantineEntry) -> None:
+    """Lock the entry's row for the action's transaction and read it afresh, then
+    require it open: two actions on one entry at once (a double click, two staff
+    members) run one after the other, and the second finds it already taken.
+    Without it, on PostgreSQL both merges of one entry into two leads applied."""
+    session = object_session(entry)
+    if session is not None:
+        session.refresh(entry, with_for_update=True)
+    _open(entry)
+
+
 def _is_sheet(entry: QuarantineEntry) -> bool:
     return (entry.source or "").startswith("sheet:")
 
@@ -174,7 +185,7 @@ def replay_quarantine(
     (``ReviewError("duplicate")``): the replay never writes into it.
     """
     check_review(actor, entry.partner)
-    _open(entry)
+    _take(entry)
     partner = entry.partner
     if partner is None or partner not in config.partners:
         raise ReviewError("invalid", "The entry belongs to no configured partner.")
@@ -221,7 +232,7 @@ def dismiss_quarantine(
     """Give up on an item; a sheet row's status cell then says so (and the row is
     not quarantined again while unchanged)."""
     check_review(actor, entry.partner)
-    _open(entry)
+    _take(entry)
     _resolve(entry, "dismissed")
     if _is_sheet(entry) and entry.partner:
         records.request_sync(
@@ -306,6 +317,8 @@ def merge_quarantine(
     entry's. Into another partner's lead only by an admin
     (:func:`ownership.check_merge`). The result and the audit entry list what
     was filled and replaced; a merge that fills nothing says so."""
+    check_review(actor, entry.partner)
+    _take(entry)
     try:
         target, valid = merge_target(session, config, entry, actor=actor, into=into)
     except ReviewError as exc:

@@ -4,7 +4,9 @@ Two writers that each look for a firm, find none and create it leave two leads
 of one firm: a form webhook and a sheet row typed at the same moment, or two
 forms. Every path that creates a lead (webhook intake, the API, the sync's bulk
 create) first takes these locks on every key of the firm, then looks again,
-inside the same transaction, and only then inserts.
+inside the same transaction, and only then inserts. The phone number, a
+tombstone key, is locked with them, so an erasure and a write of the same
+person's phone run one after the other.
 
 - PostgreSQL: transaction-scoped advisory locks, one per key *bucket* (a hash of
   the key modulo :data:`BUCKETS`). Two records that can be one firm share a key
@@ -27,7 +29,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from integration.identity import firm_keys, key_hash
+from integration.identity import firm_keys, key_hash, phone_key
 
 #: Advisory-lock key space of firm locks (the first of the two int4 lock keys), so
 #: they never collide with another use of advisory locks.
@@ -42,10 +44,19 @@ _LOCK_BUCKETS = text(
 )
 
 
+def _locked_keys(record: Mapping[str, Any]) -> list[tuple[str, ...]]:
+    """The firm's keys, and its phone number: a phone is no firm key but a
+    tombstone key, so an erasure and a write bringing the person's phone in
+    must wait for each other too (before, a partner's patch adding the phone
+    while an admin erased the person across the network kept it)."""
+    phone = phone_key(record.get("phone"))
+    return [*firm_keys(record), *([("phone", phone)] if phone else [])]
+
+
 def firm_buckets(records: Iterable[Mapping[str, Any]]) -> list[int]:
     """The lock buckets of every key of every record, ascending, once each."""
     return sorted(
-        {int(key_hash(key)[:8], 16) % BUCKETS for record in records for key in firm_keys(record)}
+        {int(key_hash(key)[:8], 16) % BUCKETS for record in records for key in _locked_keys(record)}
     )
 
 

@@ -28,6 +28,7 @@ from integration.identity import (
     tombstone_hashes,
 )
 from integration.normalise.phone import phone_readings
+from integration.store.firm_locks import lock_firms
 from integration.store.models import (
     Agreement,
     AgreementIdSeq,
@@ -340,13 +341,19 @@ def check_lead_values(
     partner's firm. Only what the change adds is judged, so an erased lead's
     own firm keys (tombstoned with it) never block editing its other fields."""
     added = set(tombstone_hashes(after)) - set(tombstone_hashes(before))
+    added_keys = set(firm_keys(after)) - set(firm_keys(before))
+    if added or added_keys:
+        # Judge under the firm's locks, as a create and an erasure do: without
+        # them a partner's merge or conflict resolution racing another partner's
+        # create of the same firm (or an erasure of the person) passed this check
+        # and left one firm with two owners (or the erased person in a lead).
+        lock_firms(session, [after])
     if added:
         query = select(Tombstone.id).where(
             Tombstone.key_hash.in_(sorted(added)), tombstones_blocking(partner)
         )
         if session.scalar(query.limit(1)) is not None:
             raise Refused("erased")
-    added_keys = set(firm_keys(after)) - set(firm_keys(before))
     if not added_keys:
         return
     other = foreign_firm(session, after, partner=partner, exclude_id=lead_id)

@@ -7,12 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 import requests
 from signed_forms import post_signed_form
 from sqlalchemy import select
 
-from integration.auth import create_token
 from integration.issues import render
 from integration.store.models import (
     Agreement,
@@ -21,16 +19,6 @@ from integration.store.models import (
     SyncRequest,
     WebhookDelivery,
 )
-
-
-@pytest.fixture
-def auth(store: Any) -> dict[str, dict[str, str]]:
-    out = {}
-    with store.session() as s:
-        for who in ("lv", "ee"):
-            out[who] = {"Authorization": f"Bearer {create_token(s, who, partner=who)[1]}"}
-        out["admin"] = {"Authorization": f"Bearer {create_token(s, 'admin', partner=None)[1]}"}
-    return out
 
 
 def form(http: requests.Session, live: str, config: Any, partner: str, payload: Any) -> Any:
