@@ -18,7 +18,8 @@ matching, tombstones and the store:
 - :func:`firm_keys` - every key a firm can be found by, strongest first, and
   :func:`first_match` - the one rule for when a weaker key may match;
 - :func:`key_hash` / :func:`tombstone_hashes` - the one-way hashes GDPR
-  tombstones keep instead of the keys.
+  tombstones keep instead of the keys (natural key, e-mail, phone:
+  :func:`phone_key`).
 
 When two records are one firm
 -----------------------------
@@ -158,14 +159,34 @@ def email_key(email: Any) -> str | None:
 
 def tombstone_hashes(record: Mapping[str, Any]) -> list[str]:
     """The hashed keys a tombstone of ``record`` holds and a look-up compares: its
-    natural key and, when that is not the e-mail, its e-mail too. (A company name
-    is not personal data and never erased, so it is no tombstone key.)"""
+    natural key, when that is not the e-mail its e-mail too, and its phone in
+    international form (an erased person's number identifies them as well as
+    the address). A company name is not personal data and never erased, so it
+    is no tombstone key."""
     key = natural_key(record)
     keys = [key] if key else []
     email = email_key(record.get("email"))
     if email and (key is None or key[0] != "email"):
         keys.append(("email", email))
+    phone = phone_key(record.get("phone"))
+    if phone:
+        keys.append(("phone", phone))
     return [key_hash(k) for k in keys]
+
+
+#: An international number as people type it: ``+371 2911 1777``, ``+358-40-123 4567``.
+_INTERNATIONAL = re.compile(r"^\+[\d\s().-]{6,24}$")
+
+
+def phone_key(value: Any) -> str | None:
+    """A phone number as a tombstone compares it: ``+`` and its digits, for a
+    value written in international form (a stored lead's E.164 phone, or a
+    typed one with spaces, dashes or brackets); None for anything else, so no
+    free text or national number is mistaken for one."""
+    if not isinstance(value, str) or not _INTERNATIONAL.match(value.strip()):
+        return None
+    digits = re.sub(r"\D", "", value)
+    return f"+{digits}" if 7 <= len(digits) <= 15 else None
 
 
 def leaves(raw: Any) -> Iterator[str]:
@@ -185,12 +206,16 @@ def leaves(raw: Any) -> Iterator[str]:
 def payload_hashes(raw: Any) -> list[str]:
     """The tombstone hashes a raw payload or row may carry, whatever it is keyed
     by (form questions, a sheet's headers): every value that is an e-mail
-    address, and the keys of its lead fields when it is keyed by field."""
+    address or an international phone number, and the keys of its lead fields
+    when it is keyed by field."""
     hashes = tombstone_hashes(raw) if isinstance(raw, Mapping) else []
     for value in leaves(raw):
         email = email_key(value)
         if email and "@" in email:
             hashes.append(key_hash(("email", email)))
+        phone = phone_key(value)
+        if phone:
+            hashes.append(key_hash(("phone", phone)))
     return sorted(set(hashes))
 
 

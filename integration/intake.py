@@ -23,7 +23,7 @@ from integration.issues import for_readers, issue
 from integration.messages import FALLBACK
 from integration.ownership import may_fill
 from integration.store import fast_path, records
-from integration.store.firm_locks import lock_firms
+from integration.store.firm_locks import lock_firms, lock_payload
 from integration.store.models import Lead, QuarantineEntry
 from integration.validation import check_row
 from schemas import load_schema
@@ -195,7 +195,9 @@ def store_lead(
         )
 
     if errors:
-        # an erased person's input is refused, not kept for review, valid or not
+        # an erased person's input is refused, not kept for review, valid or not;
+        # an erasure of the person holds these locks, so it is seen or waits
+        lock_payload(session, {**quarantine_raw, **record})
         if records.erased_in_payload(session, {**quarantine_raw, **record}, partner):
             return LeadIntake("erased", record={})
         keep(errors)

@@ -244,6 +244,15 @@ def apply_store(
             | {rid for rid in plan.shadows if rid not in by_ref.values()}
         )
         objects = _load(session, model, ids)
+        # a record written since the plan read it (a patch, an erasure): its base
+        # stays where it was, or the next sync would take the sheet for agreed
+        changed_since = {
+            rid
+            for rid, shadow in plan.shadows.items()
+            if shadow.version is not None
+            and rid in objects
+            and objects[rid].version != shadow.version
+        }
         _insert_new(session, kind, plan, by_ref, source)
         for rid in plan.restores:
             if rid in objects:
@@ -265,7 +274,7 @@ def apply_store(
         conflicts = [(rid, c) for rid, c in plan.conflicts if rid not in skipped]
         _log_conflicts(session, plan, conflicts, policy=policy, sync_run_id=sync_run_id)
         _quarantine(session, plan, now)
-        _shadows(session, plan, by_ref, objects, skipped, now)
+        _shadows(session, plan, by_ref, objects, skipped | changed_since, now)
         _snapshot(session, plan, sheet_id, now)
     return len(skipped)
 
