@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from integration.store import records as rec_ops
 from integration.store.db import Store
-from integration.store.firm_locks import lock_firms
+from integration.store.firm_locks import lock_firms, lock_payload
 from integration.store.models import (
     Agreement,
     AuditEntry,
@@ -363,7 +363,9 @@ def _quarantine(session: Session, plan: Plan, now: Any) -> None:
     for item in plan.quarantine:
         entry = existing.get(item.existing_id) if item.existing_id is not None else None
         if entry is not None:
-            # the store's rule for what quarantine keeps (no erased person's values)
+            # the store's rule for what quarantine keeps (no erased person's values),
+            # under the person's locks as for a new entry (``records.quarantine``)
+            lock_payload(session, item.raw)
             raw, errors = rec_ops.kept_payload(session, item.raw, item.errors, plan.partner)
             if (
                 entry.raw != raw
