@@ -22,6 +22,7 @@ from integration.config import AppConfig
 from integration.issues import for_readers, issue
 from integration.messages import FALLBACK
 from integration.store import records
+from integration.store.firm_locks import lock_payload
 from integration.store.lead_create import create_lead
 from integration.store.models import Lead, QuarantineEntry
 from integration.validation import check_row
@@ -194,7 +195,9 @@ def store_lead(
         )
 
     if errors:
-        # an erased person's input is refused, not kept for review, valid or not
+        # an erased person's input is refused, not kept for review, valid or not;
+        # an erasure of the person holds these locks, so it is seen or waits
+        lock_payload(session, {**quarantine_raw, **record})
         if records.erased_in_payload(session, {**quarantine_raw, **record}, partner):
             return LeadIntake("erased", record={})
         keep(errors)

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from integration.identity import leaves, registration_key
 from integration.normalise import normalise_phone, parse_country
 from integration.ownership import Actor, check_change, erasure_scope, in_scope
-from integration.store.firm_locks import lock_firms
+from integration.store.firm_locks import lock_person
 from integration.store.models import (
     ApiToken,
     Conflict,
@@ -244,7 +244,7 @@ def erase_person(session: Session, lead: Lead, *, actor: Actor, source: str) -> 
         return result
     # a write bringing these identifiers in (a patch, a form, a merge) holds the
     # same locks: it lands before the erasure (and is erased) or sees its tombstone
-    lock_firms(session, [lead.data])
+    lock_person(session, lead.data)
     who = Identifiers.of(lead.data)
     targets = [lead] + (_same_person(session, lead, who) if scope is None else [])
     for target in targets:

@@ -29,7 +29,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from integration.identity import firm_keys, key_hash, phone_key
+from integration.identity import firm_keys, key_hash, payload_hashes, phone_key
+from integration.normalise.phone import phone_readings
 
 #: Advisory-lock key space of firm locks (the first of the two int4 lock keys), so
 #: they never collide with another use of advisory locks.
@@ -63,8 +64,33 @@ def firm_buckets(records: Iterable[Mapping[str, Any]]) -> list[int]:
 def lock_firms(session: Session, records: Iterable[Mapping[str, Any]]) -> None:
     """Hold the locks of every key of ``records`` until the transaction ends
     (PostgreSQL; on SQLite the open write transaction is the lock)."""
-    if session.get_bind().dialect.name != "postgresql":
+    _lock(session, firm_buckets(records))
+
+
+def lock_payload(session: Session, raw: Mapping[str, Any]) -> None:
+    """Hold the locks of the person keys a raw payload or row carries (its
+    e-mail addresses and phone numbers wherever they are, read as the tombstone
+    look-up reads them (:func:`integration.store.records.erased_in_payload`), its
+    lead fields' keys when keyed by field), so an erasure of that person, which
+    holds them too (:func:`lock_person`), is either committed before the caller
+    looks at tombstones or waits for the caller's commit and then finds what it
+    kept."""
+    _lock(session, _hash_buckets(payload_hashes(raw, phone_readings)))
+
+
+def lock_person(session: Session, data: Mapping[str, Any]) -> None:
+    """Hold, in one ascending pass, the firm locks of a lead (:func:`lock_firms`)
+    and the person locks of its values (:func:`lock_payload`): what an erasure
+    takes, so every write that could bring the person back waits for it or is
+    waited for."""
+    _lock(session, sorted(set(firm_buckets([data])) | set(_hash_buckets(payload_hashes(data)))))
+
+
+def _hash_buckets(hashes: Iterable[str]) -> list[int]:
+    return sorted({int(h[:8], 16) % BUCKETS for h in hashes})
+
+
+def _lock(session: Session, buckets: list[int]) -> None:
+    if not buckets or session.get_bind().dialect.name != "postgresql":
         return
-    buckets = firm_buckets(records)
-    if buckets:
-        session.connection().execute(_LOCK_BUCKETS, {"space": LOCK_SPACE, "buckets": buckets})
+    session.connection().execute(_LOCK_BUCKETS, {"space": LOCK_SPACE, "buckets": buckets})

@@ -28,7 +28,7 @@ from integration.identity import (
     tombstone_hashes,
 )
 from integration.normalise.phone import phone_readings
-from integration.store.firm_locks import lock_firms
+from integration.store.firm_locks import lock_firms, lock_payload
 from integration.store.models import (
     Agreement,
     AgreementIdSeq,
@@ -518,6 +518,10 @@ def quarantine(
     """Keep a row or payload for review. One that carries an identifier of a
     person erased in ``partner``'s scope keeps nothing of its values (the
     erasure would be undone by a merge or a replay of it) and says so."""
+    # The person's firm locks first: an erasure racing this write has either
+    # committed its tombstone before the look-up below or finds this entry when
+    # it scrubs the person's review copies (it holds the same locks).
+    lock_payload(session, raw)
     kept, problems = kept_payload(session, raw, errors, partner)
     entry = QuarantineEntry(
         partner=partner,

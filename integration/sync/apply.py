@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from integration.store import records as rec_ops
 from integration.store.db import Store
+from integration.store.firm_locks import lock_payload
 from integration.store.lead_create import NewLead, create_leads
 from integration.store.models import (
     Agreement,
@@ -224,6 +225,15 @@ def apply_store(
             | {rid for rid in plan.shadows if rid not in by_ref.values()}
         )
         objects = _load(session, model, ids)
+        # a record written since the plan read it (a patch, an erasure): its base
+        # stays where it was, or the next sync would take the sheet for agreed
+        changed_since = {
+            rid
+            for rid, shadow in plan.shadows.items()
+            if shadow.version is not None
+            and rid in objects
+            and objects[rid].version != shadow.version
+        }
         for rid in plan.restores:
             if rid in objects:
                 rec_ops.restore_record(session, objects[rid], source=source)
@@ -244,7 +254,7 @@ def apply_store(
         conflicts = [(rid, c) for rid, c in plan.conflicts if rid not in skipped]
         _log_conflicts(session, plan, conflicts, policy=policy, sync_run_id=sync_run_id)
         _quarantine(session, plan, now)
-        _shadows(session, plan, by_ref, objects, skipped | not_created, now)
+        _shadows(session, plan, by_ref, objects, skipped | not_created | changed_since, now)
         _snapshot(session, plan, sheet_id, now)
     return len(skipped)
 
@@ -333,7 +343,9 @@ def _quarantine(session: Session, plan: Plan, now: Any) -> None:
     for item in plan.quarantine:
         entry = existing.get(item.existing_id) if item.existing_id is not None else None
         if entry is not None:
-            # the store's rule for what quarantine keeps (no erased person's values)
+            # the store's rule for what quarantine keeps (no erased person's values),
+            # under the person's locks as for a new entry (``records.quarantine``)
+            lock_payload(session, item.raw)
             raw, errors = rec_ops.kept_payload(session, item.raw, item.errors, plan.partner)
             if (
                 entry.raw != raw

@@ -15,6 +15,7 @@ import pytest
 import requests
 from signed_forms import post_signed_form
 from sqlalchemy import create_engine, select, text
+from waiting import pg_backends_waiting
 
 from integration.auth import create_token
 from integration.store.firm_locks import LOCK_SPACE, firm_buckets
@@ -292,18 +293,6 @@ def test_a_merge_never_gives_a_partners_lead_another_partners_firm(
 # ------------------------------------- finding 5: a retry after a lost answer
 
 
-def _waiting_backends(conn: Any, kind: str) -> list[int]:
-    """Server backends of this database waiting on a lock of ``kind``."""
-    rows = conn.execute(
-        text(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-            "AND pid <> pg_backend_pid() AND wait_event_type = 'Lock' AND wait_event = :kind"
-        ),
-        {"kind": kind},
-    )
-    return [r.pid for r in rows]
-
-
 def _wait_for(probe: Callable[[], Any], timeout: float = 20) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -345,7 +334,7 @@ def test_a_retry_after_the_connection_dropped_gets_the_first_outcome(
         )
     )
     thread.start()
-    (waiting,) = _wait_for(lambda: _waiting_backends(watcher, "advisory"))
+    (waiting,) = _wait_for(lambda: pg_backends_waiting(watcher, "advisory"))
     # the claim row, unless the create's transaction holds it
     claim_txn = claimer.begin()
     claim = claimer.execute(
@@ -357,7 +346,8 @@ def test_a_retry_after_the_connection_dropped_gets_the_first_outcome(
         firm.commit()
         (storing,) = _wait_for(
             lambda: (
-                _waiting_backends(watcher, "transactionid") or _waiting_backends(watcher, "tuple")
+                pg_backends_waiting(watcher, "transactionid")
+                or pg_backends_waiting(watcher, "tuple")
             )
         )
         watcher.execute(text("SELECT pg_terminate_backend(:p)"), {"p": storing})
@@ -703,7 +693,7 @@ def test_a_dashboard_resolve_that_lost_a_race_is_taken_again(live_url, http, bea
         target=lambda: answers.append(post(f"/dashboard/fix/conflicts/{conflict_id}", side="store"))
     )
     thread.start()
-    _wait_for(lambda: _waiting_backends(watcher, "transactionid"))
+    _wait_for(lambda: pg_backends_waiting(watcher, "transactionid"))
     writer.execute(text("UPDATE leads SET version = version + 1 WHERE id = :i"), {"i": lead["id"]})
     other.commit()
     thread.join(60)

@@ -39,7 +39,10 @@ class ExistingRows(ValveRules):
         sheet showed and lost (its id cleared): it gets the id back, merged
         against its base."""
         if not self.owns(rec):
-            self.foreign_row(r, rec)
+            if rec.erased:  # erased, then moved to another partner: no copy stays here
+                self.erase_row(r)
+            else:
+                self.foreign_row(r, rec)
             return
         stored = None if adopted else self.state.shadows.get(rec.id)
         if rec.archived and not self.restore(r, rec, stored):
@@ -56,6 +59,19 @@ class ExistingRows(ValveRules):
         self.valid_rows.add(r.number)
         raw_after = self.write_back(r, rec, result, adopted=adopted or reattached)
         self.settle(rec, shadow, stored, result, raw_after, adopted=adopted)
+
+    def erase_row(self, r: SheetRow) -> None:
+        """A lead erased under GDPR typed in again, or the row of an erased lead
+        another partner now owns: its personal cells are cleared and nothing of
+        it is stored or kept for review."""
+        wrote = False
+        for name in PERSONAL_FIELDS:
+            col = self.layout.fields.get(name)
+            wrote |= self.set_cell(r.number, col, None, sheet_rows.cell(r.cells, col))
+        wrote |= self.set_status(r, messages.text("erased", self.locale))
+        if wrote:
+            self.touch(r.number)
+        self.plan.counts["erased"] += 1
 
     def foreign_row(self, r: SheetRow, rec: StoreRecord) -> None:
         """A row naming another partner's record (a copied row, or a record an

@@ -16,7 +16,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from integration.identity import Key, firm_keys, natural_key, tombstone_hashes
-from integration.store.records import PERSONAL_FIELDS
 
 from .. import messages, sheet_rows
 from .base import SheetRow
@@ -58,18 +57,6 @@ class NewRows(ExistingRows):
         if key:
             return fingerprint(self.s.partner, self.s.tab, "key", *key)
         return fingerprint(self.s.partner, self.s.tab, "raw", sheet_rows.row_hash(raw))
-
-    def erase_row(self, r: SheetRow) -> None:
-        """A lead erased under GDPR typed in again: its personal cells are cleared
-        and nothing of it is stored."""
-        wrote = False
-        for name in PERSONAL_FIELDS:
-            col = self.layout.fields.get(name)
-            wrote |= self.set_cell(r.number, col, None, sheet_rows.cell(r.cells, col))
-        wrote |= self.set_status(r, messages.text("erased", self.locale))
-        if wrote:
-            self.touch(r.number)
-        self.plan.counts["erased"] += 1
 
     def duplicate(self, r: SheetRow, keys: list[Key], fp: str) -> bool:
         """Whether the row is a duplicate (of a row a person already resolved, of a
