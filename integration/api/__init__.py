@@ -6,7 +6,14 @@ from __future__ import annotations
 from flask import Blueprint, Flask, jsonify
 
 from integration.api import metrics as metrics_module
-from integration.api import ops_api, records_api, records_spec, report_api, review_api
+from integration.api import (
+    ops_api,
+    records_api,
+    records_spec,
+    report_api,
+    review_api,
+    vanished_api,
+)
 from integration.api.context import authenticate, check_query_names
 from integration.api.openapi import openapi_document
 from integration.ownership import Denied
@@ -81,6 +88,19 @@ bp.add_url_rule(
     "/conflicts/<int:conflict_id>/resolve",
     "resolve_conflict",
     review_api.resolve,
+    methods=["POST"],
+)
+bp.add_url_rule("/vanished-rows", "list_vanished_rows", vanished_api.list_vanished)
+bp.add_url_rule(
+    "/vanished-rows/<id>/restore",
+    "restore_vanished_row",
+    vanished_api.restore,
+    methods=["POST"],
+)
+bp.add_url_rule(
+    "/vanished-rows/<id>/archive",
+    "archive_vanished_row",
+    vanished_api.archive,
     methods=["POST"],
 )
 bp.add_url_rule("/kpi", "kpi", ops_api.kpi)

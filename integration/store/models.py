@@ -184,6 +184,8 @@ class SyncShadow(Base):
     #: sheet's copy of the older store value would then beat a newer store edit.
     pending_base: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     pending_base_stamp: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    #: The sheet row the record's row was last seen on (for staff, when it vanishes).
+    row_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class SyncTab(Base):
@@ -197,6 +199,26 @@ class SyncTab(Base):
     columns: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     sheet_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The note the service last wrote on the header's status cell (why the tab's
+    #: sync stopped), None when there is none: written again only when it changes.
+    stop_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class VanishedRow(Base):
+    """A record whose row vanished from its partner's tab: archived by the sync
+    (``held`` false: staff deleted or cleared the row) or held by the deletion
+    stop (``held`` true), until staff restore it to the sheet or archive it, or
+    its row comes back. See :mod:`integration.vanished`."""
+
+    __tablename__ = "vanished_rows"
+
+    record_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    partner: Mapped[str] = mapped_column(String(8), index=True)
+    tab: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))
+    row_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    held: Mapped[bool] = mapped_column(Boolean, default=False)
+    vanished_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class QuarantineEntry(Base):

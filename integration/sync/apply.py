@@ -29,9 +29,10 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.orm import Session
 
+from integration import vanished
 from integration.store import records as rec_ops
 from integration.store.db import Store
 from integration.store.firm_locks import lock_payload
@@ -254,9 +255,46 @@ def apply_store(
         conflicts = [(rid, c) for rid, c in plan.conflicts if rid not in skipped]
         _log_conflicts(session, plan, conflicts, policy=policy, sync_run_id=sync_run_id)
         _quarantine(session, plan, now)
-        _shadows(session, plan, by_ref, objects, skipped | not_created | changed_since, now)
+        placed = _placed_rows(plan, by_ref)
+        written = _shadows(
+            session, plan, by_ref, objects, skipped | not_created | changed_since, now, placed
+        )
+        moved = {rid: n for rid, n in placed.items() if rid not in written}
+        _row_numbers(session, plan, {**moved, **plan.rows_at})
         _snapshot(session, plan, sheet_id, now)
+        archived = {r: plan.vanished_rows[r] for r in plan.archives if r in plan.vanished_rows}
+        vanished.record_archived(session, partner, plan.tab, kind, archived, plan.restores, now)
     return len(skipped)
+
+
+def _placed_rows(plan: Plan, by_ref: Mapping[int, str]) -> dict[str, int]:
+    """The sheet row of each record this plan creates from a row or appends, so
+    staff can be told where a row was if it vanishes (:mod:`integration.vanished`)."""
+    rows: dict[str, int] = {}
+    for new in plan.creates:
+        rid = by_ref.get(new.ref)
+        if rid is not None and rid not in plan.lost_races:
+            rows[rid] = new.row
+    for offset, (rid, _cells) in enumerate(plan.appends):
+        rows[rid] = plan.append_at + offset
+    return rows
+
+
+def _row_numbers(session: Session, plan: Plan, rows: Mapping[str, int]) -> None:
+    """Record where rows whose base already existed are now (moved, re-appended)."""
+    if not rows:
+        return
+    table = SyncShadow.__table__
+    session.execute(
+        table.update()
+        .where(
+            table.c.partner == bindparam("p"),
+            table.c.tab == bindparam("t"),
+            table.c.record_id == bindparam("r"),
+        )
+        .values(row_number=bindparam("n")),
+        [{"p": plan.partner, "t": plan.tab, "r": rid, "n": n} for rid, n in rows.items()],
+    )
 
 
 def log_overwriting_conflicts(
@@ -385,7 +423,10 @@ def _shadows(
     objects: Mapping[str, Any],
     skipped: set[str],
     now: Any,
-) -> None:
+    placed: Mapping[str, int],
+) -> set[str]:
+    """Move the bases (one upsert); returns the records whose base was written,
+    those of them in ``placed`` with their row number in the same statement."""
     partner, tab = plan.partner, plan.tab
     if plan.drop_shadows:
         for start in range(0, len(plan.drop_shadows), CHUNK):
@@ -416,13 +457,22 @@ def _shadows(
             "record_version": version,
             **settled,
         }
+    placed_now = {rid: {"row_number": placed[rid]} for rid in wanted if rid in placed}
     upsert_shadows(
         session,
         (
-            {"partner": partner, "tab": tab, "record_id": rid, "updated_at": now, **values}
+            {
+                "partner": partner,
+                "tab": tab,
+                "record_id": rid,
+                "updated_at": now,
+                **values,
+                **placed_now.get(rid, {}),
+            }
             for rid, values in wanted.items()
         ),
     )
+    return set(wanted)
 
 
 def _snapshot(session: Session, plan: Plan, sheet_id: int | None, now: Any) -> None:

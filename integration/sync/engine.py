@@ -23,13 +23,14 @@ from connectors.google_sheets.errors import PermissionDenied, SheetNotFound, She
 from connectors.google_sheets.ratelimit import Budgets, shared_budgets, unlimited
 from connectors.google_sheets.retry import RetryPolicy
 from connectors.google_sheets.tab_io import SheetsConnector
+from integration import vanished
 from integration.config import AppConfig
 from integration.normalise.text import storable_rows
 from integration.store import leases
 from integration.store.db import Store
 from integration.store.models import SyncRequest, SyncRun, utcnow
 
-from . import sheet_rows
+from . import sheet_rows, tab_notes
 from .accepted_deletions import accepted_tabs
 from .apply import (
     apply_store,
@@ -431,15 +432,21 @@ def _read_plan_write(
     result.drift = plan.drift
     result.header_report = plan.header_report
     result.counts = plan.summary()
-    stopped_before = _stopped_before(store, partner, tab, run_id)
+    note_before = tab_notes.written(store, partner, tab)
+    stopped_before = note_before is not None or _stopped_before(store, partner, tab, run_id)
     if plan.aborted:
         result.outcome = "aborted"
         result.error = plan.aborted
         if plan.deletion_stop is not None:
             result.counts["deletion_stop"] = len(plan.vanished)
-            note = stop_note(plan, plan.deletion_stop)
-            if not dry_run and note is not None:
-                write_sheet(connector, pc.spreadsheet_id, title, plan, extra_requests=note)
+            if not dry_run:
+                with store.session() as session:
+                    vanished.record_stop(session, partner, tab, kind, plan.vanished_rows, stamp)
+                if note_before != plan.deletion_stop:  # the same note is not written again
+                    note = stop_note(plan, plan.deletion_stop)
+                    if note is not None:
+                        write_sheet(connector, pc.spreadsheet_id, title, plan, extra_requests=note)
+                    tab_notes.remember(store, partner, tab, plan.deletion_stop)
     elif dry_run:
         result.outcome = "completed"
     else:
@@ -481,6 +488,11 @@ def _read_plan_write(
                 result.counts["skipped_concurrent"] = skipped
             if plan.lost_races:
                 result.counts["duplicates_concurrent"] = len(plan.lost_races)
+        if stopped_before:
+            # the stop is over: nothing of the tab is held, and its note went
+            with store.session() as session:
+                vanished.release_held(session, partner, tab)
+            tab_notes.remember(store, partner, tab, None)
         result.outcome = "completed"
 
 

@@ -83,6 +83,7 @@ def test_every_page_renders_for_admin_on_desktop_and_phone(open_page, live, scre
     pages = {
         "overview": "/dashboard/",
         "sync": "/dashboard/sync",
+        "vanished": "/dashboard/sync/vanished",
         "fix": "/dashboard/fix",
         "leads": "/dashboard/leads",
         "agreements": "/dashboard/agreements",

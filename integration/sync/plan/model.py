@@ -65,6 +65,9 @@ class Shadow:
     #: into this record's row landed (see :meth:`_Planner.effective_shadow`).
     pending_base: Mapping[str, Any] | None = None
     pending_base_stamp: str | None = None
+    #: the sheet row the record's row was last seen on (None: not known yet); not
+    #: part of the base, so a row that only moved is no base change
+    row: int | None = field(default=None, compare=False)
 
     @property
     def pending(self) -> bool:
@@ -237,6 +240,12 @@ class Plan:
     #: the plan stopped because too many rows vanished; which records they were
     deletion_stop: str | None = None
     vanished: list[str] = field(default_factory=list)
+    #: record id -> the sheet row it was last seen on, of every record whose row
+    #: vanished (held by the deletion stop, or archived by this plan)
+    vanished_rows: dict[str, int | None] = field(default_factory=dict)
+    #: record id -> the sheet row its row is on now, where that moved since the
+    #: last sync (kept so staff are told where a row was when it vanishes)
+    rows_at: dict[str, int] = field(default_factory=dict)
     stamp: str = ""  # the "Last synced" value this plan writes
     locale: str = "en"  # the partner's language, for texts written when applied
     #: new lead id -> the lead it turned out to duplicate when applied (another
@@ -265,6 +274,7 @@ class Plan:
             or self.conflicts
             or self.shadows
             or self.drop_shadows
+            or self.rows_at
         )
 
     def summary(self) -> dict[str, int]:

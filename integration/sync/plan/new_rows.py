@@ -21,6 +21,7 @@ from .. import messages, sheet_rows
 from .base import SheetRow
 from .existing import ExistingRows
 from .model import Deferred, NewId, NewRecord, fingerprint
+from .row_identity import cleared_agreement
 
 
 def tombstoned(record: Mapping[str, Any], tombstones: frozenset[str]) -> bool:
@@ -45,6 +46,8 @@ class NewRows(ExistingRows):
             self.quarantine_issues(r, fp, issues)
             return
         if keys and self.duplicate(r, keys, fp):
+            return
+        if self.kind == "agreement" and self.reattach_agreement(r, record):
             return
         self.create(r, record, keys, fp, fixed_id)
 
@@ -98,6 +101,22 @@ class NewRows(ExistingRows):
         status = messages.text("duplicate", self.locale, id=other_id, partner=owner.upper())
         self.quarantine(r, fp, [self.dup_error(other_id, owner)], status, duplicate_of=other_id)
         self.plan.counts["duplicates"] += 1
+        return True
+
+    def reattach_agreement(self, r: SheetRow, record: Mapping[str, Any]) -> bool:
+        """A row without a CRM ID that is one of this partner's agreements whose
+        row lost its id (:func:`.row_identity.cleared_agreement`): it gets the id
+        back, merged against its base. True: it is planned."""
+        lost = {
+            rid: (self.state.shadows[rid].row_hash, rec.data)
+            for rid, rec in self.state.records.items()
+            if rid in self.state.shadows and self.cleared_id(rid, rec.owner)
+        }
+        found = cleared_agreement(record, sheet_rows.row_hash(r.raw), lost) if lost else None
+        if found is None:
+            return False
+        self.sheet_ids.add(found)
+        self.existing_row(r, self.state.records[found], reattached=True)
         return True
 
     def cleared_id(self, record_id: str, owner: str) -> bool:

@@ -71,6 +71,7 @@ class ValveRules(PendingRules):
         self.plan.aborted = reason
         self.plan.deletion_stop = valve_message(len(vanished), live, self.s, self.locale)
         self.plan.vanished = list(vanished)
+        self.plan.vanished_rows = {rid: self.state.shadows[rid].row for rid in vanished}
         self.plan.cells.clear()
         return True
 
@@ -79,6 +80,7 @@ class ValveRules(PendingRules):
         no longer this tab's (gone, or moved to another partner by an admin)."""
         plan = self.plan
         for rid in vanished:
+            plan.vanished_rows[rid] = self.state.shadows[rid].row
             plan.archives.append(rid)
             plan.drop_shadows.append(rid)
             plan.counts["archived"] += 1
