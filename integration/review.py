@@ -26,6 +26,7 @@ from integration.issues import render
 from integration.messages import FALLBACK
 from integration.ownership import Actor, check_conflict, check_merge, check_review, owner_of
 from integration.store import records
+from integration.store.firm_locks import lock_person
 from integration.store.models import Agreement, Conflict, Lead, QuarantineEntry, utcnow
 from integration.sync import sheet_rows
 
@@ -122,13 +123,20 @@ def _open(entry: QuarantineEntry) -> None:
         raise ReviewError("resolved", f"Quarantine entry {entry.id} is already {entry.resolution}.")
 
 
-def _take(entry: QuarantineEntry) -> None:
+def _take(entry: QuarantineEntry, *writes: Mapping[str, Any]) -> None:
     """Lock the entry's row for the action's transaction and read it afresh, then
     require it open: two actions on one entry at once (a double click, two staff
     members) run one after the other, and the second finds it already taken.
-    Without it, on PostgreSQL both merges of one entry into two leads applied."""
+    Without it, on PostgreSQL both merges of one entry into two leads applied.
+
+    First, in one pass, the person and firm locks of the entry's values and of
+    ``writes`` (the lead values the action will store): an erasure takes those
+    locks and then scrubs the person's quarantine entries, so an action holding
+    the entry's row while waiting for them deadlocked with it (one of the two
+    rolled back, answered 503 before ``run_guarded`` ran it again)."""
     session = object_session(entry)
     if session is not None:
+        lock_person(session, dict(entry.raw or {}), *writes)
         session.refresh(entry, with_for_update=True)
     _open(entry)
 
@@ -301,6 +309,24 @@ def merge_target(
     return target, valid
 
 
+def _merge_writes(
+    session: Session,
+    config: AppConfig,
+    entry: QuarantineEntry,
+    into: str | None,
+) -> list[dict[str, Any]]:
+    """What a merge will write, read before any lock, for :func:`_take` to lock
+    first: the target lead as it is and as merged. Read again once locked; a
+    merge whose values changed meanwhile still locks what it writes when it
+    writes (late, so a deadlock is possible there and retried)."""
+    target = session.get(Lead, into or entry.duplicate_of or "")
+    if target is None or entry.kind != "lead":
+        return []
+    values = entry_values(config, entry)
+    # every value the merge may take (filled, or replaced by a choice)
+    return [dict(target.data), {**target.data, **values}, {**values, **target.data}]
+
+
 def merge_quarantine(
     session: Session,
     config: AppConfig,
@@ -318,7 +344,7 @@ def merge_quarantine(
     (:func:`ownership.check_merge`). The result and the audit entry list what
     was filled and replaced; a merge that fills nothing says so."""
     check_review(actor, entry.partner)
-    _take(entry)
+    _take(entry, *_merge_writes(session, config, entry, into))
     try:
         target, valid = merge_target(session, config, entry, actor=actor, into=into)
     except ReviewError as exc:

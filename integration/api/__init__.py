@@ -17,6 +17,7 @@ from integration.api import (
 from integration.api.context import authenticate, check_query_names
 from integration.api.openapi import openapi_document
 from integration.ownership import Denied
+from integration.store.guarded import StoreBusy
 from integration.web.openapi_operations import describe, json_response, problems
 from integration.web.problem_details import Problem, register_problem_handlers
 
@@ -29,6 +30,18 @@ bp.before_request(check_query_names)
 def _denied(exc: Denied):  # type: ignore[no-untyped-def]
     """The record is visible but not the caller's to change: 403, naming why."""
     return Problem(exc.status, exc.message, slug="forbidden", title="Not allowed").response()
+
+
+@bp.errorhandler(StoreBusy)
+def _busy(exc: StoreBusy):  # type: ignore[no-untyped-def]
+    """Every run of a guarded write lost to another writer: nothing was kept, so
+    the caller may simply send it again (before, this was a 500)."""
+    return Problem(
+        503,
+        "The record kept changing while this request ran; nothing was changed. Retry.",
+        slug="store-busy",
+        headers={"Retry-After": "1"},
+    ).response()
 
 
 for kind, plural in (("lead", "leads"), ("agreement", "agreements")):

@@ -78,12 +78,18 @@ def lock_payload(session: Session, raw: Mapping[str, Any]) -> None:
     _lock(session, _hash_buckets(payload_hashes(raw, phone_readings)))
 
 
-def lock_person(session: Session, data: Mapping[str, Any]) -> None:
+def lock_person(session: Session, data: Mapping[str, Any], *more: Mapping[str, Any]) -> None:
     """Hold, in one ascending pass, the firm locks of a lead (:func:`lock_firms`)
-    and the person locks of its values (:func:`lock_payload`): what an erasure
-    takes, so every write that could bring the person back waits for it or is
-    waited for."""
-    _lock(session, sorted(set(firm_buckets([data])) | set(_hash_buckets(payload_hashes(data)))))
+    and the person locks of its values (:func:`lock_payload`), of ``data`` and
+    each of ``more``: what an erasure takes, so every write that could bring the
+    person back waits for it or is waited for. A writer that will lock rows an
+    erasure also writes (a quarantine entry) takes these first, as the erasure
+    does: the other order deadlocks."""
+    everything = [data, *more]
+    buckets = set(firm_buckets(everything))
+    for one in everything:
+        buckets |= set(_hash_buckets(payload_hashes(one, phone_readings)))
+    _lock(session, sorted(buckets))
 
 
 def _hash_buckets(hashes: Iterable[str]) -> list[int]:
