@@ -31,7 +31,10 @@ A firm is tried by its keys in this order (:func:`firm_keys`):
 
 The registration code is the firm's legal identity, so it decides whenever
 both sides have one: a weaker key (e-mail or name) never matches two records
-whose registration keys are both present and differ. Two chambers'
+whose registration keys are both present and differ. Across partners a record
+with a registration code is never matched by company name alone
+(:func:`first_match`): a name a partner typed never claims the firm another
+chamber knows by code. Two chambers'
 "Baltic Soft" in Latvia with different codes are two firms; a row with no
 (readable) code named like a stored firm is that firm. Different e-mail
 addresses do not keep a name match apart: one firm has several (info@,
@@ -268,16 +271,28 @@ def first_match(
     keys: Sequence[Key],
     candidates: Callable[[Key], Iterable[_T]],
     registration_of: Callable[[_T], Key | None],
+    foreign: Callable[[_T], bool] | None = None,
 ) -> tuple[Key, _T] | None:
     """The first candidate found by ``keys`` (from :func:`firm_keys`, in order)
     that :func:`may_match`, with the key that found it; None when there is none.
 
     ``candidates(key)`` lists what has the key (in the caller's order of
     preference); ``registration_of(candidate)`` is its registration key, so the
-    same rule runs over a dict in the sync plan and over rows from the store."""
+    same rule runs over a dict in the sync plan and over rows from the store.
+
+    With ``foreign`` (whether a candidate is another partner's), a record that
+    has a registration code is never another partner's firm by company name
+    alone. Otherwise a partner could claim a firm it knows only by name, by
+    entering the name before the chamber that holds the firm's code does, and
+    every later form or row of that chamber would be kept as its duplicate. An
+    e-mail address is an identifier the claimant would have to know, and still
+    matches; a record without a code still finds another partner's firm by
+    name (the cross-partner duplicate rule)."""
     mine = keys[0] if keys and keys[0][0] == "reg" else None
     for key in keys:
         for candidate in candidates(key):
+            if mine is not None and key[0] == "name" and foreign is not None and foreign(candidate):
+                continue
             if may_match(key, mine, registration_of(candidate)):
                 return key, candidate
     return None

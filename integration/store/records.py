@@ -462,7 +462,12 @@ class FirmIndex:
             rows = [r for r in self._by_key.get(key, ()) if r.id != exclude_id]
             return sorted(rows, key=lambda r: (r.partner != partner, r.id))
 
-        match = first_match(firm_keys(record), candidates, lambda r: self._regs.get(r.id))
+        match = first_match(
+            firm_keys(record),
+            candidates,
+            lambda r: self._regs.get(r.id),
+            foreign=None if partner is None else (lambda r: r.partner != partner),
+        )
         return match[1] if match is not None else None
 
 

@@ -174,7 +174,10 @@ class PlannerBase:
                 return self.new_regs.get(candidate)
             return self.state.lead_regs.get(candidate[0])
 
-        return first_match(keys, candidates, registration_of)
+        def foreign(candidate: int | tuple[str, str]) -> bool:
+            return not isinstance(candidate, int) and candidate[1] != self.s.partner
+
+        return first_match(keys, candidates, registration_of, foreign)
 
     # -- quarantine and status texts ----------------------------------------------
     def quarantine(

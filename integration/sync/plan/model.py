@@ -88,7 +88,8 @@ class StoreState:
     records: dict[str, StoreRecord] = field(default_factory=dict)
     shadows: dict[str, Shadow] = field(default_factory=dict)
     #: firm key (:func:`integration.identity.firm_keys`) -> (lead id, owning
-    #: partner) of live, not erased leads; the first lead by id when several share it
+    #: partner) of live, not erased leads; the first lead by id when several share
+    #: it, this partner's own first
     lead_keys: dict[tuple[str, ...], tuple[str, str]] = field(default_factory=dict)
     #: lead id -> its registration key, for those leads that have one (a weaker
     #: key must not match across two different codes)
@@ -112,9 +113,12 @@ class StoreState:
 
     def add_lead(self, lead_id: str, owner: str, keys: Sequence[tuple[str, ...]]) -> None:
         """Index a stored lead by its firm keys (leads added in id order, so a key
-        several share finds the oldest)."""
+        several share finds the oldest; this tab's partner's own lead before
+        another's, as another partner's firm is found by the natural key only)."""
         for key in keys:
-            self.lead_keys.setdefault(key, (lead_id, owner))
+            held = self.lead_keys.get(key)
+            if held is None or (held[1] != self.partner and owner == self.partner):
+                self.lead_keys[key] = (lead_id, owner)
             if key[0] == "reg":
                 self.lead_regs[lead_id] = key
 
