@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from integration.store import leases
+from integration.store import lead_create, leases
 from integration.store import records as rec_ops
 from integration.sync import apply, engine
 
@@ -122,6 +122,10 @@ def _no_store_tombstones() -> None:
             raise rec_ops.Refused("duplicate", other.id, other.partner)
 
     rec_ops.check_lead_values = check  # type: ignore[assignment]
+    # the one lead create (store/lead_create.py) looks at tombstones on its own
+    lookup = lead_create.lookup_lead_key
+    lead_create.lookup_lead_key = lambda s, c, p: (False, lookup(s, c, p)[1])  # type: ignore[assignment]
+    lead_create._erased_hashes = lambda session, cleaned: {}  # type: ignore[assignment]
 
 
 def _no_payload_tombstones() -> None:
@@ -131,8 +135,17 @@ def _no_payload_tombstones() -> None:
 
 
 def _no_foreign_firms() -> None:
-    """The store's write of a lead no longer refuses another partner's firm keys."""
+    """The store's write of a lead (the one create, and every update) no longer
+    refuses another partner's firm keys."""
     rec_ops.foreign_firm = lambda session, record, **kwargs: None  # type: ignore[assignment]
+    # the one lead create: another partner's stored firm no longer refuses it
+    lookup = lead_create.lookup_lead_key
+
+    def own_only(session: Any, clean: Any, partner: str) -> Any:
+        erased, found = lookup(session, clean, partner)
+        return erased, found if found is None or found.partner == partner else None
+
+    lead_create.lookup_lead_key = own_only  # type: ignore[assignment]
 
 
 STORE_MUTANTS: dict[str, tuple[str, Callable[[], None]]] = {
