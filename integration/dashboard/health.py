@@ -219,6 +219,7 @@ def sync_runs_csv() -> Any:
         "cells_written",
         "api_calls",
         "error",
+        "stop_reason",
     ]
     rows = [
         [
@@ -235,6 +236,7 @@ def sync_runs_csv() -> Any:
             r.cells_written,
             r.api_calls,
             r.error,
+            r.stop_reason,
         ]
         for r in runs
     ]

@@ -19,6 +19,7 @@ from test_alert_mail_e2e import google_answers, leads_tab
 from integration.alerts.conditions import current_conditions
 from integration.app import create_app
 from integration.auth import create_token
+from integration.csv_export import read_csv
 from integration.store import migrate
 from integration.store.db import Store
 from integration.store.models import SyncRun, utcnow
@@ -89,6 +90,10 @@ def test_each_stop_is_recorded_as_its_code(world: World) -> None:
             "päiserida ei tuntud ära; kas päis nimetati ümber või valiti vale leht?",
         )
     ]
+    exported = read_csv(web.get("/dashboard/sync.csv", base_url=BASE).text)
+    header = exported[0]
+    newest = next(row for row in exported[1:] if row[header.index("tab")] == "leads")
+    assert newest[header.index("stop_reason")] == "header_not_found"
 
 
 def test_alerts_read_the_code_not_the_wording(world: World) -> None:
