@@ -12,13 +12,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from typing import Any
 
-from integration.events import match_event
+from integration.events import event_table
 from integration.identity import Key, first_match
 from integration.ownership import OWNER_FIELD, Actor, may_change
 from integration.validation import check_row
 from integration.validation.cross_rules import InMemoryLeads, check_agreement
+from integration.vocabulary import fold
 
 from .. import messages, sheet_rows
 from ..merge import FieldConflict
@@ -257,6 +259,11 @@ class PlannerBase:
             return messages.OK
         return notes[0] if len(notes) == 1 else messages.join_issues(notes)
 
+    @cached_property
+    def event_words(self) -> dict[str, str]:
+        """Every folded word naming a listed event (built once per tab, not per row)."""
+        return event_table(self.s.events)
+
     def notices(self, data: Mapping[str, Any]) -> list[Any]:
         """What is worth telling staff about a valid record without keeping it out:
         a lead's Event that names no event of the project's list (kept as typed,
@@ -266,7 +273,7 @@ class PlannerBase:
         value = data.get("event")
         if not isinstance(value, str) or not value.strip():
             return []
-        if match_event(value, self.s.events) is not None:
+        if fold(value) in self.event_words:
             return []
         header = self.layout.headers.get("event", "event")
         return [
