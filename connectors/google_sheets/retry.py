@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import requests
-from google.auth.exceptions import GoogleAuthError
+from google.auth.exceptions import GoogleAuthError, TransportError
 from gspread.exceptions import APIError
 
 from .auth import token_problem
@@ -70,6 +70,11 @@ def _error_message(exc: APIError) -> str:
         return str(exc)
 
 
+def _refused(exc: BaseException) -> bool:
+    """Google answered and refused the key (not: the token endpoint was not reached)."""
+    return not isinstance(exc, TransportError)
+
+
 def call_with_retry(
     fn: Callable[[], T],
     policy: RetryPolicy,
@@ -93,7 +98,7 @@ def call_with_retry(
         try:
             return fn()
         except GoogleAuthError as exc:
-            raise NoAccessToken(token_problem(exc)) from None
+            raise NoAccessToken(token_problem(exc), refused=_refused(exc)) from None
         except APIError as exc:
             status = int(getattr(exc, "code", 0) or exc.response.status_code)
             error: SheetsError = classify(status, _error_message(exc))

@@ -74,6 +74,7 @@ def sync_run_json(run: SyncRun) -> dict[str, Any]:
         "api_calls": run.api_calls,
         "cells_written": run.cells_written,
         "error": run.error,
+        "stop_reason": run.stop_reason,
         "header_report": run.header_report,
     }
 

@@ -20,9 +20,11 @@ from integration.dashboard.ui_text import label
 from integration.dashboard.web import csv_response, notice, services, ui_locale
 from integration.issues import render
 from integration.ownership import Actor, Denied
+from integration.store import queries
 from integration.store.guarded import StoreBusy, run_guarded
 from integration.store.models import (
     Conflict,
+    Lead,
     QuarantineEntry,
 )
 from integration.vocabulary import field_label
@@ -141,8 +143,19 @@ def needs_fixing() -> Any:
     with svc.store.session() as db:
         quarantined = quarantine_rows(db, config, ui_locale())
         conflicts = open_conflicts(db)
+        unlisted = [
+            {"id": lead.id, "partner": lead.partner, "company": lead.company_name,
+             "event": (lead.data or {}).get("event")}
+            for lead in queries.unlisted_event_leads(
+                db, select(Lead).where(partner_scope(Lead.partner)), config.events
+            )
+        ]
     return render_template(
-        "dashboard/fix.html", quarantined=quarantined, conflicts=conflicts, active="fix"
+        "dashboard/fix.html",
+        quarantined=quarantined,
+        conflicts=conflicts,
+        unlisted_events=unlisted,
+        active="fix",
     )
 
 

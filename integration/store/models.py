@@ -300,6 +300,10 @@ class SyncRun(Base):
     cells_written: Mapped[int] = mapped_column(Integer, default=0)
     holder: Mapped[str | None] = mapped_column(String(128))
     error: Mapped[str | None] = mapped_column(Text)
+    #: why the run stopped until a person acts, as a code set where it stopped
+    #: (:data:`integration.sync.stop_reasons.STOP_REASONS`); NULL when it worked or
+    #: failed for a reason that may pass by itself
+    stop_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
     #: what the tab's header row told the sync (``HeaderReport.as_dict()``), so the
     #: runs API and the sync health page can show unrecognised and missing columns
     #: after the run; SQL NULL when no header was read (a busy run, an unreadable tab)

@@ -42,6 +42,7 @@ from .apply import (
 from .plan import Plan, Settings, detail_needed, plan_tab
 from .sheet_write import RowsLost, follow_rows, stop_note, write_sheet
 from .state import fill_details, load_state
+from .stop_reasons import stop_reason_of
 
 log = logging.getLogger(__name__)
 TABS = ("leads", "agreements")
@@ -58,6 +59,8 @@ class TabResult:
     rows_appended: int = 0
     seconds: float = 0.0
     error: str | None = None
+    #: why the tab stopped until a person acts (:mod:`.stop_reasons`), or None
+    stop_reason: str | None = None
     drift: list[str] = field(default_factory=list)
     #: what the header row told the plan (``HeaderReport.as_dict()``); None when no
     #: layout was read (the tab could not be read, or had no header at all)
@@ -214,9 +217,18 @@ def run_sync(
                 tab=tabs[len(report.tabs)] if len(report.tabs) < len(tabs) else tabs[-1],
                 outcome="failed",
                 error=_one_line(exc),
+                stop_reason=stop_reason_of(exc),
             )
             result.sync_run_id = _record_busy(
-                store, partner, result.tab, trigger, dry_run, holder, result.error, outcome="failed"
+                store,
+                partner,
+                result.tab,
+                trigger,
+                dry_run,
+                holder,
+                result.error,
+                outcome="failed",
+                stop_reason=result.stop_reason,
             )
             report.tabs.append(result)
     finally:
@@ -250,6 +262,7 @@ def _record_busy(
     holder: str,
     error: str | None,
     outcome: str = "busy",
+    stop_reason: str | None = None,
 ) -> int:
     at = utcnow()  # one instant: the column default would stamp the start after the finish
     with store.session() as session:
@@ -261,6 +274,7 @@ def _record_busy(
             holder=holder,
             outcome=outcome,
             error=error,
+            stop_reason=stop_reason,
             started_at=at,
             finished_at=at,
         )
@@ -336,6 +350,7 @@ def sync_tab(
     except (SheetsError, LeaseLost, RowsLost) as exc:
         result.outcome = "failed"
         result.error = _one_line(exc)
+        result.stop_reason = stop_reason_of(exc)
         if _not_shared(exc):
             from integration.preflight import sharing_hint
 
@@ -344,6 +359,7 @@ def sync_tab(
         log.exception("sync of %s/%s failed", partner, tab)
         result.outcome = "failed"
         result.error = _one_line(exc)
+        result.stop_reason = stop_reason_of(exc)
     result.api_calls = connector.calls - calls_before
     result.seconds = time.monotonic() - started
     result.counts["cells_written"] = (
@@ -365,6 +381,7 @@ def sync_tab(
         if result.drift:
             error = "; ".join(filter(None, [error, *result.drift]))
         run.error = error
+        run.stop_reason = result.stop_reason
         run.header_report = result.header_report
     return result
 
@@ -409,6 +426,7 @@ def _read_plan_write(
         columns=dict(pc.columns.get(tab, {})),
         header_row=pc.header_row.get(tab),
         accept_deletions=accept_deletions,
+        events=tuple(config.events),
     )
     found = settings.tab_rows(rows, kind)
     id_col = sheet_rows.layout_for(found.header, kind, settings.columns).id_col
@@ -437,6 +455,7 @@ def _read_plan_write(
     if plan.aborted:
         result.outcome = "aborted"
         result.error = plan.aborted
+        result.stop_reason = plan.stop_reason
         if plan.deletion_stop is not None:
             result.counts["deletion_stop"] = len(plan.vanished)
             if not dry_run:

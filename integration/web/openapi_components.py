@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from integration.sync.stop_reasons import STOP_REASONS
 from integration.web.openapi_webhook_bodies import WEBHOOK_BODIES
 from schemas import load_schema, with_partner_codes
 
@@ -272,6 +273,12 @@ SYNC_RUN = {
         "api_calls": {"type": "integer"},
         "cells_written": {"type": "integer"},
         "error": {"type": ["string", "null"]},
+        "stop_reason": {
+            "type": ["string", "null"],
+            "enum": [*STOP_REASONS, None],
+            "description": "Why the run stopped until a person acts; null when it "
+            "worked or failed for a reason that may pass by itself.",
+        },
         "header_report": ref("HeaderReport"),
     },
 }

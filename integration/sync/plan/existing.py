@@ -129,7 +129,9 @@ class ExistingRows(ValveRules):
             )
         ):
             return False
-        if self.set_status(r, self.status_ok(rec.id, [])):
+        # (the record's data is not loaded for an unchanged row: the row shows it)
+        shown = {"event": r.raw.get(sheet_rows.raw_key(self.kind, "event"))}
+        if self.set_status(r, self.status_ok(rec.id, [], shown)):
             self.touch(r.number)
         self.plan.counts["unchanged"] += 1
         self.valid_rows.add(r.number)
@@ -266,7 +268,9 @@ class ExistingRows(ValveRules):
         for c in result.conflicts:
             plan.conflicts.append((rec.id, c))
         plan.counts["conflicts"] += len(result.conflicts)
-        wrote |= self.set_status(r, self.status_ok(rec.id, result.conflicts))
+        wrote |= self.set_status(
+            r, self.status_ok(rec.id, result.conflicts, {**rec.data, **result.to_store})
+        )
         if wrote or result.to_store:
             self.touch(r.number)
         plan.counts["updated" if result.changed or adopted else "unchanged"] += 1

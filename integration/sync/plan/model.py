@@ -19,6 +19,8 @@ from ..merge import FieldConflict
 from ..sheet_rows import TabRows, tab_rows
 
 if TYPE_CHECKING:
+    from integration.events import Event
+
     from ..sheet_rows import Layout
 
 COUNT_KEYS = (
@@ -145,6 +147,9 @@ class Settings:
     header_row: int | None = None
     #: staff accepted that the rows vanished: no deletion stop, they are archived
     accept_deletions: bool = False
+    #: the project's shared event list: a lead's Event that names none of them is
+    #: kept and its status cell says so (empty: no list, nothing to check)
+    events: tuple[Event, ...] = ()
 
     def tab_rows(self, rows: Sequence[Sequence[Any]], kind: str) -> TabRows:
         """The rows read, split at this tab's header (:func:`..sheet_rows.tab_rows`)."""
@@ -240,6 +245,8 @@ class Plan:
     layout: Layout | None = None
     counts: Counter[str] = field(default_factory=Counter)
     aborted: str | None = None
+    #: why the plan stopped, as a code (:mod:`integration.sync.stop_reasons`)
+    stop_reason: str | None = None
     #: the deletion stop's text in the partner's language (for the sheet), when
     #: the plan stopped because too many rows vanished; which records they were
     deletion_stop: str | None = None

@@ -168,7 +168,7 @@ class NewRows(ExistingRows):
                 self.new_regs[ref] = key
         if fixed_id is None:
             plan.cells[(r.number, layout.id_col)] = NewId(ref)
-        self.set_status(r, messages.OK)
+        self.set_status(r, self.status_ok(None, [], data))
         self.touch(r.number)
         self.applied_fps.add(fp)
         self.valid_rows.add(r.number)

@@ -122,7 +122,7 @@ class PendingRules(PlannerBase):
             if value is not None:
                 raw[sheet_rows.raw_key(self.kind, name)] = value
         row[layout.id_col] = rec.id
-        row[layout.status_col] = self.status_ok(rec.id, [])
+        row[layout.status_col] = self.status_ok(rec.id, [], rec.data)
         row[layout.synced_col] = self.stamp
         return row, raw
 

@@ -10,6 +10,7 @@ archives only records that partner may change.
 from __future__ import annotations
 
 from .. import messages
+from ..stop_reasons import DELETION_STOP
 from .model import Settings
 from .pending import PendingRules
 
@@ -69,6 +70,7 @@ class ValveRules(PendingRules):
         if reason is None:
             return False
         self.plan.aborted = reason
+        self.plan.stop_reason = DELETION_STOP
         self.plan.deletion_stop = valve_message(len(vanished), live, self.s, self.locale)
         self.plan.vanished = list(vanished)
         self.plan.vanished_rows = {rid: self.state.shadows[rid].row for rid in vanished}
