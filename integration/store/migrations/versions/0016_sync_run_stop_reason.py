@@ -1,7 +1,7 @@
 """sync runs: the stop reason as a code
 
 Revision ID: 0016
-Revises: 0011
+Revises: 0013
 Create Date: 2026-12-07 13:00:00
 
 ``sync_runs.stop_reason`` says why a run stopped until a person acts
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016"
-down_revision = "0011"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
