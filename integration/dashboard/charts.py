@@ -177,6 +177,8 @@ class RunBar:
     label: str
     value: float
     outcome: str
+    #: The outcome in the reader's words, for the bar's tooltip (the code picks its colour).
+    outcome_text: str = ""
 
 
 def history_chart(
@@ -213,7 +215,8 @@ def history_chart(
         parts.append(
             f'<rect class="bar bar-{outcome}" x="{_fmt(bx)}" y="{_fmt(by)}" '
             f'width="{_fmt(bar_w)}" height="{_fmt(h)}">'
-            f"<title>{escape(run.label)}: {_fmt(run.value)} ({escape(run.outcome)})</title></rect>"
+            f"<title>{escape(run.label)}: {_fmt(run.value)} "
+            f"({escape(run.outcome_text or run.outcome)})</title></rect>"
         )
     if not runs:
         parts.append(

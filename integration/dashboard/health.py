@@ -21,8 +21,8 @@ from integration.dashboard.charts import (
 from integration.dashboard.header_view import header_view
 from integration.dashboard.schedule import next_nightly_run
 from integration.dashboard.scope import visible_partners
-from integration.dashboard.ui_text import label
-from integration.dashboard.web import csv_response, notice, services, ui_locale
+from integration.dashboard.ui_text import label, outcome_label
+from integration.dashboard.web import csv_response, format_when, notice, services, ui_locale
 from integration.drive.channels import ALERT_KINDS, list_channels, recent_events
 from integration.store import records
 from integration.store.models import (
@@ -113,9 +113,10 @@ def sync_health() -> Any:
             chart = history_chart(
                 [
                     RunBar(
-                        label=f"{r.started_at:%Y-%m-%d %H:%M} {r.tab or ''}",
+                        label=f"{format_when(r.started_at)} {pc.tab_name(r.tab) if r.tab else ''}",
                         value=float(r.cells_written or 0),
                         outcome=r.outcome,
+                        outcome_text=outcome_label(r.outcome, locale),
                     )
                     for r in history
                 ],

@@ -8,6 +8,7 @@ enum values (sectors, stages, statuses) come from the project vocabulary
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from integration import messages
@@ -37,3 +38,38 @@ def value_label(field: str, value: Any, locale: str = "en") -> str:
 def country_label(code: str | None, locale: str = "en") -> str:
     """A country's name in ``locale`` (the code itself when unknown)."""
     return country_name(code, locale)
+
+
+def _word(group: str, code: str | None, locale: str) -> str:
+    """``group.code`` from the catalog; an unknown code is shown as itself, readable."""
+    if not code:
+        return ""
+    name = f"{group}.{code}"
+    return messages.text(name, locale) if messages.known(name) else code.replace("_", " ")
+
+
+def trigger_label(trigger: str | None, locale: str = "en") -> str:
+    """Why a sync ran (``SyncRun.trigger``: nightly, drive-push, ...) in the reader's words."""
+    return _word("trigger", trigger, locale)
+
+
+def outcome_label(outcome: str | None, locale: str = "en") -> str:
+    """How a sync ended (``SyncRun.outcome``: completed, aborted, ...) in the reader's words."""
+    return _word("outcome", outcome, locale)
+
+
+def source_label(
+    source: str | None, locale: str = "en", countries: Mapping[str, str] | None = None
+) -> str:
+    """Where a change came from (an audit or quarantine ``source``: ``sheet:lv``,
+    ``webhook:ee``, ``api``, ``dashboard``) in the reader's words: ``sheet:lv``
+    reads "Tabula (Latvija)" in Latvian. ``countries`` maps a partner code to its
+    country code, so the partner is named by its country in ``locale``."""
+    if not source:
+        return ""
+    channel, _, partner = source.partition(":")
+    name = f"source.{channel}"
+    if not messages.known(name):
+        return source
+    country = (countries or {}).get(partner, partner.upper())
+    return messages.text(name, locale, partner=country_name(country, locale) if partner else "")

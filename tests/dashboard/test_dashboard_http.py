@@ -275,7 +275,9 @@ def test_record_page_shows_audit_history(web, store, seeded) -> None:  # type: i
     assert page.status_code == 200
     history = page.text.split('id="history-table"')[1]
     assert history.count("<tr>") == 2 + 1  # header + create + update
-    assert "negotiation" in history
+    # The stage change in the reader's words (Latvian for LV staff), its source named.
+    assert "<ins>Sarunas</ins>" in history and ">negotiation<" not in history
+    assert "Tabula (Latvija)" in history and ">sheet:lv<" not in history
     assert web.get("/dashboard/leads/L-999999", base_url=BASE).status_code == 404
     agreement = web.get(f"/dashboard/agreements/{seeded.agreements[0]}", base_url=BASE)
     assert agreement.status_code == 200 and "Software licences" in agreement.text
