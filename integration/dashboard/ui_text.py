@@ -58,6 +58,11 @@ def outcome_label(outcome: str | None, locale: str = "en") -> str:
     return _word("outcome", outcome, locale)
 
 
+def channel_label(what: str, code: str | None, locale: str = "en") -> str:
+    """A Drive push channel's ``status`` or an ``event`` kind in the reader's words."""
+    return _word(f"channel.{what}", code, locale)
+
+
 def source_label(
     source: str | None, locale: str = "en", countries: Mapping[str, str] | None = None
 ) -> str:

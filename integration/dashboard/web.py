@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import get_timezone_location
+from babel.dates import get_timezone, get_timezone_location, get_timezone_name
 from babel.numbers import format_currency, format_decimal
 from flask import (
     Response,
@@ -37,6 +37,7 @@ from integration.dashboard.access import (
 )
 from integration.dashboard.ui_text import (
     action_label,
+    channel_label,
     country_label,
     label,
     outcome_label,
@@ -93,11 +94,14 @@ def format_money(value: float | None, currency: str | None) -> str:
 
 
 def zone_name(zone: ZoneInfo | str | None = None) -> str:
-    """A time zone as the reader calls it ("Rīga (Latvija)"), not its tz id:
-    the zone of the page's times unless ``zone`` names another."""
+    """A time zone as the reader calls it ("Austrumeiropas laiks (Rīga)"), not its
+    tz id: the zone of the page's times unless ``zone`` names another."""
     zone = display_zone() if zone is None else zone
     key = zone if isinstance(zone, str) else zone.key
-    return get_timezone_location(key, locale=NUMBER_FORMATS[ui_locale()])
+    locale = NUMBER_FORMATS[ui_locale()]
+    name = get_timezone_name(get_timezone(key), locale=locale)
+    city = get_timezone_location(key, locale=locale, return_city=True)
+    return f"{name} ({city})"
 
 
 def field_value(kind: str, field: str, value: Any, currency: str | None = None) -> str:
@@ -111,6 +115,9 @@ def field_value(kind: str, field: str, value: Any, currency: str | None = None) 
         return label("yes" if value else "no", locale)
     if field == "country":
         return country_label(str(value), locale)
+    if field in ("partner", "reporting_partner"):
+        partner = services().config.partners.get(str(value))
+        return partner.name if partner is not None else str(value)
     if field == "value" and isinstance(value, int | float):
         return format_money(float(value), currency)
     if field in vocabulary()["labels"] and field != "currency":
@@ -154,6 +161,7 @@ def _helpers() -> dict[str, Any]:
         "al": lambda action: action_label(action, locale),
         "trl": lambda trigger: trigger_label(trigger, locale),
         "ocl": lambda outcome: outcome_label(outcome, locale),
+        "chl": lambda what, code: channel_label(what, code, locale),
         "src": lambda source: source_label(source, locale, partner_countries),
         "fv": field_value,
         "zone_name": zone_name,

@@ -82,7 +82,7 @@ class Wanted:
     service_columns: tuple[int, ...]
 
 
-def _listed(kind: str, field: str, locale: str) -> list[str]:
+def listed_values(kind: str, field: str, locale: str) -> list[str]:
     """The allowed values in list order: the schema's, except that countries come as
     the vocabulary's first countries, then the rest by name in the partner's language."""
     values = list(enum_values(kind, field))
@@ -100,7 +100,7 @@ def dropdown_labels(kind: str, field: str, locale: str) -> list[str]:
     the sync itself writes it (:func:`.sheet_rows.to_cell`), so every label reads
     back as its value and the cells the sync writes are all on the list."""
     out: list[str] = []
-    for value in _listed(kind, field, locale):
+    for value in listed_values(kind, field, locale):
         label = sheet_rows.to_cell(kind, field, value, locale)
         text = str(label)
         if text and not text.startswith(("=", "+", "-", "@")) and text not in out:

@@ -430,7 +430,7 @@ def test_sync_health_shows_the_push_channel_and_its_alerts(web, store, seeded) -
         record_event(s, "fi", "registered", "expires tomorrow", "chan-fi")
     sign_in(web, seeded.tokens["admin"])
     page = web.get("/dashboard/sync", base_url=BASE).text
-    assert '<span class="tag tag-ok" data-channel-status="fi">active</span>' in page
+    assert '<span class="tag tag-ok" data-channel-status="fi">Active</span>' in page
     assert "never-shown-token" not in page
     assert 'data-push-alert="fi"' not in page
     lv = page[page.index('data-push="lv"') :]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -26,9 +27,17 @@ from sqlalchemy import select
 from test_dashboard_browser import PageOpener, every_page, sign_in
 
 from integration import messages
+from integration.drive.channels import record_event, register_channel
 from integration.legacy_problems import read_back
 from integration.store import records
-from integration.store.models import Agreement, ApiToken, Lead, QuarantineEntry, SyncRun
+from integration.store.models import (
+    Agreement,
+    ApiToken,
+    Lead,
+    QuarantineEntry,
+    SyncRun,
+    utcnow,
+)
 from integration.vocabulary import plain_text, vocabulary
 from schemas import load_schema
 
@@ -68,6 +77,7 @@ ALLOWED = frozenset(
 TRIGGERS = ("nightly", "webhook", "api", "cli", "catch-up", "demo", "drive-push", "poll", "retry")
 OUTCOMES = ("running", "completed", "failed", "aborted", "busy", "stopped", "skipped")
 TABS = ("leads", "agreements")
+PARTNERS = ("lv", "ee", "fi")  # partners.example.toml's codes
 LOCALES = ("lv", "et", "fi", "en")
 
 #: The page's text as its reader meets it: every folded section opened (what is
@@ -81,7 +91,8 @@ READABLE_TEXT = """() => {
   document.querySelectorAll('body [lang], .config-checks').forEach(e => {
     if (e.matches('.config-checks') || e.lang !== lang) e.textContent = '';
   });
-  return document.body.innerText;
+  const boxes = [...document.querySelectorAll('input[type=text], input:not([type]), textarea')];
+  return document.body.innerText + ' ' + boxes.map(b => b.value).join(' ');
 }"""
 
 _WORD = re.compile(r"[^\W\d_]+(?:[_:\-][^\W_]+)*")
@@ -112,12 +123,12 @@ def _schema_codes() -> tuple[set[str], set[str]]:
 
 
 def raw_codes() -> set[str]:
-    """Every code a reader must never see as such."""
+    """Every code a reader must never see as such (the partner codes too)."""
     values, keys = _schema_codes()
     for group, per_value in vocabulary()["labels"].items():
         if group != "currency":
             values.update(per_value)
-    values.update(TRIGGERS, OUTCOMES, TABS)
+    values.update(TRIGGERS, OUTCOMES, TABS, PARTNERS)
     return values | {k for k in keys if "_" in k}
 
 
@@ -191,7 +202,9 @@ def findings(
         folded = plain_text(word)
         if folded in allowed:
             continue
-        if word in codes and (locale != "en" or re.search("[_:-]", word) or word == "ict"):
+        if word in codes and (
+            locale != "en" or re.search("[_:-]", word) or word in ("ict", *PARTNERS)
+        ):
             found.append(f"code {word!r}")
         elif re.fullmatch(r"(sheet|form|api|webhook):[\w-]+", word):
             found.append(f"source tag {word!r}")
@@ -233,9 +246,60 @@ def _enrich(live: Any) -> dict[str, str]:
         # data; migration 0010 reads every stored one back into data: do the same.
         for entry in s.scalars(select(QuarantineEntry)):
             entry.errors = [read_back(e, entry.kind) or e for e in entry.errors]
-        run = s.scalars(select(SyncRun).where(SyncRun.partner == "lv")).first()
-        if run is not None and hasattr(run, "dry_run"):
-            run.dry_run = True
+        # A web form's rows to correct: one invalid (the fix form), one a duplicate
+        # of a stored firm with other values (the merge choice).
+        records.quarantine(
+            s,
+            kind="lead",
+            source="webhook:lv",
+            raw={
+                "company_name": "Formas Trīs SIA",
+                "email": "bad@@formas.example",
+                "country": "LV",
+                "sector": "green_tech",
+                "source": "trade_mission",
+                "stage": "qualified",
+            },
+            errors=[
+                {"field": "email", "code": "email", "params": {"value": "bad@@formas.example"}}
+            ],
+            partner="lv",
+        )
+        target = s.get(Lead, seeded.leads["lv"][4])
+        records.quarantine(
+            s,
+            kind="lead",
+            source="webhook:lv",
+            raw={**target.data, "stage": "won", "sector": "education", "id": None},
+            errors=[
+                {"field": "", "code": "duplicate", "params": {"id": target.id, "key": "email"}}
+            ],
+            partner="lv",
+            duplicate_of=target.id,
+        )
+        started = utcnow() - timedelta(minutes=30)
+        for tab, outcome, dry, trigger in (
+            ("leads", "aborted", False, "drive-push"),
+            ("agreements", "busy", True, "catch-up"),
+        ):
+            s.add(
+                SyncRun(
+                    partner="lv",
+                    trigger=trigger,
+                    outcome=outcome,
+                    started_at=started,
+                    finished_at=started + timedelta(seconds=3),
+                    tab=tab,
+                    dry_run=dry,
+                    counts={"rows": 30},
+                    api_calls=1,
+                    cells_written=0,
+                )
+            )
+        expires = utcnow() + timedelta(hours=20)
+        register_channel(s, channel_id="chan-lv", partner="lv", token="t", expires_at=expires)
+        record_event(s, "lv", "registered", "expires 2026-12-08 10:00:00 UTC", "chan-lv")
+        record_event(s, "lv", "trash", "the spreadsheet was moved to the trash", "chan-lv")
         s.flush()
         return {"form_lead": form.id}
 
@@ -314,4 +378,61 @@ def test_every_page_in_every_language_has_no_raw_code_or_english_word(
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text(_report(problems) + "\n", "utf-8")
     assert not problems, f"words a reader should not see (all in {report}):\n" + _report(problems)
+    assert opener.problems == []
+
+
+CHOSEN = "s => s.options[s.selectedIndex].text"
+
+
+def test_latvian_staff_read_values_sources_runs_and_zone_in_latvian(
+    browser: Any, live: Any, enriched: dict[str, str]
+) -> None:
+    """What the walk's fixes show, in words: the record history's values and
+    source, the conflict's values, the Sync page's triggers, outcomes, dry run
+    and channel, the web form's fix form as choices, the time zone named."""
+    opener = PageOpener(browser, live.url)
+    try:
+        page = opener()
+        sign_in(page, live.seeded.tokens["lv"])
+        page.goto(f"/dashboard/leads/{live.seeded.leads['lv'][1]}")
+        history = page.locator("#history-table").inner_text()
+        assert "Tabula (Latvija)" in history
+        assert "Sarunas → Tikšanās" in history  # stage negotiation -> meeting
+        assert "Zaļās tehnoloģijas" in history and "Tirdzniecības misija" in history
+        page.goto(f"/dashboard/agreements/{live.seeded.agreements[0]}")
+        money = page.locator("#history-table").inner_text().replace("\xa0", " ")
+        assert "25 000,00 € → 79 750,00 €" in money
+        assert "API" in page.locator("#history-table").inner_text()
+
+        page.goto("/dashboard/sync")
+        card = page.locator("#partner-lv")
+        text = card.inner_text()
+        for word in ("Labojums tabulā (Drive paziņojums)", "Apturēta", "Nokavēta nakts reize"):
+            assert word in text, word
+        assert card.locator("[data-dry-run]").count() >= 1
+        assert card.locator('[data-channel-status="lv"]').inner_text() == "Aktīvs"
+        assert (
+            "Tabula pārvietota uz atkritni" in card.locator('[data-push-alert="lv"]').inner_text()
+        )
+        assert "(02:00, Austrumeiropas laiks (Rīga))" in text
+        zone = page.locator("[data-time-zone]").inner_text()
+        assert zone == "Laiks: Austrumeiropas laiks (Rīga)"
+
+        page.goto("/dashboard/fix")
+        conflict = page.locator("tr[data-conflict]").first.inner_text()
+        assert "Tikšanās" in conflict and "Kvalificēts" in conflict
+        form = page.locator("details.fix-form").first
+        sector = form.locator("select[name='field:sector']")
+        assert sector.evaluate(CHOSEN) == "Zaļās tehnoloģijas"
+        options = sector.evaluate("s => [...s.options].map(o => o.text)")
+        assert "IKT" in options and "ict" not in options
+        country = form.locator("select[name='field:country']")
+        assert country.evaluate(CHOSEN) == "Latvija"
+        for item in page.locator("[data-quarantine]").all():
+            buttons = item.locator("button[value=replay]").evaluate_all(
+                "bs => bs.map(b => b.textContent.trim())"
+            )
+            assert len(buttons) == len(set(buttons)), buttons  # no two say the same
+    finally:
+        opener.close()
     assert opener.problems == []
