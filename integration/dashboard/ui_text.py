@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from integration import messages
-from integration.vocabulary import country_name, value_word
+from integration.vocabulary import country_name, field_label, value_word
 
 
 def label(key: str, locale: str = "en", /, **params: Any) -> str:
@@ -22,6 +22,19 @@ def label(key: str, locale: str = "en", /, **params: Any) -> str:
     if not messages.known(name):
         return key.replace("_", " ").capitalize()
     return messages.text(name, locale, **params)
+
+
+#: Fields that are no sheet column (so the vocabulary has no header for them)
+#: but have an interface word: the owning chamber.
+CATALOG_FIELDS = frozenset({"partner"})
+
+
+def field_name(kind: str, field: str, locale: str = "en") -> str:
+    """A field's name for staff: the header partners use in their sheet
+    (:func:`integration.vocabulary.field_label`), else the interface's word."""
+    if field in CATALOG_FIELDS:
+        return label(field, locale)
+    return field_label(kind, field, locale)
 
 
 def action_label(action: str, locale: str = "en") -> str:

@@ -39,6 +39,7 @@ from integration.dashboard.ui_text import (
     action_label,
     channel_label,
     country_label,
+    field_name,
     label,
     outcome_label,
     source_label,
@@ -46,7 +47,7 @@ from integration.dashboard.ui_text import (
     value_label,
 )
 from integration.messages import LOCALE_NAMES, LOCALES, NUMBER_FORMATS
-from integration.vocabulary import field_label, vocabulary
+from integration.vocabulary import vocabulary
 from integration.web.services import services
 
 
@@ -155,7 +156,7 @@ def _helpers() -> dict[str, Any]:
         "locale": locale,
         "locales": LOCALE_NAMES,
         "t": lambda key, **params: label(key, locale, **params),
-        "fl": lambda kind, field: field_label(kind, field, locale),
+        "fl": lambda kind, field: field_name(kind, field, locale),
         "vl": lambda field, value: value_label(field, value, locale),
         "cl": lambda code: country_label(code, locale),
         "al": lambda action: action_label(action, locale),

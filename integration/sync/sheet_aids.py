@@ -40,6 +40,7 @@ from typing import Any
 from connectors.google_sheets.tab_io import TabGrid
 from integration.events import Event, dropdown_names
 from integration.issues import render
+from integration.messages import catalog
 from integration.normalise.enums import enum_values
 from integration.vocabulary import country_name, first_countries, plain_text
 
@@ -52,10 +53,21 @@ CELL_FIELDS = "note,userEnteredFormat.backgroundColor"
 NOTE_PREFIX = "⚠ LEF CRM: "
 #: The light red of an invalid cell, as 0-255 channels (Google stores 0-1 floats).
 HIGHLIGHT = (255, 229, 229)
-PROTECTION_DESCRIPTION = (
-    "LEF CRM sync: CRM ID, Sync status and Last synced are written by the sync; "
-    "edits there are overwritten or break the link to the CRM."
-)
+#: The warning Google shows a partner who edits a service column (``sync.protection``
+#: in the partner's language); this, the English one, is what sheets carried before
+#: it was translated.
+PROTECTION_DESCRIPTION = messages.text("protection", "en")
+
+
+def protection_descriptions() -> frozenset[str]:
+    """Every description that marks a protected range as the service's: the
+    warning in each language of the catalog, so a partner whose language changed
+    (or an old English one) gets it replaced, never a second protection."""
+    return frozenset(
+        texts["sync.protection"]
+        for texts in catalog().values()
+        if texts.get("sync.protection")
+    ) | {PROTECTION_DESCRIPTION}
 #: Fields whose column gets a dropdown, when the record kind has them as an enum.
 LIST_FIELDS = ("sector", "role", "stage", "source", "status", "currency", "country")
 
@@ -80,6 +92,8 @@ class Wanted:
     dropdowns: dict[int, list[str]]  # column -> labels
     invalid: dict[tuple[int, int], str]  # (row 1-based, column) -> message
     service_columns: tuple[int, ...]
+    #: The service columns' protection warning, in the partner's language.
+    protection: str = PROTECTION_DESCRIPTION
 
 
 def listed_values(kind: str, field: str, locale: str) -> list[str]:
@@ -151,7 +165,8 @@ def wanted(
     service = tuple(
         sorted(c for c in (layout.id_col, layout.status_col, layout.synced_col) if c is not None)
     )
-    return Wanted(header_row, dropdowns, invalid_cells(plan, layout), service)
+    protection = messages.text("protection", locale)
+    return Wanted(header_row, dropdowns, invalid_cells(plan, layout), service, protection)
 
 
 def _runs(columns: Iterable[int]) -> list[tuple[int, int]]:
@@ -302,12 +317,13 @@ def _protection_requests(want: Wanted, grid: TabGrid, sheet_id: int) -> list[dic
     kept: set[tuple[int, int]] = set()
     requests: list[dict[str, Any]] = []
     for p in grid.protected_ranges:
-        if p.get("description") != PROTECTION_DESCRIPTION:
+        if p.get("description") not in protection_descriptions():
             continue
         rng = p.get("range") or {}
         run = (int(rng.get("startColumnIndex", 0)), int(rng.get("endColumnIndex", -1)))
         whole_columns = "startRowIndex" not in rng and "endRowIndex" not in rng
-        if run in want_runs and run not in kept and p.get("warningOnly") and whole_columns:
+        own = p.get("description") == want.protection  # in the partner's language
+        if own and run in want_runs and run not in kept and p.get("warningOnly") and whole_columns:
             kept.add(run)
         else:
             requests.append({"deleteProtectedRange": {"protectedRangeId": p["protectedRangeId"]}})
@@ -322,7 +338,7 @@ def _protection_requests(want: Wanted, grid: TabGrid, sheet_id: int) -> list[dic
                                 "startColumnIndex": start,
                                 "endColumnIndex": end,
                             },
-                            "description": PROTECTION_DESCRIPTION,
+                            "description": want.protection,
                             "warningOnly": True,
                         }
                     }
