@@ -8,7 +8,6 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import get_timezone, get_timezone_location, get_timezone_name
 from babel.numbers import format_currency, format_decimal
 from flask import (
     Response,
@@ -23,6 +22,7 @@ from flask import (
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
+from integration import messages
 from integration.auth import is_admin
 from integration.csv_export import iter_csv
 from integration.dashboard import CONTENT_SECURITY_POLICY, bp
@@ -98,11 +98,7 @@ def zone_name(zone: ZoneInfo | str | None = None) -> str:
     """A time zone as the reader calls it ("Austrumeiropas laiks (Rīga)"), not its
     tz id: the zone of the page's times unless ``zone`` names another."""
     zone = display_zone() if zone is None else zone
-    key = zone if isinstance(zone, str) else zone.key
-    locale = NUMBER_FORMATS[ui_locale()]
-    name = get_timezone_name(get_timezone(key), locale=locale)
-    city = get_timezone_location(key, locale=locale, return_city=True)
-    return f"{name} ({city})"
+    return messages.zone_name(zone if isinstance(zone, str) else zone.key, ui_locale())
 
 
 def field_value(kind: str, field: str, value: Any, currency: str | None = None) -> str:

@@ -34,13 +34,13 @@ Nothing here runs on a sync that writes no cell, so a no-change sync stays one
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from connectors.google_sheets.tab_io import TabGrid
 from integration.events import Event, dropdown_names
 from integration.issues import render
-from integration.messages import catalog
+from integration.messages import catalog, zone_name
 from integration.normalise.enums import enum_values
 from integration.vocabulary import country_name, first_countries, plain_text
 
@@ -64,10 +64,10 @@ def protection_descriptions() -> frozenset[str]:
     warning in each language of the catalog, so a partner whose language changed
     (or an old English one) gets it replaced, never a second protection."""
     return frozenset(
-        texts["sync.protection"]
-        for texts in catalog().values()
-        if texts.get("sync.protection")
+        texts["sync.protection"] for texts in catalog().values() if texts.get("sync.protection")
     ) | {PROTECTION_DESCRIPTION}
+
+
 #: Fields whose column gets a dropdown, when the record kind has them as an enum.
 LIST_FIELDS = ("sector", "role", "stage", "source", "status", "currency", "country")
 
@@ -94,6 +94,8 @@ class Wanted:
     service_columns: tuple[int, ...]
     #: The service columns' protection warning, in the partner's language.
     protection: str = PROTECTION_DESCRIPTION
+    #: column -> the note on its header cell (``Last synced``: its time zone)
+    header_notes: Mapping[int, str] = field(default_factory=dict)
 
 
 def listed_values(kind: str, field: str, locale: str) -> list[str]:
@@ -145,7 +147,11 @@ def invalid_cells(plan: Plan, layout: sheet_rows.Layout) -> dict[tuple[int, int]
 
 
 def wanted(
-    plan: Plan, layout: sheet_rows.Layout, locale: str, events: Sequence[Event] = ()
+    plan: Plan,
+    layout: sheet_rows.Layout,
+    locale: str,
+    events: Sequence[Event] = (),
+    zone: str | None = None,
 ) -> Wanted:
     """What the tab should carry after this plan is written. The Event column
     offers the project's shared ``events`` by their names in ``locale``; like every
@@ -166,7 +172,13 @@ def wanted(
         sorted(c for c in (layout.id_col, layout.status_col, layout.synced_col) if c is not None)
     )
     protection = messages.text("protection", locale)
-    return Wanted(header_row, dropdowns, invalid_cells(plan, layout), service, protection)
+    notes: dict[int, str] = {}
+    if zone is not None and layout.synced_col is not None:
+        # "Last synced" is written in the partner's zone: the header says which, once
+        notes[layout.synced_col] = messages.text(
+            "synced_zone", locale, zone=zone_name(zone, locale)
+        )
+    return Wanted(header_row, dropdowns, invalid_cells(plan, layout), service, protection, notes)
 
 
 def _runs(columns: Iterable[int]) -> list[tuple[int, int]]:
@@ -391,4 +403,19 @@ def aid_requests(
         *_protection_requests(want, grid, sheet_id),
         *_validation_requests(want, sheet_id, row_count),
         *_cell_requests(want, grid, sheet_id),
+        *_header_note_requests(want, grid, sheet_id),
     ]
+
+
+def _header_note_requests(want: Wanted, grid: TabGrid, sheet_id: int) -> list[dict[str, Any]]:
+    """The service's notes on header cells, where the header row was read and the
+    cell carries no note of anyone else's; nothing when the note is there already."""
+    if not grid.was_read(want.header_row):
+        return []
+    requests = []
+    for col, text in sorted(want.header_notes.items()):
+        note = str(grid.cells.get((want.header_row, col), {}).get("note") or "")
+        if note == NOTE_PREFIX + text or (note and not note.startswith(NOTE_PREFIX)):
+            continue
+        requests.append(header_note(sheet_id, want.header_row, col, text))
+    return requests

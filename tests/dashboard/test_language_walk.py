@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import SCREENSHOTS
@@ -304,7 +305,7 @@ def _enrich(live: Any) -> dict[str, str]:
         record_event(s, "lv", "registered", "expires 2026-12-08 10:00:00 UTC", "chan-lv")
         record_event(s, "lv", "trash", "the spreadsheet was moved to the trash", "chan-lv")
         s.flush()
-        return {"form_lead": form.id}
+        return {"form_lead": form.id, "run_started": started.isoformat()}
 
 
 def pages(live: Any, extra: dict[str, str], who: str) -> dict[str, str]:
@@ -419,6 +420,10 @@ def test_latvian_staff_read_values_sources_runs_and_zone_in_latvian(
             "Tabula pārvietota uz atkritni" in card.locator('[data-push-alert="lv"]').inner_text()
         )
         assert "(02:00, Austrumeiropas laiks (Rīga))" in text
+        # the run planted half an hour ago, at Riga's time, not UTC's
+        riga = datetime.fromisoformat(enriched["run_started"]).astimezone(ZoneInfo("Europe/Riga"))
+        last = card.locator('tr[data-tab="leads"] time').first.inner_text()
+        assert last == riga.strftime("%Y-%m-%d %H:%M")
         zone = page.locator("[data-time-zone]").inner_text()
         assert zone == "Laiks: Austrumeiropas laiks (Rīga)"
 
@@ -437,6 +442,40 @@ def test_latvian_staff_read_values_sources_runs_and_zone_in_latvian(
                 "bs => bs.map(b => b.textContent.trim())"
             )
             assert len(buttons) == len(set(buttons)), buttons  # no two say the same
+    finally:
+        opener.close()
+    assert opener.problems == []
+
+
+DOCS_IMAGES = SCREENSHOTS.parents[1] / "docs" / "img"
+#: The pages docs/dashboard.md shows, in Latvian (a partner's staff) and English.
+DOCS_PAGES = {"overview": "/dashboard/", "sync": "/dashboard/sync", "fix": "/dashboard/fix"}
+
+
+@pytest.mark.parametrize("locale", ["lv", "en"])
+def test_screenshots_of_the_dashboard_as_staff_see_it(
+    browser: Any, live: Any, enriched: dict[str, str], locale: str
+) -> None:
+    """The pictures of docs/dashboard.md: LV staff's overview, Sync page and rows to
+    fix, in Latvian and in English, at a laptop's width. Taken on every run (into
+    test-artifacts/); ``UPDATE_DOCS_SCREENSHOTS=1`` also writes them to docs/img/."""
+    import os
+    import shutil
+
+    opener = PageOpener(browser, live.url)
+    try:
+        page = opener({"width": 1024, "height": 720})
+        sign_in(page, live.seeded.tokens["lv"])
+        page.goto(f"/dashboard/language?lang={locale}")
+        for name, path in DOCS_PAGES.items():
+            page.goto(path)
+            assert page.locator("html").get_attribute("lang") == locale
+            shot = SCREENSHOTS / f"docs-{name}-{locale}.png"
+            page.screenshot(path=str(shot))
+            assert shot.stat().st_size < 400_000, f"{shot.name} is not small"
+            if os.environ.get("UPDATE_DOCS_SCREENSHOTS") == "1":
+                DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(shot, DOCS_IMAGES / shot.name.removeprefix("docs-"))
     finally:
         opener.close()
     assert opener.problems == []

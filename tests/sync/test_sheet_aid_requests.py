@@ -254,3 +254,15 @@ def test_rows_read_move_with_an_insert_and_the_new_rows_count_when_their_source_
     # a run the insert splits goes on below it; row 6 was read, so the new rows are known
     moved = sheet_aids.after_insert(grid, 6, 2)
     assert moved.rows_read == ((3, 6), (6, 8), (8, 10), (22, 23))
+
+
+def test_a_header_note_is_sent_once_and_never_over_a_staff_note() -> None:
+    want = _want(header_notes={11: "Last synced: time zone – Eastern European Time (Riga)."})
+    (request,) = aid_requests(want, _grid(protected=[_ours(9, 12, 1)]), row_count=100)
+    cell = request["updateCells"]
+    assert cell["range"]["startRowIndex"] == 0 and cell["range"]["startColumnIndex"] == 11
+    assert cell["rows"][0]["values"][0]["note"] == NOTE_PREFIX + want.header_notes[11]
+    there = {(1, 11): {"note": NOTE_PREFIX + want.header_notes[11]}}
+    assert aid_requests(want, _grid(there, protected=[_ours(9, 12, 1)]), row_count=100) == []
+    staff = {(1, 11): {"note": "Ilze: check on Mondays"}}
+    assert aid_requests(want, _grid(staff, protected=[_ours(9, 12, 1)]), row_count=100) == []
