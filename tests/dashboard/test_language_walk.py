@@ -479,3 +479,29 @@ def test_screenshots_of_the_dashboard_as_staff_see_it(
     finally:
         opener.close()
     assert opener.problems == []
+
+
+@pytest.mark.parametrize(
+    ("locale", "amount"),
+    [("lv", "79 750,00 €"), ("et", "79 750,00 €"), ("fi", "79 750,00 €"), ("en", "€79,750.00")],
+)
+def test_amounts_are_in_the_readers_locale(
+    browser: Any, live: Any, enriched: dict[str, str], locale: str, amount: str
+) -> None:
+    """An agreement's value in the table and on its page, as the reader writes
+    money (Babel's format for the language), never as the stored 79750.0."""
+    agreement = live.seeded.agreements[0]  # its value was changed to 79750
+    opener = PageOpener(browser, live.url)
+    try:
+        page = opener()
+        sign_in(page, live.seeded.tokens["lv"])
+        page.goto(f"/dashboard/language?lang={locale}")
+        page.goto("/dashboard/agreements")
+        row = page.locator(f'tr[data-id="{agreement}"]').inner_text().replace("\xa0", " ")
+        assert amount in row and "79750" not in row
+        page.goto(f"/dashboard/agreements/{agreement}")
+        fields = page.locator(".fields-list").inner_text().replace("\xa0", " ")
+        assert amount in fields
+    finally:
+        opener.close()
+    assert opener.problems == []
