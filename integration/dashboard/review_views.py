@@ -16,7 +16,7 @@ from integration.dashboard import bp
 from integration.dashboard.access import current_token, login_required
 from integration.dashboard.scope import partner_scope, visible_or_404
 from integration.dashboard.sheets import sheet_gids
-from integration.dashboard.ui_text import label
+from integration.dashboard.ui_text import country_label, label, value_label
 from integration.dashboard.web import csv_response, notice, services, ui_locale
 from integration.issues import render
 from integration.ownership import Actor, Denied
@@ -33,6 +33,8 @@ from integration.vocabulary import field_label
 def quarantine_rows(db: Session, config: AppConfig, locale: str) -> list[dict[str, Any]]:
     """Open quarantine entries the token may see, with the sheet link; their
     problems in the viewer's ``locale``."""
+    from integration.intake import lead_fields
+
     entries = list(
         db.scalars(
             select(QuarantineEntry)
@@ -50,17 +52,18 @@ def quarantine_rows(db: Session, config: AppConfig, locale: str) -> list[dict[st
         if pc is not None and (e.source or "").startswith("sheet:"):
             gid = gids.get((pc.code, tab))
             link = pc.sheet_url(gid, e.row_number if gid is not None else None)
+        # a form's lead payload is keyed by field names, a sheet row by its headers
+        form = e.kind == "lead" and not (e.source or "").startswith("sheet:")
+        fields = fix_fields(e) if form else []
         out.append(
             {
                 "entry": e,
                 "link": link,
                 "tab_title": pc.tab_name(tab) if pc is not None else (e.tab or ""),
                 "errors": localised_errors(e.errors, locale, e.kind),
-                "fix_fields": (
-                    fix_fields(e)
-                    if e.kind == "lead" and not (e.source or "").startswith("sheet:")
-                    else []
-                ),
+                "fix_fields": fields,
+                "field_names": lead_fields() if form else frozenset(),
+                "fix_choices": fix_choices(fields, locale),
                 "merge": merge_preview(db, config, e),
             }
         )
@@ -321,6 +324,24 @@ def guarded_review(
         return result, None
     flash(refused, "error")
     return None, redirect(back)
+
+
+def fix_choices(fields: list[tuple[str, str]], locale: str) -> dict[str, list[tuple[str, str]]]:
+    """``field -> [(value, word)]`` for the fix form's fields that have a closed
+    list (sector, stage, country, ...): a choice of words in ``locale`` in the
+    order the partner's sheet lists them, never a text box holding a code."""
+    from integration.normalise.enums import enum_values
+    from integration.sync.sheet_aids import listed_values
+
+    out: dict[str, list[tuple[str, str]]] = {}
+    for name, _value in fields:
+        if not enum_values("lead", name):
+            continue
+        out[name] = [
+            (v, country_label(v, locale) if name == "country" else value_label(name, v, locale))
+            for v in listed_values("lead", name, locale)
+        ]
+    return out
 
 
 @bp.post("/fix/quarantine/<int:entry_id>")

@@ -422,6 +422,7 @@ def _read_plan_write(
         mass_delete_share=config.sync.mass_delete_share,
         mass_delete_min_rows=config.sync.mass_delete_min_rows,
         now=stamp,
+        zone=pc.zone,
         today=stamp.astimezone(pc.zone).date(),
         columns=dict(pc.columns.get(tab, {})),
         header_row=pc.header_row.get(tab),
@@ -486,6 +487,7 @@ def _read_plan_write(
             title,
             plan,
             aids_locale=pc.locale if pc.sheet_aids else None,
+            aids_zone=pc.timezone,
             events=config.events,
             # the stop is over: its note goes
             extra_requests=stop_note(plan, None) if stopped_before else None,

@@ -259,7 +259,9 @@ def test_record_page_shows_audit_history(web, store, seeded) -> None:  # type: i
     assert page.status_code == 200
     history = page.text.split('id="history-table"')[1]
     assert history.count("<tr>") == 2 + 1  # header + create + update
-    assert "negotiation" in history
+    # The stage change in the reader's words (Latvian for LV staff), its source named.
+    assert "<ins>Sarunas</ins>" in history and ">negotiation<" not in history
+    assert "Tabula (Latvija)" in history and ">sheet:lv<" not in history
     assert web.get("/dashboard/leads/L-999999", base_url=BASE).status_code == 404
     agreement = web.get(f"/dashboard/agreements/{seeded.agreements[0]}", base_url=BASE)
     assert agreement.status_code == 200 and "Software licences" in agreement.text
@@ -412,7 +414,7 @@ def test_sync_health_shows_the_push_channel_and_its_alerts(web, store, seeded) -
         record_event(s, "fi", "registered", "expires tomorrow", "chan-fi")
     sign_in(web, seeded.tokens["admin"])
     page = web.get("/dashboard/sync", base_url=BASE).text
-    assert '<span class="tag tag-ok" data-channel-status="fi">active</span>' in page
+    assert '<span class="tag tag-ok" data-channel-status="fi">Active</span>' in page
     assert "never-shown-token" not in page
     assert 'data-push-alert="fi"' not in page
     lv = page[page.index('data-push="lv"') :]

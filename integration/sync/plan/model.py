@@ -10,13 +10,17 @@ import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from integration.issues import ValidationIssue, issue
 
 from ..merge import FieldConflict
 from ..sheet_rows import TabRows, tab_rows
+
+#: "Last synced" in the partner's time zone, to the second (the header's note
+#: names the zone): readable, and still unique per sync (see ``unique_stamp``).
+LOCAL_STAMP = "%Y-%m-%d %H:%M:%S"
 
 if TYPE_CHECKING:
     from integration.events import Event
@@ -155,9 +159,15 @@ class Settings:
         """The rows read, split at this tab's header (:func:`..sheet_rows.tab_rows`)."""
         return tab_rows(rows, kind, self.columns, self.header_row)
 
+    #: the partner's time zone: "Last synced" is written in it, as the partner
+    #: reads every other time (None: UTC, ISO with "Z", as before)
+    zone: tzinfo | None = None
+
     @property
     def stamp(self) -> str:
         now = self.now or datetime.now().astimezone()
+        if self.zone is not None:
+            return now.astimezone(self.zone).strftime(LOCAL_STAMP)
         return now.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
