@@ -244,18 +244,21 @@ def erase_person(session: Session, lead: Lead, *, actor: Actor, source: str) -> 
         return result
     # a write bringing these identifiers in (a patch, a form, a merge) holds the
     # same locks: it lands before the erasure (and is erased) or sees its tombstone
-    lock_person(session, lead.data)
+    past = records.past_identities(session, lead)
+    lock_person(session, lead.data, *past)
     who = Identifiers.of(lead.data)
     targets = [lead] + (_same_person(session, lead, who) if scope is None else [])
     for target in targets:
         if not in_scope(scope, target.partner):
             continue
-        ids = Identifiers.of(target.data)
-        scrub_quarantine(session, ids, scope)
+        # its current identifiers, and those its history says it had before
+        mine = past if target is lead else records.past_identities(session, target)
+        for ids in (Identifiers.of(target.data), *(Identifiers.of(p) for p in mine)):
+            scrub_quarantine(session, ids, scope)
+            scrub_deliveries(session, target, ids, scope)
+            scrub_idempotency_outcomes(session, target, ids, scope)
         scrub_conflicts(session, target, scope)
-        scrub_deliveries(session, target, ids, scope)
-        scrub_idempotency_outcomes(session, target, ids, scope)
-        records.erase_lead(session, target, source=source, scope=scope)
+        records.erase_lead(session, target, source=source, scope=scope, past=mine)
         records.request_sync(
             session, target.partner, trigger="api", reason=f"erasure {target.id}", tab="leads"
         )

@@ -227,14 +227,55 @@ def restore_record(session: Session, record: Record, *, source: str) -> bool:
     return True
 
 
-def erase_lead(session: Session, lead: Lead, *, source: str, scope: str | None) -> None:
+#: The personal fields that identify a person (a tombstone keeps their hashes).
+IDENTIFYING_FIELDS = ("email", "phone")
+
+
+def past_identities(session: Session, lead: Lead) -> list[dict[str, Any]]:
+    """Every e-mail and phone number the lead's history says it carried, other
+    than its current ones, each as ``{field: value, "country": ...}``. An erasure
+    must reach them too: a sheet row still showing the phone the person had
+    before a patch is the person's as much as the current one (the concurrency
+    campaign found such a row kept in quarantine after the erasure)."""
+    current = {f: lead.data.get(f) for f in IDENTIFYING_FIELDS}
+    seen: set[tuple[str, str]] = set()
+    out: list[dict[str, Any]] = []
+    changes = session.scalars(select(AuditEntry.changes).where(AuditEntry.record_id == lead.id))
+    for change in changes:
+        for name in IDENTIFYING_FIELDS:
+            values = (change or {}).get(name)
+            if not isinstance(values, list):
+                continue
+            for value in values:
+                if not isinstance(value, str) or not value or value == current[name]:
+                    continue
+                if value == "[erased]" or (name, value) in seen:
+                    continue
+                seen.add((name, value))
+                out.append({name: value, "country": lead.data.get("country")})
+    return out
+
+
+def erase_lead(
+    session: Session,
+    lead: Lead,
+    *,
+    source: str,
+    scope: str | None,
+    past: Iterable[Mapping[str, Any]] = (),
+) -> None:
     """GDPR erasure: personal fields removed, a hashed tombstone kept, and the
     audit log keeps only the fact (field names, never values). Earlier audit
     entries of this lead lose their personal values too.
 
     ``scope`` is the partner whose sheet, forms and API the tombstone blocks,
-    None for the whole network (see :mod:`integration.ownership`)."""
-    for h in tombstone_hashes(lead.data):
+    None for the whole network (see :mod:`integration.ownership`). ``past``
+    (:func:`past_identities`, read before the history is scrubbed): the
+    person's earlier e-mails and phones, tombstoned as well."""
+    hashes = set(tombstone_hashes(lead.data))
+    for identity in past:
+        hashes.update(tombstone_hashes(identity))
+    for h in sorted(hashes):
         session.add(Tombstone(record_id=lead.id, key_hash=h, partner=scope))
     erased = [f for f in PERSONAL_FIELDS if f in lead.data]
     lead.data = {k: v for k, v in lead.data.items() if k not in PERSONAL_FIELDS}

@@ -159,3 +159,56 @@ def test_copies_are_found_by_exact_identifiers_never_by_words() -> None:
     assert not who.found_in({"code": "40003521600"})
     assert not who.found_in({"code": "40003521600", "country": "EE"})
     assert not who.found_in({"phone": "+37129111223"})
+
+
+def test_an_erasure_reaches_the_phone_and_e_mail_the_person_had_before(
+    client, tokens, make_lead, store
+) -> None:
+    """A lead's phone and e-mail were changed before its person was erased; a
+    sheet row kept for review still shows the old ones. Before, the erasure
+    knew only the current values: the row kept the old phone in quarantine (the
+    concurrency campaign's seed 995) and a new lead could take it. Now the
+    identifiers the lead's history holds are scrubbed and tombstoned too."""
+    old = {"email": "vecais@example.lv", "phone": "+37129111444"}
+    lead = make_lead("lv", **old)
+    changed = client.patch(
+        f"/api/v1/leads/{lead['id']}",
+        json={"email": "jaunais@example.lv", "phone": "+37129111555"},
+        headers=tokens.lv,
+    )
+    assert changed.status_code == 200, changed.get_json()
+    with store.session() as s:
+        kept = records.quarantine(
+            s,
+            kind="lead",
+            source="sheet:lv",
+            raw={"Uzņēmums": "Firm", "Tālrunis": "2911 1444", "E-pasts": ""},
+            errors=[{"field": "sector", "code": "required", "message": "x"}],
+            partner="lv",
+        )
+        s.flush()
+        kept_id = kept.id
+        other = records.quarantine(
+            s,
+            kind="lead",
+            source="webhook:lv",
+            raw={"company_name": "Other", "email": "VECAIS@example.lv"},
+            errors=[{"field": "sector", "code": "required", "message": "x"}],
+            partner="lv",
+        )
+        s.flush()
+        other_id = other.id
+    erased = client.delete(f"/api/v1/leads/{lead['id']}", headers=tokens.lv)
+    assert erased.status_code == 200, erased.get_json()
+    with store.session() as s:
+        for entry_id in (kept_id, other_id):
+            entry = s.get(QuarantineEntry, entry_id)
+            assert entry.raw == {} and entry.resolution == "erased", entry.raw
+        history = json.dumps([a.changes for a in s.scalars(select(AuditEntry))])
+        assert "29111444" not in history and "vecais" not in history
+    # and neither old identifier can be given to a lead again
+    for value in ({"phone": "+37129111444"}, {"email": "vecais@example.lv"}):
+        body = {"company_name": "SIA Cits", "country": "LV", "sector": "ict", **value}
+        again = client.post("/api/v1/leads", json=body, headers=tokens.lv)
+        assert again.status_code == 409, (value, again.get_json())
+        assert again.get_json()["type"].endswith("/erased-person")
