@@ -42,7 +42,7 @@ from integration.validation.cross_rules import (
     resolve_party,
 )
 from integration.validation.records import check_row
-from integration.vocabulary import field_label, vocabulary
+from integration.vocabulary import field_label, first_word, vocabulary
 
 #: The founding partners' locales, for a check without any partners file (a partner
 #: added later is known only from the partners file that configures it).
@@ -461,13 +461,15 @@ def validate_command(
     try:
         with contextlib.ExitStack() as stack:
             tables = stack.enter_context(open_tables(file))
+            table, match = _checked_tab(file, tables, kind, headers, locale)
             leads = None
             if kind == "agreement":
                 reading = leads_file or file
                 lead_headers = partner_headers(partner, config_path, "lead")
-                leads = _party_leads(stack, tables, leads_file, locale, partner, lead_headers)
+                leads = _party_leads(
+                    stack, tables, table, leads_file, locale, partner, lead_headers
+                )
                 reading = file
-            table, match = _checked_tab(file, tables, kind, headers, locale)
             tally = Tally()
             results = tally.count(
                 iter_validated(
@@ -496,6 +498,7 @@ def validate_command(
 def _party_leads(
     stack: contextlib.ExitStack,
     tables: list[Table],
+    agreements: Table,
     leads_file: Path | None,
     locale: str,
     partner: str | None,
@@ -509,8 +512,8 @@ def _party_leads(
             _fail(f"{leads_file}: no Leads tab with CRM ID and company columns")
         source = repr(leads_file.name)
     else:
-        # the workbook's own Leads tab; a CSV's one table is the agreements themselves
-        found = leads_of(tables, locale, partner, headers) if len(tables) > 1 else None
+        # the workbook's own Leads tab, never the agreements being checked
+        found = leads_of(tables, locale, partner, headers, skip=agreements)
         source = repr(found[0].name) if found else ""
     if found is None:
         click.echo(frame("parties_offline", locale), err=True)
@@ -527,16 +530,19 @@ def _checked_tab(
     table, match = _best_table(tables, kind, headers)
     if not [name for name in match.columns if name not in SERVICE_FIELDS]:
         examples = ", ".join(
-            vocabulary()["headers"][kind][name]["en"][0]
+            first_word(vocabulary()["headers"][kind][name], locale) or name
             for name in list(vocabulary()["headers"][kind])[1:4]
         )
-        where = f"row {table.header_row}"
-        if headers.header_row is None:
-            where += f" (nor in the first {HEADER_SEARCH_ROWS} rows)"
-        _fail(
-            f"{file}: no recognisable {kind} header in {where} "
-            f"(expected columns such as {examples})"
+        searched = headers.header_row is None
+        reason = frame(
+            "no_header_searched" if searched else "no_header_at",
+            locale,
+            kind=frame(f"kind.{kind}", locale),
+            row=table.header_row,
+            rows=HEADER_SEARCH_ROWS,
+            examples=examples,
         )
+        _fail(f"{file}: {reason}")
     if table.header_row != 1:
         click.echo(frame("header_row", locale, row=table.header_row), err=True)
     if match.unmapped:
