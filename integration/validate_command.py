@@ -337,11 +337,6 @@ def iter_validated(
             seen.close()
 
 
-def validate_table(table: Table, match: HeaderMatch, kind: str, **options: Any) -> list[RowResult]:
-    """Every verdict of :func:`iter_validated` as a list (for small tabs and tests)."""
-    return list(iter_validated(table, match, kind, **options))
-
-
 def leads_of(
     tables: list[Table],
     locale: str,
