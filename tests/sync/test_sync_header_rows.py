@@ -119,7 +119,9 @@ def test_a_configured_header_row_on_a_new_tab(env: SyncEnv) -> None:
     assert env.sync("lv", tab="leads").tabs[0].cells_written == 0
 
 
-def test_dry_run_prints_each_tabs_header_report(emulator: Any, tmp_path: Path) -> None:
+def test_dry_run_prints_each_tabs_header_report(
+    emulator: Any, sqlite_url: str, tmp_path: Path
+) -> None:
     sid = create_spreadsheet(
         emulator,
         "lv",
@@ -140,7 +142,7 @@ def test_dry_run_prints_each_tabs_header_report(emulator: Any, tmp_path: Path) -
     config.write_text(text, "utf-8")
     env = {
         "SHEETS_EMULATOR_HOST": emulator.host_port,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'crm.sqlite'}",
+        "DATABASE_URL": sqlite_url,
         "CRM_INSTANCE_PATH": str(tmp_path / "instance"),
         "COLUMNS": "200",
     }
