@@ -110,9 +110,7 @@ def unlisted_texts(texts: Iterable[Any], events: Sequence[Event]) -> list[str]:
     """Those of ``texts`` (values found in the store) that name no event of the list:
     what staff are shown to fix (blank values are no event, not a mismatch)."""
     table = event_table(events)
-    return sorted(
-        {t for t in texts if isinstance(t, str) and t.strip() and fold(t) not in table}
-    )
+    return sorted({t for t in texts if isinstance(t, str) and t.strip() and fold(t) not in table})
 
 
 def dropdown_names(events: Sequence[Event], locale: str) -> list[str]:

@@ -147,8 +147,12 @@ def needs_fixing() -> Any:
         quarantined = quarantine_rows(db, config, ui_locale())
         conflicts = open_conflicts(db)
         unlisted = [
-            {"id": lead.id, "partner": lead.partner, "company": lead.company_name,
-             "event": (lead.data or {}).get("event")}
+            {
+                "id": lead.id,
+                "partner": lead.partner,
+                "company": lead.company_name,
+                "event": (lead.data or {}).get("event"),
+            }
             for lead in queries.unlisted_event_leads(
                 db, select(Lead).where(partner_scope(Lead.partner)), config.events
             )

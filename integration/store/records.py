@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import false, or_, select, true
+from sqlalchemy import false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from integration.identity import (
@@ -253,7 +253,19 @@ def past_identities(session: Session, lead: Lead) -> list[dict[str, Any]]:
                     continue
                 seen.add((name, value))
                 out.append({name: value, "country": lead.data.get("country")})
-    return out
+    return [identity for identity in out if not _held_elsewhere(session, lead, identity)]
+
+
+def _held_elsewhere(session: Session, lead: Lead, identity: Mapping[str, Any]) -> bool:
+    """Whether another live lead carries this earlier e-mail or phone now: then it
+    is that lead's (a value typed into this lead and taken back is no proof it
+    was the person's), and erasing this person must not tombstone or scrub it."""
+    others = select(Lead.id).where(Lead.id != lead.id, Lead.erased_at.is_(None))
+    if "email" in identity:
+        others = others.where(func.lower(Lead.email) == str(identity["email"]).lower())
+    else:
+        others = others.where(Lead.data["phone"].as_string() == identity["phone"])
+    return session.scalar(others.limit(1)) is not None
 
 
 def erase_lead(

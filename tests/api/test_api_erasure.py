@@ -212,3 +212,31 @@ def test_an_erasure_reaches_the_phone_and_e_mail_the_person_had_before(
         again = client.post("/api/v1/leads", json=body, headers=tokens.lv)
         assert again.status_code == 409, (value, again.get_json())
         assert again.get_json()["type"].endswith("/erased-person")
+
+
+def test_an_identifier_typed_in_and_taken_back_stays_its_owners(
+    client, tokens, make_lead, store
+) -> None:
+    """LV types EE's contact's e-mail and phone into its own lead, takes them
+    back, and has an admin erase the person of its lead across the network.
+    Those values are in the lead's history but are EE's live lead's now: they
+    are neither tombstoned nor scrubbed, so EE keeps entering that person."""
+    theirs = {"email": "mari@meri.example.ee", "phone": "+37251234567"}
+    make_lead("ee", registration_code="10137319", **theirs)
+    mine = make_lead("lv", registration_code="40003521600", email="own@example.lv")
+    for body in (theirs, {"email": "own@example.lv", "phone": "+37129111666"}):
+        answer = client.patch(f"/api/v1/leads/{mine['id']}", json=body, headers=tokens.lv)
+        assert answer.status_code == 200, answer.get_json()
+    erased = client.delete(f"/api/v1/leads/{mine['id']}", headers=tokens.admin)
+    assert erased.status_code == 200, erased.get_json()
+    for value in (theirs["email"], theirs["phone"]):
+        key = "email" if "@" in value else "phone"
+        body = {"company_name": "Uus OÜ", "country": "EE", "sector": "ict", key: value}
+        again = client.post("/api/v1/leads", json=body, headers=tokens.ee)
+        assert again.status_code != 409 or not again.get_json()["type"].endswith(
+            "/erased-person"
+        ), (value, again.get_json())
+    # the values LV's lead itself had are erased for the network
+    body = {"company_name": "SIA Cits", "country": "LV", "sector": "ict", "phone": "+37129111666"}
+    refused = client.post("/api/v1/leads", json=body, headers=tokens.ee)
+    assert refused.status_code == 409 and refused.get_json()["type"].endswith("/erased-person")

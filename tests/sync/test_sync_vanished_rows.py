@@ -151,3 +151,36 @@ def test_a_row_that_comes_back_leaves_the_list(env: SyncEnv) -> None:
     assert env.synced_tab().counts["restored"] == 2
     with env.store.session() as s:
         assert s.scalars(select(VanishedRow)).all() == []
+
+
+def test_a_restore_never_gives_a_firm_two_owners(env: SyncEnv) -> None:
+    """LV staff delete a firm's row (the sync archives the lead); EE's sheet then
+    lists the firm by its registration code and the sync creates it for EE (new
+    rows are judged against live leads). Before, LV's restore of its vanished
+    row answered 200 and both partners held one registration code; now it is
+    refused, and the entry stays listed for LV."""
+    from integration.store.models import Lead
+
+    code = "40003521600"
+    rows = [*_firms(9), ["SIA Baltic Soft", "LV", code, "IKT", "", "info@balticsoft.lv"]]
+    env.sheet("lv", [LV_LEADS_HEADER, *rows])
+    assert env.sync("lv", tab="leads").ok
+    env.replace("lv", "Leads", env.values("lv")[:-1])  # staff delete the Baltic Soft row
+    assert env.synced_tab("lv").counts.get("archived") == 1
+    ee_header = ["Ettevõte", "Riik", "Registrikood", "Sektor", "E-post", "Märkused"]
+    env.sheet("ee", [ee_header, ["Baltic Soft", "LV", code, "IKT", "sales@balticsoft.lv", ""]])
+    env.synced_tab("ee")
+    client, headers = _api(env)
+    (item,) = client.get("/api/v1/vanished-rows", headers=headers["lv"]).get_json()["items"]
+    refused = client.post(
+        f"/api/v1/vanished-rows/{item['record_id']}/restore", headers=headers["lv"]
+    )
+    assert refused.status_code == 409 and refused.get_json()["reason"] == "duplicate"
+    env.sync("lv", tab="leads")
+    with env.store.session() as s:
+        live = s.scalars(
+            select(Lead.partner).where(Lead.registration_code == code, Lead.archived_at.is_(None))
+        ).all()
+    assert live == ["ee"], live
+    listed = client.get("/api/v1/vanished-rows", headers=headers["lv"]).get_json()["items"]
+    assert [i["record_id"] for i in listed] == [item["record_id"]]
