@@ -3,18 +3,22 @@ webhooks and API calls under injected Google faults and SIGKILLed syncs; prints
 what was injected and checked, and how much was lost or duplicated.
 
     python bench/fault_campaign.py [-n 1000] [--first-seed 0] [--steps 4] [--jobs 2]
+                                   [--until 14:05]
 
 Needs PostgreSQL at 127.0.0.1:5432 (a throw-away database is made and dropped);
 every fourth seed runs on a temporary SQLite store. With ``--jobs N`` the seeds
 are split into N consecutive ranges run by N processes (each with its own
-emulator and stores) and the outcomes summed. The scenarios are those of
-tests/reliability/fault_scenarios.py; CI runs 50.
+emulator and stores) and the outcomes summed. ``--until HH:MM`` (UTC) starts
+no scenario after that time, for a loaded machine with a deadline: each range
+then ran its first seeds, and the table says how many ran of how many asked.
+The scenarios are those of tests/reliability/fault_scenarios.py; CI runs 50.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import itertools
 import json
 import logging
 import os
@@ -25,6 +29,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -34,7 +39,15 @@ sys.path.insert(0, str(ROOT / "tests" / "reliability"))
 from fault_scenarios import Outcome, run_campaign_on_fresh_stores  # noqa: E402
 
 
-def table(out: Outcome, seconds: float, n: int, first: int, steps: int, jobs: int = 1) -> str:
+def table(
+    out: Outcome,
+    seconds: float,
+    n: int,
+    first: int,
+    steps: int,
+    jobs: int = 1,
+    until: str | None = None,
+) -> str:
     rows = [
         ("scenarios", out.scenarios),
         ("faults that fired (emulator's count)", out.faults),
@@ -60,13 +73,26 @@ def table(out: Outcome, seconds: float, n: int, first: int, steps: int, jobs: in
         ("not converged (second sync wrote cells, ids differ)", out.not_converged),
     ]
     width = max(len(k) for k, _ in rows)
+    ran = out.scenarios
+    cut = (
+        f"Asked for {n} (seeds {first}..{first + n - 1} in {jobs} consecutive ranges); no "
+        f"scenario started after {until} UTC, so each range ran its first seeds. "
+        if until is not None and ran < n
+        else ""
+    )
     lines = [
-        f"# Fault campaign: {n} scenarios (seeds {first}..{first + n - 1}, {steps} steps each)",
-        "",
         (
-            f"The default is 1,000 scenarios; this run is {n} "
-            f"({seconds / max(n, 1):.1f} s a scenario on a shared machine). "
-            if n < 1000
+            f"# Fault campaign: {ran} scenarios ({steps} steps each)"
+            if cut
+            else f"# Fault campaign: {n} scenarios (seeds {first}..{first + n - 1}, "
+            f"{steps} steps each)"
+        ),
+        "",
+        cut
+        + (
+            f"The default is 1,000 scenarios; this run is {ran} "
+            f"({seconds / max(ran, 1):.1f} s a scenario on a shared machine). "
+            if ran < 1000
             else ""
         )
         + f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC (finished): {seconds:.0f} s in "
@@ -92,10 +118,24 @@ def table(out: Outcome, seconds: float, n: int, first: int, steps: int, jobs: in
     return "\n".join(lines) + "\n"
 
 
-def run_range(first: int, n: int, steps: int, kill_share: float) -> Outcome:
-    """One process's share: seeds ``first .. first + n - 1``."""
+def _deadline(until: str | None) -> datetime | None:
+    """Today's ``HH:MM`` in UTC (None: no deadline)."""
+    if until is None:
+        return None
+    hour, minute = (int(part) for part in until.split(":"))
+    return datetime.now(UTC).replace(hour=hour, minute=minute, second=0, microsecond=0)
+
+
+def run_range(
+    first: int, n: int, steps: int, kill_share: float, until: str | None = None
+) -> Outcome:
+    """One process's share: seeds ``first .. first + n - 1`` (with ``until``, those
+    started before it)."""
     started = time.monotonic()
-    seeds = range(first, first + n)
+    deadline = _deadline(until)
+    seeds: Any = range(first, first + n)
+    if deadline is not None:
+        seeds = itertools.takewhile(lambda _seed: datetime.now(UTC) < deadline, seeds)
 
     def progress(done: int, total: Outcome) -> None:
         if done % 10 == 0 or done == n:
@@ -115,6 +155,8 @@ def run_range(first: int, n: int, steps: int, kill_share: float) -> Outcome:
 def spawn(first: int, n: int, args: argparse.Namespace) -> Outcome:
     cmd = [sys.executable, __file__, "--child", "--first-seed", str(first), "-n", str(n)]
     cmd += ["--steps", str(args.steps), "--kill-share", str(args.kill_share)]
+    if args.until:
+        cmd += ["--until", args.until]
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=False)
     lines = [x for x in proc.stdout.splitlines() if x.startswith("{")]
     if not lines:
@@ -131,12 +173,13 @@ def main() -> int:
     parser.add_argument("--steps", type=int, default=4, help="fault/sync steps per scenario")
     parser.add_argument("--kill-share", type=float, default=0.5)
     parser.add_argument("--jobs", type=int, default=1, help="processes, each a range of seeds")
+    parser.add_argument("--until", help="HH:MM (UTC): start no scenario after this time")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "fault_campaign.md"))
     args = parser.parse_args()
     logging.disable(logging.CRITICAL)  # expected sync failures would flood the terminal
     if args.child:
-        out = run_range(args.first_seed, args.n, args.steps, args.kill_share)
+        out = run_range(args.first_seed, args.n, args.steps, args.kill_share, args.until)
         print(json.dumps(dataclasses.asdict(out)), flush=True)
         return 0
     started = time.monotonic()
@@ -144,13 +187,15 @@ def main() -> int:
     size = -(-args.n // jobs)
     ranges = [(args.first_seed + i, min(size, args.n - i)) for i in range(0, args.n, size)]
     if jobs == 1:
-        out = run_range(args.first_seed, args.n, args.steps, args.kill_share)
+        out = run_range(args.first_seed, args.n, args.steps, args.kill_share, args.until)
     else:
         out = Outcome()
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             for part in pool.map(lambda r: spawn(r[0], r[1], args), ranges):
                 out.add(part)
-    text = table(out, time.monotonic() - started, args.n, args.first_seed, args.steps, jobs)
+    text = table(
+        out, time.monotonic() - started, args.n, args.first_seed, args.steps, jobs, args.until
+    )
     print(text)
     Path(args.out).write_text(text, encoding="utf-8")
     return 0 if out.ok and not out.problems else 1

@@ -35,10 +35,10 @@ from fault_scenarios import TEST_ENVIRON  # noqa: E402
 from pg_databases import PG_ADMIN_URL, temporary_pg_database  # noqa: E402
 from processes import free_port, wait_for_http  # noqa: E402
 from run_info import RunInfo  # noqa: E402
+from seeding import stored_lead  # noqa: E402
 
 from integration.auth import create_token  # noqa: E402
 from integration.config import load_config  # noqa: E402
-from integration.store import records  # noqa: E402
 from integration.store.db import Store  # noqa: E402
 from integration.store.setup import sync_partner_rows  # noqa: E402
 
@@ -163,7 +163,7 @@ def main() -> int:
             _, token = create_token(s, "load", partner=None)
             lead_ids = []
             for i in range(30):
-                lead = records.create_lead(
+                lead = stored_lead(
                     s,
                     {
                         "partner": ("lv", "ee", "fi")[i % 3],

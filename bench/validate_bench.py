@@ -1,26 +1,33 @@
-"""Benchmark: our full row path (normalise + validate) vs a bare jsonschema loop.
+"""Benchmark ``crm-sync validate``: the command on generated files, and its row path.
 
-Generates sheet-like lead rows (cells as partners type them in lv/et/fi, about 5 %
-with a mistake), then times
+* **The command on files**: generated Latvian Leads exports (CSV at 100,000 and
+  1,000,000 rows, XLSX at 100,000, a title above the header), checked by
+  ``crm-sync validate`` as its own process, against only reading the same file
+  row by row (``csv`` / openpyxl read-only): seconds, rows/s and peak resident MB
+  side by side, as ratios. The goal: 1,000,000 rows under 300 MB, memory flat.
+* **The row path**: per row ``check_row`` (normalise every cell, schema + formats
+  + per-country registration codes, issues with localised messages) vs a bare
+  ``Draft202012Validator(schema).iter_errors`` loop over the same rows already
+  normalised (with and without jsonschema's ``FormatChecker``), in memory.
 
-* ``ours``: header matching once per tab, then per row ``check_row`` (normalise
-  every cell, schema + formats + per-country registration codes, issues with
-  localised messages);
-* ``bare``: ``Draft202012Validator(schema).iter_errors`` over the same rows already
-  normalised (jsonschema's defaults: formats are annotations, not checked);
-* ``bare+formats``: the same with jsonschema's own ``FormatChecker``.
-
-Prints a table and writes it to ``bench/results/validate_bench.md``.
-Usage: ``python bench/validate_bench.py [--rows 100000] [--seed 7]``.
+Prints a table and writes ``bench/results/validate_bench.md`` (a section not run
+keeps its last results). Usage: ``python bench/validate_bench.py [--files
+100000,100000:xlsx,1000000] [--rows 100000|0] [--seed 7]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import os
 import random
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +43,8 @@ from integration.validation.records import check_row
 from schemas import load_schema
 
 CHUNK = 1000
-RESULTS = Path(__file__).resolve().parent / "results" / "validate_bench.md"
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results" / "validate_bench.md"
 
 HEADERS = {
     "lv": [
@@ -165,12 +173,19 @@ def valid_codes(rng: random.Random, country: str, count: int) -> list[str]:
 
 def generate(rows: int, seed: int) -> dict[str, list[list[Any]]]:
     """Sheet rows per partner locale: about 5 % of rows carry one typing mistake."""
+    tabs: dict[str, list[list[Any]]] = {loc: [HEADERS[loc]] for loc in HEADERS}
+    for loc, row in generate_rows(rows, seed, list(HEADERS)):
+        tabs[loc].append(row)
+    return tabs
+
+
+def generate_rows(rows: int, seed: int, locales: list[str]) -> Iterator[tuple[str, list[Any]]]:
+    """``(locale, sheet row)`` one at a time, the locales taking turns (so a file of
+    a million rows is written without holding them)."""
     rng = random.Random(seed)
     codes = {c: valid_codes(rng, c, 500) for c in CODE_MODULES}
-    tabs: dict[str, list[list[Any]]] = {loc: [HEADERS[loc]] for loc in HEADERS}
-    locales = list(HEADERS)
     for n in range(rows):
-        loc = locales[n % 3]
+        loc = locales[n % len(locales)]
         country = rng.choice(["LV", "EE", "FI", "AZ", "AZ"])
         name = f"{rng.choice(WORDS)} {rng.choice(WORDS)} {n}"
         prefix, width = PHONES[country]
@@ -201,8 +216,7 @@ def generate(rows: int, seed: int) -> dict[str, list[list[Any]]]:
             row[slot] = {3: "12345", 4: "Kalnrūpniecība", 7: "nobody@", 8: "12", 14: "31.02.2025"}[
                 slot
             ]
-        tabs[loc].append(row)
-    return tabs
+        yield loc, row
 
 
 def clear_caches() -> None:
@@ -223,12 +237,8 @@ def clear_caches() -> None:
     phone._known_e164.clear()
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--repeat", type=int, default=3, help="runs per path; the median is kept")
-    args = parser.parse_args(argv)
+def row_path_section(args: argparse.Namespace) -> str:
+    """Our row path vs a bare jsonschema loop over the same rows, in memory."""
     run = RunInfo.begin()
 
     tabs = generate(args.rows, args.seed)
@@ -278,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
 
     base = bare_result[1]
     lines = [
-        f"# validate_bench ({args.rows:,} generated lead rows, seed {args.seed})",
+        f"## The row path ({args.rows:,} generated lead rows, seed {args.seed})",
         "",
         run.line(),
         "",
@@ -300,7 +310,164 @@ def main(argv: list[str] | None = None) -> int:
         f"Our full path costs {ratio:.2f}x the bare loop: {verdict} the goal of <= 3x "
         f"(each run: {per_run}).",
     ]
-    text = "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n"
+
+
+def write_lead_file(path: Path, rows: int, seed: int) -> Path:
+    """A Latvian Leads export of ``rows`` generated rows (a title above the
+    header, as chambers keep them), as CSV or XLSX by ``path``'s suffix, written
+    row by row."""
+    title = ["LEF Network Azerbaijan — kontakti"]
+    body = (row for _loc, row in generate_rows(rows, seed, ["lv"]))
+    if path.suffix == ".xlsx":
+        from openpyxl import Workbook
+
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet("Kontakti")
+        for row in (title, [], HEADERS["lv"]):
+            sheet.append(row)
+        for row in body:
+            sheet.append(row)
+        workbook.save(path)
+        return path
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        writer.writerows([title, [], HEADERS["lv"]])
+        writer.writerows(body)
+    return path
+
+
+#: The baseline: only reading the same file row by row (csv / openpyxl read-only),
+#: the floor under any check of it.
+_BARE_READ = """
+import csv, sys
+path = sys.argv[1]
+count = 0
+if path.endswith(".xlsx"):
+    from openpyxl import load_workbook
+    book = load_workbook(path, read_only=True, data_only=True)
+    for _row in book.worksheets[0].iter_rows(values_only=True):
+        count += 1
+else:
+    with open(path, encoding="utf-8", newline="") as handle:
+        for _row in csv.reader(handle, delimiter=";"):
+            count += 1
+print(count)
+"""
+
+
+@dataclass
+class Measured:
+    seconds: float
+    peak_mb: float
+    exit_code: int
+
+
+def measure(command: list[str]) -> Measured:
+    """Wall time and peak resident memory of ``command`` as its own process."""
+    env = {k: v for k, v in os.environ.items() if k not in ("CRM_CONFIG", "DATABASE_URL")}
+    env["PYTHONPATH"] = str(ROOT)
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=ROOT
+    )
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    return Measured(
+        time.perf_counter() - start, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+    )
+
+
+def file_section(args: argparse.Namespace) -> str:
+    """``crm-sync validate`` on generated files of each size, as its own process,
+    vs only reading the same file: rows/s and peak MB side by side."""
+    run = RunInfo.begin()
+    table = [
+        "| file | rows | output | ours s | ours rows/s | ours peak MB "
+        "| read-only s | read-only peak MB | time vs read | peak vs read |",
+        "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    worst_peak = 0.0
+    with tempfile.TemporaryDirectory(prefix="validate_bench_") as folder:
+        for spec in args.files.split(","):
+            rows, _, suffix = spec.strip().partition(":")
+            count, suffix = int(rows), (suffix or "csv")
+            path = write_lead_file(Path(folder) / f"leads_{count}.{suffix}", count, args.seed)
+            bare = measure([sys.executable, "-c", _BARE_READ, str(path)])
+            outputs = [("--errors-only",)]
+            if count <= args.json_up_to:
+                outputs.append(("--json",))
+            for output in outputs:
+                ours = measure(
+                    [
+                        *(sys.executable, "-m", "integration.cli", "validate", str(path)),
+                        *("--kind", "lead", "--partner", "lv", *output),
+                    ]
+                )
+                if ours.exit_code not in (0, 1):
+                    raise SystemExit(f"validate failed on {path} (exit {ours.exit_code})")
+                worst_peak = max(worst_peak, ours.peak_mb) if count >= 1_000_000 else worst_peak
+                table.append(
+                    f"| {suffix.upper()} | {count:,} | {' '.join(output)} | {ours.seconds:.1f} "
+                    f"| {count / ours.seconds:,.0f} | {ours.peak_mb:.0f} | {bare.seconds:.1f} "
+                    f"| {bare.peak_mb:.0f} | {ours.seconds / bare.seconds:.1f}x "
+                    f"| {ours.peak_mb / bare.peak_mb:.2f}x |"
+                )
+                print(table[-1], flush=True)
+            path.unlink()
+    run.finish()
+    lines = [
+        f"## The command on files (generated Latvian Leads exports, seed {args.seed})",
+        "",
+        run.line(),
+        "",
+        "`crm-sync validate FILE --kind lead --partner lv` as its own process, output to "
+        "/dev/null; the read-only baseline only reads the same file row by row. Peak MB is "
+        "the process's peak resident memory (ru_maxrss).",
+        "",
+        *table,
+    ]
+    if worst_peak:
+        verdict = "meets" if worst_peak < 300 else "misses"
+        lines += [
+            "",
+            f"At 1,000,000 rows the peak is {worst_peak:.0f} MB: {verdict} the goal of < 300 MB.",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def merged_results(previous: str, sections: dict[str, str]) -> str:
+    """The results file with the sections run now replaced and the others kept."""
+    kept: dict[str, str] = {}
+    for part in previous.split("\n## ")[1:]:
+        kept["## " + part.split(" (", 1)[0].split("\n", 1)[0]] = "## " + part.rstrip() + "\n"
+    for heading, text in sections.items():
+        kept[heading] = text
+    order = ["## The command on files", "## The row path"]
+    body = "\n".join(kept[h] for h in order if h in kept)
+    return "# validate_bench\n\n" + body
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000, help="row path rows (0: skip)")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per path; the median is kept")
+    parser.add_argument(
+        "--files",
+        default="100000,100000:xlsx,1000000",
+        help="file sizes (rows[:csv|xlsx], comma-separated; empty: skip)",
+    )
+    parser.add_argument(
+        "--json-up-to", type=int, default=100_000, help="also time --json up to this many rows"
+    )
+    args = parser.parse_args(argv)
+    sections = {}
+    if args.files:
+        sections["## The command on files"] = file_section(args)
+    if args.rows:
+        sections["## The row path"] = row_path_section(args)
+    previous = RESULTS.read_text("utf-8") if RESULTS.exists() else ""
+    text = merged_results(previous, sections)
     print(text)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(text, encoding="utf-8")

@@ -112,6 +112,16 @@ def create_app(
     app.extensions["crm"] = Services(config=config, store=store, prepared=prepared)
     _register_blueprints(app)
     app.wsgi_app = BodyDeadline(app.wsgi_app)  # type: ignore[method-assign]
+    if config.trusted_proxies:
+        # Behind the reverse proxy, the client's address, the scheme and the
+        # host the client used come from the proxy's X-Forwarded-* headers
+        # (the last ``n`` values: a client's own forged ones come before them).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = config.trusted_proxies
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n
+        )
     return app
 
 

@@ -7,12 +7,15 @@ secrets, the Google key, the cookie key), then the store (reachable,
 migrated), a Google token (obtainable with the key), and each partner's
 spreadsheet: that it opens (when not: "share it with <service-account e-mail>
 as editor", the words a failing sync uses too), that each tab is there and that
-its header row is recognised.
+its header row is recognised; and the alerts' SMTP server when one is set
+(connect, STARTTLS, login).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 import click
 
@@ -53,79 +56,126 @@ def token_check(config: AppConfig) -> Check | None:
     from google.auth.exceptions import GoogleAuthError
     from google.auth.transport.requests import Request
 
-    from connectors.google_sheets.auth import CredentialsError, service_account_credentials
+    from connectors.google_sheets.auth import (
+        CredentialsError,
+        service_account_credentials,
+        token_problem,
+    )
 
     try:
         credentials = service_account_credentials(config.credentials_file)
-        credentials.refresh(Request())
+        # 15 s, not google-auth's 120 s: the dashboard's Sync page waits for it
+        credentials.refresh(functools.partial(Request(), timeout=15))
     except CredentialsError:
         return None  # already a failed line of the key file's own check
     except GoogleAuthError as exc:
-        first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
-        return Check(
-            "google token",
-            False,
-            f"no token from Google ({type(exc).__name__}: {first}); check that this machine "
-            "reaches oauth2.googleapis.com and that the key is not disabled or deleted",
-        )
+        return Check("google token", False, token_problem(exc))
     return Check("google token", True, "obtained")
 
 
-def spreadsheet_checks(config: AppConfig) -> Iterator[Check]:
-    """Each partner's spreadsheet opens, and each tab is there with a header."""
-    from connectors.google_sheets.errors import PermissionDenied, SheetNotFound, SheetsError
-    from integration.normalise.headers import find_header
+def spreadsheet_checks(
+    config: AppConfig, codes: Iterable[str] | None = None, *, retry: Any = None
+) -> Iterator[Check]:
+    """Each partner's spreadsheet opens, and each tab is there with a header
+    (``codes``: only these partners, e.g. the ones a dashboard reader may see;
+    ``retry``: a shorter retry policy than a sync's, for a page view)."""
     from integration.sync.engine import make_connector
 
     try:
-        connector = make_connector(config)
+        connector = make_connector(config, retry=retry)
     except Exception as exc:  # no credentials: already a failed line above
         yield Check("spreadsheets", False, f"not checked: {exc}")
         return
-    for code, partner in sorted(config.partners.items()):
-        name = f"spreadsheet {code}"
-        try:
-            tabs = connector.metadata(partner.spreadsheet_id)
-        except (SheetNotFound, PermissionDenied):
+    chosen = sorted(config.partners) if codes is None else sorted(codes)
+    for code in chosen:
+        yield from _partner_spreadsheet_checks(config, connector, code)
+
+
+def _partner_spreadsheet_checks(config: AppConfig, connector: Any, code: str) -> Iterator[Check]:
+    from connectors.google_sheets.errors import PermissionDenied, SheetNotFound, SheetsError
+    from integration.normalise.headers import find_header
+
+    partner = config.partners[code]
+    name = f"spreadsheet {code}"
+    try:
+        tabs = connector.metadata(partner.spreadsheet_id)
+    except (SheetNotFound, PermissionDenied):
+        yield Check(
+            name,
+            False,
+            f"{partner.spreadsheet_id} cannot be opened; {sharing_hint(config)}",
+        )
+        return
+    except SheetsError as exc:
+        yield Check(name, False, f"{partner.spreadsheet_id}: {exc}")
+        return
+    yield Check(name, True, f"{partner.spreadsheet_id} opens")
+    for tab, kind in TAB_KINDS.items():
+        title = partner.tab_name(tab)
+        label = f"tab {code}/{title}"
+        if title not in tabs:
+            known = ", ".join(sorted(tabs)) or "none"
             yield Check(
-                name,
+                label,
                 False,
-                f"{partner.spreadsheet_id} cannot be opened; {sharing_hint(config)}",
+                f"no tab named {title!r} (tabs: {known}); rename the tab or set "
+                f"{tab}_tab for partner {code} in the partners file",
             )
             continue
-        except SheetsError as exc:
-            yield Check(name, False, f"{partner.spreadsheet_id}: {exc}")
-            continue
-        yield Check(name, True, f"{partner.spreadsheet_id} opens")
-        for tab, kind in TAB_KINDS.items():
-            title = partner.tab_name(tab)
-            label = f"tab {code}/{title}"
-            if title not in tabs:
-                known = ", ".join(sorted(tabs)) or "none"
-                yield Check(
-                    label,
-                    False,
-                    f"no tab named {title!r} (tabs: {known}); rename the tab or set "
-                    f"{tab}_tab for partner {code} in the partners file",
-                )
-                continue
+        try:
             rows = connector.read_tab(partner.spreadsheet_id, title)
-            found = find_header(
-                [[c for c in row] for row in rows],
-                kind,
-                partner.columns.get(tab),
-                partner.header_row.get(tab),
+        except SheetsError as exc:
+            yield Check(label, False, str(exc))
+            continue
+        found = find_header(
+            [[c for c in row] for row in rows],
+            kind,
+            partner.columns.get(tab),
+            partner.header_row.get(tab),
+        )
+        fields = [f for f in found.match.columns if f not in ("sync_status", "last_synced")]
+        if fields:
+            yield Check(label, True, f"header in row {found.row}: {len(fields)} fields")
+        else:
+            yield Check(
+                label,
+                False,
+                "no recognised header in the first rows; name the columns "
+                "(e.g. Company, Country) or map them under [partners.columns]",
             )
-            fields = [f for f in found.match.columns if f not in ("sync_status", "last_synced")]
-            if fields:
-                yield Check(label, True, f"header in row {found.row}: {len(fields)} fields")
-            else:
-                yield Check(
-                    label,
-                    False,
-                    "no recognised header in the first rows; name the columns "
-                    "(e.g. Company, Country) or map them under [partners.columns]",
-                )
+
+
+def smtp_check(config: AppConfig) -> Check | None:
+    """The alerts' mail server, when one is configured: it answers, STARTTLS
+    works if set, the login is accepted if set (nothing is sent)."""
+    smtp = config.smtp
+    if smtp is None:
+        return None
+    import smtplib
+    import ssl
+
+    from integration.alerts.mail import smtp_session
+
+    where = f"{smtp.host}:{smtp.port}"
+    steps = ["STARTTLS" if smtp.starttls else "no STARTTLS"]
+    if smtp.user:
+        steps.append(f"logged in as {smtp.user}")
+    try:
+        with smtp_session(smtp) as client:
+            client.noop()
+    except smtplib.SMTPNotSupportedError:
+        reason = "the server does not offer STARTTLS; set CRM_SMTP_STARTTLS=0 or use its TLS port"
+    except ssl.SSLError as exc:
+        reason = f"STARTTLS failed ({exc.reason or exc}); check the server's certificate"
+    except smtplib.SMTPAuthenticationError as exc:
+        reason = f"login as {smtp.user} refused ({exc.smtp_code}); check CRM_SMTP_USER/PASSWORD"
+    except smtplib.SMTPException as exc:
+        reason = f"{type(exc).__name__}: {str(exc).strip()[:200]}"
+    except OSError as exc:
+        reason = f"cannot connect ({exc.strerror or exc}); check CRM_SMTP_HOST and CRM_SMTP_PORT"
+    else:
+        return Check("smtp", True, f"{where} answers ({', '.join(steps)})")
+    return Check("smtp", False, f"{where}: {reason}")
 
 
 def public_url_check(config: AppConfig) -> Check:
@@ -142,6 +192,9 @@ def all_checks(config: AppConfig) -> Iterator[Check]:
     if token is not None:
         yield token
     yield from spreadsheet_checks(config)
+    smtp = smtp_check(config)
+    if smtp is not None:
+        yield smtp
 
 
 @click.command("check")

@@ -29,11 +29,25 @@ class CliState:
 
     def store(self) -> Store:
         """The configured store, migrated when it is the embedded SQLite default,
-        with partner rows in step with the partners file."""
+        with partner rows in step with the partners file.
+
+        A SQLite file that does not exist is not created here: a command pointed at
+        the wrong path (a missing ``DATABASE_URL``, a demo's store not exported)
+        would otherwise work on a new empty store and hand out tokens or sync
+        results nobody else sees. ``crm-sync db upgrade`` creates one on purpose."""
         if self._store is None:
             from integration.store.setup import prepare_store
 
-            self._store = prepare_store(self.config())
+            config = self.config()
+            missing = missing_sqlite_file(config.database_url)
+            if missing is not None:
+                fail(
+                    f"no store at {missing}: this command would create a new, empty one. "
+                    "Point DATABASE_URL (or --database-url) at the store you mean (a running "
+                    "`crm-sync demo` prints its export lines), or create it on purpose with "
+                    "`crm-sync db upgrade`"
+                )
+            self._store = prepare_store(config)
         return self._store
 
     def bare_store(self) -> Store:
@@ -41,6 +55,15 @@ class CliState:
         if self._store is None:
             self._store = Store(self.config().database_url)
         return self._store
+
+
+def missing_sqlite_file(url: str) -> str | None:
+    """The path of the SQLite file ``url`` names when that file does not exist
+    (None for another database, an in-memory store or an existing file)."""
+    from integration.store.db import sqlite_file
+
+    path = sqlite_file(url)
+    return None if path is None or path.exists() else str(path.resolve())
 
 
 def state(ctx: click.Context | None = None) -> CliState:

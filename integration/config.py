@@ -281,6 +281,10 @@ class AppConfig:
     webhook_secrets: Mapping[str, tuple[str, ...]] = field(init=False)
     #: the alert mail server; None: alerts are kept in the store, not mailed
     smtp: SmtpSettings | None = field(init=False)
+    #: ``CRM_TRUSTED_PROXIES``: how many reverse proxies stand in front of the
+    #: web process, whose X-Forwarded-For/-Proto/-Host/-Port headers are
+    #: believed (0: none; the headers are ignored, a client could forge them)
+    trusted_proxies: int = field(init=False)
 
     def __post_init__(self) -> None:
         env = self.environ
@@ -294,6 +298,7 @@ class AppConfig:
             "insecure_cookies": _flag(env, "CRM_INSECURE_COOKIES"),
             "webhook_secrets": secrets,
             "smtp": smtp_settings(env),
+            "trusted_proxies": _number(env, "CRM_TRUSTED_PROXIES", 0, int, zero=True),
         }
         for name, value in derived.items():
             object.__setattr__(self, name, value)  # frozen: set once, here

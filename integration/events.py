@@ -106,6 +106,13 @@ def texts_for_event(event_id: str, texts: Iterable[str], events: Sequence[Event]
     return sorted({t for t in texts if isinstance(t, str) and table.get(fold(t)) == event_id})
 
 
+def unlisted_texts(texts: Iterable[Any], events: Sequence[Event]) -> list[str]:
+    """Those of ``texts`` (values found in the store) that name no event of the list:
+    what staff are shown to fix (blank values are no event, not a mismatch)."""
+    table = event_table(events)
+    return sorted({t for t in texts if isinstance(t, str) and t.strip() and fold(t) not in table})
+
+
 def dropdown_names(events: Sequence[Event], locale: str) -> list[str]:
     """The Event column's dropdown for a partner in ``locale``: each event's name,
     oldest event first (names that would read as a formula are left out)."""

@@ -18,7 +18,8 @@ matching, tombstones and the store:
 - :func:`firm_keys` - every key a firm can be found by, strongest first, and
   :func:`first_match` - the one rule for when a weaker key may match;
 - :func:`key_hash` / :func:`tombstone_hashes` - the one-way hashes GDPR
-  tombstones keep instead of the keys.
+  tombstones keep instead of the keys (natural key, e-mail, phone in E.164:
+  :func:`phone_key`).
 
 When two records are one firm
 -----------------------------
@@ -30,7 +31,10 @@ A firm is tried by its keys in this order (:func:`firm_keys`):
 
 The registration code is the firm's legal identity, so it decides whenever
 both sides have one: a weaker key (e-mail or name) never matches two records
-whose registration keys are both present and differ. Two chambers'
+whose registration keys are both present and differ. Across partners a record
+with a registration code is never matched by company name alone
+(:func:`first_match`): a name a partner typed never claims the firm another
+chamber knows by code. Two chambers'
 "Baltic Soft" in Latvia with different codes are two firms; a row with no
 (readable) code named like a stored firm is that firm. Different e-mail
 addresses do not keep a name match apart: one firm has several (info@,
@@ -156,15 +160,31 @@ def email_key(email: Any) -> str | None:
     return email.strip().lower() or None
 
 
+#: A phone number in E.164 form, as the normaliser stores it (``+37129111222``).
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+
+
+def phone_key(phone: Any) -> str | None:
+    """A stored phone number as a tombstone compares it: its E.164 form (the
+    normaliser's, :func:`integration.normalise.normalise_phone`, so a number
+    typed ``+371 2911 1222`` or ``29111222`` in Latvia arrives as
+    ``+37129111222``); None for anything else (blank, or not a valid number)."""
+    return phone if isinstance(phone, str) and _E164.match(phone) else None
+
+
 def tombstone_hashes(record: Mapping[str, Any]) -> list[str]:
     """The hashed keys a tombstone of ``record`` holds and a look-up compares: its
-    natural key and, when that is not the e-mail, its e-mail too. (A company name
+    natural key, when that is not the e-mail its e-mail too, and its phone number
+    (E.164), so a person known only by phone stays erased. (A company name
     is not personal data and never erased, so it is no tombstone key.)"""
     key = natural_key(record)
     keys = [key] if key else []
     email = email_key(record.get("email"))
     if email and (key is None or key[0] != "email"):
         keys.append(("email", email))
+    phone = phone_key(record.get("phone"))
+    if phone:
+        keys.append(("phone", phone))
     return [key_hash(k) for k in keys]
 
 
@@ -182,15 +202,18 @@ def leaves(raw: Any) -> Iterator[str]:
         yield str(int(raw)) if isinstance(raw, float) and raw.is_integer() else str(raw)
 
 
-def payload_hashes(raw: Any) -> list[str]:
+def payload_hashes(raw: Any, phones: Callable[[str], Iterable[str]] | None = None) -> list[str]:
     """The tombstone hashes a raw payload or row may carry, whatever it is keyed
     by (form questions, a sheet's headers): every value that is an e-mail
-    address, and the keys of its lead fields when it is keyed by field."""
+    address, the keys of its lead fields when it is keyed by field, and, with
+    ``phones`` (a value -> the E.164 numbers it may be), every phone number."""
     hashes = tombstone_hashes(raw) if isinstance(raw, Mapping) else []
     for value in leaves(raw):
         email = email_key(value)
         if email and "@" in email:
             hashes.append(key_hash(("email", email)))
+        elif phones is not None:
+            hashes += [key_hash(("phone", p)) for p in phones(value) if phone_key(p)]
     return sorted(set(hashes))
 
 
@@ -248,16 +271,28 @@ def first_match(
     keys: Sequence[Key],
     candidates: Callable[[Key], Iterable[_T]],
     registration_of: Callable[[_T], Key | None],
+    foreign: Callable[[_T], bool] | None = None,
 ) -> tuple[Key, _T] | None:
     """The first candidate found by ``keys`` (from :func:`firm_keys`, in order)
     that :func:`may_match`, with the key that found it; None when there is none.
 
     ``candidates(key)`` lists what has the key (in the caller's order of
     preference); ``registration_of(candidate)`` is its registration key, so the
-    same rule runs over a dict in the sync plan and over rows from the store."""
+    same rule runs over a dict in the sync plan and over rows from the store.
+
+    With ``foreign`` (whether a candidate is another partner's), a record that
+    has a registration code is never another partner's firm by company name
+    alone. Otherwise a partner could claim a firm it knows only by name, by
+    entering the name before the chamber that holds the firm's code does, and
+    every later form or row of that chamber would be kept as its duplicate. An
+    e-mail address is an identifier the claimant would have to know, and still
+    matches; a record without a code still finds another partner's firm by
+    name (the cross-partner duplicate rule)."""
     mine = keys[0] if keys and keys[0][0] == "reg" else None
     for key in keys:
         for candidate in candidates(key):
+            if mine is not None and key[0] == "name" and foreign is not None and foreign(candidate):
+                continue
             if may_match(key, mine, registration_of(candidate)):
                 return key, candidate
     return None

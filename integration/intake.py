@@ -12,7 +12,7 @@ debounce window. Callers own the transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session
 from integration.config import AppConfig
 from integration.issues import for_readers, issue
 from integration.messages import FALLBACK
-from integration.ownership import may_fill
-from integration.store import fast_path, records
-from integration.store.firm_locks import lock_firms
+from integration.store import records
+from integration.store.firm_locks import lock_payload
+from integration.store.lead_create import create_lead
 from integration.store.models import Lead, QuarantineEntry
 from integration.validation import check_row
 from schemas import load_schema
@@ -195,18 +195,13 @@ def store_lead(
         )
 
     if errors:
-        # an erased person's input is refused, not kept for review, valid or not
+        # an erased person's input is refused, not kept for review, valid or not;
+        # an erasure of the person holds these locks, so it is seen or waits
+        lock_payload(session, {**quarantine_raw, **record})
         if records.erased_in_payload(session, {**quarantine_raw, **record}, partner):
             return LeadIntake("erased", record={})
         keep(errors)
         return LeadIntake("invalid", record=record, errors=errors)
-    # two forms, or a form and the sync creating the same firm, wait here for
-    # each other; the duplicate check below then sees the winner's lead
-    lock_firms(session, [record])
-    # Tombstone and duplicate look-ups in one query (they run on every lead).
-    erased, duplicate_id, owner = fast_path.lookup_lead_key(session, record, partner)
-    if erased:
-        return LeadIntake("erased", record={})
 
     def duplicate(other_id: str, other_owner: str) -> LeadIntake:
         """Another partner's firm: never written into, kept for this partner."""
@@ -216,39 +211,57 @@ def store_lead(
             "duplicate", record=record, errors=errors, duplicate_of=other_id, entry=entry
         )
 
-    if duplicate_id is not None and owner is not None and not may_fill(partner, owner):
-        return duplicate(duplicate_id, owner)
-    existing = session.get(Lead, duplicate_id) if duplicate_id is not None else None
-    if existing is not None:
-        fill = fill_blanks(existing.data, record)
-        if fill:
-            try:
-                records.update_record(session, existing, fill, source=source)
-            except records.Refused as exc:
-                # the blanks would make the own lead another partner's firm
-                if exc.reason == "erased" or exc.other_id is None:
-                    return LeadIntake("erased", record={})
-                return duplicate(exc.other_id, exc.other_partner or "")
-        records.audit(session, existing, "merge", source, {"filled": sorted(fill)})
-        records.request_sync(
-            session,
-            existing.partner,
-            trigger=trigger,
-            reason=f"merged into {existing.id}",
-            tab="leads",
-        )
-        return LeadIntake(
-            "merged", lead=existing, record=record, filled=sorted(fill), lead_id=existing.id
-        )
-    # The common case, written with prebuilt Core statements: no ORM objects,
-    # no unit-of-work flush (most of a lead's cost before this).
+    # The store's one create takes the firm's locks (two forms, or a form and the
+    # sync creating the same firm, wait there for each other) and refuses an
+    # erased person or a firm it holds already, in one look-up.
     # The sync request names the record's partner, which is ``partner``: the
     # normaliser sets it from the URL and a submission may not override it.
-    lead_id = fast_path.insert_lead(
-        session, record, source=source, sync_trigger=trigger, sync_tab="leads"
-    )
+    try:
+        lead_id = create_lead(
+            session, record, source=source, sync_trigger=trigger, sync_tab="leads"
+        )
+    except records.Refused as exc:
+        if exc.reason == "erased" or exc.other_id is None:
+            return LeadIntake("erased", record={})
+        if not exc.mergeable:
+            return duplicate(exc.other_id, exc.other_partner or "")
+        return merge_into(
+            session, exc.other_id, record, source=source, trigger=trigger, duplicate=duplicate
+        )
     lead = session.get(Lead, lead_id) if load_lead else None
     return LeadIntake("created", lead=lead, record=record, lead_id=lead_id)
+
+
+def merge_into(
+    session: Session,
+    lead_id: str,
+    record: Mapping[str, Any],
+    *,
+    source: str,
+    trigger: str,
+    duplicate: Callable[[str, str], LeadIntake],
+) -> LeadIntake:
+    """Fill the blanks of the own lead ``lead_id`` that is ``record``'s firm
+    (merge never overwrites); ``duplicate`` answers when the filled values would
+    make it another partner's firm."""
+    existing = session.get(Lead, lead_id)
+    assert existing is not None  # found under the firm's locks a moment ago
+    fill = fill_blanks(existing.data, record)
+    if fill:
+        try:
+            records.update_record(session, existing, fill, source=source)
+        except records.Refused as exc:
+            # the blanks would make the own lead another partner's firm
+            if exc.reason == "erased" or exc.other_id is None:
+                return LeadIntake("erased", record={})
+            return duplicate(exc.other_id, exc.other_partner or "")
+    records.audit(session, existing, "merge", source, {"filled": sorted(fill)})
+    records.request_sync(
+        session, existing.partner, trigger=trigger, reason=f"merged into {existing.id}", tab="leads"
+    )
+    return LeadIntake(
+        "merged", lead=existing, record=dict(record), filled=sorted(fill), lead_id=existing.id
+    )
 
 
 def accept_lead(

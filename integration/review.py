@@ -16,7 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import update
+from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm.exc import StaleDataError
 
 from integration.config import AppConfig
 from integration.intake import accept_lead, fill_blanks, record_errors, split_known
@@ -24,6 +26,7 @@ from integration.issues import render
 from integration.messages import FALLBACK
 from integration.ownership import Actor, check_conflict, check_merge, check_review, owner_of
 from integration.store import records
+from integration.store.firm_locks import lock_person
 from integration.store.models import Agreement, Conflict, Lead, QuarantineEntry, utcnow
 from integration.sync import sheet_rows
 
@@ -120,6 +123,24 @@ def _open(entry: QuarantineEntry) -> None:
         raise ReviewError("resolved", f"Quarantine entry {entry.id} is already {entry.resolution}.")
 
 
+def _take(entry: QuarantineEntry, *writes: Mapping[str, Any]) -> None:
+    """Lock the entry's row for the action's transaction and read it afresh, then
+    require it open: two actions on one entry at once (a double click, two staff
+    members) run one after the other, and the second finds it already taken.
+    Without it, on PostgreSQL both merges of one entry into two leads applied.
+
+    First, in one pass, the person and firm locks of the entry's values and of
+    ``writes`` (the lead values the action will store): an erasure takes those
+    locks and then scrubs the person's quarantine entries, so an action holding
+    the entry's row while waiting for them deadlocked with it (one of the two
+    rolled back, answered 503 before ``run_guarded`` ran it again)."""
+    session = object_session(entry)
+    if session is not None:
+        lock_person(session, dict(entry.raw or {}), *writes)
+        session.refresh(entry, with_for_update=True)
+    _open(entry)
+
+
 def _is_sheet(entry: QuarantineEntry) -> bool:
     return (entry.source or "").startswith("sheet:")
 
@@ -172,7 +193,7 @@ def replay_quarantine(
     (``ReviewError("duplicate")``): the replay never writes into it.
     """
     check_review(actor, entry.partner)
-    _open(entry)
+    _take(entry)
     partner = entry.partner
     if partner is None or partner not in config.partners:
         raise ReviewError("invalid", "The entry belongs to no configured partner.")
@@ -219,7 +240,7 @@ def dismiss_quarantine(
     """Give up on an item; a sheet row's status cell then says so (and the row is
     not quarantined again while unchanged)."""
     check_review(actor, entry.partner)
-    _open(entry)
+    _take(entry)
     _resolve(entry, "dismissed")
     if _is_sheet(entry) and entry.partner:
         records.request_sync(
@@ -288,6 +309,24 @@ def merge_target(
     return target, valid
 
 
+def _merge_writes(
+    session: Session,
+    config: AppConfig,
+    entry: QuarantineEntry,
+    into: str | None,
+) -> list[dict[str, Any]]:
+    """What a merge will write, read before any lock, for :func:`_take` to lock
+    first: the target lead as it is and as merged. Read again once locked; a
+    merge whose values changed meanwhile still locks what it writes when it
+    writes (late, so a deadlock is possible there and retried)."""
+    target = session.get(Lead, into or entry.duplicate_of or "")
+    if target is None or entry.kind != "lead":
+        return []
+    values = entry_values(config, entry)
+    # every value the merge may take (filled, or replaced by a choice)
+    return [dict(target.data), {**target.data, **values}, {**values, **target.data}]
+
+
 def merge_quarantine(
     session: Session,
     config: AppConfig,
@@ -304,6 +343,8 @@ def merge_quarantine(
     entry's. Into another partner's lead only by an admin
     (:func:`ownership.check_merge`). The result and the audit entry list what
     was filled and replaced; a merge that fills nothing says so."""
+    check_review(actor, entry.partner)
+    _take(entry, *_merge_writes(session, config, entry, into))
     try:
         target, valid = merge_target(session, config, entry, actor=actor, into=into)
     except ReviewError as exc:
@@ -345,6 +386,24 @@ def conflict_record(session: Session, conflict: Conflict) -> Lead | Agreement | 
     return session.get(model, conflict.record_id)
 
 
+def _claim_conflict(session: Session, conflict: Conflict, side: str, value: Any) -> None:
+    """Mark ``conflict`` resolved only if it still is open, in one conditional
+    UPDATE (on PostgreSQL it waits for a concurrent resolver's commit): a
+    resolver that finds it closed meanwhile raises ``StaleDataError``, so
+    :func:`~integration.store.guarded.run_guarded` takes the action again and
+    answers that it is already resolved; two resolutions never both land."""
+    now = utcnow()
+    claimed = session.execute(
+        update(Conflict)
+        .where(Conflict.id == conflict.id, Conflict.resolved_at.is_(None))
+        .values(resolved_at=now, resolved_value=value, resolution=f"chose_{side}")
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        raise StaleDataError(f"conflict {conflict.id} was resolved meanwhile")
+    session.expire(conflict, ["resolved_at", "resolved_value", "resolution"])
+
+
 def resolve_conflict(
     session: Session, conflict: Conflict, side: str, *, actor: Actor, source: str = "api"
 ) -> ReviewResult:
@@ -366,10 +425,8 @@ def resolve_conflict(
     if isinstance(record, Lead) and record.erased_at is not None:
         raise ReviewError("erased", f"Record {conflict.record_id} was erased.")
     value = conflict.sheet_value if side == "sheet" else conflict.store_value
+    _claim_conflict(session, conflict, side, value)
     changed = _update(session, record, {conflict.field: value}, source=source)
-    conflict.resolved_value = value
-    conflict.resolved_at = utcnow()
-    conflict.resolution = f"chose_{side}"
     records.request_sync(
         session,
         conflict.partner,

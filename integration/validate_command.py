@@ -8,23 +8,32 @@ file or the options cannot be used (one line, no traceback).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import json
-from collections.abc import Mapping
+import sqlite3
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
+from openpyxl.utils import get_column_letter
 
 from integration.config import ConfigError, load_config
-from integration.csv_import import ImportFileError, Table, read_tables
+from integration.csv_import import ImportFileError, Table, open_tables
 from integration.identity import firm_keys, first_match, key_field, registration_identity
 from integration.issues import ValidationIssue, issue
 from integration.messages import LOCALES
-from integration.normalise.headers import HEADER_SEARCH_ROWS, SERVICE_FIELDS, HeaderMatch
+from integration.normalise.headers import (
+    HEADER_SEARCH_ROWS,
+    PARTY_COLUMNS,
+    SERVICE_FIELDS,
+    HeaderMatch,
+)
 from integration.normalise.identifiers import looks_like_lead_id
 from integration.normalise.locales import known_language
+from integration.normalise.text import is_blank
+from integration.validate_output import Tally, frame, print_json, print_table
 from integration.validation.cross_rules import (
     InMemoryLeads,
     LeadLookup,
@@ -33,7 +42,7 @@ from integration.validation.cross_rules import (
     resolve_party,
 )
 from integration.validation.records import check_row
-from integration.vocabulary import field_label, vocabulary
+from integration.vocabulary import field_label, first_word, vocabulary
 
 #: The founding partners' locales, for a check without any partners file (a partner
 #: added later is known only from the partners file that configures it).
@@ -43,23 +52,32 @@ _DEFAULT_CONFIG = "partners.toml"
 
 @dataclass
 class RowResult:
-    """The verdict on one data row."""
+    """The verdict on one data row; ``notes`` say what was not checked, or why a
+    value reads as missing (merged cells), without making the row invalid."""
 
     row: int
     record: dict[str, Any]
     errors: list[ValidationIssue] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def valid(self) -> bool:
         return not self.errors
 
+    @property
+    def problems(self) -> list[str]:
+        return [item.message for item in self.errors]
+
     def as_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "row": self.row,
             "valid": self.valid,
             "record": self.record,
             "errors": [item.as_dict() for item in self.errors],
         }
+        if self.notes:
+            out["notes"] = self.notes
+        return out
 
 
 class _NoLeads:
@@ -72,26 +90,45 @@ class _NoLeads:
         return None
 
 
+_SEP = "\x1f"
+
+
 class _RowsSeen:
     """Firm keys of earlier rows in the same file, to flag in-file duplicates by
-    the rule the sync applies (:func:`integration.identity.first_match`)."""
+    the rule the sync applies (:func:`integration.identity.first_match`).
+
+    The keys go to a private temporary SQLite database on disk (deleted when
+    closed), not a dict: a million-row file has millions of keys, and memory
+    must not grow with the file."""
 
     def __init__(self) -> None:
-        self.rows: dict[tuple[str, ...], int] = {}
-        self.regs: dict[int, tuple[str, ...]] = {}
+        self._db = sqlite3.connect("")
+        self._db.executescript(
+            "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-8000;"
+            "CREATE TABLE keys (key TEXT PRIMARY KEY, row INTEGER) WITHOUT ROWID;"
+            "CREATE TABLE regs (row INTEGER PRIMARY KEY, reg TEXT);"
+        )
+
+    def close(self) -> None:
+        self._db.close()
+
+    def _rows_with(self, key: tuple[str, ...]) -> list[int]:
+        found = self._db.execute("SELECT row FROM keys WHERE key = ?", (_SEP.join(key),))
+        return [row for (row,) in found]
+
+    def _registration(self, row: int) -> tuple[str, ...] | None:
+        found = self._db.execute("SELECT reg FROM regs WHERE row = ?", (row,)).fetchone()
+        return tuple(found[0].split(_SEP)) if found else None
 
     def check(self, row: int, record: Mapping[str, Any], locale: str) -> list[ValidationIssue]:
         keys = firm_keys(record)
-        match = first_match(
-            keys,
-            lambda key: [self.rows[key]] if key in self.rows else [],
-            lambda first: self.regs.get(first),
+        match = first_match(keys, self._rows_with, self._registration)
+        self._db.executemany(
+            "INSERT OR IGNORE INTO keys VALUES (?, ?)", [(_SEP.join(k), row) for k in keys]
         )
-        for key in keys:
-            self.rows.setdefault(key, row)
         reg = registration_identity(record)
         if reg is not None:
-            self.regs[row] = reg
+            self._db.execute("INSERT OR REPLACE INTO regs VALUES (?, ?)", (row, _SEP.join(reg)))
         if match is None:
             return []
         key, first = match
@@ -200,7 +237,55 @@ def _best_table(
     return best[1], best[2]
 
 
-def validate_table(
+def _merge_notes(
+    table: Table, match: HeaderMatch, kind: str, number: int, cells: list[Any], locale: str
+) -> list[str]:
+    """Why a mapped cell of row ``number`` reads as empty when merged cells cover it:
+    only a merged range's first cell holds the value."""
+    notes = []
+    for name, index in match.columns.items():
+        if name in SERVICE_FIELDS or (index < len(cells) and not is_blank(cells[index])):
+            continue
+        for merged in table.merged:
+            if merged.hides(number, index + 1):
+                notes.append(
+                    frame(
+                        "merged",
+                        locale,
+                        field=field_label(kind, _record_field(kind, name), locale),
+                        cell=f"{get_column_letter(index + 1)}{number}",
+                        range=merged.ref,
+                        first=merged.ref.partition(":")[0],
+                    )
+                )
+                break
+    return notes
+
+
+def _record_field(kind: str, column: str) -> str:
+    """A header-match name as the record field it fills (``seller`` -> ``seller_id``)."""
+    return PARTY_COLUMNS.get(column, column) if kind == "agreement" else column
+
+
+def _offline_parties(
+    kind: str, issues: list[ValidationIssue], locale: str
+) -> tuple[list[ValidationIssue], list[str]]:
+    """Without leads to look them up in, a party named by name is not wrong, only
+    unchecked: its ``party`` issue becomes a note."""
+    notes = [
+        frame(
+            "party_not_checked",
+            locale,
+            field=field_label(kind, item.field, locale),
+            value=item.params.get("value", ""),
+        )
+        for item in issues
+        if item.code == "party"
+    ]
+    return [item for item in issues if item.code != "party"], notes
+
+
+def iter_validated(
     table: Table,
     match: HeaderMatch,
     kind: str,
@@ -210,53 +295,62 @@ def validate_table(
     today: dt.date | None = None,
     leads: InMemoryLeads | None = None,
     partners: frozenset[str] | None = None,
-) -> list[RowResult]:
-    """Check every data row of ``table``: normalise, schema, then the rules that need
-    no store (signed date not in the future, same firm on both sides, repeated firm
-    within the file).
+) -> Iterator[RowResult]:
+    """Check every data row of ``table``, one at a time as it is read: normalise,
+    schema, then the rules that need no store (signed date not in the future,
+    same firm on both sides, repeated firm within the file).
 
-    Without ``leads``, parties named other than by CRM ID are reported as ``party``.
-    With ``leads`` (the workbook's own Leads tab), parties are also found by
-    registration code or company name, and two known parties from one country are
-    reported; a party id missing from that tab is not an error (the firm may be
-    kept in another partner's sheet).
+    Without ``leads``, a party named other than by CRM ID cannot be looked up:
+    the row gets a note that it was not checked, not an error. With ``leads`` (a
+    Leads tab or export), parties are also found by registration code or company
+    name, and two known parties from one country are reported; a party id missing
+    from those leads is not an error (the firm may be kept in another partner's
+    sheet).
     """
     today = today or dt.date.today()
     lookup: LeadLookup = leads if leads is not None else _NoLeads()
     resolver = (lambda text: resolve_party(text, leads)) if leads is not None else None
-    seen = _RowsSeen()
-    results = []
-    for number, cells in table.rows:
-        raw = match.row_to_raw(cells)
-        record, issues = check_row(
-            kind, raw, locale, partner=partner, resolve_party=resolver, partners=partners
-        )
-        if partner is None:
-            # The owning partner is not a column of the tab; without --partner it is
-            # unknown, which is not the row's fault.
-            issues = [i for i in issues if not (i.field == "partner" and i.code == "required")]
-        if kind == "agreement":
-            extra = check_agreement(record, lookup, today=today, locale=locale)
-            issues += [i for i in extra if i.code != "reference"]
-        else:
-            issues += check_lead_duplicate(record, lookup, locale=locale)
-            issues += seen.check(number, record, locale)
-        results.append(RowResult(row=number, record=record, errors=issues))
-    return results
+    seen = _RowsSeen() if kind == "lead" else None
+    try:
+        for number, cells in table.iter_rows():
+            raw = match.row_to_raw(cells)
+            record, issues = check_row(
+                kind, raw, locale, partner=partner, resolve_party=resolver, partners=partners
+            )
+            notes = _merge_notes(table, match, kind, number, cells, locale)
+            if partner is None:
+                # The owning partner is not a column of the tab; without --partner
+                # it is unknown, which is not the row's fault.
+                issues = [i for i in issues if not (i.field == "partner" and i.code == "required")]
+            if seen is None:
+                if leads is None:
+                    issues, unchecked = _offline_parties(kind, issues, locale)
+                    notes += unchecked
+                extra = check_agreement(record, lookup, today=today, locale=locale)
+                issues += [i for i in extra if i.code != "reference"]
+            else:
+                issues += check_lead_duplicate(record, lookup, locale=locale)
+                issues += seen.check(number, record, locale)
+            yield RowResult(row=number, record=record, errors=issues, notes=notes)
+    finally:
+        if seen is not None:
+            seen.close()
 
 
-def workbook_leads(
+def leads_of(
     tables: list[Table],
-    skip: Table,
     locale: str,
     partner: str | None,
     headers: TabHeaders | None = None,
+    skip: Table | None = None,
 ) -> tuple[Table, InMemoryLeads] | None:
-    """The leads of the workbook's Leads tab (rows with a CRM ID), if it has one;
-    ``headers``: what the partners file says about the Leads tab's header."""
+    """The leads (rows with a CRM ID) of the best Leads tab among ``tables`` (the
+    workbook's own, or a ``--leads`` export), if there is one; ``headers``: what
+    the partners file says about the Leads tab's header. The leads are kept in
+    memory to look parties up: the size of a Leads tab, not of the checked file."""
     best: tuple[int, Table, HeaderMatch] | None = None
     for original in tables:
-        if original.name == skip.name:
+        if skip is not None and original.name == skip.name:
             continue
         table, match = _located(original, "lead", headers or TabHeaders())
         score = len([n for n in match.columns if n not in SERVICE_FIELDS])
@@ -270,7 +364,7 @@ def workbook_leads(
         return None
     _, table, match = best
     leads = InMemoryLeads()
-    for _number, cells in table.rows:
+    for _number, cells in table.iter_rows():
         record, _issues = check_row("lead", match.row_to_raw(cells), locale, partner=partner)
         if looks_like_lead_id(record.get("id")):
             leads.add(record)
@@ -283,31 +377,6 @@ def _unmapped_text(kind: str, header: str) -> str:
 
     guess = suggest_field(kind, header)
     return f"{header!r} ({guess}?)" if guess else repr(header)
-
-
-def _print_table(results: list[RowResult], kind: str, locale: str, source: str) -> None:
-    from rich.console import Console
-    from rich.table import Table as RichTable
-
-    console = Console(soft_wrap=False)
-    title_field = "company_name" if kind == "lead" else "subject"
-    grid = RichTable(title=source, show_lines=False)
-    grid.add_column("Row", justify="right", no_wrap=True)
-    grid.add_column("Status", no_wrap=True)
-    grid.add_column(field_label(kind, title_field, locale), overflow="fold")
-    grid.add_column("Problems", overflow="fold")
-    for result in results:
-        status = "[green]OK[/green]" if result.valid else "[red]invalid[/red]"
-        name = result.record.get(title_field) or result.record.get("id") or ""
-        problems = "\n".join(item.message for item in result.errors)
-        grid.add_row(str(result.row), status, _escape(str(name)), _escape(problems))
-    console.print(grid)
-
-
-def _escape(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
 
 
 def _language_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Any:
@@ -341,12 +410,22 @@ def _language_option(_ctx: click.Context, _param: click.Parameter, value: str | 
 )
 @click.option(
     "--locale",
+    "--lang",
+    "locale",
     callback=_language_option,
     metavar="LANG",
-    help=f"Language of numbers, dates and messages (overrides the partner's): "
-    f"{', '.join(LOCALES)}, or any other language code (read as English where "
-    "it has no texts).",
+    help=f"Language of numbers, dates, messages and the output (overrides the "
+    f"partner's): {', '.join(LOCALES)}, or any other language code (read as English "
+    "where it has no texts).",
 )
+@click.option(
+    "--leads",
+    "leads_file",
+    type=click.Path(dir_okay=True, path_type=Path),
+    metavar="FILE",
+    help="A Leads export (CSV/XLSX) to look agreement parties up in.",
+)
+@click.option("--errors-only", is_flag=True, help="Print only the invalid rows (and the summary).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list, one object per row.")
 @click.pass_context
 def validate_command(
@@ -356,12 +435,15 @@ def validate_command(
     partner: str | None,
     config_path: str | None,
     locale: str | None,
+    leads_file: Path | None,
+    errors_only: bool,
     as_json: bool,
 ) -> None:
     """Validate a CSV or XLSX export of a partner's Leads or Agreements tab, offline.
 
-    Exit status 0 when every row is valid, 1 when some row is invalid, 2 when the
-    file cannot be read or has no recognisable header.
+    Rows are read, checked and printed one at a time, so a file of any length is
+    checked in the same memory. Exit status 0 when every row is valid, 1 when some
+    row is invalid, 2 when a file cannot be read or has no recognisable header.
     """
     root = ctx.find_root().obj
     config_path = config_path or getattr(root, "config_path", None)
@@ -369,49 +451,96 @@ def validate_command(
         partner = partner.strip().lower()
     partner_locale, partners = partner_settings(partner, config_path)
     locale = locale or partner_locale
-    try:
-        tables = read_tables(file)
-    except ImportFileError as exc:
-        _fail(f"{file}: {exc}")
     headers = partner_headers(partner, config_path, kind)
+    reading = file
+    try:
+        with contextlib.ExitStack() as stack:
+            tables = stack.enter_context(open_tables(file))
+            table, match = _checked_tab(file, tables, kind, headers, locale)
+            leads = None
+            if kind == "agreement":
+                reading = leads_file or file
+                lead_headers = partner_headers(partner, config_path, "lead")
+                leads = _party_leads(
+                    stack, tables, table, leads_file, locale, partner, lead_headers
+                )
+                reading = file
+            tally = Tally()
+            results = tally.count(
+                iter_validated(
+                    table,
+                    match,
+                    kind,
+                    locale=locale,
+                    partner=partner,
+                    leads=leads,
+                    partners=partners,
+                )
+            )
+            shown = (r for r in results if not r.valid) if errors_only else results
+            if as_json:
+                print_json(shown)
+            else:
+                title = file.name if table.name == file.name else f"{file.name}: {table.name}"
+                print_table(shown, kind, locale, title)
+                click.echo(tally.summary(locale))
+    except ImportFileError as exc:
+        _fail(f"{reading}: {exc}")
+    if tally.invalid:
+        ctx.exit(1)
+
+
+def _party_leads(
+    stack: contextlib.ExitStack,
+    tables: list[Table],
+    agreements: Table,
+    leads_file: Path | None,
+    locale: str,
+    partner: str | None,
+    headers: TabHeaders,
+) -> InMemoryLeads | None:
+    """The leads agreement parties are looked up in: ``--leads FILE``, else the
+    workbook's own Leads tab; None (parties not checked) when there is neither."""
+    if leads_file is not None:
+        found = leads_of(stack.enter_context(open_tables(leads_file)), locale, partner, headers)
+        if found is None:
+            _fail(f"{leads_file}: no Leads tab with CRM ID and company columns")
+        source = repr(leads_file.name)
+    else:
+        # the workbook's own Leads tab, never the agreements being checked
+        found = leads_of(tables, locale, partner, headers, skip=agreements)
+        source = repr(found[0].name) if found else ""
+    if found is None:
+        click.echo(frame("parties_offline", locale), err=True)
+        return None
+    click.echo(frame("parties_looked_up", locale, source=source, count=len(found[1])), err=True)
+    return found[1]
+
+
+def _checked_tab(
+    file: Path, tables: list[Table], kind: str, headers: TabHeaders, locale: str
+) -> tuple[Table, HeaderMatch]:
+    """The tab to check and its header, said to the reader (where, unmapped
+    columns); no recognisable header at all stops the command."""
     table, match = _best_table(tables, kind, headers)
     if not [name for name in match.columns if name not in SERVICE_FIELDS]:
         examples = ", ".join(
-            vocabulary()["headers"][kind][name]["en"][0]
+            first_word(vocabulary()["headers"][kind][name], locale) or name
             for name in list(vocabulary()["headers"][kind])[1:4]
         )
-        where = f"row {table.header_row}"
-        if headers.header_row is None:
-            where += f" (nor in the first {HEADER_SEARCH_ROWS} rows)"
-        _fail(
-            f"{file}: no recognisable {kind} header in {where} "
-            f"(expected columns such as {examples})"
+        searched = headers.header_row is None
+        reason = frame(
+            "no_header_searched" if searched else "no_header_at",
+            locale,
+            kind=frame(f"kind.{kind}", locale),
+            row=table.header_row,
+            rows=HEADER_SEARCH_ROWS,
+            examples=examples,
         )
+        _fail(f"{file}: {reason}")
     if table.header_row != 1:
-        click.echo(f"header in row {table.header_row}; the rows above it are not data", err=True)
+        click.echo(frame("header_row", locale, row=table.header_row), err=True)
     if match.unmapped:
         names = ", ".join(_unmapped_text(kind, header) for _, header in match.unmapped)
-        click.echo(f"unmapped columns (kept, not validated): {names}", err=True)
-    leads = None
-    if kind == "agreement":
-        lead_headers = partner_headers(partner, config_path, "lead")
-        found = workbook_leads(tables, table, locale, partner, lead_headers)
-        if found is not None:
-            leads_table, leads = found
-            click.echo(
-                f"parties looked up in tab {leads_table.name!r} ({len(leads)} leads with a CRM ID)",
-                err=True,
-            )
-    results = validate_table(
-        table, match, kind, locale=locale, partner=partner, leads=leads, partners=partners
-    )
-    if as_json:
-        payload = [result.as_dict() for result in results]
-        click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
-    else:
-        title = file.name if table.name == file.name else f"{file.name}: {table.name}"
-        _print_table(results, kind, locale, title)
-        bad = sum(not r.valid for r in results)
-        click.echo(f"{len(results)} rows: {len(results) - bad} valid, {bad} invalid")
-    if any(not result.valid for result in results):
-        ctx.exit(1)
+        click.echo(frame("unmapped", locale, names=names), err=True)
+    return table, match

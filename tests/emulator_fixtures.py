@@ -138,6 +138,22 @@ def run_emulator(
         yield EmulatorHandle(running.server, running.emulator, token)
 
 
+def with_sheet(config: Any, emulator: Any, partner: str, spreadsheet_id: str) -> Any:
+    """``config`` with ``partner``'s spreadsheet on the emulator and plain-HTTP
+    cookies, for end-to-end tests that sync a tab and then serve the app."""
+    import dataclasses
+
+    return dataclasses.replace(
+        config,
+        partners={
+            **config.partners,
+            partner: dataclasses.replace(config.partners[partner], spreadsheet_id=spreadsheet_id),
+        },
+        emulator_host=emulator.host_port,
+        environ={**config.environ, "CRM_INSECURE_COOKIES": "1"},
+    )
+
+
 def create_spreadsheet(client_or_handle: Any, title: str, tabs: dict[str, list[list[str]]]) -> str:
     """Create a spreadsheet with the given tabs (written RAW); returns its id."""
     client = (

@@ -34,6 +34,34 @@ def start_cli(*args: str, env: Mapping[str, str], cwd: Path) -> subprocess.Popen
     )
 
 
+def run_cli(
+    *args: str, env: Mapping[str, str], cwd: Path, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """``python -m integration.cli *args`` to its end, its output captured as text."""
+    return subprocess.run(
+        [sys.executable, "-m", "integration.cli", *args],
+        env=dict(env),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def read_until(proc: subprocess.Popen, text: str, timeout: float = 60) -> list[str]:
+    """The lines ``proc`` writes up to the first that holds ``text``; fails when
+    the process ends first or ``timeout`` passes."""
+    assert proc.stdout is not None
+    lines: list[str] = []
+    started = time.monotonic()
+    while not lines or text not in lines[-1]:
+        line = proc.stdout.readline()
+        assert line, "the process ended: " + "".join(lines)
+        lines.append(line)
+        assert time.monotonic() - started < timeout, lines
+    return lines
+
+
 def web_url(proc: subprocess.Popen) -> str:
     """The address ``crm-sync serve`` prints first ("web service on http://...")."""
     assert proc.stdout is not None

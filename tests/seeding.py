@@ -4,19 +4,30 @@ use), and the conflict record the API, erasure and authorisation tests plant."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from integration.auth import create_token
 from integration.store import records
 from integration.store.db import Store
-from integration.store.models import Conflict, SyncRun, SyncTab, utcnow
+from integration.store.lead_create import create_lead
+from integration.store.models import Conflict, Lead, SyncRun, SyncTab, utcnow
 
 SECTORS = ("ict", "green_tech", "education", "interior_design", "other")
 STAGES = ("new", "contacted", "qualified", "meeting", "negotiation", "won", "lost")
 #: The Leads tab's sheetId the seeded sync runs recorded, per partner.
 LEADS_GIDS = {"lv": 1_234_567, "ee": 2_345_678, "fi": 3_456_789}
+
+
+def stored_lead(session: Session, data: Mapping[str, Any], *, source: str) -> Lead:
+    """A lead created through the store's one create (its checks included), loaded."""
+    lead = session.get(Lead, create_lead(session, data, source=source))
+    assert lead is not None
+    return lead
 
 
 def sheet_won_conflict(
@@ -68,6 +79,26 @@ def leads_run(
     )
 
 
+def finished_leads_run(
+    partner: str,
+    outcome: str,
+    *,
+    at: datetime,
+    seconds: float,
+    trigger: str = "nightly",
+    **extra: Any,
+) -> SyncRun:
+    """A past Leads sync that finished at ``at`` after ``seconds``."""
+    return leads_run(
+        partner,
+        trigger=trigger,
+        outcome=outcome,
+        started_at=at - timedelta(seconds=seconds),
+        finished_at=at,
+        **extra,
+    )
+
+
 @dataclass
 class Seeded:
     tokens: dict[str, str] = field(default_factory=dict)  # "admin", "lv", "ee", "fi" -> secret
@@ -89,7 +120,7 @@ def seed(store: Store, *, leads_per_partner: int = 30) -> Seeded:
             ids = []
             for i in range(leads_per_partner):
                 buyer = i % 3 == 0
-                lead = records.create_lead(
+                lead = stored_lead(
                     s,
                     {
                         "partner": partner,

@@ -26,6 +26,11 @@ SCOPES = (
 #: The variable Google's own libraries read for a key file; named in messages.
 CREDENTIALS_VARIABLE = "GOOGLE_APPLICATION_CREDENTIALS"
 KEY_FIX = "create a JSON key for the service account (Google Cloud: IAM > Service accounts > Keys)"
+#: What to do when Google's token endpoint gives no access token for the key.
+TOKEN_FIX = (
+    "check that this machine reaches oauth2.googleapis.com and that the key is not "
+    "disabled or deleted"
+)
 
 
 class CredentialsError(RuntimeError):
@@ -39,6 +44,15 @@ class CredentialsMissingError(CredentialsError):
 
 def _refused(path: str, problem: str, fix: str = KEY_FIX) -> CredentialsError:
     return CredentialsError(f"{CREDENTIALS_VARIABLE}: {path} {problem}; {fix}")
+
+
+def token_problem(exc: BaseException) -> str:
+    """The one line for a key that got no access token (the endpoint unreachable,
+    the key revoked): the words of ``crm-sync check`` and of a failing sync, the
+    advice first so that a shortened display still shows it."""
+    text = str(exc).strip()
+    detail = f" ({text.splitlines()[0][:160]})" if text else ""
+    return f"no token from Google ({type(exc).__name__}); {TOKEN_FIX}{detail}"
 
 
 def read_service_account(path: str) -> dict[str, Any]:

@@ -26,6 +26,19 @@ class PermissionDenied(SheetsError):
     """The credentials may not read or write the spreadsheet (401/403)."""
 
 
+class NoAccessToken(SheetsError):
+    """Google's token endpoint gave no access token for the key (unreachable, or
+    the key was disabled or deleted); google-auth has already retried.
+
+    ``refused`` is True when Google answered and refused the key (google-auth's
+    RefreshError), False when the endpoint was not reached (a TransportError),
+    which may pass by itself."""
+
+    def __init__(self, message: str, *, refused: bool = False) -> None:
+        super().__init__(message)
+        self.refused = refused
+
+
 class BadRequest(SheetsError):
     """Google refused the request itself (400); retrying will not help."""
 

@@ -18,9 +18,11 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import requests
+from google.auth.exceptions import GoogleAuthError, TransportError
 from gspread.exceptions import APIError
 
-from .errors import SheetsError, TransientError, classify
+from .auth import token_problem
+from .errors import NoAccessToken, SheetsError, TransientError, classify
 
 T = TypeVar("T")
 RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
@@ -68,6 +70,11 @@ def _error_message(exc: APIError) -> str:
         return str(exc)
 
 
+def _refused(exc: BaseException) -> bool:
+    """Google answered and refused the key (not: the token endpoint was not reached)."""
+    return not isinstance(exc, TransportError)
+
+
 def call_with_retry(
     fn: Callable[[], T],
     policy: RetryPolicy,
@@ -78,7 +85,9 @@ def call_with_retry(
     """Run ``fn`` until it succeeds, a non-retryable error occurs, or the budget ends.
 
     ``on_attempt`` runs before every attempt (the caller counts API calls and takes
-    a rate-limit slot there). gspread/requests errors leave as :class:`SheetsError`.
+    a rate-limit slot there). gspread/requests errors leave as :class:`SheetsError`;
+    a key that gets no access token leaves as :class:`NoAccessToken` at once
+    (google-auth has retried the token endpoint itself).
     """
     started = time.monotonic()
     attempt = 0
@@ -88,6 +97,8 @@ def call_with_retry(
         retry_after: float | None = None
         try:
             return fn()
+        except GoogleAuthError as exc:
+            raise NoAccessToken(token_problem(exc), refused=_refused(exc)) from None
         except APIError as exc:
             status = int(getattr(exc, "code", 0) or exc.response.status_code)
             error: SheetsError = classify(status, _error_message(exc))

@@ -10,8 +10,9 @@ sync runs, the Drive channel events and the rows waiting to be fixed.
 - ``channel_not_renewable``: the newest attempt to open or renew a partner's
   Drive push channel failed.
 
-:func:`run_problem` (pure) reads a run's outcome and one-line error, the texts the
-connector (:mod:`connectors.google_sheets.errors`) and the sync's plan write.
+Why a run stopped is the code the sync recorded where it stopped
+(``sync_runs.stop_reason``, :mod:`integration.sync.stop_reasons`), never read out
+of the error's wording.
 """
 
 from __future__ import annotations
@@ -28,19 +29,10 @@ from sqlalchemy.orm import Session
 
 from integration.config import AppConfig
 from integration.store.models import DriveChannelEvent, QuarantineEntry, SyncRun
+from integration.sync.stop_reasons import CREDENTIALS_REFUSED, TAB_REASONS
 
-#: Reasons a tab's sync stops until someone acts.
-TAB_REASONS = ("deletion_stop", "header_not_found", "tab_not_found", "access_denied")
 #: Channel events that say whether the newest open/renew attempt worked.
 CHANNEL_ATTEMPTS = ("registered", "renewed", "re-registered", "failed")
-_CREDENTIAL_SIGNS = (
-    "(401)",
-    "RefreshError",
-    "CredentialsMissingError",
-    "DefaultCredentialsError",
-    "invalid_grant",
-)
-_NOT_FOUND_SIGNS = ("tab not found", "the spreadsheet has no tab", "spreadsheet not found")
 
 
 @dataclass(frozen=True)
@@ -62,24 +54,6 @@ class Condition:
         same = {k: self.detail.get(k) for k in self.identity}
         text = json.dumps([self.kind, self.partner, same], sort_keys=True)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def run_problem(outcome: str | None, error: str | None) -> str | None:
-    """The reason a run needs a person, or None (it worked, or may work on retry):
-    one of :data:`TAB_REASONS` or ``credentials``."""
-    text = error or ""
-    if outcome == "aborted":
-        return "header_not_found" if "header" in text.lower() else "deletion_stop"
-    if outcome != "failed":
-        return None
-    if any(sign in text for sign in _CREDENTIAL_SIGNS):
-        return "credentials"
-    lowered = text.lower()
-    if any(lowered.startswith(sign) for sign in _NOT_FOUND_SIGNS):
-        return "tab_not_found"
-    if lowered.startswith("no permission"):
-        return "access_denied"
-    return None
 
 
 def _latest_runs(session: Session) -> list[SyncRun]:
@@ -129,10 +103,10 @@ def current_conditions(session: Session, config: AppConfig, now: datetime) -> li
     for run in sorted(_latest_runs(session), key=lambda r: (r.partner, r.tab)):
         if run.partner not in config.partners:
             continue
-        reason = run_problem(run.outcome, run.error)
-        if reason == "credentials":
+        reason = run.stop_reason
+        if reason == CREDENTIALS_REFUSED:
             refused.add(run.partner)
-        elif reason is not None:
+        elif reason in TAB_REASONS:
             detail = {"tab": run.tab, "reason": reason}
             out.append(Condition("tab_stopped", run.partner, detail, ("reason",)))
     if refused:

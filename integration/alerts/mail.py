@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -44,9 +46,18 @@ def send_mail(smtp: SmtpSettings, to: str, subject: str, body: str) -> None:
     message["Message-ID"] = make_msgid(domain=smtp.sender.rpartition("@")[2] or None)
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(body)
+    with smtp_session(smtp) as client:
+        client.send_message(message)
+
+
+@contextmanager
+def smtp_session(smtp: SmtpSettings) -> Iterator[smtplib.SMTP]:
+    """A connection to the server as the settings ask for it (STARTTLS with
+    certificate checks, then login), the one way both the alerts and
+    ``crm-sync check`` open it. Raises ``smtplib.SMTPException`` or ``OSError``."""
     with smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout) as client:
         if smtp.starttls:
             client.starttls(context=ssl.create_default_context())
         if smtp.user and smtp.password:
             client.login(smtp.user, smtp.password)
-        client.send_message(message)
+        yield client

@@ -6,10 +6,18 @@ from __future__ import annotations
 from flask import Blueprint, Flask, jsonify
 
 from integration.api import metrics as metrics_module
-from integration.api import ops_api, records_api, records_spec, report_api, review_api
+from integration.api import (
+    ops_api,
+    records_api,
+    records_spec,
+    report_api,
+    review_api,
+    vanished_api,
+)
 from integration.api.context import authenticate, check_query_names
 from integration.api.openapi import openapi_document
 from integration.ownership import Denied
+from integration.store.guarded import StoreBusy
 from integration.web.openapi_operations import describe, json_response, problems
 from integration.web.problem_details import Problem, register_problem_handlers
 
@@ -22,6 +30,18 @@ bp.before_request(check_query_names)
 def _denied(exc: Denied):  # type: ignore[no-untyped-def]
     """The record is visible but not the caller's to change: 403, naming why."""
     return Problem(exc.status, exc.message, slug="forbidden", title="Not allowed").response()
+
+
+@bp.errorhandler(StoreBusy)
+def _busy(exc: StoreBusy):  # type: ignore[no-untyped-def]
+    """Every run of a guarded write lost to another writer: nothing was kept, so
+    the caller may simply send it again (before, this was a 500)."""
+    return Problem(
+        503,
+        "The record kept changing while this request ran; nothing was changed. Retry.",
+        slug="store-busy",
+        headers={"Retry-After": "1"},
+    ).response()
 
 
 for kind, plural in (("lead", "leads"), ("agreement", "agreements")):
@@ -81,6 +101,19 @@ bp.add_url_rule(
     "/conflicts/<int:conflict_id>/resolve",
     "resolve_conflict",
     review_api.resolve,
+    methods=["POST"],
+)
+bp.add_url_rule("/vanished-rows", "list_vanished_rows", vanished_api.list_vanished)
+bp.add_url_rule(
+    "/vanished-rows/<id>/restore",
+    "restore_vanished_row",
+    vanished_api.restore,
+    methods=["POST"],
+)
+bp.add_url_rule(
+    "/vanished-rows/<id>/archive",
+    "archive_vanished_row",
+    vanished_api.archive,
     methods=["POST"],
 )
 bp.add_url_rule("/kpi", "kpi", ops_api.kpi)

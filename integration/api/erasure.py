@@ -1,7 +1,7 @@
 """The part of a GDPR erasure beyond the lead row: quarantined payloads that
 carry the same person (an earlier invalid form submission, a rejected sheet
-row), remembered webhook answers and the conflicts on its personal fields are
-emptied too, so no copy of the personal data survives in review.
+row), remembered webhook and ``Idempotency-Key`` answers and the conflicts on
+its personal fields are emptied too, so no copy of the personal data survives in review.
 
 An erasure has a scope (:mod:`integration.ownership`): a partner's reaches only
 that partner's lead, review copies and tombstone; an admin's reaches the whole
@@ -22,9 +22,11 @@ from sqlalchemy.orm import Session
 from integration.identity import leaves, registration_key
 from integration.normalise import normalise_phone, parse_country
 from integration.ownership import Actor, check_change, erasure_scope, in_scope
-from integration.store.firm_locks import lock_firms
+from integration.store.firm_locks import lock_person
 from integration.store.models import (
+    ApiToken,
     Conflict,
+    IdempotencyKey,
     Lead,
     QuarantineEntry,
     Tombstone,
@@ -155,6 +157,29 @@ def scrub_deliveries(session: Session, lead: Lead, who: Identifiers, scope: str 
     return count
 
 
+def scrub_idempotency_outcomes(
+    session: Session, lead: Lead, who: Identifiers, scope: str | None
+) -> int:
+    """Answers remembered for an ``Idempotency-Key`` that concern the person (the
+    lead's own create, on any token; or quoting one of its identifiers, on a token
+    within ``scope``) keep only the record's id: a retry after the erasure must not
+    serve the name, e-mail and phone again."""
+    count = 0
+    query = select(IdempotencyKey, ApiToken.partner).join(
+        ApiToken, ApiToken.id == IdempotencyKey.token_id
+    )
+    for row, token_partner in session.execute(query):
+        body = (row.response or {}).get("body")
+        if not isinstance(body, dict):
+            continue
+        own = body.get("id") == lead.id
+        if own or (in_scope(scope, token_partner) and who and who.found_in(body)):
+            kept = {k: body[k] for k in ("type", "title", "status", "id", "partner") if k in body}
+            row.response = {**(row.response or {}), "body": kept}
+            count += 1
+    return count
+
+
 @dataclass
 class Erasure:
     """What an erasure reached: ``scope`` None is the whole network."""
@@ -219,17 +244,21 @@ def erase_person(session: Session, lead: Lead, *, actor: Actor, source: str) -> 
         return result
     # a write bringing these identifiers in (a patch, a form, a merge) holds the
     # same locks: it lands before the erasure (and is erased) or sees its tombstone
-    lock_firms(session, [lead.data])
+    past = records.past_identities(session, lead)
+    lock_person(session, lead.data, *past)
     who = Identifiers.of(lead.data)
     targets = [lead] + (_same_person(session, lead, who) if scope is None else [])
     for target in targets:
         if not in_scope(scope, target.partner):
             continue
-        ids = Identifiers.of(target.data)
-        scrub_quarantine(session, ids, scope)
+        # its current identifiers, and those its history says it had before
+        mine = past if target is lead else records.past_identities(session, target)
+        for ids in (Identifiers.of(target.data), *(Identifiers.of(p) for p in mine)):
+            scrub_quarantine(session, ids, scope)
+            scrub_deliveries(session, target, ids, scope)
+            scrub_idempotency_outcomes(session, target, ids, scope)
         scrub_conflicts(session, target, scope)
-        scrub_deliveries(session, target, ids, scope)
-        records.erase_lead(session, target, source=source, scope=scope)
+        records.erase_lead(session, target, source=source, scope=scope, past=mine)
         records.request_sync(
             session, target.partner, trigger="api", reason=f"erasure {target.id}", tab="leads"
         )

@@ -1,4 +1,5 @@
-"""``GET /metrics`` in the Prometheus text exposition format (version 0.0.4).
+"""``GET /metrics`` in the Prometheus text exposition format (version 0.0.4),
+written by ``prometheus_client`` from two collectors over our own state.
 
 Two kinds of numbers:
 
@@ -14,8 +15,9 @@ Two kinds of numbers:
   channels by state, and the alert conditions the clock has open (the ones it
   mailed), so a monitoring system can page on the same state.
 
-Written by hand (the format is simple) to avoid the multi-process machinery of
-a client library.
+Custom collectors (not the library's ``Counter``/``Gauge`` objects) because the
+store's numbers are read at scrape time, and the request counts stay one plain
+``Counter`` under a lock without the library's multi-process directory.
 """
 
 from __future__ import annotations
@@ -23,11 +25,22 @@ from __future__ import annotations
 import os
 import threading
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import Flask, Response, request
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
+from prometheus_client.metrics_core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
+from prometheus_client.registry import Collector
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from integration.alerts.notify import open_alerts
 from integration.store.models import (
@@ -37,11 +50,12 @@ from integration.store.models import (
     SyncRequest,
     SyncRun,
     WebhookDelivery,
+    run_duration,
 )
 from integration.web.services import services
 
 DURATION_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1800)
-CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
 
 #: Request methods counted by name; any other is counted as ``OTHER``, so a
 #: client inventing methods cannot grow the exposition without bound.
@@ -71,219 +85,210 @@ def install(app: Flask) -> None:
     app.after_request(observe)
 
 
-def _escape(value: object) -> str:
-    return str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+def _family(
+    kind: type[CounterMetricFamily] | type[GaugeMetricFamily],
+    name: str,
+    help_text: str,
+    labels: Sequence[str],
+    samples: Iterable[tuple[Sequence[object], float]],
+) -> Metric:
+    """One metric family; label values are stringified (``None`` as empty)."""
+    family = kind(name, help_text, labels=list(labels))
+    for values, value in samples:
+        family.add_metric(["" if v is None else str(v) for v in values], float(value))
+    return family
 
 
-def _labels(labels: Mapping[str, object]) -> str:
-    if not labels:
-        return ""
-    return "{" + ",".join(f'{k}="{_escape(v)}"' for k, v in labels.items()) + "}"
+class RequestCollector(Collector):
+    """The request counters this worker kept."""
 
-
-class _Writer:
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def family(
-        self,
-        name: str,
-        kind: str,
-        help_text: str,
-        samples: Iterable[tuple[Mapping[str, object], float]],
-        *,
-        suffix: str = "",
-    ) -> None:
-        self.lines.append(f"# HELP {name} {help_text}")
-        self.lines.append(f"# TYPE {name} {kind}")
-        for labels, value in samples:
-            self.lines.append(f"{name}{suffix}{_labels(labels)} {_number(value)}")
-
-    def text(self) -> str:
-        return "\n".join(self.lines) + "\n"
-
-
-def _number(value: float) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return repr(value) if isinstance(value, float) else str(value)
-
-
-def render() -> str:
-    out = _Writer()
-    pid = os.getpid()
-    with _lock:
-        counted = dict(_requests)
-    for area, name in (
-        ("api", "crm_api_requests_total"),
-        ("webhook", "crm_webhook_requests_total"),
-    ):
-        out.family(
-            name,
-            "counter",
-            f"{area} requests answered by this worker, by route and status",
-            (
-                ({"method": m, "route": r, "status": s, "pid": pid}, v)
-                for (a, m, r, s), v in sorted(counted.items())
-                if a == area
-            ),
-        )
-    with services().store.session() as session:
-        deliveries = session.execute(
-            select(WebhookDelivery.source, WebhookDelivery.status_code, func.count()).group_by(
-                WebhookDelivery.source, WebhookDelivery.status_code
+    def collect(self) -> Iterator[Metric]:
+        pid = os.getpid()
+        with _lock:
+            counted = sorted(_requests.items())
+        for area, name in (
+            ("api", "crm_api_requests_total"),
+            ("webhook", "crm_webhook_requests_total"),
+        ):
+            yield _family(
+                CounterMetricFamily,
+                name,
+                f"{area} requests answered by this worker, by route and status",
+                ("method", "route", "status", "pid"),
+                (((m, r, s, pid), v) for (a, m, r, s), v in counted if a == area),
             )
-        ).all()
-        out.family(
+
+
+def _counts(session: Session, *columns: Any, where: Sequence[Any] = ()) -> list[tuple]:
+    """Rows of ``columns + (count,)`` grouped by ``columns``, in label order."""
+    rows = session.execute(select(*columns, func.count()).where(*where).group_by(*columns)).all()
+    return sorted((tuple(r) for r in rows), key=lambda r: tuple(str(v or "") for v in r))
+
+
+def _split(rows: Iterable[tuple]) -> Iterator[tuple[tuple, float]]:
+    """``(labels..., value)`` rows as ``(labels, value)`` samples."""
+    for *labels, value in rows:
+        yield tuple(labels), value
+
+
+def _as_utc(at: datetime) -> datetime:
+    """Stored times are UTC; SQLite hands them back without a zone."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+def _unix(at: datetime) -> float:
+    return round(_as_utc(at).timestamp(), 3)
+
+
+class StoreCollector(Collector):
+    """What the store knows, read at scrape time in the request's app context."""
+
+    def collect(self) -> Iterator[Metric]:
+        with services().store.session() as session:
+            yield from self._families(session)
+
+    def _families(self, session: Session) -> Iterator[Metric]:
+        yield _family(
+            GaugeMetricFamily,
             "crm_webhook_deliveries",
-            "gauge",
             "remembered webhook deliveries (last 7 days at least) by source and first outcome",
-            (({"source": s, "status": c}, n) for s, c, n in sorted(deliveries)),
+            ("source", "status"),
+            _split(_counts(session, WebhookDelivery.source, WebhookDelivery.status_code)),
         )
-        runs = session.execute(
-            select(
-                SyncRun.partner,
-                SyncRun.outcome,
-                func.count(),
-                func.coalesce(func.sum(SyncRun.api_calls), 0),
-                func.coalesce(func.sum(SyncRun.cells_written), 0),
-            ).group_by(SyncRun.partner, SyncRun.outcome)
-        ).all()
-        out.family(
-            "crm_sync_runs_total",
-            "counter",
-            "sync runs recorded in the store, by partner and outcome",
-            (({"partner": p, "outcome": o}, n) for p, o, n, _, _ in sorted(runs)),
-        )
-        calls: Counter[str] = Counter()
-        cells: Counter[str] = Counter()
-        for p, _o, _n, api_calls, written in runs:
-            calls[p] += int(api_calls or 0)
-            cells[p] += int(written or 0)
-        out.family(
-            "crm_sheets_api_calls_total",
-            "counter",
-            "Google Sheets API calls made by sync runs, by partner",
-            (({"partner": p}, v) for p, v in sorted(calls.items())),
-        )
-        out.family(
-            "crm_sheets_cells_written_total",
-            "counter",
-            "sheet cells written by sync runs, by partner",
-            (({"partner": p}, v) for p, v in sorted(cells.items())),
-        )
-        _durations(out, session)
+        yield from _runs(session)
+        yield _durations(session)
         last_ok = session.execute(
             select(SyncRun.partner, SyncRun.tab, func.max(SyncRun.finished_at))
             .where(SyncRun.outcome == "completed", SyncRun.dry_run.is_(False))
             .group_by(SyncRun.partner, SyncRun.tab)
         ).all()
-        out.family(
+        yield _family(
+            GaugeMetricFamily,
             "crm_sync_last_success_timestamp_seconds",
-            "gauge",
             "when each partner's tab last synced successfully (Unix time)",
+            ("partner", "tab"),
             (
-                ({"partner": p, "tab": t or ""}, round(_as_utc(at).timestamp(), 3))
+                ((p, t), _unix(at))
                 for p, t, at in sorted(last_ok, key=lambda r: (r[0], r[1] or ""))
                 if at is not None
             ),
         )
-        channels = session.execute(
-            select(DriveChannel.partner, DriveChannel.status, func.count()).group_by(
-                DriveChannel.partner, DriveChannel.status
-            )
-        ).all()
-        out.family(
+        yield _family(
+            GaugeMetricFamily,
             "crm_drive_channels",
-            "gauge",
             "Drive push channels, by partner and state (active, replaced, stopped, expired, gone)",
-            (({"partner": p, "state": st}, n) for p, st, n in sorted(channels)),
+            ("partner", "state"),
+            _split(_counts(session, DriveChannel.partner, DriveChannel.status)),
         )
-        out.family(
+        yield _family(
+            GaugeMetricFamily,
             "crm_alert_open_since_timestamp_seconds",
-            "gauge",
             "open alert conditions (kind, partner, tab) and when each opened (Unix time)",
+            ("kind", "partner", "tab"),
             (
-                (
-                    {"kind": a["kind"], "partner": a["partner"] or "", "tab": a["tab"] or ""},
-                    round(_as_utc(a["since"]).timestamp(), 3),
-                )
+                ((a["kind"], a["partner"], a["tab"]), _unix(a["since"]))
                 for a in open_alerts(session)
                 if a["since"] is not None
             ),
         )
-        quarantine = session.execute(
-            select(QuarantineEntry.partner, QuarantineEntry.kind, func.count())
-            .where(QuarantineEntry.resolved_at.is_(None))
-            .group_by(QuarantineEntry.partner, QuarantineEntry.kind)
-        ).all()
-        out.family(
+        open_quarantine = (QuarantineEntry.resolved_at.is_(None),)
+        yield _family(
+            GaugeMetricFamily,
             "crm_quarantine_open",
-            "gauge",
             "unresolved quarantine entries, by partner and kind",
-            (({"partner": p or "", "kind": k}, n) for p, k, n in sorted(quarantine, key=str)),
+            ("partner", "kind"),
+            _split(
+                _counts(
+                    session, QuarantineEntry.partner, QuarantineEntry.kind, where=open_quarantine
+                )
+            ),
         )
-        conflicts = session.execute(
-            select(Conflict.partner, func.count())
-            .where(Conflict.resolved_at.is_(None))
-            .group_by(Conflict.partner)
-        ).all()
-        out.family(
+        yield _family(
+            GaugeMetricFamily,
             "crm_conflicts_open",
-            "gauge",
             "unresolved sync conflicts, by partner",
-            (({"partner": p}, n) for p, n in sorted(conflicts)),
+            ("partner",),
+            _split(_counts(session, Conflict.partner, where=(Conflict.resolved_at.is_(None),))),
         )
-        pending = session.execute(
-            select(SyncRequest.partner, func.count())
-            .where(SyncRequest.consumed_at.is_(None))
-            .group_by(SyncRequest.partner)
-        ).all()
-        out.family(
+        yield _family(
+            GaugeMetricFamily,
             "crm_sync_requests_pending",
-            "gauge",
             "sync requests not yet drained by the scheduler, by partner",
-            (({"partner": p}, n) for p, n in sorted(pending)),
+            ("partner",),
+            _split(
+                _counts(session, SyncRequest.partner, where=(SyncRequest.consumed_at.is_(None),))
+            ),
         )
-    return out.text()
 
 
-def _durations(out: _Writer, session: object) -> None:
-    rows = session.execute(  # type: ignore[attr-defined]
+def _runs(session: Session) -> Iterator[Metric]:
+    """Sync runs by outcome, and the Sheets calls and cells they spent."""
+    runs = session.execute(
+        select(
+            SyncRun.partner,
+            SyncRun.outcome,
+            func.count(),
+            func.coalesce(func.sum(SyncRun.api_calls), 0),
+            func.coalesce(func.sum(SyncRun.cells_written), 0),
+        ).group_by(SyncRun.partner, SyncRun.outcome)
+    ).all()
+    yield _family(
+        CounterMetricFamily,
+        "crm_sync_runs_total",
+        "sync runs recorded in the store, by partner and outcome",
+        ("partner", "outcome"),
+        (((p, o), n) for p, o, n, _, _ in sorted(runs)),
+    )
+    calls: Counter[str] = Counter()
+    cells: Counter[str] = Counter()
+    for p, _o, _n, api_calls, written in runs:
+        calls[p] += int(api_calls or 0)
+        cells[p] += int(written or 0)
+    for name, help_text, totals in (
+        (
+            "crm_sheets_api_calls_total",
+            "Google Sheets API calls made by sync runs, by partner",
+            calls,
+        ),
+        ("crm_sheets_cells_written_total", "sheet cells written by sync runs, by partner", cells),
+    ):
+        yield _family(
+            CounterMetricFamily,
+            name,
+            help_text,
+            ("partner",),
+            (((p,), v) for p, v in sorted(totals.items())),
+        )
+
+
+def _durations(session: Session) -> Metric:
+    rows = session.execute(
         select(SyncRun.partner, SyncRun.started_at, SyncRun.finished_at).where(
             SyncRun.finished_at.is_not(None)
         )
     ).all()
     per_partner: dict[str, list[float]] = {}
     for partner, started, finished in rows:
-        per_partner.setdefault(partner, []).append(max((finished - started).total_seconds(), 0))
-    out.lines.append(
-        "# HELP crm_sync_run_duration_seconds duration of finished sync runs, by partner"
+        per_partner.setdefault(partner, []).append(run_duration(started, finished) or 0.0)
+    family = HistogramMetricFamily(
+        "crm_sync_run_duration_seconds",
+        "duration of finished sync runs, by partner",
+        labels=["partner"],
     )
-    out.lines.append("# TYPE crm_sync_run_duration_seconds histogram")
     for partner, values in sorted(per_partner.items()):
-        for bound in DURATION_BUCKETS:
-            count = sum(1 for v in values if v <= bound)
-            out.lines.append(
-                f'crm_sync_run_duration_seconds_bucket{{partner="{_escape(partner)}",'
-                f'le="{bound}"}} {count}'
-            )
-        out.lines.append(
-            f'crm_sync_run_duration_seconds_bucket{{partner="{_escape(partner)}",le="+Inf"}} '
-            f"{len(values)}"
-        )
-        out.lines.append(
-            f'crm_sync_run_duration_seconds_sum{{partner="{_escape(partner)}"}} '
-            f"{_number(round(sum(values), 6))}"
-        )
-        out.lines.append(
-            f'crm_sync_run_duration_seconds_count{{partner="{_escape(partner)}"}} {len(values)}'
-        )
+        buckets = [(str(b), float(sum(1 for v in values if v <= b))) for b in DURATION_BUCKETS]
+        buckets.append(("+Inf", float(len(values))))
+        family.add_metric([partner], buckets, round(sum(values), 6))
+    return family
 
 
-def _as_utc(at: datetime) -> datetime:
-    """Stored times are UTC; SQLite hands them back without a zone."""
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+_registry = CollectorRegistry(auto_describe=False)
+_registry.register(RequestCollector())
+_registry.register(StoreCollector())
+
+
+def render() -> str:
+    return generate_latest(_registry).decode("utf-8")
 
 
 def metrics() -> Response:

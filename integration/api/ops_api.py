@@ -59,9 +59,7 @@ def kpi() -> Response:
 
 
 def sync_run_json(run: SyncRun) -> dict[str, Any]:
-    seconds = None
-    if run.finished_at and run.started_at:
-        seconds = round((run.finished_at - run.started_at).total_seconds(), 3)
+    seconds = None if run.seconds is None else round(run.seconds, 3)
     return {
         "id": run.id,
         "partner": run.partner,
@@ -76,6 +74,7 @@ def sync_run_json(run: SyncRun) -> dict[str, Any]:
         "api_calls": run.api_calls,
         "cells_written": run.cells_written,
         "error": run.error,
+        "stop_reason": run.stop_reason,
         "header_report": run.header_report,
     }
 

@@ -47,8 +47,8 @@ from integration.api.validation import (
 from integration.auth import scope_agreements, scope_leads
 from integration.intake import keep_cross_partner_duplicate
 from integration.normalise import enum_values
-from integration.ownership import OWNER_FIELD, Denied, may_fill
-from integration.store import queries, records
+from integration.ownership import OWNER_FIELD, Denied
+from integration.store import lead_create, queries, records
 from integration.store.firm_locks import lock_firms
 from integration.store.guarded import run_guarded
 from integration.store.models import Agreement, Lead
@@ -201,41 +201,27 @@ def _create_lead() -> Response:
     body, partner = _new_record_body("lead")
     with store_session() as session:
         hold_claim(session)
-        lock_firms(session, [body])
-        if records.is_tombstoned(session, body, partner):
-            raise Problem(
-                409,
-                "This person asked to be erased (GDPR); the lead cannot be re-created.",
-                slug="erased-person",
-            )
-        existing = records.find_duplicate_lead(session, body)
-        if existing is not None and not admin() and not may_fill(partner, existing.partner):
-            # Another partner's firm: kept for this partner as a linked duplicate,
-            # as a form or a sheet row would be; that lead is never touched.
-            _entry, kept = keep_cross_partner_duplicate(
-                session,
-                partner=partner,
-                other_id=existing.id,
-                owner=existing.partner,
-                locale=token_locale(token()),
-                source=source(),
-                raw=body,
-            )
-            answer = jsonify(kept)
-            answer.status_code = 202
-            return settle(session, answer)
-        if existing is not None:
-            visible = admin() or existing.partner == token().partner
-            raise Problem(
-                409,
-                "A lead with this registration code or e-mail already exists.",
-                slug="duplicate",
-                **({"existing_id": existing.id} if visible else {}),
-            )
         try:
-            lead = records.create_lead(session, body, source=source())
+            lead_id = lead_create.create_lead(session, body, source=source())
         except Refused as exc:
+            if exc.reason == "duplicate" and exc.other_id and not admin() and not exc.mergeable:
+                # Another partner's firm: kept for this partner as a linked duplicate,
+                # as a form or a sheet row would be; that lead is never touched.
+                _entry, kept = keep_cross_partner_duplicate(
+                    session,
+                    partner=partner,
+                    other_id=exc.other_id,
+                    owner=exc.other_partner or "",
+                    locale=token_locale(token()),
+                    source=source(),
+                    raw=body,
+                )
+                answer = jsonify(kept)
+                answer.status_code = 202
+                return settle(session, answer)
             raise refused_problem(exc) from None
+        lead = session.get(Lead, lead_id)
+        assert lead is not None  # inserted in this transaction
         _sync_after_api(session, partner, "lead", f"api created {lead.id}")
         session.flush()
         return settle(session, _record_response(lead, 201))
@@ -336,11 +322,12 @@ def refused_problem(exc: Refused) -> Problem:
             "This person asked to be erased (GDPR); these values cannot be stored.",
             slug="erased-person",
         )
+    visible = admin() or (exc.other_id is not None and exc.other_partner == token().partner)
     return Problem(
         409,
         "Another lead already has this registration code or e-mail.",
         slug="duplicate",
-        **({"existing_id": exc.other_id} if admin() else {}),
+        **({"existing_id": exc.other_id} if visible else {}),
     )
 
 

@@ -14,6 +14,7 @@ from flask import Response, jsonify, request
 from integration.api.context import arg, bad_param, check_partner_param, store_session, token
 from integration.auth import is_admin
 from integration.messages import LOCALES
+from integration.normalise.enums import enum_values
 from integration.reports import make_report
 from integration.reports.render import render, to_json
 from integration.reports.request import FORMATS, PERIODS, ReportError, report_request
@@ -32,6 +33,13 @@ REPORT_SCHEMA = {
         "by": {"type": "string", "enum": list(PERIODS)},
         "lang": {"type": "string"},
         "as_of": {"type": "string", "format": "date"},
+        "filters": {
+            "type": "object",
+            "properties": {
+                "source": {"type": ["string", "null"]},
+                "event": {"type": ["string", "null"]},
+            },
+        },
         "scope": {
             "type": "object",
             "required": ["partner", "label"],
@@ -65,6 +73,15 @@ def _date(name: str) -> str | None:
     return value
 
 
+def _choice(name: str) -> str | None:
+    """A filter parameter: absent means all, present it must name something
+    (:func:`report_request` checks what)."""
+    value = arg(name)
+    if value is None and name in request.args:
+        raise bad_param(name, "must not be empty")
+    return value
+
+
 @describe(
     operationId="getReport",
     summary="The project report for a period",
@@ -83,6 +100,17 @@ def _date(name: str) -> str | None:
         query("by", {"type": "string", "enum": list(PERIODS)}, "Periods (default quarter)."),
         query("partner", ref("PartnerCode"), "Only this partner's share."),
         query("lang", {"type": "string", "enum": list(LOCALES)}, "Language of words."),
+        query(
+            "source",
+            {"type": "string", "enum": list(enum_values("lead", "source"))},
+            "Only leads of this source, and agreements with a party of it.",
+        ),
+        query(
+            "event",
+            {"type": "string"},
+            "Only leads met at this event (an id of the partners file's events), and "
+            "agreements with a party met there.",
+        ),
         query("format", {"type": "string", "enum": list(FORMATS)}, "json (default), csv, xlsx."),
     ],
     responses={
@@ -111,6 +139,8 @@ def report() -> Response:
             by=arg("by", PERIODS),
             partner=partner,
             lang=arg("lang", LOCALES),
+            source=_choice("source"),
+            event=_choice("event"),
         )
     except ReportError as exc:
         raise bad_param(exc.field, exc.reason) from None

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Response, jsonify
@@ -257,49 +258,67 @@ def _result_json(result: ReviewResult, item: dict[str, Any]) -> dict[str, Any]:
     ),
 )
 def replay(entry_id: int) -> Response:
-    body = json_body(allow_empty=True)
-    data = body.get("data", {})
-    if not isinstance(data, dict):
-        raise bad_request_field(
-            "data",
-            "type",
-            "must be an object",
-            "'data' must be an object of field -> corrected value.",
+    data = _object_field(
+        json_body(allow_empty=True),
+        "data",
+        "must be an object",
+        "'data' must be an object of field -> corrected value.",
+    )
+
+    def take(session: Any, entry: QuarantineEntry) -> ReviewResult:
+        return replay_quarantine(
+            session, services().config, entry, actor=actor(), data=data, source=source()
         )
 
-    def once() -> Response:
-        with store_session() as session:
-            entry = _visible(session, QuarantineEntry, entry_id, "quarantine entry")
-            try:
-                result = replay_quarantine(
-                    session, services().config, entry, actor=actor(), data=data, source=source()
-                )
-            except ReviewError as exc:
-                if exc.reason in ("invalid", "erased", "duplicate"):
-                    # Keep what the replay learned (new errors, or the dismissal),
-                    # then answer with the problem.
-                    session.commit()
-                raise _review_problem(exc) from None
-            return jsonify(_result_json(result, quarantine_json(entry)))
-
-    # a record it writes changed meanwhile: the action is taken again on it
-    return run_guarded(once)
+    # Keep what a refused replay learned (new errors, or the dismissal).
+    return _on_entry(entry_id, take, keep=("invalid", "erased", "duplicate"))
 
 
 @describe(ITEM_ID, **_action("dismissQuarantineEntry", "Give up on an entry"))
 def dismiss(entry_id: int) -> Response:
     json_body(allow_empty=True)
+    return _on_entry(
+        entry_id,
+        lambda session, entry: dismiss_quarantine(session, entry, actor=actor(), source=source()),
+    )
+
+
+def _object_field(body: dict[str, Any], name: str, message: str, detail: str) -> dict[str, Any]:
+    """The body's object ``name`` (empty when absent); a 422 naming it when it is
+    not an object (of text values, for ``choose``)."""
+    value = body.get(name) or {}
+    if not isinstance(value, dict) or (
+        name == "choose" and not all(isinstance(v, str) for v in value.values())
+    ):
+        raise bad_request_field(name, "type", message, detail)
+    return value
+
+
+def _on_entry(
+    entry_id: int,
+    take: Callable[[Any, QuarantineEntry], ReviewResult],
+    *,
+    keep: tuple[str, ...] = (),
+    kept: Callable[[QuarantineEntry], bool] = lambda entry: True,
+    answer: Callable[[Any, ReviewResult, dict[str, Any]], dict[str, Any]] | None = None,
+) -> Response:
+    """A review action on a visible quarantine entry in one store transaction,
+    taken again while a record it writes changes meanwhile (run_guarded). A
+    refusal is a problem answer; with a reason in ``keep`` (and ``kept(entry)``)
+    its transaction is committed first; ``answer`` may add to the JSON."""
 
     def once() -> Response:
         with store_session() as session:
             entry = _visible(session, QuarantineEntry, entry_id, "quarantine entry")
             try:
-                result = dismiss_quarantine(session, entry, actor=actor(), source=source())
+                result = take(session, entry)
             except ReviewError as exc:
+                if exc.reason in keep and kept(entry):
+                    session.commit()
                 raise _review_problem(exc) from None
-            return jsonify(_result_json(result, quarantine_json(entry)))
+            out = _result_json(result, quarantine_json(entry))
+            return jsonify(answer(session, result, out) if answer else out)
 
-    # a record it writes changed meanwhile: the action is taken again on it
     return run_guarded(once)
 
 
@@ -328,53 +347,47 @@ def merge(entry_id: int) -> Response:
     into = body.get("into")
     if into is not None and not isinstance(into, str):
         raise bad_request_field("into", "type", "must be a lead id", "'into' must be a lead id.")
-    choose = body.get("choose") or {}
-    if not isinstance(choose, dict) or not all(isinstance(v, str) for v in choose.values()):
-        raise bad_request_field(
-            "choose",
-            "type",
-            "must be an object of field -> 'lead' or 'entry'",
-            "'choose' must be an object of field -> 'lead' or 'entry'.",
+    choose = _object_field(
+        body,
+        "choose",
+        "must be an object of field -> 'lead' or 'entry'",
+        "'choose' must be an object of field -> 'lead' or 'entry'.",
+    )
+
+    def take(session: Any, entry: QuarantineEntry) -> ReviewResult:
+        if into is not None:
+            # A lead the caller names must be one it can see (ids elsewhere are not
+            # disclosed); the entry's own duplicate_of is known to it already, and
+            # whether it may merge into that is the ownership check's to say.
+            visible = session.scalars(
+                scope_leads(select(Lead.id).where(Lead.id == into), token())
+            ).first()
+            if visible is None:
+                raise bad_request_field(
+                    "into", "reference", "unknown lead", f"There is no lead {into} to merge into."
+                )
+        return merge_quarantine(
+            session,
+            services().config,
+            entry,
+            actor=actor(),
+            into=into,
+            choose=choose,
+            source=source(),
         )
 
-    def once() -> Response:
-        with store_session() as session:
-            entry = _visible(session, QuarantineEntry, entry_id, "quarantine entry")
-            if into is not None:
-                # A lead the caller names must be one it can see (ids elsewhere are not
-                # disclosed); the entry's own duplicate_of is known to it already, and
-                # whether it may merge into that is the ownership check's to say.
-                visible = session.scalars(
-                    scope_leads(select(Lead.id).where(Lead.id == into), token())
-                ).first()
-                if visible is None:
-                    raise bad_request_field(
-                        "into",
-                        "reference",
-                        "unknown lead",
-                        f"There is no lead {into} to merge into.",
-                    )
-            try:
-                result = merge_quarantine(
-                    session,
-                    services().config,
-                    entry,
-                    actor=actor(),
-                    into=into,
-                    choose=choose,
-                    source=source(),
-                )
-            except ReviewError as exc:
-                if exc.reason == "erased" and entry.resolution == "erased":
-                    session.commit()  # the erased person's values leave the entry
-                raise _review_problem(exc) from None
-            target = session.get(Lead, result.record_id)
-            out = _result_json(result, quarantine_json(entry))
-            out["record"] = record_json(target) if target is not None else None
-            return jsonify(out)
+    def with_record(session: Any, result: ReviewResult, out: dict[str, Any]) -> dict[str, Any]:
+        target = session.get(Lead, result.record_id)
+        return {**out, "record": record_json(target) if target is not None else None}
 
-    # a record it writes changed meanwhile: the action is taken again on it
-    return run_guarded(once)
+    # the erased person's values leave the entry even though the merge is refused
+    return _on_entry(
+        entry_id,
+        take,
+        keep=("erased",),
+        kept=lambda entry: entry.resolution == "erased",
+        answer=with_record,
+    )
 
 
 @describe(

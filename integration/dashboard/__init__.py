@@ -26,6 +26,7 @@ def register(app: Flask) -> None:
         records_views,
         reports_view,
         review_views,
+        vanished_view,
         web,
     )
 

@@ -83,11 +83,19 @@ def cumulative_chart(
     target_label: str,
     end_label: str,
     end_index: int | None = None,
+    pace_label: str | None = None,
+    ended: bool = False,
     width: int = 720,
     height: int = 280,
 ) -> Markup:
     """Step chart of signed agreements by month, with the target line and a
-    marker at the project's last month (``end_index`` into ``points``)."""
+    marker at the project's last month (``end_index`` into ``points``).
+
+    With ``pace_label``, a dashed line climbs evenly from none at the first month
+    to the target at the end of the project's last month: the pace the project
+    needs, so being behind or ahead shows at a glance. ``ended``: the project's
+    window is over; the marker then reads ``end_label`` as a past fact and the
+    months after it are shaded."""
     left, right, top, bottom = 36, 16, 16, 40
     plot_w, plot_h = width - left - right, height - top - bottom
     totals = [p.total for p in points if p.total is not None]
@@ -141,11 +149,25 @@ def cumulative_chart(
         f'<text class="target-label" x="{left + 6}" y="{ty}" dy="-6">'
         f"{escape(target_label)} {target}</text>"
     )
+    # Expected pace: even from nothing at the start to the target at the end.
+    if pace_label is not None and end_index is not None and 0 <= end_index < n:
+        px, py = _fmt(x(end_index + 1)), _fmt(y(target))
+        parts.append(
+            f'<line class="pace" x1="{_fmt(x(0))}" y1="{_fmt(y(0))}" x2="{px}" y2="{py}"/>'
+            f'<text class="pace-label" x="{_fmt(x((end_index + 1) * 0.5))}" '
+            f'y="{_fmt(y(target * 0.5))}" dx="6" dy="14">{escape(pace_label)}</text>'
+        )
     # Project end marker.
     if end_index is not None and 0 <= end_index < n:
         ex = _fmt(x(end_index + 1))
+        if ended and end_index + 1 < n:
+            parts.append(
+                f'<rect class="after-end" x="{ex}" y="{top}" '
+                f'width="{_fmt(x(n) - x(end_index + 1))}" height="{_fmt(plot_h)}"/>'
+            )
+        marker = "end-marker ended" if ended else "end-marker"
         parts.append(
-            f'<line class="end-marker" x1="{ex}" y1="{top}" x2="{ex}" y2="{top + plot_h}"/>'
+            f'<line class="{marker}" x1="{ex}" y1="{top}" x2="{ex}" y2="{top + plot_h}"/>'
             f'<text class="end-label" x="{ex}" y="{top + 12}" dx="-4" text-anchor="end">'
             f"{escape(end_label)}</text>"
         )
@@ -171,54 +193,101 @@ def outcome_class(outcome: str) -> str:
 
 
 @dataclass(frozen=True)
-class RunBar:
-    """One sync run on the history chart."""
+class SyncDay:
+    """One day of a partner's sync health: the syncs that worked, those that
+    failed or stopped, and the rows waiting to be fixed at the day's end."""
 
     label: str
-    value: float
-    outcome: str
+    worked: int
+    failed: int
+    to_fix: int
 
 
-def history_chart(
-    runs: Sequence[RunBar],
-    *,
-    title: str,
-    width: int = 360,
-    height: int = 120,
-    min_slots: int = 12,
+@dataclass(frozen=True)
+class SyncDayWords:
+    """The chart's words in the reader's language."""
+
+    title: str
+    worked: str
+    failed: str
+    to_fix: str
+    syncs: str
+
+
+def _bar(kind: str, x: float, y: float, width: float, height: float) -> str:
+    return (
+        f'<rect class="bar {kind}" x="{_fmt(x)}" y="{_fmt(y)}" '
+        f'width="{_fmt(width)}" height="{_fmt(height)}"/>'
+    )
+
+
+def sync_days_chart(
+    days: Sequence[SyncDay], words: SyncDayWords, *, width: int = 360, height: int = 196
 ) -> Markup:
-    """Bars for recent runs (oldest first); the outcome picks the bar's class,
-    so a failed run stands out without relying on colour alone (it is also
-    drawn hatched)."""
-    left, right, top, bottom = 28, 6, 8, 18
-    plot_w, plot_h = width - left - right, height - top - bottom
-    y_max = nice_ceiling(max([r.value for r in runs] + [1]))
-    # At least ``min_slots`` slots, so a handful of runs draws slim bars.
-    n = max(len(runs), min_slots)
+    """Two panels over the same days (oldest left): syncs per day, stacked as
+    worked and failed (a failed part is also hatched, not only red), and the rows
+    waiting to be fixed at each day's end. Each bar's tooltip says its numbers;
+    the legend names the colours in words."""
+    left, right = 28, 6
+    plot_w = width - left - right
+    syncs_top, syncs_h = 30, 56
+    fix_top, fix_h = 120, 40
+    n = max(len(days), 1)
     slot = plot_w / n
     bar_w = max(2.0, slot * 0.7)
+    syncs_max = nice_ceiling(max([d.worked + d.failed for d in days] + [1]))
+    fix_max = nice_ceiling(max([d.to_fix for d in days] + [1]))
     parts = [
-        f'<svg class="chart history" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-label="{escape(title)}"><title>{escape(title)}</title>',
-        f'<text class="axis" x="{left - 4}" y="{top + 8}" text-anchor="end">{y_max}</text>',
-        f'<text class="axis" x="{left - 4}" y="{top + plot_h}" text-anchor="end">0</text>',
-        f'<line class="axis-line" x1="{left}" y1="{top + plot_h}" x2="{width - right}" '
-        f'y2="{top + plot_h}"/>',
+        f'<svg class="chart sync-days" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(words.title)}"><title>{escape(words.title)}</title>',
+        # legend
+        '<rect class="swatch bar-ok" x="0" y="2" width="10" height="10"/>'
+        f'<text class="axis" x="14" y="11">{escape(words.worked)}</text>',
+        f'<rect class="swatch bar-bad" x="{width // 2}" y="2" width="10" height="10"/>'
+        f'<text class="axis" x="{width // 2 + 14}" y="11">{escape(words.failed)}</text>',
     ]
-    for i, run in enumerate(runs):
-        h = max(1.5, plot_h * (run.value / y_max)) if run.value > 0 else 1.5
-        bx = left + i * slot + (slot - bar_w) / 2
-        by = top + plot_h - h
-        outcome = outcome_class(run.outcome)
+
+    def panel(top: int, h: int, maximum: int, caption: str, swatch: str = "") -> None:
+        if swatch:  # the panel's one colour, named by its caption
+            parts.append(
+                f'<rect class="swatch {swatch}" x="{left}" y="{top - 13}" width="10" height="10"/>'
+            )
         parts.append(
-            f'<rect class="bar bar-{outcome}" x="{_fmt(bx)}" y="{_fmt(by)}" '
-            f'width="{_fmt(bar_w)}" height="{_fmt(h)}">'
-            f"<title>{escape(run.label)}: {_fmt(run.value)} ({escape(run.outcome)})</title></rect>"
+            f'<text class="axis" x="{left + (14 if swatch else 0)}" y="{top - 4}">'
+            f"{escape(caption)}</text>"
+            f'<text class="axis" x="{left - 4}" y="{top + 8}" text-anchor="end">{maximum}</text>'
+            f'<text class="axis" x="{left - 4}" y="{top + h}" text-anchor="end">0</text>'
+            f'<line class="axis-line" x1="{left}" y1="{top + h}" x2="{width - right}" '
+            f'y2="{top + h}"/>'
         )
-    if not runs:
+
+    panel(syncs_top, syncs_h, syncs_max, words.syncs)
+    panel(fix_top, fix_h, fix_max, words.to_fix, "bar-fix")
+    for i, day in enumerate(days):
+        bx = left + i * slot + (slot - bar_w) / 2
+        tip = (
+            f"{escape(day.label)}: {escape(words.worked)} {day.worked}, "
+            f"{escape(words.failed)} {day.failed}, {escape(words.to_fix)} {day.to_fix}"
+        )
+        base = syncs_top + syncs_h
+        ok_h = syncs_h * day.worked / syncs_max
+        bad_h = syncs_h * day.failed / syncs_max
+        parts.append(f'<g data-day="{escape(day.label)}"><title>{tip}</title>')
+        if day.worked:
+            parts.append(_bar("bar-ok", bx, base - ok_h, bar_w, ok_h))
+        if day.failed:
+            parts.append(_bar("bar-bad", bx, base - ok_h - bad_h, bar_w, bad_h))
+        if day.to_fix:
+            fix = fix_h * day.to_fix / fix_max
+            parts.append(_bar("bar-fix", bx, fix_top + fix_h - fix, bar_w, fix))
+        parts.append("</g>")
+    # day labels: the first, the middle and the last (the rest are in the tooltips)
+    for i in sorted({0, len(days) // 2, len(days) - 1}) if days else []:
+        anchor = "start" if i == 0 else "end" if i == len(days) - 1 else "middle"
+        tx = left if i == 0 else width - right if i == len(days) - 1 else left + (i + 0.5) * slot
         parts.append(
-            f'<text class="axis" x="{width / 2}" y="{top + plot_h / 2}" '
-            'text-anchor="middle">—</text>'
+            f'<text class="axis" x="{_fmt(tx)}" y="{height - 4}" text-anchor="{anchor}">'
+            f"{escape(days[i].label)}</text>"
         )
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -4,25 +4,38 @@ and the run history as CSV."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from flask import abort, redirect, render_template, request, url_for
+from babel.dates import format_skeleton
+from flask import abort, current_app, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from integration import messages
 from integration.auth import is_admin
 from integration.dashboard import bp
 from integration.dashboard.access import current_token, login_required
 from integration.dashboard.charts import (
-    RunBar,
-    history_chart,
+    SyncDay,
+    SyncDayWords,
     outcome_class,
+    sync_days_chart,
 )
+from integration.dashboard.deploy_checks import check_groups
 from integration.dashboard.header_view import header_view
 from integration.dashboard.schedule import next_nightly_run
 from integration.dashboard.scope import visible_partners
+from integration.dashboard.sync_days import partner_days
 from integration.dashboard.ui_text import label
-from integration.dashboard.web import csv_response, notice, services, ui_locale
+from integration.dashboard.web import (
+    NUMBER_FORMATS,
+    csv_response,
+    display_zone,
+    notice,
+    services,
+    ui_locale,
+)
 from integration.drive.channels import ALERT_KINDS, list_channels, recent_events
 from integration.store import records
 from integration.store.models import (
@@ -71,9 +84,7 @@ def run_rows_count(run: SyncRun | None) -> int | None:
 
 
 def run_seconds(run: SyncRun | None) -> float | None:
-    if run is None or run.finished_at is None:
-        return None
-    return (run.finished_at - run.started_at).total_seconds()
+    return None if run is None else run.seconds
 
 
 def _push(store: Any, partner: str) -> dict[str, Any]:
@@ -94,6 +105,18 @@ def sync_health() -> Any:
     now = utcnow()
     cards = []
     pushes = {code: _push(svc.store, code) for code in visible_partners(config)}
+    zone = display_zone()
+    words = SyncDayWords(
+        title=label("sync_days_chart", locale),
+        worked=label("syncs_worked", locale),
+        failed=label("syncs_failed", locale),
+        to_fix=label("rows_to_fix", locale),
+        syncs=label("syncs_per_day", locale),
+    )
+
+    def day_label(day: date) -> str:
+        return format_skeleton("MMMd", day, locale=NUMBER_FORMATS[locale])
+
     with svc.store.session() as db:
         for code in visible_partners(config):
             pc = config.partners[code]
@@ -110,17 +133,11 @@ def sync_health() -> Any:
                 .select_from(SyncRequest)
                 .where(SyncRequest.partner == code, SyncRequest.consumed_at.is_(None))
             )
-            chart = history_chart(
-                [
-                    RunBar(
-                        label=f"{r.started_at:%Y-%m-%d %H:%M} {r.tab or ''}",
-                        value=float(r.cells_written or 0),
-                        outcome=r.outcome,
-                    )
-                    for r in history
-                ],
-                title=f"{pc.name}: {label('history_chart', locale)}",
-            )
+            days = [
+                SyncDay(day_label(d.day), d.worked, d.failed, d.to_fix)
+                for d in partner_days(db, code, zone, now)
+            ]
+            chart = sync_days_chart(days, words)
             cards.append(
                 {
                     "code": code,
@@ -129,22 +146,29 @@ def sync_health() -> Any:
                     "next_run": next_nightly_run(pc.sync_time, pc.zone, now),
                     "pending": int(pending or 0),
                     "chart": chart,
+                    "days": days,
                     "history": history[::-1][:8],
                     **pushes[code],
                 }
             )
-    from integration.preflight import setting_checks
-
     token = current_token()
-    # what `crm-sync check` says of the settings (no network calls), for admins
-    checks = setting_checks(config, google=True) if token and is_admin(token) else []
+    # what `crm-sync check` says: an admin's settings, store and token, and the
+    # spreadsheets the reader may see (cached: no Google call per page view)
+    checks = check_groups(
+        current_app,
+        config,
+        admin=token is not None and is_admin(token),
+        partners=visible_partners(config),
+        now=now,
+    )
     return render_template(
         "dashboard/sync.html",
-        checks=checks,
+        check_groups=checks,
         cards=cards,
         rows_of=run_rows_count,
         seconds_of=run_seconds,
         outcome_class=outcome_class,
+        stop_reason_text=lambda code: messages.text("alert.reason." + code, locale),
         active="sync",
     )
 
@@ -199,6 +223,7 @@ def sync_runs_csv() -> Any:
         "cells_written",
         "api_calls",
         "error",
+        "stop_reason",
     ]
     rows = [
         [
@@ -215,6 +240,7 @@ def sync_runs_csv() -> Any:
             r.cells_written,
             r.api_calls,
             r.error,
+            r.stop_reason,
         ]
         for r in runs
     ]

@@ -114,13 +114,16 @@ def overview() -> Any:
             )
         )
     points, end_index = month_points(kpi, config.project.start, config.project.end)
+    ended = date.fromisoformat(kpi["as_of"]) > config.project.end
     chart = cumulative_chart(
         points,
         target=kpi["target"],
         title=label("cumulative_by_month", locale),
         target_label=label("target", locale),
-        end_label=label("project_end", locale),
+        end_label=label("project_ended" if ended else "project_end", locale),
         end_index=end_index,
+        pace_label=label("pace_line", locale),
+        ended=ended,
     )
     bar = progress_bar(
         kpi["signed"],
@@ -137,6 +140,7 @@ def overview() -> Any:
         values=values,
         value_partner=value_partner,
         chart=chart,
+        project_ended=ended,
         bar=bar,
         mini_bar=mini_bar,
         max_of=max_of,

@@ -16,6 +16,7 @@ from integration.dashboard import bp
 from integration.dashboard.access import current_token, login_required
 from integration.dashboard.web import services, ui_locale
 from integration.messages import LOCALE_NAMES
+from integration.normalise.enums import enum_values
 from integration.reports import make_report
 from integration.reports.render import (
     header,
@@ -32,6 +33,7 @@ from integration.reports.request import (
     ReportRequest,
     report_request,
 )
+from integration.vocabulary import value_word
 
 
 def _scope_partner() -> str | None:
@@ -56,11 +58,24 @@ def _request() -> tuple[ReportRequest | None, str | None]:
                 by=args.get("by") or None,
                 partner=_scope_partner(),
                 lang=args.get("lang") or ui_locale(),
+                source=args.get("source") or None,
+                event=args.get("event") or None,
             ),
             None,
         )
     except ReportError as exc:
         return None, f"{exc.field}: {exc.reason}"
+
+
+def _source_options(lang: str) -> list[tuple[str, str]]:
+    """The source filter's choices: code and the word for it in ``lang``."""
+    return [(code, value_word("source", code, lang)) for code in enum_values("lead", "source")]
+
+
+def _event_options(lang: str) -> list[tuple[str, str]]:
+    """The event filter's choices: id and the event's name in ``lang``, oldest first."""
+    events = sorted(services().config.events, key=lambda e: (e.date, e.id))
+    return [(e.id, e.name(lang)) for e in events]
 
 
 @bp.get("/reports")
@@ -97,6 +112,8 @@ def reports() -> Any:
         formats=FORMATS,
         languages=LOCALE_NAMES,
         choose_partner=is_admin(token),
+        sources=_source_options(wanted.lang if wanted else ui_locale()),
+        events=_event_options(wanted.lang if wanted else ui_locale()),
         args=request.args,
         rt=lambda key: text(key, wanted.lang if wanted else ui_locale()),
         active="reports",

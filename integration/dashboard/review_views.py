@@ -4,6 +4,7 @@ actions on them (all through :mod:`integration.review`, as the API does)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -15,12 +16,15 @@ from integration.dashboard import bp
 from integration.dashboard.access import current_token, login_required
 from integration.dashboard.scope import partner_scope, visible_or_404
 from integration.dashboard.sheets import sheet_gids
-from integration.dashboard.ui_text import label
+from integration.dashboard.ui_text import country_label, label, value_label
 from integration.dashboard.web import csv_response, notice, services, ui_locale
 from integration.issues import render
 from integration.ownership import Actor, Denied
+from integration.store import queries
+from integration.store.guarded import StoreBusy, run_guarded
 from integration.store.models import (
     Conflict,
+    Lead,
     QuarantineEntry,
 )
 from integration.vocabulary import field_label
@@ -29,6 +33,8 @@ from integration.vocabulary import field_label
 def quarantine_rows(db: Session, config: AppConfig, locale: str) -> list[dict[str, Any]]:
     """Open quarantine entries the token may see, with the sheet link; their
     problems in the viewer's ``locale``."""
+    from integration.intake import lead_fields
+
     entries = list(
         db.scalars(
             select(QuarantineEntry)
@@ -46,17 +52,18 @@ def quarantine_rows(db: Session, config: AppConfig, locale: str) -> list[dict[st
         if pc is not None and (e.source or "").startswith("sheet:"):
             gid = gids.get((pc.code, tab))
             link = pc.sheet_url(gid, e.row_number if gid is not None else None)
+        # a form's lead payload is keyed by field names, a sheet row by its headers
+        form = e.kind == "lead" and not (e.source or "").startswith("sheet:")
+        fields = fix_fields(e) if form else []
         out.append(
             {
                 "entry": e,
                 "link": link,
                 "tab_title": pc.tab_name(tab) if pc is not None else (e.tab or ""),
                 "errors": localised_errors(e.errors, locale, e.kind),
-                "fix_fields": (
-                    fix_fields(e)
-                    if e.kind == "lead" and not (e.source or "").startswith("sheet:")
-                    else []
-                ),
+                "fix_fields": fields,
+                "field_names": lead_fields() if form else frozenset(),
+                "fix_choices": fix_choices(fields, locale),
                 "merge": merge_preview(db, config, e),
             }
         )
@@ -139,8 +146,23 @@ def needs_fixing() -> Any:
     with svc.store.session() as db:
         quarantined = quarantine_rows(db, config, ui_locale())
         conflicts = open_conflicts(db)
+        unlisted = [
+            {
+                "id": lead.id,
+                "partner": lead.partner,
+                "company": lead.company_name,
+                "event": (lead.data or {}).get("event"),
+            }
+            for lead in queries.unlisted_event_leads(
+                db, select(Lead).where(partner_scope(Lead.partner)), config.events
+            )
+        ]
     return render_template(
-        "dashboard/fix.html", quarantined=quarantined, conflicts=conflicts, active="fix"
+        "dashboard/fix.html",
+        quarantined=quarantined,
+        conflicts=conflicts,
+        unlisted_events=unlisted,
+        active="fix",
     )
 
 
@@ -267,54 +289,89 @@ def fix_fields(entry: QuarantineEntry) -> list[tuple[str, str]]:
     return [(n, "" if raw.get(n) is None else str(raw.get(n))) for n in seen]
 
 
+def guarded_review(
+    take: Callable[[Session], Any],
+    back: str,
+    *,
+    keep: frozenset[str] = frozenset(),
+    worded: Mapping[str, str] | None = None,
+) -> tuple[Any, Any]:
+    """``(result, None)`` of a review action ``take(db)`` in one store
+    transaction, run again while a record it writes changes meanwhile
+    (:func:`~integration.store.guarded.run_guarded`, as the API's actions are),
+    so it is judged on what is stored then; or ``(None, redirect to back)``
+    after flashing why it was refused. ``keep``: refusal reasons whose
+    transaction is kept (what a replay learned: new errors, a dismissal);
+    ``worded``: reason -> interface text shown instead of the refusal's own."""
+    from integration.review import ReviewError
+
+    svc = services()
+
+    def once() -> tuple[Any, str | None]:
+        with svc.store.session() as db:
+            try:
+                return take(db), None
+            except Denied as exc:
+                db.rollback()
+                return None, exc.message
+            except ReviewError as exc:
+                if exc.reason not in keep:
+                    db.rollback()
+                key = (worded or {}).get(exc.reason)
+                return None, label(key, ui_locale()) if key else exc.message
+
+    try:
+        result, refused = run_guarded(once)
+    except StoreBusy:
+        refused = label("record_busy", ui_locale())
+    if refused is None:
+        return result, None
+    flash(refused, "error")
+    return None, redirect(back)
+
+
+def fix_choices(fields: list[tuple[str, str]], locale: str) -> dict[str, list[tuple[str, str]]]:
+    """``field -> [(value, word)]`` for the fix form's fields that have a closed
+    list (sector, stage, country, ...): a choice of words in ``locale`` in the
+    order the partner's sheet lists them, never a text box holding a code."""
+    from integration.normalise.enums import enum_values
+    from integration.sync.sheet_aids import listed_values
+
+    out: dict[str, list[tuple[str, str]]] = {}
+    for name, _value in fields:
+        if not enum_values("lead", name):
+            continue
+        out[name] = [
+            (v, country_label(v, locale) if name == "country" else value_label(name, v, locale))
+            for v in listed_values("lead", name, locale)
+        ]
+    return out
+
+
 @bp.post("/fix/quarantine/<int:entry_id>")
 @login_required
 def quarantine_action(entry_id: int) -> Any:
-    from integration.review import (
-        ReviewError,
-        dismiss_quarantine,
-        merge_quarantine,
-        replay_quarantine,
-    )
+    from integration.review import dismiss_quarantine, merge_quarantine, replay_quarantine
 
     svc = services()
     who = dashboard_actor()
     action = request.form.get("action")
     if action not in ("replay", "dismiss", "merge"):
         abort(400)
-    with svc.store.session() as db:
+    taken = {"actor": who, "source": _review_source()}
+
+    def take(db: Session) -> Any:
         entry = visible_or_404(db, svc.config, QuarantineEntry, entry_id)
-        try:
-            if action == "replay":
-                result = replay_quarantine(
-                    db,
-                    svc.config,
-                    entry,
-                    actor=who,
-                    data=corrections(request.form),
-                    source=_review_source(),
-                )
-            elif action == "dismiss":
-                result = dismiss_quarantine(db, entry, actor=who, source=_review_source())
-            else:
-                result = merge_quarantine(
-                    db,
-                    svc.config,
-                    entry,
-                    actor=who,
-                    choose=merge_choices(request.form),
-                    source=_review_source(),
-                )
-        except Denied as exc:
-            db.rollback()
-            flash(exc.message, "error")
-            return redirect(url_for("dashboard.needs_fixing") + f"#q-{entry_id}")
-        except ReviewError as exc:
-            if exc.reason not in ("invalid", "erased", "duplicate"):
-                db.rollback()
-            # else keep what the replay learned (new errors, or the dismissal), as the API does
-            flash(exc.message, "error")
-            return redirect(url_for("dashboard.needs_fixing") + f"#q-{entry_id}")
+        if action == "dismiss":
+            return dismiss_quarantine(db, entry, **taken)
+        if action == "replay":
+            return replay_quarantine(db, svc.config, entry, data=corrections(request.form), **taken)
+        return merge_quarantine(db, svc.config, entry, choose=merge_choices(request.form), **taken)
+
+    back = url_for("dashboard.needs_fixing") + f"#q-{entry_id}"
+    result, refused = guarded_review(take, back, keep=frozenset({"invalid", "erased", "duplicate"}))
+    if refused is not None:
+        return refused
     # A sheet row is re-read by the next sync, which then closes the entry.
     if result.action == "merged":
         merge_notice(result)
@@ -326,19 +383,27 @@ def quarantine_action(entry_id: int) -> Any:
 @bp.post("/fix/conflicts/<int:conflict_id>")
 @login_required
 def conflict_action(conflict_id: int) -> Any:
-    from integration.review import ReviewError, resolve_conflict
+    """Choose a conflict's side, like the API's resolve: the record's write is
+    version-checked and taken again when it changed meanwhile; a conflict
+    another person resolved meanwhile says so and changes nothing."""
+    from integration.review import resolve_conflict
 
     svc = services()
     side = request.form.get("side")
     if side not in ("sheet", "store"):
         abort(400)
-    with svc.store.session() as db:
+
+    def take(db: Session) -> Any:
         conflict = visible_or_404(db, svc.config, Conflict, conflict_id)
-        try:
-            resolve_conflict(db, conflict, side, actor=dashboard_actor(), source=_review_source())
-        except (ReviewError, Denied) as exc:
-            db.rollback()
-            flash(exc.message, "error")
-            return redirect(url_for("dashboard.needs_fixing"))
+        return resolve_conflict(
+            db, conflict, side, actor=dashboard_actor(), source=_review_source()
+        )
+
+    back = url_for("dashboard.needs_fixing")
+    _result, refused = guarded_review(
+        take, back, worded={"resolved": "conflict_resolved_meanwhile"}
+    )
+    if refused is not None:
+        return refused
     notice("done")
-    return redirect(url_for("dashboard.needs_fixing"))
+    return redirect(back)

@@ -9,6 +9,7 @@ from flask import abort
 from sqlalchemy import true
 from sqlalchemy.orm import Session
 
+from integration.api.context import MAX_INT_ID
 from integration.auth import is_admin
 from integration.config import AppConfig
 from integration.dashboard.access import current_token
@@ -35,7 +36,10 @@ def partner_scope(column: Any) -> Any:
 def visible_or_404(db: Session, config: AppConfig, model: Any, item_id: int) -> Any:
     """A partner-level row (a quarantine entry, a conflict) by id, or 404 when it
     does not exist or belongs to a partner the token may not see: the two look
-    the same, so an id cannot be probed."""
+    the same, so an id cannot be probed. An id beyond the store's integer range
+    cannot exist (the API's rule), and must not reach the database driver."""
+    if not 1 <= item_id <= MAX_INT_ID:
+        abort(404)
     item = db.get(model, item_id)
     if item is None or item.partner not in visible_partners(config):
         abort(404)

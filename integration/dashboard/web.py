@@ -22,6 +22,7 @@ from flask import (
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
+from integration import messages
 from integration.auth import is_admin
 from integration.csv_export import iter_csv
 from integration.dashboard import CONTENT_SECURITY_POLICY, bp
@@ -34,9 +35,19 @@ from integration.dashboard.access import (
     sign_in,
     sign_out,
 )
-from integration.dashboard.ui_text import action_label, country_label, label, value_label
+from integration.dashboard.ui_text import (
+    action_label,
+    channel_label,
+    country_label,
+    field_name,
+    label,
+    outcome_label,
+    source_label,
+    trigger_label,
+    value_label,
+)
 from integration.messages import LOCALE_NAMES, LOCALES, NUMBER_FORMATS
-from integration.vocabulary import field_label
+from integration.vocabulary import vocabulary
 from integration.web.services import services
 
 
@@ -83,13 +94,47 @@ def format_money(value: float | None, currency: str | None) -> str:
     return format_currency(value, currency, locale=NUMBER_FORMATS[ui_locale()])
 
 
+def zone_name(zone: ZoneInfo | str | None = None) -> str:
+    """A time zone as the reader calls it ("Austrumeiropas laiks (Rīga)"), not its
+    tz id: the zone of the page's times unless ``zone`` names another."""
+    zone = display_zone() if zone is None else zone
+    return messages.zone_name(zone if isinstance(zone, str) else zone.key, ui_locale())
+
+
+def field_value(kind: str, field: str, value: Any, currency: str | None = None) -> str:
+    """A stored field value as the reader reads it: enum values and countries as
+    words of their language, amounts in their locale, yes/no as words. For
+    history entries and conflicts, which hold values, not words."""
+    locale = ui_locale()
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, bool):
+        return label("yes" if value else "no", locale)
+    if field == "country":
+        return country_label(str(value), locale)
+    if field in ("partner", "reporting_partner"):
+        partner = services().config.partners.get(str(value))
+        return partner.name if partner is not None else str(value)
+    if field == "value" and isinstance(value, int | float):
+        return format_money(float(value), currency)
+    if field in vocabulary()["labels"] and field != "currency":
+        return value_label(field, value, locale)
+    if isinstance(value, int | float):
+        return format_number(value, 0 if float(value).is_integer() else 2)
+    return str(value)
+
+
 def format_duration(seconds: float | None) -> str:
+    """A run's duration for people: "–" when there is none (still running),
+    never negative (nor ``-0.00 s``: a run recorded as finished a hair before it
+    started took no time)."""
     if seconds is None:
-        return ""
+        return "–"
+    seconds = max(seconds, 0.0)
     if seconds < 1:
-        return f"{seconds:.2f} s"
+        return f"{format_number(seconds, 2)} s"
     if seconds < 60:
-        return f"{seconds:.1f} s"
+        return f"{format_number(seconds, 1)} s"
     minutes, secs = divmod(round(seconds), 60)
     return f"{minutes} min {secs:02d} s"
 
@@ -106,14 +151,21 @@ def _helpers() -> dict[str, Any]:
     locale = ui_locale()
     token = current_token()
     config = services().config
+    partner_countries = {code: p.country for code, p in config.partners.items()}
     return {
         "locale": locale,
         "locales": LOCALE_NAMES,
         "t": lambda key, **params: label(key, locale, **params),
-        "fl": lambda kind, field: field_label(kind, field, locale),
+        "fl": lambda kind, field: field_name(kind, field, locale),
         "vl": lambda field, value: value_label(field, value, locale),
         "cl": lambda code: country_label(code, locale),
         "al": lambda action: action_label(action, locale),
+        "trl": lambda trigger: trigger_label(trigger, locale),
+        "ocl": lambda outcome: outcome_label(outcome, locale),
+        "chl": lambda what, code: channel_label(what, code, locale),
+        "src": lambda source: source_label(source, locale, partner_countries),
+        "fv": field_value,
+        "zone_name": zone_name,
         "when": format_when,
         "num": format_number,
         "money": format_money,

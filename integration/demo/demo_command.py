@@ -28,6 +28,8 @@ import click
 from integration.auth import create_token, verify_token
 from integration.cli_support import fail
 from integration.config import instance_dir, process_environ
+from integration.demo.example import EXAMPLE_FILE, StageEdit, example_script, stage_edit
+from integration.demo.report import ENV_FILE, print_exports
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +112,41 @@ def _load_or_create_token(store: Any, path: Path) -> str | None:
     return secret
 
 
+def running_demo(paths: DemoPaths) -> dict[str, Any] | None:
+    """What ``running.json`` says about a demo still running from ``paths`` (its
+    process alive); None when there is none or the file is left from one killed."""
+    try:
+        info = json.loads(paths.running.read_text("utf-8"))
+        pid = int(info["pid"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if pid == os.getpid():
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:  # alive, another user's
+        return info
+    return info
+
+
+def port_problem(host: str, port: int) -> str | None:
+    """Why ``host:port`` cannot be listened on now (in use, not allowed), or None.
+    Port 0 (any free port) always can."""
+    if port == 0:
+        return None
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None
+
+
 def _demo_environ(base: dict[str, str], paths: DemoPaths, emulator_host: str) -> dict[str, str]:
     """The environment the demo's configuration is read from: the process's own
     (``base``) pointed at the demo's emulator, store and folder. It is handed to
@@ -185,6 +222,22 @@ def demo_command(
         console = Console(highlight=False, width=160)
     environ = process_environ()
     paths = demo_paths(environ)
+    # Nothing is touched before the start can succeed: a second `crm-sync demo`
+    # (or one on a busy port) must leave a running demo's store and files alone.
+    running = running_demo(paths)
+    if running is not None:
+        fail(
+            f"a demo is already running from {paths.root} (pid {running.get('pid')}, "
+            f"{running.get('web_url')}): use that one, stop it first (Ctrl-C), or start "
+            "another with CRM_INSTANCE_PATH set to another folder"
+        )
+    for what, where, option in (
+        ("the web service", (host, port), "--port"),
+        ("the Sheets emulator", ("127.0.0.1", emulator_port), "--emulator-port"),
+    ):
+        problem = port_problem(*where)
+        if problem is not None:
+            fail(f"cannot start {what} on {where[0]}:{where[1]}: {problem} (try {option} 0)")
     if fresh and paths.root.exists():
         shutil.rmtree(paths.root)
     paths.root.mkdir(parents=True, exist_ok=True)
@@ -291,17 +344,27 @@ def _run_demo(
     connector = make_connector(config)
     channels = [maintain(config, store, connector, code, force=True) for code in config.partners]
     service.start()
+    example = _write_example(paths, config, emulator, ids)
     print_intro(
         console,
         config=config,
         web_url=web.url,
         emulator_host=emulator.host_port,
-        emulator_token=EMULATOR_TOKEN,
         token=token,
         spreadsheet_ids=ids,
         created=created,
         demo_dir=paths.root,
         has_dashboard=any(r.rule.startswith("/dashboard") for r in app.url_map.iter_rules()),
+        example=example,
+    )
+    print_exports(
+        {
+            "DATABASE_URL": paths.database_url,
+            "SHEETS_EMULATOR_HOST": emulator.host_port,
+            "CRM_CONFIG": str(paths.partners.resolve()),
+            "CRM_API_TOKEN": token or "",
+        },
+        paths.root / ENV_FILE,
     )
     print_summary(console, reports)
     _write_running_file(paths, web.url, emulator.host_port, ids)
@@ -316,6 +379,33 @@ def _run_demo(
     web.stop()
     paths.running.unlink(missing_ok=True)
     return service.stop(grace=20)
+
+
+def _write_example(
+    paths: DemoPaths, config: Any, emulator: EmulatorProcess, ids: dict[str, str]
+) -> tuple[Path, StageEdit] | None:
+    """The edit example for the first partner's sheet as the first sync left it,
+    written as a script a partner could run; None when no lead can move on."""
+    code, sid = next(iter(ids.items()))
+    partner = config.partners[code]
+    try:
+        values = emulator.client().open_by_key(sid).worksheet(partner.leads_tab).get_all_values()
+    except Exception:  # the banner then shows no example; the demo runs on
+        log.debug("cannot read %s's leads for the example", code, exc_info=True)
+        return None
+    edit = stage_edit(
+        values,
+        spreadsheet_id=sid,
+        tab=partner.leads_tab,
+        locale=partner.locale,
+        columns=partner.columns.get("leads"),
+        header_row=partner.header_row.get("leads"),
+    )
+    if edit is None:
+        return None
+    path = paths.root / EXAMPLE_FILE
+    path.write_text(example_script(edit, emulator.host_port, EMULATOR_TOKEN), "utf-8")
+    return path, edit
 
 
 def _write_running_file(paths: DemoPaths, web_url: str, emulator_host: str, ids: dict) -> None:

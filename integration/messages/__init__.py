@@ -152,3 +152,14 @@ LOCALE_NAMES: dict[str, str] = {loc: _language(loc, "name") or loc for loc in LO
 
 #: Babel locale for numbers and money per language (the language itself when unset).
 NUMBER_FORMATS: dict[str, str] = {loc: _language(loc, "number_format") or loc for loc in LOCALES}
+
+
+def zone_name(zone: str, locale: str) -> str:
+    """A time zone as a reader of ``locale`` calls it, not its tz id:
+    ``Europe/Riga`` is "Austrumeiropas laiks (Rīga)" in Latvian (Babel's names)."""
+    from babel.dates import get_timezone, get_timezone_location, get_timezone_name
+
+    babel_locale = NUMBER_FORMATS.get(locale, locale)
+    name = get_timezone_name(get_timezone(zone), locale=babel_locale)
+    city = get_timezone_location(zone, locale=babel_locale, return_city=True)
+    return f"{name} ({city})"

@@ -22,8 +22,9 @@ from integration.vocabulary import fold, header_table
 from schemas import load_schema
 
 #: A bilingual or annotated header splits into parts at these: "Uzņēmums / Company",
-#: "Tālrunis | Phone", "E-pasts\nE-mail", "Y-tunnus (Business ID)".
-_PART_SEPARATORS = re.compile(r"[/|()\r\n]+")
+#: "Tālrunis | Phone", "E-pasts\nE-mail", "Y-tunnus (Business ID)", and a unit after
+#: a comma or in brackets: "Vērtība, EUR", "Summa [EUR]".
+_PART_SEPARATORS = re.compile(r"[/|()\[\],\r\n]+")
 
 #: Columns the service owns in every tab (besides ``id``, the CRM ID column).
 SERVICE_FIELDS = ("sync_status", "last_synced")

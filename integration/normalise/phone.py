@@ -10,6 +10,7 @@ from typing import Any
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat
 
+from integration.identity import REGISTRATION_CODE_MODULES
 from integration.normalise.text import clean_line
 
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
@@ -82,3 +83,25 @@ def normalise_phone(value: Any, country: str | None = None) -> Any:
     region = country if isinstance(country, str) and len(country) == 2 else None
     found = _to_e164(text, region)
     return text if found is None else found
+
+
+#: Where a value of a raw payload may be a national number: the countries the
+#: service knows (their registration codes are checked too).
+_READING_REGIONS = (None, *sorted(REGISTRATION_CODE_MODULES))
+#: How many digits a phone number has (E.164: at most 15); other values (years,
+#: amounts, a note with several numbers) are not parsed at all.
+_PHONE_DIGITS = range(7, 16)
+
+
+def phone_readings(value: str) -> list[str]:
+    """Every E.164 number a raw value (a form answer, a sheet cell kept in
+    quarantine) may be, read from its digits alone (``Tel. 2911 1222`` too): as
+    an international number, or as a national one of each known country; none
+    when it has fewer than 7 or more than 15 digits. A payload whose lead
+    country is unknown is still matched against an erased number."""
+    digits = "".join(ch for ch in value if ch.isdigit())
+    if len(digits) not in _PHONE_DIGITS:
+        return []
+    plus = "+" if value.find("+") != -1 and value.find("+") < value.find(digits[0]) else ""
+    found = {_to_e164(plus + digits, region) for region in _READING_REGIONS}
+    return sorted(f for f in found if f is not None)

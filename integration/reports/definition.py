@@ -152,8 +152,42 @@ def _count_table(key: str, column: Column, counts: Counter[Any], order: Sequence
     return Table(key, (column, Column("leads", "int")), rows, [(None, sum(counts.values()))])
 
 
+def _origin_filter(
+    request: ReportRequest, config: AppConfig
+) -> Callable[[str | None, str | None], bool] | None:
+    """Whether a lead of (source, event text) is one the request's source and event
+    filters keep (an event's every spelling counts for it); None: no filter."""
+    if request.source is None and request.event is None:
+        return None
+    table = event_table(config.events)
+
+    def keeps(source: str | None, event: str | None) -> bool:
+        if request.source is not None and source != request.source:
+            return False
+        if request.event is None:
+            return True
+        return isinstance(event, str) and table.get(fold(event)) == request.event
+
+    return keeps
+
+
+def filtered_facts(request: ReportRequest, config: AppConfig, facts: Facts) -> Facts:
+    """The facts a filter by source or event keeps: the leads of that origin, and
+    the agreements one of whose parties has it (the deals the event or channel led
+    to)."""
+    keeps = _origin_filter(request, config)
+    if keeps is None:
+        return facts
+    return Facts(
+        [a for a in facts.agreements if any(keeps(*o) for o in a.party_origins)],
+        [lead for lead in facts.leads if keeps(lead.source, lead.event)],
+    )
+
+
 def build_report(request: ReportRequest, config: AppConfig, facts: Facts) -> Report:
-    """The report for ``request`` from ``facts`` (already limited to its scope)."""
+    """The report for ``request`` from ``facts`` (already limited to its partner
+    scope; the source and event filters are applied here)."""
+    facts = filtered_facts(request, config, facts)
     start, end, by = request.start, request.end, request.by
     in_period = [a for a in facts.agreements if start <= a.signed_date <= end]
     partners = [request.partner] if request.partner else list(config.partners)
@@ -211,6 +245,8 @@ def _summary(
         ("signed_to_date", to_date),
         ("expected_by_end", expected_by(config, request.end)),
         ("progress", round(to_date / target, 4) if target else None),
+        ("source", request.source),
+        ("event", request.event),
     ]
     return Table("summary", (Column("item", "item"), Column("value", "any")), rows)
 

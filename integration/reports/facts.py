@@ -33,6 +33,9 @@ class AgreementFacts:
     seller_country: str | None
     buyer: str | None
     buyer_country: str | None
+    #: (source, event text) of each party lead found: what a filter by source or
+    #: event asks of an agreement (one of its parties came that way)
+    party_origins: tuple[tuple[str | None, str | None], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,11 @@ def _agreement(a: Agreement, parties: dict[str, Lead]) -> AgreementFacts:
         seller_country=seller.country if seller else None,
         buyer=_name(buyer),
         buyer_country=buyer.country if buyer else None,
+        party_origins=tuple(
+            ((lead.data or {}).get("source"), (lead.data or {}).get("event"))
+            for lead in (seller, buyer)
+            if lead is not None
+        ),
     )
 
 

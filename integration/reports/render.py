@@ -93,6 +93,12 @@ def _summary_value(row: tuple[Any, ...], report: Report, config: AppConfig) -> A
     item, value = row
     if item == "scope":
         return scope_label(report, config)
+    lang = report.request.lang
+    if item == "source":
+        return value_label("source", value, lang) if value else text("all_sources", lang)
+    if item == "event":
+        event = event_by_id(config.events).get(value) if value else None
+        return event.name(lang) if event else text("all_events", lang)
     return value
 
 
@@ -113,6 +119,7 @@ def to_json(report: Report, config: AppConfig) -> dict[str, Any]:
         "lang": request.lang,
         "as_of": request.today.isoformat(),
         "scope": {"partner": request.partner, "label": scope_label(report, config)},
+        "filters": {"source": request.source, "event": request.event},
         "tables": {},
     }
     for table in report.tables:

@@ -26,6 +26,18 @@ from integration.reports.request import FORMATS, PERIODS, ReportError, report_re
 @click.option("--partner", metavar="CODE", help="Only this partner's share. Default: all.")
 @click.option("--lang", metavar="CODE", help="Language of headers and words (en, lv, et, fi).")
 @click.option(
+    "--source",
+    metavar="CODE",
+    help="Only leads of this source (b2b_forum, trade_mission, web_form, ...) and the "
+    "agreements one of whose parties came that way.",
+)
+@click.option(
+    "--event",
+    metavar="ID",
+    help="Only leads met at this event (its id in the partners file) and the "
+    "agreements one of whose parties was met there.",
+)
+@click.option(
     "--out",
     "out",
     required=True,
@@ -38,6 +50,8 @@ def report_command(
     by: str,
     partner: str | None,
     lang: str | None,
+    source: str | None,
+    event: str | None,
     out: Path,
 ) -> None:
     """Write the project report (agreements, firms, leads, progress) for a period."""
@@ -46,7 +60,16 @@ def report_command(
         fail(f"--out: {out.name!r} must end in .xlsx, .csv or .json")
     config = state().config()
     try:
-        request = report_request(config, start=start, end=end, by=by, partner=partner, lang=lang)
+        request = report_request(
+            config,
+            start=start,
+            end=end,
+            by=by,
+            partner=partner,
+            lang=lang,
+            source=source,
+            event=event,
+        )
     except ReportError as exc:
         fail(f"--{exc.field}: {exc.reason}")
     with state().store().session() as session:
@@ -56,7 +79,7 @@ def report_command(
         out.write_bytes(body)
     except OSError as exc:
         fail(f"--out: cannot write {out}: {exc.strerror or exc}")
-    signed = report.table("summary").rows[4][1]
+    signed = dict(report.table("summary").rows)["signed_in_period"]
     click.echo(
         f"{out}: {request.start} – {request.end}, {signed} signed agreement(s) in the period"
     )

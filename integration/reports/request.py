@@ -9,6 +9,7 @@ from datetime import date
 from integration.config import AppConfig
 from integration.kpi import project_today
 from integration.messages import LOCALES
+from integration.normalise.enums import enum_values
 
 #: How agreements and progress are grouped in time.
 PERIODS = ("month", "quarter", "year")
@@ -35,6 +36,11 @@ class ReportRequest:
     lang: str
     #: the day the report is made (pace and "to date" figures stop here)
     today: date
+    #: only leads of this source, and agreements with a party of it (None: all)
+    source: str | None = None
+    #: only leads met at this event (its id in the partners file), and agreements
+    #: with a party met there (None: all)
+    event: str | None = None
 
 
 def _day(field: str, raw: str | date | None) -> date | None:
@@ -57,9 +63,12 @@ def report_request(
     partner: str | None = None,
     lang: str | None = None,
     today: date | None = None,
+    source: str | None = None,
+    event: str | None = None,
 ) -> ReportRequest:
     """The checked request; the defaults are the whole project window up to today,
-    by quarter, every partner, in the partner's language (else English).
+    by quarter, every partner, in the partner's language (else English), every
+    source and event.
 
     Raises :class:`ReportError` naming the parameter."""
     project = config.project
@@ -82,4 +91,10 @@ def report_request(
         lang = lang if lang in LOCALES else "en"
     elif lang not in LOCALES:
         raise ReportError("lang", "not one of " + ", ".join(LOCALES))
-    return ReportRequest(first, last, by, partner, lang, now)
+    source = source or None
+    if source is not None and source not in enum_values("lead", "source"):
+        raise ReportError("source", "not one of " + ", ".join(enum_values("lead", "source")))
+    event = event or None
+    if event is not None and event not in {e.id for e in config.events}:
+        raise ReportError("event", "not an event id of the partners file")
+    return ReportRequest(first, last, by, partner, lang, now, source, event)

@@ -92,10 +92,11 @@ def wait_for_store(config, stop: threading.Event):  # type: ignore[no-untyped-de
                 return prepare_store(config)
             except SQLAlchemyError as exc:
                 problem = f"cannot be written ({type(exc).__name__})"
-        click.echo(
-            f"waiting for the store ({store_name(store)}): it {problem}; "
-            f"retrying in {STORE_RETRY_SECONDS:g} s",
-            err=True,
+        log.warning(
+            "waiting for the store (%s): it %s; retrying in %g s",
+            store_name(store),
+            problem,
+            STORE_RETRY_SECONDS,
         )
         if stop.wait(STORE_RETRY_SECONDS):
             return None
@@ -185,27 +186,32 @@ def run_clock(
         if announce is not None:
             announce(service)
         else:
-            _print_jobs(service, due)
+            _log_start(service, due)
         wait_for(stop)
-        click.echo("stopping: no new syncs; waiting for running ones", err=True)
+        log.info("stopping: no new syncs; waiting for running ones")
         if web is not None:
             web.stop()
         clean = service.stop(grace)
-    click.echo("stopped" if clean else "stopped (a sync was cut short; its lease expires)")
+    if clean:
+        log.info("stopped")
+    else:
+        log.warning("stopped (a sync was cut short; its lease expires)")
     finish(clean)
 
 
-def _print_jobs(service, due: list[str]) -> None:  # type: ignore[no-untyped-def]
+def _log_start(service, due: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """The clock's start lines: log lines in the one log format (stderr, human
+    or JSON), like every other line of the process."""
     for info in service.jobs_info():
         if info.id.startswith("nightly:"):
             when = info.next_run_time.isoformat() if info.next_run_time else "never"
-            click.echo(f"{info.id}: next {when} ({info.timezone})")
+            log.info("%s: next %s (%s)", info.id, when, info.timezone)
     if due:
-        click.echo(f"catch-up sync for: {', '.join(due)}")
+        log.info("catch-up sync for: %s", ", ".join(due))
     sync = service.config.sync
     push = "on" if service.config.public_url else "off (no CRM_PUBLIC_URL)"
-    click.echo(f"drive push channels: {push}; modifiedTime poll every {sync.poll_seconds:g} s")
-    click.echo(f"draining sync requests every {service.drain_every:g} s; Ctrl-C or SIGTERM stops")
+    log.info("drive push channels: %s; modifiedTime poll every %g s", push, sync.poll_seconds)
+    log.info("draining sync requests every %g s; Ctrl-C or SIGTERM stops", service.drain_every)
 
 
 @click.command("scheduler")
@@ -224,7 +230,7 @@ def scheduler_command(grace: float, no_catch_up: bool) -> None:
     with stop_on_signals() as stop:
         store = wait_for_store(config, stop)
     if store is None:
-        click.echo("stopped", err=True)
+        log.info("stopped")
         return
     run_clock(config, store, grace=grace, catch_up=not no_catch_up)
 

@@ -4,7 +4,9 @@ Two writers that each look for a firm, find none and create it leave two leads
 of one firm: a form webhook and a sheet row typed at the same moment, or two
 forms. Every path that creates a lead (webhook intake, the API, the sync's bulk
 create) first takes these locks on every key of the firm, then looks again,
-inside the same transaction, and only then inserts.
+inside the same transaction, and only then inserts. The phone number, a
+tombstone key, is locked with them, so an erasure and a write of the same
+person's phone run one after the other.
 
 - PostgreSQL: transaction-scoped advisory locks, one per key *bucket* (a hash of
   the key modulo :data:`BUCKETS`). Two records that can be one firm share a key
@@ -27,7 +29,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from integration.identity import firm_keys, key_hash
+from integration.identity import firm_keys, key_hash, payload_hashes, phone_key
+from integration.normalise.phone import phone_readings
 
 #: Advisory-lock key space of firm locks (the first of the two int4 lock keys), so
 #: they never collide with another use of advisory locks.
@@ -42,18 +45,58 @@ _LOCK_BUCKETS = text(
 )
 
 
+def _locked_keys(record: Mapping[str, Any]) -> list[tuple[str, ...]]:
+    """The firm's keys, and its phone number: a phone is no firm key but a
+    tombstone key, so an erasure and a write bringing the person's phone in
+    must wait for each other too (before, a partner's patch adding the phone
+    while an admin erased the person across the network kept it)."""
+    phone = phone_key(record.get("phone"))
+    return [*firm_keys(record), *([("phone", phone)] if phone else [])]
+
+
 def firm_buckets(records: Iterable[Mapping[str, Any]]) -> list[int]:
     """The lock buckets of every key of every record, ascending, once each."""
     return sorted(
-        {int(key_hash(key)[:8], 16) % BUCKETS for record in records for key in firm_keys(record)}
+        {int(key_hash(key)[:8], 16) % BUCKETS for record in records for key in _locked_keys(record)}
     )
 
 
 def lock_firms(session: Session, records: Iterable[Mapping[str, Any]]) -> None:
     """Hold the locks of every key of ``records`` until the transaction ends
     (PostgreSQL; on SQLite the open write transaction is the lock)."""
-    if session.get_bind().dialect.name != "postgresql":
+    _lock(session, firm_buckets(records))
+
+
+def lock_payload(session: Session, raw: Mapping[str, Any]) -> None:
+    """Hold the locks of the person keys a raw payload or row carries (its
+    e-mail addresses and phone numbers wherever they are, read as the tombstone
+    look-up reads them (:func:`integration.store.records.erased_in_payload`), its
+    lead fields' keys when keyed by field), so an erasure of that person, which
+    holds them too (:func:`lock_person`), is either committed before the caller
+    looks at tombstones or waits for the caller's commit and then finds what it
+    kept."""
+    _lock(session, _hash_buckets(payload_hashes(raw, phone_readings)))
+
+
+def lock_person(session: Session, data: Mapping[str, Any], *more: Mapping[str, Any]) -> None:
+    """Hold, in one ascending pass, the firm locks of a lead (:func:`lock_firms`)
+    and the person locks of its values (:func:`lock_payload`), of ``data`` and
+    each of ``more``: what an erasure takes, so every write that could bring the
+    person back waits for it or is waited for. A writer that will lock rows an
+    erasure also writes (a quarantine entry) takes these first, as the erasure
+    does: the other order deadlocks."""
+    everything = [data, *more]
+    buckets = set(firm_buckets(everything))
+    for one in everything:
+        buckets |= set(_hash_buckets(payload_hashes(one, phone_readings)))
+    _lock(session, sorted(buckets))
+
+
+def _hash_buckets(hashes: Iterable[str]) -> list[int]:
+    return sorted({int(h[:8], 16) % BUCKETS for h in hashes})
+
+
+def _lock(session: Session, buckets: list[int]) -> None:
+    if not buckets or session.get_bind().dialect.name != "postgresql":
         return
-    buckets = firm_buckets(records)
-    if buckets:
-        session.connection().execute(_LOCK_BUCKETS, {"space": LOCK_SPACE, "buckets": buckets})
+    session.connection().execute(_LOCK_BUCKETS, {"space": LOCK_SPACE, "buckets": buckets})

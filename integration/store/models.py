@@ -184,6 +184,8 @@ class SyncShadow(Base):
     #: sheet's copy of the older store value would then beat a newer store edit.
     pending_base: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     pending_base_stamp: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    #: The sheet row the record's row was last seen on (for staff, when it vanishes).
+    row_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class SyncTab(Base):
@@ -197,6 +199,26 @@ class SyncTab(Base):
     columns: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     sheet_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The note the service last wrote on the header's status cell (why the tab's
+    #: sync stopped), None when there is none: written again only when it changes.
+    stop_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class VanishedRow(Base):
+    """A record whose row vanished from its partner's tab: archived by the sync
+    (``held`` false: staff deleted or cleared the row) or held by the deletion
+    stop (``held`` true), until staff restore it to the sheet or archive it, or
+    its row comes back. See :mod:`integration.vanished`."""
+
+    __tablename__ = "vanished_rows"
+
+    record_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    partner: Mapped[str] = mapped_column(String(8), index=True)
+    tab: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))
+    row_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    held: Mapped[bool] = mapped_column(Boolean, default=False)
+    vanished_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class QuarantineEntry(Base):
@@ -278,12 +300,30 @@ class SyncRun(Base):
     cells_written: Mapped[int] = mapped_column(Integer, default=0)
     holder: Mapped[str | None] = mapped_column(String(128))
     error: Mapped[str | None] = mapped_column(Text)
+    #: why the run stopped until a person acts, as a code set where it stopped
+    #: (:data:`integration.sync.stop_reasons.STOP_REASONS`); NULL when it worked or
+    #: failed for a reason that may pass by itself
+    stop_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
     #: what the tab's header row told the sync (``HeaderReport.as_dict()``), so the
     #: runs API and the sync health page can show unrecognised and missing columns
     #: after the run; SQL NULL when no header was read (a busy run, an unreadable tab)
     header_report: Mapped[dict[str, Any] | None] = mapped_column(
         JSON(none_as_null=True), nullable=True
     )
+
+    @property
+    def seconds(self) -> float | None:
+        """How long the run took; None while it runs."""
+        return run_duration(self.started_at, self.finished_at)
+
+
+def run_duration(started: datetime | None, finished: datetime | None) -> float | None:
+    """Seconds from ``started`` to ``finished``; None while unfinished. Never
+    negative: a run stamped finished a hair before its start (runs recorded
+    before that was fixed, or two machines' clocks) took no time."""
+    if started is None or finished is None:
+        return None
+    return max((finished - started).total_seconds(), 0.0)
 
 
 class SyncRequest(Base):

@@ -162,6 +162,25 @@ def event_texts(
     return tuple(texts_for_event(event_id, texts, events))
 
 
+def unlisted_event_leads(
+    session: Session, query: Select[Any], events: Any, limit: int = 500
+) -> list[Lead]:
+    """The live leads of ``query`` whose Event names no event of the list
+    (:func:`integration.events.unlisted_texts`), oldest id first; none when there
+    is no list to match against."""
+    from integration.events import unlisted_texts
+
+    if not events:
+        return []
+    column = Lead.data["event"].as_string()
+    live = query.where(Lead.archived_at.is_(None), Lead.erased_at.is_(None))
+    texts = session.scalars(live.with_only_columns(column).distinct().order_by(None))
+    unlisted = unlisted_texts(texts, events)
+    if not unlisted:
+        return []
+    return list(session.scalars(live.where(column.in_(unlisted)).order_by(Lead.id).limit(limit)))
+
+
 def sorted_by(
     query: Select[Any], column: Any, *, desc: bool, tie_breaker: Any = None
 ) -> Select[Any]:

@@ -3,8 +3,8 @@
 Every change goes through here so that ids are issued one way, indexed columns
 stay in step with the JSON data, and every create, update, archive and erasure
 lands in the append-only audit log with its source (``sheet:lv``,
-``webhook:lv``, ``api``, ...). Their SQL-statement twins for the webhook hot path
-are :mod:`integration.store.fast_path`; listing and searching is
+``webhook:lv``, ``api``, ...). A lead is created in one place only,
+:mod:`integration.store.lead_create`; listing and searching is
 :mod:`integration.store.queries`.
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import false, or_, select, true
+from sqlalchemy import false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from integration.identity import (
@@ -27,6 +27,8 @@ from integration.identity import (
     registration_key,
     tombstone_hashes,
 )
+from integration.normalise.phone import phone_readings
+from integration.store.firm_locks import lock_firms, lock_payload
 from integration.store.models import (
     Agreement,
     AgreementIdSeq,
@@ -152,21 +154,6 @@ def audit(
     )
 
 
-def create_lead(session: Session, data: Mapping[str, Any], *, source: str) -> Lead:
-    """Insert a validated lead; ``data['partner']`` names the owning chamber.
-    Refused (:func:`check_lead_values`) for an erased person or another
-    partner's firm."""
-    clean = clean_data(data)
-    check_lead_values(session, {}, clean, partner=clean["partner"])
-    now = utcnow()
-    lead = Lead(id=issue_id(session, "lead"), partner=clean["partner"], data=clean)
-    lead.created_at = lead.updated_at = now
-    apply_lead_columns(lead)
-    session.add(lead)
-    audit(session, lead, "create", source, {k: [None, v] for k, v in clean.items()})
-    return lead
-
-
 def create_agreement(session: Session, data: Mapping[str, Any], *, source: str) -> Agreement:
     clean = clean_data(data)
     now = utcnow()
@@ -240,14 +227,67 @@ def restore_record(session: Session, record: Record, *, source: str) -> bool:
     return True
 
 
-def erase_lead(session: Session, lead: Lead, *, source: str, scope: str | None) -> None:
+#: The personal fields that identify a person (a tombstone keeps their hashes).
+IDENTIFYING_FIELDS = ("email", "phone")
+
+
+def past_identities(session: Session, lead: Lead) -> list[dict[str, Any]]:
+    """Every e-mail and phone number the lead's history says it carried, other
+    than its current ones, each as ``{field: value, "country": ...}``. An erasure
+    must reach them too: a sheet row still showing the phone the person had
+    before a patch is the person's as much as the current one (the concurrency
+    campaign found such a row kept in quarantine after the erasure)."""
+    current = {f: lead.data.get(f) for f in IDENTIFYING_FIELDS}
+    seen: set[tuple[str, str]] = set()
+    out: list[dict[str, Any]] = []
+    changes = session.scalars(select(AuditEntry.changes).where(AuditEntry.record_id == lead.id))
+    for change in changes:
+        for name in IDENTIFYING_FIELDS:
+            values = (change or {}).get(name)
+            if not isinstance(values, list):
+                continue
+            for value in values:
+                if not isinstance(value, str) or not value or value == current[name]:
+                    continue
+                if value == "[erased]" or (name, value) in seen:
+                    continue
+                seen.add((name, value))
+                out.append({name: value, "country": lead.data.get("country")})
+    return [identity for identity in out if not _held_elsewhere(session, lead, identity)]
+
+
+def _held_elsewhere(session: Session, lead: Lead, identity: Mapping[str, Any]) -> bool:
+    """Whether another live lead carries this earlier e-mail or phone now: then it
+    is that lead's (a value typed into this lead and taken back is no proof it
+    was the person's), and erasing this person must not tombstone or scrub it."""
+    others = select(Lead.id).where(Lead.id != lead.id, Lead.erased_at.is_(None))
+    if "email" in identity:
+        others = others.where(func.lower(Lead.email) == str(identity["email"]).lower())
+    else:
+        others = others.where(Lead.data["phone"].as_string() == identity["phone"])
+    return session.scalar(others.limit(1)) is not None
+
+
+def erase_lead(
+    session: Session,
+    lead: Lead,
+    *,
+    source: str,
+    scope: str | None,
+    past: Iterable[Mapping[str, Any]] = (),
+) -> None:
     """GDPR erasure: personal fields removed, a hashed tombstone kept, and the
     audit log keeps only the fact (field names, never values). Earlier audit
     entries of this lead lose their personal values too.
 
     ``scope`` is the partner whose sheet, forms and API the tombstone blocks,
-    None for the whole network (see :mod:`integration.ownership`)."""
-    for h in tombstone_hashes(lead.data):
+    None for the whole network (see :mod:`integration.ownership`). ``past``
+    (:func:`past_identities`, read before the history is scrubbed): the
+    person's earlier e-mails and phones, tombstoned as well."""
+    hashes = set(tombstone_hashes(lead.data))
+    for identity in past:
+        hashes.update(tombstone_hashes(identity))
+    for h in sorted(hashes):
         session.add(Tombstone(record_id=lead.id, key_hash=h, partner=scope))
     erased = [f for f in PERSONAL_FIELDS if f in lead.data]
     lead.data = {k: v for k, v in lead.data.items() if k not in PERSONAL_FIELDS}
@@ -298,7 +338,7 @@ ERASED_PAYLOAD = "The values were not kept: they identify a person who asked to 
 def erased_in_payload(session: Session, raw: Mapping[str, Any], partner: str | None) -> bool:
     """Whether a raw payload or row (keyed by anything) carries an identifier of a
     person erased in ``partner``'s scope."""
-    hashes = payload_hashes(raw)
+    hashes = payload_hashes(raw, phone_readings)
     if not hashes:
         return False
     query = select(Tombstone.id).where(Tombstone.key_hash.in_(hashes), tombstones_blocking(partner))
@@ -322,13 +362,23 @@ def kept_payload(
 class Refused(Exception):
     """A lead's new values the store does not take, whichever path brought them:
     ``reason`` ``erased`` (an identifier of a person erased in the owner's scope)
-    or ``duplicate`` (another partner's firm: ``other_id``, ``other_partner``)."""
+    or ``duplicate`` (a stored firm: ``other_id``, ``other_partner``; an update
+    is refused only for another partner's firm, a create for any stored one,
+    ``mergeable`` when the owner may fill that lead's blanks instead)."""
 
-    def __init__(self, reason: str, other_id: str | None = None, other_partner: str | None = None):
+    def __init__(
+        self,
+        reason: str,
+        other_id: str | None = None,
+        other_partner: str | None = None,
+        *,
+        mergeable: bool = False,
+    ):
         super().__init__(reason)
         self.reason = reason
         self.other_id = other_id
         self.other_partner = other_partner
+        self.mergeable = mergeable
 
 
 def check_lead_values(
@@ -344,13 +394,19 @@ def check_lead_values(
     partner's firm. Only what the change adds is judged, so an erased lead's
     own firm keys (tombstoned with it) never block editing its other fields."""
     added = set(tombstone_hashes(after)) - set(tombstone_hashes(before))
+    added_keys = set(firm_keys(after)) - set(firm_keys(before))
+    if added or added_keys:
+        # Judge under the firm's locks, as a create and an erasure do: without
+        # them a partner's merge or conflict resolution racing another partner's
+        # create of the same firm (or an erasure of the person) passed this check
+        # and left one firm with two owners (or the erased person in a lead).
+        lock_firms(session, [after])
     if added:
         query = select(Tombstone.id).where(
             Tombstone.key_hash.in_(sorted(added)), tombstones_blocking(partner)
         )
         if session.scalar(query.limit(1)) is not None:
             raise Refused("erased")
-    added_keys = set(firm_keys(after)) - set(firm_keys(before))
     if not added_keys:
         return
     other = foreign_firm(session, after, partner=partner, exclude_id=lead_id)
@@ -459,7 +515,12 @@ class FirmIndex:
             rows = [r for r in self._by_key.get(key, ()) if r.id != exclude_id]
             return sorted(rows, key=lambda r: (r.partner != partner, r.id))
 
-        match = first_match(firm_keys(record), candidates, lambda r: self._regs.get(r.id))
+        match = first_match(
+            firm_keys(record),
+            candidates,
+            lambda r: self._regs.get(r.id),
+            foreign=None if partner is None else (lambda r: r.partner != partner),
+        )
         return match[1] if match is not None else None
 
 
@@ -515,6 +576,10 @@ def quarantine(
     """Keep a row or payload for review. One that carries an identifier of a
     person erased in ``partner``'s scope keeps nothing of its values (the
     erasure would be undone by a merge or a replay of it) and says so."""
+    # The person's firm locks first: an erasure racing this write has either
+    # committed its tombstone before the look-up below or finds this entry when
+    # it scrubs the person's review copies (it holds the same locks).
+    lock_payload(session, raw)
     kept, problems = kept_payload(session, raw, errors, partner)
     entry = QuarantineEntry(
         partner=partner,

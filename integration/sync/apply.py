@@ -10,12 +10,13 @@ write fails, the store is untouched and
 the next sync starts from the same base; if the store transaction fails after
 the sheet was written, the next sync finds the reserved ids in the sheet and
 creates those records then, so nothing is lost and nothing is created twice.
-New leads are created under their firms' locks, the ones webhook intake takes
-(:mod:`integration.store.firm_locks`), and looked up again inside the store
-transaction first: a firm another writer created since the plan was made is
-not created a second time; its row is kept in quarantine as a duplicate naming
-that lead (:func:`settle_lost_races`), and the next sync's plan, seeing the
-row's reserved id never became a record, treats it like any duplicate row.
+New leads are created by the store's one create (:mod:`integration.store.lead_create`),
+under their firms' locks and looked up again inside the store transaction: a
+firm another writer created since the plan was made is not created a second
+time; its row is kept in quarantine as a duplicate naming that lead
+(:func:`settle_refused`), and the next sync's plan, seeing the row's reserved
+id never became a record, treats it like any duplicate row (or, for a person
+erased meanwhile, like any erased person's row).
 A conflict whose store value is about to replace the partner's cell is logged
 before the write (:func:`log_overwriting_conflicts`): after that write the two
 sides agree, and only the log still holds what the partner had typed. Before
@@ -28,12 +29,14 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.orm import Session
 
+from integration import vanished
 from integration.store import records as rec_ops
 from integration.store.db import Store
-from integration.store.firm_locks import lock_firms
+from integration.store.firm_locks import lock_payload
+from integration.store.lead_create import NewLead, create_leads
 from integration.store.models import (
     Agreement,
     AuditEntry,
@@ -44,6 +47,7 @@ from integration.store.models import (
     SyncTab,
     utcnow,
 )
+from integration.store.shadows import upsert_shadows
 
 from . import messages
 from .pending_bases import CHUNK, mark_pending_bases
@@ -104,45 +108,24 @@ def bind_ids(plan: Plan, ids: list[str]) -> dict[int, str]:
     return by_ref
 
 
-def _new_record(kind: str, record_id: str, data: Mapping[str, Any]) -> Lead | Agreement:
-    clean = {k: v for k, v in data.items() if k not in rec_ops.SYSTEM_FIELDS and v is not None}
-    now = utcnow()
-    obj: Lead | Agreement
-    if kind == "lead":
-        obj = Lead(id=record_id, partner=clean["partner"], data=clean, version=1)
-        rec_ops.apply_lead_columns(obj)
-    else:
-        obj = Agreement(
-            id=record_id, reporting_partner=clean["reporting_partner"], data=clean, version=1
-        )
-        rec_ops.apply_agreement_columns(obj)
-    obj.created_at = obj.updated_at = now
-    return obj
-
-
-def settle_lost_races(session: Session, plan: Plan, by_ref: Mapping[int, str]) -> None:
-    """Take the firm locks of the plan's new leads and look for each firm again,
-    inside the store transaction (on SQLite, its ``BEGIN IMMEDIATE`` is the lock):
-    a new lead whose firm another writer stored since the plan was made is not
-    created; it goes to :attr:`Plan.lost_races`, and its row to quarantine as a
-    duplicate naming that lead (its status follows on the next sync)."""
-    if plan.kind != "lead" or not plan.creates:
-        return
-    lock_firms(session, (new.data for new in plan.creates))
-    rows: list[Any] = []
-    for start in range(0, len(plan.creates), CHUNK):
-        chunk = plan.creates[start : start + CHUNK]
-        rows += rec_ops.firm_candidates(session, [new.data for new in chunk], live_only=True)
-    if not rows:
-        return
-    index = rec_ops.FirmIndex(rows)
+def settle_refused(
+    plan: Plan, by_ref: Mapping[int, str], refused: Mapping[str, rec_ops.Refused]
+) -> None:
+    """Account for the plan's new leads the store's create refused (looked up
+    again under the firms' locks, :mod:`integration.store.lead_create`): a firm
+    another writer stored since the plan was made goes to :attr:`Plan.lost_races`
+    and its row to quarantine as a duplicate naming that lead (its status
+    follows on the next sync); a person erased meanwhile is stored nowhere, and
+    the next sync, finding the row's reserved id never became a record, clears
+    the row as it does for any erased person's row."""
     for new in plan.creates:
-        found = index.match(new.data, partner=plan.partner)
-        if found is None:
-            continue
         new_id = by_ref[new.ref]
-        plan.lost_races[new_id] = found.id
-        text = messages.text("duplicate", plan.locale, id=found.id, partner=found.partner.upper())
+        refusal = refused.get(new_id)
+        if refusal is None or refusal.reason != "duplicate" or refusal.other_id is None:
+            continue
+        found_id, owner = refusal.other_id, refusal.other_partner or ""
+        plan.lost_races[new_id] = found_id
+        text = messages.text("duplicate", plan.locale, id=found_id, partner=owner.upper())
         plan.quarantine.append(
             QuarantineItem(
                 row=new.row,
@@ -150,7 +133,7 @@ def settle_lost_races(session: Session, plan: Plan, by_ref: Mapping[int, str]) -
                 fingerprint=fingerprint(plan.partner, plan.tab, "id", new_id),
                 raw={k: v for k, v in new.data.items() if k != "partner"},
                 errors=[{"field": "", "code": "duplicate", "message": text}],
-                duplicate_of=found.id,
+                duplicate_of=found_id,
             )
         )
     for item in plan.quarantine:  # rows this plan made duplicates of a lost one
@@ -164,46 +147,44 @@ def settle_lost_races(session: Session, plan: Plan, by_ref: Mapping[int, str]) -
             ]
 
 
-def _insert_new(
-    session: Session, kind: str, plan: Plan, by_ref: Mapping[int, str], source: str
-) -> None:
-    """New records and their audit entries as two bulk INSERTs (executemany): the
-    first sync of a 10,000-row tab must not pay for 20,000 ORM round trips."""
-    creates = [new for new in plan.creates if by_ref[new.ref] not in plan.lost_races]
-    if not creates:
-        return
-    model = Lead if kind == "lead" else Agreement
-    columns = [c.key for c in model.__mapper__.column_attrs]
-    for start in range(0, len(creates), CHUNK):
-        _insert_chunk(session, kind, model, columns, creates[start : start + CHUNK], by_ref, source)
-
-
-def _insert_chunk(
-    session: Session,
-    kind: str,
-    model: Any,
-    columns: list[str],
-    creates: list[Any],
-    by_ref: Mapping[int, str],
-    source: str,
-) -> None:
+def _create_new(session: Session, plan: Plan, by_ref: Mapping[int, str], source: str) -> set[str]:
+    """The plan's new records; returns the ids not created. Leads through the
+    store's one create (locks, tombstones, firms, then one executemany); new
+    agreements as two bulk INSERTs, so the first sync of a 10,000-row tab never
+    pays for 20,000 ORM round trips."""
+    if not plan.creates:
+        return set()
+    if plan.kind == "lead":
+        refused = create_leads(
+            session,
+            [NewLead(by_ref[new.ref], new.data) for new in plan.creates],
+            source=source,
+        )
+        settle_refused(plan, by_ref, refused)
+        return set(refused)
+    now = utcnow()
     rows, audits = [], []
-    for new in creates:
-        obj = _new_record(kind, by_ref[new.ref], new.data)
-        rows.append({key: getattr(obj, key, None) for key in columns})
+    for new in plan.creates:
+        obj = Agreement(id=by_ref[new.ref], data=rec_ops.clean_data(new.data), version=1)
+        obj.reporting_partner = obj.data["reporting_partner"]
+        rec_ops.apply_agreement_columns(obj)
+        obj.created_at = obj.updated_at = now
+        rows.append({c.key: getattr(obj, c.key, None) for c in Agreement.__mapper__.column_attrs})
         audits.append(
             {
-                "at": obj.created_at,
+                "at": now,
                 "record_id": obj.id,
-                "kind": kind,
+                "kind": "agreement",
                 "action": "create",
                 "source": source,
-                "partner": rec_ops.partner_of(obj),
+                "partner": obj.reporting_partner,
                 "changes": {k: [None, v] for k, v in obj.data.items()},
             }
         )
-    session.execute(model.__table__.insert(), rows)
-    session.execute(AuditEntry.__table__.insert(), audits)
+    for start in range(0, len(rows), CHUNK):
+        session.execute(Agreement.__table__.insert(), rows[start : start + CHUNK])
+        session.execute(AuditEntry.__table__.insert(), audits[start : start + CHUNK])
+    return set()
 
 
 def _load(session: Session, model: Any, ids: list[str]) -> dict[str, Any]:
@@ -235,8 +216,9 @@ def apply_store(
     skipped: set[str] = set()
     now = utcnow()
     with store.session() as session:
-        # first, before any write: the firm locks, then the firms looked up again
-        settle_lost_races(session, plan, by_ref)
+        # first, before any other write: the new leads' firm locks, their firms
+        # and tombstones looked up again under them, then the creates
+        not_created = _create_new(session, plan, by_ref, source)
         ids = sorted(
             {u.id for u in plan.updates}
             | set(plan.archives)
@@ -244,7 +226,15 @@ def apply_store(
             | {rid for rid in plan.shadows if rid not in by_ref.values()}
         )
         objects = _load(session, model, ids)
-        _insert_new(session, kind, plan, by_ref, source)
+        # a record written since the plan read it (a patch, an erasure): its base
+        # stays where it was, or the next sync would take the sheet for agreed
+        changed_since = {
+            rid
+            for rid, shadow in plan.shadows.items()
+            if shadow.version is not None
+            and rid in objects
+            and objects[rid].version != shadow.version
+        }
         for rid in plan.restores:
             if rid in objects:
                 rec_ops.restore_record(session, objects[rid], source=source)
@@ -265,9 +255,46 @@ def apply_store(
         conflicts = [(rid, c) for rid, c in plan.conflicts if rid not in skipped]
         _log_conflicts(session, plan, conflicts, policy=policy, sync_run_id=sync_run_id)
         _quarantine(session, plan, now)
-        _shadows(session, plan, by_ref, objects, skipped, now)
+        placed = _placed_rows(plan, by_ref)
+        written = _shadows(
+            session, plan, by_ref, objects, skipped | not_created | changed_since, now, placed
+        )
+        moved = {rid: n for rid, n in placed.items() if rid not in written}
+        _row_numbers(session, plan, {**moved, **plan.rows_at})
         _snapshot(session, plan, sheet_id, now)
+        archived = {r: plan.vanished_rows[r] for r in plan.archives if r in plan.vanished_rows}
+        vanished.record_archived(session, partner, plan.tab, kind, archived, plan.restores, now)
     return len(skipped)
+
+
+def _placed_rows(plan: Plan, by_ref: Mapping[int, str]) -> dict[str, int]:
+    """The sheet row of each record this plan creates from a row or appends, so
+    staff can be told where a row was if it vanishes (:mod:`integration.vanished`)."""
+    rows: dict[str, int] = {}
+    for new in plan.creates:
+        rid = by_ref.get(new.ref)
+        if rid is not None and rid not in plan.lost_races:
+            rows[rid] = new.row
+    for offset, (rid, _cells) in enumerate(plan.appends):
+        rows[rid] = plan.append_at + offset
+    return rows
+
+
+def _row_numbers(session: Session, plan: Plan, rows: Mapping[str, int]) -> None:
+    """Record where rows whose base already existed are now (moved, re-appended)."""
+    if not rows:
+        return
+    table = SyncShadow.__table__
+    session.execute(
+        table.update()
+        .where(
+            table.c.partner == bindparam("p"),
+            table.c.tab == bindparam("t"),
+            table.c.record_id == bindparam("r"),
+        )
+        .values(row_number=bindparam("n")),
+        [{"p": plan.partner, "t": plan.tab, "r": rid, "n": n} for rid, n in rows.items()],
+    )
 
 
 def log_overwriting_conflicts(
@@ -354,7 +381,9 @@ def _quarantine(session: Session, plan: Plan, now: Any) -> None:
     for item in plan.quarantine:
         entry = existing.get(item.existing_id) if item.existing_id is not None else None
         if entry is not None:
-            # the store's rule for what quarantine keeps (no erased person's values)
+            # the store's rule for what quarantine keeps (no erased person's values),
+            # under the person's locks as for a new entry (``records.quarantine``)
+            lock_payload(session, item.raw)
             raw, errors = rec_ops.kept_payload(session, item.raw, item.errors, plan.partner)
             if (
                 entry.raw != raw
@@ -394,7 +423,10 @@ def _shadows(
     objects: Mapping[str, Any],
     skipped: set[str],
     now: Any,
-) -> None:
+    placed: Mapping[str, int],
+) -> set[str]:
+    """Move the bases (one upsert); returns the records whose base was written,
+    those of them in ``placed`` with their row number in the same statement."""
     partner, tab = plan.partner, plan.tab
     if plan.drop_shadows:
         for start in range(0, len(plan.drop_shadows), CHUNK):
@@ -406,7 +438,7 @@ def _shadows(
             ).delete(synchronize_session=False)
     wanted: dict[str, dict[str, Any]] = {}
     for new in plan.creates:
-        if by_ref[new.ref] not in plan.lost_races:
+        if by_ref[new.ref] not in skipped:
             wanted[by_ref[new.ref]] = {
                 "base": new.base,
                 "row_hash": new.row_hash,
@@ -425,36 +457,22 @@ def _shadows(
             "record_version": version,
             **settled,
         }
-    if not wanted:
-        return
-    present: set[str] = set()
-    created = set(by_ref.values())
-    keys = sorted(k for k in wanted if k not in created)
-    for start in range(0, len(keys), CHUNK):
-        chunk = keys[start : start + CHUNK]
-        present.update(
-            session.scalars(
-                select(SyncShadow.record_id).where(
-                    SyncShadow.partner == partner,
-                    SyncShadow.tab == tab,
-                    SyncShadow.record_id.in_(chunk),
-                )
-            )
-        )
-    inserts = [
-        {"partner": partner, "tab": tab, "record_id": rid, "updated_at": now, **values}
-        for rid, values in wanted.items()
-        if rid not in present
-    ]
-    updates = [
-        {"partner": partner, "tab": tab, "record_id": rid, "updated_at": now, **values}
-        for rid, values in wanted.items()
-        if rid in present
-    ]
-    if inserts:
-        session.execute(SyncShadow.__table__.insert(), inserts)
-    if updates:
-        session.execute(update(SyncShadow), updates)
+    placed_now = {rid: {"row_number": placed[rid]} for rid in wanted if rid in placed}
+    upsert_shadows(
+        session,
+        (
+            {
+                "partner": partner,
+                "tab": tab,
+                "record_id": rid,
+                "updated_at": now,
+                **values,
+                **placed_now.get(rid, {}),
+            }
+            for rid, values in wanted.items()
+        ),
+    )
+    return set(wanted)
 
 
 def _snapshot(session: Session, plan: Plan, sheet_id: int | None, now: Any) -> None:

@@ -23,13 +23,14 @@ from connectors.google_sheets.errors import PermissionDenied, SheetNotFound, She
 from connectors.google_sheets.ratelimit import Budgets, shared_budgets, unlimited
 from connectors.google_sheets.retry import RetryPolicy
 from connectors.google_sheets.tab_io import SheetsConnector
+from integration import vanished
 from integration.config import AppConfig
 from integration.normalise.text import storable_rows
 from integration.store import leases
 from integration.store.db import Store
 from integration.store.models import SyncRequest, SyncRun, utcnow
 
-from . import sheet_rows
+from . import sheet_rows, tab_notes
 from .accepted_deletions import accepted_tabs
 from .apply import (
     apply_store,
@@ -41,6 +42,7 @@ from .apply import (
 from .plan import Plan, Settings, detail_needed, plan_tab
 from .sheet_write import RowsLost, follow_rows, stop_note, write_sheet
 from .state import fill_details, load_state
+from .stop_reasons import stop_reason_of
 
 log = logging.getLogger(__name__)
 TABS = ("leads", "agreements")
@@ -57,6 +59,8 @@ class TabResult:
     rows_appended: int = 0
     seconds: float = 0.0
     error: str | None = None
+    #: why the tab stopped until a person acts (:mod:`.stop_reasons`), or None
+    stop_reason: str | None = None
     drift: list[str] = field(default_factory=list)
     #: what the header row told the plan (``HeaderReport.as_dict()``); None when no
     #: layout was read (the tab could not be read, or had no header at all)
@@ -213,9 +217,18 @@ def run_sync(
                 tab=tabs[len(report.tabs)] if len(report.tabs) < len(tabs) else tabs[-1],
                 outcome="failed",
                 error=_one_line(exc),
+                stop_reason=stop_reason_of(exc),
             )
             result.sync_run_id = _record_busy(
-                store, partner, result.tab, trigger, dry_run, holder, result.error, outcome="failed"
+                store,
+                partner,
+                result.tab,
+                trigger,
+                dry_run,
+                holder,
+                result.error,
+                outcome="failed",
+                stop_reason=result.stop_reason,
             )
             report.tabs.append(result)
     finally:
@@ -249,7 +262,9 @@ def _record_busy(
     holder: str,
     error: str | None,
     outcome: str = "busy",
+    stop_reason: str | None = None,
 ) -> int:
+    at = utcnow()  # one instant: the column default would stamp the start after the finish
     with store.session() as session:
         run = SyncRun(
             partner=partner,
@@ -259,7 +274,9 @@ def _record_busy(
             holder=holder,
             outcome=outcome,
             error=error,
-            finished_at=utcnow(),
+            stop_reason=stop_reason,
+            started_at=at,
+            finished_at=at,
         )
         session.add(run)
         session.flush()
@@ -333,6 +350,7 @@ def sync_tab(
     except (SheetsError, LeaseLost, RowsLost) as exc:
         result.outcome = "failed"
         result.error = _one_line(exc)
+        result.stop_reason = stop_reason_of(exc)
         if _not_shared(exc):
             from integration.preflight import sharing_hint
 
@@ -341,6 +359,7 @@ def sync_tab(
         log.exception("sync of %s/%s failed", partner, tab)
         result.outcome = "failed"
         result.error = _one_line(exc)
+        result.stop_reason = stop_reason_of(exc)
     result.api_calls = connector.calls - calls_before
     result.seconds = time.monotonic() - started
     result.counts["cells_written"] = (
@@ -362,6 +381,7 @@ def sync_tab(
         if result.drift:
             error = "; ".join(filter(None, [error, *result.drift]))
         run.error = error
+        run.stop_reason = result.stop_reason
         run.header_report = result.header_report
     return result
 
@@ -402,10 +422,12 @@ def _read_plan_write(
         mass_delete_share=config.sync.mass_delete_share,
         mass_delete_min_rows=config.sync.mass_delete_min_rows,
         now=stamp,
+        zone=pc.zone,
         today=stamp.astimezone(pc.zone).date(),
         columns=dict(pc.columns.get(tab, {})),
         header_row=pc.header_row.get(tab),
         accept_deletions=accept_deletions,
+        events=tuple(config.events),
     )
     found = settings.tab_rows(rows, kind)
     id_col = sheet_rows.layout_for(found.header, kind, settings.columns).id_col
@@ -429,15 +451,22 @@ def _read_plan_write(
     result.drift = plan.drift
     result.header_report = plan.header_report
     result.counts = plan.summary()
-    stopped_before = _stopped_before(store, partner, tab, run_id)
+    note_before = tab_notes.written(store, partner, tab)
+    stopped_before = note_before is not None or _stopped_before(store, partner, tab, run_id)
     if plan.aborted:
         result.outcome = "aborted"
         result.error = plan.aborted
+        result.stop_reason = plan.stop_reason
         if plan.deletion_stop is not None:
             result.counts["deletion_stop"] = len(plan.vanished)
-            note = stop_note(plan, plan.deletion_stop)
-            if not dry_run and note is not None:
-                write_sheet(connector, pc.spreadsheet_id, title, plan, extra_requests=note)
+            if not dry_run:
+                with store.session() as session:
+                    vanished.record_stop(session, partner, tab, kind, plan.vanished_rows, stamp)
+                if note_before != plan.deletion_stop:  # the same note is not written again
+                    note = stop_note(plan, plan.deletion_stop)
+                    if note is not None:
+                        write_sheet(connector, pc.spreadsheet_id, title, plan, extra_requests=note)
+                    tab_notes.remember(store, partner, tab, plan.deletion_stop)
     elif dry_run:
         result.outcome = "completed"
     else:
@@ -458,6 +487,7 @@ def _read_plan_write(
             title,
             plan,
             aids_locale=pc.locale if pc.sheet_aids else None,
+            aids_zone=pc.timezone,
             events=config.events,
             # the stop is over: its note goes
             extra_requests=stop_note(plan, None) if stopped_before else None,
@@ -479,6 +509,11 @@ def _read_plan_write(
                 result.counts["skipped_concurrent"] = skipped
             if plan.lost_races:
                 result.counts["duplicates_concurrent"] = len(plan.lost_races)
+        if stopped_before:
+            # the stop is over: nothing of the tab is held, and its note went
+            with store.session() as session:
+                vanished.release_held(session, partner, tab)
+            tab_notes.remember(store, partner, tab, None)
         result.outcome = "completed"
 
 

@@ -10,11 +10,12 @@ next sync to tell from the stamps in the sheet what landed.
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from integration.store.db import Store
 from integration.store.models import SyncShadow, utcnow
+from integration.store.shadows import upsert_shadows
 
 from .plan import PENDING, Plan
 
@@ -86,35 +87,20 @@ def _mark_pending_appends(session: Session, plan: Plan) -> None:
     if not plan.appends:
         return
     now = utcnow()
-    ids = [rid for rid, _ in plan.appends]
-    existing = set()
-    for start in range(0, len(ids), CHUNK):
-        existing.update(
-            session.scalars(
-                select(SyncShadow.record_id).where(
-                    SyncShadow.partner == plan.partner,
-                    SyncShadow.tab == plan.tab,
-                    SyncShadow.record_id.in_(ids[start : start + CHUNK]),
-                )
-            )
-        )
-    values = [
-        {
-            "partner": plan.partner,
-            "tab": plan.tab,
-            "record_id": rid,
-            "base": dict(plan.shadows[rid].base),
-            "row_hash": PENDING + plan.stamp,
-            "record_version": plan.shadows[rid].version,
-            "pending_base": None,
-            "pending_base_stamp": None,
-            "updated_at": now,
-        }
-        for rid in ids
-    ]
-    inserts = [v for v in values if v["record_id"] not in existing]
-    updates = [v for v in values if v["record_id"] in existing]
-    if inserts:
-        session.execute(SyncShadow.__table__.insert(), inserts)
-    if updates:
-        session.execute(update(SyncShadow), updates)
+    upsert_shadows(
+        session,
+        (
+            {
+                "partner": plan.partner,
+                "tab": plan.tab,
+                "record_id": rid,
+                "base": dict(plan.shadows[rid].base),
+                "row_hash": PENDING + plan.stamp,
+                "record_version": plan.shadows[rid].version,
+                "pending_base": None,
+                "pending_base_stamp": None,
+                "updated_at": now,
+            }
+            for rid, _ in plan.appends
+        ),
+    )

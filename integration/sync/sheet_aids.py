@@ -34,12 +34,13 @@ Nothing here runs on a sync that writes no cell, so a no-change sync stays one
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from connectors.google_sheets.tab_io import TabGrid
 from integration.events import Event, dropdown_names
 from integration.issues import render
+from integration.messages import catalog, zone_name
 from integration.normalise.enums import enum_values
 from integration.vocabulary import country_name, first_countries, plain_text
 
@@ -52,10 +53,21 @@ CELL_FIELDS = "note,userEnteredFormat.backgroundColor"
 NOTE_PREFIX = "⚠ LEF CRM: "
 #: The light red of an invalid cell, as 0-255 channels (Google stores 0-1 floats).
 HIGHLIGHT = (255, 229, 229)
-PROTECTION_DESCRIPTION = (
-    "LEF CRM sync: CRM ID, Sync status and Last synced are written by the sync; "
-    "edits there are overwritten or break the link to the CRM."
-)
+#: The warning Google shows a partner who edits a service column (``sync.protection``
+#: in the partner's language); this, the English one, is what sheets carried before
+#: it was translated.
+PROTECTION_DESCRIPTION = messages.text("protection", "en")
+
+
+def protection_descriptions() -> frozenset[str]:
+    """Every description that marks a protected range as the service's: the
+    warning in each language of the catalog, so a partner whose language changed
+    (or an old English one) gets it replaced, never a second protection."""
+    return frozenset(
+        texts["sync.protection"] for texts in catalog().values() if texts.get("sync.protection")
+    ) | {PROTECTION_DESCRIPTION}
+
+
 #: Fields whose column gets a dropdown, when the record kind has them as an enum.
 LIST_FIELDS = ("sector", "role", "stage", "source", "status", "currency", "country")
 
@@ -80,9 +92,13 @@ class Wanted:
     dropdowns: dict[int, list[str]]  # column -> labels
     invalid: dict[tuple[int, int], str]  # (row 1-based, column) -> message
     service_columns: tuple[int, ...]
+    #: The service columns' protection warning, in the partner's language.
+    protection: str = PROTECTION_DESCRIPTION
+    #: column -> the note on its header cell (``Last synced``: its time zone)
+    header_notes: Mapping[int, str] = field(default_factory=dict)
 
 
-def _listed(kind: str, field: str, locale: str) -> list[str]:
+def listed_values(kind: str, field: str, locale: str) -> list[str]:
     """The allowed values in list order: the schema's, except that countries come as
     the vocabulary's first countries, then the rest by name in the partner's language."""
     values = list(enum_values(kind, field))
@@ -100,7 +116,7 @@ def dropdown_labels(kind: str, field: str, locale: str) -> list[str]:
     the sync itself writes it (:func:`.sheet_rows.to_cell`), so every label reads
     back as its value and the cells the sync writes are all on the list."""
     out: list[str] = []
-    for value in _listed(kind, field, locale):
+    for value in listed_values(kind, field, locale):
         label = sheet_rows.to_cell(kind, field, value, locale)
         text = str(label)
         if text and not text.startswith(("=", "+", "-", "@")) and text not in out:
@@ -131,7 +147,11 @@ def invalid_cells(plan: Plan, layout: sheet_rows.Layout) -> dict[tuple[int, int]
 
 
 def wanted(
-    plan: Plan, layout: sheet_rows.Layout, locale: str, events: Sequence[Event] = ()
+    plan: Plan,
+    layout: sheet_rows.Layout,
+    locale: str,
+    events: Sequence[Event] = (),
+    zone: str | None = None,
 ) -> Wanted:
     """What the tab should carry after this plan is written. The Event column
     offers the project's shared ``events`` by their names in ``locale``; like every
@@ -151,7 +171,14 @@ def wanted(
     service = tuple(
         sorted(c for c in (layout.id_col, layout.status_col, layout.synced_col) if c is not None)
     )
-    return Wanted(header_row, dropdowns, invalid_cells(plan, layout), service)
+    protection = messages.text("protection", locale)
+    notes: dict[int, str] = {}
+    if zone is not None and layout.synced_col is not None:
+        # "Last synced" is written in the partner's zone: the header says which, once
+        notes[layout.synced_col] = messages.text(
+            "synced_zone", locale, zone=zone_name(zone, locale)
+        )
+    return Wanted(header_row, dropdowns, invalid_cells(plan, layout), service, protection, notes)
 
 
 def _runs(columns: Iterable[int]) -> list[tuple[int, int]]:
@@ -302,12 +329,13 @@ def _protection_requests(want: Wanted, grid: TabGrid, sheet_id: int) -> list[dic
     kept: set[tuple[int, int]] = set()
     requests: list[dict[str, Any]] = []
     for p in grid.protected_ranges:
-        if p.get("description") != PROTECTION_DESCRIPTION:
+        if p.get("description") not in protection_descriptions():
             continue
         rng = p.get("range") or {}
         run = (int(rng.get("startColumnIndex", 0)), int(rng.get("endColumnIndex", -1)))
         whole_columns = "startRowIndex" not in rng and "endRowIndex" not in rng
-        if run in want_runs and run not in kept and p.get("warningOnly") and whole_columns:
+        own = p.get("description") == want.protection  # in the partner's language
+        if own and run in want_runs and run not in kept and p.get("warningOnly") and whole_columns:
             kept.add(run)
         else:
             requests.append({"deleteProtectedRange": {"protectedRangeId": p["protectedRangeId"]}})
@@ -322,7 +350,7 @@ def _protection_requests(want: Wanted, grid: TabGrid, sheet_id: int) -> list[dic
                                 "startColumnIndex": start,
                                 "endColumnIndex": end,
                             },
-                            "description": PROTECTION_DESCRIPTION,
+                            "description": want.protection,
                             "warningOnly": True,
                         }
                     }
@@ -375,4 +403,19 @@ def aid_requests(
         *_protection_requests(want, grid, sheet_id),
         *_validation_requests(want, sheet_id, row_count),
         *_cell_requests(want, grid, sheet_id),
+        *_header_note_requests(want, grid, sheet_id),
     ]
+
+
+def _header_note_requests(want: Wanted, grid: TabGrid, sheet_id: int) -> list[dict[str, Any]]:
+    """The service's notes on header cells, where the header row was read and the
+    cell carries no note of anyone else's; nothing when the note is there already."""
+    if not grid.was_read(want.header_row):
+        return []
+    requests = []
+    for col, text in sorted(want.header_notes.items()):
+        note = str(grid.cells.get((want.header_row, col), {}).get("note") or "")
+        if note == NOTE_PREFIX + text or (note and not note.startswith(NOTE_PREFIX)):
+            continue
+        requests.append(header_note(sheet_id, want.header_row, col, text))
+    return requests

@@ -76,6 +76,7 @@ def write_sheet(
     *,
     extra_requests: ExtraRequests | None = None,
     aids_locale: str | None = None,
+    aids_zone: str | None = None,
     events: Sequence[Event] = (),
 ) -> SheetWriteResult:
     """Write the plan's cells and appended rows in the tab's one batch.
@@ -90,8 +91,9 @@ def write_sheet(
 
     ``aids_locale``: the tab's aids (:mod:`.sheet_aids`), in that language, go in
     the same batch when the plan writes anything; what the tab has is read in that
-    one metadata call (None: the partner opted out); ``events``: the project's
-    shared list, offered in the Event column.
+    one metadata call (None: the partner opted out); ``aids_zone``: the partner's
+    time zone, named in the note on the ``Last synced`` header; ``events``: the
+    project's shared list, offered in the Event column.
     """
     result = SheetWriteResult(rows_appended=len(plan.appends))
     rows = [row for _rid, row in plan.appends]
@@ -99,19 +101,20 @@ def write_sheet(
         return result
     aids: list[dict[str, Any]] = []
     if aids_locale is not None and plan.layout is not None and (plan.cells or rows):
+        want = sheet_aids.wanted(plan, plan.layout, aids_locale, events, aids_zone)
+        read_rows = sheet_aids.rows_to_read(
+            sheet_aids.touched_rows(plan),
+            header_row=plan.header_row,
+            data_rows=plan.append_at - plan.header_row - 1,
+        )
+        if read_rows is not None and want.header_notes:
+            read_rows = [(plan.header_row, plan.header_row + 1), *read_rows]
         grid = connector.tab_grid(
-            spreadsheet_id,
-            title,
-            cell_fields=sheet_aids.CELL_FIELDS,
-            rows=sheet_aids.rows_to_read(
-                sheet_aids.touched_rows(plan),
-                header_row=plan.header_row,
-                data_rows=plan.append_at - plan.header_row - 1,
-            ),
+            spreadsheet_id, title, cell_fields=sheet_aids.CELL_FIELDS, rows=read_rows
         )
         props = grid.props
         aids = sheet_aids.aid_requests(
-            sheet_aids.wanted(plan, plan.layout, aids_locale, events),
+            want,
             grid,
             row_count=props.row_count + len(rows),
             inserted=(plan.append_at, len(rows)) if rows else None,

@@ -102,12 +102,13 @@ def load_state(
         for row in _record_rows(session, kind, model.id.in_(chunk)):
             add(row)
 
-    for record_id, row_hash, version, pending_stamp in session.execute(
+    for record_id, row_hash, version, pending_stamp, row_number in session.execute(
         select(
             SyncShadow.record_id,
             SyncShadow.row_hash,
             SyncShadow.record_version,
             SyncShadow.pending_base_stamp,
+            SyncShadow.row_number,
         ).where(SyncShadow.partner == partner, SyncShadow.tab == tab)
     ):
         state.shadows[record_id] = Shadow(
@@ -116,6 +117,7 @@ def load_state(
             version,
             pending_base=_NOT_LOADED if pending_stamp else None,
             pending_base_stamp=pending_stamp,
+            row=row_number,
         )
 
     seq = LeadIdSeq.seq if kind == "lead" else AgreementIdSeq.seq
@@ -211,6 +213,7 @@ def fill_details(session: Session, state: StoreState, ids: set[str], *, lookups:
                 old.version,
                 pending_base=pending_base if old.pending_base_stamp else None,
                 pending_base_stamp=old.pending_base_stamp,
+                row=old.row,
             )
     if not lookups:
         return

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from integration.sync.stop_reasons import STOP_REASONS
 from integration.web.openapi_webhook_bodies import WEBHOOK_BODIES
 from schemas import load_schema, with_partner_codes
 
@@ -272,6 +273,12 @@ SYNC_RUN = {
         "api_calls": {"type": "integer"},
         "cells_written": {"type": "integer"},
         "error": {"type": ["string", "null"]},
+        "stop_reason": {
+            "type": ["string", "null"],
+            "enum": [*STOP_REASONS, None],
+            "description": "Why the run stopped until a person acts; null when it "
+            "worked or failed for a reason that may pass by itself.",
+        },
         "header_report": ref("HeaderReport"),
     },
 }
@@ -337,6 +344,54 @@ REVIEW_RESULT = {
     },
 }
 
+#: A lead's or an agreement's id.
+RECORD_ID = {"type": "string", "pattern": "^[LA]-[0-9]{6}$"}
+
+VANISHED_ROW = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["record_id", "kind", "partner", "tab", "vanished_at", "state"],
+    "properties": {
+        "record_id": RECORD_ID,
+        "kind": {"type": "string", "enum": ["lead", "agreement"]},
+        "partner": ref("PartnerCode"),
+        "tab": {"type": "string", "enum": ["leads", "agreements"]},
+        "name": {
+            "type": ["string", "null"],
+            "description": "The firm (a lead) or the subject (an agreement).",
+        },
+        "row_number": {
+            "type": ["integer", "null"],
+            "description": "The sheet row it was last seen on.",
+        },
+        "vanished_at": {"type": "string", "format": "date-time"},
+        "state": {
+            "type": "string",
+            "enum": ["held", "archived"],
+            "description": "held: the deletion stop holds it (the record is live); "
+            "archived: the sync archived it when its row vanished.",
+        },
+    },
+}
+
+VANISHED_ROW_LIST = {
+    "type": "object",
+    "required": ["items"],
+    "additionalProperties": False,
+    "properties": {"items": {"type": "array", "items": ref("VanishedRow")}},
+}
+
+VANISHED_RESULT = {
+    "type": "object",
+    "required": ["action", "record_id"],
+    "additionalProperties": False,
+    "properties": {
+        "action": {"type": "string", "enum": ["restored", "archived"]},
+        "record_id": RECORD_ID,
+    },
+}
+
+
 SYNC_BODY = {
     "type": "object",
     "additionalProperties": False,
@@ -398,6 +453,9 @@ def components(partner_codes: Iterable[str]) -> dict[str, Any]:
         "Conflict": CONFLICT,
         "ConflictPage": _page("Conflict"),
         "ReviewResult": REVIEW_RESULT,
+        "VanishedRow": VANISHED_ROW,
+        "VanishedRowList": VANISHED_ROW_LIST,
+        "VanishedResult": VANISHED_RESULT,
         "SyncRequestBody": SYNC_BODY,
         "SyncQueued": SYNC_QUEUED,
         **WEBHOOK_BODIES,

@@ -42,6 +42,7 @@ TITLES = {
     "validation-error": "Validation failed",
     "erased-person": "Erased person",
     "store-unavailable": "Store temporarily unavailable",
+    "store-busy": "Store busy",
     "unauthenticated": "Authentication required",
     "not-found": "Not found",
     "duplicate": "Duplicate record",

@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from integration.config import PartnerConfig
+from integration.store.guarded import lost_lock_race, retrying
 from integration.web.openapi_components import ref
 from integration.web.openapi_operations import path_param
 from integration.web.problem_details import Problem
@@ -54,12 +55,16 @@ def transient_as_503() -> Iterator[None]:
     """The one mapping of store trouble to an answer: a failure worth a retry
     (or a delivery claim lost to a vanished connection) becomes 503 with
     Retry-After, so the sender retries and nothing is lost; anything else
-    propagates unchanged (a :class:`Problem` keeps its own status)."""
+    propagates unchanged (a :class:`Problem` keeps its own status). A deadlock's
+    loser inside :func:`~integration.store.guarded.run_guarded` propagates too:
+    it is run again there, and only a store that stays busy is a 503."""
     try:
         yield
     except ClaimLost:
         raise unavailable() from None
     except Exception as exc:
+        if lost_lock_race(exc) and retrying():
+            raise
         if is_transient(exc):
             raise unavailable() from None
         raise

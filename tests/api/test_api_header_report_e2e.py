@@ -17,8 +17,7 @@ from typing import Any
 
 import pytest
 import requests
-from api_helpers import with_sheet
-from emulator_fixtures import create_spreadsheet
+from emulator_fixtures import create_spreadsheet, with_sheet
 from jsonschema import Draft202012Validator
 from live_server import serving
 

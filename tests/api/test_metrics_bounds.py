@@ -9,17 +9,18 @@ import string
 from datetime import UTC, datetime, timedelta
 
 import requests
-from seeding import leads_run
+from metrics_scrape import samples, value
+from seeding import finished_leads_run
 
 from integration.store.models import DriveChannel
 
 
-def _samples(text: str) -> set[str]:
-    """The sample lines of the request counters (their label sets)."""
+def _samples(text: str) -> set[tuple]:
+    """The request counters' samples (their label sets)."""
     return {
-        line.rsplit(" ", 1)[0]
-        for line in text.splitlines()
-        if line.startswith(("crm_api_requests_total{", "crm_webhook_requests_total{"))
+        key
+        for name in ("crm_api_requests_total", "crm_webhook_requests_total")
+        for key in samples(text, name)
     }
 
 
@@ -36,11 +37,12 @@ def test_invented_methods_and_paths_do_not_grow_the_exposition(
             http.request(method, f"{live_url}{prefix}{path}", timeout=10)
     http.request("GET", f"{live_url}/api/v1/{'x' * 20}", timeout=10)
     text = http.get(f"{live_url}/metrics", timeout=10).text
-    samples = _samples(text) - before
+    added = _samples(text) - before
     # every invented method and path is one of a handful of label sets
-    assert len(samples) <= 8, sorted(samples)
-    assert any('method="OTHER",route="unmatched"' in s for s in _samples(text)), sorted(samples)
-    assert not any(s for s in samples if 'route="/api/v1/' in s and "x" * 20 in s)
+    assert len(added) <= 8, sorted(added)
+    assert samples(text, "crm_api_requests_total", method="OTHER", route="unmatched")
+    assert samples(text, "crm_webhook_requests_total", method="OTHER", route="unmatched")
+    assert not [s for s in _samples(text) if any("x" * 20 in v for _, v in s[1])]
 
 
 def test_last_successful_sync_per_tab_and_channel_states(
@@ -48,30 +50,14 @@ def test_last_successful_sync_per_tab_and_channel_states(
 ) -> None:  # type: ignore[no-untyped-def]
     good = datetime(2026, 11, 30, 2, 0, 5, tzinfo=UTC)
     with store.session() as s:
-        s.add(
-            leads_run(
-                "lv",
-                trigger="nightly",
-                outcome="completed",
-                started_at=good - timedelta(seconds=5),
-                finished_at=good,
-            )
-        )
+        s.add(finished_leads_run("lv", "completed", at=good, seconds=5))
         # a later failure does not move the last success
-        s.add(
-            leads_run(
-                "lv",
-                trigger="nightly",
-                outcome="failed",
-                started_at=good + timedelta(hours=1),
-                finished_at=good + timedelta(hours=1),
-            )
-        )
+        s.add(finished_leads_run("lv", "failed", at=good + timedelta(hours=1), seconds=0))
         s.add(DriveChannel(id="ch-1", partner="lv", token_hash="0" * 64, status="active"))
         s.add(DriveChannel(id="ch-0", partner="lv", token_hash="1" * 64, status="replaced"))
     text = http.get(f"{live_url}/metrics", timeout=10).text
-    stamp = f"{good.timestamp():.0f}"
-    assert f'crm_sync_last_success_timestamp_seconds{{partner="lv",tab="leads"}} {stamp}' in text
-    assert 'crm_sync_last_success_timestamp_seconds{partner="ee"' not in text
-    assert 'crm_drive_channels{partner="lv",state="active"} 1' in text
-    assert 'crm_drive_channels{partner="lv",state="replaced"} 1' in text
+    last = "crm_sync_last_success_timestamp_seconds"
+    assert value(text, last, partner="lv", tab="leads") == good.timestamp()
+    assert not samples(text, last, partner="ee")
+    assert value(text, "crm_drive_channels", partner="lv", state="active") == 1
+    assert value(text, "crm_drive_channels", partner="lv", state="replaced") == 1

@@ -12,8 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from api_helpers import with_sheet
-from emulator_fixtures import create_spreadsheet
+from emulator_fixtures import create_spreadsheet, with_sheet
 from live_server import serving
 
 from connectors.google_sheets.retry import fast_policy

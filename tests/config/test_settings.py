@@ -71,6 +71,8 @@ def test_a_copy_with_another_environment_is_read_again() -> None:
         ("CRM_SHEETS_RETRY_SECONDS", "two minutes", "is not a number"),
         ("CRM_INSECURE_COOKIES", "maybe", "'maybe' is not a switch"),
         ("CRM_DEBUG", "verbose", "'verbose' is not a switch"),
+        ("CRM_TRUSTED_PROXIES", "yes", "'yes' is not a whole number"),
+        ("CRM_TRUSTED_PROXIES", "-1", "must be a finite number, 0 or more"),
     ],
 )
 def test_a_bad_value_names_the_variable_and_the_reason(name: str, value: str, reason: str) -> None:

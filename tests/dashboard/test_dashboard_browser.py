@@ -77,19 +77,23 @@ def sign_in(page: Any, secret: str, path: str = "/") -> None:
     page.wait_for_url(lambda url: "/dashboard/signin" not in url)
 
 
-def test_every_page_renders_for_admin_on_desktop_and_phone(open_page, live, screenshots) -> None:  # type: ignore[no-untyped-def]
-    lead = live.seeded.leads["lv"][1]
-    agreement = live.seeded.agreements[0]
-    pages = {
+def every_page(seeded: Any) -> dict[str, str]:
+    """Each dashboard page by name, a record page of each kind included."""
+    return {
         "overview": "/dashboard/",
         "sync": "/dashboard/sync",
+        "vanished": "/dashboard/sync/vanished",
         "fix": "/dashboard/fix",
         "leads": "/dashboard/leads",
         "agreements": "/dashboard/agreements",
         "reports": "/dashboard/reports",
-        "lead": f"/dashboard/leads/{lead}",
-        "agreement": f"/dashboard/agreements/{agreement}",
+        "lead": f"/dashboard/leads/{seeded.leads['lv'][1]}",
+        "agreement": f"/dashboard/agreements/{seeded.agreements[0]}",
     }
+
+
+def test_every_page_renders_for_admin_on_desktop_and_phone(open_page, live, screenshots) -> None:  # type: ignore[no-untyped-def]
+    pages = every_page(live.seeded)
     for label, viewport in (("desktop", DESKTOP), ("phone", PHONE), ("small-phone", SMALL_PHONE)):
         page = open_page(viewport)
         page.goto("/")

@@ -6,15 +6,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from seeding import Seeded, leads_run, seed
+from dashboard_client import BASE, csrf_of, sign_in
+from seeding import Seeded, finished_leads_run, leads_run, seed, stored_lead
 from sqlalchemy import func, select
 
 from integration.auth import revoke_token, verify_token
 from integration.csv_export import FORMULA_TRIGGERS, read_csv
 from integration.store import records
 from integration.store.models import Conflict, Lead, QuarantineEntry, SyncRequest
-
-BASE = "https://localhost"
 
 
 @pytest.fixture
@@ -25,21 +24,6 @@ def seeded(store) -> Seeded:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def web(app):  # type: ignore[no-untyped-def]
     return app.test_client()
-
-
-def csrf_of(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "page has no CSRF field"
-    return match.group(1)
-
-
-def sign_in(web, secret: str):  # type: ignore[no-untyped-def]
-    page = web.get("/dashboard/signin", base_url=BASE)
-    return web.post(
-        "/dashboard/signin",
-        data={"token": secret, "csrf_token": csrf_of(page.text)},
-        base_url=BASE,
-    )
 
 
 def row_ids(html: str) -> list[str]:
@@ -244,7 +228,7 @@ def test_csv_export_is_formula_inert_and_reversible(web, store, seeded) -> None:
         "website": "'=already quoted",
     }
     with store.session() as s:
-        lead = records.create_lead(
+        lead = stored_lead(
             s, {"partner": "lv", "country": "LV", "sector": "ict", **nasty}, source="api"
         )
         lead_id = lead.id
@@ -275,7 +259,9 @@ def test_record_page_shows_audit_history(web, store, seeded) -> None:  # type: i
     assert page.status_code == 200
     history = page.text.split('id="history-table"')[1]
     assert history.count("<tr>") == 2 + 1  # header + create + update
-    assert "negotiation" in history
+    # The stage change in the reader's words (Latvian for LV staff), its source named.
+    assert "<ins>Sarunas</ins>" in history and ">negotiation<" not in history
+    assert "Tabula (Latvija)" in history and ">sheet:lv<" not in history
     assert web.get("/dashboard/leads/L-999999", base_url=BASE).status_code == 404
     agreement = web.get(f"/dashboard/agreements/{seeded.agreements[0]}", base_url=BASE)
     assert agreement.status_code == 200 and "Software licences" in agreement.text
@@ -428,7 +414,7 @@ def test_sync_health_shows_the_push_channel_and_its_alerts(web, store, seeded) -
         record_event(s, "fi", "registered", "expires tomorrow", "chan-fi")
     sign_in(web, seeded.tokens["admin"])
     page = web.get("/dashboard/sync", base_url=BASE).text
-    assert '<span class="tag tag-ok" data-channel-status="fi">active</span>' in page
+    assert '<span class="tag tag-ok" data-channel-status="fi">Active</span>' in page
     assert "never-shown-token" not in page
     assert 'data-push-alert="fi"' not in page
     lv = page[page.index('data-push="lv"') :]
@@ -528,3 +514,41 @@ def test_a_partner_token_sees_the_value_of_its_own_agreements_only(web, app, see
     assert 'data-kpi="value-scope"' in page
     other = web.get("/dashboard/?partner=ee", base_url=BASE).text
     assert "40,000" not in kpi_value(other) and kpi_value(other).strip() == "–"
+
+
+def _duration_cell(page: str, partner: str, tab: str) -> str:
+    """The last cell (the duration) of a partner's tab row on the Sync page."""
+    card = page[page.index(f'id="partner-{partner}"') :]
+    row = card[card.index(f'<tr data-tab="{tab}">') :]
+    row = row[: row.index("</tr>")]
+    return re.findall(r'<td class="num">([^<]*)</td>', row)[-1]
+
+
+def test_a_duration_is_never_negative_zero_and_a_missing_one_is_a_dash(
+    web, store, seeded, config
+) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from integration.store.models import utcnow
+    from integration.sync.engine import run_sync
+
+    # The example configuration has no Google credentials: the engine records
+    # the failed run at once (the path that stamped its start after its finish).
+    report = run_sync(config, store, "lv", tab="leads")
+    assert report.tabs[0].outcome == "failed"
+    now = utcnow()
+    with store.session() as s:
+        # a run recorded before the fix, finished a hair before its start
+        s.add(
+            finished_leads_run("ee", "failed", at=now - timedelta(milliseconds=3), seconds=-0.003)
+        )
+        s.add(leads_run("fi", trigger="nightly", outcome="running", started_at=now))
+    sign_in(web, seeded.tokens["admin"])
+    page = web.get("/dashboard/sync", base_url=BASE).text
+    assert "-0" not in "".join(re.findall(r'<td class="num">([^<]*)</td>', page))
+    assert _duration_cell(page, "lv", "leads") == "0.00 s"
+    assert _duration_cell(page, "ee", "leads") == "0.00 s"
+    assert _duration_cell(page, "fi", "leads") == "–"
+    token = {"Authorization": f"Bearer {seeded.tokens['admin']}"}
+    api = web.get("/api/v1/sync-runs?partner=ee", headers=token).get_json()
+    assert api["items"][0]["seconds"] == 0.0, api["items"][0]  # the newest

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from seeding import stored_lead
 from sqlalchemy import select
 
 from integration.auth import create_token
@@ -25,7 +26,7 @@ def test_dashboard_merge_fills_blanks_takes_a_chosen_value_and_says_so(app, stor
     web = app.test_client()
     with store.session() as s:
         _, secret = create_token(s, "lv", "lv")
-        lead = records.create_lead(
+        lead = stored_lead(
             s,
             {"partner": "lv", "company_name": "SIA Gaisma", "country": "LV", "sector": "ict",
              "email": "info@gaisma.lv", "notes": "Vecā piezīme"},

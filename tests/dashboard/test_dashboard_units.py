@@ -4,7 +4,7 @@ next nightly run, and query-string parsing of tables."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -21,13 +21,15 @@ from integration.csv_export import (
 )
 from integration.dashboard.charts import (
     MonthPoint,
-    RunBar,
+    SyncDay,
+    SyncDayWords,
     axis_scale,
     cumulative_chart,
-    history_chart,
     progress_bar,
+    sync_days_chart,
 )
 from integration.dashboard.schedule import next_nightly_run
+from integration.dashboard.sync_days import daily_health
 from integration.dashboard.tables import FilterSpec, TableSpec, like_pattern, parse_state
 
 
@@ -132,18 +134,58 @@ def test_cumulative_chart_places_target_and_end_marker() -> None:
     assert series.count("M") == 1 and series.endswith("L268 169.3")  # 2 of 3 months (348 px)
 
 
-def test_progress_bar_and_history_chart() -> None:
+def test_progress_bar() -> None:
     half = progress_bar(5, 10, label="5 of 10", width=200)
     assert 'class="progress-fill" x="0" y="0" width="100"' in half
     over = progress_bar(15, 10, label="15 of 10", width=200)
     assert 'class="progress-fill" x="0" y="0" width="200"' in over
-    svg = history_chart(
-        [RunBar("a", 10, "completed"), RunBar("b", 0, "failed"), RunBar("c", 1, "busy")],
-        title="Runs",
-    )
-    assert svg.count("<rect") == 3
-    assert re.findall(r"bar-(\w+)", svg) == ["ok", "bad", "running"]
-    assert "—" in history_chart([], title="none")
+
+
+WORDS = SyncDayWords("Health", "Worked", "Failed", "To fix", "Syncs")
+
+
+def test_sync_days_chart_stacks_syncs_and_shows_rows_to_fix() -> None:
+    days = [SyncDay("1 Dec", 3, 1, 0), SyncDay("2 Dec", 0, 0, 4), SyncDay("3 Dec", 2, 0, 2)]
+    svg = sync_days_chart(days, WORDS, width=360, height=196)
+    # syncs panel: top 30, 56 high, axis max 4; the first day's 3 worked and 1 failed
+    # reach the top together
+    first = svg.split('data-day="1 Dec"')[1].split("</g>")[0]
+    assert 'class="bar bar-ok" x="' in first and 'y="44" width' in first  # 86 - 56*3/4
+    assert 'class="bar bar-bad" x="' in first and 'y="30" width' in first
+    assert "bar bar-fix" not in first
+    # rows-to-fix panel: top 120, 40 high, axis max 4: 4 rows fill it, 2 half
+    second = svg.split('data-day="2 Dec"')[1].split("</g>")[0]
+    assert 'class="bar bar-fix"' in second and 'y="120" width' in second
+    assert "bar-ok" not in second and "bar-bad" not in second
+    assert "<title>3 Dec: Worked 2, Failed 0, To fix 2</title>" in svg
+    assert svg.count('text-anchor="start">1 Dec</text>') == 1  # first and last day named
+    assert 'text-anchor="end">3 Dec</text>' in svg
+    assert "style=" not in svg and 'aria-label="Health"' in svg
+    empty = sync_days_chart([], WORDS)
+    assert '<rect class="bar ' not in empty and 'role="img"' in empty
+
+
+def test_daily_health_counts_runs_and_open_rows_per_local_day() -> None:
+    riga = ZoneInfo("Europe/Riga")  # UTC+2 in December
+    days = [date(2026, 12, 1), date(2026, 12, 2)]
+    runs = [
+        (datetime(2026, 11, 30, 22, 30, tzinfo=UTC), "completed"),  # 1 Dec 00:30 in Riga
+        (datetime(2026, 12, 1, 21, 59, tzinfo=UTC), "aborted"),  # 1 Dec 23:59
+        (datetime(2026, 12, 1, 22, 0, tzinfo=UTC), "failed"),  # 2 Dec 00:00
+        (datetime(2026, 12, 2, 8, 0, tzinfo=UTC), "busy"),  # neither
+        (datetime(2026, 11, 20, 8, 0, tzinfo=UTC), "completed"),  # before the days shown
+    ]
+    entries = [
+        (datetime(2026, 11, 1, tzinfo=UTC), None),  # open all along
+        (datetime(2026, 12, 1, 10, 0, tzinfo=UTC), datetime(2026, 12, 2, 10, 0, tzinfo=UTC)),
+        (datetime(2026, 12, 2, 21, 59, tzinfo=UTC), None),  # 2 Dec 23:59: counts that day
+        (datetime(2026, 12, 2, 22, 0, tzinfo=UTC), None),  # 3 Dec: not yet
+    ]
+    got = daily_health(runs, entries, days, riga)
+    assert [(d.day, d.worked, d.failed, d.to_fix) for d in got] == [
+        (date(2026, 12, 1), 1, 1, 2),
+        (date(2026, 12, 2), 0, 1, 2),
+    ]
 
 
 def test_next_nightly_run_in_partner_zone_across_dst() -> None:

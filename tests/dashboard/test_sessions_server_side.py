@@ -145,5 +145,34 @@ def test_the_sync_health_page_shows_admins_the_configuration_checks(live_url, ht
     page = _get(http, f"{live_url}/dashboard/sync", cookie).text
     assert 'id="config-checks-title"' in page
     assert "webhook secret lv" in page and "LV_WEBHOOK_SECRET set" in page
+    # partner staff see their own spreadsheet's checks, not the settings
     cookie, _ = _sign_in(http, live_url, partner)
-    assert 'id="config-checks-title"' not in _get(http, f"{live_url}/dashboard/sync", cookie).text
+    staff = _get(http, f"{live_url}/dashboard/sync", cookie).text
+    assert re.findall(r'data-check-group="(\w+)"', staff) == ["checks_spreadsheet"]
+    assert "webhook secret" not in staff and "LV_WEBHOOK_SECRET" not in staff
+
+
+def test_a_review_action_on_an_id_beyond_the_store_is_the_dashboard_404(
+    live_url, http, store
+) -> None:  # type: ignore[no-untyped-def]
+    """A signed-in partner posting a review action for an id no integer column can
+    hold (a tampered form) got the 500 page and an OverflowError (SQLite) or a
+    DataError (PostgreSQL) in the log; the API answers such ids 404, and so does
+    the dashboard now, in the reader's language, for every action."""
+    with store.session() as s:
+        _row, secret = create_token(s, "ee staff", "ee")
+    cookie, csrf = _sign_in(http, live_url, secret)
+    for path, form in (
+        ("/dashboard/fix/quarantine/99999999999999999999", {"action": "merge"}),
+        ("/dashboard/fix/quarantine/2147483648", {"action": "dismiss"}),
+        ("/dashboard/fix/conflicts/99999999999999999999", {"side": "sheet"}),
+    ):
+        answer = http.post(
+            f"{live_url}{path}",
+            data={**form, "csrf_token": csrf},
+            headers={"Cookie": cookie},
+            allow_redirects=False,
+            timeout=10,
+        )
+        assert answer.status_code == 404, (path, answer.status_code)
+        assert 'lang="et"' in answer.text and "Traceback" not in answer.text

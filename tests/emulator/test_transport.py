@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from google.auth.transport.requests import AuthorizedSession
+from google_keys import service_account_file
 
 from connectors.google_sheets.auth import CredentialsMissingError, make_gspread_client
 from connectors.google_sheets.transport import EmulatorSession, rewrite_url
@@ -44,29 +42,8 @@ def test_client_uses_the_emulator_it_is_given(emulator) -> None:
     assert emulator.stats()["by_endpoint"]["drive.files.create"] == 1
 
 
-def _service_account_file(tmp_path: Path) -> Path:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-    info = {
-        "type": "service_account",
-        "project_id": "lef-test",
-        "private_key_id": "k1",
-        "private_key": pem,
-        "client_email": "sync@lef-test.iam.gserviceaccount.com",
-        "client_id": "1",
-        "token_uri": "https://oauth2.googleapis.com/token",
-    }
-    path = tmp_path / "sa.json"
-    path.write_text(json.dumps(info), encoding="utf-8")
-    return path
-
-
 def test_without_an_emulator_a_service_account_is_loaded(tmp_path: Path) -> None:
-    gc = make_gspread_client(credentials_file=str(_service_account_file(tmp_path)), timeout=12)
+    gc = make_gspread_client(credentials_file=str(service_account_file(tmp_path)), timeout=12)
     session = gc.http_client.session
     assert isinstance(session, AuthorizedSession)
     assert session.credentials.service_account_email == "sync@lef-test.iam.gserviceaccount.com"
@@ -85,7 +62,7 @@ def test_no_emulator_and_no_credentials_is_a_clear_error() -> None:
 def test_the_connector_never_reads_the_environment(emulator, tmp_path: Path, monkeypatch) -> None:
     """The service's configuration reads the variables; the connector only its parameters."""
     monkeypatch.setenv("SHEETS_EMULATOR_HOST", emulator.host_port)
-    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(_service_account_file(tmp_path)))
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(service_account_file(tmp_path)))
     with pytest.raises(CredentialsMissingError):
         make_gspread_client()
     assert emulator.stats()["by_endpoint"] == {}

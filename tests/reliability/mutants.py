@@ -1,5 +1,7 @@
 """Mutants: each disables one safeguard the sync relies on, so the fault campaign
-can show it catches the loss that safeguard prevents (``bench/mutations.py``).
+can show it catches the loss that safeguard prevents (``bench/mutations.py``);
+:data:`STORE_MUTANTS` each disable one safeguard of the store's guarded write,
+for the concurrency campaign (``bench/concurrency_mutations.py``).
 
 A mutant is applied by patching the running process; the campaign's SIGKILL
 subprocess applies the same one when ``CAMPAIGN_MUTANT`` names it, so both halves
@@ -15,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from integration.store import leases
+from integration.store import lead_create, leases
 from integration.store import records as rec_ops
 from integration.sync import apply, engine
 
@@ -97,12 +99,73 @@ MUTANTS: dict[str, tuple[str, Callable[[], None]]] = {
 }
 
 
+def _no_version_check() -> None:
+    """ORM updates of leads and agreements no longer say ``AND version = :seen``:
+    a writer that read an older version overwrites what was committed since."""
+    from integration.store.models import Agreement, Lead
+
+    for model in (Lead, Agreement):
+        model.__mapper__.version_id_col = None  # type: ignore[misc]
+
+
+def _no_store_tombstones() -> None:
+    """The store's write of a lead (create, patch, merge, the sync's apply) no
+    longer looks at tombstones; other partners' firm keys are still refused."""
+
+    def check(
+        session: Any, before: Any, after: Any, *, partner: str, lead_id: str | None = None
+    ) -> None:
+        if not set(rec_ops.firm_keys(after)) - set(rec_ops.firm_keys(before)):
+            return
+        other = rec_ops.foreign_firm(session, after, partner=partner, exclude_id=lead_id)
+        if other is not None:
+            raise rec_ops.Refused("duplicate", other.id, other.partner)
+
+    rec_ops.check_lead_values = check  # type: ignore[assignment]
+    # the one lead create (store/lead_create.py) looks at tombstones on its own
+    lookup = lead_create.lookup_lead_key
+    lead_create.lookup_lead_key = lambda s, c, p: (False, lookup(s, c, p)[1])  # type: ignore[assignment]
+    lead_create._erased_hashes = lambda session, cleaned: {}  # type: ignore[assignment]
+
+
+def _no_payload_tombstones() -> None:
+    """Payloads (forms, replays, merges, quarantine entries) are no longer
+    compared with tombstones; the store's write of a lead still is."""
+    rec_ops.erased_in_payload = lambda session, raw, partner: False  # type: ignore[assignment]
+
+
+def _no_foreign_firms() -> None:
+    """The store's write of a lead (the one create, and every update) no longer
+    refuses another partner's firm keys."""
+    rec_ops.foreign_firm = lambda session, record, **kwargs: None  # type: ignore[assignment]
+    # the one lead create: another partner's stored firm no longer refuses it
+    lookup = lead_create.lookup_lead_key
+
+    def own_only(session: Any, clean: Any, partner: str) -> Any:
+        erased, found = lookup(session, clean, partner)
+        return erased, found if found is None or found.partner == partner else None
+
+    lead_create.lookup_lead_key = own_only  # type: ignore[assignment]
+
+
+STORE_MUTANTS: dict[str, tuple[str, Callable[[], None]]] = {
+    "version_check": ("the version condition of every ORM update", _no_version_check),
+    "store_tombstones": ("the tombstone check of the store's lead write", _no_store_tombstones),
+    "payload_tombstones": (
+        "the tombstone check of payloads (forms, review, quarantine)",
+        _no_payload_tombstones,
+    ),
+    "foreign_firms": ("the other-partner firm check of the store's lead write", _no_foreign_firms),
+}
+
+
 def apply_from_environment() -> str | None:
     """Apply the mutant ``CAMPAIGN_MUTANT`` names, if any; its name."""
     name = os.environ.get(ENV)
     if not name:
         return None
-    if name not in MUTANTS:
-        raise SystemExit(f"unknown mutant {name!r}; known: {', '.join(MUTANTS)}")
-    MUTANTS[name][1]()
+    known = {**MUTANTS, **STORE_MUTANTS}
+    if name not in known:
+        raise SystemExit(f"unknown mutant {name!r}; known: {', '.join(known)}")
+    known[name][1]()
     return name

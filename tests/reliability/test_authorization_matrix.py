@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from seeding import sheet_won_conflict
+from seeding import sheet_won_conflict, stored_lead
 from sqlalchemy import select
 
 from integration import create_app
@@ -33,6 +33,7 @@ from integration.store.models import (
     QuarantineEntry,
     SyncRun,
     Tombstone,
+    VanishedRow,
 )
 from integration.webhooks.signatures import standard_headers
 
@@ -62,6 +63,8 @@ class World:
     run: int
     channel: str
     channel_tokens: dict[str, str]
+    #: the owner's lead whose row vanished from its sheet (archived by a sync)
+    vanished: str
 
 
 def build(store: Any, owner: str) -> World:
@@ -69,7 +72,7 @@ def build(store: Any, owner: str) -> World:
     n = uuid.uuid4().hex[:10]
     name, email = f"Firm {n}", f"info@{n}.example.com"
     with store.session() as s:
-        lead = records.create_lead(
+        lead = stored_lead(
             s,
             {
                 "partner": owner,
@@ -80,13 +83,13 @@ def build(store: Any, owner: str) -> World:
             },
             source="api",
         )
-        az = records.create_lead(
+        az = stored_lead(
             s,
             {"partner": owner, "company_name": f"AZ {n}", "country": "AZ", "sector": "ict"},
             source="api",
         )
         # the buyer of the owner's agreement belongs to the other partner: it may read it
-        foreign_buyer = records.create_lead(
+        foreign_buyer = stored_lead(
             s,
             {"partner": other, "company_name": f"Buyer {n}", "country": "AZ", "sector": "ict"},
             source="api",
@@ -137,6 +140,14 @@ def build(store: Any, owner: str) -> World:
         )
         run = SyncRun(partner=owner, tab="leads", trigger="cli", outcome="completed")
         s.add_all([conflict, run])
+        gone = stored_lead(
+            s,
+            {"partner": owner, "company_name": f"Gone {n}", "country": "AZ", "sector": "ict"},
+            source="api",
+        )
+        s.flush()
+        records.archive_record(s, gone, source=f"sheet:{owner}")
+        s.add(VanishedRow(record_id=gone.id, partner=owner, tab="leads", kind="lead", row_number=7))
         tokens = {p: f"chan-token-{p}-{n}" for p in OWNERS}
         channel = register_channel(s, channel_id=f"chan-{n}", partner=owner, token=tokens[owner])
         s.flush()
@@ -153,6 +164,7 @@ def build(store: Any, owner: str) -> World:
             run.id,
             channel.id,
             tokens,
+            gone.id,
         )
 
 
@@ -493,6 +505,20 @@ RULES: dict[tuple[str, str], Rule] = {
     ("/api/v1/sync-runs/<int:run_id>", "GET"): Rule(
         api("GET", lambda w: f"/api/v1/sync-runs/{w.run}"), scoped(200)
     ),
+    # ---- API: rows that vanished from a sheet; another partner's look absent
+    ("/api/v1/vanished-rows", "GET"): Rule(
+        api("GET", lambda w: f"/api/v1/vanished-rows?partner={w.owner}"), scoped(200)
+    ),
+    ("/api/v1/vanished-rows/<id>/restore", "POST"): Rule(
+        api("POST", lambda w: f"/api/v1/vanished-rows/{w.vanished}/restore", json={}),
+        scoped(200),
+        writes=True,
+    ),
+    ("/api/v1/vanished-rows/<id>/archive", "POST"): Rule(
+        api("POST", lambda w: f"/api/v1/vanished-rows/{w.vanished}/archive", json={}),
+        scoped(200),
+        writes=True,
+    ),
     ("/api/v1/sync", "POST"): Rule(
         api("POST", lambda w: "/api/v1/sync", json=lambda w: {"partner": w.owner}),
         scoped(202),
@@ -574,6 +600,14 @@ RULES: dict[tuple[str, str], Rule] = {
     ("/dashboard/sync", "GET"): Rule(page("GET", lambda w: "/dashboard/sync"), same(200, DASH)),
     ("/dashboard/sync.csv", "GET"): Rule(
         page("GET", lambda w: "/dashboard/sync.csv"), same(200, DASH)
+    ),
+    ("/dashboard/sync/vanished", "GET"): Rule(
+        page("GET", lambda w: "/dashboard/sync/vanished"), same(200, DASH)
+    ),
+    ("/dashboard/sync/vanished/<record_id>", "POST"): Rule(
+        page("POST", lambda w: f"/dashboard/sync/vanished/{w.vanished}", {"action": "restore"}),
+        scoped(302, 404, DASH),
+        writes=True,
     ),
     ("/dashboard/sync/<partner>", "POST"): Rule(
         page("POST", lambda w: f"/dashboard/sync/{w.owner}"), scoped(302, 404, DASH)

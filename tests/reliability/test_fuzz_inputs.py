@@ -26,13 +26,13 @@ from schemathesis.checks import (
     unsupported_method,
     use_after_free,
 )
+from seeding import stored_lead
 from signed_forms import post_signed_form
 from sqlalchemy import select
 
 from integration.auth import create_token
 from integration.demo.data import AGREEMENT_COLUMNS, LEAD_COLUMNS
 from integration.normalise import normalise_record
-from integration.store import records
 from integration.store.models import Lead, QuarantineEntry
 from integration.validation import validate_record
 
@@ -318,12 +318,12 @@ def test_nasty_sheet_cells_end_as_records_or_quarantine(store, config, emulator)
 @pytest.fixture
 def partner_schema(app, store):  # type: ignore[no-untyped-def]
     with store.session() as s:
-        records.create_lead(
+        stored_lead(
             s,
             {"partner": "lv", "company_name": "SIA Fuzz", "country": "LV", "sector": "ict"},
             source="api",
         )
-        records.create_lead(
+        stored_lead(
             s,
             {"partner": "ee", "company_name": "OÜ Fuzz", "country": "EE", "sector": "ict"},
             source="api",

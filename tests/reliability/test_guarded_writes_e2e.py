@@ -15,6 +15,7 @@ import pytest
 import requests
 from signed_forms import post_signed_form
 from sqlalchemy import create_engine, select, text
+from waiting import pg_backends_waiting
 
 from integration.auth import create_token
 from integration.store.firm_locks import LOCK_SPACE, firm_buckets
@@ -292,18 +293,6 @@ def test_a_merge_never_gives_a_partners_lead_another_partners_firm(
 # ------------------------------------- finding 5: a retry after a lost answer
 
 
-def _waiting_backends(conn: Any, kind: str) -> list[int]:
-    """Server backends of this database waiting on a lock of ``kind``."""
-    rows = conn.execute(
-        text(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-            "AND pid <> pg_backend_pid() AND wait_event_type = 'Lock' AND wait_event = :kind"
-        ),
-        {"kind": kind},
-    )
-    return [r.pid for r in rows]
-
-
 def _wait_for(probe: Callable[[], Any], timeout: float = 20) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -345,7 +334,7 @@ def test_a_retry_after_the_connection_dropped_gets_the_first_outcome(
         )
     )
     thread.start()
-    (waiting,) = _wait_for(lambda: _waiting_backends(watcher, "advisory"))
+    (waiting,) = _wait_for(lambda: pg_backends_waiting(watcher, "advisory"))
     # the claim row, unless the create's transaction holds it
     claim_txn = claimer.begin()
     claim = claimer.execute(
@@ -357,7 +346,8 @@ def test_a_retry_after_the_connection_dropped_gets_the_first_outcome(
         firm.commit()
         (storing,) = _wait_for(
             lambda: (
-                _waiting_backends(watcher, "transactionid") or _waiting_backends(watcher, "tuple")
+                pg_backends_waiting(watcher, "transactionid")
+                or pg_backends_waiting(watcher, "tuple")
             )
         )
         watcher.execute(text("SELECT pg_terminate_backend(:p)"), {"p": storing})
@@ -451,3 +441,299 @@ def test_a_merge_says_nothing_to_fill_and_takes_a_chosen_value(
             {"filled": [], "replaced": [], "kept": ["notes"]},
             {"filled": ["phone"], "replaced": ["notes"], "kept": []},
         ]
+
+
+# ------------------------------- one way to create a lead; an erased phone alone
+
+#: A Latvian leads tab with a phone column and no e-mail or registration code.
+PHONE_HEADER = ["Uzņēmums", "Valsts", "Nozare", "Kontaktpersona", "Tālrunis"]
+
+
+def _phone_person(http: requests.Session, live: str, auth: dict[str, str], phone: str) -> str:
+    """A lead whose person is known by phone only (no e-mail, no code), erased."""
+    body = {
+        "company_name": f"SIA Zvans {uuid.uuid4().hex[:6]}",
+        "country": "LV",
+        "sector": "ict",
+        "contact_name": "Pēteris Zvans",
+        "phone": phone,
+    }
+    created = http.post(f"{live}/api/v1/leads", json=body, headers=auth, timeout=30)
+    assert created.status_code == 201, created.text
+    return created.json()["id"]
+
+
+def _sheet_sync(config: Any, store: Any, emulator: Any, rows: list[list[Any]]) -> Any:
+    """An LV spreadsheet with ``rows`` under :data:`PHONE_HEADER` in the emulator:
+    functions that sync its leads tab, read its cells and write one (real
+    gspread over HTTP)."""
+    from emulator_fixtures import create_spreadsheet, with_sheet
+
+    from connectors.google_sheets.retry import fast_policy
+    from integration.sync.engine import run_sync
+
+    gc = emulator.client(timeout=10)
+    tabs = {"Leads": [PHONE_HEADER, *rows], "Agreements": [["Seller"]]}
+    cfg = with_sheet(config, emulator, "lv", create_spreadsheet(gc, "lv", tabs))
+    sid = cfg.partners["lv"].spreadsheet_id
+
+    def sync() -> Any:
+        report = run_sync(cfg, store, "lv", tab="leads", client=gc, retry=fast_policy())
+        assert report.ok, report.tabs[0].error
+        return report.tabs[0]
+
+    def cells() -> list[list[Any]]:
+        return gc.open_by_key(sid).worksheet("Leads").get_values()
+
+    def write(a1: str, value: str) -> None:
+        gc.open_by_key(sid).worksheet("Leads").update([[value]], a1, value_input_option="RAW")
+
+    return sync, cells, write
+
+
+def _nowhere_but_erased(store: Any, digits: str) -> None:
+    """No live lead, quarantine entry or audit entry holds the number."""
+    with store.session() as s:
+        for lead in s.scalars(select(Lead)):
+            if lead.erased_at is None:
+                assert digits not in str(lead.data).replace(" ", ""), lead.id
+        for entry in s.scalars(select(QuarantineEntry)):
+            assert digits not in str(entry.raw).replace(" ", ""), entry.raw
+        for audit in s.scalars(select(AuditEntry)):
+            assert digits not in str(audit.changes).replace(" ", ""), audit.changes
+
+
+def test_an_erased_phone_alone_is_refused_by_every_route(
+    live_url, http, bearer, config, store, emulator
+) -> None:
+    """A person known only by phone, once erased, is refused by a form (valid or
+    not), the API and a sheet row, whatever the number's formatting, and kept
+    nowhere, not even in quarantine."""
+    from integration.sync.messages import text as message
+
+    lv = bearer("lv")
+    gone = _phone_person(http, live_url, lv, "+37129111555")
+    assert http.delete(f"{live_url}/api/v1/leads/{gone}", headers=lv, timeout=30).ok
+    secret = config.environ["LV_WEBHOOK_SECRET"]
+    form = f"{live_url}/webhooks/forms/lv"
+    firm = {"country": "LV", "sector": "ict", "contact_name": "Pēteris"}
+    for phone, sector in (("2911 1555", "ict"), ("+371 2911 1555", "no-such-sector")):
+        sent = {**firm, "company_name": "SIA Cits Zvans", "sector": sector, "phone": phone}
+        resp = post_signed_form(http.post, form, secret, sent, timeout=30)
+        assert resp.status_code == 409, resp.text
+        assert resp.json()["type"].endswith("/erased-person")
+    body = {**firm, "company_name": "SIA Trešais Zvans", "phone": "+37129111555"}
+    resp = http.post(f"{live_url}/api/v1/leads", json=body, headers=lv, timeout=30)
+    assert resp.status_code == 409, resp.text
+    assert resp.json()["type"].endswith("/erased-person")
+    sync, cells, write = _sheet_sync(
+        config,
+        store,
+        emulator,
+        [
+            ["SIA Ceturtais Zvans", "LV", "IKT", "Pēteris", "29111555"],
+            ["SIA Piektais", "LV", "IKT", "Ilze", ""],
+        ],
+    )
+    tab = sync()
+    assert tab.counts["erased"] == 1 and tab.counts["created"] == 1
+    header, new_row, other = cells()[:3]
+    status = header.index("Sinhronizācijas statuss")
+    assert new_row[status] == message("erased", "lv"), new_row
+    assert "29111555" not in "".join(new_row)
+    # the number typed into an existing row: not applied, the row says why
+    write("E3", "2911 1555")
+    sync()
+    header, _, other = cells()[:3]
+    assert message("erased", "lv") in other[status], other
+    with store.session() as s:
+        stored = s.get(Lead, other[header.index("CRM ID")])
+        assert "phone" not in stored.data
+    _nowhere_but_erased(store, "29111555")
+
+
+def test_a_sheet_row_planned_before_an_erasure_is_not_stored_after_it(
+    live_url, http, bearer, config, store, emulator
+) -> None:
+    """The sync's create is the store's one create: a new row planned while its
+    person was live, stored after the person was erased (during the sheet
+    write), is refused by the store's own tombstone check, and the next sync
+    clears the row as it does for any erased person's row."""
+    from integration.sync.messages import text as message
+
+    lv = bearer("lv")
+    person = _phone_person(http, live_url, lv, "+37129111666")
+    sync, cells, _write = _sheet_sync(
+        config, store, emulator, [["SIA Rinda", "LV", "IKT", "Jānis", "+371 2911 1666"]]
+    )
+    emulator.inject_fault(endpoint="spreadsheets.batchUpdate", hold=True)
+    done: list[Any] = []
+    thread = threading.Thread(target=lambda: done.append(sync()))
+    thread.start()
+    try:
+        emulator.wait_held()
+        erased = http.delete(f"{live_url}/api/v1/leads/{person}", headers=lv, timeout=30)
+        assert erased.status_code == 200, erased.text
+    finally:
+        emulator.release()
+        thread.join(60)
+    assert done, "the sync did not finish"
+    _nowhere_but_erased(store, "29111666")
+    again = sync()
+    assert again.counts["erased"] == 1 and again.counts["created"] == 0
+    header, row = cells()[:2]
+    assert row[header.index("Sinhronizācijas statuss")] == message("erased", "lv")
+    assert "29111666" not in "".join(row).replace(" ", "")
+    _nowhere_but_erased(store, "29111666")
+
+
+# --------------------------------------- a dashboard resolve is a guarded write
+
+
+def _dashboard(http: requests.Session, live: str, secret: str) -> Callable[..., requests.Response]:
+    """A signed-in dashboard over real HTTP: ``post(path, **form)`` with the
+    session's CSRF token. The session cookie is Secure, which a browser sends
+    to localhost over HTTP and requests does not, so it is sent by hand."""
+    import re
+
+    def csrf(html: str) -> str:
+        found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+        assert found, "page has no CSRF field"
+        return found.group(1)
+
+    page = http.get(f"{live}/dashboard/signin", timeout=30)
+    cookie = {"Cookie": page.headers["Set-Cookie"].split(";", 1)[0]}
+    signed = http.post(
+        f"{live}/dashboard/signin",
+        data={"token": secret, "csrf_token": csrf(page.text)},
+        headers=cookie,
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert signed.status_code == 302, signed.text
+    cookie = {"Cookie": signed.headers["Set-Cookie"].split(";", 1)[0]}
+    token = csrf(http.get(f"{live}/dashboard/fix", headers=cookie, timeout=30).text)
+
+    def post(path: str, **form: str) -> requests.Response:
+        answer = http.post(
+            f"{live}{path}",
+            data={"csrf_token": token, **form},
+            headers=cookie,
+            allow_redirects=False,
+            timeout=60,
+        )
+        no_traceback(answer)
+        assert answer.status_code == 302, answer.text
+        # the flashed message (in the session the answer sets), on the page it
+        # sends the reader to
+        fresh = answer.headers.get("Set-Cookie")
+        after = {"Cookie": fresh.split(";", 1)[0]} if fresh else cookie
+        return http.get(f"{live}{answer.headers['Location']}", headers=after, timeout=30)
+
+    return post
+
+
+def _flashed(page: requests.Response) -> str:
+    """The one-line messages a dashboard page shows (flashed by the action)."""
+    import re
+
+    return " | ".join(re.findall(r'<p class="flash flash-\w+">([^<]*)</p>', page.text))
+
+
+def _said(page: requests.Response, key: str) -> bool:
+    """Whether ``page`` flashes the interface text ``key`` in any language."""
+    from integration.messages import text as message
+
+    return any(message(key, locale) in _flashed(page) for locale in ("en", "lv", "et", "fi"))
+
+
+def _staff(store: Any, partner: str) -> str:
+    with store.session() as s:
+        _, secret = create_token(s, f"staff-{partner}-{uuid.uuid4().hex[:6]}", partner)
+    return secret
+
+
+def _open_conflict(store: Any, lead_id: str) -> int:
+    """A stage conflict the sheet won: the lead says ``contacted``, the store
+    side ``qualified``."""
+    from seeding import sheet_won_conflict
+
+    with store.session() as s:
+        lead = s.get(Lead, lead_id)
+        lead.data = {**lead.data, "stage": "contacted"}
+        lead.stage = "contacted"
+        lead.version += 1
+        conflict = sheet_won_conflict(
+            lead.partner, lead_id, "stage", base="new", sheet="contacted", store="qualified"
+        )
+        s.add(conflict)
+        s.flush()
+        return conflict.id
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_a_dashboard_resolve_that_lost_a_race_is_taken_again(live_url, http, bearer, store) -> None:
+    """A record write racing the resolve (here: held until the resolve's
+    version-checked update waits, then committed) makes the dashboard take the
+    resolve again on the record as it is now, as the API does: the chosen value
+    lands, the other write is kept, and staff read "Done", never an error page."""
+    from integration.store.models import Conflict
+
+    lead = new_lead(http, live_url, bearer("lv"))
+    conflict_id = _open_conflict(store, lead["id"])
+    post = _dashboard(http, live_url, _staff(store, "lv"))
+    with store.session() as s:
+        seen = s.get(Lead, lead["id"]).version
+    engine = create_engine(store.url)
+    writer, watcher = engine.connect(), engine.connect()
+    other = writer.begin()
+    writer.execute(text("SELECT id FROM leads WHERE id = :i FOR UPDATE"), {"i": lead["id"]})
+    answers: list[requests.Response] = []
+    thread = threading.Thread(
+        target=lambda: answers.append(post(f"/dashboard/fix/conflicts/{conflict_id}", side="store"))
+    )
+    thread.start()
+    _wait_for(lambda: pg_backends_waiting(watcher, "transactionid"))
+    writer.execute(text("UPDATE leads SET version = version + 1 WHERE id = :i"), {"i": lead["id"]})
+    other.commit()
+    thread.join(60)
+    writer.close()
+    watcher.close()
+    engine.dispose()
+    assert answers, "the resolve did not answer"
+    assert _said(answers[0], "ui.done"), _flashed(answers[0])
+    with store.session() as s:
+        stored = s.get(Lead, lead["id"])
+        assert stored.data["stage"] == "qualified"
+        assert stored.version == seen + 2  # the other write and the resolve, both kept
+        assert s.get(Conflict, conflict_id).resolution == "chose_store"
+
+
+def test_two_dashboard_resolves_of_one_conflict_let_one_win_and_tell_the_other(
+    live_url, http, bearer, store
+) -> None:
+    """Staff choosing both sides of one conflict at once: one choice lands, the
+    other reads that the conflict was resolved meanwhile (in the reader's
+    language) and changes nothing, so the record and the conflict agree."""
+    from integration.store.models import Conflict
+
+    lv = bearer("lv")
+    first, second = (_dashboard(http, live_url, _staff(store, "lv")) for _ in range(2))
+    for _ in range(ROUNDS):
+        lead = new_lead(http, live_url, lv)
+        conflict_id = _open_conflict(store, lead["id"])
+        path = f"/dashboard/fix/conflicts/{conflict_id}"
+        answers = at_once(
+            [
+                lambda p=path: first(p, side="sheet"),
+                lambda p=path: second(p, side="store"),
+            ]
+        )
+        told = [_said(a, "ui.conflict_resolved_meanwhile") for a in answers]
+        assert sorted(told) == [False, True], [_flashed(a) for a in answers]
+        with store.session() as s:
+            conflict = s.get(Conflict, conflict_id)
+            stage = s.get(Lead, lead["id"]).data["stage"]
+        winner = "sheet" if told == [False, True] else "store"
+        assert conflict.resolution == f"chose_{winner}"
+        assert stage == ("contacted" if winner == "sheet" else "qualified")

@@ -7,12 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 import requests
 from signed_forms import post_signed_form
 from sqlalchemy import select
 
-from integration.auth import create_token
 from integration.issues import render
 from integration.store.models import (
     Agreement,
@@ -21,16 +19,6 @@ from integration.store.models import (
     SyncRequest,
     WebhookDelivery,
 )
-
-
-@pytest.fixture
-def auth(store: Any) -> dict[str, dict[str, str]]:
-    out = {}
-    with store.session() as s:
-        for who in ("lv", "ee"):
-            out[who] = {"Authorization": f"Bearer {create_token(s, who, partner=who)[1]}"}
-        out["admin"] = {"Authorization": f"Bearer {create_token(s, 'admin', partner=None)[1]}"}
-    return out
 
 
 def form(http: requests.Session, live: str, config: Any, partner: str, payload: Any) -> Any:
@@ -262,3 +250,59 @@ def test_a_partners_erasure_scrubs_only_its_own_review_copies(
         # EE's remembered webhook answers are left alone too
         ee_deliveries = s.scalars(select(WebhookDelivery).where(WebhookDelivery.partner == "ee"))
         assert all(d.response.get("detail") != "[erased]" for d in ee_deliveries)
+
+
+def test_a_name_typed_first_never_claims_another_chambers_firm(
+    live, http, config, store, auth
+) -> None:
+    """LV enters a firm it knows only by name; EE, which holds the firm's
+    registration code, then sends it by API, by form and as a patch. Before,
+    the name matched and EE's lead was refused (409) and its form kept as a
+    duplicate of LV's lead: a partner could block another chamber's firms by
+    typing their names first. A record with a registration code now finds
+    another partner's firm by that code only, so EE's coded records are EE's;
+    the code, once EE's, is refused to LV; and a record without a code still
+    finds the firm another chamber holds (a linked duplicate)."""
+    squatted = lead(http, live, auth["lv"], company_name="SIA Baltijas Koks", country="LV")
+    # EE's API create with the firm's code: its own lead, not LV's duplicate
+    made = http.post(
+        f"{live}/api/v1/leads",
+        json={"company_name": "SIA Baltijas Koks", "country": "LV", "sector": "ict"}
+        | {"registration_code": "40003521600"},
+        headers=auth["ee"],
+    )
+    assert made.status_code == 201, made.text
+    ee_lead = made.json()["id"]
+    # EE's form with another firm's code and the name LV typed for it
+    lead(http, live, auth["lv"], company_name="Mets OÜ", country="EE")
+    sent = form(
+        http,
+        live,
+        config,
+        "ee",
+        {"company_name": "Mets OÜ", "country": "EE", "sector": "ict"}
+        | {"registration_code": "10137319"},
+    )
+    assert sent.status_code in (200, 201, 202), sent.text
+    with store.session() as s:
+        mets = s.scalars(select(Lead).where(Lead.registration_code == "10137319")).all()
+        assert [m.partner for m in mets] == ["ee"]
+        assert s.get(Lead, ee_lead).partner == "ee"
+        assert s.get(Lead, squatted).data.get("registration_code") is None
+    # LV may not take the code EE holds
+    taken = http.patch(
+        f"{live}/api/v1/leads/{squatted}",
+        json={"registration_code": "40003521600"},
+        headers=auth["lv"],
+    )
+    assert taken.status_code == 409, taken.text
+    # a record known only by name still finds the firm another chamber holds by code
+    kuusk = lead(
+        http, live, auth["ee"], company_name="Kuusk AS", country="EE", registration_code="10000018"
+    )
+    named = http.post(
+        f"{live}/api/v1/leads",
+        json={"company_name": "AS Kuusk", "country": "EE", "sector": "ict"},
+        headers=auth["lv"],
+    )
+    assert named.status_code == 202 and named.json()["duplicate_of"] == kuusk, named.text

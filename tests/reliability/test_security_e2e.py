@@ -16,6 +16,7 @@ import pytest
 import requests
 from live_server import serving
 from log_capture import everything_logged
+from seeding import stored_lead
 from sqlalchemy import func, select
 
 from integration import create_app
@@ -151,7 +152,7 @@ def bearer(secret: str) -> dict[str, str]:
 
 def test_one_partners_token_cannot_touch_anothers_records(client, store, tokens) -> None:
     with store.session() as s:
-        ee_lead = records.create_lead(
+        ee_lead = stored_lead(
             s,
             {
                 "partner": "ee",
@@ -162,7 +163,7 @@ def test_one_partners_token_cannot_touch_anothers_records(client, store, tokens)
             },
             source="api",
         )
-        lv_lead = records.create_lead(
+        lv_lead = stored_lead(
             s,
             {"partner": "lv", "company_name": "SIA Mūsu", "country": "LV", "sector": "ict"},
             source="api",
@@ -245,7 +246,7 @@ SQL_TRICKS = [
 def test_sql_metacharacters_in_filters_are_data(client, store, tokens, value: str) -> None:
     with store.session() as s:
         for p, c in (("lv", "LV"), ("ee", "EE")):
-            records.create_lead(
+            stored_lead(
                 s,
                 {"partner": p, "company_name": f"Firm {p}", "country": c, "sector": "ict"},
                 source="api",

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from seeding import stored_lead
 from sqlalchemy import update
 
 from integration.auth import create_token
@@ -56,7 +57,7 @@ def plant(store: Store) -> Network:
             out.tokens[name] = create_token(s, f"{name} staff", partner)[1]
         for key, row in LEADS.items():
             data = {k: v for k, v in zip(LEAD_FIELDS, row[:-1], strict=True) if v is not None}
-            out.ids[key] = records.create_lead(s, data, source=f"sheet:{row[0]}").id
+            out.ids[key] = stored_lead(s, data, source=f"sheet:{row[0]}").id
         s.flush()
         for key, row in AGREEMENTS.items():
             data = {k: v for k, v in zip(AGREEMENT_FIELDS, row, strict=True) if v is not None}

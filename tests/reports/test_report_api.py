@@ -92,4 +92,4 @@ def test_a_bad_parameter_is_named(client, network, query, field) -> None:  # typ
 def test_the_report_is_in_the_openapi_document(app) -> None:  # type: ignore[no-untyped-def]
     operation = openapi_document(app)["paths"]["/api/v1/report"]["get"]
     names = {p["name"] for p in operation["parameters"]}
-    assert names == {"from", "to", "by", "partner", "lang", "format"}
+    assert names == {"from", "to", "by", "partner", "lang", "format", "source", "event"}

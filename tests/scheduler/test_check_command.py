@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import dataclasses
 import subprocess
-import sys
 from pathlib import Path
 
-from processes import free_port
+from processes import free_port, run_cli
 from scheduler_helpers import Setup, make_setup
 
 from integration.sync.engine import run_sync
@@ -23,14 +22,7 @@ def _check(s: Setup, cwd: Path, **env: str | None) -> subprocess.CompletedProces
             environ.pop(name, None)
         else:
             environ[name] = value
-    return subprocess.run(
-        [sys.executable, "-m", "integration.cli", "check"],
-        env=environ,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_cli("check", env=environ, cwd=cwd)
 
 
 def test_a_good_deployment_passes_every_check(emulator, sqlite_url: str, tmp_path: Path) -> None:

@@ -48,5 +48,5 @@ def test_serve_runs_web_and_clock_and_stops_on_sigterm(emulator, sqlite_url, tmp
     finally:
         out, err = stop(proc)
     assert proc.returncode == 0, out + err
-    assert "stopped" in out
+    assert "INFO integration.scheduler: stopped" in err
     s.store.dispose()

@@ -6,10 +6,11 @@ import threading
 import time
 
 from concurrently import run_concurrently
+from seeding import stored_lead
 from sqlalchemy import func, inspect, select, text
 
 from integration.identity import key_hash, natural_key
-from integration.store import fast_path, leases, migrate, records
+from integration.store import lead_create, leases, migrate, records
 from integration.store.db import Store
 from integration.store.models import AuditEntry, Lead, SyncRun, Tombstone, utcnow
 
@@ -94,8 +95,10 @@ def test_ids_are_unique_under_concurrent_inserts(store: Store) -> None:
     def worker(n: int) -> None:
         for i in range(10):
             with store.session() as session:
-                lead = records.create_lead(
-                    session, _lead(registration_code=None, email=f"w{n}-{i}@x.lv"), source="api"
+                lead = stored_lead(
+                    session,
+                    _lead(registration_code=None, email=f"w{n}-{i}@x.lv", company_name=f"W{n}-{i}"),
+                    source="api",
                 )
                 session.flush()
             with lock:
@@ -112,7 +115,7 @@ def test_ids_are_unique_under_concurrent_inserts(store: Store) -> None:
 
 def test_create_update_archive_are_audited(store: Store) -> None:
     with store.session() as session:
-        lead = records.create_lead(session, _lead(), source="sheet:lv")
+        lead = stored_lead(session, _lead(), source="sheet:lv")
         lead_id = lead.id
     assert lead_id == "L-000001"
     with store.session() as session:
@@ -135,8 +138,8 @@ def test_create_update_archive_are_audited(store: Store) -> None:
 
 def test_duplicate_lookup_by_natural_key(store: Store) -> None:
     with store.session() as session:
-        first = records.create_lead(session, _lead(), source="api")
-        other = records.create_lead(
+        first = stored_lead(session, _lead(), source="api")
+        other = stored_lead(
             session,
             _lead(registration_code=None, email="info@firma.ee", country="EE", partner="ee"),
             source="api",
@@ -152,7 +155,7 @@ def test_duplicate_lookup_by_natural_key(store: Store) -> None:
 
 def test_erasure_leaves_no_personal_data_and_a_tombstone(store: Store) -> None:
     with store.session() as session:
-        lead = records.create_lead(session, _lead(phone="+37120000000"), source="webhook:lv")
+        lead = stored_lead(session, _lead(phone="+37120000000"), source="webhook:lv")
         lead_id = lead.id
     with store.session() as session:
         lead = session.get(Lead, lead_id)
@@ -173,15 +176,16 @@ def test_erasure_leaves_no_personal_data_and_a_tombstone(store: Store) -> None:
 
 def test_a_partners_tombstone_blocks_only_that_partner(store: Store) -> None:
     with store.session() as session:
-        lead_id = records.create_lead(session, _lead(), source="webhook:lv").id
+        lead_id = stored_lead(session, _lead(), source="webhook:lv").id
     with store.session() as session:
         records.erase_lead(session, session.get(Lead, lead_id), source="api", scope="lv")
     with store.session() as session:
         assert records.is_tombstoned(session, _lead(), "lv")
         assert not records.is_tombstoned(session, _lead(), "ee")
         assert records.is_tombstoned(session, _lead(), None)  # an admin sees every tombstone
-        assert fast_path.lookup_lead_key(session, _lead(), "lv")[0] is True
-        assert fast_path.lookup_lead_key(session, _lead(), "ee") == (False, None, None)
+        assert lead_create.lookup_lead_key(session, _lead(), "lv")[0] is True
+        erased, found = lead_create.lookup_lead_key(session, _lead(), "ee")
+        assert not erased and found is None  # the erased lead is no firm to match
 
 
 def _wait_until_free(store: Store, name: str, timeout: float = 30.0) -> None:

@@ -9,11 +9,11 @@ from contextlib import contextmanager
 from typing import Any
 
 from emulator_fixtures import create_spreadsheet
+from seeding import stored_lead
 from sqlalchemy import func, select
 
 from connectors.google_sheets.retry import fast_policy
 from integration.config import AppConfig
-from integration.store import records
 from integration.store.db import Store
 from integration.store.models import Lead
 from integration.store.setup import sync_partner_rows
@@ -97,7 +97,7 @@ class SyncEnv:
         """A lead entered on the CRM side (a web form, the API): in the store,
         in no sheet yet."""
         with self.store.session() as s:
-            return records.create_lead(s, data, source=source)
+            return stored_lead(s, data, source=source)
 
     def leads(self) -> dict[str, Lead]:
         """Every lead in the store, by ID (detached, for reading after the session)."""

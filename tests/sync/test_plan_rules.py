@@ -477,6 +477,11 @@ def test_duplicates_within_the_tab_by_every_key(first, second, created, duplicat
         (rec(7, owner="ee", **CODE), {"company_name": "Firm 7 SIA"}, lid(7)),
         (rec(7, owner="ee", **CODE), {"company_name": "Firm 7", **CODE2}, None),
         (rec(7, owner="ee"), {"company_name": "Another name", "email": "F7@x.lv"}, lid(7)),
+        # a row with a code is never another partner's firm by name alone: a name
+        # EE typed without a code never claims the firm (squatting); an e-mail,
+        # which EE would have to know, still does
+        (rec(7, owner="ee"), {"company_name": "Firm 7", **CODE}, None),
+        (rec(7, owner="ee"), {"company_name": "Other", "email": "f7@x.lv", **CODE}, lid(7)),
     ],
 )
 def test_another_partners_firm_is_a_linked_duplicate(stored, new, duplicate_of) -> None:  # type: ignore[no-untyped-def]

@@ -8,7 +8,7 @@ import pytest
 
 from connectors.google_sheets.tab_io import TabGrid, TabProps
 from integration.normalise.enums import enum_values, parse_enum
-from integration.sync import sheet_aids
+from integration.sync import messages, sheet_aids
 from integration.sync.sheet_aids import (
     HIGHLIGHT,
     NOTE_PREFIX,
@@ -117,6 +117,20 @@ def test_a_note_already_right_is_not_sent_again() -> None:
     cells = {(3, 1): {"note": NOTE_PREFIX + "bad", "userEnteredFormat": {"backgroundColor": PINK}}}
     want = _want(invalid={(3, 1): "bad"}, service_columns=())
     assert aid_requests(want, _grid(cells), row_count=100) == []
+
+
+def test_the_protection_warns_in_the_partners_language_and_replaces_an_english_one() -> None:
+    """Google shows the description to whoever edits a service column: a Latvian
+    partner reads it in Latvian; the English one an older sync left is replaced
+    once, then the Latvian one is kept (a second sync sends nothing)."""
+    latvian = _want(protection=messages.text("protection", "lv"))
+    assert "Sinhronizācijas statuss" in latvian.protection
+    requests = aid_requests(latvian, _grid(protected=[_ours(9, 12, 1)]), row_count=100)
+    assert _kinds(requests) == ["deleteProtectedRange", "addProtectedRange"]
+    added = requests[1]["addProtectedRange"]["protectedRange"]
+    assert added["description"] == latvian.protection
+    again = {**_ours(9, 12, 2), "description": latvian.protection}
+    assert aid_requests(latvian, _grid(protected=[again]), row_count=100) == []
 
 
 def test_the_protection_is_added_once_kept_and_replaced_when_the_columns_moved() -> None:
@@ -240,3 +254,15 @@ def test_rows_read_move_with_an_insert_and_the_new_rows_count_when_their_source_
     # a run the insert splits goes on below it; row 6 was read, so the new rows are known
     moved = sheet_aids.after_insert(grid, 6, 2)
     assert moved.rows_read == ((3, 6), (6, 8), (8, 10), (22, 23))
+
+
+def test_a_header_note_is_sent_once_and_never_over_a_staff_note() -> None:
+    want = _want(header_notes={11: "Last synced: time zone – Eastern European Time (Riga)."})
+    (request,) = aid_requests(want, _grid(protected=[_ours(9, 12, 1)]), row_count=100)
+    cell = request["updateCells"]
+    assert cell["range"]["startRowIndex"] == 0 and cell["range"]["startColumnIndex"] == 11
+    assert cell["rows"][0]["values"][0]["note"] == NOTE_PREFIX + want.header_notes[11]
+    there = {(1, 11): {"note": NOTE_PREFIX + want.header_notes[11]}}
+    assert aid_requests(want, _grid(there, protected=[_ours(9, 12, 1)]), row_count=100) == []
+    staff = {(1, 11): {"note": "Ilze: check on Mondays"}}
+    assert aid_requests(want, _grid(staff, protected=[_ours(9, 12, 1)]), row_count=100) == []

@@ -290,11 +290,13 @@ def test_fixing_a_row_far_down_reads_only_that_row_and_leaves_other_marks(env: S
     kept = cells[(3, sector)]
     assert "Kosmoss" in kept["note"] and "backgroundColor" in kept["userEnteredFormat"]
 
-    # the write read row 60 alone: one GridData block, from that row, of one row
+    # the write read row 60 alone (and the header row, whose "Last synced" cell
+    # carries the zone's note): a GridData block from row 60, of one row
     (answer,) = sync_reads
     (sheet,) = answer["sheets"]
     assert sheet["properties"]["gridProperties"]["rowCount"] >= 63  # the tab's own size
-    (block,) = sheet["data"]
+    head, block = sheet["data"]
+    assert head.get("startRow", 0) == 0 and len(head["rowData"]) == 1
     assert block["startRow"] == 59 and block.get("startColumn", 0) == 0
     assert len(block["rowData"]) == 1
     assert "Zvaigznes" in block["rowData"][0]["values"][sector]["note"]  # read before the fix
@@ -353,3 +355,36 @@ def test_the_sync_writes_country_names_and_still_reads_codes_and_other_spellings
     countries = {lead.data["company_name"]: lead.data["country"] for lead in env.leads().values()}
     assert countries == {"SIA Alfa": "LV", "Nokia Oyj": "FI", "Azersun": "AZ"}
     assert all(r["Sinhronizācijas statuss"] == "OK" for r in by_firm.values())
+
+
+def test_last_synced_is_the_partners_local_time_named_once_in_the_header_note(
+    env: SyncEnv,
+) -> None:
+    """LV staff read `Last synced` in Riga's time, not UTC ISO; the header's note
+    says which zone, in Latvian, and so does the protection's warning. A later
+    writing sync leaves the note as it is (it is not sent again)."""
+    import re
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from integration.sync.sheet_aids import NOTE_PREFIX
+
+    env.sheet("lv", _lv_rows())
+    before = datetime.now(UTC).astimezone(ZoneInfo("Europe/Riga")).replace(tzinfo=None)
+    assert env.sync("lv", tab="leads").ok
+    values = env.values("lv")
+    col = _column(values[0], "Pēdējā sinhronizācija")
+    stamp = values[1][col]
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", stamp), stamp
+    written = datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S")
+    assert before - timedelta(seconds=1) <= written <= before + timedelta(minutes=2)
+
+    sheet = _grid(env)
+    note = _cells(sheet)[(1, col)]["note"]
+    assert note == NOTE_PREFIX + "Pēdējā sinhronizācija: laika josla – Austrumeiropas laiks (Rīga)."
+    assert "Sinhronizācijas statuss" in _ours(sheet)[0]["description"]
+
+    env.write("lv", "Leads", "E2", [["Anna Bērziņa"]])
+    env.emulator.reset_stats()
+    assert env.sync("lv", tab="leads").tabs[0].cells_written > 0
+    assert _cells(_grid(env))[(1, col)]["note"] == note

@@ -23,7 +23,7 @@ def _config(tmp_path: Path, sid: str) -> Path:
     return path
 
 
-def test_cli_sync_dry_run_then_real_run(emulator: Any, tmp_path: Path) -> None:
+def test_cli_sync_dry_run_then_real_run(emulator: Any, sqlite_url: str, tmp_path: Path) -> None:
     sid = create_spreadsheet(
         emulator,
         "lv",
@@ -35,10 +35,9 @@ def test_cli_sync_dry_run_then_real_run(emulator: Any, tmp_path: Path) -> None:
             "Agreements": [["Seller", "Buyer", "Status"]],
         },
     )
-    db = tmp_path / "crm.sqlite"
     env = {
         "SHEETS_EMULATOR_HOST": emulator.host_port,
-        "DATABASE_URL": f"sqlite:///{db}",
+        "DATABASE_URL": sqlite_url,
         "CRM_INSTANCE_PATH": str(tmp_path / "instance"),
     }
     args = ["--config", str(_config(tmp_path, sid)), "sync", "--partner", "lv"]
@@ -46,7 +45,7 @@ def test_cli_sync_dry_run_then_real_run(emulator: Any, tmp_path: Path) -> None:
     dry = runner.invoke(cli, [*args, "--dry-run"], env=env)
     assert dry.exit_code == 0, dry.output
     assert "dry run" in dry.output and "create row 2: SIA Alfa" in dry.output
-    store = Store(f"sqlite:///{db}")
+    store = Store(sqlite_url)
     with store.session() as s:
         assert s.scalar(select(func.count()).select_from(Lead)) == 0
         assert s.scalars(select(SyncRun.dry_run)).all() == [True, True]
@@ -67,11 +66,11 @@ def test_cli_sync_dry_run_then_real_run(emulator: Any, tmp_path: Path) -> None:
 
 
 def test_cli_sync_exits_non_zero_with_one_line_when_the_sheet_is_missing(
-    emulator: Any, tmp_path: Path
+    emulator: Any, sqlite_url: str, tmp_path: Path
 ) -> None:
     env = {
         "SHEETS_EMULATOR_HOST": emulator.host_port,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'crm.sqlite'}",
+        "DATABASE_URL": sqlite_url,
         "CRM_INSTANCE_PATH": str(tmp_path / "instance"),
     }
     runner = CliRunner()

@@ -112,3 +112,28 @@ def test_staff_accept_the_deletions_through_the_api_for_their_own_partner(env: S
     assert env.sync("lv").tabs[0].counts["archived"] == 0  # the request was answered
     spec = client.get("/openapi.json").get_json()
     assert "accept_deletions" in spec["components"]["schemas"]["SyncRequestBody"]["properties"]
+
+
+def test_a_stopped_tab_writes_its_note_once_and_again_only_when_it_changes(env: SyncEnv) -> None:
+    env.sheet("lv", [LV_LEADS_HEADER, *_firms(10)])
+    assert env.sync("lv", tab="leads").ok
+    rows = env.values("lv")
+    env.replace("lv", "Leads", [rows[0], *rows[7:]])  # six of ten rows deleted
+    env.emulator.reset_stats()
+    assert env.sync("lv", tab="leads").tabs[0].outcome == "aborted"
+    writes = env.emulator.stats()["by_endpoint"].get("spreadsheets.batchUpdate", 0)
+    assert writes == 1 and "6 no 10" in _status_note(env)
+    env.emulator.reset_stats()
+    again = env.sync("lv", tab="leads").tabs[0]
+    assert again.outcome == "aborted" and again.api_calls == 1  # the read, nothing written
+    assert env.emulator.stats()["by_endpoint"].get("spreadsheets.batchUpdate", 0) == 0
+    assert "6 no 10" in _status_note(env)
+    env.replace("lv", "Leads", [rows[0], *rows[8:]])  # one more row deleted: a new text
+    env.emulator.reset_stats()
+    assert env.sync("lv", tab="leads").tabs[0].outcome == "aborted"
+    assert env.emulator.stats()["by_endpoint"].get("spreadsheets.batchUpdate", 0) == 1
+    assert "7 no 10" in _status_note(env)
+    env.replace("lv", "Leads", rows)  # the rows come back: the note goes, once
+    assert env.sync("lv", tab="leads").ok
+    assert _status_note(env) == ""
+    assert env.sync("lv", tab="leads").tabs[0].api_calls == 1

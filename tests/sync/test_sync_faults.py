@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from concurrently import run_concurrently
+from seeding import stored_lead
 from sqlalchemy import select
 from sync_env import LV_LEADS_HEADER, SyncEnv
 from waiting import wait_until
@@ -71,7 +72,7 @@ def _prepare(env: SyncEnv) -> str:
         ],
     )
     with env.store.session() as s:
-        records.create_lead(
+        stored_lead(
             s,
             {
                 "partner": "lv",
@@ -363,7 +364,7 @@ def test_appended_row_deleted_before_the_commit_stays_deleted(env: SyncEnv) -> N
     env.sheet("lv", [LV_LEADS_HEADER, ["SIA Alfa", "LV", "", "IKT", "Anna", "a@alfa.lv"]])
     assert env.sync("lv", tab="leads").ok
     with env.store.session() as s:
-        web = records.create_lead(
+        web = stored_lead(
             s,
             {"partner": "lv", "company_name": "Web SIA", "country": "LV", "sector": "ict"},
             source="webhook:lv",

@@ -14,11 +14,11 @@ from typing import Any
 
 from click.testing import CliRunner
 from emulator_fixtures import create_spreadsheet
+from seeding import stored_lead
 from sqlalchemy import select
 from sync_env import SyncEnv
 
 from integration.cli import cli
-from integration.store import records
 from integration.store.models import QuarantineEntry
 
 TITLE = "LEF Network Azerbaijan — kontakti 2025"
@@ -89,7 +89,7 @@ def test_a_title_above_a_bilingual_header_and_a_configured_header(env: SyncEnv) 
 
     # a lead from the CRM side is appended below the last row, not into the title
     with env.store.session() as s:
-        records.create_lead(
+        stored_lead(
             s,
             {"partner": "lv", "company_name": "SIA Delta", "country": "LV", "sector": "ict"},
             source="webhook:lv",
@@ -106,7 +106,7 @@ def test_a_configured_header_row_on_a_new_tab(env: SyncEnv) -> None:
     env.sheet("lv", [["Kontakti 2025"]])
     _configure(env, "lv", header_row={"leads": 3})
     with env.store.session() as s:
-        records.create_lead(
+        stored_lead(
             s,
             {"partner": "lv", "company_name": "SIA Alfa", "country": "LV", "sector": "ict"},
             source="webhook:lv",
@@ -119,7 +119,9 @@ def test_a_configured_header_row_on_a_new_tab(env: SyncEnv) -> None:
     assert env.sync("lv", tab="leads").tabs[0].cells_written == 0
 
 
-def test_dry_run_prints_each_tabs_header_report(emulator: Any, tmp_path: Path) -> None:
+def test_dry_run_prints_each_tabs_header_report(
+    emulator: Any, sqlite_url: str, tmp_path: Path
+) -> None:
     sid = create_spreadsheet(
         emulator,
         "lv",
@@ -140,7 +142,7 @@ def test_dry_run_prints_each_tabs_header_report(emulator: Any, tmp_path: Path) -
     config.write_text(text, "utf-8")
     env = {
         "SHEETS_EMULATOR_HOST": emulator.host_port,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'crm.sqlite'}",
+        "DATABASE_URL": sqlite_url,
         "CRM_INSTANCE_PATH": str(tmp_path / "instance"),
         "COLUMNS": "200",
     }

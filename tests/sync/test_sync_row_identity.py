@@ -183,3 +183,41 @@ def test_a_cleared_crm_id_comes_back_to_the_same_firm(env: SyncEnv) -> None:
     assert env.leads()[before["SIA Alfa"]].data["contact_name"] == "Anna Ozola"
     assert_each_firm_keeps_its_record(env)
     assert env.synced_tab().cells_written == 0
+
+
+def test_a_cleared_agreement_id_makes_no_second_agreement(env: SyncEnv) -> None:
+    """Staff clear the CRM ID cell of an agreement row: the next sync finds the row
+    is that agreement (its cells are the ones it last synced, or its parties and
+    subject), writes the id back, and creates nothing."""
+    from sqlalchemy import select
+
+    from integration.store.models import Agreement
+
+    beta_az = ["Beta MMC", "AZ", "", "IKT", "", "info@beta.az"]
+    env.sheet(
+        "lv",
+        [LV_LEADS_HEADER, ALFA, beta_az],
+        [
+            ["Pārdevējs", "Pircējs", "Statuss", "Parakstīšanas datums", "Vērtība"],
+            ["SIA Alfa", "Beta MMC", "Parakstīts", "12.03.2025", 1000],
+        ],
+    )
+    assert env.sync("lv").ok
+    rows = env.values("lv", "Agreements")
+    crm = rows[0].index("CRM ID")
+    agreement_id = rows[1][crm]
+    assert agreement_id.startswith("A-")
+    column = chr(ord("A") + crm)
+    env.write("lv", "Agreements", f"{column}2", [[""]])  # staff clear the id cell
+    tab = env.synced_tab(tab="agreements")
+    assert tab.counts["created"] == 0 and tab.counts["archived"] == 0, tab.counts
+    assert env.values("lv", "Agreements")[1][crm] == agreement_id
+    env.write("lv", "Agreements", f"{column}2", [[""]])  # cleared again, and the value edited
+    env.write("lv", "Agreements", "E2", [[1500]])
+    tab = env.synced_tab(tab="agreements")
+    assert tab.counts["created"] == 0 and tab.counts["archived"] == 0, tab.counts
+    assert env.values("lv", "Agreements")[1][crm] == agreement_id
+    with env.store.session() as s:
+        agreements = s.scalars(select(Agreement)).all()
+    assert [(a.id, a.value, a.archived_at) for a in agreements] == [(agreement_id, 1500, None)]
+    assert env.synced_tab(tab="agreements").cells_written == 0

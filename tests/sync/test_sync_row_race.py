@@ -7,12 +7,12 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from seeding import stored_lead
 from sqlalchemy import select
 from sync_env import LV_LEADS_HEADER, SyncEnv
 
 from connectors.google_sheets.retry import fast_policy
 from connectors.google_sheets.tab_io import SheetsConnector
-from integration.store import records
 from integration.store.models import Lead
 from integration.sync.engine import SyncReport
 
@@ -23,7 +23,7 @@ TYPED = ["SIA Typed", "Latvija", "40003000017", "IKT", "Ivars", "ivars@typed.lv"
 def _web_lead(env: SyncEnv, name: str) -> str:
     """A lead the CRM side created (a web form): the next sync appends its row."""
     with env.store.session() as s:
-        lead = records.create_lead(
+        lead = stored_lead(
             s,
             {"partner": "lv", "company_name": name, "country": "LV", "sector": "ict"},
             source="webhook:lv",

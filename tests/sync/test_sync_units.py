@@ -183,6 +183,25 @@ def test_retry_backs_off_exponentially_honours_retry_after_and_gives_up() -> Non
     assert parse_retry_after("2.5") == 2.5
 
 
+def test_a_key_google_refuses_is_a_stop_a_token_endpoint_not_reached_is_not() -> None:
+    """The connector wraps google-auth's errors as one NoAccessToken (one wording);
+    the stop reason still tells a refused key (a person must act) from an endpoint
+    that was not reached (the next run may work)."""
+    from google.auth.exceptions import RefreshError, TransportError
+
+    from connectors.google_sheets.errors import NoAccessToken
+    from integration.sync.stop_reasons import CREDENTIALS_REFUSED, stop_reason_of
+
+    policy = RetryPolicy(max_attempts=3, sleep=lambda s: None)
+    found = {}
+    for google in (RefreshError("invalid_grant: Invalid JWT Signature."), TransportError("down")):
+        with pytest.raises(NoAccessToken) as caught:
+            call_with_retry(lambda google=google: (_ for _ in ()).throw(google), policy)
+        assert caught.value.__cause__ is None  # one line, no google-auth traceback
+        found[type(google).__name__] = stop_reason_of(caught.value)
+    assert found == {"RefreshError": CREDENTIALS_REFUSED, "TransportError": None}
+
+
 def test_rate_limiter_sliding_minute() -> None:
     clock = [0.0]
     slept: list[float] = []

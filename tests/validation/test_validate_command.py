@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import Workbook
 
-from integration.csv_import import ImportFileError, read_tables
+from integration.csv_import import ImportFileError, open_tables
 from integration.validate_command import validate_command
 
 EXAMPLE_CONFIG = Path(__file__).resolve().parents[2] / "partners.example.toml"
@@ -78,6 +78,12 @@ LV_ROWS = [
 def _away_from_the_checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A partners.toml in the working directory must not change these tests."""
     monkeypatch.chdir(tmp_path)
+
+
+def _tables(path: Path) -> list:
+    """The file's tables (a CSV's rows are read again from the file when asked)."""
+    with open_tables(path) as tables:
+        return tables
 
 
 def run(*args: str, env: dict[str, str | None] | None = None) -> Any:
@@ -161,8 +167,12 @@ def test_csv_rich_table_by_default(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "leads.csv", LV_HEADER, LV_ROWS)
     result = run(str(path), "--kind", "lead", "--partner", "lv")
     assert result.exit_code == 1
-    assert "Caspian Tech MMC" in result.stdout and "invalid" in result.stdout
-    assert "4 rows: 2 valid, 2 invalid" in result.stdout
+    assert "Caspian Tech MMC" in result.stdout and "kļūdains" in result.stdout
+    # the frame speaks the partner's language, not only the messages
+    assert "Rinda" in result.stdout and "Problēmas" in result.stdout
+    assert "4 rindas: derīgas 2, ar kļūdām 2" in result.stdout
+    english = run(str(path), "--kind", "lead", "--partner", "lv", "--lang", "en")
+    assert "4 rows: valid 2, invalid 2" in english.stdout and "Problems" in english.stdout
 
 
 def test_all_valid_file_exits_zero_and_without_partner_uses_english(tmp_path: Path) -> None:
@@ -274,8 +284,10 @@ def test_agreements_offline_accept_ids_and_report_names(tmp_path: Path) -> None:
         "signed_date": "2025-03-12",
         "reporting_partner": "fi",
     }
-    assert [(e["field"], e["code"]) for e in out[3]["errors"]] == [("seller_id", "party")]
-    assert "Nokia Oyj" in out[3]["errors"][0]["message"]
+    # a party named by name cannot be looked up offline: a note, not an error
+    assert out[3]["valid"] is True and "seller_id" not in out[3]["record"]
+    assert out[3]["notes"] == ["Myyjä: 'Nokia Oyj' ei tarkistettu ilman yhteyttä"]
+    assert "--leads FILE" in result.stderr
     assert {(e["field"], e["code"]) for e in out[4]["errors"]} == {
         ("value", "minimum"),
         ("buyer_id", "same_firm"),
@@ -353,14 +365,14 @@ def test_a_directory_is_not_a_file(tmp_path: Path) -> None:
 def test_read_tables_keeps_sheet_row_numbers_and_skips_blank_rows(tmp_path: Path) -> None:
     path = tmp_path / "t.csv"
     path.write_bytes('\ufeffUzņēmums,Valsts\n\nA,LV\n , \n"B, C",EE\n'.encode())
-    (table,) = read_tables(path)
+    (table,) = _tables(path)
     assert table.header == ["Uzņēmums", "Valsts"]
     assert table.rows == [(3, ["A", "LV"]), (5, ["B, C", "EE"])]
     cp = tmp_path / "cp.csv"
     cp.write_bytes("Uzņēmums;Valsts\nRīgas Koks;Latvija\n".encode("cp1257"))
-    assert read_tables(cp)[0].rows == [(2, ["Rīgas Koks", "Latvija"])]
+    assert _tables(cp)[0].rows == [(2, ["Rīgas Koks", "Latvija"])]
     with pytest.raises(ImportFileError):
-        read_tables(tmp_path / "nope.csv")
+        _tables(tmp_path / "nope.csv")
 
 
 def test_wired_into_the_crm_sync_command_line(tmp_path: Path) -> None:
@@ -395,12 +407,12 @@ def test_wired_into_the_crm_sync_command_line(tmp_path: Path) -> None:
 def test_excel_unicode_text_and_sep_hint_exports(tmp_path: Path) -> None:
     utf16 = tmp_path / "unicode.txt"
     utf16.write_bytes("Yritys\tMaa\tToimiala\r\nNokia Oyj\tSuomi\tICT\r\n".encode("utf-16"))
-    (table,) = read_tables(utf16)
+    (table,) = _tables(utf16)
     assert table.header == ["Yritys", "Maa", "Toimiala"]
     assert table.rows == [(2, ["Nokia Oyj", "Suomi", "ICT"])]
     hinted = tmp_path / "hinted.csv"
     hinted.write_bytes(b"sep=;\r\nCompany;Country;Sector\r\nA, B and C;LV;ICT\r\n")
-    (table,) = read_tables(hinted)
+    (table,) = _tables(hinted)
     assert table.rows == [(2, ["A, B and C", "LV", "ICT"])]
     result = run(str(utf16), "--kind", "lead", "--json")
     assert result.exit_code == 0 and results(result.stdout)[2]["record"]["country"] == "FI"
@@ -430,7 +442,7 @@ def test_agreements_in_a_workbook_find_parties_in_its_leads_tab(tmp_path: Path) 
     path = write_xlsx(tmp_path / "lv.xlsx", {"Leads": leads, "Agreements": agreements})
     result = run(str(path), "--kind", "agreement", "--partner", "lv", "--json")
     assert result.exit_code == 1
-    assert "'Leads' (3 leads with a CRM ID)" in result.stderr
+    assert "puses meklētas: 'Leads' (3 kontakti ar CRM ID)" in result.stderr
     out = results(result.stdout)
     assert out[2]["valid"] is True
     assert (out[2]["record"]["seller_id"], out[2]["record"]["buyer_id"]) == ("L-000001", "L-000002")

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import Workbook
 
-from integration.csv_import import read_tables
+from integration.csv_import import open_tables
 from integration.validate_command import validate_command
 
 EXAMPLE_CONFIG = Path(__file__).resolve().parents[2] / "partners.example.toml"
@@ -23,6 +23,12 @@ HEADER = ["Uzņēmums / Company", "Valsts / Country", "Nozare / Sector", "Y-tunn
 @pytest.fixture(autouse=True)
 def _away_from_the_checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
+
+
+def _tables(path: Path) -> list:
+    """The file's tables (a CSV's rows are read again from the file when asked)."""
+    with open_tables(path) as tables:
+        return tables
 
 
 def run(*args: str) -> Any:
@@ -120,7 +126,7 @@ def test_an_unmapped_header_names_the_field_it_probably_means(tmp_path: Path) ->
 def test_read_tables_places_the_header_per_kind(tmp_path: Path) -> None:
     path = tmp_path / "t.csv"
     path.write_text(f"{TITLE},\n,\nUzņēmums,Valsts\nA,LV\n,\nB,EE\n", "utf-8")
-    (table,) = read_tables(path)
+    (table,) = _tables(path)
     assert table.header_row == 1  # before a kind is known: the first filled row
     located, match = table.at_header("lead")
     assert located.header_row == 3 and located.header == ["Uzņēmums", "Valsts"]

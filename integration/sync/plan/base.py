@@ -12,12 +12,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from typing import Any
 
+from integration.events import event_table
 from integration.identity import Key, first_match
 from integration.ownership import OWNER_FIELD, Actor, may_change
 from integration.validation import check_row
 from integration.validation.cross_rules import InMemoryLeads, check_agreement
+from integration.vocabulary import fold
 
 from .. import messages, sheet_rows
 from ..merge import FieldConflict
@@ -174,7 +177,10 @@ class PlannerBase:
                 return self.new_regs.get(candidate)
             return self.state.lead_regs.get(candidate[0])
 
-        return first_match(keys, candidates, registration_of)
+        def foreign(candidate: int | tuple[str, str]) -> bool:
+            return not isinstance(candidate, int) and candidate[1] != self.s.partner
+
+        return first_match(keys, candidates, registration_of, foreign)
 
     # -- quarantine and status texts ----------------------------------------------
     def quarantine(
@@ -236,14 +242,46 @@ class PlannerBase:
             self.header_names.get(i, str(i)): v for i, v in enumerate(cells) if v not in (None, "")
         }
 
-    def status_ok(self, record_id: str, new_conflicts: list[FieldConflict]) -> str:
-        items = list(self.state.open_conflicts.get(record_id, []))
+    def status_ok(
+        self,
+        record_id: str | None,
+        new_conflicts: list[FieldConflict],
+        data: Mapping[str, Any],
+    ) -> str:
+        """The status of a row that was applied: ``OK``, or what staff should still
+        look at (a conflict, an Event value not on the event list)."""
+        notes: list[str] = []
+        items = list(self.state.open_conflicts.get(record_id, [])) if record_id else []
         items += [(c.field, c.winner) for c in new_conflicts]
-        if not items:
+        if items:
+            # named as the partner's own header names them
+            fields = sorted({self.layout.headers.get(f, f) for f, _ in items})
+            notes.append(messages.conflict_text(fields, items[-1][1], self.locale))
+        notes += [i.message for i in self.notices(data)]
+        if not notes:
             return messages.OK
-        # named as the partner's own header names them
-        fields = sorted({self.layout.headers.get(f, f) for f, _ in items})
-        return messages.conflict_text(fields, items[-1][1], self.locale)
+        return notes[0] if len(notes) == 1 else messages.join_issues(notes)
+
+    @cached_property
+    def event_words(self) -> dict[str, str]:
+        """Every folded word naming a listed event (built once per tab, not per row)."""
+        return event_table(self.s.events)
+
+    def notices(self, data: Mapping[str, Any]) -> list[Any]:
+        """What is worth telling staff about a valid record without keeping it out:
+        a lead's Event that names no event of the project's list (kept as typed,
+        counted under its own words in the report)."""
+        if self.kind != "lead" or not self.s.events or "event" not in self.layout.fields:
+            return []  # (a tab without an Event column shows none to fix)
+        value = data.get("event")
+        if not isinstance(value, str) or not value.strip():
+            return []
+        if fold(value) in self.event_words:
+            return []
+        header = self.layout.headers.get("event", "event")
+        return [
+            sync_issue("event", "event_unknown", self.locale, self.kind, field=header, value=value)
+        ]
 
     def closed_text(self, closed: tuple[str, str | None]) -> str:
         resolution, other = closed

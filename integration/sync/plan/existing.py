@@ -39,7 +39,10 @@ class ExistingRows(ValveRules):
         sheet showed and lost (its id cleared): it gets the id back, merged
         against its base."""
         if not self.owns(rec):
-            self.foreign_row(r, rec)
+            if rec.erased:  # erased, then moved to another partner: no copy stays here
+                self.erase_row(r)
+            else:
+                self.foreign_row(r, rec)
             return
         stored = None if adopted else self.state.shadows.get(rec.id)
         if rec.archived and not self.restore(r, rec, stored):
@@ -56,6 +59,19 @@ class ExistingRows(ValveRules):
         self.valid_rows.add(r.number)
         raw_after = self.write_back(r, rec, result, adopted=adopted or reattached)
         self.settle(rec, shadow, stored, result, raw_after, adopted=adopted)
+
+    def erase_row(self, r: SheetRow) -> None:
+        """A lead erased under GDPR typed in again, or the row of an erased lead
+        another partner now owns: its personal cells are cleared and nothing of
+        it is stored or kept for review."""
+        wrote = False
+        for name in PERSONAL_FIELDS:
+            col = self.layout.fields.get(name)
+            wrote |= self.set_cell(r.number, col, None, sheet_rows.cell(r.cells, col))
+        wrote |= self.set_status(r, messages.text("erased", self.locale))
+        if wrote:
+            self.touch(r.number)
+        self.plan.counts["erased"] += 1
 
     def foreign_row(self, r: SheetRow, rec: StoreRecord) -> None:
         """A row naming another partner's record (a copied row, or a record an
@@ -113,7 +129,9 @@ class ExistingRows(ValveRules):
             )
         ):
             return False
-        if self.set_status(r, self.status_ok(rec.id, [])):
+        # (the record's data is not loaded for an unchanged row: the row shows it)
+        shown = {"event": r.raw.get(sheet_rows.raw_key(self.kind, "event"))}
+        if self.set_status(r, self.status_ok(rec.id, [], shown)):
             self.touch(r.number)
         self.plan.counts["unchanged"] += 1
         self.valid_rows.add(r.number)
@@ -192,9 +210,15 @@ class ExistingRows(ValveRules):
         """An issue when the edit brings in an identifier of a person erased in the
         partner's scope (the store refuses it too: ``records.check_lead_values``)."""
         added = set(tombstone_hashes(after)) - set(tombstone_hashes(before))
-        if not added & self.state.tombstones:
+        erased = added & self.state.tombstones
+        if not erased:
             return []
-        return [sync_issue("email", "erased", self.locale, self.kind)]
+        # the issue names the cell that brought the identifier (phone, e-mail, code)
+        field = next(
+            (f for f in ("phone", "email") if set(tombstone_hashes({f: after.get(f)})) & erased),
+            "registration_code" if "registration_code" in after else "email",
+        )
+        return [sync_issue(field, "erased", self.locale, self.kind)]
 
     def duplicate_key(self, record_id: str, record: Mapping[str, Any]) -> list[ValidationIssue]:
         """A duplicate issue when the lead, as edited, is another lead's firm (by
@@ -244,7 +268,9 @@ class ExistingRows(ValveRules):
         for c in result.conflicts:
             plan.conflicts.append((rec.id, c))
         plan.counts["conflicts"] += len(result.conflicts)
-        wrote |= self.set_status(r, self.status_ok(rec.id, result.conflicts))
+        wrote |= self.set_status(
+            r, self.status_ok(rec.id, result.conflicts, {**rec.data, **result.to_store})
+        )
         if wrote or result.to_store:
             self.touch(r.number)
         plan.counts["updated" if result.changed or adopted else "unchanged"] += 1

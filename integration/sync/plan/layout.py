@@ -13,6 +13,7 @@ from typing import Any
 
 from .. import sheet_rows
 from ..header_report import header_report
+from ..stop_reasons import HEADER_NOT_FOUND
 from .base import PlannerBase, SheetRow
 from .row_identity import Claim, Owners, owner_of, same_firm
 
@@ -31,6 +32,7 @@ class LayoutRules(PlannerBase):
         if not any(sheet_rows.clean_line(h) if isinstance(h, str) else h for h in header):
             if _has_data(data_rows):
                 plan.aborted = f"the tab has data but no header row (row {at} is empty)"
+                plan.stop_reason = HEADER_NOT_FOUND
                 return False
             header = sheet_rows.default_header(self.kind, self.locale)
             for col, text in enumerate(header):
@@ -42,6 +44,7 @@ class LayoutRules(PlannerBase):
             plan.aborted = (
                 f"no column of the header row (row {at}) is recognised; is this the right tab?"
             )
+            plan.stop_reason = HEADER_NOT_FOUND
             return False
         used = max((len(r) for r in data_rows), default=0)
         layout, added = sheet_rows.with_service_columns(layout, used)

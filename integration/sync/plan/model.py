@@ -10,7 +10,7 @@ import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from integration.issues import ValidationIssue, issue
@@ -18,7 +18,13 @@ from integration.issues import ValidationIssue, issue
 from ..merge import FieldConflict
 from ..sheet_rows import TabRows, tab_rows
 
+#: "Last synced" in the partner's time zone, to the second (the header's note
+#: names the zone): readable, and still unique per sync (see ``unique_stamp``).
+LOCAL_STAMP = "%Y-%m-%d %H:%M:%S"
+
 if TYPE_CHECKING:
+    from integration.events import Event
+
     from ..sheet_rows import Layout
 
 COUNT_KEYS = (
@@ -65,6 +71,9 @@ class Shadow:
     #: into this record's row landed (see :meth:`_Planner.effective_shadow`).
     pending_base: Mapping[str, Any] | None = None
     pending_base_stamp: str | None = None
+    #: the sheet row the record's row was last seen on (None: not known yet); not
+    #: part of the base, so a row that only moved is no base change
+    row: int | None = field(default=None, compare=False)
 
     @property
     def pending(self) -> bool:
@@ -85,7 +94,8 @@ class StoreState:
     records: dict[str, StoreRecord] = field(default_factory=dict)
     shadows: dict[str, Shadow] = field(default_factory=dict)
     #: firm key (:func:`integration.identity.firm_keys`) -> (lead id, owning
-    #: partner) of live, not erased leads; the first lead by id when several share it
+    #: partner) of live, not erased leads; the first lead by id when several share
+    #: it, this partner's own first
     lead_keys: dict[tuple[str, ...], tuple[str, str]] = field(default_factory=dict)
     #: lead id -> its registration key, for those leads that have one (a weaker
     #: key must not match across two different codes)
@@ -109,9 +119,12 @@ class StoreState:
 
     def add_lead(self, lead_id: str, owner: str, keys: Sequence[tuple[str, ...]]) -> None:
         """Index a stored lead by its firm keys (leads added in id order, so a key
-        several share finds the oldest)."""
+        several share finds the oldest; this tab's partner's own lead before
+        another's, as another partner's firm is found by the natural key only)."""
         for key in keys:
-            self.lead_keys.setdefault(key, (lead_id, owner))
+            held = self.lead_keys.get(key)
+            if held is None or (held[1] != self.partner and owner == self.partner):
+                self.lead_keys[key] = (lead_id, owner)
             if key[0] == "reg":
                 self.lead_regs[lead_id] = key
 
@@ -138,14 +151,23 @@ class Settings:
     header_row: int | None = None
     #: staff accepted that the rows vanished: no deletion stop, they are archived
     accept_deletions: bool = False
+    #: the project's shared event list: a lead's Event that names none of them is
+    #: kept and its status cell says so (empty: no list, nothing to check)
+    events: tuple[Event, ...] = ()
 
     def tab_rows(self, rows: Sequence[Sequence[Any]], kind: str) -> TabRows:
         """The rows read, split at this tab's header (:func:`..sheet_rows.tab_rows`)."""
         return tab_rows(rows, kind, self.columns, self.header_row)
 
+    #: the partner's time zone: "Last synced" is written in it, as the partner
+    #: reads every other time (None: UTC, ISO with "Z", as before)
+    zone: tzinfo | None = None
+
     @property
     def stamp(self) -> str:
         now = self.now or datetime.now().astimezone()
+        if self.zone is not None:
+            return now.astimezone(self.zone).strftime(LOCAL_STAMP)
         return now.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
@@ -233,10 +255,18 @@ class Plan:
     layout: Layout | None = None
     counts: Counter[str] = field(default_factory=Counter)
     aborted: str | None = None
+    #: why the plan stopped, as a code (:mod:`integration.sync.stop_reasons`)
+    stop_reason: str | None = None
     #: the deletion stop's text in the partner's language (for the sheet), when
     #: the plan stopped because too many rows vanished; which records they were
     deletion_stop: str | None = None
     vanished: list[str] = field(default_factory=list)
+    #: record id -> the sheet row it was last seen on, of every record whose row
+    #: vanished (held by the deletion stop, or archived by this plan)
+    vanished_rows: dict[str, int | None] = field(default_factory=dict)
+    #: record id -> the sheet row its row is on now, where that moved since the
+    #: last sync (kept so staff are told where a row was when it vanishes)
+    rows_at: dict[str, int] = field(default_factory=dict)
     stamp: str = ""  # the "Last synced" value this plan writes
     locale: str = "en"  # the partner's language, for texts written when applied
     #: new lead id -> the lead it turned out to duplicate when applied (another
@@ -265,6 +295,7 @@ class Plan:
             or self.conflicts
             or self.shadows
             or self.drop_shadows
+            or self.rows_at
         )
 
     def summary(self) -> dict[str, int]:

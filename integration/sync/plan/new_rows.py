@@ -16,12 +16,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from integration.identity import Key, firm_keys, natural_key, tombstone_hashes
-from integration.store.records import PERSONAL_FIELDS
 
 from .. import messages, sheet_rows
 from .base import SheetRow
 from .existing import ExistingRows
 from .model import Deferred, NewId, NewRecord, fingerprint
+from .row_identity import cleared_agreement
 
 
 def tombstoned(record: Mapping[str, Any], tombstones: frozenset[str]) -> bool:
@@ -47,6 +47,8 @@ class NewRows(ExistingRows):
             return
         if keys and self.duplicate(r, keys, fp):
             return
+        if self.kind == "agreement" and self.reattach_agreement(r, record):
+            return
         self.create(r, record, keys, fp, fixed_id)
 
     def new_row_fingerprint(
@@ -58,18 +60,6 @@ class NewRows(ExistingRows):
         if key:
             return fingerprint(self.s.partner, self.s.tab, "key", *key)
         return fingerprint(self.s.partner, self.s.tab, "raw", sheet_rows.row_hash(raw))
-
-    def erase_row(self, r: SheetRow) -> None:
-        """A lead erased under GDPR typed in again: its personal cells are cleared
-        and nothing of it is stored."""
-        wrote = False
-        for name in PERSONAL_FIELDS:
-            col = self.layout.fields.get(name)
-            wrote |= self.set_cell(r.number, col, None, sheet_rows.cell(r.cells, col))
-        wrote |= self.set_status(r, messages.text("erased", self.locale))
-        if wrote:
-            self.touch(r.number)
-        self.plan.counts["erased"] += 1
 
     def duplicate(self, r: SheetRow, keys: list[Key], fp: str) -> bool:
         """Whether the row is a duplicate (of a row a person already resolved, of a
@@ -111,6 +101,22 @@ class NewRows(ExistingRows):
         status = messages.text("duplicate", self.locale, id=other_id, partner=owner.upper())
         self.quarantine(r, fp, [self.dup_error(other_id, owner)], status, duplicate_of=other_id)
         self.plan.counts["duplicates"] += 1
+        return True
+
+    def reattach_agreement(self, r: SheetRow, record: Mapping[str, Any]) -> bool:
+        """A row without a CRM ID that is one of this partner's agreements whose
+        row lost its id (:func:`.row_identity.cleared_agreement`): it gets the id
+        back, merged against its base. True: it is planned."""
+        lost = {
+            rid: (self.state.shadows[rid].row_hash, rec.data)
+            for rid, rec in self.state.records.items()
+            if rid in self.state.shadows and self.cleared_id(rid, rec.owner)
+        }
+        found = cleared_agreement(record, sheet_rows.row_hash(r.raw), lost) if lost else None
+        if found is None:
+            return False
+        self.sheet_ids.add(found)
+        self.existing_row(r, self.state.records[found], reattached=True)
         return True
 
     def cleared_id(self, record_id: str, owner: str) -> bool:
@@ -162,7 +168,7 @@ class NewRows(ExistingRows):
                 self.new_regs[ref] = key
         if fixed_id is None:
             plan.cells[(r.number, layout.id_col)] = NewId(ref)
-        self.set_status(r, messages.OK)
+        self.set_status(r, self.status_ok(None, [], data))
         self.touch(r.number)
         self.applied_fps.add(fp)
         self.valid_rows.add(r.number)

@@ -15,7 +15,7 @@ from typing import Any
 from .. import sheet_rows
 from ..merge import MergeResult
 from .base import PlannerBase, SheetRow
-from .model import Shadow, StoreRecord
+from .model import LOCAL_STAMP, Shadow, StoreRecord
 
 
 def unique_stamp(stamp: str, seen: set[str]) -> str:
@@ -29,7 +29,11 @@ def unique_stamp(stamp: str, seen: set[str]) -> str:
         return stamp
     while True:
         when += timedelta(seconds=1)
-        candidate = when.isoformat(timespec="seconds").replace("+00:00", "Z")
+        candidate = (
+            when.isoformat(timespec="seconds").replace("+00:00", "Z")
+            if when.tzinfo is not None
+            else when.strftime(LOCAL_STAMP)
+        )
         if candidate not in seen:
             return candidate
 
@@ -122,7 +126,7 @@ class PendingRules(PlannerBase):
             if value is not None:
                 raw[sheet_rows.raw_key(self.kind, name)] = value
         row[layout.id_col] = rec.id
-        row[layout.status_col] = self.status_ok(rec.id, [])
+        row[layout.status_col] = self.status_ok(rec.id, [], rec.data)
         row[layout.synced_col] = self.stamp
         return row, raw
 

@@ -43,10 +43,22 @@ class Planner(NewRows, LayoutRules):
             self.new_row(r)
         elif r.id in self.state.records:
             self.existing_row(self.with_party_names(r), self.state.records[r.id])
+            self.note_row(r)
         elif self.reserved(r.id):
             self.new_row(r, fixed_id=r.id)
         else:
             self.unknown_id(r, r.id)
+
+    def note_row(self, r: SheetRow) -> None:
+        """Remember the row a record's row is on when it moved (or is not known
+        yet and its base is written anyway), so that when it vanishes staff are
+        told where it was; a row that stays put costs nothing."""
+        assert r.id is not None
+        shadow = self.state.shadows.get(r.id)
+        if shadow is None or shadow.row == r.number:
+            return
+        if shadow.row is not None or r.id in self.plan.shadows:
+            self.plan.rows_at[r.id] = r.number
 
     def with_party_names(self, r: SheetRow) -> SheetRow:
         """The row with its renamed parties' names written (:mod:`.party_names`),

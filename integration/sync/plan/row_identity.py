@@ -76,3 +76,32 @@ def owner_of(
     )
     others = tuple(c.number for c in claims if c is not keeper and c.number not in alike)
     return Owners(keeper.number, alike, others)
+
+
+#: The fields that name an agreement: its parties and what it is about.
+AGREEMENT_KEYS = ("seller_id", "buyer_id", "subject")
+
+
+def cleared_agreement(
+    row: Mapping[str, Any],
+    row_hash: str,
+    lost: Mapping[str, tuple[str | None, Mapping[str, Any]]],
+) -> str | None:
+    """The agreement a row without a CRM ID is, among ``lost`` (id -> the row's
+    fingerprint at the last sync, stored data) whose rows the sheet no longer
+    shows by id: the one whose row had exactly these cells, else the one with the
+    same parties and subject; None when no agreement, or more than one, fits.
+
+    An agreement has no firm keys, so without this a cleared id cell made a
+    second agreement of the same deal and archived the first."""
+    same_cells = [rid for rid, (h, _) in lost.items() if h == row_hash]
+    if len(same_cells) == 1:
+        return same_cells[0]
+    if not row.get("seller_id") or not row.get("buyer_id"):
+        return None
+    same_deal = [
+        rid
+        for rid, (_, data) in lost.items()
+        if all(row.get(k) == data.get(k) for k in AGREEMENT_KEYS)
+    ]
+    return same_deal[0] if len(same_deal) == 1 else None

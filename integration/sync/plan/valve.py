@@ -10,6 +10,7 @@ archives only records that partner may change.
 from __future__ import annotations
 
 from .. import messages
+from ..stop_reasons import DELETION_STOP
 from .model import Settings
 from .pending import PendingRules
 
@@ -69,8 +70,10 @@ class ValveRules(PendingRules):
         if reason is None:
             return False
         self.plan.aborted = reason
+        self.plan.stop_reason = DELETION_STOP
         self.plan.deletion_stop = valve_message(len(vanished), live, self.s, self.locale)
         self.plan.vanished = list(vanished)
+        self.plan.vanished_rows = {rid: self.state.shadows[rid].row for rid in vanished}
         self.plan.cells.clear()
         return True
 
@@ -79,6 +82,7 @@ class ValveRules(PendingRules):
         no longer this tab's (gone, or moved to another partner by an admin)."""
         plan = self.plan
         for rid in vanished:
+            plan.vanished_rows[rid] = self.state.shadows[rid].row
             plan.archives.append(rid)
             plan.drop_shadows.append(rid)
             plan.counts["archived"] += 1

@@ -59,10 +59,12 @@ class Inbox:
 
 
 @contextmanager
-def smtp_server() -> Iterator[Inbox]:
+def smtp_server(**options: Any) -> Iterator[Inbox]:
+    """The server on a free port; ``options`` go to aiosmtpd's ``Controller``
+    (``tls_context`` for STARTTLS, ``authenticator`` and ``auth_require_tls``)."""
     inbox = Inbox()
     inbox.port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port)
+    controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port, **options)
     controller.start()
     try:
         yield inbox

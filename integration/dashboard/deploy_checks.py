@@ -1,0 +1,101 @@
+"""The deployment checks on the dashboard's Sync page: what ``crm-sync check``
+says, in groups, each with the time it was checked.
+
+The settings are checked for every page view (no network). The store and its
+migrations, the Google token, and each partner's spreadsheet and tabs cost a
+database round trip or Google calls, so they are checked at most once per
+:data:`MAX_AGE` per web process and shown with the time they were checked; a
+reader sees only the spreadsheets of the partners they may see, and only an
+admin sees the settings, the store and the token.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Flask
+
+from connectors.google_sheets.retry import RetryPolicy
+from integration.config import AppConfig
+from integration.preflight import Check
+
+#: How long a checked group is shown before it is checked again.
+MAX_AGE = timedelta(minutes=10)
+#: A page view waits seconds, not a sync's minutes, for a Google that is down.
+PAGE_RETRY = RetryPolicy(budget_seconds=5.0, max_attempts=2)
+
+
+@dataclass(frozen=True)
+class CheckGroup:
+    """Checks shown under one title (a ``ui`` message key and its parameters)."""
+
+    title: str
+    checks: tuple[Check, ...]
+    #: when they were checked; None: for this page view
+    checked_at: datetime | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+class CheckCache:
+    """Checked groups by key, each kept for ``max_age`` (one per web process)."""
+
+    def __init__(self, max_age: timedelta = MAX_AGE) -> None:
+        self.max_age = max_age
+        self._lock = threading.Lock()
+        self._entries: dict[str, tuple[datetime, tuple[Check, ...]]] = {}
+
+    def get(
+        self, key: str, compute: Callable[[], Iterable[Check]], now: datetime
+    ) -> tuple[datetime, tuple[Check, ...]]:
+        with self._lock:
+            entry = self._entries.get(key)
+        if entry is not None and now - entry[0] < self.max_age:
+            return entry
+        entry = (now, tuple(compute()))
+        with self._lock:
+            self._entries[key] = entry
+        return entry
+
+
+def check_cache(app: Flask) -> CheckCache:
+    return app.extensions.setdefault("crm_checks", CheckCache())
+
+
+def check_groups(
+    app: Flask, config: AppConfig, *, admin: bool, partners: Iterable[str], now: datetime
+) -> list[CheckGroup]:
+    """The groups a reader sees: an admin's settings, store and token, and the
+    spreadsheet of each partner in ``partners`` (the ones the reader may see)."""
+    from integration.check_command import (
+        public_url_check,
+        spreadsheet_checks,
+        store_checks,
+        token_check,
+    )
+    from integration.preflight import setting_checks
+
+    cache = check_cache(app)
+    groups: list[CheckGroup] = []
+    if admin:
+        settings = (*setting_checks(config, google=True), public_url_check(config))
+        groups.append(CheckGroup("checks_settings", settings))
+
+        def store_and_token() -> list[Check]:
+            token = token_check(config)
+            return [*store_checks(config), *([token] if token is not None else [])]
+
+        at, checks = cache.get("store", store_and_token, now)
+        groups.append(CheckGroup("checks_store", checks, at))
+    for code in partners:
+        at, checks = cache.get(
+            f"spreadsheet:{code}",
+            lambda code=code: spreadsheet_checks(config, [code], retry=PAGE_RETRY),
+            now,
+        )
+        name = config.partners[code].name
+        groups.append(CheckGroup("checks_spreadsheet", checks, at, {"partner": name}))
+    return groups
