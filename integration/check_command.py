@@ -73,6 +73,11 @@ def token_check(config: AppConfig) -> Check | None:
     return Check("google token", True, "obtained")
 
 
+#: The check that stands for every spreadsheet when none could be opened (no
+#: usable credentials); its detail is the administrator's.
+NOT_CHECKED = "spreadsheets"
+
+
 def spreadsheet_checks(
     config: AppConfig, codes: Iterable[str] | None = None, *, retry: Any = None
 ) -> Iterator[Check]:
@@ -84,7 +89,7 @@ def spreadsheet_checks(
     try:
         connector = make_connector(config, retry=retry)
     except Exception as exc:  # no credentials: already a failed line above
-        yield Check("spreadsheets", False, f"not checked: {exc}")
+        yield Check(NOT_CHECKED, False, f"not checked: {exc}")
         return
     chosen = sorted(config.partners) if codes is None else sorted(codes)
     for code in chosen:

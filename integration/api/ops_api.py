@@ -21,12 +21,13 @@ from integration.api.context import (
     token,
 )
 from integration.api.validation import invalid
-from integration.auth import can_see_partner
+from integration.auth import can_see_partner, is_admin
 from integration.kpi import compute_kpi
 from integration.store import records
 from integration.store.models import SyncRun
 from integration.store.records import _iso
 from integration.sync.accepted_deletions import ACCEPT_DELETIONS
+from integration.sync.stop_reasons import error_for_reader
 from integration.web.openapi_components import ref
 from integration.web.openapi_operations import (
     INT_ID,
@@ -58,7 +59,9 @@ def kpi() -> Response:
         return jsonify(compute_kpi(session, services().config, partner=partner))
 
 
-def sync_run_json(run: SyncRun) -> dict[str, Any]:
+def sync_run_json(run: SyncRun, *, admin: bool = True) -> dict[str, Any]:
+    """A run as the API gives it; ``admin`` False: as a partner's token may see
+    it (:func:`error_for_reader`)."""
     seconds = None if run.seconds is None else round(run.seconds, 3)
     return {
         "id": run.id,
@@ -73,7 +76,7 @@ def sync_run_json(run: SyncRun) -> dict[str, Any]:
         "counts": run.counts or {},
         "api_calls": run.api_calls,
         "cells_written": run.cells_written,
-        "error": run.error,
+        "error": error_for_reader(run.error, run.stop_reason, admin=admin),
         "stop_reason": run.stop_reason,
         "header_report": run.header_report,
     }
@@ -114,7 +117,8 @@ def sync_runs() -> Response:
         rows = list(session.scalars(query.order_by(SyncRun.id.desc()).limit(limit + 1)))
     page = rows[:limit]
     next_cursor = encode_cursor(page[-1].id) if len(rows) > limit else None
-    return jsonify(items=[sync_run_json(r) for r in page], next_cursor=next_cursor)
+    admin = is_admin(token())
+    return jsonify(items=[sync_run_json(r, admin=admin) for r in page], next_cursor=next_cursor)
 
 
 @describe(
@@ -129,7 +133,7 @@ def get_sync_run(run_id: int) -> Response:
         run = session.get(SyncRun, run_id)
         if run is None or not can_see_partner(token(), run.partner):
             raise not_found("sync run")
-        return jsonify(sync_run_json(run))
+        return jsonify(sync_run_json(run, admin=is_admin(token())))
 
 
 @describe(

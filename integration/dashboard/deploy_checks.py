@@ -21,6 +21,7 @@ from flask import Flask
 
 from connectors.google_sheets.retry import RetryPolicy
 from integration.config import AppConfig
+from integration.dashboard.ui_text import label
 from integration.preflight import Check
 
 #: How long a checked group is shown before it is checked again.
@@ -65,11 +66,34 @@ def check_cache(app: Flask) -> CheckCache:
     return app.extensions.setdefault("crm_checks", CheckCache())
 
 
+def for_staff(checks: Iterable[Check], locale: str) -> tuple[Check, ...]:
+    """A spreadsheet group as a partner's staff see it: when the spreadsheets
+    could not be checked at all, the reason is the server's set-up (a key file's
+    path, the setting to change), which is the administrator's to read and fix;
+    staff read that Google access is not set up and whom to ask."""
+    from integration.check_command import NOT_CHECKED
+
+    return tuple(
+        Check(c.name, False, label("checks_google_not_set_up", locale))
+        if c.name == NOT_CHECKED and not c.ok
+        else c
+        for c in checks
+    )
+
+
 def check_groups(
-    app: Flask, config: AppConfig, *, admin: bool, partners: Iterable[str], now: datetime
+    app: Flask,
+    config: AppConfig,
+    *,
+    admin: bool,
+    partners: Iterable[str],
+    now: datetime,
+    locale: str = "en",
 ) -> list[CheckGroup]:
     """The groups a reader sees: an admin's settings, store and token, and the
-    spreadsheet of each partner in ``partners`` (the ones the reader may see)."""
+    spreadsheet of each partner in ``partners`` (the ones the reader may see).
+    The cache holds what an admin sees; a partner's staff get :func:`for_staff`
+    of it."""
     from integration.check_command import (
         public_url_check,
         spreadsheet_checks,
@@ -96,6 +120,8 @@ def check_groups(
             lambda code=code: spreadsheet_checks(config, [code], retry=PAGE_RETRY),
             now,
         )
+        if not admin:
+            checks = for_staff(checks, locale)
         name = config.partners[code].name
         groups.append(CheckGroup("checks_spreadsheet", checks, at, {"partner": name}))
     return groups

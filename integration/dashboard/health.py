@@ -43,6 +43,7 @@ from integration.store.models import (
     SyncRun,
     utcnow,
 )
+from integration.sync.stop_reasons import error_for_reader
 
 TABS = ("leads", "agreements")
 
@@ -152,14 +153,16 @@ def sync_health() -> Any:
                 }
             )
     token = current_token()
+    admin = token is not None and is_admin(token)
     # what `crm-sync check` says: an admin's settings, store and token, and the
     # spreadsheets the reader may see (cached: no Google call per page view)
     checks = check_groups(
         current_app,
         config,
-        admin=token is not None and is_admin(token),
+        admin=admin,
         partners=visible_partners(config),
         now=now,
+        locale=locale,
     )
     return render_template(
         "dashboard/sync.html",
@@ -169,6 +172,7 @@ def sync_health() -> Any:
         seconds_of=run_seconds,
         outcome_class=outcome_class,
         stop_reason_text=lambda code: messages.text("alert.reason." + code, locale),
+        run_error=lambda run: error_for_reader(run.error, run.stop_reason, admin=admin),
         active="sync",
     )
 
@@ -200,6 +204,8 @@ def sync_now(partner: str) -> Any:
 def sync_runs_csv() -> Any:
     """Sync run history (newest first) of the partners the token may see."""
     svc = services()
+    token = current_token()
+    admin = token is not None and is_admin(token)
     with svc.store.session() as db:
         runs = list(
             db.scalars(
@@ -239,7 +245,7 @@ def sync_runs_csv() -> Any:
             run_rows_count(r),
             r.cells_written,
             r.api_calls,
-            r.error,
+            error_for_reader(r.error, r.stop_reason, admin=admin),
             r.stop_reason,
         ]
         for r in runs

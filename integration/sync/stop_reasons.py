@@ -46,3 +46,13 @@ def stop_reason_of(exc: BaseException) -> str | None:
     if any(cls.__name__ in _GOOGLE_AUTH_REFUSALS for cls in type(exc).__mro__):
         return CREDENTIALS_REFUSED
     return None
+
+
+def error_for_reader(error: str | None, stop_reason: str | None, *, admin: bool) -> str | None:
+    """A run's error as a reader may see it. When Google refused the service's
+    credentials the error is the administrator's: it names the key file's path
+    on the server and the setting to change. A partner's staff see the stop
+    reason's own words instead, which say what happened and who acts."""
+    if admin or stop_reason != CREDENTIALS_REFUSED:
+        return error
+    return None

@@ -78,3 +78,57 @@ def test_the_sync_page_shows_cached_store_and_spreadsheet_checks(
     (only,) = mine.values()
     assert "spreadsheet ee" in only and "lv" not in only
     s.store.dispose()
+
+
+def test_staff_never_see_the_servers_credential_setup(
+    emulator, sqlite_url: str, tmp_path: Path
+) -> None:
+    """With a Google key file that is not there, an admin reads its path and the
+    fix on the Sync page; a partner's staff read, on the page, in the runs CSV
+    and through the runs API, that Google access is not set up and to ask the
+    administrator: the server's paths and settings are not theirs to see."""
+    from integration.sync.engine import run_sync
+
+    s = make_setup(emulator, sqlite_url, tmp_path)
+    key = tmp_path / "secret-dir" / "sa-key.json"
+    environ = {k: v for k, v in s.config.environ.items() if k != "SHEETS_EMULATOR_HOST"}
+    config = dataclasses.replace(
+        s.config,
+        environ={**environ, "CRM_SECRET_KEY": "k", "GOOGLE_APPLICATION_CREDENTIALS": str(key)},
+        emulator_host=None,
+        credentials_file=str(key),
+    )
+    report = run_sync(config, s.store, "ee")
+    assert report.tabs[0].stop_reason == "credentials_refused", report
+    assert str(key) in (report.tabs[0].error or "")
+    with s.store.session() as session:
+        _a, admin = create_token(session, "admin")
+        _e, ee_staff = create_token(session, "ee staff", "ee")
+
+    web = create_app(config, store=s.store).test_client()
+    sign_in(web, admin)
+    admin_page = html.unescape(web.get("/dashboard/sync", base_url=BASE).text)
+    assert str(key) in admin_page and "GOOGLE_APPLICATION_CREDENTIALS" in admin_page
+    admin_runs = web.get("/api/v1/sync-runs", headers={"Authorization": f"Bearer {admin}"})
+    assert str(key) in admin_runs.get_json()["items"][0]["error"]
+
+    for lang, words in (
+        ("en", "ask the administrator"),
+        ("lv", "vērsieties pie administratora"),
+        ("fi", "ota yhteyttä ylläpitäjään"),
+    ):
+        staff = create_app(config, store=s.store).test_client()
+        sign_in(staff, ee_staff)
+        staff.get(f"/dashboard/language?lang={lang}&next=/dashboard/sync", base_url=BASE)
+        page = html.unescape(staff.get("/dashboard/sync", base_url=BASE).text)
+        csv = staff.get("/dashboard/sync.csv", base_url=BASE).text
+        runs = staff.get("/api/v1/sync-runs", headers={"Authorization": f"Bearer {ee_staff}"})
+        assert runs.status_code == 200
+        (spreadsheet,) = _groups(page).values()
+        assert words in spreadsheet, (lang, spreadsheet)
+        for seen in (page, csv, runs.text):
+            assert "secret-dir" not in seen and "GOOGLE_APPLICATION_CREDENTIALS" not in seen
+        assert 'data-stop-reason="credentials_refused"' in page
+        assert all(item["error"] is None for item in runs.get_json()["items"])
+        assert runs.get_json()["items"][0]["stop_reason"] == "credentials_refused"
+    s.store.dispose()
