@@ -49,10 +49,6 @@ class LeadIntake:
     duplicate_of: str | None = None
     entry: QuarantineEntry | None = None
 
-    @property
-    def accepted(self) -> bool:
-        return self.outcome in ("created", "merged")
-
 
 def lead_fields() -> frozenset[str]:
     return frozenset(load_schema("lead")["properties"])

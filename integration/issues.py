@@ -17,7 +17,7 @@ module sits below both :mod:`integration.normalise` and
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as data_field
 from typing import Any
@@ -222,7 +222,7 @@ def message_for(code: str, locale: str = messages.FALLBACK, /, **params: Any) ->
 
 
 def for_readers(
-    errors: list[Mapping[str, Any]] | None,
+    errors: Sequence[Mapping[str, Any]] | None,
     kind: str,
     locale: str = messages.FALLBACK,
     partner_locale: str | None = None,

@@ -29,8 +29,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-#: How a partner reaches the store; recorded nowhere, used in messages only.
-CHANNELS = ("api", "dashboard", "webhook", "sheet")
 #: The field naming a record's owner, per kind.
 OWNER_FIELD = {"lead": "partner", "agreement": "reporting_partner"}
 

@@ -164,7 +164,7 @@ def partner_settings(
 
     path = config_file_path(config_path)
     if path is None and Path(_DEFAULT_CONFIG).is_file():
-        path = _DEFAULT_CONFIG
+        path = Path(_DEFAULT_CONFIG)
     if path is not None:
         try:
             config = load_config(path)

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from integration.ownership import Actor, check_review
 from integration.store import records
 from integration.store.models import Agreement, Lead, SyncShadow, VanishedRow
+from integration.store.queries import get_record
 
 #: The tab a record kind's rows live in.
 TABS = {"lead": "leads", "agreement": "agreements"}
@@ -136,8 +137,8 @@ def _upsert(
         for entry in session.scalars(select(VanishedRow).where(VanishedRow.record_id.in_(chunk))):
             existing[entry.record_id] = entry
     for rid in ids:
-        entry = existing.get(rid)
-        if entry is None:
+        known = existing.get(rid)
+        if known is None:
             session.add(
                 VanishedRow(
                     record_id=rid,
@@ -150,8 +151,8 @@ def _upsert(
                 )
             )
         else:  # still the same disappearance: when it vanished stays
-            entry.held = held
-            entry.row_number = rows[rid] if rows[rid] is not None else entry.row_number
+            known.held = held
+            known.row_number = rows[rid] if rows[rid] is not None else known.row_number
 
 
 # -- listed and resolved by staff -----------------------------------------------
@@ -199,8 +200,7 @@ def entry(session: Session, record_id: str, partner_filter: Any = None) -> Vanis
 
 
 def _record(session: Session, found: VanishedRow) -> Lead | Agreement:
-    model = Lead if found.kind == "lead" else Agreement
-    record = session.get(model, found.record_id)
+    record = get_record(session, found.kind, found.record_id)
     if record is None:
         session.delete(found)
         raise VanishedError("gone", f"{found.record_id} no longer exists.")

@@ -10,7 +10,7 @@ and the currency symbol and where it goes.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 
@@ -39,26 +39,26 @@ class Conventions:
 
 _NBSP = "\u00a0\u202f"
 EN_US = Conventions()
-_COMMA_SPACE = {
-    "decimal": ",",
-    "groups": " " + _NBSP,
-    "group_out": "\u00a0",
-    "day_first": True,
-    "date_sep": ".",
-    "currency": "€",
-    "currency_after": True,
-}
+_COMMA_SPACE = Conventions(
+    decimal=",",
+    groups=" " + _NBSP,
+    group_out="\u00a0",
+    day_first=True,
+    date_sep=".",
+    currency="€",
+    currency_after=True,
+)
 TABLE: dict[str, Conventions] = {
     "en_US": EN_US,
     "en_GB": Conventions(day_first=True, date_pattern="dd/MM/yyyy", currency="£"),
-    "lv_LV": Conventions(**_COMMA_SPACE, date_pattern="dd.MM.yyyy"),
-    "lv": Conventions(**_COMMA_SPACE, date_pattern="dd.MM.yyyy"),
-    "et_EE": Conventions(**_COMMA_SPACE, date_pattern="dd.MM.yyyy"),
-    "et": Conventions(**_COMMA_SPACE, date_pattern="dd.MM.yyyy"),
-    "fi_FI": Conventions(**_COMMA_SPACE, date_pattern="d.M.yyyy"),
-    "fi": Conventions(**_COMMA_SPACE, date_pattern="d.M.yyyy"),
-    "az_AZ": Conventions(**{**_COMMA_SPACE, "currency": "₼"}, date_pattern="dd.MM.yyyy"),
-    "ru_RU": Conventions(**{**_COMMA_SPACE, "currency": "₽"}, date_pattern="dd.MM.yyyy"),
+    "lv_LV": replace(_COMMA_SPACE, date_pattern="dd.MM.yyyy"),
+    "lv": replace(_COMMA_SPACE, date_pattern="dd.MM.yyyy"),
+    "et_EE": replace(_COMMA_SPACE, date_pattern="dd.MM.yyyy"),
+    "et": replace(_COMMA_SPACE, date_pattern="dd.MM.yyyy"),
+    "fi_FI": replace(_COMMA_SPACE, date_pattern="d.M.yyyy"),
+    "fi": replace(_COMMA_SPACE, date_pattern="d.M.yyyy"),
+    "az_AZ": replace(_COMMA_SPACE, currency="₼", date_pattern="dd.MM.yyyy"),
+    "ru_RU": replace(_COMMA_SPACE, currency="₽", date_pattern="dd.MM.yyyy"),
     "de_DE": Conventions(
         decimal=",",
         groups=".",

@@ -4,6 +4,7 @@ sorting and copy/cut-paste."""
 from __future__ import annotations
 
 import copy
+import functools
 from typing import Any
 
 from . import fieldmask
@@ -148,6 +149,11 @@ def repeat_cell(txn: Txn, req: dict[str, Any]) -> Reply:
     return {}
 
 
+def _row_key(ss: Spreadsheet, sheet: Sheet, col: int, row: list[Any]) -> tuple[int, Any]:
+    """The sort key of ``row`` by its value in column ``col``."""
+    return _sort_key(ss, sheet, row[col])
+
+
 def _sort_key(ss: Spreadsheet, sheet: Sheet, v: Any) -> tuple[int, Any]:
     if isinstance(v, Cell):
         v = ss.evaluate(v, sheet.title) if v.formula is not None else v.value
@@ -174,7 +180,7 @@ def sort_range(txn: Txn, req: dict[str, Any]) -> Reply:
         desc = spec.get("sortOrder") == "DESCENDING"
         filled = [row for row in rows if _sort_key(txn.ss, sheet, row[col])[0] != 3]
         empty = [row for row in rows if _sort_key(txn.ss, sheet, row[col])[0] == 3]
-        filled.sort(key=lambda row, col=col: _sort_key(txn.ss, sheet, row[col]), reverse=desc)
+        filled.sort(key=functools.partial(_row_key, txn.ss, sheet, col), reverse=desc)
         rows = filled + empty
     for i, r in enumerate(range(box.start_row, box.end_row)):
         for j, c in enumerate(range(box.start_col, box.end_col)):

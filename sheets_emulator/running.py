@@ -63,7 +63,8 @@ class RunningEmulator:
         handler = type("BoundHandler", (Handler,), {"emulator": self.emulator})
         self.server = EmulatorServer((host, port), handler)
         host_name, port_number = self.server.server_address[:2]
-        self.host_port = f"{host_name}:{port_number}"
+        host_text = host_name.decode() if isinstance(host_name, bytes) else host_name
+        self.host_port = f"{host_text}:{port_number}"
         self._serving = threading.Thread(
             target=self.server.serve_forever, name="sheets-emulator", daemon=True
         )

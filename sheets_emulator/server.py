@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import IO, Any, cast
 from urllib.parse import unquote, urlsplit
 
 from werkzeug.serving import DechunkedInput
@@ -198,7 +198,7 @@ class Handler(BaseHTTPRequestHandler):
         its end, so the connection closes after the answer."""
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
             try:
-                body = DechunkedInput(self.rfile).read(MAX_BODY + 1) or b""
+                body = DechunkedInput(cast(IO[bytes], self.rfile)).read(MAX_BODY + 1) or b""
             except OSError:
                 self.close_connection = True
                 raise bad_request("Invalid chunked request body") from None

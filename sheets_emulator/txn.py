@@ -126,7 +126,7 @@ def dimension_range(txn: Txn, d: dict[str, Any], edit: bool = True) -> tuple[She
     return sheet, dim, start, end
 
 
-def apply_fields(target: dict[str, Any], source: dict[str, Any], fields: str) -> None:
+def apply_fields(target: dict[str, Any], source: dict[str, Any], fields: str | None) -> None:
     """Copy ``fields`` (a field mask, ``*`` for all) from source into target."""
     if fields is None:
         raise bad_request("At least one field must be updated, but none were specified")

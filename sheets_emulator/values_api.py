@@ -106,8 +106,7 @@ def read_box(
 
     # Comprehensions rather than one loop: this runs over every row of a tab read.
     get = rows.get
-    segs = [get(r) for r in range(box.start_row, end_row)]
-    segs = [row[sc:ec] if row else [] for row in segs]
+    segs = [row[sc:ec] if row else [] for row in map(get, range(box.start_row, end_row))]
     # A row of plain values needs no per-cell work (the slice is already a copy).
     out = [seg if not seg or set(map(type, seg)) <= as_is else render_row(seg) for seg in segs]
     while out and not out[-1]:

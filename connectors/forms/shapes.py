@@ -56,7 +56,8 @@ def detect_shape(payload: Any) -> str:
 def parse_generic(payload: Mapping[str, Any]) -> FormSubmission:
     """A flat object of ``field or header label: value``; a ``lead`` object inside
     is accepted too (``{"lead": {...}}``), for senders that wrap their data."""
-    body = payload.get("lead") if isinstance(payload.get("lead"), Mapping) else payload
+    lead = payload.get("lead")
+    body: Mapping[str, Any] = lead if isinstance(lead, Mapping) else payload
     values = {}
     for key, value in body.items():
         if not isinstance(key, str) or not key.strip():

@@ -15,7 +15,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import requests
 from google.auth.exceptions import GoogleAuthError, TransportError
@@ -118,9 +118,3 @@ def call_with_retry(
             raise error from None
         policy.sleep(wait)
 
-
-def fast_policy(**overrides: Any) -> RetryPolicy:
-    """A policy with short waits, for tests and benchmarks against the emulator."""
-    params: dict[str, Any] = {"base": 0.01, "maximum": 0.1, "jitter": 0.01, "budget_seconds": 5}
-    params.update(overrides)
-    return RetryPolicy(**params)

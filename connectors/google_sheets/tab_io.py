@@ -28,7 +28,6 @@ from gspread.utils import (
     Dimension,
     ValueRenderOption,
     absolute_range_name,
-    rowcol_to_a1,
 )
 
 from .errors import SheetNotFound, TransientError
@@ -113,13 +112,6 @@ def ranges_url_chars(title: str, rows: Iterable[tuple[int, int]]) -> int:
 def quote_title(title: str) -> str:
     """A tab title as an A1 sheet name (always quoted; quotes doubled)."""
     return absolute_range_name(title)
-
-
-def a1_range(title: str, row: int, col: int, last_row: int, last_col: int) -> str:
-    """1-based rows, 0-based columns -> ``'Tab'!B2:D5``."""
-    start = rowcol_to_a1(row, col + 1)
-    end = rowcol_to_a1(last_row, last_col + 1)
-    return absolute_range_name(title, start if start == end else f"{start}:{end}")
 
 
 class SheetsConnector:

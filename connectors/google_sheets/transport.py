@@ -41,4 +41,6 @@ class EmulatorSession(requests.Session):
     ) -> requests.Response:  # type: ignore[override]
         if isinstance(url, bytes):
             url = url.decode()
+        if isinstance(method, bytes):
+            method = method.decode()
         return super().request(method, rewrite_url(url, self.emulator_host), *args, **kwargs)

@@ -107,7 +107,7 @@ def current_conditions(session: Session, config: AppConfig, now: datetime) -> li
         if reason == CREDENTIALS_REFUSED:
             refused.add(run.partner)
         elif reason in TAB_REASONS:
-            detail = {"tab": run.tab, "reason": reason}
+            detail: dict[str, Any] = {"tab": run.tab, "reason": reason}
             out.append(Condition("tab_stopped", run.partner, detail, ("reason",)))
     if refused:
         out.append(Condition("credentials_refused", None, {"partners": ",".join(sorted(refused))}))
@@ -132,5 +132,6 @@ def rows_to_fix(session: Session, partners: Iterable[str]) -> dict[str, dict[str
         .group_by(QuarantineEntry.partner, QuarantineEntry.tab)
     )
     for partner, tab, count in rows:
-        counts[partner][tab or "webhook"] = count
+        if partner is not None:  # the query names partners only
+            counts[partner][tab or "webhook"] = count
     return counts

@@ -11,11 +11,13 @@ Without a mail server the conditions are tracked all the same.
 
 from __future__ import annotations
 
+import functools
 import logging
 import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -120,7 +122,9 @@ def check_alerts(
                     run,
                     send,
                     recipients(config, cond.kind, cond.partner),
-                    lambda loc, c=cond: condition_mail(c.kind, c.partner, c.detail, loc, config),
+                    functools.partial(
+                        condition_mail, cond.kind, cond.partner, cond.detail, config=config
+                    ),
                 ):
                     state.notified_at = now
         for key, state in states.items():
@@ -135,8 +139,13 @@ def check_alerts(
                 run,
                 send,
                 recipients(config, state.kind, state.partner),
-                lambda loc, s=state: condition_mail(
-                    s.kind, s.partner, s.detail, loc, config, resolved=True
+                functools.partial(
+                    condition_mail,
+                    state.kind,
+                    state.partner,
+                    state.detail,
+                    config=config,
+                    resolved=True,
                 ),
             ):
                 state.resolved_notified_at = now
@@ -187,12 +196,12 @@ def _digests(
             run,
             send,
             to,
-            lambda loc, c=scope: digest_mail({p: t for p, t in c.items() if t}, loc, config),
+            functools.partial(digest_mail, {p: t for p, t in scope.items() if t}, config=config),
         ):
             state.notified_at = now
 
 
-def open_alerts(session: Session) -> list[dict[str, object]]:
+def open_alerts(session: Session) -> list[dict[str, Any]]:
     """The alert conditions open now (kind, partner, tab, since), for ``/metrics``
     and the dashboard: the store's view, as of the clock's last check."""
     rows = session.scalars(

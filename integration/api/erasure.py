@@ -191,6 +191,7 @@ class Erasure:
 
     def as_json(self) -> dict[str, Any]:
         network = self.scope is None
+        scope = (self.scope or "").upper()
         return {
             "id": self.lead_id,
             "scope": "network" if network else "partner",
@@ -201,8 +202,8 @@ class Erasure:
                 "Erased across the network: every partner's copies of this person are "
                 "gone and no partner's sheet, form or API can bring the person back."
                 if network
-                else f"Erased for {self.scope.upper()}: {self.scope.upper()}'s copies are "
-                f"gone and {self.scope.upper()}'s sheet, forms and API cannot bring the "
+                else f"Erased for {scope}: {scope}'s copies are "
+                f"gone and {scope}'s sheet, forms and API cannot bring the "
                 "person back. Other partners' data is theirs; an admin erases across "
                 "the network."
             ),

@@ -11,6 +11,7 @@ admin sees the settings, the store and the token.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -117,7 +118,7 @@ def check_groups(
     for code in partners:
         at, checks = cache.get(
             f"spreadsheet:{code}",
-            lambda code=code: spreadsheet_checks(config, [code], retry=PAGE_RETRY),
+            functools.partial(spreadsheet_checks, config, [code], retry=PAGE_RETRY),
             now,
         )
         if not admin:

@@ -21,6 +21,7 @@ from flask import (
 )
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from integration import messages
 from integration.auth import is_admin
@@ -227,7 +228,7 @@ def _crash(exc: Exception) -> Response:
     return render_error(500)
 
 
-def root_redirect() -> Response:
+def root_redirect() -> WerkzeugResponse:
     return redirect(url_for("dashboard.overview"))
 
 

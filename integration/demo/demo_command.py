@@ -21,7 +21,7 @@ import shutil
 import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -30,6 +30,9 @@ from integration.cli_support import fail
 from integration.config import instance_dir, process_environ
 from integration.demo.example import EXAMPLE_FILE, StageEdit, example_script, stage_edit
 from integration.demo.report import ENV_FILE, print_exports
+
+if TYPE_CHECKING:  # the engine is imported when the demo starts, not at start-up
+    from integration.sync.engine import SyncReport
 
 log = logging.getLogger(__name__)
 
@@ -322,7 +325,7 @@ def _run_demo(
     except OSError as exc:
         fail(f"cannot listen on {host}:{port}: {exc.strerror or exc} (try --port 0)")
 
-    reports = {}
+    reports: dict[str, SyncReport | Exception] = {}
     with console.status("first sync of all partners"):
         for code in config.partners:
             if stop.is_set():

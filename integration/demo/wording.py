@@ -53,7 +53,7 @@ def local_date(day: date, locale: str) -> str:
 def local_amount(value: float, locale: str) -> str:
     """``12 500,00 €``: space as the group separator, comma as the decimal one."""
     whole, cents = f"{value:.2f}".split(".")
-    groups = []
+    groups: list[str] = []
     while whole:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from integration.store.db import Store
+from integration.store.db import Store, rows_affected
 from integration.store.models import DriveChannel, DriveChannelEvent, utcnow
 
 #: Ended channels and channel events are history for the health page this long.
@@ -153,11 +153,9 @@ def prune(session: Session, now: datetime | None = None) -> int:
     cutoff = (now or utcnow()) - RETENTION
     ended = session.execute(
         delete(DriveChannel).where(DriveChannel.status != LIVE, DriveChannel.stopped_at < cutoff)
-    ).rowcount
-    events = session.execute(
-        delete(DriveChannelEvent).where(DriveChannelEvent.at < cutoff)
-    ).rowcount
-    return int(ended or 0) + int(events or 0)
+    )
+    events = session.execute(delete(DriveChannelEvent).where(DriveChannelEvent.at < cutoff))
+    return rows_affected(ended) + rows_affected(events)
 
 
 def lost_after(debounce_seconds: float) -> timedelta:

@@ -123,7 +123,8 @@ def register(
             record_event(session, partner, "failed", f"files.watch: {exc}", channel_id)
         raise
     with store.session() as session:
-        row = session.get(DriveChannel, channel_id)
+        # registered above, before the call; only this function knows its id
+        row = session.get_one(DriveChannel, channel_id)
         row.resource_id = str(answer.get("resourceId") or "") or None
         row.expires_at = _expiration(answer.get("expiration")) or asked
         record_event(

@@ -6,6 +6,7 @@ enum), so a new field needs no code here unless it needs a new kind of parsing.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Mapping
 from functools import cache
@@ -57,6 +58,10 @@ def _identity(value: Any, locale: str) -> Any:
     return value
 
 
+def _enum_value(kind: str, name: str, value: Any, _locale: str) -> Any:
+    return parse_enum(kind, name, value)
+
+
 @cache
 def _field_plan(kind: str) -> dict[str, Callable[[Any, str], Any]]:
     """Field -> ``f(value, locale)`` for the simple (context-free) fields of ``kind``."""
@@ -69,7 +74,7 @@ def _field_plan(kind: str) -> dict[str, Callable[[Any, str], Any]]:
         if prop.get(PARTNER_CODE_KEYWORD):
             plan[name] = lambda v, _loc: parse_partner_code(v)
         elif "enum" in prop:
-            plan[name] = lambda v, _loc, _n=name: parse_enum(kind, _n, v)
+            plan[name] = functools.partial(_enum_value, kind, name)
         elif name == "id" or name.endswith("_id"):
             plan[name] = lambda v, _loc: normalise_id(v)
         elif fmt == "date":

@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 
 from integration.config import AppConfig, PartnerConfig
 from integration.scheduler.debounce import PendingRequest
-from integration.store.db import Store
+from integration.store.db import Store, rows_affected
 from integration.store.models import UNFINISHED_OUTCOMES, SyncRequest, SyncRun, utcnow
 
 log = logging.getLogger(__name__)
@@ -121,7 +121,7 @@ def consume_requests(store: Store, ids: tuple[int, ...] | list[int], run_id: int
             .where(SyncRequest.id.in_(list(ids)), SyncRequest.consumed_at.is_(None))
             .values(consumed_at=utcnow(), sync_run_id=run_id)
         )
-        return result.rowcount or 0
+        return rows_affected(result)
 
 
 @dataclass

@@ -67,7 +67,8 @@ def store_problem(store) -> str | None:  # type: ignore[no-untyped-def]
     try:
         current, head = migrate.current_revision(store), migrate.head_revision(store)
     except SQLAlchemyError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if getattr(exc, "orig", None) else ""
+        orig = getattr(exc, "orig", None)  # a DBAPIError's driver exception
+        reason = str(orig).strip().splitlines()[0] if orig else ""
         return f"cannot be reached ({reason or type(exc).__name__})"
     if current != head:
         return f"is at revision {current or 'base'}, not {head}: run `crm-sync db upgrade`"

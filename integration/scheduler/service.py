@@ -191,7 +191,9 @@ class SchedulerService:
         due: list[str] = []
         for code, partner in sorted(self.config.partners.items()):
             latest = jobs.previous_fire_time(jobs.nightly_trigger(partner), now)
-            if jobs.needs_catch_up(jobs.last_scheduled_success(self.store, code), latest):
+            if latest is not None and jobs.needs_catch_up(
+                jobs.last_scheduled_success(self.store, code), latest
+            ):
                 due.append(code)
                 self.scheduler.add_job(
                     self._scheduled_sync,

@@ -12,9 +12,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+
+def rows_affected(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE touched: an executed DML statement's
+    result is a cursor result, which ``Session.execute``'s type does not say."""
+    assert isinstance(result, CursorResult)
+    return int(result.rowcount or 0)
 
 
 def normalise_url(url: str) -> str:

@@ -24,7 +24,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 
-from integration.store.db import Store
+from integration.store.db import Store, rows_affected
 from integration.store.models import Lease, utcnow
 
 #: store URL -> leases (name, holder) this process could not release yet
@@ -47,8 +47,8 @@ def acquire(store: Store, name: str, holder: str, ttl_seconds: float) -> bool:
     now = utcnow()
     expires = now + timedelta(seconds=ttl_seconds)
     insert = pg_insert if store.dialect == "postgresql" else sqlite_insert
-    stmt = insert(Lease).values(name=name, holder=holder, acquired_at=now, expires_at=expires)
-    stmt = stmt.on_conflict_do_update(
+    new = insert(Lease).values(name=name, holder=holder, acquired_at=now, expires_at=expires)
+    stmt = new.on_conflict_do_update(
         index_elements=[Lease.name],
         set_={"holder": holder, "acquired_at": now, "expires_at": expires},
         where=(Lease.expires_at < now) | (Lease.holder == holder),
@@ -67,7 +67,7 @@ def renew(store: Store, name: str, holder: str, ttl_seconds: float) -> bool:
             .where(Lease.name == name, Lease.holder == holder)
             .values(expires_at=expires)
         )
-        return result.rowcount == 1
+        return rows_affected(result) == 1
 
 
 def release(store: Store, name: str, holder: str) -> None:

@@ -10,7 +10,7 @@ source of truth while the store stays queryable on both SQLite and PostgreSQL.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -23,6 +23,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -71,6 +72,11 @@ class UTCDateTime(TypeDecorator[datetime]):
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {dict[str, Any]: JSON, datetime: UTCDateTime()}
+
+    if TYPE_CHECKING:
+        # every model here is mapped to one Table (SQLAlchemy types it as any
+        # FromClause, which bulk inserts and upserts do not take)
+        __table__: ClassVar[Table]
 
 
 class Partner(Base):

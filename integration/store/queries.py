@@ -30,7 +30,14 @@ from sqlalchemy.orm import Session
 
 from integration.store.models import Agreement, Lead
 
-MODELS = {"lead": Lead, "agreement": Agreement}
+MODELS: dict[str, type[Lead] | type[Agreement]] = {"lead": Lead, "agreement": Agreement}
+
+
+def get_record(session: Session, kind: str, record_id: str) -> Lead | Agreement | None:
+    """The lead or agreement ``record_id`` (``kind``: ``lead`` or ``agreement``)."""
+    if kind == "lead":
+        return session.get(Lead, record_id)
+    return session.get(Agreement, record_id)
 
 
 def like_pattern(text: str) -> str:

@@ -13,6 +13,7 @@ from datetime import timedelta
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from integration.store.db import rows_affected
 from integration.store.models import IdempotencyKey, SyncRequest, WebhookDelivery, utcnow
 
 #: A Typeform delivery (its signature has no timestamp) is accepted this long
@@ -36,7 +37,7 @@ def prune_webhook_deliveries(
     result = session.execute(
         delete(WebhookDelivery).where(WebhookDelivery.received_at < utcnow() - older_than)
     )
-    return int(result.rowcount or 0)
+    return rows_affected(result)
 
 
 def prune_idempotency_keys(session: Session, older_than: timedelta = IDEMPOTENCY_KEY_TTL) -> int:
@@ -44,7 +45,7 @@ def prune_idempotency_keys(session: Session, older_than: timedelta = IDEMPOTENCY
     result = session.execute(
         delete(IdempotencyKey).where(IdempotencyKey.created_at < utcnow() - older_than)
     )
-    return int(result.rowcount or 0)
+    return rows_affected(result)
 
 
 def prune_sync_requests(session: Session, older_than: timedelta = SYNC_REQUEST_RETENTION) -> int:
@@ -55,4 +56,4 @@ def prune_sync_requests(session: Session, older_than: timedelta = SYNC_REQUEST_R
             SyncRequest.consumed_at < utcnow() - older_than,
         )
     )
-    return int(result.rowcount or 0)
+    return rows_affected(result)

@@ -9,9 +9,10 @@ shadows exist first and none can race another into a duplicate key.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -20,7 +21,10 @@ from integration.store.models import SyncShadow
 #: rows per statement
 CHUNK = 5000
 _KEY = ("partner", "tab", "record_id")
-_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+_INSERT: dict[str, Callable[[Table], postgresql.Insert | sqlite.Insert]] = {
+    "postgresql": postgresql.insert,
+    "sqlite": sqlite.insert,
+}
 
 
 def upsert_shadows(session: Session, rows: Iterable[Mapping[str, Any]]) -> None:

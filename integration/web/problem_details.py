@@ -151,8 +151,9 @@ def from_http_exception(exc: HTTPException) -> Response:
     an exception's own description may quote the request)."""
     status = exc.code or 500
     headers: dict[str, str] = {}
-    if status == 405 and getattr(exc, "valid_methods", None):
-        headers["Allow"] = ", ".join(sorted(exc.valid_methods or []))
+    allowed = getattr(exc, "valid_methods", None)  # a MethodNotAllowed's
+    if status == 405 and allowed:
+        headers["Allow"] = ", ".join(sorted(allowed))
     detail = _GENERIC_DETAIL.get(status, HTTPStatus(status).phrase)
     return problem_response(problem_body(status, detail), headers)
 

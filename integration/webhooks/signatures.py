@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import EmptyWebhookSecretError, WebhookVerificationError
+from werkzeug.datastructures import Headers
 
 #: Tolerance of the Standard Webhooks timestamp, seconds (fixed by the library).
 TOLERANCE_SECONDS = 300
@@ -56,7 +57,9 @@ def _webhooks_for(secrets: tuple[str, ...]) -> tuple[Webhook, ...]:
     return tuple(hooks)
 
 
-def verify_standard(body: bytes, headers: Mapping[str, str], secrets: Sequence[str]) -> str:
+def verify_standard(
+    body: bytes, headers: Mapping[str, str] | Headers, secrets: Sequence[str]
+) -> str:
     """Check a Standard Webhooks signature; return the ``webhook-id``.
 
     ``headers`` may be any case-insensitive mapping (Werkzeug's ``Headers``).

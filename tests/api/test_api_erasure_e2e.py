@@ -10,10 +10,10 @@ import json
 import logging
 
 from emulator_fixtures import create_spreadsheet
+from fast_retry import fast_policy
 from signed_forms import post_signed_form
 from sqlalchemy import select
 
-from connectors.google_sheets.retry import fast_policy
 from integration import create_app
 from integration.store.models import Base
 from integration.sync.engine import run_sync

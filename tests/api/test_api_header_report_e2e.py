@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 import requests
 from emulator_fixtures import create_spreadsheet, with_sheet
+from fast_retry import fast_policy
 from jsonschema import Draft202012Validator
 from live_server import serving
 
-from connectors.google_sheets.retry import fast_policy
 from integration import create_app
 from integration.sync.engine import run_sync
 

@@ -13,9 +13,9 @@ from collections.abc import Iterator
 import pytest
 import requests
 from emulator_fixtures import create_spreadsheet, with_sheet
+from fast_retry import fast_policy
 from live_server import serving
 
-from connectors.google_sheets.retry import fast_policy
 from integration import create_app
 from integration.sync.engine import run_sync
 

@@ -22,9 +22,9 @@ from typing import Any
 
 import pytest
 from emulator_fixtures import EmulatorHandle, create_spreadsheet
+from fast_retry import fast_policy
 from sqlalchemy import select
 
-from connectors.google_sheets.retry import fast_policy
 from integration.config import AppConfig, load_config
 from integration.store.db import Store
 from integration.store.models import Agreement, Lead, QuarantineEntry

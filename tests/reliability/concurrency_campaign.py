@@ -49,13 +49,13 @@ from typing import Any
 
 import requests
 from emulator_fixtures import EmulatorHandle, create_spreadsheet, run_emulator
+from fast_retry import fast_policy
 from gspread.utils import rowcol_to_a1
 from live_server import serving
 from pg_databases import PG_ADMIN_URL, temporary_pg_database
 from signed_forms import post_signed_form
 from sqlalchemy import select, text
 
-from connectors.google_sheets.retry import fast_policy
 from integration import create_app
 from integration.auth import create_token
 from integration.config import AppConfig, load_config

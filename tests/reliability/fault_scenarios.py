@@ -49,10 +49,10 @@ from pathlib import Path
 from typing import Any
 
 from emulator_fixtures import EmulatorHandle, create_spreadsheet, run_emulator
+from fast_retry import fast_policy
 from pg_databases import PG_ADMIN_URL, temporary_pg_database
 from sqlalchemy import create_engine, select, text
 
-from connectors.google_sheets.retry import fast_policy
 from integration import create_app
 from integration.auth import create_token
 from integration.config import AppConfig, load_config

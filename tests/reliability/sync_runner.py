@@ -14,10 +14,10 @@ import json
 import sys
 from pathlib import Path
 
+from fast_retry import fast_policy
 from mutants import apply_from_environment
 
 from connectors.google_sheets.auth import make_gspread_client
-from connectors.google_sheets.retry import fast_policy
 from integration.config import load_config
 from integration.store.db import Store
 from integration.sync.engine import run_sync

@@ -37,11 +37,11 @@ from typing import Any
 import pytest
 import requests
 from emulator_fixtures import create_spreadsheet
+from fast_retry import fast_policy
 from signed_forms import post_signed_form
 from sqlalchemy import create_engine, select, text
 from waiting import pg_backends_waiting, wait_until
 
-from connectors.google_sheets.retry import fast_policy
 from integration.auth import create_token
 from integration.store.models import QuarantineEntry, SyncShadow
 from integration.sync.engine import run_sync

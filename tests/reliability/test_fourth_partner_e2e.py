@@ -23,11 +23,11 @@ import pytest
 import requests
 from click.testing import CliRunner
 from emulator_fixtures import create_spreadsheet
+from fast_retry import fast_policy
 from live_server import serving
 from signed_forms import post_signed_form
 from sqlalchemy import select
 
-from connectors.google_sheets.retry import fast_policy
 from integration.auth import create_token
 from integration.config import AppConfig, load_config
 from integration.store.db import Store

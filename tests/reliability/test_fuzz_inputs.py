@@ -221,8 +221,8 @@ def test_formula_looking_values_stay_inert_text_in_store_and_sheet(
     the emulator sheet RAW (the cell holds the text, it computes nothing), and a
     sheet row typed the same way comes back as the same text."""
     from emulator_fixtures import create_spreadsheet
+    from fast_retry import fast_policy
 
-    from connectors.google_sheets.retry import fast_policy
     from integration.sync.engine import run_sync
 
     resp = _send(client, config.environ["LV_WEBHOOK_SECRET"], FORMULA_LEAD)
@@ -266,8 +266,8 @@ NASTY_ROWS = [
 
 def test_nasty_sheet_cells_end_as_records_or_quarantine(store, config, emulator) -> None:
     from emulator_fixtures import create_spreadsheet
+    from fast_retry import fast_policy
 
-    from connectors.google_sheets.retry import fast_policy
     from integration.sync.engine import run_sync
 
     gc = emulator.client(timeout=10)

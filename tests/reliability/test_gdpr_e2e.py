@@ -12,11 +12,11 @@ import json
 from typing import Any
 
 from emulator_fixtures import create_spreadsheet
+from fast_retry import fast_policy
 from log_capture import everything_logged
 from signed_forms import post_signed_form
 from sqlalchemy import select
 
-from connectors.google_sheets.retry import fast_policy
 from integration.auth import create_token
 from integration.store.models import Base, Lead
 from integration.sync.engine import run_sync

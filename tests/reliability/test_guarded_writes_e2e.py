@@ -468,8 +468,8 @@ def _sheet_sync(config: Any, store: Any, emulator: Any, rows: list[list[Any]]) -
     functions that sync its leads tab, read its cells and write one (real
     gspread over HTTP)."""
     from emulator_fixtures import create_spreadsheet, with_sheet
+    from fast_retry import fast_policy
 
-    from connectors.google_sheets.retry import fast_policy
     from integration.sync.engine import run_sync
 
     gc = emulator.client(timeout=10)

@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 import requests
 from emulator_fixtures import create_spreadsheet
+from fast_retry import fast_policy
 from live_server import serving
 from signed_forms import post_signed_form
 from sqlalchemy import select
 
-from connectors.google_sheets.retry import fast_policy
 from integration import create_app
 from integration.auth import create_token
 from integration.store.models import Lead, QuarantineEntry

@@ -294,8 +294,8 @@ def test_secrets_never_reach_the_logs(config, store, emulator, tokens, http) -> 
     """A full flow at DEBUG: webhooks (good and forged), API calls (good, wrong
     and revoked tokens), a sync against the emulator, a failing sync."""
     from emulator_fixtures import create_spreadsheet
+    from fast_retry import fast_policy
 
-    from connectors.google_sheets.retry import fast_policy
     from integration.sync.engine import run_sync
 
     with everything_logged() as lines:

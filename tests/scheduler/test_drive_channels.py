@@ -312,7 +312,7 @@ def test_watch_needs_an_https_public_url(emulator, sqlite_url, tmp_path):
 def test_a_429_holds_the_poll_back_and_it_resumes_later(emulator, sqlite_url, tmp_path):
     from datetime import timedelta
 
-    from connectors.google_sheets.retry import fast_policy
+    from fast_retry import fast_policy
 
     s = make_setup(emulator, sqlite_url, tmp_path, poll_seconds=300)
     drive_jobs = DriveJobs(s.config, s.store, poll_retry=fast_policy(max_attempts=2))

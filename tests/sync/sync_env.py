@@ -9,10 +9,10 @@ from contextlib import contextmanager
 from typing import Any
 
 from emulator_fixtures import create_spreadsheet
+from fast_retry import fast_policy
 from seeding import stored_lead
 from sqlalchemy import func, select
 
-from connectors.google_sheets.retry import fast_policy
 from integration.config import AppConfig
 from integration.store.db import Store
 from integration.store.models import Lead

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 from concurrently import run_concurrently
+from fast_retry import fast_policy
 from seeding import stored_lead
 from sqlalchemy import select
 from sync_env import LV_LEADS_HEADER, SyncEnv
 from waiting import wait_until
 
-from connectors.google_sheets.retry import fast_policy
 from integration.store import records
 from integration.store.models import Lead, SyncRun
 

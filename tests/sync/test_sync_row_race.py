@@ -7,11 +7,11 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from fast_retry import fast_policy
 from seeding import stored_lead
 from sqlalchemy import select
 from sync_env import LV_LEADS_HEADER, SyncEnv
 
-from connectors.google_sheets.retry import fast_policy
 from connectors.google_sheets.tab_io import SheetsConnector
 from integration.store.models import Lead
 from integration.sync.engine import SyncReport

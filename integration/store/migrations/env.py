@@ -17,7 +17,10 @@ def run_migrations_online() -> None:
     if connection is None:
         from integration.store.db import make_engine
 
-        engine = make_engine(config.get_main_option("sqlalchemy.url"))
+        url = config.get_main_option("sqlalchemy.url")
+        if url is None:
+            raise RuntimeError("alembic: no connection and no sqlalchemy.url to connect to")
+        engine = make_engine(url)
         with engine.begin() as conn:
             _run(conn)
         return
