@@ -19,7 +19,8 @@ from typing import Any
 
 import click
 
-from integration.config import TAB_KINDS, AppConfig, ConfigError
+from integration.config import AppConfig, ConfigError
+from integration.kinds import RECORD_KINDS
 from integration.preflight import Check, setting_checks, sharing_hint
 
 
@@ -115,7 +116,7 @@ def _partner_spreadsheet_checks(config: AppConfig, connector: Any, code: str) ->
         yield Check(name, False, f"{partner.spreadsheet_id}: {exc}")
         return
     yield Check(name, True, f"{partner.spreadsheet_id} opens")
-    for tab, kind in TAB_KINDS.items():
+    for tab, kind in ((k.tab, k.kind) for k in RECORD_KINDS):
         title = partner.tab_name(tab)
         label = f"tab {code}/{title}"
         if title not in tabs:

@@ -35,7 +35,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
         "Sync partner sheets with the store.",
     ),
     "tokens": (
-        "integration.api.tokens_command",
+        "integration.tokens_command",
         "tokens_group",
         "Create, list and revoke API tokens.",
     ),

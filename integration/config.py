@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from integration.kinds import kind_of
+
 if TYPE_CHECKING:
     from integration.events import Event
 
@@ -385,10 +387,6 @@ def validate_partners_document(doc: Mapping[str, Any], source: str) -> None:
         raise ConfigError(f"{source}: events: {problems[0]}")
 
 
-#: Partners-file tab name -> record kind of its rows.
-TAB_KINDS = {"leads": "lead", "agreements": "agreement"}
-
-
 def check_partner_columns(columns: Mapping[str, Mapping[str, str]], where: str) -> None:
     """A partner's ``[partners.columns.<tab>]`` lines name real fields of the tab's
     records, and no two headers that read the same (case, spaces and accents
@@ -398,8 +396,7 @@ def check_partner_columns(columns: Mapping[str, Mapping[str, str]], where: str) 
     from integration.vocabulary import fold
 
     for tab, mapping in columns.items():
-        kind = TAB_KINDS[tab]
-        known = sheet_fields(kind)
+        known = sheet_fields(kind_of(tab))
         seen: dict[str, tuple[str, str]] = {}
         for header, target in mapping.items():
             key = f'{where}.{tab}."{header}"'

@@ -10,8 +10,8 @@ matching, tombstones and the store:
 - :func:`registration_key` - the comparison key: stdnum's compact form, so
   ``LV40001819093`` = ``4000 1819 093`` and ``FI24402426`` = ``2440242-6``;
 - :func:`natural_key` - a lead's natural key: its registration code within its
-  country, or, when it has no registration code, its e-mail address (DESIGN.md
-  section 4);
+  country, or, when it has no registration code, its e-mail address (the
+  README's "How it works");
 - :func:`natural_key_field` - the lead field a natural key names;
 - :func:`company_key` - a company name reduced for matching (legal form, case,
   accents, quotes and punctuation folded);

@@ -29,8 +29,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from integration.kinds import RECORD_KINDS
+
 #: The field naming a record's owner, per kind.
-OWNER_FIELD = {"lead": "partner", "agreement": "reporting_partner"}
+OWNER_FIELD: dict[str, str] = {k.kind: k.owner_field for k in RECORD_KINDS}
 
 
 @dataclass(frozen=True)

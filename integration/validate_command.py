@@ -23,10 +23,10 @@ from integration.config import ConfigError, load_config
 from integration.csv_import import ImportFileError, Table, open_tables
 from integration.identity import firm_keys, first_match, key_field, registration_identity
 from integration.issues import ValidationIssue, issue
+from integration.kinds import record_kind, tab_of
 from integration.messages import LOCALES
 from integration.normalise.headers import (
     HEADER_SEARCH_ROWS,
-    PARTY_COLUMNS,
     SERVICE_FIELDS,
     HeaderMatch,
 )
@@ -193,7 +193,6 @@ class TabHeaders:
 
 
 #: ``--kind`` -> the partners file's tab name.
-_TABS = {"lead": "leads", "agreement": "agreements"}
 
 
 def partner_headers(partner: str | None, config_path: str | None, kind: str) -> TabHeaders:
@@ -215,7 +214,7 @@ def partner_headers(partner: str | None, config_path: str | None, kind: str) -> 
         _fail(str(exc))
     if found is None:
         return TabHeaders()
-    tab = _TABS[kind]
+    tab = tab_of(kind)
     return TabHeaders(dict(found.columns.get(tab, {})), found.header_row.get(tab))
 
 
@@ -264,7 +263,7 @@ def _merge_notes(
 
 def _record_field(kind: str, column: str) -> str:
     """A header-match name as the record field it fills (``seller`` -> ``seller_id``)."""
-    return PARTY_COLUMNS.get(column, column) if kind == "agreement" else column
+    return dict(record_kind(kind).party_columns).get(column, column)
 
 
 def _offline_parties(
@@ -310,7 +309,7 @@ def iter_validated(
     today = today or dt.date.today()
     lookup: LeadLookup = leads if leads is not None else _NoLeads()
     resolver = (lambda text: resolve_party(text, leads)) if leads is not None else None
-    seen = _RowsSeen() if kind == "lead" else None
+    seen = _RowsSeen() if record_kind(kind).is_firm else None
     try:
         for number, cells in table.iter_rows():
             raw = match.row_to_raw(cells)
@@ -458,7 +457,7 @@ def validate_command(
             tables = stack.enter_context(open_tables(file))
             table, match = _checked_tab(file, tables, kind, headers, locale)
             leads = None
-            if kind == "agreement":
+            if record_kind(kind).party_columns:  # the parties are leads: read them
                 reading = leads_file or file
                 lead_headers = partner_headers(partner, config_path, "lead")
                 leads = _party_leads(

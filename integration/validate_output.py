@@ -10,6 +10,7 @@ from typing import IO, Any, Protocol
 
 import click
 
+from integration.kinds import record_kind
 from integration.messages import text
 from integration.vocabulary import field_label
 
@@ -71,7 +72,7 @@ def print_table(
     results: Iterable[Verdict], kind: str, locale: str, title: str, out: IO[str] | None = None
 ) -> None:
     """One line per row (more when it has several problems), printed as it comes."""
-    title_field = "company_name" if kind == "lead" else "subject"
+    title_field = record_kind(kind).title_field
     ok, invalid = frame("status.ok", locale), frame("status.invalid", locale)
     status_width = max(len(ok), len(invalid), len(frame("column.status", locale)))
     note = frame("note", locale)

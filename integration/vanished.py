@@ -28,13 +28,13 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from integration.kinds import KINDS, Kind
 from integration.ownership import Actor, check_review
 from integration.store import records
 from integration.store.models import Agreement, Lead, SyncShadow, VanishedRow
 from integration.store.queries import get_record
 
 #: The tab a record kind's rows live in.
-TABS = {"lead": "leads", "agreement": "agreements"}
 
 #: How many vanished rows a list shows at most.
 LIMIT = 1000
@@ -165,15 +165,16 @@ def items(session: Session, partner_filter: Any = None) -> list[VanishedItem]:
     if partner_filter is not None:
         query = query.where(partner_filter)
     entries = list(session.scalars(query.limit(LIMIT)))
-    lead_ids = [e.record_id for e in entries if e.kind == "lead"]
-    agreement_ids = [e.record_id for e in entries if e.kind == "agreement"]
+    ids: dict[str, list[str]] = {kind: [] for kind in KINDS}
+    for e in entries:
+        ids[e.kind].append(e.record_id)
     names: dict[str, str | None] = {}
     for rid, name in session.execute(
-        select(Lead.id, Lead.company_name).where(Lead.id.in_(lead_ids or [""]))
+        select(Lead.id, Lead.company_name).where(Lead.id.in_(ids[Kind.LEAD] or [""]))
     ):
         names[rid] = name
     for rid, data in session.execute(
-        select(Agreement.id, Agreement.data).where(Agreement.id.in_(agreement_ids or [""]))
+        select(Agreement.id, Agreement.data).where(Agreement.id.in_(ids[Kind.AGREEMENT] or [""]))
     ):
         names[rid] = (data or {}).get("subject")
     return [

@@ -44,7 +44,7 @@ class Cell:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Cell:
         fmt = data.get("t")
-        return cls(data.get("v"), data.get("f"), tuple(fmt) if fmt else None)  # type: ignore[arg-type]
+        return cls(data.get("v"), data.get("f"), tuple(fmt) if fmt else None)
 
     def __eq__(self, other: object) -> bool:
         return (

@@ -38,7 +38,7 @@ class EmulatorSession(requests.Session):
 
     def request(
         self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
-    ) -> requests.Response:  # type: ignore[override]
+    ) -> requests.Response:
         if isinstance(url, bytes):
             url = url.decode()
         if isinstance(method, bytes):

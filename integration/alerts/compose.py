@@ -9,6 +9,7 @@ from typing import Any
 
 from integration import messages
 from integration.config import AppConfig
+from integration.kinds import TABS
 
 
 def _t(key: str, locale: str, **params: Any) -> str:
@@ -61,7 +62,7 @@ def digest_mail(
     for code, tabs in counts.items():
         pc = config.partners[code]
         for tab, count in sorted(tabs.items()):
-            name = pc.tab_name(tab) if tab in ("leads", "agreements") else tab
+            name = pc.tab_name(tab) if tab in TABS else tab
             lines.append(_t("digest_line", locale, partner=pc.name, tab=name, count=count))
             total += count
     subject = _t("subject.digest", locale, count=total)

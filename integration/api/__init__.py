@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, jsonify
+from flask import Blueprint, Flask, Response, jsonify
 
 from integration.api import metrics as metrics_module
 from integration.api import (
@@ -27,13 +27,13 @@ bp.before_request(check_query_names)
 
 
 @bp.errorhandler(Denied)
-def _denied(exc: Denied):  # type: ignore[no-untyped-def]
+def _denied(exc: Denied) -> Response:
     """The record is visible but not the caller's to change: 403, naming why."""
     return Problem(exc.status, exc.message, slug="forbidden", title="Not allowed").response()
 
 
 @bp.errorhandler(StoreBusy)
-def _busy(exc: StoreBusy):  # type: ignore[no-untyped-def]
+def _busy(exc: StoreBusy) -> Response:
     """Every run of a guarded write lost to another writer: nothing was kept, so
     the caller may simply send it again (before, this was a 500)."""
     return Problem(
@@ -132,7 +132,7 @@ service_bp = Blueprint("api_service", __name__)
     security=[],
     responses={"200": json_response({"type": "object"}, "OpenAPI 3.1 document.")},
 )
-def openapi_json():  # type: ignore[no-untyped-def]
+def openapi_json() -> Response:
     return jsonify(openapi_document())
 
 

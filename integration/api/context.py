@@ -21,7 +21,7 @@ from integration.store.models import ApiToken
 from integration.web.json_input import NOT_TEXT, parse_json
 from integration.web.problem_details import Problem
 from integration.web.services import services
-from integration.webhooks.requests import transient_as_503
+from integration.web.store_errors import transient_as_503
 
 DEFAULT_LIMIT = 50
 #: The widest offset ISO 8601 and RFC 3339 allow in practice (as java.time and

@@ -22,6 +22,7 @@ from integration.api.context import (
 )
 from integration.api.validation import invalid
 from integration.auth import can_see_partner, is_admin
+from integration.kinds import TABS
 from integration.kpi import compute_kpi
 from integration.store import records
 from integration.store.models import SyncRun
@@ -39,8 +40,6 @@ from integration.web.openapi_operations import (
     problems,
 )
 from integration.web.services import services
-
-TABS = ("leads", "agreements")
 
 
 @describe(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from integration.kinds import record_kind
 from integration.web.openapi_components import ref
 from integration.web.openapi_operations import (
     AGREEMENT_ID,
@@ -26,40 +27,49 @@ from schemas import load_schema
 ID_SCHEMAS = {"lead": LEAD_ID, "agreement": AGREEMENT_ID}
 
 
+def _lead_filters(props: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        query("country", {"type": "string", "enum": props["country"]["enum"]}, "Country."),
+        query("stage", {"type": "string", "enum": props["stage"]["enum"]}, "Stage."),
+        query("source", {"type": "string", "enum": props["source"]["enum"]}, "Source."),
+        query(
+            "event",
+            {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{1,62}$"},
+            "An event's id from the partners file's [[events]]: the leads whose event "
+            "names it in any language or alias.",
+        ),
+        query(
+            "q",
+            {"type": "string", "maxLength": 200},
+            "Text search: CRM ID, company name, company key, registration code, "
+            "e-mail, contact name.",
+        ),
+    ]
+
+
+def _agreement_filters(props: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        query("status", {"type": "string", "enum": props["status"]["enum"]}, "Status."),
+        query(
+            "q",
+            {"type": "string", "maxLength": 200},
+            "Text search: CRM ID, subject, party ids, party company names.",
+        ),
+    ]
+
+
+#: The query parameters only one kind has.
+_OWN_FILTERS = {"lead": _lead_filters, "agreement": _agreement_filters}
+
+
 def _filters(kind: str) -> list[dict[str, Any]]:
     """The list operation's query parameters (the API rejects any other name)."""
     props = load_schema(kind)["properties"]
     filters = [
         PARTNER_Q,
         query("sector", {"type": "string", "enum": props["sector"]["enum"]}, "Sector."),
+        *_OWN_FILTERS[kind](props),
     ]
-    if kind == "lead":
-        filters += [
-            query("country", {"type": "string", "enum": props["country"]["enum"]}, "Country."),
-            query("stage", {"type": "string", "enum": props["stage"]["enum"]}, "Stage."),
-            query("source", {"type": "string", "enum": props["source"]["enum"]}, "Source."),
-            query(
-                "event",
-                {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{1,62}$"},
-                "An event's id from the partners file's [[events]]: the leads whose event "
-                "names it in any language or alias.",
-            ),
-            query(
-                "q",
-                {"type": "string", "maxLength": 200},
-                "Text search: CRM ID, company name, company key, registration code, "
-                "e-mail, contact name.",
-            ),
-        ]
-    else:
-        filters += [
-            query("status", {"type": "string", "enum": props["status"]["enum"]}, "Status."),
-            query(
-                "q",
-                {"type": "string", "maxLength": 200},
-                "Text search: CRM ID, subject, party ids, party company names.",
-            ),
-        ]
     return [
         *filters,
         query(
@@ -115,7 +125,7 @@ def create_operation(kind: str) -> dict[str, Any]:
                         "for review.",
                     )
                 }
-                if kind == "lead"
+                if record_kind(kind).is_firm
                 else {}
             ),
             **problems(400, 401, 409, 413, 415, 422, 503),

@@ -37,6 +37,7 @@ from integration.dashboard.web import (
     ui_locale,
 )
 from integration.drive.channels import ALERT_KINDS, list_channels, recent_events
+from integration.kinds import TABS
 from integration.store import records
 from integration.store.models import (
     SyncRequest,
@@ -44,8 +45,6 @@ from integration.store.models import (
     utcnow,
 )
 from integration.sync.stop_reasons import error_for_reader
-
-TABS = ("leads", "agreements")
 
 
 def _latest_run(db: Session, partner: str, tab: str, *, with_report: bool) -> SyncRun | None:

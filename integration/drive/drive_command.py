@@ -9,6 +9,8 @@ clock then leaves the partner alone until ``crm-sync watch`` is run again; the
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import click
 
 from integration.cli_support import fail, state
@@ -24,7 +26,7 @@ def _partners(partner: str | None) -> list[str]:
     return [partner]
 
 
-def _when(moment) -> str:  # type: ignore[no-untyped-def]
+def _when(moment: datetime | None) -> str:
     return f"{moment:%Y-%m-%d %H:%M:%S} UTC" if moment is not None else "-"
 
 

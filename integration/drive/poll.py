@@ -16,11 +16,11 @@ from sqlalchemy import func, select
 
 from connectors.google_sheets.tab_io import SheetsConnector
 from integration.config import AppConfig
+from integration.kinds import TABS
 from integration.store import records
 from integration.store.db import Store
 from integration.store.models import UNFINISHED_OUTCOMES, SyncRequest, SyncRun
 
-TABS = ("leads", "agreements")
 TRIGGER = "drive-poll"
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from integration.kinds import AGREEMENT, record_kind
 from integration.normalise.text import clean_line, is_blank
 from integration.vocabulary import fold, header_table
 from schemas import load_schema
@@ -33,7 +34,7 @@ SERVICE_FIELDS = ("sync_status", "last_synced")
 HEADER_SEARCH_ROWS = 10
 
 #: Record fields an agreement's party columns fill, by their header-match name.
-PARTY_COLUMNS = {"seller": "seller_id", "buyer": "buyer_id"}
+PARTY_COLUMNS = dict(AGREEMENT.party_columns)
 
 #: Record fields no sheet column fills: the service and the partners file set them.
 _NOT_IN_SHEETS = frozenset({"id", "partner", "created_at", "updated_at"})
@@ -96,10 +97,9 @@ def header_parts(text: str) -> list[str]:
 
 def column_name(kind: str, field_name: str) -> str:
     """A record field as a header-match name (an agreement's ``seller_id`` -> ``seller``)."""
-    if kind == "agreement":
-        for column, target in PARTY_COLUMNS.items():
-            if target == field_name:
-                return column
+    for column, target in record_kind(kind).party_columns:
+        if target == field_name:
+            return column
     return field_name
 
 

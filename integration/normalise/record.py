@@ -13,6 +13,7 @@ from functools import cache
 from typing import Any
 
 from integration.issues import ValidationIssue, issue
+from integration.kinds import AGREEMENT, record_kind
 from integration.normalise.amounts import parse_amount
 from integration.normalise.booleans import parse_bool
 from integration.normalise.dates import parse_date
@@ -33,11 +34,11 @@ from schemas import PARTNER_CODE_KEYWORD, load_schema
 PartyResolver = Callable[[str], str | None]
 
 _MULTILINE = {"notes", "subject"}
-_PARTIES = (("seller", "seller_id"), ("buyer", "buyer_id"))
 # Fields that need the record's country and so run after the others.
 _LATE = {"phone", "registration_code"}
 _SKIP = set(SERVICE_FIELDS)
-_PARTY_KEYS = {key for pair in _PARTIES for key in pair}
+# an agreement's party columns and fields: resolved below, never a plain field
+_PARTY_KEYS = {key for pair in AGREEMENT.party_columns for key in pair}
 
 
 def _number_as_text(value: Any) -> Any:
@@ -130,12 +131,13 @@ def normalise_record(
     ``buyer`` columns may hold a lead id; anything else goes to ``resolve_party``, and
     when that cannot place it the row gets a ``party`` issue naming the value.
     """
+    spec = record_kind(kind)
     plan = _field_plan(kind)
     record: dict[str, Any] = {}
     issues: list[ValidationIssue] = []
     amount_currency: str | None = None
     for name, value in raw.items():
-        if name in _SKIP or name in _LATE or (kind == "agreement" and name in _PARTY_KEYS):
+        if name in _SKIP or name in _LATE or name in _PARTY_KEYS:
             continue
         step = plan.get(name)
         if step is None:
@@ -146,21 +148,18 @@ def normalise_record(
             value = step(value, locale)
         if value is not None:
             record[name] = value
-    if kind == "agreement":
-        for column, field in _PARTIES:
-            for key in (column, field):
-                if key in raw and field not in record:
-                    resolved, problem = _resolve_party(raw[key], field, locale, resolve_party)
-                    if resolved is not None:
-                        record[field] = resolved
-                    elif problem is not None:
-                        issues.append(problem)
-        if amount_currency and "currency" not in record:
-            record["currency"] = amount_currency
-        if partner and "reporting_partner" not in record:
-            record["reporting_partner"] = partner
-    elif partner and "partner" not in record:
-        record["partner"] = partner
+    for column, field in spec.party_columns:
+        for key in (column, field):
+            if key in raw and field not in record:
+                resolved, problem = _resolve_party(raw[key], field, locale, resolve_party)
+                if resolved is not None:
+                    record[field] = resolved
+                elif problem is not None:
+                    issues.append(problem)
+    if amount_currency and "currency" not in record:  # an amount typed with its currency
+        record["currency"] = amount_currency
+    if partner and spec.owner_field not in record:
+        record[spec.owner_field] = partner
     country = record.get("country")
     if "registration_code" in raw:
         code = normalise_registration_code(raw["registration_code"], country)

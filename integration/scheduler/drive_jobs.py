@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from connectors.google_sheets.errors import SheetsError
 from connectors.google_sheets.retry import RetryPolicy
+from connectors.google_sheets.tab_io import SheetsConnector
 from integration.config import AppConfig, ConfigError
 from integration.drive import poll, watch
 from integration.drive.channels import log_event, mark_lost
@@ -81,7 +82,7 @@ class DriveJobs:
         self.poll_retry = poll_retry or RetryPolicy(budget_seconds=POLL_RETRY_SECONDS)
         self.backoff = Backoff()
 
-    def _connector(self, retry: RetryPolicy | None = None):  # type: ignore[no-untyped-def]
+    def _connector(self, retry: RetryPolicy | None = None) -> SheetsConnector:
         from integration.sync.engine import make_connector
 
         return make_connector(self.config, retry=retry)

@@ -36,7 +36,9 @@ class NightlyTrigger(CronTrigger):
     a nightly sync should run once, at the first.
     """
 
-    def get_next_fire_time(self, previous_fire_time, now):  # type: ignore[no-untyped-def]
+    def get_next_fire_time(
+        self, previous_fire_time: datetime | None, now: datetime
+    ) -> datetime | None:
         fire = super().get_next_fire_time(previous_fire_time, now)
         while fire is not None and _second_occurrence(fire):
             fire = super().get_next_fire_time(fire, fire)

@@ -12,10 +12,18 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import click
 
 from integration.cli_support import fail, state
+
+if TYPE_CHECKING:  # the commands import these when they run, not at start-up
+    from flask import Flask
+
+    from integration.config import AppConfig
+    from integration.scheduler.service import SchedulerService
+    from integration.store.db import Store
 
 log = logging.getLogger("integration.scheduler")
 
@@ -58,7 +66,7 @@ def finish(clean: bool) -> None:
         os._exit(0)
 
 
-def store_problem(store) -> str | None:  # type: ignore[no-untyped-def]
+def store_problem(store: Store) -> str | None:
     """Why the clock cannot use ``store`` yet, in one line; None when it can."""
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -75,7 +83,7 @@ def store_problem(store) -> str | None:  # type: ignore[no-untyped-def]
     return None
 
 
-def wait_for_store(config, stop: threading.Event):  # type: ignore[no-untyped-def]
+def wait_for_store(config: AppConfig, stop: threading.Event) -> Store | None:
     """The prepared store, once it answers and is migrated: the clock may start
     before the database or the release step, so it says why it waits and
     retries, instead of stopping on a raw SQL error. None when asked to stop."""
@@ -103,7 +111,7 @@ def wait_for_store(config, stop: threading.Event):  # type: ignore[no-untyped-de
             return None
 
 
-def start_checked(google: bool = True):  # type: ignore[no-untyped-def]
+def start_checked(google: bool = True) -> AppConfig:
     """The configuration, after the deployment checks every process runs
     (a failing one stops the command with its line)."""
     from integration.preflight import ensure_bootable
@@ -123,7 +131,7 @@ def verbose_logging() -> None:
 class WebServer:
     """The Flask app on werkzeug's threaded WSGI server, in a background thread."""
 
-    def __init__(self, app, host: str, port: int) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, app: Flask, host: str, port: int) -> None:
         """Bind now: a port in use raises OSError here (werkzeug itself would print
         and exit), so the caller can say so in one line."""
         from werkzeug.serving import get_sockaddr, make_server, select_address_family
@@ -168,8 +176,8 @@ class WebServer:
 
 
 def run_clock(
-    config,  # type: ignore[no-untyped-def]
-    store,
+    config: AppConfig,
+    store: Store,
     *,
     grace: float,
     catch_up: bool = True,
@@ -200,7 +208,7 @@ def run_clock(
     finish(clean)
 
 
-def _log_start(service, due: list[str]) -> None:  # type: ignore[no-untyped-def]
+def _log_start(service: SchedulerService, due: list[str]) -> None:
     """The clock's start lines: log lines in the one log format (stderr, human
     or JSON), like every other line of the process."""
     for info in service.jobs_info():

@@ -42,7 +42,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from integration.alerts.notify import AlertRun, check_alerts
 from integration.config import AppConfig
 from integration.scheduler import housekeeping, jobs
-from integration.scheduler.debounce import plan_drain, retry_delay
+from integration.scheduler.debounce import Batch, plan_drain, retry_delay
 from integration.scheduler.drive_jobs import DriveJobs, channel_check_interval
 from integration.store.db import Store
 from integration.store.models import utcnow
@@ -326,7 +326,7 @@ class SchedulerService:
             started.append(batch.partner)
         return started
 
-    def _requested_sync(self, batch) -> jobs.SyncResult:  # type: ignore[no-untyped-def]
+    def _requested_sync(self, batch: Batch) -> jobs.SyncResult:
         try:
             result = jobs.run_partner_sync(
                 self.config, self.store, batch.partner, trigger=batch.trigger, tab=batch.tab

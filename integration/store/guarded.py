@@ -14,7 +14,7 @@ serialization failure (SQLSTATE ``40P01``/``40001``: two writers took the same
 locks in opposite orders) lost a race too, and nothing of it was kept: it is
 run again the same way, instead of answering the caller 503. While a
 transaction runs under :func:`run_guarded`, :func:`retrying` is true, so the
-one mapping of store trouble to a 503 (``webhooks.requests.transient_as_503``)
+one mapping of store trouble to a 503 (``web.store_errors.transient_as_503``)
 lets such a loss through to be retried here.
 """
 

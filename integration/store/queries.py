@@ -28,16 +28,18 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from integration.kinds import Kind
 from integration.store.models import Agreement, Lead
 
-MODELS: dict[str, type[Lead] | type[Agreement]] = {"lead": Lead, "agreement": Agreement}
+#: The store's model of each kind.
+MODELS: dict[str, type[Lead] | type[Agreement]] = {Kind.LEAD: Lead, Kind.AGREEMENT: Agreement}
 
 
 def get_record(session: Session, kind: str, record_id: str) -> Lead | Agreement | None:
     """The lead or agreement ``record_id`` (``kind``: ``lead`` or ``agreement``)."""
-    if kind == "lead":
-        return session.get(Lead, record_id)
-    return session.get(Agreement, record_id)
+    found = session.get(MODELS[kind], record_id)
+    assert found is None or isinstance(found, Lead | Agreement)
+    return found
 
 
 def like_pattern(text: str) -> str:
@@ -127,6 +129,29 @@ _EQUALS: dict[str, dict[str, Any]] = {
 _SEARCH = {"lead": lead_search, "agreement": agreement_search}
 
 
+def _lead_conditions(wanted: RecordFilter) -> list[Any]:
+    if wanted.event_texts is None:
+        return []
+    return [Lead.data["event"].as_string().in_(wanted.event_texts)]
+
+
+def _agreement_conditions(wanted: RecordFilter) -> list[Any]:
+    conditions: list[Any] = []
+    if wanted.buyer_country:
+        buyers = select(Lead.id).where(Lead.country == wanted.buyer_country)
+        conditions.append(Agreement.buyer_id.in_(buyers))
+    if wanted.signed_from:
+        conditions.append(Agreement.signed_date >= wanted.signed_from)
+    if wanted.signed_to:
+        conditions.append(Agreement.signed_date <= wanted.signed_to)
+    return conditions
+
+
+#: The filters that only one kind has (a lead's event, an agreement's buyer
+#: country and signing dates).
+_OWN_CONDITIONS = {"lead": _lead_conditions, "agreement": _agreement_conditions}
+
+
 def filtered(kind: str, query: Select[Any], wanted: RecordFilter) -> Select[Any]:
     """``query`` (over leads or agreements, already scoped) narrowed to ``wanted``."""
     model = MODELS[kind]
@@ -141,16 +166,7 @@ def filtered(kind: str, query: Select[Any], wanted: RecordFilter) -> Select[Any]
         conditions.append(model.updated_at >= wanted.updated_since)
     if not wanted.include_archived:
         conditions.append(model.archived_at.is_(None))
-    if kind == "lead" and wanted.event_texts is not None:
-        conditions.append(Lead.data["event"].as_string().in_(wanted.event_texts))
-    if kind == "agreement":
-        if wanted.buyer_country:
-            buyers = select(Lead.id).where(Lead.country == wanted.buyer_country)
-            conditions.append(Agreement.buyer_id.in_(buyers))
-        if wanted.signed_from:
-            conditions.append(Agreement.signed_date >= wanted.signed_from)
-        if wanted.signed_to:
-            conditions.append(Agreement.signed_date <= wanted.signed_to)
+    conditions += _OWN_CONDITIONS[kind](wanted)
     return query.where(*conditions) if conditions else query
 
 

@@ -27,6 +27,7 @@ from integration.identity import (
     registration_key,
     tombstone_hashes,
 )
+from integration.kinds import AGREEMENT, LEAD, Kind, record_kind
 from integration.normalise.phone import phone_readings
 from integration.store.firm_locks import lock_firms, lock_payload
 from integration.store.models import (
@@ -42,14 +43,19 @@ from integration.store.models import (
     utcnow,
 )
 
-LEAD_PREFIX = "L"
-AGREEMENT_PREFIX = "A"
+LEAD_PREFIX = LEAD.id_prefix
+AGREEMENT_PREFIX = AGREEMENT.id_prefix
 #: Fields the store sets itself; never taken from a sheet, webhook or API body.
 SYSTEM_FIELDS = frozenset({"id", "created_at", "updated_at"})
 #: Personal data of a lead, blanked by a GDPR erasure. Firms are not persons.
 PERSONAL_FIELDS = ("contact_name", "email", "phone", "notes", "gdpr_consent_date")
 
 Record = Lead | Agreement
+#: The table that hands out each kind's id numbers.
+_ID_SEQUENCES: dict[str, type[LeadIdSeq] | type[AgreementIdSeq]] = {
+    Kind.LEAD: LeadIdSeq,
+    Kind.AGREEMENT: AgreementIdSeq,
+}
 
 
 def format_id(prefix: str, seq: int) -> str:
@@ -62,10 +68,10 @@ def issue_id(session: Session, kind: str) -> str:
     Each id is a row in a sequence table whose autoincrement key the database
     hands out, so concurrent inserts on SQLite and PostgreSQL never collide.
     """
-    row: LeadIdSeq | AgreementIdSeq = LeadIdSeq() if kind == "lead" else AgreementIdSeq()
+    row = _ID_SEQUENCES[kind]()
     session.add(row)
     session.flush()
-    return format_id(LEAD_PREFIX if kind == "lead" else AGREEMENT_PREFIX, row.seq)
+    return format_id(record_kind(kind).id_prefix, row.seq)
 
 
 def clean_data(data: Mapping[str, Any]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from integration.kinds import record_kind
 from integration.sync.stop_reasons import STOP_REASONS
 from integration.web.openapi_webhook_bodies import WEBHOOK_BODIES
 from schemas import load_schema, with_partner_codes
@@ -49,7 +50,7 @@ def _resource(kind: str, codes: Iterable[str]) -> dict[str, Any]:
     schema = _base(kind, codes)
     props = schema["properties"]
     props["archived_at"] = {**DATE_TIME, "readOnly": True, "description": "Set when archived."}
-    if kind == "lead":
+    if record_kind(kind).holds_persons:
         props["erased_at"] = {
             **DATE_TIME,
             "readOnly": True,
@@ -73,7 +74,7 @@ def _input(kind: str, codes: Iterable[str]) -> dict[str, Any]:
     schema = _base(kind, codes)
     for name in READ_ONLY:
         schema["properties"].pop(name, None)
-    owner = "partner" if kind == "lead" else "reporting_partner"
+    owner = record_kind(kind).owner_field
     schema["required"] = [r for r in schema.get("required", []) if r != owner]
     schema["title"] = f"{schema.get('title', kind)} (new)"
     return schema

@@ -43,6 +43,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from integration.store.db import Store
 from integration.store.models import WebhookDelivery, utcnow
 from integration.web.problem_details import problem_body
+from integration.web.store_errors import StoreUnconfirmed
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ class Outcome:
 Work = Callable[[Session], Outcome]
 
 
-class ClaimLost(Exception):
+class ClaimLost(StoreUnconfirmed):
     """The delivery kept colliding without a stored outcome (should not happen)."""
 
 

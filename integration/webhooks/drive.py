@@ -35,7 +35,7 @@ from integration.web.openapi_components import ref
 from integration.web.openapi_operations import describe, json_response, problems
 from integration.web.problem_details import Problem
 from integration.web.services import services
-from integration.webhooks.requests import transient_as_503
+from integration.web.store_errors import transient_as_503
 
 log = logging.getLogger(__name__)
 

@@ -23,6 +23,7 @@ and are not remembered, so a fixed retry is processed normally.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -40,6 +41,7 @@ from integration.web.openapi_operations import describe, json_response, problems
 from integration.web.problem_details import Problem, problem_body, problem_response
 from integration.web.reader_language import reader_locale
 from integration.web.services import services
+from integration.web.store_errors import transient_as_503
 from integration.webhooks.deliveries import Outcome, deliver_once
 from integration.webhooks.form_fields import submission_fields
 from integration.webhooks.requests import (
@@ -48,7 +50,6 @@ from integration.webhooks.requests import (
     partner_or_404,
     require_json_body,
     required_body,
-    transient_as_503,
     unauthorized,
 )
 from integration.webhooks.signatures import (
@@ -82,7 +83,7 @@ def _lead_work(
     unmatched: dict[str, Any],
     ignored: list[str],
     source: str,
-):
+) -> Callable[[Session], Outcome]:
     partner = candidate.partner
 
     def work(session: Session) -> Outcome:

@@ -15,12 +15,14 @@ from flask import Response
 from sqlalchemy.orm import Session
 
 from integration.config import PartnerConfig
+from integration.kinds import TABS
 from integration.store import records
 from integration.web.json_input import parse_json
 from integration.web.openapi_components import ref
 from integration.web.openapi_operations import describe, json_response, problems
 from integration.web.problem_details import Problem
 from integration.web.services import services
+from integration.web.store_errors import transient_as_503
 from integration.webhooks.deliveries import Outcome, deliver_once
 from integration.webhooks.forms import outcome_response
 from integration.webhooks.requests import (
@@ -29,7 +31,6 @@ from integration.webhooks.requests import (
     partner_or_404,
     require_json_body,
     required_body,
-    transient_as_503,
     unauthorized,
 )
 from integration.webhooks.signatures import SignatureError, verify_standard
@@ -42,7 +43,7 @@ def edited_tab(partner: PartnerConfig, payload: Mapping[str, Any]) -> tuple[bool
     sheet = payload.get("sheet")
     if not isinstance(sheet, str) or not sheet.strip():
         return True, None
-    for tab in ("leads", "agreements"):
+    for tab in TABS:
         if sheet.strip() == partner.tab_name(tab):
             return True, tab
     return False, None

@@ -1,6 +1,6 @@
 """Store trouble worth a retry answers 503 with Retry-After on every route
 that touches the store (forms, sheet notices, Drive notifications, the API),
-through the one mapping in :func:`integration.webhooks.requests.transient_as_503`,
+through the one mapping in :func:`integration.web.store_errors.transient_as_503`,
 and the answer leaks nothing about the database."""
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ import click
 
 from integration.auth import create_token, is_live, list_tokens, revoke_token
 from integration.cli_support import fail, state
-from integration.store.models import utcnow
+from integration.store.models import ApiToken, utcnow
 
 _UNITS = {"h": "hours", "d": "days", "w": "weeks"}
 
@@ -26,7 +26,7 @@ def parse_lifetime(text: str) -> timedelta:
     return timedelta(**{_UNITS[match[2]]: int(match[1])})
 
 
-def _state(token) -> str:  # type: ignore[no-untyped-def]
+def _state(token: ApiToken) -> str:
     if token.revoked_at:
         return "revoked"
     if not is_live(token):
