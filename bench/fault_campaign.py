@@ -56,6 +56,7 @@ def table(
         ("... of which on SQLite", out.kills_mid_write_sqlite),
         ("syncs that outlived their lease while another one ran", out.overlaps),
         ("lists cleared by mistake and restored", out.mass_clears),
+        ("header rows deleted, deletions accepted, undone", out.header_deletions),
         (
             "rows inserted, deleted, sorted, copied, id cleared between read and write",
             out.window_edits,

@@ -14,6 +14,7 @@ its header row is recognised; and the alerts' SMTP server when one is set
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -214,6 +215,9 @@ def check_command() -> None:
         click.echo(Check("configuration", False, str(exc)).line())
         raise SystemExit(1) from None
     click.echo(Check("configuration", True, f"{config.config_path}").line())
+    # urllib3 warns of every retry of an unreachable host; the check's own line
+    # says it once, so a deploy script's output stays one line per check
+    logging.getLogger("urllib3").setLevel(logging.ERROR)
     failed = 0
     for check in all_checks(config):
         click.echo(check.line())

@@ -29,13 +29,19 @@ HUMAN_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 _QUERY = re.compile(r"(?P<path>/[^\s?\"']*)\?[^\"'\n]*?(?=\sHTTP/\d|[\"']|$)", re.MULTILINE)
 _EMAIL = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)+")
 _SECRET = re.compile(r"\b(lcs|whsec)_[A-Za-z0-9+/=_-]+")
+#: A phone number in international form, typed or URL-encoded in a path
+#: (``+371 2000 0001``, ``%2B37120000001``): seven or more characters of digits
+#: and the separators people type; a time zone offset (``+0000``) is shorter.
+_PHONE = re.compile(r"(?:\+|%2[Bb])\d[\d ().-]{5,}\d")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def redact(text: str) -> str:
-    """``text`` without query strings, e-mail addresses, tokens and secrets."""
+    """``text`` without query strings, e-mail addresses, phone numbers, tokens
+    and secrets."""
     text = _QUERY.sub(r"\g<path>?<redacted>", text)
     text = _SECRET.sub(r"\1_<redacted>", text)
+    text = _PHONE.sub("<phone>", text)
     return _EMAIL.sub("<e-mail>", text)
 
 

@@ -22,7 +22,7 @@ def test_healthz_and_readyz(live_url: str, http: requests.Session) -> None:
     ready = http.get(f"{live_url}/readyz", timeout=10)
     assert ready.status_code == 200
     assert ready.json()["checks"] == {"store": "ok", "migrations": "ok", "writes": "ok"}
-    assert ready.json()["syncs"] == {}
+    assert ready.json()["store"] in ("sqlite", "postgresql")  # the engine, not its place
 
 
 def _session_cookie(answer: requests.Response) -> str:

@@ -29,11 +29,11 @@ def test_a_store_that_cannot_write_is_not_ready(
     assert ready.status_code == 503
     body = ready.json()
     assert body["checks"] == {"store": "ok", "migrations": "ok", "writes": "failing"}
-    assert body["store"] == f"sqlite file:{path}", body
+    assert body["store"] == "sqlite", body  # its file is the log's and the admin's
     read_only.dispose()
 
 
-def test_a_failed_sync_is_reported_but_does_not_fail_readiness(
+def test_a_failed_sync_does_not_fail_readiness_and_is_not_told_to_anyone(
     live_url: str, http: requests.Session, store
 ) -> None:  # type: ignore[no-untyped-def]
     now = datetime.now(UTC)
@@ -42,4 +42,5 @@ def test_a_failed_sync_is_reported_but_does_not_fail_readiness(
         s.add(leads_run("ee", trigger="nightly", outcome="failed", finished_at=now))
     ready = http.get(f"{live_url}/readyz", timeout=10)
     assert ready.status_code == 200, ready.text
-    assert ready.json()["syncs"] == {"ee": "failed", "lv": "completed"}
+    # how each partner's syncs went is not for anyone who reaches the port
+    assert "syncs" not in ready.json() and "ee" not in ready.text

@@ -148,7 +148,7 @@ service_bp.add_url_rule(
                 "description": "Metrics.",
                 "content": {"text/plain": {"schema": {"type": "string"}}},
             },
-            **problems(503),
+            **problems(403, 503),
         },
     )(metrics_module.metrics),
 )

@@ -22,6 +22,8 @@ store's numbers are read at scrape time, and the request counts stay one plain
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
 import os
 import threading
 from collections import Counter
@@ -43,6 +45,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from integration.alerts.notify import open_alerts
+from integration.auth import is_admin, verify_token
 from integration.store.models import (
     Conflict,
     DriveChannel,
@@ -52,6 +55,7 @@ from integration.store.models import (
     WebhookDelivery,
     run_duration,
 )
+from integration.web.problem_details import Problem
 from integration.web.services import services
 
 DURATION_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1800)
@@ -291,5 +295,29 @@ def render() -> str:
     return generate_latest(_registry).decode("utf-8")
 
 
+def may_read_metrics() -> bool:
+    """Who may read ``/metrics``: Prometheus on this host (or the reverse proxy,
+    which passes ``/metrics`` only from the host itself), or an admin's token.
+    The figures are every partner's (quarantine counts, sync outcomes), so a
+    partner's token, and anyone else who reaches the port, is refused."""
+    with contextlib.suppress(ValueError):
+        if ipaddress.ip_address(request.remote_addr or "").is_loopback:
+            return True
+    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        return False
+    with services().store.session() as session:
+        token = verify_token(session, secret.strip())
+        return token is not None and is_admin(token)
+
+
 def metrics() -> Response:
+    if not may_read_metrics():
+        raise Problem(
+            403,
+            "The metrics are served to this host, or to an admin token "
+            "(Authorization: Bearer <token>).",
+            slug="forbidden",
+            title="Not allowed",
+        )
     return Response(render(), mimetype="text/plain", content_type=CONTENT_TYPE)

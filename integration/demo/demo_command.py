@@ -366,6 +366,13 @@ def _run_demo(
             "SHEETS_EMULATOR_HOST": emulator.host_port,
             "CRM_CONFIG": str(paths.partners.resolve()),
             "CRM_API_TOKEN": token or "",
+            # the partners file names these: `crm-sync check` and a signed
+            # form sent by hand need the values this demo runs with
+            **{
+                pc.webhook_secret_env: config.environ.get(pc.webhook_secret_env, "")
+                for pc in config.partners.values()
+                if pc.webhook_secret_env
+            },
         },
         paths.root / ENV_FILE,
     )

@@ -49,10 +49,10 @@ def stop_reason_of(exc: BaseException) -> str | None:
 
 
 def error_for_reader(error: str | None, stop_reason: str | None, *, admin: bool) -> str | None:
-    """A run's error as a reader may see it. When Google refused the service's
-    credentials the error is the administrator's: it names the key file's path
-    on the server and the setting to change. A partner's staff see the stop
-    reason's own words instead, which say what happened and who acts."""
-    if admin or stop_reason != CREDENTIALS_REFUSED:
-        return error
-    return None
+    """A run's error as a reader may see it: an administrator's only. The error
+    is the failing system's own words, in English: a key file's path on the
+    server, the network's set-up, a driver's message, another process's name.
+    A partner's staff read the stop reason in their language (what happened and
+    who acts), or, for a failure that may pass by itself, that the sync failed
+    and will be retried."""
+    return error if admin else None

@@ -273,7 +273,11 @@ SYNC_RUN = {
         "counts": {"type": "object"},
         "api_calls": {"type": "integer"},
         "cells_written": {"type": "integer"},
-        "error": {"type": ["string", "null"]},
+        "error": {
+            "type": ["string", "null"],
+            "description": "The failing system's own words (English), for an admin token; "
+            "always null for a partner's token, which reads `stop_reason`.",
+        },
         "stop_reason": {
             "type": ["string", "null"],
             "enum": [*STOP_REASONS, None],

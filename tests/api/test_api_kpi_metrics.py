@@ -125,6 +125,21 @@ def test_metrics_text_format(client, tokens, store) -> None:  # type: ignore[no-
     assert "_created" not in text
 
 
+def test_metrics_are_the_hosts_and_the_admins_only(client, tokens) -> None:  # type: ignore[no-untyped-def]
+    """``/metrics`` holds every partner's figures: from another address, only an
+    admin's token reads them; a partner's token, no token or a wrong one is 403."""
+    remote = {"REMOTE_ADDR": "203.0.113.7"}
+    assert client.get("/metrics").status_code == 200  # Prometheus on this host
+    assert client.get("/metrics", environ_base={"REMOTE_ADDR": "::1"}).status_code == 200
+    for headers in ({}, tokens.lv, {"Authorization": "Bearer lcs_not-a-token"}):
+        answer = client.get("/metrics", environ_base=remote, headers=headers)
+        assert answer.status_code == 403, headers
+        assert answer.content_type == "application/problem+json"
+        assert "crm_" not in answer.get_data(as_text=True)
+    admin = client.get("/metrics", environ_base=remote, headers=tokens.admin)
+    assert admin.status_code == 200 and "crm_api_requests_total" in admin.text
+
+
 def test_tokens_command(config, store) -> None:
     from integration.auth import verify_token
     from integration.cli import cli as main

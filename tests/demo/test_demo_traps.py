@@ -89,7 +89,11 @@ def test_the_demo_prints_working_exports_refuses_a_second_start_and_its_example_
             "SHEETS_EMULATOR_HOST",
             "CRM_CONFIG",
             "CRM_API_TOKEN",
+            "LV_WEBHOOK_SECRET",
+            "EE_WEBHOOK_SECRET",
+            "FI_WEBHOOK_SECRET",
         }
+        assert all(exports[f"{c}_WEBHOOK_SECRET"].startswith("whsec_") for c in ("LV", "EE", "FI"))
         assert exports["DATABASE_URL"] == f"sqlite:///{(demo / 'crm.sqlite').resolve()}"
         assert exports["CRM_CONFIG"] == str((demo / "partners.toml").resolve())
         assert (demo / "demo.env").read_text("utf-8").splitlines() == [
@@ -103,6 +107,9 @@ def test_the_demo_prints_working_exports_refuses_a_second_start_and_its_example_
         pointed = {**_clean_env(tmp_path), **exports}
         synced = _cli("sync", "--partner", "lv", env=pointed, cwd=elsewhere)
         assert synced.returncode == 0, synced.stderr
+        checked = _cli("check", env=pointed, cwd=elsewhere)  # as docs/deployment.md says
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+        assert "FAIL" not in checked.stdout
         with store.session() as session:
             triggers = session.scalars(select(SyncRun.trigger).where(SyncRun.partner == "lv"))
             assert "cli" in set(triggers)

@@ -318,6 +318,7 @@ class Outcome:
     kills_mid_write_sqlite: int = 0  # of which on the SQLite store
     overlaps: int = 0  # a sync outlived its lease while another one ran
     mass_clears: int = 0  # a partner cleared the list by mistake, then undid it
+    header_deletions: int = 0  # the header row deleted, deletions accepted, undone
     window_edits: int = 0  # staff changed rows between a sync's read and its write
     failed_syncs: int = 0
     records_checked: int = 0
@@ -619,7 +620,13 @@ class Scenario:
         return out
 
     def sync(
-        self, partner: str, *, client: Any = None, retry: Any = None, final: bool = False
+        self,
+        partner: str,
+        *,
+        client: Any = None,
+        retry: Any = None,
+        final: bool = False,
+        accept_deletions: bool = False,
     ) -> str:
         self.note_conflicts(partner)
         report = run_sync(
@@ -629,6 +636,7 @@ class Scenario:
             client=client or self.c.gc,
             retry=retry or fast_policy(),
             wait_for_lease=LEASE_SECONDS + 3,
+            accept_deletions=accept_deletions,
         )
         done = {KIND_OF_TAB[t.tab] for t in report.tabs if t.outcome == "completed"}
         failed = [t for t in report.tabs if t.outcome != "completed"]
@@ -1169,6 +1177,19 @@ class Scenario:
                 self.store_edits[partner][(name, fname)] = value
         ws.update(rows[1:], "A2", value_input_option="RAW")  # undo
 
+    def act_header_deleted(self, partner: str) -> None:
+        """Staff delete the Leads tab's header row by mistake; a sync runs with
+        deletions accepted (staff believe rows went on purpose); staff undo.
+        Every record is still in the sheet: the check wants none archived."""
+        rows = self.sheet_rows(partner)
+        if len(rows) < 3 or "CRM ID" not in rows[0]:
+            return
+        self.out.header_deletions += 1
+        ws = self.ws(partner)
+        ws.delete_rows(1)
+        self.sync(partner, accept_deletions=True)
+        ws.insert_row(rows[0], index=1, value_input_option="RAW")  # undo
+
     def act_overlapping_syncs(self, partner: str) -> None:
         """Two syncs of one spreadsheet. The first reads the tab, but the answer
         arrives late, after its lease ran out; meanwhile the partner inserts a row
@@ -1310,6 +1331,7 @@ class Scenario:
             (self.act_interrupted_store_edits, 1),
             (self.act_webhook_namesake, 1),
             (self.act_edit_in_window, 3),
+            (self.act_header_deleted, 1),
         ]
         fns = [a for a, _ in actions]
         weights = [w for _, w in actions]

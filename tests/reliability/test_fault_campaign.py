@@ -62,6 +62,7 @@ def totals() -> Iterator[Outcome]:
         f"{total.kills} SIGKILLs ({total.kills_mid_write} after the sheet write, "
         f"{total.kills_mid_write_sqlite} of them on SQLite), {total.overlaps} overlapping "
         f"syncs, {total.mass_clears} lists cleared by mistake, "
+        f"{total.header_deletions} header rows deleted, "
         f"{total.records_checked} records, {total.edits_checked} edits and "
         f"{total.conflicts_checked} conflicts checked; lost {total.lost}, "
         f"duplicated {total.duplicated}, edits missing {total.edits_missing}, "

@@ -132,3 +132,39 @@ def test_staff_never_see_the_servers_credential_setup(
         assert all(item["error"] is None for item in runs.get_json()["items"])
         assert runs.get_json()["items"][0]["stop_reason"] == "credentials_refused"
     s.store.dispose()
+
+
+def test_staff_read_a_failure_in_their_words_and_never_the_systems(
+    emulator, sqlite_url: str, tmp_path: Path
+) -> None:
+    """A sync that fails for a reason that may pass (Google answering 503): the
+    admin reads the failing system's words; staff read, in their language, that
+    the next sync tries again, and nothing of the error."""
+    from fast_retry import fast_policy
+
+    from integration.sync.engine import run_sync
+
+    s = make_setup(emulator, sqlite_url, tmp_path)
+    config = dataclasses.replace(s.config, environ={**s.config.environ, "CRM_SECRET_KEY": "k"})
+    emulator.inject_fault(status=503, times=1000)
+    try:
+        report = run_sync(config, s.store, "lv", retry=fast_policy(max_attempts=1))
+    finally:
+        emulator.clear_faults()
+    (failed,) = [t for t in report.tabs if t.outcome == "failed"]
+    assert failed.stop_reason is None and failed.error
+    with s.store.session() as session:
+        _a, admin = create_token(session, "admin")
+        _l, lv_staff = create_token(session, "lv staff", "lv")
+    web = create_app(config, store=s.store).test_client()
+    sign_in(web, admin)
+    assert failed.error[:40] in html.unescape(web.get("/dashboard/sync", base_url=BASE).text)
+    staff = create_app(config, store=s.store).test_client()
+    sign_in(staff, lv_staff)
+    staff.get("/dashboard/language?lang=lv&next=/dashboard/sync", base_url=BASE)
+    page = html.unescape(staff.get("/dashboard/sync", base_url=BASE).text)
+    assert "nākamā sinhronizācija mēģinās vēlreiz" in page
+    assert failed.error[:40] not in page
+    runs = staff.get("/api/v1/sync-runs", headers={"Authorization": f"Bearer {lv_staff}"})
+    assert [item["error"] for item in runs.get_json()["items"]] == [None] * len(runs.json["items"])
+    s.store.dispose()

@@ -34,7 +34,12 @@ RAW_LINES = [
     f"GET /api/v1/leads/jane.doe@example.com?access_token={TOKEN} HTTP/1.1",
     f"GET /x?access_token={TOKEN}&q=liisa@yritys.fi{'a' * 6000} HTTP/1.1",
     f"GET /api/v1/leads?access_token={TOKEN}",
+    "GET /dashboard/leads/+37129111222 HTTP/1.1",
+    "GET /dashboard/x +371 2911 1222 HTTP/1.1",
+    "GET /dashboard/leads/%2B37129111222 HTTP/1.1",
 ]
+#: a phone number in international form (a time zone offset is shorter)
+PHONE_RE = re.compile(r"(?:\+|%2[Bb])\d[\d ().-]{5,}\d")
 
 
 def _send_raw(port: int) -> None:
@@ -55,6 +60,7 @@ def _assert_clean(lines: list[str], needles: list[str]) -> None:
         for needle in needles:
             assert needle not in line, f"{needle[:10]}... logged: {line[:300]}"
         assert not EMAIL_RE.search(line), f"an e-mail address logged: {line[:300]}"
+        assert not PHONE_RE.search(line), f"a phone number logged: {line[:300]}"
 
 
 def _needles() -> list[str]:

@@ -9,6 +9,7 @@ puts the service columns in the header row and ids on the right rows.
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from sqlalchemy import select
 from sync_env import SyncEnv
 
 from integration.cli import cli
-from integration.store.models import QuarantineEntry
+from integration.store.models import QuarantineEntry, SyncRun
 
 TITLE = "LEF Network Azerbaijan — kontakti 2025"
 HEADER = [
@@ -160,3 +161,37 @@ def test_dry_run_prints_each_tabs_header_report(
     # nothing was written
     leads = emulator.client().open_by_key(sid).worksheet("Leads").get_all_values()
     assert leads[2] == ["Uzņēmums / Company", "Valsts", "Nozare", "Kood (äriregister)", "Emial"]
+
+
+def test_a_deleted_header_row_is_a_missing_header_never_a_deletion(env: SyncEnv) -> None:
+    """Staff delete the header row: the first data row (a person's name, e-mail,
+    phone; one note that happens to read like a header) is not taken for the
+    header. The tab stops as "no header", not as a deletion stop: accepting
+    deletions archives nothing, and the run's header report holds nothing of
+    the row."""
+    header = ["Company", "Country", "Contact person", "E-mail", "Phone", "Sector", "Notes"]
+    people = [
+        ["SIA Alfa", "LV", "Anna Ozola", "anna@alfa.lv", "+371 2000 0001", "IKT", "VÖEN?"],
+        ["SIA Beta", "LV", "Jānis Bērziņš", "janis@beta.lv", "+371 2000 0002", "IKT", ""],
+        ["SIA Gamma", "LV", "Ilze Kalna", "ilze@gamma.lv", "+371 2000 0003", "IKT", ""],
+        ["SIA Delta", "LV", "Pēteris Liepa", "peteris@delta.lv", "+371 2000 0004", "IKT", ""],
+    ]
+    sid = env.sheet("lv", [header, *people])
+    env.synced_tab("lv", "leads")
+    live = {i for i, lead in env.leads().items() if lead.archived_at is None}
+    assert len(live) == 4
+    env.gc.open_by_key(sid).worksheet("Leads").delete_rows(1)
+
+    for accept in (False, True):
+        report = env.sync("lv", tab="leads", accept_deletions=accept)
+        (tab,) = report.tabs
+        assert tab.stop_reason == "header_not_found", (tab.outcome, tab.error)
+        assert "header" in (tab.error or "")
+    assert {i for i, lead in env.leads().items() if lead.archived_at is None} == live
+    with env.store.session() as s:
+        runs = list(s.scalars(select(SyncRun).order_by(SyncRun.id)))[-2:]
+    for run in runs:
+        seen = json.dumps(run.header_report, ensure_ascii=False)
+        assert "@" not in seen and "Anna" not in seen and "2000" not in seen, seen
+        assert run.header_report["mapped"] == [] and run.header_report["unrecognised"] == []
+    assert env.values("lv")[0][2] == "Anna Ozola"  # nothing was written into the row

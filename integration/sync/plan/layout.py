@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .. import sheet_rows
-from ..header_report import header_report
+from ..header_report import HeaderReport, expected_fields, header_report
 from ..stop_reasons import HEADER_NOT_FOUND
 from .base import PlannerBase, SheetRow
 from .row_identity import Claim, Owners, owner_of, same_firm
@@ -20,6 +20,37 @@ from .row_identity import Claim, Owners, owner_of, same_firm
 
 def _has_data(rows: Sequence[Sequence[Any]]) -> bool:
     return any(any(v not in (None, "") for v in r) for r in rows)
+
+
+#: A header the service wrote before with at least this many fields is known
+#: well enough to tell when the row it finds now is a different row.
+_KNOWN_HEADER_FIELDS = 4
+
+
+def reads_as_header(
+    layout: sheet_rows.Layout,
+    header: Sequence[Any],
+    previous: Mapping[str, str] | None,
+) -> bool:
+    """Whether the row the layout was read from is a header row, not a data row
+    (staff deleted the header row, or the tab never had one): it recognises two
+    or more columns (service columns count) or most of its filled cells, and,
+    where the service knew this tab's header, at least half of its fields.
+
+    A data row is never taken for a header: every record would then seem to
+    have vanished from the tab (a deletion stop, which staff could accept and
+    archive every record), and the row's cells (a person's name, e-mail and
+    phone) would be reported as unrecognised headers."""
+    filled = sum(1 for h in header if h not in (None, "") and str(h).strip())
+    service = sum(c is not None for c in (layout.id_col, layout.status_col, layout.synced_col))
+    recognised = len(layout.fields) + service
+    if recognised < 2 and recognised * 2 < filled:
+        return False
+    known = list(previous or {})  # the record fields of the header last synced
+    if len(known) >= _KNOWN_HEADER_FIELDS:
+        kept = sum(1 for f in known if f in layout.fields)
+        return kept * 2 >= len(known)
+    return True
 
 
 class LayoutRules(PlannerBase):
@@ -38,6 +69,18 @@ class LayoutRules(PlannerBase):
             for col, text in enumerate(header):
                 plan.cells[(at, col)] = text
         layout = sheet_rows.layout_for(header, self.kind, self.s.columns)
+        previous = self.state.previous_columns
+        if layout.fields and _has_data(data_rows) and not reads_as_header(layout, header, previous):
+            # nothing of the row is reported: it may be a person's data
+            plan.header_report = HeaderReport(
+                row=at, missing=list(expected_fields(self.kind))
+            ).as_dict()
+            plan.aborted = (
+                f"row {at} does not read as the header row (it looks like data); was the "
+                "header row deleted or is this the wrong tab? Nothing was changed."
+            )
+            plan.stop_reason = HEADER_NOT_FOUND
+            return False
         if not layout.fields and _has_data(data_rows):
             # The report still says which headers were read and what they may mean.
             plan.header_report = header_report(layout, header_row=at).as_dict()
