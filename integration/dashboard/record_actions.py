@@ -102,6 +102,8 @@ def form_patch(
             continue
         text = form[key].strip()
         typed[name] = text
+        if text == form_text(record_data.get(name)).strip():
+            continue  # as shown: unchanged (``1.234`` is not re-read as 1234 in Latvian)
         value: Any = text or None
         kind_of_value = specs[name].get("type")
         if value is not None and kind_of_value == "boolean":

@@ -389,3 +389,26 @@ def test_retry_after_fix_says_what_is_still_wrong(app: Any, store: Any, world: d
     assert "Sinhronizācija pieprasīta" in shown and "E-pasts:" in shown
     with store.session() as s:
         assert s.scalars(select(SyncRequest).where(SyncRequest.partner == "lv")).first()
+
+
+def test_an_agreement_amount_is_read_in_the_viewers_locale_and_kept_when_untouched(
+    app: Any, store: Any, world: dict
+) -> None:
+    web = signed_in(app, world["tokens"]["lv"])
+    edit = f"/dashboard/agreements/{world['agreement']}/edit"
+    form = edit_form(web, edit, value="1 234,50", currency="EUR", subject="Piegāde")
+    assert web.post(edit, data=form, base_url=BASE).status_code == 302
+    with store.session() as s:
+        agreement = s.get(Agreement, world["agreement"])
+        assert agreement.data["value"] == 1234.5 and agreement.data["currency"] == "EUR"
+        agreement.data = {**agreement.data, "value": 1.234}
+        records.apply_agreement_columns(agreement)
+        version = agreement.version
+    # saved again untouched: 1.234 stays 1.234 (not a Latvian 1 234)
+    assert web.post(edit, data=edit_form(web, edit), base_url=BASE).status_code == 302
+    with store.session() as s:
+        agreement = s.get(Agreement, world["agreement"])
+        assert agreement.data["value"] == 1.234 and agreement.version == version
+    # a value that is no number is named by its field, as typed
+    resp = web.post(edit, data=edit_form(web, edit, value="daudz"), base_url=BASE)
+    assert resp.status_code == 422 and 'value="daudz"' in resp.text
