@@ -29,7 +29,7 @@ from integration import record_changes, vanished
 from integration.auth import scope_agreements, scope_leads
 from integration.dashboard import bp
 from integration.dashboard.access import current_token, login_required
-from integration.dashboard.review_views import dashboard_actor, localised_errors
+from integration.dashboard.review_views import dashboard_actor, field_named, localised_errors
 from integration.dashboard.ui_text import country_label, field_name, label, value_label
 from integration.dashboard.web import render_error, services, ui_locale
 from integration.normalise.amounts import parse_amount
@@ -203,7 +203,8 @@ def _field_errors(kind: str, issues: list[dict[str, Any]]) -> list[dict[str, str
     """Each problem with its field (``key``), name and sentence in the viewer's language."""
     shown = localised_errors(issues, ui_locale(), kind)
     return [
-        {"key": str(issue.get("field") or ""), **s} for issue, s in zip(issues, shown, strict=True)
+        {"key": str(issue.get("field") or ""), "field": e["field"], "message": field_named(e)}
+        for issue, e in zip(issues, shown, strict=True)
     ]
 
 
@@ -270,7 +271,8 @@ def _refused_edit(kind: str, record: Any, typed: Mapping[str, str], exc: Excepti
     errors = []
     if isinstance(exc, Denied):  # a move by a partner: the owner field says why
         owner = OWNER_FIELD[kind]
-        errors = [{"key": owner, "field": field_name(kind, owner, ui_locale()), "message": text}]
+        name = field_name(kind, owner, ui_locale())
+        errors = [{"key": owner, "field": name, "message": f"{name}: {text}"}]
     return _edit_page(kind, record, typed=typed, errors=errors, problem=text, status=422)
 
 

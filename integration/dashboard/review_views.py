@@ -406,11 +406,15 @@ def still_wrong(errors: list[dict[str, Any]], key: str) -> str:
     locale = ui_locale()
     kind = next((str(e["_kind"]) for e in errors if e.get("_kind")), "lead")
     clean = [{k: v for k, v in e.items() if k != "_kind"} for e in errors]
-    problems = "; ".join(
-        f"{e['field']}: {e['message']}" if e["field"] else e["message"]
-        for e in localised_errors(clean, locale, kind)
-    )
+    problems = "; ".join(field_named(e) for e in localised_errors(clean, locale, kind))
     return label(key, locale, problems=problems)
+
+
+def field_named(error: Mapping[str, str]) -> str:
+    """A localised problem as one sentence that names its field: the catalog's
+    sentences do already ("E-pasts: ..."); one that does not gets the name."""
+    field, message = error.get("field") or "", error["message"]
+    return message if not field or message.startswith(field) else f"{field}: {message}"
 
 
 @bp.post("/fix/conflicts/<int:conflict_id>")

@@ -153,6 +153,7 @@ def test_invalid_input_is_shown_again_named_by_field_in_the_viewers_language(
     assert "data-edit-errors" in html and "Nav saglabāts" in html
     # each problem names its field, in Latvian (the sheet's own headers)
     assert "E-pasts:" in html and "Uzņēmums:" in html
+    assert "E-pasts: E-pasts" not in html  # named once
     # nothing typed is lost
     assert 'value="nav-epasts"' in html and "Mana piezīme</textarea>" in html
     assert lead_state(store, world["lv"]) == before
