@@ -210,15 +210,16 @@ def _record(session: Session, found: VanishedRow) -> Lead | Agreement:
     return record
 
 
-def restore(session: Session, found: VanishedRow, *, actor: Actor, source: str) -> str:
-    """Put the record back into its partner's sheet: un-archived, its base for the
-    tab forgotten, so the next sync of the tab appends it; returns its id."""
-    check_review(actor, found.partner)
-    record = _record(session, found)
+def check_restorable(session: Session, record: Lead | Agreement) -> None:
+    """Raise :class:`VanishedError` when ``record`` must not come back: it was
+    erased (``erased``), or it is an archived lead whose firm another partner
+    stored while it was archived (``duplicate``; a sheet's new row is judged
+    against live leads only, and two live owners of one firm must not come out
+    of a restore). The vanished rows' restore and the record's own restore
+    (:mod:`integration.record_changes`) both ask this."""
+    if getattr(record, "erased_at", None) is not None:
+        raise VanishedError("erased", f"{record.id} was erased; it cannot go back.")
     if isinstance(record, Lead) and record.archived_at is not None:
-        # while it was archived, another partner may have stored the firm (a
-        # sheet's new row is judged against live leads only): two live owners of
-        # one firm must not come out of a restore
         other = records.foreign_firm(
             session, record.data, partner=record.partner, exclude_id=record.id
         )
@@ -227,18 +228,30 @@ def restore(session: Session, found: VanishedRow, *, actor: Actor, source: str) 
                 "duplicate",
                 f"{record.id}'s firm is now another partner's lead; it cannot go back.",
             )
-    if not records.restore_record(session, record, source=source):
-        records.audit(session, record, "restore", source, {"sheet": found.tab})
+
+
+def restore(
+    session: Session, found: VanishedRow, *, actor: Actor, source: str, by: str | None = None
+) -> str:
+    """Put the record back into its partner's sheet: un-archived, its base for the
+    tab forgotten, so the next sync of the tab appends it; returns its id."""
+    check_review(actor, found.partner)
+    record = _record(session, found)
+    check_restorable(session, record)
+    if not records.restore_record(session, record, source=source, by=by):
+        records.audit(session, record, "restore", source, {"sheet": found.tab}, by=by)
     _forget_base(session, found)
     return _resolved(session, found, f"restore {found.record_id} to the sheet")
 
 
-def archive(session: Session, found: VanishedRow, *, actor: Actor, source: str) -> str:
+def archive(
+    session: Session, found: VanishedRow, *, actor: Actor, source: str, by: str | None = None
+) -> str:
     """Archive the record: it stays out of the sheet and the deletion stop no
     longer counts it; returns its id."""
     check_review(actor, found.partner)
     record = _record(session, found)
-    records.archive_record(session, record, source=source)
+    records.archive_record(session, record, source=source, by=by)
     _forget_base(session, found)
     return _resolved(session, found, f"archived vanished {found.record_id}")
 

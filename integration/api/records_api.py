@@ -16,7 +16,7 @@ from typing import Any
 from flask import Response, jsonify, request
 from sqlalchemy import Select, select
 
-from integration import ownership
+from integration import ownership, record_changes
 from integration.api.context import (
     actor,
     admin,
@@ -37,6 +37,7 @@ from integration.api.context import (
 from integration.api.erasure import erase_person
 from integration.api.idempotency import hold_claim, idempotent, settle
 from integration.api.validation import (
+    as_errors,
     check_read_only,
     field_error,
     invalid,
@@ -49,10 +50,9 @@ from integration.intake import keep_cross_partner_duplicate
 from integration.normalise import enum_values
 from integration.ownership import OWNER_FIELD, Denied
 from integration.store import lead_create, queries, records
-from integration.store.firm_locks import lock_firms
 from integration.store.guarded import run_guarded
 from integration.store.models import Agreement, Lead
-from integration.store.records import PERSONAL_FIELDS, Refused
+from integration.store.records import Refused
 from integration.web.problem_details import Problem
 from integration.web.services import services
 
@@ -276,46 +276,43 @@ def patch_record(kind: str, record_id: str) -> Response:
 
 
 def _patch_once(kind: str, record_id: str, patch: dict[str, Any]) -> Lead | Agreement:
-    owner_field = OWNER_FIELD[kind]
+    """One run of the patch through :func:`record_changes.edit`, the rules the
+    dashboard's edit form goes through too; its refusals as problem answers."""
     with store_session() as session:
         record = _get_visible(session, kind, record_id)
         try:
-            ownership.check_change(actor(), kind, record, patch)
+            record_changes.edit(
+                session,
+                services().config,
+                kind,
+                record,
+                patch,
+                actor=actor(),
+                token=token(),
+                source=source(),
+                by=token().name,
+                check_version=_check_if_match,
+            )
         except Denied as exc:
             if exc.reason == "move":
-                raise invalid([field_error(owner_field, "scope", exc.message)]) from None
+                raise invalid([field_error(OWNER_FIELD[kind], "scope", exc.message)]) from None
             raise
-        _check_if_match(record)
-        merged = dict(record.data)
-        for name, value in patch.items():
-            if value is None:
-                merged.pop(name, None)
-            else:
-                merged[name] = value
-        validate(kind, merged, token())
-        if isinstance(record, Lead):
-            # an erasure or a create of the same firm holds these until it commits
-            lock_firms(session, [merged])
-            _check_lead_patch(session, record, patch, merged)
-        else:
-            named = frozenset(filter(None, (record.seller_id, record.buyer_id)))
-            validate_agreement_rules(session, merged, token(), named)
-        try:
-            changes = records.update_record(session, record, patch, source=source())
+        except record_changes.Invalid as exc:
+            raise invalid(as_errors(exc.issues, token_locale(token()))) from None
         except Refused as exc:
             raise refused_problem(exc) from None
-        if changes:
-            partners = {records.partner_of(record)}
-            if owner_field in changes and changes[owner_field][0]:
-                partners.add(changes[owner_field][0])
-            for code in partners:
-                _sync_after_api(session, code, kind, f"api changed {record.id}")
     return record
 
 
 def refused_problem(exc: Refused) -> Problem:
     """The API's answer to values the store refused (:class:`records.Refused`);
     another partner's lead is not named."""
+    if exc.reason == "erased_lead":
+        return Problem(
+            409,
+            "This lead was erased (GDPR); personal fields cannot be set again.",
+            slug="erased-person",
+        )
     if exc.reason == "erased":
         return Problem(
             409,
@@ -329,26 +326,6 @@ def refused_problem(exc: Refused) -> Problem:
         slug="duplicate",
         **({"existing_id": exc.other_id} if visible else {}),
     )
-
-
-def _check_lead_patch(session: Any, lead: Lead, patch: dict, merged: dict) -> None:
-    if lead.erased_at is not None:
-        restored = [f for f in PERSONAL_FIELDS if patch.get(f) is not None]
-        if restored:
-            raise Problem(
-                409,
-                "This lead was erased (GDPR); personal fields cannot be set again.",
-                slug="erased-person",
-            )
-    other = records.find_duplicate_lead(session, merged, exclude_id=lead.id)
-    if other is not None:
-        visible = admin() or other.partner == token().partner
-        raise Problem(
-            409,
-            "Another lead already has this registration code or e-mail.",
-            slug="duplicate",
-            **({"existing_id": other.id} if visible else {}),
-        )
 
 
 # ---------------------------------------------------------------- erasure

@@ -4,18 +4,14 @@ partner token, the partner's language."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from integration.auth import scope_leads
 from integration.issues import for_readers
-from integration.store.models import ApiToken, Lead
+from integration.record_changes import agreement_issues
+from integration.store.models import ApiToken
 from integration.validation import ValidationIssue, validate_record
-from integration.validation.cross_rules import Key, check_agreement
 from integration.web.problem_details import Problem
 from integration.web.reader_language import reader_locale
 from integration.web.services import services
@@ -66,41 +62,12 @@ def validate(kind: str, record: Mapping[str, Any], token: ApiToken) -> None:
         raise invalid(as_errors(found, token_locale(token)))
 
 
-class ScopedLeads:
-    """The cross-record rules' lead lookup over the store, limited to what the
-    token may see (an agreement cannot name a party the caller cannot see)."""
-
-    def __init__(self, session: Session, token: ApiToken, named: frozenset[str] = frozenset()):
-        self.session = session
-        self.token = token
-        #: parties the record names already: a change to another field does not
-        #: need them to be the caller's (an agreement may have another partner's party)
-        self.named = named
-
-    def lead(self, lead_id: str) -> Mapping[str, Any] | None:
-        query = select(Lead).where(Lead.id == lead_id)
-        if lead_id not in self.named:
-            query = scope_leads(query, self.token)
-        lead = self.session.scalars(query).first()
-        if lead is None or lead.archived_at is not None:
-            return None
-        return {"id": lead.id, **lead.data}
-
-    def lead_id_by_key(self, key: Key) -> str | None:
-        return None
-
-
-def project_today() -> Any:
-    return datetime.now(ZoneInfo(services().config.project.timezone)).date()
-
-
 def validate_agreement_rules(
     session: Session,
     record: Mapping[str, Any],
     token: ApiToken,
     named: frozenset[str] = frozenset(),
 ) -> None:
-    lookup = ScopedLeads(session, token, named)
-    found = check_agreement(record, lookup, today=project_today())
+    found = agreement_issues(session, services().config, record, token, named)
     if found:
         raise invalid(as_errors(found, token_locale(token)))

@@ -85,7 +85,7 @@ def _act(record_id: str, action: str) -> Response:
                 raise not_found("vanished row")
             act = vanished.restore if action == "restored" else vanished.archive
             try:
-                act(session, found, actor=actor(), source=source())
+                act(session, found, actor=actor(), source=source(), by=token().name)
             except vanished.VanishedError as exc:
                 session.commit()  # a record that is gone leaves the list
                 raise Problem(409, exc.message, slug="review-conflict", reason=exc.reason) from None

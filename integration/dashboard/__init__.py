@@ -23,6 +23,7 @@ def register(app: Flask) -> None:
     from integration.dashboard import (  # noqa: F401
         health,
         overview,
+        record_actions,
         records_views,
         reports_view,
         review_views,

@@ -295,6 +295,7 @@ def guarded_review(
     *,
     keep: frozenset[str] = frozenset(),
     worded: Mapping[str, str] | None = None,
+    explain: Callable[[Any], str | None] | None = None,
 ) -> tuple[Any, Any]:
     """``(result, None)`` of a review action ``take(db)`` in one store
     transaction, run again while a record it writes changes meanwhile
@@ -302,7 +303,8 @@ def guarded_review(
     so it is judged on what is stored then; or ``(None, redirect to back)``
     after flashing why it was refused. ``keep``: refusal reasons whose
     transaction is kept (what a replay learned: new errors, a dismissal);
-    ``worded``: reason -> interface text shown instead of the refusal's own."""
+    ``worded``: reason -> interface text shown instead of the refusal's own;
+    ``explain``: the refusal as the viewer reads it (None: as above)."""
     from integration.review import ReviewError
 
     svc = services()
@@ -317,6 +319,9 @@ def guarded_review(
             except ReviewError as exc:
                 if exc.reason not in keep:
                     db.rollback()
+                explained = explain(exc) if explain is not None else None
+                if explained:
+                    return None, explained
                 key = (worded or {}).get(exc.reason)
                 return None, label(key, ui_locale()) if key else exc.message
 
@@ -360,24 +365,56 @@ def quarantine_action(entry_id: int) -> Any:
         abort(400)
     taken = {"actor": who, "source": _review_source()}
 
+    still: list[dict[str, Any]] = []
+
     def take(db: Session) -> Any:
         entry = visible_or_404(db, svc.config, QuarantineEntry, entry_id)
         if action == "dismiss":
             return dismiss_quarantine(db, entry, **taken)
         if action == "replay":
+            # a sheet row is re-read by the sync: its problems as last read stay
+            still[:] = [{**e, "_kind": entry.kind} for e in entry.errors or []]
             return replay_quarantine(db, svc.config, entry, data=corrections(request.form), **taken)
         return merge_quarantine(db, svc.config, entry, choose=merge_choices(request.form), **taken)
 
     back = url_for("dashboard.needs_fixing") + f"#q-{entry_id}"
-    result, refused = guarded_review(take, back, keep=frozenset({"invalid", "erased", "duplicate"}))
+    result, refused = guarded_review(
+        take,
+        back,
+        keep=frozenset({"invalid", "erased", "duplicate"}),
+        explain=lambda exc: (
+            still_wrong(exc.errors, "replay_still_invalid")
+            if exc.reason == "invalid" and exc.errors
+            else None
+        ),
+    )
     if refused is not None:
         return refused
     # A sheet row is re-read by the next sync, which then closes the entry.
     if result.action == "merged":
         merge_notice(result)
+    elif result.action == "sync_requested" and still:
+        flash(still_wrong(still, "replay_sheet_still_invalid"), "error")
     else:
         notice("sync_requested" if result.action == "sync_requested" else "done")
     return redirect(url_for("dashboard.needs_fixing"))
+
+
+def still_wrong(errors: list[dict[str, Any]], key: str) -> str:
+    """What is still wrong with a row or payload after "Retry after fix", each
+    problem with its field's name, in the viewer's language."""
+    locale = ui_locale()
+    kind = next((str(e["_kind"]) for e in errors if e.get("_kind")), "lead")
+    clean = [{k: v for k, v in e.items() if k != "_kind"} for e in errors]
+    problems = "; ".join(field_named(e) for e in localised_errors(clean, locale, kind))
+    return label(key, locale, problems=problems)
+
+
+def field_named(error: Mapping[str, str]) -> str:
+    """A localised problem as one sentence that names its field: the catalog's
+    sentences do already ("E-pasts: ..."); one that does not gets the name."""
+    field, message = error.get("field") or "", error["message"]
+    return message if not field or message.startswith(field) else f"{field}: {message}"
 
 
 @bp.post("/fix/conflicts/<int:conflict_id>")

@@ -11,7 +11,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from integration import vanished
 from integration.dashboard import bp
-from integration.dashboard.access import login_required
+from integration.dashboard.access import current_token, login_required
 from integration.dashboard.review_views import dashboard_actor
 from integration.dashboard.scope import partner_scope
 from integration.dashboard.ui_text import label
@@ -50,7 +50,8 @@ def vanished_action(record_id: str) -> Any:
             abort(404)  # none, or another partner's: the two look the same
         act = vanished.restore if action == "restore" else vanished.archive
         try:
-            act(db, found, actor=dashboard_actor(), source="dashboard")
+            by = current_token().name if current_token() is not None else None
+            act(db, found, actor=dashboard_actor(), source="dashboard", by=by)
         except (Denied, vanished.VanishedError) as exc:
             db.rollback()
             flash(exc.message, "error")

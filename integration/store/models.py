@@ -281,6 +281,9 @@ class AuditEntry(Base):
     source: Mapped[str] = mapped_column(String(32))
     partner: Mapped[str | None] = mapped_column(String(8), index=True)
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: who made the change: the name of the API or dashboard token (None: a
+    #: sheet, a form, the sync, or an entry older than revision 0017)
+    actor: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 #: Outcomes of a sync run that did not complete (anything else completed,

@@ -147,7 +147,11 @@ def audit(
     action: str,
     source: str,
     changes: Mapping[str, Any] | None = None,
+    *,
+    by: str | None = None,
 ) -> None:
+    """One history entry of ``record``; ``by`` names who made the change (the
+    API or dashboard token's name), None for a sheet, a form or the sync."""
     session.add(
         AuditEntry(
             record_id=record.id,
@@ -156,6 +160,7 @@ def audit(
             source=source,
             partner=partner_of(record),
             changes=dict(changes or {}),
+            actor=by[:200] if by else None,
         )
     )
 
@@ -181,6 +186,7 @@ def update_record(
     changes: Mapping[str, Any],
     *,
     source: str,
+    by: str | None = None,
 ) -> dict[str, list[Any]]:
     """Apply field changes (``None`` removes a field); return ``{field: [old, new]}``
     of what really changed. No change, no audit entry, no version bump."""
@@ -209,27 +215,27 @@ def update_record(
         apply_lead_columns(record)
     else:
         apply_agreement_columns(record)
-    audit(session, record, "update", source, diff)
+    audit(session, record, "update", source, diff, by=by)
     return diff
 
 
-def archive_record(session: Session, record: Record, *, source: str) -> bool:
+def archive_record(session: Session, record: Record, *, source: str, by: str | None = None) -> bool:
     if record.archived_at is not None:
         return False
     record.archived_at = utcnow()
     record.updated_at = record.archived_at
     record.version += 1
-    audit(session, record, "archive", source)
+    audit(session, record, "archive", source, by=by)
     return True
 
 
-def restore_record(session: Session, record: Record, *, source: str) -> bool:
+def restore_record(session: Session, record: Record, *, source: str, by: str | None = None) -> bool:
     if record.archived_at is None:
         return False
     record.archived_at = None
     record.updated_at = utcnow()
     record.version += 1
-    audit(session, record, "restore", source)
+    audit(session, record, "restore", source, by=by)
     return True
 
 

@@ -1,0 +1,334 @@
+"""Acting from a record's page: edit, archive and restore a lead or agreement.
+
+Every change goes through :mod:`integration.record_changes`, the functions the
+API's ``PATCH`` calls, so the dashboard judges it exactly as the API does: the
+record is looked up within what the signed-in token may see (another
+partner's is a 404), then the shared function checks ownership (a party's
+partner reading an agreement gets a 403), the schema, the cross-record rules,
+erasures and firm ownership, audits the change with the token's name and asks
+for a sync of the partner's tab. Nothing here decides who may change what;
+the forms are only left off the page for a viewer the same rule refuses.
+
+The edit form offers each editable field of the record (choices as words of
+the viewer's language); a value the rules refuse re-shows the form with every
+field as typed and the problems named by field, in the viewer's language.
+Archive and restore ask for a confirmation first (a second button, no script:
+the dashboard's policy allows none).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from integration import record_changes, vanished
+from integration.auth import scope_agreements, scope_leads
+from integration.dashboard import bp
+from integration.dashboard.access import current_token, login_required
+from integration.dashboard.review_views import dashboard_actor, field_named, localised_errors
+from integration.dashboard.ui_text import country_label, field_name, label, value_label
+from integration.dashboard.web import render_error, services, ui_locale
+from integration.normalise.amounts import parse_amount
+from integration.normalise.enums import enum_values
+from integration.ownership import OWNER_FIELD, Actor, Denied, may_change, owner_of
+from integration.store.guarded import StoreBusy, run_guarded
+from integration.store.models import Agreement, Lead
+from integration.store.records import SYSTEM_FIELDS, Refused
+from integration.sync.sheet_aids import listed_values
+from schemas import load_schema
+
+MODELS: dict[str, Any] = {"lead": Lead, "agreement": Agreement}
+SCOPES: dict[str, Callable[..., Any]] = {"lead": scope_leads, "agreement": scope_agreements}
+#: Form field prefix of a record field's value (as the fix form's).
+FIELD_PREFIX = "field:"
+#: Fields typed as long text.
+LONG_TEXT = frozenset({"notes"})
+
+
+def _schema_fields(kind: str) -> dict[str, dict[str, Any]]:
+    return {
+        name: spec
+        for name, spec in load_schema(kind)["properties"].items()
+        if name not in SYSTEM_FIELDS and not spec.get("readOnly")
+    }
+
+
+def editable_fields(kind: str, actor: Actor) -> list[str]:
+    """The fields the edit form offers, in the schema's order: every field but
+    the store's own; the owner only to an admin (only an admin moves a record,
+    and a partner's try is refused by :func:`ownership.check_change` anyway)."""
+    return [f for f in _schema_fields(kind) if actor.admin or f != OWNER_FIELD[kind]]
+
+
+def choices(kind: str, field: str, locale: str) -> list[tuple[str, str]] | None:
+    """``[(value, word)]`` of a field with a closed list, in ``locale``'s words
+    and the order the partner's sheet lists them; None for a free field."""
+    if field == OWNER_FIELD[kind]:
+        return [(code, p.name) for code, p in services().config.partners.items()]
+    if not enum_values(kind, field):
+        return None
+    return [
+        (v, country_label(v, locale) if field == "country" else value_label(field, v, locale))
+        for v in listed_values(kind, field, locale)
+    ]
+
+
+def form_text(value: Any) -> str:
+    """A stored value as the form shows it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def form_patch(
+    kind: str, record_data: Mapping[str, Any], form: Mapping[str, str], fields: list[str]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The merge patch of what the form changed (an empty box removes the
+    field), and every offered field as typed (to show again). Only offered
+    fields are read: an ``id`` or timestamp in the form is never taken."""
+    specs = _schema_fields(kind)
+    locale = ui_locale()
+    patch: dict[str, Any] = {}
+    typed: dict[str, str] = {}
+    for name in fields:
+        key = FIELD_PREFIX + name
+        if key not in form:
+            continue
+        text = form[key].strip()
+        typed[name] = text
+        if text == form_text(record_data.get(name)).strip():
+            continue  # as shown: unchanged (``1.234`` is not re-read as 1234 in Latvian)
+        value: Any = text or None
+        kind_of_value = specs[name].get("type")
+        if value is not None and kind_of_value == "boolean":
+            value = {"yes": True, "no": False}.get(text, text)
+        elif value is not None and kind_of_value == "number":
+            amount, _currency = parse_amount(text, locale)
+            value = amount if isinstance(amount, int | float) else text
+        if value != record_data.get(name):
+            patch[name] = value
+    return patch, typed
+
+
+@bp.app_template_global()
+def may_change_record(kind: str, record: Any) -> bool:
+    """Whether to offer the signed-in viewer the record's forms: the rule of
+    :func:`ownership.may_change` (the POST routes are judged by it again, in
+    :mod:`integration.record_changes`, whatever the page showed)."""
+    token = current_token()
+    if token is None:
+        return False
+    return may_change(dashboard_actor(), owner_of(kind, record))
+
+
+def _visible(db: Session, kind: str, record_id: str) -> Any:
+    """The record if the signed-in token may see it, else a 404 (another
+    partner's lead looks like none at all, guessed id or not)."""
+    token = current_token()
+    assert token is not None
+    model = MODELS[kind]
+    record = db.scalars(SCOPES[kind](select(model).where(model.id == record_id), token)).first()
+    if record is None:
+        abort(404)
+    return record
+
+
+def _page_url(kind: str, record_id: str) -> str:
+    return url_for(f"dashboard.{kind}_page", record_id=record_id)
+
+
+def refusal_text(exc: Exception, kind: str) -> str:
+    """Why the shared rules refused a change, in the viewer's language."""
+    locale = ui_locale()
+    if isinstance(exc, Denied):
+        key = "record_move_admin_only" if exc.reason == "move" else "record_not_yours"
+        return label(key, locale)
+    if isinstance(exc, Refused):
+        key = {
+            "erased": "record_erased_person",
+            "erased_lead": "record_erased_lead",
+        }.get(exc.reason, "record_duplicate")
+        return label(key, locale)
+    if isinstance(exc, vanished.VanishedError):
+        key = {
+            "duplicate": "restore_foreign_firm",
+            "erased": "restore_erased",
+        }.get(exc.reason, "restore_gone")
+        return label(key, locale)
+    return label("record_busy", locale)
+
+
+def _edit_page(
+    kind: str,
+    record: Any,
+    *,
+    typed: Mapping[str, str] | None = None,
+    errors: list[dict[str, str]] | None = None,
+    problem: str | None = None,
+    status: int = 200,
+) -> Response:
+    locale = ui_locale()
+    actor = dashboard_actor()
+    fields = editable_fields(kind, actor)
+    values = {f: form_text(record.data.get(f)) for f in fields}
+    values.update(typed or {})
+    by_field: dict[str, list[str]] = {}
+    for err in errors or []:
+        by_field.setdefault(err.get("key", ""), []).append(err["message"])
+    body = render_template(
+        "dashboard/record_edit.html",
+        kind=kind,
+        record=record,
+        fields=fields,
+        values=values,
+        specs=_schema_fields(kind),
+        choices={f: choices(kind, f, locale) for f in fields},
+        long_text=LONG_TEXT,
+        errors=errors or [],
+        field_errors=by_field,
+        problem=problem,
+        names={f: field_name(kind, f, locale) for f in fields},
+        active=f"{kind}s",
+    )
+    return Response(body, status=status, mimetype="text/html")
+
+
+def _field_errors(kind: str, issues: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Each problem with its field (``key``), name and sentence in the viewer's language."""
+    shown = localised_errors(issues, ui_locale(), kind)
+    return [
+        {"key": str(issue.get("field") or ""), "field": e["field"], "message": field_named(e)}
+        for issue, e in zip(issues, shown, strict=True)
+    ]
+
+
+def edit_record(kind: str, record_id: str) -> Any:
+    svc = services()
+    if request.method == "GET":
+        with svc.store.session() as db:
+            record = _visible(db, kind, record_id)
+            try:
+                record_changes.check_may_change(dashboard_actor(), kind, record)
+            except Denied as exc:
+                return render_error(403, refusal_text(exc, kind))
+            return _edit_page(kind, record)
+
+    token = current_token()
+    assert token is not None
+    actor = dashboard_actor()
+    fields = editable_fields(kind, actor)
+    # an owner field sent by a partner is judged by the shared rule, not dropped
+    if FIELD_PREFIX + OWNER_FIELD[kind] in request.form and OWNER_FIELD[kind] not in fields:
+        fields = [*fields, OWNER_FIELD[kind]]
+
+    def once() -> tuple[Any, dict[str, Any]]:
+        with svc.store.session() as db:
+            record = _visible(db, kind, record_id)
+            patch, typed = form_patch(kind, record.data, request.form, fields)
+            try:
+                changes = record_changes.edit(
+                    db,
+                    svc.config,
+                    kind,
+                    record,
+                    patch,
+                    actor=actor,
+                    token=token,
+                    source="dashboard",
+                    by=token.name,
+                )
+            except (record_changes.Invalid, Refused, Denied) as exc:
+                db.rollback()
+                return _refused_edit(kind, record, typed, exc), {}
+            return None, changes
+
+    try:
+        answer, changes = run_guarded(once)
+    except StoreBusy:
+        flash(label("record_busy", ui_locale()), "error")
+        return redirect(url_for(f"dashboard.{kind}_edit", record_id=record_id))
+    if answer is not None:
+        return answer
+    key = "record_saved" if changes else "record_unchanged"
+    flash(label(key, ui_locale(), id=record_id), "ok")
+    return redirect(_page_url(kind, record_id))
+
+
+def _refused_edit(kind: str, record: Any, typed: Mapping[str, str], exc: Exception) -> Response:
+    """The edit form again, everything as typed, with why it was not saved."""
+    if isinstance(exc, record_changes.Invalid):
+        errors = _field_errors(kind, exc.errors)
+        return _edit_page(kind, record, typed=typed, errors=errors, status=422)
+    if isinstance(exc, Denied) and exc.reason == "not_owner":
+        return render_error(403, refusal_text(exc, kind))
+    text = refusal_text(exc, kind)
+    errors = []
+    if isinstance(exc, Denied):  # a move by a partner: the owner field says why
+        owner = OWNER_FIELD[kind]
+        name = field_name(kind, owner, ui_locale())
+        errors = [{"key": owner, "field": name, "message": f"{name}: {text}"}]
+    return _edit_page(kind, record, typed=typed, errors=errors, problem=text, status=422)
+
+
+def _lifecycle(kind: str, record_id: str, action: str) -> Any:
+    """Archive or restore, after the confirmation button: the shared rules
+    judge it (403 for a visible record the viewer may not change)."""
+    if request.form.get("confirm") != "yes":
+        abort(400)
+    svc = services()
+    token = current_token()
+    assert token is not None
+    act = record_changes.archive if action == "archive" else record_changes.restore
+
+    def once() -> tuple[bool, Exception | None]:
+        with svc.store.session() as db:
+            record = _visible(db, kind, record_id)
+            try:
+                done = act(
+                    db, kind, record, actor=dashboard_actor(), source="dashboard", by=token.name
+                )
+            except (Denied, vanished.VanishedError) as exc:
+                db.rollback()
+                return False, exc
+            return done, None
+
+    try:
+        done, refused = run_guarded(once)
+    except StoreBusy:
+        done, refused = False, StoreBusy("busy")
+    if isinstance(refused, Denied) and refused.reason == "not_owner":
+        return render_error(403, refusal_text(refused, kind))
+    if refused is not None:
+        flash(refusal_text(refused, kind), "error")
+    else:
+        key = {"archive": "record_archived_done", "restore": "record_restored_done"}[action]
+        flash(label(key if done else "record_unchanged", ui_locale(), id=record_id), "ok")
+    return redirect(_page_url(kind, record_id))
+
+
+def _register(kind: str) -> None:
+    plural = f"{kind}s"
+
+    def edit(record_id: str) -> Any:
+        return edit_record(kind, record_id)
+
+    def archive(record_id: str) -> Any:
+        return _lifecycle(kind, record_id, "archive")
+
+    def restore(record_id: str) -> Any:
+        return _lifecycle(kind, record_id, "restore")
+
+    base = f"/{plural}/<record_id>"
+    bp.add_url_rule(f"{base}/edit", f"{kind}_edit", login_required(edit), methods=["GET", "POST"])
+    bp.add_url_rule(f"{base}/archive", f"{kind}_archive", login_required(archive), methods=["POST"])
+    bp.add_url_rule(f"{base}/restore", f"{kind}_restore", login_required(restore), methods=["POST"])
+
+
+_register("lead")
+_register("agreement")
