@@ -56,8 +56,6 @@ from integration.store.records import Refused
 from integration.web.problem_details import Problem
 from integration.web.services import services
 
-MODELS = {"lead": Lead, "agreement": Agreement}
-
 
 def _etag(record: Lead | Agreement) -> str:
     return f'W/"{record.version}"'
@@ -80,7 +78,7 @@ def _record_response(record: Lead | Agreement, status: int = 200) -> Response:
 
 
 def _scoped(kind: str) -> Select:
-    model = MODELS[kind]
+    model = queries.MODELS[kind]
     query = select(model)
     return scope_leads(query, token()) if kind == "lead" else scope_agreements(query, token())
 
@@ -89,7 +87,7 @@ ID_PATTERNS = {"lead": re.compile(r"L-[0-9]{6,}"), "agreement": re.compile(r"A-[
 
 
 def _get_visible(session: Any, kind: str, record_id: str) -> Lead | Agreement:
-    model = MODELS[kind]
+    model = queries.MODELS[kind]
     if not ID_PATTERNS[kind].fullmatch(record_id):
         raise not_found(kind)
     record = session.scalars(_scoped(kind).where(model.id == record_id)).first()
@@ -104,7 +102,7 @@ def _get_visible(session: Any, kind: str, record_id: str) -> Lead | Agreement:
 def _wanted(kind: str) -> queries.RecordFilter:
     """The list endpoint's query parameters, checked, as a store filter."""
     partner = check_partner_param(arg("partner"))
-    common = {
+    common: dict[str, Any] = {
         "partner": partner,
         "sector": arg("sector", enum_values(kind, "sector")),
         "updated_since": datetime_arg("updated_since"),
@@ -320,11 +318,12 @@ def refused_problem(exc: Refused) -> Problem:
             slug="erased-person",
         )
     visible = admin() or (exc.other_id is not None and exc.other_partner == token().partner)
+    extra: dict[str, Any] = {"existing_id": exc.other_id} if visible else {}
     return Problem(
         409,
         "Another lead already has this registration code or e-mail.",
         slug="duplicate",
-        **({"existing_id": exc.other_id} if visible else {}),
+        **extra,
     )
 
 
@@ -340,6 +339,7 @@ def erase_lead(record_id: str) -> Response:
     def erase_once() -> Any:
         with store_session() as session:
             lead = _get_visible(session, "lead", record_id)
+            assert isinstance(lead, Lead)
             return erase_person(session, lead, actor=actor(), source=source())
 
     return jsonify(run_guarded(erase_once).as_json())

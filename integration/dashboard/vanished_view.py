@@ -50,7 +50,8 @@ def vanished_action(record_id: str) -> Any:
             abort(404)  # none, or another partner's: the two look the same
         act = vanished.restore if action == "restore" else vanished.archive
         try:
-            by = current_token().name if current_token() is not None else None
+            token = current_token()
+            by = token.name if token is not None else None
             act(db, found, actor=dashboard_actor(), source="dashboard", by=by)
         except (Denied, vanished.VanishedError) as exc:
             db.rollback()

@@ -152,7 +152,7 @@ def _agreement_conditions(wanted: RecordFilter) -> list[Any]:
 _OWN_CONDITIONS = {"lead": _lead_conditions, "agreement": _agreement_conditions}
 
 
-def filtered(kind: str, query: Select[Any], wanted: RecordFilter) -> Select[Any]:
+def filtered(kind: str, query: Select[Any] | Any, wanted: RecordFilter) -> Select[Any]:
     """``query`` (over leads or agreements, already scoped) narrowed to ``wanted``."""
     model = MODELS[kind]
     conditions: list[Any] = [

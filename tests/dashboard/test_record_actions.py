@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from dashboard_client import BASE, csrf_of, sign_in
 from emulator_fixtures import create_spreadsheet, with_sheet
+from fast_retry import fast_policy
 from seeding import stored_lead
 from sqlalchemy import func, select
 
-from connectors.google_sheets.retry import fast_policy
 from integration import create_app
 from integration.auth import create_token
 from integration.csv_export import read_csv
