@@ -16,6 +16,9 @@ The rules (``docs/security.md`` states them for people):
   lead is an admin's decision.
 * Review items (quarantined rows, conflicts) are acted on by their partner or
   an admin, and a conflict only when its record still belongs to that partner.
+* A partner whose row duplicates another partner's firm sees only a minimal
+  card of that lead (name, owning chamber, id) and may ask the owner to merge;
+  only the owner (or an admin) accepts or declines.
 * An erasure has a scope: a partner's reaches only its own data and its
   tombstones block only its own sheet, forms and API; an admin's reaches the
   network.
@@ -106,10 +109,14 @@ def check_review(actor: Actor, item_partner: str | None) -> None:
         raise Denied("not_owner", "This review item belongs to another partner.")
 
 
-def check_merge(actor: Actor, entry_partner: str | None, target_owner: str) -> None:
+def check_merge(
+    actor: Actor, entry_partner: str | None, target_owner: str, *, asked: bool = False
+) -> None:
     """Merging fills the target lead's blanks with the entry's values: within
-    one partner by that partner, across partners only by an admin."""
-    check_review(actor, entry_partner)
+    one partner by that partner, across partners by an admin, or by the
+    target's owner when the entry's partner asked it to (an open merge request)."""
+    if not asked:
+        check_review(actor, entry_partner)
     if not may_change(actor, target_owner):
         raise Denied(
             "not_owner",
@@ -142,3 +149,27 @@ def erasure_scope(actor: Actor) -> str | None:
 def in_scope(scope: str | None, partner: str | None) -> bool:
     """Whether data of ``partner`` lies within an erasure or tombstone ``scope``."""
     return scope is None or scope == partner
+
+
+def may_see_card(actor: Actor, owner: str, linked: bool) -> bool:
+    """Whether ``actor`` may see the minimal card (company name, owning chamber,
+    id) of a lead ``owner`` holds: its owner and admins see the whole record
+    anyway; another partner only when one of its own entries is linked to that
+    lead as a duplicate, so ids cannot be probed."""
+    return may_change(actor, owner) or linked
+
+
+def check_merge_request(actor: Actor, entry_partner: str | None, target_owner: str) -> None:
+    """A merge request is filed by the entry's own partner (never for another
+    partner, not by an admin, who merges directly), about another partner's lead."""
+    if actor.admin or entry_partner != actor.partner:
+        raise Denied("not_owner", "Only the partner whose row this is can ask for a merge.")
+    if target_owner == actor.partner:
+        raise Denied("own_lead", "The lead is your own; merge the row directly.")
+
+
+def check_merge_answer(actor: Actor, target_owner: str) -> None:
+    """A merge request is accepted or declined by the lead's owner (or an admin),
+    never by the partner who asked."""
+    if not may_change(actor, target_owner):
+        raise Denied("not_owner", "Only the lead's owner can answer this merge request.")

@@ -280,11 +280,15 @@ def merge_target(
     *,
     actor: Actor,
     into: str | None = None,
+    asked: bool = False,
 ) -> tuple[Lead, dict[str, Any]]:
     """The lead an entry merges into and the entry's values, once every rule
     allows the merge (the entry open, the actor's ownership, no erased person,
-    not another partner's firm); reads only, so the dashboard can show it first."""
-    check_review(actor, entry.partner)
+    not another partner's firm); reads only, so the dashboard can show it first.
+    ``asked``: the entry's partner filed a merge request, so the lead's owner
+    may merge it (:func:`ownership.check_merge`)."""
+    if not asked:
+        check_review(actor, entry.partner)
     _open(entry)
     if entry.kind != "lead":
         raise ReviewError("invalid", "Only leads can be merged.")
@@ -294,7 +298,7 @@ def merge_target(
     target = session.get(Lead, target_id)
     if target is None or target.erased_at is not None:
         raise ReviewError("no_target", f"There is no live lead {target_id} to merge into.")
-    check_merge(actor, entry.partner, target.partner)
+    check_merge(actor, entry.partner, target.partner, asked=asked)
     partner = entry.partner or target.partner
     if records.erased_in_payload(session, entry.raw or {}, partner):
         raise ReviewError("erased", "This person was erased; the entry is dismissed.")
@@ -336,6 +340,7 @@ def merge_quarantine(
     into: str | None = None,
     choose: Mapping[str, str] | None = None,
     source: str = "api",
+    asked: bool = False,
 ) -> ReviewResult:
     """Merge a duplicate lead into an existing one: the valid values it has
     and the target lacks fill the target's blanks; where both have a value the
@@ -346,7 +351,7 @@ def merge_quarantine(
     check_review(actor, entry.partner)
     _take(entry, *_merge_writes(session, config, entry, into))
     try:
-        target, valid = merge_target(session, config, entry, actor=actor, into=into)
+        target, valid = merge_target(session, config, entry, actor=actor, into=into, asked=asked)
     except ReviewError as exc:
         if exc.reason == "erased":
             # kept before the erasure reached it: its values go now, merged nowhere

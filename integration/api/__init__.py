@@ -7,6 +7,7 @@ from flask import Blueprint, Flask, jsonify
 
 from integration.api import metrics as metrics_module
 from integration.api import (
+    merge_requests_api,
     ops_api,
     records_api,
     records_spec,
@@ -95,6 +96,29 @@ bp.add_url_rule(
 )
 bp.add_url_rule(
     "/quarantine/<int:entry_id>/merge", "merge_quarantine", review_api.merge, methods=["POST"]
+)
+bp.add_url_rule("/leads/<id>/card", "lead_card", merge_requests_api.lead_card)
+bp.add_url_rule(
+    "/quarantine/<int:entry_id>/card", "quarantine_card", merge_requests_api.entry_card_view
+)
+bp.add_url_rule(
+    "/quarantine/<int:entry_id>/merge-request",
+    "request_merge",
+    merge_requests_api.file,
+    methods=["POST"],
+)
+bp.add_url_rule("/merge-requests", "list_merge_requests", merge_requests_api.list_requests)
+bp.add_url_rule(
+    "/merge-requests/<int:request_id>/accept",
+    "accept_merge_request",
+    merge_requests_api.accept_view,
+    methods=["POST"],
+)
+bp.add_url_rule(
+    "/merge-requests/<int:request_id>/decline",
+    "decline_merge_request",
+    merge_requests_api.decline_view,
+    methods=["POST"],
 )
 bp.add_url_rule("/conflicts", "list_conflicts", review_api.list_conflicts)
 bp.add_url_rule(
