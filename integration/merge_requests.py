@@ -17,17 +17,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from integration import messages
 from integration.config import AppConfig
 from integration.ownership import (
     Actor,
+    Denied,
+    MergeAsk,
     check_merge_answer,
     check_merge_request,
     check_review,
+    may_change,
     may_see_card,
 )
 from integration.review import ReviewError, ReviewResult, entry_values, merge_quarantine
@@ -49,18 +53,52 @@ def chamber_name(config: AppConfig, code: str, locale: str) -> str:
 
 
 def _linked(session: Session, partner: str | None, lead_id: str) -> bool:
-    """Whether one of ``partner``'s own entries is a duplicate of ``lead_id``."""
+    """Whether ``partner`` holds a duplicate of ``lead_id``: one of its own
+    lead entries, still open, names it, or it asked to merge one into it (so the
+    outcome stays readable). A dismissed row it never asked about is no key."""
     if partner is None:
         return False
+    asked = exists().where(
+        MergeRequest.requester == partner,
+        MergeRequest.lead_id == lead_id,
+        MergeRequest.entry_id == QuarantineEntry.id,
+    )
     return bool(
         session.scalar(
             select(
                 exists().where(
-                    QuarantineEntry.partner == partner, QuarantineEntry.duplicate_of == lead_id
+                    QuarantineEntry.partner == partner,
+                    QuarantineEntry.kind == "lead",
+                    QuarantineEntry.duplicate_of == lead_id,
+                    or_(QuarantineEntry.resolved_at.is_(None), asked),
                 )
             )
         )
     )
+
+
+def ask_of(request: MergeRequest) -> MergeAsk:
+    """The request as :mod:`integration.ownership` reads it."""
+    return MergeAsk(
+        request.entry_id, request.lead_id, request.requester, request.owner, request.status
+    )
+
+
+def _claim(session: Session, request: MergeRequest, status: str, reason: str | None) -> None:
+    """Decide ``request`` only if it still is open, in one conditional UPDATE (on
+    PostgreSQL it waits for a concurrent decision's commit): the loser raises
+    ``StaleDataError``, so ``run_guarded`` takes the action again and answers that
+    it is decided already. An accept and a decline never both land."""
+    now = utcnow()
+    claimed = session.execute(
+        update(MergeRequest)
+        .where(MergeRequest.id == request.id, MergeRequest.status == "open")
+        .values(status=status, reason=reason, decided_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        raise StaleDataError(f"merge request {request.id} was decided meanwhile")
+    session.expire(request, ["status", "reason", "decided_at"])
 
 
 def latest_request(session: Session, entry_id: int, lead_id: str) -> MergeRequest | None:
@@ -134,10 +172,19 @@ def file_request(session: Session, entry: QuarantineEntry, *, actor: Actor) -> M
     lead = session.get(Lead, entry.duplicate_of) if entry.duplicate_of else None
     if entry.kind != "lead" or lead is None or lead.erased_at is not None:
         raise ReviewError("no_target", "This row is not a duplicate of another partner's lead.")
-    check_merge_request(actor, entry.partner, lead.partner)
+    declined = session.scalar(
+        select(
+            exists().where(
+                MergeRequest.entry_id == entry.id,
+                MergeRequest.lead_id == lead.id,
+                MergeRequest.status == "declined",
+            )
+        )
+    )
+    check_merge_request(actor, entry.partner, lead.partner, declined=bool(declined))
     open_one = session.scalars(
         select(MergeRequest).where(
-            MergeRequest.entry_id == entry.id,
+            MergeRequest.requester == entry.partner,
             MergeRequest.lead_id == lead.id,
             MergeRequest.status == "open",
         )
@@ -146,9 +193,11 @@ def file_request(session: Session, entry: QuarantineEntry, *, actor: Actor) -> M
         raise ReviewError(
             "already_asked", f"You already asked {lead.partner.upper()} to merge this row."
         )
+    assert actor.partner is not None  # check_merge_request: never an admin
     request = MergeRequest(
-        entry_id=entry.id, lead_id=lead.id, requester=actor.partner, owner=lead.partner
-    )
+        entry_id=entry.id, lead_id=lead.id, requester=actor.partner, owner=lead.partner,
+        status="open", created_at=utcnow(),
+    )  # fmt: skip
     session.add(request)
     try:
         session.flush()  # the open-pair index: a racing second ask fails here
@@ -160,10 +209,35 @@ def file_request(session: Session, entry: QuarantineEntry, *, actor: Actor) -> M
     return request
 
 
-def _open_request(request: MergeRequest, actor: Actor) -> None:
-    check_merge_answer(actor, request.owner)
+def _answerable(session: Session, request: MergeRequest, actor: Actor) -> Lead:
+    """The request's lead once ``actor`` may answer it: its current owner (or an
+    admin), never the requester, and the request still open."""
+    lead = session.get(Lead, request.lead_id)
+    entry = session.get(QuarantineEntry, request.entry_id)
+    owner = lead.partner if lead is not None else request.owner
     if request.status != "open":
+        _decided_answer(actor, request, owner)
         raise ReviewError("resolved", f"This merge request is already {request.status}.")
+    check_merge_answer(
+        actor,
+        ask_of(request),
+        request.entry_id,
+        entry.partner if entry is not None else None,
+        request.lead_id,
+        owner,
+    )
+    if lead is None or lead.erased_at is not None or entry is None:
+        raise ReviewError("gone", "The lead or the requesting row no longer exists.")
+    return lead
+
+
+def _decided_answer(actor: Actor, request: MergeRequest, owner: str) -> None:
+    """A decided request: only its owner hears that it is decided; the requester
+    trying to answer its own is refused as such."""
+    if not actor.admin and actor.partner == request.requester:
+        raise Denied("own_request", "You asked for this merge; only the lead's owner answers it.")
+    if not may_change(actor, owner):
+        raise Denied("not_owner", "Only the lead's owner can answer this merge request.")
 
 
 def accept(
@@ -174,12 +248,16 @@ def accept(
     actor: Actor,
     choose: Mapping[str, str] | None = None,
 ) -> ReviewResult:
-    """The owner merges the requester's row into its lead (fills blanks; where
-    both differ, ``choose`` field -> ``lead``/``entry``), closing the request."""
-    _open_request(request, actor)
+    """The owner merges the requester's row into its lead through the one guarded
+    merge of :mod:`integration.review` (person and row locks in its order; fills
+    blanks; where both differ, ``choose`` field -> ``lead``/``entry``), closing
+    the request. The entry must still be a duplicate of exactly this lead."""
+    _answerable(session, request, actor)
     entry = session.get(QuarantineEntry, request.entry_id)
     if entry is None or entry.duplicate_of != request.lead_id:
         raise ReviewError("gone", "The requesting row is no longer linked to this lead.")
+    ask = ask_of(request)
+    _claim(session, request, "accepted", None)
     result = merge_quarantine(
         session,
         config,
@@ -188,10 +266,8 @@ def accept(
         into=request.lead_id,
         choose=choose,
         source=actor.channel,
-        asked=True,
+        asked=ask,
     )
-    request.status = "accepted"
-    request.decided_at = utcnow()
     return result
 
 
@@ -199,20 +275,16 @@ def decline(
     session: Session, request: MergeRequest, *, actor: Actor, reason: str | None = None
 ) -> None:
     """The owner says no (optionally why); the requester's row stays open."""
-    _open_request(request, actor)
+    lead = _answerable(session, request, actor)
     reason = (reason or "").strip()[:MAX_REASON] or None
-    request.status = "declined"
-    request.reason = reason
-    request.decided_at = utcnow()
-    lead = session.get(Lead, request.lead_id)
-    if lead is not None:
-        records.audit(
-            session,
-            lead,
-            "merge_declined",
-            actor.channel,
-            {"by": request.owner, "for": request.requester},
-        )
+    _claim(session, request, "declined", reason)
+    records.audit(
+        session,
+        lead,
+        "merge_declined",
+        actor.channel,
+        {"by": request.owner, "for": request.requester},
+    )
 
 
 @dataclass(frozen=True)
@@ -238,8 +310,10 @@ def owner_queue(session: Session, config: AppConfig, actor: Actor) -> list[SideB
     for request in session.scalars(query.order_by(MergeRequest.id).limit(200)):
         entry = session.get(QuarantineEntry, request.entry_id)
         lead = session.get(Lead, request.lead_id)
-        if entry is None or lead is None:
+        if entry is None or lead is None or lead.erased_at is not None:
             continue
+        if entry.resolved_at is not None or not may_change(actor, lead.partner):
+            continue  # closed meanwhile, or the lead moved to a third partner
         values = entry_values(config, entry)
         plan = plan_merge(lead.data, values)
         differing = [(k, *plan.differing[k]) for k in sorted(plan.differing)]

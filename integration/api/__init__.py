@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, jsonify
 
-from integration.api import metrics as metrics_module
 from integration.api import (
     merge_requests_api,
     ops_api,
@@ -15,6 +14,7 @@ from integration.api import (
     review_api,
     vanished_api,
 )
+from integration.api import metrics as metrics_module
 from integration.api.context import authenticate, check_query_names
 from integration.api.openapi import openapi_document
 from integration.ownership import Denied
@@ -97,29 +97,8 @@ bp.add_url_rule(
 bp.add_url_rule(
     "/quarantine/<int:entry_id>/merge", "merge_quarantine", review_api.merge, methods=["POST"]
 )
-bp.add_url_rule("/leads/<id>/card", "lead_card", merge_requests_api.lead_card)
-bp.add_url_rule(
-    "/quarantine/<int:entry_id>/card", "quarantine_card", merge_requests_api.entry_card_view
-)
-bp.add_url_rule(
-    "/quarantine/<int:entry_id>/merge-request",
-    "request_merge",
-    merge_requests_api.file,
-    methods=["POST"],
-)
-bp.add_url_rule("/merge-requests", "list_merge_requests", merge_requests_api.list_requests)
-bp.add_url_rule(
-    "/merge-requests/<int:request_id>/accept",
-    "accept_merge_request",
-    merge_requests_api.accept_view,
-    methods=["POST"],
-)
-bp.add_url_rule(
-    "/merge-requests/<int:request_id>/decline",
-    "decline_merge_request",
-    merge_requests_api.decline_view,
-    methods=["POST"],
-)
+for rule, endpoint, view, methods in merge_requests_api.ROUTES:
+    bp.add_url_rule(rule, endpoint, view, methods=methods)
 bp.add_url_rule("/conflicts", "list_conflicts", review_api.list_conflicts)
 bp.add_url_rule(
     "/conflicts/<int:conflict_id>/resolve",

@@ -116,7 +116,7 @@ def entry_card_view(entry_id: int) -> Response:
     summary="Ask the owner of the lead an entry duplicates to merge it",
     responses={
         "201": json_response(OBJECT, "The request, open."),
-        **problems(401, 403, 404, 409, 422, 503),
+        **problems(400, 401, 403, 404, 409, 422, 503),
     },
 )
 def file(entry_id: int) -> tuple[Response, int]:
@@ -134,7 +134,8 @@ def file(entry_id: int) -> tuple[Response, int]:
 
 @describe(
     operationId="listMergeRequests",
-    summary="Merge requests the caller filed or decides (owners also get both rows)",
+    summary="Merge requests the caller filed (with their outcome), the open ones it decides "
+    "(both rows side by side) and those it decided",
     responses={"200": json_response(OBJECT, "Filed and to decide."), **problems(401, 503)},
 )
 def list_requests() -> Response:
@@ -142,9 +143,12 @@ def list_requests() -> Response:
     config = services().config
     with store_session() as session:
         query = select(MergeRequest).order_by(MergeRequest.id.desc()).limit(200)
+        received = query.where(MergeRequest.status != "open")
         if partner is not None:
             query = query.where(MergeRequest.requester == partner)
+            received = received.where(MergeRequest.owner == partner)
         filed = [request_json(r) for r in session.scalars(query)]
+        decided = [request_json(r) for r in session.scalars(received)]
         decide = [
             {
                 **(request_json(item.request) or {}),
@@ -153,7 +157,7 @@ def list_requests() -> Response:
             }
             for item in owner_queue(session, config, actor())
         ]
-    return jsonify(filed=filed, to_decide=decide)
+    return jsonify(filed=filed, to_decide=decide, decided=decided)
 
 
 @describe(
@@ -161,7 +165,10 @@ def list_requests() -> Response:
     operationId="acceptMergeRequest",
     summary="Accept: merge the requester's row into your lead (fills blanks; 'choose' per field)",
     requestBody={"required": False, "content": {"application/json": {"schema": OBJECT}}},
-    responses={"200": json_response(OBJECT, "Merged."), **problems(401, 403, 404, 409, 503)},
+    responses={
+        "200": json_response(OBJECT, "Merged."),
+        **problems(400, 401, 403, 404, 409, 422, 503),
+    },
 )
 def accept_view(request_id: int) -> Response:
     body = json_body(allow_empty=True)
@@ -210,11 +217,26 @@ def decline_view(request_id: int) -> Response:
             f"must be text of at most {MAX_REASON} characters",
             f"'reason' must be text of at most {MAX_REASON} characters.",
         )
-    with store_session() as session:
-        found = _request(session, request_id)
-        try:
-            decline(session, found, actor=actor(), reason=reason)
-        except ReviewError as exc:
-            session.rollback()
-            raise _problem(exc) from None
-        return jsonify(request_json(found))
+
+    def once() -> Response:
+        with store_session() as session:
+            found = _request(session, request_id)
+            try:
+                decline(session, found, actor=actor(), reason=reason)
+            except ReviewError as exc:
+                session.rollback()
+                raise _problem(exc) from None
+            return jsonify(request_json(found))
+
+    return run_guarded(once)
+
+
+#: (rule, endpoint, view, methods) of this module, registered on the API blueprint.
+ROUTES = (
+    ("/leads/<id>/card", "lead_card", lead_card, ["GET"]),
+    ("/quarantine/<int:entry_id>/card", "quarantine_card", entry_card_view, ["GET"]),
+    ("/quarantine/<int:entry_id>/merge-request", "request_merge", file, ["POST"]),
+    ("/merge-requests", "list_merge_requests", list_requests, ["GET"]),
+    ("/merge-requests/<int:request_id>/accept", "accept_merge_request", accept_view, ["POST"]),
+    ("/merge-requests/<int:request_id>/decline", "decline_merge_request", decline_view, ["POST"]),
+)

@@ -477,14 +477,14 @@ class AlertState(Base):
 class MergeRequest(Base):
     """A partner's ask that another partner merge its duplicate row into the
     lead the other partner owns: the owner accepts (a guarded merge) or declines.
-    At most one open request per pair (entry, lead): the partial unique index
+    At most one open request per pair (requesting partner, lead): the partial unique index
     holds it on every path, not only the one that checks first."""
 
     __tablename__ = "merge_requests"
     __table_args__ = (
         Index(
             "uq_merge_requests_open_pair",
-            "entry_id",
+            "requester",
             "lead_id",
             unique=True,
             sqlite_where=text("status = 'open'"),
@@ -498,7 +498,7 @@ class MergeRequest(Base):
     #: who asked (the entry's partner) and who decides (the lead's partner)
     requester: Mapped[str] = mapped_column(String(8), index=True)
     owner: Mapped[str] = mapped_column(String(8), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="open")  # open|accepted|declined
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open|accepted|declined|ended
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(nullable=True)

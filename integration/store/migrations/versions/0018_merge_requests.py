@@ -1,13 +1,15 @@
 """merge requests: a partner asks the owner of a firm to merge its duplicate
 
 Revision ID: 0018
-Revises: 0011
+Revises: 0016
 Create Date: 2026-12-07 13:30:00
 
 ``merge_requests`` keeps one row per ask: the requester's quarantine entry, the
 owner's lead, who asked and who decides, and the outcome (open, accepted,
-declined with an optional reason). A partial unique index allows one open
-request per (entry, lead) pair.
+declined with an optional reason, ended when
+either record is erased or the row closed otherwise). A partial unique index allows one open
+request per (requesting partner, lead) pair, so a partner holding many
+rows of one firm cannot fill its owner's queue.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ def upgrade() -> None:
             batch_op.create_index(batch_op.f(f"ix_merge_requests_{column}"), [column], unique=False)
         batch_op.create_index(
             "uq_merge_requests_open_pair",
-            ["entry_id", "lead_id"],
+            ["requester", "lead_id"],
             unique=True,
             sqlite_where=sa.text("status = 'open'"),
             postgresql_where=sa.text("status = 'open'"),
