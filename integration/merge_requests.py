@@ -205,7 +205,8 @@ def file_request(session: Session, entry: QuarantineEntry, *, actor: Actor) -> M
         raise ReviewError(
             "already_asked", f"You already asked {lead.partner.upper()} to merge this row."
         ) from None
-    records.audit(session, lead, "merge_requested", actor.channel, {"by": actor.partner})
+    # the history says that a chamber asked, in words; who asked is the request's
+    records.audit(session, lead, "merge_requested", actor.channel)
     return request
 
 
@@ -278,13 +279,7 @@ def decline(
     lead = _answerable(session, request, actor)
     reason = (reason or "").strip()[:MAX_REASON] or None
     _claim(session, request, "declined", reason)
-    records.audit(
-        session,
-        lead,
-        "merge_declined",
-        actor.channel,
-        {"by": request.owner, "for": request.requester},
-    )
+    records.audit(session, lead, "merge_declined", actor.channel)
 
 
 @dataclass(frozen=True)
