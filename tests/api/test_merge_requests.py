@@ -273,3 +273,36 @@ def test_erasure_of_either_record_ends_the_request(
             f"/api/v1/merge-requests/{request_id}/accept", headers=tokens["lv"], json={}
         )
         assert resp.status_code == 409
+
+
+def test_accept_and_decline_at_once_one_lands(
+    client: Any, store: Any, config: Any, tokens: Any
+) -> None:
+    """Two answers sent together (a double click, two staff members): exactly one
+    decides the request; the other is told it is decided, and never both land."""
+    from concurrently import run_concurrently
+
+    lead_id, email = owner_lead(store, "lv")
+    with store.session() as s:
+        name = s.get(Lead, lead_id).data["company_name"]
+    entry = duplicate_by_form(client, config, "ee", email, name)
+    request_id = client.post(
+        f"/api/v1/quarantine/{entry}/merge-request", headers=tokens["ee"], json={}
+    ).get_json()["id"]
+    answers: dict[str, int] = {}
+
+    def answer(verb: str) -> None:
+        resp = client.application.test_client().post(
+            f"/api/v1/merge-requests/{request_id}/{verb}", headers=tokens["lv"], json={}
+        )
+        answers[verb] = resp.status_code
+
+    assert run_concurrently(answer, ["accept", "decline"]) == []
+    assert sorted(answers.values()) == [200, 409], answers
+    with store.session() as s:
+        status = s.get(MergeRequest, request_id).status
+        merged = s.get(QuarantineEntry, entry).resolution == "merged"
+        notes = s.get(Lead, lead_id).data.get("notes")
+    winner = next(verb for verb, code in answers.items() if code == 200)
+    assert status == {"accept": "accepted", "decline": "declined"}[winner]
+    assert merged == (winner == "accept") and (notes is not None) == (winner == "accept")
