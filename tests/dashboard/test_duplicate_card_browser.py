@@ -3,7 +3,8 @@ sheets (gspread on the emulator) and a real sync (#23): EE's sheet row is a
 firm LV holds; EE's staff see the minimal card of LV's lead (name, chamber, id
 and nothing else) instead of a 404, ask LV to merge; LV's staff see both rows
 side by side in their queue and accept; both read the outcome, and the next
-sync writes the merged value into LV's sheet. FI sees no card."""
+sync writes the merged value into LV's sheet and tells EE's row where it went.
+FI sees no card."""
 
 from __future__ import annotations
 
@@ -107,3 +108,8 @@ def test_card_request_and_accept_in_the_browser(
         assert s.get(QuarantineEntry, request.entry_id).resolution == "merged"
     env.synced_tab("lv")
     assert env.records("lv")[lv_id]["Piezīmes"] == "Kohtusime Tallinnas"
+    # EE's sheet row says where it went, and the sync keeps no new entry of it
+    env.synced_tab("ee")
+    (row,) = env.records("ee").values()
+    assert row["Sünkroonimise olek"] == f"Ühendatud kirjega {lv_id}"
+    assert env.count(QuarantineEntry) == 1
