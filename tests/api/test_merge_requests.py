@@ -306,3 +306,44 @@ def test_accept_and_decline_at_once_one_lands(
     winner = next(verb for verb, code in answers.items() if code == 200)
     assert status == {"accept": "accepted", "decline": "declined"}[winner]
     assert merged == (winner == "accept") and (notes is not None) == (winner == "accept")
+
+
+def test_accept_never_brings_a_third_partners_firm_into_the_lead(
+    client: Any, store: Any, config: Any, tokens: Any
+) -> None:
+    """EE's row names LV's firm by e-mail but carries the registration code of a
+    firm FI holds: LV's accept is refused and neither lead changes."""
+    from integration.store import records
+
+    lead_id, email = owner_lead(store, "lv")
+    with store.session() as s:
+        fi_lead = stored_lead(
+            s,
+            {"partner": "fi", "company_name": "Alfa Oy", "country": "FI", "sector": "ict",
+             "registration_code": "1000000-4"},
+            source="api",
+        )  # fmt: skip
+        s.flush()
+        fi_id, fi_before = fi_lead.id, dict(fi_lead.data)
+        lv_before = dict(s.get(Lead, lead_id).data)
+        entry = records.quarantine(
+            s,
+            kind="lead",
+            source="webhook:ee",
+            partner="ee",
+            raw={"company_name": lv_before["company_name"], "country": "FI", "sector": "ict",
+                 "email": email, "registration_code": "1000000-4"},
+            errors=[{"field": "", "code": "duplicate", "params": {"id": lead_id, "key": "email"}}],
+            duplicate_of=lead_id,
+        )  # fmt: skip
+        s.flush()
+        entry_id = entry.id
+    request_id = client.post(
+        f"/api/v1/quarantine/{entry_id}/merge-request", headers=tokens["ee"], json={}
+    ).get_json()["id"]
+    resp = client.post(f"/api/v1/merge-requests/{request_id}/accept", headers=tokens["lv"], json={})
+    assert resp.status_code == 409, resp.get_data(as_text=True)
+    with store.session() as s:
+        assert s.get(Lead, lead_id).data == lv_before
+        assert s.get(Lead, fi_id).data == fi_before
+        assert s.get(MergeRequest, request_id).status == "open"
