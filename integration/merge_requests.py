@@ -182,6 +182,9 @@ def file_request(session: Session, entry: QuarantineEntry, *, actor: Actor) -> M
         )
     )
     check_merge_request(actor, entry.partner, lead.partner, declined=bool(declined))
+    # a request whose row a sync closed meanwhile (applied, gone) is over: it
+    # must not hold the one open place of this partner and lead
+    records.end_merge_requests(session)
     open_one = session.scalars(
         select(MergeRequest).where(
             MergeRequest.requester == entry.partner,
