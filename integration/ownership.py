@@ -16,6 +16,9 @@ The rules (``docs/security.md`` states them for people):
   lead is an admin's decision.
 * Review items (quarantined rows, conflicts) are acted on by their partner or
   an admin, and a conflict only when its record still belongs to that partner.
+* A partner whose row duplicates another partner's firm sees only a minimal
+  card of that lead (name, owning chamber, id) and may ask the owner to merge;
+  only the owner (or an admin) accepts or declines.
 * An erasure has a scope: a partner's reaches only its own data and its
   tombstones block only its own sheet, forms and API; an admin's reaches the
   network.
@@ -106,10 +109,36 @@ def check_review(actor: Actor, item_partner: str | None) -> None:
         raise Denied("not_owner", "This review item belongs to another partner.")
 
 
-def check_merge(actor: Actor, entry_partner: str | None, target_owner: str) -> None:
+@dataclass(frozen=True)
+class MergeAsk:
+    """A merge request as the rules read it: which entry asks to go into which
+    lead, who asked, who was asked, and whether it is still open."""
+
+    entry_id: int
+    lead_id: str
+    requester: str
+    owner: str
+    status: str
+
+
+def check_merge(
+    actor: Actor,
+    entry_partner: str | None,
+    target_owner: str,
+    *,
+    asked: MergeAsk | None = None,
+    entry_id: int | None = None,
+    target_id: str | None = None,
+) -> None:
     """Merging fills the target lead's blanks with the entry's values: within
-    one partner by that partner, across partners only by an admin."""
-    check_review(actor, entry_partner)
+    one partner by that partner, across partners by an admin, or by the
+    target's owner when the entry's partner asked it to: ``asked`` must be an
+    open request of exactly this entry (``entry_id``, its partner) about exactly
+    this lead (``target_id``, its current owner), answered by the owner."""
+    if asked is None:
+        check_review(actor, entry_partner)
+    else:
+        check_merge_answer(actor, asked, entry_id, entry_partner, target_id, target_owner)
     if not may_change(actor, target_owner):
         raise Denied(
             "not_owner",
@@ -142,3 +171,51 @@ def erasure_scope(actor: Actor) -> str | None:
 def in_scope(scope: str | None, partner: str | None) -> bool:
     """Whether data of ``partner`` lies within an erasure or tombstone ``scope``."""
     return scope is None or scope == partner
+
+
+def may_see_card(actor: Actor, owner: str, linked: bool) -> bool:
+    """Whether ``actor`` may see the minimal card (company name, owning chamber,
+    id) of a lead ``owner`` holds: its owner and admins see the whole record
+    anyway; another partner only when one of its own entries is linked to that
+    lead as a duplicate (open, or one it asked to merge), so ids cannot be probed."""
+    return may_change(actor, owner) or (actor.partner is not None and linked)
+
+
+def check_merge_request(
+    actor: Actor, entry_partner: str | None, target_owner: str, *, declined: bool = False
+) -> None:
+    """A merge request is filed by the entry's own partner (never for another
+    partner, not by an admin, who merges directly), about another partner's lead
+    (the one the entry is a duplicate of; the caller passes that, never a lead
+    the actor names), and not again once the owner declined this pair."""
+    if actor.admin or entry_partner is None or entry_partner != actor.partner:
+        raise Denied("not_owner", "Only the partner whose row this is can ask for a merge.")
+    if target_owner == actor.partner:
+        raise Denied("own_lead", "The lead is your own; merge the row directly.")
+    if declined:
+        raise Denied("declined", "The owner declined merging this row; it cannot be asked again.")
+
+
+def check_merge_answer(
+    actor: Actor,
+    asked: MergeAsk,
+    entry_id: int | None,
+    entry_partner: str | None,
+    target_id: str | None,
+    target_owner: str,
+) -> None:
+    """A merge request is accepted or declined by the lead's current owner (or an
+    admin), never by the partner who asked, and only while it is open and still
+    names this entry of its requester and this lead of its owner (a lead moved to
+    a third partner meanwhile is not the owner's to merge into any more)."""
+    if not actor.admin and actor.partner == asked.requester:
+        raise Denied("own_request", "You asked for this merge; only the lead's owner answers it.")
+    if not may_change(actor, target_owner) or asked.owner != target_owner:
+        raise Denied("not_owner", "Only the lead's owner can answer this merge request.")
+    if (
+        asked.status != "open"
+        or asked.entry_id != entry_id
+        or asked.lead_id != target_id
+        or asked.requester != entry_partner
+    ):
+        raise Denied("not_asked", "This merge request does not cover this row and lead.")

@@ -24,7 +24,14 @@ from integration.config import AppConfig
 from integration.intake import accept_lead, fill_blanks, record_errors, split_known
 from integration.issues import render
 from integration.messages import FALLBACK
-from integration.ownership import Actor, check_conflict, check_merge, check_review, owner_of
+from integration.ownership import (
+    Actor,
+    MergeAsk,
+    check_conflict,
+    check_merge,
+    check_review,
+    owner_of,
+)
 from integration.store import records
 from integration.store.firm_locks import lock_person
 from integration.store.models import Agreement, Conflict, Lead, QuarantineEntry, utcnow
@@ -230,6 +237,7 @@ def replay_quarantine(
         raise ReviewError("duplicate", render(result.errors[0], FALLBACK, "lead"), result.errors)
     _resolve(entry, "applied")
     entry.raw = raw
+    records.end_merge_requests(session)
     assert result.lead is not None
     return ReviewResult("replayed", record_id=result.lead.id, changed=result.filled)
 
@@ -242,6 +250,7 @@ def dismiss_quarantine(
     check_review(actor, entry.partner)
     _take(entry)
     _resolve(entry, "dismissed")
+    records.end_merge_requests(session)
     if _is_sheet(entry) and entry.partner:
         records.request_sync(
             session,
@@ -280,11 +289,16 @@ def merge_target(
     *,
     actor: Actor,
     into: str | None = None,
+    asked: MergeAsk | None = None,
 ) -> tuple[Lead, dict[str, Any]]:
     """The lead an entry merges into and the entry's values, once every rule
     allows the merge (the entry open, the actor's ownership, no erased person,
-    not another partner's firm); reads only, so the dashboard can show it first."""
-    check_review(actor, entry.partner)
+    not another partner's firm); reads only, so the dashboard can show it first.
+    ``asked``: the open merge request the entry's partner filed, so the lead's
+    owner may merge it (:func:`ownership.check_merge` checks it names this
+    entry and this lead)."""
+    if asked is None:
+        check_review(actor, entry.partner)
     _open(entry)
     if entry.kind != "lead":
         raise ReviewError("invalid", "Only leads can be merged.")
@@ -294,7 +308,9 @@ def merge_target(
     target = session.get(Lead, target_id)
     if target is None or target.erased_at is not None:
         raise ReviewError("no_target", f"There is no live lead {target_id} to merge into.")
-    check_merge(actor, entry.partner, target.partner)
+    check_merge(
+        actor, entry.partner, target.partner, asked=asked, entry_id=entry.id, target_id=target.id
+    )
     partner = entry.partner or target.partner
     if records.erased_in_payload(session, entry.raw or {}, partner):
         raise ReviewError("erased", "This person was erased; the entry is dismissed.")
@@ -336,17 +352,20 @@ def merge_quarantine(
     into: str | None = None,
     choose: Mapping[str, str] | None = None,
     source: str = "api",
+    asked: MergeAsk | None = None,
 ) -> ReviewResult:
     """Merge a duplicate lead into an existing one: the valid values it has
     and the target lacks fill the target's blanks; where both have a value the
     lead's stays unless ``choose`` (field -> ``lead``/``entry``) takes the
     entry's. Into another partner's lead only by an admin
     (:func:`ownership.check_merge`). The result and the audit entry list what
-    was filled and replaced; a merge that fills nothing says so."""
-    check_review(actor, entry.partner)
+    was filled and replaced; a merge that fills nothing says so. ``asked``:
+    the merge request the owner accepts (:mod:`integration.merge_requests`)."""
+    if asked is None:
+        check_review(actor, entry.partner)
     _take(entry, *_merge_writes(session, config, entry, into))
     try:
-        target, valid = merge_target(session, config, entry, actor=actor, into=into)
+        target, valid = merge_target(session, config, entry, actor=actor, into=into, asked=asked)
     except ReviewError as exc:
         if exc.reason == "erased":
             # kept before the erasure reached it: its values go now, merged nowhere

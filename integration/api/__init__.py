@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, jsonify
 
-from integration.api import metrics as metrics_module
 from integration.api import (
+    merge_requests_api,
     ops_api,
     records_api,
     records_spec,
@@ -14,6 +14,7 @@ from integration.api import (
     review_api,
     vanished_api,
 )
+from integration.api import metrics as metrics_module
 from integration.api.context import authenticate, check_query_names
 from integration.api.openapi import openapi_document
 from integration.ownership import Denied
@@ -96,6 +97,8 @@ bp.add_url_rule(
 bp.add_url_rule(
     "/quarantine/<int:entry_id>/merge", "merge_quarantine", review_api.merge, methods=["POST"]
 )
+for rule, endpoint, view, methods in merge_requests_api.ROUTES:
+    bp.add_url_rule(rule, endpoint, view, methods=methods)
 bp.add_url_rule("/conflicts", "list_conflicts", review_api.list_conflicts)
 bp.add_url_rule(
     "/conflicts/<int:conflict_id>/resolve",

@@ -38,7 +38,7 @@ def openapi_path(rule: str) -> str:
     """Flask rule -> OpenAPI path template (``/leads/<id>`` -> ``/leads/{id}``);
     the integer ids of review items and runs are all called ``{id}``."""
     path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule)
-    return re.sub(r"\{(entry_id|conflict_id|run_id)\}", "{id}", path)
+    return re.sub(r"\{(entry_id|conflict_id|run_id|request_id)\}", "{id}", path)
 
 
 def _paths(app: Flask) -> dict[str, Any]:

@@ -21,6 +21,7 @@ CONTENT_SECURITY_POLICY = (
 def register(app: Flask) -> None:
     """Attach the dashboard to the app (called by the app factory)."""
     from integration.dashboard import (  # noqa: F401
+        duplicate_card,
         health,
         overview,
         record_actions,

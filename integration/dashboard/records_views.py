@@ -14,7 +14,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from integration.auth import is_admin, scope_agreements, scope_leads
-from integration.dashboard import bp
+from integration.dashboard import bp, duplicate_card
 from integration.dashboard.access import current_token, login_required
 from integration.dashboard.scope import partner_scope
 from integration.dashboard.tables import (
@@ -313,6 +313,8 @@ def _record_page(kind: str, record_id: str) -> Any:
     with services().store.session() as db:
         query = page.scope(select(page.model).where(page.model.id == record_id), token)
         record = db.scalars(query).first()
+        if record is None and kind == "lead":  # another partner's firm a row of ours duplicates
+            return duplicate_card.card_page_or_404(db, record_id)
         if record is None:
             abort(404)
         extra = page.context(db, record, token)

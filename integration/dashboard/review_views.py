@@ -141,10 +141,16 @@ def open_conflicts(db: Session) -> list[Conflict]:
 @bp.get("/fix")
 @login_required
 def needs_fixing() -> Any:
+    from integration.dashboard import duplicate_card
+
     svc = services()
     config = svc.config
     with svc.store.session() as db:
         quarantined = quarantine_rows(db, config, ui_locale())
+        merge_requests = duplicate_card.fix_page_context(db, config, ui_locale())
+        cards = duplicate_card.entry_cards(
+            db, config, [q["entry"] for q in quarantined], ui_locale()
+        )
         conflicts = open_conflicts(db)
         unlisted = [
             {
@@ -162,7 +168,9 @@ def needs_fixing() -> Any:
         quarantined=quarantined,
         conflicts=conflicts,
         unlisted_events=unlisted,
+        cards=cards,
         active="fix",
+        **merge_requests,
     )
 
 

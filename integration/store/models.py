@@ -26,6 +26,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -480,3 +481,33 @@ class AlertState(Base):
     notified_at: Mapped[datetime | None] = mapped_column(nullable=True)
     resolved_at: Mapped[datetime | None] = mapped_column(nullable=True, index=True)
     resolved_notified_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class MergeRequest(Base):
+    """A partner's ask that another partner merge its duplicate row into the
+    lead the other partner owns: the owner accepts (a guarded merge) or declines.
+    At most one open request per pair (requesting partner, lead): the partial unique index
+    holds it on every path, not only the one that checks first."""
+
+    __tablename__ = "merge_requests"
+    __table_args__ = (
+        Index(
+            "uq_merge_requests_open_pair",
+            "requester",
+            "lead_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("quarantine.id"), index=True)
+    lead_id: Mapped[str] = mapped_column(String(16), index=True)
+    #: who asked (the entry's partner) and who decides (the lead's partner)
+    requester: Mapped[str] = mapped_column(String(8), index=True)
+    owner: Mapped[str] = mapped_column(String(8), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open|accepted|declined|ended
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(nullable=True)

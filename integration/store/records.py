@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import false, func, or_, select, true
+from sqlalchemy import false, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from integration.identity import (
@@ -36,6 +36,7 @@ from integration.store.models import (
     AuditEntry,
     Lead,
     LeadIdSeq,
+    MergeRequest,
     QuarantineEntry,
     SyncRequest,
     SyncShadow,
@@ -323,7 +324,27 @@ def erase_lead(
     for shadow in session.scalars(select(SyncShadow).where(SyncShadow.record_id == lead.id)):
         shadow.base = {k: v for k, v in (shadow.base or {}).items() if k not in PERSONAL_FIELDS}
         shadow.row_hash = None
+    end_merge_requests(session, lead_id=lead.id)
     audit(session, lead, "erase", source, {f: "[erased]" for f in erased})
+
+
+def end_merge_requests(session: Session, *, lead_id: str | None = None) -> int:
+    """End the open merge requests nobody can answer any more: those about
+    ``lead_id`` (its lead is being erased) and those whose requesting row is
+    closed (erased, dismissed, applied or merged elsewhere). Called by erasure
+    and by every review action that closes an entry; returns how many ended."""
+    session.flush()
+    closed = select(QuarantineEntry.id).where(QuarantineEntry.resolved_at.is_not(None))
+    gone = MergeRequest.entry_id.in_(closed)
+    if lead_id is not None:
+        gone = or_(gone, MergeRequest.lead_id == lead_id)
+    ended = session.execute(
+        update(MergeRequest)
+        .where(MergeRequest.status == "open", gone)
+        .values(status="ended", decided_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return int(ended.rowcount or 0)
 
 
 def tombstones_blocking(partner: str | None) -> Any:

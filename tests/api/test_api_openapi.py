@@ -52,7 +52,8 @@ def test_every_api_and_webhook_route_is_described(app) -> None:
                 method,
                 path.replace("{entry_id}", "{id}")
                 .replace("{conflict_id}", "{id}")
-                .replace("{run_id}", "{id}"),
+                .replace("{run_id}", "{id}")
+                .replace("{request_id}", "{id}"),
             ) in described, (method, path)
 
 

@@ -36,6 +36,7 @@ from integration.store.models import (
     Agreement,
     ApiToken,
     Lead,
+    MergeRequest,
     QuarantineEntry,
     SyncRun,
     utcnow,
@@ -286,6 +287,33 @@ def _enrich(live: Any) -> dict[str, str]:
             partner="lv",
             duplicate_of=target.id,
         )
+        # Cross-partner duplicates (#23): LV's row of an EE firm, asked about (the
+        # card and its outcome), and EE's row of an LV firm waiting in LV's queue
+        # with both rows side by side; one more decided, for both sides' lists.
+        for requester, owner, lead_id, status in (
+            ("lv", "ee", seeded.leads["ee"][1], "open"),
+            ("ee", "lv", seeded.leads["lv"][5], "open"),
+            ("ee", "lv", seeded.leads["lv"][6], "declined"),
+        ):
+            lead = s.get(Lead, lead_id)
+            asking = records.quarantine(
+                s,
+                kind="lead",
+                source=f"webhook:{requester}",
+                raw={**lead.data, "id": None, "partner": requester, "notes": "Tallinn 2025"},
+                errors=[
+                    {"field": "", "code": "duplicate", "params": {"id": lead_id, "key": "email"}}
+                ],
+                partner=requester,
+                duplicate_of=lead_id,
+            )
+            s.flush()
+            s.add(
+                MergeRequest(
+                    entry_id=asking.id, lead_id=lead_id, requester=requester, owner=owner,
+                    status=status, decided_at=None if status == "open" else utcnow(),
+                )
+            )  # fmt: skip
         started = utcnow() - timedelta(minutes=30)
         for tab, outcome, dry, trigger in (
             ("leads", "aborted", False, "drive-push"),
@@ -326,6 +354,9 @@ def pages(live: Any, extra: dict[str, str], who: str) -> dict[str, str]:
     }
     if who != "admin":
         out["another partner's lead"] = f"/dashboard/leads/{seeded.leads['ee'][0]}"
+        out["another partner's lead a row of ours duplicates"] = (
+            f"/dashboard/leads/{seeded.leads['ee'][1]}"
+        )
     return out
 
 

@@ -8,40 +8,15 @@ the stop. EE's staff see none of LV's rows and cannot act on them."""
 from __future__ import annotations
 
 import re
-import sys
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sync"))
-
+from browser_sync import env, sign_in
 from live_server import serving
-from sync_env import LV_LEADS_HEADER, SyncEnv, sync_env_on
-
-from integration.config import AppConfig
+from sync_env import LV_LEADS_HEADER, SyncEnv
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def env(sqlite_url: str, base_config: AppConfig, emulator: Any) -> Iterator[SyncEnv]:
-    with sync_env_on(sqlite_url, base_config, emulator) as sync_env:
-        yield sync_env
-
-
-def _sign_in(browser: Any, url: str, secret: str, path: str) -> Any:
-    context = browser.new_context(
-        base_url=url, locale="lv-LV", viewport={"width": 390, "height": 844}
-    )
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.goto(path)
-    page.get_by_label(re.compile("Access token|Piekļuves|Juurdepääsu|Käyttöavain")).fill(secret)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(lambda u: "/dashboard/signin" not in u)
-    return page
+__all__ = ["env"]  # the fixture, used by name
 
 
 def test_staff_restore_and_archive_vanished_rows_in_the_browser(env: SyncEnv, browser: Any) -> None:
@@ -61,11 +36,11 @@ def test_staff_restore_and_archive_vanished_rows_in_the_browser(env: SyncEnv, br
     app = create_app(env.config, store=env.store)
     with serving(app) as url:
         url = url.replace("127.0.0.1", "localhost")  # a secure context: the Secure cookie works
-        other = _sign_in(browser, url, ee, "/dashboard/sync/vanished")
+        other = sign_in(browser, url, ee, "/dashboard/sync/vanished")
         assert other.locator("[data-vanished]").count() == 0
         assert other.locator("[data-vanished-none]").count() == 1
 
-        page = _sign_in(browser, url, lv, "/dashboard/sync")
+        page = sign_in(browser, url, lv, "/dashboard/sync")
         page.locator("[data-vanished-link]").click()
         page.wait_for_url(re.compile("/dashboard/sync/vanished$"))
         assert page.locator("main h1").inner_text() == "Pazudušās rindas"

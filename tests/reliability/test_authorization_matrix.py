@@ -13,6 +13,7 @@ the model. Runs on SQLite and PostgreSQL (the store decides who sees what)."""
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from integration.store.models import (
     Agreement,
     Conflict,
     Lead,
+    MergeRequest,
     QuarantineEntry,
     SyncRun,
     Tombstone,
@@ -65,6 +67,10 @@ class World:
     channel_tokens: dict[str, str]
     #: the owner's lead whose row vanished from its sheet (archived by a sync)
     vanished: str
+    #: the other partner's open request that the owner merge ``foreign_entry``
+    merge_request: int
+    #: the other partner's duplicate of the owner's AZ lead, not asked about yet
+    asking_entry: int
 
 
 def build(store: Any, owner: str) -> World:
@@ -135,6 +141,20 @@ def build(store: Any, owner: str) -> World:
             errors=[{"field": "", "code": "duplicate", "message": f"Duplicate of {lead.id}"}],
             duplicate_of=lead.id,
         )
+        asking_entry = records.quarantine(
+            s,
+            kind="lead",
+            source=f"webhook:{other}",
+            partner=other,
+            raw={"company_name": f"AZ {n}", "country": "AZ", "sector": "ict"},
+            errors=[{"field": "", "code": "duplicate", "message": f"Duplicate of {az.id}"}],
+            duplicate_of=az.id,
+        )
+        s.flush()
+        asked = MergeRequest(
+            entry_id=foreign_entry.id, lead_id=lead.id, requester=other, owner=owner, status="open"
+        )
+        s.add(asked)
         conflict = sheet_won_conflict(
             owner, lead.id, "notes", base=None, sheet="sheet", store="store"
         )
@@ -165,6 +185,8 @@ def build(store: Any, owner: str) -> World:
             channel.id,
             tokens,
             gone.id,
+            asked.id,
+            asking_entry.id,
         )
 
 
@@ -199,6 +221,7 @@ def snapshot(store: Any) -> Any:
             ],
             [(c.id, c.resolved_at) for c in s.scalars(select(Conflict).order_by(Conflict.id))],
             [t.id for t in s.scalars(select(Tombstone))],
+            [(m.id, m.status) for m in s.scalars(select(MergeRequest).order_by(MergeRequest.id))],
         )
 
 
@@ -391,6 +414,53 @@ def stage_is_won(w: World, store: Any, c: Caller) -> None:
             assert s.get(Lead, w.lead).data["stage"] == "won"
 
 
+def card_only(w: World, store: Any, c: Caller, resp: Any) -> None:
+    """The other partner, holding a duplicate of the owner's lead, reads its
+    minimal card (name, owning chamber, id) and nothing else of the record."""
+    if c.role != "other":
+        return
+    body = resp.get_data(as_text=True)
+    assert w.name in body and w.lead in body
+    assert w.email not in body and "history-table" not in body and w.agreement not in body
+
+
+def card_keys_only(w: World, store: Any, c: Caller, resp: Any) -> None:
+    assert set(resp.get_json()) - {"merge_request"} == {"id", "company_name", "owner", "owner_name"}
+    card_only(w, store, c, resp)
+
+
+def asked_by_other_only(w: World, store: Any, c: Caller, resp: Any) -> None:
+    """Only the entry's own partner files a request; the page refuses an admin."""
+    with store.session() as s:
+        made = s.scalars(select(MergeRequest).where(MergeRequest.entry_id == w.asking_entry)).all()
+    assert [(m.requester, m.lead_id) for m in made] == (
+        [(other_of(w.owner), w.az_lead)] if c.role == "other" else []
+    ), c.role
+
+
+def answered_by_owner_only(w: World, store: Any, c: Caller, resp: Any) -> None:
+    """The requester never answers its own request; the owner's or an admin's
+    accept merges the requester's row into the owner's lead, nothing else."""
+    with store.session() as s:
+        status = s.get(MergeRequest, w.merge_request).status
+        notes = s.get(Lead, w.lead).data.get("notes")
+        partner = s.get(Lead, w.lead).partner
+    if c.role == "other":
+        assert status == "open" and notes is None
+    elif c.role != "nobody":
+        assert status in ("accepted", "declined") and partner == w.owner
+        assert notes == ("the other partner's notes" if status == "accepted" else None)
+
+
+def shows_owner_firm_beyond_card(w: World, store: Any, c: Caller, resp: Any) -> None:
+    """The Needs-fixing page: the other partner reads the owner's firm name only
+    in the minimal card of the lead its row duplicates (and its requests' list)."""
+    card = r'<div class="merge-plan" data-duplicate-card=.*?</ul>\s*</div>'
+    page = re.sub(card, "", resp.get_data(as_text=True), flags=re.S)
+    page = re.sub(r"<li data-merge-outcome=.*?</li>", "", page, flags=re.S)
+    assert (w.name in page) == (c.role in ("owner", "admin")), c.role
+
+
 def lead_body(w: World) -> dict[str, Any]:
     n = uuid.uuid4().hex[:8]
     return {
@@ -498,6 +568,37 @@ RULES: dict[tuple[str, str], Rule] = {
         writes=True,
         check=merge_left_lead_alone,
     ),
+    # ---- API: cross-partner duplicates (#23). The other partner holds a
+    # duplicate of the owner's lead: it reads the card and asks; the owner answers
+    ("/api/v1/leads/<id>/card", "GET"): Rule(
+        api("GET", lambda w: f"/api/v1/leads/{w.lead}/card"), same(200, 401), check=card_keys_only
+    ),
+    ("/api/v1/quarantine/<int:entry_id>/card", "GET"): Rule(
+        api("GET", lambda w: f"/api/v1/quarantine/{w.foreign_entry}/card"),
+        lambda role, owner: {"owner": 404, "nobody": 401}.get(role, 200),
+        check=card_keys_only,
+    ),
+    ("/api/v1/quarantine/<int:entry_id>/merge-request", "POST"): Rule(
+        api("POST", lambda w: f"/api/v1/quarantine/{w.asking_entry}/merge-request", json={}),
+        lambda role, owner: {"other": 201, "owner": 404, "admin": 403}.get(role, 401),
+        writes=True,
+        check=asked_by_other_only,
+    ),
+    ("/api/v1/merge-requests", "GET"): Rule(
+        api("GET", lambda w: "/api/v1/merge-requests"), same(200, 401)
+    ),
+    ("/api/v1/merge-requests/<int:request_id>/accept", "POST"): Rule(
+        api("POST", lambda w: f"/api/v1/merge-requests/{w.merge_request}/accept", json={}),
+        scoped(200, 403),
+        writes=True,
+        check=answered_by_owner_only,
+    ),
+    ("/api/v1/merge-requests/<int:request_id>/decline", "POST"): Rule(
+        api("POST", lambda w: f"/api/v1/merge-requests/{w.merge_request}/decline", json={}),
+        scoped(200, 403),
+        writes=True,
+        check=answered_by_owner_only,
+    ),
     ("/api/v1/conflicts", "GET"): Rule(
         api("GET", lambda w: f"/api/v1/conflicts?partner={w.owner}"), scoped(200)
     ),
@@ -570,8 +671,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("/dashboard/leads.csv", "GET"): Rule(
         page("GET", lambda w: "/dashboard/leads.csv"), same(200, DASH)
     ),
+    # the other partner holds a duplicate of the lead: the minimal card, not the record
     ("/dashboard/leads/<record_id>", "GET"): Rule(
-        page("GET", lambda w: f"/dashboard/leads/{w.lead}"), scoped(200, 404, DASH)
+        page("GET", lambda w: f"/dashboard/leads/{w.lead}"), same(200, DASH), check=card_only
     ),
     ("/dashboard/agreements", "GET"): Rule(
         page("GET", lambda w: "/dashboard/agreements"), same(200, DASH)
@@ -650,6 +752,25 @@ RULES: dict[tuple[str, str], Rule] = {
         writes=True,
         check=merge_left_lead_alone,
     ),
+    # only the entry's partner asks (an admin is refused with a message); the
+    # owner cannot even see the entry
+    ("/dashboard/fix/quarantine/<int:entry_id>/merge-request", "POST"): Rule(
+        page("POST", lambda w: f"/dashboard/fix/quarantine/{w.asking_entry}/merge-request"),
+        lambda role, owner: 404 if role == "owner" else 302,
+        writes=True,
+        check=asked_by_other_only,
+    ),
+    # the requester is refused with a message; the owner and admins answer
+    ("/dashboard/fix/merge-requests/<int:request_id>", "POST"): Rule(
+        page(
+            "POST",
+            lambda w: f"/dashboard/fix/merge-requests/{w.merge_request}",
+            {"action": "accept"},
+        ),
+        same(302),
+        writes=True,
+        check=answered_by_owner_only,
+    ),
     ("/dashboard/fix/conflicts/<int:conflict_id>", "POST"): Rule(
         page("POST", lambda w: f"/dashboard/fix/conflicts/{w.conflict}", {"side": "store"}),
         scoped(302, 404, DASH),
@@ -674,8 +795,12 @@ RULES: dict[tuple[str, str], Rule] = {
 
 #: Lists and exports that must show the owner's firm to its partner and admins only.
 for _path in ("/dashboard/leads", "/dashboard/leads.csv", "/dashboard/fix", "/dashboard/fix.csv"):
-    RULES[(_path, "GET")].check = lambda w, store, c, resp: (
-        shows_owner_firm(w, store, c, resp) if c.role != "nobody" else None
+    RULES[(_path, "GET")].check = lambda w, store, c, resp, p=_path: (
+        (shows_owner_firm_beyond_card if p == "/dashboard/fix" else shows_owner_firm)(
+            w, store, c, resp
+        )
+        if c.role != "nobody"
+        else None
     )
 
 
