@@ -36,6 +36,7 @@ from integration.ownership import (
 )
 from integration.review import ReviewError, ReviewResult, entry_values, merge_quarantine
 from integration.store import records
+from integration.store.db import rows_affected
 from integration.store.models import Lead, MergeRequest, QuarantineEntry, utcnow
 
 #: The reason text a decline keeps at most (a sentence, not a document).
@@ -96,7 +97,7 @@ def _claim(session: Session, request: MergeRequest, status: str, reason: str | N
         .values(status=status, reason=reason, decided_at=now)
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount != 1:
+    if rows_affected(claimed) != 1:
         raise StaleDataError(f"merge request {request.id} was decided meanwhile")
     session.expire(request, ["status", "reason", "decided_at"])
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from integration.config import AppConfig
 from integration.intake import accept_lead, fill_blanks, record_errors, split_known
 from integration.issues import render
+from integration.kinds import Kind, Tab
 from integration.messages import FALLBACK
 from integration.ownership import (
     Actor,
@@ -33,8 +34,10 @@ from integration.ownership import (
     owner_of,
 )
 from integration.store import records
+from integration.store.db import rows_affected
 from integration.store.firm_locks import lock_person
 from integration.store.models import Agreement, Conflict, Lead, QuarantineEntry, utcnow
+from integration.store.queries import get_record
 from integration.sync import sheet_rows
 
 SIDES = ("sheet", "store")
@@ -401,8 +404,8 @@ def merge_quarantine(
 
 
 def conflict_record(session: Session, conflict: Conflict) -> Lead | Agreement | None:
-    model = Agreement if conflict.tab == "agreements" else Lead
-    return session.get(model, conflict.record_id)
+    kind = Kind.AGREEMENT if conflict.tab == Tab.AGREEMENTS else Kind.LEAD  # a lead's: no tab
+    return get_record(session, kind, conflict.record_id)
 
 
 def _claim_conflict(session: Session, conflict: Conflict, side: str, value: Any) -> None:
@@ -418,7 +421,7 @@ def _claim_conflict(session: Session, conflict: Conflict, side: str, value: Any)
         .values(resolved_at=now, resolved_value=value, resolution=f"chose_{side}")
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount != 1:
+    if rows_affected(claimed) != 1:
         raise StaleDataError(f"conflict {conflict.id} was resolved meanwhile")
     session.expire(conflict, ["resolved_at", "resolved_value", "resolution"])
 

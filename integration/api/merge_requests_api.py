@@ -4,6 +4,7 @@ decline) through :mod:`integration.merge_requests`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Response, jsonify
@@ -232,7 +233,8 @@ def decline_view(request_id: int) -> Response:
 
 
 #: (rule, endpoint, view, methods) of this module, registered on the API blueprint.
-ROUTES = (
+#: (rule, endpoint, view, methods) of each route this module serves
+ROUTES: tuple[tuple[str, str, Callable[..., Any], list[str]], ...] = (
     ("/leads/<id>/card", "lead_card", lead_card, ["GET"]),
     ("/quarantine/<int:entry_id>/card", "quarantine_card", entry_card_view, ["GET"]),
     ("/quarantine/<int:entry_id>/merge-request", "request_merge", file, ["POST"]),

@@ -371,19 +371,23 @@ def quarantine_action(entry_id: int) -> Any:
     action = request.form.get("action")
     if action not in ("replay", "dismiss", "merge"):
         abort(400)
-    taken = {"actor": who, "source": _review_source()}
+    source = _review_source()
 
     still: list[dict[str, Any]] = []
 
     def take(db: Session) -> Any:
         entry = visible_or_404(db, svc.config, QuarantineEntry, entry_id)
         if action == "dismiss":
-            return dismiss_quarantine(db, entry, **taken)
+            return dismiss_quarantine(db, entry, actor=who, source=source)
         if action == "replay":
             # a sheet row is re-read by the sync: its problems as last read stay
             still[:] = [{**e, "_kind": entry.kind} for e in entry.errors or []]
-            return replay_quarantine(db, svc.config, entry, data=corrections(request.form), **taken)
-        return merge_quarantine(db, svc.config, entry, choose=merge_choices(request.form), **taken)
+            return replay_quarantine(
+                db, svc.config, entry, data=corrections(request.form), actor=who, source=source
+            )
+        return merge_quarantine(
+            db, svc.config, entry, choose=merge_choices(request.form), actor=who, source=source
+        )
 
     back = url_for("dashboard.needs_fixing") + f"#q-{entry_id}"
     result, refused = guarded_review(

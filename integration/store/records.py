@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import false, func, or_, select, true, update
+from sqlalchemy import ColumnElement, false, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from integration.identity import (
@@ -29,6 +29,7 @@ from integration.identity import (
 )
 from integration.kinds import AGREEMENT, LEAD, Kind, record_kind
 from integration.normalise.phone import phone_readings
+from integration.store.db import rows_affected
 from integration.store.firm_locks import lock_firms, lock_payload
 from integration.store.models import (
     Agreement,
@@ -335,7 +336,7 @@ def end_merge_requests(session: Session, *, lead_id: str | None = None) -> int:
     and by every review action that closes an entry; returns how many ended."""
     session.flush()
     closed = select(QuarantineEntry.id).where(QuarantineEntry.resolved_at.is_not(None))
-    gone = MergeRequest.entry_id.in_(closed)
+    gone: ColumnElement[bool] = MergeRequest.entry_id.in_(closed)
     if lead_id is not None:
         gone = or_(gone, MergeRequest.lead_id == lead_id)
     ended = session.execute(
@@ -344,7 +345,7 @@ def end_merge_requests(session: Session, *, lead_id: str | None = None) -> int:
         .values(status="ended", decided_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    return int(ended.rowcount or 0)
+    return rows_affected(ended)
 
 
 def tombstones_blocking(partner: str | None) -> Any:

@@ -11,11 +11,10 @@ import re
 from typing import Any
 
 import pytest
-
-# the Vanished rows browser test's sheet-and-store environment (its ``env``
-# fixture, which puts tests/sync on the path) and its sign-in
-from test_vanished_rows_browser import LV_LEADS_HEADER, SyncEnv, _sign_in, serving
-from test_vanished_rows_browser import env as env
+from browser_sync import env as env
+from browser_sync import sign_in
+from live_server import serving
+from sync_env import LV_LEADS_HEADER, SyncEnv
 
 pytestmark = pytest.mark.browser
 
@@ -34,7 +33,7 @@ def test_edit_archive_and_restore_a_lead_in_the_browser(env: SyncEnv, browser: A
     app = create_app(env.config, store=env.store)
     with serving(app) as url:
         url = url.replace("127.0.0.1", "localhost")
-        page = _sign_in(browser, url, lv, f"/dashboard/leads/{lead_id}")
+        page = sign_in(browser, url, lv, f"/dashboard/leads/{lead_id}")
         page.locator("[data-edit]").click()
         page.wait_for_url(re.compile(f"/dashboard/leads/{lead_id}/edit$"))
         # a choice is a dropdown of Latvian words, not a code box
