@@ -75,7 +75,7 @@ def sync_run_json(run: SyncRun, *, admin: bool = True) -> dict[str, Any]:
         "counts": run.counts or {},
         "api_calls": run.api_calls,
         "cells_written": run.cells_written,
-        "error": error_for_reader(run.error, run.stop_reason, admin=admin),
+        "error": error_for_reader(run.error, admin=admin),
         "stop_reason": run.stop_reason,
         "header_report": run.header_report,
     }

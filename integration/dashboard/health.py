@@ -171,7 +171,7 @@ def sync_health() -> Any:
         seconds_of=run_seconds,
         outcome_class=outcome_class,
         stop_reason_text=lambda code: messages.text("alert.reason." + code, locale),
-        run_error=lambda run: error_for_reader(run.error, run.stop_reason, admin=admin),
+        run_error=lambda run: error_for_reader(run.error, admin=admin),
         active="sync",
     )
 
@@ -244,7 +244,7 @@ def sync_runs_csv() -> Any:
             run_rows_count(r),
             r.cells_written,
             r.api_calls,
-            error_for_reader(r.error, r.stop_reason, admin=admin),
+            error_for_reader(r.error, admin=admin),
             r.stop_reason,
         ]
         for r in runs

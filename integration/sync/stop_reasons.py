@@ -48,7 +48,7 @@ def stop_reason_of(exc: BaseException) -> str | None:
     return None
 
 
-def error_for_reader(error: str | None, stop_reason: str | None, *, admin: bool) -> str | None:
+def error_for_reader(error: str | None, *, admin: bool) -> str | None:
     """A run's error as a reader may see it: an administrator's only. The error
     is the failing system's own words, in English: a key file's path on the
     server, the network's set-up, a driver's message, another process's name.
