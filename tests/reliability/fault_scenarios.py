@@ -412,7 +412,8 @@ class WarmRunner:
             stdout=subprocess.PIPE,
             stderr=None if os.environ.get("CAMPAIGN_DEBUG") else subprocess.DEVNULL,
             text=True,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            # the project and tests/ (the runner takes the tests' retry policy)
+            env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])},
         )
         self.ready = threading.Event()
         self.result: dict[str, Any] | None = None
@@ -426,10 +427,16 @@ class WarmRunner:
                 self.ready.set()
             elif line.startswith("{"):
                 self.result = json.loads(line)
+        # the process ended: wake a start() still waiting, so it fails at once
+        self.ready.set()
 
     def start(self, job: dict[str, Any]) -> None:
-        if not self.ready.wait(30):
-            raise RuntimeError("sync runner did not start")
+        if not self.ready.wait(30) or self.proc.poll() is not None:
+            code = self.proc.poll()
+            raise RuntimeError(
+                "sync runner did not start"
+                + ("" if code is None else f" (exited {code}; CAMPAIGN_DEBUG=1 shows why)")
+            )
         assert self.proc.stdin is not None
         self.proc.stdin.write(json.dumps(job) + "\n")
         self.proc.stdin.flush()
