@@ -214,19 +214,15 @@ def restore(session: Session, found: VanishedRow, *, actor: Actor, source: str) 
     tab forgotten, so the next sync of the tab appends it; returns its id."""
     check_review(actor, found.partner)
     record = _record(session, found)
-    if isinstance(record, Lead) and record.archived_at is not None:
-        # while it was archived, another partner may have stored the firm (a
-        # sheet's new row is judged against live leads only): two live owners of
-        # one firm must not come out of a restore
-        other = records.foreign_firm(
-            session, record.data, partner=record.partner, exclude_id=record.id
-        )
-        if other is not None:
-            raise VanishedError(
-                "duplicate",
-                f"{record.id}'s firm is now another partner's lead; it cannot go back.",
-            )
-    if not records.restore_record(session, record, source=source):
+    try:
+        # refused when another partner stored the firm while it was archived
+        restored = records.restore_record(session, record, source=source)
+    except records.Refused as exc:
+        raise VanishedError(
+            "duplicate",
+            f"{record.id}'s firm is now another partner's lead; it cannot go back.",
+        ) from exc
+    if not restored:
         records.audit(session, record, "restore", source, {"sheet": found.tab})
     _forget_base(session, found)
     return _resolved(session, found, f"restore {found.record_id} to the sheet")
