@@ -283,9 +283,8 @@ def table(results: list[dict[str, Any]], compared: dict[str, Any] | None) -> str
             "Calls: 1 `values.batchGet`; when something changed, 1 `spreadsheets.get` (the "
             "write needs the tab's id and grid size) and the tab's write: one "
             "`spreadsheets.batchUpdate` (new columns, changed cells, appended rows inserted "
-            "and filled). A first sync of 100,000 rows writes ids, statuses and timestamps "
-            "of several MB, split into requests under Google's recommended 2 MB: that is "
-            "the only case above 4.",
+            "and filled), split only past 9 MB (Google refuses 10 MiB; see "
+            "`connectors/google_sheets/tab_write.py`): a row above 4 calls is such a split.",
         ]
     if compared:
         lines += comparison(compared)

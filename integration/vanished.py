@@ -238,7 +238,16 @@ def restore(
     check_review(actor, found.partner)
     record = _record(session, found)
     check_restorable(session, record)
-    if not records.restore_record(session, record, source=source, by=by):
+    try:
+        # the store's own refusal, should another partner store the firm between
+        # the check and this write
+        restored = records.restore_record(session, record, source=source, by=by)
+    except records.Refused as exc:
+        raise VanishedError(
+            "duplicate",
+            f"{record.id}'s firm is now another partner's lead; it cannot go back.",
+        ) from exc
+    if not restored:
         records.audit(session, record, "restore", source, {"sheet": found.tab}, by=by)
     _forget_base(session, found)
     return _resolved(session, found, f"restore {found.record_id} to the sheet")

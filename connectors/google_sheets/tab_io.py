@@ -6,11 +6,13 @@ numbers, so nothing depends on the sheet's locale, and text such as ``00123`` or
 ``spreadsheets.batchUpdate`` (:meth:`SheetsConnector.write_tab`, requests built by
 :mod:`.tab_write`): new columns, changed cells, appended rows inserted and filled
 atomically (a row typed meanwhile is pushed down, never overwritten), values
-typed so nothing typed by anyone is ever run as a formula; split only when a
-request would pass ~2 MB. :meth:`SheetsConnector.tab_grid` reads a tab's grid
-size with its protected ranges and chosen cell properties (notes, formats) in one
-``spreadsheets.get``, for a write that needs the grid size anyway. Every request
-goes through the retry policy and the shared rate budgets, and is counted in
+typed so nothing typed by anyone is ever run as a formula; a column of one
+value goes as one ``repeatCell``; split only when a request would pass 9 MB
+(Google refuses 10 MiB; why not its recommended 2 MB: :mod:`.tab_write`).
+:meth:`SheetsConnector.tab_grid` reads a tab's grid size with its protected
+ranges and chosen cell properties (notes, formats) in one ``spreadsheets.get``,
+for a write that needs the grid size anyway. Every request goes through the
+retry policy and the shared rate budgets, and is counted in
 :attr:`SheetsConnector.calls`.
 """
 
@@ -38,8 +40,13 @@ from .tab_write import Cell, WriteBatch, row_key, write_batches
 T = TypeVar("T")
 DRIVE_FILES_URL = "https://www.googleapis.com/drive/v3/files"
 DRIVE_CHANNELS_STOP_URL = "https://www.googleapis.com/drive/v3/channels/stop"
-#: Google's recommended maximum payload is 2 MB; stay a little under it.
-MAX_REQUEST_BYTES = 1_900_000
+#: Google's front end refuses a request over 10,485,760 bytes (its 2 MB is a
+#: recommendation, not a limit: :mod:`.tab_write` says why the sync goes past it);
+#: stay under the limit with room for the envelope.
+MAX_REQUEST_BYTES = 9_000_000
+#: Equal values down a column in at least this many consecutive rows are written
+#: as one ``repeatCell`` (a first sync's statuses and stamps).
+REPEAT_MIN_ROWS = 8
 #: The most characters the ``ranges`` of one GET may take in its URL; more and the
 #: whole tab is read (Google's front end refuses URLs of some 8 kB, and a tab's
 #: title, repeated in each range, may be long and percent-encoded three-fold).
@@ -313,6 +320,7 @@ class SheetsConnector:
             append_rows=append_rows,
             extra_requests=extra_requests,
             limit=self.max_request_bytes,
+            repeat_min_rows=REPEAT_MIN_ROWS,
         )
         for batch in batches:
             self._send_batch(spreadsheet_id, props, batch)

@@ -232,8 +232,17 @@ def archive_record(session: Session, record: Record, *, source: str, by: str | N
 
 
 def restore_record(session: Session, record: Record, *, source: str, by: str | None = None) -> bool:
+    """Un-archive ``record``; False when it was not archived. Every restore passes
+    here (the dashboard's and the API's, a sync's row that came back): an archived
+    lead whose firm another partner stored meanwhile (a new row or form is judged
+    against live leads only) is refused, :class:`Refused` ``duplicate`` naming that
+    lead, so a restore never gives a firm two owners."""
     if record.archived_at is None:
         return False
+    if isinstance(record, Lead):
+        other = foreign_firm(session, record.data, partner=record.partner, exclude_id=record.id)
+        if other is not None:
+            raise Refused("duplicate", other.id, other.partner)
     record.archived_at = None
     record.updated_at = utcnow()
     record.version += 1

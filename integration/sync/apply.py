@@ -237,10 +237,16 @@ def apply_store(
         }
         for rid in plan.restores:
             if rid in objects:
-                rec_ops.restore_record(session, objects[rid], source=source)
+                try:
+                    rec_ops.restore_record(session, objects[rid], source=source)
+                except rec_ops.Refused:
+                    # another partner stored the firm since the plan was made: the
+                    # record stays archived, without a base, and the next sync's
+                    # plan says so in the row
+                    skipped.add(rid)
         for upd in plan.updates:
             obj = objects.get(upd.id)
-            if obj is None or obj.version != upd.expected_version:
+            if upd.id in skipped or obj is None or obj.version != upd.expected_version:
                 skipped.add(upd.id)
                 continue
             try:
@@ -263,7 +269,8 @@ def apply_store(
         _row_numbers(session, plan, {**moved, **plan.rows_at})
         _snapshot(session, plan, sheet_id, now)
         archived = {r: plan.vanished_rows[r] for r in plan.archives if r in plan.vanished_rows}
-        vanished.record_archived(session, partner, plan.tab, kind, archived, plan.restores, now)
+        restored = [rid for rid in plan.restores if rid not in skipped]
+        vanished.record_archived(session, partner, plan.tab, kind, archived, restored, now)
     return len(skipped)
 
 

@@ -10,7 +10,11 @@ from jsonschema import ValidationError
 
 from integration.issues import ValidationIssue, issue, shortened_allowed
 from integration.normalise.record import PartyResolver, normalise_record
-from integration.validation.validators import REGISTRATION_CODE_KEYWORD, validator_for
+from integration.validation.validators import (
+    REGISTRATION_CODE_KEYWORD,
+    quick_check,
+    validator_for,
+)
 from schemas import load_schema
 
 #: Format name -> issue code (formats without an entry report ``format``).
@@ -108,6 +112,9 @@ def validate_record(
     ``partners`` are the configured partner codes (``config.partners``): a partner
     field naming any other code is an ``enum`` issue listing them.
     """
+    quick = quick_check(kind, partners)
+    if quick is not None and quick(record):
+        return []  # the validator would find nothing (it is run for the errors)
     validator = validator_for(kind, partners)
     errors = list(validator.iter_errors(record))
     if not errors:

@@ -184,3 +184,59 @@ def test_a_restore_never_gives_a_firm_two_owners(env: SyncEnv) -> None:
     assert live == ["ee"], live
     listed = client.get("/api/v1/vanished-rows", headers=headers["lv"]).get_json()["items"]
     assert [i["record_id"] for i in listed] == [item["record_id"]]
+
+
+def test_a_row_brought_back_never_gives_a_firm_two_owners(env: SyncEnv) -> None:
+    """The sync's restore (the row of an archived lead back in the sheet, an undo)
+    applies the dashboard's check: LV's firm, archived when its row was deleted,
+    is EE's lead by now, so the row that comes back leaves the lead archived,
+    says whose firm it is in LV's language and waits in quarantine, as any
+    duplicate row does; nothing changes on the next sync."""
+    from integration.store.models import Lead, QuarantineEntry
+
+    code = "40003521600"
+    rows = [*_firms(9), ["SIA Baltic Soft", "LV", code, "IKT", "", "info@balticsoft.lv"]]
+    env.sheet("lv", [LV_LEADS_HEADER, *rows])
+    assert env.sync("lv", tab="leads").ok
+    synced = env.values("lv")
+    env.replace("lv", "Leads", synced[:-1])  # staff delete the Baltic Soft row
+    assert env.synced_tab("lv").counts.get("archived") == 1
+    ee_header = ["Ettevõte", "Riik", "Registrikood", "Sektor", "E-post", "Märkused"]
+    env.sheet("ee", [ee_header, ["Baltic Soft", "LV", code, "IKT", "sales@balticsoft.lv", ""]])
+    env.synced_tab("ee")
+    with env.store.session() as s:
+        lv_id, ee_id = (
+            s.scalars(
+                select(Lead.id).where(Lead.partner == p, Lead.registration_code == code)
+            ).one()
+            for p in ("lv", "ee")
+        )
+
+    env.replace("lv", "Leads", synced)  # the deleted row comes back (undo)
+    tab = env.synced_tab("lv")
+    assert tab.ok and tab.counts.get("restored", 0) == 0 and tab.counts["duplicates"] == 1
+    with env.store.session() as s:
+        live = s.scalars(
+            select(Lead.partner).where(Lead.registration_code == code, Lead.archived_at.is_(None))
+        ).all()
+        assert live == ["ee"], live
+        assert s.get(Lead, lv_id).archived_at is not None
+        (entry,) = s.scalars(
+            select(QuarantineEntry).where(
+                QuarantineEntry.partner == "lv", QuarantineEntry.resolved_at.is_(None)
+            )
+        ).all()
+        assert entry.duplicate_of == ee_id and entry.row_number == 11
+        assert [e["code"] for e in entry.errors] == ["duplicate"]
+    header = env.values("lv")[0]
+    row = env.values("lv")[-1]
+    assert row[header.index("CRM ID")] == lv_id  # the row keeps its id
+    status = row[header.index("CRM ID") + 1]  # Sync status, in LV's words
+    assert status == (
+        f"Arhivēts CRM; šis uzņēmums tagad ir EE kontakts {ee_id}, "
+        "tāpēc šī rinda to neatjauno"
+    ), status
+    again = env.synced_tab("lv")
+    assert again.ok and again.cells_written == 0
+    assert env.leads()[lv_id].archived_at is not None
+    assert env.count(QuarantineEntry, QuarantineEntry.resolved_at.is_(None)) == 1

@@ -108,9 +108,35 @@ class ExistingRows(ValveRules):
                 self.touch(r.number)
             self.plan.counts["unchanged"] += 1
             return False
+        other = self.foreign_owner(rec)
+        if other is not None:
+            # while it was archived another partner stored the firm (a new row is
+            # judged against live leads only): the row does not give the firm a
+            # second owner, as a restore from the dashboard does not
+            other_id, owner = other
+            text = messages.text(
+                "restore_duplicate", self.locale, id=other_id, partner=owner.upper()
+            )
+            self.quarantine(
+                r, self.fp_id(rec.id), [self.dup_error(other_id, owner)], text, other_id
+            )
+            self.plan.counts["duplicates"] += 1
+            return False
         self.plan.restores.append(rec.id)
         self.plan.counts["restored"] += 1
         return True
+
+    def foreign_owner(self, rec: StoreRecord) -> tuple[str, str] | None:
+        """``(id, partner)`` of another partner's live lead that is archived lead
+        ``rec``'s firm (the store's rule, :func:`integration.store.records.foreign_firm`,
+        on the keys the plan holds), or None."""
+        if self.kind != "lead":
+            return None
+        match = self.find_firm(firm_keys(rec.data), exclude_id=rec.id)
+        found = match[1] if match is not None else None
+        if isinstance(found, tuple) and found[1] != self.s.partner:
+            return found
+        return None
 
     def unchanged(
         self,
