@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as data_field
+from functools import lru_cache
 from typing import Any
 
 from integration import messages
@@ -160,6 +161,7 @@ def _first(per_locale: Mapping[str, list[str]] | None, locale: str) -> str | Non
     return words[0] if words else None
 
 
+@lru_cache(maxsize=1024)
 def _label(kind: str, name: str, locale: str) -> str:
     """A field's name in ``locale``; a name that is no field of ``kind`` reads as typed."""
     if kind not in ("lead", "agreement") or name not in load_schema(kind)["properties"]:

@@ -23,13 +23,13 @@ person's phone run one after the other.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from integration.identity import firm_keys, key_hash, payload_hashes, phone_key
+from integration.identity import Key, firm_keys, key_hash, payload_hashes, phone_key
 from integration.normalise.phone import phone_readings
 
 #: Advisory-lock key space of firm locks (the first of the two int4 lock keys), so
@@ -45,26 +45,36 @@ _LOCK_BUCKETS = text(
 )
 
 
-def _locked_keys(record: Mapping[str, Any]) -> list[tuple[str, ...]]:
-    """The firm's keys, and its phone number: a phone is no firm key but a
-    tombstone key, so an erasure and a write bringing the person's phone in
-    must wait for each other too (before, a partner's patch adding the phone
-    while an admin erased the person across the network kept it)."""
+def locked_keys(record: Mapping[str, Any], firm: Sequence[Key] | None = None) -> list[Key]:
+    """The firm's keys (``firm``, when the caller has them already), and its phone
+    number: a phone is no firm key but a tombstone key, so an erasure and a
+    write bringing the person's phone in must wait for each other too (before,
+    a partner's patch adding the phone while an admin erased the person across
+    the network kept it)."""
     phone = phone_key(record.get("phone"))
-    return [*firm_keys(record), *([("phone", phone)] if phone else [])]
+    keys = firm_keys(record) if firm is None else list(firm)
+    return [*keys, *([("phone", phone)] if phone else [])]
+
+
+def key_buckets(keys: Iterable[Key]) -> list[int]:
+    """The lock buckets of ``keys``, ascending, once each."""
+    return sorted({int(key_hash(key)[:8], 16) % BUCKETS for key in keys})
 
 
 def firm_buckets(records: Iterable[Mapping[str, Any]]) -> list[int]:
     """The lock buckets of every key of every record, ascending, once each."""
-    return sorted(
-        {int(key_hash(key)[:8], 16) % BUCKETS for record in records for key in _locked_keys(record)}
-    )
+    return key_buckets(key for record in records for key in locked_keys(record))
 
 
 def lock_firms(session: Session, records: Iterable[Mapping[str, Any]]) -> None:
     """Hold the locks of every key of ``records`` until the transaction ends
     (PostgreSQL; on SQLite the open write transaction is the lock)."""
     _lock(session, firm_buckets(records))
+
+
+def lock_keys(session: Session, keys: Iterable[Key]) -> None:
+    """:func:`lock_firms` for keys the caller has already (:func:`locked_keys`)."""
+    _lock(session, key_buckets(keys))
 
 
 def lock_payload(session: Session, raw: Mapping[str, Any]) -> None:

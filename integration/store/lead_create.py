@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from integration.identity import firm_keys, tombstone_hashes
 from integration.ownership import may_fill
-from integration.store.firm_locks import lock_firms
+from integration.store.firm_locks import lock_firms, lock_keys, locked_keys
 from integration.store.models import (
     AuditEntry,
     Lead,
@@ -205,22 +205,28 @@ def create_leads(session: Session, leads: Sequence[NewLead], *, source: str) -> 
     sync's plan judges it."""
     if not leads:
         return {}
-    cleaned = [(new.id, clean_data(new.data)) for new in leads]
-    lock_firms(session, (clean for _, clean in cleaned))
-    erased = _erased_hashes(session, [clean for _, clean in cleaned])
+    # each lead's firm keys once: the locks, the look-up and the match share them
+    cleaned = []
+    for new in leads:
+        clean = clean_data(new.data)
+        cleaned.append((new.id, clean, firm_keys(clean)))
+    lock_keys(session, (k for _, clean, keys in cleaned for k in locked_keys(clean, keys)))
+    erased = _erased_hashes(session, [clean for _, clean, _ in cleaned])
     rows: list[Any] = []
     for start in range(0, len(cleaned), CHUNK):
-        chunk = [clean for _, clean in cleaned[start : start + CHUNK]]
-        rows += firm_candidates(session, chunk, live_only=True)
+        chunk = cleaned[start : start + CHUNK]
+        rows += firm_candidates(
+            session, live_only=True, keys=(k for *_, keys in chunk for k in keys)
+        )
     index = FirmIndex(rows)
     refused: dict[str, Refused] = {}
     now = utcnow()
     lead_rows, audit_rows = [], []
-    for lead_id, clean in cleaned:
+    for lead_id, clean, keys in cleaned:
         partner = clean["partner"]
         hashes = erased.get(partner, set())
         is_erased = any(h in hashes for h in tombstone_hashes(clean))
-        found = index.match(clean, partner=partner) if firm_keys(clean) else None
+        found = index.match(clean, partner=partner, keys=keys) if keys else None
         refusal = _refusal(is_erased, found, partner)
         if refusal is not None:
             refused[lead_id] = refusal

@@ -481,17 +481,21 @@ FIRM_COLUMNS = (
 def firm_clause(records: Iterable[Mapping[str, Any]]) -> Any:
     """WHERE clause: leads sharing any firm key (:func:`firm_keys`) with ``records``,
     each condition on an indexed column (registration code, e-mail, company key)."""
+    return firm_keys_clause(key for record in records for key in firm_keys(record))
+
+
+def firm_keys_clause(keys: Iterable[Key]) -> Any:
+    """:func:`firm_clause` of firm keys the caller has already."""
     codes: set[str] = set()
     emails: set[str] = set()
     names: set[str] = set()
-    for record in records:
-        for key in firm_keys(record):
-            if key[0] == "reg":
-                codes.add(key[2])
-            elif key[0] == "email":
-                emails.add(key[1])
-            else:
-                names.add(key[2])
+    for key in keys:
+        if key[0] == "reg":
+            codes.add(key[2])
+        elif key[0] == "email":
+            emails.add(key[1])
+        else:
+            names.add(key[2])
     conditions = []
     if codes:
         conditions.append(Lead.registration_code.in_(sorted(codes)))
@@ -503,13 +507,19 @@ def firm_clause(records: Iterable[Mapping[str, Any]]) -> Any:
 
 
 def firm_candidates(
-    session: Session, records: Iterable[Mapping[str, Any]], *, live_only: bool = False
+    session: Session,
+    records: Iterable[Mapping[str, Any]] = (),
+    *,
+    live_only: bool = False,
+    keys: Iterable[Key] | None = None,
 ) -> list[Any]:
     """Stored, not erased leads that share a key with any of ``records`` (``id,
-    partner, country, registration_code, email, company_key`` rows, by id);
+    partner, country, registration_code, email, company_key`` rows, by id), or
+    with ``keys`` when the caller has the records' firm keys already;
     ``live_only`` leaves archived leads out too. Narrow it to one record's firm
     with :func:`match_firm`."""
-    query = select(*FIRM_COLUMNS).where(Lead.erased_at.is_(None), firm_clause(records))
+    clause = firm_clause(records) if keys is None else firm_keys_clause(keys)
+    query = select(*FIRM_COLUMNS).where(Lead.erased_at.is_(None), clause)
     if live_only:
         query = query.where(Lead.archived_at.is_(None))
     return list(session.execute(query.order_by(Lead.id)))
@@ -550,16 +560,18 @@ class FirmIndex:
         *,
         partner: str | None = None,
         exclude_id: str | None = None,
+        keys: list[Key] | None = None,
     ) -> Any | None:
         """The row that is ``record``'s firm: ``partner``'s own lead first, then
-        the lowest id; None when there is none."""
+        the lowest id; None when there is none. ``keys``: the record's
+        :func:`firm_keys`, when the caller has them already."""
 
         def candidates(key: Key) -> list[Any]:
             rows = [r for r in self._by_key.get(key, ()) if r.id != exclude_id]
             return sorted(rows, key=lambda r: (r.partner != partner, r.id))
 
         match = first_match(
-            firm_keys(record),
+            firm_keys(record) if keys is None else keys,
             candidates,
             lambda r: self._regs.get(r.id),
             foreign=None if partner is None else (lambda r: r.partner != partner),
