@@ -117,4 +117,3 @@ def call_with_retry(
         if attempt >= policy.max_attempts or spent + wait > policy.budget_seconds:
             raise error from None
         policy.sleep(wait)
-

@@ -18,13 +18,17 @@ retry policy and the shared rate budgets, and is counted in
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any, TypeVar
 from urllib.parse import quote
 
+import requests
 from gspread.exceptions import APIError
+from gspread.urls import SPREADSHEET_URL
 from gspread.utils import (
     DateTimeOption,
     Dimension,
@@ -104,6 +108,26 @@ def grid_cells(data: Iterable[Mapping[str, Any]]) -> dict[tuple[int, int], dict[
                 if value:
                     cells[(row0 + i + 1, col0 + j)] = value
     return cells
+
+
+#: What every empty JSON object of a grid answer becomes (read-only, one object).
+_NO_CELL_DATA: Mapping[str, Any] = MappingProxyType({})
+
+
+def _one_empty(obj: dict[str, Any]) -> Mapping[str, Any]:
+    return obj or _NO_CELL_DATA
+
+
+def _grid_json(body: bytes) -> dict[str, Any]:
+    """A ``spreadsheets.get`` answer with grid data, parsed so that its empty cells
+    (``{}`` wherever a cell has none of the fields asked for: every cell but a few
+    on a tab of 100,000 rows) are one shared object instead of two million dicts."""
+    try:
+        data: dict[str, Any] = json.loads(body, object_hook=_one_empty)
+    except json.JSONDecodeError as exc:
+        # as ``response.json()`` raises it: a cut answer is retried like any other
+        raise requests.exceptions.JSONDecodeError(exc.msg, exc.doc, exc.pos) from None
+    return data
 
 
 def row_range(title: str, start: int, end: int) -> str:
@@ -197,11 +221,11 @@ class SheetsConnector:
         ranges = (
             [row_range(title, start, end) for start, end in rows] if rows else [quote_title(title)]
         )
+        params = {"ranges": ranges, "includeGridData": with_cells, "fields": fields}
         data = self._call(
             "spreadsheets.get",
-            lambda: self.http.fetch_sheet_metadata(
-                spreadsheet_id,
-                params={"ranges": ranges, "includeGridData": with_cells, "fields": fields},
+            lambda: _grid_json(
+                self.http.request("get", SPREADSHEET_URL % spreadsheet_id, params=params).content
             ),
         )
         sheets = data.get("sheets") or []

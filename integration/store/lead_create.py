@@ -102,7 +102,7 @@ def _lead_row(lead_id: str, clean: Mapping[str, Any], now: Any) -> dict[str, Any
     return {
         "id": lead_id,
         "partner": clean["partner"],
-        "data": dict(clean),
+        "data": clean,
         **lead_columns(clean),
         "version": 1,
         "created_at": now,
@@ -221,7 +221,9 @@ def create_leads(session: Session, leads: Sequence[NewLead], *, source: str) -> 
     index = FirmIndex(rows)
     refused: dict[str, Refused] = {}
     now = utcnow()
-    lead_rows, audit_rows = [], []
+    conn = session.connection()
+    lead_rows: list[dict[str, Any]] = []
+    audit_rows: list[dict[str, Any]] = []
     for lead_id, clean, keys in cleaned:
         partner = clean["partner"]
         hashes = erased.get(partner, set())
@@ -233,10 +235,15 @@ def create_leads(session: Session, leads: Sequence[NewLead], *, source: str) -> 
             continue
         lead_rows.append(_lead_row(lead_id, clean, now))
         audit_rows.append(_audit_row(lead_id, clean, source, now))
-    conn = session.connection()
-    for start in range(0, len(lead_rows), CHUNK):
-        conn.execute(_INSERT_LEAD, lead_rows[start : start + CHUNK])
-        conn.execute(_INSERT_AUDIT, audit_rows[start : start + CHUNK])
+        if len(lead_rows) == CHUNK:
+            # written a chunk at a time: a sync of 100,000 new rows never holds
+            # every row's insert parameters at once
+            conn.execute(_INSERT_LEAD, lead_rows)
+            conn.execute(_INSERT_AUDIT, audit_rows)
+            lead_rows, audit_rows = [], []
+    if lead_rows:
+        conn.execute(_INSERT_LEAD, lead_rows)
+        conn.execute(_INSERT_AUDIT, audit_rows)
     return refused
 
 
