@@ -86,7 +86,7 @@ def spreadsheet_checks(
     """Each partner's spreadsheet opens, and each tab is there with a header
     (``codes``: only these partners, e.g. the ones a dashboard reader may see;
     ``retry``: a shorter retry policy than a sync's, for a page view)."""
-    from integration.sync.engine import make_connector
+    from integration.google_connector import make_connector
 
     try:
         connector = make_connector(config, retry=retry)

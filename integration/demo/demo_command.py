@@ -295,10 +295,11 @@ def _run_demo(
     from integration.demo.report import print_intro, print_summary
     from integration.demo.sheets import create_spreadsheets, known_spreadsheet_ids
     from integration.drive.watch import maintain
+    from integration.google_connector import make_connector
     from integration.scheduler.scheduler_command import WebServer, wait_for
     from integration.scheduler.service import SchedulerService
     from integration.store.setup import prepare_store
-    from integration.sync.engine import make_connector, run_sync
+    from integration.sync.engine import run_sync
 
     client = emulator.client()
     ids = known_spreadsheet_ids(paths.partners, client)
@@ -344,7 +345,7 @@ def _run_demo(
     service = SchedulerService(config, store, catch_up=False)
     web.start()
     # fresh channels on every start: a restarted emulator has forgotten the old ones
-    connector = make_connector(config)
+    connector = make_connector(config).drive
     channels = [maintain(config, store, connector, code, force=True) for code in config.partners]
     service.start()
     example = _write_example(paths, config, emulator, ids)

@@ -62,12 +62,12 @@ def watch_command(partner: str | None, list_only: bool, stop: bool) -> None:
         return
     from connectors.google_sheets.errors import SheetsError
     from integration.drive import watch
-    from integration.sync.engine import make_connector
+    from integration.google_connector import make_connector
 
     st = state()
     config, store = st.config(), st.store()
     try:
-        connector = make_connector(config)
+        connector = make_connector(config).drive
     except Exception as exc:  # e.g. no credentials: one line, no traceback
         fail(f"cannot reach Google Drive: {exc}")
     if stop:

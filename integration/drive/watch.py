@@ -24,8 +24,8 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
+from connectors.google_sheets.drive import DriveConnector
 from connectors.google_sheets.errors import SheetNotFound, SheetsError
-from connectors.google_sheets.tab_io import SheetsConnector
 from integration.config import AppConfig, ConfigError
 from integration.drive.channels import (
     LIVE,
@@ -84,7 +84,7 @@ class Outcome:
 def register(
     config: AppConfig,
     store: Store,
-    connector: SheetsConnector,
+    connector: DriveConnector,
     partner: str,
     *,
     kind: str = "registered",
@@ -144,7 +144,7 @@ def _expiration(value: object) -> datetime | None:
 
 
 def stop(
-    store: Store, connector: SheetsConnector, channel: DriveChannel, *, status: str, why: str
+    store: Store, connector: DriveConnector, channel: DriveChannel, *, status: str, why: str
 ) -> None:
     """Stop ``channel`` with Drive and mark it ``status``; a channel Drive has
     already forgotten (404) counts as stopped."""
@@ -191,7 +191,7 @@ def _live(store: Store, partner: str) -> tuple[list[DriveChannel], str | None]:
 def maintain(
     config: AppConfig,
     store: Store,
-    connector: SheetsConnector,
+    connector: DriveConnector,
     partner: str,
     *,
     force: bool = False,
@@ -215,7 +215,7 @@ def maintain(
 def _maintain(
     config: AppConfig,
     store: Store,
-    connector: SheetsConnector,
+    connector: DriveConnector,
     partner: str,
     *,
     force: bool,
@@ -253,7 +253,7 @@ def _maintain(
 
 
 def stop_partner(
-    store: Store, connector: SheetsConnector, partner: str, *, why: str = "stopped by hand"
+    store: Store, connector: DriveConnector, partner: str, *, why: str = "stopped by hand"
 ) -> int:
     """Stop every live channel of ``partner`` (``crm-sync watch --stop``)."""
     live, _ = _live(store, partner)

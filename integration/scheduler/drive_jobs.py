@@ -21,9 +21,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from connectors.google_sheets.drive import DriveConnector
 from connectors.google_sheets.errors import SheetsError
 from connectors.google_sheets.retry import RetryPolicy
-from connectors.google_sheets.tab_io import SheetsConnector
 from integration.config import AppConfig, ConfigError
 from integration.drive import poll, watch
 from integration.drive.channels import log_event, mark_lost
@@ -82,10 +82,10 @@ class DriveJobs:
         self.poll_retry = poll_retry or RetryPolicy(budget_seconds=POLL_RETRY_SECONDS)
         self.backoff = Backoff()
 
-    def _connector(self, retry: RetryPolicy | None = None) -> SheetsConnector:
-        from integration.sync.engine import make_connector
+    def _connector(self, retry: RetryPolicy | None = None) -> DriveConnector:
+        from integration.google_connector import make_connector
 
-        return make_connector(self.config, retry=retry)
+        return make_connector(self.config, retry=retry).drive
 
     def maintain_channels(self, now: datetime | None = None) -> list[watch.Outcome]:
         """Open, renew or re-register each partner's channel as needed; a partner
