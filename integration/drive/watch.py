@@ -72,7 +72,7 @@ def webhook_address(config: AppConfig) -> str:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class ChannelOutcome:
     """What :func:`maintain` did for one partner."""
 
     partner: str
@@ -196,7 +196,7 @@ def maintain(
     *,
     force: bool = False,
     now: datetime | None = None,
-) -> Outcome:
+) -> ChannelOutcome:
     """Keep exactly one live, unexpired channel on ``partner``'s spreadsheet.
 
     ``force`` (``crm-sync watch``) registers even a partner stopped by hand, and
@@ -205,7 +205,7 @@ def maintain(
     holder = leases.make_holder_id()
     lease = f"drive-channel:{partner}"
     if not leases.acquire(store, lease, holder, LEASE_SECONDS):
-        return Outcome(partner, "busy", detail="another process is renewing this channel")
+        return ChannelOutcome(partner, "busy", detail="another process is renewing this channel")
     try:
         return _maintain(config, store, connector, partner, force=force, now=now)
     finally:
@@ -220,11 +220,11 @@ def _maintain(
     *,
     force: bool,
     now: datetime | None,
-) -> Outcome:
+) -> ChannelOutcome:
     now = now or utcnow()
     live, latest = _live(store, partner)
     if not force and not live and latest == "stopped":
-        return Outcome(partner, "skipped", detail="stopped with crm-sync watch --stop")
+        return ChannelOutcome(partner, "skipped", detail="stopped with crm-sync watch --stop")
     expired = [c for c in live if c.expires_at is not None and c.expires_at <= now]
     for channel in expired:
         set_status(store, channel.id, "expired")
@@ -241,15 +241,15 @@ def _maintain(
     if current is not None and not force and not needs_renewal(current.expires_at, now, renew):
         for extra in live[1:]:  # a leftover of an interrupted renewal: one channel is enough
             stop(store, connector, extra, status="replaced", why="a newer channel is live")
-        return Outcome(partner, "kept", current.id)
+        return ChannelOutcome(partner, "kept", current.id)
     kind = "renewed" if current is not None else ("re-registered" if latest else "registered")
     try:
         new = register(config, store, connector, partner, kind=kind)
     except SheetsError as exc:
-        return Outcome(partner, "failed", detail=str(exc))
+        return ChannelOutcome(partner, "failed", detail=str(exc))
     for old in live:  # only now that the new channel is open: no gap
         stop(store, connector, old, status="replaced", why=f"replaced by {new.id}")
-    return Outcome(partner, kind, new.id)
+    return ChannelOutcome(partner, kind, new.id)
 
 
 def stop_partner(

@@ -18,7 +18,7 @@ from functools import cache
 from typing import Any
 
 from integration.kinds import AGREEMENT, record_kind
-from integration.normalise.text import clean_line, is_blank
+from integration.normalise.text import clean_line, is_blank_row
 from integration.vocabulary import fold, header_table
 from schemas import load_schema
 
@@ -177,7 +177,7 @@ def match_headers(
 
 def first_filled_row(rows: Sequence[Sequence[Any]]) -> int:
     """0-based index of the first row with any cell filled (0 when none is)."""
-    return next((i for i, cells in enumerate(rows) if not all(is_blank(c) for c in cells)), 0)
+    return next((i for i, cells in enumerate(rows) if not is_blank_row(cells)), 0)
 
 
 @dataclass(frozen=True)

@@ -87,7 +87,7 @@ class DriveJobs:
 
         return make_connector(self.config, retry=retry).drive
 
-    def maintain_channels(self, now: datetime | None = None) -> list[watch.Outcome]:
+    def maintain_channels(self, now: datetime | None = None) -> list[watch.ChannelOutcome]:
         """Open, renew or re-register each partner's channel as needed; a partner
         whose channel could not be opened is retried after a growing delay."""
         now = now or utcnow()

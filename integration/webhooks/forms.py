@@ -42,7 +42,7 @@ from integration.web.problem_details import Problem, problem_body, problem_respo
 from integration.web.reader_language import reader_locale
 from integration.web.services import services
 from integration.web.store_errors import transient_as_503
-from integration.webhooks.deliveries import Outcome, deliver_once
+from integration.webhooks.deliveries import DeliveryAnswer, deliver_once
 from integration.webhooks.form_fields import submission_fields
 from integration.webhooks.requests import (
     PARTNER_PATH,
@@ -64,7 +64,7 @@ TYPEFORM_HEADER = "Typeform-Signature"
 FORM_DEFAULTS = {"source": "web_form", "stage": "new"}
 
 
-def outcome_response(outcome: Outcome) -> Response:
+def outcome_response(outcome: DeliveryAnswer) -> Response:
     if outcome.status >= 400:
         resp = problem_response(outcome.body)
     else:
@@ -83,10 +83,10 @@ def _lead_work(
     unmatched: dict[str, Any],
     ignored: list[str],
     source: str,
-) -> Callable[[Session], Outcome]:
+) -> Callable[[Session], DeliveryAnswer]:
     partner = candidate.partner
 
-    def work(session: Session) -> Outcome:
+    def work(session: Session) -> DeliveryAnswer:
         result = store_lead(
             session,
             candidate,
@@ -102,14 +102,14 @@ def _lead_work(
                 slug="invalid-lead",
                 errors=for_readers(result.errors, "lead", reader_locale(), candidate.locale),
             )
-            return Outcome(422, body)
+            return DeliveryAnswer(422, body)
         if result.outcome == "erased":
             body = problem_body(
                 409,
                 "This person asked to be erased (GDPR); the submission was not stored.",
                 slug="erased-person",
             )
-            return Outcome(409, body)
+            return DeliveryAnswer(409, body)
         if result.outcome == "duplicate":
             assert result.entry is not None
             session.flush()
@@ -117,14 +117,14 @@ def _lead_work(
             body = duplicate_body(
                 partner, result.duplicate_of, result.entry, result.errors[0], candidate.locale
             )
-            return Outcome(202, body)
+            return DeliveryAnswer(202, body)
         assert result.lead_id is not None
         body = {"id": result.lead_id, "status": result.outcome, "partner": partner}
         if result.outcome == "merged":
             body["filled"] = result.filled
         if ignored:
             body["ignored"] = ignored
-        return Outcome(201 if result.outcome == "created" else 200, body, result.lead_id)
+        return DeliveryAnswer(201 if result.outcome == "created" else 200, body, result.lead_id)
 
     return work
 
