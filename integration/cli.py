@@ -23,7 +23,8 @@ import click
 from sqlalchemy.exc import OperationalError
 
 from integration.cli_support import CliState, fail
-from integration.config import ConfigError, debug_enabled
+from integration.config import ConfigError, debug_enabled, log_format
+from integration.logs import configure
 
 #: name -> (module, attribute, one-line help shown in ``crm-sync --help``)
 LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -125,9 +126,6 @@ def cli(
     ctx: click.Context, config_path: str | None, database_url: str | None, verbose: bool
 ) -> None:
     """lef-crm-sync: partner Google Sheets <-> central CRM store."""
-    from integration.config import log_format
-    from integration.logs import configure
-
     configure(log_format(), logging.INFO if verbose else logging.WARNING)
     ctx.obj = CliState(config_path=config_path, database_url=database_url)
 

@@ -198,6 +198,7 @@ def _csv_source(path: Path, encoding: str) -> tuple[LineSource, str]:
 
 
 def _cell_position(ref: str) -> tuple[int, int]:
+    # deferred: openpyxl (~0.25 s) loads only for an XLSX file, never for CSV
     from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
     letters, row = coordinate_from_string(ref)
@@ -274,6 +275,7 @@ def open_tables(path: str | Path) -> Iterator[list[Table]]:
     head = _checked_path(path)
     suffix = path.suffix.lower()
     if head == _XLSX_MAGIC or suffix in (".xlsx", ".xlsm"):
+        # deferred: openpyxl (~0.25 s) loads only for an XLSX file, never for CSV
         from openpyxl import load_workbook
         from openpyxl.utils.exceptions import InvalidFileException
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from connectors.google_sheets.auth import make_gspread_client
 from connectors.google_sheets.ratelimit import Budgets, shared_budgets, unlimited
 from connectors.google_sheets.retry import RetryPolicy
 from connectors.google_sheets.tab_io import SheetsConnector
@@ -19,7 +20,6 @@ from integration.config import AppConfig
 def gspread_client(config: AppConfig) -> Any:
     """A gspread client on the configured credentials or emulator."""
     # deferred: google-auth and gspread's session load only when Google is reached
-    from connectors.google_sheets.auth import make_gspread_client
 
     return make_gspread_client(
         emulator_host=config.emulator_host,

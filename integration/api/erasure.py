@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from integration.identity import leaves, registration_key
 from integration.normalise import normalise_phone, parse_country
 from integration.ownership import Actor, check_change, erasure_scope, in_scope
+from integration.store import records
 from integration.store.firm_locks import lock_person
 from integration.store.models import (
     ApiToken,
@@ -232,8 +233,6 @@ def erase_person(session: Session, lead: Lead, *, actor: Actor, source: str) -> 
     the person's other leads) erased with a tombstone, and a sync requested so
     the sheet cells are blanked. Erasing again is harmless; an admin erasing a
     lead a partner erased widens its tombstone to the network."""
-    from integration.store import records
-
     check_change(actor, "lead", lead, {})
     scope = erasure_scope(actor)
     result = Erasure(lead.id, scope)

@@ -18,13 +18,16 @@ import logging
 import os
 import secrets
 import shutil
+import socket
 import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+from rich.console import Console
 
+from connectors.google_sheets.auth import make_gspread_client
 from integration.auth import create_token, verify_token
 from integration.cli_support import fail
 from integration.config import instance_dir, process_environ
@@ -83,6 +86,7 @@ class EmulatorProcess:
     """The Sheets emulator on a background thread, saving its state as it changes."""
 
     def __init__(self, host: str, port: int, state_file: Path) -> None:
+        # deferred: the emulator (~0.3 s) loads only when the demo runs, not for --help
         from sheets_emulator.running import RunningEmulator
 
         self._running = RunningEmulator(host, port, state_file=str(state_file), token=None)
@@ -93,8 +97,6 @@ class EmulatorProcess:
         return self
 
     def client(self) -> Any:
-        from connectors.google_sheets.auth import make_gspread_client
-
         return make_gspread_client(emulator_host=self.host_port, token=EMULATOR_TOKEN)
 
     def stop(self) -> None:
@@ -139,7 +141,6 @@ def port_problem(host: str, port: int) -> str | None:
     Port 0 (any free port) always can."""
     if port == 0:
         return None
-    import socket
 
     try:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
@@ -215,8 +216,7 @@ def demo_command(
     """Run the whole service locally on generated partner data (no Google account,
     no database server). Ignores --config and DATABASE_URL: the demo keeps its own
     partners file and SQLite store under instance/demo/."""
-    from rich.console import Console
-
+    # deferred: the scheduler command module brings the clock (~0.3 s); not for --help
     from integration.scheduler.scheduler_command import finish, stop_on_signals, verbose_logging
 
     verbose_logging()
@@ -288,6 +288,8 @@ def _run_demo(
     poll: float,
 ) -> bool:
     """Everything between the emulator starting and stopping; True when it stopped cleanly."""
+    # deferred: the whole service (app, clock, sync: ~1 s of imports) loads only
+    # once the emulator is up, so the demo's first lines and --help come at once
     from integration import create_app
     from integration.config import load_config
     from integration.demo import data

@@ -27,6 +27,7 @@ from connectors.google_sheets.retry import RetryPolicy
 from integration.config import AppConfig, ConfigError
 from integration.drive import poll, watch
 from integration.drive.channels import log_event, mark_lost
+from integration.google_connector import make_connector
 from integration.scheduler.debounce import retry_delay
 from integration.store.db import Store
 from integration.store.models import utcnow
@@ -83,8 +84,6 @@ class DriveJobs:
         self.backoff = Backoff()
 
     def _connector(self, retry: RetryPolicy | None = None) -> DriveConnector:
-        from integration.google_connector import make_connector
-
         return make_connector(self.config, retry=retry).drive
 
     def maintain_channels(self, now: datetime | None = None) -> list[watch.ChannelOutcome]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.triggers.cron import CronTrigger
@@ -19,6 +19,7 @@ from integration.config import AppConfig, PartnerConfig
 from integration.scheduler.debounce import PendingRequest
 from integration.store.db import Store, rows_affected
 from integration.store.models import UNFINISHED_OUTCOMES, SyncRequest, SyncRun, utcnow
+from integration.sync import engine
 
 log = logging.getLogger(__name__)
 
@@ -149,8 +150,6 @@ def run_partner_sync(
 ) -> SyncResult:
     """Run one sync through the engine (which takes the spreadsheet lease and
     records a run per tab) and reduce its report to what the scheduler acts on."""
-    from integration.sync import engine
-
     try:
         report = engine.run_sync(config, store, partner, tab=tab, trigger=trigger)
     except Exception as exc:  # the engine reports Google's problems; this is e.g. the store's
@@ -165,6 +164,4 @@ def run_partner_sync(
 
 def _aware(value: datetime) -> datetime:
     """SQLite hands back naive datetimes; the store writes UTC, so say so."""
-    from datetime import UTC
-
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

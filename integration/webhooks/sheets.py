@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Response
+from flask import Response, request
 from sqlalchemy.orm import Session
 
 from integration.config import PartnerConfig
@@ -90,6 +90,4 @@ def receive_sheet_edit(partner: str) -> Response:
 
 
 def _headers() -> Any:
-    from flask import request
-
     return request.headers
