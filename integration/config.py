@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from integration.domain import ConflictPolicy
 from integration.events import clashes, parse_events
 from integration.kinds import kind_of
 from integration.normalise.headers import sheet_fields
@@ -63,7 +64,7 @@ class PartnerConfig:
     leads_tab: str = "Leads"
     agreements_tab: str = "Agreements"
     sync_at: str = "02:00"
-    conflict_policy: str = "sheet_wins"
+    conflict_policy: ConflictPolicy = ConflictPolicy.SHEET_WINS
     webhook_secret_env: str = ""
     spreadsheet_url: str | None = None
     typeform_fields: Mapping[str, str] = field(default_factory=dict)
@@ -436,6 +437,8 @@ def parse_partners_document(
         kwargs = {k: v for k, v in entry.items() if k in known}
         if "alert_emails" in kwargs:
             kwargs["alert_emails"] = tuple(kwargs["alert_emails"])
+        if "conflict_policy" in kwargs:
+            kwargs["conflict_policy"] = ConflictPolicy(kwargs["conflict_policy"])
         partners[entry["code"]] = PartnerConfig(**kwargs)
     sync_doc = doc.get("sync", {})
     sync_known = set(SyncSettings.__dataclass_fields__)

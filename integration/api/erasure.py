@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from integration.domain import Trigger
 from integration.identity import leaves, registration_key
 from integration.normalise import normalise_phone, parse_country
 from integration.ownership import Actor, check_change, erasure_scope, in_scope
@@ -260,7 +261,7 @@ def erase_person(session: Session, lead: Lead, *, actor: Actor, source: str) -> 
         scrub_conflicts(session, target, scope)
         records.erase_lead(session, target, source=source, scope=scope, past=mine)
         records.request_sync(
-            session, target.partner, trigger="api", reason=f"erasure {target.id}", tab="leads"
+            session, target.partner, trigger=Trigger.API, reason=f"erasure {target.id}", tab="leads"
         )
         result.erased.append(target.id)
     return result

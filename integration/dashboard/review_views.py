@@ -20,6 +20,7 @@ from integration.dashboard.ui_text import country_label, label, value_label
 from integration.dashboard.web import csv_response, notice, services, ui_locale
 from integration.intake import lead_fields
 from integration.issues import render
+from integration.kinds import STORE_FIELDS
 from integration.normalise.enums import enum_values
 from integration.ownership import Actor, Denied
 from integration.review import (
@@ -280,7 +281,7 @@ FIX_PREFIX = "field:"
 def corrections(form: Any) -> dict[str, Any] | None:
     """Corrected lead values from the fix form (an empty box clears the field);
     only schema fields are taken, never ids or timestamps."""
-    allowed = lead_fields() - {"id", "partner", "created_at", "updated_at"}
+    allowed = lead_fields() - {*STORE_FIELDS, "partner"}
     data: dict[str, Any] = {}
     for key, value in form.items():
         if key.startswith(FIX_PREFIX) and key[len(FIX_PREFIX) :] in allowed:
@@ -291,7 +292,7 @@ def corrections(form: Any) -> dict[str, Any] | None:
 def fix_fields(entry: QuarantineEntry) -> list[tuple[str, str]]:
     """``(field, value)`` boxes for correcting a webhook or API lead payload:
     every field with an error, then every other schema field it carried."""
-    allowed = lead_fields() - {"id", "partner", "created_at", "updated_at"}
+    allowed = lead_fields() - {*STORE_FIELDS, "partner"}
     raw = entry.raw or {}
     names = [str(e.get("field")) for e in entry.errors or [] if e.get("field") in allowed]
     names += [k for k in raw if k in allowed]

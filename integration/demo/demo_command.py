@@ -33,6 +33,7 @@ from integration.cli_support import fail
 from integration.config import instance_dir, process_environ
 from integration.demo.example import EXAMPLE_FILE, StageEdit, example_script, stage_edit
 from integration.demo.report import ENV_FILE, print_exports
+from integration.domain import Trigger
 
 if TYPE_CHECKING:  # the engine is imported when the demo starts, not at start-up
     from integration.sync.engine import SyncReport
@@ -334,7 +335,7 @@ def _run_demo(
             if stop.is_set():
                 return True
             try:
-                reports[code] = run_sync(config, store, code, trigger="demo")
+                reports[code] = run_sync(config, store, code, trigger=Trigger.DEMO)
             except Exception as exc:  # shown in the summary; the demo still starts
                 log.debug("first sync of %s failed", code, exc_info=True)
                 reports[code] = exc

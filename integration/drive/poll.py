@@ -16,12 +16,13 @@ from sqlalchemy import func, select
 
 from connectors.google_sheets.drive import DriveConnector
 from integration.config import AppConfig
+from integration.domain import UNFINISHED_OUTCOMES, Trigger
 from integration.kinds import TABS
 from integration.store import records
 from integration.store.db import Store
-from integration.store.models import UNFINISHED_OUTCOMES, SyncRequest, SyncRun
+from integration.store.models import SyncRequest, SyncRun
 
-TRIGGER = "drive-poll"
+TRIGGER = Trigger.DRIVE_POLL
 
 
 def covered_until(store: Store, partner: str) -> datetime | None:

@@ -31,6 +31,7 @@ from flask import Response, jsonify, request
 from sqlalchemy.orm import Session
 
 from connectors.forms import PayloadError, parse_submission
+from integration.domain import IntakeOutcome, Trigger
 from integration.intake import Candidate, check_lead, duplicate_body, store_lead
 from integration.issues import for_readers
 from integration.store.models import utcnow
@@ -91,11 +92,11 @@ def _lead_work(
             session,
             candidate,
             source=source,
-            trigger="webhook",
+            trigger=Trigger.WEBHOOK,
             quarantine_raw={**unmatched, **raw},
             load_lead=False,
         )
-        if result.outcome == "invalid":
+        if result.outcome == IntakeOutcome.INVALID:
             body = problem_body(
                 422,
                 "The submission is not a valid lead; it was kept for review.",
@@ -103,14 +104,14 @@ def _lead_work(
                 errors=for_readers(result.errors, "lead", reader_locale(), candidate.locale),
             )
             return DeliveryAnswer(422, body)
-        if result.outcome == "erased":
+        if result.outcome == IntakeOutcome.ERASED:
             body = problem_body(
                 409,
                 "This person asked to be erased (GDPR); the submission was not stored.",
                 slug="erased-person",
             )
             return DeliveryAnswer(409, body)
-        if result.outcome == "duplicate":
+        if result.outcome == IntakeOutcome.DUPLICATE:
             assert result.entry is not None
             session.flush()
             assert result.duplicate_of is not None
@@ -120,11 +121,13 @@ def _lead_work(
             return DeliveryAnswer(202, body)
         assert result.lead_id is not None
         body = {"id": result.lead_id, "status": result.outcome, "partner": partner}
-        if result.outcome == "merged":
+        if result.outcome == IntakeOutcome.MERGED:
             body["filled"] = result.filled
         if ignored:
             body["ignored"] = ignored
-        return DeliveryAnswer(201 if result.outcome == "created" else 200, body, result.lead_id)
+        return DeliveryAnswer(
+            201 if result.outcome == IntakeOutcome.CREATED else 200, body, result.lead_id
+        )
 
     return work
 

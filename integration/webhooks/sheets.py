@@ -15,6 +15,7 @@ from flask import Response, request
 from sqlalchemy.orm import Session
 
 from integration.config import PartnerConfig
+from integration.domain import Trigger
 from integration.kinds import TABS
 from integration.store import records
 from integration.web.json_input import parse_json
@@ -79,7 +80,7 @@ def receive_sheet_edit(partner: str) -> Response:
         if not relevant:
             return DeliveryAnswer(200, {"status": "ignored", "reason": "not a synced tab"})
         req = records.request_sync(
-            session, partner, trigger="webhook", reason=f"sheet {event}", tab=tab
+            session, partner, trigger=Trigger.WEBHOOK, reason=f"sheet {event}", tab=tab
         )
         session.flush()
         return DeliveryAnswer(202, {"status": "queued", "sync_request": req.id, "tab": tab})
