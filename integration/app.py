@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from integration.config import AppConfig, ConfigError, load_config
 from integration.store import migrate
@@ -116,7 +117,6 @@ def create_app(
         # Behind the reverse proxy, the client's address, the scheme and the
         # host the client used come from the proxy's X-Forwarded-* headers
         # (the last ``n`` values: a client's own forged ones come before them).
-        from werkzeug.middleware.proxy_fix import ProxyFix
 
         n = config.trusted_proxies
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]

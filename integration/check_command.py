@@ -15,23 +15,34 @@ from __future__ import annotations
 
 import functools
 import logging
+import smtplib
+import ssl
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 import click
+from google.auth.exceptions import GoogleAuthError
+from google.auth.transport.requests import Request
+from sqlalchemy.exc import SQLAlchemyError
 
+from connectors.google_sheets.auth import (
+    CredentialsError,
+    service_account_credentials,
+    token_problem,
+)
+from connectors.google_sheets.errors import PermissionDenied, SheetNotFound, SheetsError
+from integration.alerts.mail import smtp_session
 from integration.config import AppConfig, ConfigError
+from integration.google_connector import make_connector
 from integration.kinds import RECORD_KINDS
+from integration.normalise.headers import find_header
 from integration.preflight import Check, setting_checks, sharing_hint
+from integration.store import migrate
+from integration.store.db import Store
+from integration.web.health import store_name
 
 
 def store_checks(config: AppConfig) -> Iterator[Check]:
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from integration.store import migrate
-    from integration.store.db import Store
-    from integration.web.health import store_name
-
     store = Store(config.database_url)
     name = store_name(store)
     try:
@@ -55,14 +66,6 @@ def token_check(config: AppConfig) -> Check | None:
     """A token from Google's token endpoint (None with the emulator)."""
     if config.emulator_host or not config.credentials_file:
         return None
-    from google.auth.exceptions import GoogleAuthError
-    from google.auth.transport.requests import Request
-
-    from connectors.google_sheets.auth import (
-        CredentialsError,
-        service_account_credentials,
-        token_problem,
-    )
 
     try:
         credentials = service_account_credentials(config.credentials_file)
@@ -86,8 +89,6 @@ def spreadsheet_checks(
     """Each partner's spreadsheet opens, and each tab is there with a header
     (``codes``: only these partners, e.g. the ones a dashboard reader may see;
     ``retry``: a shorter retry policy than a sync's, for a page view)."""
-    from integration.sync.engine import make_connector
-
     try:
         connector = make_connector(config, retry=retry)
     except Exception as exc:  # no credentials: already a failed line above
@@ -99,9 +100,6 @@ def spreadsheet_checks(
 
 
 def _partner_spreadsheet_checks(config: AppConfig, connector: Any, code: str) -> Iterator[Check]:
-    from connectors.google_sheets.errors import PermissionDenied, SheetNotFound, SheetsError
-    from integration.normalise.headers import find_header
-
     partner = config.partners[code]
     name = f"spreadsheet {code}"
     try:
@@ -158,10 +156,6 @@ def smtp_check(config: AppConfig) -> Check | None:
     smtp = config.smtp
     if smtp is None:
         return None
-    import smtplib
-    import ssl
-
-    from integration.alerts.mail import smtp_session
 
     where = f"{smtp.host}:{smtp.port}"
     steps = ["STARTTLS" if smtp.starttls else "no STARTTLS"]
@@ -207,6 +201,8 @@ def all_checks(config: AppConfig) -> Iterator[Check]:
 @click.command("check")
 def check_command() -> None:
     """Check configuration, store, Google credentials and every spreadsheet."""
+    # deferred: the dashboard imports this module's checks; the command line's
+    # state (and click's context) is the command's alone
     from integration.cli_support import state
 
     try:

@@ -1,7 +1,16 @@
-"""The ``crm-sync`` command line.
+"""The ``crm-sync`` command line: the root group and the table of its subcommands.
 
-Subcommands live beside the code they drive and are imported only when used,
-so ``crm-sync --help`` is quick and a command's dependencies load on demand.
+Where a command lives, one rule: each subcommand is a module named
+``<command>_command.py`` beside the feature it drives, in that feature's package
+(``sync/``, ``scheduler/``, ``drive/``, ``reports/``, ``demo/``, the emulator's
+``sheets_emulator/``) or, for a feature that is one top-level module, beside it at
+the top of ``integration/`` (``kpi``, ``tokens``, ``check``, ``validate``, and
+``db`` for the store's migrations: the store package holds no command, because
+every command reaches the store through :mod:`integration.cli_support`). This
+module holds only the root group and :data:`LAZY_COMMANDS`, which names each
+command's module; a command is imported only when used, so ``crm-sync --help``
+is quick and a command's dependencies load on demand. Nothing outside the
+command modules imports :mod:`integration.cli_support`.
 """
 
 from __future__ import annotations
@@ -13,8 +22,9 @@ import sys
 import click
 from sqlalchemy.exc import OperationalError
 
-from integration.cli_support import CliState, fail, state
-from integration.config import ConfigError, debug_enabled
+from integration.cli_support import CliState, fail
+from integration.config import ConfigError, debug_enabled, log_format
+from integration.logs import configure
 
 #: name -> (module, attribute, one-line help shown in ``crm-sync --help``)
 LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -40,7 +50,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
         "Create, list and revoke API tokens.",
     ),
     "emulator": (
-        "sheets_emulator.cli",
+        "sheets_emulator.emulator_command",
         "emulator_command",
         "Run the local Sheets API emulator.",
     ),
@@ -64,6 +74,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
         "check_command",
         "Check configuration, store, credentials and spreadsheets.",
     ),
+    "db": ("integration.db_command", "db", "Store schema migrations."),
     "watch": (
         "integration.drive.drive_command",
         "watch_command",
@@ -115,53 +126,8 @@ def cli(
     ctx: click.Context, config_path: str | None, database_url: str | None, verbose: bool
 ) -> None:
     """lef-crm-sync: partner Google Sheets <-> central CRM store."""
-    from integration.config import log_format
-    from integration.logs import configure
-
     configure(log_format(), logging.INFO if verbose else logging.WARNING)
     ctx.obj = CliState(config_path=config_path, database_url=database_url)
-
-
-@cli.group()
-def db() -> None:
-    """Store schema migrations."""
-
-
-@db.command("upgrade")
-@click.option("--revision", default="head", show_default=True)
-def db_upgrade(revision: str) -> None:
-    """Migrate the store to the newest schema (the Procfile's release step)."""
-    from integration.store import migrate
-    from integration.store.setup import sync_partner_rows
-
-    st = state()
-    store = st.bare_store()
-    migrate.upgrade(store, revision)
-    if revision == "head":
-        sync_partner_rows(store, st.config())
-    click.echo(f"store at revision {migrate.current_revision(store)} ({store.dialect})")
-
-
-@db.command("downgrade")
-@click.argument("revision")
-def db_downgrade(revision: str) -> None:
-    """Migrate the store back to REVISION (``base`` removes every table)."""
-    from integration.store import migrate
-
-    store = state().bare_store()
-    migrate.downgrade(store, revision)
-    click.echo(f"store at revision {migrate.current_revision(store) or 'base'}")
-
-
-@db.command("current")
-def db_current() -> None:
-    """Print the store's schema revision and whether it is the newest."""
-    from integration.store import migrate
-
-    store = state().bare_store()
-    current = migrate.current_revision(store)
-    head = migrate.head_revision(store)
-    click.echo(f"{current or 'base'} ({'up to date' if current == head else f'newest is {head}'})")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -10,7 +10,8 @@ from typing import Any, NoReturn
 import click
 
 from integration.config import AppConfig, ConfigError, load_config
-from integration.store.db import Store
+from integration.store.db import Store, sqlite_file
+from integration.store.setup import prepare_store
 
 
 @dataclass
@@ -36,8 +37,6 @@ class CliState:
         would otherwise work on a new empty store and hand out tokens or sync
         results nobody else sees. ``crm-sync db upgrade`` creates one on purpose."""
         if self._store is None:
-            from integration.store.setup import prepare_store
-
             config = self.config()
             missing = missing_sqlite_file(config.database_url)
             if missing is not None:
@@ -60,8 +59,6 @@ class CliState:
 def missing_sqlite_file(url: str) -> str | None:
     """The path of the SQLite file ``url`` names when that file does not exist
     (None for another database, an in-memory store or an existing file)."""
-    from integration.store.db import sqlite_file
-
     path = sqlite_file(url)
     return None if path is None or path.exists() else str(path.resolve())
 

@@ -19,9 +19,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from integration.domain import ConflictPolicy
+from integration.events import clashes, parse_events
 from integration.kinds import kind_of
+from integration.normalise.headers import sheet_fields
+from integration.normalise.locales import known_language
+from integration.validation.validators import validator_for
+from integration.vocabulary import fold
 
 if TYPE_CHECKING:
     from integration.events import Event
@@ -54,7 +64,7 @@ class PartnerConfig:
     leads_tab: str = "Leads"
     agreements_tab: str = "Agreements"
     sync_at: str = "02:00"
-    conflict_policy: str = "sheet_wins"
+    conflict_policy: ConflictPolicy = ConflictPolicy.SHEET_WINS
     webhook_secret_env: str = ""
     spreadsheet_url: str | None = None
     typeform_fields: Mapping[str, str] = field(default_factory=dict)
@@ -347,7 +357,6 @@ def _as_date(value: Any) -> date:
 def validate_partners_document(doc: Mapping[str, Any], source: str) -> None:
     """Check a parsed partners file against its schema; raise the first problem."""
     doc = as_json_values(doc)
-    from integration.validation.validators import validator_for
 
     validator = validator_for("partners")
     errors = sorted(validator.iter_errors(doc), key=lambda e: (list(e.absolute_path), e.message))
@@ -367,7 +376,6 @@ def validate_partners_document(doc: Mapping[str, Any], source: str) -> None:
             ZoneInfo(zone)
         except (ZoneInfoNotFoundError, ValueError):
             raise ConfigError(f"{source}: {where}: unknown time zone {zone!r}") from None
-    from integration.normalise.locales import known_language
 
     for i, p in enumerate(doc["partners"]):
         if not known_language(p["locale"]):
@@ -380,7 +388,6 @@ def validate_partners_document(doc: Mapping[str, Any], source: str) -> None:
         raise ConfigError(f"{source}: project.end: must be after project.start")
     for i, partner in enumerate(doc["partners"]):
         check_partner_columns(partner.get("columns", {}), f"{source}: partners[{i}].columns")
-    from integration.events import clashes, parse_events
 
     problems = clashes(parse_events(doc.get("events", [])))
     if problems:
@@ -392,9 +399,6 @@ def check_partner_columns(columns: Mapping[str, Mapping[str, str]], where: str) 
     records, and no two headers that read the same (case, spaces and accents
     ignored) map to different fields: a typo stops start-up instead of leaving a
     column silently unsynced."""
-    from integration.normalise.headers import sheet_fields
-    from integration.vocabulary import fold
-
     for tab, mapping in columns.items():
         known = sheet_fields(kind_of(tab))
         seen: dict[str, tuple[str, str]] = {}
@@ -433,6 +437,8 @@ def parse_partners_document(
         kwargs = {k: v for k, v in entry.items() if k in known}
         if "alert_emails" in kwargs:
             kwargs["alert_emails"] = tuple(kwargs["alert_emails"])
+        if "conflict_policy" in kwargs:
+            kwargs["conflict_policy"] = ConflictPolicy(kwargs["conflict_policy"])
         partners[entry["code"]] = PartnerConfig(**kwargs)
     sync_doc = doc.get("sync", {})
     sync_known = set(SyncSettings.__dataclass_fields__)
@@ -473,9 +479,6 @@ DATABASE_FIX = "use postgresql://user:password@host:5432/dbname or sqlite:////ab
 def check_database_url(url: str) -> str:
     """``url`` if the service can open it (SQLite, or PostgreSQL through psycopg 3);
     else a :class:`ConfigError` naming ``DATABASE_URL`` (never its password)."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -498,7 +501,6 @@ def check_public_url(raw: str | None) -> str | None:
     value = (raw or "").strip().rstrip("/")
     if not value:
         return None
-    from urllib.parse import urlsplit
 
     parts = urlsplit(value)
     if parts.scheme not in ("https", "http") or not parts.hostname:
@@ -540,8 +542,6 @@ def load_config(
     environment (``sheets``, ``debug``, ``insecure_cookies``, ``webhook_secrets``)
     follow ``environ`` instead.
     """
-    from integration.events import parse_events
-
     env = process_environ() if environ is None else dict(environ)
     config_path = config_file_path(path, env) or Path(DEFAULT_CONFIG_FILE)
     doc = read_partners_file(config_path)

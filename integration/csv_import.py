@@ -20,7 +20,7 @@ import dataclasses
 import io
 import re
 import zipfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -32,7 +32,7 @@ from integration.normalise.headers import (
     find_header,
     first_filled_row,
 )
-from integration.normalise.text import is_blank
+from integration.normalise.text import is_blank_row
 
 #: Encodings tried in order: UTF-8 (a BOM is dropped), then the Windows Baltic code
 #: page that Excel in LV/EE uses for "CSV (comma delimited)" exports.
@@ -102,7 +102,7 @@ class Table:
         read from the file one at a time."""
         below = islice(self._lines(), self.header_index + 1, None)
         for number, cells in enumerate(below, start=self.header_row + 1):
-            if not _is_blank_row(cells):
+            if not is_blank_row(cells):
                 yield number, list(cells)
 
     @property
@@ -124,10 +124,6 @@ class Table:
             head = list(islice(self._lines(), header_row))
         found = find_header(head, kind, columns, header_row)
         return dataclasses.replace(self, head=head, header_index=found.index), found.match
-
-
-def _is_blank_row(cells: Sequence[Any]) -> bool:
-    return all(is_blank(cell) for cell in cells)
 
 
 def _build(name: str, source: LineSource, merged: tuple[MergedRange, ...] = ()) -> Table:
@@ -202,6 +198,7 @@ def _csv_source(path: Path, encoding: str) -> tuple[LineSource, str]:
 
 
 def _cell_position(ref: str) -> tuple[int, int]:
+    # deferred: openpyxl (~0.25 s) loads only for an XLSX file, never for CSV
     from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
     letters, row = coordinate_from_string(ref)
@@ -278,6 +275,7 @@ def open_tables(path: str | Path) -> Iterator[list[Table]]:
     head = _checked_path(path)
     suffix = path.suffix.lower()
     if head == _XLSX_MAGIC or suffix in (".xlsx", ".xlsm"):
+        # deferred: openpyxl (~0.25 s) loads only for an XLSX file, never for CSV
         from openpyxl import load_workbook
         from openpyxl.utils.exceptions import InvalidFileException
 
@@ -307,5 +305,5 @@ def open_tables(path: str | Path) -> Iterator[list[Table]]:
 
 
 def _check_not_empty(tables: list[Table]) -> None:
-    if not any(not _is_blank_row(table.header) for table in tables):
+    if not any(not is_blank_row(table.header) for table in tables):
         raise ImportFileError("the file is empty (no header row)")

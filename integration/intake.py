@@ -19,7 +19,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from integration.config import AppConfig
+from integration.domain import IntakeOutcome
 from integration.issues import for_readers, issue
+from integration.kinds import STORE_FIELDS
 from integration.messages import FALLBACK
 from integration.store import records
 from integration.store.firm_locks import lock_payload
@@ -30,14 +32,14 @@ from schemas import load_schema
 
 #: Fields a submission may not set: the partner comes from the URL, the rest
 #: belong to the store.
-_NOT_FROM_OUTSIDE = frozenset({"id", "partner", "created_at", "updated_at"})
+_NOT_FROM_OUTSIDE = frozenset({*STORE_FIELDS, "partner"})
 
 
 @dataclass
 class LeadIntake:
     """What happened to one submitted lead."""
 
-    outcome: str  # created | merged | duplicate | invalid | erased
+    outcome: IntakeOutcome
     lead: Lead | None = None
     record: dict[str, Any] = field(default_factory=dict)
     errors: list[dict[str, Any]] = field(default_factory=list)
@@ -195,16 +197,20 @@ def store_lead(
         # an erasure of the person holds these locks, so it is seen or waits
         lock_payload(session, {**quarantine_raw, **record})
         if records.erased_in_payload(session, {**quarantine_raw, **record}, partner):
-            return LeadIntake("erased", record={})
+            return LeadIntake(IntakeOutcome.ERASED, record={})
         keep(errors)
-        return LeadIntake("invalid", record=record, errors=errors)
+        return LeadIntake(IntakeOutcome.INVALID, record=record, errors=errors)
 
     def duplicate(other_id: str, other_owner: str) -> LeadIntake:
         """Another partner's firm: never written into, kept for this partner."""
         errors = [duplicate_error(other_id, other_owner)]
         entry = keep(errors, other_id)
         return LeadIntake(
-            "duplicate", record=record, errors=errors, duplicate_of=other_id, entry=entry
+            IntakeOutcome.DUPLICATE,
+            record=record,
+            errors=errors,
+            duplicate_of=other_id,
+            entry=entry,
         )
 
     # The store's one create takes the firm's locks (two forms, or a form and the
@@ -218,14 +224,14 @@ def store_lead(
         )
     except records.Refused as exc:
         if exc.reason == "erased" or exc.other_id is None:
-            return LeadIntake("erased", record={})
+            return LeadIntake(IntakeOutcome.ERASED, record={})
         if not exc.mergeable:
             return duplicate(exc.other_id, exc.other_partner or "")
         return merge_into(
             session, exc.other_id, record, source=source, trigger=trigger, duplicate=duplicate
         )
     lead = session.get(Lead, lead_id) if load_lead else None
-    return LeadIntake("created", lead=lead, record=record, lead_id=lead_id)
+    return LeadIntake(IntakeOutcome.CREATED, lead=lead, record=record, lead_id=lead_id)
 
 
 def merge_into(
@@ -249,14 +255,18 @@ def merge_into(
         except records.Refused as exc:
             # the blanks would make the own lead another partner's firm
             if exc.reason == "erased" or exc.other_id is None:
-                return LeadIntake("erased", record={})
+                return LeadIntake(IntakeOutcome.ERASED, record={})
             return duplicate(exc.other_id, exc.other_partner or "")
     records.audit(session, existing, "merge", source, {"filled": sorted(fill)})
     records.request_sync(
         session, existing.partner, trigger=trigger, reason=f"merged into {existing.id}", tab="leads"
     )
     return LeadIntake(
-        "merged", lead=existing, record=dict(record), filled=sorted(fill), lead_id=existing.id
+        IntakeOutcome.MERGED,
+        lead=existing,
+        record=dict(record),
+        filled=sorted(fill),
+        lead_id=existing.id,
     )
 
 

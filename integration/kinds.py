@@ -83,6 +83,10 @@ AGREEMENT = RecordKind(
     party_columns=(("seller", "seller_id"), ("buyer", "buyer_id")),
 )
 
+#: Fields the store sets itself on every record, whatever its kind; never taken
+#: from a sheet, a webhook or an API body (the API reads them as read-only).
+STORE_FIELDS: tuple[str, ...] = ("id", "created_at", "updated_at")
+
 #: Every kind, leads first (the order tabs sync in: agreements name leads).
 RECORD_KINDS: tuple[RecordKind, ...] = (LEAD, AGREEMENT)
 #: Every tab, in sync order.

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
@@ -30,8 +31,6 @@ def _months(start: date, end: date) -> list[str]:
 
 def project_today(config: AppConfig) -> date:
     """Today in the project's time zone."""
-    from zoneinfo import ZoneInfo
-
     return datetime.now(ZoneInfo(config.project.timezone)).date()
 
 

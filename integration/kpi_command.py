@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 
 import click
+from rich.console import Console
+from rich.table import Table
 
 from integration.cli_support import fail, state
 from integration.kpi import compute_kpi
@@ -27,8 +29,6 @@ def kpi_command(partner: str | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(kpi, indent=2, ensure_ascii=False))
         return
-    from rich.console import Console
-    from rich.table import Table
 
     console = Console()
     window = kpi["window"]

@@ -34,7 +34,7 @@ from integration.ownership import (
     may_change,
     may_see_card,
 )
-from integration.review import ReviewError, ReviewResult, entry_values, merge_quarantine
+from integration.review import ReviewError, ReviewResult, entry_values, merge_quarantine, plan_merge
 from integration.store import records
 from integration.store.db import rows_affected
 from integration.store.models import Lead, MergeRequest, QuarantineEntry, utcnow
@@ -300,8 +300,6 @@ class SideBySide:
 
 def owner_queue(session: Session, config: AppConfig, actor: Actor) -> list[SideBySide]:
     """The open merge requests the actor decides (its own leads; admins all)."""
-    from integration.review import plan_merge
-
     query = select(MergeRequest).where(MergeRequest.status == "open")
     if not actor.admin:
         query = query.where(MergeRequest.owner == actor.partner)

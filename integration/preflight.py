@@ -16,6 +16,9 @@ import contextlib
 import os
 from dataclasses import dataclass
 
+from standardwebhooks import Webhook
+
+from connectors.google_sheets.auth import CredentialsError, read_service_account
 from integration.config import AppConfig, ConfigError
 
 SECRET_FIX = 'make one with: echo "whsec_$(openssl rand -base64 32)"'
@@ -36,8 +39,6 @@ class Check:
 def webhook_secret_checks(config: AppConfig) -> list[Check]:
     """Each partner's ``webhook_secret_env``: set, and every secret in it decodes
     as a Standard Webhooks ``whsec_`` secret (a malformed one verifies nothing)."""
-    from standardwebhooks import Webhook
-
     checks = []
     where = config.config_path or "the partners file"
     for code, partner in sorted(config.partners.items()):
@@ -85,8 +86,6 @@ def _standard_secret(webhook: type, value: str) -> bool:
 
 def credentials_check(config: AppConfig, *, required: bool) -> Check | None:
     """The Google service-account key file; None when neither given nor needed."""
-    from connectors.google_sheets.auth import CredentialsError, read_service_account
-
     if config.emulator_host:
         return Check("google credentials", True, f"emulator at {config.emulator_host}")
     path = config.credentials_file
@@ -111,8 +110,6 @@ def sharing_hint(config: AppConfig) -> str:
     words for ``crm-sync check`` and for a failing sync."""
     email = "the service account"
     if config.credentials_file and not config.emulator_host:
-        from connectors.google_sheets.auth import CredentialsError, read_service_account
-
         with contextlib.suppress(CredentialsError):
             email = read_service_account(config.credentials_file)["client_email"]
     return f"share it with {email} as editor (and check the spreadsheet id)"

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from integration import vanished
 from integration.auth import scope_leads
 from integration.config import AppConfig
+from integration.domain import Trigger
 from integration.kpi import project_today
 from integration.ownership import OWNER_FIELD, Actor, check_change
 from integration.store import records
@@ -96,7 +97,7 @@ def agreement_issues(
 
 def _sync(session: Session, record: Record, kind: str, reason: str) -> None:
     records.request_sync(
-        session, records.partner_of(record), trigger="api", reason=reason, tab=TABS[kind]
+        session, records.partner_of(record), trigger=Trigger.API, reason=reason, tab=TABS[kind]
     )
 
 
@@ -151,7 +152,9 @@ def edit(
         reason = f"{source} changed {record.id}"
         _sync(session, record, kind, reason)
         if owner_field in changes and old_owner and old_owner != records.partner_of(record):
-            records.request_sync(session, old_owner, trigger="api", reason=reason, tab=TABS[kind])
+            records.request_sync(
+                session, old_owner, trigger=Trigger.API, reason=reason, tab=TABS[kind]
+            )
     return changes
 
 

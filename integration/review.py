@@ -21,9 +21,10 @@ from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.exc import StaleDataError
 
 from integration.config import AppConfig
+from integration.domain import IntakeOutcome, Trigger
 from integration.intake import accept_lead, fill_blanks, record_errors, split_known
 from integration.issues import render
-from integration.kinds import Kind, Tab
+from integration.kinds import STORE_FIELDS, Kind, Tab
 from integration.messages import FALLBACK
 from integration.ownership import (
     Actor,
@@ -100,7 +101,7 @@ def plan_merge(
         k: (lead[k], v)
         for k, v in values.items()
         if k not in fill
-        and k not in ("id", "partner", "created_at", "updated_at")
+        and k not in {*STORE_FIELDS, "partner"}
         and v not in (None, "")
         and lead.get(k) not in (None, "")
         and lead.get(k) != v
@@ -209,7 +210,11 @@ def replay_quarantine(
         raise ReviewError("invalid", "The entry belongs to no configured partner.")
     if _is_sheet(entry):
         records.request_sync(
-            session, partner, trigger="api", reason=f"replay quarantine {entry.id}", tab=_tab(entry)
+            session,
+            partner,
+            trigger=Trigger.API,
+            reason=f"replay quarantine {entry.id}",
+            tab=_tab(entry),
         )
         return ReviewResult("sync_requested")
     if entry.kind != "lead":
@@ -221,18 +226,18 @@ def replay_quarantine(
         else:
             raw[name] = value
     result = accept_lead(
-        session, config, partner, raw, source=source, trigger="api", quarantine_invalid=False
+        session, config, partner, raw, source=source, trigger=Trigger.API, quarantine_invalid=False
     )
-    if result.outcome == "invalid":
+    if result.outcome == IntakeOutcome.INVALID:
         entry.raw = raw
         entry.errors = result.errors
         entry.updated_at = utcnow()
         raise ReviewError("invalid", "The payload is still not a valid lead.", result.errors)
-    if result.outcome == "erased":
+    if result.outcome == IntakeOutcome.ERASED:
         _resolve(entry, "dismissed")
         entry.raw = {}
         raise ReviewError("erased", "This person was erased; the entry is dismissed.")
-    if result.outcome == "duplicate":
+    if result.outcome == IntakeOutcome.DUPLICATE:
         entry.raw = raw
         entry.errors = result.errors
         entry.duplicate_of = result.duplicate_of
@@ -258,7 +263,7 @@ def dismiss_quarantine(
         records.request_sync(
             session,
             entry.partner,
-            trigger="api",
+            trigger=Trigger.API,
             reason=f"dismissed quarantine {entry.id}",
             tab=_tab(entry),
         )
@@ -390,7 +395,7 @@ def merge_quarantine(
     _resolve(entry, "merged")
     for code in {entry.partner or target.partner, target.partner}:
         records.request_sync(
-            session, code, trigger="api", reason=f"merged quarantine {entry.id}", tab="leads"
+            session, code, trigger=Trigger.API, reason=f"merged quarantine {entry.id}", tab="leads"
         )
     return ReviewResult(
         "merged",
@@ -452,7 +457,7 @@ def resolve_conflict(
     records.request_sync(
         session,
         conflict.partner,
-        trigger="api",
+        trigger=Trigger.API,
         reason=f"resolved conflict {conflict.id}",
         tab=conflict.tab,
     )

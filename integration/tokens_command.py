@@ -10,6 +10,8 @@ import re
 from datetime import timedelta
 
 import click
+from rich.console import Console
+from rich.table import Table
 
 from integration.auth import create_token, is_live, list_tokens, revoke_token
 from integration.cli_support import fail, state
@@ -72,9 +74,6 @@ def create(partner: str | None, is_admin: bool, name: str | None, lifetime: str 
 @tokens_group.command("list")
 def list_command() -> None:
     """Tokens with their scope and state (never their secrets)."""
-    from rich.console import Console
-    from rich.table import Table
-
     with state().store().session() as session:
         tokens = list_tokens(session)
         table = Table("ID", "Name", "Scope", "Created", "Last used", "Expires", "State")

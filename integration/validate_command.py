@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 import click
 from openpyxl.utils import get_column_letter
 
-from integration.config import ConfigError, load_config
+from integration.config import ConfigError, config_file_path, load_config
 from integration.csv_import import ImportFileError, Table, open_tables
 from integration.identity import firm_keys, first_match, key_field, registration_identity
 from integration.issues import ValidationIssue, issue
@@ -33,6 +33,7 @@ from integration.normalise.headers import (
 from integration.normalise.identifiers import looks_like_lead_id
 from integration.normalise.locales import known_language
 from integration.normalise.text import is_blank
+from integration.sync.header_report import suggest_field
 from integration.validate_output import Tally, frame, print_json, print_table
 from integration.validation.cross_rules import (
     InMemoryLeads,
@@ -160,7 +161,6 @@ def partner_settings(
     checked."""
     if partner is None:
         return "en", None
-    from integration.config import config_file_path
 
     path = config_file_path(config_path)
     if path is None and Path(_DEFAULT_CONFIG).is_file():
@@ -201,7 +201,6 @@ def partner_headers(partner: str | None, config_path: str | None, kind: str) -> 
     reported by :func:`partner_locale`, which runs first)."""
     if partner is None:
         return TabHeaders()
-    from integration.config import config_file_path
 
     path = config_file_path(config_path)
     if path is None and Path(_DEFAULT_CONFIG).is_file():
@@ -372,8 +371,6 @@ def leads_of(
 
 def _unmapped_text(kind: str, header: str) -> str:
     """An unmapped header, with the field it probably means (``'Emial' (email?)``)."""
-    from integration.sync.header_report import suggest_field
-
     guess = suggest_field(kind, header)
     return f"{header!r} ({guess}?)" if guess else repr(header)
 

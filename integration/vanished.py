@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from integration.domain import Trigger
 from integration.kinds import KINDS, Kind
 from integration.ownership import Actor, check_review
 from integration.store import records
@@ -279,6 +280,6 @@ def _forget_base(session: Session, found: VanishedRow) -> None:
 
 def _resolved(session: Session, found: VanishedRow, reason: str) -> str:
     rid = found.record_id
-    records.request_sync(session, found.partner, trigger="api", reason=reason, tab=found.tab)
+    records.request_sync(session, found.partner, trigger=Trigger.API, reason=reason, tab=found.tab)
     session.delete(found)
     return rid

@@ -1,6 +1,6 @@
 """A local Google Sheets API v4 + Drive v3 emulator that real gspread runs against.
 
-Run it with ``crm-sync emulator`` (see :mod:`.cli`) or in-process with
+Run it with ``crm-sync emulator`` (see :mod:`.emulator_command`) or in-process with
 ``tests/emulator_fixtures.py`` (its test helper run_emulator); point clients at it
 with ``SHEETS_EMULATOR_HOST=host:port``.
 
@@ -16,7 +16,7 @@ render options), :mod:`.formulas` (the evaluated formula subset), :mod:`.refshif
 :mod:`.server` (HTTP: auth, faults, the admin API's table) with :mod:`.routing`
 (URL -> endpoint name), :mod:`.endpoints` (endpoint name -> the function that
 answers it) and :mod:`.wire` (body limits, JSON in and out),
-:mod:`.cli` (``crm-sync emulator``).
+:mod:`.emulator_command` (``crm-sync emulator``).
 
 Admin API (for tests, benchmarks and demos)
 -------------------------------------------

@@ -17,6 +17,7 @@ from . import requests_ranges as ranges
 from . import requests_sheets as sheets
 from .errors import ApiError, bad_request, unknown_field
 from .model import Spreadsheet
+from .sheets_api import spreadsheet_json
 from .txn import Reply, Txn
 
 HANDLERS: dict[str, Callable[[Txn, dict[str, Any]], Reply]] = {
@@ -86,7 +87,5 @@ def batch_update(ss: Spreadsheet, body: Any) -> dict[str, Any]:
     txn.commit()
     out: dict[str, Any] = {"spreadsheetId": ss.id, "replies": replies}
     if body.get("includeSpreadsheetInResponse"):
-        from .sheets_api import spreadsheet_json  # sheets_api does not import this module
-
         out["updatedSpreadsheet"] = spreadsheet_json(ss)
     return out

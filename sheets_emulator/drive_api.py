@@ -8,6 +8,7 @@ upload with ``convert=true`` imports CSV into the first sheet.
 
 from __future__ import annotations
 
+import copy as _copy
 import csv
 import io
 import re
@@ -119,7 +120,6 @@ def copy_file(store: Store, file_id: str, body: Any, params: dict[str, Any]) -> 
     new = Spreadsheet(
         new_spreadsheet_id(), str(body.get("name") or f"Copy of {src.title}"), first_sheet=False
     )
-    import copy as _copy
 
     new.properties = _copy.deepcopy(src.properties)
     new.properties["title"] = body.get("name") or f"Copy of {src.title}"

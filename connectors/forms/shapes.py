@@ -100,6 +100,7 @@ def parse_submission(
     """Any supported submission, by shape."""
     shape = detect_shape(payload)
     if shape == "typeform":
+        # breaks a cycle: typeform builds this module's FormSubmission
         from connectors.forms.typeform import parse_typeform
 
         return parse_typeform(payload, typeform_fields or {})

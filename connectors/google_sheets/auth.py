@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import gspread
+from google.oauth2.service_account import Credentials
 
 from .transport import EmulatorSession
 
@@ -91,7 +92,6 @@ def read_service_account(path: str) -> dict[str, Any]:
     missing = [k for k in ("client_email", "private_key", "token_uri") if not info.get(k)]
     if missing:
         raise _refused(path, f"lacks {', '.join(missing)}", "download the key again")
-    from google.oauth2.service_account import Credentials
 
     try:
         Credentials.from_service_account_info(info, scopes=list(SCOPES))
@@ -104,8 +104,6 @@ def read_service_account(path: str) -> dict[str, Any]:
 
 def service_account_credentials(path: str) -> Any:
     """Google credentials for the key in ``path`` (checked by :func:`read_service_account`)."""
-    from google.oauth2.service_account import Credentials
-
     return Credentials.from_service_account_info(read_service_account(path), scopes=list(SCOPES))
 
 

@@ -36,14 +36,13 @@ from gspread.utils import (
     absolute_range_name,
 )
 
+from .drive import DriveConnector
 from .errors import SheetNotFound, TransientError
 from .ratelimit import Budgets, unlimited
 from .retry import RetryPolicy, call_with_retry
 from .tab_write import Cell, WriteBatch, row_key, write_batches
 
 T = TypeVar("T")
-DRIVE_FILES_URL = "https://www.googleapis.com/drive/v3/files"
-DRIVE_CHANNELS_STOP_URL = "https://www.googleapis.com/drive/v3/channels/stop"
 #: Google's front end refuses a request over 10,485,760 bytes (its 2 MB is a
 #: recommendation, not a limit: :mod:`.tab_write` says why the sync goes past it);
 #: stay under the limit with room for the envelope.
@@ -161,6 +160,8 @@ class SheetsConnector:
         self.budgets = budgets or unlimited()
         self.max_request_bytes = max_request_bytes
         self.calls = 0
+        #: the Drive calls on the file behind the spreadsheet, counted with these
+        self.drive = DriveConnector(self.http, self._call)
 
     def _attempt(self) -> None:
         self.budgets.acquire()
@@ -263,57 +264,10 @@ class SheetsConnector:
         ranges = data.get("valueRanges") or [{}]
         return ranges[0].get("values", []) or []
 
-    # -- Drive: the file behind the spreadsheet ---------------------------------
+    # -- Drive ---------------------------------------------------------------
     def modified_time(self, spreadsheet_id: str) -> datetime | None:
-        """When Drive last saw the spreadsheet change (one ``files.get``), or None
-        when Drive does not say."""
-        meta = self._call(
-            "drive.files.get",
-            lambda: self.http.request(
-                "get",
-                f"{DRIVE_FILES_URL}/{spreadsheet_id}",
-                params={"fields": "modifiedTime", "supportsAllDrives": True},
-            ).json(),
-        )
-        stamp = (meta or {}).get("modifiedTime")
-        if not stamp:
-            return None
-        try:
-            return datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
-        except ValueError:
-            return None
-
-    def watch_file(
-        self, spreadsheet_id: str, *, channel_id: str, address: str, token: str, expiration_ms: int
-    ) -> dict[str, Any]:
-        """Open a Drive push channel on the spreadsheet (``files.watch``); returns
-        Drive's ``api#channel`` (``resourceId``, ``expiration`` in ms as a string)."""
-        body = {
-            "id": channel_id,
-            "type": "web_hook",
-            "address": address,
-            "token": token,
-            "expiration": str(expiration_ms),
-        }
-        return self._call(
-            "drive.files.watch",
-            lambda: self.http.request(
-                "post",
-                f"{DRIVE_FILES_URL}/{spreadsheet_id}/watch",
-                params={"supportsAllDrives": True},
-                json=body,
-            ).json(),
-        )
-
-    def stop_channel(self, channel_id: str, resource_id: str) -> None:
-        """Stop a push channel (``channels.stop``); a channel Drive no longer knows
-        raises :class:`SheetNotFound`."""
-        self._call(
-            "drive.channels.stop",
-            lambda: self.http.request(
-                "post", DRIVE_CHANNELS_STOP_URL, json={"id": channel_id, "resourceId": resource_id}
-            ),
-        )
+        """Drive's ``modifiedTime`` of the spreadsheet: :meth:`DriveConnector.modified_time`."""
+        return self.drive.modified_time(spreadsheet_id)
 
     # -- writes --------------------------------------------------------------
     def write_tab(

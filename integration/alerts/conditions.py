@@ -28,6 +28,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from integration.config import AppConfig
+from integration.domain import SyncOutcome
 from integration.store.models import DriveChannelEvent, QuarantineEntry, SyncRun
 from integration.sync.stop_reasons import CREDENTIALS_REFUSED, TAB_REASONS
 
@@ -61,7 +62,10 @@ def _latest_runs(session: Session) -> list[SyncRun]:
     another sync held the spreadsheet, which says nothing about the tab)."""
     newest = (
         select(SyncRun.partner, SyncRun.tab, func.max(SyncRun.id).label("id"))
-        .where(SyncRun.dry_run.is_(False), SyncRun.outcome.in_(("completed", "aborted", "failed")))
+        .where(
+            SyncRun.dry_run.is_(False),
+            SyncRun.outcome.in_((SyncOutcome.COMPLETED, SyncOutcome.ABORTED, SyncOutcome.FAILED)),
+        )
         .group_by(SyncRun.partner, SyncRun.tab)
         .subquery()
     )
@@ -75,11 +79,13 @@ def _failing_since(session: Session, partner: str) -> datetime | None:
         select(func.max(SyncRun.started_at)).where(
             SyncRun.partner == partner,
             SyncRun.dry_run.is_(False),
-            SyncRun.outcome == "completed",
+            SyncRun.outcome == SyncOutcome.COMPLETED,
         )
     )
     query = select(func.min(SyncRun.started_at)).where(
-        SyncRun.partner == partner, SyncRun.dry_run.is_(False), SyncRun.outcome == "failed"
+        SyncRun.partner == partner,
+        SyncRun.dry_run.is_(False),
+        SyncRun.outcome == SyncOutcome.FAILED,
     )
     if last_ok is not None:
         query = query.where(SyncRun.started_at > last_ok)

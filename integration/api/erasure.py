@@ -19,9 +19,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from integration.domain import Trigger
 from integration.identity import leaves, registration_key
 from integration.normalise import normalise_phone, parse_country
 from integration.ownership import Actor, check_change, erasure_scope, in_scope
+from integration.store import records
 from integration.store.firm_locks import lock_person
 from integration.store.models import (
     ApiToken,
@@ -232,8 +234,6 @@ def erase_person(session: Session, lead: Lead, *, actor: Actor, source: str) -> 
     the person's other leads) erased with a tombstone, and a sync requested so
     the sheet cells are blanked. Erasing again is harmless; an admin erasing a
     lead a partner erased widens its tombstone to the network."""
-    from integration.store import records
-
     check_change(actor, "lead", lead, {})
     scope = erasure_scope(actor)
     result = Erasure(lead.id, scope)
@@ -261,7 +261,7 @@ def erase_person(session: Session, lead: Lead, *, actor: Actor, source: str) -> 
         scrub_conflicts(session, target, scope)
         records.erase_lead(session, target, source=source, scope=scope, past=mine)
         records.request_sync(
-            session, target.partner, trigger="api", reason=f"erasure {target.id}", tab="leads"
+            session, target.partner, trigger=Trigger.API, reason=f"erasure {target.id}", tab="leads"
         )
         result.erased.append(target.id)
     return result

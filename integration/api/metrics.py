@@ -46,6 +46,7 @@ from sqlalchemy.orm import Session
 
 from integration.alerts.notify import open_alerts
 from integration.auth import is_admin, verify_token
+from integration.domain import SyncOutcome
 from integration.store.models import (
     Conflict,
     DriveChannel,
@@ -163,7 +164,7 @@ class StoreCollector(Collector):
         yield _durations(session)
         last_ok = session.execute(
             select(SyncRun.partner, SyncRun.tab, func.max(SyncRun.finished_at))
-            .where(SyncRun.outcome == "completed", SyncRun.dry_run.is_(False))
+            .where(SyncRun.outcome == SyncOutcome.COMPLETED, SyncRun.dry_run.is_(False))
             .group_by(SyncRun.partner, SyncRun.tab)
         ).all()
         yield _family(

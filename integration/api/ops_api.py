@@ -22,12 +22,12 @@ from integration.api.context import (
 )
 from integration.api.validation import invalid
 from integration.auth import can_see_partner, is_admin
+from integration.domain import Trigger
 from integration.kinds import TABS
 from integration.kpi import compute_kpi
 from integration.store import records
 from integration.store.models import SyncRun
 from integration.store.records import _iso
-from integration.sync.accepted_deletions import ACCEPT_DELETIONS
 from integration.sync.stop_reasons import error_for_reader
 from integration.web.openapi_components import ref
 from integration.web.openapi_operations import (
@@ -181,7 +181,7 @@ def request_sync() -> Response:
             records.request_sync(
                 session,
                 code,
-                trigger=ACCEPT_DELETIONS if accept else "api",
+                trigger=Trigger.ACCEPT_DELETIONS if accept else Trigger.API,
                 reason=(reason or "api request")[:150],
                 tab=tab,
             )

@@ -46,6 +46,7 @@ from integration.api.validation import (
     validate_agreement_rules,
 )
 from integration.auth import scope_agreements, scope_leads
+from integration.domain import Trigger
 from integration.intake import keep_cross_partner_duplicate
 from integration.normalise import enum_values
 from integration.ownership import OWNER_FIELD, Denied
@@ -188,7 +189,7 @@ def _new_record_body(kind: str) -> tuple[dict[str, Any], str]:
 def _sync_after_api(session: Any, partner: str, kind: str, reason: str) -> None:
     """Ask for a sync of ``partner``'s tab of ``kind`` so its sheet follows an API write."""
     tab = "leads" if kind == "lead" else "agreements"
-    records.request_sync(session, partner, trigger="api", reason=reason, tab=tab)
+    records.request_sync(session, partner, trigger=Trigger.API, reason=reason, tab=tab)
 
 
 def create_lead() -> Response:

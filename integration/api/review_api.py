@@ -12,6 +12,7 @@ from sqlalchemy import select
 from integration.api.context import (
     actor,
     arg,
+    bad_param,
     check_int_id,
     check_partner_param,
     cursor_arg,
@@ -156,8 +157,6 @@ def _list(model: Any, serialise: Any) -> Response:
         query = query.where(model.resolved_at.is_not(None))
     if after is not None:
         if not isinstance(after, int):
-            from integration.api.context import bad_param
-
             raise bad_param("cursor", "not a cursor this API gave out")
         query = query.where(model.id > after)
     if model is QuarantineEntry:

@@ -9,14 +9,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from integration.issues import for_readers
+from integration.kinds import STORE_FIELDS
 from integration.record_changes import agreement_issues
 from integration.store.models import ApiToken
 from integration.validation import ValidationIssue, validate_record
 from integration.web.problem_details import Problem
 from integration.web.reader_language import reader_locale
 from integration.web.services import services
-
-READ_ONLY = ("id", "created_at", "updated_at")
 
 
 def token_locale(token: ApiToken) -> str:
@@ -47,7 +46,7 @@ def bad_request_field(field: str, code: str, message: str, detail: str) -> Probl
 def check_read_only(body: Mapping[str, Any]) -> None:
     errors = [
         field_error(name, "read_only", f"{name} is set by the store and cannot be written.")
-        for name in READ_ONLY
+        for name in STORE_FIELDS
         if name in body
     ]
     if errors:

@@ -20,6 +20,8 @@ CONTENT_SECURITY_POLICY = (
 
 def register(app: Flask) -> None:
     """Attach the dashboard to the app (called by the app factory)."""
+    # Imported for their routes, here as in Flask's app-factory pattern: the views
+    # load only when an app is built, and they import this package's ``bp``.
     from integration.dashboard import (  # noqa: F401
         duplicate_card,
         health,

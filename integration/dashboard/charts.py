@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from integration.domain import SyncOutcome
+
 
 @dataclass(frozen=True)
 class MonthPoint:
@@ -179,10 +181,10 @@ def cumulative_chart(
     return Markup("".join(parts))
 
 
-#: Sync run outcomes (see integration.sync.engine): completed runs are good,
+#: Sync run outcomes (:class:`integration.domain.SyncOutcome`): completed runs are good,
 #: running or busy ones (another sync held the lease) neutral, the rest bad.
-GOOD_OUTCOMES = frozenset({"completed"})
-NEUTRAL_OUTCOMES = frozenset({"running", "busy"})
+GOOD_OUTCOMES = frozenset({SyncOutcome.COMPLETED})
+NEUTRAL_OUTCOMES = frozenset({SyncOutcome.RUNNING, SyncOutcome.BUSY})
 
 
 def outcome_class(outcome: str) -> str:

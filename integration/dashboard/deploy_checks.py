@@ -21,9 +21,16 @@ from typing import Any
 from flask import Flask
 
 from connectors.google_sheets.retry import RetryPolicy
+from integration.check_command import (
+    NOT_CHECKED,
+    public_url_check,
+    spreadsheet_checks,
+    store_checks,
+    token_check,
+)
 from integration.config import AppConfig
 from integration.dashboard.ui_text import label
-from integration.preflight import Check
+from integration.preflight import Check, setting_checks
 
 #: How long a checked group is shown before it is checked again.
 MAX_AGE = timedelta(minutes=10)
@@ -72,8 +79,6 @@ def for_staff(checks: Iterable[Check], locale: str) -> tuple[Check, ...]:
     could not be checked at all, the reason is the server's set-up (a key file's
     path, the setting to change), which is the administrator's to read and fix;
     staff read that Google access is not set up and whom to ask."""
-    from integration.check_command import NOT_CHECKED
-
     return tuple(
         Check(c.name, False, label("checks_google_not_set_up", locale))
         if c.name == NOT_CHECKED and not c.ok
@@ -95,14 +100,6 @@ def check_groups(
     spreadsheet of each partner in ``partners`` (the ones the reader may see).
     The cache holds what an admin sees; a partner's staff get :func:`for_staff`
     of it."""
-    from integration.check_command import (
-        public_url_check,
-        spreadsheet_checks,
-        store_checks,
-        token_check,
-    )
-    from integration.preflight import setting_checks
-
     cache = check_cache(app)
     groups: list[CheckGroup] = []
     if admin:

@@ -29,6 +29,7 @@ from integration.dashboard.review_views import (
 from integration.dashboard.scope import visible_or_404
 from integration.dashboard.ui_text import label
 from integration.dashboard.web import services, ui_locale
+from integration.kinds import STORE_FIELDS
 from integration.merge_requests import (
     MAX_REASON,
     accept,
@@ -98,7 +99,7 @@ def fix_page_context(db: Session, config: AppConfig, locale: str) -> dict[str, A
             "requester_name": chamber_name(config, item.request.requester, locale),
             "fields": sorted(
                 (set(item.requester_values) | {k for k, v in item.lead.data.items() if v})
-                - {"id", "partner", "created_at", "updated_at"}
+                - {*STORE_FIELDS, "partner"}
             ),
         }
         for item in owner_queue(db, config, actor)

@@ -36,6 +36,7 @@ from integration.dashboard.web import (
     services,
     ui_locale,
 )
+from integration.domain import Trigger
 from integration.drive.channels import ALERT_KINDS, list_channels, recent_events
 from integration.kinds import TABS
 from integration.store import records
@@ -190,7 +191,7 @@ def sync_now(partner: str) -> Any:
         records.request_sync(
             db,
             partner,
-            trigger="api",
+            trigger=Trigger.API,
             reason=f"dashboard: {token.name}"[:200],
             tab=tab if tab in TABS else None,
         )

@@ -32,12 +32,13 @@ from integration.dashboard.access import current_token, login_required
 from integration.dashboard.review_views import dashboard_actor, field_named, localised_errors
 from integration.dashboard.ui_text import country_label, field_name, label, value_label
 from integration.dashboard.web import render_error, services, ui_locale
+from integration.kinds import STORE_FIELDS
 from integration.normalise.amounts import parse_amount
 from integration.normalise.enums import enum_values
 from integration.ownership import OWNER_FIELD, Actor, Denied, may_change, owner_of
 from integration.store.guarded import StoreBusy, run_guarded
 from integration.store.models import Agreement, Lead
-from integration.store.records import SYSTEM_FIELDS, Refused
+from integration.store.records import Refused
 from integration.sync.sheet_aids import listed_values
 from schemas import load_schema
 
@@ -53,7 +54,7 @@ def _schema_fields(kind: str) -> dict[str, dict[str, Any]]:
     return {
         name: spec
         for name, spec in load_schema(kind)["properties"].items()
-        if name not in SYSTEM_FIELDS and not spec.get("readOnly")
+        if name not in STORE_FIELDS and not spec.get("readOnly")
     }
 
 

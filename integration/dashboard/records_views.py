@@ -27,9 +27,10 @@ from integration.dashboard.tables import (
 )
 from integration.dashboard.ui_text import country_label, label, value_label
 from integration.dashboard.web import csv_response, services, ui_locale
+from integration.kinds import STORE_FIELDS
 from integration.store import queries
 from integration.store.models import Agreement, AuditEntry, Lead
-from integration.store.records import SYSTEM_FIELDS, to_dict
+from integration.store.records import to_dict
 from integration.vocabulary import field_label
 from schemas import load_schema
 
@@ -323,7 +324,7 @@ def _record_page(kind: str, record_id: str) -> Any:
         "dashboard/record.html",
         kind=kind,
         record=record,
-        fields=[f for f in page.fields if f not in SYSTEM_FIELDS],
+        fields=[f for f in page.fields if f not in STORE_FIELDS],
         history=history,
         active=f"{kind}s",
         **extra,

@@ -18,8 +18,20 @@ from integration.dashboard.scope import partner_scope, visible_or_404
 from integration.dashboard.sheets import sheet_gids
 from integration.dashboard.ui_text import country_label, label, value_label
 from integration.dashboard.web import csv_response, notice, services, ui_locale
+from integration.intake import lead_fields
 from integration.issues import render
+from integration.kinds import STORE_FIELDS
+from integration.normalise.enums import enum_values
 from integration.ownership import Actor, Denied
+from integration.review import (
+    ReviewError,
+    dismiss_quarantine,
+    merge_quarantine,
+    merge_target,
+    plan_merge,
+    replay_quarantine,
+    resolve_conflict,
+)
 from integration.store import queries
 from integration.store.guarded import StoreBusy, run_guarded
 from integration.store.models import (
@@ -27,14 +39,13 @@ from integration.store.models import (
     Lead,
     QuarantineEntry,
 )
+from integration.sync.sheet_aids import listed_values
 from integration.vocabulary import field_label
 
 
 def quarantine_rows(db: Session, config: AppConfig, locale: str) -> list[dict[str, Any]]:
     """Open quarantine entries the token may see, with the sheet link; their
     problems in the viewer's ``locale``."""
-    from integration.intake import lead_fields
-
     entries = list(
         db.scalars(
             select(QuarantineEntry)
@@ -73,8 +84,6 @@ def quarantine_rows(db: Session, config: AppConfig, locale: str) -> list[dict[st
 def merge_preview(db: Session, config: AppConfig, entry: QuarantineEntry) -> dict[str, Any] | None:
     """What merging ``entry`` into its lead would fill, and the fields both have
     a different value in (for staff to choose), or None when it cannot merge."""
-    from integration.review import ReviewError, merge_target, plan_merge
-
     if entry.kind != "lead" or not entry.duplicate_of:
         return None
     try:
@@ -141,6 +150,7 @@ def open_conflicts(db: Session) -> list[Conflict]:
 @bp.get("/fix")
 @login_required
 def needs_fixing() -> Any:
+    # breaks a cycle: duplicate_card imports this module's helpers at its top
     from integration.dashboard import duplicate_card
 
     svc = services()
@@ -271,9 +281,7 @@ FIX_PREFIX = "field:"
 def corrections(form: Any) -> dict[str, Any] | None:
     """Corrected lead values from the fix form (an empty box clears the field);
     only schema fields are taken, never ids or timestamps."""
-    from integration.intake import lead_fields
-
-    allowed = lead_fields() - {"id", "partner", "created_at", "updated_at"}
+    allowed = lead_fields() - {*STORE_FIELDS, "partner"}
     data: dict[str, Any] = {}
     for key, value in form.items():
         if key.startswith(FIX_PREFIX) and key[len(FIX_PREFIX) :] in allowed:
@@ -284,9 +292,7 @@ def corrections(form: Any) -> dict[str, Any] | None:
 def fix_fields(entry: QuarantineEntry) -> list[tuple[str, str]]:
     """``(field, value)`` boxes for correcting a webhook or API lead payload:
     every field with an error, then every other schema field it carried."""
-    from integration.intake import lead_fields
-
-    allowed = lead_fields() - {"id", "partner", "created_at", "updated_at"}
+    allowed = lead_fields() - {*STORE_FIELDS, "partner"}
     raw = entry.raw or {}
     names = [str(e.get("field")) for e in entry.errors or [] if e.get("field") in allowed]
     names += [k for k in raw if k in allowed]
@@ -313,8 +319,6 @@ def guarded_review(
     transaction is kept (what a replay learned: new errors, a dismissal);
     ``worded``: reason -> interface text shown instead of the refusal's own;
     ``explain``: the refusal as the viewer reads it (None: as above)."""
-    from integration.review import ReviewError
-
     svc = services()
 
     def once() -> tuple[Any, str | None]:
@@ -347,9 +351,6 @@ def fix_choices(fields: list[tuple[str, str]], locale: str) -> dict[str, list[tu
     """``field -> [(value, word)]`` for the fix form's fields that have a closed
     list (sector, stage, country, ...): a choice of words in ``locale`` in the
     order the partner's sheet lists them, never a text box holding a code."""
-    from integration.normalise.enums import enum_values
-    from integration.sync.sheet_aids import listed_values
-
     out: dict[str, list[tuple[str, str]]] = {}
     for name, _value in fields:
         if not enum_values("lead", name):
@@ -364,8 +365,6 @@ def fix_choices(fields: list[tuple[str, str]], locale: str) -> dict[str, list[tu
 @bp.post("/fix/quarantine/<int:entry_id>")
 @login_required
 def quarantine_action(entry_id: int) -> Any:
-    from integration.review import dismiss_quarantine, merge_quarantine, replay_quarantine
-
     svc = services()
     who = dashboard_actor()
     action = request.form.get("action")
@@ -435,8 +434,6 @@ def conflict_action(conflict_id: int) -> Any:
     """Choose a conflict's side, like the API's resolve: the record's write is
     version-checked and taken again when it changed meanwhile; a conflict
     another person resolved meanwhile says so and changes nothing."""
-    from integration.review import resolve_conflict
-
     svc = services()
     side = request.form.get("side")
     if side not in ("sheet", "store"):

@@ -3,6 +3,7 @@ language, template helpers, security headers, CSRF checks and error pages."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -219,8 +220,6 @@ def _http_error(exc: HTTPException) -> Response:
 
 @bp.errorhandler(Exception)
 def _crash(exc: Exception) -> Response:
-    import logging
-
     # The type only: a message may quote SQL parameters, i.e. personal data.
     logging.getLogger(__name__).error(
         "dashboard error %s on %s", type(exc).__name__, request.path, exc_info=False

@@ -32,6 +32,7 @@ from integration.demo.wording import (
     local_date,
     yes,
 )
+from integration.domain import ConflictPolicy
 from integration.identity import company_key
 
 #: Columns of the leads tab, in the order a chamber's staff would keep them.
@@ -84,7 +85,7 @@ class DemoPartner:
     leads_tab: str
     agreements_tab: str
     domain: str
-    conflict_policy: str = "sheet_wins"
+    conflict_policy: ConflictPolicy = ConflictPolicy.SHEET_WINS
 
 
 PARTNERS: tuple[DemoPartner, ...] = (
@@ -123,7 +124,7 @@ PARTNERS: tuple[DemoPartner, ...] = (
         "Liidit",
         "Sopimukset",
         "fi",
-        "newest_wins",
+        ConflictPolicy.NEWEST_WINS,
     ),
 )
 

@@ -18,18 +18,22 @@ import logging
 import os
 import secrets
 import shutil
+import socket
 import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+from rich.console import Console
 
+from connectors.google_sheets.auth import make_gspread_client
 from integration.auth import create_token, verify_token
 from integration.cli_support import fail
 from integration.config import instance_dir, process_environ
 from integration.demo.example import EXAMPLE_FILE, StageEdit, example_script, stage_edit
 from integration.demo.report import ENV_FILE, print_exports
+from integration.domain import Trigger
 
 if TYPE_CHECKING:  # the engine is imported when the demo starts, not at start-up
     from integration.sync.engine import SyncReport
@@ -83,6 +87,7 @@ class EmulatorProcess:
     """The Sheets emulator on a background thread, saving its state as it changes."""
 
     def __init__(self, host: str, port: int, state_file: Path) -> None:
+        # deferred: the emulator (~0.3 s) loads only when the demo runs, not for --help
         from sheets_emulator.running import RunningEmulator
 
         self._running = RunningEmulator(host, port, state_file=str(state_file), token=None)
@@ -93,8 +98,6 @@ class EmulatorProcess:
         return self
 
     def client(self) -> Any:
-        from connectors.google_sheets.auth import make_gspread_client
-
         return make_gspread_client(emulator_host=self.host_port, token=EMULATOR_TOKEN)
 
     def stop(self) -> None:
@@ -139,7 +142,6 @@ def port_problem(host: str, port: int) -> str | None:
     Port 0 (any free port) always can."""
     if port == 0:
         return None
-    import socket
 
     try:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
@@ -215,8 +217,7 @@ def demo_command(
     """Run the whole service locally on generated partner data (no Google account,
     no database server). Ignores --config and DATABASE_URL: the demo keeps its own
     partners file and SQLite store under instance/demo/."""
-    from rich.console import Console
-
+    # deferred: the scheduler command module brings the clock (~0.3 s); not for --help
     from integration.scheduler.scheduler_command import finish, stop_on_signals, verbose_logging
 
     verbose_logging()
@@ -288,6 +289,8 @@ def _run_demo(
     poll: float,
 ) -> bool:
     """Everything between the emulator starting and stopping; True when it stopped cleanly."""
+    # deferred: the whole service (app, clock, sync: ~1 s of imports) loads only
+    # once the emulator is up, so the demo's first lines and --help come at once
     from integration import create_app
     from integration.config import load_config
     from integration.demo import data
@@ -295,10 +298,11 @@ def _run_demo(
     from integration.demo.report import print_intro, print_summary
     from integration.demo.sheets import create_spreadsheets, known_spreadsheet_ids
     from integration.drive.watch import maintain
+    from integration.google_connector import make_connector
     from integration.scheduler.scheduler_command import WebServer, wait_for
     from integration.scheduler.service import SchedulerService
     from integration.store.setup import prepare_store
-    from integration.sync.engine import make_connector, run_sync
+    from integration.sync.engine import run_sync
 
     client = emulator.client()
     ids = known_spreadsheet_ids(paths.partners, client)
@@ -331,7 +335,7 @@ def _run_demo(
             if stop.is_set():
                 return True
             try:
-                reports[code] = run_sync(config, store, code, trigger="demo")
+                reports[code] = run_sync(config, store, code, trigger=Trigger.DEMO)
             except Exception as exc:  # shown in the summary; the demo still starts
                 log.debug("first sync of %s failed", code, exc_info=True)
                 reports[code] = exc
@@ -344,7 +348,7 @@ def _run_demo(
     service = SchedulerService(config, store, catch_up=False)
     web.start()
     # fresh channels on every start: a restarted emulator has forgotten the old ones
-    connector = make_connector(config)
+    connector = make_connector(config).drive
     channels = [maintain(config, store, connector, code, force=True) for code in config.partners]
     service.start()
     example = _write_example(paths, config, emulator, ids)

@@ -13,6 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from gspread.utils import rowcol_to_a1
+
 from integration.normalise.headers import find_header
 from integration.normalise.identifiers import looks_like_lead_id
 from integration.vocabulary import fold, label_table, value_word
@@ -57,8 +59,6 @@ def stage_edit(
 ) -> StageEdit | None:
     """The first lead of a tab's ``values`` (as read) with a CRM ID, a name and a
     stage that has a next one; None when there is none."""
-    from gspread.utils import rowcol_to_a1
-
     found = find_header(values, "lead", columns, header_row)
     wanted = ("id", "company_name", "stage")
     if not all(name in found.match.columns for name in wanted):

@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.panel import Panel
 
 from integration.demo.example import StageEdit
+from integration.sync.sync_command import summary_table
 
 
 def print_intro(
@@ -89,8 +90,6 @@ def print_exports(variables: dict[str, str], env_file: Path) -> None:
 
 def print_summary(console: Console, reports: dict[str, Any]) -> None:
     """The first sync per partner and tab, in the same table ``crm-sync sync`` prints."""
-    from integration.sync.sync_command import summary_table
-
     done = [r for r in reports.values() if not isinstance(r, Exception)]
     if done:
         table = summary_table(done)

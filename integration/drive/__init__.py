@@ -6,7 +6,7 @@ the store within minutes with nothing installed on the partner's side.
 - :mod:`.watch`: opening, renewing and stopping channels with Drive (the clock's
   ``drive-channels`` job and ``crm-sync watch``);
 - :mod:`.poll`: the clock's ``drive-poll`` job, one ``files.get`` per partner;
-- :mod:`.command`: ``crm-sync watch``.
+- :mod:`.drive_command`: ``crm-sync watch``.
 
 ``/webhooks/drive`` (:mod:`integration.webhooks.drive`) receives the notifications.
 """

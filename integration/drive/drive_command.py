@@ -13,8 +13,12 @@ from datetime import datetime
 
 import click
 
+from connectors.google_sheets.errors import SheetsError
 from integration.cli_support import fail, state
 from integration.config import ConfigError
+from integration.drive import watch
+from integration.drive.channels import list_channels
+from integration.google_connector import make_connector
 
 
 def _partners(partner: str | None) -> list[str]:
@@ -32,8 +36,6 @@ def _when(moment: datetime | None) -> str:
 
 def _list(partners: list[str]) -> None:
     """Live channels, then the few latest ended ones, per partner."""
-    from integration.drive.channels import list_channels
-
     store = state().store()
     for code in partners:
         channels = list_channels(store, code)
@@ -60,14 +62,11 @@ def watch_command(partner: str | None, list_only: bool, stop: bool) -> None:
     if list_only:
         _list(partners)
         return
-    from connectors.google_sheets.errors import SheetsError
-    from integration.drive import watch
-    from integration.sync.engine import make_connector
 
     st = state()
     config, store = st.config(), st.store()
     try:
-        connector = make_connector(config)
+        connector = make_connector(config).drive
     except Exception as exc:  # e.g. no credentials: one line, no traceback
         fail(f"cannot reach Google Drive: {exc}")
     if stop:

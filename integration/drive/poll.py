@@ -14,14 +14,15 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from connectors.google_sheets.tab_io import SheetsConnector
+from connectors.google_sheets.drive import DriveConnector
 from integration.config import AppConfig
+from integration.domain import UNFINISHED_OUTCOMES, Trigger
 from integration.kinds import TABS
 from integration.store import records
 from integration.store.db import Store
-from integration.store.models import UNFINISHED_OUTCOMES, SyncRequest, SyncRun
+from integration.store.models import SyncRequest, SyncRun
 
-TRIGGER = "drive-poll"
+TRIGGER = Trigger.DRIVE_POLL
 
 
 def covered_until(store: Store, partner: str) -> datetime | None:
@@ -63,7 +64,7 @@ def _pending(store: Store, partner: str) -> int:
 
 
 def poll_partner(
-    config: AppConfig, store: Store, connector: SheetsConnector, partner: str
+    config: AppConfig, store: Store, connector: DriveConnector, partner: str
 ) -> datetime | None:
     """Ask Drive once; record a sync request when the sheet moved. Returns the
     ``modifiedTime`` that made it ask (None: nothing asked). Google's errors

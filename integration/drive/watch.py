@@ -24,8 +24,8 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
+from connectors.google_sheets.drive import DriveConnector
 from connectors.google_sheets.errors import SheetNotFound, SheetsError
-from connectors.google_sheets.tab_io import SheetsConnector
 from integration.config import AppConfig, ConfigError
 from integration.drive.channels import (
     LIVE,
@@ -72,7 +72,7 @@ def webhook_address(config: AppConfig) -> str:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class ChannelOutcome:
     """What :func:`maintain` did for one partner."""
 
     partner: str
@@ -84,7 +84,7 @@ class Outcome:
 def register(
     config: AppConfig,
     store: Store,
-    connector: SheetsConnector,
+    connector: DriveConnector,
     partner: str,
     *,
     kind: str = "registered",
@@ -144,7 +144,7 @@ def _expiration(value: object) -> datetime | None:
 
 
 def stop(
-    store: Store, connector: SheetsConnector, channel: DriveChannel, *, status: str, why: str
+    store: Store, connector: DriveConnector, channel: DriveChannel, *, status: str, why: str
 ) -> None:
     """Stop ``channel`` with Drive and mark it ``status``; a channel Drive has
     already forgotten (404) counts as stopped."""
@@ -191,12 +191,12 @@ def _live(store: Store, partner: str) -> tuple[list[DriveChannel], str | None]:
 def maintain(
     config: AppConfig,
     store: Store,
-    connector: SheetsConnector,
+    connector: DriveConnector,
     partner: str,
     *,
     force: bool = False,
     now: datetime | None = None,
-) -> Outcome:
+) -> ChannelOutcome:
     """Keep exactly one live, unexpired channel on ``partner``'s spreadsheet.
 
     ``force`` (``crm-sync watch``) registers even a partner stopped by hand, and
@@ -205,7 +205,7 @@ def maintain(
     holder = leases.make_holder_id()
     lease = f"drive-channel:{partner}"
     if not leases.acquire(store, lease, holder, LEASE_SECONDS):
-        return Outcome(partner, "busy", detail="another process is renewing this channel")
+        return ChannelOutcome(partner, "busy", detail="another process is renewing this channel")
     try:
         return _maintain(config, store, connector, partner, force=force, now=now)
     finally:
@@ -215,16 +215,16 @@ def maintain(
 def _maintain(
     config: AppConfig,
     store: Store,
-    connector: SheetsConnector,
+    connector: DriveConnector,
     partner: str,
     *,
     force: bool,
     now: datetime | None,
-) -> Outcome:
+) -> ChannelOutcome:
     now = now or utcnow()
     live, latest = _live(store, partner)
     if not force and not live and latest == "stopped":
-        return Outcome(partner, "skipped", detail="stopped with crm-sync watch --stop")
+        return ChannelOutcome(partner, "skipped", detail="stopped with crm-sync watch --stop")
     expired = [c for c in live if c.expires_at is not None and c.expires_at <= now]
     for channel in expired:
         set_status(store, channel.id, "expired")
@@ -241,19 +241,19 @@ def _maintain(
     if current is not None and not force and not needs_renewal(current.expires_at, now, renew):
         for extra in live[1:]:  # a leftover of an interrupted renewal: one channel is enough
             stop(store, connector, extra, status="replaced", why="a newer channel is live")
-        return Outcome(partner, "kept", current.id)
+        return ChannelOutcome(partner, "kept", current.id)
     kind = "renewed" if current is not None else ("re-registered" if latest else "registered")
     try:
         new = register(config, store, connector, partner, kind=kind)
     except SheetsError as exc:
-        return Outcome(partner, "failed", detail=str(exc))
+        return ChannelOutcome(partner, "failed", detail=str(exc))
     for old in live:  # only now that the new channel is open: no gap
         stop(store, connector, old, status="replaced", why=f"replaced by {new.id}")
-    return Outcome(partner, kind, new.id)
+    return ChannelOutcome(partner, kind, new.id)
 
 
 def stop_partner(
-    store: Store, connector: SheetsConnector, partner: str, *, why: str = "stopped by hand"
+    store: Store, connector: DriveConnector, partner: str, *, why: str = "stopped by hand"
 ) -> int:
     """Stop every live channel of ``partner`` (``crm-sync watch --stop``)."""
     live, _ = _live(store, partner)

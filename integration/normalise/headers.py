@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from integration.kinds import AGREEMENT, record_kind
-from integration.normalise.text import clean_line, is_blank
+from integration.kinds import AGREEMENT, STORE_FIELDS, record_kind
+from integration.normalise.text import clean_line, is_blank_row
 from integration.vocabulary import fold, header_table
 from schemas import load_schema
 
@@ -37,7 +37,7 @@ HEADER_SEARCH_ROWS = 10
 PARTY_COLUMNS = dict(AGREEMENT.party_columns)
 
 #: Record fields no sheet column fills: the service and the partners file set them.
-_NOT_IN_SHEETS = frozenset({"id", "partner", "created_at", "updated_at"})
+_NOT_IN_SHEETS = frozenset({*STORE_FIELDS, "partner"})
 
 #: How a column's field was found: by a vocabulary alias, or by the partners file.
 ALIAS, CONFIGURED = "alias", "configured"
@@ -177,7 +177,7 @@ def match_headers(
 
 def first_filled_row(rows: Sequence[Sequence[Any]]) -> int:
     """0-based index of the first row with any cell filled (0 when none is)."""
-    return next((i for i, cells in enumerate(rows) if not all(is_blank(c) for c in cells)), 0)
+    return next((i for i, cells in enumerate(rows) if not is_blank_row(cells)), 0)
 
 
 @dataclass(frozen=True)

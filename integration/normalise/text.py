@@ -4,7 +4,7 @@ what a sheet hands over may hold code points that are not text at all."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 # Non-breaking, narrow and figure spaces come from copy-pasting and from number
@@ -67,6 +67,11 @@ def clean_text(value: Any) -> Any:
 def is_blank(value: Any) -> bool:
     """True for ``None`` and for strings that are only whitespace (of any kind)."""
     return value is None or (isinstance(value, str) and clean_line(value) is None)
+
+
+def is_blank_row(cells: Iterable[Any]) -> bool:
+    """True when every cell of a row (a list of cells or a record's values) is blank."""
+    return all(is_blank(cell) for cell in cells)
 
 
 def storable(value: Any) -> Any:

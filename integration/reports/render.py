@@ -12,6 +12,7 @@ XLSX text cells are written as text, CSV cells are escaped as in every export.
 from __future__ import annotations
 
 import io
+import json
 import re
 from datetime import date
 from typing import Any
@@ -168,6 +169,7 @@ def _sheet_title(name: str, taken: set[str]) -> str:
 
 def to_xlsx(report: Report, config: AppConfig) -> bytes:
     """The workbook: one sheet per table, typed cells, text never a formula."""
+    # deferred: openpyxl (~0.25 s) loads only when a workbook is asked for
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -217,7 +219,6 @@ def render(report: Report, config: AppConfig, fmt: str) -> tuple[bytes, str]:
         )
     if fmt == "csv":
         return to_csv_text(report, config).encode("utf-8"), "text/csv; charset=utf-8"
-    import json
 
     body = json.dumps(to_json(report, config), ensure_ascii=False, indent=2)
     return body.encode("utf-8"), "application/json"

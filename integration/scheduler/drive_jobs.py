@@ -21,12 +21,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from connectors.google_sheets.drive import DriveConnector
 from connectors.google_sheets.errors import SheetsError
 from connectors.google_sheets.retry import RetryPolicy
-from connectors.google_sheets.tab_io import SheetsConnector
 from integration.config import AppConfig, ConfigError
 from integration.drive import poll, watch
 from integration.drive.channels import log_event, mark_lost
+from integration.google_connector import make_connector
 from integration.scheduler.debounce import retry_delay
 from integration.store.db import Store
 from integration.store.models import utcnow
@@ -82,12 +83,10 @@ class DriveJobs:
         self.poll_retry = poll_retry or RetryPolicy(budget_seconds=POLL_RETRY_SECONDS)
         self.backoff = Backoff()
 
-    def _connector(self, retry: RetryPolicy | None = None) -> SheetsConnector:
-        from integration.sync.engine import make_connector
+    def _connector(self, retry: RetryPolicy | None = None) -> DriveConnector:
+        return make_connector(self.config, retry=retry).drive
 
-        return make_connector(self.config, retry=retry)
-
-    def maintain_channels(self, now: datetime | None = None) -> list[watch.Outcome]:
+    def maintain_channels(self, now: datetime | None = None) -> list[watch.ChannelOutcome]:
         """Open, renew or re-register each partner's channel as needed; a partner
         whose channel could not be opened is retried after a growing delay."""
         now = now or utcnow()

@@ -9,21 +9,23 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import select, update
 
 from integration.config import AppConfig, PartnerConfig
+from integration.domain import UNFINISHED_OUTCOMES, SyncOutcome, Trigger
 from integration.scheduler.debounce import PendingRequest
 from integration.store.db import Store, rows_affected
-from integration.store.models import UNFINISHED_OUTCOMES, SyncRequest, SyncRun, utcnow
+from integration.store.models import SyncRequest, SyncRun, utcnow
+from integration.sync import engine
 
 log = logging.getLogger(__name__)
 
 #: Triggers whose successful runs count as "the nightly sync happened".
-SCHEDULED_TRIGGERS = ("nightly", "catch-up")
+SCHEDULED_TRIGGERS = (Trigger.NIGHTLY, Trigger.CATCH_UP)
 #: How far back to look for the latest scheduled time (a daily job fired within it).
 _LOOKBACK = timedelta(days=8)
 
@@ -137,7 +139,7 @@ class SyncResult:
 
     @property
     def busy(self) -> bool:
-        return self.outcome == "busy"
+        return self.outcome == SyncOutcome.BUSY
 
     @property
     def completed(self) -> bool:
@@ -149,13 +151,11 @@ def run_partner_sync(
 ) -> SyncResult:
     """Run one sync through the engine (which takes the spreadsheet lease and
     records a run per tab) and reduce its report to what the scheduler acts on."""
-    from integration.sync import engine
-
     try:
         report = engine.run_sync(config, store, partner, tab=tab, trigger=trigger)
     except Exception as exc:  # the engine reports Google's problems; this is e.g. the store's
         log.warning("sync of %s (%s) failed: %s: %s", partner, trigger, type(exc).__name__, exc)
-        return SyncResult(outcome="failed", error=f"{type(exc).__name__}: {exc}")
+        return SyncResult(outcome=SyncOutcome.FAILED, error=f"{type(exc).__name__}: {exc}")
     run_ids = [t.sync_run_id for t in report.tabs if t.sync_run_id is not None]
     errors = [f"{t.tab}: {t.error}" for t in report.tabs if t.error]
     return SyncResult(
@@ -165,6 +165,4 @@ def run_partner_sync(
 
 def _aware(value: datetime) -> datetime:
     """SQLite hands back naive datetimes; the store writes UTC, so say so."""
-    from datetime import UTC
-
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

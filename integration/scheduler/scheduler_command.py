@@ -15,8 +15,18 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.serving import get_sockaddr, make_server, select_address_family
 
+from integration import create_app
 from integration.cli_support import fail, state
+from integration.preflight import ensure_bootable
+from integration.scheduler.service import SchedulerService
+from integration.store import migrate
+from integration.store.db import Store
+from integration.store.setup import prepare_store
+from integration.web.access_log import PathOnlyRequestHandler
+from integration.web.health import store_name
 
 if TYPE_CHECKING:  # the commands import these when they run, not at start-up
     from flask import Flask
@@ -68,10 +78,6 @@ def finish(clean: bool) -> None:
 
 def store_problem(store: Store) -> str | None:
     """Why the clock cannot use ``store`` yet, in one line; None when it can."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from integration.store import migrate
-
     try:
         current, head = migrate.current_revision(store), migrate.head_revision(store)
     except SQLAlchemyError as exc:
@@ -87,12 +93,6 @@ def wait_for_store(config: AppConfig, stop: threading.Event) -> Store | None:
     """The prepared store, once it answers and is migrated: the clock may start
     before the database or the release step, so it says why it waits and
     retries, instead of stopping on a raw SQL error. None when asked to stop."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from integration.store.db import Store
-    from integration.store.setup import prepare_store
-    from integration.web.health import store_name
-
     store = Store(config.database_url)
     while True:
         problem = store_problem(store)
@@ -114,8 +114,6 @@ def wait_for_store(config: AppConfig, stop: threading.Event) -> Store | None:
 def start_checked(google: bool = True) -> AppConfig:
     """The configuration, after the deployment checks every process runs
     (a failing one stops the command with its line)."""
-    from integration.preflight import ensure_bootable
-
     config = state().config()
     ensure_bootable(config, google=google)
     return config
@@ -134,10 +132,6 @@ class WebServer:
     def __init__(self, app: Flask, host: str, port: int) -> None:
         """Bind now: a port in use raises OSError here (werkzeug itself would print
         and exit), so the caller can say so in one line."""
-        from werkzeug.serving import get_sockaddr, make_server, select_address_family
-
-        from integration.web.access_log import PathOnlyRequestHandler
-
         family = select_address_family(host, port)
         sock = socket.socket(family, socket.SOCK_STREAM)
         try:
@@ -185,8 +179,6 @@ def run_clock(
     announce: Callable[[object], None] | None = None,
 ) -> None:
     """Run the scheduler (and optionally a web server) until SIGTERM/SIGINT."""
-    from integration.scheduler.service import SchedulerService
-
     service = SchedulerService(config, store, catch_up=catch_up)
     with stop_on_signals() as stop:
         due = service.start()
@@ -251,8 +243,6 @@ def scheduler_command(grace: float, no_catch_up: bool) -> None:
 @click.option("--no-catch-up", is_flag=True, help="Do not run missed nightly syncs at start.")
 def serve_command(host: str, port: int, grace: float, no_catch_up: bool) -> None:
     """Run the web service and the clock in one process (development, demo)."""
-    from integration import create_app
-
     verbose_logging()
     config = start_checked()
     store = state().store()

@@ -41,6 +41,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from integration.alerts.notify import AlertRun, check_alerts
 from integration.config import AppConfig
+from integration.domain import Trigger
 from integration.scheduler import housekeeping, jobs
 from integration.scheduler.debounce import Batch, plan_drain, retry_delay
 from integration.scheduler.drive_jobs import DriveJobs, channel_check_interval
@@ -106,7 +107,7 @@ class SchedulerService:
             self.scheduler.add_job(
                 self._scheduled_sync,
                 trigger=jobs.nightly_trigger(partner),
-                args=(code, "nightly"),
+                args=(code, Trigger.NIGHTLY),
                 id=f"nightly:{code}",
                 name=f"nightly sync of {code} at {partner.sync_at} {partner.timezone}",
                 misfire_grace_time=MISFIRE_GRACE_SECONDS,
@@ -198,7 +199,7 @@ class SchedulerService:
                 self.scheduler.add_job(
                     self._scheduled_sync,
                     trigger=DateTrigger(run_date=now),
-                    args=(code, "catch-up"),
+                    args=(code, Trigger.CATCH_UP),
                     id=f"catch-up:{code}",
                     name=f"catch-up sync of {code} (missed {latest.isoformat()})",
                     misfire_grace_time=MISFIRE_GRACE_SECONDS,

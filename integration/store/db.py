@@ -24,7 +24,7 @@ def rows_affected(result: Result[Any]) -> int:
     return int(result.rowcount or 0)
 
 
-def normalise_url(url: str) -> str:
+def sqlalchemy_url(url: str) -> str:
     """Accept the usual ``postgres://`` / ``postgresql://`` spellings; use psycopg 3."""
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://") :]
@@ -45,7 +45,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def sqlite_file(url: str) -> Path | None:
     """The file a SQLite store URL names; None for another database or a store
     in memory (``sqlite://``, ``:memory:``, a ``file:`` URI)."""
-    parsed = make_url(normalise_url(url))
+    parsed = make_url(sqlalchemy_url(url))
     name = parsed.database
     if parsed.get_backend_name() != "sqlite" or not name or name == ":memory:":
         return None
@@ -53,7 +53,7 @@ def sqlite_file(url: str) -> Path | None:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    url = normalise_url(url)
+    url = sqlalchemy_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         path = sqlite_file(url)
@@ -86,7 +86,7 @@ class Store:
     """Engine plus session factory for one database."""
 
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
-        self.url = normalise_url(url)
+        self.url = sqlalchemy_url(url)
         self.engine = make_engine(self.url, **engine_kwargs)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 

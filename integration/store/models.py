@@ -287,13 +287,6 @@ class AuditEntry(Base):
     actor: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
-#: Outcomes of a sync run that did not complete (anything else completed,
-#: possibly with invalid rows, which is still a successful sync).
-UNFINISHED_OUTCOMES = frozenset(
-    {"running", "busy", "failed", "error", "aborted", "interrupted", "stopped", "blocked"}
-)
-
-
 class SyncRun(Base):
     __tablename__ = "sync_runs"
 

@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from integration.events import texts_for_event, unlisted_texts
 from integration.kinds import Kind
 from integration.store.models import Agreement, Lead
 
@@ -178,8 +179,6 @@ def event_texts(
 ) -> tuple[str, ...]:
     """The distinct event texts among the leads of ``query`` that name ``event_id``
     (matched like every vocabulary word: :func:`integration.events.texts_for_event`)."""
-    from integration.events import texts_for_event
-
     column = Lead.data["event"].as_string()
     texts = session.scalars(query.with_only_columns(column).distinct().order_by(None))
     return tuple(texts_for_event(event_id, texts, events))
@@ -191,8 +190,6 @@ def unlisted_event_leads(
     """The live leads of ``query`` whose Event names no event of the list
     (:func:`integration.events.unlisted_texts`), oldest id first; none when there
     is no list to match against."""
-    from integration.events import unlisted_texts
-
     if not events:
         return []
     column = Lead.data["event"].as_string()

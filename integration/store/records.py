@@ -27,7 +27,7 @@ from integration.identity import (
     registration_key,
     tombstone_hashes,
 )
-from integration.kinds import AGREEMENT, LEAD, Kind, record_kind
+from integration.kinds import AGREEMENT, LEAD, STORE_FIELDS, Kind, record_kind
 from integration.normalise.phone import phone_readings
 from integration.store.db import rows_affected
 from integration.store.firm_locks import lock_firms, lock_payload
@@ -47,8 +47,6 @@ from integration.store.models import (
 
 LEAD_PREFIX = LEAD.id_prefix
 AGREEMENT_PREFIX = AGREEMENT.id_prefix
-#: Fields the store sets itself; never taken from a sheet, webhook or API body.
-SYSTEM_FIELDS = frozenset({"id", "created_at", "updated_at"})
 #: Personal data of a lead, blanked by a GDPR erasure. Firms are not persons.
 PERSONAL_FIELDS = ("contact_name", "email", "phone", "notes", "gdpr_consent_date")
 
@@ -78,7 +76,7 @@ def issue_id(session: Session, kind: str) -> str:
 
 def clean_data(data: Mapping[str, Any]) -> dict[str, Any]:
     """``data`` without the fields the store sets itself and without empty values."""
-    return {k: v for k, v in data.items() if k not in SYSTEM_FIELDS and v is not None}
+    return {k: v for k, v in data.items() if k not in STORE_FIELDS and v is not None}
 
 
 def lead_columns(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -195,7 +193,7 @@ def update_record(
     data = dict(record.data)
     diff: dict[str, list[Any]] = {}
     for field, new in changes.items():
-        if field in SYSTEM_FIELDS:
+        if field in STORE_FIELDS:
             continue
         old = data.get(field)
         if old == new:

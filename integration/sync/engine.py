@@ -20,11 +20,14 @@ from typing import Any
 from sqlalchemy import select, update
 
 from connectors.google_sheets.errors import PermissionDenied, SheetNotFound, SheetsError
-from connectors.google_sheets.ratelimit import Budgets, shared_budgets, unlimited
+from connectors.google_sheets.ratelimit import Budgets
 from connectors.google_sheets.retry import RetryPolicy
 from connectors.google_sheets.tab_io import SheetsConnector
 from integration import vanished
 from integration.config import AppConfig
+from integration.google_connector import gspread_client as _client
+from integration.google_connector import quota_budgets as _budgets
+from integration.google_connector import retry_policy as _retry
 from integration.normalise.text import storable_rows
 from integration.store import leases
 from integration.store.db import Store
@@ -98,36 +101,6 @@ class SyncReport:
     @property
     def cells_written(self) -> int:
         return sum(t.cells_written for t in self.tabs)
-
-
-def _client(config: AppConfig) -> Any:
-    from connectors.google_sheets.auth import make_gspread_client
-
-    return make_gspread_client(
-        emulator_host=config.emulator_host,
-        credentials_file=config.credentials_file,
-        timeout=config.sheets.timeout,
-    )
-
-
-def _budgets(config: AppConfig) -> Budgets:
-    if config.emulator_host:
-        return unlimited()
-    return shared_budgets(
-        config.credentials_file or "default",
-        project_per_minute=config.sheets.project_per_minute,
-        user_per_minute=config.sheets.user_per_minute,
-    )
-
-
-def _retry(config: AppConfig) -> RetryPolicy:
-    return RetryPolicy(budget_seconds=config.sheets.retry_seconds)
-
-
-def make_connector(config: AppConfig, *, retry: RetryPolicy | None = None) -> SheetsConnector:
-    """A connector on the configured Google (or emulator), sharing the process's
-    quota budgets with every sync, so Drive calls count against the same budget."""
-    return SheetsConnector(_client(config), retry=retry or _retry(config), budgets=_budgets(config))
 
 
 def run_sync(

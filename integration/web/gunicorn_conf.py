@@ -22,6 +22,7 @@ from gunicorn.glogging import Logger
 
 from integration.config import ConfigError, load_config, log_format
 from integration.logs import configure, reformat
+from integration.preflight import ensure_bootable
 from integration.web.access_log import access_log_format
 
 __all__ = ["ServiceLogger", "access_log_format", "control_socket_disable", "logger_class"]
@@ -53,8 +54,6 @@ control_socket_disable = True
 
 def refuse_a_bad_configuration() -> None:
     """Stop with one line (exit 2) when the configuration cannot serve."""
-    from integration.preflight import ensure_bootable
-
     try:
         ensure_bootable(load_config(), google=False)
     except ConfigError as exc:

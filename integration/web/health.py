@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from integration.store import leases, migrate
 from integration.store.db import Store
+from integration.store.setup import sync_partner_rows
 from integration.web.openapi_operations import describe, json_response
 from integration.web.services import Services, services
 
@@ -92,8 +93,6 @@ def _prepare_once(svc: Services) -> None:
     """Bring a store that was unreachable at start-up in step with the partners
     file, once it answers (what the app factory could not do then)."""
     if not svc.prepared:
-        from integration.store.setup import sync_partner_rows
-
         sync_partner_rows(svc.store, svc.config)
         svc.prepared = True
 

@@ -14,12 +14,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from integration.kinds import record_kind
+from integration.kinds import STORE_FIELDS, record_kind
 from integration.sync.stop_reasons import STOP_REASONS
 from integration.web.openapi_webhook_bodies import WEBHOOK_BODIES
 from schemas import load_schema, with_partner_codes
 
-READ_ONLY = ("id", "created_at", "updated_at")
 DATE_TIME = {"type": "string", "format": "date-time"}
 NULLABLE_DATE_TIME = {"type": ["string", "null"], "format": "date-time"}
 
@@ -62,7 +61,7 @@ def _resource(kind: str, codes: Iterable[str]) -> dict[str, Any]:
         "readOnly": True,
         "description": 'Bumped on every change; the ETag is W/"<version>".',
     }
-    schema["required"] = sorted({*schema.get("required", []), *READ_ONLY, "version"})
+    schema["required"] = sorted({*schema.get("required", []), *STORE_FIELDS, "version"})
     schema.pop("if", None)
     schema.pop("then", None)
     return schema
@@ -72,7 +71,7 @@ def _input(kind: str, codes: Iterable[str]) -> dict[str, Any]:
     """A create body: schema fields without those the store sets. The owning
     partner may be left out by a partner token (it defaults to the token's)."""
     schema = _base(kind, codes)
-    for name in READ_ONLY:
+    for name in STORE_FIELDS:
         schema["properties"].pop(name, None)
     owner = record_kind(kind).owner_field
     schema["required"] = [r for r in schema.get("required", []) if r != owner]
@@ -85,7 +84,7 @@ def _patch(kind: str, codes: Iterable[str]) -> dict[str, Any]:
     schema = _base(kind, codes)
     props = {}
     for name, prop in schema["properties"].items():
-        if name in READ_ONLY:
+        if name in STORE_FIELDS:
             continue
         props[name] = {"anyOf": [prop, {"type": "null"}]}
     return {

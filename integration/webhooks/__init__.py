@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask
 
+from integration.web.problem_details import register_problem_handlers
 from integration.webhooks.drive import receive_drive_notification
 from integration.webhooks.forms import receive_form
 from integration.webhooks.sheets import receive_sheet_edit
@@ -18,8 +19,6 @@ bp.add_url_rule("/drive", "drive", receive_drive_notification, methods=["POST"])
 
 
 def register(app: Flask) -> None:
-    from integration.web.problem_details import register_problem_handlers
-
     app.register_blueprint(bp)
     if not app.extensions.get("crm_problem_handlers"):
         register_problem_handlers(app)

@@ -52,7 +52,7 @@ _ATTEMPTS = 5
 
 
 @dataclass
-class Outcome:
+class DeliveryAnswer:
     """What to answer: status, JSON body and, for stored leads, the record id."""
 
     status: int
@@ -61,7 +61,7 @@ class Outcome:
     replayed: bool = False
 
 
-Work = Callable[[Session], Outcome]
+Work = Callable[[Session], DeliveryAnswer]
 
 
 class ClaimLost(StoreUnconfirmed):
@@ -94,7 +94,7 @@ def deliver_once(
     work: Work,
     *,
     body: bytes | None = None,
-) -> Outcome:
+) -> DeliveryAnswer:
     """Run ``work`` once per ``(partner, delivery_id)``; later calls with the same
     ``body`` replay its outcome, with another body they are refused (409) and
     change nothing."""
@@ -130,8 +130,12 @@ def deliver_once(
             seen = session.get(WebhookDelivery, (partner, delivery_id))
             if seen is not None:
                 if digest is not None and seen.body_hash not in (None, digest):
-                    return Outcome(409, problem_body(409, REUSED_ID, slug="delivery-id-reused"))
-                return Outcome(seen.status_code, dict(seen.response or {}), seen.record_id, True)
+                    return DeliveryAnswer(
+                        409, problem_body(409, REUSED_ID, slug="delivery-id-reused")
+                    )
+                return DeliveryAnswer(
+                    seen.status_code, dict(seen.response or {}), seen.record_id, True
+                )
     raise ClaimLost(delivery_id)
 
 

@@ -28,6 +28,7 @@ import logging
 from flask import Response, jsonify, request
 from sqlalchemy import select
 
+from integration.domain import Trigger
 from integration.drive.channels import record_event, token_hash, trusted
 from integration.store import records
 from integration.store.models import DriveChannel, utcnow
@@ -39,7 +40,7 @@ from integration.web.store_errors import transient_as_503
 
 log = logging.getLogger(__name__)
 
-TRIGGER = "drive-push"
+TRIGGER = Trigger.DRIVE_PUSH
 SYNC_STATES = frozenset({"update", "add", "untrash", "change"})
 ALERT_STATES = frozenset({"trash", "remove"})
 NO_ROW_CHANGES = frozenset({"permissions", "parents", "children"})

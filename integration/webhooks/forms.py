@@ -31,6 +31,7 @@ from flask import Response, jsonify, request
 from sqlalchemy.orm import Session
 
 from connectors.forms import PayloadError, parse_submission
+from integration.domain import IntakeOutcome, Trigger
 from integration.intake import Candidate, check_lead, duplicate_body, store_lead
 from integration.issues import for_readers
 from integration.store.models import utcnow
@@ -42,7 +43,7 @@ from integration.web.problem_details import Problem, problem_body, problem_respo
 from integration.web.reader_language import reader_locale
 from integration.web.services import services
 from integration.web.store_errors import transient_as_503
-from integration.webhooks.deliveries import Outcome, deliver_once
+from integration.webhooks.deliveries import DeliveryAnswer, deliver_once
 from integration.webhooks.form_fields import submission_fields
 from integration.webhooks.requests import (
     PARTNER_PATH,
@@ -64,7 +65,7 @@ TYPEFORM_HEADER = "Typeform-Signature"
 FORM_DEFAULTS = {"source": "web_form", "stage": "new"}
 
 
-def outcome_response(outcome: Outcome) -> Response:
+def outcome_response(outcome: DeliveryAnswer) -> Response:
     if outcome.status >= 400:
         resp = problem_response(outcome.body)
     else:
@@ -83,48 +84,50 @@ def _lead_work(
     unmatched: dict[str, Any],
     ignored: list[str],
     source: str,
-) -> Callable[[Session], Outcome]:
+) -> Callable[[Session], DeliveryAnswer]:
     partner = candidate.partner
 
-    def work(session: Session) -> Outcome:
+    def work(session: Session) -> DeliveryAnswer:
         result = store_lead(
             session,
             candidate,
             source=source,
-            trigger="webhook",
+            trigger=Trigger.WEBHOOK,
             quarantine_raw={**unmatched, **raw},
             load_lead=False,
         )
-        if result.outcome == "invalid":
+        if result.outcome == IntakeOutcome.INVALID:
             body = problem_body(
                 422,
                 "The submission is not a valid lead; it was kept for review.",
                 slug="invalid-lead",
                 errors=for_readers(result.errors, "lead", reader_locale(), candidate.locale),
             )
-            return Outcome(422, body)
-        if result.outcome == "erased":
+            return DeliveryAnswer(422, body)
+        if result.outcome == IntakeOutcome.ERASED:
             body = problem_body(
                 409,
                 "This person asked to be erased (GDPR); the submission was not stored.",
                 slug="erased-person",
             )
-            return Outcome(409, body)
-        if result.outcome == "duplicate":
+            return DeliveryAnswer(409, body)
+        if result.outcome == IntakeOutcome.DUPLICATE:
             assert result.entry is not None
             session.flush()
             assert result.duplicate_of is not None
             body = duplicate_body(
                 partner, result.duplicate_of, result.entry, result.errors[0], candidate.locale
             )
-            return Outcome(202, body)
+            return DeliveryAnswer(202, body)
         assert result.lead_id is not None
         body = {"id": result.lead_id, "status": result.outcome, "partner": partner}
-        if result.outcome == "merged":
+        if result.outcome == IntakeOutcome.MERGED:
             body["filled"] = result.filled
         if ignored:
             body["ignored"] = ignored
-        return Outcome(201 if result.outcome == "created" else 200, body, result.lead_id)
+        return DeliveryAnswer(
+            201 if result.outcome == IntakeOutcome.CREATED else 200, body, result.lead_id
+        )
 
     return work
 

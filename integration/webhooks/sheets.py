@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Response
+from flask import Response, request
 from sqlalchemy.orm import Session
 
 from integration.config import PartnerConfig
+from integration.domain import Trigger
 from integration.kinds import TABS
 from integration.store import records
 from integration.web.json_input import parse_json
@@ -23,7 +24,7 @@ from integration.web.openapi_operations import describe, json_response, problems
 from integration.web.problem_details import Problem
 from integration.web.services import services
 from integration.web.store_errors import transient_as_503
-from integration.webhooks.deliveries import Outcome, deliver_once
+from integration.webhooks.deliveries import DeliveryAnswer, deliver_once
 from integration.webhooks.forms import outcome_response
 from integration.webhooks.requests import (
     PARTNER_PATH,
@@ -75,14 +76,14 @@ def receive_sheet_edit(partner: str) -> Response:
     relevant, tab = edited_tab(partner_cfg, payload)
     event = str(payload.get("event") or "edit")[:40]
 
-    def work(session: Session) -> Outcome:
+    def work(session: Session) -> DeliveryAnswer:
         if not relevant:
-            return Outcome(200, {"status": "ignored", "reason": "not a synced tab"})
+            return DeliveryAnswer(200, {"status": "ignored", "reason": "not a synced tab"})
         req = records.request_sync(
-            session, partner, trigger="webhook", reason=f"sheet {event}", tab=tab
+            session, partner, trigger=Trigger.WEBHOOK, reason=f"sheet {event}", tab=tab
         )
         session.flush()
-        return Outcome(202, {"status": "queued", "sync_request": req.id, "tab": tab})
+        return DeliveryAnswer(202, {"status": "queued", "sync_request": req.id, "tab": tab})
 
     with transient_as_503():
         outcome = deliver_once(services().store, partner, delivery_id, "sheets", work, body=body)
@@ -90,6 +91,4 @@ def receive_sheet_edit(partner: str) -> Response:
 
 
 def _headers() -> Any:
-    from flask import request
-
     return request.headers

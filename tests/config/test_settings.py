@@ -120,7 +120,7 @@ def test_debug_switch_for_the_last_resort_handler() -> None:
 
 def test_settings_reach_the_sheets_client_and_the_app(emulator, store) -> None:  # type: ignore[no-untyped-def]
     from integration.app import create_app
-    from integration.sync.engine import make_connector
+    from integration.google_connector import make_connector
 
     config = load_config(
         EXAMPLE,

@@ -156,7 +156,7 @@ def test_a_failed_save_keeps_the_state_to_save(tmp_path: Path) -> None:
 
 def test_env_var_redirects_the_client(emulator) -> None:
     from integration.config import load_config
-    from integration.sync.engine import make_connector
+    from integration.google_connector import make_connector
 
     config = load_config(
         Path(__file__).resolve().parents[2] / "partners.example.toml",

@@ -7,6 +7,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
+from integration.store.db import make_engine
 from integration.store.models import Base
 
 config = context.config
@@ -16,8 +17,6 @@ target_metadata = Base.metadata
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is None:
-        from integration.store.db import make_engine
-
         url = config.get_main_option("sqlalchemy.url")
         if url is None:
             raise RuntimeError("alembic: no connection and no sqlalchemy.url to connect to")

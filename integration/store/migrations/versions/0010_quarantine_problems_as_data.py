@@ -49,6 +49,8 @@ def _rewrite(change: Callable[[dict[str, Any], str], dict[str, Any]]) -> None:
 
 
 def _as_data(error: dict[str, Any], kind: str) -> dict[str, Any]:
+    # deferred: only an upgrade through this revision needs it, and Alembic loads
+    # every revision file whenever it runs
     from integration.legacy_problems import read_back
 
     if "params" in error:
@@ -57,6 +59,8 @@ def _as_data(error: dict[str, Any], kind: str) -> dict[str, Any]:
 
 
 def _as_sentence(error: dict[str, Any], kind: str) -> dict[str, Any]:
+    # deferred: only an upgrade through this revision needs it, and Alembic loads
+    # every revision file whenever it runs
     from integration.issues import render
 
     if "params" not in error:
