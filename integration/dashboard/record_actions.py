@@ -19,6 +19,7 @@ the dashboard's policy allows none).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
@@ -87,34 +88,67 @@ def form_text(value: Any) -> str:
     return str(value)
 
 
+#: Form field prefix of a field's value as the form first showed it: what the
+#: edit is judged against, so a field the viewer left alone is never written
+#: back over a change someone made while the form was open.
+SHOWN_PREFIX = "shown:"
+
+
+@dataclass
+class FormEdit:
+    """What an edit form asks: the merge patch of the fields the viewer changed
+    (an empty box removes the field), every offered field as typed (to show
+    again), and the fields the viewer changed that someone else changed too
+    since the form was shown (nothing is saved while there are any)."""
+
+    patch: dict[str, Any]
+    typed: dict[str, str]
+    conflicts: list[str]
+
+
+def _form_value(spec: Mapping[str, Any], text: str, locale: str) -> Any:
+    """A box's text as the field's value (yes/no, an amount in ``locale``)."""
+    value: Any = text or None
+    if value is not None and spec.get("type") == "boolean":
+        value = {"yes": True, "no": False}.get(text, text)
+    elif value is not None and spec.get("type") == "number":
+        amount, _currency = parse_amount(text, locale)
+        value = amount if isinstance(amount, int | float) else text
+    return value
+
+
 def form_patch(
     kind: str, record_data: Mapping[str, Any], form: Mapping[str, str], fields: list[str]
-) -> tuple[dict[str, Any], dict[str, str]]:
-    """The merge patch of what the form changed (an empty box removes the
-    field), and every offered field as typed (to show again). Only offered
-    fields are read: an ``id`` or timestamp in the form is never taken."""
+) -> FormEdit:
+    """What the form changed against what it showed. Only offered fields are
+    read: an ``id`` or timestamp in the form is never taken. A field typed as
+    it was shown is unchanged, whatever the record holds now (another staff
+    member's edit, the partner's sheet through a sync, stays); a field the
+    viewer changed while the stored value moved away from what was shown is a
+    conflict. A form without the shown values (an old page) is judged against
+    the record as stored now."""
     specs = _schema_fields(kind)
     locale = ui_locale()
-    patch: dict[str, Any] = {}
-    typed: dict[str, str] = {}
+    edit = FormEdit(patch={}, typed={}, conflicts=[])
     for name in fields:
         key = FIELD_PREFIX + name
         if key not in form:
             continue
         text = form[key].strip()
-        typed[name] = text
-        if text == form_text(record_data.get(name)).strip():
+        edit.typed[name] = text
+        stored = form_text(record_data.get(name)).strip()
+        shown = form[SHOWN_PREFIX + name].strip() if SHOWN_PREFIX + name in form else stored
+        if text == shown:
             continue  # as shown: unchanged (``1.234`` is not re-read as 1234 in Latvian)
-        value: Any = text or None
-        kind_of_value = specs[name].get("type")
-        if value is not None and kind_of_value == "boolean":
-            value = {"yes": True, "no": False}.get(text, text)
-        elif value is not None and kind_of_value == "number":
-            amount, _currency = parse_amount(text, locale)
-            value = amount if isinstance(amount, int | float) else text
+        if text == stored:
+            continue  # changed to what the record holds now: nothing to write
+        if stored != shown:
+            edit.conflicts.append(name)
+            continue
+        value = _form_value(specs[name], text, locale)
         if value != record_data.get(name):
-            patch[name] = value
-    return patch, typed
+            edit.patch[name] = value
+    return edit
 
 
 @bp.app_template_global()
@@ -169,16 +203,28 @@ def _edit_page(
     kind: str,
     record: Any,
     *,
-    typed: Mapping[str, str] | None = None,
+    edit: FormEdit | None = None,
     errors: list[dict[str, str]] | None = None,
     problem: str | None = None,
     status: int = 200,
 ) -> Response:
+    """The edit form: each field as the record holds it, or, shown again after a
+    refusal (``edit``), as the viewer typed the fields they changed. The shown
+    values it carries are what the next save is judged against: the record's
+    for the fields shown as stored, the first form's for those typed, and the
+    record's for a conflict (so saving again means "mine over theirs")."""
     locale = ui_locale()
     actor = dashboard_actor()
     fields = editable_fields(kind, actor)
     values = {f: form_text(record.data.get(f)) for f in fields}
-    values.update(typed or {})
+    shown = dict(values)
+    if edit is not None:
+        form_shown = {f: request.form.get(SHOWN_PREFIX + f, values[f]).strip() for f in fields}
+        for f, text in edit.typed.items():
+            if f in values and text != form_shown[f]:
+                values[f] = text
+                if f not in edit.conflicts:
+                    shown[f] = form_shown[f]
     by_field: dict[str, list[str]] = {}
     for err in errors or []:
         by_field.setdefault(err.get("key", ""), []).append(err["message"])
@@ -188,6 +234,7 @@ def _edit_page(
         record=record,
         fields=fields,
         values=values,
+        shown=shown,
         specs=_schema_fields(kind),
         choices={f: choices(kind, f, locale) for f in fields},
         long_text=LONG_TEXT,
@@ -231,14 +278,16 @@ def edit_record(kind: str, record_id: str) -> Any:
     def once() -> tuple[Any, dict[str, Any]]:
         with svc.store.session() as db:
             record = _visible(db, kind, record_id)
-            patch, typed = form_patch(kind, record.data, request.form, fields)
+            edit = form_patch(kind, record.data, request.form, fields)
+            if edit.conflicts:
+                return _conflicting_edit(kind, record, edit), {}
             try:
                 changes = record_changes.edit(
                     db,
                     svc.config,
                     kind,
                     record,
-                    patch,
+                    edit.patch,
                     actor=actor,
                     token=token,
                     source="dashboard",
@@ -246,7 +295,7 @@ def edit_record(kind: str, record_id: str) -> Any:
                 )
             except (record_changes.Invalid, Refused, Denied) as exc:
                 db.rollback()
-                return _refused_edit(kind, record, typed, exc), {}
+                return _refused_edit(kind, record, edit, exc), {}
             return None, changes
 
     try:
@@ -261,11 +310,37 @@ def edit_record(kind: str, record_id: str) -> Any:
     return redirect(_page_url(kind, record_id))
 
 
-def _refused_edit(kind: str, record: Any, typed: Mapping[str, str], exc: Exception) -> Response:
-    """The edit form again, everything as typed, with why it was not saved."""
+def _shown_word(kind: str, field: str, value: Any, locale: str) -> str:
+    """A stored value as the form's box or list shows it to the viewer."""
+    text = form_text(value)
+    if isinstance(value, bool):
+        return label(text, locale)
+    for code, word in choices(kind, field, locale) or []:
+        if code == text:
+            return word
+    return text or "–"
+
+
+def _conflicting_edit(kind: str, record: Any, edit: FormEdit) -> Response:
+    """The edit form again when fields the viewer changed were changed by
+    someone else since the form was shown: nothing is saved, each such field
+    says what it holds now, and saving again keeps the viewer's value."""
+    locale = ui_locale()
+    errors = []
+    for f in edit.conflicts:
+        name = field_name(kind, f, locale)
+        now = _shown_word(kind, f, record.data.get(f), locale)
+        text = label("record_field_changed_meanwhile", locale, field=name, value=now)
+        errors.append({"key": f, "field": name, "message": text})
+    problem = label("record_changed_meanwhile", locale)
+    return _edit_page(kind, record, edit=edit, errors=errors, problem=problem, status=409)
+
+
+def _refused_edit(kind: str, record: Any, edit: FormEdit, exc: Exception) -> Response:
+    """The edit form again, the changed fields as typed, with why it was not saved."""
     if isinstance(exc, record_changes.Invalid):
         errors = _field_errors(kind, exc.errors)
-        return _edit_page(kind, record, typed=typed, errors=errors, status=422)
+        return _edit_page(kind, record, edit=edit, errors=errors, status=422)
     if isinstance(exc, Denied) and exc.reason == "not_owner":
         return render_error(403, refusal_text(exc, kind))
     text = refusal_text(exc, kind)
@@ -274,7 +349,7 @@ def _refused_edit(kind: str, record: Any, typed: Mapping[str, str], exc: Excepti
         owner = OWNER_FIELD[kind]
         name = field_name(kind, owner, ui_locale())
         errors = [{"key": owner, "field": name, "message": f"{name}: {text}"}]
-    return _edit_page(kind, record, typed=typed, errors=errors, problem=text, status=422)
+    return _edit_page(kind, record, edit=edit, errors=errors, problem=text, status=422)
 
 
 def _lifecycle(kind: str, record_id: str, action: str) -> Any:

@@ -88,19 +88,7 @@ def lead_state(store: Any, lead_id: str) -> tuple[Any, ...]:
 def edit_form(web: Any, path: str, **fields: str) -> dict[str, str]:
     """The edit form as the page fills it, with ``fields`` changed."""
     html = web.get(path, base_url=BASE).text
-    form = {"csrf_token": csrf_of(html)}
-    for name, value in re.findall(
-        r'<input id="edit-[^"]+" name="(field:[^"]+)" type="\w+" value="([^"]*)"', html
-    ):
-        form[name] = value
-    for name in re.findall(r'<select id="edit-[^"]+" name="(field:[^"]+)"', html):
-        block = html.split(f'name="{name}"', 1)[1].split("</select>", 1)[0]
-        chosen = re.search(r'<option value="([^"]*)" selected>', block)
-        form[name] = chosen.group(1) if chosen else ""
-    for name, value in re.findall(
-        r'<textarea id="edit-[^"]+" name="(field:[^"]+)"[^>]*>([^<]*)</textarea>', html
-    ):
-        form[name] = value
+    form = {"csrf_token": csrf_of(html), **edit_form_from(html)}
     form.update({f"field:{k}": v for k, v in fields.items()})
     return form
 
@@ -413,3 +401,94 @@ def test_an_agreement_amount_is_read_in_the_viewers_locale_and_kept_when_untouch
     # a value that is no number is named by its field, as typed
     resp = web.post(edit, data=edit_form(web, edit, value="daudz"), base_url=BASE)
     assert resp.status_code == 422 and 'value="daudz"' in resp.text
+
+
+def _api_patch(app: Any, secret: str, path: str, body: dict[str, Any]) -> Any:
+    return app.test_client().patch(
+        path, json=body, headers={"Authorization": f"Bearer {secret}"}, base_url=BASE
+    )
+
+
+def test_a_field_left_alone_keeps_what_someone_changed_while_the_form_was_open(
+    app: Any, store: Any, world: dict
+) -> None:
+    """Staff A opens the edit form; meanwhile B (another session, the API) moves
+    the stage; A only types a note and saves: the note is saved and B's stage
+    stays (it was written back to A's stale 'new' before)."""
+    lead = world["lv"]
+    web = signed_in(app, world["tokens"]["lv"])
+    path = f"/dashboard/leads/{lead}/edit"
+    form = edit_form(web, path, notes="Zvanīt pirmdien")  # the form as A opened it
+    other = _api_patch(
+        app, world["tokens"]["lv"], f"/api/v1/leads/{lead}", {"stage": "negotiation"}
+    )
+    assert other.status_code == 200, other.text
+    resp = web.post(path, data=form, base_url=BASE)
+    assert resp.status_code == 302, resp.text
+    _partner, version, data, _archived = lead_state(store, lead)
+    assert data["stage"] == "negotiation" and data["notes"] == "Zvanīt pirmdien"
+    assert version == 3
+    with store.session() as s:
+        changes = [
+            e.changes
+            for e in s.scalars(
+                select(AuditEntry).where(
+                    AuditEntry.record_id == lead, AuditEntry.source == "dashboard"
+                )
+            )
+        ]
+    assert changes and all("stage" not in c for c in changes), changes
+
+
+def test_a_field_both_changed_is_a_conflict_and_saving_again_keeps_the_viewers(
+    app: Any, store: Any, world: dict
+) -> None:
+    """A and B both change the stage: A's save stores nothing (409), names the
+    field and what it holds now in A's language, and keeps A's typed values;
+    saving that form again is A's deliberate choice and wins."""
+    lead = world["lv"]
+    web = signed_in(app, world["tokens"]["lv"])
+    path = f"/dashboard/leads/{lead}/edit"
+    form = edit_form(web, path, stage="contacted", notes="Mana piezīme")
+    assert (
+        _api_patch(
+            app, world["tokens"]["lv"], f"/api/v1/leads/{lead}", {"stage": "negotiation"}
+        ).status_code
+        == 200
+    )
+    before = lead_state(store, lead)
+    resp = web.post(path, data=form, base_url=BASE)
+    assert resp.status_code == 409
+    assert lead_state(store, lead) == before  # nothing saved, not even the note
+    html = resp.text
+    assert "data-edit-errors" in html and "Sarunas" in html  # what it holds now, in Latvian
+    again = edit_form_from(html)
+    assert again["field:stage"] == "contacted" and again["field:notes"] == "Mana piezīme"
+    assert again["shown:stage"] == "negotiation"  # judged against what it holds now
+    resp = web.post(path, data={**again, "csrf_token": csrf_of(html)}, base_url=BASE)
+    assert resp.status_code == 302, resp.text
+    data = lead_state(store, lead)[2]
+    assert data["stage"] == "contacted" and data["notes"] == "Mana piezīme"
+
+
+def edit_form_from(html: str) -> dict[str, str]:
+    """Every value an edit form sends, as a browser does: the boxes and lists,
+    and what the form showed (the save is judged against it)."""
+    form: dict[str, str] = {}
+    for name, value in re.findall(
+        r'<input type="hidden" name="(shown:[^"]+)" value="([^"]*)"', html
+    ):
+        form[name] = value
+    for name, value in re.findall(
+        r'<input id="edit-[^"]+" name="(field:[^"]+)" type="\w+" value="([^"]*)"', html
+    ):
+        form[name] = value
+    for name in re.findall(r'<select id="edit-[^"]+" name="(field:[^"]+)"', html):
+        block = html.split(f'name="{name}"', 1)[1].split("</select>", 1)[0]
+        chosen = re.search(r'<option value="([^"]*)" selected>', block)
+        form[name] = chosen.group(1) if chosen else ""
+    for name, value in re.findall(
+        r'<textarea id="edit-[^"]+" name="(field:[^"]+)"[^>]*>([^<]*)</textarea>', html
+    ):
+        form[name] = value
+    return form
