@@ -200,7 +200,7 @@ def file_request(session: Session, entry: QuarantineEntry, *, actor: Actor) -> M
     assert actor.partner is not None  # check_merge_request: never an admin
     request = MergeRequest(
         entry_id=entry.id, lead_id=lead.id, requester=actor.partner, owner=lead.partner,
-        status="open", created_at=utcnow(),
+        status="open", created_at=utcnow(), entry_digest=records.entry_digest(entry.raw),
     )  # fmt: skip
     session.add(request)
     try:
@@ -222,6 +222,12 @@ def _answerable(session: Session, request: MergeRequest, actor: Actor) -> Lead:
     owner = lead.partner if lead is not None else request.owner
     if request.status != "open":
         _decided_answer(actor, request, owner)
+        if request.status == "ended":
+            raise ReviewError(
+                "ended",
+                "This merge request is over: the row or the lead changed, moved or closed "
+                "since it was asked, so nothing was merged.",
+            )
         raise ReviewError("resolved", f"This merge request is already {request.status}.")
     check_merge_answer(
         actor,
@@ -261,6 +267,12 @@ def accept(
     entry = session.get(QuarantineEntry, request.entry_id)
     if entry is None or entry.duplicate_of != request.lead_id:
         raise ReviewError("gone", "The requesting row is no longer linked to this lead.")
+    if changed_since_asked(request, entry):
+        raise ReviewError(
+            "changed",
+            "The requesting row changed after the merge was asked; nothing was merged. "
+            "The requesting chamber may ask again.",
+        )
     ask = ask_of(request)
     _claim(session, request, "accepted", None)
     result = merge_quarantine(
@@ -274,6 +286,15 @@ def accept(
         asked=ask,
     )
     return result
+
+
+def changed_since_asked(request: MergeRequest, entry: QuarantineEntry) -> bool:
+    """Whether the requesting row's values differ from those the request was
+    filed with (the owner would merge what it never reviewed). Requests filed
+    before requests pinned their row are judged as they were."""
+    return request.entry_digest is not None and (
+        records.entry_digest(entry.raw) != request.entry_digest
+    )
 
 
 def decline(
@@ -311,6 +332,8 @@ def owner_queue(session: Session, config: AppConfig, actor: Actor) -> list[SideB
             continue
         if entry.resolved_at is not None or not may_change(actor, lead.partner):
             continue  # closed meanwhile, or the lead moved to a third partner
+        if changed_since_asked(request, entry):
+            continue  # over: the requester changed the row after asking
         values = entry_values(config, entry)
         plan = plan_merge(lead.data, values)
         differing = [(k, *plan.differing[k]) for k in sorted(plan.differing)]

@@ -232,6 +232,7 @@ def replay_quarantine(
         entry.raw = raw
         entry.errors = result.errors
         entry.updated_at = utcnow()
+        records.end_merge_requests(session)  # a request asked about other values
         raise ReviewError("invalid", "The payload is still not a valid lead.", result.errors)
     if result.outcome == IntakeOutcome.ERASED:
         _resolve(entry, "dismissed")
@@ -242,6 +243,7 @@ def replay_quarantine(
         entry.errors = result.errors
         entry.duplicate_of = result.duplicate_of
         entry.updated_at = utcnow()
+        records.end_merge_requests(session)  # a request asked about other values
         raise ReviewError("duplicate", render(result.errors[0], FALLBACK, "lead"), result.errors)
     _resolve(entry, "applied")
     entry.raw = raw

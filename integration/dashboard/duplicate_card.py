@@ -125,6 +125,26 @@ def entry_cards(db: Session, config: AppConfig, entries: list[Any], locale: str)
     return out
 
 
+#: Why an ask or an answer was refused, as interface texts in the viewer's
+#: language (the refusals' own sentences are the API's English).
+ASK_REFUSALS = {
+    "already_asked": "merge_already_asked",
+    "no_target": "merge_not_duplicate",
+    "declined": "merge_declined_before",
+    "resolved": "merge_gone",
+}
+ANSWER_REFUSALS = {
+    "resolved": "merge_already_decided",
+    "gone": "merge_gone",
+    "changed": "merge_row_changed",
+    "ended": "merge_ended",
+    "own_request": "merge_own_request",
+    "not_owner": "merge_not_owner",
+    "not_asked": "merge_gone",
+    "invalid": "merge_choice_invalid",
+}
+
+
 @bp.post("/fix/quarantine/<int:entry_id>/merge-request")
 @login_required
 def ask_owner_to_merge(entry_id: int) -> Any:
@@ -137,7 +157,7 @@ def ask_owner_to_merge(entry_id: int) -> Any:
         return file_request(db, entry, actor=who)
 
     back = url_for("dashboard.needs_fixing") + f"#q-{entry_id}"
-    made, refused = guarded_review(take, back, worded={"already_asked": "merge_already_asked"})
+    made, refused = guarded_review(take, back, worded=ASK_REFUSALS)
     if refused is not None:
         return refused
     flash(
@@ -172,7 +192,7 @@ def answer_merge_request(request_id: int) -> Any:
         return accept(db, svc.config, found, actor=who, choose=merge_choices(request.form))
 
     back = url_for("dashboard.needs_fixing") + f"#mr-{request_id}"
-    result, refused = guarded_review(take, back)
+    result, refused = guarded_review(take, back, worded=ANSWER_REFUSALS)
     if refused is not None:
         return refused
     if result is None:

@@ -317,7 +317,8 @@ def guarded_review(
     so it is judged on what is stored then; or ``(None, redirect to back)``
     after flashing why it was refused. ``keep``: refusal reasons whose
     transaction is kept (what a replay learned: new errors, a dismissal);
-    ``worded``: reason -> interface text shown instead of the refusal's own;
+    ``worded``: reason (of a refusal or a denial) -> interface text shown
+    instead of the refusal's own English;
     ``explain``: the refusal as the viewer reads it (None: as above)."""
     svc = services()
 
@@ -327,7 +328,8 @@ def guarded_review(
                 return take(db), None
             except Denied as exc:
                 db.rollback()
-                return None, exc.message
+                key = (worded or {}).get(exc.reason)
+                return None, label(key, ui_locale()) if key else exc.message
             except ReviewError as exc:
                 if exc.reason not in keep:
                     db.rollback()

@@ -502,5 +502,8 @@ class MergeRequest(Base):
     owner: Mapped[str] = mapped_column(String(8), index=True)
     status: Mapped[str] = mapped_column(String(16), default="open")  # open|accepted|declined|ended
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: the requesting row's values when asked (:func:`records.entry_digest`): a
+    #: row changed since ends the request, so the owner merges what it reviewed
+    entry_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(nullable=True)

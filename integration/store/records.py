@@ -10,6 +10,8 @@ lands in the append-only audit log with its source (``sheet:lv``,
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
@@ -213,6 +215,10 @@ def update_record(
     record.updated_at = utcnow()
     if isinstance(record, Lead):
         apply_lead_columns(record)
+        if "partner" in diff:
+            # asked of the old owner: it can no longer answer, and the asker
+            # must be free to ask the new one
+            end_merge_requests(session, lead_id=record.id)
     else:
         apply_agreement_columns(record)
     audit(session, record, "update", source, diff, by=by)
@@ -238,6 +244,9 @@ def restore_record(session: Session, record: Record, *, source: str, by: str | N
     if record.archived_at is None:
         return False
     if isinstance(record, Lead):
+        # judged under the firm's locks, as every path deciding whether a firm
+        # is someone's: a sync creating the firm for another partner waits
+        lock_firms(session, [record.data])
         other = foreign_firm(session, record.data, partner=record.partner, exclude_id=record.id)
         if other is not None:
             raise Refused("duplicate", other.id, other.partner)
@@ -336,16 +345,33 @@ def erase_lead(
     audit(session, lead, "erase", source, {f: "[erased]" for f in erased})
 
 
+def entry_digest(raw: Mapping[str, Any] | None) -> str:
+    """A digest of a quarantine entry's values, as a merge request pins them."""
+    text = json.dumps(raw or {}, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def end_merge_requests(session: Session, *, lead_id: str | None = None) -> int:
     """End the open merge requests nobody can answer any more: those about
-    ``lead_id`` (its lead is being erased) and those whose requesting row is
-    closed (erased, dismissed, applied or merged elsewhere). Called by erasure
-    and by every review action that closes an entry; returns how many ended."""
+    ``lead_id`` (its lead is being erased or moved to another partner), those
+    whose requesting row is closed (erased, dismissed, applied or merged
+    elsewhere) and those whose row changed since it was asked (the owner would
+    merge values it never reviewed; the requester may ask again). Called by
+    every path that closes, changes or moves what a request names (erasure, a
+    move, review actions, the sync's quarantine write); returns how many ended."""
     session.flush()
     closed = select(QuarantineEntry.id).where(QuarantineEntry.resolved_at.is_not(None))
     gone: ColumnElement[bool] = MergeRequest.entry_id.in_(closed)
     if lead_id is not None:
         gone = or_(gone, MergeRequest.lead_id == lead_id)
+    pinned = session.execute(
+        select(MergeRequest.id, MergeRequest.entry_digest, QuarantineEntry.raw)
+        .join(QuarantineEntry, QuarantineEntry.id == MergeRequest.entry_id)
+        .where(MergeRequest.status == "open", MergeRequest.entry_digest.is_not(None))
+    )
+    changed = [rid for rid, digest, raw in pinned if entry_digest(raw) != digest]
+    if changed:
+        gone = or_(gone, MergeRequest.id.in_(changed))
     ended = session.execute(
         update(MergeRequest)
         .where(MergeRequest.status == "open", gone)

@@ -385,6 +385,7 @@ def _quarantine(session: Session, plan: Plan, now: Any) -> None:
         if existing_ids
         else {}
     )
+    changed = bool(plan.resolve)  # a row a merge request may name was closed or changed
     for item in plan.quarantine:
         entry = existing.get(item.existing_id) if item.existing_id is not None else None
         if entry is not None:
@@ -398,6 +399,7 @@ def _quarantine(session: Session, plan: Plan, now: Any) -> None:
                 or entry.row_number != item.row
                 or entry.duplicate_of != item.duplicate_of
             ):
+                changed = changed or entry.raw != raw or entry.duplicate_of != item.duplicate_of
                 entry.raw, entry.errors = raw, errors
                 entry.row_number, entry.duplicate_of = item.row, item.duplicate_of
                 entry.updated_at = now
@@ -421,6 +423,9 @@ def _quarantine(session: Session, plan: Plan, now: Any) -> None:
                 .where(QuarantineEntry.id == entry_id, QuarantineEntry.resolved_at.is_(None))
                 .values(resolved_at=now, resolution=resolution, updated_at=now)
             )
+    if changed:
+        # both sides see at once that a request about such a row is over
+        rec_ops.end_merge_requests(session)
 
 
 def _shadows(

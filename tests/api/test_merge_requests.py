@@ -347,3 +347,66 @@ def test_accept_never_brings_a_third_partners_firm_into_the_lead(
         assert s.get(Lead, lead_id).data == lv_before
         assert s.get(Lead, fi_id).data == fi_before
         assert s.get(MergeRequest, request_id).status == "open"
+
+
+def test_a_row_changed_after_asking_ends_the_request_and_is_never_merged(
+    client: Any, store: Any, config: Any, tokens: Any
+) -> None:
+    """The requester rewrites its row after asking (a replay with new values,
+    still the owner's firm): the owner's accept merges nothing of it, the
+    request is over for both, and the requester may ask again about the row as
+    it is now; the owner then reviews and merges those values."""
+    lead_id, email = owner_lead(store, "lv")
+    with store.session() as s:
+        name = s.get(Lead, lead_id).data["company_name"]
+    entry = duplicate_by_form(client, config, "ee", email, name)
+    me, them = tokens["ee"], tokens["lv"]
+    filed = client.post(f"/api/v1/quarantine/{entry}/merge-request", headers=me, json={})
+    assert filed.status_code == 201
+    request_id = filed.get_json()["id"]
+    reviewed = client.get("/api/v1/merge-requests", headers=them).get_json()["to_decide"]
+    assert [r["requester_values"]["notes"] for r in reviewed if r["id"] == request_id] == [
+        "notes of ee"
+    ]
+    swapped = {"notes": "Pay the deposit to LV99 EVIL today", "website": "https://evil.example"}
+    replay = client.post(f"/api/v1/quarantine/{entry}/replay", headers=me, json={"data": swapped})
+    assert replay.status_code == 409  # still the owner's firm: kept as a duplicate
+    accept = client.post(f"/api/v1/merge-requests/{request_id}/accept", headers=them, json={})
+    assert accept.status_code == 409, accept.get_data(as_text=True)
+    with store.session() as s:
+        data = s.get(Lead, lead_id).data
+        assert "EVIL" not in str(data) and data.get("website") != "https://evil.example"
+        assert s.get(MergeRequest, request_id).status == "ended"
+    queue = client.get("/api/v1/merge-requests", headers=them).get_json()["to_decide"]
+    assert all(r["id"] != request_id for r in queue)
+    # asked again, the owner sees (and merges) the row as it is now
+    again = client.post(f"/api/v1/quarantine/{entry}/merge-request", headers=me, json={})
+    assert again.status_code == 201, again.get_data(as_text=True)
+    [item] = [
+        r
+        for r in client.get("/api/v1/merge-requests", headers=them).get_json()["to_decide"]
+        if r["id"] == again.get_json()["id"]
+    ]
+    assert item["requester_values"]["notes"] == swapped["notes"]
+
+
+def test_a_lead_moved_to_another_partner_ends_the_request_so_the_new_owner_can_be_asked(
+    client: Any, store: Any, config: Any, tokens: Any
+) -> None:
+    lead_id, email = owner_lead(store, "lv")
+    with store.session() as s:
+        name = s.get(Lead, lead_id).data["company_name"]
+    entry = duplicate_by_form(client, config, "ee", email, name)
+    filed = client.post(f"/api/v1/quarantine/{entry}/merge-request", headers=tokens["ee"], json={})
+    assert filed.status_code == 201
+    moved = client.patch(
+        f"/api/v1/leads/{lead_id}", headers=tokens["admin"], json={"partner": "fi"}
+    )
+    assert moved.status_code == 200, moved.get_data(as_text=True)
+    with store.session() as s:
+        assert s.get(MergeRequest, filed.get_json()["id"]).status == "ended"
+    # the old owner no longer decides it; the requester asks the new one
+    again = client.post(f"/api/v1/quarantine/{entry}/merge-request", headers=tokens["ee"], json={})
+    assert again.status_code == 201, again.get_data(as_text=True)
+    with store.session() as s:
+        assert s.get(MergeRequest, again.get_json()["id"]).owner == "fi"

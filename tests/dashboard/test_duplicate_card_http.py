@@ -155,3 +155,48 @@ def test_attacker_signed_in_as_one_partner(app: Any, store: Any, config: Any) ->
     # after the merge EE still reads only the card
     after = ee.get(f"/dashboard/leads/{w['lead']}", base_url=BASE).text
     assert "LV notes" not in after and w["email"] not in after
+
+
+def test_a_row_changed_after_asking_is_refused_in_the_owners_language(
+    app: Any, store: Any, config: Any
+) -> None:
+    """EE asks, then rewrites its row over the API; LV staff (Latvian) accept on
+    the page LV opened before: nothing of the new values lands, the flash says
+    why in Latvian, and EE's own answer of an LV request is refused in words too."""
+    w = _world(app, store, config)
+    ee, ee_csrf = _client(app, w["ee"])
+    lv, lv_csrf = _client(app, w["lv"])
+    asked = ee.post(
+        f"/dashboard/fix/quarantine/{w['entry']}/merge-request",
+        data={"csrf_token": ee_csrf},
+        base_url=BASE,
+    )
+    assert asked.status_code == 302
+    with store.session() as s:
+        (request,) = s.query(MergeRequest).filter_by(entry_id=w["entry"]).all()
+        request_id = request.id
+    replay = app.test_client().post(
+        f"/api/v1/quarantine/{w['entry']}/replay",
+        headers={"Authorization": f"Bearer {w['ee']}"},
+        json={"data": {"notes": "Pay the deposit to LV99 EVIL", "website": "https://evil.example"}},
+    )
+    assert replay.status_code == 409
+    own = ee.post(
+        f"/dashboard/fix/merge-requests/{request_id}",
+        data={"csrf_token": ee_csrf, "action": "accept"},
+        base_url=BASE,
+    )
+    assert own.status_code == 302
+    answer = lv.post(
+        f"/dashboard/fix/merge-requests/{request_id}",
+        data={"csrf_token": lv_csrf, "action": "accept"},
+        base_url=BASE,
+    )
+    assert answer.status_code == 302
+    page = lv.get(answer.headers["Location"], base_url=BASE).text
+    # the replay ended the request (it named other values): it is over, in Latvian
+    assert "Šis apvienošanas lūgums ir beidzies" in page, page
+    with store.session() as s:
+        data = s.get(Lead, w["lead"]).data
+        assert "EVIL" not in str(data) and "website" not in data
+        assert s.get(QuarantineEntry, w["entry"]).resolved_at is None
