@@ -53,6 +53,19 @@ def _client(app: Any, secret: str) -> tuple[Any, str]:
     return web, csrf_of(web.get("/dashboard/fix", base_url=BASE).text)
 
 
+def _ask(web: Any, csrf: str, store: Any, entry_id: int) -> int:
+    """The requester asks from its Needs-fixing page; the request's id."""
+    asked = web.post(
+        f"/dashboard/fix/quarantine/{entry_id}/merge-request",
+        data={"csrf_token": csrf},
+        base_url=BASE,
+    )
+    assert asked.status_code == 302
+    with store.session() as s:
+        (request,) = s.query(MergeRequest).filter_by(entry_id=entry_id).all()
+        return request.id
+
+
 def test_decline_is_shown_to_both(app: Any, store: Any, config: Any) -> None:
     w = _world(app, store, config)
     ee, ee_csrf = _client(app, w["ee"])
@@ -166,15 +179,7 @@ def test_a_row_changed_after_asking_is_refused_in_the_owners_language(
     w = _world(app, store, config)
     ee, ee_csrf = _client(app, w["ee"])
     lv, lv_csrf = _client(app, w["lv"])
-    asked = ee.post(
-        f"/dashboard/fix/quarantine/{w['entry']}/merge-request",
-        data={"csrf_token": ee_csrf},
-        base_url=BASE,
-    )
-    assert asked.status_code == 302
-    with store.session() as s:
-        (request,) = s.query(MergeRequest).filter_by(entry_id=w["entry"]).all()
-        request_id = request.id
+    request_id = _ask(ee, ee_csrf, store, w["entry"])
     replay = app.test_client().post(
         f"/api/v1/quarantine/{w['entry']}/replay",
         headers={"Authorization": f"Bearer {w['ee']}"},
