@@ -17,6 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from integration.config import AppConfig, ConfigError, load_config
 from integration.store import migrate
 from integration.store.db import Store
+from integration.store.records import ACTING_AS
 from integration.store.setup import prepare_store
 from integration.web.services import MAX_CONTENT_LENGTH, Services
 from integration.web.slow_clients import BodyDeadline
@@ -112,6 +113,10 @@ def create_app(
     app.config.update(flask_settings)
     app.extensions["crm"] = Services(config=config, store=store, prepared=prepared)
     _register_blueprints(app)
+    # who a request acts as is set where it is authenticated, and never outlives
+    # it (a worker thread serves many requests, tests run them in one thread)
+    app.before_request(_act_as_nobody)
+    app.teardown_request(_act_as_nobody)
     app.wsgi_app = BodyDeadline(app.wsgi_app)  # type: ignore[method-assign]
     if config.trusted_proxies:
         # Behind the reverse proxy, the client's address, the scheme and the
@@ -123,6 +128,10 @@ def create_app(
             app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n
         )
     return app
+
+
+def _act_as_nobody(*_: Any) -> None:
+    ACTING_AS.set(None)
 
 
 def _register_blueprints(app: Flask) -> None:

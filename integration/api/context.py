@@ -18,6 +18,7 @@ from integration.api.openapi import query_parameters
 from integration.auth import can_see_partner, is_admin, touch_token, verify_token
 from integration.ownership import Actor
 from integration.store.models import ApiToken
+from integration.store.records import ACTING_AS
 from integration.web.json_input import NOT_TEXT, parse_json
 from integration.web.problem_details import Problem
 from integration.web.services import services
@@ -53,6 +54,7 @@ def authenticate() -> None:
             headers={"WWW-Authenticate": 'Bearer realm="crm-sync", error="invalid_token"'},
         )
     g.api_token = token
+    ACTING_AS.set(token.name)  # the history of what this request changes names it
 
 
 MAX_INT_ID = 2**31 - 1

@@ -28,6 +28,7 @@ from werkzeug.exceptions import BadRequest
 
 from integration.auth import hash_secret, is_live, touch_token, verify_token
 from integration.store.models import ApiToken, DashboardSession, utcnow
+from integration.store.records import ACTING_AS
 from integration.web.services import services
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -111,6 +112,7 @@ def current_token() -> ApiToken | None:
     if token is None and ("sid" in session or "tid" in session):
         _forget()
     g.token = token
+    ACTING_AS.set(token.name if token is not None else None)
     return token
 
 

@@ -42,6 +42,7 @@ from integration.store.models import (
     utcnow,
 )
 from integration.store.records import (
+    ACTING_AS,
     FIRM_COLUMNS,
     LEAD_PREFIX,
     FirmIndex,
@@ -78,7 +79,7 @@ _LEAD_ROW = (
     "id", "partner", "data", "company_name", "company_key", "country", "registration_code",
     "email", "sector", "stage", "version", "created_at", "updated_at", "archived_at", "erased_at",
 )  # fmt: skip
-_AUDIT_ROW = ("at", "record_id", "kind", "action", "source", "partner", "changes")
+_AUDIT_ROW = ("at", "record_id", "kind", "action", "source", "partner", "changes", "actor")
 _SYNC_REQUEST_ROW = (
     "partner", "tab", "trigger", "reason", "requested_at", "consumed_at", "sync_run_id",
 )  # fmt: skip
@@ -121,6 +122,7 @@ def _audit_row(lead_id: str, clean: Mapping[str, Any], source: str, now: Any) ->
         "source": source,
         "partner": clean["partner"],
         "changes": {k: [None, v] for k, v in clean.items()},
+        "actor": ACTING_AS.get(),
     }
 
 

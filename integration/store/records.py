@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
+from contextvars import ContextVar
 from datetime import date, datetime
 from typing import Any
 
@@ -143,6 +144,14 @@ def partner_of(record: Record) -> str:
     return record.partner if isinstance(record, Lead) else record.reporting_partner
 
 
+#: Who the current request acts as (the API or dashboard token's name), set
+#: where a request is authenticated and cleared around every request: the
+#: history of every change the request makes names it, whichever path writes
+#: the entry (a merge, an erasure, a create, a review action), without each
+#: caller having to pass it along.
+ACTING_AS: ContextVar[str | None] = ContextVar("acting_as", default=None)
+
+
 def audit(
     session: Session,
     record: Record,
@@ -153,7 +162,9 @@ def audit(
     by: str | None = None,
 ) -> None:
     """One history entry of ``record``; ``by`` names who made the change (the
-    API or dashboard token's name), None for a sheet, a form or the sync."""
+    API or dashboard token's name; by default the request's, :data:`ACTING_AS`),
+    None for a sheet, a form or the sync."""
+    by = by or ACTING_AS.get()
     session.add(
         AuditEntry(
             record_id=record.id,

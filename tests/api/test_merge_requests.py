@@ -410,3 +410,42 @@ def test_a_lead_moved_to_another_partner_ends_the_request_so_the_new_owner_can_b
     assert again.status_code == 201, again.get_data(as_text=True)
     with store.session() as s:
         assert s.get(MergeRequest, again.get_json()["id"]).owner == "fi"
+
+
+def test_every_change_names_the_token_that_made_it(
+    client: Any, store: Any, config: Any, tokens: Any
+) -> None:
+    """The history of a create, a merge request, its accept (and the update it
+    writes) and an erasure names the API token behind each; a sync or a form
+    names none. The owner's record page shows the ask as the chamber's, not
+    the other chamber's token name."""
+    lead_id, email = owner_lead(store, "lv")
+    with store.session() as s:
+        name = s.get(Lead, lead_id).data["company_name"]
+    made = client.post(
+        "/api/v1/leads",
+        headers=tokens["lv"],
+        json={"company_name": "SIA Jauna", "country": "LV", "sector": "ict", "role": "seller"},
+    )
+    assert made.status_code == 201, made.get_data(as_text=True)
+    entry = duplicate_by_form(client, config, "ee", email, name)
+    filed = client.post(f"/api/v1/quarantine/{entry}/merge-request", headers=tokens["ee"], json={})
+    assert filed.status_code == 201
+    accept = client.post(
+        f"/api/v1/merge-requests/{filed.get_json()['id']}/accept", headers=tokens["lv"], json={}
+    )
+    assert accept.status_code == 200, accept.get_data(as_text=True)
+    erased = client.delete(f"/api/v1/leads/{made.get_json()['id']}", headers=tokens["lv"])
+    assert erased.status_code in (200, 204), erased.get_data(as_text=True)
+    with store.session() as s:
+        entries = s.scalars(
+            select(AuditEntry).where(AuditEntry.record_id.in_([lead_id, made.get_json()["id"]]))
+        ).all()
+        by_action = {(e.record_id, e.action): e.actor for e in entries}
+    new_id = made.get_json()["id"]
+    assert by_action[(new_id, "create")] == "lv"
+    assert by_action[(new_id, "erase")] == "lv"
+    assert by_action[(lead_id, "merge_requested")] == "ee"
+    assert by_action[(lead_id, "merge")] == "lv"
+    assert by_action.get((lead_id, "update"), "lv") == "lv"
+    assert by_action[(lead_id, "create")] is None  # stored by the test's own seeding
