@@ -56,6 +56,7 @@ ALLOWED = frozenset(
     {
         "api",  # "API calls": the same abbreviation in every language
         "csv",  # the file format
+        "json",  # the file format (reports' downloads, a key file)
         "crm",  # the product's name (CRM ID column)
         "id",  # "CRM ID"
         "ok",  # the sheet's status word, OK in every language
@@ -90,13 +91,13 @@ LOCALES = ("lv", "et", "fi", "en")
 #: The page's text as its reader meets it: every folded section opened (what is
 #: one click away is read too), without text the page itself marks as another
 #: language (``lang="en"`` on an error quoted from Google, each language's own
-#: name in the language chooser). The configuration checks card repeats
-#: ``crm-sync check`` for administrators, the operators' tool, in its words.
+#: name in the language chooser) or as no language (``lang="zxx"``: a path, a
+#: variable's name, a spreadsheet id in the configuration checks).
 READABLE_TEXT = """() => {
   document.querySelectorAll('details').forEach(d => d.open = true);
   const lang = document.documentElement.lang;
-  document.querySelectorAll('body [lang], .config-checks').forEach(e => {
-    if (e.matches('.config-checks') || e.lang !== lang) e.textContent = '';
+  document.querySelectorAll('body [lang]').forEach(e => {
+    if (e.lang !== lang) e.textContent = '';
   });
   const boxes = [...document.querySelectorAll('input[type=text], input:not([type]), textarea')];
   return document.body.innerText + ' ' + boxes.map(b => b.value).join(' ');
@@ -541,3 +542,41 @@ def test_amounts_are_in_the_readers_locale(
     finally:
         opener.close()
     assert opener.problems == []
+
+
+def test_every_configuration_check_reads_in_every_language() -> None:
+    """Every line the Sync page's configuration checks can show (a failing one
+    too, which the seeded walk never meets), rendered as the page renders it, has
+    no raw code or English word: paths, variables and ids are marked as no
+    language, text another system wrote as English."""
+    from integration.dashboard.deploy_checks import check_texts
+    from integration.preflight import Check
+
+    english = messages.catalog()["en"]
+    codes, words = raw_codes(), english_words()
+    names = {"lv": "Latvijas Tirdzniecības un rūpniecības kamera"}
+    params = {
+        "partner": "lv", "tab": "Kontakti", "env": "LV_WEBHOOK_SECRET", "where": "/srv/p.toml",
+        "command": "echo", "number": 2, "total": 2, "host": "smtp.example:587", "user": "crm",
+        "path": "/srv/key.json", "email": "sa@p.iam.example", "store": "sqlite /srv/crm.sqlite",
+        "quoted": "HTTP 503 from Google", "head": "0018", "current": "0017",
+        "spreadsheet": "1AbC", "setting": "leads_tab", "known": "Sheet1", "row": 2, "count": 5,
+        "status": 535, "url": "https://crm.example",
+    }  # fmt: skip
+    subjects = {k.split(".")[1] for k in english if k.startswith("check_subject.")}
+    details = {k.split(".")[1] for k in english if k.startswith("check.")}
+    problems = []
+    for locale in ("lv", "et", "fi"):
+        for subject in subjects:
+            for code in details:
+                shown = " ".join(check_texts(Check(subject, False, code, params), locale, names))
+                text = re.sub(r'<(code|span) lang="(zxx|en)">.*?</\1>', " ", shown)
+                assert "<" not in text.replace("&lt;", ""), text
+                problems += [
+                    f"{locale} {subject}/{code}: {f}"
+                    for f in findings(
+                        text.replace("&lt;", "<").replace("&gt;", ">"), locale,
+                        codes=codes, english=words, allowed=set(ALLOWED) | {"kontakti"},
+                    )
+                ]  # fmt: skip
+    assert not problems, _report(problems)
