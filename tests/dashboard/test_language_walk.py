@@ -334,22 +334,32 @@ def _enrich(live: Any) -> dict[str, str]:
                     cells_written=0,
                 )
             )
+        # An archived lead: its page offers restore instead of edit and archive.
+        archived = s.get(Lead, seeded.leads["lv"][9])
+        records.archive_record(s, archived, source="api")
         expires = utcnow() + timedelta(hours=20)
         register_channel(s, channel_id="chan-lv", partner="lv", token="t", expires_at=expires)
         record_event(s, "lv", "registered", "expires 2026-12-08 10:00:00 UTC", "chan-lv")
         record_event(s, "lv", "trash", "the spreadsheet was moved to the trash", "chan-lv")
         s.flush()
-        return {"form_lead": form, "run_started": started.isoformat()}
+        return {
+            "form_lead": form,
+            "run_started": started.isoformat(),
+            "archived_lead": archived.id,
+        }
 
 
 def pages(live: Any, extra: dict[str, str], who: str) -> dict[str, str]:
-    """Every page (:func:`every_page`), a conflict's and a web form's lead, and
-    the error pages the reader may reach."""
+    """Every page (:func:`every_page`), a conflict's, a web form's and an archived
+    lead, the edit forms, and the error pages the reader may reach."""
     seeded = live.seeded
     out = {
         **every_page(seeded),
         "lead with a conflict": f"/dashboard/leads/{seeded.leads['lv'][2]}",
         "web-form lead": f"/dashboard/leads/{extra['form_lead']}",
+        "archived lead": f"/dashboard/leads/{extra['archived_lead']}",
+        "lead edit form": f"/dashboard/leads/{seeded.leads['lv'][1]}/edit",
+        "agreement edit form": f"/dashboard/agreements/{seeded.agreements[0]}/edit",
         "no such page": "/dashboard/no-such-page",
         "no such record": "/dashboard/leads/L-999999",
     }
@@ -385,12 +395,26 @@ def _walk(opener: PageOpener, live: Any, who: str, extra: dict[str, str]) -> lis
         for name, path in pages(live, extra, who).items():
             page.goto(path)
             assert page.locator("html").get_attribute("lang") == locale, (name, locale)
+            if name == "archived lead":  # the restore form is read, not edit's
+                assert page.locator("form[action$='/restore']").count() == 1
             # Open every folded section: what is one click away is read too.
             text = page.evaluate(READABLE_TEXT)
             problems += [
                 f"{who} {locale} {name}: {f}"
                 for f in findings(text, locale, codes=codes, english=english, allowed=allowed)
             ]
+        # A refused edit: the form again, with what is wrong beside the field.
+        page.goto(f"/dashboard/leads/{live.seeded.leads['lv'][1]}/edit")
+        page.fill("[name='field:email']", "not@@an-address")
+        page.locator("[data-save]").click()
+        page.wait_for_load_state()
+        assert page.locator("[aria-invalid=true]").count() >= 1, (who, locale)
+        problems += [
+            f"{who} {locale} refused edit: {f}"
+            for f in findings(
+                page.evaluate(READABLE_TEXT), locale, codes=codes, english=english, allowed=allowed
+            )
+        ]
     return problems
 
 
