@@ -18,7 +18,8 @@ from typing import Any
 VIEW_PATH = re.compile(r"^/spreadsheets/d/(?P<id>[^/]+)(?:/edit)?/?$")
 
 _SCRIPT = """<script>
-(function () {
+function mark() {
+  document.querySelectorAll('.marked').forEach(function (e) { e.classList.remove('marked'); });
   var m = /gid=(\\d+)(?:&range=[A-Z]+(\\d+))?/.exec(location.hash);
   if (!m) return;
   var tab = document.getElementById('gid-' + m[1]);
@@ -26,7 +27,9 @@ _SCRIPT = """<script>
   var row = m[2] && tab.querySelector('tr[data-row="' + m[2] + '"]');
   (row || tab).classList.add('marked');
   (row || tab).scrollIntoView();
-})();
+}
+mark();
+window.addEventListener('hashchange', mark);
 </script>"""
 
 
