@@ -36,7 +36,7 @@ from integration.config import AppConfig, ConfigError
 from integration.google_connector import make_connector
 from integration.kinds import RECORD_KINDS
 from integration.normalise.headers import find_header
-from integration.preflight import Check, setting_checks, sharing_hint
+from integration.preflight import Check, setting_checks, sharing_email
 from integration.store import migrate
 from integration.store.db import Store
 from integration.web.health import store_name
@@ -49,17 +49,16 @@ def store_checks(config: AppConfig) -> Iterator[Check]:
         current, head = migrate.current_revision(store), migrate.head_revision(store)
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", "") or type(exc).__name__).strip().splitlines()[0]
-        yield Check("store", False, f"{name} cannot be reached ({reason}); check DATABASE_URL")
+        yield Check("store", False, "store_unreachable", {"store": name, "quoted": reason})
         return
     finally:
         store.dispose()
-    yield Check("store", True, f"{name} answers")
+    yield Check("store", True, "store_answers", {"store": name})
     if current == head:
-        yield Check("migrations", True, f"at the newest revision {head}")
+        yield Check("migrations", True, "migrations_newest", {"head": head})
     else:
-        yield Check(
-            "migrations", False, f"at {current or 'base'}, not {head}: run `crm-sync db upgrade`"
-        )
+        behind = {"current": current or "base", "head": head}
+        yield Check("migrations", False, "migrations_behind", behind)
 
 
 def token_check(config: AppConfig) -> Check | None:
@@ -74,8 +73,8 @@ def token_check(config: AppConfig) -> Check | None:
     except CredentialsError:
         return None  # already a failed line of the key file's own check
     except GoogleAuthError as exc:
-        return Check("google token", False, token_problem(exc))
-    return Check("google token", True, "obtained")
+        return Check("token", False, "quoted", {"quoted": token_problem(exc)})
+    return Check("token", True, "token_obtained")
 
 
 #: The check that stands for every spreadsheet when none could be opened (no
@@ -92,7 +91,7 @@ def spreadsheet_checks(
     try:
         connector = make_connector(config, retry=retry)
     except Exception as exc:  # no credentials: already a failed line above
-        yield Check(NOT_CHECKED, False, f"not checked: {exc}")
+        yield Check(NOT_CHECKED, False, "spreadsheets_not_checked", {"quoted": str(exc)})
         return
     chosen = sorted(config.partners) if codes is None else sorted(codes)
     for code in chosen:
@@ -101,36 +100,34 @@ def spreadsheet_checks(
 
 def _partner_spreadsheet_checks(config: AppConfig, connector: Any, code: str) -> Iterator[Check]:
     partner = config.partners[code]
-    name = f"spreadsheet {code}"
+    about = {"partner": code, "spreadsheet": partner.spreadsheet_id}
     try:
         tabs = connector.metadata(partner.spreadsheet_id)
     except (SheetNotFound, PermissionDenied):
-        yield Check(
-            name,
-            False,
-            f"{partner.spreadsheet_id} cannot be opened; {sharing_hint(config)}",
-        )
+        email = sharing_email(config)
+        if email is None:
+            yield Check("spreadsheet", False, "spreadsheet_unshared_no_email", about)
+        else:
+            yield Check("spreadsheet", False, "spreadsheet_unshared", about | {"email": email})
         return
     except SheetsError as exc:
-        yield Check(name, False, f"{partner.spreadsheet_id}: {exc}")
+        yield Check("spreadsheet", False, "spreadsheet_error", about | {"quoted": str(exc)})
         return
-    yield Check(name, True, f"{partner.spreadsheet_id} opens")
+    yield Check("spreadsheet", True, "spreadsheet_opens", about)
     for tab, kind in ((k.tab, k.kind) for k in RECORD_KINDS):
         title = partner.tab_name(tab)
-        label = f"tab {code}/{title}"
+        on_tab = {"partner": code, "tab": title, "setting": f"{tab}_tab"}
         if title not in tabs:
-            known = ", ".join(sorted(tabs)) or "none"
-            yield Check(
-                label,
-                False,
-                f"no tab named {title!r} (tabs: {known}); rename the tab or set "
-                f"{tab}_tab for partner {code} in the partners file",
-            )
+            if tabs:
+                missing = on_tab | {"known": ", ".join(sorted(tabs))}
+                yield Check("tab", False, "tab_missing", missing)
+            else:
+                yield Check("tab", False, "tab_missing_no_tabs", on_tab)
             continue
         try:
             rows = connector.read_tab(partner.spreadsheet_id, title)
         except SheetsError as exc:
-            yield Check(label, False, str(exc))
+            yield Check("tab", False, "quoted", on_tab | {"quoted": str(exc)})
             continue
         found = find_header(
             [[c for c in row] for row in rows],
@@ -140,14 +137,10 @@ def _partner_spreadsheet_checks(config: AppConfig, connector: Any, code: str) ->
         )
         fields = [f for f in found.match.columns if f not in ("sync_status", "last_synced")]
         if fields:
-            yield Check(label, True, f"header in row {found.row}: {len(fields)} fields")
+            header = on_tab | {"row": found.row, "count": len(fields)}
+            yield Check("tab", True, "tab_header", header)
         else:
-            yield Check(
-                label,
-                False,
-                "no recognised header in the first rows; name the columns "
-                "(e.g. Company, Country) or map them under [partners.columns]",
-            )
+            yield Check("tab", False, "tab_no_header", on_tab)
 
 
 def smtp_check(config: AppConfig) -> Check | None:
@@ -157,32 +150,31 @@ def smtp_check(config: AppConfig) -> Check | None:
     if smtp is None:
         return None
 
-    where = f"{smtp.host}:{smtp.port}"
-    steps = ["STARTTLS" if smtp.starttls else "no STARTTLS"]
-    if smtp.user:
-        steps.append(f"logged in as {smtp.user}")
+    about = {"host": f"{smtp.host}:{smtp.port}", "user": smtp.user or ""}
     try:
         with smtp_session(smtp) as client:
             client.noop()
     except smtplib.SMTPNotSupportedError:
-        reason = "the server does not offer STARTTLS; set CRM_SMTP_STARTTLS=0 or use its TLS port"
+        return Check("smtp", False, "smtp_no_starttls", about)
     except ssl.SSLError as exc:
-        reason = f"STARTTLS failed ({exc.reason or exc}); check the server's certificate"
+        return Check("smtp", False, "smtp_tls_failed", about | {"quoted": str(exc.reason or exc)})
     except smtplib.SMTPAuthenticationError as exc:
-        reason = f"login as {smtp.user} refused ({exc.smtp_code}); check CRM_SMTP_USER/PASSWORD"
+        return Check("smtp", False, "smtp_login_refused", about | {"status": exc.smtp_code})
     except smtplib.SMTPException as exc:
-        reason = f"{type(exc).__name__}: {str(exc).strip()[:200]}"
+        failed = f"{type(exc).__name__}: {str(exc).strip()[:200]}"
+        return Check("smtp", False, "smtp_error", about | {"quoted": failed})
     except OSError as exc:
-        reason = f"cannot connect ({exc.strerror or exc}); check CRM_SMTP_HOST and CRM_SMTP_PORT"
-    else:
-        return Check("smtp", True, f"{where} answers ({', '.join(steps)})")
-    return Check("smtp", False, f"{where}: {reason}")
+        failed = str(exc.strerror or exc)
+        return Check("smtp", False, "smtp_unreachable", about | {"quoted": failed})
+    tls = "tls" if smtp.starttls else "plain"
+    login = "_login" if smtp.user else ""
+    return Check("smtp", True, f"smtp_answers_{tls}{login}", about)
 
 
 def public_url_check(config: AppConfig) -> Check:
     if config.public_url:
-        return Check("public URL", True, config.public_url)
-    return Check("public URL", True, "CRM_PUBLIC_URL not set: no Drive push, edits found by poll")
+        return Check("public_url", True, "public_url_set", {"url": config.public_url})
+    return Check("public_url", True, "public_url_unset")
 
 
 def all_checks(config: AppConfig) -> Iterator[Check]:
@@ -208,9 +200,10 @@ def check_command() -> None:
     try:
         config = state().config()
     except ConfigError as exc:
-        click.echo(Check("configuration", False, str(exc)).line())
+        click.echo(Check("configuration", False, "quoted", {"quoted": str(exc)}).line())
         raise SystemExit(1) from None
-    click.echo(Check("configuration", True, f"{config.config_path}").line())
+    where = {"path": str(config.config_path)}
+    click.echo(Check("configuration", True, "configuration_read", where).line())
     # urllib3 warns of every retry of an unreachable host; the check's own line
     # says it once, so a deploy script's output stays one line per check
     logging.getLogger("urllib3").setLevel(logging.ERROR)

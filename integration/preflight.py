@@ -14,23 +14,51 @@ from __future__ import annotations
 
 import contextlib
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from standardwebhooks import Webhook
 
 from connectors.google_sheets.auth import CredentialsError, read_service_account
+from integration import messages
 from integration.config import AppConfig, ConfigError
 
-SECRET_FIX = 'make one with: echo "whsec_$(openssl rand -base64 32)"'
+#: The command that makes a webhook secret (``check.make_secret``'s ``command``).
+SECRET_COMMAND = 'echo "whsec_$(openssl rand -base64 32)"'
 
 
 @dataclass(frozen=True)
 class Check:
-    """One checked thing: what, whether it passed, and in words why (or why not)."""
+    """One checked thing: what, whether it passed, and why (or why not), as data.
 
-    name: str
+    ``subject`` and ``code`` name catalog texts (``check_subject.*``, ``check.*``)
+    filled from ``params``, so the one result reads in English on the command
+    line (:meth:`line`) and in the reader's language on the dashboard's Sync
+    page. A text another system wrote (a driver's error, Google's answer) is
+    the ``quoted`` parameter, shown as it was said.
+    """
+
+    subject: str
     ok: bool
-    detail: str
+    code: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def subject_text(self, locale: str = messages.FALLBACK) -> str:
+        return messages.text(f"check_subject.{self.subject}", locale, **self.params)
+
+    def detail_text(self, locale: str = messages.FALLBACK) -> str:
+        return messages.text(f"check.{self.code}", locale, **self.params)
+
+    @property
+    def name(self) -> str:
+        """What was checked, in English (the command line's words)."""
+        return self.subject_text()
+
+    @property
+    def detail(self) -> str:
+        """Why it passed or failed, in English (the command line's words)."""
+        return self.detail_text()
 
     def line(self) -> str:
         return f"{'ok  ' if self.ok else 'FAIL'} {self.name}: {self.detail}"
@@ -40,37 +68,31 @@ def webhook_secret_checks(config: AppConfig) -> list[Check]:
     """Each partner's ``webhook_secret_env``: set, and every secret in it decodes
     as a Standard Webhooks ``whsec_`` secret (a malformed one verifies nothing)."""
     checks = []
-    where = config.config_path or "the partners file"
+    where = {"where": str(config.config_path)} if config.config_path else {}
     for code, partner in sorted(config.partners.items()):
         name = partner.webhook_secret_env
-        label = f"webhook secret {code}"
+        about = {"partner": code, "env": name, "command": SECRET_COMMAND, **where}
         if not name:
-            checks.append(Check(label, True, f"none configured in {where} (webhooks refused)"))
+            none = "webhook_secret_none" if where else "webhook_secret_none_no_file"
+            checks.append(Check("webhook_secret", True, none, about))
             continue
         values = config.webhook_secrets.get(code, ())
         if not values:
-            checks.append(
-                Check(
-                    label,
-                    False,
-                    f"{name} (partner {code}'s webhook_secret_env in {where}) is not set; "
-                    f"set it to the partner's whsec_ secret; {SECRET_FIX}",
-                )
-            )
+            unset = "webhook_secret_unset" if where else "webhook_secret_unset_no_file"
+            checks.append(Check("webhook_secret", False, unset, about))
             continue
         bad = [i for i, value in enumerate(values, 1) if not _standard_secret(Webhook, value)]
         if bad:
-            which = "it is" if len(values) == 1 else f"secret {bad[0]} of {len(values)} is"
-            checks.append(
-                Check(
-                    label,
-                    False,
-                    f"{name}: {which} not of the form whsec_<base64>; {SECRET_FIX}",
+            if len(values) == 1:
+                checks.append(Check("webhook_secret", False, "webhook_secret_malformed", about))
+            else:
+                which = {"number": bad[0], "total": len(values)}
+                checks.append(
+                    Check("webhook_secret", False, "webhook_secret_one_malformed", about | which)
                 )
-            )
         else:
-            rotated = " (two while rotating)" if len(values) > 1 else ""
-            checks.append(Check(label, True, f"{name} set{rotated}"))
+            ok = "webhook_secret_set" if len(values) == 1 else "webhook_secret_set_rotating"
+            checks.append(Check("webhook_secret", True, ok, about))
     return checks
 
 
@@ -87,22 +109,27 @@ def _standard_secret(webhook: type, value: str) -> bool:
 def credentials_check(config: AppConfig, *, required: bool) -> Check | None:
     """The Google service-account key file; None when neither given nor needed."""
     if config.emulator_host:
-        return Check("google credentials", True, f"emulator at {config.emulator_host}")
+        return Check("credentials", True, "credentials_emulator", {"host": config.emulator_host})
     path = config.credentials_file
     if not path:
         if not required:
             return None
-        return Check(
-            "google credentials",
-            False,
-            "GOOGLE_APPLICATION_CREDENTIALS is not set; set it to the service account's "
-            "JSON key file (or SHEETS_EMULATOR_HOST=host:port for the local emulator)",
-        )
+        return Check("credentials", False, "credentials_unset")
     try:
         info = read_service_account(path)
     except CredentialsError as exc:
-        return Check("google credentials", False, str(exc))
-    return Check("google credentials", True, f"{path}: service account {info['client_email']}")
+        return Check("credentials", False, "quoted", {"quoted": str(exc)})
+    return Check(
+        "credentials", True, "credentials_ok", {"path": path, "email": info["client_email"]}
+    )
+
+
+def sharing_email(config: AppConfig) -> str | None:
+    """The service account's e-mail, to share a spreadsheet with (None: unknown)."""
+    if config.credentials_file and not config.emulator_host:
+        with contextlib.suppress(CredentialsError):
+            return str(read_service_account(config.credentials_file)["client_email"])
+    return None
 
 
 def sharing_hint(config: AppConfig) -> str:
@@ -113,28 +140,27 @@ def sharing_hint(config: AppConfig) -> str:
         with contextlib.suppress(CredentialsError):
             email = read_service_account(config.credentials_file)["client_email"]
     return f"share it with {email} as editor (and check the spreadsheet id)"
+    email = sharing_email(config)
+    if email is None:
+        return messages.text("check.share_it_no_email")
+    return messages.text("check.share_it", email=email)
 
 
 def secret_key_check(config: AppConfig) -> Check:
     """The dashboard's cookie-signing key: ``CRM_SECRET_KEY``, or one the service
     keeps in the instance folder, which must then be writable."""
     if config.secret_key:
-        return Check("secret key", True, "CRM_SECRET_KEY set")
+        return Check("secret_key", True, "secret_key_set")
     folder = config.instance_path.resolve()
     key = folder / "secret_key"
     if key.is_file() and os.access(key, os.R_OK):
-        return Check("secret key", True, f"kept in {key}")
+        return Check("secret_key", True, "secret_key_kept", {"path": str(key)})
     probe = folder
     while not probe.exists() and probe != probe.parent:
         probe = probe.parent
     if probe.is_dir() and os.access(probe, os.W_OK | os.X_OK):
-        return Check("secret key", True, f"made in {key} on first start")
-    return Check(
-        "secret key",
-        False,
-        f"CRM_SECRET_KEY is not set and {folder} is not writable; set CRM_SECRET_KEY "
-        "(the same value for every web process) or make CRM_INSTANCE_PATH writable",
-    )
+        return Check("secret_key", True, "secret_key_made", {"path": str(key)})
+    return Check("secret_key", False, "secret_key_unwritable", {"path": str(folder)})
 
 
 def setting_checks(config: AppConfig, *, google: bool) -> list[Check]:

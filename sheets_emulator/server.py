@@ -25,7 +25,7 @@ from urllib.parse import unquote, urlsplit
 
 from werkzeug.serving import DechunkedInput
 
-from . import fieldmask
+from . import fieldmask, viewer
 from .admin import MAX_HOLD, Controls, FaultAction
 from .channels import Channels, push_state
 from .endpoints import ENDPOINTS, Call
@@ -33,6 +33,7 @@ from .errors import ApiError, bad_request, not_found
 from .model import Store
 from .persistence import load_seed, load_state, save_state
 from .routing import parse_params, route
+from .viewer import VIEW_PATH
 from .wire import MAX_BODY, json_bytes, parse_json, payload_too_large
 
 log = logging.getLogger(__name__)
@@ -245,6 +246,10 @@ class Handler(BaseHTTPRequestHandler):
         if raw_path.startswith("/_emulator/"):
             self._admin(raw_path, body)
             return
+        view = VIEW_PATH.match(raw_path) if self.command == "GET" else None
+        if view is not None:
+            self._view(unquote(view["id"]))
+            return
         found = route(self.command, raw_path)
         if found is None:
             self._error(not_found(f"Method not found: {self.command} {unquote(raw_path)}"))
@@ -307,6 +312,22 @@ class Handler(BaseHTTPRequestHandler):
         self.close_connection = True
         with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)
+
+    def _view(self, spreadsheet_id: str) -> None:
+        """The read-only page of a spreadsheet (:mod:`.viewer`); an emulator
+        with a token shows it only to a request carrying that token."""
+        try:
+            if self.emulator.token is not None:
+                self.emulator.authenticate(self.headers.get("Authorization"))
+            raw = viewer.page(self.emulator, spreadsheet_id).encode("utf-8")
+        except ApiError as exc:
+            self._error(exc)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(raw)))
+        self.end_headers()
+        self.wfile.write(raw)
 
     def _admin(self, path: str, body: bytes) -> None:
         emu = self.emulator

@@ -19,8 +19,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask
+from markupsafe import Markup, escape
 
 from connectors.google_sheets.retry import RetryPolicy
+from integration import messages
 from integration.check_command import (
     NOT_CHECKED,
     public_url_check,
@@ -29,7 +31,6 @@ from integration.check_command import (
     token_check,
 )
 from integration.config import AppConfig
-from integration.dashboard.ui_text import label
 from integration.preflight import Check, setting_checks
 
 #: How long a checked group is shown before it is checked again.
@@ -74,14 +75,14 @@ def check_cache(app: Flask) -> CheckCache:
     return app.extensions.setdefault("crm_checks", CheckCache())
 
 
-def for_staff(checks: Iterable[Check], locale: str) -> tuple[Check, ...]:
+def for_staff(checks: Iterable[Check]) -> tuple[Check, ...]:
     """A spreadsheet group as a partner's staff see it: when the spreadsheets
     could not be checked at all, the reason is the server's set-up (a key file's
     path, the setting to change), which is the administrator's to read and fix;
     staff read that Google access is not set up and whom to ask."""
     return tuple(
-        Check(c.name, False, label("checks_google_not_set_up", locale))
-        if c.name == NOT_CHECKED and not c.ok
+        Check(NOT_CHECKED, False, "google_not_set_up")
+        if c.subject == NOT_CHECKED and not c.ok
         else c
         for c in checks
     )
@@ -94,7 +95,6 @@ def check_groups(
     admin: bool,
     partners: Iterable[str],
     now: datetime,
-    locale: str = "en",
 ) -> list[CheckGroup]:
     """The groups a reader sees: an admin's settings, store and token, and the
     spreadsheet of each partner in ``partners`` (the ones the reader may see).
@@ -119,7 +119,49 @@ def check_groups(
             now,
         )
         if not admin:
-            checks = for_staff(checks, locale)
+            checks = for_staff(checks)
         name = config.partners[code].name
         groups.append(CheckGroup("checks_spreadsheet", checks, at, {"partner": name}))
     return groups
+
+
+#: Parameters that are the machine's, not words (paths, variables, ids, hosts,
+#: revisions, commands, tab lists): shown as code and marked as no language.
+TECHNICAL = frozenset(
+    {"path", "where", "env", "command", "host", "email", "store", "spreadsheet", "url"}
+    | {"head", "current", "setting", "known", "user", "status"}
+)
+#: Parameters that are counts and positions (row 2, secret 1 of 2).
+NUMBERS = frozenset({"count", "row", "number", "total"})
+
+
+def check_texts(check: Check, locale: str, partner_names: dict[str, str]) -> tuple[Markup, Markup]:
+    """A check's subject and detail as the reader reads them: the catalog's text
+    in ``locale``, a partner named by its name (not its code), the machine's
+    values as code marked ``lang="zxx"``, and text another system wrote
+    (a driver's error, Google's answer) as it was said, marked English."""
+    marks: dict[str, Markup] = {}
+    params: dict[str, Any] = {}
+    for key, value in check.params.items():
+        if key in NUMBERS:
+            params[key] = value  # as numbers: a plural form depends on them
+            continue
+        if key == "partner":
+            shown = escape(partner_names.get(str(value), str(value)))
+        elif key == "quoted":
+            shown = Markup('<span lang="en">{}</span>').format(value)
+        elif key in TECHNICAL:
+            shown = Markup('<code lang="zxx">{}</code>').format(value)
+        else:
+            shown = escape(value)
+        slot = f"\x00{len(marks)}\x00"
+        marks[slot] = shown
+        params[key] = slot
+
+    def render(key: str) -> Markup:
+        out = escape(messages.text(key, locale, **params))
+        for slot, shown in marks.items():
+            out = Markup(out.replace(slot, shown))
+        return out
+
+    return render(f"check_subject.{check.subject}"), render(f"check.{check.code}")

@@ -22,7 +22,7 @@ from integration.dashboard.charts import (
     outcome_class,
     sync_days_chart,
 )
-from integration.dashboard.deploy_checks import check_groups
+from integration.dashboard.deploy_checks import check_groups, check_texts
 from integration.dashboard.header_view import header_view
 from integration.dashboard.schedule import next_nightly_run
 from integration.dashboard.scope import visible_partners
@@ -162,11 +162,12 @@ def sync_health() -> Any:
         admin=admin,
         partners=visible_partners(config),
         now=now,
-        locale=locale,
     )
+    names = {code: partner.name for code, partner in config.partners.items()}
     return render_template(
         "dashboard/sync.html",
         check_groups=checks,
+        check_texts=lambda check: check_texts(check, locale, names),
         cards=cards,
         rows_of=run_rows_count,
         seconds_of=run_seconds,

@@ -13,6 +13,7 @@ included; ``--fresh`` starts again from generated data.
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import os
@@ -168,7 +169,10 @@ def _demo_environ(base: dict[str, str], paths: DemoPaths, emulator_host: str) ->
     )
     env.pop("GOOGLE_APPLICATION_CREDENTIALS", None)
     for code in ("LV", "EE", "FI"):
-        env.setdefault(f"{code}_WEBHOOK_SECRET", "whsec_" + secrets.token_urlsafe(24))
+        # standard base64, as Standard Webhooks reads it (`crm-sync check`'s
+        # form); a URL-safe one with '-' or '_' failed that check now and then
+        secret = base64.b64encode(secrets.token_bytes(24)).decode("ascii")
+        env.setdefault(f"{code}_WEBHOOK_SECRET", f"whsec_{secret}")
     return env
 
 
@@ -318,6 +322,7 @@ def _run_demo(
             debounce_seconds=debounce,
             debounce_max_seconds=debounce * 6,
             extra_sync={"poll_seconds": poll},
+            emulator_url=f"http://{emulator.host_port}",
         ),
         "utf-8",
     )

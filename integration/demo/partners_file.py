@@ -25,12 +25,16 @@ def partners_toml(
     extra_sync: Mapping[str, float] | None = None,
     alert_emails: Mapping[str, Sequence[str]] | None = None,
     alerts: Mapping[str, Any] | None = None,
+    emulator_url: str | None = None,
 ) -> str:
     """The demo's partners file (TOML), pointing at the emulator's spreadsheets.
 
     ``extra_sync`` sets more ``[sync]`` keys (e.g. ``poll_seconds``), replacing
     the defaults written here; ``alert_emails`` (partner code -> addresses) and
-    ``alerts`` (the ``[alerts]`` table) say who is mailed (the demo writes none)."""
+    ``alerts`` (the ``[alerts]`` table) say who is mailed (the demo writes none);
+    ``emulator_url`` (``http://host:port``): "Open sheet" links point at the
+    emulator's read-only view of each spreadsheet, not at Google, which does
+    not know the emulator's ids."""
     lines = [
         "# Demo partners file written by `crm-sync demo` (spreadsheets live in the emulator).",
         "",
@@ -65,6 +69,8 @@ def partners_toml(
             "conflict_policy": p.conflict_policy,
             "webhook_secret_env": f"{p.code.upper()}_WEBHOOK_SECRET",
         }
+        if emulator_url:
+            values["spreadsheet_url"] = f"{emulator_url}/spreadsheets/d/{spreadsheet_ids[p.code]}"
         lines.append("[[partners]]")
         lines += [f"{k} = {toml_string(v)}" for k, v in values.items()]
         if alert_emails and alert_emails.get(p.code):

@@ -175,6 +175,27 @@ def test_the_demo_prints_working_exports_refuses_a_second_start_and_its_example_
         expected = order[order.index(old_stage) + 1]
         wait_until(lambda: _stage(store, lead_id) == expected, 60, 0.3, "the example's edit")
         assert old_word != new_word
+
+        # "Open sheet" on the Sync page opens the emulator's view of the sheet
+        # (Google does not know the emulator's ids), the edited cell in it
+        dashboard = requests.Session()
+        form = dashboard.get(f"{web}/dashboard/signin", timeout=10).text
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', form)[1]
+        signed = dashboard.post(
+            f"{web}/dashboard/signin",
+            data={"csrf_token": csrf, "token": exports["CRM_API_TOKEN"]},
+            timeout=10,
+        )
+        assert signed.status_code == 200 and "/dashboard/signin" not in signed.url
+        sync_page = dashboard.get(f"{web}/dashboard/sync", timeout=10).text
+        links = re.findall(r'<a href="([^"]+)"[^>]*>[^<]*</a>', sync_page)
+        emulator = f"http://{exports['SHEETS_EMULATOR_HOST']}/spreadsheets/d/"
+        sheets = [link for link in links if link.startswith(emulator)]
+        assert len(sheets) == 3 and not [u for u in links if "docs.google.com" in u], links
+        (lv_sheet,) = [u for u in sheets if u.split("/d/")[1].split("/")[0] in source]
+        view = requests.get(lv_sheet, timeout=10)
+        assert view.status_code == 200 and view.headers["Content-Type"].startswith("text/html")
+        assert "<h2>Kontakti</h2>" in view.text and f"<td>{new_word}</td>" in view.text
         store.dispose()
     except BaseException:
         proc.kill()

@@ -60,9 +60,13 @@ def test_the_sync_page_shows_cached_store_and_spreadsheet_checks(
     sheets = {h: lines for h, lines in groups.items() if "checks_spreadsheet" in h}
     assert len(sheets) == 3, headings
     (lv_lines,) = [lines for h, lines in sheets.items() if config.partners["lv"].name in h]
-    assert "failed spreadsheet lv: 1NotSharedWithUs cannot be opened; share it with" in lv_lines
-    (ee_lines,) = [lines for h, lines in sheets.items() if config.partners["ee"].name in h]
-    assert "ok spreadsheet ee" in ee_lines and "ok tab ee/" in ee_lines, ee_lines
+    lv_name, ee_name = config.partners["lv"].name, config.partners["ee"].name
+    assert (
+        f"failed spreadsheet {lv_name}: 1NotSharedWithUs cannot be opened; share it with"
+        in lv_lines
+    )
+    (ee_lines,) = [lines for h, lines in sheets.items() if ee_name in h]
+    assert f"ok spreadsheet {ee_name}" in ee_lines and f"ok tab {ee_name}/" in ee_lines, ee_lines
     called = emulator.stats()["total"]
     assert called > 0
     # more page views: the same checks, from the cache, with no Sheets call
@@ -76,7 +80,17 @@ def test_the_sync_page_shows_cached_store_and_spreadsheet_checks(
     mine = _groups(staff.get("/dashboard/sync", base_url=BASE).text)
     assert [h.split(":")[0] for h in mine] == ["checks_spreadsheet"], list(mine)
     (only,) = mine.values()
-    assert "spreadsheet ee" in only and "lv" not in only
+    # in the reader's language (Estonian staff: Estonian), the partner by name
+    ee_id = config.partners["ee"].spreadsheet_id
+    assert f"korras arvutustabel: {ee_name}: {ee_id} avaneb" in only, only
+    assert "päis reas 1: " in only and lv_name not in only
+    # in the language chosen, the spreadsheet's id marked as no language
+    staff.get("/dashboard/language?lang=lv&next=/dashboard/sync", base_url=BASE)
+    latvian = staff.get("/dashboard/sync", base_url=BASE).text
+    (only,) = _groups(latvian).values()
+    assert f"izklājlapa: {ee_name}: {ee_id} atveras" in only
+    assert f'<code lang="zxx">{ee_id}</code> atveras' in latvian
+    assert "galvene 1. rindā: " in only and " opens" not in only, only
     s.store.dispose()
 
 

@@ -167,7 +167,7 @@ def test_csv_rich_table_by_default(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "leads.csv", LV_HEADER, LV_ROWS)
     result = run(str(path), "--kind", "lead", "--partner", "lv")
     assert result.exit_code == 1
-    assert "Caspian Tech MMC" in result.stdout and "kļūdains" in result.stdout
+    assert "Caspian Tech MMC" in result.stdout and "Kļūdains" in result.stdout
     # the frame speaks the partner's language, not only the messages
     assert "Rinda" in result.stdout and "Problēmas" in result.stdout
     assert "4 rindas: derīgas 2, ar kļūdām 2" in result.stdout

@@ -197,7 +197,7 @@ def test_errors_only_prints_the_invalid_rows_and_the_whole_summary(tmp_path: Pat
     assert lines[1].split() == ["Rivi", "Tila", "Yritys", "Ongelmat"]
     shown = [line for line in lines[2:-1] if line.split()[0].isdigit()]
     assert [line.split()[0] for line in shown] == ["9", "59", "109"]
-    assert all("virheellinen" in line for line in shown)
+    assert all("Virheellinen" in line for line in shown)
     assert lines[-1] == "120 riviä: kunnossa 117, virheellisiä 3"
     as_json = run(str(path), "--kind", "lead", "--errors-only", "--json")
     assert sorted(by_row(as_json.stdout)) == [9, 59, 109]
