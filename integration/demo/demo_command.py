@@ -378,8 +378,8 @@ def _run_demo(
             # the partners file names these: `crm-sync check` and a signed
             # form sent by hand need the values this demo runs with
             **{
-                pc.webhook_secret_env: config.environ.get(pc.webhook_secret_env, "")
-                for pc in config.partners.values()
+                pc.webhook_secret_env: ",".join(config.partner_secrets(code))
+                for code, pc in config.partners.items()
                 if pc.webhook_secret_env
             },
         },
