@@ -371,18 +371,19 @@ def sync_tab(
     if result.drift:
         result.counts["header_drift"] = len(result.drift)
     with store.session() as session:
-        run = session.get(SyncRun, result.sync_run_id)
-        run.finished_at = utcnow()
-        run.outcome = result.outcome
-        run.counts = dict(result.counts)
-        run.api_calls = result.api_calls
-        run.cells_written = result.cells_written
+        finished = session.get(SyncRun, result.sync_run_id)
+        assert finished is not None  # added when the tab started
+        finished.finished_at = utcnow()
+        finished.outcome = result.outcome
+        finished.counts = dict(result.counts)
+        finished.api_calls = result.api_calls
+        finished.cells_written = result.cells_written
         error = result.error
         if result.drift:
             error = "; ".join(filter(None, [error, *result.drift]))
-        run.error = error
-        run.stop_reason = result.stop_reason
-        run.header_report = result.header_report
+        finished.error = error
+        finished.stop_reason = result.stop_reason
+        finished.header_report = result.header_report
     return result
 
 

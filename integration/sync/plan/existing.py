@@ -253,7 +253,9 @@ class ExistingRows(ValveRules):
         if match is None or isinstance(match[1], int):
             # (a new row of this tab is checked against this lead, not the reverse)
             return []
-        key, (other_id, owner) = match
+        key, found = match
+        assert not isinstance(found, int)
+        other_id, owner = found
         return [
             sync_issue(
                 key_field(key), "duplicate", self.locale, self.kind, id=other_id, partner=owner

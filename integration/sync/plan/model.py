@@ -77,7 +77,7 @@ class Shadow:
 
     @property
     def pending(self) -> bool:
-        return bool(self.row_hash) and self.row_hash.startswith(PENDING)
+        return self.row_hash is not None and self.row_hash.startswith(PENDING)
 
     @property
     def pending_stamp(self) -> str:

@@ -141,6 +141,7 @@ class NewRows(ExistingRows):
         )
         self.seen_fps.add(fp)
         self.add_quarantine(r, fp, [self.dup_error("{id}")], f"ref:{ref}")
+        assert self.layout.status_col is not None  # (the service columns are added first)
         self.plan.cells[(r.number, self.layout.status_col)] = Deferred(template, ref)
         self.touch(r.number)
         self.plan.counts["duplicates"] += 1
@@ -167,6 +168,7 @@ class NewRows(ExistingRows):
             if key[0] == "reg":
                 self.new_regs[ref] = key
         if fixed_id is None:
+            assert layout.id_col is not None  # (the service columns are added first)
             plan.cells[(r.number, layout.id_col)] = NewId(ref)
         self.set_status(r, self.status_ok(None, [], data))
         self.touch(r.number)

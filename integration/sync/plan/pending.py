@@ -43,10 +43,9 @@ class PendingRules(PlannerBase):
         """Make this sync's stamp unique against the sheet's stamps and those of
         stored pending bases: a row must never carry a pending stamp unless that
         pending write is what put it there."""
-        pending_stamps = {sh.pending_base_stamp for sh in self.state.shadows.values()}
-        pending_stamps |= {sh.pending_stamp for sh in self.state.shadows.values()}
-        pending_stamps.discard(None)
-        pending_stamps.discard("")
+        shadows = self.state.shadows.values()
+        pending_stamps = {sh.pending_base_stamp for sh in shadows if sh.pending_base_stamp}
+        pending_stamps |= {sh.pending_stamp for sh in shadows if sh.pending_stamp}
         self.stamp = unique_stamp(self.stamp, self.stamps_seen | pending_stamps)
         self.plan.stamp = self.stamp
 
@@ -125,6 +124,9 @@ class PendingRules(PlannerBase):
             row[col] = value
             if value is not None:
                 raw[sheet_rows.raw_key(self.kind, name)] = value
+        # (the layout has its service columns: :func:`..sheet_rows.with_service_columns`)
+        assert layout.id_col is not None and layout.status_col is not None
+        assert layout.synced_col is not None
         row[layout.id_col] = rec.id
         row[layout.status_col] = self.status_ok(rec.id, [], rec.data)
         row[layout.synced_col] = self.stamp
