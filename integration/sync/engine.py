@@ -9,7 +9,6 @@ pending sync requests consumed when every tab completed.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
 from collections.abc import Callable
@@ -25,7 +24,6 @@ from connectors.google_sheets.retry import RetryPolicy
 from connectors.google_sheets.tab_io import SheetsConnector
 from integration import vanished
 from integration.config import AppConfig
-from integration.normalise.text import storable_rows
 from integration.store import leases
 from integration.store.db import Store
 from integration.store.models import SyncRequest, SyncRun, utcnow
@@ -408,11 +406,9 @@ def _read_plan_write(
     pc = config.partner(partner)
     kind = sheet_rows.KINDS[tab]
     title = pc.tab_name(tab)
-    # The one place sheet text enters: cells that are not text are made storable.
     read = connector.read_tab(pc.spreadsheet_id, title)
-    rows = storable_rows(read)
     if progress:
-        progress(tab, f"read {max(len(rows) - 1, 0)} rows")
+        progress(tab, f"read {max(len(read) - 1, 0)} rows")
     stamp = now or datetime.now(UTC)
     settings = Settings(
         partner=partner,
@@ -430,24 +426,19 @@ def _read_plan_write(
         accept_deletions=accept_deletions,
         events=tuple(config.events),
     )
-    found = settings.tab_rows(rows, kind)
-    id_col = sheet_rows.layout_for(found.header, kind, settings.columns).id_col
-    sheet_ids = set()
-    if id_col is not None:
-        for _number, row in found.numbered():
-            rid, _ = sheet_rows.row_id(kind, sheet_rows.cell(row, id_col))
-            if rid:
-                sheet_ids.add(rid)
+    # read once: the one snapshot every later stage works from
+    snapshot = settings.read(read)
     with store.session() as session:
-        state = load_state(session, kind, partner, tab, sheet_ids)
-        needed, work = detail_needed(rows, state, settings)
+        state = load_state(session, kind, partner, tab, snapshot.ids)
+        needed, work = detail_needed(snapshot, state, settings)
         fill_details(session, state, needed, lookups=work)
-    plan = plan_tab(rows, state, settings)
-    if plan.conflicts and pc.conflict_policy == "newest_wins":
-        changed_at = _sheet_changed_at(connector, pc.spreadsheet_id)
-        if changed_at is not None:
-            settings = dataclasses.replace(settings, sheet_changed_at=changed_at)
-            plan = plan_tab(rows, state, settings)
+    # plan once: when the sheet changed (Drive) is asked only at a conflict
+    plan = plan_tab(
+        snapshot,
+        state,
+        settings,
+        changed_at=lambda: _sheet_changed_at(connector, pc.spreadsheet_id),
+    )
     result.plan = plan
     result.drift = plan.drift
     result.header_report = plan.header_report
@@ -477,11 +468,11 @@ def _read_plan_write(
             raise LeaseLost("the spreadsheet lease expired and was taken over; nothing written")
         new_count = sum(1 for c in plan.creates if c.fixed_id is None)
         ids = reserve_ids(store, kind, new_count)
-        by_ref = bind_ids(plan, ids)
+        plan = bind_ids(plan, ids)
         mark_pending_bases(store, plan)
         log_overwriting_conflicts(store, plan, policy=pc.conflict_policy, sync_run_id=run_id)
         # as late as it can be: the rows are found where they are now
-        plan = result.plan = follow_rows(connector, pc.spreadsheet_id, title, plan, read)
+        plan = result.plan = follow_rows(connector, pc.spreadsheet_id, title, plan, snapshot.read)
         written = write_sheet(
             connector,
             pc.spreadsheet_id,
@@ -498,18 +489,17 @@ def _read_plan_write(
         if keep_lease is not None and not keep_lease():
             raise LeaseLost("the spreadsheet lease was lost after the sheet write")
         if plan.has_store_changes or plan.columns != (state.previous_columns or {}):
-            skipped = apply_store(
+            applied = apply_store(
                 store,
                 plan,
-                by_ref,
                 policy=pc.conflict_policy,
                 sync_run_id=run_id,
                 sheet_id=written.sheet_id,
             )
-            if skipped:
-                result.counts["skipped_concurrent"] = skipped
-            if plan.lost_races:
-                result.counts["duplicates_concurrent"] = len(plan.lost_races)
+            if applied.skipped:
+                result.counts["skipped_concurrent"] = applied.skipped
+            if applied.lost_races:
+                result.counts["duplicates_concurrent"] = applied.lost_races
         if stopped_before:
             # the stop is over: nothing of the tab is held, and its note went
             with store.session() as session:

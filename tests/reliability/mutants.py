@@ -11,6 +11,7 @@ service itself.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable
 from typing import Any
@@ -36,8 +37,7 @@ def _no_landed_bases() -> None:
     original = apply.mark_pending_bases
 
     def mark(store: Any, plan: Any) -> None:
-        plan.landed_bases = {}
-        original(store, plan)
+        original(store, dataclasses.replace(plan, landed_bases={}))
 
     engine.mark_pending_bases = mark  # type: ignore[assignment]
 
@@ -74,9 +74,9 @@ def _no_id_reservation() -> None:
         owed[kind] = count
         return [rec_ops.format_id(prefix, top + i + 1) for i in range(count)]
 
-    def apply_store(store: Any, plan: Any, by_ref: Any, **kwargs: Any) -> int:
+    def apply_store(store: Any, plan: Any, **kwargs: Any) -> Any:
         original_reserve(store, plan.kind, owed.pop(plan.kind, 0))
-        return original_apply(store, plan, by_ref, **kwargs)
+        return original_apply(store, plan, **kwargs)
 
     engine.reserve_ids = reserve  # type: ignore[assignment]
     engine.apply_store = apply_store  # type: ignore[assignment]

@@ -113,7 +113,8 @@ def state(
 
 
 def plan(rows: list[list[Any]], st: StoreState, **settings: Any) -> Plan:
-    return plan_tab([HEADER, *rows], st, Settings("lv", "leads", now=NOW, **settings))
+    s = Settings("lv", "leads", now=NOW, **settings)
+    return plan_tab(s.read([HEADER, *rows]), st, s)
 
 
 def cell(p: Plan, r: int, column: str) -> Any:

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 from integration.issues import ValidationIssue, issue
 
 from ..merge import FieldConflict
-from ..sheet_rows import TabRows, tab_rows
+from ..sheet_rows import KINDS
+from ..snapshot import Rows, TabSnapshot, read_snapshot
 
 #: "Last synced" in the partner's time zone, to the second (the header's note
 #: names the zone): readable, and still unique per sync (see ``unique_stamp``).
@@ -114,8 +115,6 @@ class StoreState:
     #: lead id -> its name, country, code, e-mail: the parties those agreements name
     party_names: dict[str, Mapping[str, Any]] = field(default_factory=dict)
     previous_columns: Mapping[str, str] | None = None
-    #: sheet row number -> fingerprint of its data cells (filled by :func:`detail_needed`)
-    row_hashes: dict[int, str] = field(default_factory=dict)
 
     def add_lead(self, lead_id: str, owner: str, keys: Sequence[tuple[str, ...]]) -> None:
         """Index a stored lead by its firm keys (leads added in id order, so a key
@@ -155,9 +154,10 @@ class Settings:
     #: kept and its status cell says so (empty: no list, nothing to check)
     events: tuple[Event, ...] = ()
 
-    def tab_rows(self, rows: Sequence[Sequence[Any]], kind: str) -> TabRows:
-        """The rows read, split at this tab's header (:func:`..sheet_rows.tab_rows`)."""
-        return tab_rows(rows, kind, self.columns, self.header_row)
+    def read(self, rows: Rows) -> TabSnapshot:
+        """The snapshot of this tab read as ``rows`` (row 1 first), its header
+        found as the partner's settings say (:func:`..snapshot.read_snapshot`)."""
+        return read_snapshot(rows, KINDS[self.tab], self.columns, self.header_row)
 
     #: the partner's time zone: "Last synced" is written in it, as the partner
     #: reads every other time (None: UTC, ISO with "Z", as before)
@@ -187,7 +187,7 @@ class Deferred:
     ref: int
 
 
-@dataclass
+@dataclass(frozen=True)
 class NewRecord:
     ref: int
     row: int
@@ -197,14 +197,14 @@ class NewRecord:
     fixed_id: str | None = None  # an id written by an interrupted sync, reused
 
 
-@dataclass
+@dataclass(frozen=True)
 class Update:
     id: str
     changes: dict[str, Any]
     expected_version: int
 
 
-@dataclass
+@dataclass(frozen=True)
 class QuarantineItem:
     row: int
     fingerprint: str
@@ -214,8 +214,13 @@ class QuarantineItem:
     existing_id: int | None = None  # update this open entry instead of adding one
 
 
-@dataclass
+@dataclass(frozen=True)
 class Plan:
+    """One tab's plan: what the sheet and the store are to become. Made once by
+    :func:`.planner.plan_tab` and not changed afterwards; a step that must change
+    it after planning (ids bound to new records, rows re-addressed, a race lost
+    in the store) returns a new plan (``dataclasses.replace``)."""
+
     kind: str
     tab: str
     partner: str
@@ -272,6 +277,8 @@ class Plan:
     #: new lead id -> the lead it turned out to duplicate when applied (another
     #: writer, a webhook, created the same firm after this plan was made)
     lost_races: dict[str, str] = field(default_factory=dict)
+    #: new record ref -> its id, once bound (:func:`..apply.bind_ids`; empty before)
+    new_ids: Mapping[int, str] = field(default_factory=dict)
 
     @property
     def cells_to_write(self) -> int:
