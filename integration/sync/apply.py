@@ -1,22 +1,23 @@
-"""Carrying out a plan: ids, sheet writes, then one store transaction.
+"""The store side of carrying out a plan: ids, and one store transaction.
 
-Order matters for convergence. New ids are reserved first (their own small
-transaction), then the sheet is written (:mod:`.sheet_write`: one
-``spreadsheets.batchUpdate`` of new columns, changed cells, appended rows
-inserted and filled, and the tab's aids), and only after the
-sheet write succeeded does one store transaction create, update and archive
-records, log conflicts, quarantine rows and move the base forward. If the sheet
-write fails, the store is untouched and
-the next sync starts from the same base; if the store transaction fails after
-the sheet was written, the next sync finds the reserved ids in the sheet and
-creates those records then, so nothing is lost and nothing is created twice.
+:mod:`.carry_out` runs the steps in order; this module is what they do to the
+store. Order matters for convergence. New ids are reserved first (their own small
+transaction) and bound into a new plan (:func:`bind_ids`), then the sheet is
+written (:mod:`.sheet_write`: one ``spreadsheets.batchUpdate`` of new columns,
+changed cells, appended rows inserted and filled, and the tab's aids), and only
+after the sheet write succeeded does one store transaction create, update and
+archive records, log conflicts, quarantine rows and move the base forward. If the
+sheet write fails, the store is untouched and the next sync starts from the same
+base; if the store transaction fails after the sheet was written, the next sync
+finds the reserved ids in the sheet and creates those records then, so nothing is
+lost and nothing is created twice.
 New leads are created by the store's one create (:mod:`integration.store.lead_create`),
 under their firms' locks and looked up again inside the store transaction: a
 firm another writer created since the plan was made is not created a second
 time; its row is kept in quarantine as a duplicate naming that lead
-(:func:`settle_refused`), and the next sync's plan, seeing the row's reserved
-id never became a record, treats it like any duplicate row (or, for a person
-erased meanwhile, like any erased person's row).
+(:func:`settle_refused`, which returns a new plan), and the next sync's plan,
+seeing the row's reserved id never became a record, treats it like any duplicate
+row (or, for a person erased meanwhile, like any erased person's row).
 A conflict whose store value is about to replace the partner's cell is logged
 before the write (:func:`log_overwriting_conflicts`): after that write the two
 sides agree, and only the log still holds what the partner had typed. Before

@@ -20,7 +20,7 @@ from sqlalchemy import text
 
 from integration.store import lead_create, leases
 from integration.store import records as rec_ops
-from integration.sync import apply, engine
+from integration.sync import apply, carry_out, engine
 
 ENV = "CAMPAIGN_MUTANT"
 
@@ -28,7 +28,7 @@ ENV = "CAMPAIGN_MUTANT"
 def _no_pending_bases() -> None:
     """``mark_pending_bases`` returns at once: nothing records what a sheet write
     is about to put into the rows before the write."""
-    engine.mark_pending_bases = lambda store, plan: None  # type: ignore[assignment]
+    carry_out.mark_pending_bases = lambda store, plan: None  # type: ignore[assignment]
 
 
 def _no_landed_bases() -> None:
@@ -39,7 +39,7 @@ def _no_landed_bases() -> None:
     def mark(store: Any, plan: Any) -> None:
         original(store, dataclasses.replace(plan, landed_bases={}))
 
-    engine.mark_pending_bases = mark  # type: ignore[assignment]
+    carry_out.mark_pending_bases = mark  # type: ignore[assignment]
 
 
 def _no_lease_renewal() -> None:
@@ -78,15 +78,15 @@ def _no_id_reservation() -> None:
         original_reserve(store, plan.kind, owed.pop(plan.kind, 0))
         return original_apply(store, plan, **kwargs)
 
-    engine.reserve_ids = reserve  # type: ignore[assignment]
-    engine.apply_store = apply_store  # type: ignore[assignment]
+    carry_out.reserve_ids = reserve  # type: ignore[assignment]
+    carry_out.apply_store = apply_store  # type: ignore[assignment]
 
 
 def _writes_by_position() -> None:
     """The sheet write goes to the row numbers the tab had when it was read (the
     old behaviour): a row inserted, deleted or sorted meanwhile gets another
     row's id and values."""
-    engine.follow_rows = lambda connector, spreadsheet_id, title, plan, read: plan  # type: ignore[assignment]
+    carry_out.follow_rows = lambda connector, spreadsheet_id, title, plan, read: plan  # type: ignore[assignment]
 
 
 MUTANTS: dict[str, tuple[str, Callable[[], None]]] = {

@@ -73,7 +73,7 @@ class PlanContext:
 
     def __post_init__(self) -> None:
         self.actor = Actor(self.s.partner, "sheet")
-        self.stamp = self.s.stamp
+        self.stamp = self.plan.stamp  # (the settings tell it once: "now" may move)
         agreements = self.kind == "agreement"
         self.party = sheet_rows.PartyIndex(self.state.party_leads) if agreements else None
         self.lookup = InMemoryLeads(self.state.party_leads) if agreements else None

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from integration.issues import ValidationIssue, issue
 
+from ..counts import ROW_KEYS, Counts
 from ..merge import FieldConflict
 from ..sheet_rows import KINDS
 from ..snapshot import Rows, TabSnapshot, read_snapshot
@@ -28,20 +29,8 @@ if TYPE_CHECKING:
 
     from ..sheet_rows import Layout
 
-COUNT_KEYS = (
-    "rows",
-    "created",
-    "updated",
-    "unchanged",
-    "invalid",
-    "duplicates",
-    "conflicts",
-    "archived",
-    "restored",
-    "appended",
-    "erased",
-    "blank",
-)
+#: the plan's counts (:class:`..counts.Counts`)
+COUNT_KEYS = ROW_KEYS
 
 
 # -- inputs ----------------------------------------------------------------------
@@ -69,7 +58,7 @@ class Shadow:
     row_hash: str | None = None
     version: int | None = None
     #: The base as it stands if the sheet write that stamped ``pending_base_stamp``
-    #: into this record's row landed (see :meth:`_Planner.effective_shadow`).
+    #: into this record's row landed (see :func:`.pending.effective_shadow`).
     pending_base: Mapping[str, Any] | None = None
     pending_base_stamp: str | None = None
     #: the sheet row the record's row was last seen on (None: not known yet); not
@@ -305,11 +294,11 @@ class Plan:
             or self.rows_at
         )
 
-    def summary(self) -> dict[str, int]:
-        out = {key: int(self.counts.get(key, 0)) for key in COUNT_KEYS}
-        out["cells_written"] = self.cells_to_write
-        out["rows_appended"] = len(self.appends)
-        return out
+    def summary(self) -> Counts:
+        """What the plan counts, and the cells and rows it would write."""
+        return Counts.of({key: self.counts.get(key, 0) for key in COUNT_KEYS}).with_(
+            cells_written=self.cells_to_write, rows_appended=len(self.appends)
+        )
 
 
 def fingerprint(partner: str, tab: str, *parts: Any) -> str:
