@@ -233,7 +233,8 @@ def test_a_row_brought_back_never_gives_a_firm_two_owners(env: SyncEnv) -> None:
     assert row[header.index("CRM ID")] == lv_id  # the row keeps its id
     status = row[header.index("CRM ID") + 1]  # Sync status, in LV's words
     assert status == (
-        f"Arhivēts CRM; šis uzņēmums tagad ir EE kontakts {ee_id}, tāpēc šī rinda to neatjauno"
+        f"Arhivēts CRM; šis uzņēmums tagad ir EE kontakts {ee_id}, "
+        "tāpēc šī rinda to neatjauno"
     ), status
     again = env.synced_tab("lv")
     assert again.ok and again.cells_written == 0
