@@ -1,22 +1,23 @@
-"""Carrying out a plan: ids, sheet writes, then one store transaction.
+"""The store side of carrying out a plan: ids, and one store transaction.
 
-Order matters for convergence. New ids are reserved first (their own small
-transaction), then the sheet is written (:mod:`.sheet_write`: one
-``spreadsheets.batchUpdate`` of new columns, changed cells, appended rows
-inserted and filled, and the tab's aids), and only after the
-sheet write succeeded does one store transaction create, update and archive
-records, log conflicts, quarantine rows and move the base forward. If the sheet
-write fails, the store is untouched and
-the next sync starts from the same base; if the store transaction fails after
-the sheet was written, the next sync finds the reserved ids in the sheet and
-creates those records then, so nothing is lost and nothing is created twice.
+:mod:`.carry_out` runs the steps in order; this module is what they do to the
+store. Order matters for convergence. New ids are reserved first (their own small
+transaction) and bound into a new plan (:func:`bind_ids`), then the sheet is
+written (:mod:`.sheet_write`: one ``spreadsheets.batchUpdate`` of new columns,
+changed cells, appended rows inserted and filled, and the tab's aids), and only
+after the sheet write succeeded does one store transaction create, update and
+archive records, log conflicts, quarantine rows and move the base forward. If the
+sheet write fails, the store is untouched and the next sync starts from the same
+base; if the store transaction fails after the sheet was written, the next sync
+finds the reserved ids in the sheet and creates those records then, so nothing is
+lost and nothing is created twice.
 New leads are created by the store's one create (:mod:`integration.store.lead_create`),
 under their firms' locks and looked up again inside the store transaction: a
 firm another writer created since the plan was made is not created a second
 time; its row is kept in quarantine as a duplicate naming that lead
-(:func:`settle_refused`), and the next sync's plan, seeing the row's reserved
-id never became a record, treats it like any duplicate row (or, for a person
-erased meanwhile, like any erased person's row).
+(:func:`settle_refused`, which returns a new plan), and the next sync's plan,
+seeing the row's reserved id never became a record, treats it like any duplicate
+row (or, for a person erased meanwhile, like any erased person's row).
 A conflict whose store value is about to replace the partner's cell is logged
 before the write (:func:`log_overwriting_conflicts`): after that write the two
 sides agree, and only the log still holds what the partner had typed. Before
@@ -25,8 +26,10 @@ the sheet write, :mod:`.pending_bases` records what the written rows will say.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import bindparam, select, text, update
@@ -55,6 +58,7 @@ from .plan import Deferred, NewId, Plan, QuarantineItem, fingerprint
 from .state import sheet_source
 
 __all__ = [
+    "StoreApplied",
     "apply_store",
     "bind_ids",
     "log_overwriting_conflicts",
@@ -86,47 +90,66 @@ def reserve_ids(store: Store, kind: str, count: int) -> list[str]:
     return [rec_ops.format_id(prefix, s) for s in seqs]
 
 
-def bind_ids(plan: Plan, ids: list[str]) -> dict[int, str]:
-    """Give each new record its id and fill the placeholders in cells."""
+def bind_ids(plan: Plan, ids: list[str]) -> Plan:
+    """The plan with each new record's id (:attr:`.plan.Plan.new_ids`: reused,
+    else the next of ``ids``) filled into the cells and quarantine entries that
+    name it (a new plan)."""
     by_ref: dict[int, str] = {}
     pool = iter(ids)
     for new in plan.creates:
         by_ref[new.ref] = new.fixed_id or next(pool)
-    for pos, value in list(plan.cells.items()):
+
+    def bound(value: Any) -> Any:
         if isinstance(value, NewId):
-            plan.cells[pos] = by_ref[value.ref]
-        elif isinstance(value, Deferred):
-            plan.cells[pos] = value.template.replace("{id}", by_ref[value.ref])
+            return by_ref[value.ref]
+        if isinstance(value, Deferred):
+            return value.template.replace("{id}", by_ref[value.ref])
+        return value
+
+    quarantine = []
     for item in plan.quarantine:
         if item.duplicate_of and item.duplicate_of.startswith("ref:"):
-            other = by_ref[int(item.duplicate_of[4:])]
-            item.duplicate_of = other
-            item.errors = [
-                {**e, "message": str(e.get("message", "")).replace("{id}", other)}
-                for e in item.errors
-            ]
-    return by_ref
+            item = _naming(item, by_ref[int(item.duplicate_of[4:])], "{id}")
+        quarantine.append(item)
+    return dataclasses.replace(
+        plan,
+        cells={pos: bound(value) for pos, value in plan.cells.items()},
+        quarantine=quarantine,
+        new_ids=by_ref,
+    )
 
 
-def settle_refused(
-    plan: Plan, by_ref: Mapping[int, str], refused: Mapping[str, rec_ops.Refused]
-) -> None:
-    """Account for the plan's new leads the store's create refused (looked up
+def _naming(item: QuarantineItem, other: str, named: str) -> QuarantineItem:
+    """The quarantine entry as a duplicate of ``other``, its messages naming it
+    where they named ``named``."""
+    return dataclasses.replace(
+        item,
+        duplicate_of=other,
+        errors=[
+            {**e, "message": str(e.get("message", "")).replace(named, other)} for e in item.errors
+        ],
+    )
+
+
+def settle_refused(plan: Plan, refused: Mapping[str, rec_ops.Refused]) -> Plan:
+    """The plan after the store's create refused some of its new leads (looked up
     again under the firms' locks, :mod:`integration.store.lead_create`): a firm
     another writer stored since the plan was made goes to :attr:`Plan.lost_races`
     and its row to quarantine as a duplicate naming that lead (its status
     follows on the next sync); a person erased meanwhile is stored nowhere, and
     the next sync, finding the row's reserved id never became a record, clears
-    the row as it does for any erased person's row."""
+    the row as it does for any erased person's row (a new plan)."""
+    lost_races: dict[str, str] = {}
+    added: list[QuarantineItem] = []
     for new in plan.creates:
-        new_id = by_ref[new.ref]
+        new_id = plan.new_ids[new.ref]
         refusal = refused.get(new_id)
         if refusal is None or refusal.reason != "duplicate" or refusal.other_id is None:
             continue
         found_id, owner = refusal.other_id, refusal.other_partner or ""
-        plan.lost_races[new_id] = found_id
+        lost_races[new_id] = found_id
         text = messages.text("duplicate", plan.locale, id=found_id, partner=owner.upper())
-        plan.quarantine.append(
+        added.append(
             QuarantineItem(
                 row=new.row,
                 # the name the next sync gives the row, which carries the reserved id
@@ -136,32 +159,35 @@ def settle_refused(
                 duplicate_of=found_id,
             )
         )
-    for item in plan.quarantine:  # rows this plan made duplicates of a lost one
-        winner = plan.lost_races.get(item.duplicate_of or "")
+    if not lost_races:
+        return plan
+    quarantine = []
+    for item in [*plan.quarantine, *added]:  # rows this plan made duplicates of a lost one
+        winner = lost_races.get(item.duplicate_of or "")
         if winner is not None:
-            lost = item.duplicate_of or ""
-            item.duplicate_of = winner
-            item.errors = [
-                {**e, "message": str(e.get("message", "")).replace(lost, winner)}
-                for e in item.errors
-            ]
+            item = _naming(item, winner, item.duplicate_of or "")
+        quarantine.append(item)
+    return dataclasses.replace(
+        plan, quarantine=quarantine, lost_races={**plan.lost_races, **lost_races}
+    )
 
 
-def _create_new(session: Session, plan: Plan, by_ref: Mapping[int, str], source: str) -> set[str]:
-    """The plan's new records; returns the ids not created. Leads through the
+def _create_new(session: Session, plan: Plan, source: str) -> tuple[Plan, set[str]]:
+    """The plan's new records; returns the plan as the store's refusals leave it
+    (:func:`settle_refused`) and the ids not created. Leads through the
     store's one create (locks, tombstones, firms, then one executemany); new
     agreements as two bulk INSERTs, so the first sync of a 10,000-row tab never
     pays for 20,000 ORM round trips."""
     if not plan.creates:
-        return set()
+        return plan, set()
+    by_ref = plan.new_ids
     if plan.kind == "lead":
         refused = create_leads(
             session,
             [NewLead(by_ref[new.ref], new.data) for new in plan.creates],
             source=source,
         )
-        settle_refused(plan, by_ref, refused)
-        return set(refused)
+        return settle_refused(plan, refused), set(refused)
     now = utcnow()
     rows, audits = [], []
     for new in plan.creates:
@@ -184,7 +210,7 @@ def _create_new(session: Session, plan: Plan, by_ref: Mapping[int, str], source:
     for start in range(0, len(rows), CHUNK):
         session.execute(Agreement.__table__.insert(), rows[start : start + CHUNK])
         session.execute(AuditEntry.__table__.insert(), audits[start : start + CHUNK])
-    return set()
+    return plan, set()
 
 
 def _load(session: Session, model: Any, ids: list[str]) -> dict[str, Any]:
@@ -199,17 +225,26 @@ def _load(session: Session, model: Any, ids: list[str]) -> dict[str, Any]:
     return out
 
 
+@dataclass(frozen=True)
+class StoreApplied:
+    """What the store transaction did besides the plan: records skipped because
+    they changed while the sync ran (their base stays, the next sync merges them),
+    and new leads another writer stored first (:attr:`.plan.Plan.lost_races`)."""
+
+    skipped: int = 0
+    lost_races: int = 0
+
+
 def apply_store(
     store: Store,
     plan: Plan,
-    by_ref: Mapping[int, str],
     *,
     policy: str,
     sync_run_id: int | None,
     sheet_id: int | None = None,
-) -> int:
-    """The store half of a plan, in one transaction; returns records skipped because
-    they changed while the sync ran (their base stays, the next sync merges them)."""
+) -> StoreApplied:
+    """The store half of a plan whose ids are bound (:func:`bind_ids`), in one
+    transaction."""
     kind, partner = plan.kind, plan.partner
     source = sheet_source(partner)
     model = Lead if kind == "lead" else Agreement
@@ -218,7 +253,8 @@ def apply_store(
     with store.session() as session:
         # first, before any other write: the new leads' firm locks, their firms
         # and tombstones looked up again under them, then the creates
-        not_created = _create_new(session, plan, by_ref, source)
+        plan, not_created = _create_new(session, plan, source)
+        by_ref = plan.new_ids
         ids = sorted(
             {u.id for u in plan.updates}
             | set(plan.archives)
@@ -271,7 +307,7 @@ def apply_store(
         archived = {r: plan.vanished_rows[r] for r in plan.archives if r in plan.vanished_rows}
         restored = [rid for rid in plan.restores if rid not in skipped]
         vanished.record_archived(session, partner, plan.tab, kind, archived, restored, now)
-    return len(skipped)
+    return StoreApplied(len(skipped), len(plan.lost_races))
 
 
 def _placed_rows(plan: Plan, by_ref: Mapping[int, str]) -> dict[str, int]:

@@ -1,15 +1,19 @@
-"""Running a sync of one partner: lease, read, plan, apply, record.
+"""Running a sync of one partner: lease, then each tab read once, planned once,
+carried out once, and recorded.
 
 ``run_sync`` is what the CLI, the scheduler and the demo call. It takes the
 spreadsheet's lease (one sync per spreadsheet across processes and machines),
 syncs the Leads tab before the Agreements tab (agreements name leads), records one
-sync run per tab with its counts, API calls and outcome, and marks the partner's
-pending sync requests consumed when every tab completed.
+sync run per tab with its counts (:class:`.counts.Counts`), API calls and outcome,
+and marks the partner's pending sync requests consumed when every tab completed.
+
+``sync_tab`` runs one tab's three stages: the snapshot (:mod:`.snapshot`), the
+store state and the plan (:mod:`.state`, :mod:`.plan`), and the executor
+(:mod:`.carry_out`); :class:`TabResult` is what the tab's sync run records.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
 from collections.abc import Callable
@@ -23,27 +27,20 @@ from connectors.google_sheets.errors import PermissionDenied, SheetNotFound, She
 from connectors.google_sheets.ratelimit import Budgets
 from connectors.google_sheets.retry import RetryPolicy
 from connectors.google_sheets.tab_io import SheetsConnector
-from integration import vanished
 from integration.config import AppConfig
 from integration.google_connector import gspread_client as _client
 from integration.google_connector import quota_budgets as _budgets
 from integration.google_connector import retry_policy as _retry
-from integration.normalise.text import storable_rows
 from integration.store import leases
 from integration.store.db import Store
 from integration.store.models import SyncRequest, SyncRun, utcnow
 
 from . import sheet_rows, tab_notes
 from .accepted_deletions import accepted_tabs
-from .apply import (
-    apply_store,
-    bind_ids,
-    log_overwriting_conflicts,
-    mark_pending_bases,
-    reserve_ids,
-)
+from .carry_out import Carried, LeaseLost, TabTarget, carry_out, record_stop
+from .counts import Counts
 from .plan import Plan, Settings, detail_needed, plan_tab
-from .sheet_write import RowsLost, follow_rows, stop_note, write_sheet
+from .sheet_write import RowsLost, SheetWriteResult
 from .state import fill_details, load_state
 from .stop_reasons import stop_reason_of
 
@@ -54,13 +51,16 @@ Progress = Callable[[str, str], None]
 
 @dataclass
 class TabResult:
+    """One tab's run: its outcome and :class:`.counts.Counts`, as its sync run records."""
+
     tab: str
     outcome: str = "running"  # completed | aborted | failed | busy
-    counts: dict[str, int] = field(default_factory=dict)
+    #: what the plan counted; in a real run what the write did (the plan's
+    #: intended writes are counted only by a dry run)
+    counts: Counts = field(default_factory=lambda: Counts(planned=False))
     api_calls: int = 0
-    cells_written: int = 0
-    rows_appended: int = 0
     seconds: float = 0.0
+    dry_run: bool = False
     error: str | None = None
     #: why the tab stopped until a person acts (:mod:`.stop_reasons`), or None
     stop_reason: str | None = None
@@ -74,6 +74,48 @@ class TabResult:
     @property
     def ok(self) -> bool:
         return self.outcome == "completed"
+
+    @property
+    def cells_written(self) -> int:
+        """Cells the sheet write changed (0 in a dry run, which writes nothing)."""
+        return 0 if self.dry_run else self.counts.cells_written
+
+    @property
+    def rows_appended(self) -> int:
+        return 0 if self.dry_run else self.counts.rows_appended
+
+    def planned(self, plan: Plan) -> None:
+        """The plan is made: what it says about the tab and what it counts."""
+        self.plan = plan
+        self.drift = plan.drift
+        self.header_report = plan.header_report
+        summary = plan.summary()
+        self.counts = summary if self.dry_run else summary.with_(cells_written=0, rows_appended=0)
+
+    def stopped(self, plan: Plan) -> None:
+        """The plan stopped: nothing was applied, and why."""
+        self.outcome = "aborted"
+        self.error = plan.aborted
+        self.stop_reason = plan.stop_reason
+        if plan.deletion_stop is not None:
+            self.counts = self.counts.with_(deletion_stop=len(plan.vanished))
+
+    def wrote(self, plan: Plan, written: SheetWriteResult) -> None:
+        """The sheet write is done (the plan as written: ids bound, rows followed)."""
+        self.plan = plan
+        self.counts = self.counts.with_(
+            cells_written=written.cells_written, rows_appended=written.rows_appended
+        )
+
+    def carried(self, carried: Carried) -> None:
+        """The plan was carried out: what the store transaction met."""
+        self.plan = carried.plan
+        applied = carried.applied
+        if applied is not None:
+            self.counts = self.counts.with_(
+                skipped_concurrent=applied.skipped, duplicates_concurrent=applied.lost_races
+            )
+        self.outcome = "completed"
 
 
 @dataclass
@@ -97,6 +139,11 @@ class SyncReport:
     @property
     def api_calls(self) -> int:
         return sum(t.api_calls for t in self.tabs)
+
+    @property
+    def counts(self) -> Counts:
+        """The tabs' counts added up."""
+        return sum((t.counts for t in self.tabs), Counts(planned=False))
 
     @property
     def cells_written(self) -> int:
@@ -209,10 +256,6 @@ def run_sync(
     return report
 
 
-class LeaseLost(Exception):
-    """This sync no longer holds the spreadsheet's lease."""
-
-
 def _not_shared(exc: BaseException) -> bool:
     """Google's answer for a spreadsheet the service account may not open (403,
     or 404: Google hides what it does not share), not for a missing tab."""
@@ -285,31 +328,27 @@ def sync_tab(
     keep_lease: Callable[[], bool] | None = None,
     accept_deletions: bool = False,
 ) -> TabResult:
-    """One tab: read, plan, write the sheet, commit the store; recorded as a sync run.
+    """One tab: read once, plan once, carry out once; recorded as a sync run.
 
     ``keep_lease`` renews the spreadsheet lease before each write; if it was lost
     (this sync outlived its lease and another one took over) nothing is written.
+    Rows edited between the read and the write (:class:`.sheet_write.RowsLost`)
+    make it read and plan once more, before anything was written.
     """
-    result = TabResult(tab=tab)
+    result = TabResult(tab=tab, dry_run=dry_run)
     started = time.monotonic()
     calls_before = connector.calls
-    with store.session() as session:
-        run = SyncRun(partner=partner, tab=tab, trigger=trigger, dry_run=dry_run, holder=holder)
-        session.add(run)
-        session.flush()
-        result.sync_run_id = run.id
+    result.sync_run_id = _record_start(store, partner, tab, trigger, dry_run, holder)
     try:
         for attempt in (1, 2):
             try:
-                _read_plan_write(
+                _sync_once(
                     config,
                     store,
                     partner,
                     tab,
                     result,
-                    run.id,
                     connector=connector,
-                    dry_run=dry_run,
                     progress=progress,
                     now=now,
                     keep_lease=keep_lease,
@@ -321,72 +360,100 @@ def sync_tab(
                 if attempt == 2:
                     raise
     except (SheetsError, LeaseLost, RowsLost) as exc:
-        result.outcome = "failed"
-        result.error = _one_line(exc)
-        result.stop_reason = stop_reason_of(exc)
+        _failed(result, exc)
         if _not_shared(exc):
             from integration.preflight import sharing_hint
 
-            result.error += f"; {sharing_hint(config)}"
+            result.error = f"{result.error}; {sharing_hint(config)}"
     except Exception as exc:
         log.exception("sync of %s/%s failed", partner, tab)
-        result.outcome = "failed"
-        result.error = _one_line(exc)
-        result.stop_reason = stop_reason_of(exc)
+        _failed(result, exc)
     result.api_calls = connector.calls - calls_before
     result.seconds = time.monotonic() - started
-    result.counts["cells_written"] = (
-        result.cells_written if not dry_run else result.counts.get("cells_written", 0)
-    )
-    result.counts["rows_appended"] = (
-        result.rows_appended if not dry_run else result.counts.get("rows_appended", 0)
-    )
     if result.drift:
-        result.counts["header_drift"] = len(result.drift)
-    with store.session() as session:
-        run = session.get(SyncRun, result.sync_run_id)
-        run.finished_at = utcnow()
-        run.outcome = result.outcome
-        run.counts = dict(result.counts)
-        run.api_calls = result.api_calls
-        run.cells_written = result.cells_written
-        error = result.error
-        if result.drift:
-            error = "; ".join(filter(None, [error, *result.drift]))
-        run.error = error
-        run.stop_reason = result.stop_reason
-        run.header_report = result.header_report
+        result.counts = result.counts.with_(header_drift=len(result.drift))
+    _record_finish(store, result)
     return result
 
 
-def _read_plan_write(
+def _sync_once(
     config: AppConfig,
     store: Store,
     partner: str,
     tab: str,
     result: TabResult,
-    run_id: int,
     *,
     connector: SheetsConnector,
-    dry_run: bool,
     progress: Progress | None,
     now: datetime | None,
     keep_lease: Callable[[], bool] | None,
     accept_deletions: bool = False,
 ) -> None:
-    """One attempt at a tab: read, plan, write the sheet, commit the store; what
-    it did goes into ``result``. Raises :class:`RowsLost` before anything is
-    written when rows changed under the plan."""
+    """One attempt at a tab: the three stages; what it did goes into ``result``.
+    Raises :class:`RowsLost` before anything is written when rows changed under
+    the plan."""
     pc = config.partner(partner)
     kind = sheet_rows.KINDS[tab]
     title = pc.tab_name(tab)
-    # The one place sheet text enters: cells that are not text are made storable.
-    read = connector.read_tab(pc.spreadsheet_id, title)
-    rows = storable_rows(read)
-    if progress:
-        progress(tab, f"read {max(len(rows) - 1, 0)} rows")
     stamp = now or datetime.now(UTC)
-    settings = Settings(
+    settings = _settings(config, partner, tab, stamp, accept_deletions)
+    # 1. read once: the one snapshot every later stage works from
+    snapshot = settings.read(connector.read_tab(pc.spreadsheet_id, title))
+    if progress:
+        progress(tab, f"read {max(len(snapshot.read) - 1, 0)} rows")
+    with store.session() as session:
+        state = load_state(session, kind, partner, tab, snapshot.ids)
+        needed, work = detail_needed(snapshot, state, settings)
+        fill_details(session, state, needed, lookups=work)
+    # 2. plan once: when the sheet changed (Drive) is asked only at a conflict
+    plan = plan_tab(
+        snapshot,
+        state,
+        settings,
+        changed_at=lambda: _sheet_changed_at(connector, pc.spreadsheet_id),
+    )
+    result.planned(plan)
+    if result.dry_run and not plan.aborted:
+        result.outcome = "completed"
+        return
+    # 3. carry out once
+    assert result.sync_run_id is not None
+    note_before = tab_notes.written(store, partner, tab)
+    target = TabTarget(
+        store=store,
+        connector=connector,
+        spreadsheet_id=pc.spreadsheet_id,
+        title=title,
+        partner=partner,
+        tab=tab,
+        policy=pc.conflict_policy,
+        sync_run_id=result.sync_run_id,
+        aids_locale=pc.locale if pc.sheet_aids else None,
+        aids_zone=pc.timezone,
+        events=config.events,
+        keep_lease=keep_lease,
+        note_before=note_before,
+        stopped_before=note_before is not None
+        or _stopped_before(store, partner, tab, result.sync_run_id),
+        now=stamp,
+    )
+    if plan.aborted:
+        result.stopped(plan)
+        if plan.deletion_stop is not None and not result.dry_run:
+            record_stop(target, plan, kind)
+        return
+    if progress:
+        progress(tab, f"writing {plan.cells_to_write} cells")
+    carried = carry_out(target, plan, snapshot, state, wrote=result.wrote)
+    result.carried(carried)
+
+
+def _settings(
+    config: AppConfig, partner: str, tab: str, stamp: datetime, accept_deletions: bool
+) -> Settings:
+    """What the plan of ``partner``'s ``tab`` is made with, from the configuration."""
+    pc = config.partner(partner)
+    return Settings(
         partner=partner,
         tab=tab,
         locale=pc.locale,
@@ -402,92 +469,40 @@ def _read_plan_write(
         accept_deletions=accept_deletions,
         events=tuple(config.events),
     )
-    found = settings.tab_rows(rows, kind)
-    id_col = sheet_rows.layout_for(found.header, kind, settings.columns).id_col
-    sheet_ids = set()
-    if id_col is not None:
-        for _number, row in found.numbered():
-            rid, _ = sheet_rows.row_id(kind, sheet_rows.cell(row, id_col))
-            if rid:
-                sheet_ids.add(rid)
+
+
+def _failed(result: TabResult, exc: BaseException) -> None:
+    result.outcome = "failed"
+    result.error = _one_line(exc)
+    result.stop_reason = stop_reason_of(exc)
+
+
+def _record_start(
+    store: Store, partner: str, tab: str, trigger: str, dry_run: bool, holder: str | None
+) -> int:
     with store.session() as session:
-        state = load_state(session, kind, partner, tab, sheet_ids)
-        needed, work = detail_needed(rows, state, settings)
-        fill_details(session, state, needed, lookups=work)
-    plan = plan_tab(rows, state, settings)
-    if plan.conflicts and pc.conflict_policy == "newest_wins":
-        changed_at = _sheet_changed_at(connector, pc.spreadsheet_id)
-        if changed_at is not None:
-            settings = dataclasses.replace(settings, sheet_changed_at=changed_at)
-            plan = plan_tab(rows, state, settings)
-    result.plan = plan
-    result.drift = plan.drift
-    result.header_report = plan.header_report
-    result.counts = plan.summary()
-    note_before = tab_notes.written(store, partner, tab)
-    stopped_before = note_before is not None or _stopped_before(store, partner, tab, run_id)
-    if plan.aborted:
-        result.outcome = "aborted"
-        result.error = plan.aborted
-        result.stop_reason = plan.stop_reason
-        if plan.deletion_stop is not None:
-            result.counts["deletion_stop"] = len(plan.vanished)
-            if not dry_run:
-                with store.session() as session:
-                    vanished.record_stop(session, partner, tab, kind, plan.vanished_rows, stamp)
-                if note_before != plan.deletion_stop:  # the same note is not written again
-                    note = stop_note(plan, plan.deletion_stop)
-                    if note is not None:
-                        write_sheet(connector, pc.spreadsheet_id, title, plan, extra_requests=note)
-                    tab_notes.remember(store, partner, tab, plan.deletion_stop)
-    elif dry_run:
-        result.outcome = "completed"
-    else:
-        if progress:
-            progress(tab, f"writing {plan.cells_to_write} cells")
-        if keep_lease is not None and not keep_lease():
-            raise LeaseLost("the spreadsheet lease expired and was taken over; nothing written")
-        new_count = sum(1 for c in plan.creates if c.fixed_id is None)
-        ids = reserve_ids(store, kind, new_count)
-        by_ref = bind_ids(plan, ids)
-        mark_pending_bases(store, plan)
-        log_overwriting_conflicts(store, plan, policy=pc.conflict_policy, sync_run_id=run_id)
-        # as late as it can be: the rows are found where they are now
-        plan = result.plan = follow_rows(connector, pc.spreadsheet_id, title, plan, read)
-        written = write_sheet(
-            connector,
-            pc.spreadsheet_id,
-            title,
-            plan,
-            aids_locale=pc.locale if pc.sheet_aids else None,
-            aids_zone=pc.timezone,
-            events=config.events,
-            # the stop is over: its note goes
-            extra_requests=stop_note(plan, None) if stopped_before else None,
-        )
-        result.cells_written = written.cells_written
-        result.rows_appended = written.rows_appended
-        if keep_lease is not None and not keep_lease():
-            raise LeaseLost("the spreadsheet lease was lost after the sheet write")
-        if plan.has_store_changes or plan.columns != (state.previous_columns or {}):
-            skipped = apply_store(
-                store,
-                plan,
-                by_ref,
-                policy=pc.conflict_policy,
-                sync_run_id=run_id,
-                sheet_id=written.sheet_id,
-            )
-            if skipped:
-                result.counts["skipped_concurrent"] = skipped
-            if plan.lost_races:
-                result.counts["duplicates_concurrent"] = len(plan.lost_races)
-        if stopped_before:
-            # the stop is over: nothing of the tab is held, and its note went
-            with store.session() as session:
-                vanished.release_held(session, partner, tab)
-            tab_notes.remember(store, partner, tab, None)
-        result.outcome = "completed"
+        run = SyncRun(partner=partner, tab=tab, trigger=trigger, dry_run=dry_run, holder=holder)
+        session.add(run)
+        session.flush()
+        return run.id
+
+
+def _record_finish(store: Store, result: TabResult) -> None:
+    """The tab's sync run: its outcome, counts, calls and what the header told."""
+    with store.session() as session:
+        finished = session.get(SyncRun, result.sync_run_id)
+        assert finished is not None  # added when the tab started
+        finished.finished_at = utcnow()
+        finished.outcome = result.outcome
+        finished.counts = result.counts.as_dict()
+        finished.api_calls = result.api_calls
+        finished.cells_written = result.cells_written
+        error = result.error
+        if result.drift:
+            error = "; ".join(filter(None, [error, *result.drift]))
+        finished.error = error
+        finished.stop_reason = result.stop_reason
+        finished.header_report = result.header_report
 
 
 def _stopped_before(store: Store, partner: str, tab: str, run_id: int) -> bool:

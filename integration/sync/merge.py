@@ -10,7 +10,7 @@ from the other, and two different values are a conflict.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,9 +60,12 @@ def merge_record(
     fields: Iterable[str],
     policy: str,
     *,
-    sheet_newer: bool = True,
+    sheet_newer: bool | Callable[[], bool] = True,
 ) -> MergeResult:
-    """Merge ``fields`` of one record; absent keys mean a blank value."""
+    """Merge ``fields`` of one record; absent keys mean a blank value.
+
+    ``sheet_newer`` (for newest_wins) may be a function: it is asked only when a
+    field conflicts, so what it costs (a Drive call) is paid only then."""
     if policy not in POLICIES:
         raise ValueError(f"unknown conflict policy {policy!r} (use one of {', '.join(POLICIES)})")
     result = MergeResult()
@@ -94,8 +97,16 @@ def merge_record(
 
 
 def _conflict(
-    result: MergeResult, name: str, b: Any, s: Any, t: Any, policy: str, sheet_newer: bool
+    result: MergeResult,
+    name: str,
+    b: Any,
+    s: Any,
+    t: Any,
+    policy: str,
+    sheet_newer: bool | Callable[[], bool],
 ) -> Any:
+    if callable(sheet_newer):
+        sheet_newer = policy == "newest_wins" and sheet_newer()
     winner = winner_for(policy, sheet_newer=sheet_newer)
     value = s if winner == "sheet" else t
     result.conflicts.append(FieldConflict(name, b, s, t, value, winner))

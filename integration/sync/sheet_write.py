@@ -6,8 +6,8 @@ overwritten) and the tab's aids (:mod:`.sheet_aids`).
 Just before the write, :func:`follow_rows` reads the tab again and re-addresses
 the plan to where its rows are now (:mod:`.row_moves`: why, and what it costs).
 
-The store side of carrying out a plan is :mod:`.apply`; the engine calls this
-between reserving ids and the store transaction.
+The store side of carrying out a plan is :mod:`.apply`; :mod:`.carry_out` calls
+this between reserving ids and the store transaction.
 """
 
 from __future__ import annotations

@@ -147,6 +147,8 @@ def load_state(
         )
         .order_by(QuarantineEntry.id)
     ):
+        if fp is None:  # (the query excludes them; the column is nullable)
+            continue
         if resolved_at is None:
             state.quarantine_open[fp] = (entry_id, row_number)
         elif resolution in ("merged", "dismissed"):
@@ -206,14 +208,14 @@ def fill_details(session: Session, state: StoreState, ids: set[str], *, lookups:
                 SyncShadow.record_id.in_(chunk),
             )
         ):
-            old = state.shadows[record_id]
+            known = state.shadows[record_id]
             state.shadows[record_id] = Shadow(
                 base or {},
-                old.row_hash,
-                old.version,
-                pending_base=pending_base if old.pending_base_stamp else None,
-                pending_base_stamp=old.pending_base_stamp,
-                row=old.row,
+                known.row_hash,
+                known.version,
+                pending_base=pending_base if known.pending_base_stamp else None,
+                pending_base_stamp=known.pending_base_stamp,
+                row=known.row,
             )
     if not lookups:
         return

@@ -11,6 +11,7 @@ service itself.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable
 from typing import Any
@@ -19,7 +20,7 @@ from sqlalchemy import text
 
 from integration.store import lead_create, leases
 from integration.store import records as rec_ops
-from integration.sync import apply, engine
+from integration.sync import apply, carry_out, engine
 
 ENV = "CAMPAIGN_MUTANT"
 
@@ -27,7 +28,7 @@ ENV = "CAMPAIGN_MUTANT"
 def _no_pending_bases() -> None:
     """``mark_pending_bases`` returns at once: nothing records what a sheet write
     is about to put into the rows before the write."""
-    engine.mark_pending_bases = lambda store, plan: None  # type: ignore[assignment]
+    carry_out.mark_pending_bases = lambda store, plan: None  # type: ignore[assignment]
 
 
 def _no_landed_bases() -> None:
@@ -36,10 +37,9 @@ def _no_landed_bases() -> None:
     original = apply.mark_pending_bases
 
     def mark(store: Any, plan: Any) -> None:
-        plan.landed_bases = {}
-        original(store, plan)
+        original(store, dataclasses.replace(plan, landed_bases={}))
 
-    engine.mark_pending_bases = mark  # type: ignore[assignment]
+    carry_out.mark_pending_bases = mark  # type: ignore[assignment]
 
 
 def _no_lease_renewal() -> None:
@@ -74,19 +74,19 @@ def _no_id_reservation() -> None:
         owed[kind] = count
         return [rec_ops.format_id(prefix, top + i + 1) for i in range(count)]
 
-    def apply_store(store: Any, plan: Any, by_ref: Any, **kwargs: Any) -> int:
+    def apply_store(store: Any, plan: Any, **kwargs: Any) -> Any:
         original_reserve(store, plan.kind, owed.pop(plan.kind, 0))
-        return original_apply(store, plan, by_ref, **kwargs)
+        return original_apply(store, plan, **kwargs)
 
-    engine.reserve_ids = reserve  # type: ignore[assignment]
-    engine.apply_store = apply_store  # type: ignore[assignment]
+    carry_out.reserve_ids = reserve  # type: ignore[assignment]
+    carry_out.apply_store = apply_store  # type: ignore[assignment]
 
 
 def _writes_by_position() -> None:
     """The sheet write goes to the row numbers the tab had when it was read (the
     old behaviour): a row inserted, deleted or sorted meanwhile gets another
     row's id and values."""
-    engine.follow_rows = lambda connector, spreadsheet_id, title, plan, read: plan  # type: ignore[assignment]
+    carry_out.follow_rows = lambda connector, spreadsheet_id, title, plan, read: plan  # type: ignore[assignment]
 
 
 MUTANTS: dict[str, tuple[str, Callable[[], None]]] = {

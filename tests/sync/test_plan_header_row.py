@@ -67,7 +67,8 @@ def stored(*ns: int, synced: bool = True) -> StoreState:
 
 
 def plan(rows: list[list[Any]], st: StoreState, **settings: Any) -> Plan:
-    return plan_tab(rows, st, Settings("lv", "leads", now=NOW, **settings))
+    s = Settings("lv", "leads", now=NOW, **settings)
+    return plan_tab(s.read(rows), st, s)
 
 
 def test_a_title_and_a_blank_row_above_a_bilingual_header() -> None:
@@ -145,17 +146,10 @@ def test_a_configured_header_maps_its_column_before_the_aliases() -> None:
     header = ["Ettevõte", "Riik", "Sektor", "Kood (äriregister)", "Registrikood", "CRM ID"]
     rows = [TITLE, header, ["Tallinna Ärid OÜ", "Eesti", "IKT", "10137025", "junk", ""]]
     st = StoreState(kind="lead", partner="ee", tab="leads")
-    p = plan_tab(
-        rows,
-        st,
-        Settings(
-            "ee",
-            "leads",
-            locale="et",
-            now=NOW,
-            columns={"Kood (äriregister)": "registration_code"},
-        ),
+    settings = Settings(
+        "ee", "leads", locale="et", now=NOW, columns={"Kood (äriregister)": "registration_code"}
     )
+    p = plan_tab(settings.read(rows), st, settings)
     [new] = p.creates
     assert new.row == 3 and new.data["registration_code"] == "10137025"
     report = p.header_report
@@ -187,8 +181,12 @@ def test_detail_needed_fingerprints_rows_by_their_real_numbers() -> None:
             st.shadows[f"L-{n:06d}"].base, row_hash(row_raw(layout, cells)), 1
         )
     settings = Settings("lv", "leads", now=NOW)
-    needed, work = detail_needed(rows, st, settings)
-    assert sorted(st.row_hashes) == [4, 6]
+    snapshot = settings.read(rows)
+    assert [(r.number, r.hash) for r in snapshot.rows] == [
+        (4, st.shadows["L-000001"].row_hash),
+        (6, st.shadows["L-000002"].row_hash),
+    ]
+    needed, work = detail_needed(snapshot, st, settings)
     assert needed == set() and work is False
-    p = plan_tab(rows, st, settings)
+    p = plan_tab(snapshot, st, settings)
     assert p.counts["unchanged"] == 2 and not p.cells and not p.appends

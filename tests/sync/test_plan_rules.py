@@ -8,6 +8,7 @@ changes one of its fields (``notes="x"``), ``id=None`` leaves its CRM ID cell em
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,6 +16,8 @@ import pytest
 
 from integration.identity import firm_keys, key_hash
 from integration.ownership import in_scope
+from integration.sync.apply import bind_ids
+from integration.sync.counts import Counts
 from integration.sync.plan import (
     Deferred,
     NewId,
@@ -26,6 +29,7 @@ from integration.sync.plan import (
     fingerprint,
     plan_tab,
 )
+from integration.sync.sheet_rows import row_hash
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 HEADER = [
@@ -113,7 +117,8 @@ def state(
 
 
 def plan(rows: list[list[Any]], st: StoreState, **settings: Any) -> Plan:
-    return plan_tab([HEADER, *rows], st, Settings("lv", "leads", now=NOW, **settings))
+    s = Settings("lv", "leads", now=NOW, **settings)
+    return plan_tab(s.read([HEADER, *rows]), st, s)
 
 
 def cell(p: Plan, r: int, column: str) -> Any:
@@ -588,3 +593,61 @@ def test_archived_record_row(synced, restored, status) -> None:  # type: ignore[
     p = plan([row(1, notes="edited")], state([rec(1, archived=True)], synced=synced))
     assert p.restores == restored and cell(p, 2, "Sync status") == status
     assert bool(p.updates) is bool(restored)
+
+
+# -- the plan's stages: made once, never changed after ------------------------------
+def plan_asking(rows: list[list[Any]], st: StoreState, answer: datetime | None) -> tuple[Plan, int]:
+    """The newest_wins plan of ``rows``, and how often it asked when the sheet
+    changed (the answer being ``answer``)."""
+    asked: list[int] = []
+
+    def changed_at() -> datetime | None:
+        asked.append(1)
+        return answer
+
+    s = Settings("lv", "leads", now=NOW, policy="newest_wins")
+    return plan_tab(s.read([HEADER, *rows]), st, s, changed_at=changed_at), len(asked)
+
+
+def test_newest_wins_asks_when_the_sheet_changed_once_and_only_at_a_conflict() -> None:
+    both = state(
+        [rec(1, notes="c1", version=2), rec(2, notes="c2", version=2)],
+        {lid(1): base(1, notes="b"), lid(2): base(2, notes="b")},
+    )
+    rows = [row(1, notes="s1"), row(2, notes="s2")]
+    p, asked = plan_asking(rows, both, NOW - timedelta(hours=1))
+    assert asked == 1  # two conflicts, one question
+    assert [c.winner for _, c in p.conflicts] == ["store", "store"]
+    p, asked = plan_asking(rows, both, None)  # Drive could not tell: "now", the sheet
+    assert asked == 1 and [c.winner for _, c in p.conflicts] == ["sheet", "sheet"]
+    sheet_only = state([rec(1, notes="b")], {lid(1): base(1, notes="b")})
+    p, asked = plan_asking([row(1, notes="s1")], sheet_only, NOW - timedelta(hours=1))
+    assert asked == 0 and not p.conflicts and p.updates[0].changes == {"notes": "s1"}
+
+
+def test_binding_ids_makes_a_new_plan_and_leaves_the_planned_one() -> None:
+    p = plan([row(1, id=None)], state())
+    bound = bind_ids(p, ["L-000042"])
+    assert isinstance(cell(p, 2, "CRM ID"), NewId) and not p.new_ids
+    assert cell(bound, 2, "CRM ID") == "L-000042" and bound.new_ids == {0: "L-000042"}
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        p.aborted = "changed after planning"  # type: ignore[misc]
+
+
+def test_the_snapshot_reads_the_tab_once_for_every_stage() -> None:
+    s = Settings("lv", "leads", now=NOW)
+    snap = s.read([["A title"], HEADER, row(1), ["", "", ""], row(2, id="junk")])
+    assert snap.header_row == 2 and snap.blank == 1
+    assert [(r.number, r.id, r.junk) for r in snap.rows] == [(3, lid(1), None), (5, None, "junk")]
+    assert snap.ids == {lid(1)} and snap.stamps == {OLD_STAMP}
+    assert snap.rows[0].hash == row_hash(snap.rows[0].raw)
+
+
+def test_counts_are_stored_as_before_and_add_up() -> None:
+    one = Counts.of({"created": 2, "rows": 3})
+    stored = one.as_dict()
+    assert stored["created"] == 2 and stored["cells_written"] == 0
+    assert "skipped_concurrent" not in stored  # what a run met is kept only when it did
+    two = one.with_(skipped_concurrent=1, cells_written=5)
+    assert (one + two).as_dict()["created"] == 4 and (one + two)["skipped_concurrent"] == 1
+    assert Counts(planned=False).as_dict() == {"cells_written": 0, "rows_appended": 0}

@@ -19,7 +19,15 @@ from connectors.google_sheets.retry import RetryPolicy, call_with_retry, parse_r
 from connectors.google_sheets.tab_write import coalesce, write_batches
 from integration.sync import sheet_rows
 from integration.sync.merge import merge_record
-from integration.sync.plan import NewId, Settings, Shadow, StoreRecord, StoreState, plan_tab
+from integration.sync.plan import (
+    NewId,
+    Plan,
+    Settings,
+    Shadow,
+    StoreRecord,
+    StoreState,
+    plan_tab,
+)
 
 HEADER = ["Company", "Country", "Sector", "E-mail", "CRM ID", "Sync status", "Last synced"]
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -66,6 +74,12 @@ def _settings(**kw) -> Settings:  # type: ignore[no-untyped-def]
     return Settings(partner="lv", tab="leads", locale="en", now=NOW, **kw)
 
 
+def _plan(rows: list[list[Any]], state: StoreState) -> Plan:
+    """The plan of ``rows`` read as the tab (its snapshot) against ``state``."""
+    settings = _settings()
+    return plan_tab(settings.read(rows), state, settings)
+
+
 def _rec(i: int, **data) -> StoreRecord:  # type: ignore[no-untyped-def]
     d = {
         "partner": "lv",
@@ -101,7 +115,7 @@ def test_new_rows_deduplicated_against_each_other_and_store() -> None:
         ["New A again", "LV", "ICT", "NEW@x.lv "],
         ["Copy of 1", "LV", "ICT", "f1@x.lv"],
     ]
-    plan = plan_tab(rows, state, _settings())
+    plan = _plan(rows, state)
     assert [c.data["company_name"] for c in plan.creates] == ["New A"]
     assert plan.cells[(3, 4)] == NewId(0)
     assert plan.counts["duplicates"] == 2
@@ -111,11 +125,11 @@ def test_new_rows_deduplicated_against_each_other_and_store() -> None:
 
 def test_unchanged_rows_are_skipped_without_work() -> None:
     state = _state(3)
-    first = plan_tab(_rows([1, 2, 3]), state, _settings())
+    first = _plan(_rows([1, 2, 3]), state)
     # the first plan records row fingerprints; with them a re-plan does nothing
     for rid, shadow in first.shadows.items():
         state.shadows[rid] = Shadow(shadow.base, shadow.row_hash, 1)
-    again = plan_tab(_rows([1, 2, 3]), state, _settings())
+    again = _plan(_rows([1, 2, 3]), state)
     assert again.counts["unchanged"] == 3 and not again.cells and not again.has_store_changes
 
 
@@ -266,7 +280,7 @@ def test_service_columns_go_right_of_every_used_cell() -> None:
         ["Company", "Country", "Sector", "E-mail"],
         ["A", "LV", "ICT", "a@x.lv", "", "loose note"],
     ]
-    plan = plan_tab(rows, StoreState(kind="lead"), _settings())
+    plan = _plan(rows, StoreState(kind="lead"))
     assert plan.cells[(1, 6)] == "CRM ID" and plan.cells[(1, 7)] == "Sync status"
     assert (2, 5) not in plan.cells and plan.cells[(2, 6)] == NewId(0)
 
@@ -287,15 +301,15 @@ def test_pending_appends_are_resolved_by_the_stamp_they_wrote() -> None:
     header = [*HEADER, "Notes"]
     row1 = ["Firm 1", "LV", "ICT", "f1@x.lv", "L-000001", "OK", "2025-12-31T00:00:00Z"]
     # the append never landed: nothing carries its stamp, so it is appended again
-    plan = plan_tab([header, row1], state(), _settings())
+    plan = _plan([header, row1], state())
     assert [rid for rid, _ in plan.appends] == ["L-000002"] and not plan.archives
     # it landed (another row of that sync carries the stamp) and was deleted since
     landed = [*row1[:6], stamp]
-    plan = plan_tab([header, landed], state(), _settings())
+    plan = _plan([header, landed], state())
     assert plan.archives == ["L-000002"] and not plan.appends
     # the row is there: the pending base makes the CRM edit win without a conflict
     row2 = ["Firm 2", "LV", "ICT", "f2@x.lv", "L-000002", "OK", stamp]
-    plan = plan_tab([header, row1, row2], state(), _settings())
+    plan = _plan([header, row1, row2], state())
     assert not plan.conflicts and plan.cells[(3, 7)] == "edited in the CRM since"
 
 
@@ -317,7 +331,7 @@ def test_an_update_written_but_not_committed_is_resolved_by_its_stamp() -> None:
         return st
 
     # the killed sync: the CRM edit goes to the sheet, the sheet edit to the store
-    killed = plan_tab([header, row], state("first CRM edit", 2), _settings())
+    killed = _plan([header, row], state("first CRM edit", 2))
     assert killed.cells[(2, 7)] == "first CRM edit" and killed.cells[(2, 6)] == killed.stamp
     assert killed.updates[0].changes == {"company_name": "Firm 1 SIA"}
     pending = killed.pending_bases["L-000001"]
@@ -327,7 +341,7 @@ def test_an_update_written_but_not_committed_is_resolved_by_its_stamp() -> None:
     # it landed, then the CRM was edited again: the newer edit wins, no conflict,
     # and the sheet edit the killed sync never committed still reaches the store
     landed = [*row[:6], killed.stamp, "first CRM edit"]
-    plan = plan_tab([header, landed], state("second CRM edit", 3, stored), _settings())
+    plan = _plan([header, landed], state("second CRM edit", 3, stored))
     assert not plan.conflicts
     assert plan.cells[(2, 7)] == "second CRM edit"
     assert plan.updates[0].changes == {"company_name": "Firm 1 SIA"}
@@ -336,7 +350,7 @@ def test_an_update_written_but_not_committed_is_resolved_by_its_stamp() -> None:
 
     # it never landed: the old base holds, so the sheet's blank Notes is no edit and
     # the CRM value is written again (a pending base taken for landed would erase it)
-    plan = plan_tab([header, row], state("first CRM edit", 2, stored), _settings())
+    plan = _plan([header, row], state("first CRM edit", 2, stored))
     assert not plan.conflicts and plan.cells[(2, 7)] == "first CRM edit"
     assert plan.updates[0].changes == {"company_name": "Firm 1 SIA"}
     assert plan.stamp != killed.stamp  # never the stamp a pending base waits for
@@ -344,7 +358,7 @@ def test_an_update_written_but_not_committed_is_resolved_by_its_stamp() -> None:
 
     # a real conflict is still one: the partner edited the written cell since
     edited = [*landed[:7], "partner note"]
-    plan = plan_tab([header, edited], state("second CRM edit", 3, stored), _settings())
+    plan = _plan([header, edited], state("second CRM edit", 3, stored))
     assert [(c.field, c.base, c.winner) for _, c in plan.conflicts] == [
         ("notes", "first CRM edit", "sheet")
     ]

@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 from integration.issues import ValidationIssue, issue
 
+from ..counts import ROW_KEYS, Counts
 from ..merge import FieldConflict
-from ..sheet_rows import TabRows, tab_rows
+from ..sheet_rows import KINDS
+from ..snapshot import Rows, TabSnapshot, read_snapshot
 
 #: "Last synced" in the partner's time zone, to the second (the header's note
 #: names the zone): readable, and still unique per sync (see ``unique_stamp``).
@@ -27,20 +29,8 @@ if TYPE_CHECKING:
 
     from ..sheet_rows import Layout
 
-COUNT_KEYS = (
-    "rows",
-    "created",
-    "updated",
-    "unchanged",
-    "invalid",
-    "duplicates",
-    "conflicts",
-    "archived",
-    "restored",
-    "appended",
-    "erased",
-    "blank",
-)
+#: the plan's counts (:class:`..counts.Counts`)
+COUNT_KEYS = ROW_KEYS
 
 
 # -- inputs ----------------------------------------------------------------------
@@ -68,7 +58,7 @@ class Shadow:
     row_hash: str | None = None
     version: int | None = None
     #: The base as it stands if the sheet write that stamped ``pending_base_stamp``
-    #: into this record's row landed (see :meth:`_Planner.effective_shadow`).
+    #: into this record's row landed (see :func:`.pending.effective_shadow`).
     pending_base: Mapping[str, Any] | None = None
     pending_base_stamp: str | None = None
     #: the sheet row the record's row was last seen on (None: not known yet); not
@@ -77,7 +67,7 @@ class Shadow:
 
     @property
     def pending(self) -> bool:
-        return bool(self.row_hash) and self.row_hash.startswith(PENDING)
+        return self.row_hash is not None and self.row_hash.startswith(PENDING)
 
     @property
     def pending_stamp(self) -> str:
@@ -114,8 +104,6 @@ class StoreState:
     #: lead id -> its name, country, code, e-mail: the parties those agreements name
     party_names: dict[str, Mapping[str, Any]] = field(default_factory=dict)
     previous_columns: Mapping[str, str] | None = None
-    #: sheet row number -> fingerprint of its data cells (filled by :func:`detail_needed`)
-    row_hashes: dict[int, str] = field(default_factory=dict)
 
     def add_lead(self, lead_id: str, owner: str, keys: Sequence[tuple[str, ...]]) -> None:
         """Index a stored lead by its firm keys (leads added in id order, so a key
@@ -155,9 +143,10 @@ class Settings:
     #: kept and its status cell says so (empty: no list, nothing to check)
     events: tuple[Event, ...] = ()
 
-    def tab_rows(self, rows: Sequence[Sequence[Any]], kind: str) -> TabRows:
-        """The rows read, split at this tab's header (:func:`..sheet_rows.tab_rows`)."""
-        return tab_rows(rows, kind, self.columns, self.header_row)
+    def read(self, rows: Rows) -> TabSnapshot:
+        """The snapshot of this tab read as ``rows`` (row 1 first), its header
+        found as the partner's settings say (:func:`..snapshot.read_snapshot`)."""
+        return read_snapshot(rows, KINDS[self.tab], self.columns, self.header_row)
 
     #: the partner's time zone: "Last synced" is written in it, as the partner
     #: reads every other time (None: UTC, ISO with "Z", as before)
@@ -187,7 +176,7 @@ class Deferred:
     ref: int
 
 
-@dataclass
+@dataclass(frozen=True)
 class NewRecord:
     ref: int
     row: int
@@ -197,14 +186,14 @@ class NewRecord:
     fixed_id: str | None = None  # an id written by an interrupted sync, reused
 
 
-@dataclass
+@dataclass(frozen=True)
 class Update:
     id: str
     changes: dict[str, Any]
     expected_version: int
 
 
-@dataclass
+@dataclass(frozen=True)
 class QuarantineItem:
     row: int
     fingerprint: str
@@ -214,8 +203,13 @@ class QuarantineItem:
     existing_id: int | None = None  # update this open entry instead of adding one
 
 
-@dataclass
+@dataclass(frozen=True)
 class Plan:
+    """One tab's plan: what the sheet and the store are to become. Made once by
+    :func:`.planner.plan_tab` and not changed afterwards; a step that must change
+    it after planning (ids bound to new records, rows re-addressed, a race lost
+    in the store) returns a new plan (``dataclasses.replace``)."""
+
     kind: str
     tab: str
     partner: str
@@ -272,6 +266,8 @@ class Plan:
     #: new lead id -> the lead it turned out to duplicate when applied (another
     #: writer, a webhook, created the same firm after this plan was made)
     lost_races: dict[str, str] = field(default_factory=dict)
+    #: new record ref -> its id, once bound (:func:`..apply.bind_ids`; empty before)
+    new_ids: Mapping[int, str] = field(default_factory=dict)
 
     @property
     def cells_to_write(self) -> int:
@@ -298,11 +294,11 @@ class Plan:
             or self.rows_at
         )
 
-    def summary(self) -> dict[str, int]:
-        out = {key: int(self.counts.get(key, 0)) for key in COUNT_KEYS}
-        out["cells_written"] = self.cells_to_write
-        out["rows_appended"] = len(self.appends)
-        return out
+    def summary(self) -> Counts:
+        """What the plan counts, and the cells and rows it would write."""
+        return Counts.of({key: self.counts.get(key, 0) for key in COUNT_KEYS}).with_(
+            cells_written=self.cells_to_write, rows_appended=len(self.appends)
+        )
 
 
 def fingerprint(partner: str, tab: str, *parts: Any) -> str:

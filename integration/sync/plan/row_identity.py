@@ -19,8 +19,6 @@ from typing import Any
 
 from integration.identity import firm_keys, first_match, registration_identity
 
-from .. import sheet_rows
-
 
 def same_firm(row: Mapping[str, Any], stored: Mapping[str, Any]) -> bool:
     """Whether lead data ``row`` is the firm of lead data ``stored`` (a weaker
@@ -36,10 +34,12 @@ def same_firm(row: Mapping[str, Any], stored: Mapping[str, Any]) -> bool:
 
 @dataclass(frozen=True)
 class Claim:
-    """A row carrying a CRM ID: its sheet row number and its cells by field."""
+    """A row carrying a CRM ID: its sheet row number, its cells by field and
+    their fingerprint (:func:`..sheet_rows.row_hash`, as the snapshot has it)."""
 
     number: int
     raw: Mapping[str, Any]
+    hash: str
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ def owner_of(
     ``base_hash``: the fingerprint the record's row had at the last sync (None:
     never synced); ``is_firm(raw)``: whether a row is the stored record's firm
     (None: there is no firm to compare, say an agreement)."""
-    hashes = {c.number: sheet_rows.row_hash(c.raw) for c in claims}
+    hashes = {c.number: c.hash for c in claims}
 
     def score(claim: Claim) -> tuple[bool, bool]:
         firm = is_firm(claim.raw) if is_firm is not None else True

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from .. import messages
 from ..stop_reasons import DELETION_STOP
+from .context import PlanContext
 from .model import Settings
-from .pending import PendingRules
+from .pending import awaiting_append
 
 
 def valve_message(vanished: int, live: int, settings: Settings, locale: str = "en") -> str | None:
@@ -35,58 +36,62 @@ def valve_message(vanished: int, live: int, settings: Settings, locale: str = "e
     )
 
 
-class ValveRules(PendingRules):
-    def vanished(self) -> list[str]:
-        """This partner's live records whose rows the sheet no longer has."""
-        out = []
-        for rid in sorted(self.state.shadows):
-            rec = self.state.records.get(rid)
-            if self.awaiting_append(self.state.shadows[rid]):
-                continue  # its append never reached the sheet: append it again
-            if (
-                rec is not None
-                and not rec.archived
-                and rid not in self.sheet_ids
-                and self.owns(rec)  # a row deleted here never archives another's record
-            ):
-                out.append(rid)
-        return out
+def vanished_records(ctx: PlanContext) -> list[str]:
+    """This partner's live records whose rows the sheet no longer has."""
+    out = []
+    for rid in sorted(ctx.state.shadows):
+        rec = ctx.state.records.get(rid)
+        if awaiting_append(ctx, ctx.state.shadows[rid]):
+            continue  # its append never reached the sheet: append it again
+        if (
+            rec is not None
+            and not rec.archived
+            and rid not in ctx.sheet_ids
+            and ctx.owns(rec)  # a row deleted here never archives another's record
+        ):
+            out.append(rid)
+    return out
 
-    def live_rows(self) -> int:
-        """How many of this partner's live records the sheet showed last time."""
-        return sum(
-            1
-            for r, sh in self.state.shadows.items()
-            if not self.awaiting_append(sh)
-            and r in self.state.records
-            and not self.state.records[r].archived
-            and self.owns(self.state.records[r])
-        )
 
-    def valve_closed(self, vanished: list[str]) -> bool:
-        """Abort the plan, writing nothing, if too many rows vanished at once."""
-        live = self.live_rows()
-        reason = valve_message(len(vanished), live, self.s)
-        if reason is None:
-            return False
-        self.plan.aborted = reason
-        self.plan.stop_reason = DELETION_STOP
-        self.plan.deletion_stop = valve_message(len(vanished), live, self.s, self.locale)
-        self.plan.vanished = list(vanished)
-        self.plan.vanished_rows = {rid: self.state.shadows[rid].row for rid in vanished}
-        self.plan.cells.clear()
-        return True
+def live_rows(ctx: PlanContext) -> int:
+    """How many of this partner's live records the sheet showed last time."""
+    return sum(
+        1
+        for r, sh in ctx.state.shadows.items()
+        if not awaiting_append(ctx, sh)
+        and r in ctx.state.records
+        and not ctx.state.records[r].archived
+        and ctx.owns(ctx.state.records[r])
+    )
 
-    def archive_vanished(self, vanished: list[str]) -> None:
-        """Archive records whose rows vanished; forget the bases of records that are
-        no longer this tab's (gone, or moved to another partner by an admin)."""
-        plan = self.plan
-        for rid in vanished:
-            plan.vanished_rows[rid] = self.state.shadows[rid].row
-            plan.archives.append(rid)
+
+def valve_closed(ctx: PlanContext, vanished: list[str]) -> bool:
+    """Abort the plan, writing nothing, if too many rows vanished at once."""
+    live = live_rows(ctx)
+    reason = valve_message(len(vanished), live, ctx.s)
+    if reason is None:
+        return False
+    ctx.plan.cells.clear()
+    ctx.update(
+        aborted=reason,
+        stop_reason=DELETION_STOP,
+        deletion_stop=valve_message(len(vanished), live, ctx.s, ctx.locale),
+        vanished=list(vanished),
+        vanished_rows={rid: ctx.state.shadows[rid].row for rid in vanished},
+    )
+    return True
+
+
+def archive_vanished(ctx: PlanContext, vanished: list[str]) -> None:
+    """Archive records whose rows vanished; forget the bases of records that are
+    no longer this tab's (gone, or moved to another partner by an admin)."""
+    plan = ctx.plan
+    for rid in vanished:
+        plan.vanished_rows[rid] = ctx.state.shadows[rid].row
+        plan.archives.append(rid)
+        plan.drop_shadows.append(rid)
+        plan.counts["archived"] += 1
+    for rid in ctx.state.shadows:
+        rec = ctx.state.records.get(rid)
+        if (rec is None or not ctx.owns(rec)) and rid not in plan.drop_shadows:
             plan.drop_shadows.append(rid)
-            plan.counts["archived"] += 1
-        for rid in self.state.shadows:
-            rec = self.state.records.get(rid)
-            if (rec is None or not self.owns(rec)) and rid not in plan.drop_shadows:
-                plan.drop_shadows.append(rid)

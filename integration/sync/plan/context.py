@@ -1,17 +1,19 @@
 """What every planning rule shares: the plan being built, cell and status writes,
 normalising a row as its partner, and putting a row in quarantine.
 
-Each rule module adds its steps to the planner as a subclass of the one it builds
-on (:mod:`.pending` -> :mod:`.valve` -> :mod:`.existing` -> :mod:`.new_rows`; and
-:mod:`.layout`), so a rule reads as a few named steps over this shared state;
-:mod:`.planner` combines them and runs them in order.
+:class:`PlanContext` is one tab's planning state, made once per plan by
+:func:`.planner.plan_tab` and handed to every rule: each rule module
+(:mod:`.layout`, :mod:`.pending`, :mod:`.valve`, :mod:`.existing`,
+:mod:`.new_rows`) is a set of functions over it, so a rule reads as a few named
+steps over this shared state, and no rule inherits another.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from functools import cached_property
 from typing import Any
 
@@ -24,61 +26,95 @@ from integration.vocabulary import fold
 
 from .. import messages, sheet_rows
 from ..merge import FieldConflict
+from ..snapshot import SheetRow, TabSnapshot
 from .model import Plan, QuarantineItem, Settings, StoreRecord, StoreState, fingerprint, sync_issue
 
-
-@dataclass(frozen=True)
-class SheetRow:
-    """A data row as read: its sheet row number, its cells, its values by field
-    (:func:`..sheet_rows.row_raw`), the CRM ID it carries, and a CRM ID cell's text
-    that is no CRM ID (``junk``)."""
-
-    number: int
-    cells: Sequence[Any]
-    raw: dict[str, Any]
-    id: str | None = None
-    junk: str | None = None
+#: When the sheet was last edited, asked only when a conflict needs it (newest_wins)
+ChangedAt = Callable[[], datetime | None]
 
 
-class PlannerBase:
-    """One tab's planning state; the rule modules build on it."""
+@dataclass(eq=False)
+class PlanContext:
+    """One tab's planning state: the inputs (the snapshot, the store state, the
+    settings), the plan being built, and what the rules remember between rows.
 
-    #: the tab's columns, read from its header row (set by :mod:`.layout`)
+    The plan is frozen: its collections are filled while planning, and its single
+    values (the layout, the stamp, an abort) are set with :meth:`update`, which
+    makes a new plan over the same collections. Once :func:`.planner.plan_tab`
+    returns it, nothing changes it."""
+
+    snapshot: TabSnapshot
+    state: StoreState
+    s: Settings
+    plan: Plan
+    #: the tab's columns with the service columns (set by :mod:`.layout`)
     layout: sheet_rows.Layout
     #: column number -> the header text as the partner wrote it
-    header_names: dict[int, str]
-    #: the header's sheet row (1-based; set by :mod:`.layout`): data rows start below
-    header_row: int = 1
-    #: CRM IDs the sheet's rows carry, once each
-    sheet_ids: set[str]
+    header_names: dict[int, str] = field(default_factory=dict)
+    #: the sheet writes as its partner: it changes only that partner's records
+    actor: Actor = field(init=False)
+    #: this sync's "Last synced" value (made unique by :mod:`.pending`)
+    stamp: str = field(init=False)
+    party: sheet_rows.PartyIndex | None = field(init=False)
+    lookup: InMemoryLeads | None = field(init=False)
+    today: date = field(init=False)
+    #: when the sheet was last edited, for newest_wins (None: "now"); asked once
+    changed_at: ChangedAt | None = None
+    #: CRM IDs the sheet's rows carry (and those a row without one gets back)
+    sheet_ids: set[str] = field(default_factory=set)
+    #: firm key -> ref of the first new record of this tab with it
+    new_keys: dict[tuple[str, ...], int] = field(default_factory=dict)
+    #: ref -> registration key of new records that have one
+    new_regs: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    applied_fps: set[str] = field(default_factory=set)
+    valid_rows: set[int] = field(default_factory=set)
+    seen_fps: set[str] = field(default_factory=set)
+    next_ref: int = 0
 
-    def __init__(
-        self, rows: Sequence[Sequence[Any]], state: StoreState, settings: Settings
-    ) -> None:
-        self.rows = rows
-        self.state = state
-        self.s = settings
-        self.kind = state.kind
-        self.plan = Plan(
-            kind=self.kind, tab=settings.tab, partner=settings.partner, locale=settings.locale
+    def __post_init__(self) -> None:
+        self.actor = Actor(self.s.partner, "sheet")
+        self.stamp = self.plan.stamp  # (the settings tell it once: "now" may move)
+        agreements = self.kind == "agreement"
+        self.party = sheet_rows.PartyIndex(self.state.party_leads) if agreements else None
+        self.lookup = InMemoryLeads(self.state.party_leads) if agreements else None
+        self.today = self.s.today or date.today()
+
+    @classmethod
+    def start(
+        cls,
+        snapshot: TabSnapshot,
+        state: StoreState,
+        settings: Settings,
+        changed_at: ChangedAt | None = None,
+    ) -> PlanContext:
+        plan = Plan(
+            kind=state.kind,
+            tab=settings.tab,
+            partner=settings.partner,
+            locale=settings.locale,
+            stamp=settings.stamp,
         )
-        #: the sheet writes as its partner: it changes only that partner's records
-        self.actor = Actor(settings.partner, "sheet")
-        self.locale = settings.locale
-        self.stamp = settings.stamp
-        self.plan.stamp = self.stamp
-        self.party = sheet_rows.PartyIndex(state.party_leads) if self.kind == "agreement" else None
-        self.lookup = InMemoryLeads(state.party_leads) if self.kind == "agreement" else None
-        self.today = settings.today or date.today()
-        #: firm key -> ref of the first new record of this tab with it
-        self.new_keys: dict[tuple[str, ...], int] = {}
-        #: ref -> registration key of new records that have one
-        self.new_regs: dict[int, tuple[str, ...]] = {}
-        self.applied_fps: set[str] = set()
-        self.valid_rows: set[int] = set()
-        self.seen_fps: set[str] = set()
-        self.next_ref = 0
-        self.stamps_seen: set[str] = set()
+        return cls(snapshot, state, settings, plan, snapshot.layout, changed_at=changed_at)
+
+    @property
+    def kind(self) -> str:
+        return self.state.kind
+
+    @property
+    def locale(self) -> str:
+        return self.s.locale
+
+    def update(self, **values: Any) -> None:
+        """Set single values of the plan being built (a new plan, the same collections)."""
+        self.plan = dataclasses.replace(self.plan, **values)
+
+    @cached_property
+    def sheet_changed_at(self) -> datetime | None:
+        """When the sheet was last edited (newest_wins): asked the first time a
+        conflict needs it, and only then; None when it cannot be told."""
+        if self.s.sheet_changed_at is not None or self.changed_at is None:
+            return self.s.sheet_changed_at
+        return self.changed_at()
 
     # -- cells -------------------------------------------------------------------
     def set_cell(self, row: int, col: int | None, value: Any, current: Any) -> bool:
@@ -200,7 +236,7 @@ class PlannerBase:
             return
         if fp in self.seen_fps:
             # A second row with the same key in this sheet: its own entry, stably named.
-            fp = fingerprint(self.s.partner, self.s.tab, "again", fp, sheet_rows.row_hash(r.raw))
+            fp = fingerprint(self.s.partner, self.s.tab, "again", fp, r.hash)
         self.seen_fps.add(fp)
         self.add_quarantine(r, fp, errors, duplicate_of)
         if self.set_status(r, status):
