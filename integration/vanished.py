@@ -214,9 +214,10 @@ def _record(session: Session, found: VanishedRow) -> Lead | Agreement:
 def check_restorable(session: Session, record: Lead | Agreement) -> None:
     """Raise :class:`VanishedError` when ``record`` must not come back: it was
     erased (``erased``), or it is an archived lead whose firm another partner
-    stored while it was archived (``duplicate``; a sheet's new row is judged
-    against live leads only, and two live owners of one firm must not come out
-    of a restore). The vanished rows' restore and the record's own restore
+    stored while it was archived (``duplicate``: another partner's new row or
+    form cannot take an archived lead's firm, but an admin's move of another
+    lead can bring it, and two live owners of one firm must not come out of a
+    restore). The vanished rows' restore and the record's own restore
     (:mod:`integration.record_changes`) both ask this."""
     if getattr(record, "erased_at", None) is not None:
         raise VanishedError("erased", f"{record.id} was erased; it cannot go back.")

@@ -203,8 +203,8 @@ def create_leads(session: Session, leads: Sequence[NewLead], *, source: str) -> 
     """:func:`create_lead` for many leads with ids reserved already (a sync's new
     rows): the same locks and checks against what is stored, the rows written in
     one executemany per table. Returns the refused ones by id (not written); a
-    lead's firm counts as stored only while it is live (not archived), as the
-    sync's plan judges it."""
+    lead's firm counts as stored while it is live, or archived by another
+    partner (:func:`records.firm_held_against`), as the sync's plan judges it."""
     if not leads:
         return {}
     # each lead's firm keys once: the locks, the look-up and the match share them
@@ -214,13 +214,16 @@ def create_leads(session: Session, leads: Sequence[NewLead], *, source: str) -> 
         cleaned.append((new.id, clean, firm_keys(clean)))
     lock_keys(session, (k for _, clean, keys in cleaned for k in locked_keys(clean, keys)))
     erased = _erased_hashes(session, [clean for _, clean, _ in cleaned])
-    rows: list[Any] = []
-    for start in range(0, len(cleaned), CHUNK):
-        chunk = cleaned[start : start + CHUNK]
-        rows += firm_candidates(
-            session, live_only=True, keys=(k for *_, keys in chunk for k in keys)
-        )
-    index = FirmIndex(rows)
+    indexes: dict[str, FirmIndex] = {}
+    for partner in sorted({clean["partner"] for _, clean, _ in cleaned}):
+        mine = [keys for _, clean, keys in cleaned if clean["partner"] == partner]
+        rows: list[Any] = []
+        for start in range(0, len(mine), CHUNK):
+            chunk = mine[start : start + CHUNK]
+            rows += firm_candidates(
+                session, held_against=partner, keys=(k for keys in chunk for k in keys)
+            )
+        indexes[partner] = FirmIndex(rows)
     refused: dict[str, Refused] = {}
     now = utcnow()
     conn = session.connection()
@@ -230,7 +233,7 @@ def create_leads(session: Session, leads: Sequence[NewLead], *, source: str) -> 
         partner = clean["partner"]
         hashes = erased.get(partner, set())
         is_erased = any(h in hashes for h in tombstone_hashes(clean))
-        found = index.match(clean, partner=partner, keys=keys) if keys else None
+        found = indexes[partner].match(clean, partner=partner, keys=keys) if keys else None
         refusal = _refusal(is_erased, found, partner)
         if refusal is not None:
             refused[lead_id] = refusal

@@ -249,8 +249,8 @@ def archive_record(session: Session, record: Record, *, source: str, by: str | N
 def restore_record(session: Session, record: Record, *, source: str, by: str | None = None) -> bool:
     """Un-archive ``record``; False when it was not archived. Every restore passes
     here (the dashboard's and the API's, a sync's row that came back): an archived
-    lead whose firm another partner stored meanwhile (a new row or form is judged
-    against live leads only) is refused, :class:`Refused` ``duplicate`` naming that
+    lead whose firm another partner holds now (an admin moved a lead of that
+    firm; a new row or form cannot take it, :func:`firm_held_against`) is refused, :class:`Refused` ``duplicate`` naming that
     lead, so a restore never gives a firm two owners."""
     if record.archived_at is None:
         return False
@@ -541,22 +541,31 @@ def firm_keys_clause(keys: Iterable[Key]) -> Any:
     return or_(*conditions) if conditions else false()
 
 
+def firm_held_against(partner: str) -> ColumnElement[bool]:
+    """WHERE clause: the leads whose firm is not free for ``partner``'s new rows:
+    live leads, and other partners' archived ones (an archive is reversible and
+    does not hand the firm to whoever holds a copy of it; a partner's own
+    archived lead comes back through its row, by the row's identity)."""
+    return or_(Lead.archived_at.is_(None), Lead.partner != partner)
+
+
 def firm_candidates(
     session: Session,
     records: Iterable[Mapping[str, Any]] = (),
     *,
-    live_only: bool = False,
+    held_against: str | None = None,
     keys: Iterable[Key] | None = None,
 ) -> list[Any]:
     """Stored, not erased leads that share a key with any of ``records`` (``id,
     partner, country, registration_code, email, company_key`` rows, by id), or
     with ``keys`` when the caller has the records' firm keys already;
-    ``live_only`` leaves archived leads out too. Narrow it to one record's firm
-    with :func:`match_firm`."""
+    ``held_against``: only those whose firm a new row of that partner may not
+    take (:func:`firm_held_against`). Narrow it to one record's firm with
+    :func:`match_firm`."""
     clause = firm_clause(records) if keys is None else firm_keys_clause(keys)
     query = select(*FIRM_COLUMNS).where(Lead.erased_at.is_(None), clause)
-    if live_only:
-        query = query.where(Lead.archived_at.is_(None))
+    if held_against is not None:
+        query = query.where(firm_held_against(held_against))
     return list(session.execute(query.order_by(Lead.id)))
 
 

@@ -221,10 +221,12 @@ def fill_details(session: Session, state: StoreState, ids: set[str], *, lookups:
         return
 
     if kind == "lead":
-        # Every firm key from the indexed columns that hold it (no lead data read).
+        # Every firm key from the indexed columns that hold it (no lead data read):
+        # live leads, and another partner's archived ones (archiving does not
+        # give a firm away: the store refuses their firm as it refuses a live one)
         for row in session.execute(
             select(*records.FIRM_COLUMNS)
-            .where(Lead.erased_at.is_(None), Lead.archived_at.is_(None))
+            .where(Lead.erased_at.is_(None), records.firm_held_against(state.partner))
             .order_by(Lead.id)
         ):
             state.add_lead(row.id, row.partner, records.stored_firm_keys(row))

@@ -94,3 +94,30 @@ def test_a_partner_column_naming_another_partner_is_a_row_error(env: SyncEnv) ->
     rows = env.values("lv", "Agreements")
     status = rows[0].index("Sinhronizācijas statuss")
     assert rows[1][status].startswith("Partneris: šī ir LV tabula")
+
+
+def test_an_archived_lead_stays_its_owners_firm_for_another_partners_sheet(
+    env: SyncEnv,
+) -> None:
+    """EE archives its lead (meaning to restore it later); LV's sheet holds the
+    same firm. LV's sync keeps its row as a linked duplicate of EE's archived
+    lead, as the API and forms do, instead of taking the firm over; EE's restore
+    then works."""
+    ee_id = _ee_lead(env)
+    with env.store.session() as s:
+        assert records.archive_record(s, s.get(Lead, ee_id), source="api")
+    header = LV_LEADS_HEADER
+    row = ["Meri OÜ", "EE", EE1, "IKT", "Kalle", "kalle@meri.ee", "", "LV notes", ""]
+    env.sheet("lv", [header, row])
+    tab = env.sync("lv", tab="leads").tabs[0]
+    assert tab.outcome == "completed"
+    with env.store.session() as s:
+        leads = s.scalars(select(Lead)).all()
+        assert [(lead.id, lead.partner) for lead in leads] == [(ee_id, "ee")]
+        entry = s.scalars(select(QuarantineEntry)).one()
+        assert entry.partner == "lv" and entry.duplicate_of == ee_id
+        assert records.restore_record(s, s.get(Lead, ee_id), source="api")
+    # stable: the row stays the duplicate, nothing is created on the next sync
+    env.sync("lv", tab="leads")
+    with env.store.session() as s:
+        assert s.scalars(select(Lead.id)).all() == [ee_id]
