@@ -250,8 +250,9 @@ def restore_record(session: Session, record: Record, *, source: str, by: str | N
     """Un-archive ``record``; False when it was not archived. Every restore passes
     here (the dashboard's and the API's, a sync's row that came back): an archived
     lead whose firm another partner holds now (an admin moved a lead of that
-    firm; a new row or form cannot take it, :func:`firm_held_against`) is refused, :class:`Refused` ``duplicate`` naming that
-    lead, so a restore never gives a firm two owners."""
+    firm; a new row or form cannot take it, :func:`firm_held_against`) is
+    refused, :class:`Refused` ``duplicate`` naming that lead, so a restore never
+    gives a firm two owners."""
     if record.archived_at is None:
         return False
     if isinstance(record, Lead):

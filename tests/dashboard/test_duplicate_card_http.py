@@ -205,3 +205,26 @@ def test_a_row_changed_after_asking_is_refused_in_the_owners_language(
         data = s.get(Lead, w["lead"]).data
         assert "EVIL" not in str(data) and "website" not in data
         assert s.get(QuarantineEntry, w["entry"]).resolved_at is None
+
+
+def test_the_merge_in_the_history_reads_in_the_viewers_language(
+    app: Any, store: Any, config: Any
+) -> None:
+    """After LV accepts EE's row, LV's lead page (Latvian) says what the merge
+    filled with field names in Latvian, no raw keys, no empty part."""
+    w = _world(app, store, config)
+    ee, ee_csrf = _client(app, w["ee"])
+    lv, lv_csrf = _client(app, w["lv"])
+    request_id = _ask(ee, ee_csrf, store, w["entry"])
+    answer = lv.post(
+        f"/dashboard/fix/merge-requests/{request_id}",
+        data={"csrf_token": lv_csrf, "action": "accept"},
+        base_url=BASE,
+    )
+    assert answer.status_code == 302
+    page = lv.get(f"/dashboard/leads/{w['lead']}", base_url=BASE).text
+    history = page.split('id="history-table"', 1)[1]
+    assert 'data-merge-part="filled"' in history and "Aizpildīts" in history
+    assert "Tālrunis" in history  # the phone the row brought, named as LV names it
+    for raw in ("filled", "replaced", "kept", "phone"):
+        assert f">{raw}" not in history and f" {raw}<" not in history, raw
