@@ -52,9 +52,9 @@ from integration.store.models import (
 )
 from integration.store.shadows import upsert_shadows
 
-from . import messages
 from .pending_bases import CHUNK, mark_pending_bases
 from .plan import Deferred, NewId, Plan, QuarantineItem, fingerprint
+from .plan.model import duplicate_problem
 from .state import sheet_source
 
 __all__ = [
@@ -125,10 +125,18 @@ def _naming(item: QuarantineItem, other: str, named: str) -> QuarantineItem:
     return dataclasses.replace(
         item,
         duplicate_of=other,
-        errors=[
-            {**e, "message": str(e.get("message", "")).replace(named, other)} for e in item.errors
-        ],
+        errors=[_renamed(e, named, other) for e in item.errors],
     )
+
+
+def _renamed(error: Mapping[str, Any], named: str, other: str) -> dict[str, Any]:
+    """A problem naming ``other`` where it named ``named`` (its sentence and its
+    ``id`` parameter)."""
+    out = {**error, "message": str(error.get("message", "")).replace(named, other)}
+    params = error.get("params")
+    if isinstance(params, Mapping) and params.get("id") == named:
+        out["params"] = {**params, "id": other}
+    return out
 
 
 def settle_refused(plan: Plan, refused: Mapping[str, rec_ops.Refused]) -> Plan:
@@ -148,14 +156,13 @@ def settle_refused(plan: Plan, refused: Mapping[str, rec_ops.Refused]) -> Plan:
             continue
         found_id, owner = refusal.other_id, refusal.other_partner or ""
         lost_races[new_id] = found_id
-        text = messages.text("duplicate", plan.locale, id=found_id, partner=owner.upper())
         added.append(
             QuarantineItem(
                 row=new.row,
                 # the name the next sync gives the row, which carries the reserved id
                 fingerprint=fingerprint(plan.partner, plan.tab, "id", new_id),
                 raw={k: v for k, v in new.data.items() if k != "partner"},
-                errors=[{"field": "", "code": "duplicate", "message": text}],
+                errors=[duplicate_problem(found_id, owner, plan.locale)],
                 duplicate_of=found_id,
             )
         )

@@ -78,3 +78,27 @@ def test_the_needs_fixing_page_speaks_the_viewers_language(url, tokens) -> None:
     assert EN_TEXT in admin and LV_TEXT not in admin
     partner = _fix_page(url, tokens.lv)
     assert LV_TEXT in partner and EN_TEXT not in partner
+
+
+def test_a_sheet_duplicate_reads_in_the_readers_language(config, store, emulator, tokens) -> None:  # type: ignore[no-untyped-def]
+    """EE's sheet row is LV's firm: its quarantine entry says so in English to
+    the admin and in Estonian to EE, from the one stored problem."""
+    gc = emulator.client(timeout=10)
+    lv = create_spreadsheet(
+        gc, "lv CRM", {"Leads": [HEADER, ["SIA Alfa", "Latvija", "IKT", "anna@alfa.lv"]],
+                       "Agreements": [["Seller"]]},
+    )  # fmt: skip
+    ee_header = ["Ettevõte", "Riik", "Sektor", "E-post"]
+    ee = create_spreadsheet(
+        gc, "ee CRM", {"Leads": [ee_header, ["Alfa", "Läti", "IKT", "anna@alfa.lv"]],
+                       "Agreements": [["Müüja"]]},
+    )  # fmt: skip
+    cfg = with_sheet(with_sheet(config, emulator, "lv", lv), emulator, "ee", ee)
+    assert run_sync(cfg, store, "lv", tab="leads", client=gc, retry=fast_policy()).ok
+    assert run_sync(cfg, store, "ee", tab="leads", client=gc, retry=fast_policy()).ok
+    with serving(create_app(cfg, store=store)) as served:
+        (error,) = _entry(served, tokens.admin)["errors"]
+        assert error["code"] == "duplicate" and error["params"]["partner"] == "lv"
+        assert error["message"].startswith("Duplicate of L-") and "(LV)" in error["message"]
+        (estonian,) = _entry(served, tokens.ee, **{"Accept-Language": "et"})["errors"]
+        assert estonian["message"].startswith("Duplikaat: L-")

@@ -27,7 +27,16 @@ from integration.vocabulary import fold
 from .. import messages, sheet_rows
 from ..merge import FieldConflict
 from ..snapshot import SheetRow, TabSnapshot
-from .model import Plan, QuarantineItem, Settings, StoreRecord, StoreState, fingerprint, sync_issue
+from .model import (
+    Plan,
+    QuarantineItem,
+    Settings,
+    StoreRecord,
+    StoreState,
+    duplicate_problem,
+    fingerprint,
+    sync_issue,
+)
 
 #: When the sheet was last edited, asked only when a conflict needs it (newest_wins)
 ChangedAt = Callable[[], datetime | None]
@@ -326,7 +335,4 @@ class PlanContext:
         return messages.text("dismissed", self.locale)
 
     def dup_error(self, other_id: str, owner: str | None = None) -> dict[str, Any]:
-        text = messages.text(
-            "duplicate", self.locale, id=other_id, partner=(owner or self.s.partner).upper()
-        )
-        return {"field": "", "code": "duplicate", "message": text}
+        return duplicate_problem(other_id, owner or self.s.partner, self.locale)

@@ -311,3 +311,17 @@ def sync_issue(field: str, code: str, locale: str, kind: str, /, **params: Any) 
     """A problem the planner itself finds in a row (owner, duplicate, ambiguous
     party): a validation issue whose sentence is the sync's own ``sync.<code>``."""
     return issue(code, field, locale, kind=kind, template=f"sync.{code}", **params)
+
+
+def duplicate_problem(other_id: str, partner: str, locale: str) -> dict[str, Any]:
+    """A row's "duplicate of ``other_id`` (``partner``'s)" as data, so every
+    reader gets it in their own language; ``message`` is in ``locale`` (the
+    partner's, for its sheet)."""
+    problem = ValidationIssue(
+        field="",
+        code="duplicate",
+        params={"id": other_id, "partner": partner},
+        locale=locale,
+        template="sync.duplicate",
+    )
+    return problem.as_dict()
