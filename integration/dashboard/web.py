@@ -205,16 +205,24 @@ def _security_headers(response: Response) -> Response:
     return response
 
 
-def render_error(status: int, message: str | None = None) -> Response:
+def render_error(status: int, message: str | None = None, *, back: str | None = None) -> Response:
+    """An error page in the viewer's language; ``back``: a page to return to
+    besides the overview (the form a refused post came from)."""
     locale = ui_locale()
-    titles = {400: "bad_request", 403: "forbidden", 404: "not_found"}
+    titles = {400: "bad_request", 403: "forbidden", 404: "not_found", 413: "too_large_title"}
     title = label(titles.get(status, "error"), locale)
-    body = render_template("dashboard/error.html", title=title, message=message, status=status)
+    body = render_template(
+        "dashboard/error.html", title=title, message=message, status=status, back=back
+    )
     return Response(body, status=status, mimetype="text/html")
 
 
 @bp.errorhandler(HTTPException)
 def _http_error(exc: HTTPException) -> Response:
+    if exc.code == 413:
+        # a form posted more than the service takes: say so, and lead back to it
+        back = request.path if request.method == "POST" else None
+        return render_error(413, label("too_large", ui_locale()), back=back)
     return render_error(exc.code or 500)
 
 

@@ -492,3 +492,18 @@ def edit_form_from(html: str) -> dict[str, str]:
     ):
         form[name] = value
     return form
+
+
+def test_an_oversized_edit_says_why_in_the_viewers_language_and_leads_back(
+    app: Any, store: Any, world: dict
+) -> None:
+    """3 MB typed into Notes: nothing saved, a page that says too much text in
+    Latvian and links back to the form (not a bare 'Kļūda (413)')."""
+    web = signed_in(app, world["tokens"]["lv"])
+    path = f"/dashboard/leads/{world['lv']}/edit"
+    before = lead_state(store, world["lv"])
+    resp = web.post(path, data=edit_form(web, path, notes="x" * 3_000_000), base_url=BASE)
+    assert resp.status_code == 413
+    assert "Pārāk daudz teksta" in resp.text and "5000" in resp.text
+    assert f'href="{path}" data-back' in resp.text
+    assert lead_state(store, world["lv"]) == before
