@@ -173,10 +173,12 @@ def file_request(session: Session, entry: QuarantineEntry, *, actor: Actor) -> M
     lead = session.get(Lead, entry.duplicate_of) if entry.duplicate_of else None
     if entry.kind != "lead" or lead is None or lead.erased_at is not None:
         raise ReviewError("no_target", "This row is not a duplicate of another partner's lead.")
+    # a decline answers the partner, not one copy: the same firm sent again (a
+    # new form, another row) is not asked about again
     declined = session.scalar(
         select(
             exists().where(
-                MergeRequest.entry_id == entry.id,
+                MergeRequest.requester == entry.partner,
                 MergeRequest.lead_id == lead.id,
                 MergeRequest.status == "declined",
             )

@@ -162,6 +162,11 @@ def test_decline_is_shown_to_both_and_cannot_be_asked_again(
         ).status_code
         == 403
     )
+    # nor by sending the same firm again: a new entry, the same answer
+    other = duplicate_by_form(client, config, "ee", email, name, notes="second copy")
+    assert other != entry
+    resent = client.post(f"/api/v1/quarantine/{other}/merge-request", headers=tokens["ee"], json={})
+    assert resent.status_code == 403 and "declined" in resent.get_data(as_text=True)
     with store.session() as s:
         assert s.get(Lead, lead_id).data == before
         assert s.get(QuarantineEntry, entry).resolved_at is None  # EE keeps its row
