@@ -7,6 +7,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from babel.numbers import format_currency, format_decimal
@@ -220,9 +221,9 @@ def render_error(status: int, message: str | None = None, *, back: str | None = 
 @bp.errorhandler(HTTPException)
 def _http_error(exc: HTTPException) -> Response:
     if exc.code == 413:
-        # a form posted more than the service takes: say so, and lead back to it
-        back = request.path if request.method == "POST" else None
-        return render_error(413, label("too_large", ui_locale()), back=back)
+        # a form posted more than the service takes: say so, and lead back to
+        # the page the form was on (this site's only)
+        return render_error(413, label("too_large", ui_locale()), back=_form_page())
     return render_error(exc.code or 500)
 
 
@@ -233,6 +234,19 @@ def _crash(exc: Exception) -> Response:
         "dashboard error %s on %s", type(exc).__name__, request.path, exc_info=False
     )
     return render_error(500)
+
+
+def _form_page() -> str | None:
+    """The page a refused post came from (its ``Referer``), when it is this site's."""
+    if not request.referrer:
+        return None
+    came_from = urlsplit(request.referrer)
+    if came_from.netloc and came_from.netloc != request.host:
+        return None
+    try:
+        return safe_next(came_from.path + (f"?{came_from.query}" if came_from.query else ""))
+    except HTTPException:  # control characters: no way back offered
+        return None
 
 
 def root_redirect() -> WerkzeugResponse:

@@ -15,6 +15,7 @@ import json
 from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, false, func, or_, select, true, update
@@ -47,6 +48,7 @@ from integration.store.models import (
     Tombstone,
     utcnow,
 )
+from integration.vocabulary import fold, vocabulary
 
 LEAD_PREFIX = LEAD.id_prefix
 AGREEMENT_PREFIX = AGREEMENT.id_prefix
@@ -357,9 +359,25 @@ def erase_lead(
     audit(session, lead, "erase", source, {f: "[erased]" for f in erased})
 
 
+@cache
+def _service_headers() -> frozenset[str]:
+    """The service's own columns' header texts in every language, folded: the
+    sync writes them (status, when last synced), the requester does not."""
+    headers = vocabulary()["headers"]["service"]
+    return frozenset(
+        fold(text)
+        for per_locale in headers.values()
+        for texts in per_locale.values()
+        for text in texts
+    )
+
+
 def entry_digest(raw: Mapping[str, Any] | None) -> str:
-    """A digest of a quarantine entry's values, as a merge request pins them."""
-    text = json.dumps(raw or {}, sort_keys=True, ensure_ascii=False, default=str)
+    """A digest of a quarantine entry's values as a merge request pins them:
+    what the requester typed, not the service's own status and stamp cells (a
+    sync rewriting those must not end the request)."""
+    kept = {k: v for k, v in (raw or {}).items() if fold(str(k)) not in _service_headers()}
+    text = json.dumps(kept, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -379,9 +397,20 @@ def end_merge_requests(session: Session, *, lead_id: str | None = None) -> int:
     pinned = session.execute(
         select(MergeRequest.id, MergeRequest.entry_digest, QuarantineEntry.raw)
         .join(QuarantineEntry, QuarantineEntry.id == MergeRequest.entry_id)
-        .where(MergeRequest.status == "open", MergeRequest.entry_digest.is_not(None))
+        .where(MergeRequest.status == "open")
     )
-    changed = [rid for rid, digest, raw in pinned if entry_digest(raw) != digest]
+    changed = []
+    for rid, digest, raw in pinned:
+        if digest is None:
+            # filed before requests pinned their row: pinned as the row is now
+            session.execute(
+                update(MergeRequest)
+                .where(MergeRequest.id == rid)
+                .values(entry_digest=entry_digest(raw))
+                .execution_options(synchronize_session=False)
+            )
+        elif entry_digest(raw) != digest:
+            changed.append(rid)
     if changed:
         gone = or_(gone, MergeRequest.id.in_(changed))
     ended = session.execute(

@@ -502,8 +502,27 @@ def test_an_oversized_edit_says_why_in_the_viewers_language_and_leads_back(
     web = signed_in(app, world["tokens"]["lv"])
     path = f"/dashboard/leads/{world['lv']}/edit"
     before = lead_state(store, world["lv"])
-    resp = web.post(path, data=edit_form(web, path, notes="x" * 3_000_000), base_url=BASE)
+    resp = web.post(
+        path,
+        data=edit_form(web, path, notes="x" * 3_000_000),
+        base_url=BASE,
+        headers={"Referer": f"{BASE}{path}"},
+    )
     assert resp.status_code == 413
     assert "Pārāk daudz teksta" in resp.text and "5000" in resp.text
     assert f'href="{path}" data-back' in resp.text
     assert lead_state(store, world["lv"]) == before
+
+
+def test_an_oversized_post_from_another_site_offers_no_way_back_there(
+    app: Any, store: Any, world: dict
+) -> None:
+    web = signed_in(app, world["tokens"]["lv"])
+    path = f"/dashboard/leads/{world['lv']}/edit"
+    resp = web.post(
+        path,
+        data=edit_form(web, path, notes="x" * 3_000_000),
+        base_url=BASE,
+        headers={"Referer": "https://evil.example/dashboard/leads"},
+    )
+    assert resp.status_code == 413 and "data-back" not in resp.text

@@ -52,6 +52,19 @@ class SyncEnv:
         )
         return sid
 
+    def api(self) -> tuple[Any, dict[str, dict[str, str]]]:
+        """The app over this env's store (a test client) and an API token's
+        headers per partner (lv, ee, fi) and for an admin."""
+        from integration import create_app
+        from integration.auth import create_token
+
+        with self.store.session() as s:
+            headers = {
+                who: {"Authorization": f"Bearer {create_token(s, f'{who} staff', partner)[1]}"}
+                for who, partner in (("lv", "lv"), ("ee", "ee"), ("fi", "fi"), ("admin", None))
+            }
+        return create_app(self.config, store=self.store).test_client(), headers
+
     def sync(self, partner: str = "lv", **kwargs: Any) -> SyncReport:
         kwargs.setdefault("retry", fast_policy())
         kwargs.setdefault("client", self.gc)

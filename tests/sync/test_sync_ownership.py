@@ -121,3 +121,34 @@ def test_an_archived_lead_stays_its_owners_firm_for_another_partners_sheet(
     env.sync("lv", tab="leads")
     with env.store.session() as s:
         assert s.scalars(select(Lead.id)).all() == [ee_id]
+
+
+def test_a_merge_request_about_a_sheet_row_outlives_the_syncs_own_cells(env: SyncEnv) -> None:
+    """EE's sheet row is LV's firm; EE asks LV to merge it right after the sync
+    that found it. The next syncs rewrite the row's status and stamp cells: the
+    request stays open (it pins what EE typed), and LV's accept merges it; a
+    cell EE types afterwards would end it."""
+    from integration.store.models import MergeRequest
+
+    env.sheet(
+        "lv",
+        [LV_LEADS_HEADER, ["SIA Alfa", "LV", "40003000002", "IKT", "", "a@alfa.lv", "", "", ""]],
+    )
+    assert env.sync("lv", tab="leads").ok
+    env.sheet("ee", [EE_HEADER, ["Alfa SIA", "LV", "40003000002", "IKT", "a@alfa.lv", "EE notes"]])
+    assert env.sync("ee", tab="leads").ok
+    client, headers = env.api()
+    with env.store.session() as s:
+        entry = s.scalars(select(QuarantineEntry).where(QuarantineEntry.partner == "ee")).one()
+    asked = client.post(
+        f"/api/v1/quarantine/{entry.id}/merge-request", headers=headers["ee"], json={}
+    )
+    assert asked.status_code == 201, asked.get_data(as_text=True)
+    for _ in range(2):
+        assert env.sync("ee", tab="leads").ok
+    with env.store.session() as s:
+        assert s.get(MergeRequest, asked.get_json()["id"]).status == "open"
+    accept = client.post(
+        f"/api/v1/merge-requests/{asked.get_json()['id']}/accept", headers=headers["lv"], json={}
+    )
+    assert accept.status_code == 200, accept.get_data(as_text=True)

@@ -19,15 +19,7 @@ def _firms(n: int) -> list[list[Any]]:
 
 
 def _api(env: SyncEnv) -> tuple[Any, dict[str, dict[str, str]]]:
-    from integration import create_app
-    from integration.auth import create_token
-
-    with env.store.session() as s:
-        headers = {
-            who: {"Authorization": f"Bearer {create_token(s, f'{who} staff', partner)[1]}"}
-            for who, partner in (("lv", "lv"), ("ee", "ee"), ("admin", None))
-        }
-    return create_app(env.config, store=env.store).test_client(), headers
+    return env.api()
 
 
 def _ids_by_firm(env: SyncEnv) -> dict[str, str]:
@@ -248,8 +240,7 @@ def test_a_row_brought_back_never_gives_a_firm_two_owners(env: SyncEnv) -> None:
     assert row[header.index("CRM ID")] == lv_id  # the row keeps its id
     status = row[header.index("CRM ID") + 1]  # Sync status, in LV's words
     assert status == (
-        f"Arhivēts CRM; šis uzņēmums tagad ir EE kontakts {ee_id}, "
-        "tāpēc šī rinda to neatjauno"
+        f"Arhivēts CRM; šis uzņēmums tagad ir EE kontakts {ee_id}, tāpēc šī rinda to neatjauno"
     ), status
     again = env.synced_tab("lv")
     assert again.ok and again.cells_written == 0
