@@ -42,7 +42,7 @@ def owner_lead(store: Any, owner: str, **extra: Any) -> tuple[str, str]:
                 "sector": "ict",
                 "email": f"info@{n}.example.com",
                 "contact_name": "Owner Person",
-                "phone": f"+3712{int(n, 16) % 10_000_000:07d}",
+                "phone": f"+37129{int(n, 16) % 10**6:06d}",
                 **extra,
             },
             source="api",

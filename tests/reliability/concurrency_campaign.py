@@ -192,7 +192,9 @@ def last_writes(writes: list[Write]) -> list[Write]:
 
 
 def lv_phone(n: int) -> str:
-    return f"+3712{n % 10**7:07d}"
+    # +3712X and six digits: Latvian mobile ranges, all valid but 23 (not allocated)
+    lead = "012456789"[(n // 10**6) % 9]
+    return f"+3712{lead}{n % 10**6:06d}"
 
 
 def spaced(phone: str) -> str:
