@@ -8,6 +8,7 @@ it is large.
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 from typing import Any
 
 from . import fieldmask
@@ -60,20 +61,37 @@ def _typed(v: Any) -> dict[str, Any]:
 _VALUE_KEYS = frozenset({"userEnteredValue", "effectiveValue", "formattedValue"})
 
 
-def cell_data(
-    ss: Spreadsheet, sheet: Sheet, r: int, c: int, keys: frozenset[str] | None = None
-) -> dict[str, Any]:
-    """One CellData (the parts the emulator models); ``keys``: only the CellData
+@dataclass(frozen=True)
+class CellParts:
+    """Which parts of a CellData a ``fields`` mask selects, decided once per read
+    (not per cell: a notes-only read of a 100,000-row tab asks two million cells)."""
+
+    values: bool
+    fmt: bool
+    note: bool
+    rule: bool
+
+    @classmethod
+    def of(cls, keys: frozenset[str] | None) -> CellParts:
+        def wanted(*names: str) -> bool:
+            return keys is None or any(n in keys for n in names)
+
+        return cls(
+            values=wanted(*_VALUE_KEYS),
+            fmt=wanted("userEnteredFormat"),
+            note=wanted("note"),
+            rule=wanted("dataValidation"),
+        )
+
+
+def cell_data(ss: Spreadsheet, sheet: Sheet, r: int, c: int, parts: CellParts) -> dict[str, Any]:
+    """One CellData (the parts the emulator models); ``parts``: only the CellData
     fields a ``fields`` mask selects, so a notes-only read of a large grid neither
     renders values nor copies validation rules."""
-
-    def wanted(*names: str) -> bool:
-        return keys is None or any(n in keys for n in names)
-
     # a number format lives with the value, so the format needs the cell too
-    v = sheet.get(r, c) if wanted(*_VALUE_KEYS, "userEnteredFormat") else None
+    v = sheet.get(r, c) if parts.values or parts.fmt else None
     out: dict[str, Any] = {}
-    if v is not None and wanted(*_VALUE_KEYS):
+    if v is not None and parts.values:
         if isinstance(v, Cell) and v.formula is not None:
             out["userEnteredValue"] = {"formulaValue": v.formula}
             eff = ss.evaluate(v, sheet.title)
@@ -84,19 +102,48 @@ def cell_data(
         out["formattedValue"] = render(
             v, FORMATTED, "FORMATTED_STRING", lambda x: ss.evaluate(x, sheet.title), ss.conv
         )
-    if wanted("userEnteredFormat"):
+    if parts.fmt:
         fmt = copy.deepcopy(sheet.formats.get((r, c))) or {}
         if isinstance(v, Cell) and v.fmt is not None:
             fmt.setdefault("numberFormat", {"type": v.fmt[0], "pattern": v.fmt[1]})
         if fmt:
             out["userEnteredFormat"] = fmt
-    note = sheet.notes.get((r, c)) if wanted("note") else None
+    note = sheet.notes.get((r, c)) if parts.note else None
     if note:
         out["note"] = note
-    rule = sheet.validations.get((r, c)) if wanted("dataValidation") else None
+    rule = sheet.validations.get((r, c)) if parts.rule else None
     if rule:
         out["dataValidation"] = copy.deepcopy(rule)
     return out
+
+
+def _row_cells(
+    ss: Spreadsheet, sheet: Sheet, r: int, box: Box, parts: CellParts
+) -> list[dict[str, Any]]:
+    """One row's CellData in ``box``, trailing empty ones dropped (as Google does).
+    When no value is asked for, only the cells that have a format, a note or a
+    rule are built; every other cell is ``{}``."""
+    if parts.values:
+        vals = [cell_data(ss, sheet, r, c, parts) for c in range(box.start_col, box.end_col)]
+    else:
+        vals = [
+            cell_data(ss, sheet, r, c, parts) if _has_parts(sheet, r, c, parts) else {}
+            for c in range(box.start_col, box.end_col)
+        ]
+    while vals and not vals[-1]:
+        vals.pop()
+    return vals
+
+
+def _has_parts(sheet: Sheet, r: int, c: int, parts: CellParts) -> bool:
+    """Whether cell (r, c) has anything but its value that ``parts`` asks for."""
+    if parts.fmt:
+        if (r, c) in sheet.formats:
+            return True
+        v = sheet.get(r, c)
+        if isinstance(v, Cell) and v.fmt is not None:
+            return True
+    return (parts.note and (r, c) in sheet.notes) or (parts.rule and (r, c) in sheet.validations)
 
 
 def grid_data(
@@ -107,11 +154,10 @@ def grid_data(
         out["startRow"] = box.start_row
     if box.start_col:
         out["startColumn"] = box.start_col
+    parts = CellParts.of(keys)
     rows = []
     for r in range(box.start_row, box.end_row):
-        vals = [cell_data(ss, sheet, r, c, keys) for c in range(box.start_col, box.end_col)]
-        while vals and not vals[-1]:
-            vals.pop()
+        vals = _row_cells(ss, sheet, r, box, parts)
         rows.append({"values": vals} if vals else {})
     while rows and not rows[-1]:
         rows.pop()
