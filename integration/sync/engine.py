@@ -38,6 +38,7 @@ from integration.store.models import SyncRequest, SyncRun, utcnow
 from . import sheet_rows, tab_notes
 from .accepted_deletions import accepted_tabs
 from .carry_out import Carried, LeaseLost, TabTarget, carry_out, record_stop
+from .collector_pause import collector_paused
 from .counts import Counts
 from .plan import Plan, Settings, detail_needed, plan_tab
 from .sheet_write import RowsLost, SheetWriteResult
@@ -342,18 +343,20 @@ def sync_tab(
     try:
         for attempt in (1, 2):
             try:
-                _sync_once(
-                    config,
-                    store,
-                    partner,
-                    tab,
-                    result,
-                    connector=connector,
-                    progress=progress,
-                    now=now,
-                    keep_lease=keep_lease,
-                    accept_deletions=accept_deletions,
-                )
+                # a sync allocates in bulk: see .collector_pause
+                with collector_paused():
+                    _sync_once(
+                        config,
+                        store,
+                        partner,
+                        tab,
+                        result,
+                        connector=connector,
+                        progress=progress,
+                        now=now,
+                        keep_lease=keep_lease,
+                        accept_deletions=accept_deletions,
+                    )
                 break
             except RowsLost:
                 # staff edited the rows between the read and the write: read again
