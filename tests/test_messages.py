@@ -64,6 +64,8 @@ def test_a_table_of_words_with_an_other_among_them_is_not_a_plural_text() -> Non
     assert "report.event_kind" not in messages.plural_texts()
     assert "ui.results" in messages.plural_texts()
     assert messages.text("report.event_kind.other", "lv") == "Cits"
+
+
 SAMPLES = {
     "field": "Uzņēmums",
     "value": "x",
