@@ -162,6 +162,57 @@ def duplicate_body(
     }
 
 
+@dataclass(frozen=True)
+class _Keeper:
+    """Keeps input that is not stored as a lead in quarantine, as sent, for the
+    sending partner's review (unless the caller asked for no quarantine)."""
+
+    session: Session
+    partner: str
+    source: str
+    raw: Mapping[str, Any]
+    enabled: bool
+    record: dict[str, Any]
+
+    def keep(self, errors: list[dict[str, Any]], duplicate_of: str | None = None) -> Any:
+        """The quarantine entry of the input, or None when quarantine is off."""
+        if not self.enabled:
+            return None
+        return records.quarantine(
+            self.session,
+            kind="lead",
+            source=self.source,
+            raw=dict(self.raw),
+            errors=errors,
+            partner=self.partner,
+            duplicate_of=duplicate_of,
+        )
+
+    def duplicate(self, other_id: str, other_owner: str) -> LeadIntake:
+        """Another partner's firm: never written into, kept for this partner."""
+        errors = [duplicate_error(other_id, other_owner)]
+        entry = self.keep(errors, other_id)
+        return LeadIntake(
+            IntakeOutcome.DUPLICATE,
+            record=self.record,
+            errors=errors,
+            duplicate_of=other_id,
+            entry=entry,
+        )
+
+
+def _invalid(keep: _Keeper, errors: list[dict[str, Any]]) -> LeadIntake:
+    """Input that failed validation: kept for review, except an erased person's,
+    which is refused, valid or not (an erasure of the person holds these locks,
+    so it is seen or waits)."""
+    payload = {**keep.raw, **keep.record}
+    lock_payload(keep.session, payload)
+    if records.erased_in_payload(keep.session, payload, keep.partner):
+        return LeadIntake(IntakeOutcome.ERASED, record={})
+    keep.keep(errors)
+    return LeadIntake(IntakeOutcome.INVALID, record=keep.record, errors=errors)
+
+
 def store_lead(
     session: Session,
     candidate: Candidate,
@@ -176,47 +227,14 @@ def store_lead(
 
     ``load_lead=False`` leaves ``lead`` unset for a created lead (callers that
     need only ``lead_id`` save a query); a merged lead is always loaded."""
-    partner, record, errors = candidate.partner, candidate.record, candidate.errors
-
-    def keep(errors: list[dict[str, Any]], duplicate_of: str | None = None) -> Any:
-        """Quarantine the input as sent, for the sending partner's review."""
-        if not quarantine_invalid:
-            return None
-        return records.quarantine(
-            session,
-            kind="lead",
-            source=source,
-            raw=dict(quarantine_raw),
-            errors=errors,
-            partner=partner,
-            duplicate_of=duplicate_of,
-        )
-
-    if errors:
-        # an erased person's input is refused, not kept for review, valid or not;
-        # an erasure of the person holds these locks, so it is seen or waits
-        lock_payload(session, {**quarantine_raw, **record})
-        if records.erased_in_payload(session, {**quarantine_raw, **record}, partner):
-            return LeadIntake(IntakeOutcome.ERASED, record={})
-        keep(errors)
-        return LeadIntake(IntakeOutcome.INVALID, record=record, errors=errors)
-
-    def duplicate(other_id: str, other_owner: str) -> LeadIntake:
-        """Another partner's firm: never written into, kept for this partner."""
-        errors = [duplicate_error(other_id, other_owner)]
-        entry = keep(errors, other_id)
-        return LeadIntake(
-            IntakeOutcome.DUPLICATE,
-            record=record,
-            errors=errors,
-            duplicate_of=other_id,
-            entry=entry,
-        )
-
+    record = candidate.record
+    keep = _Keeper(session, candidate.partner, source, quarantine_raw, quarantine_invalid, record)
+    if candidate.errors:
+        return _invalid(keep, candidate.errors)
     # The store's one create takes the firm's locks (two forms, or a form and the
     # sync creating the same firm, wait there for each other) and refuses an
     # erased person or a firm it holds already, in one look-up.
-    # The sync request names the record's partner, which is ``partner``: the
+    # The sync request names the record's partner, which is ``candidate.partner``: the
     # normaliser sets it from the URL and a submission may not override it.
     try:
         lead_id = create_lead(
@@ -226,9 +244,9 @@ def store_lead(
         if exc.reason == "erased" or exc.other_id is None:
             return LeadIntake(IntakeOutcome.ERASED, record={})
         if not exc.mergeable:
-            return duplicate(exc.other_id, exc.other_partner or "")
+            return keep.duplicate(exc.other_id, exc.other_partner or "")
         return merge_into(
-            session, exc.other_id, record, source=source, trigger=trigger, duplicate=duplicate
+            session, exc.other_id, record, source=source, trigger=trigger, duplicate=keep.duplicate
         )
     lead = session.get(Lead, lead_id) if load_lead else None
     return LeadIntake(IntakeOutcome.CREATED, lead=lead, record=record, lead_id=lead_id)

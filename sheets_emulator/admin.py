@@ -121,6 +121,27 @@ def parse_fault(spec: Any) -> Fault:
         path = re.compile(spec["path"]) if spec.get("path") else None
     except re.error as exc:
         raise bad_request(f"path is not a valid regular expression: {exc}") from None
+    status, delay, drop, hold, after = _fault_action(spec)
+    probability, times = _fault_repeats(spec)
+    return Fault(
+        method=spec.get("method"),
+        path=path,
+        endpoint=spec.get("endpoint"),
+        times=times,
+        status=status,
+        message=spec.get("message"),
+        delay=float(delay),
+        drop=drop,
+        after=after,
+        hold=hold,
+        probability=probability,
+        rng=random.Random(spec.get("seed")),
+    )
+
+
+def _fault_action(spec: dict[str, Any]) -> tuple[int | None, float, bool, bool, bool]:
+    """What the fault does (status, delay, drop, hold, after), checked in the
+    order the errors name them; a fault that does nothing is refused."""
     status = spec.get("status")
     if status is not None and (not isinstance(status, int) or not 400 <= status <= 599):
         raise bad_request("status must be an HTTP error status (400-599)")
@@ -136,6 +157,12 @@ def parse_fault(spec: Any) -> Fault:
     after = spec.get("after", False)
     if not isinstance(after, bool):
         raise bad_request("after must be true or false")
+    return status, delay, drop, hold, after
+
+
+def _fault_repeats(spec: dict[str, Any]) -> tuple[float | None, int | None]:
+    """How often the fault fires: with a ``probability`` it fires for ever unless
+    ``times`` limits it, else once unless ``times`` says otherwise."""
     probability = spec.get("probability")
     if probability is not None and (
         not isinstance(probability, int | float) or not 0 <= probability <= 1
@@ -144,20 +171,7 @@ def parse_fault(spec: Any) -> Fault:
     times = spec.get("times", None if probability is not None else 1)
     if times is not None and (not isinstance(times, int) or times < 1):
         raise bad_request("times must be a positive integer")
-    return Fault(
-        method=spec.get("method"),
-        path=path,
-        endpoint=spec.get("endpoint"),
-        times=times,
-        status=status,
-        message=spec.get("message"),
-        delay=float(delay),
-        drop=drop,
-        after=after,
-        hold=hold,
-        probability=probability,
-        rng=random.Random(spec.get("seed")),
-    )
+    return probability, times
 
 
 class Controls:

@@ -154,22 +154,37 @@ def parse_user_entered(value: Any, conv: Conventions = EN_US) -> Any:
     low = stripped.lower()
     if low in ("true", "false"):
         return low == "true"
-    num = _number(stripped, conv)
+    parsed = _numeric(stripped, conv)
+    if parsed is None:
+        parsed = _moment(stripped, conv)
+    return text if parsed is None else parsed
+
+
+def _numeric(text: str, conv: Conventions) -> Any:
+    """A number, percentage or amount of money in the locale's way of writing
+    them, else None; a grouped number ("1,000") keeps its grouping when shown."""
+    num = _number(text, conv)
     if num is not None:
-        if any(g in stripped for g in conv.groups):  # "1,000" keeps its grouping when shown
-            return Cell(num, None, ("NUMBER", _grouped_pattern(_decimals(stripped, conv))))
+        if any(g in text for g in conv.groups):
+            return Cell(num, None, ("NUMBER", _grouped_pattern(_decimals(text, conv))))
         return num
     for parse in (_percent, _currency):
-        cell = parse(stripped, conv)
+        cell = parse(text, conv)
         if cell is not None:
             return cell
-    date = _date(stripped, conv)
+    return None
+
+
+def _moment(text: str, conv: Conventions) -> Cell | None:
+    """A date, a date and time, or a time of day, stored as a serial number with
+    the pattern it was written in (so it is shown the same way), else None."""
+    date = _date(text, conv)
     if date:
         d, pattern = date
         return Cell(
             serial_from_datetime(dt.datetime(d.year, d.month, d.day)), None, ("DATE", pattern)
         )
-    parts = stripped.split(None, 1)
+    parts = text.split(None, 1)
     if len(parts) == 2:
         date = _date(parts[0], conv)
         tm = _time(parts[1].strip())
@@ -177,10 +192,10 @@ def parse_user_entered(value: Any, conv: Conventions = EN_US) -> Any:
             d, dpat = date
             serial = serial_from_datetime(dt.datetime(d.year, d.month, d.day)) + tm[0]
             return Cell(_whole(float(serial)), None, ("DATE_TIME", f"{dpat} {tm[1]}"))
-    tm = _time(stripped)
+    tm = _time(text)
     if tm:
         return Cell(tm[0], None, ("TIME", tm[1]))
-    return text
+    return None
 
 
 def parse_raw(value: Any, conv: Conventions = EN_US) -> Any:

@@ -108,31 +108,46 @@ def format_date(moment: Any, pattern: str) -> str:
     pos = 0
     for i, m in enumerate(tokens):
         out.append(pattern[pos : m.start()])
-        tok = m.group(0)
         prev = tokens[i - 1].group(0) if i else ""
         nxt = tokens[i + 1].group(0) if i + 1 < len(tokens) else ""
-        if tok in ("mm", "m"):
-            minute = prev.lower().startswith("h") or nxt.startswith("s")
-            value = moment.minute if minute else moment.month
-            out.append(f"{value:02d}" if tok == "mm" else str(value))
-        elif tok in ("MM", "M"):
-            out.append(f"{moment.month:02d}" if tok == "MM" else str(moment.month))
-        elif tok == "yyyy":
-            out.append(f"{moment.year:04d}")
-        elif tok == "yy":
-            out.append(f"{moment.year % 100:02d}")
-        elif tok in ("dd", "d"):
-            out.append(f"{moment.day:02d}" if tok == "dd" else str(moment.day))
-        elif tok.lower() in ("hh", "h"):
-            hour = (moment.hour % 12 or 12) if ampm else moment.hour
-            out.append(f"{hour:02d}" if len(tok) == 2 else str(hour))
-        elif tok in ("ss", "s"):
-            out.append(f"{moment.second:02d}" if tok == "ss" else str(moment.second))
-        else:
-            out.append("PM" if moment.hour >= 12 else "AM")
+        out.append(_date_field(moment, m.group(0), prev, nxt, ampm))
         pos = m.end()
     out.append(pattern[pos:])
     return "".join(out)
+
+
+#: The part of a moment that each date token (other than m/mm, h/hh, yy, am/pm) shows.
+_DATE_FIELDS = {
+    "yyyy": "year",
+    "MM": "month",
+    "M": "month",
+    "dd": "day",
+    "d": "day",
+    "ss": "second",
+    "s": "second",
+}
+
+
+def _date_field(moment: Any, tok: str, prev: str, nxt: str, ampm: bool) -> str:
+    """One token of a date pattern, given its neighbours: ``m``/``mm`` are minutes
+    after an hour or before seconds (else the month), hours are 1-12 when the
+    pattern has am/pm."""
+    if tok in ("mm", "m"):
+        minute = prev.lower().startswith("h") or nxt.startswith("s")
+        return _padded(moment.minute if minute else moment.month, tok)
+    if tok.lower() in ("hh", "h"):
+        return _padded((moment.hour % 12 or 12) if ampm else moment.hour, tok)
+    if tok == "yy":
+        return f"{moment.year % 100:02d}"
+    if tok in _DATE_FIELDS:
+        return _padded(getattr(moment, _DATE_FIELDS[tok]), tok)
+    return "PM" if moment.hour >= 12 else "AM"
+
+
+def _padded(value: int, tok: str) -> str:
+    """A number as its token asks: one letter unpadded, more letters zero-padded to
+    that many digits (``d`` -> 5, ``dd`` -> 05, ``yyyy`` -> 0987)."""
+    return str(value) if len(tok) == 1 else f"{value:0{len(tok)}d}"
 
 
 def render(

@@ -26,34 +26,15 @@ from .txn import (
 
 
 def add_sheet(txn: Txn, req: dict[str, Any]) -> Reply:
+    """``addSheet``: checks in the order Google makes them (title, id, size)."""
     props = copy.deepcopy(req.get("properties") or {})
-    title = props.get("title")
-    if title is None:
-        n = len(txn.sheets) + 1
-        while any(sh.title == f"Sheet{n}" for sh in txn.sheets):
-            n += 1
-        title = f"Sheet{n}"
-    if any(sh.title.lower() == str(title).lower() for sh in txn.sheets):
-        raise bad_request(
-            f'A sheet with the name "{title}" already exists. Please enter another name.'
-        )
-    sheet_id = props.get("sheetId")
-    if sheet_id is None:
-        sheet_id = txn.ss.new_sheet_id()
-        while any(sh.sheet_id == sheet_id for sh in txn.sheets):
-            sheet_id = txn.ss.new_sheet_id()
-    elif any(sh.sheet_id == sheet_id for sh in txn.sheets):
-        raise bad_request(f"A sheet with the id {sheet_id} already exists.")
+    title = _added_title(txn, props.get("title"))
+    sheet_id = _added_sheet_id(txn, props.get("sheetId"))
     grid = props.get("gridProperties") or {}
-    rows = int_field(grid, "rowCount", 1000) or 0
-    cols = int_field(grid, "columnCount", 26) or 0
-    if rows < 1 or cols < 1:
-        raise bad_request("The grid must have at least one row and one column.")
-    if txn.total_cells() + rows * cols > MAX_CELLS:
-        raise bad_request(CELL_LIMIT_MESSAGE)
+    rows, cols = _added_size(txn, grid)
     index = int_field(props, "index", len(txn.sheets))
     index = max(0, min(index or 0, len(txn.sheets)))
-    sheet = Sheet(sheet_id, str(title), index, rows, cols)
+    sheet = Sheet(sheet_id, title, index, rows, cols)
     for key, value in props.items():
         if key not in ("sheetId", "title", "index", "gridProperties"):
             sheet.props[key] = value
@@ -63,6 +44,45 @@ def add_sheet(txn: Txn, req: dict[str, Any]) -> Reply:
     clean_props(sheet.props)
     txn.insert(index, sheet)
     return {"addSheet": {"properties": copy.deepcopy(sheet.props)}}
+
+
+def _added_title(txn: Txn, title: Any) -> str:
+    """The new sheet's title: the one asked for, else the first free ``SheetN``
+    (as Google names them); titles are unique regardless of case."""
+    if title is None:
+        n = len(txn.sheets) + 1
+        while any(sh.title == f"Sheet{n}" for sh in txn.sheets):
+            n += 1
+        title = f"Sheet{n}"
+    if any(sh.title.lower() == str(title).lower() for sh in txn.sheets):
+        raise bad_request(
+            f'A sheet with the name "{title}" already exists. Please enter another name.'
+        )
+    return str(title)
+
+
+def _added_sheet_id(txn: Txn, sheet_id: Any) -> Any:
+    """The new sheet's id: the one asked for if no sheet has it, else a fresh
+    random one no sheet has."""
+    if sheet_id is None:
+        sheet_id = txn.ss.new_sheet_id()
+        while any(sh.sheet_id == sheet_id for sh in txn.sheets):
+            sheet_id = txn.ss.new_sheet_id()
+    elif any(sh.sheet_id == sheet_id for sh in txn.sheets):
+        raise bad_request(f"A sheet with the id {sheet_id} already exists.")
+    return sheet_id
+
+
+def _added_size(txn: Txn, grid: dict[str, Any]) -> tuple[int, int]:
+    """Rows and columns of the new sheet (Google's default 1000 x 26), refused
+    when empty or when the spreadsheet would pass its cell limit."""
+    rows = int_field(grid, "rowCount", 1000) or 0
+    cols = int_field(grid, "columnCount", 26) or 0
+    if rows < 1 or cols < 1:
+        raise bad_request("The grid must have at least one row and one column.")
+    if txn.total_cells() + rows * cols > MAX_CELLS:
+        raise bad_request(CELL_LIMIT_MESSAGE)
+    return rows, cols
 
 
 def delete_sheet(txn: Txn, req: dict[str, Any]) -> Reply:

@@ -37,20 +37,53 @@ def answer_value(answer: Mapping[str, Any]) -> Any:
 
 
 def parse_typeform(payload: Mapping[str, Any], field_map: Mapping[str, str]) -> FormSubmission:
+    """The submission in a ``form_response`` payload: mapped questions and hidden
+    fields under their lead fields, the rest under their titles.
+
+    Raises :class:`PayloadError` when the payload is not that shape."""
     response = payload.get("form_response")
     if not isinstance(response, Mapping):
         raise PayloadError("a Typeform payload needs a 'form_response' object")
-    definition = response.get("definition") or {}
-    titles = {
-        f.get("id"): f.get("title")
-        for f in (definition.get("fields") or [])
-        if isinstance(f, Mapping)
-    }
+    titles = _titles(response)
     answers = response.get("answers") or []
     if not isinstance(answers, list):
         raise PayloadError("form_response.answers must be a list")
     values: dict[str, Any] = {}
     fields: dict[str, Any] = {}
+    _read_answers(answers, titles, field_map, values, fields)
+    _read_hidden(response.get("hidden") or {}, field_map, values, fields)
+    return FormSubmission(
+        "typeform",
+        values=values,
+        fields=fields,
+        delivery_id=sender_delivery_id(payload, "event_id"),
+        event_type=str(payload.get("event_type") or "form_response"),
+        submitted_at=(
+            response["submitted_at"] if isinstance(response.get("submitted_at"), str) else None
+        ),
+    )
+
+
+def _titles(response: Mapping[str, Any]) -> dict[Any, Any]:
+    """Question id -> title, from the form's definition: an answer names its
+    question only by id and ref."""
+    definition = response.get("definition") or {}
+    return {
+        f.get("id"): f.get("title")
+        for f in (definition.get("fields") or [])
+        if isinstance(f, Mapping)
+    }
+
+
+def _read_answers(
+    answers: list[Any],
+    titles: Mapping[Any, Any],
+    field_map: Mapping[str, str],
+    values: dict[str, Any],
+    fields: dict[str, Any],
+) -> None:
+    """Sort the answers into ``fields`` (mapped by ref, else id) and ``values``
+    (under the question's title, else its ref or id; the first answer wins)."""
     for answer in answers:
         if not isinstance(answer, Mapping) or not isinstance(answer.get("field"), Mapping):
             raise PayloadError("each Typeform answer needs a 'field' object")
@@ -63,21 +96,18 @@ def parse_typeform(payload: Mapping[str, Any], field_map: Mapping[str, str]) -> 
         title = titles.get(question.get("id")) or question.get("ref") or question.get("id")
         if isinstance(title, str) and title.strip():
             values.setdefault(title.strip(), value)
-    hidden = response.get("hidden") or {}
-    if isinstance(hidden, Mapping):
-        for key, value in hidden.items():
-            target = field_map.get(str(key))
-            if target:
-                fields.setdefault(target, flatten_answer(value))
-            else:
-                values.setdefault(str(key), flatten_answer(value))
-    return FormSubmission(
-        "typeform",
-        values=values,
-        fields=fields,
-        delivery_id=sender_delivery_id(payload, "event_id"),
-        event_type=str(payload.get("event_type") or "form_response"),
-        submitted_at=(
-            response["submitted_at"] if isinstance(response.get("submitted_at"), str) else None
-        ),
-    )
+
+
+def _read_hidden(
+    hidden: Any, field_map: Mapping[str, str], values: dict[str, Any], fields: dict[str, Any]
+) -> None:
+    """Hidden fields (set by the form's link, e.g. the event) add to what the
+    answers gave; an answer to the same field wins."""
+    if not isinstance(hidden, Mapping):
+        return
+    for key, value in hidden.items():
+        target = field_map.get(str(key))
+        if target:
+            fields.setdefault(target, flatten_answer(value))
+        else:
+            values.setdefault(str(key), flatten_answer(value))

@@ -162,22 +162,7 @@ class StoreCollector(Collector):
         )
         yield from _runs(session)
         yield _durations(session)
-        last_ok = session.execute(
-            select(SyncRun.partner, SyncRun.tab, func.max(SyncRun.finished_at))
-            .where(SyncRun.outcome == SyncOutcome.COMPLETED, SyncRun.dry_run.is_(False))
-            .group_by(SyncRun.partner, SyncRun.tab)
-        ).all()
-        yield _family(
-            GaugeMetricFamily,
-            "crm_sync_last_success_timestamp_seconds",
-            "when each partner's tab last synced successfully (Unix time)",
-            ("partner", "tab"),
-            (
-                ((p, t), _unix(at))
-                for p, t, at in sorted(last_ok, key=lambda r: (r[0], r[1] or ""))
-                if at is not None
-            ),
-        )
+        yield _last_success(session)
         yield _family(
             GaugeMetricFamily,
             "crm_drive_channels",
@@ -185,44 +170,81 @@ class StoreCollector(Collector):
             ("partner", "state"),
             _split(_counts(session, DriveChannel.partner, DriveChannel.status)),
         )
-        yield _family(
-            GaugeMetricFamily,
-            "crm_alert_open_since_timestamp_seconds",
-            "open alert conditions (kind, partner, tab) and when each opened (Unix time)",
-            ("kind", "partner", "tab"),
-            (
-                ((a["kind"], a["partner"], a["tab"]), _unix(a["since"]))
-                for a in open_alerts(session)
-                if a["since"] is not None
-            ),
-        )
-        open_quarantine = (QuarantineEntry.resolved_at.is_(None),)
-        yield _family(
-            GaugeMetricFamily,
-            "crm_quarantine_open",
-            "unresolved quarantine entries, by partner and kind",
-            ("partner", "kind"),
-            _split(
-                _counts(
-                    session, QuarantineEntry.partner, QuarantineEntry.kind, where=open_quarantine
-                )
-            ),
-        )
-        yield _family(
-            GaugeMetricFamily,
+        yield _open_alerts(session)
+        yield from _open_work(session)
+
+
+def _last_success(session: Session) -> Metric:
+    """When each partner's tab last synced successfully (dry runs change nothing,
+    so they do not count): the age an alert rule on staleness needs."""
+    last_ok = session.execute(
+        select(SyncRun.partner, SyncRun.tab, func.max(SyncRun.finished_at))
+        .where(SyncRun.outcome == SyncOutcome.COMPLETED, SyncRun.dry_run.is_(False))
+        .group_by(SyncRun.partner, SyncRun.tab)
+    ).all()
+    return _family(
+        GaugeMetricFamily,
+        "crm_sync_last_success_timestamp_seconds",
+        "when each partner's tab last synced successfully (Unix time)",
+        ("partner", "tab"),
+        (
+            ((p, t), _unix(at))
+            for p, t, at in sorted(last_ok, key=lambda r: (r[0], r[1] or ""))
+            if at is not None
+        ),
+    )
+
+
+def _open_alerts(session: Session) -> Metric:
+    """Open alert conditions with the time each opened, so a monitor can tell a
+    new condition from one that has lasted."""
+    return _family(
+        GaugeMetricFamily,
+        "crm_alert_open_since_timestamp_seconds",
+        "open alert conditions (kind, partner, tab) and when each opened (Unix time)",
+        ("kind", "partner", "tab"),
+        (
+            ((a["kind"], a["partner"], a["tab"]), _unix(a["since"]))
+            for a in open_alerts(session)
+            if a["since"] is not None
+        ),
+    )
+
+
+def _open_work(session: Session) -> Iterator[Metric]:
+    """What waits for a person or the scheduler: unresolved quarantine entries and
+    conflicts, and sync requests not yet drained."""
+    open_quarantine = (QuarantineEntry.resolved_at.is_(None),)
+    yield _family(
+        GaugeMetricFamily,
+        "crm_quarantine_open",
+        "unresolved quarantine entries, by partner and kind",
+        ("partner", "kind"),
+        _split(
+            _counts(session, QuarantineEntry.partner, QuarantineEntry.kind, where=open_quarantine)
+        ),
+    )
+    by_partner = (
+        (
             "crm_conflicts_open",
             "unresolved sync conflicts, by partner",
-            ("partner",),
-            _split(_counts(session, Conflict.partner, where=(Conflict.resolved_at.is_(None),))),
-        )
-        yield _family(
-            GaugeMetricFamily,
+            Conflict.partner,
+            Conflict.resolved_at.is_(None),
+        ),
+        (
             "crm_sync_requests_pending",
             "sync requests not yet drained by the scheduler, by partner",
+            SyncRequest.partner,
+            SyncRequest.consumed_at.is_(None),
+        ),
+    )
+    for name, help_text, partner, still_open in by_partner:
+        yield _family(
+            GaugeMetricFamily,
+            name,
+            help_text,
             ("partner",),
-            _split(
-                _counts(session, SyncRequest.partner, where=(SyncRequest.consumed_at.is_(None),))
-            ),
+            _split(_counts(session, partner, where=(still_open,))),
         )
 
 

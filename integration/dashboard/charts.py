@@ -98,87 +98,138 @@ def cumulative_chart(
     needs, so being behind or ahead shows at a glance. ``ended``: the project's
     window is over; the marker then reads ``end_label`` as a past fact and the
     months after it are shaded."""
-    left, right, top, bottom = 36, 16, 16, 40
-    plot_w, plot_h = width - left - right, height - top - bottom
     totals = [p.total for p in points if p.total is not None]
     y_max, y_step = axis_scale(max([target + 1, *totals, 1]))
-    n = max(len(points), 1)
-    step = plot_w / n
-
-    def x(i: float) -> float:
-        return left + i * step
-
-    def y(v: float) -> float:
-        return top + plot_h - (v / y_max) * plot_h
-
+    f = _Frame(width, height, y_max, max(len(points), 1))
     parts: list[str] = [
         f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
         f'aria-label="{escape(title)}"><title>{escape(title)}</title>'
     ]
-    # Horizontal grid and y labels.
-    for t in range(y_max // y_step + 1):
+    parts += _y_grid(f, y_step)
+    parts += _month_labels(f, points)
+    parts += _cumulative_series(f, points)
+    # Target line.
+    ty = _fmt(f.y(target))
+    parts.append(
+        f'<line class="target" x1="{f.left}" y1="{ty}" x2="{width - f.right}" y2="{ty}"/>'
+        f'<text class="target-label" x="{f.left + 6}" y="{ty}" dy="-6">'
+        f"{escape(target_label)} {target}</text>"
+    )
+    if end_index is not None and 0 <= end_index < f.n:
+        if pace_label is not None:
+            parts.append(_pace_line(f, end_index, target, pace_label))
+        parts += _end_marker(f, end_index, end_label, ended)
+    parts.append(
+        f'<line class="axis-line" x1="{f.left}" y1="{_fmt(f.y(0))}" x2="{width - f.right}" '
+        f'y2="{_fmt(f.y(0))}"/>'
+    )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """The cumulative chart's geometry: its margins, the plot area and the maps
+    from a month index and a count to SVG coordinates, shared by its parts."""
+
+    width: int
+    height: int
+    y_max: int
+    n: int  # months on the x axis (at least one)
+    left: int = 36
+    right: int = 16
+    top: int = 16
+    bottom: int = 40
+
+    @property
+    def plot_w(self) -> int:
+        return self.width - self.left - self.right
+
+    @property
+    def plot_h(self) -> int:
+        return self.height - self.top - self.bottom
+
+    def x(self, i: float) -> float:
+        return self.left + i * (self.plot_w / self.n)
+
+    def y(self, v: float) -> float:
+        return self.top + self.plot_h - (v / self.y_max) * self.plot_h
+
+
+def _y_grid(f: _Frame, y_step: int) -> list[str]:
+    """Horizontal grid lines with their y labels, one per round step."""
+    parts = []
+    for t in range(f.y_max // y_step + 1):
         value = t * y_step
-        yy = _fmt(y(value))
+        yy = _fmt(f.y(value))
         parts.append(
-            f'<line class="grid" x1="{left}" y1="{yy}" x2="{width - right}" y2="{yy}"/>'
-            f'<text class="axis" x="{left - 6}" y="{yy}" dy="4" text-anchor="end">'
+            f'<line class="grid" x1="{f.left}" y1="{yy}" x2="{f.width - f.right}" y2="{yy}"/>'
+            f'<text class="axis" x="{f.left - 6}" y="{yy}" dy="4" text-anchor="end">'
             f"{_fmt(value)}</text>"
         )
-    # X labels: about eight, always including the first month.
-    every = max(1, math.ceil(n / 8))
-    for i, point in enumerate(points):
-        if i % every == 0:
-            parts.append(
-                f'<text class="axis" x="{_fmt(x(i + 0.5))}" y="{height - bottom + 16}" '
-                f'text-anchor="middle">{escape(point.label)}</text>'
-            )
-    # The cumulative line (a step: the total holds through each month).
+    return parts
+
+
+def _month_labels(f: _Frame, points: Sequence[MonthPoint]) -> list[str]:
+    """X labels: about eight, always including the first month, so long projects
+    do not crowd the axis."""
+    every = max(1, math.ceil(f.n / 8))
+    return [
+        f'<text class="axis" x="{_fmt(f.x(i + 0.5))}" y="{f.height - f.bottom + 16}" '
+        f'text-anchor="middle">{escape(point.label)}</text>'
+        for i, point in enumerate(points)
+        if i % every == 0
+    ]
+
+
+def _cumulative_series(f: _Frame, points: Sequence[MonthPoint]) -> list[str]:
+    """The cumulative line and the area under it, as a step (the total holds
+    through each month); it stops at the first future month."""
     path: list[str] = []
     for i, point in enumerate(points):
         if point.total is None:
             break
-        yy = _fmt(y(point.total))
-        path.append(f"{'M' if not path else 'L'}{_fmt(x(i))} {yy} L{_fmt(x(i + 1))} {yy}")
-    if path:
-        last = max(i for i, p in enumerate(points) if p.total is not None)
-        area = " ".join(path) + f" L{_fmt(x(last + 1))} {_fmt(y(0))} L{_fmt(x(0))} {_fmt(y(0))} Z"
-        parts.append(f'<path class="series-area" d="{area}"/>')
-        parts.append(f'<path class="series" d="{" ".join(path)}"/>')
-    # Target line.
-    ty = _fmt(y(target))
-    parts.append(
-        f'<line class="target" x1="{left}" y1="{ty}" x2="{width - right}" y2="{ty}"/>'
-        f'<text class="target-label" x="{left + 6}" y="{ty}" dy="-6">'
-        f"{escape(target_label)} {target}</text>"
+        yy = _fmt(f.y(point.total))
+        path.append(f"{'M' if not path else 'L'}{_fmt(f.x(i))} {yy} L{_fmt(f.x(i + 1))} {yy}")
+    if not path:
+        return []
+    last = max(i for i, p in enumerate(points) if p.total is not None)
+    y0 = _fmt(f.y(0))
+    area = " ".join(path) + f" L{_fmt(f.x(last + 1))} {y0} L{_fmt(f.x(0))} {y0} Z"
+    return [
+        f'<path class="series-area" d="{area}"/>',
+        f'<path class="series" d="{" ".join(path)}"/>',
+    ]
+
+
+def _pace_line(f: _Frame, end_index: int, target: int, pace_label: str) -> str:
+    """Expected pace: even from nothing at the start to the target at the end of
+    the project's last month."""
+    px, py = _fmt(f.x(end_index + 1)), _fmt(f.y(target))
+    return (
+        f'<line class="pace" x1="{_fmt(f.x(0))}" y1="{_fmt(f.y(0))}" x2="{px}" y2="{py}"/>'
+        f'<text class="pace-label" x="{_fmt(f.x((end_index + 1) * 0.5))}" '
+        f'y="{_fmt(f.y(target * 0.5))}" dx="6" dy="14">{escape(pace_label)}</text>'
     )
-    # Expected pace: even from nothing at the start to the target at the end.
-    if pace_label is not None and end_index is not None and 0 <= end_index < n:
-        px, py = _fmt(x(end_index + 1)), _fmt(y(target))
+
+
+def _end_marker(f: _Frame, end_index: int, end_label: str, ended: bool) -> list[str]:
+    """The project end marker; once the project is over the months after it are
+    shaded, so later signatures read as outside the window."""
+    parts = []
+    ex = _fmt(f.x(end_index + 1))
+    if ended and end_index + 1 < f.n:
         parts.append(
-            f'<line class="pace" x1="{_fmt(x(0))}" y1="{_fmt(y(0))}" x2="{px}" y2="{py}"/>'
-            f'<text class="pace-label" x="{_fmt(x((end_index + 1) * 0.5))}" '
-            f'y="{_fmt(y(target * 0.5))}" dx="6" dy="14">{escape(pace_label)}</text>'
+            f'<rect class="after-end" x="{ex}" y="{f.top}" '
+            f'width="{_fmt(f.x(f.n) - f.x(end_index + 1))}" height="{_fmt(f.plot_h)}"/>'
         )
-    # Project end marker.
-    if end_index is not None and 0 <= end_index < n:
-        ex = _fmt(x(end_index + 1))
-        if ended and end_index + 1 < n:
-            parts.append(
-                f'<rect class="after-end" x="{ex}" y="{top}" '
-                f'width="{_fmt(x(n) - x(end_index + 1))}" height="{_fmt(plot_h)}"/>'
-            )
-        marker = "end-marker ended" if ended else "end-marker"
-        parts.append(
-            f'<line class="{marker}" x1="{ex}" y1="{top}" x2="{ex}" y2="{top + plot_h}"/>'
-            f'<text class="end-label" x="{ex}" y="{top + 12}" dx="-4" text-anchor="end">'
-            f"{escape(end_label)}</text>"
-        )
+    marker = "end-marker ended" if ended else "end-marker"
     parts.append(
-        f'<line class="axis-line" x1="{left}" y1="{_fmt(y(0))}" x2="{width - right}" '
-        f'y2="{_fmt(y(0))}"/>'
+        f'<line class="{marker}" x1="{ex}" y1="{f.top}" x2="{ex}" y2="{f.top + f.plot_h}"/>'
+        f'<text class="end-label" x="{ex}" y="{f.top + 12}" dx="-4" text-anchor="end">'
+        f"{escape(end_label)}</text>"
     )
-    parts.append("</svg>")
-    return Markup("".join(parts))
+    return parts
 
 
 #: Sync run outcomes (:class:`integration.domain.SyncOutcome`): completed runs are good,
@@ -230,13 +281,7 @@ def sync_days_chart(
     worked and failed (a failed part is also hatched, not only red), and the rows
     waiting to be fixed at each day's end. Each bar's tooltip says its numbers;
     the legend names the colours in words."""
-    left, right = 28, 6
-    plot_w = width - left - right
-    syncs_top, syncs_h = 30, 56
-    fix_top, fix_h = 120, 40
-    n = max(len(days), 1)
-    slot = plot_w / n
-    bar_w = max(2.0, slot * 0.7)
+    g = _DaysFrame(width, height, max(len(days), 1))
     syncs_max = nice_ceiling(max([d.worked + d.failed for d in days] + [1]))
     fix_max = nice_ceiling(max([d.to_fix for d in days] + [1]))
     parts = [
@@ -248,48 +293,95 @@ def sync_days_chart(
         f'<rect class="swatch bar-bad" x="{width // 2}" y="2" width="10" height="10"/>'
         f'<text class="axis" x="{width // 2 + 14}" y="11">{escape(words.failed)}</text>',
     ]
-
-    def panel(top: int, h: int, maximum: int, caption: str, swatch: str = "") -> None:
-        if swatch:  # the panel's one colour, named by its caption
-            parts.append(
-                f'<rect class="swatch {swatch}" x="{left}" y="{top - 13}" width="10" height="10"/>'
-            )
-        parts.append(
-            f'<text class="axis" x="{left + (14 if swatch else 0)}" y="{top - 4}">'
-            f"{escape(caption)}</text>"
-            f'<text class="axis" x="{left - 4}" y="{top + 8}" text-anchor="end">{maximum}</text>'
-            f'<text class="axis" x="{left - 4}" y="{top + h}" text-anchor="end">0</text>'
-            f'<line class="axis-line" x1="{left}" y1="{top + h}" x2="{width - right}" '
-            f'y2="{top + h}"/>'
-        )
-
-    panel(syncs_top, syncs_h, syncs_max, words.syncs)
-    panel(fix_top, fix_h, fix_max, words.to_fix, "bar-fix")
+    parts += _panel(g, g.syncs_top, g.syncs_h, syncs_max, words.syncs)
+    parts += _panel(g, g.fix_top, g.fix_h, fix_max, words.to_fix, "bar-fix")
     for i, day in enumerate(days):
-        bx = left + i * slot + (slot - bar_w) / 2
-        tip = (
-            f"{escape(day.label)}: {escape(words.worked)} {day.worked}, "
-            f"{escape(words.failed)} {day.failed}, {escape(words.to_fix)} {day.to_fix}"
-        )
-        base = syncs_top + syncs_h
-        ok_h = syncs_h * day.worked / syncs_max
-        bad_h = syncs_h * day.failed / syncs_max
-        parts.append(f'<g data-day="{escape(day.label)}"><title>{tip}</title>')
-        if day.worked:
-            parts.append(_bar("bar-ok", bx, base - ok_h, bar_w, ok_h))
-        if day.failed:
-            parts.append(_bar("bar-bad", bx, base - ok_h - bad_h, bar_w, bad_h))
-        if day.to_fix:
-            fix = fix_h * day.to_fix / fix_max
-            parts.append(_bar("bar-fix", bx, fix_top + fix_h - fix, bar_w, fix))
-        parts.append("</g>")
-    # day labels: the first, the middle and the last (the rest are in the tooltips)
-    for i in sorted({0, len(days) // 2, len(days) - 1}) if days else []:
-        anchor = "start" if i == 0 else "end" if i == len(days) - 1 else "middle"
-        tx = left if i == 0 else width - right if i == len(days) - 1 else left + (i + 0.5) * slot
-        parts.append(
-            f'<text class="axis" x="{_fmt(tx)}" y="{height - 4}" text-anchor="{anchor}">'
-            f"{escape(days[i].label)}</text>"
-        )
+        parts += _day_bars(g, i, day, words, syncs_max, fix_max)
+    parts += _day_labels(g, days)
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+@dataclass(frozen=True)
+class _DaysFrame:
+    """The sync-days chart's geometry: margins, the two panels' places and the
+    width of a day's slot and bar, shared by its parts."""
+
+    width: int
+    height: int
+    n: int  # days on the x axis (at least one)
+    left: int = 28
+    right: int = 6
+    syncs_top: int = 30
+    syncs_h: int = 56
+    fix_top: int = 120
+    fix_h: int = 40
+
+    @property
+    def slot(self) -> float:
+        return (self.width - self.left - self.right) / self.n
+
+    @property
+    def bar_w(self) -> float:
+        return max(2.0, self.slot * 0.7)
+
+
+def _panel(
+    g: _DaysFrame, top: int, h: int, maximum: int, caption: str, swatch: str = ""
+) -> list[str]:
+    """A panel's caption, its 0 and maximum labels and its base line; a panel of
+    one colour shows that colour's swatch beside the caption that names it."""
+    parts = []
+    if swatch:
+        parts.append(
+            f'<rect class="swatch {swatch}" x="{g.left}" y="{top - 13}" width="10" height="10"/>'
+        )
+    parts.append(
+        f'<text class="axis" x="{g.left + (14 if swatch else 0)}" y="{top - 4}">'
+        f"{escape(caption)}</text>"
+        f'<text class="axis" x="{g.left - 4}" y="{top + 8}" text-anchor="end">{maximum}</text>'
+        f'<text class="axis" x="{g.left - 4}" y="{top + h}" text-anchor="end">0</text>'
+        f'<line class="axis-line" x1="{g.left}" y1="{top + h}" x2="{g.width - g.right}" '
+        f'y2="{top + h}"/>'
+    )
+    return parts
+
+
+def _day_bars(
+    g: _DaysFrame, i: int, day: SyncDay, words: SyncDayWords, syncs_max: int, fix_max: int
+) -> list[str]:
+    """One day's bars in both panels, grouped under a tooltip that says the
+    day's numbers in words (a bar of zero is left out)."""
+    bx = g.left + i * g.slot + (g.slot - g.bar_w) / 2
+    tip = (
+        f"{escape(day.label)}: {escape(words.worked)} {day.worked}, "
+        f"{escape(words.failed)} {day.failed}, {escape(words.to_fix)} {day.to_fix}"
+    )
+    base = g.syncs_top + g.syncs_h
+    ok_h = g.syncs_h * day.worked / syncs_max
+    bad_h = g.syncs_h * day.failed / syncs_max
+    parts = [f'<g data-day="{escape(day.label)}"><title>{tip}</title>']
+    if day.worked:
+        parts.append(_bar("bar-ok", bx, base - ok_h, g.bar_w, ok_h))
+    if day.failed:
+        parts.append(_bar("bar-bad", bx, base - ok_h - bad_h, g.bar_w, bad_h))
+    if day.to_fix:
+        fix = g.fix_h * day.to_fix / fix_max
+        parts.append(_bar("bar-fix", bx, g.fix_top + g.fix_h - fix, g.bar_w, fix))
+    parts.append("</g>")
+    return parts
+
+
+def _day_labels(g: _DaysFrame, days: Sequence[SyncDay]) -> list[str]:
+    """Day labels: the first, the middle and the last (the rest are in the
+    tooltips), so a month of days stays legible."""
+    parts = []
+    last = len(days) - 1
+    for i in sorted({0, len(days) // 2, last}) if days else []:
+        anchor = "start" if i == 0 else "end" if i == last else "middle"
+        tx = g.left if i == 0 else g.width - g.right if i == last else g.left + (i + 0.5) * g.slot
+        parts.append(
+            f'<text class="axis" x="{_fmt(tx)}" y="{g.height - 4}" text-anchor="{anchor}">'
+            f"{escape(days[i].label)}</text>"
+        )
+    return parts

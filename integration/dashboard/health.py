@@ -4,8 +4,9 @@ and the run history as CSV."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_skeleton
 from flask import abort, current_app, redirect, render_template, request, url_for
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from integration import messages
 from integration.auth import is_admin
+from integration.config import AppConfig
 from integration.dashboard import bp
 from integration.dashboard.access import current_token, login_required
 from integration.dashboard.charts import (
@@ -97,6 +99,65 @@ def _push(store: Any, partner: str) -> dict[str, Any]:
     return {"channel": live[0] if live else None, "channel_events": events, "alert": alert}
 
 
+def _sync_day_words(locale: str) -> SyncDayWords:
+    """The sync-days chart's words in the reader's language."""
+    return SyncDayWords(
+        title=label("sync_days_chart", locale),
+        worked=label("syncs_worked", locale),
+        failed=label("syncs_failed", locale),
+        to_fix=label("rows_to_fix", locale),
+        syncs=label("syncs_per_day", locale),
+    )
+
+
+def _partner_card(
+    db: Session,
+    config: AppConfig,
+    code: str,
+    *,
+    locale: str,
+    zone: ZoneInfo,
+    now: datetime,
+    words: SyncDayWords,
+) -> dict[str, Any]:
+    """One partner's card on the page: its tabs' latest runs, the next nightly
+    run, sync requests still waiting, the days chart and the last eight runs
+    (newest first); the push channel is added by the caller."""
+    pc = config.partners[code]
+    history = list(
+        db.scalars(
+            select(SyncRun)
+            .where(SyncRun.partner == code)
+            .order_by(SyncRun.started_at.desc(), SyncRun.id.desc())
+            .limit(24)
+        )
+    )[::-1]
+    pending = db.scalar(
+        select(func.count())
+        .select_from(SyncRequest)
+        .where(SyncRequest.partner == code, SyncRequest.consumed_at.is_(None))
+    )
+    days = [
+        SyncDay(_day_label(d.day, locale), d.worked, d.failed, d.to_fix)
+        for d in partner_days(db, code, zone, now)
+    ]
+    return {
+        "code": code,
+        "partner": pc,
+        "tabs": _run_rows(db, code, locale),
+        "next_run": next_nightly_run(pc.sync_time, pc.zone, now),
+        "pending": int(pending or 0),
+        "chart": sync_days_chart(days, words),
+        "days": days,
+        "history": history[::-1][:8],
+    }
+
+
+def _day_label(day: date, locale: str) -> str:
+    """A day as the reader's locale writes a month and day (e.g. "Mar 5")."""
+    return format_skeleton("MMMd", day, locale=NUMBER_FORMATS[locale])
+
+
 @bp.get("/sync")
 @login_required
 def sync_health() -> Any:
@@ -107,51 +168,11 @@ def sync_health() -> Any:
     cards = []
     pushes = {code: _push(svc.store, code) for code in visible_partners(config)}
     zone = display_zone()
-    words = SyncDayWords(
-        title=label("sync_days_chart", locale),
-        worked=label("syncs_worked", locale),
-        failed=label("syncs_failed", locale),
-        to_fix=label("rows_to_fix", locale),
-        syncs=label("syncs_per_day", locale),
-    )
-
-    def day_label(day: date) -> str:
-        return format_skeleton("MMMd", day, locale=NUMBER_FORMATS[locale])
-
+    words = _sync_day_words(locale)
     with svc.store.session() as db:
         for code in visible_partners(config):
-            pc = config.partners[code]
-            history = list(
-                db.scalars(
-                    select(SyncRun)
-                    .where(SyncRun.partner == code)
-                    .order_by(SyncRun.started_at.desc(), SyncRun.id.desc())
-                    .limit(24)
-                )
-            )[::-1]
-            pending = db.scalar(
-                select(func.count())
-                .select_from(SyncRequest)
-                .where(SyncRequest.partner == code, SyncRequest.consumed_at.is_(None))
-            )
-            days = [
-                SyncDay(day_label(d.day), d.worked, d.failed, d.to_fix)
-                for d in partner_days(db, code, zone, now)
-            ]
-            chart = sync_days_chart(days, words)
-            cards.append(
-                {
-                    "code": code,
-                    "partner": pc,
-                    "tabs": _run_rows(db, code, locale),
-                    "next_run": next_nightly_run(pc.sync_time, pc.zone, now),
-                    "pending": int(pending or 0),
-                    "chart": chart,
-                    "days": days,
-                    "history": history[::-1][:8],
-                    **pushes[code],
-                }
-            )
+            card = _partner_card(db, config, code, locale=locale, zone=zone, now=now, words=words)
+            cards.append({**card, **pushes[code]})
     token = current_token()
     admin = token is not None and is_admin(token)
     # what `crm-sync check` says: an admin's settings, store and token, and the

@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from flask import render_template, request
+from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -87,6 +88,36 @@ def pipeline(db: Session, partners: list[str]) -> dict[str, dict[str, int]]:
     return table
 
 
+def recent_activity(db: Session) -> list[AuditEntry]:
+    """The latest audit entries the signed-in token may see, newest first: a
+    dozen is what fits beside the chart."""
+    return list(
+        db.scalars(
+            select(AuditEntry)
+            .where(partner_scope(AuditEntry.partner))
+            .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+            .limit(12)
+        )
+    )
+
+
+def _kpi_chart(
+    kpi: dict[str, Any], points: list[MonthPoint], end_index: int, ended: bool, locale: str
+) -> Markup:
+    """The cumulative chart in the reader's language; once the project has ended
+    its marker says so and the pace line still shows where the target lay."""
+    return cumulative_chart(
+        points,
+        target=kpi["target"],
+        title=label("cumulative_by_month", locale),
+        target_label=label("target", locale),
+        end_label=label("project_ended" if ended else "project_end", locale),
+        end_index=end_index,
+        pace_label=label("pace_line", locale),
+        ended=ended,
+    )
+
+
 @bp.get("/")
 @login_required
 def overview() -> Any:
@@ -105,26 +136,10 @@ def overview() -> Any:
         values = signed_value(db, config, value_partner) if may_see_value else []
         partners = visible_partners(config)
         stages = pipeline(db, partners)
-        activity = list(
-            db.scalars(
-                select(AuditEntry)
-                .where(partner_scope(AuditEntry.partner))
-                .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-                .limit(12)
-            )
-        )
+        activity = recent_activity(db)
     points, end_index = month_points(kpi, config.project.start, config.project.end)
     ended = date.fromisoformat(kpi["as_of"]) > config.project.end
-    chart = cumulative_chart(
-        points,
-        target=kpi["target"],
-        title=label("cumulative_by_month", locale),
-        target_label=label("target", locale),
-        end_label=label("project_ended" if ended else "project_end", locale),
-        end_index=end_index,
-        pace_label=label("pace_line", locale),
-        ended=ended,
-    )
+    chart = _kpi_chart(kpi, points, end_index, ended, locale)
     bar = progress_bar(
         kpi["signed"],
         kpi["target"],

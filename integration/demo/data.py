@@ -393,29 +393,15 @@ def _partner_sheet(
     """One partner's sheet, and its first own firm (the one another partner repeats)."""
     loc = partner.locale
     n_buyers = max(3, n_rows // 4)
-    firms: list[Firm] = []
-    for i in range(n_rows):
-        if i < n_buyers:
-            firms.append(_firm(ctx, "AZ", loc, "buyer", SECTORS[i % len(SECTORS)]))
-        else:
-            role = "seller" if ctx.rng.random() < 0.85 else "both"
-            firms.append(_firm(ctx, partner.country, loc, role, SECTORS[i % len(SECTORS)]))
+    firms = _firms(ctx, partner, n_rows, n_buyers)
     rows = [_lead_row(ctx, firm, partner) for firm in firms]
     for row, firm in zip(rows, firms, strict=True):
         if firm.country != "AZ":
             row["registration_code"] = firm.code  # chambers always know their own members'
     own = [i for i, f in enumerate(firms) if f.country == partner.country]
     first_own = firms[own[0]]
-
-    # Rows a person got wrong, among this partner's own firms (never an agreement party):
-    # a bad e-mail address, a registration code with a wrong check digit, a made-up country.
     bad = own[-3:]
-    rows[bad[0]]["email"] = rows[bad[0]]["email"].replace("@", "@@")
-    rows[bad[1]]["registration_code"] = broken_check_digit(firms[bad[1]].code, partner.country)
-    rows[bad[2]]["country"] = _UNKNOWN_COUNTRY[loc]
-    tagged: list[tuple[dict[str, str], str]] = [(row, "") for row in rows]
-    for i, what in zip(bad, ("email", "registration_code", "country"), strict=True):
-        tagged[i] = (rows[i], what)
+    tagged = _with_mistakes(rows, firms, bad, partner)
 
     # A firm the first partner listed shows up again in this partner's sheet.
     if isinstance(shared, Firm):
@@ -424,11 +410,7 @@ def _partner_sheet(
         tagged.insert(n_buyers, (copy, "duplicate"))
 
     sheet = PartnerSheet(partner, {})
-    for number, (_row, tag) in enumerate(tagged, start=2):
-        if tag == "duplicate":
-            sheet.duplicate_rows.append(number)
-        elif tag:
-            sheet.invalid_rows[number] = tag
+    _note_tagged_rows(sheet, tagged)
     leads_header = [header("lead", c, loc) for c in LEAD_COLUMNS]
     sheet.tabs[partner.leads_tab] = [leads_header] + [
         _as_sheet_row(row, LEAD_COLUMNS) for row, _ in tagged
@@ -437,33 +419,79 @@ def _partner_sheet(
     # A handful of agreements: own sellers with Azerbaijani buyers, most of them signed.
     sellers = [firms[i] for i in own if i not in bad and firms[i] is not first_own]
     buyers = [f for f in firms if f.country == "AZ"]
-    agreements: list[dict[str, str]] = []
-    for k in range(3):
-        seller, buyer = sellers[k], buyers[k]
-        signed = k < 2
-        value = ctx.rng.randrange(5_000, 250_000, 250) + ctx.rng.choice((0, 0.5))
-        agreements.append(
-            {
-                # staff name a party by its company name or by its registration code
-                "seller": seller.code if k == 1 else seller.name,
-                "buyer": buyer.name,
-                "sector": label("sector", seller.sector, loc),
-                "subject": _SUBJECTS[loc][seller.sector],
-                "value": local_amount(value, loc),
-                "currency": "EUR",
-                "status": label("status", "signed" if signed else "negotiating", loc),
-                "signed_date": local_date(_day(ctx), loc) if signed else "",
-                # staff name the reporting partner by its country
-                "reporting_partner": country_name(partner.country, loc),
-                "evidence_url": (
-                    f"https://docs.example.{partner.domain}/agreements/{k + 1}" if signed else ""
-                ),
-                "notes": "",
-            }
-        )
+    agreements = [_agreement(ctx, partner, k, sellers[k], buyers[k]) for k in range(3)]
     sheet.signed_agreements = sum(1 for a in agreements if a["signed_date"])
     agreements_header = [header("agreement", c, loc) for c in AGREEMENT_COLUMNS]
     sheet.tabs[partner.agreements_tab] = [agreements_header] + [
         _as_sheet_row(a, AGREEMENT_COLUMNS) for a in agreements
     ]
     return sheet, first_own
+
+
+def _firms(ctx: _Context, partner: DemoPartner, n_rows: int, n_buyers: int) -> list[Firm]:
+    """The partner's firms: Azerbaijani buyers first, then its own members (mostly
+    sellers), sectors in turn so every sector has both sides."""
+    firms: list[Firm] = []
+    for i in range(n_rows):
+        if i < n_buyers:
+            firms.append(_firm(ctx, "AZ", partner.locale, "buyer", SECTORS[i % len(SECTORS)]))
+        else:
+            role = "seller" if ctx.rng.random() < 0.85 else "both"
+            firms.append(
+                _firm(ctx, partner.country, partner.locale, role, SECTORS[i % len(SECTORS)])
+            )
+    return firms
+
+
+def _with_mistakes(
+    rows: list[dict[str, str]], firms: list[Firm], bad: list[int], partner: DemoPartner
+) -> list[tuple[dict[str, str], str]]:
+    """The rows tagged with what a person got wrong in them ("" when nothing).
+
+    Three of the partner's own firms (never an agreement party) get a bad
+    e-mail address, a registration code with a wrong check digit and a made-up
+    country, so the demo shows quarantine."""
+    rows[bad[0]]["email"] = rows[bad[0]]["email"].replace("@", "@@")
+    rows[bad[1]]["registration_code"] = broken_check_digit(firms[bad[1]].code, partner.country)
+    rows[bad[2]]["country"] = _UNKNOWN_COUNTRY[partner.locale]
+    tagged: list[tuple[dict[str, str], str]] = [(row, "") for row in rows]
+    for i, what in zip(bad, ("email", "registration_code", "country"), strict=True):
+        tagged[i] = (rows[i], what)
+    return tagged
+
+
+def _note_tagged_rows(sheet: PartnerSheet, tagged: list[tuple[dict[str, str], str]]) -> None:
+    """Record the sheet row numbers (header is row 1) of the planted duplicate and
+    mistakes, which the demo's report and tests point at."""
+    for number, (_row, tag) in enumerate(tagged, start=2):
+        if tag == "duplicate":
+            sheet.duplicate_rows.append(number)
+        elif tag:
+            sheet.invalid_rows[number] = tag
+
+
+def _agreement(
+    ctx: _Context, partner: DemoPartner, k: int, seller: Firm, buyer: Firm
+) -> dict[str, str]:
+    """The ``k``-th agreement row (0-based): the first two are signed, the third is
+    still being negotiated, so the KPI counts some but not all."""
+    loc = partner.locale
+    signed = k < 2
+    value = ctx.rng.randrange(5_000, 250_000, 250) + ctx.rng.choice((0, 0.5))
+    return {
+        # staff name a party by its company name or by its registration code
+        "seller": seller.code if k == 1 else seller.name,
+        "buyer": buyer.name,
+        "sector": label("sector", seller.sector, loc),
+        "subject": _SUBJECTS[loc][seller.sector],
+        "value": local_amount(value, loc),
+        "currency": "EUR",
+        "status": label("status", "signed" if signed else "negotiating", loc),
+        "signed_date": local_date(_day(ctx), loc) if signed else "",
+        # staff name the reporting partner by its country
+        "reporting_partner": country_name(partner.country, loc),
+        "evidence_url": (
+            f"https://docs.example.{partner.domain}/agreements/{k + 1}" if signed else ""
+        ),
+        "notes": "",
+    }

@@ -225,27 +225,10 @@ def demo_command(
     from integration.scheduler.scheduler_command import finish, stop_on_signals, verbose_logging
 
     verbose_logging()
-    console = Console(highlight=False)
-    if not console.is_terminal:
-        console = Console(highlight=False, width=160)
+    console = _console()
     environ = process_environ()
     paths = demo_paths(environ)
-    # Nothing is touched before the start can succeed: a second `crm-sync demo`
-    # (or one on a busy port) must leave a running demo's store and files alone.
-    running = running_demo(paths)
-    if running is not None:
-        fail(
-            f"a demo is already running from {paths.root} (pid {running.get('pid')}, "
-            f"{running.get('web_url')}): use that one, stop it first (Ctrl-C), or start "
-            "another with CRM_INSTANCE_PATH set to another folder"
-        )
-    for what, where, option in (
-        ("the web service", (host, port), "--port"),
-        ("the Sheets emulator", ("127.0.0.1", emulator_port), "--emulator-port"),
-    ):
-        problem = port_problem(*where)
-        if problem is not None:
-            fail(f"cannot start {what} on {where[0]}:{where[1]}: {problem} (try {option} 0)")
+    _refuse_busy_start(paths, host, port, emulator_port)
     if fresh and paths.root.exists():
         shutil.rmtree(paths.root)
     paths.root.mkdir(parents=True, exist_ok=True)
@@ -279,6 +262,35 @@ def demo_command(
     finish(clean)
 
 
+def _console() -> Console:
+    """The demo's console; when output is not a terminal (a log file, a pipe) it is
+    wide enough that the panels' long lines (URLs, tokens) are not wrapped."""
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console = Console(highlight=False, width=160)
+    return console
+
+
+def _refuse_busy_start(paths: DemoPaths, host: str, port: int, emulator_port: int) -> None:
+    """Fail before anything is touched when the start cannot succeed: a second
+    ``crm-sync demo`` (or one on a busy port) must leave a running demo's store and
+    files alone."""
+    running = running_demo(paths)
+    if running is not None:
+        fail(
+            f"a demo is already running from {paths.root} (pid {running.get('pid')}, "
+            f"{running.get('web_url')}): use that one, stop it first (Ctrl-C), or start "
+            "another with CRM_INSTANCE_PATH set to another folder"
+        )
+    for what, where, option in (
+        ("the web service", (host, port), "--port"),
+        ("the Sheets emulator", ("127.0.0.1", emulator_port), "--emulator-port"),
+    ):
+        problem = port_problem(*where)
+        if problem is not None:
+            fail(f"cannot start {what} on {where[0]}:{where[1]}: {problem} (try {option} 0)")
+
+
 def _run_demo(
     console: Any,
     paths: DemoPaths,
@@ -297,35 +309,12 @@ def _run_demo(
     # once the emulator is up, so the demo's first lines and --help come at once
     from integration import create_app
     from integration.config import load_config
-    from integration.demo import data
-    from integration.demo.partners_file import partners_toml
     from integration.demo.report import print_intro, print_summary
-    from integration.demo.sheets import create_spreadsheets, known_spreadsheet_ids
-    from integration.drive.watch import maintain
-    from integration.google_connector import make_connector
     from integration.scheduler.scheduler_command import WebServer, wait_for
-    from integration.scheduler.service import SchedulerService
     from integration.store.setup import prepare_store
-    from integration.sync.engine import run_sync
 
-    client = emulator.client()
-    ids = known_spreadsheet_ids(paths.partners, client)
-    if ids is None:
-        with console.status(f"generating three partner spreadsheets ({rows} rows each)"):
-            ids = create_spreadsheets(client, data.generate(rows))
-        created = True
-    else:
-        created = False
-    paths.partners.write_text(
-        partners_toml(
-            ids,
-            debounce_seconds=debounce,
-            debounce_max_seconds=debounce * 6,
-            extra_sync={"poll_seconds": poll},
-            emulator_url=f"http://{emulator.host_port}",
-        ),
-        "utf-8",
-    )
+    ids, created = _spreadsheets(console, paths, emulator, rows)
+    _write_partners_file(paths, ids, emulator, debounce=debounce, poll=poll)
     config = load_config(paths.partners, environ=_demo_environ(environ, paths, emulator.host_port))
     store = prepare_store(config)
     app = create_app(config, store=store)
@@ -334,28 +323,12 @@ def _run_demo(
     except OSError as exc:
         fail(f"cannot listen on {host}:{port}: {exc.strerror or exc} (try --port 0)")
 
-    reports: dict[str, SyncReport | Exception] = {}
-    with console.status("first sync of all partners"):
-        for code in config.partners:
-            if stop.is_set():
-                return True
-            try:
-                reports[code] = run_sync(config, store, code, trigger=Trigger.DEMO)
-            except Exception as exc:  # shown in the summary; the demo still starts
-                log.debug("first sync of %s failed", code, exc_info=True)
-                reports[code] = exc
-    if stop.is_set():
+    reports = _first_syncs(console, config, store, stop)
+    if reports is None or stop.is_set():
         return True
 
     token = _load_or_create_token(store, paths.token)
-    # Drive pushes to this web service: the emulator accepts a local http address
-    config = replace(config, public_url=web.url)
-    service = SchedulerService(config, store, catch_up=False)
-    web.start()
-    # fresh channels on every start: a restarted emulator has forgotten the old ones
-    connector = make_connector(config).drive
-    channels = [maintain(config, store, connector, code, force=True) for code in config.partners]
-    service.start()
+    config, service, opened = _start_service(config, store, web)
     example = _write_example(paths, config, emulator, ids)
     print_intro(
         console,
@@ -369,35 +342,124 @@ def _run_demo(
         has_dashboard=any(r.rule.startswith("/dashboard") for r in app.url_map.iter_rules()),
         example=example,
     )
-    print_exports(
-        {
-            "DATABASE_URL": paths.database_url,
-            "SHEETS_EMULATOR_HOST": emulator.host_port,
-            "CRM_CONFIG": str(paths.partners.resolve()),
-            "CRM_API_TOKEN": token or "",
-            # the partners file names these: `crm-sync check` and a signed
-            # form sent by hand need the values this demo runs with
-            **{
-                pc.webhook_secret_env: ",".join(config.partner_secrets(code))
-                for code, pc in config.partners.items()
-                if pc.webhook_secret_env
-            },
-        },
-        paths.root / ENV_FILE,
-    )
+    print_exports(_exports(paths, emulator, config, token), paths.root / ENV_FILE)
     print_summary(console, reports)
     _write_running_file(paths, web.url, emulator.host_port, ids)
-    opened = sum(1 for c in channels if c.channel_id)
-    console.print(
-        f"[bold]Running.[/] {opened} Drive push channel(s) open: an edit in the emulator is "
-        f"synced {debounce:g} s after the last one (production waits 30 s); if a push is "
-        f"lost, the modifiedTime poll finds the edit within {poll:g} s. Ctrl-C stops."
-    )
+    _print_running(console, opened, debounce, poll)
     wait_for(stop)
     console.print("stopping...")
     web.stop()
     paths.running.unlink(missing_ok=True)
     return service.stop(grace=20)
+
+
+def _start_service(config: Any, store: Any, web: Any) -> tuple[Any, Any, int]:
+    """Start the web service, a Drive push channel per spreadsheet and the clock;
+    the config (with the web service's address as public URL), the clock's
+    service and how many channels opened."""
+    from integration.drive.watch import maintain
+    from integration.google_connector import make_connector
+    from integration.scheduler.service import SchedulerService
+
+    # Drive pushes to this web service: the emulator accepts a local http address
+    config = replace(config, public_url=web.url)
+    service = SchedulerService(config, store, catch_up=False)
+    web.start()
+    # fresh channels on every start: a restarted emulator has forgotten the old ones
+    connector = make_connector(config).drive
+    channels = [maintain(config, store, connector, code, force=True) for code in config.partners]
+    service.start()
+    return config, service, sum(1 for c in channels if c.channel_id)
+
+
+def _print_running(console: Any, opened: int, debounce: float, poll: float) -> None:
+    """The last line before the demo waits: how edits reach the store, with the
+    delays this demo runs with next to production's."""
+    console.print(
+        f"[bold]Running.[/] {opened} Drive push channel(s) open: an edit in the emulator is "
+        f"synced {debounce:g} s after the last one (production waits 30 s); if a push is "
+        f"lost, the modifiedTime poll finds the edit within {poll:g} s. Ctrl-C stops."
+    )
+
+
+def _spreadsheets(
+    console: Any, paths: DemoPaths, emulator: EmulatorProcess, rows: int
+) -> tuple[dict[str, str], bool]:
+    """The partners' spreadsheet ids, and whether they were generated now: the ones
+    the last run's partners file names when the emulator still has them (so
+    partners' edits survive a restart), else three fresh ones."""
+    from integration.demo import data
+    from integration.demo.sheets import create_spreadsheets, known_spreadsheet_ids
+
+    client = emulator.client()
+    ids = known_spreadsheet_ids(paths.partners, client)
+    if ids is not None:
+        return ids, False
+    with console.status(f"generating three partner spreadsheets ({rows} rows each)"):
+        return create_spreadsheets(client, data.generate(rows)), True
+
+
+def _write_partners_file(
+    paths: DemoPaths,
+    ids: dict[str, str],
+    emulator: EmulatorProcess,
+    *,
+    debounce: float,
+    poll: float,
+) -> None:
+    """The demo's partners file, rewritten on every start so the options given
+    now (debounce, poll, the emulator's port) apply to the kept spreadsheets."""
+    from integration.demo.partners_file import partners_toml
+
+    paths.partners.write_text(
+        partners_toml(
+            ids,
+            debounce_seconds=debounce,
+            debounce_max_seconds=debounce * 6,
+            extra_sync={"poll_seconds": poll},
+            emulator_url=f"http://{emulator.host_port}",
+        ),
+        "utf-8",
+    )
+
+
+def _first_syncs(
+    console: Any, config: Any, store: Any, stop: threading.Event
+) -> dict[str, SyncReport | Exception] | None:
+    """Each partner's first sync (a failure is kept to be shown in the summary:
+    the demo still starts); None when a stop was asked for meanwhile."""
+    from integration.sync.engine import run_sync
+
+    reports: dict[str, SyncReport | Exception] = {}
+    with console.status("first sync of all partners"):
+        for code in config.partners:
+            if stop.is_set():
+                return None
+            try:
+                reports[code] = run_sync(config, store, code, trigger=Trigger.DEMO)
+            except Exception as exc:  # shown in the summary; the demo still starts
+                log.debug("first sync of %s failed", code, exc_info=True)
+                reports[code] = exc
+    return reports
+
+
+def _exports(
+    paths: DemoPaths, emulator: EmulatorProcess, config: Any, token: str | None
+) -> dict[str, str]:
+    """The environment another shell needs to talk to this demo: the partners file
+    names the webhook secrets, and `crm-sync check` or a signed form sent by hand
+    need the values this demo runs with."""
+    return {
+        "DATABASE_URL": paths.database_url,
+        "SHEETS_EMULATOR_HOST": emulator.host_port,
+        "CRM_CONFIG": str(paths.partners.resolve()),
+        "CRM_API_TOKEN": token or "",
+        **{
+            pc.webhook_secret_env: ",".join(config.partner_secrets(code))
+            for code, pc in config.partners.items()
+            if pc.webhook_secret_env
+        },
+    }
 
 
 def _write_example(

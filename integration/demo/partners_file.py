@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from integration.demo.data import DEMO_EVENTS, PARTNERS
+from integration.demo.data import DEMO_EVENTS, PARTNERS, DemoPartner
 from integration.partners_lines import toml_string
 
 
@@ -35,7 +35,26 @@ def partners_toml(
     ``emulator_url`` (``http://host:port``): "Open sheet" links point at the
     emulator's read-only view of each spreadsheet, not at Google, which does
     not know the emulator's ids."""
-    lines = [
+    lines = _head_lines(project_start, project_end, debounce_seconds, debounce_max_seconds)
+    for key, value in (extra_sync or {}).items():
+        lines = [line for line in lines if not line.startswith(f"{key} = ")]
+        lines.insert(lines.index("[sync]") + 1, f"{key} = {value:g}")
+    for p in PARTNERS:
+        lines += _partner_lines(p, spreadsheet_ids[p.code], alert_emails, emulator_url)
+    if alerts:
+        lines.append("[alerts]")
+        lines += [f"{k} = {toml_value(v)}" for k, v in alerts.items()]
+        lines.append("")
+    lines += events_toml(DEMO_EVENTS)
+    return "\n".join(lines)
+
+
+def _head_lines(
+    project_start: date, project_end: date, debounce_seconds: float, debounce_max_seconds: float
+) -> list[str]:
+    """The ``[project]`` and ``[sync]`` tables; the sync's debounce is short so an
+    edit in the emulator shows up within seconds."""
+    return [
         "# Demo partners file written by `crm-sync demo` (spreadsheets live in the emulator).",
         "",
         "[project]",
@@ -52,37 +71,38 @@ def partners_toml(
         "lease_seconds = 120",
         "",
     ]
-    for key, value in (extra_sync or {}).items():
-        lines = [line for line in lines if not line.startswith(f"{key} = ")]
-        lines.insert(lines.index("[sync]") + 1, f"{key} = {value:g}")
-    for p in PARTNERS:
-        values: dict[str, Any] = {
-            "code": p.code,
-            "name": p.name,
-            "country": p.country,
-            "locale": p.locale,
-            "timezone": p.timezone,
-            "spreadsheet_id": spreadsheet_ids[p.code],
-            "leads_tab": p.leads_tab,
-            "agreements_tab": p.agreements_tab,
-            "sync_at": p.sync_at,
-            "conflict_policy": p.conflict_policy,
-            "webhook_secret_env": f"{p.code.upper()}_WEBHOOK_SECRET",
-        }
-        if emulator_url:
-            values["spreadsheet_url"] = f"{emulator_url}/spreadsheets/d/{spreadsheet_ids[p.code]}"
-        lines.append("[[partners]]")
-        lines += [f"{k} = {toml_string(v)}" for k, v in values.items()]
-        if alert_emails and alert_emails.get(p.code):
-            listed = ", ".join(toml_string(a) for a in alert_emails[p.code])
-            lines.append(f"alert_emails = [{listed}]")
-        lines.append("")
-    if alerts:
-        lines.append("[alerts]")
-        lines += [f"{k} = {toml_value(v)}" for k, v in alerts.items()]
-        lines.append("")
-    lines += events_toml(DEMO_EVENTS)
-    return "\n".join(lines)
+
+
+def _partner_lines(
+    p: DemoPartner,
+    spreadsheet_id: str,
+    alert_emails: Mapping[str, Sequence[str]] | None,
+    emulator_url: str | None,
+) -> list[str]:
+    """One ``[[partners]]`` table; its webhook secret is named after the partner
+    code so each partner's secret sits in its own environment variable."""
+    values: dict[str, Any] = {
+        "code": p.code,
+        "name": p.name,
+        "country": p.country,
+        "locale": p.locale,
+        "timezone": p.timezone,
+        "spreadsheet_id": spreadsheet_id,
+        "leads_tab": p.leads_tab,
+        "agreements_tab": p.agreements_tab,
+        "sync_at": p.sync_at,
+        "conflict_policy": p.conflict_policy,
+        "webhook_secret_env": f"{p.code.upper()}_WEBHOOK_SECRET",
+    }
+    if emulator_url:
+        values["spreadsheet_url"] = f"{emulator_url}/spreadsheets/d/{spreadsheet_id}"
+    lines = ["[[partners]]"]
+    lines += [f"{k} = {toml_string(v)}" for k, v in values.items()]
+    if alert_emails and alert_emails.get(p.code):
+        listed = ", ".join(toml_string(a) for a in alert_emails[p.code])
+        lines.append(f"alert_emails = [{listed}]")
+    lines.append("")
+    return lines
 
 
 def toml_value(value: Any) -> str:

@@ -225,6 +225,22 @@ def _maintain(
     live, latest = _live(store, partner)
     if not force and not live and latest == "stopped":
         return ChannelOutcome(partner, "skipped", detail="stopped with crm-sync watch --stop")
+    live = _retire_dead(store, partner, live, now)
+    current = live[0] if live else None
+    renew = config.sync.channel_renew_seconds
+    if current is not None and not force and not needs_renewal(current.expires_at, now, renew):
+        for extra in live[1:]:  # a leftover of an interrupted renewal: one channel is enough
+            stop(store, connector, extra, status="replaced", why="a newer channel is live")
+        return ChannelOutcome(partner, "kept", current.id)
+    kind = "renewed" if current is not None else ("re-registered" if latest else "registered")
+    return _open_new(config, store, connector, partner, live, kind)
+
+
+def _retire_dead(
+    store: Store, partner: str, live: list[DriveChannel], now: datetime
+) -> list[DriveChannel]:
+    """Mark the channels that expired or that Drive never confirmed (each with an
+    event in the partner's channel history); the live ones that are left."""
     expired = [c for c in live if c.expires_at is not None and c.expires_at <= now]
     for channel in expired:
         set_status(store, channel.id, "expired")
@@ -235,14 +251,19 @@ def _maintain(
         set_status(store, channel.id, "gone")
         with store.session() as session:
             record_event(session, partner, "failed", "Drive never confirmed it", channel.id)
-    live = [c for c in live if c not in expired and c not in unconfirmed]
-    current = live[0] if live else None
-    renew = config.sync.channel_renew_seconds
-    if current is not None and not force and not needs_renewal(current.expires_at, now, renew):
-        for extra in live[1:]:  # a leftover of an interrupted renewal: one channel is enough
-            stop(store, connector, extra, status="replaced", why="a newer channel is live")
-        return ChannelOutcome(partner, "kept", current.id)
-    kind = "renewed" if current is not None else ("re-registered" if latest else "registered")
+    return [c for c in live if c not in expired and c not in unconfirmed]
+
+
+def _open_new(
+    config: AppConfig,
+    store: Store,
+    connector: DriveConnector,
+    partner: str,
+    live: list[DriveChannel],
+    kind: str,
+) -> ChannelOutcome:
+    """Register a new channel, then stop the old ones: only once the new channel is
+    open, so no push is missed in between."""
     try:
         new = register(config, store, connector, partner, kind=kind)
     except SheetsError as exc:

@@ -71,26 +71,13 @@ def report_request(
     source and event.
 
     Raises :class:`ReportError` naming the parameter."""
-    project = config.project
     now = today or project_today(config)
-    first = _day("from", start) or project.start
-    last = _day("to", end) or min(max(now, project.start), project.end)
-    if last < first:
-        raise ReportError("to", "must not be before from")
-    if (last - first).days > 366 * 20:
-        raise ReportError("to", "the period is longer than 20 years")
+    first, last = _period(config, start, end, now)
     by = by or "quarter"
     if by not in PERIODS:
         raise ReportError("by", "not one of " + ", ".join(PERIODS))
-    if partner in ("", None):
-        partner = None
-    elif partner not in config.partners:
-        raise ReportError("partner", "unknown partner code")
-    if lang in ("", None):
-        lang = config.partners[partner].locale if partner else "en"
-        lang = lang if lang in LOCALES else "en"
-    elif lang not in LOCALES:
-        raise ReportError("lang", "not one of " + ", ".join(LOCALES))
+    partner = _partner(config, partner)
+    lang = _lang(config, partner, lang)
     source = source or None
     if source is not None and source not in enum_values("lead", "source"):
         raise ReportError("source", "not one of " + ", ".join(enum_values("lead", "source")))
@@ -98,3 +85,39 @@ def report_request(
     if event is not None and event not in {e.id for e in config.events}:
         raise ReportError("event", "not an event id of the partners file")
     return ReportRequest(first, last, by, partner, lang, now, source, event)
+
+
+def _period(
+    config: AppConfig, start: str | date | None, end: str | date | None, now: date
+) -> tuple[date, date]:
+    """The first and last day: by default the project window up to today (a
+    window not yet begun or already over is clamped to it); at most 20 years,
+    so a typo in a year does not ask for centuries of periods."""
+    project = config.project
+    first = _day("from", start) or project.start
+    last = _day("to", end) or min(max(now, project.start), project.end)
+    if last < first:
+        raise ReportError("to", "must not be before from")
+    if (last - first).days > 366 * 20:
+        raise ReportError("to", "the period is longer than 20 years")
+    return first, last
+
+
+def _partner(config: AppConfig, partner: str | None) -> str | None:
+    """A known partner code, or None (an empty value from a form means every partner)."""
+    if partner in ("", None):
+        return None
+    if partner not in config.partners:
+        raise ReportError("partner", "unknown partner code")
+    return partner
+
+
+def _lang(config: AppConfig, partner: str | None, lang: str | None) -> str:
+    """The report's language: the one asked for, else the partner's (when the
+    report is offered in it), else English."""
+    if lang in ("", None):
+        lang = config.partners[partner].locale if partner else "en"
+        return lang if lang in LOCALES else "en"
+    if lang not in LOCALES:
+        raise ReportError("lang", "not one of " + ", ".join(LOCALES))
+    return lang
