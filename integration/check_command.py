@@ -137,7 +137,7 @@ def _partner_spreadsheet_checks(config: AppConfig, connector: Any, code: str) ->
         )
         fields = [f for f in found.match.columns if f not in ("sync_status", "last_synced")]
         if fields:
-            header = on_tab | {"row": found.row, "count": len(fields)}
+            header = on_tab | {"row": found.header_row, "count": len(fields)}
             yield Check("tab", True, "tab_header", header)
         else:
             yield Check("tab", False, "tab_no_header", on_tab)

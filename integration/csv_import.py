@@ -2,8 +2,9 @@
 
 Row numbers are the ones the sheet shows, so a report can say "row 7" and the
 partner finds it. Blank rows are skipped but still counted. The header is found
-by the same rule the sync uses (:func:`integration.normalise.headers.find_header`):
-a title and blank rows above it are not data.
+by the same rule and the same code the sync uses
+(:func:`integration.normalise.headers.find_header`): a title and blank rows above it
+are not data.
 
 Nothing here holds a whole file in memory: a :class:`Table` keeps only its first
 rows (where the header is looked for) and reads the rest again, row by row, when
@@ -21,7 +22,7 @@ import io
 import re
 import zipfile
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -29,8 +30,10 @@ from typing import Any
 from integration.normalise.headers import (
     HEADER_SEARCH_ROWS,
     HeaderMatch,
+    TabRows,
     find_header,
     first_filled_row,
+    split_rows,
 )
 from integration.normalise.text import is_blank_row
 
@@ -70,16 +73,17 @@ class MergedRange:
 
 @dataclass(frozen=True)
 class Table:
-    """One tab: its first rows (row 1 first, blank rows too), where its header is,
-    and a way to read every row again from the file.
+    """One tab: its first rows (row 1 first, blank rows too), those rows split at
+    its header (``split``, as the sync splits a tab), and a way to read every row
+    again from the file.
 
     Until :meth:`at_header` placed it for a kind of record, the header is the first
-    filled row.
+    filled row, and matches nothing.
     """
 
     name: str
-    head: list[list[Any]] = field(default_factory=list)
-    header_index: int = 0
+    head: list[list[Any]]
+    split: TabRows
     source: LineSource | None = None
     merged: tuple[MergedRange, ...] = ()
 
@@ -90,17 +94,17 @@ class Table:
 
     @property
     def header(self) -> list[Any]:
-        return list(self.head[self.header_index]) if self.header_index < len(self.head) else []
+        return self.split.header
 
     @property
     def header_row(self) -> int:
         """The header's sheet row number (1-based)."""
-        return self.header_index + 1
+        return self.split.header_row
 
     def iter_rows(self) -> Iterator[tuple[int, list[Any]]]:
         """The non-blank rows below the header, as ``(sheet row number, cells)``,
         read from the file one at a time."""
-        below = islice(self._lines(), self.header_index + 1, None)
+        below = islice(self._lines(), self.header_row, None)
         for number, cells in enumerate(below, start=self.header_row + 1):
             if not is_blank_row(cells):
                 yield number, list(cells)
@@ -122,16 +126,15 @@ class Table:
         head = self.head
         if header_row is not None and header_row > len(head) and self.source is not None:
             head = list(islice(self._lines(), header_row))
-        found = find_header(head, kind, columns, header_row)
-        return dataclasses.replace(self, head=head, header_index=found.index), found.match
+        split = find_header(head, kind, columns, header_row)
+        return dataclasses.replace(self, head=head, split=split), split.match
 
 
 def _build(name: str, source: LineSource, merged: tuple[MergedRange, ...] = ()) -> Table:
     """A table over ``source``; the header is placed later, per kind (:meth:`Table.at_header`)."""
     head = [list(cells) for cells in islice(source(), HEADER_SEARCH_ROWS)]
-    return Table(
-        name=name, head=head, header_index=first_filled_row(head), source=source, merged=merged
-    )
+    split = split_rows(head, first_filled_row(head))
+    return Table(name=name, head=head, split=split, source=source, merged=merged)
 
 
 def file_encoding(path: Path) -> str:

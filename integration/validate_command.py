@@ -19,7 +19,14 @@ from typing import Any, NoReturn
 import click
 from openpyxl.utils import get_column_letter
 
-from integration.config import ConfigError, config_file_path, load_config
+from integration.config import (
+    DEFAULT_CONFIG_FILE,
+    AppConfig,
+    ConfigError,
+    PartnerConfig,
+    config_file_path,
+    load_config,
+)
 from integration.csv_import import ImportFileError, Table, open_tables
 from integration.identity import firm_keys, first_match, key_field, registration_identity
 from integration.issues import ValidationIssue, issue
@@ -29,6 +36,7 @@ from integration.normalise.headers import (
     HEADER_SEARCH_ROWS,
     SERVICE_FIELDS,
     HeaderMatch,
+    column_field,
 )
 from integration.normalise.identifiers import looks_like_lead_id
 from integration.normalise.locales import known_language
@@ -44,11 +52,6 @@ from integration.validation.cross_rules import (
 )
 from integration.validation.records import check_row
 from integration.vocabulary import field_label, first_word, vocabulary
-
-#: The founding partners' locales, for a check without any partners file (a partner
-#: added later is known only from the partners file that configures it).
-DEFAULT_LOCALES = {"lv": "lv", "ee": "et", "fi": "fi"}
-_DEFAULT_CONFIG = "partners.toml"
 
 
 @dataclass
@@ -152,36 +155,29 @@ def _fail(message: str) -> NoReturn:
     raise SystemExit(2)
 
 
-def partner_settings(
-    partner: str | None, config_path: str | None
-) -> tuple[str, frozenset[str] | None]:
-    """``(locale, partner codes)`` for ``partner``: from the partners file when there
-    is one (``--config``, ``$CRM_CONFIG`` or ./partners.toml), else the founding
-    partners' defaults. Without ``--partner``: English, and only a code's shape is
-    checked."""
-    if partner is None:
-        return "en", None
-
+def partners_file(config_path: str | None) -> AppConfig | None:
+    """The partners file (``--config``, ``$CRM_CONFIG`` or ./partners.toml), read by
+    the config loader every command uses, once; None when there is none. A file
+    that cannot be used stops the command (one line)."""
     path = config_file_path(config_path)
-    if path is None and Path(_DEFAULT_CONFIG).is_file():
-        path = Path(_DEFAULT_CONFIG)
-    if path is not None:
-        try:
-            config = load_config(path)
-        except ConfigError as exc:
-            _fail(str(exc))
-        found = config.partners.get(partner)
-        if found is None:
-            known = ", ".join(sorted(config.partners)) or "none"
-            _fail(f"unknown partner {partner!r} in {path} (configured: {known})")
-        return found.locale, frozenset(config.partners)
-    if partner not in DEFAULT_LOCALES:
-        known = ", ".join(sorted(DEFAULT_LOCALES))
-        _fail(
-            f"unknown partner {partner!r} (known without a partners file: {known}; "
-            "or give --config)"
-        )
-    return DEFAULT_LOCALES[partner], frozenset(DEFAULT_LOCALES)
+    if path is None and Path(DEFAULT_CONFIG_FILE).is_file():
+        path = Path(DEFAULT_CONFIG_FILE)
+    if path is None:
+        return None
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        _fail(str(exc))
+
+
+def embedded_locales() -> dict[str, str]:
+    """Partner code -> locale of the partners the service ships with (those the
+    ``crm-sync demo`` partners file configures), for a check without any partners
+    file: a partner added later is known only from the file that configures it."""
+    # deferred: the demo's data is read only when there is no partners file
+    from integration.demo.data import PARTNERS
+
+    return {p.code: p.locale for p in PARTNERS}
 
 
 @dataclass(frozen=True)
@@ -192,29 +188,46 @@ class TabHeaders:
     header_row: int | None = None
 
 
-#: ``--kind`` -> the partners file's tab name.
+@dataclass(frozen=True)
+class PartnerSettings:
+    """What ``--partner`` sets: the language, the partner codes a record may name
+    (None: only a code's shape is checked), and the partner's own settings in the
+    partners file (None without one)."""
+
+    locale: str = "en"
+    partners: frozenset[str] | None = None
+    config: PartnerConfig | None = None
+
+    def headers(self, kind: str) -> TabHeaders:
+        """The partner's ``[partners.columns.<tab>]`` and ``[partners.header_row]``
+        for ``kind``'s tab."""
+        if self.config is None:
+            return TabHeaders()
+        tab = tab_of(kind)
+        return TabHeaders(dict(self.config.columns.get(tab, {})), self.config.header_row.get(tab))
 
 
-def partner_headers(partner: str | None, config_path: str | None, kind: str) -> TabHeaders:
-    """The partner's ``[partners.columns.<tab>]`` and ``[partners.header_row]`` for
-    ``kind``'s tab, when a partners file is available (problems with the file are
-    reported by :func:`partner_locale`, which runs first)."""
+def partner_settings(partner: str | None, config_path: str | None) -> PartnerSettings:
+    """The settings of ``partner``: from the partners file when there is one, else
+    the embedded partners' locales (:func:`embedded_locales`). Without
+    ``--partner``: English, only a code's shape is checked, and no file is read."""
     if partner is None:
-        return TabHeaders()
-
-    path = config_file_path(config_path)
-    if path is None and Path(_DEFAULT_CONFIG).is_file():
-        path = Path(_DEFAULT_CONFIG)
-    if path is None:
-        return TabHeaders()
-    try:
-        found = load_config(path).partners.get(partner)
-    except ConfigError as exc:
-        _fail(str(exc))
+        return PartnerSettings()
+    config = partners_file(config_path)
+    if config is None:
+        locales = embedded_locales()
+        if partner not in locales:
+            known = ", ".join(sorted(locales))
+            _fail(
+                f"unknown partner {partner!r} (known without a partners file: {known}; "
+                "or give --config)"
+            )
+        return PartnerSettings(locales[partner], frozenset(locales))
+    found = config.partners.get(partner)
     if found is None:
-        return TabHeaders()
-    tab = tab_of(kind)
-    return TabHeaders(dict(found.columns.get(tab, {})), found.header_row.get(tab))
+        known = ", ".join(sorted(config.partners)) or "none"
+        _fail(f"unknown partner {partner!r} in {config.config_path} (configured: {known})")
+    return PartnerSettings(found.locale, frozenset(config.partners), found)
 
 
 def _located(table: Table, kind: str, headers: TabHeaders) -> tuple[Table, HeaderMatch]:
@@ -250,7 +263,7 @@ def _merge_notes(
                     frame(
                         "merged",
                         locale,
-                        field=field_label(kind, _record_field(kind, name), locale),
+                        field=field_label(kind, column_field(kind, name), locale),
                         cell=f"{get_column_letter(index + 1)}{number}",
                         range=merged.ref,
                         first=merged.ref.partition(":")[0],
@@ -258,11 +271,6 @@ def _merge_notes(
                 )
                 break
     return notes
-
-
-def _record_field(kind: str, column: str) -> str:
-    """A header-match name as the record field it fills (``seller`` -> ``seller_id``)."""
-    return dict(record_kind(kind).party_columns).get(column, column)
 
 
 def _offline_parties(
@@ -445,9 +453,9 @@ def validate_command(
     config_path = config_path or getattr(root, "config_path", None)
     if partner is not None:
         partner = partner.strip().lower()
-    partner_locale, partners = partner_settings(partner, config_path)
-    locale = locale or partner_locale
-    headers = partner_headers(partner, config_path, kind)
+    settings = partner_settings(partner, config_path)
+    locale = locale or settings.locale
+    headers = settings.headers(kind)
     reading = file
     try:
         with contextlib.ExitStack() as stack:
@@ -456,7 +464,7 @@ def validate_command(
             leads = None
             if record_kind(kind).party_columns:  # the parties are leads: read them
                 reading = leads_file or file
-                lead_headers = partner_headers(partner, config_path, "lead")
+                lead_headers = settings.headers("lead")
                 leads = _party_leads(
                     stack, tables, table, leads_file, locale, partner, lead_headers
                 )
@@ -470,7 +478,7 @@ def validate_command(
                     locale=locale,
                     partner=partner,
                     leads=leads,
-                    partners=partners,
+                    partners=settings.partners,
                 )
             )
             shown = (r for r in results if not r.valid) if errors_only else results

@@ -12,12 +12,12 @@ the same way in both.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from integration.kinds import AGREEMENT, STORE_FIELDS, record_kind
+from integration.kinds import STORE_FIELDS, record_kind
 from integration.normalise.text import clean_line, is_blank_row
 from integration.vocabulary import fold, header_table
 from schemas import load_schema
@@ -32,9 +32,6 @@ SERVICE_FIELDS = ("sync_status", "last_synced")
 
 #: The header is looked for among this many rows at the top of a tab.
 HEADER_SEARCH_ROWS = 10
-
-#: Record fields an agreement's party columns fill, by their header-match name.
-PARTY_COLUMNS = dict(AGREEMENT.party_columns)
 
 #: Record fields no sheet column fills: the service and the partners file set them.
 _NOT_IN_SHEETS = frozenset({*STORE_FIELDS, "partner"})
@@ -70,11 +67,27 @@ class HeaderMatch:
         return [name for name in self.fields if name not in SERVICE_FIELDS]
 
     def row_to_raw(self, row: Sequence[Any]) -> dict[str, Any]:
-        """One sheet row's cells keyed by field (missing trailing cells count as blank)."""
-        width = len(row)
-        return {
-            name: (row[index] if index < width else None) for name, index in self.columns.items()
-        }
+        """One row's filled cells keyed by every field found (:func:`row_values`)."""
+        return row_values(self.columns, row)
+
+
+def row_values(columns: Mapping[str, int], row: Sequence[Any]) -> dict[str, Any]:
+    """One row's filled cells keyed by field (``columns``: field -> 0-based column),
+    as :func:`integration.normalise.normalise_record` reads them.
+
+    The one place a row of cells becomes a raw record, for the sync
+    (:func:`integration.sync.sheet_rows.row_raw`) and ``crm-sync validate`` alike.
+    Blank cells (``None``, ``""``, a missing trailing cell) are left out: to the
+    normaliser and to a row's fingerprint a blank cell is no value at all.
+    """
+    width = len(row)
+    out: dict[str, Any] = {}
+    for name, index in columns.items():
+        if index < width:
+            value = row[index]
+            if value is not None and value != "":
+                out[name] = value
+    return out
 
 
 @cache
@@ -101,6 +114,15 @@ def column_name(kind: str, field_name: str) -> str:
         if target == field_name:
             return column
     return field_name
+
+
+def column_field(kind: str, column: str) -> str:
+    """A header-match name as the record field it fills (an agreement's ``seller`` ->
+    ``seller_id``): the inverse of :func:`column_name`."""
+    for name, target in record_kind(kind).party_columns:
+        if name == column:
+            return target
+    return column
 
 
 def configured_table(kind: str, columns: Mapping[str, str] | None) -> dict[str, str]:
@@ -181,16 +203,39 @@ def first_filled_row(rows: Sequence[Sequence[Any]]) -> int:
 
 
 @dataclass(frozen=True)
-class HeaderFound:
-    """Where a tab's header is: ``index`` into the rows read (0-based), and its match."""
+class TabRows:
+    """A tab's rows split at its header (:func:`find_header`): where the header is
+    (``index`` into the rows read, 0-based), what its cells match, its cells, and
+    the rows read below it. Rows above the header (a title, blank rows) belong to
+    neither and are never written.
+
+    The one split of the sync (every row of a tab read), ``crm-sync validate`` and
+    the import of an export (:class:`integration.csv_import.Table`: only its first
+    rows, the rest read from the file again when asked)."""
 
     index: int
     match: HeaderMatch
+    header: list[Any]
+    data: Sequence[Sequence[Any]]
 
     @property
-    def row(self) -> int:
+    def header_row(self) -> int:
         """The header's sheet row number (1-based), as partners see it."""
         return self.index + 1
+
+    def numbered(self) -> Iterator[tuple[int, Sequence[Any]]]:
+        """``(sheet row number, cells)`` of each data row."""
+        return enumerate(self.data, start=self.header_row + 1)
+
+
+def split_rows(
+    rows: Sequence[Sequence[Any]], index: int, match: HeaderMatch | None = None
+) -> TabRows:
+    """``rows`` split at row ``index`` (0-based; past the end: an empty header),
+    whose cells match ``match`` (nothing, when not given)."""
+    header = list(rows[index]) if index < len(rows) else []
+    found = match if match is not None else HeaderMatch()
+    return TabRows(index, found, header, rows[index + 1 :])
 
 
 def find_header(
@@ -198,26 +243,28 @@ def find_header(
     kind: str,
     columns: Mapping[str, str] | None = None,
     header_row: int | None = None,
-) -> HeaderFound:
-    """The header of a tab: the partner's configured ``header_row`` (1-based), else
-    the row among the first :data:`HEADER_SEARCH_ROWS` with the most recognised
-    headers, the topmost on a tie.
+) -> TabRows:
+    """The rows read (row 1 first) split at the tab's header: the partner's
+    configured ``header_row`` (1-based), else the row among the first
+    :data:`HEADER_SEARCH_ROWS` with the most recognised headers, the topmost on a
+    tie.
 
     A title and blank rows above the header are thus skipped. When no row is
     recognised at all, the first filled row is taken (row 1 for a blank tab), so
-    the caller reports that header as not recognised rather than guessing.
+    the caller reports that header as not recognised rather than guessing. The
+    sync, ``crm-sync validate`` and the import of an export all find a tab's
+    header here, so a tab reads the same in all of them.
     """
     if header_row is not None:
         index = header_row - 1
-        header = rows[index] if index < len(rows) else []
-        return HeaderFound(index, match_headers(header, kind, columns))
-    best: HeaderFound | None = None
-    for index, cells in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        match = match_headers(cells, kind, columns)
-        if match.columns and (best is None or len(match.columns) > len(best.match.columns)):
-            best = HeaderFound(index, match)
-    if best is not None:
-        return best
-    index = first_filled_row(rows)
+    else:
+        best: tuple[int, HeaderMatch] | None = None
+        for at, cells in enumerate(rows[:HEADER_SEARCH_ROWS]):
+            match = match_headers(cells, kind, columns)
+            if match.columns and (best is None or len(match.columns) > len(best[1].columns)):
+                best = (at, match)
+        if best is not None:
+            return split_rows(rows, *best)
+        index = first_filled_row(rows)
     header = rows[index] if index < len(rows) else []
-    return HeaderFound(index, match_headers(header, kind, columns))
+    return split_rows(rows, index, match_headers(header, kind, columns))

@@ -13,14 +13,15 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Any
 
+from integration.kinds import record_kind
 from integration.normalise import match_headers, normalise_record
 from integration.normalise.enums import localized_labels
-from integration.normalise.headers import PARTY_COLUMNS, column_name, find_header
+from integration.normalise.headers import column_field, column_name, row_values
 from integration.normalise.headers import sheet_fields as sync_fields
 from integration.normalise.identifiers import looks_like_lead_id, normalise_id
 from integration.normalise.text import clean_line
@@ -32,11 +33,6 @@ _CANONICAL_ID = re.compile(r"^[LA]-[0-9]{6}$")
 SERVICE_COLUMNS = ("id", "sync_status", "last_synced")
 #: Enum fields written as the partner's word; codes (country, currency, partner) stay codes.
 _LABELLED = frozenset({"sector", "role", "stage", "source", "status"})
-
-
-def column_field(kind: str, column: str) -> str:
-    """Header-match name -> record field (``seller`` -> ``seller_id``)."""
-    return PARTY_COLUMNS.get(column, column) if kind == "agreement" else column
 
 
 @dataclass(frozen=True)
@@ -91,34 +87,6 @@ def layout_for(
         unmapped=list(match.unmapped),
         configured=frozenset(column_field(kind, name) for name in match.configured),
     )
-
-
-@dataclass(frozen=True)
-class TabRows:
-    """A tab's rows split at its header (:func:`find_header`): the header row's
-    sheet number, its cells, and the data rows below it. Rows above the header (a
-    title, blank rows) belong to neither and are never written."""
-
-    header_row: int  # 1-based sheet row of the header
-    header: list[Any]
-    data: Sequence[Sequence[Any]]
-
-    def numbered(self) -> Iterator[tuple[int, Sequence[Any]]]:
-        """``(sheet row number, cells)`` of each data row."""
-        return enumerate(self.data, start=self.header_row + 1)
-
-
-def tab_rows(
-    rows: Sequence[Sequence[Any]],
-    kind: str,
-    columns: Mapping[str, str] | None = None,
-    header_row: int | None = None,
-) -> TabRows:
-    """Split the rows read (row 1 first) at the tab's header: the configured
-    ``header_row``, else the row the headers are recognised in."""
-    found = find_header(rows, kind, columns, header_row)
-    header = list(rows[found.index]) if found.index < len(rows) else []
-    return TabRows(found.row, header, rows[found.index + 1 :])
 
 
 def with_service_columns(layout: Layout, start: int = 0) -> tuple[Layout, dict[int, str]]:
@@ -176,20 +144,9 @@ def cell(row: Sequence[Any], col: int | None) -> Any:
 
 
 def row_raw(layout: Layout, row: Sequence[Any]) -> dict[str, Any]:
-    """The row's data cells keyed as :func:`normalise_record` expects."""
-    width = len(row)
-    out: dict[str, Any] = {}
-    for key, col in layout.raw_keys.items():
-        value = row[col] if col < width else None
-        if value is not None and value != "":
-            out[key] = value
-    return out
-
-
-def is_blank(raw: Mapping[str, Any]) -> bool:
-    return all(clean_line(v) is None for v in raw.values() if isinstance(v, str)) and not any(
-        v is not None and not isinstance(v, str) for v in raw.values()
-    )
+    """The row's data cells keyed as :func:`normalise_record` expects (the service
+    columns and the CRM ID left out: :func:`.headers.row_values`)."""
+    return row_values(layout.raw_keys, row)
 
 
 def row_hash(raw: Mapping[str, Any]) -> str:
@@ -206,14 +163,14 @@ def row_hash(raw: Mapping[str, Any]) -> str:
 def row_id(kind: str, value: Any) -> tuple[str | None, str | None]:
     """``(id, None)`` for a well-formed CRM ID of ``kind``, ``(None, text)`` for junk,
     ``(None, None)`` for a blank cell."""
+    letter = record_kind(kind).id_prefix
     if isinstance(value, str) and len(value) == 8 and _CANONICAL_ID.match(value):
-        return (value, None) if value[0] == ("L" if kind == "lead" else "A") else (None, value)
+        return (value, None) if value[0] == letter else (None, value)
     text = clean_line(value if isinstance(value, str) or value is None else str(value))
     if text is None:
         return None, None
     norm = normalise_id(text)
-    prefix = "L-" if kind == "lead" else "A-"
-    if isinstance(norm, str) and norm.startswith(prefix) and len(norm) == 8:
+    if isinstance(norm, str) and norm.startswith(f"{letter}-") and len(norm) == 8:
         return norm, None
     return None, text
 

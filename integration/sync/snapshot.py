@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from integration.normalise.text import storable_rows
+from integration.normalise.headers import find_header
+from integration.normalise.text import is_blank_row, storable_rows
 
 from . import sheet_rows
 
@@ -98,10 +99,10 @@ def read_snapshot(
 ) -> TabSnapshot:
     """The snapshot of a tab read as ``read`` (row 1 first): its header found
     (``header_row``: the configured one, else the row the headers are recognised
-    in; ``columns``: the partner's own header texts, :func:`.sheet_rows.tab_rows`)."""
+    in; ``columns``: the partner's own header texts, :func:`find_header`)."""
     # The one place sheet text enters: cells that are not text are made storable.
     rows = storable_rows(read)
-    tab = sheet_rows.tab_rows(rows, kind, columns, header_row)
+    tab = find_header(rows, kind, columns, header_row)
     layout = sheet_rows.layout_for(tab.header, kind, columns)
     parsed: list[SheetRow] = []
     stamps: set[str] = set()
@@ -109,7 +110,7 @@ def read_snapshot(
     for number, cells in tab.numbered():
         raw = sheet_rows.row_raw(layout, cells)
         rid, junk = sheet_rows.row_id(kind, sheet_rows.cell(cells, layout.id_col))
-        if rid is None and junk is None and sheet_rows.is_blank(raw):
+        if rid is None and junk is None and is_blank_row(raw.values()):
             blank += 1
             continue
         parsed.append(SheetRow(number, cells, raw, rid, junk, sheet_rows.row_hash(raw)))

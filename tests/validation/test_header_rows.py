@@ -23,7 +23,7 @@ from integration.sync.header_report import (
     report_lines,
     suggest_field,
 )
-from integration.sync.sheet_rows import layout_for, tab_rows
+from integration.sync.sheet_rows import layout_for
 
 TITLE = "LEF Network Azerbaijan — kontakti 2025"
 BILINGUAL = ["Uzņēmums / Company", "Valsts / Country", "E-pasts | E-mail", "Reģ. nr. (Reg. no)"]
@@ -178,26 +178,26 @@ def _rows(*rows: list[Any]) -> list[list[Any]]:
     ],
 )
 def test_find_header(rows: list[list[Any]], header_row: int | None, expected: int) -> None:
-    assert find_header(rows, "lead", header_row=header_row).row == expected
+    assert find_header(rows, "lead", header_row=header_row).header_row == expected
 
 
 def test_the_header_is_looked_for_in_the_first_ten_rows_only() -> None:
     rows = _rows(*([TITLE] for _ in range(HEADER_SEARCH_ROWS)), ["Company", "Country"])
-    assert find_header(rows, "lead").row == 1
+    assert find_header(rows, "lead").header_row == 1
     rows = _rows(*([TITLE] for _ in range(HEADER_SEARCH_ROWS - 1)), ["Company", "Country"])
-    assert find_header(rows, "lead").row == HEADER_SEARCH_ROWS
+    assert find_header(rows, "lead").header_row == HEADER_SEARCH_ROWS
 
 
 def test_a_configured_header_counts_when_finding_the_row() -> None:
     rows = _rows([TITLE], ["Kood (äriregister)", "Nimetus", "Riik"], ["x", "y", "EE"])
-    assert find_header(rows, "lead").row == 2  # "Riik" alone
+    assert find_header(rows, "lead").header_row == 2  # "Riik" alone
     found = find_header(rows, "lead", {"Kood (äriregister)": "registration_code"})
-    assert found.row == 2 and found.match.columns == {"registration_code": 0, "country": 2}
+    assert found.header_row == 2 and found.match.columns == {"registration_code": 0, "country": 2}
 
 
-def test_tab_rows_numbers_data_rows_from_the_real_header() -> None:
+def test_find_header_numbers_data_rows_from_the_real_header() -> None:
     rows = _rows([TITLE], [], BILINGUAL, ["SIA A", "LV"], [], ["SIA B", "EE"])
-    tab = tab_rows(rows, "lead")
+    tab = find_header(rows, "lead")
     assert tab.header_row == 3 and tab.header == BILINGUAL
     assert [(n, list(cells)) for n, cells in tab.numbered()] == [
         (4, ["SIA A", "LV"]),

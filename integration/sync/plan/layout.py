@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from integration.kinds import record_kind
+
 from .. import sheet_rows
 from ..header_report import HeaderReport, expected_fields, header_report
 from ..snapshot import SheetRow
@@ -144,7 +146,7 @@ def owners_of(ctx: PlanContext, rid: str, claims: list[Claim]) -> Owners:
     rec = ctx.state.records.get(rid)
     shadow = ctx.state.shadows.get(rid)
     is_firm = None
-    if rec is not None and ctx.kind == "lead":
+    if rec is not None and record_kind(ctx.kind).is_firm:
         stored = rec.data
 
         def is_firm(raw: Mapping[str, Any]) -> bool:
