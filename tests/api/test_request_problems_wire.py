@@ -33,3 +33,13 @@ def test_a_bad_idempotency_key_is_one_english_entry(client, tokens) -> None:
     assert found["errors"] == [
         {"field": "Idempotency-Key", "code": "invalid", "message": "bad key"}
     ]
+
+
+def test_a_store_field_in_a_body_is_refused_in_english_as_always(client, tokens) -> None:
+    body = {"company_name": "X", "country": "LV", "sector": "ict", "id": "L-000009"}
+    headers = {**tokens.lv, "Accept-Language": "lv"}
+    found = problem(client.post("/api/v1/leads", json=body, headers=headers), 422)
+    text = "id is set by the store and cannot be written."
+    assert found["errors"] == [
+        {"field": "id", "code": "read_only", "message": text, "messages": {"en": text}}
+    ]
