@@ -48,6 +48,8 @@ CODES = (
     "same_country",
     "signed_date",
     "invalid",
+    "erased",
+    "choice",
 )
 
 #: How many allowed values a message lists before it shortens the list.
@@ -91,6 +93,11 @@ class ValidationIssue:
     def as_dict(self) -> dict[str, Any]:
         """:meth:`as_data` plus ``message`` in :attr:`locale` (for one-reader output)."""
         return {**self.as_data(), "message": self.message}
+
+    def as_entry(self) -> dict[str, Any]:
+        """``{"field", "code", "message"}`` in :attr:`locale`: an entry of an API
+        problem's ``errors``, a shape clients read as it is (no ``params``)."""
+        return {"field": self.field, "code": self.code, "message": self.message}
 
 
 def _short(value: Any, limit: int = 60) -> str:

@@ -18,6 +18,7 @@ from functools import cache
 from typing import Any
 
 from integration import messages
+from integration.issues import ValidationIssue
 from integration.vocabulary import country_table, fold, header_table, label_table
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -41,6 +42,10 @@ def _pattern(template: str) -> re.Pattern[str]:
 
 def _templates(code: str) -> list[str]:
     keys = [f"validation.{code}", f"sync.{code}"]
+    if code == "owner":
+        keys.append("sync.foreign")  # a row naming another partner's record
+    if code == "reference":
+        keys.append("sync.unknown_id")  # a CRM ID the store does not know
     if code == "required":
         keys.append("validation.required_if_signed")
     if code == "duplicate":
@@ -100,12 +105,7 @@ def read_back(error: Mapping[str, Any], kind: str) -> dict[str, Any] | None:
                 match = _pattern(template).fullmatch(text) if template else None
                 if match is None:
                     continue
-                out: dict[str, Any] = {
-                    "field": field,
-                    "code": code,
-                    "params": _values(match.groupdict(), field, kind),
-                }
-                if key != f"validation.{code}":
-                    out["template"] = key
-                return out
+                template = "" if key == f"validation.{code}" else key
+                params = _values(match.groupdict(), field, kind)
+                return ValidationIssue(field, code, params, template=template).as_data()
     return None

@@ -23,7 +23,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from integration.config import AppConfig
 from integration.domain import IntakeOutcome, Trigger
 from integration.intake import accept_lead, fill_blanks, record_errors, split_known
-from integration.issues import render
+from integration.issues import issue, render
 from integration.kinds import STORE_FIELDS, Kind, Tab
 from integration.messages import FALLBACK
 from integration.ownership import (
@@ -112,7 +112,7 @@ def plan_merge(
                 "invalid",
                 f"'{name}': choose 'lead' or 'entry' only for a field both have a "
                 "different value in.",
-                [{"field": f"choose.{name}", "code": "choice", "message": "not a differing field"}],
+                [issue("choice", f"choose.{name}").as_data()],
             )
     replace = {k: differing[k][1] for k, side in choose.items() if side == "entry"}
     return MergePlan(fill, replace, differing)

@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from integration.api.context import store_session, token
+from integration.issues import issue
 from integration.store.models import IdempotencyKey, utcnow
 from integration.store.retention import IDEMPOTENCY_KEY_TTL
 from integration.web.problem_details import Problem, problem_response
@@ -52,7 +53,7 @@ def _key() -> str | None:
             400,
             "Idempotency-Key must be 1 to 255 printable characters.",
             slug="bad-parameter",
-            errors=[{"field": "Idempotency-Key", "code": "invalid", "message": "bad key"}],
+            errors=[issue("invalid", "Idempotency-Key", template="request.bad_key").as_entry()],
         )
     return key
 

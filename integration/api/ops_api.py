@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from flask import Response, jsonify
@@ -23,6 +24,7 @@ from integration.api.context import (
 from integration.api.validation import invalid
 from integration.auth import can_see_partner, is_admin
 from integration.domain import Trigger
+from integration.issues import ValidationIssue, issue
 from integration.kinds import TABS
 from integration.kpi import compute_kpi
 from integration.store import records
@@ -135,6 +137,48 @@ def get_sync_run(run_id: int) -> Response:
         return jsonify(sync_run_json(run, admin=is_admin(token())))
 
 
+#: What a sync request's body may hold.
+SYNC_REQUEST_FIELDS = ("partner", "tab", "reason", "accept_deletions")
+#: The longest ``reason`` a sync request keeps.
+REASON_LIMIT = 150
+
+
+def sync_request_problems(
+    body: Mapping[str, Any], partners: Collection[str]
+) -> list[ValidationIssue]:
+    """What is wrong with a sync request's body, field by field (pure). The
+    problems' English sentences are the ``message`` clients have always read."""
+
+    def problem(field: str, code: str, template: str, **params: Any) -> ValidationIssue:
+        return issue(code, field, template=f"request.{template}", **params)
+
+    found = []
+    partner, tab, reason = body.get("partner"), body.get("tab"), body.get("reason")
+    if "partner" in body and not (isinstance(partner, str) and partner in partners):
+        found.append(problem("partner", "enum", "unknown_partner"))
+    if "tab" in body and not (isinstance(tab, str) and tab in TABS):
+        found.append(problem("tab", "enum", "tab"))
+    if "reason" in body and not (isinstance(reason, str) and len(reason) <= REASON_LIMIT):
+        found.append(problem("reason", "type", "at_most", limit=REASON_LIMIT))
+    if not isinstance(body.get("accept_deletions", False), bool):
+        found.append(problem("accept_deletions", "type", "boolean"))
+    for name in sorted(set(body) - set(SYNC_REQUEST_FIELDS)):
+        found.append(problem(name[:40], "unknown_field", "unknown_field"))
+    return found
+
+
+def _sync_targets(partner: str | None, partners: Collection[str]) -> list[str]:
+    """The partners a request asks a sync for: a partner token its own (naming
+    another partner is a 404, as for any record it may not see); an admin the
+    partner named, else every partner."""
+    tok = token()
+    if tok.partner is not None:
+        if partner is not None and partner != tok.partner:
+            raise not_found("partner")
+        return [tok.partner]
+    return [partner] if partner else sorted(partners)
+
+
 @describe(
     operationId="requestSync",
     summary="Ask for a sync soon (debounced by the scheduler)",
@@ -151,38 +195,20 @@ def request_sync() -> Response:
     """Ask for a sync soon (the scheduler drains requests, debounced). A partner
     token asks for its own partner; an admin names one or gets all."""
     body = json_body(allow_empty=True)
-    partner = body.get("partner")
-    tab = body.get("tab")
-    reason = body.get("reason")
-    accept = body.get("accept_deletions", False)
-    errors = []
     partners = services().config.partners
-    if "partner" in body and not (isinstance(partner, str) and partner in partners):
-        errors.append({"field": "partner", "code": "enum", "message": "unknown partner code"})
-    if "tab" in body and not (isinstance(tab, str) and tab in TABS):
-        errors.append({"field": "tab", "code": "enum", "message": "must be leads or agreements"})
-    if "reason" in body and (not isinstance(reason, str) or len(reason) > 150):
-        errors.append({"field": "reason", "code": "type", "message": "at most 150 characters"})
-    if not isinstance(accept, bool):
-        errors.append({"field": "accept_deletions", "code": "type", "message": "true or false"})
-    for name in sorted(set(body) - {"partner", "tab", "reason", "accept_deletions"}):
-        errors.append({"field": name[:40], "code": "unknown_field", "message": "unknown field"})
-    if errors:
-        raise invalid(errors, "The sync request is not valid.")
-    tok = token()
-    if tok.partner is not None:
-        if partner is not None and partner != tok.partner:
-            raise not_found("partner")
-        targets = [tok.partner]
-    else:
-        targets = [partner] if partner else sorted(partners)
+    found = sync_request_problems(body, partners)
+    if found:
+        raise invalid([p.as_entry() for p in found], "The sync request is not valid.")
+    partner, tab, reason = body.get("partner"), body.get("tab"), body.get("reason")
+    accept = body.get("accept_deletions", False)
+    targets = _sync_targets(partner, partners)
     with store_session() as session:
         made = [
             records.request_sync(
                 session,
                 code,
                 trigger=Trigger.ACCEPT_DELETIONS if accept else Trigger.API,
-                reason=(reason or "api request")[:150],
+                reason=(reason or "api request")[:REASON_LIMIT],
                 tab=tab,
             )
             for code in targets

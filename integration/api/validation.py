@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from integration.issues import for_readers
+from integration.issues import for_readers, issue
 from integration.kinds import STORE_FIELDS
 from integration.record_changes import agreement_issues
 from integration.store.models import ApiToken
@@ -43,9 +43,15 @@ def bad_request_field(field: str, code: str, message: str, detail: str) -> Probl
     return invalid([{"field": field, "code": code, "message": message}], detail)
 
 
+#: The sentence for a store field in a request body (English on the wire, as always).
+_READ_ONLY = "request.read_only"
+
+
 def check_read_only(body: Mapping[str, Any]) -> None:
     errors = [
-        field_error(name, "read_only", f"{name} is set by the store and cannot be written.")
+        field_error(
+            name, "read_only", issue("read_only", name, template=_READ_ONLY, name=name).message
+        )
         for name in STORE_FIELDS
         if name in body
     ]

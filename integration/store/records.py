@@ -31,6 +31,7 @@ from integration.identity import (
     registration_key,
     tombstone_hashes,
 )
+from integration.issues import issue
 from integration.kinds import AGREEMENT, LEAD, STORE_FIELDS, Kind, record_kind
 from integration.normalise.phone import phone_readings
 from integration.store.db import rows_affected
@@ -439,10 +440,6 @@ def is_tombstoned(session: Session, record: Mapping[str, Any], partner: str | No
     return session.scalar(query.limit(1)) is not None
 
 
-#: What a quarantine entry says instead of an erased person's values.
-ERASED_PAYLOAD = "The values were not kept: they identify a person who asked to be erased (GDPR)."
-
-
 def erased_in_payload(session: Session, raw: Mapping[str, Any], partner: str | None) -> bool:
     """Whether a raw payload or row (keyed by anything) carries an identifier of a
     person erased in ``partner``'s scope."""
@@ -463,7 +460,7 @@ def kept_payload(
     a payload that identifies a person erased in ``partner``'s scope, with an
     error that says so; everything otherwise."""
     if erased_in_payload(session, raw, partner):
-        return {}, [{"field": "", "code": "erased", "message": ERASED_PAYLOAD}]
+        return {}, [issue("erased", "").as_data()]
     return dict(raw), [dict(e) for e in errors]
 
 

@@ -36,6 +36,7 @@ from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.orm import Session
 
 from integration import vanished
+from integration.kinds import record_kind
 from integration.store import records as rec_ops
 from integration.store.db import Store
 from integration.store.firm_locks import lock_payload
@@ -44,12 +45,12 @@ from integration.store.models import (
     Agreement,
     AuditEntry,
     Conflict,
-    Lead,
     QuarantineEntry,
     SyncShadow,
     SyncTab,
     utcnow,
 )
+from integration.store.queries import MODELS
 from integration.store.shadows import upsert_shadows
 
 from .pending_bases import CHUNK, mark_pending_bases
@@ -72,8 +73,8 @@ def reserve_ids(store: Store, kind: str, count: int) -> list[str]:
     sheet must never be handed out again, even if the rest of the sync fails)."""
     if count <= 0:
         return []
-    table = "lead_id_seq" if kind == "lead" else "agreement_id_seq"
-    prefix = rec_ops.LEAD_PREFIX if kind == "lead" else rec_ops.AGREEMENT_PREFIX
+    entry = record_kind(kind)
+    table = f"{entry.kind}_id_seq"  # models.LeadIdSeq, models.AgreementIdSeq
     if store.dialect == "postgresql":
         sql = (
             f"INSERT INTO {table} (seq) SELECT nextval(pg_get_serial_sequence('{table}', 'seq')) "
@@ -87,7 +88,7 @@ def reserve_ids(store: Store, kind: str, count: int) -> list[str]:
         )
     with store.session() as session:
         seqs = sorted(session.execute(text(sql), {"n": count}).scalars())
-    return [rec_ops.format_id(prefix, s) for s in seqs]
+    return [rec_ops.format_id(entry.id_prefix, s) for s in seqs]
 
 
 def bind_ids(plan: Plan, ids: list[str]) -> Plan:
@@ -130,13 +131,12 @@ def _naming(item: QuarantineItem, other: str, named: str) -> QuarantineItem:
 
 
 def _renamed(error: Mapping[str, Any], named: str, other: str) -> dict[str, Any]:
-    """A problem naming ``other`` where it named ``named`` (its sentence and its
-    ``id`` parameter)."""
-    out = {**error, "message": str(error.get("message", "")).replace(named, other)}
+    """A problem naming ``other`` where its ``id`` parameter named ``named``: its
+    sentence is rendered from the parameters, so it names ``other`` too."""
     params = error.get("params")
     if isinstance(params, Mapping) and params.get("id") == named:
-        out["params"] = {**params, "id": other}
-    return out
+        return {**error, "params": {**params, "id": other}}
+    return dict(error)
 
 
 def settle_refused(plan: Plan, refused: Mapping[str, rec_ops.Refused]) -> Plan:
@@ -188,7 +188,7 @@ def _create_new(session: Session, plan: Plan, source: str) -> tuple[Plan, set[st
     if not plan.creates:
         return plan, set()
     by_ref = plan.new_ids
-    if plan.kind == "lead":
+    if record_kind(plan.kind).is_firm:
         refused = create_leads(
             session,
             [NewLead(by_ref[new.ref], new.data) for new in plan.creates],
@@ -207,7 +207,7 @@ def _create_new(session: Session, plan: Plan, source: str) -> tuple[Plan, set[st
             {
                 "at": now,
                 "record_id": obj.id,
-                "kind": "agreement",
+                "kind": plan.kind,
                 "action": "create",
                 "source": source,
                 "partner": obj.reporting_partner,
@@ -252,69 +252,101 @@ def apply_store(
 ) -> StoreApplied:
     """The store half of a plan whose ids are bound (:func:`bind_ids`), in one
     transaction."""
-    kind, partner = plan.kind, plan.partner
-    source = sheet_source(partner)
-    model = Lead if kind == "lead" else Agreement
-    skipped: set[str] = set()
+    source = sheet_source(plan.partner)
     now = utcnow()
     with store.session() as session:
         # first, before any other write: the new leads' firm locks, their firms
         # and tombstones looked up again under them, then the creates
         plan, not_created = _create_new(session, plan, source)
-        by_ref = plan.new_ids
-        ids = sorted(
-            {u.id for u in plan.updates}
-            | set(plan.archives)
-            | set(plan.restores)
-            | {rid for rid in plan.shadows if rid not in by_ref.values()}
-        )
-        objects = _load(session, model, ids)
-        # a record written since the plan read it (a patch, an erasure): its base
-        # stays where it was, or the next sync would take the sheet for agreed
-        changed_since = {
-            rid
-            for rid, shadow in plan.shadows.items()
-            if shadow.version is not None
-            and rid in objects
-            and objects[rid].version != shadow.version
-        }
-        for rid in plan.restores:
-            if rid in objects:
-                try:
-                    rec_ops.restore_record(session, objects[rid], source=source)
-                except rec_ops.Refused:
-                    # another partner stored the firm since the plan was made: the
-                    # record stays archived, without a base, and the next sync's
-                    # plan says so in the row
-                    skipped.add(rid)
-        for upd in plan.updates:
-            obj = objects.get(upd.id)
-            if upd.id in skipped or obj is None or obj.version != upd.expected_version:
-                skipped.add(upd.id)
-                continue
-            try:
-                rec_ops.update_record(session, obj, upd.changes, source=source)
-            except rec_ops.Refused:
-                # an erased person's identifier or another partner's firm, typed
-                # into an existing row: never stored (the planner says so in the row)
-                skipped.add(upd.id)
+        objects = _load(session, MODELS[plan.kind], _stored_ids(plan))
+        changed_since = _changed_since(plan, objects)  # before this sync writes any
+        skipped = _restore(session, plan, objects, source)
+        skipped |= _update(session, plan, objects, skipped, source)
         for rid in plan.archives:
             if rid in objects:
                 rec_ops.archive_record(session, objects[rid], source=source)
         conflicts = [(rid, c) for rid, c in plan.conflicts if rid not in skipped]
         _log_conflicts(session, plan, conflicts, policy=policy, sync_run_id=sync_run_id)
         _quarantine(session, plan, now)
-        placed = _placed_rows(plan, by_ref)
-        written = _shadows(
-            session, plan, by_ref, objects, skipped | not_created | changed_since, now, placed
-        )
-        moved = {rid: n for rid, n in placed.items() if rid not in written}
-        _row_numbers(session, plan, {**moved, **plan.rows_at})
+        _bases(session, plan, objects, skipped | not_created | changed_since, now)
         _snapshot(session, plan, sheet_id, now)
         archived = {r: plan.vanished_rows[r] for r in plan.archives if r in plan.vanished_rows}
         restored = [rid for rid in plan.restores if rid not in skipped]
-        vanished.record_archived(session, partner, plan.tab, kind, archived, restored, now)
+        vanished.record_archived(
+            session, plan.partner, plan.tab, plan.kind, archived, restored, now
+        )
     return StoreApplied(len(skipped), len(plan.lost_races))
+
+
+def _stored_ids(plan: Plan) -> list[str]:
+    """The stored records the plan writes or moves the base of (not its new ones)."""
+    new = set(plan.new_ids.values())
+    return sorted(
+        {u.id for u in plan.updates}
+        | set(plan.archives)
+        | set(plan.restores)
+        | {rid for rid in plan.shadows if rid not in new}
+    )
+
+
+def _changed_since(plan: Plan, objects: Mapping[str, Any]) -> set[str]:
+    """The records written since the plan read them (a patch, an erasure): their
+    base stays where it was, or the next sync would take the sheet for agreed."""
+    return {
+        rid
+        for rid, shadow in plan.shadows.items()
+        if shadow.version is not None and rid in objects and objects[rid].version != shadow.version
+    }
+
+
+def _restore(session: Session, plan: Plan, objects: Mapping[str, Any], source: str) -> set[str]:
+    """Restore the plan's archived records whose rows came back; returns those the
+    store refused: another partner stored the firm since the plan was made, so the
+    record stays archived, without a base, and the next sync's plan says so."""
+    refused: set[str] = set()
+    for rid in plan.restores:
+        if rid in objects:
+            try:
+                rec_ops.restore_record(session, objects[rid], source=source)
+            except rec_ops.Refused:
+                refused.add(rid)
+    return refused
+
+
+def _update(
+    session: Session,
+    plan: Plan,
+    objects: Mapping[str, Any],
+    skipped: set[str],
+    source: str,
+) -> set[str]:
+    """Apply the plan's updates; returns the ones not applied: a record gone,
+    refused a restore, changed since the plan read it, or whose new values the
+    store refuses (an erased person's identifier or another partner's firm typed
+    into an existing row: never stored, and the planner says so in the row)."""
+    not_applied: set[str] = set()
+    for upd in plan.updates:
+        obj = objects.get(upd.id)
+        if upd.id in skipped or obj is None or obj.version != upd.expected_version:
+            not_applied.add(upd.id)
+            continue
+        try:
+            rec_ops.update_record(session, obj, upd.changes, source=source)
+        except rec_ops.Refused:
+            not_applied.add(upd.id)
+    return not_applied
+
+
+def _bases(
+    session: Session, plan: Plan, objects: Mapping[str, Any], unbased: set[str], now: Any
+) -> None:
+    """Move the bases of the records written (all but ``unbased``) forward, and
+    record the rows where the other records now are."""
+    by_ref = plan.new_ids
+    placed = _placed_rows(plan, by_ref)
+    written = _shadows(session, plan, by_ref, objects, unbased, now, placed)
+    moved = {rid: n for rid, n in placed.items() if rid not in written}
+    _row_numbers(session, plan, {**moved, **plan.rows_at})
 
 
 def _placed_rows(plan: Plan, by_ref: Mapping[int, str]) -> dict[str, int]:

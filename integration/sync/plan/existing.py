@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from integration.identity import firm_keys, key_field, tombstone_hashes
-from integration.issues import ValidationIssue
+from integration.issues import ValidationIssue, issue
 from integration.store.records import PERSONAL_FIELDS
 from integration.validation import validate_record
 
@@ -79,21 +79,25 @@ def foreign_row(ctx: PlanContext, r: SheetRow, rec: StoreRecord) -> None:
     """A row naming another partner's record (a copied row, or a record an
     admin moved): nothing of it is applied; it is kept in quarantine and its
     status cell says whose record it is."""
-    text = messages.text("foreign", ctx.locale, id=rec.id, partner=rec.owner.upper())
-    ctx.quarantine(
-        r,
-        ctx.fp_id(rec.id),
-        [{"field": "id", "code": "owner", "message": text}],
-        text,
+    problem = issue(
+        "owner",
+        "id",
+        ctx.locale,
+        kind=ctx.kind,
+        template="sync.foreign",
+        id=rec.id,
+        partner=rec.owner,
     )
+    ctx.quarantine(r, ctx.fp_id(rec.id), [problem.as_data()], problem.message)
     ctx.plan.counts["invalid"] += 1
 
 
 def unknown_id(ctx: PlanContext, r: SheetRow, value: str) -> None:
     """A CRM ID cell the store does not know (mistyped, or made up)."""
-    text = messages.text("unknown_id", ctx.locale, value=value)
-    error = {"field": "id", "code": "reference", "message": text}
-    ctx.quarantine(r, ctx.fp_id(value), [error], text)
+    problem = issue(
+        "reference", "id", ctx.locale, kind=ctx.kind, template="sync.unknown_id", value=value
+    )
+    ctx.quarantine(r, ctx.fp_id(value), [problem.as_data()], problem.message)
     ctx.plan.counts["invalid"] += 1
 
 

@@ -315,8 +315,7 @@ def sync_issue(field: str, code: str, locale: str, kind: str, /, **params: Any) 
 
 def duplicate_problem(other_id: str, partner: str, locale: str) -> dict[str, Any]:
     """A row's "duplicate of ``other_id`` (``partner``'s)" as data, so every
-    reader gets it in their own language; ``message`` is in ``locale`` (the
-    partner's, for its sheet)."""
+    reader gets it in their own language (``locale`` is the partner's)."""
     problem = ValidationIssue(
         field="",
         code="duplicate",
@@ -324,4 +323,4 @@ def duplicate_problem(other_id: str, partner: str, locale: str) -> dict[str, Any
         locale=locale,
         template="sync.duplicate",
     )
-    return problem.as_dict()
+    return problem.as_data()
