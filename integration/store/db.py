@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import CursorResult, Engine, Result, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -31,6 +32,20 @@ def sqlalchemy_url(url: str) -> str:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
+
+
+def json_text(value: Any) -> str:
+    """A JSON column's value as the store writes it: orjson, not the standard
+    library (a sync of 100,000 new leads writes each one's data and its audit
+    entry's changes: the standard encoder took a quarter of that transaction).
+    Compact and UTF-8 where ``json.dumps`` spaced and escaped; the stored values
+    and every query on them (``json_extract``, ``->>``) read the same. Keys that
+    are not strings are written as strings, as ``json.dumps`` does."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+#: Every engine reads and writes its JSON columns so (see :func:`json_text`).
+JSON_CODEC = {"json_serializer": json_text, "json_deserializer": orjson.loads}
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -54,6 +69,7 @@ def sqlite_file(url: str) -> Path | None:
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     url = sqlalchemy_url(url)
+    kwargs = {**JSON_CODEC, **kwargs}
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         path = sqlite_file(url)
