@@ -57,7 +57,7 @@ PERSONAL_FIELDS = ("contact_name", "email", "phone", "notes", "gdpr_consent_date
 
 Record = Lead | Agreement
 #: The table that hands out each kind's id numbers.
-_ID_SEQUENCES: dict[str, type[LeadIdSeq] | type[AgreementIdSeq]] = {
+ID_SEQUENCES: dict[str, type[LeadIdSeq] | type[AgreementIdSeq]] = {
     Kind.LEAD: LeadIdSeq,
     Kind.AGREEMENT: AgreementIdSeq,
 }
@@ -73,7 +73,7 @@ def issue_id(session: Session, kind: str) -> str:
     Each id is a row in a sequence table whose autoincrement key the database
     hands out, so concurrent inserts on SQLite and PostgreSQL never collide.
     """
-    row = _ID_SEQUENCES[kind]()
+    row = ID_SEQUENCES[kind]()
     session.add(row)
     session.flush()
     return format_id(record_kind(kind).id_prefix, row.seq)
