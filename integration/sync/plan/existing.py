@@ -132,7 +132,7 @@ def foreign_owner(ctx: PlanContext, rec: StoreRecord) -> tuple[str, str] | None:
     """``(id, partner)`` of another partner's live lead that is archived lead
     ``rec``'s firm (the store's rule, :func:`integration.store.records.foreign_firm`,
     on the keys the plan holds), or None."""
-    if ctx.kind != "lead":
+    if not ctx.spec.is_firm:
         return None
     match = ctx.find_firm(firm_keys(rec.data), exclude_id=rec.id)
     found = match[1] if match is not None else None
@@ -239,8 +239,10 @@ def merged_valid(
     merged = {k: v for k, v in merged.items() if v is not None}
     problems = validate_record(ctx.kind, merged, locale=ctx.locale, partners=ctx.s.partners)
     problems += ctx.cross_issues(merged)
-    if not problems and ctx.kind == "lead":
-        problems = erased_key(ctx, rec.data, merged) or duplicate_key(ctx, rec.id, merged)
+    if not problems and ctx.spec.holds_persons:
+        problems = erased_key(ctx, rec.data, merged)
+    if not problems and ctx.spec.is_firm:
+        problems = duplicate_key(ctx, rec.id, merged)
     if problems:
         ctx.quarantine_issues(r, ctx.fp_id(rec.id), problems)
         return False
