@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from integration.domain import ConflictPolicy
 from integration.identity import firm_keys, key_field, tombstone_hashes
 from integration.issues import ValidationIssue
 from integration.store.records import PERSONAL_FIELDS
@@ -208,7 +209,7 @@ def sheet_is_newer(ctx: PlanContext, rec: StoreRecord) -> bool:
     """For newest_wins: whether the sheet was edited after the record (without
     a record time, the sheet counts as newer). Asked at a field's conflict only:
     the first asks when the sheet changed (:attr:`.context.PlanContext.sheet_changed_at`)."""
-    if ctx.s.policy != "newest_wins":
+    if ctx.s.policy != ConflictPolicy.NEWEST_WINS:
         return True
     changed_at = ctx.sheet_changed_at or ctx.s.now
     if rec.updated_at is None:
