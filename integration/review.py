@@ -470,7 +470,7 @@ def resolve_conflict(
     record = conflict_record(session, conflict)
     if record is None:
         raise ReviewError("gone", f"Record {conflict.record_id} no longer exists.")
-    kind = "lead" if isinstance(record, Lead) else "agreement"
+    kind = records.kind_of(record)
     check_conflict(actor, conflict.partner, owner_of(kind, record))
     if isinstance(record, Lead) and record.erased_at is not None:
         raise ReviewError("erased", f"Record {conflict.record_id} was erased.")

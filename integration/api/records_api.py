@@ -75,8 +75,8 @@ def _record_response(record: Lead | Agreement, status: int = 200) -> Response:
     resp.status_code = status
     resp.headers["ETag"] = _etag(record)
     if status == 201:
-        kind = "leads" if isinstance(record, Lead) else "agreements"
-        resp.headers["Location"] = f"/api/v1/{kind}/{record.id}"
+        plural = record_kind(records.kind_of(record)).tab  # (the API's paths are the tabs')
+        resp.headers["Location"] = f"/api/v1/{plural}/{record.id}"
     return resp
 
 

@@ -138,12 +138,15 @@ def to_dict(record: Record) -> dict[str, Any]:
     return out
 
 
-def kind_of(record: Record) -> str:
-    return "lead" if isinstance(record, Lead) else "agreement"
+def kind_of(record: Record) -> Kind:
+    """The kind of ``record``, by its model (the one place a model names its kind)."""
+    return Kind.LEAD if isinstance(record, Lead) else Kind.AGREEMENT
 
 
 def partner_of(record: Record) -> str:
-    return record.partner if isinstance(record, Lead) else record.reporting_partner
+    """The partner that owns ``record`` (its kind's owner field)."""
+    owner: str = getattr(record, record_kind(kind_of(record)).owner_field)
+    return owner
 
 
 #: Who the current request acts as (the API or dashboard token's name), set
