@@ -53,6 +53,10 @@ class RecordKind:
     #: whether a record is a firm: one per firm across the network, so a new
     #: one is checked for duplicates (registration code, company name)
     is_firm: bool
+    #: whether forms and webhooks send it as field-keyed payloads through
+    #: :mod:`integration.intake`, so a payload kept for review is fixed field by
+    #: field and replayed there (agreements arrive from sheets and the API only)
+    payload_intake: bool
     #: (sheet column, record field) of each lead it names: an agreement's seller
     #: and buyer are typed in the sheet as a firm and stored as its lead id
     party_columns: tuple[tuple[str, str], ...] = ()
@@ -71,6 +75,7 @@ LEAD = RecordKind(
     title_field="company_name",
     holds_persons=True,
     is_firm=True,
+    payload_intake=True,
 )
 AGREEMENT = RecordKind(
     kind=Kind.AGREEMENT,
@@ -80,6 +85,7 @@ AGREEMENT = RecordKind(
     title_field="subject",
     holds_persons=False,
     is_firm=False,
+    payload_intake=False,
     party_columns=(("seller", "seller_id"), ("buyer", "buyer_id")),
 )
 

@@ -24,6 +24,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from integration import messages
 from integration.config import AppConfig
+from integration.kinds import Kind, record_kind
 from integration.ownership import (
     Actor,
     Denied,
@@ -69,7 +70,7 @@ def _linked(session: Session, partner: str | None, lead_id: str) -> bool:
             select(
                 exists().where(
                     QuarantineEntry.partner == partner,
-                    QuarantineEntry.kind == "lead",
+                    QuarantineEntry.kind == Kind.LEAD,
                     QuarantineEntry.duplicate_of == lead_id,
                     or_(QuarantineEntry.resolved_at.is_(None), asked),
                 )
@@ -152,7 +153,7 @@ def entry_card(
 ) -> dict[str, Any] | None:
     """The card of the lead another partner owns that ``entry`` duplicates, with
     the entry's latest merge request, or None when the entry is not such a row."""
-    if entry.kind != "lead" or not entry.duplicate_of:
+    if not record_kind(entry.kind).is_firm or not entry.duplicate_of:
         return None
     lead = session.get(Lead, entry.duplicate_of)
     if lead is None or lead.partner == entry.partner:
@@ -171,7 +172,7 @@ def file_request(session: Session, entry: QuarantineEntry, *, actor: Actor) -> M
     if entry.resolved_at is not None:
         raise ReviewError("resolved", f"Quarantine entry {entry.id} is already {entry.resolution}.")
     lead = session.get(Lead, entry.duplicate_of) if entry.duplicate_of else None
-    if entry.kind != "lead" or lead is None or lead.erased_at is not None:
+    if not record_kind(entry.kind).is_firm or lead is None or lead.erased_at is not None:
         raise ReviewError("no_target", "This row is not a duplicate of another partner's lead.")
     # a decline answers the partner, not one copy: the same firm sent again (a
     # new form, another row) is not asked about again

@@ -32,6 +32,7 @@ from integration import vanished
 from integration.auth import scope_leads
 from integration.config import AppConfig
 from integration.domain import Trigger
+from integration.kinds import tab_of
 from integration.kpi import project_today
 from integration.ownership import OWNER_FIELD, Actor, check_change
 from integration.store import records
@@ -42,7 +43,6 @@ from integration.validation import ValidationIssue, validate_record
 from integration.validation.cross_rules import Key, check_agreement
 
 Record = Lead | Agreement
-TABS = {"lead": "leads", "agreement": "agreements"}
 
 
 class Invalid(Exception):
@@ -97,7 +97,7 @@ def agreement_issues(
 
 def _sync(session: Session, record: Record, kind: str, reason: str) -> None:
     records.request_sync(
-        session, records.partner_of(record), trigger=Trigger.API, reason=reason, tab=TABS[kind]
+        session, records.partner_of(record), trigger=Trigger.API, reason=reason, tab=tab_of(kind)
     )
 
 
@@ -153,7 +153,7 @@ def edit(
         _sync(session, record, kind, reason)
         if owner_field in changes and old_owner and old_owner != records.partner_of(record):
             records.request_sync(
-                session, old_owner, trigger=Trigger.API, reason=reason, tab=TABS[kind]
+                session, old_owner, trigger=Trigger.API, reason=reason, tab=tab_of(kind)
             )
     return changes
 

@@ -24,7 +24,7 @@ from integration.config import AppConfig
 from integration.domain import IntakeOutcome, Trigger
 from integration.intake import accept_lead, fill_blanks, record_errors, split_known
 from integration.issues import issue, render
-from integration.kinds import STORE_FIELDS, Kind, Tab
+from integration.kinds import STORE_FIELDS, Kind, Tab, record_kind
 from integration.messages import FALLBACK
 from integration.ownership import (
     Actor,
@@ -157,7 +157,7 @@ def _is_sheet(entry: QuarantineEntry) -> bool:
 
 
 def _tab(entry: QuarantineEntry) -> str:
-    return "agreements" if entry.kind == "agreement" else "leads"
+    return record_kind(entry.kind).tab
 
 
 def _update(
@@ -217,36 +217,57 @@ def replay_quarantine(
             tab=_tab(entry),
         )
         return ReviewResult("sync_requested")
-    if entry.kind != "lead":
+    if not record_kind(entry.kind).payload_intake:
         raise ReviewError("invalid", "Only lead payloads can be replayed outside a sync.")
-    raw = dict(entry.raw or {})
+    return _replay_payload(session, config, entry, partner, _laid_over(entry.raw, data), source)
+
+
+def _laid_over(raw: Mapping[str, Any] | None, data: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The stored raw values with the fix ``data`` laid over (``None`` clears a field)."""
+    out = dict(raw or {})
     for name, value in (data or {}).items():
         if value is None:
-            raw.pop(name, None)
+            out.pop(name, None)
         else:
-            raw[name] = value
+            out[name] = value
+    return out
+
+
+def _keep_open(session: Session, entry: QuarantineEntry, errors: list[dict[str, Any]]) -> None:
+    """The entry stays open with the replay's ``errors``; a merge request asked
+    about its old values, so it ends."""
+    entry.errors = errors
+    entry.updated_at = utcnow()
+    records.end_merge_requests(session)
+
+
+def _replay_payload(
+    session: Session,
+    config: AppConfig,
+    entry: QuarantineEntry,
+    partner: str,
+    raw: dict[str, Any],
+    source: str,
+) -> ReviewResult:
+    """Run the fixed payload ``raw`` through the intake again, and keep on the
+    entry what it answered: resolved when stored (or its person erased), open
+    with the new errors when still invalid or another partner's firm."""
     result = accept_lead(
         session, config, partner, raw, source=source, trigger=Trigger.API, quarantine_invalid=False
     )
-    if result.outcome == IntakeOutcome.INVALID:
-        entry.raw = raw
-        entry.errors = result.errors
-        entry.updated_at = utcnow()
-        records.end_merge_requests(session)  # a request asked about other values
-        raise ReviewError("invalid", "The payload is still not a valid lead.", result.errors)
     if result.outcome == IntakeOutcome.ERASED:
         _resolve(entry, "dismissed")
         entry.raw = {}
         raise ReviewError("erased", "This person was erased; the entry is dismissed.")
+    entry.raw = raw
+    if result.outcome == IntakeOutcome.INVALID:
+        _keep_open(session, entry, result.errors)
+        raise ReviewError("invalid", "The payload is still not a valid lead.", result.errors)
     if result.outcome == IntakeOutcome.DUPLICATE:
-        entry.raw = raw
-        entry.errors = result.errors
+        _keep_open(session, entry, result.errors)
         entry.duplicate_of = result.duplicate_of
-        entry.updated_at = utcnow()
-        records.end_merge_requests(session)  # a request asked about other values
         raise ReviewError("duplicate", render(result.errors[0], FALLBACK, "lead"), result.errors)
     _resolve(entry, "applied")
-    entry.raw = raw
     records.end_merge_requests(session)
     assert result.lead is not None
     return ReviewResult("replayed", record_id=result.lead.id, changed=result.filled)
@@ -310,7 +331,7 @@ def merge_target(
     if asked is None:
         check_review(actor, entry.partner)
     _open(entry)
-    if entry.kind != "lead":
+    if not record_kind(entry.kind).is_firm:  # a duplicate is of a firm
         raise ReviewError("invalid", "Only leads can be merged.")
     target_id = into or entry.duplicate_of
     if not target_id:
@@ -346,7 +367,7 @@ def _merge_writes(
     merge whose values changed meanwhile still locks what it writes when it
     writes (late, so a deadlock is possible there and retried)."""
     target = session.get(Lead, into or entry.duplicate_of or "")
-    if target is None or entry.kind != "lead":
+    if target is None or not record_kind(entry.kind).is_firm:
         return []
     values = entry_values(config, entry)
     # every value the merge may take (filled, or replaced by a choice)
@@ -449,7 +470,7 @@ def resolve_conflict(
     record = conflict_record(session, conflict)
     if record is None:
         raise ReviewError("gone", f"Record {conflict.record_id} no longer exists.")
-    kind = "lead" if isinstance(record, Lead) else "agreement"
+    kind = records.kind_of(record)
     check_conflict(actor, conflict.partner, owner_of(kind, record))
     if isinstance(record, Lead) and record.erased_at is not None:
         raise ReviewError("erased", f"Record {conflict.record_id} was erased.")

@@ -57,9 +57,7 @@ for kind, plural in (("lead", "leads"), ("agreement", "agreements")):
     bp.add_url_rule(
         f"/{plural}",
         f"create_{kind}",
-        describe(**records_spec.create_operation(kind))(
-            records_api.create_lead if kind == "lead" else records_api.create_agreement
-        ),
+        describe(**records_spec.create_operation(kind))(records_api.CREATE_VIEWS[kind]),
         methods=["POST"],
     )
     item = records_spec.item_parameters(kind)

@@ -11,6 +11,7 @@ with the ETag of the record's version.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from flask import Response, jsonify, request
@@ -48,6 +49,7 @@ from integration.api.validation import (
 from integration.auth import scope_agreements, scope_leads
 from integration.domain import Trigger
 from integration.intake import keep_cross_partner_duplicate
+from integration.kinds import RECORD_KINDS, Kind, record_kind
 from integration.normalise import enum_values
 from integration.ownership import OWNER_FIELD, Denied
 from integration.store import lead_create, queries, records
@@ -73,18 +75,25 @@ def _record_response(record: Lead | Agreement, status: int = 200) -> Response:
     resp.status_code = status
     resp.headers["ETag"] = _etag(record)
     if status == 201:
-        kind = "leads" if isinstance(record, Lead) else "agreements"
-        resp.headers["Location"] = f"/api/v1/{kind}/{record.id}"
+        plural = record_kind(records.kind_of(record)).tab  # (the API's paths are the tabs')
+        resp.headers["Location"] = f"/api/v1/{plural}/{record.id}"
     return resp
 
 
+#: The access scope of each kind (which records the caller's token may see).
+_SCOPES: dict[str, Callable[[Select, Any], Select]] = {
+    Kind.LEAD: scope_leads,
+    Kind.AGREEMENT: scope_agreements,
+}
+
+
 def _scoped(kind: str) -> Select:
-    model = queries.MODELS[kind]
-    query = select(model)
-    return scope_leads(query, token()) if kind == "lead" else scope_agreements(query, token())
+    return _SCOPES[kind](select(queries.MODELS[kind]), token())
 
 
-ID_PATTERNS = {"lead": re.compile(r"L-[0-9]{6,}"), "agreement": re.compile(r"A-[0-9]{6,}")}
+ID_PATTERNS: dict[str, re.Pattern[str]] = {
+    k.kind: re.compile(rf"{k.id_prefix}-[0-9]{{6,}}") for k in RECORD_KINDS
+}
 
 
 def _get_visible(session: Any, kind: str, record_id: str) -> Lead | Agreement:
@@ -110,8 +119,11 @@ def _wanted(kind: str) -> queries.RecordFilter:
         "q": arg("q"),
         "include_archived": bool_arg("include_archived"),
     }
-    if kind == "agreement":
-        return queries.RecordFilter(**common, status=arg("status", enum_values(kind, "status")))
+    return _OWN_WANTED[kind](common)
+
+
+def _lead_wanted(common: dict[str, Any]) -> queries.RecordFilter:
+    """The lead list's own parameters (country, stage, source, event) over ``common``."""
     country = arg("country")
     if country is not None:
         country = country.upper()
@@ -124,6 +136,18 @@ def _wanted(kind: str) -> queries.RecordFilter:
         source=arg("source", enum_values("lead", "source")),
         event_texts=_event_texts(arg("event")),
     )
+
+
+def _agreement_wanted(common: dict[str, Any]) -> queries.RecordFilter:
+    """The agreement list's own parameter (status) over ``common``."""
+    return queries.RecordFilter(**common, status=arg("status", enum_values("agreement", "status")))
+
+
+#: The list parameters only one kind has.
+_OWN_WANTED: dict[str, Callable[[dict[str, Any]], queries.RecordFilter]] = {
+    Kind.LEAD: _lead_wanted,
+    Kind.AGREEMENT: _agreement_wanted,
+}
 
 
 def _event_texts(event_id: str | None) -> tuple[str, ...] | None:
@@ -188,7 +212,7 @@ def _new_record_body(kind: str) -> tuple[dict[str, Any], str]:
 
 def _sync_after_api(session: Any, partner: str, kind: str, reason: str) -> None:
     """Ask for a sync of ``partner``'s tab of ``kind`` so its sheet follows an API write."""
-    tab = "leads" if kind == "lead" else "agreements"
+    tab = record_kind(kind).tab
     records.request_sync(session, partner, trigger=Trigger.API, reason=reason, tab=tab)
 
 
@@ -242,6 +266,14 @@ def _create_agreement() -> Response:
 
 
 # ---------------------------------------------------------------- patching
+
+
+#: The create endpoint of each kind (a lead is checked for its firm's duplicates,
+#: an agreement for its parties).
+CREATE_VIEWS: dict[str, Callable[[], Response]] = {
+    Kind.LEAD: create_lead,
+    Kind.AGREEMENT: create_agreement,
+}
 
 
 def _check_if_match(record: Lead | Agreement) -> None:

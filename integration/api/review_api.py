@@ -28,6 +28,7 @@ from integration.api.records_api import record_json
 from integration.api.validation import bad_request_field
 from integration.auth import can_see_partner, scope_leads
 from integration.issues import for_readers
+from integration.kinds import KINDS
 from integration.review import (
     ReviewError,
     ReviewResult,
@@ -108,7 +109,9 @@ STATUS_Q = query_parameter(
     {"type": "string", "enum": ["open", "resolved", "all"]},
     "Open (default), resolved or all.",
 )
-KIND_Q = query_parameter("kind", {"type": "string", "enum": ["lead", "agreement"]}, "Record kind.")
+KIND_Q = query_parameter(
+    "kind", {"type": "string", "enum": [k.value for k in KINDS]}, "Record kind."
+)
 ITEM_ID = [path_param("id", INT_ID)]
 
 
@@ -160,7 +163,7 @@ def _list(model: Any, serialise: Any) -> Response:
             raise bad_param("cursor", "not a cursor this API gave out")
         query = query.where(model.id > after)
     if model is QuarantineEntry:
-        kind = arg("kind", ("lead", "agreement"))
+        kind = arg("kind", KINDS)
         if kind:
             query = query.where(QuarantineEntry.kind == kind)
     with store_session() as session:

@@ -27,7 +27,7 @@ from integration.dashboard.tables import (
 )
 from integration.dashboard.ui_text import country_label, label, value_label
 from integration.dashboard.web import csv_response, services, ui_locale
-from integration.kinds import STORE_FIELDS
+from integration.kinds import STORE_FIELDS, record_kind
 from integration.store import queries
 from integration.store.models import Agreement, AuditEntry, Lead
 from integration.store.records import to_dict
@@ -314,7 +314,7 @@ def _record_page(kind: str, record_id: str) -> Any:
     with services().store.session() as db:
         query = page.scope(select(page.model).where(page.model.id == record_id), token)
         record = db.scalars(query).first()
-        if record is None and kind == "lead":  # another partner's firm a row of ours duplicates
+        if record is None and record_kind(kind).is_firm:  # another partner's firm ours duplicates
             return duplicate_card.card_page_or_404(db, record_id)
         if record is None:
             abort(404)

@@ -20,7 +20,7 @@ from integration.dashboard.ui_text import country_label, label, value_label
 from integration.dashboard.web import csv_response, notice, services, ui_locale
 from integration.intake import lead_fields
 from integration.issues import render
-from integration.kinds import STORE_FIELDS
+from integration.kinds import STORE_FIELDS, record_kind
 from integration.normalise.enums import enum_values
 from integration.ownership import Actor, Denied
 from integration.review import (
@@ -58,13 +58,13 @@ def quarantine_rows(db: Session, config: AppConfig, locale: str) -> list[dict[st
     out = []
     for e in entries:
         pc = config.partners.get(e.partner or "")
-        tab = "agreements" if e.kind == "agreement" else "leads"
+        tab = record_kind(e.kind).tab
         link = None
         if pc is not None and (e.source or "").startswith("sheet:"):
             gid = gids.get((pc.code, tab))
             link = pc.sheet_url(gid, e.row_number if gid is not None else None)
         # a form's lead payload is keyed by field names, a sheet row by its headers
-        form = e.kind == "lead" and not (e.source or "").startswith("sheet:")
+        form = record_kind(e.kind).payload_intake and not (e.source or "").startswith("sheet:")
         fields = fix_fields(e) if form else []
         out.append(
             {
@@ -84,7 +84,7 @@ def quarantine_rows(db: Session, config: AppConfig, locale: str) -> list[dict[st
 def merge_preview(db: Session, config: AppConfig, entry: QuarantineEntry) -> dict[str, Any] | None:
     """What merging ``entry`` into its lead would fill, and the fields both have
     a different value in (for staff to choose), or None when it cannot merge."""
-    if entry.kind != "lead" or not entry.duplicate_of:
+    if not record_kind(entry.kind).is_firm or not entry.duplicate_of:
         return None
     try:
         target, values = merge_target(db, config, entry, actor=dashboard_actor())

@@ -31,6 +31,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from integration.domain import SyncOutcome
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -296,7 +298,7 @@ class SyncRun(Base):
     trigger: Mapped[str] = mapped_column(String(16))  # nightly webhook api cli catch-up demo
     started_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     finished_at: Mapped[datetime | None] = mapped_column(nullable=True)
-    outcome: Mapped[str] = mapped_column(String(16), default="running")
+    outcome: Mapped[str] = mapped_column(String(16), default=SyncOutcome.RUNNING.value)
     dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
     counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     api_calls: Mapped[int] = mapped_column(Integer, default=0)

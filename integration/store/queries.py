@@ -29,11 +29,17 @@ from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from integration.events import texts_for_event, unlisted_texts
-from integration.kinds import Kind
+from integration.kinds import Kind, record_kind
 from integration.store.models import Agreement, Lead
 
 #: The store's model of each kind.
 MODELS: dict[str, type[Lead] | type[Agreement]] = {Kind.LEAD: Lead, Kind.AGREEMENT: Agreement}
+
+
+def owner_column(kind: str) -> Any:
+    """The indexed column of ``kind``'s model naming the partner that owns a
+    record (``Lead.partner``, ``Agreement.reporting_partner``)."""
+    return getattr(MODELS[kind], record_kind(kind).owner_field)
 
 
 def get_record(session: Session, kind: str, record_id: str) -> Lead | Agreement | None:

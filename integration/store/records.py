@@ -58,7 +58,7 @@ PERSONAL_FIELDS = ("contact_name", "email", "phone", "notes", "gdpr_consent_date
 
 Record = Lead | Agreement
 #: The table that hands out each kind's id numbers.
-_ID_SEQUENCES: dict[str, type[LeadIdSeq] | type[AgreementIdSeq]] = {
+ID_SEQUENCES: dict[str, type[LeadIdSeq] | type[AgreementIdSeq]] = {
     Kind.LEAD: LeadIdSeq,
     Kind.AGREEMENT: AgreementIdSeq,
 }
@@ -74,7 +74,7 @@ def issue_id(session: Session, kind: str) -> str:
     Each id is a row in a sequence table whose autoincrement key the database
     hands out, so concurrent inserts on SQLite and PostgreSQL never collide.
     """
-    row = _ID_SEQUENCES[kind]()
+    row = ID_SEQUENCES[kind]()
     session.add(row)
     session.flush()
     return format_id(record_kind(kind).id_prefix, row.seq)
@@ -139,12 +139,15 @@ def to_dict(record: Record) -> dict[str, Any]:
     return out
 
 
-def kind_of(record: Record) -> str:
-    return "lead" if isinstance(record, Lead) else "agreement"
+def kind_of(record: Record) -> Kind:
+    """The kind of ``record``, by its model (the one place a model names its kind)."""
+    return Kind.LEAD if isinstance(record, Lead) else Kind.AGREEMENT
 
 
 def partner_of(record: Record) -> str:
-    return record.partner if isinstance(record, Lead) else record.reporting_partner
+    """The partner that owns ``record`` (its kind's owner field)."""
+    owner: str = getattr(record, record_kind(kind_of(record)).owner_field)
+    return owner
 
 
 #: Who the current request acts as (the API or dashboard token's name), set

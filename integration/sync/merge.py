@@ -14,7 +14,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-POLICIES = ("sheet_wins", "store_wins", "newest_wins")
+from integration.domain import ConflictPolicy
+
+#: Every conflict policy a partner may choose (:class:`~integration.domain.ConflictPolicy`).
+POLICIES: tuple[ConflictPolicy, ...] = tuple(ConflictPolicy)
 
 
 @dataclass(frozen=True)
@@ -46,9 +49,9 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def winner_for(policy: str, *, sheet_newer: bool) -> str:
-    if policy == "store_wins":
+    if policy == ConflictPolicy.STORE_WINS:
         return "store"
-    if policy == "newest_wins":
+    if policy == ConflictPolicy.NEWEST_WINS:
         return "sheet" if sheet_newer else "store"
     return "sheet"
 
@@ -106,7 +109,7 @@ def _conflict(
     sheet_newer: bool | Callable[[], bool],
 ) -> Any:
     if callable(sheet_newer):
-        sheet_newer = policy == "newest_wins" and sheet_newer()
+        sheet_newer = policy == ConflictPolicy.NEWEST_WINS and sheet_newer()
     winner = winner_for(policy, sheet_newer=sheet_newer)
     value = s if winner == "sheet" else t
     result.conflicts.append(FieldConflict(name, b, s, t, value, winner))

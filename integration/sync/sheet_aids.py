@@ -166,7 +166,7 @@ def wanted(
             if labels:
                 dropdowns[col] = labels
     event_col = layout.fields.get("event")
-    if event_col is not None and plan.kind == "lead" and events:
+    if event_col is not None and events:  # (only a kind with an Event field maps one)
         dropdowns[event_col] = dropdown_names(events, locale)
     service = tuple(
         sorted(c for c in (layout.id_col, layout.status_col, layout.synced_col) if c is not None)

@@ -12,18 +12,18 @@ from typing import Any
 from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
+from integration.kinds import record_kind
 from integration.store import records
 from integration.store.models import (
     Agreement,
-    AgreementIdSeq,
     Conflict,
     Lead,
-    LeadIdSeq,
     QuarantineEntry,
     SyncShadow,
     SyncTab,
     Tombstone,
 )
+from integration.store.queries import MODELS, owner_column
 
 from .plan import Shadow, StoreRecord, StoreState
 
@@ -58,14 +58,18 @@ def sheet_source(partner: str) -> str:
 def _record_rows(session: Session, kind: str, where: Any, data: bool = False) -> Iterable[Any]:
     """The columns a plan needs of each lead or agreement matching ``where``, in
     one shape for both: the owner second, ``data`` only when asked (it is the
-    large column), ``erased_at`` always None for agreements (only people are erased)."""
-    model = Lead if kind == "lead" else Agreement
-    owner = Lead.partner if kind == "lead" else Agreement.reporting_partner
-    erased_at = Lead.erased_at if kind == "lead" else literal(None).label("erased_at")
+    large column), ``erased_at`` always None for a kind that holds no persons
+    (only people are erased)."""
+    model = MODELS[kind]
+    erased_at = (
+        model.erased_at  # type: ignore[union-attr]  # (a kind holding persons has it)
+        if record_kind(kind).holds_persons
+        else literal(None).label("erased_at")
+    )
     return session.execute(
         select(
             model.id,
-            owner,
+            owner_column(kind),
             model.data if data else literal(None).label("data"),
             model.version,
             model.updated_at,
@@ -81,8 +85,22 @@ def load_state(
     """The store side of one tab: the partner's records (and any other record the
     sheet names by id), the base, dedup keys, tombstones, conflicts, quarantine."""
     state = StoreState(kind=kind, partner=partner, tab=tab)
-    model = Lead if kind == "lead" else Agreement
-    owner_col = Lead.partner if kind == "lead" else Agreement.reporting_partner
+    _load_records(session, state, sheet_ids)
+    _load_shadows(session, state)
+    seq = records.ID_SEQUENCES[kind].seq
+    state.issued_max = session.scalar(select(func.max(seq))) or 0
+    _load_conflicts(session, state)
+    _load_quarantine(session, state)
+    if record_kind(kind).party_columns:
+        _load_parties(session, state)
+    snapshot = session.get(SyncTab, (partner, tab))
+    state.previous_columns = dict(snapshot.columns) if snapshot is not None else None
+    return state
+
+
+def _load_records(session: Session, state: StoreState, sheet_ids: Iterable[str]) -> None:
+    """The partner's records and any other the sheet names by id, without their
+    data (:func:`fill_details` reads it for the few rows that need it)."""
 
     def add(row: Any) -> None:
         state.records[row.id] = StoreRecord(
@@ -95,13 +113,18 @@ def load_state(
             erased=row.erased_at is not None,
         )
 
-    for row in _record_rows(session, kind, owner_col == partner):
+    kind = state.kind
+    for row in _record_rows(session, kind, owner_column(kind) == state.partner):
         add(row)
     extra = sorted({i for i in sheet_ids if i not in state.records})
     for chunk in _chunks(extra):
-        for row in _record_rows(session, kind, model.id.in_(chunk)):
+        for row in _record_rows(session, kind, MODELS[kind].id.in_(chunk)):
             add(row)
 
+
+def _load_shadows(session: Session, state: StoreState) -> None:
+    """What the tab showed at its last sync, row by row, without the bases (read
+    by :func:`fill_details` only where a row changed)."""
     for record_id, row_hash, version, pending_stamp, row_number in session.execute(
         select(
             SyncShadow.record_id,
@@ -109,7 +132,7 @@ def load_state(
             SyncShadow.record_version,
             SyncShadow.pending_base_stamp,
             SyncShadow.row_number,
-        ).where(SyncShadow.partner == partner, SyncShadow.tab == tab)
+        ).where(SyncShadow.partner == state.partner, SyncShadow.tab == state.tab)
     ):
         state.shadows[record_id] = Shadow(
             _NOT_LOADED,
@@ -120,16 +143,24 @@ def load_state(
             row=row_number,
         )
 
-    seq = LeadIdSeq.seq if kind == "lead" else AgreementIdSeq.seq
-    state.issued_max = session.scalar(select(func.max(seq))) or 0
 
+def _load_conflicts(session: Session, state: StoreState) -> None:
+    """The tab's open field conflicts, oldest first, by record."""
     for record_id, field, winner in session.execute(
         select(Conflict.record_id, Conflict.field, Conflict.winner)
-        .where(Conflict.partner == partner, Conflict.tab == tab, Conflict.resolved_at.is_(None))
+        .where(
+            Conflict.partner == state.partner,
+            Conflict.tab == state.tab,
+            Conflict.resolved_at.is_(None),
+        )
         .order_by(Conflict.id)
     ):
         state.open_conflicts.setdefault(record_id, []).append((field, winner))
 
+
+def _load_quarantine(session: Session, state: StoreState) -> None:
+    """The tab's quarantined rows by fingerprint: the open ones (kept open while
+    unchanged) and those a person merged or dismissed (so the row says so)."""
     for entry_id, fp, row_number, resolved_at, resolution, duplicate_of in session.execute(
         select(
             QuarantineEntry.id,
@@ -140,9 +171,9 @@ def load_state(
             QuarantineEntry.duplicate_of,
         )
         .where(
-            QuarantineEntry.partner == partner,
-            QuarantineEntry.tab == tab,
-            QuarantineEntry.source == sheet_source(partner),
+            QuarantineEntry.partner == state.partner,
+            QuarantineEntry.tab == state.tab,
+            QuarantineEntry.source == sheet_source(state.partner),
             QuarantineEntry.fingerprint.is_not(None),
         )
         .order_by(QuarantineEntry.id)
@@ -153,13 +184,6 @@ def load_state(
             state.quarantine_open[fp] = (entry_id, row_number)
         elif resolution in ("merged", "dismissed"):
             state.quarantine_closed[fp] = (resolution, duplicate_of)
-
-    if kind == "agreement":
-        _load_parties(session, state)
-
-    snapshot = session.get(SyncTab, (partner, tab))
-    state.previous_columns = dict(snapshot.columns) if snapshot is not None else None
-    return state
 
 
 _PARTY_FIELDS = ("company_name", "country", "registration_code", "email")
@@ -186,64 +210,88 @@ def fill_details(session: Session, state: StoreState, ids: set[str], *, lookups:
     """Load record data and bases for ``ids`` (see :func:`.plan.detail_needed`) and,
     when any row needs normalising (``lookups``), the dedup keys, tombstones and the
     leads agreements may name."""
-    kind = state.kind
-    model = Lead if kind == "lead" else Agreement
-    wanted = sorted(ids)
-    for chunk in _chunks(wanted):
-        for row in _record_rows(session, kind, model.id.in_(chunk), data=True):
-            old = state.records[row.id]
-            state.records[row.id] = StoreRecord(
-                id=old.id,
-                data=row.data or {},
-                version=row.version,
-                owner=old.owner,
-                updated_at=row.updated_at,
-                archived=old.archived,
-                erased=old.erased,
-            )
-        for record_id, base, pending_base in session.execute(
-            select(SyncShadow.record_id, SyncShadow.base, SyncShadow.pending_base).where(
-                SyncShadow.partner == state.partner,
-                SyncShadow.tab == state.tab,
-                SyncShadow.record_id.in_(chunk),
-            )
-        ):
-            known = state.shadows[record_id]
-            state.shadows[record_id] = Shadow(
-                base or {},
-                known.row_hash,
-                known.version,
-                pending_base=pending_base if known.pending_base_stamp else None,
-                pending_base_stamp=known.pending_base_stamp,
-                row=known.row,
-            )
+    for chunk in _chunks(sorted(ids)):
+        _fill_records(session, state, chunk)
+        _fill_bases(session, state, chunk)
     if not lookups:
         return
+    spec = record_kind(state.kind)
+    if spec.is_firm:
+        _load_firm_keys(session, state)
+    if spec.holds_persons:
+        _load_tombstones(session, state)
+    if spec.party_columns:
+        _load_party_leads(session, state)
 
-    if kind == "lead":
-        # Every firm key from the indexed columns that hold it (no lead data read):
-        # live leads, and another partner's archived ones (archiving does not
-        # give a firm away: the store refuses their firm as it refuses a live one)
-        for row in session.execute(
-            select(*records.FIRM_COLUMNS)
-            .where(Lead.erased_at.is_(None), records.firm_held_against(state.partner))
-            .order_by(Lead.id)
-        ):
-            state.add_lead(row.id, row.partner, records.stored_firm_keys(row))
-        state.tombstones = frozenset(
-            session.scalars(
-                select(Tombstone.key_hash).where(records.tombstones_blocking(state.partner))
-            )
+
+def _fill_records(session: Session, state: StoreState, chunk: list[str]) -> None:
+    """The data of the records ``chunk`` names, kept with what was loaded of them."""
+    for row in _record_rows(session, state.kind, MODELS[state.kind].id.in_(chunk), data=True):
+        old = state.records[row.id]
+        state.records[row.id] = StoreRecord(
+            id=old.id,
+            data=row.data or {},
+            version=row.version,
+            owner=old.owner,
+            updated_at=row.updated_at,
+            archived=old.archived,
+            erased=old.erased,
         )
-    else:
-        state.party_leads = [
-            {"id": lead_id, **{k: data.get(k) for k in _PARTY_FIELDS if data.get(k)}}
-            for lead_id, data in session.execute(
-                select(Lead.id, Lead.data)
-                .where(Lead.archived_at.is_(None), referable_leads(state.partner))
-                .order_by(Lead.id)
-            )
-        ]
+
+
+def _fill_bases(session: Session, state: StoreState, chunk: list[str]) -> None:
+    """The bases (and pending bases) of the rows showing the records ``chunk`` names."""
+    for record_id, base, pending_base in session.execute(
+        select(SyncShadow.record_id, SyncShadow.base, SyncShadow.pending_base).where(
+            SyncShadow.partner == state.partner,
+            SyncShadow.tab == state.tab,
+            SyncShadow.record_id.in_(chunk),
+        )
+    ):
+        known = state.shadows[record_id]
+        state.shadows[record_id] = Shadow(
+            base or {},
+            known.row_hash,
+            known.version,
+            pending_base=pending_base if known.pending_base_stamp else None,
+            pending_base_stamp=known.pending_base_stamp,
+            row=known.row,
+        )
+
+
+def _load_firm_keys(session: Session, state: StoreState) -> None:
+    """Every firm key from the indexed columns that hold it (no lead data read):
+    live leads, and another partner's archived ones (archiving does not give a
+    firm away: the store refuses their firm as it refuses a live one)."""
+    for row in session.execute(
+        select(*records.FIRM_COLUMNS)
+        .where(Lead.erased_at.is_(None), records.firm_held_against(state.partner))
+        .order_by(Lead.id)
+    ):
+        state.add_lead(row.id, row.partner, records.stored_firm_keys(row))
+
+
+def _load_tombstones(session: Session, state: StoreState) -> None:
+    """The key hashes of the people erased in the partner's scope, so a row
+    typing one in again is erased, not imported."""
+    state.tombstones = frozenset(
+        session.scalars(
+            select(Tombstone.key_hash).where(records.tombstones_blocking(state.partner))
+        )
+    )
+
+
+def _load_party_leads(session: Session, state: StoreState) -> None:
+    """The leads the tab's rows may name as a party, with the fields that name
+    them (:func:`referable_leads`)."""
+    state.party_leads = [
+        {"id": lead_id, **{k: data.get(k) for k in _PARTY_FIELDS if data.get(k)}}
+        for lead_id, data in session.execute(
+            select(Lead.id, Lead.data)
+            .where(Lead.archived_at.is_(None), referable_leads(state.partner))
+            .order_by(Lead.id)
+        )
+    ]
 
 
 def referable_leads(partner: str) -> Any:

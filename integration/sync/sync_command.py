@@ -15,6 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from integration.cli_support import ConfigError, fail, state
+from integration.domain import Trigger
 from integration.issues import render
 
 from .engine import TABS, SyncReport, run_sync
@@ -130,7 +131,7 @@ def sync_command(
                     store,
                     code,
                     tab=tab,
-                    trigger="cli",
+                    trigger=Trigger.CLI,
                     dry_run=dry_run,
                     wait_for_lease=wait,
                     progress=progress,

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from integration.kinds import STORE_FIELDS, record_kind
+from integration.kinds import KINDS, STORE_FIELDS, record_kind
 from integration.sync.stop_reasons import STOP_REASONS
 from integration.web.openapi_webhook_bodies import WEBHOOK_BODIES
 from schemas import load_schema, with_partner_codes
@@ -293,7 +293,7 @@ QUARANTINE = {
     "properties": {
         "id": {"type": "integer"},
         "partner": {"type": ["string", "null"]},
-        "kind": {"type": "string", "enum": ["lead", "agreement"]},
+        "kind": {"type": "string", "enum": [k.value for k in KINDS]},
         "source": {"type": "string"},
         "tab": {"type": ["string", "null"]},
         "row_number": {"type": ["integer", "null"]},
@@ -357,7 +357,7 @@ VANISHED_ROW = {
     "required": ["record_id", "kind", "partner", "tab", "vanished_at", "state"],
     "properties": {
         "record_id": RECORD_ID,
-        "kind": {"type": "string", "enum": ["lead", "agreement"]},
+        "kind": {"type": "string", "enum": [k.value for k in KINDS]},
         "partner": ref("PartnerCode"),
         "tab": {"type": "string", "enum": ["leads", "agreements"]},
         "name": {

@@ -19,6 +19,7 @@ from typing import Any
 
 from integration.events import event_table
 from integration.identity import Key, first_match
+from integration.kinds import RecordKind, record_kind
 from integration.ownership import OWNER_FIELD, Actor, may_change
 from integration.validation import check_row
 from integration.validation.cross_rules import InMemoryLeads, check_agreement
@@ -83,9 +84,9 @@ class PlanContext:
     def __post_init__(self) -> None:
         self.actor = Actor(self.s.partner, "sheet")
         self.stamp = self.plan.stamp  # (the settings tell it once: "now" may move)
-        agreements = self.kind == "agreement"
-        self.party = sheet_rows.PartyIndex(self.state.party_leads) if agreements else None
-        self.lookup = InMemoryLeads(self.state.party_leads) if agreements else None
+        names_parties = bool(self.spec.party_columns)
+        self.party = sheet_rows.PartyIndex(self.state.party_leads) if names_parties else None
+        self.lookup = InMemoryLeads(self.state.party_leads) if names_parties else None
         self.today = self.s.today or date.today()
 
     @classmethod
@@ -108,6 +109,11 @@ class PlanContext:
     @property
     def kind(self) -> str:
         return self.state.kind
+
+    @property
+    def spec(self) -> RecordKind:
+        """What the tab's kind of record is (:mod:`integration.kinds`)."""
+        return record_kind(self.state.kind)
 
     @property
     def locale(self) -> str:
@@ -194,7 +200,7 @@ class PlanContext:
 
     def cross_issues(self, record: Mapping[str, Any]) -> list[Any]:
         """Rules across records (an agreement's parties and dates)."""
-        if self.kind == "agreement":
+        if self.spec.party_columns:
             assert self.lookup is not None
             return check_agreement(record, self.lookup, today=self.today, locale=self.locale)
         return []
@@ -316,8 +322,8 @@ class PlanContext:
         """What is worth telling staff about a valid record without keeping it out:
         a lead's Event that names no event of the project's list (kept as typed,
         counted under its own words in the report)."""
-        if self.kind != "lead" or not self.s.events or "event" not in self.layout.fields:
-            return []  # (a tab without an Event column shows none to fix)
+        if not self.s.events or "event" not in self.layout.fields:
+            return []  # (no Event column to check: only a kind with the field maps one)
         value = data.get("event")
         if not isinstance(value, str) or not value.strip():
             return []

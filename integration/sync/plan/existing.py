@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from integration.domain import ConflictPolicy
 from integration.identity import firm_keys, key_field, tombstone_hashes
 from integration.issues import ValidationIssue, issue
 from integration.store.records import PERSONAL_FIELDS
@@ -136,7 +137,7 @@ def foreign_owner(ctx: PlanContext, rec: StoreRecord) -> tuple[str, str] | None:
     """``(id, partner)`` of another partner's live lead that is archived lead
     ``rec``'s firm (the store's rule, :func:`integration.store.records.foreign_firm`,
     on the keys the plan holds), or None."""
-    if ctx.kind != "lead":
+    if not ctx.spec.is_firm:
         return None
     match = ctx.find_firm(firm_keys(rec.data), exclude_id=rec.id)
     found = match[1] if match is not None else None
@@ -212,7 +213,7 @@ def sheet_is_newer(ctx: PlanContext, rec: StoreRecord) -> bool:
     """For newest_wins: whether the sheet was edited after the record (without
     a record time, the sheet counts as newer). Asked at a field's conflict only:
     the first asks when the sheet changed (:attr:`.context.PlanContext.sheet_changed_at`)."""
-    if ctx.s.policy != "newest_wins":
+    if ctx.s.policy != ConflictPolicy.NEWEST_WINS:
         return True
     changed_at = ctx.sheet_changed_at or ctx.s.now
     if rec.updated_at is None:
@@ -243,8 +244,10 @@ def merged_valid(
     merged = {k: v for k, v in merged.items() if v is not None}
     problems = validate_record(ctx.kind, merged, locale=ctx.locale, partners=ctx.s.partners)
     problems += ctx.cross_issues(merged)
-    if not problems and ctx.kind == "lead":
-        problems = erased_key(ctx, rec.data, merged) or duplicate_key(ctx, rec.id, merged)
+    if not problems and ctx.spec.holds_persons:
+        problems = erased_key(ctx, rec.data, merged)
+    if not problems and ctx.spec.is_firm:
+        problems = duplicate_key(ctx, rec.id, merged)
     if problems:
         ctx.quarantine_issues(r, ctx.fp_id(rec.id), problems)
         return False

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
+from integration.domain import ConflictPolicy
 from integration.issues import ValidationIssue, issue
 
 from ..counts import ROW_KEYS, Counts
@@ -125,7 +126,7 @@ class Settings:
     #: the configured partner codes, the only ones a record's partner fields may
     #: hold; None checks only a code's shape
     partners: frozenset[str] | None = None
-    policy: str = "sheet_wins"
+    policy: ConflictPolicy = ConflictPolicy.SHEET_WINS
     mass_delete_share: float = 0.2
     mass_delete_min_rows: int = 5
     now: datetime | None = None

@@ -35,10 +35,11 @@ def new_row(ctx: PlanContext, r: SheetRow, fixed_id: str | None = None) -> None:
     """Plan a row without a known record. ``fixed_id``: an id an interrupted sync
     wrote into the row before storing its record, reused."""
     record, issues = ctx.normalise(r.raw)
-    key = natural_key(record) if ctx.kind == "lead" else None
-    keys = firm_keys(record) if ctx.kind == "lead" else []
+    spec = ctx.spec
+    key = natural_key(record) if spec.is_firm else None
+    keys = firm_keys(record) if spec.is_firm else []
     fp = new_row_fingerprint(ctx, r, key, fixed_id)
-    if ctx.kind == "lead" and tombstoned(record, ctx.state.tombstones):
+    if spec.holds_persons and tombstoned(record, ctx.state.tombstones):
         erase_row(ctx, r)
         return
     if not issues:
@@ -48,7 +49,8 @@ def new_row(ctx: PlanContext, r: SheetRow, fixed_id: str | None = None) -> None:
         return
     if keys and duplicate(ctx, r, keys, fp):
         return
-    if ctx.kind == "agreement" and reattach_agreement(ctx, r, record):
+    # a firm's row that lost its id is found by its keys; any other kind by its cells
+    if not spec.is_firm and reattach_agreement(ctx, r, record):
         return
     create(ctx, r, record, keys, fp, fixed_id)
 
