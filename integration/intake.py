@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from integration.config import AppConfig
 from integration.domain import IntakeOutcome
-from integration.issues import for_readers, issue
+from integration.issues import duplicate_problem, for_readers
 from integration.kinds import STORE_FIELDS
 from integration.messages import FALLBACK
 from integration.store import records
@@ -109,14 +109,6 @@ def check_lead(config: AppConfig, partner: str, raw: Mapping[str, Any]) -> Candi
     return Candidate(partner, record, errors, locale)
 
 
-def duplicate_error(other_id: str, owner: str) -> dict[str, Any]:
-    """The error of input matching another partner's firm: the status text a
-    sheet row gets for the same case ("Duplicate of L-000123 (EE)")."""
-    return issue(
-        "duplicate", "", kind="lead", template="sync.duplicate", id=other_id, partner=owner
-    ).as_data()
-
-
 def keep_cross_partner_duplicate(
     session: Session,
     *,
@@ -132,7 +124,7 @@ def keep_cross_partner_duplicate(
 
     Returns the quarantine entry and the body every channel answers with (202):
     the same status text a sheet row gets ("Duplicate of L-000123 (EE)")."""
-    error = duplicate_error(other_id, owner)
+    error = duplicate_problem(other_id, owner)
     entry = records.quarantine(
         session,
         kind="lead",
@@ -190,7 +182,7 @@ class _Keeper:
 
     def duplicate(self, other_id: str, other_owner: str) -> LeadIntake:
         """Another partner's firm: never written into, kept for this partner."""
-        errors = [duplicate_error(other_id, other_owner)]
+        errors = [duplicate_problem(other_id, other_owner)]
         entry = self.keep(errors, other_id)
         return LeadIntake(
             IntakeOutcome.DUPLICATE,

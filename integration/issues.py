@@ -135,6 +135,15 @@ def issue(
     )
 
 
+def duplicate_problem(other_id: str, owner: str) -> dict[str, Any]:
+    """Input that matches the firm ``other_id`` of partner ``owner``, as stored
+    data: the same problem for a sheet row, a form and an API body ("Duplicate
+    of L-000123 (EE)" in each reader's language)."""
+    return issue(
+        "duplicate", "", kind="lead", template="sync.duplicate", id=other_id, partner=owner
+    ).as_data()
+
+
 def template_of(error: Mapping[str, Any]) -> str:
     """The catalog key of a stored problem's sentence (``validation.invalid`` when unknown)."""
     key = str(error.get("template") or f"validation.{error.get('code', '')}")

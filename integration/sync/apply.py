@@ -36,6 +36,7 @@ from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.orm import Session
 
 from integration import vanished
+from integration.issues import duplicate_problem
 from integration.kinds import record_kind
 from integration.store import records as rec_ops
 from integration.store.db import Store
@@ -55,7 +56,6 @@ from integration.store.shadows import upsert_shadows
 
 from .pending_bases import CHUNK, mark_pending_bases
 from .plan import Deferred, NewId, Plan, QuarantineItem, fingerprint
-from .plan.model import duplicate_problem
 from .state import sheet_source
 
 __all__ = [
@@ -162,7 +162,7 @@ def settle_refused(plan: Plan, refused: Mapping[str, rec_ops.Refused]) -> Plan:
                 # the name the next sync gives the row, which carries the reserved id
                 fingerprint=fingerprint(plan.partner, plan.tab, "id", new_id),
                 raw={k: v for k, v in new.data.items() if k != "partner"},
-                errors=[duplicate_problem(found_id, owner, plan.locale)],
+                errors=[duplicate_problem(found_id, owner)],
                 duplicate_of=found_id,
             )
         )

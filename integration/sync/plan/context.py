@@ -19,6 +19,7 @@ from typing import Any
 
 from integration.events import event_table
 from integration.identity import Key, first_match
+from integration.issues import duplicate_problem
 from integration.kinds import RecordKind, record_kind
 from integration.ownership import OWNER_FIELD, Actor, may_change
 from integration.validation import check_row
@@ -34,7 +35,6 @@ from .model import (
     Settings,
     StoreRecord,
     StoreState,
-    duplicate_problem,
     fingerprint,
     sync_issue,
 )
@@ -341,4 +341,4 @@ class PlanContext:
         return messages.text("dismissed", self.locale)
 
     def dup_error(self, other_id: str, owner: str | None = None) -> dict[str, Any]:
-        return duplicate_problem(other_id, owner or self.s.partner, self.locale)
+        return duplicate_problem(other_id, owner or self.s.partner)

@@ -314,14 +314,3 @@ def sync_issue(field: str, code: str, locale: str, kind: str, /, **params: Any) 
     return issue(code, field, locale, kind=kind, template=f"sync.{code}", **params)
 
 
-def duplicate_problem(other_id: str, partner: str, locale: str) -> dict[str, Any]:
-    """A row's "duplicate of ``other_id`` (``partner``'s)" as data, so every
-    reader gets it in their own language (``locale`` is the partner's)."""
-    problem = ValidationIssue(
-        field="",
-        code="duplicate",
-        params={"id": other_id, "partner": partner},
-        locale=locale,
-        template="sync.duplicate",
-    )
-    return problem.as_data()
