@@ -104,6 +104,12 @@ def readdress(plan: Plan, moves: RowMoves) -> Plan:
     call only when nothing is :attr:`RowMoves.lost`)."""
     if moves.lost:
         raise ValueError(f"rows {list(moves.lost)} cannot be found again")
+    if not moves.moved:
+        # the usual case: every row where it was (a first sync of 100,000 rows
+        # would otherwise copy its 300,000 cells and 100,000 new records)
+        if moves.append_at == plan.append_at:
+            return plan
+        return dataclasses.replace(plan, append_at=moves.append_at)
     to = moves.rows
 
     def new(row: int) -> int:
