@@ -312,18 +312,55 @@ def write_batches(
     down a column at least that long go as one ``repeatCell`` (:func:`repeat_runs`);
     None: every cell in ``updateCells``.
     """
+    _check_appends(cells, append_at, append_rows, row_count)
+    widest = max((*(col + 1 for _, col in cells), *(len(r) for r in append_rows)), default=0)
+    columns_to = widest if widest > column_count else None
+    half = max(1, limit // 2)
+    units = [
+        *_column_units(sheet_id, widest - column_count),
+        *_cell_units(sheet_id, cells, half, repeat_min_rows),
+        *_append_units(sheet_id, append_at, append_rows, half, row_count),
+        *_extra_units(extra_requests),
+    ]
+    batches = _packed(units, limit)
+    if columns_to is not None and batches[0].marker is None:
+        batches[0].columns_to = columns_to
+    return batches
+
+
+def _check_appends(
+    cells: Mapping[tuple[int, int], Cell],
+    append_at: int,
+    append_rows: Sequence[Sequence[Cell]],
+    row_count: int,
+) -> None:
+    """Refuse a write whose appended rows would land on the cells it changes, or
+    outside the grid: the insert would shift those cells, or Google would refuse it."""
     if append_rows and any(row >= append_at for row, _ in cells):
         raise ValueError("cells of existing rows must lie above the rows appended")
     if append_rows and not 1 <= append_at <= row_count + 1:
         raise ValueError(f"rows cannot be appended at row {append_at} of a {row_count}-row grid")
+
+
+def _column_units(sheet_id: int, missing: int) -> list[_Unit]:
+    """The columns the write needs beyond the grid, added first so every later
+    request addresses existing cells; not repeatable (a second append adds more)."""
+    if missing <= 0:
+        return []
+    request = append_columns(sheet_id, missing)
+    return [_Unit([request], _size(request), repeatable=False)]
+
+
+def _cell_units(
+    sheet_id: int,
+    cells: Mapping[tuple[int, int], Cell],
+    half: int,
+    repeat_min_rows: int | None,
+) -> list[_Unit]:
+    """Cells of existing rows: runs of one value as ``repeatCell`` (when asked),
+    the rest as ``updateCells`` blocks cut to ``half`` the limit, so two fit a batch.
+    Each sets values only, so each may be sent twice."""
     units: list[_Unit] = []
-    widest = max((*(col + 1 for _, col in cells), *(len(r) for r in append_rows)), default=0)
-    columns_to: int | None = None
-    if widest > column_count:
-        request = append_columns(sheet_id, widest - column_count)
-        units.append(_Unit([request], _size(request), repeatable=False))
-        columns_to = widest
-    half = max(1, limit // 2)
     if repeat_min_rows is not None:
         runs, cells = repeat_runs(cells, repeat_min_rows)
         for first, last, col, value in runs:
@@ -333,6 +370,20 @@ def write_batches(
         for offset, part, sizes in _rows_in_runs(values, half):
             request = update_cells(sheet_id, row + offset, col, part)
             units.append(_Unit([request], _update_size(sheet_id, row + offset, col, sizes)))
+    return units
+
+
+def _append_units(
+    sheet_id: int,
+    append_at: int,
+    append_rows: Sequence[Sequence[Cell]],
+    half: int,
+    row_count: int,
+) -> list[_Unit]:
+    """Appended rows, each run an insert and the fill of its rows in one unit (never
+    split apart, so each batch is atomic for the rows it inserts), marked by its
+    first row: inserting is not repeatable, the marker tells whether it landed."""
+    units: list[_Unit] = []
     for offset, part, sizes in _rows_in_runs(append_rows, half):
         at = append_at + offset
         insert = insert_rows(sheet_id, at, len(part), row_count=row_count + offset)
@@ -345,9 +396,22 @@ def write_batches(
                 repeatable=False,
             )
         )
-    for extra in extra_requests:
-        repeatable = set(extra) <= SAME_TWICE
-        units.append(_Unit([dict(extra)], _size(extra), repeatable=repeatable))
+    return units
+
+
+def _extra_units(extra_requests: Sequence[Mapping[str, Any]]) -> list[_Unit]:
+    """The caller's requests, one unit each, repeatable only when they set a state
+    (:data:`SAME_TWICE`)."""
+    return [
+        _Unit([dict(extra)], _size(extra), repeatable=set(extra) <= SAME_TWICE)
+        for extra in extra_requests
+    ]
+
+
+def _packed(units: Sequence[_Unit], limit: int) -> list[WriteBatch]:
+    """Units packed in order into batches under ``limit`` bytes (a unit larger than
+    that goes alone): a batch is repeatable only if all its units are, and is
+    marked by the first row it inserts."""
     batches: list[WriteBatch] = []
     current = WriteBatch()
     for unit in units:
@@ -361,8 +425,6 @@ def write_batches(
             current.marker = unit.marker
     if current.requests:
         batches.append(current)
-    if columns_to is not None and batches[0].marker is None:
-        batches[0].columns_to = columns_to
     return batches
 
 

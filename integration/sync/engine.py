@@ -178,83 +178,166 @@ def run_sync(
     the spreadsheet's lease (after waiting up to ``wait_for_lease`` seconds).
     """
     pc = config.partner(partner)
-    tabs = [tab] if tab else list(TABS)
-    for name in tabs:
-        if name not in TABS:
-            raise ValueError(f"unknown tab {name!r} (use leads or agreements)")
+    tabs = _tabs_to_sync(tab)
+    lease = _Lease(
+        store,
+        leases.spreadsheet_lease_name(pc.spreadsheet_id),
+        leases.make_holder_id(),
+        config.sync.lease_seconds,
+    )
+    run = _Run(config, store, partner, trigger, dry_run, lease, progress, now)
     report = SyncReport(partner=partner, dry_run=dry_run)
-    holder = leases.make_holder_id()
-    lease = leases.spreadsheet_lease_name(pc.spreadsheet_id)
-    ttl = config.sync.lease_seconds
-    deadline = time.monotonic() + wait_for_lease
-    while not leases.acquire(store, lease, holder, ttl):
-        if time.monotonic() >= deadline:
-            other = leases.current_holder(store, lease) or "another process"
-            for name in tabs:
-                result = TabResult(tab=name, outcome="busy")
-                result.error = f"another sync of this spreadsheet is running ({other})"
-                result.sync_run_id = _record_busy(
-                    store, partner, name, trigger, dry_run, holder, result.error
-                )
-                report.tabs.append(result)
-            return report
-        time.sleep(0.2)
+    if not lease.take(wait_for_lease):
+        report.tabs = _busy_tabs(run, tabs)
+        return report
     started_at = utcnow()  # requests recorded after this wait for the next sync
-    accepted = accepted_tabs(store, partner, started_at)
+    accepting = _accepting(tabs, accepted_tabs(store, partner, started_at), accept_deletions)
     try:
         connector = SheetsConnector(
             client if client is not None else _client(config),
             retry=retry or _retry(config),
             budgets=budgets or _budgets(config),
         )
-        for name in tabs:
-            if progress:
-                progress(name, "start")
-            result = sync_tab(
-                config,
-                store,
-                partner,
-                name,
-                connector=connector,
-                trigger=trigger,
-                dry_run=dry_run,
-                holder=holder,
-                progress=progress,
-                now=now,
-                keep_lease=lambda: leases.renew(store, lease, holder, ttl),
-                accept_deletions=accept_deletions or bool(accepted & {None, name}),
-            )
-            report.tabs.append(result)
-            if progress:
-                progress(name, result.outcome)
-            leases.renew(store, lease, holder, ttl)
-            if not result.ok and result.outcome != "aborted":
-                break  # a stopped tab (its plan refused) does not keep the next from syncing
+        _sync_tabs(run, connector, tabs, accepting, report)
         if report.ok and not dry_run:
             _consume_requests(store, partner, tabs, report.tabs[-1].sync_run_id, started_at)
     except Exception as exc:  # building the client, e.g. missing credentials
         if not report.tabs or report.tabs[-1].ok:
-            result = TabResult(
-                tab=tabs[len(report.tabs)] if len(report.tabs) < len(tabs) else tabs[-1],
-                outcome="failed",
-                error=_one_line(exc),
-                stop_reason=stop_reason_of(exc),
-            )
-            result.sync_run_id = _record_busy(
-                store,
-                partner,
-                result.tab,
-                trigger,
-                dry_run,
-                holder,
-                result.error,
-                outcome="failed",
-                stop_reason=result.stop_reason,
-            )
-            report.tabs.append(result)
+            report.tabs.append(_failed_run(run, _failing_tab(tabs, len(report.tabs)), exc))
     finally:
-        leases.release(store, lease, holder)
+        lease.release()
     return report
+
+
+@dataclass(frozen=True)
+class _Lease:
+    """The spreadsheet's lease as this sync holds it: one sync per spreadsheet
+    across processes and machines (:mod:`integration.store.leases`)."""
+
+    store: Store
+    name: str
+    holder: str
+    ttl: float
+
+    def take(self, wait: float) -> bool:
+        """Take the lease, trying again every 0.2 s for up to ``wait`` seconds;
+        False when another sync still holds it then."""
+        deadline = time.monotonic() + wait
+        while not leases.acquire(self.store, self.name, self.holder, self.ttl):
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.2)
+        return True
+
+    def renew(self) -> bool:
+        """Extend the lease; False when it was lost (this sync outlived it)."""
+        return leases.renew(self.store, self.name, self.holder, self.ttl)
+
+    def release(self) -> None:
+        leases.release(self.store, self.name, self.holder)
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What every tab of one :func:`run_sync` call is synced and recorded with,
+    passed whole to its parts rather than field by field."""
+
+    config: AppConfig
+    store: Store
+    partner: str
+    trigger: str
+    dry_run: bool
+    lease: _Lease
+    progress: Progress | None
+    now: datetime | None
+
+
+def _tabs_to_sync(tab: str | None) -> list[str]:
+    """Both tabs, leads first (agreements name leads), or just ``tab``; an unknown
+    name is refused before the lease is taken."""
+    tabs = [tab] if tab else list(TABS)
+    for name in tabs:
+        if name not in TABS:
+            raise ValueError(f"unknown tab {name!r} (use leads or agreements)")
+    return tabs
+
+
+def _accepting(tabs: list[str], accepted: set[str | None], accept_all: bool) -> set[str]:
+    """The tabs whose vanished rows count as deleted on purpose this run: all of
+    them when staff said so for this run, else those a pending request accepted
+    (by name, or None for every tab)."""
+    return {name for name in tabs if accept_all or accepted & {None, name}}
+
+
+def _sync_tabs(
+    run: _Run, connector: SheetsConnector, tabs: list[str], accepting: set[str], report: SyncReport
+) -> None:
+    """Each tab in order into ``report``, the lease renewed after each; a tab that
+    failed ends the run, a stopped one (its plan refused) does not."""
+    for name in tabs:
+        if run.progress:
+            run.progress(name, "start")
+        result = sync_tab(
+            run.config,
+            run.store,
+            run.partner,
+            name,
+            connector=connector,
+            trigger=run.trigger,
+            dry_run=run.dry_run,
+            holder=run.lease.holder,
+            progress=run.progress,
+            now=run.now,
+            keep_lease=run.lease.renew,
+            accept_deletions=name in accepting,
+        )
+        report.tabs.append(result)
+        if run.progress:
+            run.progress(name, result.outcome)
+        run.lease.renew()
+        if not result.ok and result.outcome != "aborted":
+            break  # a stopped tab (its plan refused) does not keep the next from syncing
+
+
+def _busy_tabs(run: _Run, tabs: list[str]) -> list[TabResult]:
+    """Each tab's run when another sync holds the lease: recorded as busy, naming
+    the holder, so the tab's history says why it was not synced."""
+    other = leases.current_holder(run.store, run.lease.name) or "another process"
+    busy = []
+    for name in tabs:
+        result = TabResult(tab=name, outcome="busy")
+        result.error = f"another sync of this spreadsheet is running ({other})"
+        result.sync_run_id = _record_busy(
+            run.store, run.partner, name, run.trigger, run.dry_run, run.lease.holder, result.error
+        )
+        busy.append(result)
+    return busy
+
+
+def _failing_tab(tabs: list[str], done: int) -> str:
+    """The tab a failure outside :func:`sync_tab` is recorded on: the next one
+    (``done`` tabs have their runs), or the last when every tab has one."""
+    return tabs[done] if done < len(tabs) else tabs[-1]
+
+
+def _failed_run(run: _Run, tab: str, exc: BaseException) -> TabResult:
+    """A failure outside :func:`sync_tab` (building the client, e.g. missing
+    credentials) as the tab's run, recorded so it shows like any other."""
+    result = TabResult(
+        tab=tab, outcome="failed", error=_one_line(exc), stop_reason=stop_reason_of(exc)
+    )
+    result.sync_run_id = _record_busy(
+        run.store,
+        run.partner,
+        tab,
+        run.trigger,
+        run.dry_run,
+        run.lease.holder,
+        result.error,
+        outcome="failed",
+        stop_reason=result.stop_reason,
+    )
+    return result
 
 
 def _not_shared(exc: BaseException) -> bool:
@@ -363,19 +446,11 @@ def sync_tab(
                 if attempt == 2:
                     raise
     except (SheetsError, LeaseLost, RowsLost) as exc:
-        _failed(result, exc)
-        if _not_shared(exc):
-            from integration.preflight import sharing_hint
-
-            result.error = f"{result.error}; {sharing_hint(config)}"
+        _failed(result, exc, config)
     except Exception as exc:
         log.exception("sync of %s/%s failed", partner, tab)
-        _failed(result, exc)
-    result.api_calls = connector.calls - calls_before
-    result.seconds = time.monotonic() - started
-    if result.drift:
-        result.counts = result.counts.with_(header_drift=len(result.drift))
-    _record_finish(store, result)
+        _failed(result, exc, config)
+    _finished(store, result, api_calls=connector.calls - calls_before, started=started)
     return result
 
 
@@ -420,25 +495,8 @@ def _sync_once(
         result.outcome = "completed"
         return
     # 3. carry out once
-    assert result.sync_run_id is not None
-    note_before = tab_notes.written(store, partner, tab)
-    target = TabTarget(
-        store=store,
-        connector=connector,
-        spreadsheet_id=pc.spreadsheet_id,
-        title=title,
-        partner=partner,
-        tab=tab,
-        policy=pc.conflict_policy,
-        sync_run_id=result.sync_run_id,
-        aids_locale=pc.locale if pc.sheet_aids else None,
-        aids_zone=pc.timezone,
-        events=config.events,
-        keep_lease=keep_lease,
-        note_before=note_before,
-        stopped_before=note_before is not None
-        or _stopped_before(store, partner, tab, result.sync_run_id),
-        now=stamp,
+    target = _tab_target(
+        config, store, partner, tab, result.sync_run_id, connector, keep_lease, stamp
     )
     if plan.aborted:
         result.stopped(plan)
@@ -449,6 +507,41 @@ def _sync_once(
         progress(tab, f"writing {plan.cells_to_write} cells")
     carried = carry_out(target, plan, snapshot, state, wrote=result.wrote)
     result.carried(carried)
+
+
+def _tab_target(
+    config: AppConfig,
+    store: Store,
+    partner: str,
+    tab: str,
+    sync_run_id: int | None,
+    connector: SheetsConnector,
+    keep_lease: Callable[[], bool] | None,
+    now: datetime,
+) -> TabTarget:
+    """Where and how the executor carries out the tab's plan, from the partner's
+    configuration; whether the tab's sync stopped last time is asked here, once the
+    plan is known to be carried out."""
+    assert sync_run_id is not None  # recorded when the tab started
+    pc = config.partner(partner)
+    note_before = tab_notes.written(store, partner, tab)
+    return TabTarget(
+        store=store,
+        connector=connector,
+        spreadsheet_id=pc.spreadsheet_id,
+        title=pc.tab_name(tab),
+        partner=partner,
+        tab=tab,
+        policy=pc.conflict_policy,
+        sync_run_id=sync_run_id,
+        aids_locale=pc.locale if pc.sheet_aids else None,
+        aids_zone=pc.timezone,
+        events=config.events,
+        keep_lease=keep_lease,
+        note_before=note_before,
+        stopped_before=note_before is not None or _stopped_before(store, partner, tab, sync_run_id),
+        now=now,
+    )
 
 
 def _settings(
@@ -474,10 +567,26 @@ def _settings(
     )
 
 
-def _failed(result: TabResult, exc: BaseException) -> None:
+def _failed(result: TabResult, exc: BaseException, config: AppConfig) -> None:
+    """The tab failed with ``exc``: its outcome, error line and stop reason; when
+    the service may not open the spreadsheet, the error says how to share it."""
     result.outcome = "failed"
     result.error = _one_line(exc)
     result.stop_reason = stop_reason_of(exc)
+    if _not_shared(exc):
+        from integration.preflight import sharing_hint
+
+        result.error = f"{result.error}; {sharing_hint(config)}"
+
+
+def _finished(store: Store, result: TabResult, *, api_calls: int, started: float) -> None:
+    """The tab's run as it ended: its calls, its time, the header drift counted,
+    and recorded (:func:`_record_finish`)."""
+    result.api_calls = api_calls
+    result.seconds = time.monotonic() - started
+    if result.drift:
+        result.counts = result.counts.with_(header_drift=len(result.drift))
+    _record_finish(store, result)
 
 
 def _record_start(

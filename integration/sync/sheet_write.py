@@ -99,28 +99,11 @@ def write_sheet(
     rows = [row for _rid, row in plan.appends]
     if not plan.cells and not rows and extra_requests is None:
         return result
-    aids: list[dict[str, Any]] = []
     if aids_locale is not None and plan.layout is not None and (plan.cells or rows):
         want = sheet_aids.wanted(plan, plan.layout, aids_locale, events, aids_zone)
-        read_rows = sheet_aids.rows_to_read(
-            sheet_aids.touched_rows(plan),
-            header_row=plan.header_row,
-            data_rows=plan.append_at - plan.header_row - 1,
-        )
-        if read_rows is not None and want.header_notes:
-            read_rows = [(plan.header_row, plan.header_row + 1), *read_rows]
-        grid = connector.tab_grid(
-            spreadsheet_id, title, cell_fields=sheet_aids.CELL_FIELDS, rows=read_rows
-        )
-        props = grid.props
-        aids = sheet_aids.aid_requests(
-            want,
-            grid,
-            row_count=props.row_count + len(rows),
-            inserted=(plan.append_at, len(rows)) if rows else None,
-        )
+        props, aids = _tab_with_aids(connector, spreadsheet_id, title, plan, want)
     else:
-        props = connector.tab(spreadsheet_id, title)
+        props, aids = connector.tab(spreadsheet_id, title), []
     result.sheet_id = props.sheet_id
     extra = [*aids, *(extra_requests(props) if extra_requests is not None else ())]
     if not plan.cells and not rows and not extra:
@@ -134,6 +117,45 @@ def write_sheet(
         extra_requests=extra,
     )
     return result
+
+
+def _tab_with_aids(
+    connector: SheetsConnector,
+    spreadsheet_id: str,
+    title: str,
+    plan: Plan,
+    want: sheet_aids.Wanted,
+) -> tuple[TabProps, list[dict[str, Any]]]:
+    """The tab's id and grid size, and the requests that give it the aids ``want``
+    says, from one metadata call: it reads the marks of only the rows the write
+    touches, so only what differs from what the tab has is sent."""
+    grid = connector.tab_grid(
+        spreadsheet_id,
+        title,
+        cell_fields=sheet_aids.CELL_FIELDS,
+        rows=_aid_rows(plan, bool(want.header_notes)),
+    )
+    appended = len(plan.appends)
+    aids = sheet_aids.aid_requests(
+        want,
+        grid,
+        row_count=grid.props.row_count + appended,
+        inserted=(plan.append_at, appended) if appended else None,
+    )
+    return grid.props, aids
+
+
+def _aid_rows(plan: Plan, header_notes: bool) -> list[tuple[int, int]] | None:
+    """The rows whose marks the write may change (:func:`.sheet_aids.rows_to_read`;
+    None: the whole tab), and the header row first when its notes are wanted."""
+    read_rows = sheet_aids.rows_to_read(
+        sheet_aids.touched_rows(plan),
+        header_row=plan.header_row,
+        data_rows=plan.append_at - plan.header_row - 1,
+    )
+    if read_rows is not None and header_notes:
+        read_rows = [(plan.header_row, plan.header_row + 1), *read_rows]
+    return read_rows
 
 
 def stop_note(plan: Plan, text: str | None) -> ExtraRequests | None:
