@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from integration.kinds import of_tab
 from integration.partners_lines import column_mapping
 from integration.sync.header_report import HeaderReport
-from integration.sync.sheet_rows import KINDS
 from integration.vocabulary import field_label
 
 
@@ -53,7 +53,7 @@ class HeaderView:
 
 def header_view(report: Mapping[str, Any], tab: str, locale: str) -> HeaderView:
     """The stored ``report`` of a run on ``tab`` (``leads``/``agreements``), in ``locale``."""
-    kind = KINDS[tab]
+    kind = of_tab(tab).kind
     parsed = HeaderReport.from_dict(report)
 
     def name(field: str) -> str:

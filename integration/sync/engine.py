@@ -28,14 +28,16 @@ from connectors.google_sheets.ratelimit import Budgets
 from connectors.google_sheets.retry import RetryPolicy
 from connectors.google_sheets.tab_io import SheetsConnector
 from integration.config import AppConfig
+from integration.domain import SyncOutcome, Trigger
 from integration.google_connector import gspread_client as _client
 from integration.google_connector import quota_budgets as _budgets
 from integration.google_connector import retry_policy as _retry
+from integration.kinds import of_tab
 from integration.store import leases
 from integration.store.db import Store
 from integration.store.models import SyncRequest, SyncRun, utcnow
 
-from . import sheet_rows, tab_notes
+from . import tab_notes
 from .accepted_deletions import accepted_tabs
 from .carry_out import Carried, LeaseLost, TabTarget, carry_out, record_stop
 from .collector_pause import collector_paused
@@ -55,7 +57,7 @@ class TabResult:
     """One tab's run: its outcome and :class:`.counts.Counts`, as its sync run records."""
 
     tab: str
-    outcome: str = "running"  # completed | aborted | failed | busy
+    outcome: str = SyncOutcome.RUNNING
     #: what the plan counted; in a real run what the write did (the plan's
     #: intended writes are counted only by a dry run)
     counts: Counts = field(default_factory=lambda: Counts(planned=False))
@@ -74,7 +76,7 @@ class TabResult:
 
     @property
     def ok(self) -> bool:
-        return self.outcome == "completed"
+        return self.outcome == SyncOutcome.COMPLETED
 
     @property
     def cells_written(self) -> int:
@@ -95,7 +97,7 @@ class TabResult:
 
     def stopped(self, plan: Plan) -> None:
         """The plan stopped: nothing was applied, and why."""
-        self.outcome = "aborted"
+        self.outcome = SyncOutcome.ABORTED
         self.error = plan.aborted
         self.stop_reason = plan.stop_reason
         if plan.deletion_stop is not None:
@@ -116,7 +118,7 @@ class TabResult:
             self.counts = self.counts.with_(
                 skipped_concurrent=applied.skipped, duplicates_concurrent=applied.lost_races
             )
-        self.outcome = "completed"
+        self.outcome = SyncOutcome.COMPLETED
 
 
 @dataclass
@@ -128,14 +130,14 @@ class SyncReport:
     @property
     def outcome(self) -> str:
         outcomes = [t.outcome for t in self.tabs]
-        for bad in ("busy", "failed", "aborted"):
+        for bad in (SyncOutcome.BUSY, SyncOutcome.FAILED, SyncOutcome.ABORTED):
             if bad in outcomes:
                 return bad
-        return "completed" if outcomes else "nothing"
+        return SyncOutcome.COMPLETED if outcomes else "nothing"
 
     @property
     def ok(self) -> bool:
-        return self.outcome == "completed"
+        return self.outcome == SyncOutcome.COMPLETED
 
     @property
     def api_calls(self) -> int:
@@ -157,7 +159,7 @@ def run_sync(
     partner: str,
     *,
     tab: str | None = None,
-    trigger: str = "cli",
+    trigger: str = Trigger.CLI,
     dry_run: bool = False,
     client: Any = None,
     retry: RetryPolicy | None = None,
@@ -295,7 +297,7 @@ def _sync_tabs(
         if run.progress:
             run.progress(name, result.outcome)
         run.lease.renew()
-        if not result.ok and result.outcome != "aborted":
+        if not result.ok and result.outcome != SyncOutcome.ABORTED:
             break  # a stopped tab (its plan refused) does not keep the next from syncing
 
 
@@ -305,7 +307,7 @@ def _busy_tabs(run: _Run, tabs: list[str]) -> list[TabResult]:
     other = leases.current_holder(run.store, run.lease.name) or "another process"
     busy = []
     for name in tabs:
-        result = TabResult(tab=name, outcome="busy")
+        result = TabResult(tab=name, outcome=SyncOutcome.BUSY)
         result.error = f"another sync of this spreadsheet is running ({other})"
         result.sync_run_id = _record_busy(
             run.store, run.partner, name, run.trigger, run.dry_run, run.lease.holder, result.error
@@ -324,7 +326,7 @@ def _failed_run(run: _Run, tab: str, exc: BaseException) -> TabResult:
     """A failure outside :func:`sync_tab` (building the client, e.g. missing
     credentials) as the tab's run, recorded so it shows like any other."""
     result = TabResult(
-        tab=tab, outcome="failed", error=_one_line(exc), stop_reason=stop_reason_of(exc)
+        tab=tab, outcome=SyncOutcome.FAILED, error=_one_line(exc), stop_reason=stop_reason_of(exc)
     )
     result.sync_run_id = _record_busy(
         run.store,
@@ -334,7 +336,7 @@ def _failed_run(run: _Run, tab: str, exc: BaseException) -> TabResult:
         run.dry_run,
         run.lease.holder,
         result.error,
-        outcome="failed",
+        outcome=SyncOutcome.FAILED,
         stop_reason=result.stop_reason,
     )
     return result
@@ -361,7 +363,7 @@ def _record_busy(
     dry_run: bool,
     holder: str,
     error: str | None,
-    outcome: str = "busy",
+    outcome: str = SyncOutcome.BUSY,
     stop_reason: str | None = None,
 ) -> int:
     at = utcnow()  # one instant: the column default would stamp the start after the finish
@@ -404,7 +406,7 @@ def sync_tab(
     tab: str,
     *,
     connector: SheetsConnector,
-    trigger: str = "cli",
+    trigger: str = Trigger.CLI,
     dry_run: bool = False,
     holder: str | None = None,
     progress: Progress | None = None,
@@ -471,7 +473,7 @@ def _sync_once(
     Raises :class:`RowsLost` before anything is written when rows changed under
     the plan."""
     pc = config.partner(partner)
-    kind = sheet_rows.KINDS[tab]
+    kind = of_tab(tab).kind
     title = pc.tab_name(tab)
     stamp = now or datetime.now(UTC)
     settings = _settings(config, partner, tab, stamp, accept_deletions)
@@ -492,7 +494,7 @@ def _sync_once(
     )
     result.planned(plan)
     if result.dry_run and not plan.aborted:
-        result.outcome = "completed"
+        result.outcome = SyncOutcome.COMPLETED
         return
     # 3. carry out once
     target = _tab_target(
@@ -570,7 +572,7 @@ def _settings(
 def _failed(result: TabResult, exc: BaseException, config: AppConfig) -> None:
     """The tab failed with ``exc``: its outcome, error line and stop reason; when
     the service may not open the spreadsheet, the error says how to share it."""
-    result.outcome = "failed"
+    result.outcome = SyncOutcome.FAILED
     result.error = _one_line(exc)
     result.stop_reason = stop_reason_of(exc)
     if _not_shared(exc):
@@ -628,7 +630,7 @@ def _stopped_before(store: Store, partner: str, tab: str, run_id: int) -> bool:
                 SyncRun.tab == tab,
                 SyncRun.id < run_id,
                 SyncRun.dry_run.is_(False),
-                SyncRun.outcome.in_(("completed", "aborted")),
+                SyncRun.outcome.in_((SyncOutcome.COMPLETED, SyncOutcome.ABORTED)),
             )
             .order_by(SyncRun.id.desc())
             .limit(1)

@@ -28,7 +28,6 @@ from integration.normalise.text import clean_line
 from integration.validation.cross_rules import lead_keys, party_keys
 from integration.vocabulary import country_name, field_label, vocabulary
 
-KINDS = {"leads": "lead", "agreements": "agreement"}
 _CANONICAL_ID = re.compile(r"^[LA]-[0-9]{6}$")
 SERVICE_COLUMNS = ("id", "sync_status", "last_synced")
 #: Enum fields written as the partner's word; codes (country, currency, partner) stay codes.

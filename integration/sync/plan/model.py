@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 from integration.domain import ConflictPolicy
 from integration.issues import ValidationIssue, issue
+from integration.kinds import of_tab
 
 from ..counts import ROW_KEYS, Counts
 from ..merge import FieldConflict
-from ..sheet_rows import KINDS
 from ..snapshot import Rows, TabSnapshot, read_snapshot
 
 #: "Last synced" in the partner's time zone, to the second (the header's note
@@ -147,7 +147,7 @@ class Settings:
     def read(self, rows: Rows) -> TabSnapshot:
         """The snapshot of this tab read as ``rows`` (row 1 first), its header
         found as the partner's settings say (:func:`..snapshot.read_snapshot`)."""
-        return read_snapshot(rows, KINDS[self.tab], self.columns, self.header_row)
+        return read_snapshot(rows, of_tab(self.tab).kind, self.columns, self.header_row)
 
     #: the partner's time zone: "Last synced" is written in it, as the partner
     #: reads every other time (None: UTC, ISO with "Z", as before)
@@ -312,5 +312,3 @@ def sync_issue(field: str, code: str, locale: str, kind: str, /, **params: Any) 
     """A problem the planner itself finds in a row (owner, duplicate, ambiguous
     party): a validation issue whose sentence is the sync's own ``sync.<code>``."""
     return issue(code, field, locale, kind=kind, template=f"sync.{code}", **params)
-
-
