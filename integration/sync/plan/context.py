@@ -308,7 +308,7 @@ class PlanContext:
             # named as the partner's own header names them
             fields = sorted({self.layout.headers.get(f, f) for f, _ in items})
             notes.append(messages.conflict_text(fields, items[-1][1], self.locale))
-        notes += [i.message for i in self.notices(data)]
+        notes += self.notice_texts(data)
         if not notes:
             return messages.OK
         return notes[0] if len(notes) == 1 else messages.join_issues(notes)
@@ -317,6 +317,21 @@ class PlanContext:
     def event_words(self) -> dict[str, str]:
         """Every folded word naming a listed event (built once per tab, not per row)."""
         return event_table(self.s.events)
+
+    @cached_property
+    def _notice_texts(self) -> dict[str, tuple[str, ...]]:
+        return {}
+
+    def notice_texts(self, data: Mapping[str, Any]) -> tuple[str, ...]:
+        """:meth:`notices` as sentences, rendered once per Event value: a tab of
+        100,000 rows naming the same unlisted event has one sentence, shared by
+        every status cell, not 100,000 copies of it."""
+        value = data.get("event")
+        key = value if isinstance(value, str) else ""
+        texts = self._notice_texts.get(key)
+        if texts is None:
+            texts = self._notice_texts[key] = tuple(i.message for i in self.notices(data))
+        return texts
 
     def notices(self, data: Mapping[str, Any]) -> list[Any]:
         """What is worth telling staff about a valid record without keeping it out:
