@@ -36,7 +36,7 @@ from pg_databases import PG_ADMIN_URL, temporary_pg_database  # noqa: E402
 from run_info import RunInfo  # noqa: E402
 
 from integration.config import load_config  # noqa: E402
-from integration.store import migrate, records  # noqa: E402
+from integration.store import ids, migrate, records  # noqa: E402
 from integration.store.db import Store  # noqa: E402
 from integration.store.firm_locks import lock_firms  # noqa: E402
 from integration.store.lead_create import create_lead  # noqa: E402
@@ -53,7 +53,7 @@ def orm_create(session: Any, data: Mapping[str, Any], *, source: str) -> str:
     seq = LeadIdSeq()
     session.add(seq)
     session.flush()
-    lead = Lead(id=records.format_id("L", seq.seq), partner=clean["partner"], data=clean)
+    lead = Lead(id=ids.format_id("L", seq.seq), partner=clean["partner"], data=clean)
     lead.created_at = lead.updated_at = utcnow()
     records.apply_lead_columns(lead)
     session.add(lead)

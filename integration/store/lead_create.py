@@ -31,12 +31,13 @@ from sqlalchemy import and_, bindparam, insert, literal, or_, select, true
 from sqlalchemy.orm import Session
 
 from integration.identity import firm_keys, tombstone_hashes
+from integration.kinds import Kind
 from integration.ownership import may_fill
 from integration.store.firm_locks import lock_firms, lock_keys, locked_keys
+from integration.store.ids import issue_id
 from integration.store.models import (
     AuditEntry,
     Lead,
-    LeadIdSeq,
     SyncRequest,
     Tombstone,
     utcnow,
@@ -44,12 +45,10 @@ from integration.store.models import (
 from integration.store.records import (
     ACTING_AS,
     FIRM_COLUMNS,
-    LEAD_PREFIX,
     FirmIndex,
     Refused,
     clean_data,
     firm_candidates,
-    format_id,
     lead_columns,
     tombstones_blocking,
 )
@@ -59,16 +58,9 @@ from integration.store.records import (
 CHUNK = 5000
 
 _LEADS = Lead.__table__
-_NEXT_LEAD_ID = insert(LeadIdSeq.__table__).returning(LeadIdSeq.__table__.c.seq)
 _INSERT_LEAD = insert(_LEADS)
 _INSERT_AUDIT = insert(AuditEntry.__table__)
 _INSERT_SYNC_REQUEST = insert(SyncRequest.__table__)
-
-
-def next_lead_id(session: Session) -> str:
-    """The next ``L-000123`` in one ``INSERT ... RETURNING`` round trip (the
-    sequence table's autoincrement key: concurrent writers never collide)."""
-    return format_id(LEAD_PREFIX, session.connection().execute(_NEXT_LEAD_ID).scalar_one())
 
 
 def _named_values(table: Any, prefix: str, names: Iterable[str]) -> dict[str, Any]:
@@ -173,7 +165,7 @@ def create_lead(
     if refused is not None:
         raise refused
     now = utcnow()
-    lead_id = next_lead_id(session)
+    lead_id = issue_id(session, Kind.LEAD)
     lead, entry = _lead_row(lead_id, clean, now), _audit_row(lead_id, clean, source, now)
     conn = session.connection()
     if sync_trigger is not None and conn.dialect.name == "postgresql":

@@ -32,16 +32,15 @@ from integration.identity import (
     tombstone_hashes,
 )
 from integration.issues import issue
-from integration.kinds import AGREEMENT, LEAD, STORE_FIELDS, Kind, record_kind
+from integration.kinds import STORE_FIELDS, Kind, record_kind
 from integration.normalise.phone import phone_readings
 from integration.store.db import rows_affected
 from integration.store.firm_locks import lock_firms, lock_payload
+from integration.store.ids import issue_id
 from integration.store.models import (
     Agreement,
-    AgreementIdSeq,
     AuditEntry,
     Lead,
-    LeadIdSeq,
     MergeRequest,
     QuarantineEntry,
     SyncRequest,
@@ -51,33 +50,10 @@ from integration.store.models import (
 )
 from integration.vocabulary import fold, vocabulary
 
-LEAD_PREFIX = LEAD.id_prefix
-AGREEMENT_PREFIX = AGREEMENT.id_prefix
 #: Personal data of a lead, blanked by a GDPR erasure. Firms are not persons.
 PERSONAL_FIELDS = ("contact_name", "email", "phone", "notes", "gdpr_consent_date")
 
 Record = Lead | Agreement
-#: The table that hands out each kind's id numbers.
-ID_SEQUENCES: dict[str, type[LeadIdSeq] | type[AgreementIdSeq]] = {
-    Kind.LEAD: LeadIdSeq,
-    Kind.AGREEMENT: AgreementIdSeq,
-}
-
-
-def format_id(prefix: str, seq: int) -> str:
-    return f"{prefix}-{seq:06d}"
-
-
-def issue_id(session: Session, kind: str) -> str:
-    """Issue the next ``L-000123`` / ``A-000045`` id.
-
-    Each id is a row in a sequence table whose autoincrement key the database
-    hands out, so concurrent inserts on SQLite and PostgreSQL never collide.
-    """
-    row = ID_SEQUENCES[kind]()
-    session.add(row)
-    session.flush()
-    return format_id(record_kind(kind).id_prefix, row.seq)
 
 
 def clean_data(data: Mapping[str, Any]) -> dict[str, Any]:

@@ -32,7 +32,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, select, text, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from integration import vanished
@@ -64,31 +64,7 @@ __all__ = [
     "bind_ids",
     "log_overwriting_conflicts",
     "mark_pending_bases",
-    "reserve_ids",
 ]
-
-
-def reserve_ids(store: Store, kind: str, count: int) -> list[str]:
-    """Issue ``count`` ids in one statement (committed at once: an id written to a
-    sheet must never be handed out again, even if the rest of the sync fails)."""
-    if count <= 0:
-        return []
-    entry = record_kind(kind)
-    table = f"{entry.kind}_id_seq"  # models.LeadIdSeq, models.AgreementIdSeq
-    if store.dialect == "postgresql":
-        sql = (
-            f"INSERT INTO {table} (seq) SELECT nextval(pg_get_serial_sequence('{table}', 'seq')) "
-            "FROM generate_series(1, :n) RETURNING seq"
-        )
-    else:
-        sql = (
-            f"INSERT INTO {table} (seq) SELECT NULL FROM (WITH RECURSIVE c(x) AS "
-            "(SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < :n) SELECT x FROM c) "
-            "WHERE true RETURNING seq"
-        )
-    with store.session() as session:
-        seqs = sorted(session.execute(text(sql), {"n": count}).scalars())
-    return [rec_ops.format_id(entry.id_prefix, s) for s in seqs]
 
 
 def bind_ids(plan: Plan, ids: list[str]) -> Plan:

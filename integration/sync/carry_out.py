@@ -37,9 +37,10 @@ from connectors.google_sheets.tab_io import SheetsConnector
 from integration import vanished
 from integration.events import Event
 from integration.store.db import Store
+from integration.store.ids import reserve_ids
 
 from . import tab_notes
-from .apply import StoreApplied, apply_store, bind_ids, log_overwriting_conflicts, reserve_ids
+from .apply import StoreApplied, apply_store, bind_ids, log_overwriting_conflicts
 from .pending_bases import mark_pending_bases
 from .plan import Plan, StoreState
 from .sheet_write import SheetWriteResult, follow_rows, stop_note, write_sheet

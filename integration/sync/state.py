@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import literal, select
 from sqlalchemy.orm import Session
 
 from integration.kinds import record_kind
 from integration.store import records
+from integration.store.ids import issued_max
 from integration.store.models import (
     Agreement,
     Conflict,
@@ -87,8 +88,7 @@ def load_state(
     state = StoreState(kind=kind, partner=partner, tab=tab)
     _load_records(session, state, sheet_ids)
     _load_shadows(session, state)
-    seq = records.ID_SEQUENCES[kind].seq
-    state.issued_max = session.scalar(select(func.max(seq))) or 0
+    state.issued_max = issued_max(session, kind)
     _load_conflicts(session, state)
     _load_quarantine(session, state)
     if record_kind(kind).party_columns:

@@ -16,9 +16,8 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import text
-
-from integration.store import lead_create, leases
+from integration.kinds import record_kind
+from integration.store import ids, lead_create, leases
 from integration.store import records as rec_ops
 from integration.sync import apply, carry_out, engine
 
@@ -61,18 +60,17 @@ def _no_deletion_valve() -> None:
 def _no_id_reservation() -> None:
     """New ids are not taken before the sheet write, only with the store commit:
     the ids a sheet write carried may be handed out again, or never be known."""
-    original_reserve, original_apply = apply.reserve_ids, apply.apply_store
+    original_reserve, original_apply = ids.reserve_ids, carry_out.apply_store
     owed: dict[str, int] = {}
 
     def reserve(store: Any, kind: str, count: int) -> list[str]:
         if count <= 0:
             return []
-        table = "lead_id_seq" if kind == "lead" else "agreement_id_seq"
-        prefix = rec_ops.LEAD_PREFIX if kind == "lead" else rec_ops.AGREEMENT_PREFIX
         with store.session() as session:
-            top = session.execute(text(f"SELECT COALESCE(MAX(seq), 0) FROM {table}")).scalar()
+            top = ids.issued_max(session, kind)
         owed[kind] = count
-        return [rec_ops.format_id(prefix, top + i + 1) for i in range(count)]
+        prefix = record_kind(kind).id_prefix
+        return [ids.format_id(prefix, top + i + 1) for i in range(count)]
 
     def apply_store(store: Any, plan: Any, **kwargs: Any) -> Any:
         original_reserve(store, plan.kind, owed.pop(plan.kind, 0))
