@@ -284,7 +284,7 @@ def table(results: list[dict[str, Any]], compared: dict[str, Any] | None) -> str
             "write needs the tab's id and grid size) and the tab's write: one "
             "`spreadsheets.batchUpdate` (new columns, changed cells, appended rows inserted "
             "and filled), split only past 9 MB (Google refuses 10 MiB; see "
-            "`connectors/google_sheets/tab_write.py`): a row above 4 calls is such a split.",
+            "`connectors/google_sheets/batch_requests.py`): a row above 4 calls is such a split.",
         ]
     if compared:
         lines += comparison(compared)

@@ -3,7 +3,7 @@
 - :mod:`.auth` builds the gspread client (service account, or the local emulator
   when an emulator host is given) and :mod:`.transport` redirects it;
 - :mod:`.tab_io` reads whole tabs and writes each tab in one batch (:class:`SheetsConnector`),
-  whose requests :mod:`.tab_write` builds (rows inserted and filled atomically);
+  whose requests :mod:`.batch_requests` builds (rows inserted and filled atomically);
 - :mod:`.retry` is Google's truncated exponential backoff, :mod:`.ratelimit` the
   client-side per-minute budgets, :mod:`.errors` the connector's own exceptions.
 

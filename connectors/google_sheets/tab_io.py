@@ -4,11 +4,11 @@ A tab is read in one ``values.batchGet`` (unformatted values, dates as serial
 numbers, so nothing depends on the sheet's locale, and text such as ``00123`` or
 ``+37120000000`` arrives exactly as stored). A tab is written in one
 ``spreadsheets.batchUpdate`` (:meth:`SheetsConnector.write_tab`, requests built by
-:mod:`.tab_write`): new columns, changed cells, appended rows inserted and filled
+:mod:`.batch_requests`): new columns, changed cells, appended rows inserted and filled
 atomically (a row typed meanwhile is pushed down, never overwritten), values
 typed so nothing typed by anyone is ever run as a formula; a column of one
 value goes as one ``repeatCell``; split only when a request would pass 9 MB
-(Google refuses 10 MiB; why not its recommended 2 MB: :mod:`.tab_write`).
+(Google refuses 10 MiB; why not its recommended 2 MB: :mod:`.batch_requests`).
 :meth:`SheetsConnector.tab_grid` reads a tab's grid size with its protected
 ranges and chosen cell properties (notes, formats) in one ``spreadsheets.get``,
 for a write that needs the grid size anyway. Every request goes through the
@@ -37,15 +37,15 @@ from gspread.utils import (
     absolute_range_name,
 )
 
+from .batch_requests import Cell, WriteBatch, row_key, write_batches
 from .drive import DriveConnector
 from .errors import SheetNotFound, TransientError
 from .ratelimit import Budgets, unlimited
 from .retry import RetryPolicy, call_with_retry
-from .tab_write import Cell, WriteBatch, row_key, write_batches
 
 T = TypeVar("T")
 #: Google's front end refuses a request over 10,485,760 bytes (its 2 MB is a
-#: recommendation, not a limit: :mod:`.tab_write` says why the sync goes past it);
+#: recommendation, not a limit: :mod:`.batch_requests` says why the sync goes past it);
 #: stay under the limit with room for the envelope.
 MAX_REQUEST_BYTES = 9_000_000
 #: Equal values down a column in at least this many consecutive rows are written
@@ -300,7 +300,7 @@ class SheetsConnector:
         meantime moves down); ``extra_requests`` (requests of the caller's own,
         addressing the grid after the insert) go last in the same batch. Columns
         are added when the cells need them. More than one batch only when the
-        payload passes :attr:`max_request_bytes`; see :mod:`.tab_write`.
+        payload passes :attr:`max_request_bytes`; see :mod:`.batch_requests`.
         """
         batches = write_batches(
             props.sheet_id,

@@ -36,7 +36,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from connectors.google_sheets.tab_write import row_key
+from connectors.google_sheets.batch_requests import row_key
 
 from .plan import Plan
 

@@ -185,7 +185,7 @@ def test_rows_inserted_in_the_same_batch_move_the_notes_and_drop_a_copied_highli
 
 
 def test_a_batch_of_cells_and_aids_that_set_state_may_be_sent_again() -> None:
-    from connectors.google_sheets.tab_write import write_batches
+    from connectors.google_sheets.batch_requests import write_batches
 
     cells = {(2, 0): "x"}
     notes = aid_requests(

@@ -13,10 +13,10 @@ import pytest
 import requests
 from gspread.exceptions import APIError
 
+from connectors.google_sheets.batch_requests import coalesce, write_batches
 from connectors.google_sheets.errors import PermissionDenied, QuotaExceeded, TransientError
 from connectors.google_sheets.ratelimit import RateLimiter
 from connectors.google_sheets.retry import RetryPolicy, call_with_retry, parse_retry_after
-from connectors.google_sheets.tab_write import coalesce, write_batches
 from integration.sync import sheet_rows
 from integration.sync.merge import merge_record
 from integration.sync.plan import (
