@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from types import MappingProxyType
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -276,11 +275,6 @@ class SheetsConnector:
         data = _values_json(answer.content)
         ranges = data.get("valueRanges") or [{}]
         return ranges[0].get("values", []) or []
-
-    # -- Drive ---------------------------------------------------------------
-    def modified_time(self, spreadsheet_id: str) -> datetime | None:
-        """Drive's ``modifiedTime`` of the spreadsheet: :meth:`DriveConnector.modified_time`."""
-        return self.drive.modified_time(spreadsheet_id)
 
     # -- writes --------------------------------------------------------------
     def write_tab(

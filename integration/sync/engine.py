@@ -641,6 +641,6 @@ def _stopped_before(store: Store, partner: str, tab: str, run_id: int) -> bool:
 def _sheet_changed_at(connector: SheetsConnector, spreadsheet_id: str) -> datetime | None:
     """When the spreadsheet was last modified (Drive), for ``newest_wins``."""
     try:
-        return connector.modified_time(spreadsheet_id)
+        return connector.drive.modified_time(spreadsheet_id)
     except SheetsError:
         return None
