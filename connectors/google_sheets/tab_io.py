@@ -131,12 +131,19 @@ def _grid_json(body: bytes) -> dict[str, Any]:
 
 def _values_json(body: bytes) -> dict[str, Any]:
     """A ``values.batchGet`` answer parsed with orjson (a whole tab of 100,000 rows
-    is tens of megabytes: the standard library's parser took most of the read)."""
+    is tens of megabytes: the standard library's parser took most of the read).
+    What orjson refuses goes to the standard library, which reads it: a cell
+    holding a lone surrogate arrives as a ``\ud800`` escape (the snapshot makes
+    such text storable). Numbers read the same either way: Google sends every
+    number as a double."""
     try:
         data: dict[str, Any] = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        # as ``response.json()`` raises it: a cut answer is retried like any other
-        raise requests.exceptions.JSONDecodeError(exc.msg, exc.doc, exc.pos) from None
+    except orjson.JSONDecodeError:
+        try:
+            data = json.loads(body)
+        except json.JSONDecodeError as exc:
+            # as ``response.json()`` raises it: a cut answer is retried like any other
+            raise requests.exceptions.JSONDecodeError(exc.msg, exc.doc, exc.pos) from None
     return data
 
 

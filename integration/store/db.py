@@ -7,6 +7,7 @@ or PostgreSQL (the production store, several processes and machines).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,11 +42,26 @@ def json_text(value: Any) -> str:
     Compact and UTF-8 where ``json.dumps`` spaced and escaped; the stored values
     and every query on them (``json_extract``, ``->>``) read the same. Keys that
     are not strings are written as strings, as ``json.dumps`` does."""
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except orjson.JSONEncodeError:
+        # what orjson refuses and the standard library writes: a lone surrogate
+        # (as ``\ud800``), an integer past 64 bits
+        return json.dumps(value)
+
+
+def json_value(text: str | bytes) -> Any:
+    """A JSON column's value as read: orjson, or the standard library for what
+    orjson refuses (a ``\ud800`` escape, which ``json.dumps`` wrote for a lone
+    surrogate, in rows stored before or by :func:`json_text`'s fallback)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 #: Every engine reads and writes its JSON columns so (see :func:`json_text`).
-JSON_CODEC = {"json_serializer": json_text, "json_deserializer": orjson.loads}
+JSON_CODEC = {"json_serializer": json_text, "json_deserializer": json_value}
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -41,6 +41,7 @@ from integration.store.ids import reserve_ids
 
 from . import tab_notes
 from .apply import StoreApplied, apply_store, bind_ids, log_overwriting_conflicts
+from .collector_pause import collector_paused
 from .pending_bases import mark_pending_bases
 from .plan import Plan, StoreState
 from .sheet_write import SheetWriteResult, follow_rows, stop_note, write_sheet
@@ -169,13 +170,14 @@ def commit(
     columns changed (None: nothing to commit)."""
     if not plan.has_store_changes and plan.columns == (state.previous_columns or {}):
         return None
-    return apply_store(
-        target.store,
-        plan,
-        policy=target.policy,
-        sync_run_id=target.sync_run_id,
-        sheet_id=written.sheet_id,
-    )
+    with collector_paused():  # a first sync's insert parameters: see .collector_pause
+        return apply_store(
+            target.store,
+            plan,
+            policy=target.policy,
+            sync_run_id=target.sync_run_id,
+            sheet_id=written.sheet_id,
+        )
 
 
 def release_stop(target: TabTarget) -> None:

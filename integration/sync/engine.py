@@ -428,20 +428,18 @@ def sync_tab(
     try:
         for attempt in (1, 2):
             try:
-                # a sync allocates in bulk: see .collector_pause
-                with collector_paused():
-                    _sync_once(
-                        config,
-                        store,
-                        partner,
-                        tab,
-                        result,
-                        connector=connector,
-                        progress=progress,
-                        now=now,
-                        keep_lease=keep_lease,
-                        accept_deletions=accept_deletions,
-                    )
+                _sync_once(
+                    config,
+                    store,
+                    partner,
+                    tab,
+                    result,
+                    connector=connector,
+                    progress=progress,
+                    now=now,
+                    keep_lease=keep_lease,
+                    accept_deletions=accept_deletions,
+                )
                 break
             except RowsLost:
                 # staff edited the rows between the read and the write: read again
@@ -478,20 +476,24 @@ def _sync_once(
     stamp = now or datetime.now(UTC)
     settings = _settings(config, partner, tab, stamp, accept_deletions)
     # 1. read once: the one snapshot every later stage works from
-    snapshot = settings.read(connector.read_tab(pc.spreadsheet_id, title))
-    if progress:
-        progress(tab, f"read {max(len(snapshot.read) - 1, 0)} rows")
-    with store.session() as session:
-        state = load_state(session, kind, partner, tab, snapshot.ids)
-        needed, work = detail_needed(snapshot, state, settings)
-        fill_details(session, state, needed, lookups=work)
-    # 2. plan once: when the sheet changed (Drive) is asked only at a conflict
-    plan = plan_tab(
-        snapshot,
-        state,
-        settings,
-        changed_at=lambda: _sheet_changed_at(connector, pc.spreadsheet_id),
-    )
+    read = connector.read_tab(pc.spreadsheet_id, title)
+    # the stages that build in bulk run with the collector paused (see
+    # .collector_pause); Google's answers and their retries are awaited with it on
+    with collector_paused():
+        snapshot = settings.read(read)
+        if progress:
+            progress(tab, f"read {max(len(snapshot.read) - 1, 0)} rows")
+        with store.session() as session:
+            state = load_state(session, kind, partner, tab, snapshot.ids)
+            needed, work = detail_needed(snapshot, state, settings)
+            fill_details(session, state, needed, lookups=work)
+        # 2. plan once: when the sheet changed (Drive) is asked only at a conflict
+        plan = plan_tab(
+            snapshot,
+            state,
+            settings,
+            changed_at=lambda: _sheet_changed_at(connector, pc.spreadsheet_id),
+        )
     result.planned(plan)
     if result.dry_run and not plan.aborted:
         result.outcome = SyncOutcome.COMPLETED
