@@ -8,7 +8,9 @@ injected 429 storms, 500/503s, responses slower than the client timeout and
 dropped connections, before the request or after a write was applied; each
 partner's conflict policy is sheet_wins, store_wins or newest_wins; one sync in
 about half the scenarios runs in its own process and is SIGKILLed between its
-sheet write and its store commit, on PostgreSQL or (every fourth seed) SQLite.
+sheet write and its store commit, on PostgreSQL or (every fourth seed) SQLite;
+in about a fifth, a sync with a lead to append is held past its lease while a
+second sync plans the same append.
 After one clean sync every record exists once in the store and once in its
 sheet with every accepted edit, every conflict both sides caused is logged with
 both values and no other, no deleted row is back, and a second sync writes nothing.
