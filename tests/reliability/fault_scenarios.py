@@ -1259,8 +1259,7 @@ class Scenario:
             time.sleep(0.01)
         self.out.overlaps += 1
         self.out.outlived += 1
-        outcomes: list[str] = []
-        second = threading.Thread(target=lambda: outcomes.append(self.sync(partner)))
+        second = threading.Thread(target=self.sync, args=(partner,))
         second.start()  # waits for the first one's lease to run out
         try:
             first.join(60)
