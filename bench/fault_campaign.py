@@ -55,6 +55,7 @@ def table(
         ("syncs SIGKILLed between sheet write and store commit", out.kills_mid_write),
         ("... of which on SQLite", out.kills_mid_write_sqlite),
         ("syncs that outlived their lease while another one ran", out.overlaps),
+        ("... of which had only a record to append", out.outlived),
         ("lists cleared by mistake and restored", out.mass_clears),
         ("header rows deleted, deletions accepted, undone", out.header_deletions),
         (

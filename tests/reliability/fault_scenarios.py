@@ -294,6 +294,9 @@ HOLD_WRITE = 0.3  # seconds the emulator holds a SIGKILL scenario's sheet write
 #: long enough for a second sync to take the lease and finish meanwhile
 OVERLAP_DELAY = LEASE_SECONDS + 2.0
 OVERLAP_SHARE = 0.12  # scenarios with two overlapping syncs of one spreadsheet
+#: scenarios with a sync held past its lease while a record waits to be appended
+#: (drawn from a generator of their own: the other scenarios stay as they were)
+OUTLIVED_SHARE = 0.2
 #: what staff do to the Leads tab while a sync is between its read and its write
 WINDOW_EDITS = (
     "insert_above",
@@ -317,6 +320,7 @@ class Outcome:
     kills_mid_write: int = 0
     kills_mid_write_sqlite: int = 0  # of which on the SQLite store
     overlaps: int = 0  # a sync outlived its lease while another one ran
+    outlived: int = 0  # of which the stale sync had only a record to append
     mass_clears: int = 0  # a partner cleared the list by mistake, then undid it
     header_deletions: int = 0  # the header row deleted, deletions accepted, undone
     window_edits: int = 0  # staff changed rows between a sync's read and its write
@@ -1223,6 +1227,53 @@ class Scenario:
         first.join(60)
         self.leads_sync_done(partner, reports, "overlapped")
 
+    def act_outlived_lease(self, partner: str) -> None:
+        """A sync outlives its lease while the store holds a lead the sheet does
+        not show yet, and writes only if the lease check lets it. The first sync's
+        read answers late, past its lease; meanwhile a second sync takes the lease,
+        reads, plans the same append, and its write is held. The first then plans
+        the append from a store the second has not committed to yet: it must
+        stop at its lease. Its plan addresses no row the second changes (it only
+        appends), so re-reading the tab cannot refuse it; only the lease can. Had
+        it written, the second's write, let go once the first is done, would put
+        the lead into the sheet a second time. A sync first settles the tab, so
+        neither plan has anything else to write."""
+        if self.sync(partner) != "completed":
+            return
+        c = self.c
+        if self.rng.random() < 0.5:
+            self.act_webhook(partner)  # the lead to append
+        else:
+            self.act_api_create(partner)
+        self.count_fired()
+        c.emulator.clear_faults()
+        fired_before = self._fired_seen[0]
+        c.emulator.inject_fault(endpoint="values.batchGet", delay=OVERLAP_DELAY, after=True)
+        c.emulator.inject_fault(endpoint="spreadsheets.batchUpdate", hold=True)
+        self.note_conflicts(partner)
+        first, reports = self.leads_sync_started(partner)
+        deadline = time.monotonic() + 30
+        while c.emulator.stats()["faults_fired"]["total"] <= fired_before:
+            if time.monotonic() > deadline or not first.is_alive():
+                break
+            time.sleep(0.01)
+        self.out.overlaps += 1
+        self.out.outlived += 1
+        second = threading.Thread(target=self.sync, args=(partner,))
+        second.start()  # waits for the first one's lease to run out
+        try:
+            first.join(60)
+        finally:
+            deadline = time.monotonic() + 30
+            while second.is_alive() and not c.emulator.held():
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.01)
+            c.emulator.release()
+            second.join(60)
+            c.emulator.clear_faults()
+        self.leads_sync_done(partner, reports, "outlived")
+
     def leads_sync_started(self, partner: str) -> tuple[threading.Thread, list[Any]]:
         """A sync of the partner's Leads tab running in a thread; its report is
         in the list once the thread is done."""
@@ -1344,9 +1395,14 @@ class Scenario:
         weights = [w for _, w in actions]
         kill_at = self.rng.randrange(self.steps) if self.rng.random() < self.kill_share else -1
         overlap_at = self.rng.randrange(self.steps) if self.rng.random() < OVERLAP_SHARE else -1
+        own = random.Random(f"outlived-{self.seed}")
+        outlived_at = own.randrange(max(self.steps, 1)) if own.random() < OUTLIVED_SHARE else -1
         for step in range(self.steps):
             if step == overlap_at:
                 self.act_overlapping_syncs(self.rng.choice(self.partners))
+            if step == outlived_at:
+                self.trace.append("outlived_lease")
+                self.act_outlived_lease(self.rng.choice(self.partners))
             for _ in range(self.rng.randint(1, 3)):
                 partner = self.rng.choice(self.partners)
                 fn = self.rng.choices(fns, weights)[0]
@@ -1462,6 +1518,12 @@ class Scenario:
                 )
                 continue
             record, row = live[0], in_sheet[0]
+            carrying = sum(1 for r in rows[1:] if id_col < len(r) and r[id_col] == record.id)
+            if carrying > 1:  # another firm's row with this record's id
+                out.duplicated += 1
+                out.problems.append(
+                    f"seed {self.seed}: {rec.name!r}'s id {record.id} is in {carrying} rows"
+                )
             if id_col >= len(row) or row[id_col] != record.id:
                 out.not_converged += 1
                 out.problems.append(f"seed {self.seed}: {rec.name!r} sheet id != {record.id}")

@@ -8,7 +8,9 @@ injected 429 storms, 500/503s, responses slower than the client timeout and
 dropped connections, before the request or after a write was applied; each
 partner's conflict policy is sheet_wins, store_wins or newest_wins; one sync in
 about half the scenarios runs in its own process and is SIGKILLed between its
-sheet write and its store commit, on PostgreSQL or (every fourth seed) SQLite.
+sheet write and its store commit, on PostgreSQL or (every fourth seed) SQLite;
+in about a fifth, a sync with a lead to append is held past its lease while a
+second sync plans the same append.
 After one clean sync every record exists once in the store and once in its
 sheet with every accepted edit, every conflict both sides caused is logged with
 both values and no other, no deleted row is back, and a second sync writes nothing.
@@ -32,6 +34,7 @@ from fault_scenarios import (
 )
 from sqlalchemy import select
 
+from integration.store import leases
 from integration.store.models import Conflict, Lead
 
 SCENARIOS = 50
@@ -105,6 +108,7 @@ def test_campaign_killed_syncs_mid_write(totals: Outcome) -> None:
     assert totals.failed_syncs >= 10, totals
     assert totals.faults_after >= 10, totals  # writes that landed with their answer lost
     assert totals.conflicts_checked >= 1, totals
+    assert totals.outlived >= 3, totals  # syncs held past their lease with a lead to append
 
 
 @contextlib.contextmanager
@@ -213,3 +217,29 @@ def test_conflict_delivered_by_uncommitted_write_then_newer_store_edit(
         sc.check()
         assert sc.out.problems == []
         assert sc.out.conflicts_checked == 1
+
+
+@pytest.mark.parametrize("renewal", ["real", "always succeeds"])
+def test_sync_that_outlived_its_lease_writes_nothing(
+    renewal: str,
+    campaign_emulator: EmulatorHandle,
+    pg_migrated_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A sync held past its lease, with only a new lead to append, while a second
+    sync appends it and completes: the real engine's held sync writes nothing and
+    the oracle is content; with a lease renewal that always succeeds it appends
+    the lead a second time, and the oracle sees the duplicate."""
+    if renewal != "real":
+        monkeypatch.setattr(leases, "renew", lambda *a, **k: True)
+    with lv_scenario(campaign_emulator, pg_migrated_url, 1010) as (_campaign, sc):
+        sc.act_outlived_lease("lv")
+        assert sc.out.outlived == 1
+        held = "failed" if renewal == "real" else "completed"
+        assert sc.trace[-1] == f"outlived:lv={held}"
+        sc.sync("lv", final=True)
+        sc.check()
+        if renewal == "real":
+            assert sc.out.problems == []
+        else:
+            assert sc.out.duplicated >= 1, sc.out.problems
