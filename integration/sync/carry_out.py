@@ -14,8 +14,9 @@ carries the plan out here, in this order, each step a function of its own:
    cell, logged before that write removes the partner's value;
 5. :func:`follow` -- the tab read again and the plan re-addressed to where its
    rows are now (:mod:`.row_moves`; a new plan);
-6. :func:`write` -- the sheet's one batch (:mod:`.sheet_write`), then the lease
-   checked again;
+6. :func:`write` -- the lease checked again (the re-read may have stalled past
+   it), the sheet's one batch (:mod:`.sheet_write`), then the lease checked once
+   more (nothing is committed over the sync that took over);
 7. :func:`commit` -- the store's one transaction (:mod:`.apply`);
 8. :func:`release_stop` -- a deletion stop that held the tab is over: its held
    rows are released and its note went with the write.
@@ -110,6 +111,11 @@ def carry_out(
     record_pending_bases(target, plan)
     log_conflicts(target, plan)
     plan = follow(target, plan, snapshot)  # as late as it can be
+    # renewed again right before the write: a sync that stalled in the re-read
+    # past its lease writes nothing over the sync that took the tab over
+    check_lease(
+        target, "the spreadsheet lease expired while the tab was read again; nothing written"
+    )
     written = write(target, plan)
     if wrote is not None:
         wrote(plan, written)

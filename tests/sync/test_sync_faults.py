@@ -384,3 +384,43 @@ def test_appended_row_deleted_before_the_commit_stays_deleted(env: SyncEnv) -> N
     with env.store.session() as s:
         assert s.get(Lead, web).archived_at is not None
     assert env.sync("lv", tab="leads").tabs[0].cells_written == 0
+
+
+def test_a_sync_whose_re_read_outlives_its_lease_writes_nothing(env: SyncEnv) -> None:
+    """The re-read just before the write hangs past the lease and another holder
+    takes it meanwhile: the sync renews its lease again before the write, and
+    writes nothing over the holder's tab."""
+    import dataclasses
+
+    from integration.store import leases
+
+    env.config = dataclasses.replace(
+        env.config, sync=dataclasses.replace(env.config.sync, lease_seconds=0.5)
+    )
+    env.sheet("lv", [LV_LEADS_HEADER, ["SIA Alfa", "LV", "", "IKT", "", "a@alfa.lv", "", "", ""]])
+    before = env.values("lv")
+    name = leases.spreadsheet_lease_name(env.config.partners["lv"].spreadsheet_id)
+    intruded: list[bool] = []
+
+    def slow_re_read(tab: str, step: str) -> None:
+        if step.startswith("writing"):
+            # the plan is made; the next values.batchGet is the re-read before the write
+            env.emulator.inject_fault(endpoint="values.batchGet", delay=5.0, times=1)
+
+    def intrude() -> None:
+        def holder() -> str | None:
+            return leases.current_holder(env.store, name)
+
+        wait_until(holder, 30, every=0.05, what="the sync taking the lease")
+        wait_until(lambda: holder() is None, 30, every=0.05, what="the lease expiring")
+        intruded.append(leases.acquire(env.store, name, "intruder", 60))
+
+    thread = threading.Thread(target=intrude)
+    thread.start()
+    report = env.sync(
+        "lv", tab="leads", client=env.emulator.client(timeout=30), progress=slow_re_read
+    )
+    thread.join()
+    assert intruded == [True]
+    assert report.tabs[0].outcome == "failed" and "lease" in report.tabs[0].error
+    assert env.values("lv") == before and env.count(Lead) == 0
