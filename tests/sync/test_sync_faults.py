@@ -188,6 +188,19 @@ def test_write_applied_but_answer_lost_reuses_the_written_ids(sqlite_env: SyncEn
     assert env.sync("lv", tab="leads").tabs[0].cells_written == 0
 
 
+def _intrude(env: SyncEnv, name: str, intruded: list[bool]) -> None:
+    """Another holder waits for the sync to take lease ``name``, for it to run
+    out, and takes it (``intruded`` says whether it could)."""
+    from integration.store import leases
+
+    def holder() -> str | None:
+        return leases.current_holder(env.store, name)
+
+    wait_until(holder, 30, every=0.05, what="the sync taking the lease")
+    wait_until(lambda: holder() is None, 30, every=0.05, what="the lease expiring")
+    intruded.append(leases.acquire(env.store, name, "intruder", 60))
+
+
 def test_a_sync_that_lost_its_lease_writes_nothing(env: SyncEnv) -> None:
     """The sync's read hangs past its lease; another holder takes the expired
     lease meanwhile. The sync must notice before writing and write nothing."""
@@ -205,15 +218,7 @@ def test_a_sync_that_lost_its_lease_writes_nothing(env: SyncEnv) -> None:
     name = leases.spreadsheet_lease_name(env.config.partners["lv"].spreadsheet_id)
     intruded: list[bool] = []
 
-    def intrude() -> None:
-        def holder() -> str | None:
-            return leases.current_holder(env.store, name)
-
-        wait_until(holder, 30, every=0.05, what="the sync taking the lease")
-        wait_until(lambda: holder() is None, 30, every=0.05, what="the lease expiring")
-        intruded.append(leases.acquire(env.store, name, "intruder", 60))
-
-    thread = threading.Thread(target=intrude)
+    thread = threading.Thread(target=_intrude, args=(env, name, intruded))
     thread.start()
     report = env.sync("lv", tab="leads", client=env.emulator.client(timeout=30))
     thread.join()
@@ -407,15 +412,7 @@ def test_a_sync_whose_re_read_outlives_its_lease_writes_nothing(env: SyncEnv) ->
             # the plan is made; the next values.batchGet is the re-read before the write
             env.emulator.inject_fault(endpoint="values.batchGet", delay=5.0, times=1)
 
-    def intrude() -> None:
-        def holder() -> str | None:
-            return leases.current_holder(env.store, name)
-
-        wait_until(holder, 30, every=0.05, what="the sync taking the lease")
-        wait_until(lambda: holder() is None, 30, every=0.05, what="the lease expiring")
-        intruded.append(leases.acquire(env.store, name, "intruder", 60))
-
-    thread = threading.Thread(target=intrude)
+    thread = threading.Thread(target=_intrude, args=(env, name, intruded))
     thread.start()
     report = env.sync(
         "lv", tab="leads", client=env.emulator.client(timeout=30), progress=slow_re_read
