@@ -1216,11 +1216,7 @@ class Scenario:
         c.emulator.inject_fault(endpoint="values.batchGet", delay=OVERLAP_DELAY, after=True)
         self.note_conflicts(partner)
         first, reports = self.leads_sync_started(partner)
-        deadline = time.monotonic() + 30
-        while c.emulator.stats()["faults_fired"]["total"] <= fired_before:
-            if time.monotonic() > deadline or not first.is_alive():
-                break
-            time.sleep(0.01)
+        self.wait_fault_fired(first, fired_before)
         self.out.overlaps += 1
         self.act_sheet_insert(partner, index=2)  # every row moves down
         self.sync(partner)  # waits for the first one's lease to run out
@@ -1252,11 +1248,7 @@ class Scenario:
         c.emulator.inject_fault(endpoint="spreadsheets.batchUpdate", hold=True)
         self.note_conflicts(partner)
         first, reports = self.leads_sync_started(partner)
-        deadline = time.monotonic() + 30
-        while c.emulator.stats()["faults_fired"]["total"] <= fired_before:
-            if time.monotonic() > deadline or not first.is_alive():
-                break
-            time.sleep(0.01)
+        self.wait_fault_fired(first, fired_before)
         self.out.overlaps += 1
         self.out.outlived += 1
         second = threading.Thread(target=self.sync, args=(partner,))
@@ -1273,6 +1265,15 @@ class Scenario:
             second.join(60)
             c.emulator.clear_faults()
         self.leads_sync_done(partner, reports, "outlived")
+
+    def wait_fault_fired(self, sync: threading.Thread, fired_before: int) -> None:
+        """Wait (30 s at most) until the emulator has fired a fault since
+        ``fired_before`` faults, or ``sync`` is over: the late read is under way."""
+        deadline = time.monotonic() + 30
+        while self.c.emulator.stats()["faults_fired"]["total"] <= fired_before:
+            if time.monotonic() > deadline or not sync.is_alive():
+                break
+            time.sleep(0.01)
 
     def leads_sync_started(self, partner: str) -> tuple[threading.Thread, list[Any]]:
         """A sync of the partner's Leads tab running in a thread; its report is
