@@ -121,29 +121,30 @@ def _grid_json(body: bytes) -> dict[str, Any]:
     """A ``spreadsheets.get`` answer with grid data, parsed so that its empty cells
     (``{}`` wherever a cell has none of the fields asked for: every cell but a few
     on a tab of 100,000 rows) are one shared object instead of two million dicts."""
-    try:
-        data: dict[str, Any] = json.loads(body, object_hook=_one_empty)
-    except json.JSONDecodeError as exc:
-        # as ``response.json()`` raises it: a cut answer is retried like any other
-        raise requests.exceptions.JSONDecodeError(exc.msg, exc.doc, exc.pos) from None
-    return data
+    return _stdlib_json(body, object_hook=_one_empty)
 
 
 def _values_json(body: bytes) -> dict[str, Any]:
     """A ``values.batchGet`` answer parsed with orjson (a whole tab of 100,000 rows
     is tens of megabytes: the standard library's parser took most of the read).
     What orjson refuses goes to the standard library, which reads it: a cell
-    holding a lone surrogate arrives as a ``\ud800`` escape (the snapshot makes
+    holding a lone surrogate arrives as a ``\\ud800`` escape (the snapshot makes
     such text storable). Numbers read the same either way: Google sends every
     number as a double."""
     try:
         data: dict[str, Any] = orjson.loads(body)
     except orjson.JSONDecodeError:
-        try:
-            data = json.loads(body)
-        except json.JSONDecodeError as exc:
-            # as ``response.json()`` raises it: a cut answer is retried like any other
-            raise requests.exceptions.JSONDecodeError(exc.msg, exc.doc, exc.pos) from None
+        return _stdlib_json(body)
+    return data
+
+
+def _stdlib_json(body: bytes, **options: Any) -> dict[str, Any]:
+    """``body`` parsed by the standard library; a cut answer raises as
+    ``response.json()`` does, so it is retried like any other."""
+    try:
+        data: dict[str, Any] = json.loads(body, **options)
+    except json.JSONDecodeError as exc:
+        raise requests.exceptions.JSONDecodeError(exc.msg, exc.doc, exc.pos) from None
     return data
 
 

@@ -52,7 +52,7 @@ def json_text(value: Any) -> str:
 
 def json_value(text: str | bytes) -> Any:
     """A JSON column's value as read: orjson, or the standard library for what
-    orjson refuses (a ``\ud800`` escape, which ``json.dumps`` wrote for a lone
+    orjson refuses (a ``\\ud800`` escape, which ``json.dumps`` wrote for a lone
     surrogate, in rows stored before or by :func:`json_text`'s fallback)."""
     try:
         return orjson.loads(text)

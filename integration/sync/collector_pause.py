@@ -1,5 +1,6 @@
-"""Pause CPython's cyclic garbage collector while a sync builds its plan and
-carries it out.
+"""Pause CPython's cyclic garbage collector while a sync builds in bulk: its
+snapshot and plan (:func:`.engine._sync_once`) and the store's transaction
+(:func:`.carry_out.commit`); never while it waits for Google.
 
 A first sync of 100,000 rows holds millions of small containers at once (the
 read rows, each record's data and base, the cells to write, the store's insert
@@ -9,10 +10,11 @@ allocated, and every full collection walks all of them again: measured on
 nothing (the sync's objects are freed by reference counting; none of them
 forms a cycle that outlives its step).
 
-The pause is bounded by one sync, counted across threads (the serve process
-may run syncs of several partners at once: the collector runs again when the
-last of them is done), and never re-enables a collector that was off before.
-Memory that only a cycle holds is freed by the first collection after it.
+A pause is bounded by its step, counted across threads (the serve process may
+run syncs of several partners at once: the collector runs again when the last
+of them is done), and never re-enables a collector that was off before. Memory
+that only a cycle holds is freed by the first collection after it. Network
+waits (Google's answers, retries, Retry-After) run with the collector on.
 """
 
 from __future__ import annotations
